@@ -1,0 +1,73 @@
+/*  schema.h — the collector database: the one commented definition of every
+    table.  SQLite, WAL mode, foreign keys on.  store.c applies it and owns
+    every write; rollup and the admin tool read it.
+
+    Conventions: times are UTC milliseconds since the Unix epoch (INTEGER);
+    local days (Asia/Ho_Chi_Minh) are INTEGER yyyymmdd (20210314), so they sort
+    and compare as numbers and read as dates; keys are 32-byte BLOBs.
+
+    Version history (PRAGMA user_version):
+      1  initial schema
+*/
+#ifndef CCHC_SCHEMA_H
+#define CCHC_SCHEMA_H
+
+#define CCHC_SCHEMA_VERSION 1
+
+#define CCHC_SCHEMA_SQL \
+"-- Organisation units, valid on local days [valid_from, valid_to].\n" \
+"-- A reorganisation adds rows with new validity; past rows stay.\n" \
+"CREATE TABLE IF NOT EXISTS unit (\n" \
+"  code       TEXT NOT NULL,          -- GSO code or department mnemonic\n" \
+"  name       TEXT NOT NULL,          -- Vietnamese name, UTF-8\n" \
+"  kind       TEXT NOT NULL,          -- Tỉnh, Sở, Huyện, Xã, Phường, ...\n" \
+"  level      TEXT NOT NULL CHECK (level IN ('tinh','so','huyen','xa')),\n" \
+"  parent     TEXT,                   -- parent unit code, NULL for the province\n" \
+"  valid_from INTEGER NOT NULL DEFAULT 10101,     -- yyyymmdd, inclusive\n" \
+"  valid_to   INTEGER NOT NULL DEFAULT 99991231,  -- yyyymmdd, inclusive\n" \
+"  PRIMARY KEY (code, valid_from),\n" \
+"  CHECK (valid_from <= valid_to)\n" \
+");\n" \
+"\n" \
+"-- Enrolled agents: one Ed25519 key each, reporting for one unit.\n" \
+"CREATE TABLE IF NOT EXISTS agent (\n" \
+"  id          INTEGER PRIMARY KEY,\n" \
+"  pubkey      BLOB NOT NULL UNIQUE CHECK (length(pubkey) = 32),\n" \
+"  unit        TEXT NOT NULL,         -- unit code the key reports for\n" \
+"  name        TEXT NOT NULL,         -- display name\n" \
+"  enrolled_at INTEGER NOT NULL,      -- UTC ms\n" \
+"  revoked_at  INTEGER,               -- UTC ms; NULL while active\n" \
+"  last_seen   INTEGER,               -- UTC ms of the last message, any outcome\n" \
+"  last_seq    INTEGER NOT NULL DEFAULT 0,  -- highest accepted seq\n" \
+"  accepted    INTEGER NOT NULL DEFAULT 0,  -- messages accepted\n" \
+"  duplicates  INTEGER NOT NULL DEFAULT 0,  -- messages answered duplicate\n" \
+"  rejected    INTEGER NOT NULL DEFAULT 0   -- messages rejected\n" \
+");\n" \
+"\n" \
+"-- Every accepted message, exactly as signed: re-verifiable forever.\n" \
+"-- id is the journal position; (agent, seq) makes ingest exactly-once.\n" \
+"CREATE TABLE IF NOT EXISTS journal (\n" \
+"  id          INTEGER PRIMARY KEY,\n" \
+"  agent       INTEGER NOT NULL REFERENCES agent(id),\n" \
+"  seq         INTEGER NOT NULL,\n" \
+"  received_at INTEGER NOT NULL,      -- UTC ms (collector clock)\n" \
+"  body        BLOB NOT NULL,         -- the exact msgpack body bytes\n" \
+"  sig         BLOB NOT NULL CHECK (length(sig) = 64),\n" \
+"  UNIQUE (agent, seq)\n" \
+");\n" \
+"\n" \
+"-- Current value of each (agent, metric, day): last writer wins by seq.\n" \
+"-- A unit's value for (metric, day) is the sum over the unit's agents.\n" \
+"CREATE TABLE IF NOT EXISTS observation (\n" \
+"  agent   INTEGER NOT NULL REFERENCES agent(id),\n" \
+"  unit    TEXT NOT NULL,             -- copied from the agent at write time\n" \
+"  metric  TEXT NOT NULL,\n" \
+"  day     INTEGER NOT NULL,          -- yyyymmdd, local\n" \
+"  value   NOT NULL CHECK (typeof(value) IN ('integer','real')),\n" \
+"  seq     INTEGER NOT NULL,          -- seq of the message that set it\n" \
+"  journal INTEGER NOT NULL REFERENCES journal(id),\n" \
+"  PRIMARY KEY (agent, metric, day)\n" \
+") WITHOUT ROWID;\n" \
+"CREATE INDEX IF NOT EXISTS observation_by_day ON observation (day, metric, unit);\n"
+
+#endif

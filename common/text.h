@@ -1,0 +1,40 @@
+/*  text.h — small, careful string helpers shared by every module:
+    hex, UTF-8 validation, code syntax checks, bounded copies, number parsing.
+    All functions validate their whole input; none allocates. */
+#ifndef CCHC_TEXT_H
+#define CCHC_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+/*  Lowercase hex of `len` bytes into out (size >= 2*len+1).  Can't fail. */
+void cchc_hex_encode (char *out, const uint8_t *bin, size_t len);
+
+/*  Decode exactly `len` bytes from `hex` (must be exactly 2*len hex digits,
+    either case, nothing else).  Returns 0 or -1. */
+int cchc_hex_decode (uint8_t *bin, size_t len, const char *hex);
+
+/*  True if bytes[0..len) are well-formed UTF-8 (no overlongs, no surrogates,
+    nothing above U+10FFFF).  NUL bytes are refused too. */
+bool cchc_utf8_valid (const char *bytes, size_t len);
+
+/*  Unit codes: 1..CCHC_UNIT_MAX bytes of [A-Za-z0-9_.-].  */
+#define CCHC_UNIT_MAX 16
+bool cchc_unit_code_valid (const char *s, size_t len);
+
+/*  Metric and indicator codes: 1..CCHC_METRIC_MAX bytes of [a-z0-9_],
+    starting with a letter. */
+#define CCHC_METRIC_MAX 48
+bool cchc_metric_code_valid (const char *s, size_t len);
+
+/*  strlcpy semantics: copies at most size-1 bytes, always terminates,
+    returns strlen(src) so truncation is detectable (>= size). */
+size_t cchc_strlcpy (char *dst, const char *src, size_t size);
+
+/*  Parse a whole decimal integer / finite double with range check.
+    Leading/trailing spaces are refused.  Return 0 or -1. */
+int cchc_parse_int64 (const char *s, int64_t min, int64_t max, int64_t *out);
+int cchc_parse_double (const char *s, double *out);
+
+#endif

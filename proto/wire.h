@@ -1,0 +1,43 @@
+/*  wire.h — sending and receiving the three-frame messages of proto.h on
+    ZeroMQ sockets.  The only code that touches frames. */
+#ifndef CCHC_WIRE_H
+#define CCHC_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "proto/proto.h"
+
+#define CCHC_WIRE_ROUTING_MAX 256
+
+/*  One received message.  Owned buffers; free with cchc_wire_msg_clear. */
+typedef struct {
+    uint8_t routing_id[CCHC_WIRE_ROUTING_MAX];  /* ROUTER only */
+    size_t routing_len;
+    uint8_t key[CCHC_KEY_PUBLIC_BYTES];
+    uint8_t *body;
+    size_t body_len;
+    uint8_t sig[CCHC_KEY_SIGNATURE_BYTES];
+} cchc_wire_msg_t;
+
+/*  Receive one whole message (all its parts, always, so the socket stays in
+    step).  `router` says whether a routing-id frame comes first.
+    Returns 0 (ok), a positive reason (CCHC_REASON_BAD_FRAMES, _TOO_LARGE: the
+    message was consumed and dropped, routing_id is still valid for a reply),
+    or -1 (zmq error; errno set, e.g. EAGAIN, EINTR, ETERM). */
+int cchc_wire_recv (void *socket, bool router, int flags, cchc_wire_msg_t *msg);
+void cchc_wire_msg_clear (cchc_wire_msg_t *msg);
+
+/*  Send [routing id] + key + body + signature.  routing may be NULL (DEALER).
+    Returns 0 or -1 (zmq error). */
+int cchc_wire_send (void *socket, const uint8_t *routing, size_t routing_len,
+                    const uint8_t key[32], const uint8_t *body, size_t len,
+                    const uint8_t sig[64], int flags);
+
+/*  Encode, sign and send in one call.  Returns 0, a reason (invalid fields),
+    or -1 (zmq error). */
+int cchc_wire_send_report (void *socket, const cchc_key_t *key,
+                           const cchc_report_t *report, int flags);
+int cchc_wire_send_ack (void *socket, const uint8_t *routing, size_t routing_len,
+                        const cchc_key_t *key, const cchc_ack_t *ack, int flags);
+
+#endif
