@@ -139,12 +139,15 @@ typedef struct {
 
 /*  Encode into a malloc'd buffer (*body, *len).  The encoder checks what the
     decoder checks, so it never produces a body the decoder refuses.  Returns
-    CCHC_REASON_NONE or the reason the fields are invalid (nothing allocated). */
+    CCHC_REASON_NONE or the reason the fields are invalid (nothing allocated;
+    CCHC_REASON_TOO_LARGE when the body would exceed CCHC_PROTO_BODY_MAX), or
+    -1 when out of memory. */
 int cchc_report_encode (const cchc_report_t *report, uint8_t **body, size_t *len);
 int cchc_ack_encode (const cchc_ack_t *ack, uint8_t **body, size_t *len);
 
 /*  Strict decode of a body.  Returns CCHC_REASON_NONE with *out filled (call
-    _clear later), or a reason with *out cleared.  Does NOT verify signatures. */
+    _clear later), or a reason with *out cleared (CCHC_REASON_BUSY when out
+    of memory: transient).  Does NOT verify signatures. */
 int cchc_report_decode (const uint8_t *body, size_t len, cchc_report_t *out);
 int cchc_ack_decode (const uint8_t *body, size_t len, cchc_ack_t *out);
 

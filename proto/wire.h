@@ -33,8 +33,9 @@ int cchc_wire_send (void *socket, const uint8_t *routing, size_t routing_len,
                     const uint8_t key[32], const uint8_t *body, size_t len,
                     const uint8_t sig[64], int flags);
 
-/*  Encode, sign and send in one call.  Returns 0, a reason (invalid fields),
-    or -1 (zmq error). */
+/*  Encode, sign and send in one call.  Returns 0, a reason (invalid fields;
+    send_report: CCHC_REASON_KEY_MISMATCH when report->agent is not the key's
+    public key), or -1 (zmq error, or ENOMEM). */
 int cchc_wire_send_report (void *socket, const cchc_key_t *key,
                            const cchc_report_t *report, int flags);
 int cchc_wire_send_ack (void *socket, const uint8_t *routing, size_t routing_len,
