@@ -64,4 +64,8 @@ void cchc_key_sign (const cchc_key_t *self, uint8_t sig[64],
 int cchc_key_curve_public_z85 (const uint8_t pk[32], char out[41]);
 int cchc_key_curve_secret_z85 (const cchc_key_t *self, char out[41]);
 
+/*  Z85 (ZeroMQ RFC 32) of `len` bytes, a multiple of 4, into out
+    (size >= len / 4 * 5 + 1).  Can't fail. */
+void cchc_key_z85_encode (char *out, const uint8_t *bin, size_t len);
+
 #endif
