@@ -1,0 +1,449 @@
+/*  test_clock_log.c — the injectable clock (common/clock.h) and logging
+    (common/log.h): ISO forms, fake and offset clocks, CCHC_FAKE_NOW, line
+    formats for a terminal and for journald, levels, control characters,
+    truncation, the rate limiter and whole lines under concurrent writers.
+    Log output is captured by pointing fd 2 at a temporary file. */
+#include "common/clock.h"
+#include "common/log.h"
+#include "tests/test.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static void
+s_sleep_ms (int ms)
+{
+    struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
+    nanosleep (&ts, NULL);
+}
+
+static int64_t
+s_system_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *
+s_iso (int64_t ms)
+{
+    static char buf [32];
+    cchc_clock_format_iso (ms, buf, sizeof buf);
+    return buf;
+}
+
+static void
+test_iso (void)
+{
+    int64_t ms = 1;
+    CHECK_EQ_INT (cchc_clock_parse_iso ("1970-01-01T00:00:00Z", &ms), 0);
+    CHECK_EQ_INT (ms, 0);
+    CHECK_EQ_INT (cchc_clock_parse_iso ("2021-03-14T16:59:59Z", &ms), 0);
+    CHECK_EQ_INT (ms, 18700LL * 86400000 + 16 * 3600000LL + 59 * 60000 + 59000);
+    CHECK_EQ_STR (s_iso (ms), "2021-03-14T16:59:59.000Z");
+    CHECK_EQ_INT (cchc_clock_parse_iso ("2021-03-14T16:59:59.999Z", &ms), 0);
+    CHECK_EQ_STR (s_iso (ms), "2021-03-14T16:59:59.999Z");
+    CHECK_EQ_INT (cchc_clock_parse_iso ("2020-02-29T23:59:59.001Z", &ms), 0);
+    CHECK_EQ_STR (s_iso (ms), "2020-02-29T23:59:59.001Z");
+    CHECK_EQ_STR (s_iso (0), "1970-01-01T00:00:00.000Z");
+    CHECK_EQ_STR (s_iso (-1), "1969-12-31T23:59:59.999Z");
+    CHECK_EQ_STR (s_iso (INT64_MAX), "9999-12-31T23:59:59.999Z");
+    CHECK_EQ_STR (s_iso (INT64_MIN), "0001-01-01T00:00:00.000Z");
+
+    //  Round trips of many instants.
+    for (int64_t t = -86400000LL * 400; t < 86400000LL * 40000; t += 7777777777LL) {
+        int64_t back;
+        CHECK_EQ_INT (cchc_clock_parse_iso (s_iso (t), &back), 0);
+        CHECK_EQ_INT (back, t);
+    }
+
+    const char *bad [] = {
+        "2021-03-14T16:59:59", "2021-03-14 16:59:59Z", "2021-03-14T24:00:00Z",
+        "2021-03-14T23:60:00Z", "2021-03-14T23:59:60Z", "2021-02-29T00:00:00Z",
+        "2021-03-14T16:59:59.99Z", "2021-03-14T16:59:59.9999Z",
+        "2021-03-14T16:59:59,999Z", "2021-03-14T16:59:59+07:00",
+        "2021-03-14T16:59:59ZZ", " 2021-03-14T16:59:59Z", "2021-3-14T16:59:59Z",
+        "2021-03-14T1:59:59Z", "2021-03-14", "", "2021-03-14T16:59:59.99aZ",
+        NULL
+    };
+    for (int i = 0; bad [i]; i++) {
+        ms = 42;
+        int rc = cchc_clock_parse_iso (bad [i], &ms);
+        if (rc == 0)
+            fprintf (stderr, "accepted bad instant '%s'\n", bad [i]);
+        CHECK_EQ_INT (rc, -1);
+        CHECK_EQ_INT (ms, 42);
+    }
+    CHECK_EQ_INT (cchc_clock_parse_iso (NULL, &ms), -1);
+}
+
+static void
+test_fake_clock (void)
+{
+    int64_t real = s_system_ms ();
+    int64_t now = cchc_clock_now_ms ();
+    CHECK (now - real > -2000 && now - real < 2000);
+
+    cchc_clock_set_fake (1615741199000LL);
+    CHECK_EQ_INT (cchc_clock_now_ms (), 1615741199000LL);
+    s_sleep_ms (15);
+    CHECK_EQ_INT (cchc_clock_now_ms (), 1615741199000LL);     //  stays fixed
+    cchc_clock_set_fake (-5);
+    CHECK_EQ_INT (cchc_clock_now_ms (), -5);
+    cchc_clock_set_real ();
+    now = cchc_clock_now_ms ();
+    CHECK (now - s_system_ms () > -2000 && now - s_system_ms () < 2000);
+
+    int64_t a = cchc_clock_mono_ms ();
+    s_sleep_ms (20);
+    int64_t b = cchc_clock_mono_ms ();
+    CHECK (b - a >= 19 && b - a < 2000);
+}
+
+static void
+test_fake_env (void)
+{
+    setenv ("CCHC_FAKE_NOW", "2021-03-14T16:59:59Z", 1);
+    CHECK_EQ_INT (cchc_clock_init_env (), 0);
+    int64_t start = 1615741199000LL;
+    int64_t now = cchc_clock_now_ms ();
+    CHECK (now >= start && now < start + 2000);
+    s_sleep_ms (30);
+    int64_t later = cchc_clock_now_ms ();
+    CHECK (later >= now + 25);                  //  it ticks
+    CHECK (later < start + 3000);
+
+    setenv ("CCHC_FAKE_NOW", "+86400000", 1);
+    CHECK_EQ_INT (cchc_clock_init_env (), 0);
+    int64_t diff = cchc_clock_now_ms () - s_system_ms ();
+    CHECK (diff > 86400000 - 2000 && diff < 86400000 + 2000);
+
+    setenv ("CCHC_FAKE_NOW", "-3600000", 1);
+    CHECK_EQ_INT (cchc_clock_init_env (), 0);
+    diff = cchc_clock_now_ms () - s_system_ms ();
+    CHECK (diff > -3600000 - 2000 && diff < -3600000 + 2000);
+
+    //  Invalid values leave a real clock.
+    const char *bad [] = { "tomorrow", "2021-03-14", "+", "+12x", "+1e9",
+                           "2021-13-01T00:00:00Z", "+99999999999999999999", NULL };
+    for (int i = 0; bad [i]; i++) {
+        cchc_clock_set_fake (7);
+        setenv ("CCHC_FAKE_NOW", bad [i], 1);
+        CHECK_EQ_INT (cchc_clock_init_env (), -1);
+        cchc_clock_set_real ();
+    }
+    setenv ("CCHC_FAKE_NOW", "", 1);
+    CHECK_EQ_INT (cchc_clock_init_env (), 0);
+    unsetenv ("CCHC_FAKE_NOW");
+    CHECK_EQ_INT (cchc_clock_init_env (), 0);
+    cchc_clock_set_real ();
+    diff = cchc_clock_now_ms () - s_system_ms ();
+    CHECK (diff > -2000 && diff < 2000);
+}
+
+static void *
+s_clock_worker (void *arg)
+{
+    (void) arg;
+    for (int i = 0; i < 20000; i++) {
+        int64_t t = cchc_clock_now_ms ();
+        if (t != 1000 && t != 2000)
+            return (void *) 1;
+    }
+    return NULL;
+}
+
+static void
+test_clock_threads (void)
+{
+    cchc_clock_set_fake (1000);
+    pthread_t threads [3];
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ_INT (pthread_create (&threads [i], NULL, s_clock_worker, NULL), 0);
+    for (int i = 0; i < 20000; i++)
+        cchc_clock_set_fake (i % 2? 1000: 2000);
+    int bad = 0;
+    for (int i = 0; i < 3; i++) {
+        void *rc;
+        pthread_join (threads [i], &rc);
+        bad += rc != NULL;
+    }
+    cchc_clock_set_real ();
+    CHECK_EQ_INT (bad, 0);
+}
+
+//  ---------------------------------------------------------------------------
+//  Log capture: fd 2 to a temporary file and back.
+
+static char s_capture_path [256];
+static int s_saved_stderr = -1;
+
+static int
+s_capture_begin (void)
+{
+    const char *tmp = getenv ("TMPDIR");
+    snprintf (s_capture_path, sizeof s_capture_path, "%s/cchc-test-log-XXXXXX",
+              tmp && *tmp? tmp: "/tmp");
+    int fd = mkstemp (s_capture_path);
+    if (fd < 0)
+        return -1;
+    fflush (stderr);
+    s_saved_stderr = dup (STDERR_FILENO);
+    dup2 (fd, STDERR_FILENO);
+    close (fd);
+    return 0;
+}
+
+//  Restore stderr; return what was written (malloc'd, caller frees).
+static char *
+s_capture_end (void)
+{
+    fflush (stderr);
+    dup2 (s_saved_stderr, STDERR_FILENO);
+    close (s_saved_stderr);
+    s_saved_stderr = -1;
+    FILE *f = fopen (s_capture_path, "r");
+    unlink (s_capture_path);
+    if (!f)
+        return NULL;
+    fseek (f, 0, SEEK_END);
+    long size = ftell (f);
+    fseek (f, 0, SEEK_SET);
+    char *text = malloc ((size_t) size + 1);
+    size_t n = text? fread (text, 1, (size_t) size, f): 0;
+    if (text)
+        text [n] = '\0';
+    fclose (f);
+    return text;
+}
+
+static int
+s_count_lines (const char *text)
+{
+    int n = 0;
+    for (; *text; text++)
+        n += *text == '\n';
+    return n;
+}
+
+static void
+test_log_levels (void)
+{
+    cchc_log_level_t level;
+    CHECK_EQ_INT (cchc_log_level_parse ("error", &level), 0);
+    CHECK_EQ_INT (level, CCHC_LOG_ERROR);
+    CHECK_EQ_INT (cchc_log_level_parse ("warn", &level), 0);
+    CHECK_EQ_INT (level, CCHC_LOG_WARN);
+    CHECK_EQ_INT (cchc_log_level_parse ("notice", &level), 0);
+    CHECK_EQ_INT (level, CCHC_LOG_NOTICE);
+    CHECK_EQ_INT (cchc_log_level_parse ("info", &level), 0);
+    CHECK_EQ_INT (level, CCHC_LOG_INFO);
+    CHECK_EQ_INT (cchc_log_level_parse ("debug", &level), 0);
+    CHECK_EQ_INT (level, CCHC_LOG_DEBUG);
+    CHECK_EQ_INT (cchc_log_level_parse ("warning", &level), -1);
+    CHECK_EQ_INT (cchc_log_level_parse ("INFO", &level), -1);
+    CHECK_EQ_INT (cchc_log_level_parse ("", &level), -1);
+    CHECK_EQ_INT (cchc_log_level_parse (NULL, &level), -1);
+
+    unsetenv ("JOURNAL_STREAM");
+    cchc_log_init ("cchc-test", CCHC_LOG_NOTICE);
+    CHECK (cchc_log_enabled (CCHC_LOG_ERROR));
+    CHECK (cchc_log_enabled (CCHC_LOG_NOTICE));
+    CHECK (!cchc_log_enabled (CCHC_LOG_INFO));
+    cchc_log_set_level (CCHC_LOG_DEBUG);
+    CHECK (cchc_log_enabled (CCHC_LOG_DEBUG));
+    cchc_log_set_level (CCHC_LOG_WARN);
+    CHECK (!cchc_log_enabled (CCHC_LOG_NOTICE));
+
+    cchc_clock_set_fake (1615741199123LL);
+    CHECK_EQ_INT (s_capture_begin (), 0);
+    cchc_error ("disk %s is full", "/var");
+    cchc_warn ("queue at %d%%", 90);
+    cchc_notice ("not shown");
+    cchc_info ("not shown");
+    cchc_debug ("not shown");
+    char *text = s_capture_end ();
+    cchc_clock_set_real ();
+    CHECK (text);
+    int ok = strcmp (text,
+        "2021-03-14T16:59:59.123Z error cchc-test: disk /var is full\n"
+        "2021-03-14T16:59:59.123Z warn cchc-test: queue at 90%\n") == 0;
+    if (!ok)
+        fprintf (stderr, "got:\n%s", text);
+    free (text);
+    CHECK (ok);
+    cchc_log_init ("cchc-test", CCHC_LOG_INFO);
+}
+
+static void
+test_log_journal (void)
+{
+    CHECK_EQ_INT (s_capture_begin (), 0);
+    struct stat st;
+    fstat (STDERR_FILENO, &st);
+    char value [64];
+    snprintf (value, sizeof value, "%llu:%llu",
+              (unsigned long long) st.st_dev, (unsigned long long) st.st_ino);
+    setenv ("JOURNAL_STREAM", value, 1);
+    cchc_log_init ("cchc-collector", CCHC_LOG_DEBUG);
+    cchc_error ("bad %s", "thing");
+    cchc_warn ("w");
+    cchc_notice ("n");
+    cchc_info ("i");
+    cchc_debug ("d");
+    //  A JOURNAL_STREAM that is not our stderr (inherited by a redirected
+    //  child) is ignored.
+    setenv ("JOURNAL_STREAM", "1:2", 1);
+    cchc_log_init ("cchc-collector", CCHC_LOG_DEBUG);
+    cchc_clock_set_fake (0);
+    cchc_info ("plain");
+    cchc_clock_set_real ();
+    char *text = s_capture_end ();
+    unsetenv ("JOURNAL_STREAM");
+    cchc_log_init ("cchc-test", CCHC_LOG_INFO);
+    CHECK (text);
+    int ok = strcmp (text,
+        "<3>cchc-collector: error: bad thing\n"
+        "<4>cchc-collector: warn: w\n"
+        "<5>cchc-collector: notice: n\n"
+        "<6>cchc-collector: info: i\n"
+        "<7>cchc-collector: debug: d\n"
+        "1970-01-01T00:00:00.000Z info cchc-collector: plain\n") == 0;
+    if (!ok)
+        fprintf (stderr, "got:\n%s", text);
+    free (text);
+    CHECK (ok);
+}
+
+static void
+test_log_one_line (void)
+{
+    cchc_log_init ("t", CCHC_LOG_INFO);
+    char *big = malloc (10000);
+    CHECK (big);
+    memset (big, 'x', 9999);
+    big [9999] = '\0';
+    CHECK_EQ_INT (s_capture_begin (), 0);
+    cchc_info ("two\nlines\r\tand\x1b[31m escape");
+    cchc_info ("%s", big);
+    char *text = s_capture_end ();
+    free (big);
+    CHECK (text);
+    CHECK_EQ_INT (s_count_lines (text), 2);
+    char *second = strchr (text, '\n') + 1;
+    int ok = strstr (text, "t: two lines  and [31m escape\n") != NULL
+          && strlen (second) <= 2048 && strlen (second) > 1900
+          && strstr (second, "xxx...\n") != NULL;
+    if (!ok)
+        fprintf (stderr, "got:\n%.300s\n", text);
+    free (text);
+    CHECK (ok);
+
+    //  errno survives logging.
+    errno = 1234;
+    CHECK_EQ_INT (s_capture_begin (), 0);
+    errno = 1234;
+    cchc_info ("keeps errno");
+    int after = errno;
+    text = s_capture_end ();
+    free (text);
+    CHECK_EQ_INT (after, 1234);
+}
+
+static void
+test_ratelimit (void)
+{
+    cchc_log_init ("rl", CCHC_LOG_INFO);
+    cchc_ratelimit_t rl = CCHC_RATELIMIT_INIT (200, 3);
+    CHECK_EQ_INT (s_capture_begin (), 0);
+    for (int i = 0; i < 10; i++)
+        cchc_log_limited (&rl, CCHC_LOG_WARN, "bad message %d", i);
+    cchc_log_limited (&rl, CCHC_LOG_DEBUG, "disabled, not counted");
+    s_sleep_ms (250);
+    cchc_log_limited (&rl, CCHC_LOG_WARN, "bad message %d", 10);
+    cchc_log_limited (&rl, CCHC_LOG_WARN, "bad message %d", 11);
+    char *text = s_capture_end ();
+    CHECK (text);
+    int lines = s_count_lines (text);
+    int ok = strstr (text, "bad message 0\n") && strstr (text, "bad message 2\n")
+          && !strstr (text, "bad message 3")
+          && strstr (text, "bad message 10 (7 similar lines suppressed)\n")
+          && strstr (text, "bad message 11\n");
+    if (!ok || lines != 5)
+        fprintf (stderr, "got:\n%s", text);
+    free (text);
+    CHECK_EQ_INT (lines, 5);
+    CHECK (ok);
+}
+
+#define S_THREADS 4
+#define S_LINES 300
+
+static void *
+s_log_worker (void *arg)
+{
+    static cchc_ratelimit_t rl = CCHC_RATELIMIT_INIT (60000, 100);
+    int id = (int) (intptr_t) arg;
+    for (int i = 0; i < S_LINES; i++) {
+        cchc_info ("worker %d line %d padding-padding-padding-padding-padding-end", id, i);
+        cchc_log_limited (&rl, CCHC_LOG_WARN, "limited %d", id);
+    }
+    return NULL;
+}
+
+static void
+test_log_threads (void)
+{
+    cchc_log_init ("mt", CCHC_LOG_INFO);
+    CHECK_EQ_INT (s_capture_begin (), 0);
+    pthread_t threads [S_THREADS];
+    for (int i = 0; i < S_THREADS; i++)
+        pthread_create (&threads [i], NULL, s_log_worker, (void *) (intptr_t) i);
+    for (int i = 0; i < S_THREADS; i++)
+        pthread_join (threads [i], NULL);
+    char *text = s_capture_end ();
+    CHECK (text);
+    //  Every line is whole: a stamp, then one of the two messages.
+    int info = 0, limited = 0, broken = 0;
+    char *save = NULL;
+    for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save)) {
+        if (strlen (line) < 25 || line [4] != '-' || line [23] != 'Z')
+            broken++;
+        else
+        if (strstr (line, " info mt: worker ") && strstr (line, "-padding-end")
+        &&  strstr (strstr (line, "mt: ") + 1, "mt: ") == NULL)
+            info++;
+        else
+        if (strstr (line, " warn mt: limited "))
+            limited++;
+        else
+            broken++;
+    }
+    free (text);
+    CHECK_EQ_INT (broken, 0);
+    CHECK_EQ_INT (info, S_THREADS * S_LINES);
+    CHECK_EQ_INT (limited, 100);
+}
+
+int
+main (void)
+{
+    CCHC_TEST_RUN (test_iso);
+    CCHC_TEST_RUN (test_fake_clock);
+    CCHC_TEST_RUN (test_fake_env);
+    CCHC_TEST_RUN (test_clock_threads);
+    CCHC_TEST_RUN (test_log_levels);
+    CCHC_TEST_RUN (test_log_journal);
+    CCHC_TEST_RUN (test_log_one_line);
+    CCHC_TEST_RUN (test_ratelimit);
+    CCHC_TEST_RUN (test_log_threads);
+    return CCHC_TEST_DONE ();
+}
