@@ -3,7 +3,8 @@
     Receiving always drains every part of a multipart message, whatever it
     holds, so the socket never gets out of step; a message with the wrong
     shape is consumed and reported with a reason (the ROUTER routing id is
-    kept so the caller can answer it).  Sending writes the parts with
+    kept so the caller can answer it, and so is the key when frame 0 had 32
+    bytes, else it is all zeros).  Sending writes the parts with
     ZMQ_SNDMORE; ZeroMQ delivers multipart messages atomically.
 */
 #include "proto/wire.h"
@@ -103,7 +104,6 @@ cchc_wire_recv (void *socket, bool router, int flags, cchc_wire_msg_t *msg)
         free (msg->body);
         msg->body = NULL;
         msg->body_len = 0;
-        memset (msg->key, 0, sizeof msg->key);
         memset (msg->sig, 0, sizeof msg->sig);
     }
     return result;

@@ -22,7 +22,8 @@ typedef struct {
 /*  Receive one whole message (all its parts, always, so the socket stays in
     step).  `router` says whether a routing-id frame comes first.
     Returns 0 (ok), a positive reason (CCHC_REASON_BAD_FRAMES, _TOO_LARGE: the
-    message was consumed and dropped, routing_id is still valid for a reply),
+    message was consumed and dropped, routing_id is still valid for a reply,
+    key holds frame 0 when it had 32 bytes and is all zeros otherwise),
     or -1 (zmq error; errno set, e.g. EAGAIN, EINTR, ETERM). */
 int cchc_wire_recv (void *socket, bool router, int flags, cchc_wire_msg_t *msg);
 void cchc_wire_msg_clear (cchc_wire_msg_t *msg);

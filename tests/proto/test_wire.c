@@ -127,9 +127,10 @@ static int
 s_send_frames (const size_t *sizes, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        uint8_t *buf = calloc (1, sizes [i] + 1);
+        uint8_t *buf = malloc (sizes [i] + 1);
         if (!buf)
             return -1;
+        memset (buf, 0x5a, sizes [i] + 1);
         int rc = zmq_send (s_dealer, buf, sizes [i], i + 1 < n? ZMQ_SNDMORE: 0);
         free (buf);
         if (rc == -1)
@@ -147,6 +148,11 @@ s_bad (const size_t *sizes, size_t n)
     int rc = cchc_wire_recv (s_router, true, 0, &msg);
     if (msg.routing_len == 0 || msg.body != NULL || msg.body_len != 0)
         rc = -3;
+    /*  The key is kept when frame 0 had 32 bytes (for the seq-0 answer). */
+    uint8_t want [32];
+    memset (want, n > 0 && sizes [0] == 32? 0x5a: 0, sizeof want);
+    if (memcmp (msg.key, want, 32) != 0)
+        rc = -4;
     cchc_wire_msg_clear (&msg);
     return rc;
 }
