@@ -50,9 +50,19 @@ typedef struct {
 int cchc_config_defaults (const cchc_config_entry_t *table, void *conf,
                           char *err, size_t errlen);
 
-/*  Apply an INI file over `conf`.  Returns 0 or -1 with "path:line: reason". */
+/*  Apply an INI file over `conf`.  Returns 0 or -1 with "path:line: reason";
+    a file with any error changes nothing.  A line longer than inih's buffer
+    (199 bytes with Debian's build) is refused, and so is an indented line
+    after a key, which inih would take as more of that key's value. */
 int cchc_config_load (const cchc_config_entry_t *table, void *conf,
                       const char *path, char *err, size_t errlen);
+
+/*  Same as cchc_config_load, over text[0..len) (need not be NUL-terminated);
+    `name` stands for the file name in messages ("name:line: reason").
+    On failure `conf` is left unchanged. */
+int cchc_config_load_string (const cchc_config_entry_t *table, void *conf,
+                             const char *name, const char *text, size_t len,
+                             char *err, size_t errlen);
 
 /*  Apply one "section.key=value" override.  Returns 0 or -1. */
 int cchc_config_set (const cchc_config_entry_t *table, void *conf,
