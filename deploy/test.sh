@@ -22,8 +22,8 @@ summary=()
 run_suite () {         # run_suite NAME BUILD_DIR [cmake options...]
   local name=$1 dir=$2; shift 2
   echo "=== [$name] configure + build ($dir)"
-  cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"$dir.configure.log" 2>&1 \
-    || { cat "$dir.configure.log"; return 1; }
+  cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"$dir/configure.log" 2>&1 \
+    || { cat "$dir/configure.log"; return 1; }
   cmake --build "$dir" -j"$(nproc)" 2>&1 | grep -vE '^\[ *[0-9]+%\]' || true
   [ "${PIPESTATUS[0]}" -eq 0 ] || return 1
   echo "=== [$name] ctest"
@@ -45,8 +45,8 @@ if [ "$fuzz_seconds" -gt 0 ]; then
   echo "=== [fuzz] build with clang ($fuzz_seconds s per target)"
   fuzz_ok=1
   if CC=clang cmake -S "$top" -B build-fuzz -DCCHC_FUZZ=ON -DCCHC_SANITIZE=ON \
-        -DCMAKE_BUILD_TYPE=RelWithDebInfo >build-fuzz.configure.log 2>&1 \
-     && cmake --build build-fuzz -j"$(nproc)" >build-fuzz.build.log 2>&1; then
+        -DCMAKE_BUILD_TYPE=RelWithDebInfo >build-fuzz/configure.log 2>&1 \
+     && cmake --build build-fuzz -j"$(nproc)" >build-fuzz/build.log 2>&1; then
     targets=$(find build-fuzz/fuzz -type f -executable -name 'fuzz_*' | sort)
     [ -n "$targets" ] || { echo "no fuzz targets were built"; fuzz_ok=0; }
     for t in $targets; do
@@ -64,7 +64,7 @@ if [ "$fuzz_seconds" -gt 0 ]; then
       rm -rf "$work" "$work.log"
     done
   else
-    cat build-fuzz.configure.log; tail -n 40 build-fuzz.build.log || true; fuzz_ok=0
+    cat build-fuzz/configure.log; tail -n 40 build-fuzz/build.log || true; fuzz_ok=0
   fi
   if [ $fuzz_ok = 1 ]; then summary+=("fuzz: passed"); else summary+=("fuzz: FAILED"); failed=1; fi
 fi
