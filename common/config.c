@@ -525,7 +525,10 @@ cchc_config_print (const cchc_config_entry_t *table, const void *conf, FILE *out
                 break;
             }
             case CCHC_CONFIG_STRING:
-                fprintf (out, "%s = %.*s\n", key, (int) strnlen (field, e->size), field);
+                //  inih takes " ;" as the start of a comment: a value that
+                //  starts with ';' must follow the '=' directly.
+                fprintf (out, "%s =%s%.*s\n", key, field [0] == ';'? "": " ",
+                         (int) strnlen (field, e->size), field);
                 break;
             case CCHC_CONFIG_DURATION: {
                 int64_t v;

@@ -8,7 +8,7 @@
             0, 0, "tcp://127.0.0.1:7070", "ROUTER endpoint agents connect to" },
           { "collector.batch_max", CCHC_CONFIG_INT, offsetof (conf_t, batch_max), 0,
             1, 10000, "256", "messages per group commit" },
-          { NULL }
+          { .name = NULL }   //  (plain { NULL } trips clang -Wmissing-field-initializers)
         };
 
     and cchc_config_defaults / _load / _set / _print do the rest: parsing,
