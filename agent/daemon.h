@@ -1,0 +1,32 @@
+/*  daemon.h — the cchc-agent service: one single-threaded loop (zmq_poll
+    over the collector socket, the running commands' pipes and a self-pipe
+    for signals) that runs the sources on their intervals, freezes pending
+    observations into messages, pumps the sender and writes its state into
+    the outbox for `cchc-agent status`.
+
+    Signals: SIGTERM / SIGINT stop cleanly (running commands are killed, the
+    outbox is closed; nothing in flight is lost: unacknowledged messages are
+    sent again on the next start).  SIGHUP re-reads the configuration file
+    and replaces the sources and the log level (other settings need a
+    restart, which the log says).
+
+    State keys written (table `state`, text values, times UTC ms):
+      pid, version, unit, agent_key, started, heartbeat, stopped (0 while
+      running), endpoint, acked_endpoint, last_ack, last_send, last_error,
+      key_problem (0/1), inflight, delivered
+*/
+#ifndef CCHC_AGENT_DAEMON_H
+#define CCHC_AGENT_DAEMON_H
+
+#include <stddef.h>
+
+/*  Run until SIGTERM / SIGINT.  config_path may be NULL (defaults and
+    overrides only); sets are "section.key=value" overrides, re-applied on
+    every reload.  Returns the process exit status (0 after a clean stop,
+    1 when it could not start). */
+int cchc_daemon_run (const char *config_path, char *const *sets, size_t nsets);
+
+/*  Interval between heartbeats / state writes, ms. */
+#define CCHC_DAEMON_HEARTBEAT_MS 10000
+
+#endif

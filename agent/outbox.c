@@ -1,0 +1,1046 @@
+/*  outbox.c — the durable outbox (see outbox.h for the tables and the life
+    of an observation).  Every write is one IMMEDIATE transaction; the file is
+    in WAL mode with synchronous=FULL so a commit survives power loss. */
+#include "agent/outbox.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "common/clock.h"
+#include "common/text.h"
+#include "proto/proto.h"
+
+#define S_SCHEMA_VERSION 1
+#define S_BUSY_TIMEOUT_MS 10000
+
+static const char *s_schema =
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);\n"
+    "CREATE TABLE IF NOT EXISTS latest (\n"
+    "  metric TEXT NOT NULL, day INTEGER NOT NULL, value NOT NULL,\n"
+    "  PRIMARY KEY (metric, day)) WITHOUT ROWID;\n"
+    "CREATE TABLE IF NOT EXISTS pending (\n"
+    "  id INTEGER PRIMARY KEY, metric TEXT NOT NULL, day INTEGER NOT NULL,\n"
+    "  value NOT NULL, queued_at INTEGER NOT NULL, UNIQUE (metric, day));\n"
+    "CREATE TABLE IF NOT EXISTS message (\n"
+    "  seq INTEGER PRIMARY KEY, created_at INTEGER NOT NULL, body BLOB NOT NULL,\n"
+    "  sig BLOB NOT NULL CHECK (length(sig) = 64), nobs INTEGER NOT NULL,\n"
+    "  oldest_at INTEGER NOT NULL);\n"
+    "CREATE TABLE IF NOT EXISTS dead (\n"
+    "  id INTEGER PRIMARY KEY, at INTEGER NOT NULL, seq INTEGER NOT NULL,\n"
+    "  metric TEXT NOT NULL, day INTEGER NOT NULL, value NOT NULL,\n"
+    "  status INTEGER NOT NULL, reason INTEGER NOT NULL, detail TEXT NOT NULL);\n"
+    "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+    "CREATE TABLE IF NOT EXISTS source_state (\n"
+    "  name TEXT PRIMARY KEY, last_run INTEGER NOT NULL DEFAULT 0,\n"
+    "  last_ok INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',\n"
+    "  last_error_at INTEGER NOT NULL DEFAULT 0, runs INTEGER NOT NULL DEFAULT 0,\n"
+    "  obs_total INTEGER NOT NULL DEFAULT 0);\n";
+
+struct cchc_outbox_t {
+    sqlite3 *db;
+    char path[512];
+};
+
+/*  Formats "context: sqlite message" into err. */
+static void
+s_err (cchc_outbox_t *self, char *err, size_t errlen, const char *what)
+{
+    if (err && errlen)
+        snprintf (err, errlen, "outbox %s: %s: %s", self->path, what,
+                  sqlite3_errmsg (self->db));
+}
+
+static int
+s_exec (cchc_outbox_t *self, const char *sql, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    if (sqlite3_exec (self->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        if (err && errlen)
+            snprintf (err, errlen, "outbox %s: %s", self->path,
+                      msg ? msg : sqlite3_errmsg (self->db));
+        sqlite3_free (msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_begin (cchc_outbox_t *self, char *err, size_t errlen)
+{
+    return s_exec (self, "BEGIN IMMEDIATE", err, errlen);
+}
+
+static int
+s_commit (cchc_outbox_t *self, char *err, size_t errlen)
+{
+    if (s_exec (self, "COMMIT", err, errlen) != 0) {
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+s_rollback (cchc_outbox_t *self)
+{
+    if (!sqlite3_get_autocommit (self->db))
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static sqlite3_stmt *
+s_prepare (cchc_outbox_t *self, const char *sql, char *err, size_t errlen)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+        s_err (self, err, errlen, "prepare");
+        return NULL;
+    }
+    return stmt;
+}
+
+int
+cchc_outbox_day_from_date (cchc_date_t date)
+{
+    int y, m, d;
+    cchc_date_to_ymd (date, &y, &m, &d);
+    return y * 10000 + m * 100 + d;
+}
+
+cchc_date_t
+cchc_outbox_date_from_day (int day)
+{
+    return cchc_date_from_ymd (day / 10000, (day / 100) % 100, day % 100);
+}
+
+static int64_t
+s_meta_get (cchc_outbox_t *self, const char *key, int64_t dflt)
+{
+    sqlite3_stmt *stmt = s_prepare (self, "SELECT value FROM meta WHERE key = ?", NULL, 0);
+    if (!stmt)
+        return dflt;
+    sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+    int64_t v = dflt;
+    if (sqlite3_step (stmt) == SQLITE_ROW)
+        v = sqlite3_column_int64 (stmt, 0);
+    sqlite3_finalize (stmt);
+    return v;
+}
+
+static int
+s_meta_set (cchc_outbox_t *self, const char *key, int64_t value,
+            char *err, size_t errlen)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", err, errlen);
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, value);
+    int rc = sqlite3_step (stmt) == SQLITE_DONE ? 0 : -1;
+    if (rc)
+        s_err (self, err, errlen, "meta");
+    sqlite3_finalize (stmt);
+    return rc;
+}
+
+cchc_outbox_t *
+cchc_outbox_open (const char *path, bool create, char *err, size_t errlen)
+{
+    assert (path);
+    cchc_outbox_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        snprintf (err, errlen, "out of memory");
+        return NULL;
+    }
+    cchc_strlcpy (self->path, path, sizeof self->path);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
+              | (create ? SQLITE_OPEN_CREATE : 0);
+    if (sqlite3_open_v2 (path, &self->db, flags, NULL) != SQLITE_OK) {
+        snprintf (err, errlen, "outbox %s: cannot open: %s", path,
+                  self->db ? sqlite3_errmsg (self->db) : "out of memory");
+        cchc_outbox_destroy (&self);
+        return NULL;
+    }
+    sqlite3_busy_timeout (self->db, S_BUSY_TIMEOUT_MS);
+    sqlite3_extended_result_codes (self->db, 1);
+    if (s_exec (self, "PRAGMA journal_mode=WAL", err, errlen) != 0
+        || s_exec (self, "PRAGMA synchronous=FULL", err, errlen) != 0
+        || s_exec (self, "PRAGMA cache_size=-256", err, errlen) != 0
+        || s_exec (self, "PRAGMA foreign_keys=ON", err, errlen) != 0) {
+        cchc_outbox_destroy (&self);
+        return NULL;
+    }
+    /*  Schema and the initial seq, once. */
+    if (s_begin (self, err, errlen) != 0) {
+        cchc_outbox_destroy (&self);
+        return NULL;
+    }
+    sqlite3_stmt *stmt = s_prepare (self, "PRAGMA user_version", err, errlen);
+    int version = -1;
+    if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+        version = sqlite3_column_int (stmt, 0);
+    sqlite3_finalize (stmt);
+    if (version < 0) {
+        s_rollback (self);
+        cchc_outbox_destroy (&self);
+        return NULL;
+    }
+    if (version > S_SCHEMA_VERSION) {
+        snprintf (err, errlen, "outbox %s: schema version %d is newer than this agent (%d)",
+                  path, version, S_SCHEMA_VERSION);
+        s_rollback (self);
+        cchc_outbox_destroy (&self);
+        return NULL;
+    }
+    if (version == 0) {
+        char pragma[64];
+        snprintf (pragma, sizeof pragma, "PRAGMA user_version=%d", S_SCHEMA_VERSION);
+        /*  A fresh outbox starts its seqs at the current time in µs (see
+            outbox.h), clamped to at least 1. */
+        int64_t first = cchc_clock_now_ms () * 1000;
+        if (first < 1)
+            first = 1;
+        if (s_exec (self, s_schema, err, errlen) != 0
+            || s_exec (self, pragma, err, errlen) != 0
+            || s_meta_set (self, "next_seq", first, err, errlen) != 0) {
+            s_rollback (self);
+            cchc_outbox_destroy (&self);
+            return NULL;
+        }
+    }
+    if (s_commit (self, err, errlen) != 0) {
+        cchc_outbox_destroy (&self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+cchc_outbox_destroy (cchc_outbox_t **self_p)
+{
+    assert (self_p);
+    cchc_outbox_t *self = *self_p;
+    if (!self)
+        return;
+    if (self->db)
+        sqlite3_close_v2 (self->db);
+    free (self);
+    *self_p = NULL;
+}
+
+/*  Value binding and comparison. */
+static void
+s_bind_value (sqlite3_stmt *stmt, int col, const cchc_obs_t *o)
+{
+    if (o->is_float)
+        sqlite3_bind_double (stmt, col, o->fval);
+    else
+        sqlite3_bind_int64 (stmt, col, o->ival);
+}
+
+static void
+s_column_value (sqlite3_stmt *stmt, int col, bool *is_float, int64_t *ival, double *fval)
+{
+    if (sqlite3_column_type (stmt, col) == SQLITE_FLOAT) {
+        *is_float = true;
+        *fval = sqlite3_column_double (stmt, col);
+        *ival = 0;
+    }
+    else {
+        *is_float = false;
+        *ival = sqlite3_column_int64 (stmt, col);
+        *fval = 0;
+    }
+}
+
+static bool
+s_value_same (sqlite3_stmt *stmt, int col, const cchc_obs_t *o)
+{
+    bool is_float;
+    int64_t ival;
+    double fval;
+    s_column_value (stmt, col, &is_float, &ival, &fval);
+    if (is_float != o->is_float)
+        return false;
+    if (is_float)
+        return memcmp (&fval, &o->fval, sizeof fval) == 0;
+    return ival == o->ival;
+}
+
+int
+cchc_outbox_observe (cchc_outbox_t *self, const cchc_obs_t *obs, size_t n,
+                     int64_t now_ms, size_t *queued, char *err, size_t errlen)
+{
+    assert (self);
+    assert (obs || n == 0);
+    if (queued)
+        *queued = 0;
+    for (size_t i = 0; i < n; i++) {
+        const cchc_obs_t *o = &obs[i];
+        if (!cchc_metric_code_valid (o->metric, strnlen (o->metric, sizeof o->metric))) {
+            snprintf (err, errlen, "invalid metric code '%.48s'", o->metric);
+            return -1;
+        }
+        if (o->is_float && !isfinite (o->fval)) {
+            snprintf (err, errlen, "%s: value is not a finite number", o->metric);
+            return -1;
+        }
+    }
+    if (n == 0)
+        return 0;
+    if (s_begin (self, err, errlen) != 0)
+        return -1;
+    sqlite3_stmt *get = s_prepare (self,
+        "SELECT value FROM latest WHERE metric = ? AND day = ?", err, errlen);
+    sqlite3_stmt *put = s_prepare (self,
+        "INSERT INTO latest (metric, day, value) VALUES (?, ?, ?) "
+        "ON CONFLICT (metric, day) DO UPDATE SET value = excluded.value", err, errlen);
+    sqlite3_stmt *pend = s_prepare (self,
+        "INSERT INTO pending (metric, day, value, queued_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (metric, day) DO UPDATE SET value = excluded.value", err, errlen);
+    size_t count = 0;
+    int rc = (get && put && pend) ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const cchc_obs_t *o = &obs[i];
+        int day = cchc_outbox_day_from_date (o->date);
+        sqlite3_reset (get);
+        sqlite3_bind_text (get, 1, o->metric, -1, SQLITE_STATIC);
+        sqlite3_bind_int (get, 2, day);
+        int step = sqlite3_step (get);
+        if (step == SQLITE_ROW && s_value_same (get, 0, o))
+            continue;
+        if (step != SQLITE_ROW && step != SQLITE_DONE) {
+            s_err (self, err, errlen, "read latest");
+            rc = -1;
+            break;
+        }
+        sqlite3_reset (put);
+        sqlite3_bind_text (put, 1, o->metric, -1, SQLITE_STATIC);
+        sqlite3_bind_int (put, 2, day);
+        s_bind_value (put, 3, o);
+        sqlite3_reset (pend);
+        sqlite3_bind_text (pend, 1, o->metric, -1, SQLITE_STATIC);
+        sqlite3_bind_int (pend, 2, day);
+        s_bind_value (pend, 3, o);
+        sqlite3_bind_int64 (pend, 4, now_ms);
+        if (sqlite3_step (put) != SQLITE_DONE || sqlite3_step (pend) != SQLITE_DONE) {
+            s_err (self, err, errlen, "queue");
+            rc = -1;
+            break;
+        }
+        count++;
+    }
+    sqlite3_finalize (get);
+    sqlite3_finalize (put);
+    sqlite3_finalize (pend);
+    if (rc != 0) {
+        s_rollback (self);
+        return -1;
+    }
+    if (s_commit (self, err, errlen) != 0)
+        return -1;
+    if (queued)
+        *queued = count;
+    return 0;
+}
+
+/*  Read up to max pending rows (oldest first) into obs[] and ids[]. */
+static int
+s_pending_read (cchc_outbox_t *self, size_t max, cchc_obs_t *obs, int64_t *ids,
+                int64_t *queued, size_t *n, char *err, size_t errlen)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT id, metric, day, value, queued_at FROM pending ORDER BY id LIMIT ?",
+        err, errlen);
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, (int64_t) max);
+    *n = 0;
+    int step;
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
+        cchc_obs_t *o = &obs[*n];
+        memset (o, 0, sizeof *o);
+        ids[*n] = sqlite3_column_int64 (stmt, 0);
+        const char *metric = (const char *) sqlite3_column_text (stmt, 1);
+        cchc_strlcpy (o->metric, metric ? metric : "", sizeof o->metric);
+        o->date = cchc_outbox_date_from_day (sqlite3_column_int (stmt, 2));
+        s_column_value (stmt, 3, &o->is_float, &o->ival, &o->fval);
+        queued[*n] = sqlite3_column_int64 (stmt, 4);
+        (*n)++;
+    }
+    sqlite3_finalize (stmt);
+    if (step != SQLITE_DONE) {
+        s_err (self, err, errlen, "read pending");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_dead_insert (cchc_outbox_t *self, int64_t now_ms, uint64_t seq, const cchc_obs_t *o,
+               int status, int reason, const char *detail, char *err, size_t errlen)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "INSERT INTO dead (at, seq, metric, day, value, status, reason, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", err, errlen);
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, now_ms);
+    sqlite3_bind_int64 (stmt, 2, (int64_t) seq);
+    sqlite3_bind_text (stmt, 3, o->metric, -1, SQLITE_STATIC);
+    sqlite3_bind_int (stmt, 4, cchc_outbox_day_from_date (o->date));
+    s_bind_value (stmt, 5, o);
+    sqlite3_bind_int (stmt, 6, status);
+    sqlite3_bind_int (stmt, 7, reason);
+    sqlite3_bind_text (stmt, 8, detail, -1, SQLITE_STATIC);
+    int rc = sqlite3_step (stmt) == SQLITE_DONE ? 0 : -1;
+    if (rc)
+        s_err (self, err, errlen, "dead letter");
+    sqlite3_finalize (stmt);
+    return rc;
+}
+
+static int
+s_pending_delete (cchc_outbox_t *self, const int64_t *ids, size_t n,
+                  char *err, size_t errlen)
+{
+    sqlite3_stmt *stmt = s_prepare (self, "DELETE FROM pending WHERE id = ?", err, errlen);
+    if (!stmt)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_reset (stmt);
+        sqlite3_bind_int64 (stmt, 1, ids[i]);
+        if (sqlite3_step (stmt) != SQLITE_DONE) {
+            s_err (self, err, errlen, "delete pending");
+            sqlite3_finalize (stmt);
+            return -1;
+        }
+    }
+    sqlite3_finalize (stmt);
+    return 0;
+}
+
+int
+cchc_outbox_freeze (cchc_outbox_t *self, const cchc_key_t *key, const char *unit,
+                    size_t max_obs, int64_t now_ms, uint64_t *seq,
+                    char *err, size_t errlen)
+{
+    assert (self && key && unit && seq);
+    assert (max_obs >= 1 && max_obs <= CCHC_PROTO_OBS_MAX);
+    cchc_obs_t *obs = calloc (max_obs, sizeof *obs);
+    int64_t *ids = calloc (max_obs, sizeof *ids);
+    int64_t *queued = calloc (max_obs, sizeof *queued);
+    if (!obs || !ids || !queued) {
+        free (obs);
+        free (ids);
+        free (queued);
+        snprintf (err, errlen, "out of memory");
+        return -1;
+    }
+    int result = -1;
+    uint8_t *body = NULL;
+    size_t len = 0;
+    if (s_begin (self, err, errlen) != 0)
+        goto done;
+    size_t n = 0;
+    if (s_pending_read (self, max_obs, obs, ids, queued, &n, err, errlen) != 0)
+        goto done;
+    if (n == 0) {
+        result = 0;
+        goto done;
+    }
+    int64_t next = s_meta_get (self, "next_seq", 0);
+    if (next < 1 || (uint64_t) next >= (uint64_t) CCHC_PROTO_SEQ_MAX) {
+        snprintf (err, errlen, "outbox %s: seq counter is missing or exhausted", self->path);
+        goto done;
+    }
+    cchc_report_t report;
+    memset (&report, 0, sizeof report);
+    memcpy (report.agent, cchc_key_public (key), CCHC_KEY_PUBLIC_BYTES);
+    cchc_strlcpy (report.unit, unit, sizeof report.unit);
+    report.seq = (uint64_t) next;
+    report.created_ms = (uint64_t) now_ms;
+    /*  Encode; a body over the size limit is retried with fewer
+        observations (the rest stay pending for the next message).  An
+        observation the encoder refuses on its own is a dead letter, so one
+        bad row can never wedge the outbox. */
+    for (;;) {
+        report.nobs = (uint32_t) n;
+        report.obs = obs;
+        int reason = cchc_report_encode (&report, &body, &len);
+        if (reason == CCHC_REASON_NONE)
+            break;
+        body = NULL;
+        if (n > 1) {
+            n /= 2;
+            continue;
+        }
+        if (s_dead_insert (self, now_ms, 0, &obs[0], -1, reason,
+                           "refused by the encoder", err, errlen) != 0
+            || s_pending_delete (self, ids, 1, err, errlen) != 0)
+            goto done;
+        if (s_commit (self, err, errlen) != 0)
+            goto done;
+        snprintf (err, errlen, "observation %s refused by the encoder: %s",
+                  obs[0].metric, cchc_reason_name (reason));
+        result = -1;
+        goto done_committed;
+    }
+    int64_t oldest = queued[0];
+    for (size_t i = 1; i < n; i++)
+        if (queued[i] < oldest)
+            oldest = queued[i];
+
+    uint8_t sig[CCHC_KEY_SIGNATURE_BYTES];
+    cchc_proto_sign (CCHC_KIND_REPORT, key, body, len, sig);
+    sqlite3_stmt *ins = s_prepare (self,
+        "INSERT INTO message (seq, created_at, body, sig, nobs, oldest_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)", err, errlen);
+    if (!ins)
+        goto done;
+    sqlite3_bind_int64 (ins, 1, next);
+    sqlite3_bind_int64 (ins, 2, now_ms);
+    sqlite3_bind_blob (ins, 3, body, (int) len, SQLITE_STATIC);
+    sqlite3_bind_blob (ins, 4, sig, (int) sizeof sig, SQLITE_STATIC);
+    sqlite3_bind_int64 (ins, 5, (int64_t) n);
+    sqlite3_bind_int64 (ins, 6, oldest);
+    int step = sqlite3_step (ins);
+    sqlite3_finalize (ins);
+    if (step != SQLITE_DONE) {
+        s_err (self, err, errlen, "store message");
+        goto done;
+    }
+    if (s_pending_delete (self, ids, n, err, errlen) != 0
+        || s_meta_set (self, "next_seq", next + 1, err, errlen) != 0)
+        goto done;
+    if (s_commit (self, err, errlen) != 0)
+        goto done_committed;
+    *seq = (uint64_t) next;
+    result = 1;
+done:
+    s_rollback (self);
+done_committed:
+    free (body);
+    free (obs);
+    free (ids);
+    free (queued);
+    return result;
+}
+
+int
+cchc_outbox_next (cchc_outbox_t *self, uint64_t after, cchc_outbox_msg_t *msg,
+                  char *err, size_t errlen)
+{
+    assert (self && msg);
+    memset (msg, 0, sizeof *msg);
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT seq, body, sig, nobs, created_at, oldest_at FROM message "
+        "WHERE seq > ? ORDER BY seq LIMIT 1", err, errlen);
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, (int64_t) after);
+    int step = sqlite3_step (stmt);
+    int rc = 0;
+    if (step == SQLITE_ROW) {
+        int blen = sqlite3_column_bytes (stmt, 1);
+        const void *b = sqlite3_column_blob (stmt, 1);
+        const void *s = sqlite3_column_blob (stmt, 2);
+        if (blen <= 0 || !b || !s || sqlite3_column_bytes (stmt, 2) != CCHC_KEY_SIGNATURE_BYTES) {
+            snprintf (err, errlen, "outbox %s: message %lld is damaged", self->path,
+                      (long long) sqlite3_column_int64 (stmt, 0));
+            rc = -1;
+        }
+        else if (!(msg->body = malloc ((size_t) blen))) {
+            snprintf (err, errlen, "out of memory");
+            rc = -1;
+        }
+        else {
+            msg->seq = (uint64_t) sqlite3_column_int64 (stmt, 0);
+            memcpy (msg->body, b, (size_t) blen);
+            msg->len = (size_t) blen;
+            memcpy (msg->sig, s, CCHC_KEY_SIGNATURE_BYTES);
+            msg->nobs = (uint32_t) sqlite3_column_int64 (stmt, 3);
+            msg->created_ms = sqlite3_column_int64 (stmt, 4);
+            msg->oldest_ms = sqlite3_column_int64 (stmt, 5);
+            rc = 1;
+        }
+    }
+    else if (step != SQLITE_DONE) {
+        s_err (self, err, errlen, "read message");
+        rc = -1;
+    }
+    sqlite3_finalize (stmt);
+    return rc;
+}
+
+void
+cchc_outbox_msg_clear (cchc_outbox_msg_t *msg)
+{
+    if (msg) {
+        free (msg->body);
+        memset (msg, 0, sizeof *msg);
+    }
+}
+
+/*  Load a stored message's body and decode it (for dead-lettering). */
+static int
+s_message_load (cchc_outbox_t *self, uint64_t seq, cchc_report_t *report, bool *found,
+                char *err, size_t errlen)
+{
+    *found = false;
+    memset (report, 0, sizeof *report);
+    sqlite3_stmt *stmt = s_prepare (self, "SELECT body FROM message WHERE seq = ?",
+                                    err, errlen);
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, (int64_t) seq);
+    int step = sqlite3_step (stmt);
+    int rc = 0;
+    if (step == SQLITE_ROW) {
+        *found = true;
+        const uint8_t *b = sqlite3_column_blob (stmt, 0);
+        int blen = sqlite3_column_bytes (stmt, 0);
+        int reason = b && blen > 0
+                   ? cchc_report_decode (b, (size_t) blen, report)
+                   : CCHC_REASON_MALFORMED;
+        if (reason != CCHC_REASON_NONE) {
+            snprintf (err, errlen, "outbox %s: stored message %llu does not decode: %s",
+                      self->path, (unsigned long long) seq, cchc_reason_name (reason));
+            rc = -1;
+        }
+    }
+    else if (step != SQLITE_DONE) {
+        s_err (self, err, errlen, "read message");
+        rc = -1;
+    }
+    sqlite3_finalize (stmt);
+    return rc;
+}
+
+static int
+s_message_delete (cchc_outbox_t *self, uint64_t seq, char *err, size_t errlen)
+{
+    sqlite3_stmt *stmt = s_prepare (self, "DELETE FROM message WHERE seq = ?", err, errlen);
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, (int64_t) seq);
+    int rc = sqlite3_step (stmt) == SQLITE_DONE ? 0 : -1;
+    if (rc)
+        s_err (self, err, errlen, "delete message");
+    sqlite3_finalize (stmt);
+    return rc;
+}
+
+int
+cchc_outbox_ack (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
+                 cchc_outbox_ack_outcome_t *outcome, uint32_t *dead,
+                 char *err, size_t errlen)
+{
+    assert (self && ack && outcome);
+    *outcome = CCHC_OUTBOX_ACK_IGNORED;
+    if (dead)
+        *dead = 0;
+    if (ack->seq == 0)
+        return 0;       /* not authenticated / not decoded: never deletes */
+    if (ack->status == CCHC_STATUS_RETRY_LATER) {
+        *outcome = CCHC_OUTBOX_ACK_RETRY;
+        return 0;
+    }
+    if (ack->status != CCHC_STATUS_ACCEPTED && ack->status != CCHC_STATUS_DUPLICATE
+        && ack->status != CCHC_STATUS_REJECTED)
+        return 0;
+
+    if (s_begin (self, err, errlen) != 0)
+        return -1;
+    cchc_report_t report;
+    bool found;
+    if (s_message_load (self, ack->seq, &report, &found, err, errlen) != 0) {
+        s_rollback (self);
+        return -1;
+    }
+    if (!found) {
+        s_rollback (self);
+        *outcome = CCHC_OUTBOX_ACK_UNKNOWN;
+        return 0;
+    }
+    uint32_t ndead = 0;
+    int rc = 0;
+    if (ack->status == CCHC_STATUS_REJECTED) {
+        char detail[128];
+        snprintf (detail, sizeof detail, "message rejected: %s",
+                  cchc_reason_name ((int) ack->reason));
+        for (uint32_t i = 0; rc == 0 && i < report.nobs; i++, ndead++)
+            rc = s_dead_insert (self, now_ms, ack->seq, &report.obs[i],
+                                (int) ack->status, (int) ack->reason, detail, err, errlen);
+    }
+    else if (ack->status == CCHC_STATUS_ACCEPTED) {
+        for (uint32_t i = 0; rc == 0 && i < ack->nrejected; i++) {
+            uint32_t idx = ack->rejected[i].index;
+            if (idx >= report.nobs)
+                continue;       /* a collector bug; nothing to point at */
+            char detail[128];
+            snprintf (detail, sizeof detail, "observation rejected: %s",
+                      cchc_reason_name ((int) ack->rejected[i].reason));
+            rc = s_dead_insert (self, now_ms, ack->seq, &report.obs[idx],
+                                (int) ack->status, (int) ack->rejected[i].reason,
+                                detail, err, errlen);
+            ndead++;
+        }
+    }
+    cchc_report_clear (&report);
+    if (rc == 0)
+        rc = s_message_delete (self, ack->seq, err, errlen);
+    if (rc != 0) {
+        s_rollback (self);
+        return -1;
+    }
+    if (s_commit (self, err, errlen) != 0)
+        return -1;
+    *outcome = ack->status == CCHC_STATUS_REJECTED ? CCHC_OUTBOX_ACK_DEAD
+                                                   : CCHC_OUTBOX_ACK_DELIVERED;
+    if (dead)
+        *dead = ndead;
+    return 0;
+}
+
+int
+cchc_outbox_stats (cchc_outbox_t *self, cchc_outbox_stats_t *stats,
+                   char *err, size_t errlen)
+{
+    assert (self && stats);
+    memset (stats, 0, sizeof *stats);
+    /*  One read transaction so the figures agree with each other. */
+    if (s_exec (self, "BEGIN", err, errlen) != 0)
+        return -1;
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT (SELECT count(*) FROM pending),"
+        "       (SELECT count(*) FROM message),"
+        "       (SELECT coalesce(sum(nobs), 0) FROM message),"
+        "       (SELECT min(t) FROM (SELECT min(queued_at) AS t FROM pending"
+        "                            UNION ALL SELECT min(oldest_at) FROM message)),"
+        "       (SELECT count(*) FROM dead),"
+        "       (SELECT value FROM meta WHERE key = 'next_seq')", err, errlen);
+    int rc = -1;
+    if (stmt && sqlite3_step (stmt) == SQLITE_ROW) {
+        stats->pending = sqlite3_column_int64 (stmt, 0);
+        stats->messages = sqlite3_column_int64 (stmt, 1);
+        stats->message_obs = sqlite3_column_int64 (stmt, 2);
+        stats->oldest_ms = sqlite3_column_int64 (stmt, 3);
+        stats->dead = sqlite3_column_int64 (stmt, 4);
+        stats->next_seq = (uint64_t) sqlite3_column_int64 (stmt, 5);
+        rc = 0;
+    }
+    else if (stmt)
+        s_err (self, err, errlen, "stats");
+    sqlite3_finalize (stmt);
+    s_exec (self, "COMMIT", NULL, 0);
+    return rc;
+}
+
+/*  Move one message (all its observations) to dead letters as dropped. */
+static int
+s_drop_message (cchc_outbox_t *self, uint64_t seq, int64_t now_ms, int64_t *dropped,
+                char *err, size_t errlen)
+{
+    cchc_report_t report;
+    bool found;
+    if (s_message_load (self, seq, &report, &found, err, errlen) != 0)
+        return -1;
+    int rc = 0;
+    for (uint32_t i = 0; rc == 0 && i < report.nobs; i++) {
+        rc = s_dead_insert (self, now_ms, seq, &report.obs[i], -1, 0,
+                            "dropped: outbox limit", err, errlen);
+        (*dropped)++;
+    }
+    cchc_report_clear (&report);
+    return rc == 0 ? s_message_delete (self, seq, err, errlen) : -1;
+}
+
+int
+cchc_outbox_enforce (cchc_outbox_t *self, int64_t max_messages, int64_t max_age_ms,
+                     int64_t now_ms, int64_t *dropped, char *err, size_t errlen)
+{
+    assert (self && dropped);
+    *dropped = 0;
+    if (max_messages <= 0 && max_age_ms <= 0)
+        return 0;
+    if (s_begin (self, err, errlen) != 0)
+        return -1;
+    int rc = 0;
+    for (;;) {
+        sqlite3_stmt *stmt = s_prepare (self,
+            "SELECT seq, oldest_at, (SELECT count(*) FROM message) FROM message "
+            "ORDER BY seq LIMIT 1", err, errlen);
+        if (!stmt) {
+            rc = -1;
+            break;
+        }
+        int step = sqlite3_step (stmt);
+        uint64_t seq = 0;
+        int64_t oldest = 0, count = 0;
+        if (step == SQLITE_ROW) {
+            seq = (uint64_t) sqlite3_column_int64 (stmt, 0);
+            oldest = sqlite3_column_int64 (stmt, 1);
+            count = sqlite3_column_int64 (stmt, 2);
+        }
+        sqlite3_finalize (stmt);
+        if (step != SQLITE_ROW)
+            break;
+        bool over = (max_messages > 0 && count > max_messages)
+                 || (max_age_ms > 0 && now_ms - oldest > max_age_ms);
+        if (!over)
+            break;
+        if (s_drop_message (self, seq, now_ms, dropped, err, errlen) != 0) {
+            rc = -1;
+            break;
+        }
+    }
+    if (rc == 0 && max_age_ms > 0) {
+        /*  pending observations past the age limit */
+        sqlite3_stmt *sel = s_prepare (self,
+            "SELECT id, metric, day, value FROM pending WHERE queued_at < ?", err, errlen);
+        sqlite3_stmt *del = s_prepare (self, "DELETE FROM pending WHERE id = ?", err, errlen);
+        if (!sel || !del)
+            rc = -1;
+        else {
+            sqlite3_bind_int64 (sel, 1, now_ms - max_age_ms);
+            while (rc == 0 && sqlite3_step (sel) == SQLITE_ROW) {
+                cchc_obs_t o;
+                memset (&o, 0, sizeof o);
+                const char *m = (const char *) sqlite3_column_text (sel, 1);
+                cchc_strlcpy (o.metric, m ? m : "", sizeof o.metric);
+                o.date = cchc_outbox_date_from_day (sqlite3_column_int (sel, 2));
+                s_column_value (sel, 3, &o.is_float, &o.ival, &o.fval);
+                rc = s_dead_insert (self, now_ms, 0, &o, -1, 0, "dropped: outbox limit",
+                                    err, errlen);
+                sqlite3_reset (del);
+                sqlite3_bind_int64 (del, 1, sqlite3_column_int64 (sel, 0));
+                if (rc == 0 && sqlite3_step (del) != SQLITE_DONE) {
+                    s_err (self, err, errlen, "drop pending");
+                    rc = -1;
+                }
+                (*dropped)++;
+            }
+        }
+        sqlite3_finalize (sel);
+        sqlite3_finalize (del);
+    }
+    if (rc != 0) {
+        s_rollback (self);
+        *dropped = 0;
+        return -1;
+    }
+    return s_commit (self, err, errlen);
+}
+
+int
+cchc_outbox_dead_each (cchc_outbox_t *self, cchc_outbox_dead_fn fn, void *arg,
+                       char *err, size_t errlen)
+{
+    assert (self && fn);
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT id, at, seq, metric, day, value, status, reason, detail FROM dead "
+        "ORDER BY id", err, errlen);
+    if (!stmt)
+        return -1;
+    int step;
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
+        cchc_outbox_dead_t d;
+        memset (&d, 0, sizeof d);
+        d.id = sqlite3_column_int64 (stmt, 0);
+        d.at_ms = sqlite3_column_int64 (stmt, 1);
+        d.seq = (uint64_t) sqlite3_column_int64 (stmt, 2);
+        const char *m = (const char *) sqlite3_column_text (stmt, 3);
+        cchc_strlcpy (d.metric, m ? m : "", sizeof d.metric);
+        d.day = sqlite3_column_int (stmt, 4);
+        s_column_value (stmt, 5, &d.is_float, &d.ival, &d.fval);
+        d.status = sqlite3_column_int (stmt, 6);
+        d.reason = sqlite3_column_int (stmt, 7);
+        const char *det = (const char *) sqlite3_column_text (stmt, 8);
+        cchc_strlcpy (d.detail, det ? det : "", sizeof d.detail);
+        if (fn (arg, &d) != 0) {
+            step = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize (stmt);
+    if (step != SQLITE_DONE) {
+        s_err (self, err, errlen, "read dead letters");
+        return -1;
+    }
+    return 0;
+}
+
+int
+cchc_outbox_dead_clear (cchc_outbox_t *self, bool requeue, int64_t now_ms,
+                        int64_t *count, char *err, size_t errlen)
+{
+    assert (self && count);
+    *count = 0;
+    if (s_begin (self, err, errlen) != 0)
+        return -1;
+    int rc = 0;
+    if (requeue) {
+        /*  The newest dead value of each (metric, day) goes back to pending
+            and becomes the remembered value. */
+        sqlite3_stmt *stmt = s_prepare (self,
+            "INSERT INTO pending (metric, day, value, queued_at) "
+            "  SELECT metric, day, value, ? FROM dead d WHERE id = "
+            "    (SELECT max(id) FROM dead e WHERE e.metric = d.metric AND e.day = d.day) "
+            "  ORDER BY id "
+            "  ON CONFLICT (metric, day) DO NOTHING", err, errlen);
+        if (!stmt)
+            rc = -1;
+        else {
+            sqlite3_bind_int64 (stmt, 1, now_ms);
+            if (sqlite3_step (stmt) != SQLITE_DONE) {
+                s_err (self, err, errlen, "requeue");
+                rc = -1;
+            }
+            sqlite3_finalize (stmt);
+        }
+        if (rc == 0)
+            rc = s_exec (self,
+                "INSERT INTO latest (metric, day, value) "
+                "  SELECT metric, day, value FROM pending WHERE true "
+                "  ON CONFLICT (metric, day) DO UPDATE SET value = excluded.value",
+                err, errlen);
+    }
+    if (rc == 0) {
+        *count = 0;
+        sqlite3_stmt *stmt = s_prepare (self, "DELETE FROM dead", err, errlen);
+        if (!stmt || sqlite3_step (stmt) != SQLITE_DONE) {
+            s_err (self, err, errlen, "clear dead letters");
+            rc = -1;
+        }
+        else
+            *count = sqlite3_changes (self->db);
+        sqlite3_finalize (stmt);
+    }
+    if (rc != 0) {
+        s_rollback (self);
+        return -1;
+    }
+    return s_commit (self, err, errlen);
+}
+
+int
+cchc_outbox_state_set (cchc_outbox_t *self, const char *key, const char *value)
+{
+    assert (self && key && value);
+    sqlite3_stmt *stmt = s_prepare (self,
+        "INSERT INTO state (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", NULL, 0);
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
+    int rc = sqlite3_step (stmt) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize (stmt);
+    return rc;
+}
+
+int
+cchc_outbox_state_put (cchc_outbox_t *self, const char *const *keys,
+                       const char *const *values, size_t n)
+{
+    assert (self && (n == 0 || (keys && values)));
+    if (s_begin (self, NULL, 0) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (cchc_outbox_state_set (self, keys[i], values[i]) != 0) {
+            s_rollback (self);
+            return -1;
+        }
+    return s_commit (self, NULL, 0);
+}
+
+int
+cchc_outbox_state_get (cchc_outbox_t *self, const char *key, char *value, size_t size)
+{
+    assert (self && key && value && size);
+    value[0] = 0;
+    sqlite3_stmt *stmt = s_prepare (self, "SELECT value FROM state WHERE key = ?", NULL, 0);
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+    int step = sqlite3_step (stmt);
+    int rc = 0;
+    if (step == SQLITE_ROW) {
+        const char *v = (const char *) sqlite3_column_text (stmt, 0);
+        cchc_strlcpy (value, v ? v : "", size);
+        rc = 1;
+    }
+    else if (step != SQLITE_DONE)
+        rc = -1;
+    sqlite3_finalize (stmt);
+    return rc;
+}
+
+int
+cchc_outbox_source_report (cchc_outbox_t *self, const char *name, bool ok,
+                           const char *error, int64_t nobs, int64_t now_ms)
+{
+    assert (self && name);
+    sqlite3_stmt *stmt = s_prepare (self,
+        "INSERT INTO source_state (name, last_run, last_ok, last_error, last_error_at,"
+        "                          runs, obs_total) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6) "
+        "ON CONFLICT (name) DO UPDATE SET last_run = ?2,"
+        "  last_ok = CASE WHEN ?3 > 0 THEN ?3 ELSE last_ok END,"
+        "  last_error = CASE WHEN ?5 > 0 THEN ?4 ELSE last_error END,"
+        "  last_error_at = CASE WHEN ?5 > 0 THEN ?5 ELSE last_error_at END,"
+        "  runs = runs + 1, obs_total = obs_total + ?6", NULL, 0);
+    if (!stmt)
+        return -1;
+    bool has_error = error && error[0];
+    sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, now_ms);
+    sqlite3_bind_int64 (stmt, 3, ok ? now_ms : 0);
+    sqlite3_bind_text (stmt, 4, has_error ? error : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 5, has_error ? now_ms : 0);
+    sqlite3_bind_int64 (stmt, 6, nobs);
+    int rc = sqlite3_step (stmt) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize (stmt);
+    return rc;
+}
+
+int
+cchc_outbox_source_each (cchc_outbox_t *self, cchc_outbox_source_fn fn, void *arg,
+                         char *err, size_t errlen)
+{
+    assert (self && fn);
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT name, last_run, last_ok, last_error_at, last_error, runs, obs_total "
+        "FROM source_state ORDER BY name", err, errlen);
+    if (!stmt)
+        return -1;
+    int step;
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
+        cchc_outbox_source_t s;
+        memset (&s, 0, sizeof s);
+        const char *n = (const char *) sqlite3_column_text (stmt, 0);
+        cchc_strlcpy (s.name, n ? n : "", sizeof s.name);
+        s.last_run_ms = sqlite3_column_int64 (stmt, 1);
+        s.last_ok_ms = sqlite3_column_int64 (stmt, 2);
+        s.last_error_ms = sqlite3_column_int64 (stmt, 3);
+        const char *e = (const char *) sqlite3_column_text (stmt, 4);
+        cchc_strlcpy (s.last_error, e ? e : "", sizeof s.last_error);
+        s.runs = sqlite3_column_int64 (stmt, 5);
+        s.obs_total = sqlite3_column_int64 (stmt, 6);
+        if (fn (arg, &s) != 0) {
+            step = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize (stmt);
+    if (step != SQLITE_DONE) {
+        s_err (self, err, errlen, "read sources");
+        return -1;
+    }
+    return 0;
+}

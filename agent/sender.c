@@ -1,0 +1,476 @@
+/*  sender.c — pipelined Lazy Pirate delivery of the outbox over a DEALER
+    socket (see sender.h for the rules). */
+#include "agent/sender.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include <zmq.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/text.h"
+#include "proto/wire.h"
+
+#define S_WINDOW_MAX 256
+
+typedef struct {
+    uint64_t seq;
+    int64_t sent_mono;
+} s_flight_t;
+
+struct cchc_sender_t {
+    void *ctx;
+    cchc_sender_conf_t conf;
+    const cchc_key_t *key;
+    cchc_outbox_t *outbox;
+    void *socket;
+    size_t index;               /* endpoint in use / to use next */
+    int64_t opened_mono;        /* when the socket was opened */
+    s_flight_t flight[S_WINDOW_MAX];
+    size_t nflight;
+    uint64_t last_sent;         /* highest seq sent on this socket round */
+    unsigned failures;          /* consecutive timeouts, all endpoints */
+    unsigned rounds;            /* consecutive backoff rounds */
+    int64_t backoff_until;      /* monotonic ms */
+    cchc_sender_info_t info;
+    cchc_ratelimit_t rl_ignored;
+    cchc_ratelimit_t rl_key;
+    cchc_ratelimit_t rl_timeout;
+    cchc_ratelimit_t rl_retry;
+};
+
+void
+cchc_sender_conf_from (cchc_sender_conf_t *sc, const cchc_agent_conf_t *conf)
+{
+    memset (sc, 0, sizeof *sc);
+    sc->nendpoints = conf->nendpoints;
+    memcpy (sc->endpoints, conf->endpoints, sizeof sc->endpoints);
+    memcpy (sc->collector_pk, conf->collector_pk, 32);
+    sc->curve = conf->curve;
+    sc->request_timeout_ms = conf->request_timeout_ms;
+    sc->backoff_min_ms = conf->backoff_min_ms;
+    sc->backoff_max_ms = conf->backoff_max_ms;
+    sc->failback_ms = conf->failback_ms;
+    sc->window = (size_t) conf->window;
+}
+
+int64_t
+cchc_sender_backoff_ms (int64_t min_ms, int64_t max_ms, unsigned n)
+{
+    assert (n >= 1 && min_ms > 0 && max_ms >= min_ms);
+    int64_t d = min_ms;
+    for (unsigned i = 1; i < n && d < max_ms; i++)
+        d *= 2;
+    if (d > max_ms)
+        d = max_ms;
+    int64_t half = d / 2;
+    if (half <= 0)
+        return d;
+    /*  uniform in [d/2, d] */
+    uint32_t span = half + 1 > UINT32_MAX ? UINT32_MAX : (uint32_t) (half + 1);
+    return d - half + (int64_t) randombytes_uniform (span);
+}
+
+cchc_sender_t *
+cchc_sender_new (void *ctx, const cchc_sender_conf_t *conf, const cchc_key_t *key,
+                 cchc_outbox_t *outbox, char *err, size_t errlen)
+{
+    assert (ctx && conf && key && outbox);
+    assert (conf->nendpoints >= 1 && conf->nendpoints <= CCHC_AGENT_ENDPOINTS_MAX);
+    if (conf->window < 1 || conf->window > S_WINDOW_MAX) {
+        snprintf (err, errlen, "collector.window must be 1..%d", S_WINDOW_MAX);
+        return NULL;
+    }
+    cchc_sender_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        snprintf (err, errlen, "out of memory");
+        return NULL;
+    }
+    self->ctx = ctx;
+    self->conf = *conf;
+    self->key = key;
+    self->outbox = outbox;
+    self->rl_ignored = (cchc_ratelimit_t) CCHC_RATELIMIT_INIT (60000, 5);
+    self->rl_key = (cchc_ratelimit_t) CCHC_RATELIMIT_INIT (600000, 2);
+    self->rl_timeout = (cchc_ratelimit_t) CCHC_RATELIMIT_INIT (600000, 10);
+    self->rl_retry = (cchc_ratelimit_t) CCHC_RATELIMIT_INIT (600000, 5);
+    return self;
+}
+
+static void
+s_close (cchc_sender_t *self)
+{
+    if (self->socket) {
+        zmq_close (self->socket);
+        self->socket = NULL;
+    }
+    self->nflight = 0;
+    self->last_sent = 0;
+}
+
+void
+cchc_sender_destroy (cchc_sender_t **self_p)
+{
+    assert (self_p);
+    cchc_sender_t *self = *self_p;
+    if (!self)
+        return;
+    s_close (self);
+    free (self);
+    *self_p = NULL;
+}
+
+void *
+cchc_sender_socket (cchc_sender_t *self)
+{
+    return self->socket;
+}
+
+size_t
+cchc_sender_inflight (const cchc_sender_t *self)
+{
+    return self->nflight;
+}
+
+void
+cchc_sender_info (const cchc_sender_t *self, cchc_sender_info_t *info)
+{
+    *info = self->info;
+    if (self->socket)
+        cchc_strlcpy (info->endpoint, self->conf.endpoints[self->index],
+                      sizeof info->endpoint);
+    else
+        info->endpoint[0] = 0;
+    int64_t left = self->backoff_until - cchc_clock_mono_ms ();
+    info->backoff_left_ms = left > 0 ? left : 0;
+}
+
+static void
+s_set_error (cchc_sender_t *self, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+static void
+s_set_error (cchc_sender_t *self, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (self->info.last_error, sizeof self->info.last_error, fmt, ap);
+    va_end (ap);
+}
+
+static int
+s_open (cchc_sender_t *self)
+{
+    const char *endpoint = self->conf.endpoints[self->index];
+    void *s = zmq_socket (self->ctx, ZMQ_DEALER);
+    if (!s) {
+        s_set_error (self, "zmq_socket: %s", zmq_strerror (errno));
+        return -1;
+    }
+    int zero = 0, one = 1;
+    int hwm = 1000;
+    int ivl = 1000, ivl_max = 10000;
+    int hb = 10000, hb_timeout = 30000;
+    int64_t maxmsg = 4 * CCHC_PROTO_BODY_MAX;
+    zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt (s, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt (s, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt (s, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
+    zmq_setsockopt (s, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
+    zmq_setsockopt (s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    zmq_setsockopt (s, ZMQ_TCP_KEEPALIVE, &one, sizeof one);
+    zmq_setsockopt (s, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb);
+    zmq_setsockopt (s, ZMQ_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout);
+    if (self->conf.curve) {
+        char server[41], pub[41], sec[41];
+        if (cchc_key_curve_public_z85 (self->conf.collector_pk, server) != 0
+            || cchc_key_curve_public_z85 (cchc_key_public (self->key), pub) != 0
+            || cchc_key_curve_secret_z85 (self->key, sec) != 0) {
+            sodium_memzero (sec, sizeof sec);
+            zmq_close (s);
+            s_set_error (self, "cannot derive CurveZMQ keys");
+            return -1;
+        }
+        int rc = zmq_setsockopt (s, ZMQ_CURVE_SERVERKEY, server, 40)
+               | zmq_setsockopt (s, ZMQ_CURVE_PUBLICKEY, pub, 40)
+               | zmq_setsockopt (s, ZMQ_CURVE_SECRETKEY, sec, 40);
+        sodium_memzero (sec, sizeof sec);
+        if (rc != 0) {
+            zmq_close (s);
+            s_set_error (self, "CurveZMQ not available: %s", zmq_strerror (errno));
+            return -1;
+        }
+    }
+    if (zmq_connect (s, endpoint) != 0) {
+        s_set_error (self, "connect %s: %s", endpoint, zmq_strerror (errno));
+        cchc_error ("cannot connect to %s: %s", endpoint, zmq_strerror (errno));
+        zmq_close (s);
+        return -1;
+    }
+    self->socket = s;
+    self->opened_mono = cchc_clock_mono_ms ();
+    self->nflight = 0;
+    self->last_sent = 0;
+    cchc_debug ("connecting to %s", endpoint);
+    return 0;
+}
+
+/*  Wait before sending again; keep the socket (the collector answered). */
+static void
+s_backoff (cchc_sender_t *self)
+{
+    self->rounds++;
+    int64_t d = cchc_sender_backoff_ms (self->conf.backoff_min_ms,
+                                        self->conf.backoff_max_ms, self->rounds);
+    self->backoff_until = cchc_clock_mono_ms () + d;
+    self->nflight = 0;
+    self->last_sent = 0;        /* resend from the oldest */
+}
+
+/*  No answer: close, move to the next endpoint, back off after a round. */
+static void
+s_fail_over (cchc_sender_t *self)
+{
+    const char *endpoint = self->conf.endpoints[self->index];
+    cchc_log_limited (&self->rl_timeout, CCHC_LOG_WARN,
+                      "no ack from %s within %lld ms: resetting the connection%s",
+                      endpoint, (long long) self->conf.request_timeout_ms,
+                      self->conf.nendpoints > 1 ? ", trying the next endpoint" : "");
+    s_set_error (self, "no ack from %s within %lld ms", endpoint,
+                 (long long) self->conf.request_timeout_ms);
+    s_close (self);
+    self->failures++;
+    self->index = (self->index + 1) % self->conf.nendpoints;
+    if (self->failures % self->conf.nendpoints == 0)
+        s_backoff (self);
+}
+
+static void
+s_flight_remove (cchc_sender_t *self, uint64_t seq)
+{
+    for (size_t i = 0; i < self->nflight; i++)
+        if (self->flight[i].seq == seq) {
+            memmove (&self->flight[i], &self->flight[i + 1],
+                     (self->nflight - i - 1) * sizeof self->flight[0]);
+            self->nflight--;
+            return;
+        }
+}
+
+static void
+s_handle_ack (cchc_sender_t *self, cchc_wire_msg_t *msg)
+{
+    if (memcmp (msg->key, self->conf.collector_pk, 32) != 0) {
+        self->info.ignored++;
+        cchc_log_limited (&self->rl_ignored, CCHC_LOG_WARN,
+                          "ignored an ack signed by a key that is not the pinned collector key");
+        return;
+    }
+    cchc_ack_t ack;
+    int reason = cchc_ack_open (self->conf.collector_pk, msg->body, msg->body_len,
+                                msg->sig, &ack);
+    if (reason != CCHC_REASON_NONE) {
+        self->info.ignored++;
+        cchc_log_limited (&self->rl_ignored, CCHC_LOG_WARN,
+                          "ignored an invalid ack: %s", cchc_reason_name (reason));
+        return;
+    }
+    if (memcmp (ack.agent, cchc_key_public (self->key), 32) != 0) {
+        self->info.ignored++;
+        cchc_log_limited (&self->rl_ignored, CCHC_LOG_WARN,
+                          "ignored an ack addressed to another agent");
+        cchc_ack_clear (&ack);
+        return;
+    }
+    int64_t now = cchc_clock_now_ms ();
+    self->info.last_ack_ms = now;
+    cchc_strlcpy (self->info.acked_endpoint, self->conf.endpoints[self->index],
+                  sizeof self->info.acked_endpoint);
+    self->failures = 0;
+    if (ack.seq == 0) {
+        self->info.key_problem = true;
+        cchc_log_limited (&self->rl_key, CCHC_LOG_ERROR,
+                          "the collector could not accept our reports (%s, %s): "
+                          "is this agent's public key enrolled for unit it reports? "
+                          "Nothing is deleted; retrying later",
+                          cchc_status_name ((int) ack.status),
+                          cchc_reason_name ((int) ack.reason));
+        s_set_error (self, "collector answered without a seq (%s): key not enrolled?",
+                     cchc_reason_name ((int) ack.reason));
+        s_backoff (self);
+        cchc_ack_clear (&ack);
+        return;
+    }
+    self->info.key_problem = false;
+    cchc_outbox_ack_outcome_t outcome;
+    uint32_t dead = 0;
+    char err[512];
+    if (cchc_outbox_ack (self->outbox, &ack, now, &outcome, &dead, err, sizeof err) != 0) {
+        cchc_error ("cannot record the ack of message %llu: %s (it will be sent again)",
+                    (unsigned long long) ack.seq, err);
+        s_set_error (self, "outbox: %s", err);
+        cchc_ack_clear (&ack);
+        return;
+    }
+    switch (outcome) {
+    case CCHC_OUTBOX_ACK_DELIVERED:
+        s_flight_remove (self, ack.seq);
+        self->info.delivered++;
+        self->rounds = 0;
+        self->info.last_error[0] = 0;
+        if (dead > 0) {
+            self->info.dead += dead;
+            cchc_error ("message %llu: the collector refused %u observation%s "
+                        "(first: %s); see `cchc-agent dead`",
+                        (unsigned long long) ack.seq, dead, dead == 1 ? "" : "s",
+                        ack.nrejected ? cchc_reason_name ((int) ack.rejected[0].reason) : "?");
+        }
+        else
+            cchc_debug ("message %llu delivered (%s)", (unsigned long long) ack.seq,
+                        cchc_status_name ((int) ack.status));
+        break;
+    case CCHC_OUTBOX_ACK_DEAD:
+        s_flight_remove (self, ack.seq);
+        self->info.dead += dead;
+        self->rounds = 0;
+        cchc_error ("message %llu REJECTED by the collector (%s): %u observation%s "
+                    "moved to dead letters, never retried; see `cchc-agent dead`",
+                    (unsigned long long) ack.seq, cchc_reason_name ((int) ack.reason),
+                    dead, dead == 1 ? "" : "s");
+        s_set_error (self, "message %llu rejected: %s", (unsigned long long) ack.seq,
+                     cchc_reason_name ((int) ack.reason));
+        break;
+    case CCHC_OUTBOX_ACK_RETRY:
+        cchc_log_limited (&self->rl_retry, CCHC_LOG_WARN,
+                          "collector asks to retry later (%s)",
+                          cchc_reason_name ((int) ack.reason));
+        s_set_error (self, "collector asks to retry later (%s)",
+                     cchc_reason_name ((int) ack.reason));
+        s_backoff (self);
+        break;
+    case CCHC_OUTBOX_ACK_UNKNOWN:
+        s_flight_remove (self, ack.seq);
+        cchc_debug ("ack for message %llu, already gone", (unsigned long long) ack.seq);
+        break;
+    case CCHC_OUTBOX_ACK_IGNORED:
+        cchc_log_limited (&self->rl_ignored, CCHC_LOG_WARN,
+                          "ack for message %llu with unknown status %u ignored",
+                          (unsigned long long) ack.seq, ack.status);
+        break;
+    }
+    cchc_ack_clear (&ack);
+}
+
+static void
+s_receive (cchc_sender_t *self)
+{
+    while (self->socket) {
+        cchc_wire_msg_t msg;
+        memset (&msg, 0, sizeof msg);
+        int rc = cchc_wire_recv (self->socket, false, ZMQ_DONTWAIT, &msg);
+        if (rc < 0) {
+            if (errno != EAGAIN && errno != EINTR)
+                cchc_warn ("receive: %s", zmq_strerror (errno));
+            cchc_wire_msg_clear (&msg);
+            return;
+        }
+        if (rc > 0) {
+            self->info.ignored++;
+            cchc_log_limited (&self->rl_ignored, CCHC_LOG_WARN,
+                              "ignored a malformed answer: %s", cchc_reason_name (rc));
+        }
+        else
+            s_handle_ack (self, &msg);
+        cchc_wire_msg_clear (&msg);
+    }
+}
+
+static void
+s_send (cchc_sender_t *self)
+{
+    while (self->socket && self->nflight < self->conf.window) {
+        cchc_outbox_msg_t m;
+        char err[512];
+        int rc = cchc_outbox_next (self->outbox, self->last_sent, &m, err, sizeof err);
+        if (rc < 0) {
+            cchc_error ("%s", err);
+            s_set_error (self, "%s", err);
+            return;
+        }
+        if (rc == 0)
+            return;
+        rc = cchc_wire_send (self->socket, NULL, 0, cchc_key_public (self->key),
+                             m.body, m.len, m.sig, ZMQ_DONTWAIT);
+        uint64_t seq = m.seq;
+        cchc_outbox_msg_clear (&m);
+        if (rc != 0) {
+            if (errno != EAGAIN)
+                cchc_warn ("send: %s", zmq_strerror (errno));
+            return;
+        }
+        int64_t now = cchc_clock_mono_ms ();
+        self->flight[self->nflight].seq = seq;
+        self->flight[self->nflight].sent_mono = now;
+        self->nflight++;
+        self->last_sent = seq;
+        self->info.last_send_ms = cchc_clock_now_ms ();
+    }
+}
+
+int64_t
+cchc_sender_pump (cchc_sender_t *self)
+{
+    assert (self);
+    s_receive (self);
+    int64_t now = cchc_clock_mono_ms ();
+
+    /*  The oldest message in flight decides the timeout. */
+    if (self->nflight > 0
+        && now - self->flight[0].sent_mono >= self->conf.request_timeout_ms)
+        s_fail_over (self);
+
+    /*  Back to the first endpoint after a while on a backup. */
+    if (self->socket && self->index != 0 && self->nflight == 0
+        && now - self->opened_mono >= self->conf.failback_ms) {
+        cchc_info ("trying the first endpoint %s again", self->conf.endpoints[0]);
+        s_close (self);
+        self->index = 0;
+    }
+
+    if (now >= self->backoff_until) {
+        if (!self->socket) {
+            /*  Only open a socket when there is something to send. */
+            cchc_outbox_msg_t m;
+            char err[512];
+            int rc = cchc_outbox_next (self->outbox, 0, &m, err, sizeof err);
+            cchc_outbox_msg_clear (&m);
+            if (rc < 0)
+                cchc_error ("%s", err);
+            if (rc == 1 && s_open (self) != 0) {
+                self->index = (self->index + 1) % self->conf.nendpoints;
+                s_backoff (self);
+            }
+        }
+        s_send (self);
+    }
+
+    /*  When to be called again. */
+    int64_t wait = 60000;
+    if (self->nflight > 0) {
+        int64_t t = self->flight[0].sent_mono + self->conf.request_timeout_ms - now;
+        wait = t < wait ? t : wait;
+    }
+    if (self->backoff_until > now) {
+        int64_t t = self->backoff_until - now;
+        wait = t < wait ? t : wait;
+    }
+    if (self->socket && self->index != 0) {
+        int64_t t = self->opened_mono + self->conf.failback_ms - now;
+        wait = t < wait ? t : wait;
+    }
+    return wait < 0 ? 0 : wait;
+}
