@@ -1,0 +1,64 @@
+/*  report.h — what a roll-up looks like to people and programs: JSON
+    (jansson), CSV (one row per unit and indicator), a text table for the
+    terminal, and the quarterly report draft in Vietnamese (Markdown).
+
+    The cchc_*_cli functions are the admin tool's commands in one call each
+    (cchcctl parses its arguments and calls them):
+
+      cchcctl rollup --period 2021-Q1 [--unit CODE] --format table|json|csv
+          → cchc_rollup_cli (db, criteria, "2021-Q1", unit, "table", stdout, now, ...)
+      cchcctl report --period 2021-Q1 --out FILE
+          → cchc_report_cli (db, criteria, "2021-Q1", "FILE", now, ...)
+      cchcctl explain --period 2021-Q1 --unit CODE --code METRIC|INDICATOR
+          → cchc_explain_cli (db, criteria, "2021-Q1", unit, code, "table", stdout, ...)
+
+    `now` is cchc_clock_now_ms() (UTC ms): it decides whether late data is
+    still pending (before the due day) and is printed as "as of".
+    The database is opened read-only.
+*/
+#ifndef CCHC_REPORT_H
+#define CCHC_REPORT_H
+
+#include "collector/rollup.h"
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef enum {
+    CCHC_FORMAT_TABLE = 1,
+    CCHC_FORMAT_JSON = 2,
+    CCHC_FORMAT_CSV = 3
+} cchc_format_t;
+
+/*  "table" | "json" | "csv".  0 or -1. */
+int cchc_format_parse (const char *text, cchc_format_t *format);
+
+/*  The roll-up as a JSON object (new reference, NULL on out of memory).
+    unit == NULL: every unit with its indicators, plus the province figures
+    and distributions; unit = CODE: that unit only, with its metrics (values,
+    days, rows, agents, newest journal id and arrival).  NAN is null. */
+json_t *cchc_rollup_json (const cchc_rollup_t *r, const char *unit);
+
+/*  Write the roll-up (or one unit: unit != NULL) in `format`.
+    0, or -1 with the reason in err (unknown unit, write error). */
+int cchc_rollup_write (const cchc_rollup_t *r, const char *unit,
+                       cchc_format_t format, FILE *out, char *err, size_t errlen);
+
+/*  The report draft in Vietnamese, Markdown: province figures against the
+    plan's targets, index distribution and ranking tables per level, results
+    per area, units with missing or late data.  0 or -1. */
+int cchc_report_write (const cchc_rollup_t *r, FILE *out, char *err, size_t errlen);
+
+/*  Admin tool commands (see above).  0, or -1 with the reason in err. */
+int cchc_rollup_cli (const char *db_path, const char *criteria_path,
+                     const char *period, const char *unit, const char *format,
+                     FILE *out, int64_t now_ms, char *err, size_t errlen);
+int cchc_report_cli (const char *db_path, const char *criteria_path,
+                     const char *period, const char *out_path, int64_t now_ms,
+                     char *err, size_t errlen);
+int cchc_explain_cli (const char *db_path, const char *criteria_path,
+                      const char *period, const char *unit, const char *code,
+                      const char *format, FILE *out, char *err, size_t errlen);
+
+#endif
