@@ -8,6 +8,13 @@
 
     Version history (PRAGMA user_version):
       1  initial schema
+
+    Who writes what: the collector's writer thread appends to journal and
+    upserts observation and the agent counters (one transaction per group
+    commit); cchcctl writes unit and agent (import, enrol, revoke); the
+    collector rewrites stats every second.  Triggers on agent bump
+    enrolment.version, which a running collector polls to see enrolment
+    changes without a restart.
 */
 #ifndef CCHC_SCHEMA_H
 #define CCHC_SCHEMA_H
@@ -53,6 +60,9 @@
 "  received_at INTEGER NOT NULL,      -- UTC ms (collector clock)\n" \
 "  body        BLOB NOT NULL,         -- the exact msgpack body bytes\n" \
 "  sig         BLOB NOT NULL CHECK (length(sig) = 64),\n" \
+"  refused     TEXT,                  -- observations refused at ingest, NULL if\n" \
+"                                     -- none: 'index:reason,...' ascending (reason\n" \
+"                                     -- codes of proto.h); the others were stored\n" \
 "  UNIQUE (agent, seq)\n" \
 ");\n" \
 "\n" \
@@ -68,6 +78,29 @@
 "  journal INTEGER NOT NULL REFERENCES journal(id),\n" \
 "  PRIMARY KEY (agent, metric, day)\n" \
 ") WITHOUT ROWID;\n" \
-"CREATE INDEX IF NOT EXISTS observation_by_day ON observation (day, metric, unit);\n"
+"CREATE INDEX IF NOT EXISTS observation_by_day ON observation (day, metric, unit);\n" \
+"\n" \
+"-- Enrolment change counter: one row, bumped by the triggers below on every\n" \
+"-- change of who may report (not by the ingest counters).\n" \
+"CREATE TABLE IF NOT EXISTS enrolment (\n" \
+"  id      INTEGER PRIMARY KEY CHECK (id = 1),\n" \
+"  version INTEGER NOT NULL\n" \
+");\n" \
+"INSERT OR IGNORE INTO enrolment (id, version) VALUES (1, 0);\n" \
+"CREATE TRIGGER IF NOT EXISTS agent_enrolled AFTER INSERT ON agent\n" \
+"  BEGIN UPDATE enrolment SET version = version + 1; END;\n" \
+"CREATE TRIGGER IF NOT EXISTS agent_changed\n" \
+"  AFTER UPDATE OF pubkey, unit, name, revoked_at ON agent\n" \
+"  BEGIN UPDATE enrolment SET version = version + 1; END;\n" \
+"CREATE TRIGGER IF NOT EXISTS agent_removed AFTER DELETE ON agent\n" \
+"  BEGIN UPDATE enrolment SET version = version + 1; END;\n" \
+"\n" \
+"-- Operating counters of the running collector (cchcctl stats), rewritten\n" \
+"-- every stats interval: counts since the collector started, gauges now.\n" \
+"CREATE TABLE IF NOT EXISTS stats (\n" \
+"  name       TEXT PRIMARY KEY,       -- e.g. accepted, rejected.bad_signature\n" \
+"  value      NOT NULL,               -- integer or real\n" \
+"  updated_at INTEGER NOT NULL        -- UTC ms\n" \
+");\n"
 
 #endif

@@ -1,0 +1,58 @@
+/*  job.h — one message on its way through the collector's pipeline (private
+    to ingest.c and writer.c).
+
+      main thread   ROUTER recv → job (inflight + 1) ──verify──▶ worker
+      worker        look up key, verify, decode, policy checks; then either
+                    the verdict is final and needs no database (unknown key,
+                    bad signature: kind ACK) → sign the ack ──ack──▶ main,
+                    or ──write──▶ writer (kind STORE, or COUNT for an
+                    authenticated rejection that only updates counters)
+      writer        group commit; after COMMIT ──sign──▶ worker
+      worker        sign the ack ──ack──▶ main
+      main thread   send the ack on the ROUTER, free the job (inflight - 1)
+
+    Jobs travel between threads as pointers in inproc messages; exactly one
+    thread owns a job at a time.  The main thread reads the ROUTER only while
+    inflight < collector.max_inflight, which bounds memory and makes every
+    inproc queue big enough never to block (their HWM is max_inflight).
+*/
+#ifndef CCHC_JOB_H
+#define CCHC_JOB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "proto/proto.h"
+#include "proto/wire.h"
+
+typedef enum {
+    CCHC_JOB_ACK = 0,       /* verdict final, no database work */
+    CCHC_JOB_STORE = 1,     /* store in the journal and observations */
+    CCHC_JOB_COUNT = 2      /* authenticated rejection: agent counters only */
+} cchc_job_kind_t;
+
+typedef struct {
+    cchc_wire_msg_t msg;        /* routing id, key, body, signature */
+    int pre_reason;             /* refused by cchc_wire_recv, or 0 */
+    int64_t received_ms;        /* collector wall clock */
+    int64_t received_mono;      /* monotonic ms, for the drain */
+
+    cchc_job_kind_t kind;
+    int64_t agent_id;           /* enrolled agent (0: unknown / unauthenticated) */
+    char unit[CCHC_UNIT_MAX + 1];
+    cchc_report_t report;       /* decoded when authenticated */
+    uint64_t seq;               /* answered seq: 0 unless authenticated */
+    uint32_t status;            /* cchc_status_t */
+    uint32_t reason;            /* cchc_reason_t */
+    uint32_t nrejected;         /* per-observation refusals */
+    cchc_obs_reject_t *rejected;
+
+    uint8_t *ack_body;          /* signed ack, ready to send */
+    size_t ack_len;
+    uint8_t ack_sig[64];
+} cchc_job_t;
+
+/*  Free a job and everything it holds.  Accepts NULL. */
+void cchc_job_destroy (cchc_job_t **self_p);
+
+#endif

@@ -1,0 +1,1044 @@
+/*  store.c — the collector database: open with the schema and pragmas, and
+    every write (see store.h).  Statements used on the ingest path are
+    prepared once per connection and reset after each use.
+*/
+#include "collector/store.h"
+#include "collector/schema.h"
+
+#include "common/clock.h"
+#include "common/text.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    S_JOURNAL_ADD,
+    S_JOURNAL_GET,
+    S_OBS_PUT,
+    S_AGENT_NOTE,
+    S_STATS_PUT,
+    S_COUNT
+};
+
+static const char *s_sql [S_COUNT] = {
+    [S_JOURNAL_ADD] =
+        "INSERT INTO journal (agent, seq, received_at, body, sig, refused)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (agent, seq) DO NOTHING",
+    [S_JOURNAL_GET] =
+        "SELECT body FROM journal WHERE agent = ?1 AND seq = ?2",
+    [S_OBS_PUT] =
+        "INSERT INTO observation (agent, unit, metric, day, value, seq, journal)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        " ON CONFLICT (agent, metric, day) DO UPDATE SET unit = excluded.unit,"
+        " value = excluded.value, seq = excluded.seq, journal = excluded.journal"
+        " WHERE excluded.seq > observation.seq",
+    [S_AGENT_NOTE] =
+        "UPDATE agent SET last_seen = max(coalesce(last_seen, 0), ?2),"
+        " accepted = accepted + ?3, duplicates = duplicates + ?4,"
+        " rejected = rejected + ?5, last_seq = max(last_seq, ?6) WHERE id = ?1",
+    [S_STATS_PUT] =
+        "INSERT INTO stats (name, value, updated_at) VALUES (?1, ?2, ?3)"
+        " ON CONFLICT (name) DO UPDATE SET value = excluded.value,"
+        " updated_at = excluded.updated_at",
+};
+
+struct cchc_store_t {
+    sqlite3 *db;
+    sqlite3_stmt *stmt [S_COUNT];
+    int errcode;
+    char errmsg [256];
+};
+
+static void
+s_fail (cchc_store_t *self, int rc)
+{
+    self->errcode = rc;
+    snprintf (self->errmsg, sizeof self->errmsg, "%s",
+              self->db? sqlite3_errmsg (self->db): sqlite3_errstr (rc));
+}
+
+static void
+s_seterr (char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list args;
+    va_start (args, fmt);
+    vsnprintf (err, errlen, fmt, args);
+    va_end (args);
+}
+
+/*  Append one "where: reason" line to err (keeps earlier lines). */
+static void
+s_adderr (char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    size_t used = strlen (err);
+    if (used + 2 >= errlen)
+        return;
+    if (used) {
+        err [used++] = '\n';
+        err [used] = 0;
+    }
+    va_list args;
+    va_start (args, fmt);
+    vsnprintf (err + used, errlen - used, fmt, args);
+    va_end (args);
+}
+
+static sqlite3_stmt *
+s_stmt (cchc_store_t *self, int which)
+{
+    if (!self->stmt [which]) {
+        int rc = sqlite3_prepare_v3 (self->db, s_sql [which], -1,
+                                     SQLITE_PREPARE_PERSISTENT,
+                                     &self->stmt [which], NULL);
+        if (rc != SQLITE_OK) {
+            s_fail (self, rc);
+            return NULL;
+        }
+    }
+    return self->stmt [which];
+}
+
+/*  Step a write statement to completion and reset it. */
+static int
+s_done (cchc_store_t *self, sqlite3_stmt *stmt)
+{
+    int rc = sqlite3_step (stmt);
+    if (rc != SQLITE_DONE) {
+        s_fail (self, rc);
+        sqlite3_reset (stmt);
+        return -1;
+    }
+    sqlite3_reset (stmt);
+    return 0;
+}
+
+static int
+s_exec (cchc_store_t *self, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec (self->db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        self->errcode = rc;
+        snprintf (self->errmsg, sizeof self->errmsg, "%s",
+                  msg? msg: sqlite3_errstr (rc));
+        sqlite3_free (msg);
+        return -1;
+    }
+    return 0;
+}
+
+cchc_store_t *
+cchc_store_open (const char *path, bool create, char *err, size_t errlen)
+{
+    assert (path);
+    cchc_store_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        s_seterr (err, errlen, "out of memory");
+        return NULL;
+    }
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
+              | (create? SQLITE_OPEN_CREATE: 0);
+    int rc = sqlite3_open_v2 (path, &self->db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        s_seterr (err, errlen, "%s: %s%s", path,
+                  self->db? sqlite3_errmsg (self->db): sqlite3_errstr (rc),
+                  create? "": " (no database there yet?)");
+        cchc_store_destroy (&self);
+        return NULL;
+    }
+    sqlite3_extended_result_codes (self->db, 1);
+    sqlite3_busy_timeout (self->db, 5000);
+
+    int version = 0;
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK) {
+        if (sqlite3_step (stmt) == SQLITE_ROW)
+            version = sqlite3_column_int (stmt, 0);
+        sqlite3_finalize (stmt);
+    }
+    else {
+        s_seterr (err, errlen, "%s: %s", path, sqlite3_errmsg (self->db));
+        cchc_store_destroy (&self);
+        return NULL;
+    }
+    if (version > CCHC_SCHEMA_VERSION) {
+        s_seterr (err, errlen, "%s: schema version %d is newer than this program's (%d)",
+                  path, version, CCHC_SCHEMA_VERSION);
+        cchc_store_destroy (&self);
+        return NULL;
+    }
+    char sql [64];
+    snprintf (sql, sizeof sql, "PRAGMA user_version = %d;", CCHC_SCHEMA_VERSION);
+    if (s_exec (self, "PRAGMA journal_mode = WAL;")
+    ||  s_exec (self, "PRAGMA foreign_keys = ON;")
+    ||  s_exec (self, "PRAGMA synchronous = FULL;")
+    ||  s_exec (self, "BEGIN IMMEDIATE;")
+    ||  s_exec (self, CCHC_SCHEMA_SQL)
+    ||  (version < CCHC_SCHEMA_VERSION && s_exec (self, sql))
+    ||  s_exec (self, "COMMIT;")) {
+        s_seterr (err, errlen, "%s: %s", path, self->errmsg);
+        cchc_store_destroy (&self);
+        return NULL;
+    }
+    return self;
+}
+
+void
+cchc_store_destroy (cchc_store_t **self_p)
+{
+    assert (self_p);
+    cchc_store_t *self = *self_p;
+    if (!self)
+        return;
+    for (int i = 0; i < S_COUNT; i++)
+        sqlite3_finalize (self->stmt [i]);
+    if (self->db) {
+        if (!sqlite3_get_autocommit (self->db))
+            sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_close_v2 (self->db);
+    }
+    free (self);
+    *self_p = NULL;
+}
+
+sqlite3 *
+cchc_store_handle (cchc_store_t *self)
+{
+    assert (self);
+    return self->db;
+}
+
+int
+cchc_store_errcode (const cchc_store_t *self)
+{
+    assert (self);
+    return self->errcode;
+}
+
+const char *
+cchc_store_errmsg (const cchc_store_t *self)
+{
+    assert (self);
+    return self->errmsg;
+}
+
+bool
+cchc_store_transient (int code)
+{
+    switch (code & 0xff) {
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+        case SQLITE_FULL:
+        case SQLITE_IOERR:
+        case SQLITE_NOMEM:
+        case SQLITE_CANTOPEN:
+        case SQLITE_PROTOCOL:
+        case SQLITE_READONLY:
+            return true;
+        default:
+            return false;
+    }
+}
+
+int
+cchc_store_tune (cchc_store_t *self, bool sync_full, int64_t busy_timeout_ms,
+                 int64_t max_pages)
+{
+    assert (self);
+    sqlite3_busy_timeout (self->db, (int) busy_timeout_ms);
+    if (s_exec (self, sync_full? "PRAGMA synchronous = FULL;"
+                               : "PRAGMA synchronous = NORMAL;"))
+        return -1;
+    if (s_exec (self, "PRAGMA cache_size = -65536;"))     /* 64 MiB */
+        return -1;
+    if (max_pages > 0) {
+        char sql [64];
+        snprintf (sql, sizeof sql, "PRAGMA max_page_count = %lld;",
+                  (long long) max_pages);
+        if (s_exec (self, sql))
+            return -1;
+    }
+    return 0;
+}
+
+int
+cchc_store_begin (cchc_store_t *self)
+{
+    return s_exec (self, "BEGIN IMMEDIATE;");
+}
+
+int
+cchc_store_commit (cchc_store_t *self)
+{
+    return s_exec (self, "COMMIT;");
+}
+
+void
+cchc_store_rollback (cchc_store_t *self)
+{
+    assert (self);
+    if (!sqlite3_get_autocommit (self->db))
+        sqlite3_exec (self->db, "ROLLBACK;", NULL, NULL, NULL);
+}
+
+/* ---------------------------------------------------------------- ingest */
+
+int
+cchc_store_journal_add (cchc_store_t *self, int64_t agent, uint64_t seq,
+                        int64_t received_ms, const uint8_t *body, size_t len,
+                        const uint8_t sig [64], const char *refused,
+                        int64_t *journal_id)
+{
+    assert (self && body && sig && journal_id);
+    sqlite3_stmt *stmt = s_stmt (self, S_JOURNAL_ADD);
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, agent);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) seq);
+    sqlite3_bind_int64 (stmt, 3, received_ms);
+    sqlite3_bind_blob (stmt, 4, body, (int) len, SQLITE_STATIC);
+    sqlite3_bind_blob (stmt, 5, sig, 64, SQLITE_STATIC);
+    if (refused)
+        sqlite3_bind_text (stmt, 6, refused, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null (stmt, 6);
+    int rc = s_done (self, stmt);
+    sqlite3_clear_bindings (stmt);
+    if (rc)
+        return -1;
+    if (sqlite3_changes (self->db) == 0)
+        return 0;
+    *journal_id = sqlite3_last_insert_rowid (self->db);
+    return 1;
+}
+
+int
+cchc_store_journal_same (cchc_store_t *self, int64_t agent, uint64_t seq,
+                         const uint8_t *body, size_t len)
+{
+    assert (self && body);
+    sqlite3_stmt *stmt = s_stmt (self, S_JOURNAL_GET);
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, agent);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) seq);
+    int rc = sqlite3_step (stmt);
+    int same = 0;
+    if (rc == SQLITE_ROW) {
+        const void *stored = sqlite3_column_blob (stmt, 0);
+        size_t stored_len = (size_t) sqlite3_column_bytes (stmt, 0);
+        same = stored_len == len && stored && memcmp (stored, body, len) == 0;
+    }
+    else
+    if (rc != SQLITE_DONE) {
+        s_fail (self, rc);
+        same = -1;
+    }
+    sqlite3_reset (stmt);
+    return same;
+}
+
+int32_t
+cchc_store_day_ymd (cchc_date_t date)
+{
+    int year, month, day;
+    cchc_date_to_ymd (date, &year, &month, &day);
+    return year * 10000 + month * 100 + day;
+}
+
+cchc_date_t
+cchc_store_ymd_day (int32_t ymd)
+{
+    return cchc_date_from_ymd (ymd / 10000, ymd / 100 % 100, ymd % 100);
+}
+
+int
+cchc_store_observation_put (cchc_store_t *self, int64_t agent, const char *unit,
+                            const cchc_obs_t *obs, uint64_t seq, int64_t journal_id)
+{
+    assert (self && unit && obs);
+    sqlite3_stmt *stmt = s_stmt (self, S_OBS_PUT);
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, agent);
+    sqlite3_bind_text (stmt, 2, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 3, obs->metric, -1, SQLITE_STATIC);
+    sqlite3_bind_int (stmt, 4, cchc_store_day_ymd (obs->date));
+    if (obs->is_float)
+        sqlite3_bind_double (stmt, 5, obs->fval);
+    else
+        sqlite3_bind_int64 (stmt, 5, obs->ival);
+    sqlite3_bind_int64 (stmt, 6, (sqlite3_int64) seq);
+    sqlite3_bind_int64 (stmt, 7, journal_id);
+    return s_done (self, stmt);
+}
+
+int
+cchc_store_agent_note (cchc_store_t *self, int64_t agent, int64_t seen_ms,
+                       int accepted, int duplicates, int rejected,
+                       uint64_t accepted_seq)
+{
+    assert (self);
+    sqlite3_stmt *stmt = s_stmt (self, S_AGENT_NOTE);
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, agent);
+    sqlite3_bind_int64 (stmt, 2, seen_ms);
+    sqlite3_bind_int (stmt, 3, accepted);
+    sqlite3_bind_int (stmt, 4, duplicates);
+    sqlite3_bind_int (stmt, 5, rejected);
+    sqlite3_bind_int64 (stmt, 6, (sqlite3_int64) accepted_seq);
+    return s_done (self, stmt);
+}
+
+int
+cchc_store_stats_put (cchc_store_t *self, const char *name, int64_t value,
+                      int64_t now_ms)
+{
+    assert (self && name);
+    sqlite3_stmt *stmt = s_stmt (self, S_STATS_PUT);
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64 (stmt, 2, value);
+    sqlite3_bind_int64 (stmt, 3, now_ms);
+    return s_done (self, stmt);
+}
+
+int
+cchc_store_stats_put_real (cchc_store_t *self, const char *name, double value,
+                           int64_t now_ms)
+{
+    assert (self && name);
+    sqlite3_stmt *stmt = s_stmt (self, S_STATS_PUT);
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text (stmt, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double (stmt, 2, value);
+    sqlite3_bind_int64 (stmt, 3, now_ms);
+    return s_done (self, stmt);
+}
+
+int
+cchc_store_stats_clear (cchc_store_t *self)
+{
+    assert (self);
+    return s_exec (self, "DELETE FROM stats;");
+}
+
+/* ------------------------------------------------------------- enrolment */
+
+int
+cchc_store_enrolment_version (cchc_store_t *self, int64_t *version)
+{
+    assert (self && version);
+    sqlite3_stmt *stmt;
+    int rc = sqlite3_prepare_v2 (self->db,
+        "SELECT version FROM enrolment WHERE id = 1", -1, &stmt, NULL);
+    if (rc != SQLITE_OK) {
+        s_fail (self, rc);
+        return -1;
+    }
+    rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW)
+        *version = sqlite3_column_int64 (stmt, 0);
+    else
+    if (rc == SQLITE_DONE)
+        *version = 0;
+    else {
+        s_fail (self, rc);
+        sqlite3_finalize (stmt);
+        return -1;
+    }
+    sqlite3_finalize (stmt);
+    return 0;
+}
+
+int
+cchc_store_agents_each (cchc_store_t *self,
+                        int (*fn) (const cchc_store_agent_t *agent, void *arg),
+                        void *arg)
+{
+    assert (self && fn);
+    sqlite3_stmt *stmt;
+    int rc = sqlite3_prepare_v2 (self->db,
+        "SELECT id, pubkey, unit, revoked_at IS NOT NULL FROM agent ORDER BY id",
+        -1, &stmt, NULL);
+    if (rc != SQLITE_OK) {
+        s_fail (self, rc);
+        return -1;
+    }
+    int result = 0;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        cchc_store_agent_t agent;
+        memset (&agent, 0, sizeof agent);
+        agent.id = sqlite3_column_int64 (stmt, 0);
+        const void *pk = sqlite3_column_blob (stmt, 1);
+        if (!pk || sqlite3_column_bytes (stmt, 1) != 32)
+            continue;
+        memcpy (agent.pubkey, pk, 32);
+        const char *unit = (const char *) sqlite3_column_text (stmt, 2);
+        cchc_strlcpy (agent.unit, unit? unit: "", sizeof agent.unit);
+        agent.revoked = sqlite3_column_int (stmt, 3) != 0;
+        if (fn (&agent, arg)) {
+            result = -1;
+            break;
+        }
+    }
+    if (result == 0 && rc != SQLITE_DONE) {
+        s_fail (self, rc);
+        result = -1;
+    }
+    sqlite3_finalize (stmt);
+    return result;
+}
+
+static int32_t
+s_today_ymd (void)
+{
+    return cchc_store_day_ymd (cchc_date_from_utc_ms (cchc_clock_now_ms ()));
+}
+
+int64_t
+cchc_store_agent_enroll (cchc_store_t *self, const uint8_t pubkey [32],
+                         const char *unit, const char *name, int64_t now_ms,
+                         char *err, size_t errlen)
+{
+    assert (self && pubkey && unit && name);
+    if (!*name || !cchc_utf8_valid (name, strlen (name)) || strlen (name) > 200) {
+        s_seterr (err, errlen, "the name must be 1..200 bytes of UTF-8");
+        return -1;
+    }
+    if (cchc_store_begin (self)) {
+        s_seterr (err, errlen, "%s", self->errmsg);
+        return -1;
+    }
+    int64_t id = -1;
+    sqlite3_stmt *stmt = NULL;
+    int32_t today = s_today_ymd ();
+    int rc = sqlite3_prepare_v2 (self->db,
+        "SELECT 1 FROM unit WHERE code = ?1 AND valid_from <= ?2 AND valid_to >= ?2",
+        -1, &stmt, NULL);
+    if (rc != SQLITE_OK)
+        goto dberror;
+    sqlite3_bind_text (stmt, 1, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_int (stmt, 2, today);
+    rc = sqlite3_step (stmt);
+    sqlite3_finalize (stmt);
+    stmt = NULL;
+    if (rc == SQLITE_DONE) {
+        s_seterr (err, errlen, "no unit '%s' valid today (import units first: "
+                  "cchcctl units import FILE.csv)", unit);
+        goto failed;
+    }
+    if (rc != SQLITE_ROW)
+        goto dberror;
+
+    rc = sqlite3_prepare_v2 (self->db,
+        "SELECT id, revoked_at IS NOT NULL FROM agent WHERE pubkey = ?1", -1, &stmt, NULL);
+    if (rc != SQLITE_OK)
+        goto dberror;
+    sqlite3_bind_blob (stmt, 1, pubkey, 32, SQLITE_STATIC);
+    rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW) {
+        s_seterr (err, errlen, "this key is already enrolled as agent %lld%s",
+                  (long long) sqlite3_column_int64 (stmt, 0),
+                  sqlite3_column_int (stmt, 1)? " (revoked: a revoked key is "
+                  "never enrolled again, make a new one)": "");
+        sqlite3_finalize (stmt);
+        goto failed;
+    }
+    sqlite3_finalize (stmt);
+    stmt = NULL;
+    if (rc != SQLITE_DONE)
+        goto dberror;
+
+    rc = sqlite3_prepare_v2 (self->db,
+        "INSERT INTO agent (pubkey, unit, name, enrolled_at) VALUES (?1, ?2, ?3, ?4)",
+        -1, &stmt, NULL);
+    if (rc != SQLITE_OK)
+        goto dberror;
+    sqlite3_bind_blob (stmt, 1, pubkey, 32, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 3, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 4, now_ms);
+    rc = sqlite3_step (stmt);
+    sqlite3_finalize (stmt);
+    stmt = NULL;
+    if (rc != SQLITE_DONE)
+        goto dberror;
+    id = sqlite3_last_insert_rowid (self->db);
+    if (cchc_store_commit (self)) {
+        s_seterr (err, errlen, "%s", self->errmsg);
+        cchc_store_rollback (self);
+        return -1;
+    }
+    return id;
+
+dberror:
+    s_seterr (err, errlen, "database: %s", sqlite3_errmsg (self->db));
+failed:
+    cchc_store_rollback (self);
+    return -1;
+}
+
+int64_t
+cchc_store_agent_revoke (cchc_store_t *self, const uint8_t *pubkey, int64_t id,
+                         int64_t now_ms, char *err, size_t errlen)
+{
+    assert (self);
+    sqlite3_stmt *stmt;
+    int rc = sqlite3_prepare_v2 (self->db, pubkey
+        ? "SELECT id, revoked_at FROM agent WHERE pubkey = ?1"
+        : "SELECT id, revoked_at FROM agent WHERE id = ?1", -1, &stmt, NULL);
+    if (rc != SQLITE_OK) {
+        s_seterr (err, errlen, "database: %s", sqlite3_errmsg (self->db));
+        return -1;
+    }
+    if (pubkey)
+        sqlite3_bind_blob (stmt, 1, pubkey, 32, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64 (stmt, 1, id);
+    rc = sqlite3_step (stmt);
+    if (rc != SQLITE_ROW) {
+        if (rc == SQLITE_DONE)
+            s_seterr (err, errlen, "no such agent");
+        else
+            s_seterr (err, errlen, "database: %s", sqlite3_errmsg (self->db));
+        sqlite3_finalize (stmt);
+        return -1;
+    }
+    id = sqlite3_column_int64 (stmt, 0);
+    bool already = sqlite3_column_type (stmt, 1) != SQLITE_NULL;
+    sqlite3_finalize (stmt);
+    if (already)
+        return id;          /* revoking twice is harmless */
+
+    rc = sqlite3_prepare_v2 (self->db,
+        "UPDATE agent SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+        -1, &stmt, NULL);
+    if (rc != SQLITE_OK) {
+        s_seterr (err, errlen, "database: %s", sqlite3_errmsg (self->db));
+        return -1;
+    }
+    sqlite3_bind_int64 (stmt, 1, id);
+    sqlite3_bind_int64 (stmt, 2, now_ms);
+    rc = sqlite3_step (stmt);
+    sqlite3_finalize (stmt);
+    if (rc != SQLITE_DONE) {
+        s_seterr (err, errlen, "database: %s", sqlite3_errmsg (self->db));
+        return -1;
+    }
+    return id;
+}
+
+/* ----------------------------------------------------------------- units */
+
+static int
+s_level_rank (const char *level)
+{
+    if (strcmp (level, "tinh") == 0)
+        return 0;
+    if (strcmp (level, "so") == 0 || strcmp (level, "huyen") == 0)
+        return 1;
+    if (strcmp (level, "xa") == 0)
+        return 2;
+    return -1;
+}
+
+static bool
+s_ymd_valid (int32_t ymd)
+{
+    return ymd >= CCHC_STORE_DAY_MIN && ymd <= CCHC_STORE_DAY_MAX
+        && cchc_date_ymd_valid (ymd / 10000, ymd / 100 % 100, ymd % 100);
+}
+
+static int32_t
+s_day_before (int32_t ymd)
+{
+    return cchc_store_day_ymd (cchc_store_ymd_day (ymd) - 1);
+}
+
+static void
+s_format_ymd (int32_t ymd, char buf [16])
+{
+    snprintf (buf, 16, "%04d-%02d-%02d", ymd / 10000, ymd / 100 % 100, ymd % 100);
+}
+
+/*  Check one row by itself.  Returns true when it is fine. */
+static bool
+s_unit_row_valid (const cchc_store_unit_t *row, char *err, size_t errlen)
+{
+    bool ok = true;
+    if (!cchc_unit_code_valid (row->code, strlen (row->code))) {
+        s_adderr (err, errlen, "%s: code '%s' is not 1..%d characters of "
+                  "[A-Za-z0-9_.-]", row->where, row->code, CCHC_UNIT_MAX);
+        ok = false;
+    }
+    if (!*row->name || !cchc_utf8_valid (row->name, strlen (row->name))) {
+        s_adderr (err, errlen, "%s: name is empty or not UTF-8", row->where);
+        ok = false;
+    }
+    if (!*row->kind || !cchc_utf8_valid (row->kind, strlen (row->kind))) {
+        s_adderr (err, errlen, "%s: kind is empty or not UTF-8", row->where);
+        ok = false;
+    }
+    int rank = s_level_rank (row->level);
+    if (rank < 0) {
+        s_adderr (err, errlen, "%s: level '%s' is not one of tinh, so, huyen, xa",
+                  row->where, row->level);
+        ok = false;
+    }
+    else
+    if (rank == 0 && *row->parent) {
+        s_adderr (err, errlen, "%s: a province (level tinh) has no parent",
+                  row->where);
+        ok = false;
+    }
+    else
+    if (rank > 0 && !*row->parent) {
+        s_adderr (err, errlen, "%s: level %s needs a parent unit", row->where,
+                  row->level);
+        ok = false;
+    }
+    if (*row->parent && strcmp (row->parent, row->code) == 0) {
+        s_adderr (err, errlen, "%s: unit '%s' is its own parent", row->where,
+                  row->code);
+        ok = false;
+    }
+    return ok;
+}
+
+typedef struct {
+    bool found;
+    char name [256], kind [64], level [8], parent [CCHC_UNIT_MAX + 1];
+    int32_t valid_from, valid_to;
+} s_unit_row_t;
+
+/*  The latest row of a code.  0 (found or not) or -1. */
+static int
+s_unit_latest (sqlite3 *db, const char *code, s_unit_row_t *out)
+{
+    memset (out, 0, sizeof *out);
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2 (db,
+        "SELECT name, kind, level, coalesce(parent, ''), valid_from, valid_to"
+        " FROM unit WHERE code = ?1 ORDER BY valid_from DESC LIMIT 1",
+        -1, &stmt, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text (stmt, 1, code, -1, SQLITE_STATIC);
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW) {
+        out->found = true;
+        cchc_strlcpy (out->name, (const char *) sqlite3_column_text (stmt, 0), sizeof out->name);
+        cchc_strlcpy (out->kind, (const char *) sqlite3_column_text (stmt, 1), sizeof out->kind);
+        cchc_strlcpy (out->level, (const char *) sqlite3_column_text (stmt, 2), sizeof out->level);
+        cchc_strlcpy (out->parent, (const char *) sqlite3_column_text (stmt, 3), sizeof out->parent);
+        out->valid_from = sqlite3_column_int (stmt, 4);
+        out->valid_to = sqlite3_column_int (stmt, 5);
+    }
+    sqlite3_finalize (stmt);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE? 0: -1;
+}
+
+static int
+s_unit_insert (sqlite3 *db, const cchc_store_unit_t *row, int32_t from, int32_t to)
+{
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2 (db,
+        "INSERT INTO unit (code, name, kind, level, parent, valid_from, valid_to)"
+        " VALUES (?1, ?2, ?3, ?4, nullif(?5, ''), ?6, ?7)", -1, &stmt, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text (stmt, 1, row->code, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, row->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 3, row->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 4, row->level, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 5, row->parent, -1, SQLITE_STATIC);
+    sqlite3_bind_int (stmt, 6, from);
+    sqlite3_bind_int (stmt, 7, to);
+    int rc = sqlite3_step (stmt);
+    sqlite3_finalize (stmt);
+    return rc == SQLITE_DONE? 0: -1;
+}
+
+static int
+s_unit_close (sqlite3 *db, const char *code, int32_t valid_from, int32_t valid_to)
+{
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2 (db,
+        "UPDATE unit SET valid_to = ?3 WHERE code = ?1 AND valid_from = ?2",
+        -1, &stmt, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text (stmt, 1, code, -1, SQLITE_STATIC);
+    sqlite3_bind_int (stmt, 2, valid_from);
+    sqlite3_bind_int (stmt, 3, valid_to);
+    int rc = sqlite3_step (stmt);
+    sqlite3_finalize (stmt);
+    return rc == SQLITE_DONE? 0: -1;
+}
+
+static int
+s_code_cmp (const void *a, const void *b)
+{
+    return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+int
+cchc_store_units_import (cchc_store_t *self, const cchc_store_unit_t *rows,
+                         size_t count, int32_t valid_from, int32_t valid_to,
+                         bool replace, cchc_store_import_t *result,
+                         char *err, size_t errlen)
+{
+    assert (self && (rows || count == 0) && result);
+    memset (result, 0, sizeof *result);
+    if (err && errlen)
+        *err = 0;
+    char day [16], day2 [16];
+    if (valid_from && !s_ymd_valid (valid_from)) {
+        s_seterr (err, errlen, "--valid-from is not a date");
+        return -1;
+    }
+    if (valid_to && !s_ymd_valid (valid_to)) {
+        s_seterr (err, errlen, "--valid-to is not a date");
+        return -1;
+    }
+    if (valid_from && valid_to && valid_to < valid_from) {
+        s_seterr (err, errlen, "--valid-to is before --valid-from");
+        return -1;
+    }
+    if (replace && !valid_from) {
+        s_seterr (err, errlen, "--replace needs --valid-from (the day the new "
+                  "structure starts)");
+        return -1;
+    }
+    if (count == 0) {
+        s_seterr (err, errlen, "no units to import");
+        return -1;
+    }
+    int32_t to = valid_to? valid_to: CCHC_STORE_DAY_MAX;
+
+    /*  1. Each row alone, then duplicate codes (sorted copy of pointers). */
+    bool ok = true;
+    for (size_t i = 0; i < count; i++)
+        if (!s_unit_row_valid (&rows [i], err, errlen))
+            ok = false;
+    const char **codes = malloc (count * sizeof *codes);
+    if (!codes) {
+        s_seterr (err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < count; i++)
+        codes [i] = rows [i].code;
+    qsort (codes, count, sizeof *codes, s_code_cmp);
+    for (size_t i = 1; i < count; i++)
+        if (strcmp (codes [i - 1], codes [i]) == 0) {
+            for (size_t j = 0; j < count; j++)
+                if (strcmp (rows [j].code, codes [i]) == 0
+                &&  (const char *) rows [j].code != codes [i]) {
+                    s_adderr (err, errlen, "%s: code '%s' appears twice",
+                              rows [j].where, codes [i]);
+                    break;
+                }
+            ok = false;
+        }
+    if (!ok) {
+        free (codes);
+        return -1;
+    }
+
+    if (cchc_store_begin (self)) {
+        s_seterr (err, errlen, "database: %s", self->errmsg);
+        free (codes);
+        return -1;
+    }
+    /*  Day each row's parent must be valid on (its start). */
+    int32_t *check_day = calloc (count, sizeof *check_day);
+    if (!check_day) {
+        s_seterr (err, errlen, "out of memory");
+        goto failed;
+    }
+
+    /*  2. Per code: add, replace (close + add) or leave alone. */
+    for (size_t i = 0; i < count; i++) {
+        const cchc_store_unit_t *row = &rows [i];
+        s_unit_row_t old;
+        if (s_unit_latest (self->db, row->code, &old))
+            goto dberror;
+        bool same = old.found && strcmp (old.name, row->name) == 0
+                 && strcmp (old.kind, row->kind) == 0
+                 && strcmp (old.level, row->level) == 0
+                 && strcmp (old.parent, row->parent) == 0;
+        int32_t start = valid_from? valid_from: CCHC_STORE_DAY_MIN;
+        if (!old.found) {
+            if (valid_to && to < start) {
+                s_adderr (err, errlen, "%s: --valid-to is before the unit's start",
+                          row->where);
+                ok = false;
+                continue;
+            }
+            if (s_unit_insert (self->db, row, start, to))
+                goto dberror;
+            check_day [i] = start;
+            result->added++;
+            continue;
+        }
+        bool open = old.valid_to >= (valid_from? valid_from: s_today_ymd ());
+        if (same && open) {
+            check_day [i] = valid_from && valid_from > old.valid_from
+                          ? valid_from: old.valid_from;
+            result->unchanged++;
+            continue;
+        }
+        if (!valid_from) {
+            s_format_ymd (old.valid_from, day);
+            if (!open)
+                s_adderr (err, errlen, "%s: unit '%s' was closed (valid to %d); give "
+                          "--valid-from to bring it back", row->where, row->code,
+                          old.valid_to);
+            else
+                s_adderr (err, errlen, "%s: unit '%s' differs from the stored one "
+                          "(valid from %s); give --valid-from for the day the new "
+                          "structure starts", row->where, row->code, day);
+            ok = false;
+            continue;
+        }
+        if (old.valid_from >= valid_from) {
+            s_format_ymd (old.valid_from, day);
+            s_format_ymd (valid_from, day2);
+            s_adderr (err, errlen, "%s: unit '%s' has a row valid from %s: a "
+                      "structure from %s would rewrite it", row->where,
+                      row->code, day, day2);
+            ok = false;
+            continue;
+        }
+        if (open && s_unit_close (self->db, row->code, old.valid_from,
+                                  s_day_before (valid_from)))
+            goto dberror;
+        if (s_unit_insert (self->db, row, valid_from, to))
+            goto dberror;
+        check_day [i] = valid_from;
+        if (open)
+            result->changed++;
+        else
+            result->added++;
+    }
+
+    /*  3. Replace: close what is valid on valid_from and not imported. */
+    if (replace && ok) {
+        sqlite3_stmt *stmt;
+        if (sqlite3_prepare_v2 (self->db,
+            "SELECT code, valid_from FROM unit WHERE valid_from <= ?1 AND valid_to >= ?1",
+            -1, &stmt, NULL) != SQLITE_OK)
+            goto dberror;
+        sqlite3_bind_int (stmt, 1, valid_from);
+        /*  Collect first: closing while iterating the same table is unsafe. */
+        size_t nclose = 0, cap = 0;
+        struct close_s { char code [CCHC_UNIT_MAX + 1]; int32_t from; } *close = NULL;
+        int rc;
+        while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+            const char *code = (const char *) sqlite3_column_text (stmt, 0);
+            if (code && bsearch (&code, codes, count, sizeof *codes, s_code_cmp))
+                continue;
+            if (nclose == cap) {
+                cap = cap? cap * 2: 64;
+                struct close_s *bigger = realloc (close, cap * sizeof *close);
+                if (!bigger) {
+                    free (close);
+                    sqlite3_finalize (stmt);
+                    s_seterr (err, errlen, "out of memory");
+                    goto failed;
+                }
+                close = bigger;
+            }
+            cchc_strlcpy (close [nclose].code, code? code: "", sizeof close [nclose].code);
+            close [nclose].from = sqlite3_column_int (stmt, 1);
+            nclose++;
+        }
+        sqlite3_finalize (stmt);
+        if (rc != SQLITE_DONE) {
+            free (close);
+            goto dberror;
+        }
+        for (size_t i = 0; i < nclose; i++) {
+            if (close [i].from >= valid_from) {
+                s_format_ymd (close [i].from, day);
+                s_adderr (err, errlen, "unit '%s' (not in the import) starts on %s: "
+                          "closing it before would rewrite it", close [i].code, day);
+                ok = false;
+                continue;
+            }
+            if (s_unit_close (self->db, close [i].code, close [i].from,
+                              s_day_before (valid_from))) {
+                free (close);
+                goto dberror;
+            }
+            result->closed++;
+        }
+        free (close);
+    }
+
+    /*  4. Parents: valid on the row's start, and a level above. */
+    if (ok) {
+        sqlite3_stmt *stmt;
+        if (sqlite3_prepare_v2 (self->db,
+            "SELECT level FROM unit WHERE code = ?1 AND valid_from <= ?2 AND valid_to >= ?2",
+            -1, &stmt, NULL) != SQLITE_OK)
+            goto dberror;
+        for (size_t i = 0; i < count; i++) {
+            const cchc_store_unit_t *row = &rows [i];
+            if (!*row->parent)
+                continue;
+            sqlite3_bind_text (stmt, 1, row->parent, -1, SQLITE_STATIC);
+            sqlite3_bind_int (stmt, 2, check_day [i]);
+            int rc = sqlite3_step (stmt);
+            if (rc == SQLITE_ROW) {
+                const char *level = (const char *) sqlite3_column_text (stmt, 0);
+                if (s_level_rank (level? level: "") >= s_level_rank (row->level)) {
+                    s_adderr (err, errlen, "%s: parent '%s' (level %s) is not above "
+                              "level %s", row->where, row->parent, level? level: "?",
+                              row->level);
+                    ok = false;
+                }
+            }
+            else
+            if (rc == SQLITE_DONE) {
+                s_format_ymd (check_day [i], day);
+                s_adderr (err, errlen, "%s: parent '%s' is not a unit valid on %s "
+                          "(neither in this import nor in the database)", row->where,
+                          row->parent, day);
+                ok = false;
+            }
+            else {
+                sqlite3_finalize (stmt);
+                goto dberror;
+            }
+            sqlite3_reset (stmt);
+        }
+        sqlite3_finalize (stmt);
+    }
+    if (!ok)
+        goto failed;
+    if (cchc_store_commit (self)) {
+        s_seterr (err, errlen, "database: %s", self->errmsg);
+        goto failed;
+    }
+    free (codes);
+    free (check_day);
+    return 0;
+
+dberror:
+    s_adderr (err, errlen, "database: %s", sqlite3_errmsg (self->db));
+failed:
+    cchc_store_rollback (self);
+    free (codes);
+    free (check_day);
+    memset (result, 0, sizeof *result);
+    return -1;
+}

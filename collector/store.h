@@ -1,0 +1,156 @@
+/*  store.h — the collector database (collector/schema.h): opening it with the
+    right pragmas, and every write made to it, by the collector's writer
+    thread (journal, observations, agent counters, stats) and by cchcctl
+    (units, enrolment).  Readers (audit, listings, rollup) use the sqlite3
+    handle directly.
+
+    Errors: functions return 0 (or a count) on success and -1 on failure; the
+    SQLite code of the last failure is cchc_store_errcode(), its text
+    cchc_store_errmsg().  cchc_store_transient() says whether a code means
+    "try again later" (busy, locked, disk full, I/O) rather than a bug.
+
+    One cchc_store_t is one SQLite connection: use it from one thread at a
+    time.
+*/
+#ifndef CCHC_STORE_H
+#define CCHC_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include <sqlite3.h>
+
+#include "proto/proto.h"
+
+typedef struct cchc_store_t cchc_store_t;
+
+/*  Open (and with `create`, create) the database at `path`, apply the schema,
+    WAL mode, foreign keys, a busy timeout of 5 s.  Refuses a database whose
+    user_version is newer than CCHC_SCHEMA_VERSION.  NULL with err set. */
+cchc_store_t *cchc_store_open (const char *path, bool create,
+                               char *err, size_t errlen);
+void cchc_store_destroy (cchc_store_t **self_p);
+
+sqlite3 *cchc_store_handle (cchc_store_t *self);
+int cchc_store_errcode (const cchc_store_t *self);
+const char *cchc_store_errmsg (const cchc_store_t *self);
+bool cchc_store_transient (int sqlite_code);
+
+/*  Durability and limits: synchronous FULL (fsync at every commit) or NORMAL,
+    how long to wait for another writer's lock, and an optional cap on the
+    database size in pages (0: none; a full database answers SQLITE_FULL). */
+int cchc_store_tune (cchc_store_t *self, bool sync_full, int64_t busy_timeout_ms,
+                     int64_t max_pages);
+
+/*  BEGIN IMMEDIATE / COMMIT / ROLLBACK.  rollback can't fail visibly. */
+int cchc_store_begin (cchc_store_t *self);
+int cchc_store_commit (cchc_store_t *self);
+void cchc_store_rollback (cchc_store_t *self);
+
+/* ---------------------------------------------------------------- ingest */
+
+/*  Append a message to the journal.  Returns 1 and *journal_id when it was
+    added, 0 when (agent, seq) is already there (nothing written), -1 on error. */
+int cchc_store_journal_add (cchc_store_t *self, int64_t agent, uint64_t seq,
+                            int64_t received_ms, const uint8_t *body, size_t len,
+                            const uint8_t sig[64], const char *refused,
+                            int64_t *journal_id);
+
+/*  1 if the journal row (agent, seq) holds exactly `body`, 0 if it differs
+    or is absent, -1 on error. */
+int cchc_store_journal_same (cchc_store_t *self, int64_t agent, uint64_t seq,
+                             const uint8_t *body, size_t len);
+
+/*  Upsert one observation: written unless the row holds a higher seq. */
+int cchc_store_observation_put (cchc_store_t *self, int64_t agent,
+                                const char *unit, const cchc_obs_t *obs,
+                                uint64_t seq, int64_t journal_id);
+
+/*  Add to an agent's counters: last_seen = max(last_seen, seen_ms), last_seq =
+    max(last_seq, accepted_seq) (0 leaves it). */
+int cchc_store_agent_note (cchc_store_t *self, int64_t agent, int64_t seen_ms,
+                           int accepted, int duplicates, int rejected,
+                           uint64_t accepted_seq);
+
+/*  Set one stats row (inside or outside a transaction). */
+int cchc_store_stats_put (cchc_store_t *self, const char *name, int64_t value,
+                          int64_t now_ms);
+int cchc_store_stats_put_real (cchc_store_t *self, const char *name, double value,
+                               int64_t now_ms);
+
+/*  Empty the stats table (a collector starting afresh). */
+int cchc_store_stats_clear (cchc_store_t *self);
+
+/* ------------------------------------------------------------- enrolment */
+
+typedef struct {
+    int64_t id;
+    uint8_t pubkey[32];
+    char unit[CCHC_UNIT_MAX + 1];
+    bool revoked;
+} cchc_store_agent_t;
+
+/*  The enrolment change counter (schema.h: enrolment.version). */
+int cchc_store_enrolment_version (cchc_store_t *self, int64_t *version);
+
+/*  Call fn for every agent row (revoked ones too).  fn returns 0 to go on.
+    Returns 0, or -1 on a database error or when fn returned non-zero. */
+int cchc_store_agents_each (cchc_store_t *self,
+                            int (*fn) (const cchc_store_agent_t *agent, void *arg),
+                            void *arg);
+
+/*  Enrol a key for a unit (which must exist and be valid today).  Returns the
+    new agent id, or -1 with err ("key already enrolled as agent 3", ...). */
+int64_t cchc_store_agent_enroll (cchc_store_t *self, const uint8_t pubkey[32],
+                                 const char *unit, const char *name,
+                                 int64_t now_ms, char *err, size_t errlen);
+
+/*  Revoke by key (pubkey not NULL) or id.  Returns the id, or -1 with err. */
+int64_t cchc_store_agent_revoke (cchc_store_t *self, const uint8_t *pubkey,
+                                 int64_t id, int64_t now_ms,
+                                 char *err, size_t errlen);
+
+/* ----------------------------------------------------------------- units */
+
+/*  yyyymmdd bounds of "always" (schema defaults). */
+#define CCHC_STORE_DAY_MIN 10101
+#define CCHC_STORE_DAY_MAX 99991231
+
+typedef struct {
+    char code[CCHC_UNIT_MAX + 1];
+    char name[256];
+    char kind[64];
+    char level[8];                  /* tinh, so, huyen, xa */
+    char parent[CCHC_UNIT_MAX + 1]; /* "" for none */
+    char where[300];                /* "file:line" for messages */
+} cchc_store_unit_t;
+
+typedef struct {
+    size_t added;       /* codes seen for the first time */
+    size_t changed;     /* codes whose open row was closed and replaced */
+    size_t unchanged;   /* identical to the open row */
+    size_t closed;      /* open rows closed by `replace` */
+} cchc_store_import_t;
+
+/*  Import a structure in one transaction, all or nothing.
+
+    valid_from (yyyymmdd, 0 = not given): a code never seen is valid from
+    valid_from (or from always when 0); a code whose open row differs gets
+    its open row closed the day before valid_from and a new row from
+    valid_from (valid_from is then required); an identical code is left
+    alone.  valid_to (0 = always) ends the new rows.  With `replace`
+    (valid_from required), every unit valid on valid_from that is not in
+    `rows` is closed the day before.  Past rows are never rewritten.
+    Every row is checked (level, parent exists and is above, no duplicate
+    codes); errors are "file:line: reason" lines in err.  Returns 0 or -1. */
+int cchc_store_units_import (cchc_store_t *self, const cchc_store_unit_t *rows,
+                             size_t count, int32_t valid_from, int32_t valid_to,
+                             bool replace, cchc_store_import_t *result,
+                             char *err, size_t errlen);
+
+/*  yyyymmdd of a local day number, and back (period.h days). */
+int32_t cchc_store_day_ymd (cchc_date_t date);
+cchc_date_t cchc_store_ymd_day (int32_t ymd);
+
+#endif

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# ingest.sh — the collector's answers and storage semantics, one case each,
+# with a real collector over 127.0.0.1.
+. "$(dirname "$0")/lib.sh"
+
+setup_state
+start_collector --set collector.busy_timeout=300ms
+
+# accepted
+expect accepted "status=accepted reason=none seq=1 rejected=" \
+  "$(send a1 --unit SNV --seq 1 --created 1614556800000 --obs 'tthc_received,2021-03-01,5;tthc_resolved,2021-03-01,2.5')"
+expect accepted.stored "1|SNV|tthc_received|20210301|5|integer|1" \
+  "$(sql "SELECT agent, unit, metric, day, value, typeof(value), seq FROM observation WHERE metric = 'tthc_received' AND day = 20210301")"
+expect accepted.float "2.5|real" \
+  "$(sql "SELECT value, typeof(value) FROM observation WHERE metric = 'tthc_resolved' AND day = 20210301")"
+expect accepted.journal "1|1|64" "$(sql "SELECT count(*), sum(seq), sum(length(sig)) FROM journal")"
+
+# duplicate: the very same bytes again, and again
+expect duplicate "status=duplicate reason=none seq=1 rejected=" \
+  "$(send a1 --unit SNV --seq 1 --created 1614556800000 --obs 'tthc_received,2021-03-01,5;tthc_resolved,2021-03-01,2.5')"
+# same (agent, seq), other content: still duplicate, nothing changes
+expect duplicate.other_body "status=duplicate reason=none seq=1 rejected=" \
+  "$(send a1 --unit SNV --seq 1 --obs 'tthc_received,2021-03-01,999')"
+expect duplicate.unchanged "1|5|1|2" \
+  "$(sql "SELECT (SELECT count(*) FROM journal), value, (SELECT accepted FROM agent WHERE id = 1), (SELECT duplicates FROM agent WHERE id = 1) FROM observation WHERE metric = 'tthc_received' AND day = 20210301")"
+
+# correction: a later seq wins
+expect correction "status=accepted reason=none seq=2 rejected=" \
+  "$(send a1 --unit SNV --seq 2 --obs 'tthc_received,2021-03-01,7')"
+expect correction.stored "7|2" \
+  "$(sql "SELECT value, seq FROM observation WHERE agent = 1 AND metric = 'tthc_received' AND day = 20210301")"
+
+# late arrival of an older seq: accepted, journaled, does not overwrite
+send a1 --unit SNV --seq 10 --obs 'tthc_received,2021-03-02,100' >/dev/null
+expect late.accepted "status=accepted reason=none seq=4 rejected=" \
+  "$(send a1 --unit SNV --seq 4 --obs 'tthc_received,2021-03-02,40;tthc_received,2021-03-03,41')"
+expect late.kept_newer "100|10" \
+  "$(sql "SELECT value, seq FROM observation WHERE agent = 1 AND metric = 'tthc_received' AND day = 20210302")"
+expect late.new_key_stored "41|4" \
+  "$(sql "SELECT value, seq FROM observation WHERE agent = 1 AND metric = 'tthc_received' AND day = 20210303")"
+expect late.journaled "1" "$(sql "SELECT count(*) FROM journal WHERE agent = 1 AND seq = 4")"
+expect late.last_seq "10" "$(sql "SELECT last_seq FROM agent WHERE id = 1")"
+
+# tampered byte (signature no longer verifies)
+expect tampered "status=rejected reason=bad_signature seq=0 rejected=" \
+  "$(send a1 --unit SNV --seq 20 --obs 'tthc_received,2021-03-04,1' --tamper 40)"
+# unknown key
+expect unknown_key "status=rejected reason=unknown_agent seq=0 rejected=" \
+  "$(send a3 --unit SNV --seq 1)"
+# unit mismatch
+expect unit_mismatch "status=rejected reason=unit_mismatch seq=21 rejected=" \
+  "$(send a1 --unit STP --seq 21)"
+# future timestamp (10 min ahead), and a small skew that is fine (1 min)
+expect future_timestamp "status=rejected reason=future_timestamp seq=22 rejected=" \
+  "$(send a1 --unit SNV --seq 22 --created now+600000)"
+expect small_skew "status=accepted reason=none seq=23 rejected=" \
+  "$(send a1 --unit SNV --seq 23 --created now+60000)"
+# oversize: a little over the limit gets an answer; far over, ZeroMQ drops the peer
+expect oversize "status=rejected reason=too_large seq=0 rejected=" \
+  "$(send a1 --oversize 66000)"
+expect oversize.far "no-ack" "$("$CLIENT" send --endpoint "$EP" --key "$T/keys/a1.key" --timeout 1000 --oversize 300000 || true)"
+# malformed msgpack, correctly signed
+expect malformed "status=rejected reason=malformed seq=0 rejected=" \
+  "$(send a1 --garbage 100)"
+# unknown metric (and a date out of range) in an otherwise good message
+expect unknown_metric "status=accepted reason=none seq=30 rejected=1:unknown_metric,3:date_out_of_range" \
+  "$(send a1 --unit SNV --seq 30 --obs 'tthc_received,2021-03-05,1;bogus_metric,2021-03-05,2;tthc_resolved,2021-03-05,3;tthc_received,1999-12-31,4')"
+expect unknown_metric.rest_kept "2|4" \
+  "$(sql "SELECT count(*), sum(value) FROM observation WHERE seq = 30")"
+expect unknown_metric.refused_noted "1:37,3:36" "$(sql "SELECT refused FROM journal WHERE seq = 30")"
+expect future_date "status=accepted reason=none seq=31 rejected=1:date_out_of_range" \
+  "$(send a1 --unit SNV --seq 31 --obs "tthc_received,$(date -u -d '+1 day' +%F),1;tthc_received,$(date -u -d '+3 days' +%F),1")"
+# every observation refused: accepted, recorded, a resend is a duplicate
+expect all_refused "status=accepted reason=none seq=32 rejected=0:unknown_metric" \
+  "$(send a1 --unit SNV --seq 32 --obs 'bogus_metric,2021-03-05,2')"
+expect all_refused.resend "status=duplicate reason=none seq=32 rejected=" \
+  "$(send a1 --unit SNV --seq 32 --obs 'bogus_metric,2021-03-05,2')"
+# the collector survived all of that
+expect still_serving "status=accepted reason=none seq=1 rejected=" \
+  "$(send a2 --unit STP --seq 1 --obs 'docs_sent,2021-03-01,12')"
+
+# enrolment and revocation reach the running collector without a restart
+"$CTL" --state "$ST" agent enroll --unit SYT --name "Sở Y tế" --key-file "$T/keys/a4.key.pub" >/dev/null
+got=
+for _ in $(seq 1 50); do
+  got=$(send a4 --unit SYT --seq 1 --timeout 2000)
+  [[ "$got" == status=accepted* ]] && break
+  sleep 0.1
+done
+expect enrolled_live "status=accepted reason=none seq=1 rejected=" "$got"
+"$CTL" --state "$ST" agent revoke --key "$(cut -d' ' -f2 "$T/keys/a4.key.pub")" >/dev/null
+got=
+for i in $(seq 2 60); do
+  got=$(send a4 --unit SYT --seq "$i" --timeout 2000)
+  [[ "$got" == *revoked_agent* ]] && break
+  sleep 0.1
+done
+expect revoked_live "status=rejected reason=revoked_agent seq=0 rejected=" "$got"
+expect revoked.counted "1" "$(sql "SELECT rejected >= 1 FROM agent WHERE unit = 'SYT'")"
+
+# transient failure: another writer holds the lock -> retry_later, nothing stored
+(echo "BEGIN IMMEDIATE;"; echo "UPDATE enrolment SET version = version;"; sleep 2; echo "COMMIT;") \
+  | sqlite3 "$DB" &
+locker=$!
+PIDS+=("$locker")
+sleep 0.4
+expect busy.retry_later "status=retry_later reason=storage seq=40 rejected=" \
+  "$(send a1 --unit SNV --seq 40 --obs 'tthc_received,2021-03-06,6')"
+wait "$locker" || true
+expect busy.nothing_stored "0|0" \
+  "$(sql "SELECT (SELECT count(*) FROM journal WHERE seq = 40), count(*) FROM observation WHERE day = 20210306")"
+expect busy.resend_accepted "status=accepted reason=none seq=40 rejected=" \
+  "$(send a1 --unit SNV --seq 40 --obs 'tthc_received,2021-03-06,6')"
+
+# counters: agent list and stats while running
+sleep 1.2
+stats=$("$CTL" --state "$ST" stats)
+expect stats.accepted "1" "$(echo "$stats" | awk -v n="$(sql 'SELECT sum(accepted) FROM agent')" '$1 == "accepted" { print ($2 == n && n >= 11) }')"
+expect stats.bad_signature "*rejected.bad_signature *1" "$(echo "$stats" | grep -E '^rejected.bad_signature ')"
+expect stats.retry_later "*retry_later *1" "$(echo "$stats" | grep -E '^retry_later ')"
+expect stats.fresh "updated * s ago)" "$(echo "$stats" | tail -1)"
+list=$("$CTL" --state "$ST" agent list)
+expect agent_list.a1 "1 *SNV *$(cut -d' ' -f2 "$T/keys/a1.key.pub") *20*Z *40 *9 *3 *[1-9]* *- *Sở Nội vụ" \
+  "$(echo "$list" | grep -E '^1 ')"
+
+# SIGTERM: clean exit
+stop_collector
+expect sigterm.exit "0" "$STOP_RC"
+expect sigterm.logged "*stopped:*" "$(grep stopped: "$LOG")"
+
+# the collector's database is consistent with its journal
+expect audit.clean "audit: * 0 mismatches" "$("$CTL" --state "$ST" audit | tail -1)"
+
+finish
