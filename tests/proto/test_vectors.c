@@ -278,7 +278,7 @@ s_check_ack (const block_t *b)
     cchc_ack_t a;
     memset (&a, 0, sizeof a);
     a.rejected = rej;
-    uint64_t status, reason;
+    uint64_t status = 0, reason = 0;
     char sname [64], rname [64];
     bool fields_ok = s_get (b, "agent") && cchc_hex_decode (a.agent, 32, s_get (b, "agent")) == 0
                   && s_u64 (s_get (b, "seq"), &a.seq) == 0
