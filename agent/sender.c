@@ -219,7 +219,12 @@ s_open (cchc_sender_t *self)
     return 0;
 }
 
-/*  Wait before sending again; keep the socket (the collector answered). */
+/*  Wait before sending again; keep the socket (the collector answered).
+    Several answers for one window (each in-flight message gets its own
+    seq-0 or retry_later ack) count as one failed attempt. */
+static void
+s_backoff_once (cchc_sender_t *self);
+
 static void
 s_backoff (cchc_sender_t *self)
 {
@@ -229,6 +234,13 @@ s_backoff (cchc_sender_t *self)
     self->backoff_until = cchc_clock_mono_ms () + d;
     self->nflight = 0;
     self->last_sent = 0;        /* resend from the oldest */
+}
+
+static void
+s_backoff_once (cchc_sender_t *self)
+{
+    if (cchc_clock_mono_ms () >= self->backoff_until)
+        s_backoff (self);
 }
 
 /*  No answer: close, move to the next endpoint, back off after a round. */
@@ -295,13 +307,13 @@ s_handle_ack (cchc_sender_t *self, cchc_wire_msg_t *msg)
         self->info.key_problem = true;
         cchc_log_limited (&self->rl_key, CCHC_LOG_ERROR,
                           "the collector could not accept our reports (%s, %s): "
-                          "is this agent's public key enrolled for unit it reports? "
+                          "is this agent's public key enrolled for the unit it reports for? "
                           "Nothing is deleted; retrying later",
                           cchc_status_name ((int) ack.status),
                           cchc_reason_name ((int) ack.reason));
         s_set_error (self, "collector answered without a seq (%s): key not enrolled?",
                      cchc_reason_name ((int) ack.reason));
-        s_backoff (self);
+        s_backoff_once (self);
         cchc_ack_clear (&ack);
         return;
     }
@@ -350,7 +362,7 @@ s_handle_ack (cchc_sender_t *self, cchc_wire_msg_t *msg)
                           cchc_reason_name ((int) ack.reason));
         s_set_error (self, "collector asks to retry later (%s)",
                      cchc_reason_name ((int) ack.reason));
-        s_backoff (self);
+        s_backoff_once (self);
         break;
     case CCHC_OUTBOX_ACK_UNKNOWN:
         s_flight_remove (self, ack.seq);
