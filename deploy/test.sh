@@ -2,7 +2,7 @@
 # test.sh — the whole test suite, from a fresh Debian 12 machine (as root):
 #   1. installs the build dependencies (deploy/install-deps.sh, idempotent);
 #   2. builds and runs every test in a normal build        (build/);
-#   3. builds and runs every test under ASan + UBSan      (build-asan/);
+#   3. builds and runs every test under ASan + UBSan, asserts on (build-asan/);
 #   4. builds the libFuzzer targets with clang and runs each for a bounded
 #      time                                                 (build-fuzz/).
 # Environment: CCHC_TEST_JOBS (parallel ctest jobs, default 2),
@@ -36,7 +36,7 @@ if run_suite normal build; then summary+=("normal: passed"); else summary+=("nor
 if [ "${CCHC_SKIP_ASAN:-0}" != 1 ]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  if run_suite asan build-asan -DCCHC_SANITIZE=ON; then summary+=("asan+ubsan: passed")
+  if run_suite asan build-asan -DCCHC_SANITIZE=ON -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g"; then summary+=("asan+ubsan: passed")
   else summary+=("asan+ubsan: FAILED"); failed=1; fi
   unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
