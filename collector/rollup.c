@@ -129,6 +129,10 @@ cchc_rollup_fold (const cchc_criteria_t *cat, const cchc_rollup_window_t *w,
                && order[end]->metric == g->metric && order[end]->agent == g->agent)
             end++;
         assert (g->metric < cchc_criteria_metric_count (cat));
+        if (g->metric >= cchc_criteria_metric_count (cat)) {
+            i = end;            /* misuse; skipped when asserts are off */
+            continue;
+        }
         bool gauge = cchc_criteria_metric (cat, g->metric)->kind == CCHC_METRIC_GAUGE;
         cchc_rollup_part_t part = { .unit = g->unit, .metric = g->metric,
                                     .agent = g->agent };
@@ -913,7 +917,8 @@ s_load_counters (s_loader_t *l, const cchc_rollup_window_t *w)
         int64_t metric = sqlite3_column_int64 (st, 1);
         const char *umin = (const char *) sqlite3_column_text (st, 2);
         const char *umax = (const char *) sqlite3_column_text (st, 3);
-        assert (metric >= 0 && (size_t) metric < nm);
+        if (metric < 0 || (size_t) metric >= nm)
+            continue;           /* cannot happen: idx comes from our table */
         if (umin && umax && strcmp (umin, umax) == 0) {
             if (s_add_part (l, umin, agent, (size_t) metric,
                             sqlite3_column_double (st, 4),
