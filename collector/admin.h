@@ -10,9 +10,11 @@
 
 /*  Read a units CSV (header "code,name,kind,level,parent", UTF-8, optional
     BOM, RFC 4180 quoting) and append its rows to *rows / *count (realloc'd;
-    the caller frees *rows).  Checks the shape of every row; the meaning
-    (levels, parents, codes) is checked by cchc_store_units_import.  Returns
-    0, or -1 with "file:line: reason" lines in err. */
+    the caller frees *rows; the well-formed rows are appended even when
+    others are not).  Checks the shape of every row; the meaning (levels,
+    parents, codes) is checked by cchc_store_units_check / _import.  Returns
+    0, or -1 with "file:line: reason" lines appended to err (which must hold
+    a string, "" to start with). */
 int cchc_units_read_csv (const char *path, cchc_store_unit_t **rows, size_t *count,
                          char *err, size_t errlen);
 

@@ -227,12 +227,18 @@ s_units_import (cchc_store_t *store, int argc, char **argv)
     if (!nfiles)
         return s_usage ();
     static char err [16384];
+    err [0] = 0;
+    bool ok = true;
     for (size_t i = 0; i < nfiles; i++)
-        if (cchc_units_read_csv (files [i], &rows, &count, err, sizeof err)) {
-            fprintf (stderr, "%s\nnothing imported\n", err);
-            free (rows);
-            return 1;
-        }
+        if (cchc_units_read_csv (files [i], &rows, &count, err, sizeof err))
+            ok = false;
+    if (!ok) {
+        /*  Say everything that is wrong at once: the row checks too. */
+        cchc_store_units_check (rows, count, err, sizeof err);
+        fprintf (stderr, "%s\nnothing imported\n", err);
+        free (rows);
+        return 1;
+    }
     cchc_store_import_t result;
     int rc = cchc_store_units_import (store, rows, count, from, to, replace,
                                       &result, err, sizeof err);

@@ -653,6 +653,17 @@ s_level_rank (const char *level)
     return -1;
 }
 
+/*  May a unit of `level` have a parent of `parent_level`?  Departments and
+    districts hang under the province; communes under a district, or under
+    the province directly where there are no districts (after 2025). */
+static bool
+s_parent_level_ok (const char *level, const char *parent_level)
+{
+    if (strcmp (level, "xa") == 0)
+        return strcmp (parent_level, "huyen") == 0 || strcmp (parent_level, "tinh") == 0;
+    return strcmp (parent_level, "tinh") == 0;
+}
+
 static bool
 s_ymd_valid (int32_t ymd)
 {
@@ -784,10 +795,55 @@ s_unit_close (sqlite3 *db, const char *code, int32_t valid_from, int32_t valid_t
     return rc == SQLITE_DONE? 0: -1;
 }
 
+/*  qsort has no context argument: the rows being sorted (one thread only,
+    cchcctl). */
+static const cchc_store_unit_t *s_sort_rows;
+
+static int
+s_index_cmp (const void *a, const void *b)
+{
+    size_t x = *(const size_t *) a, y = *(const size_t *) b;
+    int cmp = strcmp (s_sort_rows [x].code, s_sort_rows [y].code);
+    return cmp? cmp: (x < y? -1: x > y);
+}
+
 static int
 s_code_cmp (const void *a, const void *b)
 {
     return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+int
+cchc_store_units_check (const cchc_store_unit_t *rows, size_t count,
+                        char *err, size_t errlen)
+{
+    assert (rows || count == 0);
+    bool ok = true;
+    for (size_t i = 0; i < count; i++)
+        if (!s_unit_row_valid (&rows [i], err, errlen))
+            ok = false;
+    if (count < 2)
+        return ok? 0: -1;
+    /*  Duplicates: sort indexes by code, report every later occurrence. */
+    size_t *order = malloc (count * sizeof *order);
+    if (!order) {
+        s_adderr (err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < count; i++)
+        order [i] = i;
+    s_sort_rows = rows;
+    qsort (order, count, sizeof *order, s_index_cmp);
+    for (size_t i = 1; i < count; i++) {
+        const cchc_store_unit_t *a = &rows [order [i - 1]], *b = &rows [order [i]];
+        if (strcmp (a->code, b->code) == 0) {
+            s_adderr (err, errlen, "%s: code '%s' appears twice (first at %s)",
+                      b->where, b->code, a->where);
+            ok = false;
+        }
+    }
+    free (order);
+    return ok? 0: -1;
 }
 
 int
@@ -824,11 +880,9 @@ cchc_store_units_import (cchc_store_t *self, const cchc_store_unit_t *rows,
     }
     int32_t to = valid_to? valid_to: CCHC_STORE_DAY_MAX;
 
-    /*  1. Each row alone, then duplicate codes (sorted copy of pointers). */
-    bool ok = true;
-    for (size_t i = 0; i < count; i++)
-        if (!s_unit_row_valid (&rows [i], err, errlen))
-            ok = false;
+    /*  1. Each row alone, then duplicate codes. */
+    if (cchc_store_units_check (rows, count, err, errlen))
+        return -1;
     const char **codes = malloc (count * sizeof *codes);
     if (!codes) {
         s_seterr (err, errlen, "out of memory");
@@ -837,21 +891,7 @@ cchc_store_units_import (cchc_store_t *self, const cchc_store_unit_t *rows,
     for (size_t i = 0; i < count; i++)
         codes [i] = rows [i].code;
     qsort (codes, count, sizeof *codes, s_code_cmp);
-    for (size_t i = 1; i < count; i++)
-        if (strcmp (codes [i - 1], codes [i]) == 0) {
-            for (size_t j = 0; j < count; j++)
-                if (strcmp (rows [j].code, codes [i]) == 0
-                &&  (const char *) rows [j].code != codes [i]) {
-                    s_adderr (err, errlen, "%s: code '%s' appears twice",
-                              rows [j].where, codes [i]);
-                    break;
-                }
-            ok = false;
-        }
-    if (!ok) {
-        free (codes);
-        return -1;
-    }
+    bool ok = true;
 
     if (cchc_store_begin (self)) {
         s_seterr (err, errlen, "database: %s", self->errmsg);
@@ -1000,10 +1040,11 @@ cchc_store_units_import (cchc_store_t *self, const cchc_store_unit_t *rows,
             int rc = sqlite3_step (stmt);
             if (rc == SQLITE_ROW) {
                 const char *level = (const char *) sqlite3_column_text (stmt, 0);
-                if (s_level_rank (level? level: "") >= s_level_rank (row->level)) {
-                    s_adderr (err, errlen, "%s: parent '%s' (level %s) is not above "
-                              "level %s", row->where, row->parent, level? level: "?",
-                              row->level);
+                if (!s_parent_level_ok (row->level, level? level: "")) {
+                    s_adderr (err, errlen, "%s: parent '%s' (level %s) cannot hold a "
+                              "unit of level %s (so, huyen: under tinh; xa: under "
+                              "huyen or tinh)", row->where, row->parent,
+                              level? level: "?", row->level);
                     ok = false;
                 }
             }

@@ -133,6 +133,12 @@ typedef struct {
     size_t closed;      /* open rows closed by `replace` */
 } cchc_store_import_t;
 
+/*  Check rows by themselves (codes, names, levels, parent present or not,
+    duplicate codes), without the database.  0, or -1 with "file:line:
+    reason" lines appended to err (which must hold a string). */
+int cchc_store_units_check (const cchc_store_unit_t *rows, size_t count,
+                            char *err, size_t errlen);
+
 /*  Import a structure in one transaction, all or nothing.
 
     valid_from (yyyymmdd, 0 = not given): a code never seen is valid from

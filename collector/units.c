@@ -48,8 +48,10 @@ s_error (s_reader_t *self, const char *fmt, ...)
         self->err [used++] = '\n';
         self->err [used] = 0;
     }
-    int n = snprintf (self->err + used, self->errlen - used, "%s:%zu: ",
-                      self->path, self->line);
+    int n = self->line
+          ? snprintf (self->err + used, self->errlen - used, "%s:%zu: ",
+                      self->path, self->line)
+          : snprintf (self->err + used, self->errlen - used, "%s: ", self->path);
     if (n < 0 || (size_t) n >= self->errlen - used)
         return;
     used += (size_t) n;
@@ -151,25 +153,24 @@ cchc_units_read_csv (const char *path, cchc_store_unit_t **rows, size_t *count,
                      char *err, size_t errlen)
 {
     assert (path && rows && count && err && errlen);
-    *err = 0;
+    s_reader_t self;
+    memset (&self, 0, sizeof self);
+    self.path = path;
+    self.err = err;
+    self.errlen = errlen;
     FILE *file = fopen (path, "r");
     if (!file) {
-        snprintf (err, errlen, "%s: %s", path, strerror (errno));
+        s_error (&self, "%s", strerror (errno));
         return -1;
     }
     struct csv_parser parser;
     if (csv_init (&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
         fclose (file);
-        snprintf (err, errlen, "out of memory");
+        s_error (&self, "out of memory");
         return -1;
     }
-    s_reader_t self;
-    memset (&self, 0, sizeof self);
-    self.path = path;
     self.rows = *rows;
     self.count = self.cap = *count;
-    self.err = err;
-    self.errlen = errlen;
 
     char *line = NULL;
     size_t size = 0;
@@ -206,19 +207,21 @@ cchc_units_read_csv (const char *path, cchc_store_unit_t **rows, size_t *count,
     csv_free (&parser);
     fclose (file);
 
-    /*  Hand the (possibly reallocated) array back in every case. */
+    /*  Hand the (possibly reallocated) array and its good rows back in
+        every case. */
     *rows = self.rows;
+    *count = self.count;
     if (self.nomem) {
-        snprintf (err, errlen, "out of memory");
+        s_error (&self, "out of memory");
         return -1;
     }
     if (read_error) {
-        snprintf (err, errlen, "%s: read error", path);
+        s_error (&self, "read error");
         return -1;
     }
     if (!self.header_seen) {
-        snprintf (err, errlen, "%s: empty file (expected the header "
-                  "\"code,name,kind,level,parent\")", path);
+        s_error (&self, "empty file (expected the header "
+                 "\"code,name,kind,level,parent\")");
         return -1;
     }
     if (self.errors > UNITS_ERRORS_MAX) {
@@ -226,8 +229,5 @@ cchc_units_read_csv (const char *path, cchc_store_unit_t **rows, size_t *count,
         snprintf (err + used, errlen - used, "\n%s: ... %zu errors in all", path,
                   self.errors);
     }
-    if (self.errors || parse_failed)
-        return -1;
-    *count = self.count;
-    return 0;
+    return self.errors || parse_failed? -1: 0;
 }

@@ -19,7 +19,7 @@
     send:    --unit U --seq N [--created MS|now|now+MS] [--obs "m,date,v;..."]
              [--tamper BYTE] [--garbage N] [--oversize N] [--timeout MS]
     stream:  --unit U --count N [--window W] [--timeout MS] [--obs-per K]
-             [--ack-log FILE] [--deadline MS]
+             [--ack-log FILE] [--deadline MS] [--rate PER_SECOND]
     In stream, report seq s carries K observations: metric k of the list below,
     date 2010-01-01 + s days, value s * 1000 + k.
 */
@@ -62,7 +62,7 @@ typedef struct {
     bool curve;
     uint64_t seq, count;
     long tamper, garbage, oversize;
-    long timeout_ms, window, obs_per, deadline_ms;
+    long timeout_ms, window, obs_per, deadline_ms, rate;
     cchc_key_t *key;
     uint8_t server [32];
     bool have_server;
@@ -307,6 +307,7 @@ s_cmd_stream (void *ctx, s_args_t *args)
     size_t done = 0, next = 1, inflight = 0;
     uint64_t accepted = 0, duplicate = 0, retry = 0, resent = 0, other = 0;
     int64_t deadline = cchc_clock_mono_ms () + args->deadline_ms;
+    double next_at = (double) cchc_clock_mono_ms ();
     while (done < n && cchc_clock_mono_ms () < deadline) {
         int64_t now = cchc_clock_mono_ms ();
         /*  Re-send what timed out (the collector may have died with it). */
@@ -318,15 +319,21 @@ s_cmd_stream (void *ctx, s_args_t *args)
                 msgs [s].sent_at = now;
                 resent++;
             }
-        while (inflight < (size_t) args->window && next <= n) {
+        while (inflight < (size_t) args->window && next <= n
+           &&  (!args->rate || now >= next_at)) {
             s_send_raw (socket, cchc_key_public (args->key), msgs [next].body,
                         msgs [next].len, msgs [next].sig);
             msgs [next].sent_at = now;
             next++;
             inflight++;
+            if (args->rate)
+                next_at += 1000.0 / (double) args->rate;
         }
+        long wait = 100;
+        if (args->rate && next <= n && inflight < (size_t) args->window)
+            wait = next_at > now? (long) (next_at - now) + 1: 0;
         cchc_ack_t ack;
-        if (s_recv_ack (socket, args, 100, &ack, false))
+        if (s_recv_ack (socket, args, wait, &ack, false))
             continue;
         uint64_t s = ack.seq;
         if (s >= 1 && s <= n && !msgs [s].done) {
@@ -426,6 +433,7 @@ main (int argc, char **argv)
         else if (strcmp (opt, "--obs-per") == 0) args.obs_per = atol (val);
         else if (strcmp (opt, "--ack-log") == 0) args.ack_log = val;
         else if (strcmp (opt, "--deadline") == 0) args.deadline_ms = atol (val);
+        else if (strcmp (opt, "--rate") == 0) args.rate = atol (val);
         else s_die ("unknown option %s", opt);
     }
     if (!args.endpoint || !args.key_file)
