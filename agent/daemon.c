@@ -50,6 +50,8 @@ typedef struct {
     int64_t last_warn;
     bool freeze_wanted;
     char agent_hex[65];
+    int64_t last_state_write;       /* monotonic ms */
+    cchc_sender_info_t written;     /* sender state as last written */
 } s_daemon_t;
 
 static int s_sigpipe[2] = { -1, -1 };
@@ -357,11 +359,27 @@ s_limits (s_daemon_t *self)
     }
 }
 
+/*  Has the sender's state changed in a way `status` shows? */
+static bool
+s_state_changed (s_daemon_t *self)
+{
+    cchc_sender_info_t info;
+    cchc_sender_info (self->sender, &info);
+    const cchc_sender_info_t *w = &self->written;
+    return strcmp (info.endpoint, w->endpoint) != 0
+        || strcmp (info.acked_endpoint, w->acked_endpoint) != 0
+        || strcmp (info.last_error, w->last_error) != 0
+        || info.key_problem != w->key_problem
+        || (info.last_ack_ms != 0) != (w->last_ack_ms != 0)
+        || info.dead != w->dead;
+}
+
 static void
 s_heartbeat (s_daemon_t *self, bool stopping)
 {
     cchc_sender_info_t info;
     cchc_sender_info (self->sender, &info);
+    self->written = info;
     char pid[24], heartbeat[24], last_ack[24], last_send[24], inflight[24],
          delivered[24], stopped[24];
     int64_t now = cchc_clock_now_ms ();
@@ -570,8 +588,12 @@ cchc_daemon_run (const char *config_path, char *const *sets, size_t nsets)
             self->next_limits = now + 60000;
             s_limits (self);
         }
-        if (now >= self->next_heartbeat) {
+        /*  State for `status`: every heartbeat, and soon after anything
+            an operator would want to see changes (at most once a second). */
+        if (now >= self->next_heartbeat
+            || (s_state_changed (self) && now - self->last_state_write >= 1000)) {
             self->next_heartbeat = now + CCHC_DAEMON_HEARTBEAT_MS;
+            self->last_state_write = now;
             s_heartbeat (self, false);
         }
         if (self->freeze_wanted)

@@ -207,7 +207,8 @@ cchc_outbox_open (const char *path, bool create, char *err, size_t errlen)
             first = 1;
         if (s_exec (self, s_schema, err, errlen) != 0
             || s_exec (self, pragma, err, errlen) != 0
-            || s_meta_set (self, "next_seq", first, err, errlen) != 0) {
+            || s_meta_set (self, "next_seq", first, err, errlen) != 0
+            || s_meta_set (self, "first_seq", first, err, errlen) != 0) {
             s_rollback (self);
             cchc_outbox_destroy (&self);
             return NULL;

@@ -19,7 +19,7 @@
 
     Tables (PRAGMA user_version = 1):
 
-      meta         key TEXT PK, value INTEGER     next_seq
+      meta         key TEXT PK, value INTEGER     next_seq, first_seq
       latest       metric, day, value             last value queued per
                                                   (metric, day); day = yyyymmdd
       pending      id PK, metric, day, value,     observations not yet in a
