@@ -10,7 +10,8 @@
 # plan's targets with a per-unit "quality" so agencies differ.  Days FROM..TO
 # (default 2020-12-15..2021-12-14, the reporting year 2021) plus the last three
 # real days, where today's counters grow with the hour (live corrections).
-# DEMO_CORRECT=1 adds a correction: 2021-03-10 tthc_resolved_online +3.
+# DEMO_CORRECT_AT=EPOCH: from that time on (if not 0), 2021-03-10 tthc_resolved_online
+# is 3 higher — a correction of an earlier figure, sent with a higher seq.
 set -euo pipefail
 unit=${1:?unit code}; level=${2:?level so|huyen|xa}
 from=${3:-2020-12-15}; to=${4:-2021-12-14}
@@ -22,7 +23,7 @@ hour=$(TZ=Asia/Ho_Chi_Minh date -d "@$now_s" +%H)
   seq 0 "$days" | sed "s/.*/$from + & days/" | date -u -f - +%F
   printf '@%s\n' $((now_s - 172800)) $((now_s - 86400)) "$now_s" | TZ=Asia/Ho_Chi_Minh date -f - +%F
 } | awk -v unit="$unit" -v level="$level" -v today="$today" -v hour="$hour" \
-        -v correct="${DEMO_CORRECT:-0}" '
+        -v correct="$(( ${DEMO_CORRECT_AT:-0} > 0 && now_s >= ${DEMO_CORRECT_AT:-0} ))" '
 function h(s,   i, x) {                 # deterministic hash of a string -> [0,1)
   x = 2166136261
   for (i = 1; i <= length(s); i++) x = (x * 16777619 + index(chars, substr(s, i, 1))) % 4294967296
