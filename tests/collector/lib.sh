@@ -34,6 +34,11 @@ expect () {
 sql () { sqlite3 -cmd ".timeout 5000" "$DB" "$1"; }
 
 finish () {
+  # a sanitizer report in any collector log fails the test
+  if grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/collector.*.log 2>/dev/null; then
+    bad "sanitizer report in the collector's log"
+    grep -h -A5 -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T"/collector.*.log >&2 || true
+  fi
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]
 }

@@ -86,4 +86,17 @@ expect stats.none "no counters: the collector has not run on this database" "$(c
 expect usage.exit "2" "$("$CTL" frobnicate >/dev/null 2>&1; echo $?)"
 expect nodb "*no database at $T/none/collector.db*" "$("$CTL" --state "$T/none" agent list 2>&1 || true)"
 
+# the collector's own command line and the production example
+expect collector.version "cchc-collector * (protocol v1)" "$("$COLLECTOR" --version)"
+expect collector.example_config "0" \
+  "$("$COLLECTOR" --config "$SRC/deploy/collector.example.ini" --print-config >/dev/null 2>&1; echo $?)"
+expect collector.example_curve "curve = true" \
+  "$("$COLLECTOR" --config "$SRC/deploy/collector.example.ini" --print-config | grep '^curve')"
+expect collector.set_override "bind = tcp://127.0.0.1:1" \
+  "$("$COLLECTOR" --config "$SRC/deploy/collector.example.ini" --set collector.bind=tcp://127.0.0.1:1 --print-config | grep '^bind')"
+expect collector.bad_setting "*collector.nope*" "$("$COLLECTOR" --set collector.nope=1 2>&1 || true)"
+expect collector.bad_date "*collector.min_date*" "$("$COLLECTOR" --set collector.min_date=2021-02-30 2>&1 || true)"
+expect collector.bad_key_mode "*collector key*" \
+  "$(mkdir -p "$T/s2" && cp "$T/k.key" "$T/s2/collector.key" && chmod 644 "$T/s2/collector.key" && "$COLLECTOR" --state "$T/s2" 2>&1 || true)"
+
 finish

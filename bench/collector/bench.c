@@ -1,0 +1,415 @@
+/*  bench.c — cchc-bench-collector: drives a real cchc-collector over loopback
+    with many simulated agents and compares its ingest rate with a
+    single-thread signature-verification loop over the same bytes, measured
+    in the same run.
+
+    Set-up (not timed): a scratch state folder, one unit and one enrolled
+    key per agent, every report encoded and signed in advance (30
+    observations each by default, each on its own (metric, day)).  Timed: the
+    agents (one DEALER each, a window of reports in flight each) send every
+    report and wait for its ack, which the collector sends only after the
+    commit.  The acks are decoded, not verified (verifying them would spend
+    the benchmark's CPU on the client side).
+
+    Prints messages/s, observations/s, p50/p99 ack latency, the single-thread
+    crypto_sign_verify_detached rate over the same signed bytes, and the
+    ratio of the two.
+
+    Usage: cchc-bench-collector [--agents N] [--messages N] [--window N]
+                                [--obs N] [--verifiers N] [--batch N]
+                                [--synchronous full|normal] [--collector PATH]
+                                [--keep]
+*/
+#include "collector/store.h"
+
+#include "common/clock.h"
+#include "common/key.h"
+#include "common/period.h"
+#include "common/text.h"
+#include "proto/proto.h"
+#include "proto/wire.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <sodium.h>
+#include <zmq.h>
+
+#ifndef CCHC_COLLECTOR_BIN
+#define CCHC_COLLECTOR_BIN "cchc-collector"
+#endif
+#ifndef CCHC_SOURCE_DIR
+#define CCHC_SOURCE_DIR "."
+#endif
+
+static const char *s_metrics [] = {
+    "tthc_received", "tthc_received_one_stop", "tthc_received_online", "tthc_postal",
+    "tthc_resolved", "tthc_resolved_online", "tthc_resolved_on_time",
+    "tthc_resolved_late", "tthc_late_apologized", "tthc_procedures",
+    "tthc_procedures_published", "tthc_procedures_online", "tthc_procedures_national",
+    "feedback_received", "feedback_resolved", "survey_responses", "survey_satisfied",
+    "docs_sent", "docs_sent_electronic", "workfiles", "workfiles_online",
+    "legal_docs_issued", "legal_docs_proper", "par_tasks_planned", "par_tasks_done",
+    "finance_tasks_planned", "finance_tasks_done", "staff_quota", "staff_actual",
+    "training_planned", "training_done", "discipline_cases"
+};
+#define METRICS_COUNT (sizeof s_metrics / sizeof s_metrics [0])
+
+typedef struct {
+    uint8_t *body;
+    size_t len;
+    uint8_t sig [64];
+    double sent_at;         /* seconds, monotonic */
+} s_msg_t;
+
+typedef struct {
+    cchc_key_t *key;
+    char unit [CCHC_UNIT_MAX + 1];
+    s_msg_t *msgs;          /* seq i+1 at index i */
+    size_t count;           /* messages of this agent */
+    size_t next;            /* next index to send */
+    size_t acked;
+    void *socket;
+} s_agent_t;
+
+static double
+s_now (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+static void
+s_die (const char *what)
+{
+    fprintf (stderr, "cchc-bench-collector: %s\n", what);
+    exit (1);
+}
+
+static int
+s_free_port (void)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr;
+    memset (&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd < 0 || bind (fd, (struct sockaddr *) &addr, sizeof addr)
+    ||  getsockname (fd, (struct sockaddr *) &addr, &len))
+        s_die ("no free port");
+    close (fd);
+    return ntohs (addr.sin_port);
+}
+
+static int
+s_cmp_double (const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return (x > y) - (x < y);
+}
+
+static void
+s_send (s_agent_t *agent, size_t index)
+{
+    s_msg_t *msg = &agent->msgs [index];
+    msg->sent_at = s_now ();
+    if (cchc_wire_send (agent->socket, NULL, 0, cchc_key_public (agent->key),
+                        msg->body, msg->len, msg->sig, 0))
+        s_die ("send failed");
+}
+
+int
+main (int argc, char **argv)
+{
+    size_t nagents = 100, nmessages = 40000, window = 8, nobs = 30;
+    int verifiers = 2, batch = 256;
+    const char *collector = CCHC_COLLECTOR_BIN, *synchronous = "full";
+    bool keep = false;
+    for (int i = 1; i < argc; i++) {
+        const char *val = i + 1 < argc? argv [i + 1]: NULL;
+        if (strcmp (argv [i], "--keep") == 0) { keep = true; continue; }
+        if (!val)
+            s_die ("usage: see the comment at the top of bench/collector/bench.c");
+        i++;
+        if (strcmp (argv [i - 1], "--agents") == 0) nagents = strtoul (val, NULL, 10);
+        else if (strcmp (argv [i - 1], "--messages") == 0) nmessages = strtoul (val, NULL, 10);
+        else if (strcmp (argv [i - 1], "--window") == 0) window = strtoul (val, NULL, 10);
+        else if (strcmp (argv [i - 1], "--obs") == 0) nobs = strtoul (val, NULL, 10);
+        else if (strcmp (argv [i - 1], "--verifiers") == 0) verifiers = atoi (val);
+        else if (strcmp (argv [i - 1], "--batch") == 0) batch = atoi (val);
+        else if (strcmp (argv [i - 1], "--synchronous") == 0) synchronous = val;
+        else if (strcmp (argv [i - 1], "--collector") == 0) collector = val;
+        else s_die ("unknown option");
+    }
+    if (!nagents || nagents > 999 || nmessages < nagents || !window
+    ||  !nobs || nobs > METRICS_COUNT)
+        s_die ("bad numbers: 1..999 agents, messages >= agents, 1..32 observations");
+    if (sodium_init () < 0)
+        s_die ("libsodium");
+
+    /*  1. State: units, keys, enrolment. */
+    char dir [] = "/tmp/cchc-bench-collector.XXXXXX";
+    if (!mkdtemp (dir))
+        s_die ("mkdtemp");
+    char db_path [256], err [4096] = "";
+    snprintf (db_path, sizeof db_path, "%s/collector.db", dir);
+    cchc_store_t *store = cchc_store_open (db_path, true, err, sizeof err);
+    if (!store)
+        s_die (err);
+    cchc_store_unit_t *units = calloc (nagents + 1, sizeof *units);
+    snprintf (units [0].code, sizeof units [0].code, "08");
+    snprintf (units [0].name, sizeof units [0].name, "Tỉnh");
+    snprintf (units [0].kind, sizeof units [0].kind, "Tỉnh");
+    snprintf (units [0].level, sizeof units [0].level, "tinh");
+    for (size_t i = 1; i <= nagents; i++) {
+        snprintf (units [i].code, sizeof units [i].code, "B%03zu", i);
+        snprintf (units [i].name, sizeof units [i].name, "Đơn vị %zu", i);
+        snprintf (units [i].kind, sizeof units [i].kind, "Sở");
+        snprintf (units [i].level, sizeof units [i].level, "so");
+        snprintf (units [i].parent, sizeof units [i].parent, "08");
+        snprintf (units [i].where, sizeof units [i].where, "bench:%zu", i);
+    }
+    cchc_store_import_t imported;
+    if (cchc_store_units_import (store, units, nagents + 1, 0, 0, false, &imported,
+                                 err, sizeof err))
+        s_die (err);
+    free (units);
+
+    s_agent_t *agents = calloc (nagents, sizeof *agents);
+    cchc_date_t base = cchc_date_from_ymd (2010, 1, 1);
+    int64_t now_ms = cchc_clock_now_ms ();
+    size_t total_obs = 0;
+    for (size_t a = 0; a < nagents; a++) {
+        s_agent_t *agent = &agents [a];
+        agent->key = cchc_key_new ();
+        snprintf (agent->unit, sizeof agent->unit, "B%03zu", a + 1);
+        if (cchc_store_agent_enroll (store, cchc_key_public (agent->key), agent->unit,
+                                     "bench", now_ms, err, sizeof err) < 0)
+            s_die (err);
+        agent->count = nmessages / nagents + (a < nmessages % nagents);
+        agent->msgs = calloc (agent->count, sizeof *agent->msgs);
+        cchc_report_t report;
+        memset (&report, 0, sizeof report);
+        memcpy (report.agent, cchc_key_public (agent->key), 32);
+        memcpy (report.unit, agent->unit, sizeof report.unit);
+        report.created_ms = (uint64_t) now_ms;
+        report.nobs = (uint32_t) nobs;
+        report.obs = calloc (nobs, sizeof *report.obs);
+        for (size_t s = 0; s < agent->count; s++) {
+            report.seq = s + 1;
+            for (size_t k = 0; k < nobs; k++) {
+                cchc_strlcpy (report.obs [k].metric, s_metrics [k], CCHC_METRIC_MAX + 1);
+                report.obs [k].date = base + (cchc_date_t) s;
+                report.obs [k].ival = (int64_t) randombytes_uniform (100000);
+            }
+            if (cchc_report_encode (&report, &agent->msgs [s].body, &agent->msgs [s].len))
+                s_die ("encode");
+            cchc_proto_sign (CCHC_KIND_REPORT, agent->key, agent->msgs [s].body,
+                             agent->msgs [s].len, agent->msgs [s].sig);
+            total_obs += nobs;
+        }
+        free (report.obs);
+    }
+    cchc_store_destroy (&store);
+
+    /*  2. The collector, as a child process. */
+    int port = s_free_port ();
+    char endpoint [64], bind_set [96], state_set [300], verifiers_set [64],
+         batch_set [64], criteria_set [600], sync_set [64];
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
+    snprintf (bind_set, sizeof bind_set, "collector.bind=%s", endpoint);
+    snprintf (state_set, sizeof state_set, "collector.state_dir=%s", dir);
+    snprintf (verifiers_set, sizeof verifiers_set, "collector.verifiers=%d", verifiers);
+    snprintf (batch_set, sizeof batch_set, "collector.batch_max=%d", batch);
+    snprintf (sync_set, sizeof sync_set, "collector.synchronous=%s", synchronous);
+    snprintf (criteria_set, sizeof criteria_set, "collector.criteria=%s/data/criteria/default.ini",
+              CCHC_SOURCE_DIR);
+    pid_t child = fork ();
+    if (child == 0) {
+        execl (collector, collector, "--set", bind_set, "--set", state_set,
+               "--set", verifiers_set, "--set", batch_set, "--set", criteria_set,
+               "--set", sync_set, "--set", "log.level=warn", (char *) NULL);
+        perror (collector);
+        _exit (127);
+    }
+    void *ctx = zmq_ctx_new ();
+    zmq_pollitem_t *items = calloc (nagents, sizeof *items);
+    for (size_t a = 0; a < nagents; a++) {
+        agents [a].socket = zmq_socket (ctx, ZMQ_DEALER);
+        int linger = 0;
+        zmq_setsockopt (agents [a].socket, ZMQ_LINGER, &linger, sizeof linger);
+        zmq_connect (agents [a].socket, endpoint);
+        items [a].socket = agents [a].socket;
+        items [a].events = ZMQ_POLLIN;
+    }
+
+    /*  3. Warm-up: each agent's first report, answered (waits for the start). */
+    size_t acked_total = 0;
+    double *latency = calloc (nmessages, sizeof *latency);
+    size_t nlatency = 0;
+    for (size_t a = 0; a < nagents; a++)
+        s_send (&agents [a], agents [a].next++);
+    size_t warm = 0;
+    double give_up = s_now () + 30;
+    while (warm < nagents) {
+        if (s_now () > give_up)
+            s_die ("the collector does not answer");
+        if (zmq_poll (items, (int) nagents, 100) <= 0)
+            continue;
+        for (size_t a = 0; a < nagents; a++) {
+            if (!(items [a].revents & ZMQ_POLLIN))
+                continue;
+            cchc_wire_msg_t msg;
+            while (cchc_wire_recv (agents [a].socket, false, ZMQ_DONTWAIT, &msg) == 0) {
+                cchc_ack_t ack;
+                if (cchc_ack_decode (msg.body, msg.body_len, &ack) == 0) {
+                    if (ack.status != CCHC_STATUS_ACCEPTED)
+                        s_die ("warm-up report not accepted");
+                    agents [a].acked++;
+                    warm++;
+                    cchc_ack_clear (&ack);
+                }
+                cchc_wire_msg_clear (&msg);
+            }
+        }
+    }
+    acked_total = warm;
+
+    /*  4. Timed: every other report, a window in flight per agent. */
+    size_t timed = nmessages - warm;
+    double start = s_now ();
+    for (size_t a = 0; a < nagents; a++)
+        for (size_t w = 0; w < window && agents [a].next < agents [a].count; w++)
+            s_send (&agents [a], agents [a].next++);
+    size_t not_accepted = 0;
+    while (acked_total < nmessages) {
+        if (zmq_poll (items, (int) nagents, 10000) <= 0)
+            s_die ("no ack for 10 s");
+        for (size_t a = 0; a < nagents; a++) {
+            if (!(items [a].revents & ZMQ_POLLIN))
+                continue;
+            s_agent_t *agent = &agents [a];
+            cchc_wire_msg_t msg;
+            while (cchc_wire_recv (agent->socket, false, ZMQ_DONTWAIT, &msg) == 0) {
+                cchc_ack_t ack;
+                if (cchc_ack_decode (msg.body, msg.body_len, &ack) == 0) {
+                    if (ack.seq >= 1 && ack.seq <= agent->count) {
+                        double now = s_now ();
+                        latency [nlatency++] = now - agent->msgs [ack.seq - 1].sent_at;
+                        if (ack.status != CCHC_STATUS_ACCEPTED)
+                            not_accepted++;
+                        agent->acked++;
+                        acked_total++;
+                        if (agent->next < agent->count)
+                            s_send (agent, agent->next++);
+                    }
+                    cchc_ack_clear (&ack);
+                }
+                cchc_wire_msg_clear (&msg);
+            }
+        }
+    }
+    double elapsed = s_now () - start;
+
+    /*  5. Stop the collector and check what it stored. */
+    kill (child, SIGTERM);
+    int status = 0;
+    waitpid (child, &status, 0);
+    for (size_t a = 0; a < nagents; a++)
+        zmq_close (agents [a].socket);
+    zmq_ctx_term (ctx);
+    store = cchc_store_open (db_path, false, err, sizeof err);
+    long long stored = -1, batches = -1;
+    double avg_batch = 0;
+    if (store) {
+        sqlite3_stmt *stmt;
+        if (sqlite3_prepare_v2 (cchc_store_handle (store),
+            "SELECT (SELECT count(*) FROM journal),"
+            " (SELECT value FROM stats WHERE name = 'batches'),"
+            " (SELECT value FROM stats WHERE name = 'batch.avg')", -1, &stmt, NULL) == SQLITE_OK
+        &&  sqlite3_step (stmt) == SQLITE_ROW) {
+            stored = sqlite3_column_int64 (stmt, 0);
+            batches = sqlite3_column_int64 (stmt, 1);
+            avg_batch = sqlite3_column_double (stmt, 2);
+        }
+        sqlite3_finalize (stmt);
+        cchc_store_destroy (&store);
+    }
+
+    /*  6. The reference: one thread verifying the same signed bytes. */
+    size_t prefix = strlen ("cchc/v1/report") + 1;
+    uint8_t *buf = malloc (prefix + CCHC_PROTO_BODY_MAX);
+    memcpy (buf, "cchc/v1/report", prefix);
+    size_t verified = 0, bad = 0;
+    double vstart = s_now ();
+    for (size_t a = 0; a < nagents; a++)
+        for (size_t s = 0; s < agents [a].count; s++) {
+            s_msg_t *msg = &agents [a].msgs [s];
+            memcpy (buf + prefix, msg->body, msg->len);
+            if (crypto_sign_verify_detached (msg->sig, buf, prefix + msg->len,
+                                             cchc_key_public (agents [a].key)) != 0)
+                bad++;
+            verified++;
+        }
+    double velapsed = s_now () - vstart;
+    free (buf);
+
+    qsort (latency, nlatency, sizeof *latency, s_cmp_double);
+    double p50 = nlatency? latency [nlatency / 2]: 0;
+    double p99 = nlatency? latency [(size_t) ((double) nlatency * 0.99)]: 0;
+    double rate = (double) timed / elapsed;
+    double vrate = (double) verified / velapsed;
+    size_t avg_len = 0;
+    for (size_t a = 0; a < nagents; a++)
+        avg_len += agents [a].msgs [0].len;
+    avg_len /= nagents;
+
+    printf ("cchc-bench-collector: %zu agents, %zu reports x %zu observations "
+            "(~%zu bytes each), window %zu per agent, %d verifiers, batch %d, "
+            "synchronous=%s, %ld cores\n", nagents, nmessages, nobs, avg_len, window,
+            verifiers, batch, synchronous, sysconf (_SC_NPROCESSORS_ONLN));
+    printf ("ingest:      %.0f messages/s, %.0f observations/s (%zu timed reports in "
+            "%.2f s; acks after commit)\n", rate, rate * (double) nobs, timed, elapsed);
+    printf ("ack latency: p50 %.2f ms, p99 %.2f ms\n", p50 * 1e3, p99 * 1e3);
+    printf ("verify-only: %.0f messages/s (single thread, crypto_sign_verify_detached "
+            "over the same %zu signed reports)\n", vrate, verified);
+    printf ("ratio:       %.2f (ingest / single-thread verify)\n", rate / vrate);
+    printf ("stored:      %lld journal rows (expected %zu), %lld commits, %.1f reports "
+            "per commit; not accepted: %zu; collector exit %d\n", stored, nmessages,
+            batches, avg_batch, not_accepted,
+            WIFEXITED (status)? WEXITSTATUS (status): -1);
+    (void) total_obs;
+
+    for (size_t a = 0; a < nagents; a++) {
+        for (size_t s = 0; s < agents [a].count; s++)
+            free (agents [a].msgs [s].body);
+        free (agents [a].msgs);
+        cchc_key_destroy (&agents [a].key);
+    }
+    free (agents);
+    free (items);
+    free (latency);
+    if (!keep) {
+        char cmd [300];
+        snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
+        if (system (cmd) != 0)
+            fprintf (stderr, "could not remove %s\n", dir);
+    }
+    else
+        printf ("state kept in %s\n", dir);
+    bool ok = stored == (long long) nmessages && bad == 0 && not_accepted == 0
+           && WIFEXITED (status) && WEXITSTATUS (status) == 0;
+    return ok? 0: 1;
+}
