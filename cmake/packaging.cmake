@@ -1,11 +1,14 @@
 # cmake/packaging.cmake — Debian packages built with CPack, one per component:
 #
 #   cchc-agent      (component agent)      for each agency: cchc-agent, its
-#                   systemd unit, /etc/cchc/agent.ini (conffile), the guide.
+#                   systemd unit, its configuration (the file the unit's
+#                   --config names, by default /etc/cchc-agent/agent.ini,
+#                   a conffile), the guide.
 #   cchc-collector  (component collector)  for the province (Sở Nội vụ):
 #                   cchc-collector, cchcctl, its systemd unit,
-#                   /etc/cchc/collector.ini (conffile), /usr/share/cchc/
-#                   (criteria/default.ini, units/*.csv), the guides.
+#                   /etc/cchc/collector.ini and /etc/cchc/criteria.ini
+#                   (conffiles), /usr/share/cchc/ (criteria/default.ini,
+#                   units/*.csv), the guides.
 #
 # Included at the end of the top-level CMakeLists.txt, after every target
 # exists.  The targets' own install() rules carry no COMPONENT (they land in
@@ -25,47 +28,116 @@ cmake_path(NORMAL_PATH _cchc_top)
 set(CCHC_PACKAGE_CONTACT "cchc maintainers <root@localhost>"
     CACHE STRING "Maintainer field of the Debian packages")
 
+# ------------------------------------------------------ the systemd units
+# deploy/systemd/*.service are written for a hand install under /usr/local;
+# the packaged copy has /usr/local/bin -> /usr/bin and the documentation
+# path -> /usr/share/doc/<package>.  From each unit we also learn what the
+# package must provide: the configuration file its ExecStart names with
+# --config (installed there from deploy/<comp>.example.ini, a conffile), and
+# the system user of User= (created by postinst unless DynamicUser=).
+#
+#   s_cchc_unit(COMP DEFAULT_CONF) sets, in the caller's scope:
+#     _unit_file     the rewritten unit in the build tree, or "" if none
+#     _conf_path     absolute path of the configuration file (DEFAULT_CONF
+#                    when the unit names none)
+#     _user _group   User=/Group= ("" when DynamicUser= or no User=)
+#     _state_dir     first name of StateDirectory= ("" if none)
+function(s_cchc_unit comp default_conf)
+  set(_src ${_cchc_top}/deploy/systemd/cchc-${comp}.service)
+  set(_unit_file "" PARENT_SCOPE)
+  set(_conf_path ${default_conf} PARENT_SCOPE)
+  set(_user "" PARENT_SCOPE)
+  set(_group "" PARENT_SCOPE)
+  set(_state_dir "" PARENT_SCOPE)
+  if(NOT EXISTS ${_src})
+    return()
+  endif()
+  set_property(DIRECTORY ${CMAKE_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_src})
+  file(READ ${_src} _text)
+  string(REPLACE "/usr/local/bin/" "/usr/bin/" _text "${_text}")
+  string(REPLACE "/usr/local/share/doc/cchc/" "/usr/share/doc/cchc-${comp}/" _text "${_text}")
+  string(REPLACE "/usr/local/share/cchc/" "/usr/share/cchc/" _text "${_text}")
+  set(_out ${CMAKE_BINARY_DIR}/cpack-debian/${comp}/cchc-${comp}.service)
+  file(CONFIGURE OUTPUT ${_out} CONTENT "${_text}")
+  set(_unit_file ${_out} PARENT_SCOPE)
+  if(_text MATCHES "\nExecStart=[^\n]*--config[ =]([^ \n]+)")
+    set(_conf_path ${CMAKE_MATCH_1} PARENT_SCOPE)
+  endif()
+  if(NOT _text MATCHES "\nDynamicUser=(yes|true|on|1)")
+    if(_text MATCHES "\nUser=([^ \n]+)")
+      set(_user ${CMAKE_MATCH_1} PARENT_SCOPE)
+      set(_g ${CMAKE_MATCH_1})
+      if(_text MATCHES "\nGroup=([^ \n]+)")
+        set(_g ${CMAKE_MATCH_1})
+      endif()
+      set(_group ${_g} PARENT_SCOPE)
+    endif()
+  endif()
+  if(_text MATCHES "\nStateDirectory=([^ \n]+)")
+    set(_state_dir ${CMAKE_MATCH_1} PARENT_SCOPE)
+  endif()
+endfunction()
+
 # ------------------------------------------------------------------ agent
+s_cchc_unit(agent /etc/cchc-agent/agent.ini)
+set(_agent_conf ${_conf_path})
+set(_agent_user ${_user})
+set(_agent_group ${_group})
+set(_agent_state ${_state_dir})
 if(TARGET cchc-agent)
   install(TARGETS cchc-agent RUNTIME DESTINATION bin COMPONENT agent)
 endif()
-if(EXISTS ${_cchc_top}/deploy/systemd/cchc-agent.service)
-  install(FILES ${_cchc_top}/deploy/systemd/cchc-agent.service
-          DESTINATION lib/systemd/system COMPONENT agent)
+if(_unit_file)
+  install(FILES ${_unit_file} DESTINATION lib/systemd/system COMPONENT agent)
 endif()
+set(_agent_conffiles "")
 if(EXISTS ${_cchc_top}/deploy/agent.example.ini)
+  cmake_path(GET _agent_conf PARENT_PATH _dir)
+  cmake_path(GET _agent_conf FILENAME _name)
   install(FILES ${_cchc_top}/deploy/agent.example.ini
-          DESTINATION /etc/cchc RENAME agent.ini COMPONENT agent)
+          DESTINATION ${_dir} RENAME ${_name} COMPONENT agent)
+  install(FILES ${_cchc_top}/deploy/agent.example.ini
+          DESTINATION share/doc/cchc-agent/examples COMPONENT agent)
+  list(APPEND _agent_conffiles ${_agent_conf})
 endif()
-foreach(_doc README.md docs/agent-guide.vi.md)
+foreach(_doc README.md docs/agent-guide.vi.md docs/agent.md)
   if(EXISTS ${_cchc_top}/${_doc})
     install(FILES ${_cchc_top}/${_doc} DESTINATION share/doc/cchc-agent COMPONENT agent)
   endif()
 endforeach()
-if(EXISTS ${_cchc_top}/deploy/agent.example.ini)
-  install(FILES ${_cchc_top}/deploy/agent.example.ini
-          DESTINATION share/doc/cchc-agent/examples COMPONENT agent)
-endif()
 
 # -------------------------------------------------------------- collector
+s_cchc_unit(collector /etc/cchc/collector.ini)
+set(_collector_conf ${_conf_path})
+set(_collector_user ${_user})
+set(_collector_group ${_group})
+set(_collector_state ${_state_dir})
 foreach(_target cchc-collector cchcctl)
   if(TARGET ${_target})
     install(TARGETS ${_target} RUNTIME DESTINATION bin COMPONENT collector)
   endif()
 endforeach()
-if(EXISTS ${_cchc_top}/deploy/systemd/cchc-collector.service)
-  install(FILES ${_cchc_top}/deploy/systemd/cchc-collector.service
-          DESTINATION lib/systemd/system COMPONENT collector)
+if(_unit_file)
+  install(FILES ${_unit_file} DESTINATION lib/systemd/system COMPONENT collector)
 endif()
+set(_collector_conffiles "")
+cmake_path(GET _collector_conf PARENT_PATH _collector_conf_dir)
 if(EXISTS ${_cchc_top}/deploy/collector.example.ini)
+  cmake_path(GET _collector_conf FILENAME _name)
   install(FILES ${_cchc_top}/deploy/collector.example.ini
-          DESTINATION /etc/cchc RENAME collector.ini COMPONENT collector)
+          DESTINATION ${_collector_conf_dir} RENAME ${_name} COMPONENT collector)
   install(FILES ${_cchc_top}/deploy/collector.example.ini
           DESTINATION share/doc/cchc-collector/examples COMPONENT collector)
+  list(APPEND _collector_conffiles ${_collector_conf})
 endif()
 if(EXISTS ${_cchc_top}/data/criteria/default.ini)
+  # The shipped catalogue, for reference, and the province's working copy
+  # beside collector.ini (a conffile: the province edits it every year).
   install(FILES ${_cchc_top}/data/criteria/default.ini
           DESTINATION share/cchc/criteria COMPONENT collector)
+  install(FILES ${_cchc_top}/data/criteria/default.ini
+          DESTINATION ${_collector_conf_dir} RENAME criteria.ini COMPONENT collector)
+  list(APPEND _collector_conffiles ${_collector_conf_dir}/criteria.ini)
 endif()
 file(GLOB _cchc_unit_csvs ${_cchc_top}/data/units/*.csv)
 if(_cchc_unit_csvs)
@@ -80,25 +152,57 @@ foreach(_doc README.md docs/operator-guide.vi.md docs/upgrade-backup.md
 endforeach()
 
 # ------------------------------------------------- maintainer scripts
-# The units run with DynamicUser= and StateDirectory=, so no system user or
-# folder has to be created.  The scripts only tell systemd about a new or
-# changed unit, restart a running daemon after an upgrade (new binary), and
-# stop it on removal.  A new install does not enable or start anything: the
-# operator writes the configuration and the keys first.  Purge keeps
-# /var/lib (the database and keys are the province's records).
+# postinst: create the service's system user (User= in the unit, unless it
+# uses DynamicUser=) and its state folder, tell systemd about a new or
+# changed unit, and restart a running daemon after an upgrade (new binary).
+# prerm stops it on removal.  A new install does not enable or start
+# anything: the operator writes the configuration first.  Purge keeps the
+# user and /var/lib (the database and keys are the province's records).
 set(_cchc_debian_dir ${CMAKE_BINARY_DIR}/cpack-debian)
 foreach(_comp agent collector)
   set(_unit cchc-${_comp}.service)
   set(_dir ${_cchc_debian_dir}/${_comp})
+  set(_user ${_${_comp}_user})
+  set(_group ${_${_comp}_group})
+  set(_state ${_${_comp}_state})
   file(MAKE_DIRECTORY ${_dir})
+  set(_make_user "")
+  set(_make_state "")
+  if(_user)
+    if(_state)
+      set(_home /var/lib/${_state})
+    else()
+      set(_home /nonexistent)
+    endif()
+    string(CONFIGURE [=[
+    # The service's system user (User=@_user@ in @_unit@).
+    if ! getent group @_group@ >/dev/null; then
+        groupadd --system @_group@
+    fi
+    if ! getent passwd @_user@ >/dev/null; then
+        useradd --system --gid @_group@ --home-dir @_home@ --no-create-home \
+                --shell /usr/sbin/nologin --comment "cchc @_comp@" @_user@
+    fi
+]=] _make_user @ONLY)
+    if(_state)
+      string(CONFIGURE [=[
+    if [ ! -d @_home@ ]; then
+        install -d -o @_user@ -g @_group@ -m 0700 @_home@
+    fi
+]=] _make_state @ONLY)
+      string(APPEND _make_user "${_make_state}")
+    endif()
+  endif()
   file(CONFIGURE OUTPUT ${_dir}/postinst @ONLY CONTENT [=[#!/bin/sh
-# postinst of cchc-@_comp@: reload systemd; after an upgrade, restart the
-# service if it was running.
+# postinst of cchc-@_comp@ (cmake/packaging.cmake).
 set -e
-if [ "$1" = configure ] && [ -d /run/systemd/system ]; then
-    systemctl daemon-reload || true
-    if [ -n "$2" ]; then
-        systemctl try-restart @_unit@ || true
+if [ "$1" = configure ]; then
+@_make_user@    if [ -d /run/systemd/system ]; then
+        systemctl daemon-reload || true
+        # An upgrade restarts a running service on the new binary.
+        if [ -n "$2" ]; then
+            systemctl try-restart @_unit@ || true
+        fi
     fi
 fi
 exit 0
@@ -113,8 +217,8 @@ fi
 exit 0
 ]=])
   file(CONFIGURE OUTPUT ${_dir}/postrm @ONLY CONTENT [=[#!/bin/sh
-# postrm of cchc-@_comp@: forget the removed unit.  Data under /var/lib is
-# kept, even on purge.
+# postrm of cchc-@_comp@: forget the removed unit.  The user and the data
+# under /var/lib are kept, even on purge.
 set -e
 if [ "$1" = remove ] || [ "$1" = purge ]; then
     if [ -d /run/systemd/system ]; then
@@ -127,17 +231,18 @@ exit 0
        PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
                    WORLD_READ WORLD_EXECUTE)
   # Configuration under /etc is a conffile: dpkg keeps local edits on upgrade.
-  set(_conffiles "")
-  if(EXISTS ${_cchc_top}/deploy/${_comp}.example.ini)
-    string(APPEND _conffiles "/etc/cchc/${_comp}.ini\n")
-  endif()
-  file(CONFIGURE OUTPUT ${_dir}/conffiles CONTENT "${_conffiles}")
+  list(JOIN _${_comp}_conffiles "\n" _conffiles)
+  file(CONFIGURE OUTPUT ${_dir}/conffiles CONTENT "${_conffiles}\n")
   string(TOUPPER ${_comp} _COMP)
   set(_extra ${_dir}/postinst ${_dir}/prerm ${_dir}/postrm)
   if(_conffiles)
     list(APPEND _extra ${_dir}/conffiles)
   endif()
   set(CPACK_DEBIAN_${_COMP}_PACKAGE_CONTROL_EXTRA ${_extra})
+  if(_user)
+    # useradd, groupadd
+    set(CPACK_DEBIAN_${_COMP}_PACKAGE_DEPENDS passwd)
+  endif()
 endforeach()
 
 # ------------------------------------------------------------------ CPack
