@@ -71,13 +71,13 @@ free_port () {
     exit 1
 }
 
-# wait_for SECONDS "description" command... : poll every 0.1 s
+# wait_for SECONDS "description" 'shell condition' : evaluated every 0.1 s
 wait_for () {
     local limit=$1 what=$2
     shift 2
     local end=$(( $(date +%s%N) / 1000000 + limit * 1000 ))
     while [ $(( $(date +%s%N) / 1000000 )) -lt $end ]; do
-        if "$@"; then
+        if eval "$*"; then
             log "ok: $what"
             return 0
         fi
@@ -178,11 +178,19 @@ start_agent () {
 }
 
 stop_agent () {   # stop_agent [SIGNAL]
-    local sig=${1:-TERM}
+    local sig=${1:-TERM} rc
     [ -n "$AGENT_PID" ] || return 0
     kill -"$sig" "$AGENT_PID" 2>/dev/null
     wait "$AGENT_PID" 2>/dev/null
+    rc=$?
     AGENT_PID=""
+    # under -DCCHC_SANITIZE=ON: no leak or UB report, and a clean exit
+    if grep -q "Sanitizer\|runtime error:" "$T/agent.log"; then
+        fail "sanitizer report in agent.log"
+    fi
+    if [ "$sig" = TERM ] && [ "$rc" != 0 ]; then
+        fail "agent exited with status $rc after SIGTERM"
+    fi
 }
 
 agent () { "$AGENT_BIN" --config "$AGENT_CONF" "$@"; }
@@ -220,8 +228,8 @@ check_figures () {
     local want=$1 got
     got=$(cdb "SELECT metric || ' ' || day || ' ' || value FROM observation WHERE unit='SNV' ORDER BY metric, day")
     if [ "$got" != "$(sort "$want")" ]; then
-        echo "expected:"; sort "$want" | head -20
-        echo "got:"; echo "$got" | head -20
+        { echo "expected:"; sort "$want" | head -20
+          echo "got:"; echo "$got" | head -20; } > "$T/figures-diff.log"
         return 1
     fi
 }
