@@ -246,6 +246,11 @@ exit 0
 endforeach()
 
 # ------------------------------------------------------------------ CPack
+# cpack packages what has been built: its "preinstall" step does not rebuild
+# the whole tree (build first: cmake --build build).  This keeps the
+# packaging test from starting a build of everything in the middle of a
+# ctest run.  It also means `make install` no longer builds first.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME cchc)
 set(CPACK_PACKAGE_VENDOR "cchc")

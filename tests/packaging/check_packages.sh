@@ -18,9 +18,10 @@
 #     /usr/bin paths pointed into the scratch root (the rest is the real
 #     content); a warning about the unit fails the check too.
 #
-# Then it proves it can fail: the same checks must reject a copy of the agent
-# package without its unit file, and a unit whose ExecStart names a binary
-# the package does not ship.
+# Then it proves it can fail: the same checks must reject altered copies of
+# the collector package (unit or cchcctl removed, ExecStart pointing outside
+# the package, a misspelt unit key, an unknown configuration key, the
+# criteria file the configuration names removed).
 #
 #   check_packages.sh BUILD_DIR VERSION [SCRATCH_DIR]
 set -uo pipefail
@@ -188,7 +189,7 @@ check_package () {
   # here, none a development package; libc6, libzmq5 and libsodium23 at least.
   local depends
   depends=$(dpkg-deb -f "$deb" Depends)
-  note "$pkg Depends: $depends"
+  note "Depends of $pkg: $depends"
   for dep in libc6 libzmq5 libsodium23 libsqlite3-0; do
     printf '%s' "$depends" | grep -qE "(^|, )$dep( |,|$)" \
       || { echo "  $pkg: Depends lacks $dep"; n=$((n + 1)); }
@@ -316,33 +317,38 @@ echo "== cchc-collector"
 check_package "$collector_deb" cchc-collector || fail "cchc-collector package"
 
 # ------------------------------------------------ the checks can fail
-echo "== negative checks (each must be rejected)"
-if [ -f "$agent_deb" ]; then
-  tree=$scratch/broken
+# mutant NAME DEB PKG SHELL-COMMAND: unpack DEB, run the command inside the
+# unpacked tree, repack, and expect check_package to reject the result.
+mutant () {
+  local name=$1 deb=$2 pkg=$3 cmd=$4 tree=$scratch/mutant-$1
   rm -rf "$tree"; mkdir -p "$tree"
-  dpkg-deb -R "$agent_deb" "$tree/pkg"
-  rm -f "$tree/pkg/usr/lib/systemd/system/cchc-agent.service"
-  sed -i '/cchc-agent.service$/d' "$tree/pkg/DEBIAN/md5sums"
-  dpkg-deb --root-owner-group -b "$tree/pkg" "$tree/no-unit.deb" >/dev/null
-  if check_package "$tree/no-unit.deb" cchc-agent >"$tree/no-unit.log" 2>&1; then
-    fail "a package without its unit file passed the checks"
-  else
-    note "package without its unit file: rejected ($(grep -c 'missing' "$tree/no-unit.log") missing)"
-  fi
+  dpkg-deb -R "$deb" "$tree/pkg" || { fail "mutant $name: cannot unpack"; return; }
+  (cd "$tree/pkg" && eval "$cmd") || { fail "mutant $name: cannot apply"; return; }
+  (cd "$tree/pkg" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' \
+     | xargs -0 -r md5sum >DEBIAN/md5sums)
+  dpkg-deb --root-owner-group -b "$tree/pkg" "$tree/$name.deb" >/dev/null \
+    || { fail "mutant $name: cannot repack"; return; }
   rm -rf "$tree/pkg"
-  dpkg-deb -R "$agent_deb" "$tree/pkg"
-  unit=$tree/pkg/usr/lib/systemd/system/cchc-agent.service
-  if [ -f "$unit" ]; then
-    sed -i -E 's#^(ExecStart=[-@:+!]*/usr/bin/)cchc-agent#\1cchc-agent-absent#' "$unit"
-    (cd "$tree/pkg" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' \
-       | xargs -0 md5sum >DEBIAN/md5sums)
-    dpkg-deb --root-owner-group -b "$tree/pkg" "$tree/bad-exec.deb" >/dev/null
-    if check_package "$tree/bad-exec.deb" cchc-agent >"$tree/bad-exec.log" 2>&1; then
-      fail "a unit starting a binary the package lacks passed the checks"
-    else
-      note "unit whose ExecStart names a missing binary: rejected"
-    fi
+  if check_package "$tree/$name.deb" "$pkg" >"$tree/$name.log" 2>&1; then
+    fail "mutant $name passed the checks"
+  else
+    note "$name: rejected ($(grep -E '^  cchc-[a-z]+: ' "$tree/$name.log" | head -n1 | sed 's/^ *//'))"
   fi
+}
+
+echo "== negative checks (each must be rejected)"
+if [ -f "$collector_deb" ]; then
+  mutant no-unit "$collector_deb" cchc-collector \
+    'rm usr/lib/systemd/system/cchc-collector.service'
+  mutant no-cchcctl "$collector_deb" cchc-collector 'rm usr/bin/cchcctl'
+  mutant exec-elsewhere "$collector_deb" cchc-collector \
+    "sed -i -E 's#^ExecStart=/usr/bin/#ExecStart=/usr/local/bin/#' usr/lib/systemd/system/cchc-collector.service"
+  mutant bad-unit-key "$collector_deb" cchc-collector \
+    "sed -i 's/^Restart=/Restrat=/' usr/lib/systemd/system/cchc-collector.service"
+  mutant bad-config "$collector_deb" cchc-collector \
+    "printf 'bogus_key = 1\\n' >>etc/cchc/collector.ini"
+  mutant no-criteria "$collector_deb" cchc-collector \
+    "rm etc/cchc/criteria.ini; sed -i '/criteria.ini/d' DEBIAN/conffiles"
 fi
 
 if [ $failures -ne 0 ]; then
