@@ -637,15 +637,14 @@ s_message_delete (cchc_outbox_t *self, uint64_t seq, char *err, size_t errlen)
     return rc;
 }
 
-int
-cchc_outbox_ack (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
-                 cchc_outbox_ack_outcome_t *outcome, uint32_t *dead,
-                 char *err, size_t errlen)
+/*  Apply one ack inside the caller's transaction.  0 or -1. */
+static int
+s_ack_apply (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
+             cchc_outbox_ack_outcome_t *outcome, uint32_t *dead,
+             char *err, size_t errlen)
 {
-    assert (self && ack && outcome);
     *outcome = CCHC_OUTBOX_ACK_IGNORED;
-    if (dead)
-        *dead = 0;
+    *dead = 0;
     if (ack->seq == 0)
         return 0;       /* not authenticated / not decoded: never deletes */
     if (ack->status == CCHC_STATUS_RETRY_LATER) {
@@ -655,17 +654,21 @@ cchc_outbox_ack (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
     if (ack->status != CCHC_STATUS_ACCEPTED && ack->status != CCHC_STATUS_DUPLICATE
         && ack->status != CCHC_STATUS_REJECTED)
         return 0;
-
-    if (s_begin (self, err, errlen) != 0)
-        return -1;
+    bool simple = ack->status == CCHC_STATUS_DUPLICATE
+               || (ack->status == CCHC_STATUS_ACCEPTED && ack->nrejected == 0);
+    if (simple) {
+        /*  The common case: delete, no need to look inside. */
+        if (s_message_delete (self, ack->seq, err, errlen) != 0)
+            return -1;
+        *outcome = sqlite3_changes (self->db) > 0 ? CCHC_OUTBOX_ACK_DELIVERED
+                                                  : CCHC_OUTBOX_ACK_UNKNOWN;
+        return 0;
+    }
     cchc_report_t report;
     bool found;
-    if (s_message_load (self, ack->seq, &report, &found, err, errlen) != 0) {
-        s_rollback (self);
+    if (s_message_load (self, ack->seq, &report, &found, err, errlen) != 0)
         return -1;
-    }
     if (!found) {
-        s_rollback (self);
         *outcome = CCHC_OUTBOX_ACK_UNKNOWN;
         return 0;
     }
@@ -679,7 +682,7 @@ cchc_outbox_ack (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
             rc = s_dead_insert (self, now_ms, ack->seq, &report.obs[i],
                                 (int) ack->status, (int) ack->reason, detail, err, errlen);
     }
-    else if (ack->status == CCHC_STATUS_ACCEPTED) {
+    else {
         for (uint32_t i = 0; rc == 0 && i < ack->nrejected; i++) {
             uint32_t idx = ack->rejected[i].index;
             if (idx >= report.nobs)
@@ -696,17 +699,44 @@ cchc_outbox_ack (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
     cchc_report_clear (&report);
     if (rc == 0)
         rc = s_message_delete (self, ack->seq, err, errlen);
-    if (rc != 0) {
-        s_rollback (self);
-        return -1;
-    }
-    if (s_commit (self, err, errlen) != 0)
+    if (rc != 0)
         return -1;
     *outcome = ack->status == CCHC_STATUS_REJECTED ? CCHC_OUTBOX_ACK_DEAD
                                                    : CCHC_OUTBOX_ACK_DELIVERED;
-    if (dead)
-        *dead = ndead;
+    *dead = ndead;
     return 0;
+}
+
+int
+cchc_outbox_ack_many (cchc_outbox_t *self, const cchc_ack_t *acks, size_t n,
+                      int64_t now_ms, cchc_outbox_ack_outcome_t *outcomes,
+                      uint32_t *dead, char *err, size_t errlen)
+{
+    assert (self && (n == 0 || (acks && outcomes && dead)));
+    if (n == 0)
+        return 0;
+    if (s_begin (self, err, errlen) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (s_ack_apply (self, &acks[i], now_ms, &outcomes[i], &dead[i], err, errlen) != 0) {
+            s_rollback (self);
+            return -1;
+        }
+    return s_commit (self, err, errlen);
+}
+
+int
+cchc_outbox_ack (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
+                 cchc_outbox_ack_outcome_t *outcome, uint32_t *dead,
+                 char *err, size_t errlen)
+{
+    assert (self && ack && outcome);
+    uint32_t d = 0;
+    *outcome = CCHC_OUTBOX_ACK_IGNORED;
+    int rc = cchc_outbox_ack_many (self, ack, 1, now_ms, outcome, &d, err, errlen);
+    if (dead)
+        *dead = rc == 0 ? d : 0;
+    return rc;
 }
 
 int

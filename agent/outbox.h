@@ -109,6 +109,12 @@ int cchc_outbox_ack (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
                      cchc_outbox_ack_outcome_t *outcome, uint32_t *dead,
                      char *err, size_t errlen);
 
+/*  The same for n acks in one transaction (one disk sync): outcomes[i] and
+    dead[i] for acks[i].  Returns 0, or -1 (nothing applied). */
+int cchc_outbox_ack_many (cchc_outbox_t *self, const cchc_ack_t *acks, size_t n,
+                          int64_t now_ms, cchc_outbox_ack_outcome_t *outcomes,
+                          uint32_t *dead, char *err, size_t errlen);
+
 typedef struct {
     int64_t pending;        /* observations waiting for a message */
     int64_t messages;       /* frozen, not yet acknowledged */

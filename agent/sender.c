@@ -273,64 +273,59 @@ s_flight_remove (cchc_sender_t *self, uint64_t seq)
         }
 }
 
-static void
-s_handle_ack (cchc_sender_t *self, cchc_wire_msg_t *msg)
+/*  The checks of PROTOCOL.md §11.2 steps 1-2 and the agent half of 3:
+    1 with *ack filled (clear it later) if the ack is to be believed. */
+static int
+s_trust_ack (cchc_sender_t *self, cchc_wire_msg_t *msg, cchc_ack_t *ack)
 {
     if (memcmp (msg->key, self->conf.collector_pk, 32) != 0) {
         self->info.ignored++;
         cchc_log_limited (&self->rl_ignored, CCHC_LOG_WARN,
                           "ignored an ack signed by a key that is not the pinned collector key");
-        return;
+        return 0;
     }
-    cchc_ack_t ack;
     int reason = cchc_ack_open (self->conf.collector_pk, msg->body, msg->body_len,
-                                msg->sig, &ack);
+                                msg->sig, ack);
     if (reason != CCHC_REASON_NONE) {
         self->info.ignored++;
         cchc_log_limited (&self->rl_ignored, CCHC_LOG_WARN,
                           "ignored an invalid ack: %s", cchc_reason_name (reason));
-        return;
+        return 0;
     }
-    if (memcmp (ack.agent, cchc_key_public (self->key), 32) != 0) {
+    if (memcmp (ack->agent, cchc_key_public (self->key), 32) != 0) {
         self->info.ignored++;
         cchc_log_limited (&self->rl_ignored, CCHC_LOG_WARN,
                           "ignored an ack addressed to another agent");
-        cchc_ack_clear (&ack);
-        return;
+        cchc_ack_clear (ack);
+        return 0;
     }
-    int64_t now = cchc_clock_now_ms ();
-    self->info.last_ack_ms = now;
-    cchc_strlcpy (self->info.acked_endpoint, self->conf.endpoints[self->index],
-                  sizeof self->info.acked_endpoint);
-    self->failures = 0;
-    if (ack.seq == 0) {
-        self->info.key_problem = true;
-        cchc_log_limited (&self->rl_key, CCHC_LOG_ERROR,
-                          "the collector could not accept our reports (%s, %s): "
-                          "is this agent's public key enrolled for the unit it reports for? "
-                          "Nothing is deleted; retrying later",
-                          cchc_status_name ((int) ack.status),
-                          cchc_reason_name ((int) ack.reason));
-        s_set_error (self, "collector answered without a seq (%s): key not enrolled?",
-                     cchc_reason_name ((int) ack.reason));
-        s_backoff_once (self);
-        cchc_ack_clear (&ack);
-        return;
-    }
-    self->info.key_problem = false;
-    cchc_outbox_ack_outcome_t outcome;
-    uint32_t dead = 0;
-    char err[512];
-    if (cchc_outbox_ack (self->outbox, &ack, now, &outcome, &dead, err, sizeof err) != 0) {
-        cchc_error ("cannot record the ack of message %llu: %s (it will be sent again)",
-                    (unsigned long long) ack.seq, err);
-        s_set_error (self, "outbox: %s", err);
-        cchc_ack_clear (&ack);
-        return;
-    }
+    return 1;
+}
+
+/*  A trusted ack with seq 0: keep everything, back off, alert. */
+static void
+s_seq0 (cchc_sender_t *self, const cchc_ack_t *ack)
+{
+    self->info.key_problem = true;
+    cchc_log_limited (&self->rl_key, CCHC_LOG_ERROR,
+                      "the collector could not accept our reports (%s, %s): "
+                      "is this agent's public key enrolled for the unit it reports for? "
+                      "Nothing is deleted; retrying later",
+                      cchc_status_name ((int) ack->status),
+                      cchc_reason_name ((int) ack->reason));
+    s_set_error (self, "collector answered without a seq (%s): key not enrolled?",
+                 cchc_reason_name ((int) ack->reason));
+    s_backoff_once (self);
+}
+
+/*  What to do after the outbox has applied a trusted ack. */
+static void
+s_after_ack (cchc_sender_t *self, const cchc_ack_t *ack,
+             cchc_outbox_ack_outcome_t outcome, uint32_t dead)
+{
     switch (outcome) {
     case CCHC_OUTBOX_ACK_DELIVERED:
-        s_flight_remove (self, ack.seq);
+        s_flight_remove (self, ack->seq);
         self->info.delivered++;
         self->rounds = 0;
         self->info.last_error[0] = 0;
@@ -338,49 +333,52 @@ s_handle_ack (cchc_sender_t *self, cchc_wire_msg_t *msg)
             self->info.dead += dead;
             cchc_error ("message %llu: the collector refused %u observation%s "
                         "(first: %s); see `cchc-agent dead`",
-                        (unsigned long long) ack.seq, dead, dead == 1 ? "" : "s",
-                        ack.nrejected ? cchc_reason_name ((int) ack.rejected[0].reason) : "?");
+                        (unsigned long long) ack->seq, dead, dead == 1 ? "" : "s",
+                        ack->nrejected ? cchc_reason_name ((int) ack->rejected[0].reason) : "?");
         }
         else
-            cchc_debug ("message %llu delivered (%s)", (unsigned long long) ack.seq,
-                        cchc_status_name ((int) ack.status));
+            cchc_debug ("message %llu delivered (%s)", (unsigned long long) ack->seq,
+                        cchc_status_name ((int) ack->status));
         break;
     case CCHC_OUTBOX_ACK_DEAD:
-        s_flight_remove (self, ack.seq);
+        s_flight_remove (self, ack->seq);
         self->info.dead += dead;
         self->rounds = 0;
         cchc_error ("message %llu REJECTED by the collector (%s): %u observation%s "
                     "moved to dead letters, never retried; see `cchc-agent dead`",
-                    (unsigned long long) ack.seq, cchc_reason_name ((int) ack.reason),
+                    (unsigned long long) ack->seq, cchc_reason_name ((int) ack->reason),
                     dead, dead == 1 ? "" : "s");
-        s_set_error (self, "message %llu rejected: %s", (unsigned long long) ack.seq,
-                     cchc_reason_name ((int) ack.reason));
+        s_set_error (self, "message %llu rejected: %s", (unsigned long long) ack->seq,
+                     cchc_reason_name ((int) ack->reason));
         break;
     case CCHC_OUTBOX_ACK_RETRY:
         cchc_log_limited (&self->rl_retry, CCHC_LOG_WARN,
                           "collector asks to retry later (%s)",
-                          cchc_reason_name ((int) ack.reason));
+                          cchc_reason_name ((int) ack->reason));
         s_set_error (self, "collector asks to retry later (%s)",
-                     cchc_reason_name ((int) ack.reason));
+                     cchc_reason_name ((int) ack->reason));
         s_backoff_once (self);
         break;
     case CCHC_OUTBOX_ACK_UNKNOWN:
-        s_flight_remove (self, ack.seq);
-        cchc_debug ("ack for message %llu, already gone", (unsigned long long) ack.seq);
+        s_flight_remove (self, ack->seq);
+        cchc_debug ("ack for message %llu, already gone", (unsigned long long) ack->seq);
         break;
     case CCHC_OUTBOX_ACK_IGNORED:
         cchc_log_limited (&self->rl_ignored, CCHC_LOG_WARN,
                           "ack for message %llu with unknown status %u ignored",
-                          (unsigned long long) ack.seq, ack.status);
+                          (unsigned long long) ack->seq, ack->status);
         break;
     }
-    cchc_ack_clear (&ack);
 }
 
+/*  Receive every answer waiting; the trusted acks are applied to the
+    outbox together, in one transaction (one disk sync). */
 static void
 s_receive (cchc_sender_t *self)
 {
-    while (self->socket) {
+    cchc_ack_t batch[S_WINDOW_MAX];
+    size_t n = 0;
+    while (self->socket && n < S_WINDOW_MAX) {
         cchc_wire_msg_t msg;
         memset (&msg, 0, sizeof msg);
         int rc = cchc_wire_recv (self->socket, false, ZMQ_DONTWAIT, &msg);
@@ -388,17 +386,45 @@ s_receive (cchc_sender_t *self)
             if (errno != EAGAIN && errno != EINTR)
                 cchc_warn ("receive: %s", zmq_strerror (errno));
             cchc_wire_msg_clear (&msg);
-            return;
+            break;
         }
         if (rc > 0) {
             self->info.ignored++;
             cchc_log_limited (&self->rl_ignored, CCHC_LOG_WARN,
                               "ignored a malformed answer: %s", cchc_reason_name (rc));
         }
-        else
-            s_handle_ack (self, &msg);
+        else if (s_trust_ack (self, &msg, &batch[n])) {
+            self->info.last_ack_ms = cchc_clock_now_ms ();
+            cchc_strlcpy (self->info.acked_endpoint, self->conf.endpoints[self->index],
+                          sizeof self->info.acked_endpoint);
+            self->failures = 0;
+            if (batch[n].seq == 0) {
+                s_seq0 (self, &batch[n]);
+                cchc_ack_clear (&batch[n]);
+            }
+            else {
+                self->info.key_problem = false;
+                n++;
+            }
+        }
         cchc_wire_msg_clear (&msg);
     }
+    if (n == 0)
+        return;
+    cchc_outbox_ack_outcome_t outcomes[S_WINDOW_MAX];
+    uint32_t dead[S_WINDOW_MAX];
+    char err[512];
+    if (cchc_outbox_ack_many (self->outbox, batch, n, cchc_clock_now_ms (), outcomes,
+                              dead, err, sizeof err) != 0) {
+        cchc_error ("cannot record %zu ack%s: %s (the messages will be sent again)",
+                    n, n == 1 ? "" : "s", err);
+        s_set_error (self, "outbox: %s", err);
+    }
+    else
+        for (size_t i = 0; i < n; i++)
+            s_after_ack (self, &batch[i], outcomes[i], dead[i]);
+    for (size_t i = 0; i < n; i++)
+        cchc_ack_clear (&batch[i]);
 }
 
 static void
