@@ -1213,6 +1213,18 @@ s_figure_json (const cchc_rollup_figure_t *f)
     return o;
 }
 
+/*  True when some observation behind the unit is dated in the window (gauges
+    carried from before the window do not count). */
+static bool
+s_window_data (const cchc_rollup_t *r, const cchc_rollup_unit_result_t *u)
+{
+    size_t nm = cchc_criteria_metric_count (r->criteria);
+    for (size_t m = 0; m < nm; m++)
+        if (u->cells[m].present && u->cells[m].day_last >= r->window.first_day)
+            return true;
+    return false;
+}
+
 static json_t *
 s_counts_json (const cchc_rollup_t *r, int level)
 {
@@ -1227,7 +1239,7 @@ s_counts_json (const cchc_rollup_t *r, int level)
         on_time += u->on_time;
         pending += !u->on_time && u->pending;
         late += !u->on_time && !u->pending;
-        no_data += u->metrics_reported == 0;
+        no_data += !s_window_data (r, u);
         ranked += u->has_index;
     }
     json_t *o = json_object ();
@@ -1494,7 +1506,7 @@ s_status_rows (cchc_api_t *self, const s_entry_t *e, const s_agents_t *a, int64_
             row->on_time = u->on_time;
             row->pending = !u->on_time && u->pending;
             row->late = !u->on_time && !u->pending;
-            row->no_data = u->metrics_reported == 0;
+            row->no_data = !s_window_data (r, u);
             for (size_t i = a ? s_agents_first (a, u->code) : 0;
                  a && i < a->count && strcmp (a->agents[i].unit, u->code) == 0; i++) {
                 const s_agent_t *g = &a->agents[i];

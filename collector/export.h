@@ -36,7 +36,7 @@ typedef struct {
     size_t metrics_expected, metrics_reported;
     bool complete, on_time, pending;
     bool late;                      /* not on time and the due day has passed */
-    bool no_data;                   /* nothing reported for the window */
+    bool no_data;                   /* no observation dated in the window */
     bool silent;                    /* no message for silent_days, or no agent */
     int64_t rejected;               /* messages rejected, all its agents */
     int64_t accepted;

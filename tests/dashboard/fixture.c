@@ -316,6 +316,7 @@ cchc_fixture_build (const char *path, const char *criteria_path, const cchc_fixt
         bool silent = strcmp (u->code, "SNGV") == 0 && f->generated_units <= 0;
         bool no_training = strcmp (u->code, "STP") == 0 && f->generated_units <= 0;
         bool late = strcmp (u->code, "02515") == 0 && f->generated_units <= 0;
+        bool stops = strcmp (u->code, "02296") == 0 && f->generated_units <= 0;
         int64_t agents[2];
         int64_t seq[2] = { 0, 0 }, seen[2] = { 0, 0 };
         int na = two ? 2 : 1;
@@ -345,7 +346,7 @@ cchc_fixture_build (const char *path, const char *criteria_path, const cchc_fixt
             bool reporting = false;
             for (int k = 0; k < dpm; k++)
                 reporting |= report_days[k] == d;
-            if (!reporting)
+            if (!reporting || (stops && f->quarters == 4 && day >= a))
                 continue;
             int32_t ymd = y * 10000 + mo * 100 + d;
             int64_t received = cchc_date_start_utc_ms (day + 1) + 9 * 3600 * 1000LL;
@@ -396,7 +397,9 @@ cchc_fixture_build (const char *path, const char *criteria_path, const cchc_fixt
         }
         for (int k = 0; k < na; k++) {
             sqlite3_bind_int64 (upd_agent, 1, agents[k]);
-            if (seen[k])
+            if (seen[k] && f->last_seen_ms > seen[k] && !stops)
+                sqlite3_bind_int64 (upd_agent, 2, f->last_seen_ms);
+            else if (seen[k])
                 sqlite3_bind_int64 (upd_agent, 2, seen[k]);
             else
                 sqlite3_bind_null (upd_agent, 2);

@@ -25,6 +25,8 @@
               the 20th of its last month (after the due day: late)
       SXD     Sở Xây dựng: its agent has 3 rejected messages
       071     Huyện Lâm Bình: two agents sharing its counters
+      02296   Xã Thổ Bình: stopped sending after the third quarter (no data
+              for the fourth, silent since then)
 */
 #ifndef CCHC_TEST_FIXTURE_H
 #define CCHC_TEST_FIXTURE_H
@@ -37,6 +39,8 @@ typedef struct {
     int year;                   /* reporting year, e.g. 2021 */
     int quarters;               /* quarters with data, 1..4 */
     int days_per_month;         /* reporting days per month, 1..4 */
+    int64_t last_seen_ms;       /* agents that keep sending were last seen then
+                                   (UTC ms); 0: at their last data message */
 } cchc_fixture_t;
 
 /*  Create (replacing) the database at `path`.  0, or -1 with the reason. */

@@ -89,7 +89,8 @@ main (int argc, char **argv)
     char err[512];
     if (fixture) {
         cchc_fixture_t f = { .generated_units = strcmp (fixture, "tq") == 0 ? 0 : atoi (fixture),
-                             .year = year, .quarters = quarters, .days_per_month = 4 };
+                             .year = year, .quarters = quarters, .days_per_month = 4,
+                             .last_seen_ms = cchc_clock_now_ms () - 3600 * 1000 };
         if (cchc_fixture_build (db, criteria, &f, err, sizeof err) != 0) {
             fprintf (stderr, "fixture: %s\n", err);
             return 1;
