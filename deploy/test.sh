@@ -24,8 +24,11 @@ run_suite () {         # run_suite NAME BUILD_DIR [cmake options...]
   echo "=== [$name] configure + build ($dir)"
   cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"$dir/configure.log" 2>&1 \
     || { cat "$dir/configure.log"; return 1; }
-  cmake --build "$dir" -j"$(nproc)" 2>&1 | grep -vE '^\[ *[0-9]+%\]' || true
-  [ "${PIPESTATUS[0]}" -eq 0 ] || return 1
+  if ! cmake --build "$dir" -j"$(nproc)" >"$dir/build.log" 2>&1; then
+    grep -vE '^\[ *[0-9]+%\]' "$dir/build.log" | tail -n 60
+    echo "=== [$name] build FAILED (full log: $dir/build.log)"
+    return 1
+  fi
   echo "=== [$name] ctest"
   ctest --test-dir "$dir" --output-on-failure -j"$jobs" --timeout 600
 }

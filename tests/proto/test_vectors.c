@@ -205,7 +205,7 @@ s_check_report (const block_t *b)
             break;
         }
         cchc_obs_t *o = &obs [r.nobs++];
-        snprintf (o->metric, sizeof o->metric, "%s", metric);
+        cchc_strlcpy (o->metric, metric, sizeof o->metric);   /* length checked above */
         if (cchc_date_parse (date, strlen (date), &o->date) != 0)
             fields_ok = false;
         if (strcmp (kind, "int") == 0) {
