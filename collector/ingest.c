@@ -3,6 +3,7 @@
     tear-down of the inproc sockets and threads (the writer lives in
     writer.c).
 */
+#define _GNU_SOURCE             /* pthread_setname_np */
 #include "collector/ingest.h"
 #include "collector/job.h"
 #include "collector/writer.h"
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <zmq.h>
 
@@ -56,6 +58,15 @@ struct cchc_ingest_t {
     cchc_writer_t writer;
     pthread_t writer_thread;
     bool writer_started;
+
+    /*  WAL checkpoints, off the writer's thread. */
+    cchc_store_t *checkpointer;
+    atomic_int wal_pages;
+    pthread_t checkpoint_thread;
+    bool checkpoint_started;
+    bool checkpoint_stop;
+    pthread_mutex_t checkpoint_lock;
+    pthread_cond_t checkpoint_wake;
     int64_t inflight;
 };
 
@@ -261,6 +272,7 @@ s_worker_run (void *arg)
 {
     s_worker_t *worker = arg;
     struct cchc_ingest_t *self = worker->ingest;
+    pthread_setname_np (pthread_self (), "cchc-verify");
     zmq_pollitem_t items [2] = {
         { worker->sign, 0, ZMQ_POLLIN, 0 },
         { worker->verify, 0, ZMQ_POLLIN, 0 },
@@ -307,6 +319,44 @@ done:
     zmq_close (worker->write);
     zmq_close (worker->ack);
     worker->verify = worker->sign = worker->write = worker->ack = NULL;
+    return NULL;
+}
+
+/* ---------------------------------------------------------- checkpointer */
+
+/*  The writer's connection does not checkpoint (a checkpoint copies pages and,
+    with synchronous=full, fsyncs the database: work the writer should not
+    wait for).  This thread does, whenever the WAL passes ~4 MiB. */
+#define CHECKPOINT_PAGES 1000
+#define CHECKPOINT_POLL_MS 100
+
+static void *
+s_checkpoint_run (void *arg)
+{
+    struct cchc_ingest_t *self = arg;
+    pthread_setname_np (pthread_self (), "cchc-checkpoint");
+    pthread_mutex_lock (&self->checkpoint_lock);
+    while (!self->checkpoint_stop) {
+        struct timespec until;
+        clock_gettime (CLOCK_REALTIME, &until);
+        until.tv_nsec += CHECKPOINT_POLL_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait (&self->checkpoint_wake, &self->checkpoint_lock, &until);
+        if (self->checkpoint_stop)
+            break;
+        if (atomic_load_explicit (&self->wal_pages, memory_order_relaxed) < CHECKPOINT_PAGES)
+            continue;
+        pthread_mutex_unlock (&self->checkpoint_lock);
+        if (cchc_store_checkpoint (self->checkpointer))
+            cchc_log_limited (&s_rl_internal, CCHC_LOG_WARN, "checkpoint failed: %s",
+                              cchc_store_errmsg (self->checkpointer));
+        atomic_store_explicit (&self->wal_pages, 0, memory_order_relaxed);
+        pthread_mutex_lock (&self->checkpoint_lock);
+    }
+    pthread_mutex_unlock (&self->checkpoint_lock);
     return NULL;
 }
 
@@ -518,12 +568,23 @@ cchc_ingest_new (void *ctx, const cchc_ingest_args_t *args, char *err, size_t er
     self->writer.store = cchc_store_open (args->db_path, true, err, errlen);
     if (!self->writer.store)
         goto failed;
+    self->checkpointer = cchc_store_open (args->db_path, true, err, errlen);
+    if (!self->checkpointer)
+        goto failed;
     if (cchc_store_tune (self->writer.store, strcmp (self->conf->synchronous, "full") == 0,
-                         self->conf->busy_timeout_ms, self->conf->max_pages)) {
+                         self->conf->busy_timeout_ms, self->conf->max_pages)
+    ||  cchc_store_ingest_mode (self->writer.store, &self->wal_pages)) {
         snprintf (err, errlen, "%s: %s", args->db_path,
                   cchc_store_errmsg (self->writer.store));
         goto failed;
     }
+    pthread_mutex_init (&self->checkpoint_lock, NULL);
+    pthread_cond_init (&self->checkpoint_wake, NULL);
+    if (pthread_create (&self->checkpoint_thread, NULL, s_checkpoint_run, self)) {
+        snprintf (err, errlen, "cannot start the checkpoint thread");
+        goto failed;
+    }
+    self->checkpoint_started = true;
     s_refresh (self, true);
     cchc_notice ("%zu agents enrolled", cchc_keytab_size (self->keytab));
 
@@ -609,12 +670,22 @@ cchc_ingest_destroy (cchc_ingest_t **self_p)
     }
     if (self->writer_started)
         pthread_join (self->writer_thread, NULL);
+    if (self->checkpoint_started) {
+        pthread_mutex_lock (&self->checkpoint_lock);
+        self->checkpoint_stop = true;
+        pthread_cond_signal (&self->checkpoint_wake);
+        pthread_mutex_unlock (&self->checkpoint_lock);
+        pthread_join (self->checkpoint_thread, NULL);
+        pthread_mutex_destroy (&self->checkpoint_lock);
+        pthread_cond_destroy (&self->checkpoint_wake);
+    }
     else {
         if (self->writer.inbox) zmq_close (self->writer.inbox);
         if (self->writer.outbox) zmq_close (self->writer.outbox);
     }
     free (self->workers);
     cchc_store_destroy (&self->writer.store);
+    cchc_store_destroy (&self->checkpointer);
     cchc_store_destroy (&self->reader);
     free (self);
     *self_p = NULL;

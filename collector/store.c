@@ -268,6 +268,41 @@ cchc_store_tune (cchc_store_t *self, bool sync_full, int64_t busy_timeout_ms,
     return 0;
 }
 
+static int
+s_wal_hook (void *arg, sqlite3 *db, const char *name, int pages)
+{
+    (void) db;
+    (void) name;
+    atomic_store_explicit ((atomic_int *) arg, pages, memory_order_relaxed);
+    return SQLITE_OK;
+}
+
+int
+cchc_store_ingest_mode (cchc_store_t *self, atomic_int *wal_pages)
+{
+    assert (self);
+    if (s_exec (self, "PRAGMA foreign_keys = OFF;"))
+        return -1;
+    if (wal_pages)
+        sqlite3_wal_hook (self->db, s_wal_hook, (void *) wal_pages);
+    else
+        sqlite3_wal_autocheckpoint (self->db, 0);
+    return 0;
+}
+
+int
+cchc_store_checkpoint (cchc_store_t *self)
+{
+    assert (self);
+    int rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                        NULL, NULL);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+        s_fail (self, rc);
+        return -1;
+    }
+    return 0;
+}
+
 int
 cchc_store_begin (cchc_store_t *self)
 {

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <stdatomic.h>
 
 #include <sqlite3.h>
 
@@ -42,6 +43,18 @@ bool cchc_store_transient (int sqlite_code);
     database size in pages (0: none; a full database answers SQLITE_FULL). */
 int cchc_store_tune (cchc_store_t *self, bool sync_full, int64_t busy_timeout_ms,
                      int64_t max_pages);
+
+/*  Make this connection the ingest writer's: foreign keys are not
+    re-checked (the writer's references hold by construction: agent ids
+    come from the enrolment table, journal ids from the row it just
+    inserted; cchcctl audit checks them all), and WAL checkpoints are left to
+    another connection (cchc_store_checkpoint): `wal_pages`, if not NULL, is
+    set to the WAL's size in pages after every commit.  0 or -1. */
+int cchc_store_ingest_mode (cchc_store_t *self, atomic_int *wal_pages);
+
+/*  PRAGMA wal_checkpoint(PASSIVE): copy what it can of the WAL into the
+    database without blocking the writer.  0 or -1. */
+int cchc_store_checkpoint (cchc_store_t *self);
 
 /*  BEGIN IMMEDIATE / COMMIT / ROLLBACK.  rollback can't fail visibly. */
 int cchc_store_begin (cchc_store_t *self);

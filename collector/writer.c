@@ -10,6 +10,7 @@
     any other error the jobs are tried one per transaction so one bad job
     cannot fail its neighbours.  Jobs go on to be signed only after COMMIT.
 */
+#define _GNU_SOURCE             /* pthread_setname_np */
 #include "collector/writer.h"
 #include "collector/job.h"
 
@@ -18,6 +19,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +193,7 @@ void *
 cchc_writer_run (void *arg)
 {
     cchc_writer_t *self = arg;
+    pthread_setname_np (pthread_self (), "cchc-writer");
     const cchc_collector_conf_t *conf = self->conf;
     size_t cap = (size_t) conf->batch_max;
     cchc_job_t **batch = calloc (cap, sizeof *batch);

@@ -1,4 +1,5 @@
 /*  zap.c — ZAP handler admitting enrolled agents' CurveZMQ keys (zap.h). */
+#define _GNU_SOURCE             /* pthread_setname_np */
 #include "collector/zap.h"
 
 #include "common/log.h"
@@ -35,6 +36,7 @@ static void *
 s_run (void *arg)
 {
     cchc_zap_t *self = arg;
+    pthread_setname_np (pthread_self (), "cchc-zap");
     for (;;) {
         zmq_msg_t frames [ZAP_FRAMES_MAX];
         size_t count = 0;
