@@ -547,6 +547,21 @@ cchc_agent_conf_finish (cchc_agent_conf_t *self, bool need_collector,
     return 0;
 }
 
+/*  "30s", "5m", "1500ms": the largest unit that divides exactly. */
+static void
+s_duration (int64_t ms, char *buf, size_t size)
+{
+    static const struct { const char *unit; int64_t ms; } units[] = {
+        { "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 }
+    };
+    for (size_t i = 0; i < 4; i++)
+        if (ms > 0 && ms % units[i].ms == 0) {
+            snprintf (buf, size, "%lld%s", (long long) (ms / units[i].ms), units[i].unit);
+            return;
+        }
+    snprintf (buf, size, "%lldms", (long long) ms);
+}
+
 void
 cchc_agent_conf_print (const cchc_agent_conf_t *self, FILE *out)
 {
@@ -562,8 +577,11 @@ cchc_agent_conf_print (const cchc_agent_conf_t *self, FILE *out)
             fprintf (out, "query = %s\n", src->query);
         if (src->folder[0])
             fprintf (out, "folder = %s\n", src->folder);
-        fprintf (out, "interval = %lldms\ntimeout = %lldms\nmax_output = %lld\nenabled = %s\n",
-                 (long long) src->interval_ms, (long long) src->timeout_ms,
-                 (long long) src->max_output, src->enabled ? "true" : "false");
+        char interval[32], timeout[32];
+        s_duration (src->interval_ms, interval, sizeof interval);
+        s_duration (src->timeout_ms, timeout, sizeof timeout);
+        fprintf (out, "interval = %s\ntimeout = %s\nmax_output = %lld\nenabled = %s\n",
+                 interval, timeout, (long long) src->max_output,
+                 src->enabled ? "true" : "false");
     }
 }

@@ -240,7 +240,8 @@ s_print_source (void *arg, const cchc_outbox_source_t *s)
     s_time (s->last_error_ms, err_at, sizeof err_at);
     bool failed = s->last_ok_ms < s->last_run_ms;
     printf ("  %-16s %-5s last run %s: %s, %" PRId64 " run%s, %" PRId64 " value%s queued\n",
-            s->name, sc ? sc->type_text : "(not configured)", run,
+            s->name, sc ? sc->type_text
+                     : strcmp (s->name, "manual") == 0 ? "submit" : "(removed)", run,
             failed ? "FAILED" : "ok", s->runs, s->runs == 1 ? "" : "s",
             s->obs_total, s->obs_total == 1 ? "" : "s");
     if (s->last_error[0])
