@@ -16,6 +16,7 @@
     Then one lookup per distinct journal id gives arrival times.
 */
 #include "collector/rollup.h"
+#include "common/text.h"
 
 #include <assert.h>
 #include <math.h>
@@ -675,6 +676,140 @@ cchc_rollup_figure (const cchc_rollup_t *self, size_t indicator, int level)
 }
 
 /* ------------------------------------------------------------------------ */
+/*  observation_month: schema, triggers, backfill (rollup.h) */
+
+int32_t
+cchc_rollup_month_of (int32_t d)
+{
+    if (d % 100 < 15)
+        return d / 100;
+    if (d / 100 % 100 == 12)
+        return (d / 10000 + 1) * 100 + 1;
+    return d / 100 + 1;
+}
+
+/*  The same in SQL, of an expression x (yyyymmdd). */
+#define S_MONTH(x) "(CASE WHEN " x " % 100 < 15 THEN " x " / 100" \
+    " WHEN " x " / 100 % 100 = 12 THEN (" x " / 10000 + 1) * 100 + 1" \
+    " ELSE " x " / 100 + 1 END)"
+/*  First and last day of the month in column `month`. */
+#define S_MONTH_FIRST "(CASE WHEN month % 100 = 1 THEN (month / 100 - 1) * 10000 + 1215" \
+    " ELSE (month - 1) * 100 + 15 END)"
+#define S_MONTH_LAST "(month * 100 + 14)"
+
+/*  Add row NEW to its month. */
+#define S_ADD_NEW \
+    "INSERT INTO observation_month VALUES (NEW.agent, NEW.metric, " \
+    S_MONTH ("NEW.day") ", NEW.unit, NEW.value, 1, NEW.day, NEW.day, NEW.value," \
+    " NEW.journal, NEW.journal)" \
+    " ON CONFLICT (agent, metric, month, unit) DO UPDATE SET" \
+    " total = total + excluded.total, rows = rows + 1," \
+    " day_first = min (day_first, excluded.day_first)," \
+    " day_last = max (day_last, excluded.day_last)," \
+    " last_value = CASE WHEN excluded.day_last >= day_last" \
+    "   THEN excluded.last_value ELSE last_value END," \
+    " last_journal = CASE WHEN excluded.day_last >= day_last" \
+    "   THEN excluded.last_journal ELSE last_journal END," \
+    " journal_max = max (journal_max, excluded.journal_max);"
+
+#define S_OLD_KEY " WHERE agent = OLD.agent AND metric = OLD.metric AND month = " \
+    S_MONTH ("OLD.day") " AND unit = OLD.unit"
+#define S_OLD_ROWS " FROM observation AS o WHERE o.agent = OLD.agent" \
+    " AND o.metric = OLD.metric AND o.unit = OLD.unit" \
+    " AND o.day BETWEEN " S_MONTH_FIRST " AND " S_MONTH_LAST
+
+/*  Take row OLD out of its month (the observation table no longer has it). */
+#define S_REMOVE_OLD \
+    "UPDATE observation_month SET total = total - OLD.value, rows = rows - 1" \
+    S_OLD_KEY ";" \
+    "DELETE FROM observation_month" S_OLD_KEY " AND rows <= 0;" \
+    "UPDATE observation_month SET" \
+    " day_first = (SELECT min (o.day)" S_OLD_ROWS ")," \
+    " day_last = (SELECT max (o.day)" S_OLD_ROWS ")," \
+    " last_value = (SELECT o.value" S_OLD_ROWS " ORDER BY o.day DESC LIMIT 1)," \
+    " last_journal = (SELECT o.journal" S_OLD_ROWS " ORDER BY o.day DESC LIMIT 1)" \
+    S_OLD_KEY " AND (day_first = OLD.day OR day_last = OLD.day);"
+
+static const char *s_schema_sql =
+    "CREATE TABLE IF NOT EXISTS observation_month (\n"
+    "  agent        INTEGER NOT NULL,\n"
+    "  metric       TEXT NOT NULL,\n"
+    "  month        INTEGER NOT NULL,\n"
+    "  unit         TEXT NOT NULL,\n"
+    "  total        NOT NULL,\n"
+    "  rows         INTEGER NOT NULL,\n"
+    "  day_first    INTEGER NOT NULL,\n"
+    "  day_last     INTEGER NOT NULL,\n"
+    "  last_value   NOT NULL,\n"
+    "  last_journal INTEGER NOT NULL,\n"
+    "  journal_max  INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (agent, metric, month, unit)\n"
+    ") WITHOUT ROWID;\n"
+    "CREATE TRIGGER IF NOT EXISTS observation_month_insert"
+    " AFTER INSERT ON observation BEGIN " S_ADD_NEW " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS observation_month_update"
+    " AFTER UPDATE ON observation"
+    " WHEN OLD.agent IS NEW.agent AND OLD.metric IS NEW.metric"
+    " AND OLD.day IS NEW.day AND OLD.unit IS NEW.unit BEGIN"
+    " UPDATE observation_month SET total = total - OLD.value + NEW.value,"
+    " last_value = CASE WHEN NEW.day = day_last THEN NEW.value ELSE last_value END,"
+    " last_journal = CASE WHEN NEW.day = day_last THEN NEW.journal"
+    "   ELSE last_journal END,"
+    " journal_max = max (journal_max, NEW.journal)"
+    " WHERE agent = NEW.agent AND metric = NEW.metric AND month = "
+    S_MONTH ("NEW.day") " AND unit = NEW.unit; END;\n"
+    "CREATE TRIGGER IF NOT EXISTS observation_month_move"
+    " AFTER UPDATE ON observation"
+    " WHEN OLD.agent IS NOT NEW.agent OR OLD.metric IS NOT NEW.metric"
+    " OR OLD.day IS NOT NEW.day OR OLD.unit IS NOT NEW.unit BEGIN "
+    S_REMOVE_OLD S_ADD_NEW " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS observation_month_delete"
+    " AFTER DELETE ON observation BEGIN " S_REMOVE_OLD " END;\n";
+
+static const char *s_backfill_sql =
+    "INSERT INTO observation_month"
+    " SELECT agent, metric, " S_MONTH ("day") " AS m, unit, sum (value), count (*),"
+    " min (day), max (day), 0, 0, max (journal)"
+    " FROM observation GROUP BY agent, metric, m, unit;"
+    "UPDATE observation_month SET"
+    " (last_value, last_journal) = (SELECT o.value, o.journal FROM observation AS o"
+    "  WHERE o.agent = observation_month.agent AND o.metric = observation_month.metric"
+    "  AND o.day = observation_month.day_last);";
+
+int
+cchc_rollup_schema_apply (sqlite3 *db, char *err, size_t errlen)
+{
+    assert (db);
+    char *msg = NULL;
+    int rc = sqlite3_exec (db, "SAVEPOINT cchc_rollup_schema", NULL, NULL, &msg);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec (db, s_schema_sql, NULL, NULL, &msg);
+    sqlite3_stmt *st = NULL;
+    bool backfill = false;
+    if (rc == SQLITE_OK
+        && (rc = sqlite3_prepare_v2 (db,
+                "SELECT NOT EXISTS (SELECT 1 FROM observation_month)"
+                " AND EXISTS (SELECT 1 FROM observation)", -1, &st, NULL)) == SQLITE_OK) {
+        rc = sqlite3_step (st);
+        backfill = rc == SQLITE_ROW && sqlite3_column_int (st, 0);
+        rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
+        sqlite3_finalize (st);
+    }
+    if (rc == SQLITE_OK && backfill)
+        rc = sqlite3_exec (db, s_backfill_sql, NULL, NULL, &msg);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec (db, "RELEASE cchc_rollup_schema", NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        s_err (err, errlen, "roll-up schema: %s", msg ? msg : sqlite3_errmsg (db));
+        sqlite3_free (msg);
+        sqlite3_exec (db, "ROLLBACK TO cchc_rollup_schema; RELEASE cchc_rollup_schema",
+                      NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
 /*  SQLite loader */
 
 typedef struct {
@@ -846,31 +981,21 @@ s_load_metric_table (s_loader_t *l)
     return 0;
 }
 
-/*  Counters: one row per (agent, metric) with rows in the window.  An agent
-    whose rows in the window name more than one unit (it was moved) is
-    re-read grouped by unit. */
-static const char *s_sql_counters =
-    "SELECT o.agent, m.idx, min(o.unit), max(o.unit), total(o.value), count(*),"
-    "       min(o.day), max(o.day), max(o.journal)"
-    "  FROM agent AS a CROSS JOIN temp.cchc_rollup_metric AS m"
-    "       CROSS JOIN observation AS o"
-    " WHERE m.kind = 1 AND o.agent = a.id AND o.metric = m.code"
-    "   AND o.day BETWEEN ?1 AND ?2"
-    " GROUP BY a.id, m.code";
-
-static const char *s_sql_counters_by_unit =
-    "SELECT unit, total(value), count(*), min(day), max(day), max(journal)"
-    "  FROM observation WHERE agent = ?1 AND metric = ?2"
-    "   AND day BETWEEN ?3 AND ?4 GROUP BY unit";
-
-/*  Gauges: per (agent, metric), the row of the latest day <= the end. */
-static const char *s_sql_gauges =
-    "SELECT o.agent, m.idx, o.unit, o.day, o.value, o.journal"
-    "  FROM agent AS a CROSS JOIN temp.cchc_rollup_metric AS m"
-    "       CROSS JOIN observation AS o"
-    " WHERE m.kind = 2 AND o.agent = a.id AND o.metric = m.code"
-    "   AND o.day = (SELECT max(x.day) FROM observation AS x"
-    "                 WHERE x.agent = a.id AND x.metric = m.code AND x.day <= ?2)";
+/*  Whether the database has observation_month (cchc_rollup_schema_apply). */
+static int
+s_has_month_table (s_loader_t *l, bool *has)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2 (l->db, "SELECT 1 FROM sqlite_master WHERE type = 'table'"
+                            " AND name = 'observation_month'", -1, &st, NULL) != SQLITE_OK)
+        return s_sql_fail (l, "schema");
+    int rc = sqlite3_step (st);
+    *has = rc == SQLITE_ROW;
+    sqlite3_finalize (st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return s_sql_fail (l, "schema");
+    return 0;
+}
 
 static int
 s_add_part (s_loader_t *l, const char *unit, int64_t agent, size_t metric,
@@ -898,86 +1023,131 @@ s_add_part (s_loader_t *l, const char *unit, int64_t agent, size_t metric,
     return 0;
 }
 
+/*  Counters from the monthly sums: the window's months of each (agent,
+    metric), by primary-key seeks; consecutive rows of one (agent, metric,
+    unit) are folded into one part here rather than by a GROUP BY. */
+static const char *s_sql_month_counters =
+    "SELECT o.agent, m.idx, o.unit, o.total, o.rows, o.day_first, o.day_last,"
+    "       o.journal_max"
+    "  FROM agent AS a CROSS JOIN temp.cchc_rollup_metric AS m"
+    "       CROSS JOIN observation_month AS o"
+    " WHERE m.kind = 1 AND o.agent = a.id AND o.metric = m.code"
+    "   AND o.month BETWEEN ?1 AND ?2";
+
+/*  Gauges from the monthly sums: per (agent, metric) the latest month <= the
+    window's last and its latest day — one row per unit the agent reported
+    for in that month.  (An agent moved to another unit in an earlier month
+    leaves its old unit no carried gauge; the daily fallback and the core
+    keep one per unit.  Agents are rarely moved.) */
+static const char *s_sql_month_gauges =
+    "SELECT o.agent, m.idx, o.unit, o.day_last, o.day_last, o.last_value,"
+    "       o.last_journal"
+    "  FROM agent AS a CROSS JOIN temp.cchc_rollup_metric AS m"
+    "       CROSS JOIN observation_month AS o"
+    " WHERE m.kind = 2 AND o.agent = a.id AND o.metric = m.code"
+    "   AND o.month = (SELECT max (x.month) FROM observation_month AS x"
+    "                   WHERE x.agent = a.id AND x.metric = m.code"
+    "                     AND x.month <= ?2)";
+
+/*  The same from the daily rows (no observation_month: slower, same result). */
+static const char *s_sql_day_counters =
+    "SELECT o.agent, m.idx, o.unit, sum (o.value), count (*), min (o.day),"
+    "       max (o.day), max (o.journal)"
+    "  FROM observation AS o JOIN temp.cchc_rollup_metric AS m ON m.code = o.metric"
+    " WHERE m.kind = 1 AND o.day BETWEEN ?1 AND ?2"
+    " GROUP BY o.agent, m.idx, o.unit";
+
+/*  (a single max() makes the other columns come from its row) */
+static const char *s_sql_day_gauges =
+    "SELECT o.agent, m.idx, o.unit, max (o.day), o.day, o.value, o.journal"
+    "  FROM observation AS o JOIN temp.cchc_rollup_metric AS m ON m.code = o.metric"
+    " WHERE m.kind = 2 AND o.day <= ?2"
+    " GROUP BY o.agent, m.idx, o.unit";
+
+/*  Counter rows: agent, idx, unit, total, rows, day_first, day_last, journal. */
 static int
-s_load_counters (s_loader_t *l, const cchc_rollup_window_t *w)
+s_load_counters (s_loader_t *l, const cchc_rollup_window_t *w, bool monthly)
 {
-    sqlite3_stmt *st = NULL, *by_unit = NULL;
-    if (sqlite3_prepare_v2 (l->db, s_sql_counters, -1, &st, NULL) != SQLITE_OK
-        || sqlite3_prepare_v2 (l->db, s_sql_counters_by_unit, -1, &by_unit,
-                               NULL) != SQLITE_OK) {
-        sqlite3_finalize (st);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2 (l->db, monthly ? s_sql_month_counters : s_sql_day_counters,
+                            -1, &st, NULL) != SQLITE_OK)
         return s_sql_fail (l, "counters");
-    }
-    sqlite3_bind_int (st, 1, w->first_day);
-    sqlite3_bind_int (st, 2, w->last_day);
+    sqlite3_bind_int (st, 1, monthly ? cchc_rollup_month_of (w->first_day)
+                                     : w->first_day);
+    sqlite3_bind_int (st, 2, monthly ? cchc_rollup_month_of (w->last_day)
+                                     : w->last_day);
     size_t nm = cchc_criteria_metric_count (l->cat);
+    /* the part being folded */
+    bool open = false;
+    int64_t agent = 0, metric = 0, rows = 0, journal = 0;
+    int32_t first = 0, last = 0;
+    double total = 0;
+    char unit[CCHC_UNIT_MAX + 1] = "";
+    bool unit_ok = false;
     int rc;
     while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
-        int64_t agent = sqlite3_column_int64 (st, 0);
-        int64_t metric = sqlite3_column_int64 (st, 1);
-        const char *umin = (const char *) sqlite3_column_text (st, 2);
-        const char *umax = (const char *) sqlite3_column_text (st, 3);
-        if (metric < 0 || (size_t) metric >= nm)
-            continue;           /* cannot happen: idx comes from our table */
-        if (umin && umax && strcmp (umin, umax) == 0) {
-            if (s_add_part (l, umin, agent, (size_t) metric,
-                            sqlite3_column_double (st, 4),
-                            sqlite3_column_int64 (st, 5),
-                            sqlite3_column_int (st, 6), sqlite3_column_int (st, 7),
-                            sqlite3_column_int64 (st, 8)) != 0)
-                goto fail;
+        int64_t a = sqlite3_column_int64 (st, 0), m = sqlite3_column_int64 (st, 1);
+        const char *u = (const char *) sqlite3_column_text (st, 2);
+        if (m < 0 || (size_t) m >= nm || !u)
             continue;
-        }
-        sqlite3_bind_int64 (by_unit, 1, agent);
-        sqlite3_bind_text (by_unit, 2,
-                           cchc_criteria_metric (l->cat, (size_t) metric)->code, -1,
-                           SQLITE_STATIC);
-        sqlite3_bind_int (by_unit, 3, w->first_day);
-        sqlite3_bind_int (by_unit, 4, w->last_day);
-        int rc2;
-        while ((rc2 = sqlite3_step (by_unit)) == SQLITE_ROW)
-            if (s_add_part (l, (const char *) sqlite3_column_text (by_unit, 0),
-                            agent, (size_t) metric,
-                            sqlite3_column_double (by_unit, 1),
-                            sqlite3_column_int64 (by_unit, 2),
-                            sqlite3_column_int (by_unit, 3),
-                            sqlite3_column_int (by_unit, 4),
-                            sqlite3_column_int64 (by_unit, 5)) != 0)
+        if (!open || a != agent || m != metric || strcmp (u, unit) != 0) {
+            if (open && s_add_part (l, unit_ok ? unit : NULL, agent, (size_t) metric,
+                                    total, rows, first, last, journal) != 0)
                 goto fail;
-        if (rc2 != SQLITE_DONE) {
-            s_sql_fail (l, "counters by unit");
-            goto fail;
+            open = true;
+            agent = a;
+            metric = m;
+            unit_ok = cchc_strlcpy (unit, u, sizeof unit) < sizeof unit;
+            total = 0;
+            rows = 0;
+            journal = 0;
+            first = INT32_MAX;
+            last = 0;
         }
-        sqlite3_reset (by_unit);
+        total += sqlite3_column_double (st, 3);
+        rows += sqlite3_column_int64 (st, 4);
+        int32_t f = sqlite3_column_int (st, 5), t = sqlite3_column_int (st, 6);
+        int64_t j = sqlite3_column_int64 (st, 7);
+        first = f < first ? f : first;
+        last = t > last ? t : last;
+        journal = j > journal ? j : journal;
     }
     if (rc != SQLITE_DONE) {
         s_sql_fail (l, "counters");
         goto fail;
     }
+    if (open && s_add_part (l, unit_ok ? unit : NULL, agent, (size_t) metric, total,
+                            rows, first, last, journal) != 0)
+        goto fail;
     sqlite3_finalize (st);
-    sqlite3_finalize (by_unit);
     return 0;
 fail:
     sqlite3_finalize (st);
-    sqlite3_finalize (by_unit);
     return -1;
 }
 
+/*  Gauge rows: agent, idx, unit, day, day, value, journal — one part each
+    (per unit, the cells keep the latest day over its agents). */
 static int
-s_load_gauges (s_loader_t *l, const cchc_rollup_window_t *w)
+s_load_gauges (s_loader_t *l, const cchc_rollup_window_t *w, bool monthly)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (l->db, s_sql_gauges, -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2 (l->db, monthly ? s_sql_month_gauges : s_sql_day_gauges,
+                            -1, &st, NULL) != SQLITE_OK)
         return s_sql_fail (l, "gauges");
-    sqlite3_bind_int (st, 2, w->last_day);
+    sqlite3_bind_int (st, 2, monthly ? cchc_rollup_month_of (w->last_day)
+                                     : w->last_day);
+    size_t nm = cchc_criteria_metric_count (l->cat);
     int rc;
     while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
-        int32_t day = sqlite3_column_int (st, 3);
+        int64_t m = sqlite3_column_int64 (st, 1);
+        int32_t day = sqlite3_column_int (st, 4);
+        if (m < 0 || (size_t) m >= nm)
+            continue;
         if (s_add_part (l, (const char *) sqlite3_column_text (st, 2),
-                        sqlite3_column_int64 (st, 0),
-                        (size_t) sqlite3_column_int64 (st, 1),
-                        sqlite3_column_double (st, 4), 1, day, day,
-                        sqlite3_column_int64 (st, 5)) != 0) {
+                        sqlite3_column_int64 (st, 0), (size_t) m,
+                        sqlite3_column_double (st, 5), 1, day, day,
+                        sqlite3_column_int64 (st, 6)) != 0) {
             sqlite3_finalize (st);
             return -1;
         }
@@ -1057,8 +1227,10 @@ s_load_one (s_loader_t *l, const cchc_period_t *period, int64_t as_of_ms,
     cchc_rollup_window_t w;
     cchc_rollup_window (l->cat, period, as_of_ms, &w);
     cchc_rollup_t *r = NULL;
-    if (s_load_units (l, &w) == 0 && s_load_counters (l, &w) == 0
-        && s_load_gauges (l, &w) == 0 && s_load_arrivals (l) == 0) {
+    bool monthly = false;
+    if (s_has_month_table (l, &monthly) == 0 && s_load_units (l, &w) == 0
+        && s_load_counters (l, &w, monthly) == 0
+        && s_load_gauges (l, &w, monthly) == 0 && s_load_arrivals (l) == 0) {
         r = cchc_rollup_compute (l->cat, &w, l->units, l->unit_count, l->parts,
                                  l->part_count, previous, l->err, l->errlen);
         if (r)
@@ -1096,25 +1268,42 @@ done:
 /* ------------------------------------------------------------------------ */
 /*  Explanations */
 
+/*  The agents that may have rows of (unit, metric) up to month ?3: from
+    observation_month when it exists, else every agent. */
+#define S_EXPLAIN_AGENTS_MONTH \
+    "SELECT DISTINCT agent FROM observation_month" \
+    " WHERE metric = ?1 AND unit = ?2 AND month <= ?3"
+#define S_EXPLAIN_AGENTS_ALL "SELECT id FROM agent WHERE ?1 IS NOT NULL" \
+    " AND ?2 IS NOT NULL AND ?3 IS NOT NULL"
+
 static int
 s_explain_metric (sqlite3 *db, const cchc_rollup_window_t *w, const char *unit,
                   const cchc_metric_t *metric, cchc_rollup_source_fn *fn, void *arg,
                   char *err, size_t errlen)
 {
     bool gauge = metric->kind == CCHC_METRIC_GAUGE;
-    int32_t from = w->first_day, to = w->last_day;
     sqlite3_stmt *st = NULL;
-    int rc;
+    int rc = sqlite3_prepare_v2 (db, "SELECT 1 FROM sqlite_master WHERE type = 'table'"
+                                 " AND name = 'observation_month'", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        goto sql_fail;
+    bool monthly = sqlite3_step (st) == SQLITE_ROW;
+    sqlite3_finalize (st);
+    st = NULL;
+    const char *agents = monthly ? S_EXPLAIN_AGENTS_MONTH : S_EXPLAIN_AGENTS_ALL;
+    int32_t from = w->first_day, to = w->last_day;
+    char sql[1024];
     if (gauge) {
         /* the unit's latest day <= the end, over all its agents */
-        if (sqlite3_prepare_v2 (db,
-                "SELECT max(o.day) FROM agent AS a CROSS JOIN observation AS o"
-                " WHERE o.agent = a.id AND o.metric = ?1 AND o.day <= ?2"
-                "   AND o.unit = ?3", -1, &st, NULL) != SQLITE_OK)
+        snprintf (sql, sizeof sql, "SELECT max (o.day) FROM observation AS o"
+                  " WHERE o.agent IN (%s) AND o.metric = ?1 AND o.unit = ?2"
+                  " AND o.day <= ?4", agents);
+        if (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) != SQLITE_OK)
             goto sql_fail;
         sqlite3_bind_text (st, 1, metric->code, -1, SQLITE_STATIC);
-        sqlite3_bind_int (st, 2, w->last_day);
-        sqlite3_bind_text (st, 3, unit, -1, SQLITE_STATIC);
+        sqlite3_bind_text (st, 2, unit, -1, SQLITE_STATIC);
+        sqlite3_bind_int (st, 3, cchc_rollup_month_of (w->last_day));
+        sqlite3_bind_int (st, 4, w->last_day);
         if ((rc = sqlite3_step (st)) != SQLITE_ROW)
             goto sql_fail;
         if (sqlite3_column_type (st, 0) == SQLITE_NULL) {
@@ -1125,19 +1314,20 @@ s_explain_metric (sqlite3 *db, const cchc_rollup_window_t *w, const char *unit,
         sqlite3_finalize (st);
         st = NULL;
     }
-    if (sqlite3_prepare_v2 (db,
-            "SELECT o.agent, a.name, o.day, o.value, o.seq, o.journal,"
-            "       j.received_at"
-            "  FROM agent AS a CROSS JOIN observation AS o"
-            "       LEFT JOIN journal AS j ON j.id = o.journal"
-            " WHERE o.agent = a.id AND o.metric = ?1 AND o.day BETWEEN ?2 AND ?3"
-            "   AND o.unit = ?4"
-            " ORDER BY o.day, o.agent", -1, &st, NULL) != SQLITE_OK)
+    snprintf (sql, sizeof sql,
+              "SELECT o.agent, a.name, o.day, o.value, o.seq, o.journal, j.received_at"
+              "  FROM observation AS o LEFT JOIN agent AS a ON a.id = o.agent"
+              "       LEFT JOIN journal AS j ON j.id = o.journal"
+              " WHERE o.agent IN (%s) AND o.metric = ?1 AND o.unit = ?2"
+              "   AND o.day BETWEEN ?4 AND ?5"
+              " ORDER BY o.day, o.agent", agents);
+    if (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) != SQLITE_OK)
         goto sql_fail;
     sqlite3_bind_text (st, 1, metric->code, -1, SQLITE_STATIC);
-    sqlite3_bind_int (st, 2, from);
-    sqlite3_bind_int (st, 3, to);
-    sqlite3_bind_text (st, 4, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 2, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 3, cchc_rollup_month_of (w->last_day));
+    sqlite3_bind_int (st, 4, from);
+    sqlite3_bind_int (st, 5, to);
     while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
         cchc_rollup_source_t row = {
             .unit = unit,

@@ -246,6 +246,47 @@ const cchc_rollup_figure_t *cchc_rollup_figure (const cchc_rollup_t *self,
                                                 size_t indicator, int level);
 
 /* ------------------------------------------------------------------------ */
+/*  SQLite: the roll-up's own table over collector/schema.h
+
+    observation_month — per (agent, metric, reporting month, unit) the sums of
+    the observation rows, kept equal to them by triggers on observation.  The
+    reporting month M = yyyymm holds the local days 15/(M-1) .. 14/M (a day
+    from the 15th on belongs to the next month: 15/12/2020 is in 202101), so
+    every period's window (period.h) is a run of whole reporting months and a
+    roll-up reads at most one summary row per month instead of a row per day.
+
+      column        meaning
+      -----------   ---------------------------------------------------------
+      agent         observation.agent
+      metric        observation.metric
+      month         reporting month yyyymm (202103 = 15/02/2021 .. 14/03/2021)
+      unit          observation.unit (an agent moved to another unit mid-month
+                    has a row per unit)
+      total         Σ value of the rows (integer while every value is)
+      rows          number of rows
+      day_first     first and last day (yyyymmdd) with a row
+      day_last
+      last_value    value on day_last (what a gauge reads)
+      last_journal  journal id of the day_last row
+      journal_max   newest journal id that changed the month's rows
+
+    Triggers: a new observation is added to its month; a changed value on the
+    same (agent, metric, day, unit) is replaced in place; any other change or
+    a delete takes the old row out (recomputing the first/last day from the
+    observation rows when it was at an edge) and adds the new one.
+    cchc_rollup_schema_apply() creates all this (idempotent) and, when the
+    table is new but observations exist, fills it from them.  The loader uses
+    the table when it exists and falls back to the daily rows otherwise. */
+
+/*  Create observation_month and its triggers if missing, and backfill it.
+    Run by the collector after CCHC_SCHEMA_SQL, in the writer's connection.
+    0 or -1 with the reason in err. */
+int cchc_rollup_schema_apply (sqlite3 *db, char *err, size_t errlen);
+
+/*  Reporting month (yyyymm) of a day (yyyymmdd). */
+int32_t cchc_rollup_month_of (int32_t yyyymmdd);
+
+/* ------------------------------------------------------------------------ */
 /*  SQLite loader (tables of collector/schema.h; read-only use of `db`) */
 
 /*  Roll up `period` as of `as_of_ms` (UTC ms; normally cchc_clock_now_ms()).

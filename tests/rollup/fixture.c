@@ -265,7 +265,7 @@ fx_exec (sqlite3 *db, const char *sql)
 }
 
 int
-fx_db_create (const char *path)
+fx_db_create (const char *path, fx_mode_t mode)
 {
     sqlite3 *db = NULL;
     remove (path);
@@ -276,8 +276,13 @@ fx_db_create (const char *path)
     }
     int rc = -1;
     sqlite3_stmt *journal = NULL, *obs = NULL;
+    char err[256];
     if (fx_exec (db, CCHC_SCHEMA_SQL) != 0 || fx_exec (db, "BEGIN") != 0)
         goto done;
+    if (mode == FX_TRIGGERS && cchc_rollup_schema_apply (db, err, sizeof err) != 0) {
+        fprintf (stderr, "fixture: %s\n", err);
+        goto done;
+    }
     if (fx_exec (db,
         "INSERT INTO unit (code, name, kind, level, parent) VALUES"
         " ('08', 'Tỉnh Thử', 'Tỉnh', 'tinh', NULL),"
@@ -334,6 +339,10 @@ fx_db_create (const char *path)
         }
         sqlite3_reset (journal);
         sqlite3_reset (obs);
+    }
+    if (mode == FX_BACKFILL && cchc_rollup_schema_apply (db, err, sizeof err) != 0) {
+        fprintf (stderr, "fixture: %s\n", err);
+        goto done;
     }
     rc = fx_exec (db, "COMMIT");
 done:

@@ -24,9 +24,16 @@ const cchc_rollup_unit_t *fx_units (size_t *count);
     malloc'ed; NULL on out of memory. */
 cchc_rollup_row_t *fx_rows (const cchc_criteria_t *cat, size_t *count);
 
+/*  How the fixture database gets observation_month. */
+typedef enum {
+    FX_DAILY = 0,       /* not at all: the loader reads the daily rows */
+    FX_TRIGGERS = 1,    /* roll-up schema applied first, kept by triggers */
+    FX_BACKFILL = 2     /* roll-up schema applied after the rows: backfilled */
+} fx_mode_t;
+
 /*  Create a database at `path` (schema + every unit, agent, journal entry and
     observation, including the unscored ones).  0 or -1 (printed). */
-int fx_db_create (const char *path);
+int fx_db_create (const char *path, fx_mode_t mode);
 
 /*  Execute SQL on a database; 0 or -1 (printed). */
 int fx_exec (sqlite3 *db, const char *sql);

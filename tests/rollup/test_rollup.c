@@ -17,7 +17,8 @@
 #define EPS 1e-9
 
 static cchc_criteria_t *s_cat;
-static char s_db_path[64];
+static char s_db_paths[3][64];      /* per fx_mode_t */
+static const char *s_db_path;       /* the one in use */
 
 static const cchc_rollup_unit_result_t *
 s_unit (const cchc_rollup_t *r, const char *code)
@@ -312,7 +313,7 @@ test_q1_core (void)
 }
 
 static void
-test_q1_database (void)
+s_q1_database (void)
 {
     cchc_rollup_t *r = s_db ("2021-Q1", fx_local_ms (20210325, 9, 0), true);
     s_check_q1 (r);
@@ -344,12 +345,26 @@ test_q1_database (void)
     cchc_rollup_destroy (&r);
 }
 
-/*  The 14th belongs to Q1, the 15th to Q2 — in both paths. */
+static void
+test_q1_database (void)
+{
+    for (int mode = 0; mode < 3; mode++) {
+        s_db_path = s_db_paths[mode];
+        s_q1_database ();
+        if (cchc_test_cur_) {
+            fprintf (stderr, "  (database mode %d)\n", mode);
+            return;
+        }
+    }
+}
+
+/*  The 14th belongs to Q1, the 15th to Q2 — in every path. */
 static void
 test_window_edges (void)
 {
     int64_t as_of = fx_local_ms (20210625, 9, 0);
-    for (int path = 0; path < 2; path++) {
+    for (int path = 0; path < 4; path++) {
+        s_db_path = s_db_paths[path ? path - 1 : 0];
         cchc_rollup_t *q2 = path ? s_db ("2021-Q2", as_of, false)
                                  : s_core ("2021-Q2", as_of, NULL);
         CHECK (q2);
@@ -414,7 +429,7 @@ s_collect (const cchc_rollup_source_t *row, void *arg)
 }
 
 static void
-test_explain (void)
+s_explain (void)
 {
     sqlite3 *db = NULL;
     CHECK (sqlite3_open_v2 (s_db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
@@ -464,6 +479,19 @@ test_explain (void)
     CHECK (cchc_rollup_explain (db, s_cat, &w, "S1", "report_on_time", s_collect,
                                 &seen, err, sizeof err) == -1);
     sqlite3_close (db);
+}
+
+static void
+test_explain (void)
+{
+    for (int mode = 0; mode < 3; mode++) {
+        s_db_path = s_db_paths[mode];
+        s_explain ();
+        if (cchc_test_cur_) {
+            fprintf (stderr, "  (database mode %d)\n", mode);
+            return;
+        }
+    }
 }
 
 static void
@@ -534,7 +562,8 @@ s_year_db (const char *path, const cchc_criteria_t *cat)
         || sqlite3_prepare_v2 (db, "INSERT INTO journal (id, agent, seq, received_at,"
                                " body, sig) VALUES (?1, ?2, ?1, ?3, x'80', zeroblob(64))",
                                -1, &journal, NULL)
-        || sqlite3_prepare_v2 (db, "INSERT INTO observation VALUES"
+        || sqlite3_prepare_v2 (db, "INSERT INTO observation (agent, unit, metric,"
+                               " day, value, seq, journal) VALUES"
                                " (?1, ?2, ?3, ?4, ?5, ?6, ?6)", -1, &obs, NULL))
         goto done;
     size_t nu = sizeof s_year_units / sizeof s_year_units[0];
@@ -714,6 +743,8 @@ done:
     return r;
 }
 
+static void s_periods_agree (const char *path, const cchc_criteria_t *cat);
+
 static void
 test_periods_agree (void)
 {
@@ -724,6 +755,26 @@ test_periods_agree (void)
     char path[64];
     snprintf (path, sizeof path, "/tmp/cchc-rollup-year-%d.db", (int) getpid ());
     CHECK (s_year_db (path, cat) == 0);
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {        /* now with observation_month, backfilled */
+            sqlite3 *rw = NULL;
+            CHECK (sqlite3_open (path, &rw) == SQLITE_OK);
+            CHECK (cchc_rollup_schema_apply (rw, err, sizeof err) == 0);
+            sqlite3_close (rw);
+        }
+        s_periods_agree (path, cat);
+        if (cchc_test_cur_) {
+            fprintf (stderr, "  (pass %d)\n", pass);
+            break;
+        }
+    }
+    remove (path);
+    cchc_criteria_destroy (&cat);
+}
+
+static void
+s_periods_agree (const char *path, const cchc_criteria_t *cat)
+{
     sqlite3 *db = NULL;
     CHECK (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
     const char *ids[] = { "2021-Q1", "2021-Q2", "2021-Q3", "2021-Q4", "2021-H1",
@@ -782,8 +833,191 @@ test_periods_agree (void)
     for (int k = 0; k < N; k++)
         cchc_rollup_destroy (&r[k]);
     sqlite3_close (db);
+}
+
+
+/* ------------------------------------------------------------------------ */
+/*  observation_month stays equal to the daily rows under every kind of write */
+
+typedef struct {
+    int64_t agent;
+    char metric[8], unit[8];
+    int32_t month, day_first, day_last;
+    int64_t rows, last_journal, journal_max;
+    double total, last_value;
+} s_month_t;
+
+static int
+s_month_cmp (const void *a, const void *b)
+{
+    const s_month_t *x = a, *y = b;
+    if (x->agent != y->agent)
+        return x->agent < y->agent ? -1 : 1;
+    int c = strcmp (x->metric, y->metric);
+    if (c)
+        return c;
+    if (x->month != y->month)
+        return x->month < y->month ? -1 : 1;
+    return strcmp (x->unit, y->unit);
+}
+
+/*  Expected summary computed in C from the observation rows vs the table. */
+static void
+s_check_month_table (sqlite3 *db)
+{
+    enum { MAX = 4096 };
+    static s_month_t want[MAX], got[MAX];
+    size_t nw = 0, ng = 0;
+    sqlite3_stmt *st = NULL;
+    CHECK (sqlite3_prepare_v2 (db, "SELECT agent, metric, unit, day, value, journal"
+                               " FROM observation ORDER BY agent, metric, unit, day",
+                               -1, &st, NULL) == SQLITE_OK);
+    while (sqlite3_step (st) == SQLITE_ROW && nw < MAX) {
+        int64_t agent = sqlite3_column_int64 (st, 0);
+        const char *metric = (const char *) sqlite3_column_text (st, 1);
+        const char *unit = (const char *) sqlite3_column_text (st, 2);
+        int32_t day = sqlite3_column_int (st, 3);
+        int32_t month = cchc_rollup_month_of (day);
+        double value = sqlite3_column_double (st, 4);
+        int64_t journal = sqlite3_column_int64 (st, 5);
+        s_month_t *m = nw ? &want[nw - 1] : NULL;
+        if (!m || m->agent != agent || strcmp (m->metric, metric) || strcmp (m->unit, unit)
+            || m->month != month) {
+            m = &want[nw++];
+            memset (m, 0, sizeof *m);
+            m->agent = agent;
+            snprintf (m->metric, sizeof m->metric, "%s", metric);
+            snprintf (m->unit, sizeof m->unit, "%s", unit);
+            m->month = month;
+            m->day_first = day;
+        }
+        m->total += value;
+        m->rows++;
+        m->day_last = day;          /* rows come in day order */
+        m->last_value = value;
+        m->last_journal = journal;
+        if (journal > m->journal_max)
+            m->journal_max = journal;
+    }
+    sqlite3_finalize (st);
+    qsort (want, nw, sizeof *want, s_month_cmp);
+    CHECK (sqlite3_prepare_v2 (db, "SELECT agent, metric, unit, month, total, rows,"
+                               " day_first, day_last, last_value, last_journal,"
+                               " journal_max FROM observation_month", -1, &st, NULL)
+           == SQLITE_OK);
+    while (sqlite3_step (st) == SQLITE_ROW && ng < MAX) {
+        s_month_t *m = &got[ng++];
+        m->agent = sqlite3_column_int64 (st, 0);
+        snprintf (m->metric, sizeof m->metric, "%s", sqlite3_column_text (st, 1));
+        snprintf (m->unit, sizeof m->unit, "%s", sqlite3_column_text (st, 2));
+        m->month = sqlite3_column_int (st, 3);
+        m->total = sqlite3_column_double (st, 4);
+        m->rows = sqlite3_column_int64 (st, 5);
+        m->day_first = sqlite3_column_int (st, 6);
+        m->day_last = sqlite3_column_int (st, 7);
+        m->last_value = sqlite3_column_double (st, 8);
+        m->last_journal = sqlite3_column_int64 (st, 9);
+        m->journal_max = sqlite3_column_int64 (st, 10);
+    }
+    sqlite3_finalize (st);
+    qsort (got, ng, sizeof *got, s_month_cmp);
+    CHECK_EQ_INT (ng, nw);
+    for (size_t i = 0; i < nw; i++) {
+        CHECK (s_month_cmp (&got[i], &want[i]) == 0);
+        CHECK_NEAR (got[i].total, want[i].total, 0);
+        CHECK_EQ_INT (got[i].rows, want[i].rows);
+        CHECK_EQ_INT (got[i].day_first, want[i].day_first);
+        CHECK_EQ_INT (got[i].day_last, want[i].day_last);
+        CHECK_NEAR (got[i].last_value, want[i].last_value, 0);
+        CHECK_EQ_INT (got[i].last_journal, want[i].last_journal);
+        /* the newest change may have left the month (moved or deleted) */
+        CHECK (got[i].journal_max >= want[i].journal_max);
+    }
+}
+
+static void
+test_month_triggers (void)
+{
+    char path[64], err[256];
+    snprintf (path, sizeof path, "/tmp/cchc-rollup-trig-%d.db", (int) getpid ());
     remove (path);
-    cchc_criteria_destroy (&cat);
+    sqlite3 *db = NULL;
+    CHECK (sqlite3_open (path, &db) == SQLITE_OK);
+    CHECK (fx_exec (db, CCHC_SCHEMA_SQL) == 0);
+    CHECK (cchc_rollup_schema_apply (db, err, sizeof err) == 0);
+    CHECK (cchc_rollup_schema_apply (db, err, sizeof err) == 0);     /* idempotent */
+    CHECK (fx_exec (db, "INSERT INTO agent (id, pubkey, unit, name, enrolled_at)"
+                        " VALUES (1, randomblob(32), 'A', 'a', 0),"
+                        " (2, randomblob(32), 'B', 'b', 0),"
+                        " (3, randomblob(32), 'A', 'c', 0)") == 0);
+    /* the collector's write: upsert, last writer (higher seq) wins */
+    sqlite3_stmt *put = NULL, *journal = NULL;
+    CHECK (sqlite3_prepare_v2 (db,
+        "INSERT INTO observation (agent, unit, metric, day, value, seq, journal)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT DO UPDATE SET"
+        " unit = excluded.unit, value = excluded.value, seq = excluded.seq,"
+        " journal = excluded.journal WHERE excluded.seq > observation.seq",
+        -1, &put, NULL) == SQLITE_OK);
+    CHECK (sqlite3_prepare_v2 (db, "INSERT INTO journal (id, agent, seq, received_at,"
+                               " body, sig) VALUES (?1, 1, ?1, 0, x'80', zeroblob(64))",
+                               -1, &journal, NULL) == SQLITE_OK);
+    static const int32_t days[] = { 20201214, 20201215, 20201231, 20210101, 20210114,
+                                    20210115, 20210210, 20210214, 20210215, 20210314 };
+    static const char *units[] = { "A", "B" }, *metrics[] = { "x", "g", "y" };
+    int64_t seq = 0;
+    for (int round = 0; round < 40; round++) {
+        CHECK (fx_exec (db, "BEGIN") == 0);
+        for (int k = 0; k < 25; k++) {
+            uint32_t r = s_rand ();
+            int what = (int) (r % 20);
+            if (what < 15) {            /* upsert, sometimes for another unit */
+                seq++;
+                sqlite3_bind_int64 (journal, 1, seq);
+                CHECK (sqlite3_step (journal) == SQLITE_DONE);
+                sqlite3_reset (journal);
+                sqlite3_bind_int64 (put, 1, 1 + (r >> 5) % 3);
+                sqlite3_bind_text (put, 2, units[(r >> 8) % 7 == 0], -1, SQLITE_STATIC);
+                sqlite3_bind_text (put, 3, metrics[(r >> 11) % 3], -1, SQLITE_STATIC);
+                sqlite3_bind_int (put, 4, days[(r >> 13) % 10]);
+                if ((r >> 17) % 4 == 0)
+                    sqlite3_bind_double (put, 5, (double) ((r >> 19) % 100) / 4);
+                else
+                    sqlite3_bind_int64 (put, 5, (r >> 19) % 100);
+                /* now and then an older message arriving late: no change */
+                sqlite3_bind_int64 (put, 6, (r >> 25) % 9 == 0 && seq > 5 ? seq - 5 : seq);
+                int rc = sqlite3_step (put);
+                sqlite3_reset (put);
+                if (rc != SQLITE_DONE) {
+                    /* a late seq reuses a journal id: skip it */
+                    CHECK (rc == SQLITE_CONSTRAINT);
+                }
+            }
+            else if (what < 17)         /* move a row to the other unit */
+                CHECK (fx_exec (db, "UPDATE observation SET unit = CASE unit WHEN 'A'"
+                                    " THEN 'B' ELSE 'A' END WHERE"
+                                    " (agent, metric, day) IN (SELECT agent, metric, day"
+                                    " FROM observation ORDER BY random() LIMIT 1)") == 0);
+            else if (what < 18)         /* move a row to another day */
+                CHECK (fx_exec (db, "UPDATE OR IGNORE observation SET day = 20210216"
+                                    " WHERE (agent, metric, day) IN (SELECT agent,"
+                                    " metric, day FROM observation ORDER BY random()"
+                                    " LIMIT 1)") == 0);
+            else                        /* delete one */
+                CHECK (fx_exec (db, "DELETE FROM observation WHERE (agent, metric, day)"
+                                    " IN (SELECT agent, metric, day FROM observation"
+                                    " ORDER BY random() LIMIT 1)") == 0);
+        }
+        CHECK (fx_exec (db, "COMMIT") == 0);
+        s_check_month_table (db);
+        if (cchc_test_cur_) {
+            fprintf (stderr, "  (round %d)\n", round);
+            break;
+        }
+    }
+    sqlite3_finalize (put);
+    sqlite3_finalize (journal);
+    sqlite3_close (db);
+    remove (path);
 }
 
 int
@@ -792,9 +1026,13 @@ main (void)
     s_cat = fx_criteria ();
     if (!s_cat)
         return 1;
-    snprintf (s_db_path, sizeof s_db_path, "/tmp/cchc-rollup-%d.db", (int) getpid ());
-    if (fx_db_create (s_db_path) != 0)
-        return 1;
+    for (int mode = 0; mode < 3; mode++) {
+        snprintf (s_db_paths[mode], sizeof s_db_paths[mode], "/tmp/cchc-rollup-%d-%d.db",
+                  (int) getpid (), mode);
+        if (fx_db_create (s_db_paths[mode], (fx_mode_t) mode) != 0)
+            return 1;
+    }
+    s_db_path = s_db_paths[0];
     CCHC_TEST_RUN (test_q1_core);
     CCHC_TEST_RUN (test_q1_database);
     CCHC_TEST_RUN (test_window_edges);
@@ -802,7 +1040,9 @@ main (void)
     CCHC_TEST_RUN (test_explain);
     CCHC_TEST_RUN (test_bad_input);
     CCHC_TEST_RUN (test_periods_agree);
-    remove (s_db_path);
+    CCHC_TEST_RUN (test_month_triggers);
+    for (int mode = 0; mode < 3; mode++)
+        remove (s_db_paths[mode]);
     cchc_criteria_destroy (&s_cat);
     return CCHC_TEST_DONE ();
 }
