@@ -128,6 +128,25 @@ stop_collector
 expect sigterm.exit "0" "$STOP_RC"
 expect sigterm.logged "*stopped:*" "$(grep stopped: "$LOG")"
 
+# disk full (the database capped at its current size): retry_later, nothing
+# partial; once there is room, the same report is accepted
+pages=$(sql "PRAGMA page_count")
+start_collector --set collector.max_pages="$pages"
+big=$(for m in tthc_received tthc_resolved docs_sent workfiles feedback_received; do
+        for d in $(seq 0 199); do echo -n "$m,$(date -u -d "2020-01-01 + $d days" +%F),$d;"; done
+      done)
+expect full.retry_later "status=retry_later reason=storage seq=41 rejected=" \
+  "$(send a1 --unit SNV --seq 41 --obs "${big%;}")"
+expect full.nothing_stored "0|0" \
+  "$(sql "SELECT (SELECT count(*) FROM journal WHERE seq = 41), count(*) FROM observation WHERE seq = 41")"
+stop_collector
+expect full.exit "0" "$STOP_RC"
+start_collector
+expect full.accepted_later "status=accepted reason=none seq=41 rejected=" \
+  "$(send a1 --unit SNV --seq 41 --obs "${big%;}")"
+expect full.stored "1000" "$(sql "SELECT count(*) FROM observation WHERE seq = 41")"
+stop_collector
+
 # the collector's database is consistent with its journal
 expect audit.clean "audit: * 0 mismatches" "$("$CTL" --state "$ST" audit | tail -1)"
 
