@@ -350,7 +350,7 @@
   }
   function sortableHead(cols, sortState, onSort) {
     return h('thead', null, h('tr', null, cols.map(function (c) {
-      var cls = 'sortable' + (c.num ? ' num' : '') +
+      var cls = 'sortable' + (c.num ? ' num' : '') + (c.wrap ? ' wrap' : '') +
         (sortState.key === c.key ? ' sorted-' + sortState.dir : '');
       return h('th', { cls: cls, title: c.title || null, onclick: function () { onSort(c.key); } }, c.label);
     })));
@@ -392,7 +392,7 @@
               { key: 'grade', label: 'Xếp loại' },
               { key: 'change', label: 'Thay đổi', num: true, title: 'So với ' + (r.previous || 'kỳ trước') });
     areas.forEach(function (a, i) {
-      cols.push({ key: 'area' + i, label: AREA_SHORT[a.code] || a.name, num: true,
+      cols.push({ key: 'area' + i, label: AREA_SHORT[a.code] || a.name, num: true, wrap: true,
                   title: a.name + ' (tối đa ' + fNum(a.points) + ' điểm)' });
     });
     cols.push({ key: 'data', label: 'Số liệu' });
@@ -420,7 +420,7 @@
         h('td', { cls: 'num' }, h('div', { cls: 'index-cell' },
           h('div', { cls: 'bar small' }, h('div', { cls: 'fill met', style: { width: isNum(u.index) ? u.index + '%' : '0%' } })),
           h('b', { text: fIndex(u.index) }))),
-        h('td', { text: u.grade || '–' }),
+        h('td', { cls: 'name', text: u.grade || '–' }),
         h('td', { cls: 'num ' + (!isNum(ch) ? 'same' : ch > 0.005 ? 'up' : ch < -0.005 ? 'down' : 'same'),
                   text: fChange(ch),
                   title: u.previous_rank ? 'Hạng kỳ trước: ' + u.previous_rank : null }));
@@ -453,7 +453,7 @@
     if (rate && vals.length && Math.max.apply(null, vals) > 1) max = Math.max.apply(null, vals) * 1.1;
     var svg = h('svg:svg', { cls: 'chart', viewBox: '0 0 ' + W + ' ' + H, role: 'img',
                              'aria-label': 'Biểu đồ ' + t.name });
-    function x(i) { return L + (pts.length === 1 ? (W - L - R) / 2 : i * (W - L - R) / (pts.length - 1)); }
+    function x(i) { return L + 24 + (pts.length === 1 ? (W - L - R - 48) / 2 : i * (W - L - R - 48) / (pts.length - 1)); }
     function y(v) { return T + (H - T - B) * (1 - v / max); }
     for (var g = 0; g <= 4; g++) {
       var gv = max * g / 4;
