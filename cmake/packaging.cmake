@@ -42,6 +42,10 @@ set(CCHC_PACKAGE_CONTACT "cchc maintainers <root@localhost>"
 #                    when the unit names none)
 #     _user _group   User=/Group= ("" when DynamicUser= or no User=)
 #     _state_dir     first name of StateDirectory= ("" if none)
+#     _state_mode    StateDirectoryMode= (default 0700 here, tighter than
+#                    systemd's 0755: systemd applies the unit's own at start)
+#     _conf_dir      first name of ConfigurationDirectory= ("" if none)
+#     _conf_mode     ConfigurationDirectoryMode= (systemd's default 0755)
 function(s_cchc_unit comp default_conf)
   set(_src ${_cchc_top}/deploy/systemd/cchc-${comp}.service)
   set(_unit_file "" PARENT_SCOPE)
@@ -49,6 +53,9 @@ function(s_cchc_unit comp default_conf)
   set(_user "" PARENT_SCOPE)
   set(_group "" PARENT_SCOPE)
   set(_state_dir "" PARENT_SCOPE)
+  set(_state_mode 0700 PARENT_SCOPE)
+  set(_conf_dir "" PARENT_SCOPE)
+  set(_conf_mode 0755 PARENT_SCOPE)
   if(NOT EXISTS ${_src})
     return()
   endif()
@@ -76,6 +83,15 @@ function(s_cchc_unit comp default_conf)
   if(_text MATCHES "\nStateDirectory=([^ \n]+)")
     set(_state_dir ${CMAKE_MATCH_1} PARENT_SCOPE)
   endif()
+  if(_text MATCHES "\nStateDirectoryMode=([0-7]+)")
+    set(_state_mode ${CMAKE_MATCH_1} PARENT_SCOPE)
+  endif()
+  if(_text MATCHES "\nConfigurationDirectory=([^ \n]+)")
+    set(_conf_dir ${CMAKE_MATCH_1} PARENT_SCOPE)
+  endif()
+  if(_text MATCHES "\nConfigurationDirectoryMode=([0-7]+)")
+    set(_conf_mode ${CMAKE_MATCH_1} PARENT_SCOPE)
+  endif()
 endfunction()
 
 # ------------------------------------------------------------------ agent
@@ -84,6 +100,9 @@ set(_agent_conf ${_conf_path})
 set(_agent_user ${_user})
 set(_agent_group ${_group})
 set(_agent_state ${_state_dir})
+set(_agent_state_mode ${_state_mode})
+set(_agent_cfg_dir ${_conf_dir})
+set(_agent_cfg_mode ${_conf_mode})
 if(TARGET cchc-agent)
   install(TARGETS cchc-agent RUNTIME DESTINATION bin COMPONENT agent)
 endif()
@@ -112,6 +131,9 @@ set(_collector_conf ${_conf_path})
 set(_collector_user ${_user})
 set(_collector_group ${_group})
 set(_collector_state ${_state_dir})
+set(_collector_state_mode ${_state_mode})
+set(_collector_cfg_dir ${_conf_dir})
+set(_collector_cfg_mode ${_conf_mode})
 foreach(_target cchc-collector cchcctl)
   if(TARGET ${_target})
     install(TARGETS ${_target} RUNTIME DESTINATION bin COMPONENT collector)
@@ -165,9 +187,13 @@ foreach(_comp agent collector)
   set(_user ${_${_comp}_user})
   set(_group ${_${_comp}_group})
   set(_state ${_${_comp}_state})
+  set(_state_mode ${_${_comp}_state_mode})
+  set(_cfg_dir ${_${_comp}_cfg_dir})
+  set(_cfg_mode ${_${_comp}_cfg_mode})
   file(MAKE_DIRECTORY ${_dir})
   set(_make_user "")
   set(_make_state "")
+  set(_make_conf "")
   if(_user)
     if(_state)
       set(_home /var/lib/${_state})
@@ -187,10 +213,31 @@ foreach(_comp agent collector)
     if(_state)
       string(CONFIGURE [=[
     if [ ! -d @_home@ ]; then
-        install -d -o @_user@ -g @_group@ -m 0700 @_home@
+        install -d -o @_user@ -g @_group@ -m @_state_mode@ @_home@
     fi
 ]=] _make_state @ONLY)
       string(APPEND _make_user "${_make_state}")
+    endif()
+    # ConfigurationDirectory= is root's (systemd does not chown it); the
+    # service reads it, and its configuration files, through its group.
+    if(_cfg_dir)
+      set(_cfg_files "")
+      foreach(_f ${_${_comp}_conffiles})
+        if(_f MATCHES "^/etc/${_cfg_dir}/")
+          string(APPEND _cfg_files " ${_f}")
+        endif()
+      endforeach()
+      string(CONFIGURE [=[
+    # /etc/@_cfg_dir@ (ConfigurationDirectory=): root's, readable by @_group@.
+    install -d -o root -g @_group@ -m @_cfg_mode@ /etc/@_cfg_dir@
+    for f in@_cfg_files@; do
+        if [ -f "$f" ]; then
+            chgrp @_group@ "$f"
+            chmod 0640 "$f"
+        fi
+    done
+]=] _make_conf @ONLY)
+      string(APPEND _make_user "${_make_conf}")
     endif()
   endif()
   file(CONFIGURE OUTPUT ${_dir}/postinst @ONLY CONTENT [=[#!/bin/sh

@@ -235,7 +235,8 @@ check_package () {
   fi
 
   # Maintainer scripts parse; postinst creates the unit's User= (run with
-  # logging stand-ins for getent, groupadd, useradd, install, systemctl).
+  # logging stand-ins for the commands it may use, and nothing else on its
+  # PATH, so that it cannot change this machine).
   for f in postinst prerm postrm; do
     [ -f "$root.control/$f" ] || continue
     sh -n "$root.control/$f" || { echo "  $pkg: $f does not parse"; n=$((n + 1)); }
@@ -244,17 +245,29 @@ check_package () {
   if [ -n "$user" ]; then
     local shims=$root.shims
     mkdir -p "$shims"
-    for f in getent groupadd useradd install systemctl chown; do
+    for f in getent groupadd useradd install systemctl chown chgrp chmod; do
       printf '#!/bin/sh\necho "%s $*" >>"%s/calls"\n[ %s != getent ]\n' \
         "$f" "$shims" "$f" >"$shims/$f"
       chmod +x "$shims/$f"
     done
-    if ! PATH=$shims:$PATH sh "$root.control/postinst" configure "" >"$shims/out" 2>&1; then
+    if ! PATH=$shims /bin/sh "$root.control/postinst" configure "" >"$shims/out" 2>&1; then
       cat "$shims/out"; echo "  $pkg: postinst configure failed"; n=$((n + 1))
     elif ! grep -qE "^useradd .*--system.* $user$" "$shims/calls" 2>/dev/null; then
       echo "  $pkg: postinst does not create the unit's user $user"; n=$((n + 1))
     else
       note "postinst creates the system user $user"
+    fi
+    # A ConfigurationDirectory= is root's: the service reads it through its
+    # group, which postinst must give it.
+    local cfgdir group
+    cfgdir=$(sed -nE 's/^ConfigurationDirectory=([^ ]+).*/\1/p' "$unit" | head -n1)
+    group=$(sed -nE 's/^Group=([^ ]+).*/\1/p' "$unit" | head -n1)
+    if [ -n "$cfgdir" ]; then
+      if grep -qE "^install -d .*-g ${group:-$user} .*/etc/$cfgdir$" "$shims/calls" 2>/dev/null; then
+        note "postinst gives /etc/$cfgdir to group ${group:-$user}"
+      else
+        echo "  $pkg: postinst does not make /etc/$cfgdir readable by ${group:-$user}"; n=$((n + 1))
+      fi
     fi
   fi
 
