@@ -2,6 +2,7 @@
     and benchmark (fixture.h). */
 #include "tests/dashboard/fixture.h"
 #include "collector/criteria.h"
+#include "collector/rollup.h"
 #include "collector/schema.h"
 #include "common/period.h"
 
@@ -206,6 +207,7 @@ cchc_fixture_build (const char *path, const char *criteria_path, const cchc_fixt
     }
     if (s_exec (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF;", err, errlen)
         || s_exec (db, CCHC_SCHEMA_SQL, err, errlen)
+        || cchc_rollup_schema_apply (db, err, errlen) != 0
         || s_exec (db, "BEGIN", err, errlen))
         goto done;
 
