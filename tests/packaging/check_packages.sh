@@ -315,6 +315,15 @@ check_package () {
   # the units
   for f in "$root"/usr/lib/systemd/system/*.service "$root"/lib/systemd/system/*.service; do
     [ -f "$f" ] || continue
+    # Documentation=file:// links should point into the package (a dangling
+    # one is harmless to systemd: reported, not failed).
+    local doc
+    for doc in $(sed -nE 's/^Documentation=//p' "$f"); do
+      case $doc in
+        file://*) [ -f "$root${doc#file://}" ] \
+                    || note "warning: $(basename "$f") Documentation=$doc is not in the package" ;;
+      esac
+    done
     if check_unit "$root" "$f"; then
       note "systemd-analyze verify $(basename "$f"): ok"
     else
