@@ -119,7 +119,11 @@ s_vi_value (const cchc_indicator_t *ind, double v, char *buf, size_t size)
         snprintf (buf, size, "–");
         return;
     }
-    if (ind->denominator >= 0 || ind->rule == CCHC_RULE_ON_TIME) {
+    if (ind->rule == CCHC_RULE_ON_TIME) {
+        snprintf (buf, size, "%s", v >= 1 ? "có" : "không");
+        return;
+    }
+    if (ind->denominator >= 0) {
         char n[64];
         s_vi_num (v * 100, 1, n, sizeof n);
         snprintf (buf, size, "%.24s%%", n);
@@ -489,10 +493,20 @@ s_table_units (const cchc_rollup_t *r, FILE *out)
         s_vi_num (d->median, 2, med, sizeof med);
         fprintf (out, "\n%s: %zu đơn vị, %zu có chỉ số, trung vị %s\n",
                  cchc_level_name ((cchc_level_t) level), d->units, d->ranked, med);
-        fprintf (out, "%5s  %-8s  ", "Hạng", "Mã");
+        s_col (out, "Hạng", 5, true);
+        fputs ("  ", out);
+        s_col (out, "Mã", 8, false);
+        fputs ("  ", out);
         s_col (out, "Tên đơn vị", 36, false);
-        fprintf (out, "  %7s  %8s  %13s  %5s  %s\n", "Chỉ số", "Thay đổi",
-                 "Điểm", "Thiếu", "Đúng hạn");
+        fputs ("  ", out);
+        s_col (out, "Chỉ số", 7, true);
+        fputs ("  ", out);
+        s_col (out, "Thay đổi", 8, true);
+        fputs ("  ", out);
+        s_col (out, "Điểm", 13, true);
+        fputs ("  ", out);
+        s_col (out, "Thiếu", 5, true);
+        fputs ("  Đúng hạn\n", out);
         size_t n;
         size_t *order = s_ranked_order (r, level, &n);
         if (!order)
@@ -506,9 +520,8 @@ s_table_units (const cchc_rollup_t *r, FILE *out)
                 snprintf (rank, sizeof rank, "–");
             s_vi_num (u->index, 2, idx, sizeof idx);
             if (u->has_change) {
-                s_vi_num (u->change, 2, chg, sizeof chg);
-                if (u->change > 0 && chg[0] != '0')
-                    memmove (chg + 1, chg, strlen (chg) + 1), chg[0] = '+';
+                s_vi_num (u->change, 2, chg + 1, sizeof chg - 1);
+                chg[0] = u->change > 0.005 ? '+' : ' ';
             }
             else
                 snprintf (chg, sizeof chg, "–");
@@ -527,7 +540,8 @@ s_table_units (const cchc_rollup_t *r, FILE *out)
             fputs ("  ", out);
             s_col (out, pts, 13, true);
             fprintf (out, "  %5zu  %s\n", u->indicators_missing,
-                     u->on_time ? "có" : u->pending ? "chưa đến hạn" : "không");
+                     u->on_time ? "có" : u->pending ? "chưa đến hạn"
+             : u->complete ? "chậm" : "thiếu");
         }
         free (order);
     }
@@ -542,8 +556,10 @@ s_table_unit (const cchc_rollup_t *r, const cchc_rollup_unit_result_t *u, FILE *
     s_vi_num (u->index, 2, idx, sizeof idx);
     if (u->rank)
         snprintf (rank, sizeof rank, "%d", u->rank);
-    if (u->has_change)
-        s_vi_num (u->change, 2, chg, sizeof chg);
+    if (u->has_change) {
+        s_vi_num (u->change, 2, chg + 1, sizeof chg - 1);
+        chg[0] = u->change > 0.005 ? '+' : ' ';
+    }
     fprintf (out, "\n%s — %s (%s)\nChỉ số %s · hạng %s · thay đổi %s · xếp loại %s\n",
              u->code, u->name, cchc_level_name (u->level), idx, rank, chg,
              u->grade ? u->grade : "–");
@@ -551,11 +567,17 @@ s_table_unit (const cchc_rollup_t *r, const cchc_rollup_unit_result_t *u, FILE *
              u->metrics_expected,
              u->on_time ? "đúng hạn" : u->pending ? "chưa đến hạn" :
              u->complete ? "gửi chậm" : "thiếu số liệu");
-    s_col (out, "Chỉ tiêu", 20, false);
+    static const char *heads[] = { "Tử số", "Mẫu số", "Giá trị", "Mục tiêu", "Điểm",
+                                   "Tối đa" };
+    static const size_t widths[] = { 12, 12, 9, 9, 6, 6 };
+    s_col (out, "Tiêu chí", 20, false);
     fputs ("  ", out);
     s_col (out, "Lĩnh vực", 10, false);
-    fprintf (out, "  %12s  %12s  %9s  %9s  %6s  %6s  %s\n", "Tử số", "Mẫu số",
-             "Giá trị", "Mục tiêu", "Điểm", "Tối đa", "Trạng thái");
+    for (int k = 0; k < 6; k++) {
+        fputs ("  ", out);
+        s_col (out, heads[k], widths[k], true);
+    }
+    fputs ("  Trạng thái\n", out);
     for (size_t i = 0; i < cchc_criteria_indicator_count (cat); i++) {
         const cchc_indicator_t *ind = cchc_criteria_indicator (cat, i);
         const cchc_rollup_score_t *s = &u->scores[i];
@@ -996,10 +1018,10 @@ cchc_report_write (const cchc_rollup_t *r, FILE *out, char *err, size_t errlen)
 
     fputs ("## IV. GHI CHÚ VỀ SỐ LIỆU\n\n", out);
     fprintf (out, "Mọi con số trong báo cáo được tính tự động từ các bản tin có chữ "
-             "ký số do phần mềm của các cơ quan, đơn vị gửi về; số liệu bao gồm "
-             "các bản tin đến số thứ tự nhật ký %lld. Có thể truy nguyên từng "
-             "chỉ số đến từng số liệu và bản tin gốc bằng lệnh "
-             "`cchcctl explain --period %s --unit MÃ --code CHỈ_TIÊU`.\n",
+             "ký số do phần mềm của các cơ quan, đơn vị gửi về; bản tin mới nhất "
+             "được dùng có số thứ tự %lld trong nhật ký của hệ thống. Có thể truy "
+             "nguyên từng chỉ số đến từng số liệu và bản tin gốc bằng lệnh "
+             "`cchcctl explain --period %s --unit MÃ --code TIÊU_CHÍ`.\n",
              (long long) r->journal_max, w->id);
     if (fflush (out) != 0 || ferror (out)) {
         s_err (err, errlen, "write error: %s", strerror (errno));
@@ -1179,4 +1201,46 @@ cchc_explain_cli (const char *db_path, const char *criteria_path, const char *pe
     json_decref (x.array);
     s_session_close (&s);
     return rc;
+}
+
+int
+cchc_criteria_check_cli (const char *criteria_path, FILE *out, char *err,
+                         size_t errlen)
+{
+    cchc_criteria_t *cat = cchc_criteria_load (criteria_path, err, errlen);
+    if (!cat)
+        return -1;
+    size_t nm = cchc_criteria_metric_count (cat), na = cchc_criteria_area_count (cat),
+           ni = cchc_criteria_indicator_count (cat);
+    char total[32];
+    s_vi_num (cchc_criteria_total (cat), 2, total, sizeof total);
+    fprintf (out, "Bộ tiêu chí hợp lệ: %s (năm %d)\n", cchc_criteria_name (cat),
+             cchc_criteria_year (cat));
+    fprintf (out, "%zu chỉ tiêu thống kê, %zu lĩnh vực, %zu tiêu chí, tổng %s điểm; "
+             "hạn gửi số liệu ngày %d, khóa số liệu ngày %d của tháng cuối kỳ.\n",
+             nm, na, ni, total, cchc_criteria_due_day (cat),
+             cchc_criteria_lock_day (cat));
+    for (size_t a = 0; a < na; a++) {
+        char pts[32];
+        s_vi_num (cchc_criteria_area (cat, a)->points, 2, pts, sizeof pts);
+        fprintf (out, "  %-12s %8s điểm  %s\n", cchc_criteria_area (cat, a)->code, pts,
+                 cchc_criteria_area (cat, a)->name);
+    }
+    for (int l = 0; l < CCHC_LEVEL_COUNT; l++) {
+        double pts = 0;
+        size_t count = 0;
+        for (size_t i = 0; i < ni; i++) {
+            const cchc_indicator_t *ind = cchc_criteria_indicator (cat, i);
+            if (ind->levels & CCHC_LEVEL_BIT (l)) {
+                pts += ind->points;
+                count++;
+            }
+        }
+        char p[32];
+        s_vi_num (pts, 2, p, sizeof p);
+        fprintf (out, "%s: %zu tiêu chí, tối đa %s điểm\n",
+                 cchc_level_name ((cchc_level_t) l), count, p);
+    }
+    cchc_criteria_destroy (&cat);
+    return fflush (out) == 0 ? 0 : -1;
 }

@@ -11,6 +11,8 @@
           → cchc_report_cli (db, criteria, "2021-Q1", "FILE", now, ...)
       cchcctl explain --period 2021-Q1 --unit CODE --code METRIC|INDICATOR
           → cchc_explain_cli (db, criteria, "2021-Q1", unit, code, "table", stdout, ...)
+      cchcctl criteria check FILE
+          → cchc_criteria_check_cli (FILE, stdout, ...)
 
     `now` is cchc_clock_now_ms() (UTC ms): it decides whether late data is
     still pending (before the due day) and is printed as "as of".
@@ -60,5 +62,9 @@ int cchc_report_cli (const char *db_path, const char *criteria_path,
 int cchc_explain_cli (const char *db_path, const char *criteria_path,
                       const char *period, const char *unit, const char *code,
                       const char *format, FILE *out, char *err, size_t errlen);
+/*  Load and validate a catalogue; print a summary in Vietnamese (counts,
+    points per area and per level) or fail with "path:line: reason". */
+int cchc_criteria_check_cli (const char *criteria_path, FILE *out,
+                             char *err, size_t errlen);
 
 #endif

@@ -189,7 +189,7 @@ const char *
 cchc_score_state_name (cchc_score_state_t state)
 {
     switch (state) {
-        case CCHC_SCORE_OK: return "đạt điểm";
+        case CCHC_SCORE_OK: return "tính điểm";
         case CCHC_SCORE_NOT_APPLICABLE: return "không áp dụng";
         case CCHC_SCORE_MISSING: return "thiếu số liệu";
     }
@@ -419,7 +419,7 @@ s_distribution (cchc_rollup_t *r)
             d->units++;
             if (!u->complete)
                 d->incomplete++;
-            if (!u->on_time && !u->pending)
+            if (u->complete && !u->on_time && !u->pending)
                 d->late++;
             if (!u->has_index)
                 continue;
@@ -544,8 +544,8 @@ s_previous (cchc_rollup_t *r, const cchc_rollup_t *prev)
         cchc_rollup_unit_result_t *u = &r->units[i];
         const cchc_rollup_unit_result_t *key = u, **hit;
         hit = bsearch (&key, by_code, prev->unit_count, sizeof *by_code, s_code_cmp);
-        if (!hit || (*hit)->level != u->level)
-            continue;           /* a unit that changed level is not compared */
+        if (!hit || (*hit)->level != u->level || (*hit)->metrics_reported == 0)
+            continue;           /* changed level, or no data then: no comparison */
         u->prev_rank = (*hit)->rank;
         if (u->has_index && (*hit)->has_index) {
             u->has_change = true;

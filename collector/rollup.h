@@ -36,7 +36,8 @@
       rank                             within the level, by index (rounded to 1e-6),
                                        ties share a rank (1, 1, 3)
       change                           index − the index of the previous period of
-                                       the same kind (when both exist)
+                                       the same kind (when both exist and the unit
+                                       had some data then, at the same level)
       province figure                  Σ numerators / Σ denominators over the units
                                        with data, per level and all levels together
 
@@ -205,7 +206,8 @@ typedef struct {
     double min, median, max, mean;  /* NAN when ranked = 0 */
     size_t *grade_counts;       /* [grade_count] units per catalogue grade */
     size_t ungraded;            /* ranked units below every grade */
-    size_t incomplete, late;    /* units not complete; not on time (not pending) */
+    size_t incomplete;          /* units whose data is not complete */
+    size_t late;                /* complete, but arrived after the due day */
 } cchc_rollup_dist_t;
 
 typedef struct {

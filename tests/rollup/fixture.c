@@ -277,7 +277,8 @@ fx_db_create (const char *path, fx_mode_t mode)
     int rc = -1;
     sqlite3_stmt *journal = NULL, *obs = NULL;
     char err[256];
-    if (fx_exec (db, CCHC_SCHEMA_SQL) != 0 || fx_exec (db, "BEGIN") != 0)
+    if (fx_exec (db, "PRAGMA synchronous = OFF") != 0
+        || fx_exec (db, CCHC_SCHEMA_SQL) != 0 || fx_exec (db, "BEGIN") != 0)
         goto done;
     if (mode == FX_TRIGGERS && cchc_rollup_schema_apply (db, err, sizeof err) != 0) {
         fprintf (stderr, "fixture: %s\n", err);
