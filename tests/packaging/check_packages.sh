@@ -6,22 +6,28 @@
 #     cchc-collector_<version>_<arch>.deb are produced;
 #   - control fields: name, version, architecture, maintainer, section,
 #     description; Depends lists shared-library packages (no -dev package),
-#     each one installed here; conffiles names the /etc configuration;
-#     maintainer scripts parse (sh -n);
+#     each one installed here; the configuration the unit's ExecStart names
+#     (--config) is shipped under /etc and is a conffile; maintainer scripts
+#     parse (sh -n); postinst, run against logging stand-ins, creates the
+#     unit's User= and gives its ConfigurationDirectory= to the service's
+#     group;
 #   - `dpkg-deb -c` lists every expected file, and nothing of the other
 #     package;
 #   - `dpkg -x` into a scratch root: every shipped binary runs with --version
 #     (exit 0, prints the version) and finds all its libraries; the shipped
 #     configuration loads in the shipped binary (cchc-collector
-#     --print-config, cchc-agent check) when that binary supports it;
-#   - `systemd-analyze verify` on the shipped unit files, copied with their
-#     /usr/bin paths pointed into the scratch root (the rest is the real
-#     content); a warning about the unit fails the check too.
+#     --print-config, cchc-agent check), the collector starts with it and
+#     stops on SIGTERM, the shipped unit lists import with cchcctl;
+#   - `systemd-analyze verify` on the shipped unit files, copied with the
+#     /usr paths of their Exec*= lines pointed into the scratch root (the
+#     rest is the real content); a warning about the unit fails the check
+#     too.
 #
 # Then it proves it can fail: the same checks must reject altered copies of
 # the collector package (unit or cchcctl removed, ExecStart pointing outside
-# the package, a misspelt unit key, an unknown configuration key, the
-# criteria file the configuration names removed).
+# the package, a misspelt unit key, an unknown configuration key, a unit
+# list row with an unknown parent, the criteria file the configuration names
+# removed).
 #
 #   check_packages.sh BUILD_DIR VERSION [SCRATCH_DIR]
 set -uo pipefail
@@ -308,6 +314,18 @@ check_package () {
   if [ "$pkg" = cchc-collector ] && [ -n "$conf" ] && [ -f "$root$conf" ]; then
     check_collector_conf "$root" "$conf" || n=$((n + 1))
   fi
+  # The shipped unit lists load with the shipped admin tool.
+  if [ "$pkg" = cchc-collector ] && [ -x "$root/usr/bin/cchcctl" ]; then
+    local csvs=("$root"/usr/share/cchc/units/*.csv) db
+    db=$(mktemp -d "$scratch/units.XXXXXX")
+    if [ -f "${csvs[0]}" ] \
+       && out=$(timeout 30 "$root/usr/bin/cchcctl" --state "$db" units import "${csvs[@]}" 2>&1); then
+      note "cchcctl units import of the shipped lists: $out"
+    else
+      printf '%s\n' "$out" | tail -n 5 | sed 's/^/    /'
+      echo "  $pkg: the shipped unit lists do not import with the shipped cchcctl"; n=$((n + 1))
+    fi
+  fi
   if [ "$pkg" = cchc-agent ] && [ -n "$conf" ] && [ -f "$root$conf" ]; then
     check_agent_conf "$root" "$conf" || n=$((n + 1))
   fi
@@ -369,6 +387,8 @@ if [ -f "$collector_deb" ]; then
     "sed -i 's/^Restart=/Restrat=/' usr/lib/systemd/system/cchc-collector.service"
   mutant bad-config "$collector_deb" cchc-collector \
     "printf 'bogus_key = 1\\n' >>etc/cchc/collector.ini"
+  mutant bad-units "$collector_deb" cchc-collector \
+    'for f in usr/share/cchc/units/*.csv; do printf "X1,Bad,Xã,xa,NOPARENT\\n" >>"$f"; break; done'
   mutant no-criteria "$collector_deb" cchc-collector \
     "rm etc/cchc/criteria.ini; sed -i '/criteria.ini/d' DEBIAN/conffiles"
 fi
