@@ -201,6 +201,7 @@ typedef struct {
     const cchc_agent_conf_t *conf;
     char reasons[1024];
     bool healthy;
+    bool seen[CCHC_AGENT_SOURCES_MAX];  /* configured source has a state row */
 } s_health_t;
 
 static void
@@ -235,6 +236,8 @@ s_print_source (void *arg, const cchc_outbox_source_t *s)
 {
     s_health_t *h = arg;
     const cchc_source_conf_t *sc = s_find_source (h->conf, s->name);
+    if (sc)
+        h->seen[sc - h->conf->sources] = true;
     char run[64], err_at[64];
     s_time (s->last_run_ms, run, sizeof run);
     s_time (s->last_error_ms, err_at, sizeof err_at);
@@ -300,7 +303,7 @@ s_cmd_status (const s_opts_t *o)
         printf ("daemon:      running, pid %" PRId64 ", heartbeat %s\n", pid, t1);
     s_time (last_ack, t2, sizeof t2);
     printf ("collector:   %s%s; last ack %s%s%s\n",
-            endpoint[0] ? "using " : "no connection open",
+            endpoint[0] ? "endpoint " : "no connection open",
             endpoint[0] ? endpoint : "", t2, acked[0] ? " from " : "", acked);
     if (last_error[0])
         printf ("last error:  %s\n", last_error);
@@ -315,9 +318,10 @@ s_cmd_status (const s_opts_t *o)
     }
     else {
         s_time (st.oldest_ms, t1, sizeof t1);
-        printf ("waiting:     %" PRId64 " message%s (%" PRId64 " values) + %" PRId64
+        printf ("waiting:     %" PRId64 " message%s (%" PRId64 " value%s) + %" PRId64
                 " pending value%s; oldest %s\n", st.messages, st.messages == 1 ? "" : "s",
-                st.message_obs, st.pending, st.pending == 1 ? "" : "s",
+                st.message_obs, st.message_obs == 1 ? "" : "s", st.pending,
+                st.pending == 1 ? "" : "s",
                 st.oldest_ms ? t1 : "none");
         printf ("dead letters: %" PRId64 "%s\n", st.dead,
                 st.dead ? " (see `cchc-agent dead`)" : "");
@@ -333,6 +337,10 @@ s_cmd_status (const s_opts_t *o)
         printf ("  cannot read: %s\n", err);
     for (size_t i = 0; i < conf->nsources; i++) {
         const cchc_source_conf_t *sc = &conf->sources[i];
+        if (!h.seen[i])
+            printf ("  %-16s %-5s %s\n", sc->name, sc->type_text,
+                    !sc->enabled ? "disabled"
+                    : sc->type == CCHC_SOURCE_CSV ? "no file taken yet" : "not run yet");
         if (sc->type == CCHC_SOURCE_CSV && sc->enabled) {
             int failed = cchc_csv_failed_count (sc->folder);
             if (failed > 0) {
