@@ -32,7 +32,7 @@ check "reload logged" grep -q "configuration reloaded" "$T/agent.log"
 # A broken file: refused, the running configuration stays.
 echo "this is not a setting" >> "$AGENT_CONF"
 kill -HUP "$AGENT_PID"
-wait_for 10 "broken reload refused" grep -q "reload refused" "$T/agent.log"
+wait_for 10 "broken reload refused" 'grep -q "reload refused" "$T/agent.log"'
 check "agent still running" kill -0 "$AGENT_PID"
 agent submit feedback_resolved 5 --date 2021-07-02 --config "$T/agent.ini.good" > /dev/null \
     || fail "submit"
@@ -46,6 +46,13 @@ rc=$?
 cat "$T/status.txt"
 check "status after stop: unhealthy" test "$rc" = 1
 check "status says stopped" grep -q "STOPPED" "$T/status.txt"
+# A secret key readable by others: refused at start, with the reason.
+chmod 0644 "$T/agent.key"
+"$AGENT_BIN" --config "$AGENT_CONF" > "$T/refused.txt" 2>&1
+rc=$?
+check "agent refuses a key file readable by others (exit $rc)" test "$rc" = 1
+check "and says why" grep -q "agent key" "$T/refused.txt"
+chmod 0600 "$T/agent.key"
 stop_collector
 log PASS
 exit 0
