@@ -620,13 +620,16 @@ s_table_unit (const cchc_rollup_t *r, const cchc_rollup_unit_result_t *u, FILE *
 /* ------------------------------------------------------------------------ */
 /*  Ranked order of a level (ranked first by rank, then unranked by code) */
 
-static const cchc_rollup_t *s_order_result;
+typedef struct {
+    int rank;                   /* 0: unranked, after the ranked */
+    const char *code;
+    size_t unit;
+} s_order_item_t;
 
 static int
 s_order_cmp (const void *a, const void *b)
 {
-    const cchc_rollup_unit_result_t *x = &s_order_result->units[*(const size_t *) a];
-    const cchc_rollup_unit_result_t *y = &s_order_result->units[*(const size_t *) b];
+    const s_order_item_t *x = a, *y = b;
     if ((x->rank == 0) != (y->rank == 0))
         return x->rank == 0 ? 1 : -1;
     if (x->rank != y->rank)
@@ -637,16 +640,22 @@ s_order_cmp (const void *a, const void *b)
 static size_t *
 s_ranked_order (const cchc_rollup_t *r, int level, size_t *count)
 {
-    size_t *order = malloc ((r->unit_count ? r->unit_count : 1) * sizeof *order);
-    if (!order)
+    size_t n0 = r->unit_count ? r->unit_count : 1;
+    s_order_item_t *items = malloc (n0 * sizeof *items);
+    size_t *order = malloc (n0 * sizeof *order);
+    if (!items || !order) {
+        free (items);
+        free (order);
         return NULL;
+    }
     size_t n = 0;
     for (size_t i = 0; i < r->unit_count; i++)
         if (level < 0 || (int) r->units[i].level == level)
-            order[n++] = i;
-    s_order_result = r;
-    qsort (order, n, sizeof *order, s_order_cmp);
-    s_order_result = NULL;
+            items[n++] = (s_order_item_t) { r->units[i].rank, r->units[i].code, i };
+    qsort (items, n, sizeof *items, s_order_cmp);
+    for (size_t k = 0; k < n; k++)
+        order[k] = items[k].unit;
+    free (items);
     *count = n;
     return order;
 }

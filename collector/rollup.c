@@ -202,16 +202,19 @@ s_rank_key (double index)
     return llround (index * S_RANK_SCALE);
 }
 
-static const cchc_rollup_t *s_sort_result;   /* qsort has no context argument */
+/*  Sort key of a ranked unit (self-contained: qsort has no context). */
+typedef struct {
+    int64_t key;                /* index rounded to 1e-6 */
+    const char *code;
+    size_t unit;
+} s_rank_item_t;
 
 static int
 s_rank_cmp (const void *a, const void *b)
 {
-    const cchc_rollup_unit_result_t *x = &s_sort_result->units[*(const size_t *) a];
-    const cchc_rollup_unit_result_t *y = &s_sort_result->units[*(const size_t *) b];
-    int64_t kx = s_rank_key (x->index), ky = s_rank_key (y->index);
-    if (kx != ky)
-        return kx > ky ? -1 : 1;
+    const s_rank_item_t *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key > y->key ? -1 : 1;
     return strcmp (x->code, y->code);
 }
 
@@ -372,27 +375,25 @@ s_score_unit (cchc_rollup_t *r, cchc_rollup_unit_result_t *u)
 static int
 s_rank (cchc_rollup_t *r)
 {
-    size_t *order = malloc ((r->unit_count ? r->unit_count : 1) * sizeof *order);
-    if (!order)
+    s_rank_item_t *items = malloc ((r->unit_count ? r->unit_count : 1) * sizeof *items);
+    if (!items)
         return -1;
     for (int level = 0; level < CCHC_LEVEL_COUNT; level++) {
         size_t n = 0;
         for (size_t i = 0; i < r->unit_count; i++)
             if ((int) r->units[i].level == level && r->units[i].has_index)
-                order[n++] = i;
-        s_sort_result = r;
-        qsort (order, n, sizeof *order, s_rank_cmp);
-        s_sort_result = NULL;
+                items[n++] = (s_rank_item_t) { s_rank_key (r->units[i].index),
+                                               r->units[i].code, i };
+        qsort (items, n, sizeof *items, s_rank_cmp);
         for (size_t k = 0; k < n; k++) {
-            cchc_rollup_unit_result_t *u = &r->units[order[k]];
-            if (k > 0 && s_rank_key (u->index)
-                         == s_rank_key (r->units[order[k - 1]].index))
-                u->rank = r->units[order[k - 1]].rank;
+            cchc_rollup_unit_result_t *u = &r->units[items[k].unit];
+            if (k > 0 && items[k].key == items[k - 1].key)
+                u->rank = r->units[items[k - 1].unit].rank;
             else
                 u->rank = (int) k + 1;
         }
     }
-    free (order);
+    free (items);
     return 0;
 }
 
@@ -1247,7 +1248,9 @@ cchc_rollup_load (sqlite3 *db, const cchc_criteria_t *cat,
 {
     assert (db && cat && period);
     s_loader_t l = { .db = db, .cat = cat, .err = err, .errlen = errlen };
-    if (s_exec (&l, "BEGIN") != 0)
+    /* one read snapshot for both periods; a savepoint also nests in a
+       transaction the caller may have open */
+    if (s_exec (&l, "SAVEPOINT cchc_rollup_load") != 0)
         return NULL;
     cchc_rollup_t *prev = NULL, *r = NULL;
     if (s_load_metric_table (&l) != 0)
@@ -1260,7 +1263,7 @@ cchc_rollup_load (sqlite3 *db, const cchc_criteria_t *cat,
     }
     r = s_load_one (&l, period, as_of_ms, prev);
 done:
-    sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+    sqlite3_exec (db, "RELEASE cchc_rollup_load", NULL, NULL, NULL);
     cchc_rollup_destroy (&prev);
     return r;
 }

@@ -339,6 +339,21 @@ s_q1_database (void)
     CHECK_EQ_INT (s_unit (r, "S2")->prev_rank, 0);
     cchc_rollup_destroy (&r);
 
+    /* inside a transaction the caller has open */
+    sqlite3 *db = NULL;
+    CHECK (sqlite3_open_v2 (s_db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+    CHECK (fx_exec (db, "BEGIN") == 0);
+    cchc_period_t q1;
+    cchc_period_parse ("2021-Q1", &q1);
+    char err[256];
+    r = cchc_rollup_load (db, s_cat, &q1, fx_local_ms (20210325, 9, 0), true, err,
+                          sizeof err);
+    CHECK (r);
+    CHECK_NEAR (s_unit (r, "S2")->index, 40, EPS);
+    cchc_rollup_destroy (&r);
+    CHECK (fx_exec (db, "COMMIT") == 0);
+    sqlite3_close (db);
+
     r = s_db ("2020-Q4", fx_local_ms (20210325, 9, 0), false);
     CHECK (r);
     CHECK_NEAR (s_cell (r, "S1", "resolved")->value, 1000, 0);
