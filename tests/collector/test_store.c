@@ -1,0 +1,309 @@
+/*  test_store.c — unit tests of the collector's database layer (store.c),
+    key table (keytab.c) and settings (conf.c), without any process or
+    socket: exactly-once journal, last-writer-wins observations, counters,
+    enrolment version, unit validity, key lookups by signing and transport
+    key, command-line settings.
+*/
+#include "tests/test.h"
+
+#include "collector/conf.h"
+#include "collector/keytab.h"
+#include "collector/store.h"
+#include "common/key.h"
+#include "common/period.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+static char s_dir [64];
+static int s_n = 0;
+
+/*  A fresh database with the province and one department. */
+static cchc_store_t *
+s_fresh (void)
+{
+    char path [128], err [512];
+    snprintf (path, sizeof path, "%s/db%d", s_dir, ++s_n);
+    cchc_store_t *store = cchc_store_open (path, true, err, sizeof err);
+    if (!store)
+        return NULL;
+    cchc_store_unit_t rows [2];
+    memset (rows, 0, sizeof rows);
+    strcpy (rows [0].code, "08"); strcpy (rows [0].name, "Tỉnh");
+    strcpy (rows [0].kind, "Tỉnh"); strcpy (rows [0].level, "tinh");
+    strcpy (rows [0].where, "t:1");
+    strcpy (rows [1].code, "SNV"); strcpy (rows [1].name, "Sở Nội vụ");
+    strcpy (rows [1].kind, "Sở"); strcpy (rows [1].level, "so");
+    strcpy (rows [1].parent, "08"); strcpy (rows [1].where, "t:2");
+    cchc_store_import_t result;
+    if (cchc_store_units_import (store, rows, 2, 0, 0, false, &result, err, sizeof err)) {
+        fprintf (stderr, "%s\n", err);
+        cchc_store_destroy (&store);
+    }
+    return store;
+}
+
+static int64_t
+s_int (cchc_store_t *store, const char *sql)
+{
+    sqlite3_stmt *stmt;
+    int64_t value = -999;
+    if (sqlite3_prepare_v2 (cchc_store_handle (store), sql, -1, &stmt, NULL) == SQLITE_OK
+    &&  sqlite3_step (stmt) == SQLITE_ROW)
+        value = sqlite3_column_int64 (stmt, 0);
+    sqlite3_finalize (stmt);
+    return value;
+}
+
+static cchc_obs_t
+s_obs (const char *metric, int y, int m, int d, int64_t value)
+{
+    cchc_obs_t obs;
+    memset (&obs, 0, sizeof obs);
+    strcpy (obs.metric, metric);
+    obs.date = cchc_date_from_ymd (y, m, d);
+    obs.ival = value;
+    return obs;
+}
+
+static void
+test_journal_exactly_once (void)
+{
+    cchc_store_t *store = s_fresh ();
+    CHECK (store);
+    uint8_t pk [32] = { 1 }, sig [64] = { 2 }, body [4] = { 0x80, 1, 2, 3 };
+    char err [256];
+    int64_t agent = cchc_store_agent_enroll (store, pk, "SNV", "a", 1, err, sizeof err);
+    CHECK (agent > 0);
+    int64_t jid = 0, jid2 = 0;
+    CHECK (cchc_store_begin (store) == 0);
+    CHECK_EQ_INT (cchc_store_journal_add (store, agent, 7, 100, body, 4, sig, NULL, &jid), 1);
+    CHECK (jid > 0);
+    CHECK_EQ_INT (cchc_store_journal_add (store, agent, 7, 200, body, 3, sig, "0:37", &jid2), 0);
+    CHECK_EQ_INT (jid2, 0);
+    CHECK (cchc_store_commit (store) == 0);
+    CHECK_EQ_INT (cchc_store_journal_same (store, agent, 7, body, 4), 1);
+    CHECK_EQ_INT (cchc_store_journal_same (store, agent, 7, body, 3), 0);
+    CHECK_EQ_INT (cchc_store_journal_same (store, agent, 8, body, 4), 0);
+    CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM journal"), 1);
+    CHECK_EQ_INT (s_int (store, "SELECT received_at FROM journal"), 100);
+    /*  Rolled back: nothing stays. */
+    CHECK (cchc_store_begin (store) == 0);
+    CHECK_EQ_INT (cchc_store_journal_add (store, agent, 8, 1, body, 4, sig, NULL, &jid), 1);
+    cchc_store_rollback (store);
+    CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM journal"), 1);
+    cchc_store_destroy (&store);
+    CHECK (store == NULL);
+    cchc_store_destroy (&store);        /* NULL is fine */
+}
+
+static void
+test_observation_last_writer_wins (void)
+{
+    cchc_store_t *store = s_fresh ();
+    CHECK (store);
+    uint8_t pk [32] = { 3 }, sig [64] = { 0 }, body [1] = { 0x80 };
+    char err [256];
+    int64_t agent = cchc_store_agent_enroll (store, pk, "SNV", "a", 1, err, sizeof err);
+    CHECK (agent > 0);
+    int64_t j5, j9, j7;
+    cchc_obs_t obs = s_obs ("tthc_received", 2021, 3, 1, 50);
+    CHECK (cchc_store_begin (store) == 0);
+    CHECK (cchc_store_journal_add (store, agent, 5, 1, body, 1, sig, NULL, &j5) == 1);
+    CHECK (cchc_store_observation_put (store, agent, "SNV", &obs, 5, j5) == 0);
+    obs.ival = 90;
+    CHECK (cchc_store_journal_add (store, agent, 9, 1, body, 1, sig, NULL, &j9) == 1);
+    CHECK (cchc_store_observation_put (store, agent, "SNV", &obs, 9, j9) == 0);
+    obs.ival = 70;                      /* older seq, arriving late */
+    CHECK (cchc_store_journal_add (store, agent, 7, 1, body, 1, sig, NULL, &j7) == 1);
+    CHECK (cchc_store_observation_put (store, agent, "SNV", &obs, 7, j7) == 0);
+    obs.is_float = true;                /* floats keep their type */
+    obs.fval = 2.5;
+    obs.date = cchc_date_from_ymd (2021, 3, 2);
+    CHECK (cchc_store_observation_put (store, agent, "SNV", &obs, 7, j7) == 0);
+    CHECK (cchc_store_commit (store) == 0);
+    CHECK_EQ_INT (s_int (store, "SELECT value FROM observation WHERE day = 20210301"), 90);
+    CHECK_EQ_INT (s_int (store, "SELECT seq FROM observation WHERE day = 20210301"), 9);
+    CHECK_EQ_INT (s_int (store, "SELECT journal FROM observation WHERE day = 20210301"), j9);
+    CHECK_EQ_INT (s_int (store, "SELECT typeof(value) = 'real' AND value = 2.5 FROM observation"
+                                " WHERE day = 20210302"), 1);
+    cchc_store_destroy (&store);
+}
+
+static void
+test_agent_counters_and_enrolment (void)
+{
+    cchc_store_t *store = s_fresh ();
+    CHECK (store);
+    uint8_t pk [32] = { 4 };
+    char err [256];
+    int64_t version = -1;
+    CHECK (cchc_store_enrolment_version (store, &version) == 0);
+    CHECK_EQ_INT (version, 0);
+    CHECK (cchc_store_agent_enroll (store, pk, "NOPE", "a", 1, err, sizeof err) < 0);
+    CHECK (strstr (err, "no unit 'NOPE'"));
+    CHECK (cchc_store_agent_enroll (store, pk, "SNV", "", 1, err, sizeof err) < 0);
+    int64_t agent = cchc_store_agent_enroll (store, pk, "SNV", "a", 1, err, sizeof err);
+    CHECK (agent > 0);
+    CHECK (cchc_store_agent_enroll (store, pk, "SNV", "b", 1, err, sizeof err) < 0);
+    CHECK (strstr (err, "already enrolled"));
+    CHECK (cchc_store_enrolment_version (store, &version) == 0);
+    CHECK_EQ_INT (version, 1);
+    CHECK (cchc_store_agent_note (store, agent, 500, 1, 0, 0, 12) == 0);
+    CHECK (cchc_store_agent_note (store, agent, 400, 0, 1, 0, 0) == 0);
+    CHECK (cchc_store_agent_note (store, agent, 600, 1, 0, 2, 3) == 0);
+    CHECK_EQ_INT (s_int (store, "SELECT last_seen FROM agent"), 600);
+    CHECK_EQ_INT (s_int (store, "SELECT last_seq FROM agent"), 12);
+    CHECK_EQ_INT (s_int (store, "SELECT accepted * 100 + duplicates * 10 + rejected FROM agent"), 212);
+    /*  Counters do not touch the enrolment version; revocation does. */
+    CHECK (cchc_store_enrolment_version (store, &version) == 0);
+    CHECK_EQ_INT (version, 1);
+    CHECK_EQ_INT (cchc_store_agent_revoke (store, pk, 0, 700, err, sizeof err), agent);
+    CHECK_EQ_INT (cchc_store_agent_revoke (store, NULL, agent, 800, err, sizeof err), agent);
+    CHECK_EQ_INT (s_int (store, "SELECT revoked_at FROM agent"), 700);
+    CHECK (cchc_store_agent_revoke (store, NULL, 99, 800, err, sizeof err) < 0);
+    CHECK (cchc_store_enrolment_version (store, &version) == 0);
+    CHECK_EQ_INT (version, 2);
+    cchc_store_destroy (&store);
+}
+
+static void
+test_units_validity (void)
+{
+    cchc_store_t *store = s_fresh ();
+    CHECK (store);
+    char err [2048] = "";
+    cchc_store_import_t result;
+    cchc_store_unit_t row;
+    memset (&row, 0, sizeof row);
+    strcpy (row.code, "SNV"); strcpy (row.name, "Sở Nội vụ mới");
+    strcpy (row.kind, "Sở"); strcpy (row.level, "so"); strcpy (row.parent, "08");
+    strcpy (row.where, "f:2");
+    /*  A change without a start day is refused, with one. */
+    CHECK (cchc_store_units_import (store, &row, 1, 0, 0, false, &result, err, sizeof err) < 0);
+    CHECK (strstr (err, "f:2: unit 'SNV' differs"));
+    CHECK (cchc_store_units_import (store, &row, 1, 20250701, 0, false, &result,
+                                    err, sizeof err) == 0);
+    CHECK_EQ_INT (result.changed, 1);
+    CHECK_EQ_INT (s_int (store, "SELECT valid_to FROM unit WHERE code = 'SNV' AND valid_from = 10101"),
+                  20250630);
+    CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM unit WHERE code = 'SNV'"), 2);
+    /*  Before the last start: would rewrite the past. */
+    strcpy (row.name, "Khác");
+    CHECK (cchc_store_units_import (store, &row, 1, 20250101, 0, false, &result,
+                                    err, sizeof err) < 0);
+    CHECK (strstr (err, "would rewrite"));
+    /*  Row checks without the database. */
+    cchc_store_unit_t bad [2];
+    memset (bad, 0, sizeof bad);
+    strcpy (bad [0].code, "X"); strcpy (bad [0].name, "x"); strcpy (bad [0].kind, "x");
+    strcpy (bad [0].level, "xa"); strcpy (bad [0].where, "g:2");
+    bad [1] = bad [0];
+    strcpy (bad [1].where, "g:3");
+    err [0] = 0;
+    CHECK (cchc_store_units_check (bad, 2, err, sizeof err) < 0);
+    CHECK (strstr (err, "g:2: level xa needs a parent unit"));
+    CHECK (strstr (err, "g:3: code 'X' appears twice (first at g:2)"));
+    CHECK_EQ_INT (cchc_store_day_ymd (cchc_date_from_ymd (2021, 3, 14)), 20210314);
+    CHECK_EQ_INT (cchc_store_ymd_day (20210314), cchc_date_from_ymd (2021, 3, 14));
+    cchc_store_destroy (&store);
+}
+
+static void
+test_keytab (void)
+{
+    cchc_store_t *store = s_fresh ();
+    CHECK (store);
+    cchc_key_t *keys [3];
+    char err [256];
+    for (int i = 0; i < 3; i++) {
+        keys [i] = cchc_key_new ();
+        CHECK (keys [i]);
+        CHECK (cchc_store_agent_enroll (store, cchc_key_public (keys [i]), "SNV", "a",
+                                        1, err, sizeof err) > 0);
+    }
+    CHECK (cchc_store_agent_revoke (store, cchc_key_public (keys [2]), 0, 5, err, sizeof err) > 0);
+    cchc_keytab_t *keytab = cchc_keytab_new ();
+    CHECK (keytab);
+    cchc_keytab_entry_t entry;
+    CHECK (!cchc_keytab_lookup (keytab, cchc_key_public (keys [0]), &entry));
+    CHECK (cchc_keytab_load (keytab, store) == 0);
+    CHECK_EQ_INT (cchc_keytab_size (keytab), 3);
+    for (int i = 0; i < 3; i++) {
+        CHECK (cchc_keytab_lookup (keytab, cchc_key_public (keys [i]), &entry));
+        CHECK_EQ_STR (entry.unit, "SNV");
+        CHECK_EQ_INT (entry.revoked, i == 2);
+        /*  The transport key is the X25519 form of the signing key. */
+        uint8_t curve [32];
+        CHECK (crypto_sign_ed25519_pk_to_curve25519 (curve, cchc_key_public (keys [i])) == 0);
+        cchc_keytab_entry_t by_curve;
+        CHECK (cchc_keytab_lookup_curve (keytab, curve, &by_curve));
+        CHECK_EQ_INT (by_curve.id, entry.id);
+        CHECK (!cchc_keytab_lookup_curve (keytab, cchc_key_public (keys [i]), &by_curve));
+    }
+    uint8_t other [32] = { 9 };
+    CHECK (!cchc_keytab_lookup (keytab, other, &entry));
+    for (int i = 0; i < 3; i++)
+        cchc_key_destroy (&keys [i]);
+    cchc_keytab_destroy (&keytab);
+    CHECK (keytab == NULL);
+    cchc_store_destroy (&store);
+}
+
+static void
+test_conf_args (void)
+{
+    cchc_collector_conf_t conf;
+    char err [512];
+    char *argv [] = { "prog", "--state", "/x/st", "--set", "collector.verifiers=3",
+                      "--print-config", "--db=/y/c.db", "extra", NULL };
+    int argc = 8;
+    CHECK (cchc_collector_conf_from_args (&conf, &argc, argv, err, sizeof err) == 0);
+    CHECK_EQ_INT (argc, 3);
+    CHECK_EQ_STR (argv [1], "--print-config");
+    CHECK_EQ_STR (argv [2], "extra");
+    CHECK_EQ_STR (conf.state_dir, "/x/st");
+    CHECK_EQ_INT (conf.verifiers, 3);
+    CHECK_EQ_INT (conf.batch_max, 256);
+    CHECK_EQ_INT (conf.batch_wait_ms, 5);
+    char path [600];
+    CHECK (cchc_collector_conf_db_path (&conf, path, sizeof path) == 0);
+    CHECK_EQ_STR (path, "/y/c.db");
+    CHECK (cchc_collector_conf_key_path (&conf, path, sizeof path) == 0);
+    CHECK_EQ_STR (path, "/x/st/collector.key");
+
+    char *bad [] = { "prog", "--set", "collector.verifiers=0", NULL };
+    argc = 3;
+    CHECK (cchc_collector_conf_from_args (&conf, &argc, bad, err, sizeof err) < 0);
+    char *bad2 [] = { "prog", "--set", "collector.synchronous=sometimes", NULL };
+    argc = 3;
+    CHECK (cchc_collector_conf_from_args (&conf, &argc, bad2, err, sizeof err) < 0);
+    CHECK (strstr (err, "collector.synchronous"));
+    char *bad3 [] = { "prog", "--state", NULL };
+    argc = 2;
+    CHECK (cchc_collector_conf_from_args (&conf, &argc, bad3, err, sizeof err) < 0);
+}
+
+int
+main (void)
+{
+    if (sodium_init () < 0)
+        return 1;
+    snprintf (s_dir, sizeof s_dir, "/tmp/cchc-test-store.XXXXXX");
+    if (!mkdtemp (s_dir))
+        return 1;
+    CCHC_TEST_RUN (test_journal_exactly_once);
+    CCHC_TEST_RUN (test_observation_last_writer_wins);
+    CCHC_TEST_RUN (test_agent_counters_and_enrolment);
+    CCHC_TEST_RUN (test_units_validity);
+    CCHC_TEST_RUN (test_keytab);
+    CCHC_TEST_RUN (test_conf_args);
+    char cmd [128];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
+    if (system (cmd) != 0)
+        fprintf (stderr, "could not remove %s\n", s_dir);
+    return CCHC_TEST_DONE ();
+}
