@@ -290,6 +290,7 @@ typedef struct {
     int64_t journal_max;
     int64_t enrolment;
     int64_t units_sum;          /* checksum of the unit table */
+    int64_t units;              /* distinct unit codes (not part of the version) */
 } s_version_t;
 
 typedef struct {
@@ -583,7 +584,8 @@ s_read_version (sqlite3 *db, s_version_t *v, uint64_t agents_key[5],
         "                          + valid_to * 3 + length(ifnull(parent, ''))), 0)"
         "               + count(*) * 1000003 FROM unit),"
         "       (SELECT ifnull(min(day), 0) FROM observation),"
-        "       (SELECT ifnull(max(day), 0) FROM observation)", -1, &st, NULL);
+        "       (SELECT ifnull(max(day), 0) FROM observation),"
+        "       (SELECT count(DISTINCT code) FROM unit)", -1, &st, NULL);
     if (rc != SQLITE_OK || sqlite3_step (st) != SQLITE_ROW) {
         sqlite3_finalize (st);
         return -1;
@@ -593,6 +595,7 @@ s_read_version (sqlite3 *db, s_version_t *v, uint64_t agents_key[5],
     v->units_sum = sqlite3_column_int64 (st, 2);
     *data_first = sqlite3_column_int (st, 3);
     *data_last = sqlite3_column_int (st, 4);
+    v->units = sqlite3_column_int64 (st, 5);
     sqlite3_finalize (st);
     if (sqlite3_prepare_v2 (db,
             "SELECT count(*), ifnull(max(last_seen), 0), ifnull(sum(rejected), 0),"
@@ -671,6 +674,8 @@ s_load_agents (sqlite3 *db, char *err, size_t errlen)
     }
     return a;
 }
+
+static s_blob_t *s_agents_blob (cchc_api_t *self, s_agents_t *a);
 
 static const cchc_rollup_t *s_sort_rollup;      /* qsort context (worker only) */
 
@@ -817,6 +822,9 @@ s_poll (cchc_api_t *self)
     memcpy (self->agents_key, key, sizeof key);
     pthread_mutex_unlock (&self->mutex);
     s_agents_unref (&old);
+    /* serialise /api/v1/agents now rather than in the next request */
+    s_blob_t *b = s_agents_blob (self, a);
+    s_blob_unref (&b);
 }
 
 /*  Compute `slot`'s period and publish the result.  Called and returns with
@@ -1981,14 +1989,11 @@ s_get_unit (cchc_api_t *self, const char *code, const cchc_period_t *p,
     s_reply_json (reply, root);
 }
 
-static void
-s_get_agents (cchc_api_t *self, const char *inm, cchc_api_reply_t *reply)
+/*  The /api/v1/agents reply of snapshot `a`, built if missing or older than
+    a minute ("days silent" moves with time).  New reference or NULL. */
+static s_blob_t *
+s_agents_blob (cchc_api_t *self, s_agents_t *a)
 {
-    s_agents_t *a = s_agents_get (self);
-    if (!a) {
-        cchc_api_reply_error (reply, 503, "the agent table is not loaded yet");
-        return;
-    }
     int64_t mono = cchc_clock_mono_ms ();
     pthread_mutex_lock (&self->agents_blob_mutex);
     s_blob_t *b = self->agents_blob;
@@ -2024,6 +2029,18 @@ s_get_agents (cchc_api_t *self, const char *inm, cchc_api_reply_t *reply)
     }
     s_blob_ref (b);
     pthread_mutex_unlock (&self->agents_blob_mutex);
+    return b;
+}
+
+static void
+s_get_agents (cchc_api_t *self, const char *inm, cchc_api_reply_t *reply)
+{
+    s_agents_t *a = s_agents_get (self);
+    if (!a) {
+        cchc_api_reply_error (reply, 503, "the agent table is not loaded yet");
+        return;
+    }
+    s_blob_t *b = s_agents_blob (self, a);
     s_agents_unref (&a);
     if (!b) {
         cchc_api_reply_error (reply, 500, "out of memory");
@@ -2067,25 +2084,29 @@ s_get_health (cchc_api_t *self, cchc_api_reply_t *reply)
         }
     }
     sqlite3_finalize (st);
-    json_t *db_o = json_object ();
-    if (sqlite3_prepare_v2 (db,
-            "SELECT (SELECT ifnull(max(id), 0) FROM journal),"
-            "       (SELECT count(*) FROM agent),"
-            "       (SELECT count(*) FROM agent WHERE revoked_at IS NULL),"
-            "       (SELECT ifnull(sum(rejected), 0) FROM agent),"
-            "       (SELECT ifnull(sum(accepted), 0) FROM agent),"
-            "       (SELECT ifnull(sum(duplicates), 0) FROM agent),"
-            "       (SELECT count(DISTINCT code) FROM unit)", -1, &st, NULL) == SQLITE_OK
-        && sqlite3_step (st) == SQLITE_ROW) {
-        static const char *names[] = { "journal_max", "agents", "agents_active",
-            "rejected", "accepted", "duplicates", "units" };
-        for (int i = 0; i < 7; i++)
-            json_object_set_new (db_o, names[i], json_integer (sqlite3_column_int64 (st, i)));
-    }
-    else
-        json_object_set_new (root, "status", json_string ("degraded"));
-    sqlite3_finalize (st);
     s_pool_put (self, db);
+    /* the rest from the worker's latest poll and agents snapshot: no scan */
+    json_t *db_o = json_object ();
+    s_agents_t *a = s_agents_get (self);
+    int64_t agents = 0, active = 0, rejected = 0, accepted = 0, duplicates = 0;
+    for (size_t i = 0; a && i < a->count; i++) {
+        agents++;
+        active += a->agents[i].revoked_at == 0;
+        rejected += a->agents[i].rejected;
+        accepted += a->agents[i].accepted;
+        duplicates += a->agents[i].duplicates;
+    }
+    s_agents_unref (&a);
+    pthread_mutex_lock (&self->mutex);
+    s_version_t v = self->version;
+    pthread_mutex_unlock (&self->mutex);
+    json_object_set_new (db_o, "journal_max", json_integer (v.journal_max));
+    json_object_set_new (db_o, "units", json_integer (v.units));
+    json_object_set_new (db_o, "agents", json_integer (agents));
+    json_object_set_new (db_o, "agents_active", json_integer (active));
+    json_object_set_new (db_o, "accepted", json_integer (accepted));
+    json_object_set_new (db_o, "duplicates", json_integer (duplicates));
+    json_object_set_new (db_o, "rejected", json_integer (rejected));
 
     json_t *collector = json_object ();
     json_object_set_new (collector, "running", json_boolean (

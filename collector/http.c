@@ -189,14 +189,23 @@ s_handler (void *cls, struct MHD_Connection *conn, const char *url, const char *
 {
     (void) version;
     (void) upload_data;
-    (void) upload_data_size;
-    (void) con_cls;
     cchc_http_t *self = cls;
+    static int first_call_seen;
     if (strcmp (method, MHD_HTTP_METHOD_GET) != 0
         && strcmp (method, MHD_HTTP_METHOD_HEAD) != 0)
         /* answered on the first call: MHD discards any body and closes */
         return s_send_error (self, conn, 405,
                              "method not allowed: this server is read-only (GET, HEAD)");
+    if (*con_cls == NULL) {
+        /* MHD calls the handler first with the headers only; answering then
+           would close the connection, so keep-alive waits for the second call */
+        *con_cls = &first_call_seen;
+        return MHD_YES;
+    }
+    if (*upload_data_size != 0) {
+        *upload_data_size = 0;          /* a GET with a body: ignore it */
+        return MHD_YES;
+    }
     if (!url || !cchc_utf8_valid (url, strlen (url)))
         return s_send_error (self, conn, 400, "bad URL");
 
