@@ -53,7 +53,7 @@ main (int argc, char **argv)
     const char *address = "127.0.0.1", *token = NULL, *port_file = NULL;
     const char *fixture = NULL, *now = NULL;
     int port = 0, year = 2021, quarters = 4;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -70,7 +70,6 @@ main (int argc, char **argv)
         else if (strcmp (a, "--now") == 0) now = v;
         else
             return s_usage ();
-        i++;
     }
     if (!db)
         return s_usage ();
