@@ -381,7 +381,7 @@ test_trend (void)
     json_t *points = json_object_get (j, "points");
     CHECK_EQ_INT (json_array_size (points), 4);
     for (int q = 1; q <= 4; q++) {
-        char id[16];
+        char id[32];
         snprintf (id, sizeof id, "2021-Q%d", q);
         cchc_rollup_t *r = s_rollup (id);
         CHECK (r);

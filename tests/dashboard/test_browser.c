@@ -221,7 +221,7 @@ s_rate (double v, char *buf, size_t size)
 {
     char n[64];
     s_vi (v * 100, 1, n, sizeof n);
-    snprintf (buf, size, "%s%%", n);
+    snprintf (buf, size, "%.24s%%", n);
 }
 
 /*  The DOM between `start` and the next occurrence of `end` (copied). */
