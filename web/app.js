@@ -217,9 +217,14 @@
   function showError(err) {
     var main = document.getElementById('main');
     clear(main);
+    var msg = err.status === 401 ? 'Máy chủ yêu cầu mã truy cập: mở trang với địa chỉ có ?token=…'
+      : err.status === 404 ? 'Không tìm thấy kỳ báo cáo hoặc đơn vị này.'
+      : err.status === 503 ? 'Số liệu đang được tổng hợp; trang sẽ tự tải lại sau ít giây.'
+      : err.status ? 'Máy chủ báo lỗi (' + err.status + ').'
+      : 'Không kết nối được với máy chủ; trang sẽ tự thử lại.';
     main.appendChild(h('div', { cls: 'error' },
-      h('b', { text: 'Không tải được dữ liệu. ' }), err.message || String(err),
-      err.status === 401 ? ' — máy chủ yêu cầu mã truy cập: mở trang với ?token=…' : ''));
+      h('b', { text: 'Không tải được dữ liệu. ' }), msg,
+      err.message ? h('div', { cls: 'muted', text: 'Chi tiết: ' + err.message }) : null));
   }
 
   /* ------------------------------------------------------------- overview */
