@@ -92,4 +92,19 @@ expect sigterm.midstream.sum "1500|$(( 30 * 1000 * 1500 * 1501 / 2 + 1500 * 435 
 stop_collector
 expect sigterm.final_exit "0" "$STOP_RC"
 
+# bounded pipeline: with room for 8 reports in flight and an agent pushing 64
+# at a time, the collector stops reading (ZeroMQ/TCP hold the rest back),
+# never holds more than 8, and everything still gets through
+"$CTL" --state "$ST" agent enroll --unit SGTVT --name "Sở GTVT" --key-file "$T/keys/a5.key.pub" >/dev/null
+start_collector --set collector.max_inflight=8 --set collector.batch_max=4
+rc=0
+"$CLIENT" stream --endpoint "$EP" --key "$T/keys/a5.key" --server "$ST/collector.key.pub" \
+    --unit SGTVT --count 400 --window 64 --timeout 5000 --deadline 60000 >"$T/a5.out" 2>&1 || rc=$?
+expect bounded.completed "0:acked=400 of 400 accepted=400 *" "$rc:$(cat "$T/a5.out")"
+sleep 1.2
+expect bounded.inflight_max "1" "$("$CTL" --state "$ST" stats | awk '$1 == "inflight.max" { print ($2 >= 1 && $2 <= 8) }')"
+expect bounded.batch_max "1" "$("$CTL" --state "$ST" stats | awk '$1 == "batch.max" { print ($2 >= 1 && $2 <= 4) }')"
+stop_collector
+expect bounded.exit "0" "$STOP_RC"
+
 finish
