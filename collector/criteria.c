@@ -16,12 +16,14 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #define S_LINE_MAX 200          /* inih's INI_MAX_LINE (Debian build) */
 
@@ -120,9 +122,12 @@ struct cchc_criteria_t {
 /*  Parser state shared by the reader and the handler. */
 typedef struct {
     cchc_criteria_t *cat;
-    const char *path;
-    FILE *file;
-    char *buf;                  /* getline buffer */
+    const char *path;           /* file name, or the name given for a text */
+    FILE *file;                 /* the file, or NULL when reading `text` */
+    const char *text;           /* cchc_criteria_load_string's text */
+    size_t text_len, text_pos;
+    bool oom;                   /* no memory for a line of the text */
+    char *buf;                  /* current line (getline buffer) */
     size_t buf_size;
     int lineno;
     bool failed;
@@ -377,6 +382,37 @@ s_section_close (s_parser_t *p)
         s_fail (p, p->sec_where->line, "empty section");
 }
 
+/*  The next line, with its '\n' if any, into p->buf (NUL-terminated; the
+    line itself may hold NULs): getline(3) over the file or over the text.
+    Returns its length, or -1 at the end. */
+static ssize_t
+s_getline (s_parser_t *p)
+{
+    if (p->file)
+        return getline (&p->buf, &p->buf_size, p->file);
+    if (p->text_pos >= p->text_len)
+        return -1;
+    const char *start = p->text + p->text_pos;
+    size_t left = p->text_len - p->text_pos;
+    const char *nl = memchr (start, '\n', left);
+    size_t n = nl ? (size_t) (nl - start) + 1 : left;
+    if (n >= (size_t) SSIZE_MAX)
+        return -1;
+    if (n + 1 > p->buf_size) {
+        char *bigger = realloc (p->buf, n + 1);
+        if (!bigger) {
+            p->oom = true;
+            return -1;
+        }
+        p->buf = bigger;
+        p->buf_size = n + 1;
+    }
+    memcpy (p->buf, start, n);
+    p->buf[n] = '\0';
+    p->text_pos += n;
+    return (ssize_t) n;
+}
+
 /*  inih reader: one line per call, counted; refuses what inih would
     misread. */
 static char *
@@ -384,7 +420,7 @@ s_reader (char *str, int num, void *stream)
 {
     s_parser_t *p = stream;
     for (;;) {
-        ssize_t n = getline (&p->buf, &p->buf_size, p->file);
+        ssize_t n = s_getline (p);
         if (n < 0) {
             s_section_close (p);
             return NULL;
@@ -893,43 +929,70 @@ s_validate (s_parser_t *p)
     }
 }
 
+/*  The one loading path: `p` reads from its file or its text. */
+static cchc_criteria_t *
+s_load (s_parser_t *p)
+{
+    cchc_criteria_t *cat = calloc (1, sizeof *cat);
+    if (!cat) {
+        if (p->err)
+            snprintf (p->err, p->errlen, "%s: out of memory", p->path);
+        return NULL;
+    }
+    cat->due_day = 18;
+    cat->lock_day = 22;
+    p->cat = cat;
+    int rc = ini_parse_stream (s_reader, p, s_handler, p);
+    free (p->buf);
+    p->buf = NULL;
+    if (rc > 0 && p->failed && rc < p->fail_line)
+        p->failed = false;      /* inih's syntax error came first */
+    if (rc == 0 && p->file && ferror (p->file))
+        rc = -1;                /* a read error is not the end of the file */
+    if (p->oom)
+        rc = -2;
+    if (rc != 0 && !p->failed)
+        s_fail (p, rc > 0 ? rc : 0, rc > 0 ? "syntax error (expected [section], "
+                "key = value, or a # comment)" : rc == -2 ? "out of memory"
+                : "cannot read the file");
+    if (!p->failed)
+        s_validate (p);
+    if (p->failed) {
+        cchc_criteria_destroy (&cat);
+        return NULL;
+    }
+    return cat;
+}
+
 cchc_criteria_t *
 cchc_criteria_load (const char *path, char *err, size_t errlen)
 {
     assert (path);
     if (err && errlen)
         err[0] = '\0';
-    cchc_criteria_t *cat = calloc (1, sizeof *cat);
-    if (!cat) {
-        if (err)
-            snprintf (err, errlen, "%s: out of memory", path);
-        return NULL;
-    }
-    cat->due_day = 18;
-    cat->lock_day = 22;
-    s_parser_t p = { .cat = cat, .path = path, .err = err, .errlen = errlen };
+    s_parser_t p = { .path = path, .err = err, .errlen = errlen };
     p.file = fopen (path, "r");
     if (!p.file) {
         if (err)
             snprintf (err, errlen, "%s: cannot open: %s", path, strerror (errno));
-        free (cat);
         return NULL;
     }
-    int rc = ini_parse_stream (s_reader, &p, s_handler, &p);
+    cchc_criteria_t *cat = s_load (&p);
     fclose (p.file);
-    free (p.buf);
-    if (rc > 0 && p.failed && rc < p.fail_line)
-        p.failed = false;       /* inih's syntax error came first */
-    if (rc != 0 && !p.failed)
-        s_fail (&p, rc > 0 ? rc : 0, rc > 0 ? "syntax error (expected [section], "
-                "key = value, or a # comment)" : "cannot read the file");
-    if (!p.failed)
-        s_validate (&p);
-    if (p.failed) {
-        cchc_criteria_destroy (&cat);
-        return NULL;
-    }
     return cat;
+}
+
+cchc_criteria_t *
+cchc_criteria_load_string (const char *name, const char *text, size_t len,
+                           char *err, size_t errlen)
+{
+    assert (name);
+    assert (text || len == 0);
+    if (err && errlen)
+        err[0] = '\0';
+    s_parser_t p = { .path = name, .text = text ? text : "", .text_len = len,
+                     .err = err, .errlen = errlen };
+    return s_load (&p);
 }
 
 void
@@ -1084,9 +1147,12 @@ cchc_indicator_score (const cchc_indicator_t *ind, cchc_level_t level, double va
         case CCHC_RULE_PROPORTIONAL:
             if (cchc_indicator_met (ind, target, value))
                 return ind->points;
+            /*  The ratio first: it is below 1 here, so the score stays
+                within the points whatever the magnitudes (points × value
+                could overflow to infinity). */
             if (ind->higher)
-                return value <= 0 ? 0 : ind->points * value / target;
-            return ind->points * target / value;    /* value > target >= 0 */
+                return value <= 0 ? 0 : ind->points * (value / target);
+            return ind->points * (target / value);  /* value > target >= 0 */
         case CCHC_RULE_THRESHOLD:
             return cchc_indicator_met (ind, target, value) ? ind->points : 0;
         case CCHC_RULE_BANDS:

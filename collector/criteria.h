@@ -57,6 +57,10 @@ typedef struct cchc_criteria_t cchc_criteria_t;
 
 /*  Load and validate a catalogue file.  NULL with "path:line: reason" in err. */
 cchc_criteria_t *cchc_criteria_load (const char *path, char *err, size_t errlen);
+/*  The same over text[0..len) (need not be NUL-terminated), as if it were the
+    content of a file called `name` (used in messages: "name:line: reason"). */
+cchc_criteria_t *cchc_criteria_load_string (const char *name, const char *text,
+                                            size_t len, char *err, size_t errlen);
 void cchc_criteria_destroy (cchc_criteria_t **self_p);
 
 /*  True if `code` is a metric of the catalogue (what agents may send). */

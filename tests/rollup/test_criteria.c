@@ -337,6 +337,64 @@ test_scoring_rules (void)
     CHECK (cchc_level_parse ("tinh", &level) == -1);
 }
 
+/*  Found by fuzz/rollup/fuzz_criteria: points × value overflowed to
+    infinity for a catalogue with huge points, giving a score above the
+    indicator's points. */
+static void
+test_scoring_extremes (void)
+{
+    cchc_indicator_t ind = { .code = "x", .rule = CCHC_RULE_PROPORTIONAL,
+                             .higher = true, .points = 1e300, .levels = CCHC_LEVELS_ALL,
+                             .target = { 1e10, 1e10, 1e10 } };
+    double s = cchc_indicator_score (&ind, CCHC_LEVEL_SO, 5e9);
+    CHECK (isfinite (s));
+    CHECK_NEAR (s / 1e300, 0.5, 1e-12);
+    ind.higher = false;         /* points × target overflowed the same way */
+    ind.target[CCHC_LEVEL_SO] = 1e300;
+    s = cchc_indicator_score (&ind, CCHC_LEVEL_SO, 4e300);
+    CHECK (isfinite (s));
+    CHECK_NEAR (s / 1e300, 0.25, 1e-12);
+}
+
+/*  cchc_criteria_load_string: the same catalogue and the same messages as
+    a file, named as told; the text need not end with a NUL. */
+static void
+test_load_string (void)
+{
+    const char *text = HEAD ON_TIME "[indicator.r]\nname = R\narea = x\n"
+                       "numerator = a\ntarget = 1\npoints = 6\n";
+    cchc_criteria_t *file = s_load_text (text);
+    CHECK (file);
+    size_t len = strlen (text);
+    char *copy = malloc (len);
+    CHECK (copy);
+    memcpy (copy, text, len);               /* no NUL after it */
+    char err[256] = "x";
+    cchc_criteria_t *cat = cchc_criteria_load_string ("mem.ini", copy, len, err, sizeof err);
+    free (copy);
+    CHECK (cat);
+    CHECK_EQ_STR (err, "");
+    CHECK_EQ_INT (cchc_criteria_indicator_count (cat), 2);
+    CHECK_EQ_STR (cchc_criteria_indicator (cat, 1)->code, "r");
+    CHECK_NEAR (cchc_criteria_indicator (cat, 1)->points, 6, 0);
+    CHECK_EQ_STR (cchc_criteria_name (cat), cchc_criteria_name (file));
+    cchc_criteria_destroy (&cat);
+    cchc_criteria_destroy (&file);
+
+    /*  The same error, with the given name. */
+    const char *bad = HEAD "[metric.c]\nname = C\nkind = stock\n";
+    CHECK (s_fails (bad, 16, "kind: expected counter or gauge"));
+    CHECK (!cchc_criteria_load_string ("mem.ini", bad, strlen (bad), err, sizeof err));
+    CHECK (strncmp (err, "mem.ini:16: ", 12) == 0);
+    CHECK_EQ_STR (strchr (err, ' '), strchr (s_err, ' '));
+    /*  A NUL inside a line, and empty text. */
+    CHECK (!cchc_criteria_load_string ("mem.ini", "[catalogue]\nna\0me = x\n", 22,
+                                       err, sizeof err));
+    CHECK (strstr (err, "mem.ini:2: not valid UTF-8"));
+    CHECK (!cchc_criteria_load_string ("mem.ini", NULL, 0, err, sizeof err));
+    CHECK (strstr (err, "mem.ini: no [catalogue] section"));
+}
+
 int
 main (void)
 {
@@ -347,5 +405,7 @@ main (void)
     CCHC_TEST_RUN (test_errors_rules);
     CCHC_TEST_RUN (test_errors_structure);
     CCHC_TEST_RUN (test_scoring_rules);
+    CCHC_TEST_RUN (test_scoring_extremes);
+    CCHC_TEST_RUN (test_load_string);
     return CCHC_TEST_DONE ();
 }
