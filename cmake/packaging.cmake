@@ -166,7 +166,7 @@ if(_cchc_unit_csvs)
   install(FILES ${_cchc_unit_csvs} DESTINATION share/cchc/units COMPONENT collector)
 endif()
 foreach(_doc README.md docs/operator-guide.vi.md docs/upgrade-backup.md
-             docs/collector.md docs/criteria.md proto/PROTOCOL.md)
+             docs/collector.md docs/criteria.md docs/api.md proto/PROTOCOL.md)
   if(EXISTS ${_cchc_top}/${_doc})
     install(FILES ${_cchc_top}/${_doc} DESTINATION share/doc/cchc-collector
             COMPONENT collector)
