@@ -147,6 +147,17 @@ expect full.accepted_later "status=accepted reason=none seq=41 rejected=" \
 expect full.stored "1000" "$(sql "SELECT count(*) FROM observation WHERE seq = 41")"
 stop_collector
 
+# a month later (collector clock 31 days ahead), the same report is still a
+# duplicate and changes nothing
+before=$(sql "SELECT count(*), sum(value), sum(seq) FROM observation")
+export CCHC_FAKE_NOW=+2678400000
+start_collector
+unset CCHC_FAKE_NOW
+expect month_later.duplicate "status=duplicate reason=none seq=1 rejected=" \
+  "$(send a1 --unit SNV --seq 1 --created 1614556800000 --obs 'tthc_received,2021-03-01,5;tthc_resolved,2021-03-01,2.5')"
+expect month_later.unchanged "$before" "$(sql "SELECT count(*), sum(value), sum(seq) FROM observation")"
+stop_collector
+
 # the collector's database is consistent with its journal
 expect audit.clean "audit: * 0 mismatches" "$("$CTL" --state "$ST" audit | tail -1)"
 
