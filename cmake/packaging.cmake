@@ -18,6 +18,11 @@
 #   cmake --build build -j2 && cd build && cpack          # -> build/*.deb
 #   cpack --config build/CPackConfig.cmake -B /tmp/out    # elsewhere
 #
+# The configuration files go to absolute /etc paths, which no --prefix
+# moves: they are EXCLUDE_FROM_ALL, so only component installs (cpack, or
+# `cmake --install ... --component X`) write them, never a plain
+# `cmake --install build --prefix DIR` (examples are in share/doc/*/examples).
+#
 # Files that other parts of the tree provide (units, example configurations,
 # guides) are picked up only if they exist, so the tree stays configurable.
 # tests/packaging/ builds the packages and checks them.
@@ -114,7 +119,8 @@ if(EXISTS ${_cchc_top}/deploy/agent.example.ini)
   cmake_path(GET _agent_conf PARENT_PATH _dir)
   cmake_path(GET _agent_conf FILENAME _name)
   install(FILES ${_cchc_top}/deploy/agent.example.ini
-          DESTINATION ${_dir} RENAME ${_name} COMPONENT agent)
+          DESTINATION ${_dir} RENAME ${_name} COMPONENT agent
+          EXCLUDE_FROM_ALL)
   install(FILES ${_cchc_top}/deploy/agent.example.ini
           DESTINATION share/doc/cchc-agent/examples COMPONENT agent)
   list(APPEND _agent_conffiles ${_agent_conf})
@@ -147,7 +153,8 @@ cmake_path(GET _collector_conf PARENT_PATH _collector_conf_dir)
 if(EXISTS ${_cchc_top}/deploy/collector.example.ini)
   cmake_path(GET _collector_conf FILENAME _name)
   install(FILES ${_cchc_top}/deploy/collector.example.ini
-          DESTINATION ${_collector_conf_dir} RENAME ${_name} COMPONENT collector)
+          DESTINATION ${_collector_conf_dir} RENAME ${_name} COMPONENT collector
+          EXCLUDE_FROM_ALL)
   install(FILES ${_cchc_top}/deploy/collector.example.ini
           DESTINATION share/doc/cchc-collector/examples COMPONENT collector)
   list(APPEND _collector_conffiles ${_collector_conf})
@@ -158,7 +165,8 @@ if(EXISTS ${_cchc_top}/data/criteria/default.ini)
   install(FILES ${_cchc_top}/data/criteria/default.ini
           DESTINATION share/cchc/criteria COMPONENT collector)
   install(FILES ${_cchc_top}/data/criteria/default.ini
-          DESTINATION ${_collector_conf_dir} RENAME criteria.ini COMPONENT collector)
+          DESTINATION ${_collector_conf_dir} RENAME criteria.ini COMPONENT collector
+          EXCLUDE_FROM_ALL)
   list(APPEND _collector_conffiles ${_collector_conf_dir}/criteria.ini)
 endif()
 file(GLOB _cchc_unit_csvs ${_cchc_top}/data/units/*.csv)
