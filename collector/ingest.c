@@ -6,6 +6,7 @@
 #define _GNU_SOURCE             /* pthread_setname_np */
 #include "collector/ingest.h"
 #include "collector/job.h"
+#include "collector/rollup.h"
 #include "collector/writer.h"
 
 #include "common/clock.h"
@@ -578,6 +579,10 @@ cchc_ingest_new (void *ctx, const cchc_ingest_args_t *args, char *err, size_t er
                   cchc_store_errmsg (self->writer.store));
         goto failed;
     }
+    /*  The roll-up's summary table and the triggers that keep it equal to
+        the observations (collector/rollup.h), in the writer's connection. */
+    if (cchc_rollup_schema_apply (cchc_store_handle (self->writer.store), err, errlen))
+        goto failed;
     pthread_mutex_init (&self->checkpoint_lock, NULL);
     pthread_cond_init (&self->checkpoint_wake, NULL);
     if (pthread_create (&self->checkpoint_thread, NULL, s_checkpoint_run, self)) {

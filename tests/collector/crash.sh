@@ -62,6 +62,9 @@ for id in 1 2 3; do
   expect "crash.agent$id.observations" "$((N * 30))|$expected_sum" \
     "$(sql "SELECT count(*), sum(value) FROM observation WHERE agent = $id")"
   expect "crash.agent$id.acked_stored" "0" "$(acked_missing "$id" "a$id")"
+  # the roll-up's monthly summary (kept by triggers in the same transactions)
+  expect "crash.agent$id.month_summary" "$((N * 30))|$expected_sum" \
+    "$(sql "SELECT sum(rows), sum(total) FROM observation_month WHERE agent = $id")"
 done
 expect crash.audit "audit: * 0 mismatches" "$("$CTL" --state "$ST" audit | tail -1)"
 
