@@ -196,7 +196,7 @@ s_source_set (cchc_source_conf_t *src, const char *key, const char *value,
         snprintf (err, errlen, "out of memory");
         return -1;
     }
-    if (append)
+    if (append && base[0])
         snprintf (assignment, cap, "source.%s=%s %s", key, base, value);
     else
         snprintf (assignment, cap, "source.%s=%s", key, value);
@@ -247,6 +247,12 @@ s_sources_parse (cchc_agent_conf_t *self, const char *path, char *text, size_t l
         size_t line_start = pos;
         pos += llen + (nl ? 1 : 0);
         line[llen] = 0;
+        if (memchr (line, 0, llen)) {
+            /*  It would cut the value short unseen. */
+            snprintf (err, errlen, "%s:%d: line contains a NUL byte", path, lineno);
+            rc = -1;
+            break;
+        }
         bool indented = llen > 0 && (line[0] == ' ' || line[0] == '\t');
         char *t = s_trim (line);
         if (t[0] == '[') {
@@ -323,6 +329,71 @@ s_sources_parse (cchc_agent_conf_t *self, const char *path, char *text, size_t l
     return rc;
 }
 
+/*  Empty the lines of text[0..*len) that hold only spaces (the source
+    lines s_sources_parse blanked), keeping every newline so line numbers
+    stay: a source line may be longer than the settings table's line limit. */
+static void
+s_squeeze_blank_lines (char *text, size_t *len)
+{
+    size_t in = 0, out = 0;
+    while (in < *len) {
+        char *nl = memchr (text + in, '\n', *len - in);
+        size_t llen = nl ? (size_t) (nl - (text + in)) : *len - in;
+        size_t i = 0;
+        while (i < llen && text[in + i] == ' ')
+            i++;
+        if (i < llen) {
+            memmove (text + out, text + in, llen);
+            out += llen;
+        }
+        in += llen;
+        if (nl) {
+            text[out++] = '\n';
+            in++;
+        }
+    }
+    text[out] = 0;
+    *len = out;
+}
+
+/*  Apply text[0..len) read from a file called `name`: the sources first
+    into a scratch copy, so a bad file changes nothing. */
+static int
+s_load_text (cchc_agent_conf_t *self, const char *name, const char *data, size_t len,
+             char *err, size_t errlen)
+{
+    if (len > S_FILE_MAX) {
+        snprintf (err, errlen, "%s: larger than %d bytes", name, S_FILE_MAX);
+        return -1;
+    }
+    char *text = malloc (len + 1);
+    char *main_text = malloc (len + 1);
+    cchc_agent_conf_t *scratch = malloc (sizeof *scratch);
+    int rc = -1;
+    if (!text || !main_text || !scratch)
+        snprintf (err, errlen, "%s: out of memory", name);
+    else {
+        if (len > 0)
+            memcpy (text, data, len);
+        text[len] = 0;
+        memcpy (main_text, text, len + 1);
+        memcpy (scratch, self, sizeof *scratch);
+        if (s_sources_parse (scratch, name, text, len, main_text, err, errlen) == 0) {
+            size_t main_len = len;
+            s_squeeze_blank_lines (main_text, &main_len);
+            if (cchc_config_load_string (s_table, scratch, name, main_text, main_len,
+                                         err, errlen) == 0) {
+                memcpy (self, scratch, sizeof *self);
+                rc = 0;
+            }
+        }
+    }
+    free (scratch);
+    free (text);
+    free (main_text);
+    return rc;
+}
+
 int
 cchc_agent_conf_load (cchc_agent_conf_t *self, const char *path,
                       char *err, size_t errlen)
@@ -333,44 +404,31 @@ cchc_agent_conf_load (cchc_agent_conf_t *self, const char *path,
         snprintf (err, errlen, "%s: %s", path, strerror (errno));
         return -1;
     }
-    char *text = malloc (S_FILE_MAX + 1);
-    char *main_text = malloc (S_FILE_MAX + 1);
-    if (!text || !main_text) {
+    char *data = malloc (S_FILE_MAX + 1);
+    if (!data) {
         fclose (file);
-        free (text);
-        free (main_text);
         snprintf (err, errlen, "%s: out of memory", path);
         return -1;
     }
-    size_t len = fread (text, 1, S_FILE_MAX + 1, file);
+    size_t len = fread (data, 1, S_FILE_MAX + 1, file);
     bool bad = ferror (file);
     fclose (file);
     int rc = -1;
     if (bad)
         snprintf (err, errlen, "%s: read error", path);
-    else if (len > S_FILE_MAX)
-        snprintf (err, errlen, "%s: larger than %d bytes", path, S_FILE_MAX);
-    else {
-        text[len] = 0;
-        memcpy (main_text, text, len + 1);
-        /*  Sources first into a scratch copy, so a bad file changes nothing. */
-        cchc_agent_conf_t *scratch = malloc (sizeof *scratch);
-        if (!scratch)
-            snprintf (err, errlen, "out of memory");
-        else {
-            memcpy (scratch, self, sizeof *scratch);
-            if (s_sources_parse (scratch, path, text, len, main_text, err, errlen) == 0
-                && cchc_config_load_string (s_table, scratch, path, main_text, len,
-                                            err, errlen) == 0) {
-                memcpy (self, scratch, sizeof *self);
-                rc = 0;
-            }
-            free (scratch);
-        }
-    }
-    free (text);
-    free (main_text);
+    else
+        rc = s_load_text (self, path, data, len, err, errlen);
+    free (data);
     return rc;
+}
+
+int
+cchc_agent_conf_load_string (cchc_agent_conf_t *self, const char *name,
+                             const char *text, size_t len, char *err, size_t errlen)
+{
+    assert (self && name);
+    assert (text || len == 0);
+    return s_load_text (self, name, text, len, err, errlen);
 }
 
 int
@@ -387,19 +445,26 @@ cchc_agent_conf_set (cchc_agent_conf_t *self, const char *assignment,
                       assignment);
             return -1;
         }
+        /*  A source this override creates is dropped again if it fails:
+            a refused override changes nothing. */
+        size_t nsources = self->nsources;
         cchc_source_conf_t *src = s_source_get (self, name, (size_t) (dot - name),
                                                 err, errlen);
         if (!src)
             return -1;
         char key[64];
         size_t klen = (size_t) (eq - dot - 1);
-        if (klen == 0 || klen >= sizeof key) {
+        int rc = -1;
+        if (klen == 0 || klen >= sizeof key)
             snprintf (err, errlen, "bad key in '%.64s'", assignment);
-            return -1;
+        else {
+            memcpy (key, dot + 1, klen);
+            key[klen] = 0;
+            rc = s_source_set (src, key, eq + 1, false, err, errlen);
         }
-        memcpy (key, dot + 1, klen);
-        key[klen] = 0;
-        return s_source_set (src, key, eq + 1, false, err, errlen);
+        if (rc != 0)
+            self->nsources = nsources;
+        return rc;
     }
     return cchc_config_set (s_table, self, assignment, err, errlen);
 }

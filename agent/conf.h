@@ -103,6 +103,12 @@ void cchc_agent_conf_destroy (cchc_agent_conf_t **self_p);
 int cchc_agent_conf_load (cchc_agent_conf_t *self, const char *path,
                           char *err, size_t errlen);
 
+/*  The same over text[0..len) (need not be NUL-terminated), as if it were the
+    content of a file called `name` (used in messages). */
+int cchc_agent_conf_load_string (cchc_agent_conf_t *self, const char *name,
+                                 const char *text, size_t len,
+                                 char *err, size_t errlen);
+
 /*  Apply one "section.key=value" or "source.NAME.key=value" override. */
 int cchc_agent_conf_set (cchc_agent_conf_t *self, const char *assignment,
                          char *err, size_t errlen);

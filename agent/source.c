@@ -729,18 +729,27 @@ typedef struct {
     cchc_source_result_t *res;
     cchc_date_t today;
     size_t row;             /* 1-based, counting every record */
+    size_t line;            /* line of the file being parsed (1-based) */
     char fields[3][128];
     size_t nfields;         /* fields seen in this record (may exceed 3) */
+    size_t first_len;       /* length of its first field */
     bool too_long;
+    bool has_nul;           /* a field holds a NUL byte */
 } s_csv_state_t;
 
 static void
 s_csv_field (void *data, size_t len, void *arg)
 {
     s_csv_state_t *st = arg;
+    if (st->nfields == 0)
+        st->first_len = len;
+    if (len > 0 && memchr (data, 0, len))
+        st->has_nul = true;     /* would cut the field short: refuse the row */
     if (st->nfields < 3) {
-        if (len >= sizeof st->fields[0])
+        if (len >= sizeof st->fields[0]) {
             st->too_long = true;
+            st->fields[st->nfields][0] = 0;
+        }
         else {
             memcpy (st->fields[st->nfields], data ? data : "", len);
             st->fields[st->nfields][len] = 0;
@@ -763,34 +772,41 @@ s_csv_record (int term, void *arg)
     st->row++;
     size_t nf = st->nfields;
     st->nfields = 0;
-    bool too_long = st->too_long;
-    st->too_long = false;
-    if (nf == 0 || (nf == 1 && st->fields[0][0] == 0))
+    bool too_long = st->too_long, has_nul = st->has_nul;
+    st->too_long = st->has_nul = false;
+    /*  Blank: one empty field (its length, not the buffer, which holds the
+        previous row's text when this field was too long to copy). */
+    if (nf == 0 || (nf == 1 && st->first_len == 0))
         return;     /* blank line */
-    if (st->row == 1 && nf == 3 && s_ieq (st->fields[0], "metric")
+    if (st->row == 1 && nf == 3 && !too_long && !has_nul
+        && s_ieq (st->fields[0], "metric")
         && s_ieq (st->fields[1], "date") && s_ieq (st->fields[2], "value"))
         return;     /* header */
     if (nf != 3) {
-        cchc_source_result_bad (st->res, st->row, "expected 3 columns (metric,date,value), got %zu", nf);
+        cchc_source_result_bad (st->res, st->line, "expected 3 columns (metric,date,value), got %zu", nf);
         return;
     }
     if (too_long) {
-        cchc_source_result_bad (st->res, st->row, "a field is too long");
+        cchc_source_result_bad (st->res, st->line, "a field is too long");
+        return;
+    }
+    if (has_nul) {
+        cchc_source_result_bad (st->res, st->line, "not UTF-8 text (a NUL byte)");
         return;
     }
     for (int i = 0; i < 3; i++)
         if (!cchc_utf8_valid (st->fields[i], strlen (st->fields[i]))) {
-            cchc_source_result_bad (st->res, st->row, "not UTF-8 text");
+            cchc_source_result_bad (st->res, st->line, "not UTF-8 text");
             return;
         }
     char why[128];
     if (!st->fields[1][0]) {
-        cchc_source_result_bad (st->res, st->row, "the date is empty");
+        cchc_source_result_bad (st->res, st->line, "the date is empty");
         return;
     }
     if (cchc_source_add (st->res, st->fields[0], st->fields[2], st->fields[1],
                          st->today, why, sizeof why) != 0)
-        cchc_source_result_bad (st->res, st->row, "%s", why);
+        cchc_source_result_bad (st->res, st->line, "%s", why);
 }
 
 int
@@ -811,13 +827,28 @@ cchc_csv_parse (const char *data, size_t len, cchc_date_t today,
     memset (&st, 0, sizeof st);
     st.res = res;
     st.today = today;
+    /*  Fed one line at a time so that each row's problem names its line
+        (libcsv skips blank lines without a record: the record count alone
+        would name the wrong one). */
     int rc = 0;
-    if (csv_parse (&p, data, len, s_csv_field, s_csv_record, &st) != len
-        || csv_fini (&p, s_csv_field, s_csv_record, &st) != 0) {
-        cchc_source_result_bad (res, st.row + 1, "CSV syntax: %s",
-                                csv_strerror (csv_error (&p)));
-        rc = -1;
+    st.line = 1;
+    size_t pos = 0;
+    while (pos < len && rc == 0) {
+        const char *nl = memchr (data + pos, '\n', len - pos);
+        size_t chunk = nl ? (size_t) (nl - (data + pos)) + 1 : len - pos;
+        if (csv_parse (&p, data + pos, chunk, s_csv_field, s_csv_record, &st) != chunk)
+            rc = -1;
+        else {
+            pos += chunk;
+            if (nl && pos < len)
+                st.line++;
+        }
     }
+    if (rc == 0 && csv_fini (&p, s_csv_field, s_csv_record, &st) != 0)
+        rc = -1;
+    if (rc != 0)
+        cchc_source_result_bad (res, st.line, "CSV syntax: %s",
+                                csv_strerror (csv_error (&p)));
     csv_free (&p);
     return rc == 0 && res->nbad == 0 ? 0 : -1;
 }

@@ -213,6 +213,133 @@ test_finish_checks (void)
     cchc_agent_conf_destroy (&c);
 }
 
+/*  Found by fuzz/agent/fuzz_agent_conf: a refused "--set source.NAME.key"
+    left the source it had just created behind. */
+static void
+test_refused_override_changes_nothing (void)
+{
+    char err[512];
+    cchc_agent_conf_t *c = cchc_agent_conf_new ();
+    CHECK (c);
+    CHECK_EQ_INT (cchc_agent_conf_set (c, "source.x.c.x.command=echo hi", err, sizeof err), -1);
+    CHECK (err[0]);
+    CHECK_EQ_INT (c->nsources, 0);
+    CHECK_EQ_INT (cchc_agent_conf_set (c, "source.y.=1", err, sizeof err), -1);
+    CHECK_EQ_INT (c->nsources, 0);
+    CHECK_EQ_INT (cchc_agent_conf_set (c, "source.y.timeout=1ms", err, sizeof err), -1);
+    CHECK_EQ_INT (c->nsources, 0);
+    /*  An existing source stays, unchanged. */
+    CHECK_EQ_INT (cchc_agent_conf_set (c, "source.y.type=exec", err, sizeof err), 0);
+    CHECK_EQ_INT (cchc_agent_conf_set (c, "source.y.timeout=1ms", err, sizeof err), -1);
+    CHECK_EQ_INT (c->nsources, 1);
+    CHECK_EQ_STR (c->sources[0].type_text, "exec");
+    CHECK_EQ_INT (c->sources[0].timeout_ms, 30000);
+    cchc_agent_conf_destroy (&c);
+}
+
+/*  cchc_agent_conf_load_string: the file's text gives the same settings,
+    refusals name the given name and change nothing. */
+static void
+test_load_string (void)
+{
+    const char *text = "[agent]\nunit = SNV\n[source.a]\ntype = exec\n"
+                       "command = echo 1 ; echo 2\n  | cat\n[outbox]\nmax_messages = 5";
+    char path[400];
+    snprintf (path, sizeof path, "%s/string.ini", s_dir);
+    s_write (path, text);
+    char err[512] = "";
+    cchc_agent_conf_t *f = cchc_agent_conf_new ();
+    cchc_agent_conf_t *c = cchc_agent_conf_new ();
+    CHECK (f && c);
+    CHECK_EQ_INT (cchc_agent_conf_load (f, path, err, sizeof err), 0);
+    size_t len = strlen (text);
+    char *copy = malloc (len);              /* no NUL after it */
+    CHECK (copy);
+    memcpy (copy, text, len);
+    int rc = cchc_agent_conf_load_string (c, "mem.ini", copy, len, err, sizeof err);
+    free (copy);
+    CHECK_EQ_INT (rc, 0);
+    CHECK_EQ_STR (c->unit, "SNV");
+    CHECK_EQ_INT (c->max_messages, 5);
+    CHECK_EQ_INT (c->nsources, 1);
+    CHECK_EQ_STR (c->sources[0].command, "echo 1 ; echo 2 | cat");
+    CHECK_EQ_STR (c->sources[0].command, f->sources[0].command);
+    const char *bad = "[agent]\nbogus = 1\n";
+    CHECK_EQ_INT (cchc_agent_conf_load_string (c, "mem.ini", bad, strlen (bad),
+                                               err, sizeof err), -1);
+    CHECK (strncmp (err, "mem.ini:2:", 10) == 0);
+    /*  A good source section, then a bad fixed one: the source is not kept. */
+    bad = "[source.b]\ntype = exec\n[agent]\nunit = STP\nbogus = 1\n";
+    CHECK_EQ_INT (cchc_agent_conf_load_string (c, "mem.ini", bad, strlen (bad),
+                                               err, sizeof err), -1);
+    CHECK (strncmp (err, "mem.ini:5:", 10) == 0);
+    CHECK_EQ_INT (c->nsources, 1);          /* nothing applied */
+    CHECK_EQ_STR (c->unit, "SNV");
+    CHECK_EQ_INT (cchc_agent_conf_load_string (c, "mem.ini", NULL, 0, err, sizeof err), 0);
+    cchc_agent_conf_destroy (&c);
+    cchc_agent_conf_destroy (&f);
+}
+
+/*  Found by fuzz/agent/fuzz_agent_conf (the printed configuration must
+    load back to the same): a source line longer than the settings table's
+    199-byte limit was refused although the field holds 2047 bytes (and
+    "check" printed such lines for commands written over several lines); a
+    continuation of an empty command gained a leading space; a NUL byte in
+    a source line cut the value short unseen. */
+static void
+test_source_lines (void)
+{
+    char long_cmd[700], text[1200];
+    memset (long_cmd, 'x', 600);
+    memcpy (long_cmd, "echo ", 5);
+    long_cmd[600] = 0;
+    snprintf (text, sizeof text, "[agent]\nunit = SNV\n[source.a]\ntype = exec\n"
+              "command = %s\n[outbox]\nmax_messages = 3\nbogus = 1\n", long_cmd);
+    char err[512] = "";
+    cchc_agent_conf_t *c = cchc_agent_conf_new ();
+    CHECK (c);
+    /*  The line numbers after the long line are still right. */
+    CHECK_EQ_INT (cchc_agent_conf_load_string (c, "m.ini", text, strlen (text),
+                                               err, sizeof err), -1);
+    CHECK (strncmp (err, "m.ini:8:", 8) == 0);
+    *strstr (text, "bogus") = 0;
+    CHECK_EQ_INT (cchc_agent_conf_load_string (c, "m.ini", text, strlen (text),
+                                               err, sizeof err), 0);
+    CHECK_EQ_STR (c->sources[0].command, long_cmd);
+    CHECK_EQ_INT (c->max_messages, 3);
+    /*  What print writes loads back. */
+    char *printed = NULL;
+    size_t plen = 0;
+    FILE *out = open_memstream (&printed, &plen);
+    CHECK (out);
+    cchc_agent_conf_print (c, out);
+    fclose (out);
+    cchc_agent_conf_t *back = cchc_agent_conf_new ();
+    int rc = cchc_agent_conf_load_string (back, "printed", printed, plen, err, sizeof err);
+    free (printed);
+    if (rc != 0)
+        fprintf (stderr, "  %s\n", err);
+    CHECK_EQ_INT (rc, 0);
+    CHECK_EQ_STR (back->sources[0].command, long_cmd);
+    cchc_agent_conf_destroy (&back);
+    cchc_agent_conf_destroy (&c);
+
+    const char *empty_first = "[source.b]\ntype = exec\ncommand =\n    echo hi\n";
+    c = cchc_agent_conf_new ();
+    CHECK_EQ_INT (cchc_agent_conf_load_string (c, "m.ini", empty_first, strlen (empty_first),
+                                               err, sizeof err), 0);
+    CHECK_EQ_STR (c->sources[0].command, "echo hi");
+    cchc_agent_conf_destroy (&c);
+
+    const char nul[] = "[source.b]\ntype = exec\ncommand = rm -rf /tmp/x\0 && echo\n";
+    c = cchc_agent_conf_new ();
+    CHECK_EQ_INT (cchc_agent_conf_load_string (c, "m.ini", nul, sizeof nul - 1,
+                                               err, sizeof err), -1);
+    CHECK (strstr (err, "m.ini:3: line contains a NUL byte"));
+    CHECK_EQ_INT (c->nsources, 0);
+    cchc_agent_conf_destroy (&c);
+}
+
 int
 main (void)
 {
@@ -224,6 +351,9 @@ main (void)
     CCHC_TEST_RUN (test_full_file);
     CCHC_TEST_RUN (test_refusals);
     CCHC_TEST_RUN (test_finish_checks);
+    CCHC_TEST_RUN (test_refused_override_changes_nothing);
+    CCHC_TEST_RUN (test_load_string);
+    CCHC_TEST_RUN (test_source_lines);
     char cmd[400];
     snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
     if (system (cmd) != 0)

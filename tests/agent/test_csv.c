@@ -256,6 +256,62 @@ test_bad_folder (void)
     CHECK_EQ_INT (cchc_csv_failed_count (folder), 0);
 }
 
+/*  Found by fuzz/agent/fuzz_csv_file: a NUL byte cut a field short (the
+    rest of it was dropped unseen, or a row of NULs passed for a blank
+    line), and a row with one over-long field after a blank line passed
+    for a blank line too.  Each must refuse the file.  And the problems
+    named the record's number, not the line's, after a blank line. */
+static void
+test_parse_hidden_rows (void)
+{
+    static const struct {
+        const char *text;
+        size_t len;
+        const char *expect;
+    } cases[] = {
+#define S_CASE(text, expect) { text, sizeof text - 1, expect }
+        S_CASE ("tthc\0junk,2021-03-01,5\n", "line 1: not UTF-8"),
+        S_CASE ("tthc_received,2021-03-01,5\0 or 6\n", "line 1: not UTF-8"),
+        S_CASE ("\0\0\0\0T", "line 1: expected 3 columns"),
+        S_CASE ("metric\0,date,value\nx,2021-03-01,1\n", "line 1: not UTF-8"),
+#undef S_CASE
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cchc_source_result_t res;
+        cchc_source_result_init (&res);
+        int rc = cchc_csv_parse (cases[i].text, cases[i].len, s_today, &res);
+        if (rc != -1 || !strstr (res.problems, cases[i].expect))
+            fprintf (stderr, "case %zu: rc %d, problems '%s'\n", i, rc, res.problems);
+        CHECK_EQ_INT (rc, -1);
+        CHECK (strstr (res.problems, cases[i].expect));
+        cchc_source_result_clear (&res);
+    }
+    /*  A blank row, then one field longer than the field buffer. */
+    char text[300];
+    int n = snprintf (text, sizeof text, " \n%0200d\n", 7);
+    cchc_source_result_t res;
+    cchc_source_result_init (&res);
+    CHECK_EQ_INT (cchc_csv_parse (text, (size_t) n, s_today, &res), -1);
+    CHECK (strstr (res.problems, "line 2: expected 3 columns"));
+    cchc_source_result_clear (&res);
+    /*  The same after a row starting with an empty field. */
+    n = snprintf (text, sizeof text, "x,2021-03-01,1\n,\n%0200d\n", 7);
+    cchc_source_result_init (&res);
+    CHECK_EQ_INT (cchc_csv_parse (text, (size_t) n, s_today, &res), -1);
+    CHECK (strstr (res.problems, "line 3: expected 3 columns"));
+    CHECK (strstr (res.problems, "line 2: expected 3 columns"));
+    cchc_source_result_clear (&res);
+    /*  Problems name the file's line, blank lines included (libcsv skips
+        them without a record). */
+    const char *blanks = "x,2021-03-01,1\n\n  \r\n\nx,2021-03-01\r\n\n"
+                         "x,2021-03-01,\"1\n";
+    cchc_source_result_init (&res);
+    CHECK_EQ_INT (cchc_csv_parse (blanks, strlen (blanks), s_today, &res), -1);
+    CHECK (strstr (res.problems, "line 5: expected 3 columns"));
+    CHECK (strstr (res.problems, "line 7: CSV syntax"));
+    cchc_source_result_clear (&res);
+}
+
 int
 main (void)
 {
@@ -266,6 +322,7 @@ main (void)
     }
     s_today = cchc_date_from_utc_ms (cchc_clock_now_ms ());
     CCHC_TEST_RUN (test_parse);
+    CCHC_TEST_RUN (test_parse_hidden_rows);
     CCHC_TEST_RUN (test_take_good_once);
     CCHC_TEST_RUN (test_bad_row_fails_whole_file);
     CCHC_TEST_RUN (test_crash_leftover_and_sink_failure);
