@@ -53,6 +53,16 @@ const cchc_config_entry_t cchc_collector_conf_table [] = {
       "1s", "how often the stats table is rewritten" },
     { "collector.drain_timeout", CCHC_CONFIG_DURATION, F (drain_ms), 0, 0, 600000,
       "30s", "on SIGTERM, longest wait for messages in flight" },
+    { "http.enabled", CCHC_CONFIG_BOOL, F (http_enabled), 0, 0, 0,
+      "false", "serve the dashboard and its read-only JSON API" },
+    { "http.address", CCHC_CONFIG_STRING, F (http_address), S (http_address), 0, 0,
+      "127.0.0.1", "dashboard address; any address but loopback needs http.token" },
+    { "http.port", CCHC_CONFIG_INT, F (http_port), 0, 0, 65535,
+      "8080", "dashboard port (0: any free port, logged)" },
+    { "http.token", CCHC_CONFIG_STRING, F (http_token), S (http_token), 0, 0,
+      "", "access token for /api/ and /export/ (at least 16 characters)" },
+    { "http.threads", CCHC_CONFIG_INT, F (http_threads), 0, 1, 64,
+      "4", "dashboard request threads" },
     { "log.level", CCHC_CONFIG_STRING, F (log_level), S (log_level), 0, 0,
       "info", "error, warn, notice, info or debug" },
     { NULL, 0, 0, 0, 0, 0, NULL, NULL }
@@ -88,6 +98,10 @@ cchc_collector_conf_check (const cchc_collector_conf_t *conf, char *err, size_t 
     if (cchc_log_level_parse (conf->log_level, &level)) {
         snprintf (err, errlen, "log.level: '%s' is not error, warn, notice, info "
                   "or debug", conf->log_level);
+        return -1;
+    }
+    if (*conf->http_token && strlen (conf->http_token) < 16) {
+        snprintf (err, errlen, "http.token: at least 16 characters");
         return -1;
     }
     if (!*conf->bind) {

@@ -6,6 +6,8 @@
                    batch_max, batch_wait, max_inflight, max_skew, min_date,
                    future_days, busy_timeout, synchronous, max_pages,
                    refresh_interval, stats_interval, drain_timeout
+      [http]       enabled, address, port, token, threads (the dashboard and
+                   its read-only JSON API, collector/http.h)
       [log]        level
 
     See deploy/collector.example.ini and docs/collector.md for each key.
@@ -42,6 +44,11 @@ typedef struct {
     int64_t refresh_ms;                     /* enrolment poll interval */
     int64_t stats_ms;                       /* stats table refresh */
     int64_t drain_ms;                       /* SIGTERM: longest drain */
+    bool http_enabled;                      /* serve the dashboard */
+    char http_address[64];                  /* IPv4 / IPv6 literal */
+    int64_t http_port;                      /* 0: any free port */
+    char http_token[128];                   /* "" or >= 16 characters */
+    int64_t http_threads;
     char log_level[16];
 } cchc_collector_conf_t;
 

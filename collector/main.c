@@ -4,6 +4,9 @@
     after the commit (collector/ingest.h).  Optional CurveZMQ with a ZAP
     handler admitting enrolled agents only (collector/zap.h).
 
+    With http.enabled it also serves the dashboard and its read-only JSON
+    API (collector/http.h) from its own read-only database connections.
+
     Usage: cchc-collector [--config FILE] [--state DIR] [--set KEY=VALUE]...
                           [--print-config] [--version] [--help]
     Signals: SIGTERM / SIGINT stop reading, finish and answer what is in
@@ -11,6 +14,7 @@
 */
 #include "collector/conf.h"
 #include "collector/criteria.h"
+#include "collector/http.h"
 #include "collector/ingest.h"
 #include "collector/keytab.h"
 #include "collector/stats.h"
@@ -233,6 +237,7 @@ main (int argc, char **argv)
     cchc_zap_t *zap = NULL;
     cchc_ingest_t *ingest = NULL;
     void *router = NULL;
+    cchc_http_t *http = NULL;
     if (!ctx || !keytab) {
         cchc_error ("out of memory");
         goto done;
@@ -254,6 +259,19 @@ main (int argc, char **argv)
     if (!router) {
         cchc_error ("%s", err);
         goto done;
+    }
+    if (conf.http_enabled) {
+        cchc_http_config_t http_conf = {
+            .address = conf.http_address, .port = (int) conf.http_port,
+            .token = conf.http_token, .db_path = db_path,
+            .criteria_path = *conf.criteria? conf.criteria: NULL,
+            .threads = (int) conf.http_threads
+        };
+        http = cchc_http_new (&http_conf, err, sizeof err);
+        if (!http) {
+            cchc_error ("dashboard: %s", err);
+            goto done;
+        }
     }
     struct sigaction action;
     memset (&action, 0, sizeof action);
@@ -280,6 +298,7 @@ main (int argc, char **argv)
                  (unsigned long long) atomic_load (&stats.retry_later));
 
 done:
+    cchc_http_destroy (&http);
     if (router)
         zmq_close (router);             /* lingers to flush the last acks */
     cchc_ingest_destroy (&ingest);      /* shuts the context down */

@@ -4,7 +4,12 @@
 . "$(dirname "$0")/lib.sh"
 
 setup_state
-start_collector --set collector.busy_timeout=300ms
+start_collector --set collector.busy_timeout=300ms --set http.enabled=true --set http.port=0
+
+# the dashboard's API is served by the collector when asked to
+url=$(sed -nE 's|.*dashboard on (http://[^ ]*/).*|\1|p' "$LOG" | head -1)
+expect dashboard.logged "http://127.0.0.1:*/" "$url"
+expect dashboard.health "200" "$(curl -s -o /dev/null -w '%{http_code}' "${url}api/v1/health" || true)"
 
 # accepted
 expect accepted "status=accepted reason=none seq=1 rejected=" \
