@@ -314,6 +314,27 @@ s_parse_key_file (const char *path, const char *buf, size_t len,
     return 0;
 }
 
+//  The secret key in buf[0..len), the content of key file `path`.
+static cchc_key_t *
+s_secret_from_text (const char *path, const char *buf, size_t len,
+                    char *err, size_t errlen)
+{
+    if (len >= S_FILE_MAX) {
+        s_err (err, errlen, "key file %s is too large to be a key file", path);
+        return NULL;
+    }
+    uint8_t seed [32];
+    cchc_key_t *self = NULL;
+    if (s_parse_key_file (path, buf, len, S_SECRET_TAG, S_PUBLIC_TAG, false,
+                          seed, err, errlen) == 0) {
+        self = s_key_from_seed (seed);
+        if (!self)
+            s_err (err, errlen, "out of memory");
+    }
+    sodium_memzero (seed, sizeof seed);
+    return self;
+}
+
 cchc_key_t *
 cchc_key_load (const char *path, char *err, size_t errlen)
 {
@@ -327,19 +348,44 @@ cchc_key_load (const char *path, char *err, size_t errlen)
         s_err (err, errlen, "out of memory");
         return NULL;
     }
-    uint8_t seed [32];
     size_t len = 0;
     cchc_key_t *self = NULL;
-    if (s_read_file (path, true, buf, S_FILE_MAX, &len, err, errlen) == 0
-    &&  s_parse_key_file (path, buf, len, S_SECRET_TAG, S_PUBLIC_TAG, false,
-                          seed, err, errlen) == 0) {
-        self = s_key_from_seed (seed);
-        if (!self)
-            s_err (err, errlen, "out of memory");
-    }
-    sodium_memzero (seed, sizeof seed);
+    if (s_read_file (path, true, buf, S_FILE_MAX, &len, err, errlen) == 0)
+        self = s_secret_from_text (path, buf, len, err, errlen);
     sodium_free (buf);
     return self;
+}
+
+cchc_key_t *
+cchc_key_parse_secret_text (const char *name, const char *text, size_t len,
+                            char *err, size_t errlen)
+{
+    assert (name);
+    assert (text || len == 0);
+    if (sodium_init () < 0) {
+        s_err (err, errlen, "libsodium failed to initialise");
+        return NULL;
+    }
+    return s_secret_from_text (name, text ? text : "", len, err, errlen);
+}
+
+//  The public key in buf[0..len), the content of key file `path`.
+static int
+s_public_from_text (const char *path, const char *buf, size_t len, uint8_t pk [32],
+                    char *err, size_t errlen)
+{
+    if (len >= S_FILE_MAX) {
+        s_err (err, errlen, "key file %s is too large to be a key file", path);
+        return -1;
+    }
+    uint8_t key [32];
+    if (s_parse_key_file (path, buf, len, S_PUBLIC_TAG, S_SECRET_TAG, true,
+                          key, err, errlen) != 0) {
+        sodium_memzero (key, sizeof key);   //  it may have been a secret
+        return -1;
+    }
+    memcpy (pk, key, 32);
+    return 0;
 }
 
 int
@@ -348,17 +394,21 @@ cchc_key_load_public (const char *path, uint8_t pk [32], char *err, size_t errle
     assert (path && pk);
     char buf [S_FILE_MAX];
     size_t len = 0;
-    uint8_t key [32];
-    if (s_read_file (path, false, buf, sizeof buf, &len, err, errlen) != 0
-    ||  s_parse_key_file (path, buf, len, S_PUBLIC_TAG, S_SECRET_TAG, true,
-                          key, err, errlen) != 0) {
-        //  Whatever it was, it may have been a secret.
-        sodium_memzero (buf, sizeof buf);
-        return -1;
-    }
+    int rc = -1;
+    if (s_read_file (path, false, buf, sizeof buf, &len, err, errlen) == 0)
+        rc = s_public_from_text (path, buf, len, pk, err, errlen);
+    //  Whatever it was, it may have been a secret.
     sodium_memzero (buf, sizeof buf);
-    memcpy (pk, key, 32);
-    return 0;
+    return rc;
+}
+
+int
+cchc_key_parse_public_text (const char *name, const char *text, size_t len,
+                            uint8_t pk [32], char *err, size_t errlen)
+{
+    assert (name && pk);
+    assert (text || len == 0);
+    return s_public_from_text (name, text ? text : "", len, pk, err, errlen);
 }
 
 //  ---------------------------------------------------------------------------

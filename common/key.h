@@ -41,6 +41,14 @@ cchc_key_t *cchc_key_load (const char *path, char *err, size_t errlen);
 /*  Load only a public key file (or a file holding just 64 hex digits). */
 int cchc_key_load_public (const char *path, uint8_t pk[32], char *err, size_t errlen);
 
+/*  The same two over text[0..len) already read from a file called `name`
+    (used in messages; the file checks — regular file, mode — are the
+    caller's).  The caller wipes the text. */
+cchc_key_t *cchc_key_parse_secret_text (const char *name, const char *text, size_t len,
+                                        char *err, size_t errlen);
+int cchc_key_parse_public_text (const char *name, const char *text, size_t len,
+                                uint8_t pk[32], char *err, size_t errlen);
+
 /*  Write the secret file (created 0600, written to a temporary then renamed,
     never overwriting an existing file) and, if public_path is not NULL, the
     public file (0644).  Returns 0 or -1 with err set. */

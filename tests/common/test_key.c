@@ -462,6 +462,51 @@ s_remove (const char *path, const struct stat *st, int flag, struct FTW *ftw)
     return remove (path);
 }
 
+//  The text entry points (what the loaders use after reading the file):
+//  same keys, same refusals, named as told; the text need not end in NUL.
+static void
+test_parse_text (void)
+{
+    char text [256];
+    int n = snprintf (text, sizeof text, "# k\r\ncchc-ed25519-secret-v1 %s", s_seed1);
+    char err [512] = "";
+    cchc_key_t *key = cchc_key_parse_secret_text ("mem.key", text, (size_t) n,
+                                                  err, sizeof err);
+    CHECK (key);
+    char hex [65];
+    cchc_key_public_hex (key, hex);
+    CHECK_EQ_STR (hex, s_pk1);
+    cchc_key_destroy (&key);
+    //  Cut one digit short: refused, named, no key material in the message.
+    key = cchc_key_parse_secret_text ("mem.key", text, (size_t) n - 1, err, sizeof err);
+    CHECK (key == NULL);
+    CHECK (strncmp (err, "key file mem.key:2:", 19) == 0);
+    CHECK (strstr (err, "9d61b1") == NULL);
+    CHECK (cchc_key_parse_secret_text ("mem.key", NULL, 0, err, sizeof err) == NULL);
+    CHECK (strstr (err, "holds no key"));
+    //  As large as a file the loader refuses.
+    char *big = malloc (4096);
+    CHECK (big);
+    memset (big, '#', 4096);
+    key = cchc_key_parse_secret_text ("mem.key", big, 4096, err, sizeof err);
+    uint8_t pk [32];
+    int rc = cchc_key_parse_public_text ("mem.pub", big, 4096, pk, err, sizeof err);
+    free (big);
+    CHECK (key == NULL);
+    CHECK_EQ_INT (rc, -1);
+    CHECK (strstr (err, "too large"));
+
+    n = snprintf (text, sizeof text, "%s", s_pk1);
+    CHECK_EQ_INT (cchc_key_parse_public_text ("mem.pub", text, (size_t) n, pk,
+                                              err, sizeof err), 0);
+    cchc_hex_encode (hex, pk, 32);
+    CHECK_EQ_STR (hex, s_pk1);
+    n = snprintf (text, sizeof text, "cchc-ed25519-secret-v1 %s\n", s_seed1);
+    CHECK_EQ_INT (cchc_key_parse_public_text ("mem.pub", text, (size_t) n, pk,
+                                              err, sizeof err), -1);
+    CHECK (strstr (err, "key file mem.pub holds a secret key"));
+}
+
 int
 main (void)
 {
@@ -479,6 +524,7 @@ main (void)
     CCHC_TEST_RUN (test_modes);
     CCHC_TEST_RUN (test_malformed);
     CCHC_TEST_RUN (test_public_files);
+    CCHC_TEST_RUN (test_parse_text);
     CCHC_TEST_RUN (test_z85);
     CCHC_TEST_RUN (test_curve_keys);
     nftw (s_dir, s_remove, 16, FTW_DEPTH | FTW_PHYS);
