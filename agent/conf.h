@@ -22,7 +22,9 @@
     Unknown keys, duplicates and out-of-range values are refused with
     "file:line: reason".  A key repeated on the very next line(s) of a source
     section is a continuation (inih multi-line values): command and query may
-    span lines; for any other key it is a duplicate.
+    span lines; for any other key it is a duplicate.  Lines of the fixed
+    sections are at most 199 bytes (common/config.h); source lines only have
+    their fields' limits.  NUL bytes are refused everywhere.
 */
 #ifndef CCHC_AGENT_CONF_H
 #define CCHC_AGENT_CONF_H
