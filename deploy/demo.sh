@@ -35,9 +35,10 @@ if [ $do_build = 1 ]; then
   cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build "$build" -j"$(nproc)" --target cchc-collector cchcctl cchc-agent >/dev/null
 fi
-collector=$top/$build/collector/cchc-collector
-ctl=$top/$build/collector/cchcctl
-agent=$top/$build/agent/cchc-agent
+case "$build" in /*) ;; *) build=$top/$build ;; esac
+collector=$build/collector/cchc-collector
+ctl=$build/collector/cchcctl
+agent=$build/agent/cchc-agent
 for b in "$collector" "$ctl" "$agent"; do
   [ -x "$b" ] || { echo "demo: $b is missing (build first)" >&2; exit 1; }
 done
@@ -68,6 +69,7 @@ trap 'stop_all' EXIT
 "$collector" --state "$state" \
     --set collector.bind=tcp://127.0.0.1:$port \
     --set collector.criteria="$top/data/criteria/default.ini" \
+    --set http.enabled=true --set http.address=127.0.0.1 --set http.port=$http_port \
     ${CCHC_DEMO_COLLECTOR_ARGS:-} >"$state/log/collector.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [ -f "$state/collector.db" ] && break; sleep 0.1; done

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# test_demo.sh SRC BUILD WORK — runs deploy/demo.sh on free ports with the
+# build's binaries, waits until the dashboard API ranks every level for all four
+# quarters of 2021 (goal: within 60 s), checks the dashboard page is served,
+# then sends Ctrl-C (SIGINT) and checks that no process of the demo is left.
+set -uo pipefail
+src=$1; build=$2; work=$3
+state=$work/demo-state; log=$work/demo.out
+rm -rf "$state"; mkdir -p "$work"
+fail () { echo "FAIL: $*"; tail -n 30 "$log"; [ -n "${demo:-}" ] && kill -INT "$demo" 2>/dev/null; \
+          sleep 3; pkill -KILL -f "$state" 2>/dev/null; echo "0 passed, 1 failed"; exit 1; }
+free_port () { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port); http=$(free_port)
+while [ "$http" = "$port" ]; do http=$(free_port); done
+
+start=$(date +%s.%N)
+# As from a terminal: its own process group, SIGINT not ignored (a plain
+# background job of a script would start with SIGINT ignored).
+python3 -c 'import os, signal, sys; os.setsid(); signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' \
+    bash "$src/deploy/demo.sh" --no-build --build "$build" --state "$state" \
+    --port "$port" --http-port "$http" >"$log" 2>&1 &
+demo=$!
+
+ready=0
+for _ in $(seq 1 120); do
+  sleep 1
+  kill -0 "$demo" 2>/dev/null || fail "demo.sh exited early"
+  ok=1
+  for q in 1 2 3 4; do
+    for level in so huyen xa; do
+      n=$(curl -sf "http://127.0.0.1:$http/api/v1/ranking?period=2021-Q$q&level=$level" \
+          | python3 -c 'import json,sys; us=json.load(sys.stdin)["units"]; print(int(100 * sum(1 for u in us if (u["index"] or 0) > 0 and u["metrics_reported"] > 0) / max(1, len(us))))' \
+          2>/dev/null) || n=0
+      [ "${n:-0}" -ge 80 ] || { ok=0; break 2; }   # >= 80 % of the level ranked on data
+    done
+  done
+  [ $ok = 1 ] && { ready=1; break; }
+done
+elapsed=$(python3 -c "import time; print(f'{time.time() - $start:.1f}')")
+[ $ready = 1 ] || fail "2021-Q1..Q4 not ranked at every level after ${elapsed}s"
+echo "all four 2021 quarters ranked at every level ${elapsed}s after start"
+python3 -c "import sys; sys.exit(0 if $elapsed <= 60 else 1)" || fail "took ${elapsed}s (> 60 s)"
+
+page=$(curl -sf "http://127.0.0.1:$http/") || fail "dashboard page not served"
+grep -q 'Chỉ số' <<<"$page" || grep -q '<html' <<<"$page" || fail "dashboard page is not HTML"
+agents=$(pgrep -f -- "$state/agents/" | wc -l)
+[ "$agents" -ge 150 ] || fail "only $agents agent processes running (expected ≥ 150)"
+echo "$agents agent processes running"
+
+kill -INT -- "-$demo"          # Ctrl-C: SIGINT to the whole foreground group
+for _ in $(seq 1 30); do kill -0 "$demo" 2>/dev/null || break; sleep 0.5; done
+kill -0 "$demo" 2>/dev/null && fail "demo.sh still running 15 s after Ctrl-C"
+sleep 0.5
+left=$(pgrep -f -- "$state" | wc -l)
+[ "$left" = 0 ] || { pgrep -af -- "$state"; fail "$left processes left after Ctrl-C"; }
+grep -q "demo: stopped" "$log" || fail "demo.sh did not report a clean stop"
+echo "Ctrl-C: demo stopped, no process left"
+echo "1 passed, 0 failed"
