@@ -1004,7 +1004,8 @@ s_csv_take (const char *folder, const char *name, cchc_date_t today,
         return -1;
     }
     scan->failed++;
-    snprintf (scan->last_error, sizeof scan->last_error, "%s: %s", name, why);
+    /* bounded so it fits last_error; the full reason is in the .reason file */
+    snprintf (scan->last_error, sizeof scan->last_error, "%.200s: %.300s", name, why);
     return 0;
 }
 
