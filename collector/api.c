@@ -14,12 +14,21 @@
       s_blob_t    a serialised reply (JSON), reference-counted so the HTTP
                   layer can send it without a copy.
 
+    Locked periods (collector/periods.h): an entry's figures come from
+    cchc_figures_load(), which restores a locked period's stored final
+    result (with the catalogue it was computed with) instead of computing
+    it; such an entry is only replaced when the period's lock or reopen
+    events change, never because data arrived.  The states shown come from
+    the period_result table (re-read at every poll), so a period is
+    "locked" exactly when the collector has locked it.
+
     Locks: self->mutex guards the slots, the snapshots' pointers and the
     versions; each entry's blob_mutex guards its lazily built blobs.  Nothing
     slow (SQL, roll-ups, serialising) runs under self->mutex.
 */
 #include "collector/api.h"
 #include "collector/export.h"
+#include "collector/periods.h"
 #include "collector/report.h"
 #include "collector/rollup.h"
 #include "common/clock.h"
@@ -290,6 +299,8 @@ typedef struct {
     int64_t journal_max;
     int64_t enrolment;
     int64_t units_sum;          /* checksum of the unit table */
+    int64_t periods;            /* newest period_event id (lock / reopen), -1
+                                   without the period tables */
     int64_t units;              /* distinct unit codes (not part of the version) */
 } s_version_t;
 
@@ -297,7 +308,8 @@ typedef struct {
     atomic_int refs;
     cchc_period_t period;
     char id[CCHC_PERIOD_ID_MAX];
-    cchc_rollup_t *rollup;
+    cchc_figures_t *fig;        /* owns the roll-up (and a stored catalogue) */
+    const cchc_rollup_t *rollup;    /* fig->rollup */
     size_t *by_code;            /* unit indices sorted by code */
     s_version_t version;        /* data version it was computed from */
     int64_t computed_ms;        /* wall clock (as of) */
@@ -317,7 +329,7 @@ s_entry_unref (s_entry_t **e_p)
         for (int i = 0; i < S_BLOB_COUNT; i++)
             s_blob_unref (&e->blobs[i]);
         pthread_mutex_destroy (&e->blob_mutex);
-        cchc_rollup_destroy (&e->rollup);
+        cchc_figures_destroy (&e->fig);
         free (e->by_code);
         free (e);
     }
@@ -398,6 +410,9 @@ struct cchc_api_t {
     s_agents_t *agents;         /* latest snapshot */
     uint64_t agents_gen;
     int32_t data_first, data_last;  /* yyyymmdd range of observations, 0: none */
+    bool managed;               /* the database has the period tables */
+    cchc_period_row_t *prows;   /* their stored rows (period_result), per poll */
+    size_t prow_count;
     char province_code[CCHC_UNIT_MAX + 1];
     char *province_name;
     int64_t started_ms;
@@ -503,40 +518,53 @@ s_pool_put (cchc_api_t *self, sqlite3 *db)
 /* ------------------------------------------------------------------------ */
 /*  Periods and their state */
 
-/*  "future", "provisional" (window running), "closed" (window over, figures
-    still change until the lock day), "locked". */
-static const char *
-s_period_state (const cchc_rollup_window_t *w, int64_t now)
+/*  True when the window of `w` has not started at `now`. */
+static bool
+s_future (const cchc_rollup_window_t *w, int64_t now)
 {
-    if (now < cchc_date_start_utc_ms (w->first))
-        return "future";
-    if (now < cchc_date_start_utc_ms (w->last + 1))
-        return "provisional";
-    if (now < w->lock_ms)
-        return "closed";
-    return "locked";
+    return now < cchc_date_start_utc_ms (w->first);
 }
 
-static const char *
-s_state_name (const char *state)
+/*  The stored row of period `id` from the last poll (*row zeroed when none)
+    and whether the database keeps periods at all.  Takes self->mutex. */
+static bool
+s_stored_row (cchc_api_t *self, const char *id, cchc_period_row_t *row, bool *managed)
 {
-    if (strcmp (state, "future") == 0)
-        return "Chưa bắt đầu";
-    if (strcmp (state, "provisional") == 0)
-        return "Tạm tính — kỳ đang diễn ra";
-    if (strcmp (state, "closed") == 0)
-        return "Tạm tính — đã hết kỳ, chờ khóa số liệu";
-    return "Đã khóa số liệu";
+    bool found = false;
+    memset (row, 0, sizeof *row);
+    pthread_mutex_lock (&self->mutex);
+    *managed = self->managed;
+    for (size_t i = 0; i < self->prow_count && !found; i++)
+        if (strcmp (self->prows[i].period, id) == 0) {
+            *row = self->prows[i];
+            found = true;
+        }
+    pthread_mutex_unlock (&self->mutex);
+    return found;
 }
 
+/*  "future", "provisional" (window running), "closed" (window over, not
+    locked: figures still follow late data), "locked" (the collector locked
+    it: final).  Without the period tables (a database no collector with the
+    schedule ran on), "locked" once the lock day has passed.  `e` (may be
+    NULL): the entry whose figures are shown, which says "locked" when they
+    are the stored final ones.  Takes self->mutex. */
 static json_t *
-s_period_json (const cchc_api_t *self, const cchc_period_t *p, int64_t now)
+s_period_json (cchc_api_t *self, const cchc_period_t *p, int64_t now, const s_entry_t *e)
 {
     cchc_rollup_window_t w;
     cchc_rollup_window (self->criteria, p, now, &w);
     char name[64];
     s_period_name (p, name, sizeof name);
-    const char *state = s_period_state (&w, now);
+    cchc_period_row_t row;
+    bool managed;
+    bool has_row = s_stored_row (self, w.id, &row, &managed);
+    cchc_pstate_t ps = cchc_periods_state (&w, has_row ? &row : NULL, managed, now);
+    if (e && e->fig->stored)
+        ps = CCHC_PSTATE_LOCKED;
+    else if (e && ps == CCHC_PSTATE_LOCKED && managed)
+        ps = CCHC_PSTATE_CLOSED;    /* locked meanwhile: the next entry shows it */
+    const char *state = cchc_pstate_code (ps);
     json_t *o = json_object ();
     json_object_set_new (o, "id", json_string (w.id));
     json_object_set_new (o, "kind", json_string (s_kind_codes[p->kind]));
@@ -546,8 +574,30 @@ s_period_json (const cchc_api_t *self, const cchc_period_t *p, int64_t now)
     json_object_set_new (o, "due_day", s_jday (w.due_day));
     json_object_set_new (o, "lock_day", s_jday (w.lock_day));
     json_object_set_new (o, "state", json_string (state));
-    json_object_set_new (o, "state_name", json_string (s_state_name (state)));
-    json_object_set_new (o, "final", json_boolean (strcmp (state, "locked") == 0));
+    json_object_set_new (o, "state_name", json_string (cchc_pstate_name (ps)));
+    json_object_set_new (o, "final", json_boolean (ps == CCHC_PSTATE_LOCKED));
+    /* the figures: those of the reply (e), else those the collector stored */
+    bool locked_row = has_row && row.state == CCHC_PSTATE_LOCKED;
+    if (e) {
+        json_object_set_new (o, "computed_at", s_jtime (e->rollup->window.as_of_ms));
+        json_object_set_new (o, "journal_position", json_integer (e->fig->journal_pos));
+        json_object_set_new (o, "stored", json_boolean (e->fig->stored));
+    }
+    else {
+        json_object_set_new (o, "computed_at", has_row ? s_jtime (row.computed_at)
+                                                       : json_null ());
+        json_object_set_new (o, "journal_position", has_row
+                             ? json_integer (row.journal_pos) : json_null ());
+        json_object_set_new (o, "stored", json_boolean (locked_row));
+    }
+    json_object_set_new (o, "locked_at", locked_row ? s_jtime (row.locked_at)
+                                                    : json_null ());
+    json_object_set_new (o, "locked_by", locked_row && *row.locked_by
+                         ? json_string (row.locked_by) : json_null ());
+    json_object_set_new (o, "reopened_at", has_row && row.reopened_at
+                         ? s_jtime (row.reopened_at) : json_null ());
+    json_object_set_new (o, "lock_by_hand", json_boolean (has_row && !locked_row
+                                                          && row.manual));
     return o;
 }
 
@@ -585,7 +635,9 @@ s_read_version (sqlite3 *db, s_version_t *v, uint64_t agents_key[5],
         "               + count(*) * 1000003 FROM unit),"
         "       (SELECT ifnull(min(day), 0) FROM observation),"
         "       (SELECT ifnull(max(day), 0) FROM observation),"
-        "       (SELECT count(DISTINCT code) FROM unit)", -1, &st, NULL);
+        "       (SELECT count(DISTINCT code) FROM unit),"
+        "       (SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+        "          AND name IN ('period_result', 'period_event'))", -1, &st, NULL);
     if (rc != SQLITE_OK || sqlite3_step (st) != SQLITE_ROW) {
         sqlite3_finalize (st);
         return -1;
@@ -596,7 +648,19 @@ s_read_version (sqlite3 *db, s_version_t *v, uint64_t agents_key[5],
     *data_first = sqlite3_column_int (st, 3);
     *data_last = sqlite3_column_int (st, 4);
     v->units = sqlite3_column_int64 (st, 5);
+    bool managed = sqlite3_column_int (st, 6) == 2;
     sqlite3_finalize (st);
+    v->periods = -1;
+    if (managed) {
+        if (sqlite3_prepare_v2 (db, "SELECT ifnull(max(id), 0) FROM period_event", -1,
+                                &st, NULL) != SQLITE_OK
+            || sqlite3_step (st) != SQLITE_ROW) {
+            sqlite3_finalize (st);
+            return -1;
+        }
+        v->periods = sqlite3_column_int64 (st, 0);
+        sqlite3_finalize (st);
+    }
     if (sqlite3_prepare_v2 (db,
             "SELECT count(*), ifnull(max(last_seen), 0), ifnull(sum(rejected), 0),"
             "       ifnull(sum(accepted), 0) + ifnull(sum(duplicates), 0) * 7,"
@@ -694,16 +758,18 @@ s_compute (cchc_api_t *self, const cchc_period_t *period, const s_version_t *ver
 {
     int64_t t0 = cchc_clock_mono_ms ();
     int64_t now = cchc_clock_now_ms ();
-    cchc_rollup_t *r = cchc_rollup_load (self->wdb, self->criteria, period, now, true,
-                                         err, errlen);
-    if (!r)
+    /* a locked period: its stored final figures; otherwise computed now */
+    cchc_figures_t *fig = cchc_figures_load (self->wdb, self->criteria, period, now, 0,
+                                             err, errlen);
+    if (!fig)
         return NULL;
+    const cchc_rollup_t *r = fig->rollup;
     s_entry_t *e = calloc (1, sizeof *e);
     size_t *by_code = malloc ((r->unit_count ? r->unit_count : 1) * sizeof *by_code);
     if (!e || !by_code) {
         free (e);
         free (by_code);
-        cchc_rollup_destroy (&r);
+        cchc_figures_destroy (&fig);
         s_err (err, errlen, "out of memory");
         return NULL;
     }
@@ -717,6 +783,7 @@ s_compute (cchc_api_t *self, const cchc_period_t *period, const s_version_t *ver
     atomic_init (&e->refs, 1);
     e->period = *period;
     cchc_period_format (period, e->id, sizeof e->id);
+    e->fig = fig;
     e->rollup = r;
     e->by_code = by_code;
     e->version = *version;
@@ -748,7 +815,7 @@ static bool
 s_version_eq (const s_version_t *a, const s_version_t *b)
 {
     return a->journal_max == b->journal_max && a->enrolment == b->enrolment
-           && a->units_sum == b->units_sum;
+           && a->units_sum == b->units_sum && a->periods == b->periods;
 }
 
 /*  True when a window boundary (start, end, due, lock) passed since the
@@ -765,6 +832,17 @@ s_boundary_passed (const s_entry_t *e, int64_t now)
     return false;
 }
 
+/*  True when the entry no longer shows what it should: stored final figures
+    change only with the period's events (reopen), live ones with the data,
+    the units, the enrolments, the events (a lock) and the calendar. */
+static bool
+s_entry_stale (const s_entry_t *e, const s_version_t *v, int64_t now)
+{
+    if (e->fig->stored)
+        return e->version.periods != v->periods;
+    return !s_version_eq (&e->version, v) || s_boundary_passed (e, now);
+}
+
 /*  Poll the versions; reload the agents snapshot if it changed.  Worker
     thread, self->mutex not held. */
 static void
@@ -779,7 +857,20 @@ s_poll (cchc_api_t *self)
                           sqlite3_errmsg (self->wdb));
         return;
     }
+    /* the periods the collector stores (states, positions) */
+    cchc_period_row_t *prows = NULL;
+    size_t prow_count = 0;
+    char perr[256];
+    if (v.periods >= 0 && cchc_periods_rows (self->wdb, &prows, &prow_count, perr,
+                                             sizeof perr) != 0) {
+        static cchc_ratelimit_t rl = CCHC_RATELIMIT_INIT (60000, 1);
+        cchc_log_limited (&rl, CCHC_LOG_WARN, "http: %s", perr);
+    }
     pthread_mutex_lock (&self->mutex);
+    free (self->prows);
+    self->prows = prows;
+    self->prow_count = prow_count;
+    self->managed = v.periods >= 0;
     bool agents_changed = memcmp (key, self->agents_key, sizeof key) != 0
                           || !self->agents;
     self->version = v;
@@ -932,8 +1023,7 @@ s_worker (void *arg)
             for (size_t i = 0; i < self->slot_count; i++) {
                 s_slot_t *s = &self->slots[i];
                 if (s->used && s->entry && !s->computing
-                    && (!s_version_eq (&s->entry->version, &self->version)
-                        || s_boundary_passed (s->entry, now)))
+                    && s_entry_stale (s->entry, &self->version, now))
                     s->wanted = true;
             }
             continue;
@@ -1191,9 +1281,11 @@ static void
 s_common_head (cchc_api_t *self, json_t *root, const s_entry_t *e, int64_t now)
 {
     const cchc_rollup_t *r = e->rollup;
-    json_object_set_new (root, "period", s_period_json (self, &e->period, now));
+    json_object_set_new (root, "period", s_period_json (self, &e->period, now, e));
     json_object_set_new (root, "as_of", s_jtime (r->window.as_of_ms));
     json_object_set_new (root, "journal_max", json_integer (r->journal_max));
+    json_object_set_new (root, "journal_position", json_integer (e->fig->journal_pos));
+    json_object_set_new (root, "source", json_string (e->fig->stored ? "stored" : "live"));
     if (r->has_previous) {
         char prev[CCHC_PERIOD_ID_MAX];
         cchc_period_format (&r->previous, prev, sizeof prev);
@@ -1755,7 +1847,7 @@ s_param_period (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
     }
     cchc_rollup_window_t w;
     cchc_rollup_window (self->criteria, p, now, &w);
-    if (strcmp (s_period_state (&w, now), "future") == 0) {
+    if (s_future (&w, now)) {
         s_reply_errorf (reply, 404, "unknown period '%s': it has not started yet", w.id);
         return -1;
     }
@@ -1842,7 +1934,7 @@ s_get_periods (cchc_api_t *self, cchc_api_reply_t *reply)
             cchc_period_window (&p, &a, &b);
             if (a > today)
                 break;
-            json_array_insert_new (list, 0, s_period_json (self, &p, now));
+            json_array_insert_new (list, 0, s_period_json (self, &p, now, NULL));
             cchc_period_t next;
             cchc_period_next (&p, &next);
             p = next;
@@ -2201,7 +2293,7 @@ s_get_trend (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
             return;
         }
         cchc_rollup_window (cat, &to, now, &w);
-        if (strcmp (s_period_state (&w, now), "future") == 0) {
+        if (s_future (&w, now)) {
             s_reply_errorf (reply, 404, "unknown period '%s': it has not started yet", w.id);
             return;
         }
@@ -2259,7 +2351,11 @@ s_get_trend (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
         s_period_name (&periods[i], name, sizeof name);
         json_object_set_new (pt, "period", json_string (e->id));
         json_object_set_new (pt, "name", json_string (name));
-        json_object_set_new (pt, "state", json_string (s_period_state (&r->window, now)));
+        json_t *jp = s_period_json (self, &periods[i], now, e);
+        json_object_set_new (pt, "state", json_incref (json_object_get (jp, "state")));
+        json_decref (jp);
+        /* a locked period's figures carry the catalogue of their day */
+        int ind_e = ind < 0 ? -1 : cchc_criteria_indicator_find (r->criteria, code);
         if (unit) {
             int ui = s_entry_unit (e, unit);
             if (ui < 0 && i == count - 1) {
@@ -2287,7 +2383,7 @@ s_get_trend (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
                 json_object_set_new (pt, "grade", s_jstr_or_null (u ? u->grade : NULL));
             }
             else {
-                const cchc_rollup_score_t *s = u ? &u->scores[ind] : NULL;
+                const cchc_rollup_score_t *s = u && ind_e >= 0 ? &u->scores[ind_e] : NULL;
                 json_object_set_new (pt, "value", s ? s_jnum (s->value) : json_null ());
                 json_object_set_new (pt, "numerator", s ? s_jnum (s->numerator) : json_null ());
                 json_object_set_new (pt, "denominator", s ? s_jnum (s->denominator)
@@ -2309,7 +2405,8 @@ s_get_trend (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
             json_object_set_new (pt, "ranked", json_integer ((json_int_t) d->ranked));
         }
         else {
-            const cchc_rollup_figure_t *f = cchc_rollup_figure (r, (size_t) ind, level);
+            const cchc_rollup_figure_t *f = ind_e >= 0
+                ? cchc_rollup_figure (r, (size_t) ind_e, level) : NULL;
             json_object_set_new (pt, "value", f && f->has_value ? s_jnum (f->value)
                                                                 : json_null ());
             json_object_set_new (pt, "numerator", f ? s_jnum (f->numerator) : json_null ());
@@ -2726,6 +2823,7 @@ cchc_api_destroy (cchc_api_t **self_p)
     pthread_cond_destroy (&self->done);
     pthread_cond_destroy (&self->wake);
     free (self->province_name);
+    free (self->prows);
     free (self->db_path);
     free (self->criteria_path);
     free (self->tmpdir);

@@ -11,13 +11,35 @@
         agent list
         audit
         stats
+        rollup --period P [--unit CODE] [--format table|json|csv] [--live]
+        report --period P --out FILE [--live]
+        explain --period P --unit CODE (--indicator CODE | --metric CODE)
+                [--format table|json|csv]
+        criteria check FILE
+        period list | log [--period P] | lock --period P [--reason TEXT]
+               | reopen --period P --reason TEXT
+        backup --out FILE
 
     The database is found like the collector finds it (collector/conf.h):
     --db, or STATE_DIR/collector.db with --state (default ./state).  Exit
     status: 0 ok, 1 failure (audit: mismatches found), 2 usage error.
+
+    The criteria catalogue (rollup, report, explain, period lock/reopen):
+    --criteria FILE, else collector.criteria of the configuration (default
+    data/criteria/default.ini, relative to the current folder), else, when
+    that is empty, /usr/share/cchc/criteria/default.ini (conf.h).
+
+    rollup and report show a locked period's stored final figures
+    (collector/periods.h); --live computes them from today's data instead.
+    backup copies the database with SQLite's online backup API inside one
+    read transaction (a consistent copy while the collector keeps writing),
+    to FILE.partial-PID (0600), checks the copy (integrity_check), then
+    renames it to FILE, which it never overwrites.
 */
 #include "collector/admin.h"
 #include "collector/conf.h"
+#include "collector/periods.h"
+#include "collector/report.h"
 #include "collector/store.h"
 
 #include "common/clock.h"
@@ -27,7 +49,9 @@
 #include "common/text.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +73,22 @@ static const char *s_usage_text =
     "  agent revoke (--key HEX | --id N)\n"
     "  agent list\n"
     "  audit                             re-verify the journal, compare observations\n"
-    "  stats                             counters of the running collector\n";
+    "  stats                             counters of the running collector\n"
+    "  rollup --period P [--unit CODE] [--format table|json|csv] [--live]\n"
+    "                                    a period's figures (P: 2021-Q1, 2021-03,\n"
+    "                                    2021-H1, 2021-9M, 2021); locked periods:\n"
+    "                                    the stored final figures unless --live\n"
+    "  report --period P --out FILE [--live]  the report draft (Vietnamese, Markdown)\n"
+    "  explain --period P --unit CODE (--indicator CODE | --metric CODE)\n"
+    "          [--format table|json|csv] the observations and signed messages behind\n"
+    "  criteria check FILE               validate a criteria catalogue\n"
+    "  period list                       stored periods: state, computed, journal\n"
+    "  period log [--period P]           locks and reopens\n"
+    "  period lock --period P [--reason TEXT]   lock a closed period now (final)\n"
+    "  period reopen --period P --reason TEXT   reopen a locked period (logged); it\n"
+    "                                    stays open until period lock\n"
+    "  backup --out FILE                 online copy of the database (0600, checked)\n"
+    "options: --criteria FILE (catalogue; default collector.criteria)\n";
 
 static int
 s_usage (void)
@@ -517,6 +556,650 @@ s_stats (cchc_store_t *store, int argc)
     return 0;
 }
 
+/* -------------------------------------------- periods, reports, criteria */
+
+/*  Open the database read-only (rollup, report, period list, backup). */
+static sqlite3 *
+s_open_readonly (const cchc_collector_conf_t *conf)
+{
+    char path [CCHC_COLLECTOR_PATH_MAX + 32];
+    if (cchc_collector_conf_db_path (conf, path, sizeof path)) {
+        fprintf (stderr, "cchcctl: database path too long\n");
+        return NULL;
+    }
+    if (access (path, F_OK) != 0) {
+        fprintf (stderr, "cchcctl: no database at %s (give --state DIR or --db PATH)\n",
+                 path);
+        return NULL;
+    }
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        fprintf (stderr, "cchcctl: %s: %s\n", path, db? sqlite3_errmsg (db): "cannot open");
+        sqlite3_close (db);
+        return NULL;
+    }
+    sqlite3_busy_timeout (db, 5000);
+    return db;
+}
+
+static cchc_criteria_t *
+s_criteria (const char *path)
+{
+    char err [1024];
+    cchc_criteria_t *cat = cchc_criteria_load (path, err, sizeof err);
+    if (!cat)
+        fprintf (stderr, "cchcctl: criteria: %s%s\n", err,
+                 access (path, F_OK) == 0? "": " (give --criteria FILE or --config)");
+    return cat;
+}
+
+static int
+s_period_arg (const char *text, cchc_period_t *period)
+{
+    if (!text) {
+        fprintf (stderr, "cchcctl: --period is required\n");
+        return -1;
+    }
+    if (strlen (text) >= CCHC_PERIOD_ID_MAX || cchc_period_parse (text, period)) {
+        fprintf (stderr, "cchcctl: bad period '%s' (e.g. 2021-03, 2021-Q1, 2021-H1, "
+                 "2021-9M, 2021)\n", text);
+        return -1;
+    }
+    return 0;
+}
+
+/*  Local (UTC+7) time "YYYY-MM-DD HH:MM:SS" of UTC ms, or "-" for 0. */
+static void
+s_local_text (int64_t ms, char *buf, size_t size)
+{
+    if (!ms) {
+        snprintf (buf, size, "-");
+        return;
+    }
+    char iso [32];
+    cchc_clock_format_iso (ms + CCHC_TZ_OFFSET_MS, iso, sizeof iso);
+    iso [10] = ' ';
+    iso [19] = 0;
+    cchc_strlcpy (buf, iso, size);
+}
+
+/*  Who runs this: the operator behind sudo as well as the account. */
+static void
+s_who (char *buf, size_t size)
+{
+    struct passwd *pw = getpwuid (geteuid ());
+    const char *user = pw && pw->pw_name? pw->pw_name: "?";
+    const char *sudo = getenv ("SUDO_USER");
+    if (sudo && *sudo && strcmp (sudo, user) != 0)
+        snprintf (buf, size, "%s (as %s)", sudo, user);
+    else
+        snprintf (buf, size, "%s", user);
+}
+
+/*  Load the figures people see; prints the failure. */
+static cchc_figures_t *
+s_figures (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t *period,
+           bool live)
+{
+    char err [1024];
+    cchc_figures_t *fig = cchc_figures_load (db, cat, period, cchc_clock_now_ms (),
+                                             live? CCHC_FIGURES_LIVE: 0, err, sizeof err);
+    if (!fig)
+        fprintf (stderr, "cchcctl: %s\n", err);
+    return fig;
+}
+
+static void
+s_figures_note (const cchc_figures_t *fig)
+{
+    char at [32];
+    const cchc_rollup_window_t *w = &fig->rollup->window;
+    s_local_text (w->as_of_ms, at, sizeof at);
+    fprintf (stderr, "%s: %s — %s, as of %s (UTC+7), journal position %lld\n", w->id,
+             cchc_pstate_code (fig->state), fig->stored? "stored final figures"
+             : "computed now", at, (long long) fig->journal_pos);
+}
+
+static int
+s_rollup (const cchc_collector_conf_t *conf, const char *criteria, int argc, char **argv)
+{
+    const char *period_text = NULL, *unit = NULL, *format = "table";
+    bool live = false;
+    for (int i = 0; i < argc; i++) {
+        const char *v;
+        if ((v = s_opt (argc, argv, &i, "--period")))
+            period_text = v;
+        else
+        if ((v = s_opt (argc, argv, &i, "--unit")))
+            unit = v;
+        else
+        if ((v = s_opt (argc, argv, &i, "--format")))
+            format = v;
+        else
+        if (strcmp (argv [i], "--live") == 0)
+            live = true;
+        else
+            return s_usage ();
+    }
+    cchc_period_t period;
+    cchc_format_t fmt;
+    if (s_period_arg (period_text, &period))
+        return 2;
+    if (cchc_format_parse (format, &fmt)) {
+        fprintf (stderr, "cchcctl: bad format '%s' (table, json or csv)\n", format);
+        return 2;
+    }
+    cchc_criteria_t *cat = s_criteria (criteria);
+    sqlite3 *db = cat? s_open_readonly (conf): NULL;
+    cchc_figures_t *fig = db? s_figures (db, cat, &period, live): NULL;
+    int rc = 1;
+    if (fig) {
+        char err [512] = "";
+        if (unit && cchc_rollup_unit_find (fig->rollup, unit) < 0)
+            snprintf (err, sizeof err, "no scored unit '%s' in %s", unit,
+                      fig->rollup->window.id);
+        else
+        if (fmt == CCHC_FORMAT_JSON) {
+            /* the roll-up's JSON, and what the store says about it */
+            json_t *root = cchc_rollup_json (fig->rollup, unit);
+            if (root) {
+                json_object_set_new (root, "state", json_string (cchc_pstate_code (fig->state)));
+                json_object_set_new (root, "stored", json_boolean (fig->stored));
+                json_object_set_new (root, "journal_position", json_integer (fig->journal_pos));
+                json_object_set_new (root, "locked_at", fig->has_row && fig->row.locked_at
+                                     ? json_integer (fig->row.locked_at): json_null ());
+            }
+            if (root && json_dumpf (root, stdout, JSON_INDENT (2)) == 0
+            &&  fputc ('\n', stdout) != EOF && fflush (stdout) == 0)
+                rc = 0;
+            else
+                snprintf (err, sizeof err, "cannot write the JSON");
+            json_decref (root);
+        }
+        else {
+            s_figures_note (fig);
+            rc = cchc_rollup_write (fig->rollup, unit, fmt, stdout, err, sizeof err)? 1: 0;
+        }
+        if (rc)
+            fprintf (stderr, "cchcctl: %s\n", err);
+    }
+    cchc_figures_destroy (&fig);
+    sqlite3_close (db);
+    cchc_criteria_destroy (&cat);
+    return rc;
+}
+
+static int
+s_report (const cchc_collector_conf_t *conf, const char *criteria, int argc, char **argv)
+{
+    const char *period_text = NULL, *out_path = NULL;
+    bool live = false;
+    for (int i = 0; i < argc; i++) {
+        const char *v;
+        if ((v = s_opt (argc, argv, &i, "--period")))
+            period_text = v;
+        else
+        if ((v = s_opt (argc, argv, &i, "--out")))
+            out_path = v;
+        else
+        if (strcmp (argv [i], "--live") == 0)
+            live = true;
+        else
+            return s_usage ();
+    }
+    cchc_period_t period;
+    if (!out_path)
+        return s_usage ();
+    if (s_period_arg (period_text, &period))
+        return 2;
+    cchc_criteria_t *cat = s_criteria (criteria);
+    sqlite3 *db = cat? s_open_readonly (conf): NULL;
+    cchc_figures_t *fig = db? s_figures (db, cat, &period, live): NULL;
+    int rc = 1;
+    if (fig) {
+        char err [512] = "";
+        bool to_stdout = strcmp (out_path, "-") == 0;
+        FILE *out = to_stdout? stdout: fopen (out_path, "w");
+        if (!out)
+            snprintf (err, sizeof err, "%s: %s", out_path, strerror (errno));
+        else {
+            rc = cchc_report_write (fig->rollup, out, err, sizeof err)? 1: 0;
+            if (!to_stdout && fclose (out) != 0 && rc == 0) {
+                snprintf (err, sizeof err, "%s: %s", out_path, strerror (errno));
+                rc = 1;
+            }
+        }
+        if (rc)
+            fprintf (stderr, "cchcctl: %s\n", err);
+        else {
+            s_figures_note (fig);
+            if (!to_stdout)
+                fprintf (stderr, "wrote %s\n", out_path);
+        }
+    }
+    cchc_figures_destroy (&fig);
+    sqlite3_close (db);
+    cchc_criteria_destroy (&cat);
+    return rc;
+}
+
+static int
+s_explain (const cchc_collector_conf_t *conf, const char *criteria, int argc, char **argv)
+{
+    const char *period_text = NULL, *unit = NULL, *code = NULL, *format = "table";
+    int codes = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *v;
+        if ((v = s_opt (argc, argv, &i, "--period")))
+            period_text = v;
+        else
+        if ((v = s_opt (argc, argv, &i, "--unit")))
+            unit = v;
+        else
+        if ((v = s_opt (argc, argv, &i, "--indicator"))
+        ||  (v = s_opt (argc, argv, &i, "--metric"))
+        ||  (v = s_opt (argc, argv, &i, "--code"))) {
+            code = v;
+            codes++;
+        }
+        else
+        if ((v = s_opt (argc, argv, &i, "--format")))
+            format = v;
+        else
+            return s_usage ();
+    }
+    cchc_period_t period;
+    if (!unit || codes != 1)
+        return s_usage ();
+    if (s_period_arg (period_text, &period))
+        return 2;
+    char path [CCHC_COLLECTOR_PATH_MAX + 32], err [1024] = "";
+    if (cchc_collector_conf_db_path (conf, path, sizeof path))
+        return 1;
+    /*  A locked period's figures are the stored ones: say which rows came
+        after them. */
+    sqlite3 *db = s_open_readonly (conf);
+    if (!db)
+        return 1;
+    cchc_period_row_t row;
+    char id [CCHC_PERIOD_ID_MAX];
+    cchc_period_format (&period, id, sizeof id);
+    if (cchc_periods_row (db, id, &row, NULL, 0) == 1 && row.state == CCHC_PSTATE_LOCKED)
+        fprintf (stderr, "note: %s is locked; its final figures cover the journal up to "
+                 "%lld: rows with a higher journal id arrived after them and are not "
+                 "in them\n", id, (long long) row.journal_pos);
+    sqlite3_close (db);
+    if (cchc_explain_cli (path, criteria, period_text, unit, code, format, stdout, err,
+                          sizeof err)) {
+        fprintf (stderr, "cchcctl: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+static int
+s_criteria_check (int argc, char **argv)
+{
+    if (argc != 1 || argv [0][0] == '-')
+        return s_usage ();
+    char err [1024];
+    if (cchc_criteria_check_cli (argv [0], stdout, err, sizeof err)) {
+        fprintf (stderr, "cchcctl: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+static int
+s_period_list (const cchc_collector_conf_t *conf, int argc)
+{
+    if (argc)
+        return s_usage ();
+    sqlite3 *db = s_open_readonly (conf);
+    if (!db)
+        return 1;
+    cchc_period_row_t *rows = NULL;
+    size_t count = 0;
+    char err [512];
+    int managed = cchc_periods_managed (db);
+    if (managed == 0) {
+        printf ("no stored periods: no collector with the period schedule has run on "
+                "this database\n");
+        sqlite3_close (db);
+        return 0;
+    }
+    if (managed < 0 || cchc_periods_rows (db, &rows, &count, err, sizeof err)) {
+        fprintf (stderr, "cchcctl: %s\n", managed < 0? sqlite3_errmsg (db): err);
+        sqlite3_close (db);
+        return 1;
+    }
+    printf ("%-8s %-11s %-19s %10s %6s %-19s %s\n", "period", "state",
+            "computed (UTC+7)", "journal", "units", "locked (UTC+7)", "by");
+    for (size_t i = 0; i < count; i++) {
+        const cchc_period_row_t *r = &rows [i];
+        char at [32], locked [32];
+        s_local_text (r->computed_at, at, sizeof at);
+        s_local_text (r->locked_at, locked, sizeof locked);
+        printf ("%-8s %-11s %-19s %10lld %6lld %-19s %s%s\n", r->period,
+                cchc_pstate_code (r->state), at, (long long) r->journal_pos,
+                (long long) r->units, locked, r->locked_by,
+                r->state == CCHC_PSTATE_LOCKED? "": r->reopened_at
+                ? "  (reopened: lock it with period lock)"
+                : r->manual? "  (data came after the lock day: lock it with period lock)"
+                : "");
+    }
+    printf ("%zu periods\n", count);
+    free (rows);
+    sqlite3_close (db);
+    return 0;
+}
+
+static int
+s_print_event (const cchc_period_event_t *e, void *arg)
+{
+    (void) arg;
+    char at [32], computed [32];
+    s_local_text (e->at, at, sizeof at);
+    s_local_text (e->computed_at, computed, sizeof computed);
+    printf ("%-6lld %-8s %-9s %-19s %-24s journal %-8lld computed %-19s %s\n",
+            (long long) e->id, e->period, e->event, at, e->who, (long long) e->journal_pos,
+            computed, e->reason? e->reason: "");
+    return 0;
+}
+
+static int
+s_period_log (const cchc_collector_conf_t *conf, int argc, char **argv)
+{
+    const char *period_text = NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *v;
+        if ((v = s_opt (argc, argv, &i, "--period")))
+            period_text = v;
+        else
+            return s_usage ();
+    }
+    cchc_period_t period;
+    char id [CCHC_PERIOD_ID_MAX];
+    if (period_text) {
+        if (s_period_arg (period_text, &period))
+            return 2;
+        cchc_period_format (&period, id, sizeof id);
+    }
+    sqlite3 *db = s_open_readonly (conf);
+    if (!db)
+        return 1;
+    char err [512];
+    printf ("%-6s %-8s %-9s %-19s %-24s %-16s %-28s %s\n", "id", "period", "event",
+            "at (UTC+7)", "who", "journal", "figures computed (UTC+7)", "reason");
+    int rc = cchc_periods_events (db, period_text? id: NULL, s_print_event, NULL, err,
+                                  sizeof err);
+    if (rc)
+        fprintf (stderr, "cchcctl: %s\n", err);
+    sqlite3_close (db);
+    return rc? 1: 0;
+}
+
+/*  period lock / reopen: the keeper's read-write connection. */
+static int
+s_period_change (const cchc_collector_conf_t *conf, const char *criteria, bool reopen,
+                 int argc, char **argv)
+{
+    const char *period_text = NULL, *reason = NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *v;
+        if ((v = s_opt (argc, argv, &i, "--period")))
+            period_text = v;
+        else
+        if ((v = s_opt (argc, argv, &i, "--reason")))
+            reason = v;
+        else
+            return s_usage ();
+    }
+    cchc_period_t period;
+    if (s_period_arg (period_text, &period))
+        return 2;
+    if (reopen && (!reason || !*reason)) {
+        fprintf (stderr, "cchcctl: period reopen needs --reason TEXT (it is logged)\n");
+        return 2;
+    }
+    char path [CCHC_COLLECTOR_PATH_MAX + 32], err [1024] = "", who [160];
+    if (cchc_collector_conf_db_path (conf, path, sizeof path))
+        return 1;
+    if (access (path, F_OK) != 0) {
+        fprintf (stderr, "cchcctl: no database at %s (give --state DIR or --db PATH)\n",
+                 path);
+        return 1;
+    }
+    s_who (who, sizeof who);
+    cchc_periods_config_t pc = { .db_path = path, .criteria_path = criteria };
+    cchc_periods_t *keeper = cchc_periods_new (&pc, err, sizeof err);
+    if (!keeper) {
+        fprintf (stderr, "cchcctl: %s\n", err);
+        return 1;
+    }
+    int64_t now = cchc_clock_now_ms ();
+    int rc = reopen? cchc_periods_reopen (keeper, &period, now, who, reason, err, sizeof err)
+                   : cchc_periods_lock (keeper, &period, now, who, reason, err, sizeof err);
+    if (rc)
+        fprintf (stderr, "cchcctl: %s\n", err);
+    else {
+        char id [CCHC_PERIOD_ID_MAX];
+        cchc_period_format (&period, id, sizeof id);
+        cchc_period_row_t row;
+        if (cchc_periods_row (cchc_periods_handle (keeper), id, &row, err, sizeof err) == 1)
+            printf ("%s %s by %s: journal position %lld, %lld units%s\n", id,
+                    reopen? "reopened": "locked", who, (long long) row.journal_pos,
+                    (long long) row.units, reopen? "; it stays closed (figures follow "
+                    "late data) until `cchcctl period lock`": "; its figures are final");
+    }
+    cchc_periods_destroy (&keeper);
+    return rc? 1: 0;
+}
+
+/* ---------------------------------------------------------------- backup */
+
+static int
+s_sql_one (sqlite3 *db, const char *sql, int64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2 (db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step (st)) == SQLITE_ROW) {
+        *out = sqlite3_column_int64 (st, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize (st);
+    return rc == SQLITE_OK? 0: -1;
+}
+
+/*  fsync the folder holding `path` (the rename is durable). */
+static void
+s_sync_dir (const char *path)
+{
+    char dir [CCHC_COLLECTOR_PATH_MAX + 64];
+    cchc_strlcpy (dir, path, sizeof dir);
+    char *slash = strrchr (dir, '/');
+    if (!slash)
+        strcpy (dir, ".");
+    else
+    if (slash == dir)
+        dir [1] = 0;
+    else
+        *slash = 0;
+    int fd = open (dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync (fd);
+        close (fd);
+    }
+}
+
+static void
+s_remove_partial (const char *tmp)
+{
+    char side [CCHC_COLLECTOR_PATH_MAX + 96];
+    unlink (tmp);
+    snprintf (side, sizeof side, "%s-journal", tmp);
+    unlink (side);
+    snprintf (side, sizeof side, "%s-wal", tmp);
+    unlink (side);
+    snprintf (side, sizeof side, "%s-shm", tmp);
+    unlink (side);
+}
+
+static int
+s_backup (const cchc_collector_conf_t *conf, int argc, char **argv)
+{
+    const char *out = NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *v;
+        if ((v = s_opt (argc, argv, &i, "--out")))
+            out = v;
+        else
+            return s_usage ();
+    }
+    if (!out || !*out)
+        return s_usage ();
+    if (strlen (out) > CCHC_COLLECTOR_PATH_MAX) {
+        fprintf (stderr, "cchcctl: --out: path too long\n");
+        return 2;
+    }
+    if (access (out, F_OK) == 0) {
+        fprintf (stderr, "cchcctl: %s: exists (a backup never overwrites a file)\n", out);
+        return 1;
+    }
+    if (errno != ENOENT) {
+        fprintf (stderr, "cchcctl: %s: %s\n", out, strerror (errno));
+        return 1;
+    }
+    sqlite3 *src = s_open_readonly (conf);
+    if (!src)
+        return 1;
+    char tmp [CCHC_COLLECTOR_PATH_MAX + 64];
+    snprintf (tmp, sizeof tmp, "%s.partial-%ld", out, (long) getpid ());
+    int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        fprintf (stderr, "cchcctl: %s: %s\n", tmp, strerror (errno));
+        sqlite3_close (src);
+        return 1;
+    }
+    close (fd);
+    sqlite3 *dst = NULL;
+    sqlite3_backup *bk = NULL;
+    int status = 1;
+    int64_t journal_rows = 0, journal_max = 0;
+    const char *what = "copy";
+    /*  One read transaction on the source for the whole copy: every step
+        reads the same snapshot, so the copy is consistent and the collector's
+        commits (WAL) neither wait for it nor restart it. */
+    if (sqlite3_exec (src, "BEGIN", NULL, NULL, NULL) != SQLITE_OK
+    ||  s_sql_one (src, "SELECT count(*) FROM journal", &journal_rows)
+    ||  s_sql_one (src, "SELECT ifnull(max(id), 0) FROM journal", &journal_max)) {
+        fprintf (stderr, "cchcctl: %s\n", sqlite3_errmsg (src));
+        goto done;
+    }
+    if (sqlite3_open_v2 (tmp, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        fprintf (stderr, "cchcctl: %s: %s\n", tmp, dst? sqlite3_errmsg (dst): "cannot open");
+        goto done;
+    }
+    bk = sqlite3_backup_init (dst, "main", src, "main");
+    if (!bk) {
+        fprintf (stderr, "cchcctl: backup: %s\n", sqlite3_errmsg (dst));
+        goto done;
+    }
+    int rc, last_shown = -1;
+    bool tty = isatty (STDERR_FILENO);
+    do {
+        rc = sqlite3_backup_step (bk, 1024);
+        int total = sqlite3_backup_pagecount (bk);
+        int done_pages = total - sqlite3_backup_remaining (bk);
+        int pct = total? (int) ((int64_t) done_pages * 100 / total): 100;
+        if (tty || pct / 10 != last_shown / 10 || rc == SQLITE_DONE) {
+            fprintf (stderr, "%sbackup: %3d%% (%d of %d pages)%s", tty? "\r": "", pct,
+                     done_pages, total, tty && rc != SQLITE_DONE? "": "\n");
+            last_shown = pct;
+        }
+        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+            sqlite3_sleep (50);
+    } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+    rc = sqlite3_backup_finish (bk);
+    bk = NULL;
+    sqlite3_exec (src, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        fprintf (stderr, "cchcctl: backup: %s\n", sqlite3_errmsg (dst));
+        goto done;
+    }
+    /*  A self-contained file (no -wal beside it), durable, then checked. */
+    what = "check";
+    int64_t copied = -1;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_exec (dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK
+    ||  sqlite3_prepare_v2 (dst, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK) {
+        fprintf (stderr, "cchcctl: %s: %s\n", tmp, sqlite3_errmsg (dst));
+        goto done;
+    }
+    bool ok = true;
+    while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
+        const char *line = (const char *) sqlite3_column_text (st, 0);
+        if (!line || strcmp (line, "ok") != 0) {
+            fprintf (stderr, "cchcctl: integrity_check of the copy: %s\n", line? line: "?");
+            ok = false;
+        }
+    }
+    sqlite3_finalize (st);
+    if (rc != SQLITE_DONE || !ok
+    ||  s_sql_one (dst, "SELECT count(*) FROM journal", &copied) || copied != journal_rows) {
+        fprintf (stderr, "cchcctl: the copy does not check out (%s)\n",
+                 rc != SQLITE_DONE? sqlite3_errmsg (dst): !ok? "integrity_check"
+                 : "journal count differs");
+        goto done;
+    }
+    if (sqlite3_close (dst) != SQLITE_OK) {
+        fprintf (stderr, "cchcctl: %s: %s\n", tmp, sqlite3_errmsg (dst));
+        goto done;
+    }
+    dst = NULL;
+    fd = open (tmp, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fsync (fd) != 0) {
+        fprintf (stderr, "cchcctl: %s: %s\n", tmp, strerror (errno));
+        if (fd >= 0)
+            close (fd);
+        goto done;
+    }
+    close (fd);
+    /*  Never overwrite: link fails if `out` appeared meanwhile. */
+    what = "rename";
+    if (link (tmp, out) == 0)
+        unlink (tmp);
+    else
+    if (errno == EEXIST) {
+        fprintf (stderr, "cchcctl: %s: exists (a backup never overwrites a file)\n", out);
+        goto done;
+    }
+    else
+    if (access (out, F_OK) == 0 || rename (tmp, out) != 0) {
+        fprintf (stderr, "cchcctl: %s: %s\n", out, access (out, F_OK) == 0
+                 ? "exists (a backup never overwrites a file)": strerror (errno));
+        goto done;
+    }
+    s_sync_dir (out);
+    struct stat st_out;
+    stat (out, &st_out);
+    printf ("backup %s: %lld bytes, %lld journal rows (up to journal id %lld), "
+            "integrity_check ok\n", out, (long long) st_out.st_size,
+            (long long) journal_rows, (long long) journal_max);
+    status = 0;
+done:
+    if (bk)
+        sqlite3_backup_finish (bk);
+    sqlite3_close (dst);
+    sqlite3_close (src);
+    if (status) {
+        s_remove_partial (tmp);
+        fprintf (stderr, "cchcctl: backup failed at the %s step; nothing written to %s\n",
+                 what, out);
+    }
+    return status;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -548,6 +1231,49 @@ main (int argc, char **argv)
         return s_keygen (argc - 2, argv + 2);
     if (strcmp (cmd, "pubkey") == 0)
         return s_pubkey (&conf, argc - 2, argv + 2);
+
+    /*  --criteria FILE anywhere after the command (rollup, report, explain,
+        period lock / reopen). */
+    const char *criteria_arg = NULL;
+    int kept = 2;
+    for (int i = 2; i < argc; i++) {
+        const char *v;
+        int j = i;
+        if ((v = s_opt (argc, argv, &j, "--criteria"))) {
+            criteria_arg = v;
+            i = j;
+        }
+        else
+            argv [kept++] = argv [i];
+    }
+    argc = kept;
+    argv [argc] = NULL;
+    char criteria [CCHC_COLLECTOR_PATH_MAX + 32];
+    if (cchc_collector_conf_criteria_path (&conf, criteria_arg, criteria, sizeof criteria)) {
+        fprintf (stderr, "cchcctl: criteria path too long\n");
+        return 2;
+    }
+    sub = argc > 2? argv [2]: "";
+    if (strcmp (cmd, "rollup") == 0)
+        return s_rollup (&conf, criteria, argc - 2, argv + 2);
+    if (strcmp (cmd, "report") == 0)
+        return s_report (&conf, criteria, argc - 2, argv + 2);
+    if (strcmp (cmd, "explain") == 0)
+        return s_explain (&conf, criteria, argc - 2, argv + 2);
+    if (strcmp (cmd, "criteria") == 0)
+        return strcmp (sub, "check") == 0? s_criteria_check (argc - 3, argv + 3): s_usage ();
+    if (strcmp (cmd, "backup") == 0)
+        return s_backup (&conf, argc - 2, argv + 2);
+    if (strcmp (cmd, "period") == 0) {
+        if (strcmp (sub, "list") == 0)
+            return s_period_list (&conf, argc - 3);
+        if (strcmp (sub, "log") == 0)
+            return s_period_log (&conf, argc - 3, argv + 3);
+        if (strcmp (sub, "lock") == 0 || strcmp (sub, "reopen") == 0)
+            return s_period_change (&conf, criteria, strcmp (sub, "reopen") == 0,
+                                    argc - 3, argv + 3);
+        return s_usage ();
+    }
 
     bool units = strcmp (cmd, "units") == 0, agent = strcmp (cmd, "agent") == 0;
     int (*fn) (cchc_store_t *, int, char **) = NULL;

@@ -53,6 +53,9 @@ const cchc_config_entry_t cchc_collector_conf_table [] = {
       "1s", "how often the stats table is rewritten" },
     { "collector.drain_timeout", CCHC_CONFIG_DURATION, F (drain_ms), 0, 0, 600000,
       "30s", "on SIGTERM, longest wait for messages in flight" },
+    { "collector.rollup_interval", CCHC_CONFIG_DURATION, F (rollup_ms), 0, 0, 3600000,
+      "10s", "how often the period figures are brought up to date and locked "
+      "(collector/periods.h); 0: no schedule, periods lock only by cchcctl" },
     { "http.enabled", CCHC_CONFIG_BOOL, F (http_enabled), 0, 0, 0,
       "false", "serve the dashboard and its read-only JSON API" },
     { "http.address", CCHC_CONFIG_STRING, F (http_address), S (http_address), 0, 0,
@@ -129,6 +132,16 @@ int
 cchc_collector_conf_key_path (const cchc_collector_conf_t *conf, char *out, size_t size)
 {
     return s_path (conf->key, conf->state_dir, "collector.key", out, size);
+}
+
+int
+cchc_collector_conf_criteria_path (const cchc_collector_conf_t *conf, const char *given,
+                                   char *out, size_t size)
+{
+    assert (conf && out);
+    const char *path = given? given: *conf->criteria? conf->criteria: CCHC_CRITERIA_DEFAULT;
+    int n = snprintf (out, size, "%s", path);
+    return n < 0 || (size_t) n >= size? -1: 0;
 }
 
 /*  "--name value" or "--name=value" at argv[*i]; advances *i. */

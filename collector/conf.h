@@ -5,7 +5,8 @@
       [collector]  bind, state_dir, db, key, criteria, curve, verifiers,
                    batch_max, batch_wait, max_inflight, max_skew, min_date,
                    future_days, busy_timeout, synchronous, max_pages,
-                   refresh_interval, stats_interval, drain_timeout
+                   refresh_interval, stats_interval, drain_timeout,
+                   rollup_interval (the period schedule, collector/periods.h)
       [http]       enabled, address, port, token, threads (the dashboard and
                    its read-only JSON API, collector/http.h)
       [log]        level
@@ -44,6 +45,8 @@ typedef struct {
     int64_t refresh_ms;                     /* enrolment poll interval */
     int64_t stats_ms;                       /* stats table refresh */
     int64_t drain_ms;                       /* SIGTERM: longest drain */
+    int64_t rollup_ms;                      /* period schedule pass interval;
+                                               0: no schedule (periods.h) */
     bool http_enabled;                      /* serve the dashboard */
     char http_address[64];                  /* IPv4 / IPv6 literal */
     int64_t http_port;                      /* 0: any free port */
@@ -67,6 +70,15 @@ int cchc_collector_conf_db_path (const cchc_collector_conf_t *conf,
                                  char *out, size_t size);
 int cchc_collector_conf_key_path (const cchc_collector_conf_t *conf,
                                   char *out, size_t size);
+
+/*  The criteria catalogue cchcctl uses (one rule, docs/collector.md):
+    `given` (--criteria FILE) when not NULL; else collector.criteria when it
+    is set (its default, data/criteria/default.ini, is relative to the
+    current folder: right when run from the source tree); else, when it is
+    empty, the packaged CCHC_CRITERIA_DEFAULT.  0, or -1 if too long. */
+#define CCHC_CRITERIA_DEFAULT "/usr/share/cchc/criteria/default.ini"
+int cchc_collector_conf_criteria_path (const cchc_collector_conf_t *conf,
+                                       const char *given, char *out, size_t size);
 
 /*  Parse the common options out of argv: --config FILE, --state DIR,
     --set KEY=VALUE (any order, applied as: defaults, file, then --state and

@@ -4,6 +4,10 @@
     after the commit (collector/ingest.h).  Optional CurveZMQ with a ZAP
     handler admitting enrolled agents only (collector/zap.h).
 
+    With a criteria catalogue it keeps the period figures: a schedule thread
+    recomputes and stores them as data arrives and locks each period at its
+    lock instant (collector/periods.h, collector.rollup_interval).
+
     With http.enabled it also serves the dashboard and its read-only JSON
     API (collector/http.h) from its own read-only database connections.
 
@@ -17,6 +21,7 @@
 #include "collector/http.h"
 #include "collector/ingest.h"
 #include "collector/keytab.h"
+#include "collector/periods.h"
 #include "collector/stats.h"
 #include "collector/zap.h"
 
@@ -238,6 +243,7 @@ main (int argc, char **argv)
     cchc_ingest_t *ingest = NULL;
     void *router = NULL;
     cchc_http_t *http = NULL;
+    cchc_periods_t *periods = NULL;
     if (!ctx || !keytab) {
         cchc_error ("out of memory");
         goto done;
@@ -254,6 +260,35 @@ main (int argc, char **argv)
     if (!ingest) {
         cchc_error ("%s", err);
         goto done;
+    }
+    /*  The period tables next to the roll-up's (the writer applied those),
+        then the locks that fell due while the collector was stopped — before
+        any message is read, so they hold exactly what had arrived. */
+    if (criteria) {
+        cchc_periods_config_t periods_conf = {
+            .db_path = db_path, .criteria_path = conf.criteria,
+            .interval_ms = conf.rollup_ms, .busy_timeout_ms = conf.busy_timeout_ms
+        };
+        periods = cchc_periods_new (&periods_conf, err, sizeof err);
+        if (!periods) {
+            cchc_error ("periods: %s", err);
+            goto done;
+        }
+        cchc_periods_pass_t pass;
+        if (conf.rollup_ms > 0) {
+            if (cchc_periods_pass (periods, cchc_clock_now_ms (), true, &pass, err,
+                                   sizeof err))
+                cchc_warn ("periods: %s", err);
+            else if (pass.locked)
+                cchc_notice ("periods: %zu periods locked at start", pass.locked);
+            if (cchc_periods_start (periods, err, sizeof err)) {
+                cchc_error ("periods: %s", err);
+                goto done;
+            }
+        }
+        else
+            cchc_notice ("collector.rollup_interval is 0: no period schedule (periods "
+                         "lock only by cchcctl period lock)");
     }
     router = s_router (ctx, &conf, key, err, sizeof err);
     if (!router) {
@@ -299,6 +334,7 @@ main (int argc, char **argv)
 
 done:
     cchc_http_destroy (&http);
+    cchc_periods_destroy (&periods);    /* stops the schedule */
     if (router)
         zmq_close (router);             /* lingers to flush the last acks */
     cchc_ingest_destroy (&ingest);      /* shuts the context down */
