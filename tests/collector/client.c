@@ -448,7 +448,7 @@ main (int argc, char **argv)
         args.have_server = true;
     }
     void *ctx = zmq_ctx_new ();
-    int rc;
+    int rc = 2;
     if (strcmp (cmd, "send") == 0)
         rc = s_cmd_send (ctx, &args);
     else
