@@ -6,7 +6,7 @@
 #   4. builds the libFuzzer targets with clang and runs each for a bounded
 #      time                                                 (build-fuzz/).
 # Environment: CCHC_TEST_JOBS (parallel ctest jobs, default 2),
-#              CCHC_FUZZ_SECONDS (per fuzz target, default 20; 0 skips fuzzing),
+#              CCHC_FUZZ_SECONDS (per fuzz target, default 30; 0 skips fuzzing),
 #              CCHC_SKIP_ASAN=1 (skip step 3, for quick local runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,7 @@ top=$(pwd)
 bash deploy/install-deps.sh
 
 jobs=${CCHC_TEST_JOBS:-2}
-fuzz_seconds=${CCHC_FUZZ_SECONDS:-20}
+fuzz_seconds=${CCHC_FUZZ_SECONDS:-30}
 failed=0
 summary=()
 
