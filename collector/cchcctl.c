@@ -18,7 +18,7 @@
         criteria check FILE
         period list | log [--period P] | lock --period P [--reason TEXT]
                | reopen --period P --reason TEXT
-        backup --out FILE
+        backup --out FILE [--step PAGES]
 
     The database is found like the collector finds it (collector/conf.h):
     --db, or STATE_DIR/collector.db with --state (default ./state).  Exit
@@ -87,7 +87,8 @@ static const char *s_usage_text =
     "  period lock --period P [--reason TEXT]   lock a closed period now (final)\n"
     "  period reopen --period P --reason TEXT   reopen a locked period (logged); it\n"
     "                                    stays open until period lock\n"
-    "  backup --out FILE                 online copy of the database (0600, checked)\n"
+    "  backup --out FILE [--step PAGES]  online copy of the database (0600, checked;\n"
+    "                                    PAGES per step, default 1024)\n"
     "options: --criteria FILE (catalogue; default collector.criteria)\n";
 
 static int
@@ -1049,10 +1050,18 @@ static int
 s_backup (const cchc_collector_conf_t *conf, int argc, char **argv)
 {
     const char *out = NULL;
+    int64_t step = 1024;
     for (int i = 0; i < argc; i++) {
         const char *v;
         if ((v = s_opt (argc, argv, &i, "--out")))
             out = v;
+        else
+        if ((v = s_opt (argc, argv, &i, "--step"))) {
+            if (cchc_parse_int64 (v, 1, 1 << 20, &step)) {
+                fprintf (stderr, "cchcctl: --step: pages per step, 1 to 1048576\n");
+                return 2;
+            }
+        }
         else
             return s_usage ();
     }
@@ -1108,7 +1117,7 @@ s_backup (const cchc_collector_conf_t *conf, int argc, char **argv)
     int rc, last_shown = -1;
     bool tty = isatty (STDERR_FILENO);
     do {
-        rc = sqlite3_backup_step (bk, 1024);
+        rc = sqlite3_backup_step (bk, (int) step);
         int total = sqlite3_backup_pagecount (bk);
         int done_pages = total - sqlite3_backup_remaining (bk);
         int pct = total? (int) ((int64_t) done_pages * 100 / total): 100;
@@ -1215,6 +1224,26 @@ main (int argc, char **argv)
         fprintf (stderr, "cchcctl: %s\n", err);
         return 2;
     }
+    /*  --criteria FILE anywhere (rollup, report, explain, period lock /
+        reopen). */
+    const char *criteria_arg = NULL;
+    int kept = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        int j = i;
+        if (strcmp (argv [i], "--criteria") == 0 && i + 1 >= argc) {
+            fprintf (stderr, "cchcctl: --criteria needs a file\n");
+            return 2;
+        }
+        if ((v = s_opt (argc, argv, &j, "--criteria"))) {
+            criteria_arg = v;
+            i = j;
+        }
+        else
+            argv [kept++] = argv [i];
+    }
+    argc = kept;
+    argv [argc] = NULL;
     if (argc < 2)
         return s_usage ();
     const char *cmd = argv [1];
@@ -1232,28 +1261,11 @@ main (int argc, char **argv)
     if (strcmp (cmd, "pubkey") == 0)
         return s_pubkey (&conf, argc - 2, argv + 2);
 
-    /*  --criteria FILE anywhere after the command (rollup, report, explain,
-        period lock / reopen). */
-    const char *criteria_arg = NULL;
-    int kept = 2;
-    for (int i = 2; i < argc; i++) {
-        const char *v;
-        int j = i;
-        if ((v = s_opt (argc, argv, &j, "--criteria"))) {
-            criteria_arg = v;
-            i = j;
-        }
-        else
-            argv [kept++] = argv [i];
-    }
-    argc = kept;
-    argv [argc] = NULL;
     char criteria [CCHC_COLLECTOR_PATH_MAX + 32];
     if (cchc_collector_conf_criteria_path (&conf, criteria_arg, criteria, sizeof criteria)) {
         fprintf (stderr, "cchcctl: criteria path too long\n");
         return 2;
     }
-    sub = argc > 2? argv [2]: "";
     if (strcmp (cmd, "rollup") == 0)
         return s_rollup (&conf, criteria, argc - 2, argv + 2);
     if (strcmp (cmd, "report") == 0)

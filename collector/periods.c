@@ -952,10 +952,13 @@ cchc_periods_new (const cchc_periods_config_t *conf, char *err, size_t errlen)
     sqlite3_extended_result_codes (self->db, 1);
     int64_t tables = 0;
     if (s_int64 (self->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                 " AND name IN ('unit', 'agent', 'journal', 'observation')", &tables) != 0
-        || tables != 4) {
-        s_err (err, errlen, "%s: not a collector database%s%s", self->db_path,
-               tables ? "" : ": ", tables ? "" : sqlite3_errmsg (self->db));
+                 " AND name IN ('unit', 'agent', 'journal', 'observation')", &tables)) {
+        s_err (err, errlen, "%s: %s", self->db_path, sqlite3_errmsg (self->db));
+        goto fail;
+    }
+    if (tables != 4) {
+        s_err (err, errlen, "%s: not a collector database (schema.h tables missing)",
+               self->db_path);
         goto fail;
     }
     char e2[256];
