@@ -64,12 +64,16 @@ BEGIN {
   print "docs_sent_electronic", part(ds, 0.96 * q, k "dse"), day
   w = int(n(scale / 2 + 1, k "wf") * f);     print "workfiles", w, day
   print "workfiles_online", part(w, wf * q, k "wfo"), day
-  if (level != "xa" && rnd(k "lg") < 0.04) {
-    print "legal_docs_issued", 1, day; print "legal_docs_proper", (rnd(k "lgp") < 0.9 + 0.1 * q) ? 1 : 0, day }
-  if (rnd(k "pt") < 0.1) { print "par_tasks_planned", 1, day; print "par_tasks_done", (rnd(k "ptd") < q) ? 1 : 0, day }
-  if (rnd(k "ft") < 0.05) { print "finance_tasks_planned", 1, day; print "finance_tasks_done", (rnd(k "ftd") < q) ? 1 : 0, day }
-  if (rnd(k "tr") < 0.08) { t = n(4, k "trn"); print "training_planned", t, day; print "training_done", part(t, q, k "trd"), day }
-  if (rnd(k "dc") < 0.003) print "discipline_cases", 1, day
+  # Events that happen now and then: a real export reports 0 on the other days.
+  lg = (rnd(k "lg") < ((level == "xa") ? 0.01 : 0.04)) ? 1 : 0
+  print "legal_docs_issued", lg, day; print "legal_docs_proper", (lg && rnd(k "lgp") < 0.9 + 0.1 * q) ? 1 : 0, day
+  pt = (rnd(k "pt") < 0.1) ? 1 : 0
+  print "par_tasks_planned", pt, day; print "par_tasks_done", (pt && rnd(k "ptd") < q) ? 1 : 0, day
+  ft = (rnd(k "ft") < 0.05) ? 1 : 0
+  print "finance_tasks_planned", ft, day; print "finance_tasks_done", (ft && rnd(k "ftd") < q) ? 1 : 0, day
+  t = (rnd(k "tr") < 0.08) ? n(4, k "trn") : 0
+  print "training_planned", t, day; print "training_done", part(t, q, k "trd"), day
+  print "discipline_cases", (rnd(k "dc") < 0.003) ? 1 : 0, day
   if (p[3] == "15" || day == today) {       # gauges: monthly, and today
     pr = procs + int(10 * rnd(p[1] p[2] "pr"))
     print "tthc_procedures", pr, day
