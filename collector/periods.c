@@ -1035,6 +1035,17 @@ s_store (cchc_periods_t *self, const s_write_t *wr, char *err, size_t errlen)
 {
     const cchc_rollup_t *r = wr->fig->rollup;
     json_t *jr = cchc_rollup_json (r, NULL);
+    if (jr && wr->state != CCHC_PSTATE_LOCKED) {
+        /* figures that will change again: the units' totals only (index,
+           rank, points, completeness), not every indicator — a fifth of the
+           size, written at every pass that sees new data */
+        json_t *units = json_object_get (jr, "units");
+        for (size_t i = 0; i < json_array_size (units); i++) {
+            json_t *u = json_array_get (units, i);
+            json_object_del (u, "indicators");
+            json_object_del (u, "areas");
+        }
+    }
     char *result = jr ? json_dumps (jr, JSON_COMPACT | JSON_REAL_PRECISION (17)) : NULL;
     json_decref (jr);
     if (!result) {

@@ -82,7 +82,9 @@
 "  journal_max  INTEGER NOT NULL,      -- newest journal id behind a figure (<= pos)\n" \
 "  data_version INTEGER NOT NULL,      -- the schedule's change key (periods.h)\n" \
 "  units        INTEGER NOT NULL,      -- units scored\n" \
-"  result       TEXT NOT NULL,         -- the figures: cchc_rollup_json (report.h)\n" \
+"  result       TEXT NOT NULL,         -- the figures: cchc_rollup_json (report.h);\n" \
+"                                      -- provisional / closed rows without each\n" \
+"                                      -- unit's indicators and areas\n" \
 "  snapshot     TEXT,                  -- locked only: restores the exact figures\n" \
 "                                      -- (format in periods.c), with the catalogue\n" \
 "  locked_at    INTEGER,               -- UTC ms; NULL unless locked\n" \
