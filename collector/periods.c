@@ -424,16 +424,12 @@ cchc_periods_snapshot (const cchc_rollup_t *r, const char *criteria_name,
     return text;
 }
 
-/*  Integer member of array `a` at `i` (a number), or `def`. */
+/*  Integer member of array `a` at `i`, or `def` (absent, not an integer). */
 static int64_t
 s_ai (json_t *a, size_t i, int64_t def)
 {
     json_t *v = json_array_get (a, i);
-    if (json_is_integer (v))
-        return json_integer_value (v);
-    if (json_is_real (v))
-        return (int64_t) json_real_value (v);
-    return def;
+    return json_is_integer (v) ? json_integer_value (v) : def;
 }
 
 static int64_t
