@@ -1025,7 +1025,8 @@ typedef struct {
 } s_write_t;
 
 /*  Store in one short write transaction.  0 stored, 1 deferred (the row
-    changed since the figures were computed), -1 error. */
+    changed since the figures were computed, or the database stayed locked
+    by the writer for the busy timeout), -1 error. */
 static int
 s_store (cchc_periods_t *self, const s_write_t *wr, char *err, size_t errlen)
 {
@@ -1052,8 +1053,11 @@ s_store (cchc_periods_t *self, const s_write_t *wr, char *err, size_t errlen)
     int status = -1;
     sqlite3_stmt *st = NULL;
     if (s_exec (db, "BEGIN IMMEDIATE", err, errlen) != 0) {
+        /* the collector's writer kept its lock for the whole busy timeout
+           (a heavy backfill): try again at the next pass */
+        int code = sqlite3_errcode (db) & 0xff;
         free (result);
-        return -1;
+        return code == SQLITE_BUSY || code == SQLITE_LOCKED ? 1 : -1;
     }
     /* 1. the row must be the one the figures were computed against */
     int64_t revision = 0, old_pos = 0, old_at = 0;
@@ -1194,7 +1198,7 @@ cchc_periods_refresh (cchc_periods_t *self, const cchc_period_t *period, int64_t
             && row.state == CCHC_PSTATE_LOCKED)
             s_err (err, errlen, "%s is locked: its figures are final (reopen it first)", id);
         else
-            s_err (err, errlen, "%s changed meanwhile; try again", id);
+            s_err (err, errlen, "%s changed meanwhile, or the database stayed busy; try again", id);
         return -1;
     }
     return rc;
@@ -1255,7 +1259,7 @@ s_lock (cchc_periods_t *self, const cchc_period_t *period, int64_t now, int64_t 
     };
     rc = s_store (self, &wr, err, errlen);
     if (rc == 1)
-        s_err (err, errlen, "%s changed meanwhile; try again", id);
+        s_err (err, errlen, "%s changed meanwhile, or the database stayed busy; try again", id);
     if (rc == 0)
         cchc_notice ("period %s locked by %s: final figures of %zu units, journal"
                      " position %lld", id, who ? who : "?", fig->rollup->unit_count,
@@ -1302,7 +1306,7 @@ cchc_periods_reopen (cchc_periods_t *self, const cchc_period_t *period, int64_t 
         };
         rc = s_store (self, &wr, err, errlen);
         if (rc == 1) {
-            s_err (err, errlen, "%s changed meanwhile; try again", id);
+            s_err (err, errlen, "%s changed meanwhile, or the database stayed busy; try again", id);
             rc = -1;
         }
         if (rc == 0)
