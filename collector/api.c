@@ -60,21 +60,6 @@
 /* ------------------------------------------------------------------------ */
 /*  Small helpers */
 
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (err, errlen, fmt, ap);
-    va_end (ap);
-}
-
 static json_t *
 s_jnum (double v)
 {
@@ -440,7 +425,7 @@ s_open (const char *path, sqlite3 **db, char *err, size_t errlen)
     int rc = sqlite3_open_v2 (path, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
                               NULL);
     if (rc != SQLITE_OK) {
-        s_err (err, errlen, "%s: %s", path, *db ? sqlite3_errmsg (*db)
+        cchc_errf (err, errlen, "%s: %s", path, *db ? sqlite3_errmsg (*db)
                                                 : sqlite3_errstr (rc));
         sqlite3_close (*db);
         *db = NULL;
@@ -457,7 +442,7 @@ s_open (const char *path, sqlite3 **db, char *err, size_t errlen)
         && sqlite3_step (st) == SQLITE_ROW)
         tables = sqlite3_column_int (st, 0);
     else {
-        s_err (err, errlen, "%s: %s", path, sqlite3_errmsg (*db));
+        cchc_errf (err, errlen, "%s: %s", path, sqlite3_errmsg (*db));
         sqlite3_finalize (st);
         sqlite3_close (*db);
         *db = NULL;
@@ -465,7 +450,7 @@ s_open (const char *path, sqlite3 **db, char *err, size_t errlen)
     }
     sqlite3_finalize (st);
     if (tables != 6) {
-        s_err (err, errlen, "%s: not a collector database (schema.h tables missing)",
+        cchc_errf (err, errlen, "%s: not a collector database (schema.h tables missing)",
                path);
         sqlite3_close (*db);
         *db = NULL;
@@ -690,7 +675,7 @@ s_load_agents (sqlite3 *db, char *err, size_t errlen)
             "       (SELECT u.name FROM unit AS u WHERE u.code = a.unit"
             "         ORDER BY u.valid_from DESC LIMIT 1)"
             "  FROM agent AS a ORDER BY a.unit, a.id", -1, &st, NULL) != SQLITE_OK) {
-        s_err (err, errlen, "agents: %s", sqlite3_errmsg (db));
+        cchc_errf (err, errlen, "agents: %s", sqlite3_errmsg (db));
         free (a);
         return NULL;
     }
@@ -731,7 +716,7 @@ s_load_agents (sqlite3 *db, char *err, size_t errlen)
     }
     sqlite3_finalize (st);
     if (rc != SQLITE_DONE) {
-        s_err (err, errlen, "agents: %s", rc == SQLITE_NOMEM || rc == SQLITE_ROW
+        cchc_errf (err, errlen, "agents: %s", rc == SQLITE_NOMEM || rc == SQLITE_ROW
                ? "out of memory" : sqlite3_errmsg (db));
         s_agents_unref (&a);
         return NULL;
@@ -770,7 +755,7 @@ s_compute (cchc_api_t *self, const cchc_period_t *period, const s_version_t *ver
         free (e);
         free (by_code);
         cchc_figures_destroy (&fig);
-        s_err (err, errlen, "out of memory");
+        cchc_errf (err, errlen, "out of memory");
         return NULL;
     }
     for (size_t i = 0; i < r->unit_count; i++)
@@ -1118,7 +1103,7 @@ s_acquire (cchc_api_t *self, const cchc_period_t *period, int *status,
     if (!s) {
         pthread_mutex_unlock (&self->mutex);
         *status = 503;
-        s_err (err, errlen, "too many periods being computed; try again shortly");
+        cchc_errf (err, errlen, "too many periods being computed; try again shortly");
         return NULL;
     }
     int64_t mono = cchc_clock_mono_ms ();
@@ -1130,7 +1115,7 @@ s_acquire (cchc_api_t *self, const cchc_period_t *period, int *status,
     }
     if (s->failed && mono - s->failed_mono < self->conf.refresh_ms) {
         *status = 500;
-        s_err (err, errlen, "roll-up of %s failed: %s", s->id, s->error);
+        cchc_errf (err, errlen, "roll-up of %s failed: %s", s->id, s->error);
         pthread_mutex_unlock (&self->mutex);
         return NULL;
     }
@@ -1154,11 +1139,11 @@ s_acquire (cchc_api_t *self, const cchc_period_t *period, int *status,
     if (!e) {
         if (s->attempts != attempts) {
             *status = 500;
-            s_err (err, errlen, "roll-up of %s failed: %s", s->id, s->error);
+            cchc_errf (err, errlen, "roll-up of %s failed: %s", s->id, s->error);
         }
         else {
             *status = 503;
-            s_err (err, errlen, "the figures of %s are still being computed; "
+            cchc_errf (err, errlen, "the figures of %s are still being computed; "
                    "try again shortly", s->id);
         }
     }
@@ -2567,7 +2552,7 @@ s_get_export (cchc_api_t *self, const char *what, cchc_api_param_fn *param, void
         rc = rows ? cchc_export_status (e->rollup, rows, n, self->conf.silent_days, format,
                                         self->tmpdir, &out, &size, err, sizeof err) : -1;
         if (!rows)
-            s_err (err, sizeof err, "out of memory");
+            cchc_errf (err, sizeof err, "out of memory");
         free (rows);
         s_agents_unref (&a);
     }
@@ -2704,12 +2689,12 @@ cchc_api_new (const cchc_api_config_t *conf, char *err, size_t errlen)
 {
     assert (conf);
     if (!conf->db_path || !conf->criteria_path) {
-        s_err (err, errlen, "the database and the criteria catalogue are required");
+        cchc_errf (err, errlen, "the database and the criteria catalogue are required");
         return NULL;
     }
     cchc_api_t *self = calloc (1, sizeof *self);
     if (!self) {
-        s_err (err, errlen, "out of memory");
+        cchc_errf (err, errlen, "out of memory");
         return NULL;
     }
     self->conf = *conf;
@@ -2754,7 +2739,7 @@ cchc_api_new (const cchc_api_config_t *conf, char *err, size_t errlen)
     self->pool_busy = calloc ((size_t) self->pool_size, sizeof *self->pool_busy);
     if (!self->db_path || !self->criteria_path || !self->tmpdir || !self->slots
         || !self->pool || !self->pool_busy) {
-        s_err (err, errlen, "out of memory");
+        cchc_errf (err, errlen, "out of memory");
         goto fail;
     }
     if (!(self->criteria = cchc_criteria_load (self->criteria_path, err, errlen)))
@@ -2763,7 +2748,7 @@ cchc_api_new (const cchc_api_config_t *conf, char *err, size_t errlen)
         goto fail;
     s_poll (self);
     if (!self->agents) {
-        s_err (err, errlen, "%s: cannot read the agent table: %s", self->db_path,
+        cchc_errf (err, errlen, "%s: cannot read the agent table: %s", self->db_path,
                sqlite3_errmsg (self->wdb));
         goto fail;
     }
@@ -2773,13 +2758,13 @@ cchc_api_new (const cchc_api_config_t *conf, char *err, size_t errlen)
     char etag[64];
     snprintf (etag, sizeof etag, "\"%s-catalogue\"", self->instance);
     if (!text || !(self->catalogue = s_blob_new (text, size, etag))) {
-        s_err (err, errlen, "out of memory");
+        cchc_errf (err, errlen, "out of memory");
         goto fail;
     }
     self->running = true;
     if (pthread_create (&self->worker, NULL, s_worker, self) != 0) {
         self->running = false;
-        s_err (err, errlen, "cannot start the worker thread");
+        cchc_errf (err, errlen, "cannot start the worker thread");
         goto fail;
     }
     return self;

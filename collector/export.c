@@ -17,21 +17,6 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (err, errlen, fmt, ap);
-    va_end (ap);
-}
-
 /* ------------------------------------------------------------------------ */
 /*  Tables */
 
@@ -172,7 +157,7 @@ s_write_csv (const s_book_t *b, char **out, size_t *size, char *err, size_t errl
     size_t len = 0;
     FILE *f = open_memstream (&buf, &len);
     if (!f) {
-        s_err (err, errlen, "out of memory");
+        cchc_errf (err, errlen, "out of memory");
         return -1;
     }
     fputs ("\xEF\xBB\xBF", f);      /* BOM: spreadsheets then read UTF-8 */
@@ -210,7 +195,7 @@ s_write_csv (const s_book_t *b, char **out, size_t *size, char *err, size_t errl
     }
     if (fclose (f) != 0 || !buf) {
         free (buf);
-        s_err (err, errlen, "out of memory");
+        cchc_errf (err, errlen, "out of memory");
         return -1;
     }
     *out = buf;
@@ -223,7 +208,7 @@ s_read_file (const char *path, char **out, size_t *size, char *err, size_t errle
 {
     FILE *f = fopen (path, "rb");
     if (!f) {
-        s_err (err, errlen, "%s: %s", path, strerror (errno));
+        cchc_errf (err, errlen, "%s: %s", path, strerror (errno));
         return -1;
     }
     char *buf = NULL;
@@ -235,7 +220,7 @@ s_read_file (const char *path, char **out, size_t *size, char *err, size_t errle
             if (!p) {
                 free (buf);
                 fclose (f);
-                s_err (err, errlen, "out of memory");
+                cchc_errf (err, errlen, "out of memory");
                 return -1;
             }
             buf = p;
@@ -250,7 +235,7 @@ s_read_file (const char *path, char **out, size_t *size, char *err, size_t errle
     fclose (f);
     if (bad) {
         free (buf);
-        s_err (err, errlen, "%s: read error", path);
+        cchc_errf (err, errlen, "%s: read error", path);
         return -1;
     }
     *out = buf;
@@ -266,7 +251,7 @@ s_write_xlsx (const s_book_t *b, const char *tmpdir, char **out, size_t *size,
     snprintf (path, sizeof path, "%s/cchc-export-XXXXXX", tmpdir ? tmpdir : "/tmp");
     int fd = mkstemp (path);
     if (fd < 0) {
-        s_err (err, errlen, "%s: %s", path, strerror (errno));
+        cchc_errf (err, errlen, "%s: %s", path, strerror (errno));
         return -1;
     }
     close (fd);
@@ -276,7 +261,7 @@ s_write_xlsx (const s_book_t *b, const char *tmpdir, char **out, size_t *size,
     lxw_workbook *wb = workbook_new_opt (path, &opts);
     if (!wb) {
         unlink (path);
-        s_err (err, errlen, "cannot create the workbook");
+        cchc_errf (err, errlen, "cannot create the workbook");
         return -1;
     }
     lxw_doc_properties props = { .title = (char *) b->sheets[0].title,
@@ -305,7 +290,7 @@ s_write_xlsx (const s_book_t *b, const char *tmpdir, char **out, size_t *size,
         if (!ws) {
             workbook_close (wb);
             unlink (path);
-            s_err (err, errlen, "bad sheet name '%s'", s->name);
+            cchc_errf (err, errlen, "bad sheet name '%s'", s->name);
             return -1;
         }
         worksheet_set_landscape (ws);
@@ -347,7 +332,7 @@ s_write_xlsx (const s_book_t *b, const char *tmpdir, char **out, size_t *size,
     lxw_error rc = workbook_close (wb);
     if (rc != LXW_NO_ERROR) {
         unlink (path);
-        s_err (err, errlen, "writing the workbook: %s", lxw_strerror (rc));
+        cchc_errf (err, errlen, "writing the workbook: %s", lxw_strerror (rc));
         return -1;
     }
     int ok = s_read_file (path, out, size, err, errlen);
@@ -362,7 +347,7 @@ s_write (s_book_t *b, cchc_export_format_t format, const char *tmpdir, char **ou
     for (int i = 0; i < b->count; i++)
         if (b->sheets[i].oom) {
             s_book_free (b);
-            s_err (err, errlen, "out of memory");
+            cchc_errf (err, errlen, "out of memory");
             return -1;
         }
     int rc = format == CCHC_EXPORT_CSV ? s_write_csv (b, out, size, err, errlen)
@@ -506,7 +491,7 @@ cchc_export_ranking (const cchc_rollup_t *r, int level, cchc_export_format_t for
     if (!parents || !idx) {
         free (parents);
         free (idx);
-        s_err (err, errlen, "out of memory");
+        cchc_errf (err, errlen, "out of memory");
         return -1;
     }
     char period[64], subtitle[256];

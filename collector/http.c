@@ -34,21 +34,6 @@ struct cchc_http_t {
     int port;
 };
 
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (err, errlen, fmt, ap);
-    va_end (ap);
-}
-
 int
 cchc_http_address_is_loopback (const char *address)
 {
@@ -249,7 +234,7 @@ cchc_http_new (const cchc_http_config_t *conf, char *err, size_t errlen)
     const char *address = conf->address && *conf->address ? conf->address : "127.0.0.1";
     const char *token = conf->token && *conf->token ? conf->token : NULL;
     if (conf->port < 0 || conf->port > 65535) {
-        s_err (err, errlen, "bad HTTP port %d", conf->port);
+        cchc_errf (err, errlen, "bad HTTP port %d", conf->port);
         return NULL;
     }
     struct sockaddr_in sin;
@@ -267,12 +252,12 @@ cchc_http_new (const cchc_http_config_t *conf, char *err, size_t errlen)
         v6 = true;
     }
     else {
-        s_err (err, errlen, "bad HTTP address '%s': an IPv4 or IPv6 literal "
+        cchc_errf (err, errlen, "bad HTTP address '%s': an IPv4 or IPv6 literal "
                "(127.0.0.1, 0.0.0.0, ::1)", address);
         return NULL;
     }
     if (!cchc_http_address_is_loopback (address) && !token) {
-        s_err (err, errlen, "refusing to serve HTTP on %s without an access token: "
+        cchc_errf (err, errlen, "refusing to serve HTTP on %s without an access token: "
                "set a token (at least %d characters) or bind to 127.0.0.1",
                address, S_TOKEN_MIN);
         return NULL;
@@ -283,18 +268,18 @@ cchc_http_new (const cchc_http_config_t *conf, char *err, size_t errlen)
         for (size_t i = 0; ok && i < len; i++)
             ok = token[i] > 0x20 && token[i] < 0x7F && token[i] != '&' && token[i] != '#';
         if (!ok) {
-            s_err (err, errlen, "bad access token: %d to 256 printable ASCII "
+            cchc_errf (err, errlen, "bad access token: %d to 256 printable ASCII "
                    "characters, no spaces, '&' or '#'", S_TOKEN_MIN);
             return NULL;
         }
     }
     if (sodium_init () < 0) {
-        s_err (err, errlen, "libsodium failed to initialise");
+        cchc_errf (err, errlen, "libsodium failed to initialise");
         return NULL;
     }
     cchc_http_t *self = calloc (1, sizeof *self);
     if (!self) {
-        s_err (err, errlen, "out of memory");
+        cchc_errf (err, errlen, "out of memory");
         return NULL;
     }
     if (token) {
@@ -328,7 +313,7 @@ cchc_http_new (const cchc_http_config_t *conf, char *err, size_t errlen)
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 30,
         MHD_OPTION_END);
     if (!self->daemon) {
-        s_err (err, errlen, "cannot serve HTTP on %s port %d (address in use?)",
+        cchc_errf (err, errlen, "cannot serve HTTP on %s port %d (address in use?)",
                address, conf->port);
         cchc_api_destroy (&self->api);
         free (self);

@@ -57,27 +57,12 @@
 #define S_CRITERIA_MAX (4 * 1024 * 1024)
 #define S_SCOPE_MAX 64
 
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (err, errlen, fmt, ap);
-    va_end (ap);
-}
-
 static int
 s_exec (sqlite3 *db, const char *sql, char *err, size_t errlen)
 {
     char *msg = NULL;
     if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        s_err (err, errlen, "%s", msg ? msg : sqlite3_errmsg (db));
+        cchc_errf (err, errlen, "%s", msg ? msg : sqlite3_errmsg (db));
         sqlite3_free (msg);
         return -1;
     }
@@ -207,13 +192,13 @@ cchc_periods_row (sqlite3 *db, const char *period, cchc_period_row_t *row,
     int managed = cchc_periods_managed (db);
     if (managed <= 0) {
         if (managed < 0)
-            s_err (err, errlen, "%s", sqlite3_errmsg (db));
+            cchc_errf (err, errlen, "%s", sqlite3_errmsg (db));
         return managed;
     }
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2 (db, "SELECT " S_ROW_COLUMNS " FROM period_result"
                             " WHERE period = ?1", -1, &st, NULL) != SQLITE_OK) {
-        s_err (err, errlen, "period_result: %s", sqlite3_errmsg (db));
+        cchc_errf (err, errlen, "period_result: %s", sqlite3_errmsg (db));
         return -1;
     }
     sqlite3_bind_text (st, 1, period, -1, SQLITE_STATIC);
@@ -221,7 +206,7 @@ cchc_periods_row (sqlite3 *db, const char *period, cchc_period_row_t *row,
     if (rc == SQLITE_ROW)
         s_row_read (st, row);
     else if (rc != SQLITE_DONE)
-        s_err (err, errlen, "period_result: %s", sqlite3_errmsg (db));
+        cchc_errf (err, errlen, "period_result: %s", sqlite3_errmsg (db));
     sqlite3_finalize (st);
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
@@ -249,13 +234,13 @@ cchc_periods_rows (sqlite3 *db, cchc_period_row_t **rows, size_t *count,
     int managed = cchc_periods_managed (db);
     if (managed <= 0) {
         if (managed < 0)
-            s_err (err, errlen, "%s", sqlite3_errmsg (db));
+            cchc_errf (err, errlen, "%s", sqlite3_errmsg (db));
         return managed;
     }
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2 (db, "SELECT " S_ROW_COLUMNS " FROM period_result", -1, &st,
                             NULL) != SQLITE_OK) {
-        s_err (err, errlen, "period_result: %s", sqlite3_errmsg (db));
+        cchc_errf (err, errlen, "period_result: %s", sqlite3_errmsg (db));
         return -1;
     }
     size_t alloc = 0;
@@ -275,7 +260,7 @@ cchc_periods_rows (sqlite3 *db, cchc_period_row_t **rows, size_t *count,
     }
     sqlite3_finalize (st);
     if (rc != SQLITE_DONE) {
-        s_err (err, errlen, "period_result: %s", rc == SQLITE_NOMEM ? "out of memory"
+        cchc_errf (err, errlen, "period_result: %s", rc == SQLITE_NOMEM ? "out of memory"
                : sqlite3_errmsg (db));
         free (*rows);
         *rows = NULL;
@@ -295,7 +280,7 @@ cchc_periods_events (sqlite3 *db, const char *period, cchc_period_event_fn *fn,
     int managed = cchc_periods_managed (db);
     if (managed <= 0) {
         if (managed < 0)
-            s_err (err, errlen, "%s", sqlite3_errmsg (db));
+            cchc_errf (err, errlen, "%s", sqlite3_errmsg (db));
         return managed;
     }
     sqlite3_stmt *st = NULL;
@@ -303,7 +288,7 @@ cchc_periods_events (sqlite3 *db, const char *period, cchc_period_event_fn *fn,
                             " computed_at FROM period_event"
                             " WHERE ?1 IS NULL OR period = ?1 ORDER BY id", -1, &st,
                             NULL) != SQLITE_OK) {
-        s_err (err, errlen, "period_event: %s", sqlite3_errmsg (db));
+        cchc_errf (err, errlen, "period_event: %s", sqlite3_errmsg (db));
         return -1;
     }
     if (period)
@@ -322,12 +307,12 @@ cchc_periods_events (sqlite3 *db, const char *period, cchc_period_event_fn *fn,
         };
         if (fn (&e, arg) != 0) {
             sqlite3_finalize (st);
-            s_err (err, errlen, "stopped");
+            cchc_errf (err, errlen, "stopped");
             return -1;
         }
     }
     if (rc != SQLITE_DONE)
-        s_err (err, errlen, "period_event: %s", sqlite3_errmsg (db));
+        cchc_errf (err, errlen, "period_event: %s", sqlite3_errmsg (db));
     sqlite3_finalize (st);
     return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -448,7 +433,7 @@ cchc_periods_restore (const char *snapshot, cchc_criteria_t **cat_out, char *err
     json_error_t jerr;
     json_t *root = json_loads (snapshot, 0, &jerr);
     if (!root) {
-        s_err (err, errlen, "snapshot: %s (line %d)", jerr.text, jerr.line);
+        cchc_errf (err, errlen, "snapshot: %s (line %d)", jerr.text, jerr.line);
         return NULL;
     }
     cchc_rollup_t *r = NULL;
@@ -466,7 +451,7 @@ cchc_periods_restore (const char *snapshot, cchc_criteria_t **cat_out, char *err
     if (!format || strcmp (format, S_SNAPSHOT_FORMAT) != 0 || !id
         || cchc_period_parse (id, &period) != 0 || !text || !json_is_array (ju)
         || !json_is_array (jc) || !json_is_array (jx)) {
-        s_err (err, errlen, "snapshot: not a %s document", S_SNAPSHOT_FORMAT);
+        cchc_errf (err, errlen, "snapshot: not a %s document", S_SNAPSHOT_FORMAT);
         goto done;
     }
     cat = cchc_criteria_load_string (name && *name ? name : "snapshot", text,
@@ -482,7 +467,7 @@ cchc_periods_restore (const char *snapshot, cchc_criteria_t **cat_out, char *err
     units = calloc (nu ? nu : 1, sizeof *units);
     parts = calloc (nc ? nc : 1, sizeof *parts);
     if (!units || !parts) {
-        s_err (err, errlen, "out of memory");
+        cchc_errf (err, errlen, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < nu; i++) {
@@ -493,7 +478,7 @@ cchc_periods_restore (const char *snapshot, cchc_criteria_t **cat_out, char *err
         units[i].parent = json_string_value (json_array_get (u, 2));
         const char *lc = json_string_value (json_array_get (u, 3));
         if (!units[i].code || !units[i].name || !lc || cchc_level_parse (lc, &level) != 0) {
-            s_err (err, errlen, "snapshot: unit %zu is malformed", i);
+            cchc_errf (err, errlen, "snapshot: unit %zu is malformed", i);
             goto done;
         }
         units[i].level = level;
@@ -505,7 +490,7 @@ cchc_periods_restore (const char *snapshot, cchc_criteria_t **cat_out, char *err
         int m = code ? cchc_criteria_metric_find (cat, code) : -1;
         json_t *v = json_array_get (c, 2);
         if (u < 0 || (size_t) u >= nu || m < 0 || !json_is_number (v)) {
-            s_err (err, errlen, "snapshot: cell %zu is malformed", i);
+            cchc_errf (err, errlen, "snapshot: cell %zu is malformed", i);
             goto done;
         }
         cchc_rollup_part_t *p = &parts[i];
@@ -528,7 +513,7 @@ cchc_periods_restore (const char *snapshot, cchc_criteria_t **cat_out, char *err
     const char *prev = json_string_value (json_object_get (root, "previous"));
     if (prev) {
         if (cchc_period_parse (prev, &r->previous) != 0) {
-            s_err (err, errlen, "snapshot: bad previous period");
+            cchc_errf (err, errlen, "snapshot: bad previous period");
             cchc_rollup_destroy (&r);
             goto done;
         }
@@ -538,7 +523,7 @@ cchc_periods_restore (const char *snapshot, cchc_criteria_t **cat_out, char *err
         json_t *x = json_array_get (jx, i);
         int64_t u = s_ai (x, 0, -1);
         if (u < 0 || (size_t) u >= r->unit_count) {
-            s_err (err, errlen, "snapshot: change %zu is malformed", i);
+            cchc_errf (err, errlen, "snapshot: change %zu is malformed", i);
             cchc_rollup_destroy (&r);
             goto done;
         }
@@ -743,7 +728,7 @@ cchc_figures_load (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t 
     assert (db && cat && period);
     cchc_figures_t *f = calloc (1, sizeof *f);
     if (!f) {
-        s_err (err, errlen, "out of memory");
+        cchc_errf (err, errlen, "out of memory");
         return NULL;
     }
     char id[CCHC_PERIOD_ID_MAX];
@@ -755,7 +740,7 @@ cchc_figures_load (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t 
     bool ok = false;
     int managed = cchc_periods_managed (db);
     if (managed < 0) {
-        s_err (err, errlen, "%s", sqlite3_errmsg (db));
+        cchc_errf (err, errlen, "%s", sqlite3_errmsg (db));
         goto done;
     }
     f->managed = managed == 1;
@@ -766,7 +751,7 @@ cchc_figures_load (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t 
         f->has_row = found == 1;
     }
     if (s_int64 (db, "SELECT ifnull(max(id), 0) FROM journal", &f->journal_pos) != 0) {
-        s_err (err, errlen, "journal: %s", sqlite3_errmsg (db));
+        cchc_errf (err, errlen, "journal: %s", sqlite3_errmsg (db));
         goto done;
     }
     cchc_rollup_window_t w;
@@ -775,7 +760,7 @@ cchc_figures_load (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t 
     if (locked && f->row.has_snapshot && !(flags & CCHC_FIGURES_LIVE)) {
         char *text = s_snapshot_text (db, id);
         if (!text) {
-            s_err (err, errlen, "%s: the locked result cannot be read: %s", id,
+            cchc_errf (err, errlen, "%s: the locked result cannot be read: %s", id,
                    sqlite3_errmsg (db));
             goto done;
         }
@@ -805,7 +790,7 @@ cchc_figures_load (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t 
             cchc_criteria_destroy (&cat0);
             if (rc != 0) {
                 if (f->rollup)
-                    s_err (err, errlen, "out of memory");
+                    cchc_errf (err, errlen, "out of memory");
                 goto done;
             }
         }
@@ -858,7 +843,7 @@ s_read_file (const char *path, char *err, size_t errlen)
 {
     FILE *file = fopen (path, "rb");
     if (!file) {
-        s_err (err, errlen, "%s: %s", path, strerror (errno));
+        cchc_errf (err, errlen, "%s: %s", path, strerror (errno));
         return NULL;
     }
     size_t alloc = 8192, size = 0;
@@ -866,7 +851,7 @@ s_read_file (const char *path, char *err, size_t errlen)
     while (text) {
         if (size + 1 >= alloc) {
             if (alloc >= S_CRITERIA_MAX) {
-                s_err (err, errlen, "%s: larger than %d bytes", path, S_CRITERIA_MAX);
+                cchc_errf (err, errlen, "%s: larger than %d bytes", path, S_CRITERIA_MAX);
                 free (text);
                 text = NULL;
                 break;
@@ -884,7 +869,7 @@ s_read_file (const char *path, char *err, size_t errlen)
         size += n;
         if (n == 0) {
             if (ferror (file)) {
-                s_err (err, errlen, "%s: %s", path, strerror (errno));
+                cchc_errf (err, errlen, "%s: %s", path, strerror (errno));
                 free (text);
                 text = NULL;
             }
@@ -895,7 +880,7 @@ s_read_file (const char *path, char *err, size_t errlen)
     if (text)
         text[size] = 0;
     else if (err && !*err)
-        s_err (err, errlen, "out of memory");
+        cchc_errf (err, errlen, "out of memory");
     return text;
 }
 
@@ -907,7 +892,7 @@ cchc_periods_new (const cchc_periods_config_t *conf, char *err, size_t errlen)
         *err = 0;
     cchc_periods_t *self = calloc (1, sizeof *self);
     if (!self) {
-        s_err (err, errlen, "out of memory");
+        cchc_errf (err, errlen, "out of memory");
         return NULL;
     }
     self->conf = *conf;
@@ -926,7 +911,7 @@ cchc_periods_new (const cchc_periods_config_t *conf, char *err, size_t errlen)
     self->db_path = strdup (conf->db_path);
     self->criteria_path = strdup (conf->criteria_path);
     if (!self->db_path || !self->criteria_path) {
-        s_err (err, errlen, "out of memory");
+        cchc_errf (err, errlen, "out of memory");
         goto fail;
     }
     self->conf.db_path = self->db_path;
@@ -940,7 +925,7 @@ cchc_periods_new (const cchc_periods_config_t *conf, char *err, size_t errlen)
     int rc = sqlite3_open_v2 (self->db_path, &self->db, SQLITE_OPEN_READWRITE
                               | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        s_err (err, errlen, "%s: %s", self->db_path,
+        cchc_errf (err, errlen, "%s: %s", self->db_path,
                self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
         goto fail;
     }
@@ -949,17 +934,17 @@ cchc_periods_new (const cchc_periods_config_t *conf, char *err, size_t errlen)
     int64_t tables = 0;
     if (s_int64 (self->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
                  " AND name IN ('unit', 'agent', 'journal', 'observation')", &tables)) {
-        s_err (err, errlen, "%s: %s", self->db_path, sqlite3_errmsg (self->db));
+        cchc_errf (err, errlen, "%s: %s", self->db_path, sqlite3_errmsg (self->db));
         goto fail;
     }
     if (tables != 4) {
-        s_err (err, errlen, "%s: not a collector database (schema.h tables missing)",
+        cchc_errf (err, errlen, "%s: not a collector database (schema.h tables missing)",
                self->db_path);
         goto fail;
     }
     char e2[256];
     if (cchc_periods_schema_apply (self->db, e2, sizeof e2) != 0) {
-        s_err (err, errlen, "%s: period tables: %s", self->db_path, e2);
+        cchc_errf (err, errlen, "%s: period tables: %s", self->db_path, e2);
         goto fail;
     }
     return self;
@@ -1046,7 +1031,7 @@ s_store (cchc_periods_t *self, const s_write_t *wr, char *err, size_t errlen)
     char *result = jr ? json_dumps (jr, JSON_COMPACT | JSON_REAL_PRECISION (17)) : NULL;
     json_decref (jr);
     if (!result) {
-        s_err (err, errlen, "out of memory");
+        cchc_errf (err, errlen, "out of memory");
         return -1;
     }
     sqlite3 *db = self->db;
@@ -1152,7 +1137,7 @@ s_store (cchc_periods_t *self, const s_write_t *wr, char *err, size_t errlen)
     return 0;
 
 sql_error:
-    s_err (err, errlen, "%s: %s", wr->id, sqlite3_errmsg (db));
+    cchc_errf (err, errlen, "%s: %s", wr->id, sqlite3_errmsg (db));
 rollback:
     sqlite3_finalize (st);
     sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
@@ -1196,9 +1181,9 @@ cchc_periods_refresh (cchc_periods_t *self, const cchc_period_t *period, int64_t
         cchc_period_row_t row;
         if (cchc_periods_row (self->db, id, &row, NULL, 0) == 1
             && row.state == CCHC_PSTATE_LOCKED)
-            s_err (err, errlen, "%s is locked: its figures are final (reopen it first)", id);
+            cchc_errf (err, errlen, "%s is locked: its figures are final (reopen it first)", id);
         else
-            s_err (err, errlen, "%s changed meanwhile, or the database stayed busy; try again", id);
+            cchc_errf (err, errlen, "%s changed meanwhile, or the database stayed busy; try again", id);
         return -1;
     }
     return rc;
@@ -1215,7 +1200,7 @@ s_lock (cchc_periods_t *self, const cchc_period_t *period, int64_t now, int64_t 
     if (now < s_close_ms (&w)) {
         char last[16];
         cchc_date_format (w.last, last, sizeof last);
-        s_err (err, errlen, "%s cannot be locked: its window runs until %s", id, last);
+        cchc_errf (err, errlen, "%s cannot be locked: its window runs until %s", id, last);
         return -1;
     }
     cchc_figures_t *fig = cchc_figures_load (self->db, self->criteria, period, now,
@@ -1227,7 +1212,7 @@ s_lock (cchc_periods_t *self, const cchc_period_t *period, int64_t now, int64_t 
     cchc_criteria_t *cat2 = NULL;
     cchc_rollup_t *back = NULL;
     if (fig->has_row && fig->row.state == CCHC_PSTATE_LOCKED) {
-        s_err (err, errlen, "%s is already locked", id);
+        cchc_errf (err, errlen, "%s is already locked", id);
         goto done;
     }
     /* the final window: the catalogue's lock instant, or now when earlier */
@@ -1241,14 +1226,14 @@ s_lock (cchc_periods_t *self, const cchc_period_t *period, int64_t now, int64_t 
     snapshot = cchc_periods_snapshot (fig->rollup, self->criteria_path,
                                       self->criteria_text);
     if (!snapshot) {
-        s_err (err, errlen, "%s: cannot serialise the figures (a value is not finite,"
+        cchc_errf (err, errlen, "%s: cannot serialise the figures (a value is not finite,"
                " or out of memory)", id);
         goto done;
     }
     char e2[256] = "";
     back = cchc_periods_restore (snapshot, &cat2, e2, sizeof e2);
     if (!back || !cchc_rollup_equal (fig->rollup, back)) {
-        s_err (err, errlen, "%s: the stored figures would not restore exactly (%s);"
+        cchc_errf (err, errlen, "%s: the stored figures would not restore exactly (%s);"
                " not locked", id, back ? "they differ" : e2);
         goto done;
     }
@@ -1259,7 +1244,7 @@ s_lock (cchc_periods_t *self, const cchc_period_t *period, int64_t now, int64_t 
     };
     rc = s_store (self, &wr, err, errlen);
     if (rc == 1)
-        s_err (err, errlen, "%s changed meanwhile, or the database stayed busy; try again", id);
+        cchc_errf (err, errlen, "%s changed meanwhile, or the database stayed busy; try again", id);
     if (rc == 0)
         cchc_notice ("period %s locked by %s: final figures of %zu units, journal"
                      " position %lld", id, who ? who : "?", fig->rollup->unit_count,
@@ -1288,7 +1273,7 @@ cchc_periods_reopen (cchc_periods_t *self, const cchc_period_t *period, int64_t 
     char id[CCHC_PERIOD_ID_MAX];
     cchc_period_format (period, id, sizeof id);
     if (!reason || !*reason) {
-        s_err (err, errlen, "reopening %s needs a reason", id);
+        cchc_errf (err, errlen, "reopening %s needs a reason", id);
         return -1;
     }
     cchc_figures_t *fig = cchc_figures_load (self->db, self->criteria, period, now,
@@ -1297,7 +1282,7 @@ cchc_periods_reopen (cchc_periods_t *self, const cchc_period_t *period, int64_t 
         return -1;
     int rc = -1;
     if (!fig->has_row || fig->row.state != CCHC_PSTATE_LOCKED)
-        s_err (err, errlen, "%s is not locked", id);
+        cchc_errf (err, errlen, "%s is not locked", id);
     else {
         s_write_t wr = {
             .id = id, .fig = fig, .state = CCHC_PSTATE_CLOSED, .version = 0,
@@ -1306,7 +1291,7 @@ cchc_periods_reopen (cchc_periods_t *self, const cchc_period_t *period, int64_t 
         };
         rc = s_store (self, &wr, err, errlen);
         if (rc == 1) {
-            s_err (err, errlen, "%s changed meanwhile, or the database stayed busy; try again", id);
+            cchc_errf (err, errlen, "%s changed meanwhile, or the database stayed busy; try again", id);
             rc = -1;
         }
         if (rc == 0)
@@ -1486,7 +1471,7 @@ cchc_periods_pass (cchc_periods_t *self, int64_t now, bool locks_only,
         self->seen_journal = journal;
     }
     if (rc != 0)
-        s_err (err, errlen, "%s", sqlite3_errmsg (db));
+        cchc_errf (err, errlen, "%s", sqlite3_errmsg (db));
     if (rc == 0)
         rc = cchc_periods_rows (db, &rows, &row_count, err, errlen);
     sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
@@ -1633,7 +1618,7 @@ cchc_periods_start (cchc_periods_t *self, char *err, size_t errlen)
     self->running = true;
     if (pthread_create (&self->thread, NULL, s_run, self) != 0) {
         self->running = false;
-        s_err (err, errlen, "cannot start the period schedule thread");
+        cchc_errf (err, errlen, "cannot start the period schedule thread");
         return -1;
     }
     self->started = true;

@@ -6,6 +6,7 @@
     programs (JSON, CSV) use plain C notation with a dot.
 */
 #include "collector/report.h"
+#include "common/text.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -13,21 +14,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (err, errlen, fmt, ap);
-    va_end (ap);
-}
 
 int
 cchc_format_parse (const char *text, cchc_format_t *format)
@@ -667,14 +653,14 @@ cchc_rollup_write (const cchc_rollup_t *r, const char *unit, cchc_format_t forma
     assert (r && out);
     int ui = -1;
     if (unit && (ui = cchc_rollup_unit_find (r, unit)) < 0) {
-        s_err (err, errlen, "unit '%s' is not scored in %s (unknown, not valid "
+        cchc_errf (err, errlen, "unit '%s' is not scored in %s (unknown, not valid "
                "on %d, or level tinh)", unit, r->window.id, (int) r->window.last_day);
         return -1;
     }
     if (format == CCHC_FORMAT_JSON) {
         json_t *j = cchc_rollup_json (r, unit);
         if (!j) {
-            s_err (err, errlen, "out of memory");
+            cchc_errf (err, errlen, "out of memory");
             return -1;
         }
         int rc = json_dumpf (j, out, JSON_INDENT (2) | JSON_REAL_PRECISION (12)
@@ -682,7 +668,7 @@ cchc_rollup_write (const cchc_rollup_t *r, const char *unit, cchc_format_t forma
         json_decref (j);
         fputc ('\n', out);
         if (rc != 0) {
-            s_err (err, errlen, "cannot write JSON");
+            cchc_errf (err, errlen, "cannot write JSON");
             return -1;
         }
     }
@@ -693,7 +679,7 @@ cchc_rollup_write (const cchc_rollup_t *r, const char *unit, cchc_format_t forma
     else
         s_table_units (r, out);
     if (fflush (out) != 0 || ferror (out)) {
-        s_err (err, errlen, "write error: %s", strerror (errno));
+        cchc_errf (err, errlen, "write error: %s", strerror (errno));
         return -1;
     }
     return 0;
@@ -1033,7 +1019,7 @@ cchc_report_write (const cchc_rollup_t *r, FILE *out, char *err, size_t errlen)
              "`cchcctl explain --period %s --unit MÃ --code TIÊU_CHÍ`.\n",
              (long long) r->journal_max, w->id);
     if (fflush (out) != 0 || ferror (out)) {
-        s_err (err, errlen, "write error: %s", strerror (errno));
+        cchc_errf (err, errlen, "write error: %s", strerror (errno));
         return -1;
     }
     return 0;
@@ -1054,14 +1040,14 @@ s_session_open (s_session_t *s, const char *db_path, const char *criteria_path,
 {
     memset (s, 0, sizeof *s);
     if (!period || cchc_period_parse (period, &s->period) != 0) {
-        s_err (err, errlen, "bad period '%s' (e.g. 2021-03, 2021-Q1, 2021-H1, "
+        cchc_errf (err, errlen, "bad period '%s' (e.g. 2021-03, 2021-Q1, 2021-H1, "
                "2021-9M, 2021)", period ? period : "");
         return -1;
     }
     if (!(s->cat = cchc_criteria_load (criteria_path, err, errlen)))
         return -1;
     if (sqlite3_open_v2 (db_path, &s->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        s_err (err, errlen, "%s: %s", db_path,
+        cchc_errf (err, errlen, "%s: %s", db_path,
                s->db ? sqlite3_errmsg (s->db) : "cannot open");
         sqlite3_close (s->db);
         s->db = NULL;
@@ -1086,7 +1072,7 @@ cchc_rollup_cli (const char *db_path, const char *criteria_path, const char *per
 {
     cchc_format_t fmt;
     if (cchc_format_parse (format ? format : "table", &fmt) != 0) {
-        s_err (err, errlen, "bad format '%s' (table, json or csv)", format);
+        cchc_errf (err, errlen, "bad format '%s' (table, json or csv)", format);
         return -1;
     }
     s_session_t s;
@@ -1113,11 +1099,11 @@ cchc_report_cli (const char *db_path, const char *criteria_path, const char *per
     if (r) {
         FILE *out = strcmp (out_path, "-") == 0 ? stdout : fopen (out_path, "w");
         if (!out)
-            s_err (err, errlen, "%s: %s", out_path, strerror (errno));
+            cchc_errf (err, errlen, "%s: %s", out_path, strerror (errno));
         else {
             rc = cchc_report_write (r, out, err, errlen);
             if (out != stdout && fclose (out) != 0 && rc == 0) {
-                s_err (err, errlen, "%s: %s", out_path, strerror (errno));
+                cchc_errf (err, errlen, "%s: %s", out_path, strerror (errno));
                 rc = -1;
             }
         }
@@ -1178,11 +1164,11 @@ cchc_explain_cli (const char *db_path, const char *criteria_path, const char *pe
 {
     s_explain_t x = { .out = out };
     if (cchc_format_parse (format ? format : "table", &x.format) != 0) {
-        s_err (err, errlen, "bad format '%s' (table, json or csv)", format);
+        cchc_errf (err, errlen, "bad format '%s' (table, json or csv)", format);
         return -1;
     }
     if (!unit || !code) {
-        s_err (err, errlen, "explain needs a unit and a metric or indicator code");
+        cchc_errf (err, errlen, "explain needs a unit and a metric or indicator code");
         return -1;
     }
     s_session_t s;

@@ -29,21 +29,6 @@
 #define S_KEY_MAX 256
 #define S_REASON_MAX 320
 
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list args;
-    va_start (args, fmt);
-    vsnprintf (err, errlen, fmt, args);
-    va_end (args);
-}
-
 //  ---------------------------------------------------------------------------
 //  Values
 
@@ -128,11 +113,11 @@ s_parse_value (const cchc_config_entry_t *entry, void *conf, const char *text,
         case CCHC_CONFIG_INT: {
             int64_t value;
             if (cchc_parse_int64 (text, INT64_MIN, INT64_MAX, &value) != 0) {
-                s_err (reason, reason_len, "%s: '%s' is not an integer", entry->name, text);
+                cchc_errf (reason, reason_len, "%s: '%s' is not an integer", entry->name, text);
                 return -1;
             }
             if (value < entry->min || value > entry->max) {
-                s_err (reason, reason_len, "%s: %" PRId64 " is out of bounds [%" PRId64
+                cchc_errf (reason, reason_len, "%s: %" PRId64 " is out of bounds [%" PRId64
                        ", %" PRId64 "]", entry->name, value, entry->min, entry->max);
                 return -1;
             }
@@ -143,7 +128,7 @@ s_parse_value (const cchc_config_entry_t *entry, void *conf, const char *text,
         case CCHC_CONFIG_BOOL: {
             bool value;
             if (!s_parse_bool (text, &value)) {
-                s_err (reason, reason_len, "%s: '%s' is not a boolean "
+                cchc_errf (reason, reason_len, "%s: '%s' is not a boolean "
                        "(true/false, yes/no, on/off, 1/0)", entry->name, text);
                 return -1;
             }
@@ -154,12 +139,12 @@ s_parse_value (const cchc_config_entry_t *entry, void *conf, const char *text,
         case CCHC_CONFIG_STRING: {
             size_t len = strlen (text);
             if (len >= entry->size) {
-                s_err (reason, reason_len, "%s: value is too long (%zu bytes, at most %zu)",
+                cchc_errf (reason, reason_len, "%s: value is too long (%zu bytes, at most %zu)",
                        entry->name, len, entry->size - 1);
                 return -1;
             }
             if (!cchc_utf8_valid (text, len)) {
-                s_err (reason, reason_len, "%s: value is not valid UTF-8", entry->name);
+                cchc_errf (reason, reason_len, "%s: value is not valid UTF-8", entry->name);
                 return -1;
             }
             if (field)
@@ -169,7 +154,7 @@ s_parse_value (const cchc_config_entry_t *entry, void *conf, const char *text,
         case CCHC_CONFIG_DURATION: {
             int64_t value;
             if (s_parse_duration (text, &value) != 0) {
-                s_err (reason, reason_len, "%s: '%s' is not a duration "
+                cchc_errf (reason, reason_len, "%s: '%s' is not a duration "
                        "(like 500ms, 30s, 5m, 2h, 1d, or a number of ms)", entry->name, text);
                 return -1;
             }
@@ -178,7 +163,7 @@ s_parse_value (const cchc_config_entry_t *entry, void *conf, const char *text,
                 s_format_duration (value, v, sizeof v);
                 s_format_duration (entry->min, lo, sizeof lo);
                 s_format_duration (entry->max, hi, sizeof hi);
-                s_err (reason, reason_len, "%s: %s is out of bounds [%s, %s]",
+                cchc_errf (reason, reason_len, "%s: %s is out of bounds [%s, %s]",
                        entry->name, v, lo, hi);
                 return -1;
             }
@@ -241,7 +226,7 @@ cchc_config_defaults (const cchc_config_entry_t *table, void *conf,
         }
         char reason [S_REASON_MAX];
         if (s_parse_value (e, conf, e->default_value, reason, sizeof reason) != 0) {
-            s_err (err, errlen, "invalid default: %s", reason);
+            cchc_errf (err, errlen, "invalid default: %s", reason);
             return -1;
         }
     }
@@ -374,7 +359,7 @@ s_parse_pass (const cchc_config_entry_t *table, void *conf, const char *name,
 
     int rc = ini_parse_stream (s_reader, &self, s_handler, &self);
     if (self.err_line && (rc <= 0 || self.err_line <= rc)) {
-        s_err (err, errlen, "%s:%d: %s", name, self.err_line, self.reason);
+        cchc_errf (err, errlen, "%s:%d: %s", name, self.err_line, self.reason);
         return -1;
     }
     if (rc > 0) {
@@ -386,13 +371,13 @@ s_parse_pass (const cchc_config_entry_t *table, void *conf, const char *name,
         }
         while (p < end && (*p == ' ' || *p == '\t'))
             p++;
-        s_err (err, errlen, "%s:%d: %s", name, rc, p < end && *p == '['
+        cchc_errf (err, errlen, "%s:%d: %s", name, rc, p < end && *p == '['
                ? "section header without a closing ']'"
                : "expected 'key = value', '[section]' or a comment");
         return -1;
     }
     if (rc < 0) {
-        s_err (err, errlen, "%s: out of memory", name);
+        cchc_errf (err, errlen, "%s: out of memory", name);
         return -1;
     }
     return 0;
@@ -408,7 +393,7 @@ cchc_config_load_string (const cchc_config_entry_t *table, void *conf,
     size_t entries = s_table_size (table);
     int *seen_line = (int *) calloc (entries + 1, sizeof (int));
     if (!seen_line) {
-        s_err (err, errlen, "%s: out of memory", name);
+        cchc_errf (err, errlen, "%s: out of memory", name);
         return -1;
     }
     //  Check everything first, then store: an invalid file changes nothing.
@@ -430,13 +415,13 @@ cchc_config_load (const cchc_config_entry_t *table, void *conf,
     assert (table && conf && path);
     FILE *file = fopen (path, "rb");
     if (!file) {
-        s_err (err, errlen, "%s: %s", path, strerror (errno));
+        cchc_errf (err, errlen, "%s: %s", path, strerror (errno));
         return -1;
     }
     char *text = (char *) malloc (S_FILE_MAX + 1);
     if (!text) {
         fclose (file);
-        s_err (err, errlen, "%s: out of memory", path);
+        cchc_errf (err, errlen, "%s: out of memory", path);
         return -1;
     }
     size_t len = fread (text, 1, S_FILE_MAX + 1, file);
@@ -445,10 +430,10 @@ cchc_config_load (const cchc_config_entry_t *table, void *conf,
     fclose (file);
     int rc = -1;
     if (read_error)
-        s_err (err, errlen, "%s: %s", path, strerror (saved_errno));
+        cchc_errf (err, errlen, "%s: %s", path, strerror (saved_errno));
     else
     if (len > S_FILE_MAX)
-        s_err (err, errlen, "%s: larger than %d bytes; not a configuration file",
+        cchc_errf (err, errlen, "%s: larger than %d bytes; not a configuration file",
                path, S_FILE_MAX);
     else
         rc = cchc_config_load_string (table, conf, path, text, len, err, errlen);
@@ -464,7 +449,7 @@ cchc_config_set (const cchc_config_entry_t *table, void *conf,
     s_table_size (table);
     const char *eq = strchr (assignment, '=');
     if (!eq || eq == assignment) {
-        s_err (err, errlen, "--set %s: expected section.key=value", assignment);
+        cchc_errf (err, errlen, "--set %s: expected section.key=value", assignment);
         return -1;
     }
     char key [S_KEY_MAX];
@@ -476,13 +461,13 @@ cchc_config_set (const cchc_config_entry_t *table, void *conf,
         index = s_find (table, key);
     }
     if (index < 0) {
-        s_err (err, errlen, "--set: unknown key '%.*s'", (int) (key_len < 200? key_len: 200),
+        cchc_errf (err, errlen, "--set: unknown key '%.*s'", (int) (key_len < 200? key_len: 200),
                assignment);
         return -1;
     }
     char reason [S_REASON_MAX];
     if (s_parse_value (&table [index], conf, eq + 1, reason, sizeof reason) != 0) {
-        s_err (err, errlen, "--set %s", reason);
+        cchc_errf (err, errlen, "--set %s", reason);
         return -1;
     }
     return 0;

@@ -39,21 +39,6 @@ struct cchc_key_t {
     uint8_t *secret;            //  sodium_malloc'd, CCHC_KEY_SECRET_BYTES
 };
 
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list args;
-    va_start (args, fmt);
-    vsnprintf (err, errlen, fmt, args);
-    va_end (args);
-}
-
 //  A key object around a 32-byte seed.  NULL on failure.
 static cchc_key_t *
 s_key_from_seed (const uint8_t seed [32])
@@ -201,22 +186,22 @@ s_read_file (const char *path, bool private_only, char *buf, size_t cap,
     //  O_NONBLOCK: opening a FIFO must not hang; we refuse it right after.
     int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
-        s_err (err, errlen, "key file %s: %s", path, strerror (errno));
+        cchc_errf (err, errlen, "key file %s: %s", path, strerror (errno));
         return -1;
     }
     struct stat st;
     if (fstat (fd, &st) != 0) {
-        s_err (err, errlen, "key file %s: %s", path, strerror (errno));
+        cchc_errf (err, errlen, "key file %s: %s", path, strerror (errno));
         close (fd);
         return -1;
     }
     if (!S_ISREG (st.st_mode)) {
-        s_err (err, errlen, "key file %s is not a regular file", path);
+        cchc_errf (err, errlen, "key file %s is not a regular file", path);
         close (fd);
         return -1;
     }
     if (private_only && (st.st_mode & 077) != 0) {
-        s_err (err, errlen, "key file %s has mode %04o; it must be 0600 (chmod 600 %s)",
+        cchc_errf (err, errlen, "key file %s has mode %04o; it must be 0600 (chmod 600 %s)",
                path, (unsigned) (st.st_mode & 07777), path);
         close (fd);
         return -1;
@@ -224,7 +209,7 @@ s_read_file (const char *path, bool private_only, char *buf, size_t cap,
     size_t have = 0;
     while (true) {
         if (have == cap) {
-            s_err (err, errlen, "key file %s is too large to be a key file", path);
+            cchc_errf (err, errlen, "key file %s is too large to be a key file", path);
             close (fd);
             return -1;
         }
@@ -232,7 +217,7 @@ s_read_file (const char *path, bool private_only, char *buf, size_t cap,
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            s_err (err, errlen, "key file %s: %s", path, strerror (errno));
+            cchc_errf (err, errlen, "key file %s: %s", path, strerror (errno));
             close (fd);
             return -1;
         }
@@ -272,7 +257,7 @@ s_parse_key_file (const char *path, const char *buf, size_t len,
         if (line_len == 0 || line [0] == '#')
             continue;
         if (found) {
-            s_err (err, errlen, "key file %s:%d: unexpected text after the key",
+            cchc_errf (err, errlen, "key file %s:%d: unexpected text after the key",
                    path, line_no);
             return -1;
         }
@@ -286,11 +271,11 @@ s_parse_key_file (const char *path, const char *buf, size_t len,
         else {
             size_t other_len = strlen (other_tag);
             if (line_len >= other_len && memcmp (line, other_tag, other_len) == 0)
-                s_err (err, errlen, "key file %s holds a %s key, not a %s one", path,
+                cchc_errf (err, errlen, "key file %s holds a %s key, not a %s one", path,
                        strcmp (other_tag, S_PUBLIC_TAG) == 0? "public": "secret",
                        strcmp (tag, S_PUBLIC_TAG) == 0? "public": "secret");
             else
-                s_err (err, errlen, "key file %s:%d: expected \"%s <64 hex digits>\"",
+                cchc_errf (err, errlen, "key file %s:%d: expected \"%s <64 hex digits>\"",
                        path, line_no, tag);
             return -1;
         }
@@ -300,14 +285,14 @@ s_parse_key_file (const char *path, const char *buf, size_t len,
         int rc = cchc_hex_decode (out, 32, copy);
         sodium_memzero (copy, sizeof copy);
         if (rc != 0) {
-            s_err (err, errlen, "key file %s:%d: the key is not 64 hex digits",
+            cchc_errf (err, errlen, "key file %s:%d: the key is not 64 hex digits",
                    path, line_no);
             return -1;
         }
         found = true;
     }
     if (!found) {
-        s_err (err, errlen, "key file %s holds no key (expected \"%s <64 hex digits>\")",
+        cchc_errf (err, errlen, "key file %s holds no key (expected \"%s <64 hex digits>\")",
                path, tag);
         return -1;
     }
@@ -320,7 +305,7 @@ s_secret_from_text (const char *path, const char *buf, size_t len,
                     char *err, size_t errlen)
 {
     if (len >= S_FILE_MAX) {
-        s_err (err, errlen, "key file %s is too large to be a key file", path);
+        cchc_errf (err, errlen, "key file %s is too large to be a key file", path);
         return NULL;
     }
     uint8_t seed [32];
@@ -329,7 +314,7 @@ s_secret_from_text (const char *path, const char *buf, size_t len,
                           seed, err, errlen) == 0) {
         self = s_key_from_seed (seed);
         if (!self)
-            s_err (err, errlen, "out of memory");
+            cchc_errf (err, errlen, "out of memory");
     }
     sodium_memzero (seed, sizeof seed);
     return self;
@@ -340,12 +325,12 @@ cchc_key_load (const char *path, char *err, size_t errlen)
 {
     assert (path);
     if (sodium_init () < 0) {
-        s_err (err, errlen, "libsodium failed to initialise");
+        cchc_errf (err, errlen, "libsodium failed to initialise");
         return NULL;
     }
     char *buf = (char *) sodium_malloc (S_FILE_MAX);
     if (!buf) {
-        s_err (err, errlen, "out of memory");
+        cchc_errf (err, errlen, "out of memory");
         return NULL;
     }
     size_t len = 0;
@@ -363,7 +348,7 @@ cchc_key_parse_secret_text (const char *name, const char *text, size_t len,
     assert (name);
     assert (text || len == 0);
     if (sodium_init () < 0) {
-        s_err (err, errlen, "libsodium failed to initialise");
+        cchc_errf (err, errlen, "libsodium failed to initialise");
         return NULL;
     }
     return s_secret_from_text (name, text ? text : "", len, err, errlen);
@@ -375,7 +360,7 @@ s_public_from_text (const char *path, const char *buf, size_t len, uint8_t pk [3
                     char *err, size_t errlen)
 {
     if (len >= S_FILE_MAX) {
-        s_err (err, errlen, "key file %s is too large to be a key file", path);
+        cchc_errf (err, errlen, "key file %s is too large to be a key file", path);
         return -1;
     }
     uint8_t key [32];
@@ -449,12 +434,12 @@ s_write_new_file (const char *path, const char *data, size_t len, mode_t mode,
     cchc_hex_encode (nonce_hex, nonce, sizeof nonce);
     int n = snprintf (tmp, sizeof tmp, "%s.tmp-%s", path, nonce_hex);
     if (n < 0 || (size_t) n >= sizeof tmp) {
-        s_err (err, errlen, "%s: path too long", path);
+        cchc_errf (err, errlen, "%s: path too long", path);
         return -1;
     }
     int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0) {
-        s_err (err, errlen, "cannot create %s: %s", tmp, strerror (errno));
+        cchc_errf (err, errlen, "cannot create %s: %s", tmp, strerror (errno));
         return -1;
     }
     const char *what = NULL;
@@ -475,7 +460,7 @@ s_write_new_file (const char *path, const char *data, size_t len, mode_t mode,
     if (close (fd) != 0 && !what)
         what = "close";
     if (what) {
-        s_err (err, errlen, "cannot write %s (%s): %s", tmp, what, strerror (errno));
+        cchc_errf (err, errlen, "cannot write %s (%s): %s", tmp, what, strerror (errno));
         unlink (tmp);
         return -1;
     }
@@ -484,9 +469,9 @@ s_write_new_file (const char *path, const char *data, size_t len, mode_t mode,
         int e = errno;
         unlink (tmp);
         if (e == EEXIST)
-            s_err (err, errlen, "%s already exists; refusing to overwrite it", path);
+            cchc_errf (err, errlen, "%s already exists; refusing to overwrite it", path);
         else
-            s_err (err, errlen, "cannot create %s: %s", path, strerror (e));
+            cchc_errf (err, errlen, "cannot create %s: %s", path, strerror (e));
         return -1;
     }
     unlink (tmp);
@@ -502,11 +487,11 @@ cchc_key_save (const cchc_key_t *self, const char *secret_path,
     //  Refuse up front if either file exists, so we write both or neither.
     struct stat st;
     if (lstat (secret_path, &st) == 0) {
-        s_err (err, errlen, "%s already exists; refusing to overwrite it", secret_path);
+        cchc_errf (err, errlen, "%s already exists; refusing to overwrite it", secret_path);
         return -1;
     }
     if (public_path && lstat (public_path, &st) == 0) {
-        s_err (err, errlen, "%s already exists; refusing to overwrite it", public_path);
+        cchc_errf (err, errlen, "%s already exists; refusing to overwrite it", public_path);
         return -1;
     }
     //  Secret file: the seed in hex, in a buffer we wipe.

@@ -6,6 +6,9 @@
 */
 #include "common/text.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
@@ -206,4 +209,15 @@ cchc_parse_double (const char *s, double *out)
         return -1;              //  overflow (ERANGE with HUGE_VAL)
     *out = value;
     return 0;
+}
+
+void
+cchc_errf (char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (err, errlen, fmt, ap);
+    va_end (ap);
 }

@@ -37,4 +37,10 @@ size_t cchc_strlcpy (char *dst, const char *src, size_t size);
 int cchc_parse_int64 (const char *s, int64_t min, int64_t max, int64_t *out);
 int cchc_parse_double (const char *s, double *out);
 
+/*  Format an error message into a caller's buffer (the "err, errlen" pair
+    most functions take).  Does nothing when err is NULL or errlen is 0;
+    a long message is cut.  Can't fail. */
+void cchc_errf (char *err, size_t errlen, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
 #endif

@@ -5,6 +5,7 @@
 #include "collector/rollup.h"
 #include "collector/schema.h"
 #include "common/period.h"
+#include "common/text.h"
 
 #include <math.h>
 #include <sqlite3.h>
@@ -71,19 +72,6 @@ static const s_unit_t s_tq[] = {
     { "02293", "Xã Hồng Quang", "xa", "071" },
     { "02296", "Xã Thổ Bình", "xa", "071" },
 };
-
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_err (char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (err, errlen, fmt, ap);
-    va_end (ap);
-}
 
 /*  Deterministic hash of three numbers → [0, 1). */
 static double
@@ -159,7 +147,7 @@ s_exec (sqlite3 *db, const char *sql, char *err, size_t errlen)
 {
     char *msg = NULL;
     if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        s_err (err, errlen, "fixture: %s", msg ? msg : "sqlite error");
+        cchc_errf (err, errlen, "fixture: %s", msg ? msg : "sqlite error");
         sqlite3_free (msg);
         return -1;
     }
@@ -181,7 +169,7 @@ cchc_fixture_build (const char *path, const char *criteria_path, const cchc_fixt
         return -1;
     sqlite3 *db = NULL;
     if (sqlite3_open (path, &db) != SQLITE_OK) {
-        s_err (err, errlen, "fixture: cannot create %s", path);
+        cchc_errf (err, errlen, "fixture: cannot create %s", path);
         sqlite3_close (db);
         cchc_criteria_destroy (&cat);
         return -1;
@@ -260,7 +248,7 @@ cchc_fixture_build (const char *path, const char *criteria_path, const cchc_fixt
         (void) n_xa;
     }
     if (!units) {
-        s_err (err, errlen, "out of memory");
+        cchc_errf (err, errlen, "out of memory");
         goto done;
     }
     if (sqlite3_prepare_v2 (db, "INSERT INTO unit (code, name, kind, level, parent)"
@@ -276,7 +264,7 @@ cchc_fixture_build (const char *path, const char *criteria_path, const cchc_fixt
         || sqlite3_prepare_v2 (db, "UPDATE agent SET last_seen = ?2, last_seq = ?3,"
                                " accepted = ?3, rejected = ?4 WHERE id = ?1", -1,
                                &upd_agent, NULL)) {
-        s_err (err, errlen, "fixture: %s", sqlite3_errmsg (db));
+        cchc_errf (err, errlen, "fixture: %s", sqlite3_errmsg (db));
         goto done;
     }
     for (size_t i = 0; i < nu; i++) {
@@ -291,7 +279,7 @@ cchc_fixture_build (const char *path, const char *criteria_path, const cchc_fixt
         else
             sqlite3_bind_null (ins_unit, 5);
         if (sqlite3_step (ins_unit) != SQLITE_DONE) {
-            s_err (err, errlen, "fixture: unit %s: %s", u->code, sqlite3_errmsg (db));
+            cchc_errf (err, errlen, "fixture: unit %s: %s", u->code, sqlite3_errmsg (db));
             goto done;
         }
         sqlite3_reset (ins_unit);
@@ -335,7 +323,7 @@ cchc_fixture_build (const char *path, const char *criteria_path, const cchc_fixt
             sqlite3_bind_text (ins_agent, 4, name, -1, SQLITE_TRANSIENT);
             sqlite3_bind_int64 (ins_agent, 5, enrolled);
             if (sqlite3_step (ins_agent) != SQLITE_DONE) {
-                s_err (err, errlen, "fixture: agent: %s", sqlite3_errmsg (db));
+                cchc_errf (err, errlen, "fixture: agent: %s", sqlite3_errmsg (db));
                 goto done;
             }
             sqlite3_reset (ins_agent);
@@ -365,7 +353,7 @@ cchc_fixture_build (const char *path, const char *criteria_path, const cchc_fixt
                 sqlite3_bind_int64 (ins_journal, 3, seq[k]);
                 sqlite3_bind_int64 (ins_journal, 4, received);
                 if (sqlite3_step (ins_journal) != SQLITE_DONE) {
-                    s_err (err, errlen, "fixture: journal: %s", sqlite3_errmsg (db));
+                    cchc_errf (err, errlen, "fixture: journal: %s", sqlite3_errmsg (db));
                     goto done;
                 }
                 sqlite3_reset (ins_journal);
@@ -389,7 +377,7 @@ cchc_fixture_build (const char *path, const char *criteria_path, const cchc_fixt
                     sqlite3_bind_int64 (ins_obs, 6, seq[k]);
                     sqlite3_bind_int64 (ins_obs, 7, jid[k]);
                     if (sqlite3_step (ins_obs) != SQLITE_DONE) {
-                        s_err (err, errlen, "fixture: observation: %s", sqlite3_errmsg (db));
+                        cchc_errf (err, errlen, "fixture: observation: %s", sqlite3_errmsg (db));
                         goto done;
                     }
                     sqlite3_reset (ins_obs);
@@ -407,7 +395,7 @@ cchc_fixture_build (const char *path, const char *criteria_path, const cchc_fixt
             sqlite3_bind_int64 (upd_agent, 3, seq[k]);
             sqlite3_bind_int64 (upd_agent, 4, strcmp (u->code, "SXD") == 0 ? 3 : 0);
             if (sqlite3_step (upd_agent) != SQLITE_DONE) {
-                s_err (err, errlen, "fixture: agent update: %s", sqlite3_errmsg (db));
+                cchc_errf (err, errlen, "fixture: agent update: %s", sqlite3_errmsg (db));
                 goto done;
             }
             sqlite3_reset (upd_agent);
