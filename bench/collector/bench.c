@@ -35,6 +35,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -130,6 +132,84 @@ s_send (s_agent_t *agent, size_t index)
         s_die ("send failed");
 }
 
+/*  CPU seconds (user + system) used so far by each thread of process `pid`,
+    summed per thread name (cchc-writer, cchc-verify, ...).  Read before and
+    after the timed phase to see which stage is busy. */
+#define CPU_NAMES 16
+typedef struct {
+    char name [CPU_NAMES][32];
+    double secs [CPU_NAMES];
+    size_t count;
+} s_cpu_t;
+
+static void
+s_cpu_read (pid_t pid, s_cpu_t *cpu)
+{
+    memset (cpu, 0, sizeof *cpu);
+    char path [64];
+    snprintf (path, sizeof path, "/proc/%d/task", (int) pid);
+    DIR *dir = opendir (path);
+    if (!dir)
+        return;
+    long ticks = sysconf (_SC_CLK_TCK);
+    struct dirent *entry;
+    while ((entry = readdir (dir))) {
+        if (entry->d_name [0] == '.')
+            continue;
+        char stat_path [400], line [1024];
+        snprintf (stat_path, sizeof stat_path, "%s/%s/stat", path, entry->d_name);
+        FILE *file = fopen (stat_path, "r");
+        if (!file)
+            continue;
+        size_t len = fread (line, 1, sizeof line - 1, file);
+        fclose (file);
+        line [len] = 0;
+        char *open = strchr (line, '('), *close = strrchr (line, ')');
+        if (!open || !close)
+            continue;
+        char name [32];
+        snprintf (name, sizeof name, "%.*s", (int) (close - open - 1), open + 1);
+        /*  After ")": state, then fields 4.. ; utime and stime are 14, 15. */
+        unsigned long utime = 0, stime = 0;
+        if (sscanf (close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+                    &utime, &stime) != 2)
+            continue;
+        size_t i;
+        for (i = 0; i < cpu->count && strcmp (cpu->name [i], name); i++)
+            ;
+        if (i == cpu->count) {
+            if (cpu->count == CPU_NAMES)
+                continue;
+            snprintf (cpu->name [i], sizeof cpu->name [i], "%s", name);
+            cpu->count++;
+        }
+        cpu->secs [i] += (double) (utime + stime) / (double) ticks;
+    }
+    closedir (dir);
+}
+
+static double
+s_load (void)
+{
+    double load = 0;
+    FILE *file = fopen ("/proc/loadavg", "r");
+    if (file) {
+        if (fscanf (file, "%lf", &load) != 1)
+            load = 0;
+        fclose (file);
+    }
+    return load;
+}
+
+static double
+s_self_cpu (void)
+{
+    struct rusage usage;
+    getrusage (RUSAGE_SELF, &usage);
+    return (double) usage.ru_utime.tv_sec + (double) usage.ru_utime.tv_usec / 1e6
+         + (double) usage.ru_stime.tv_sec + (double) usage.ru_stime.tv_usec / 1e6;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -174,7 +254,7 @@ main (int argc, char **argv)
     snprintf (units [0].kind, sizeof units [0].kind, "Tỉnh");
     snprintf (units [0].level, sizeof units [0].level, "tinh");
     for (size_t i = 1; i <= nagents; i++) {
-        snprintf (units [i].code, sizeof units [i].code, "B%03zu", i);
+        snprintf (units [i].code, sizeof units [i].code, "B%03d", (int) (i % 1000));
         snprintf (units [i].name, sizeof units [i].name, "Đơn vị %zu", i);
         snprintf (units [i].kind, sizeof units [i].kind, "Sở");
         snprintf (units [i].level, sizeof units [i].level, "so");
@@ -194,7 +274,7 @@ main (int argc, char **argv)
     for (size_t a = 0; a < nagents; a++) {
         s_agent_t *agent = &agents [a];
         agent->key = cchc_key_new ();
-        snprintf (agent->unit, sizeof agent->unit, "B%03zu", a + 1);
+        snprintf (agent->unit, sizeof agent->unit, "B%03d", (int) ((a + 1) % 1000));
         if (cchc_store_agent_enroll (store, cchc_key_public (agent->key), agent->unit,
                                      "bench", now_ms, err, sizeof err) < 0)
             s_die (err);
@@ -289,6 +369,9 @@ main (int argc, char **argv)
 
     /*  4. Timed: every other report, a window in flight per agent. */
     size_t timed = nmessages - warm;
+    s_cpu_t cpu_start, cpu_end;
+    s_cpu_read (child, &cpu_start);
+    double client_cpu = s_self_cpu ();
     double start = s_now ();
     for (size_t a = 0; a < nagents; a++)
         for (size_t w = 0; w < window && agents [a].next < agents [a].count; w++)
@@ -322,6 +405,8 @@ main (int argc, char **argv)
         }
     }
     double elapsed = s_now () - start;
+    s_cpu_read (child, &cpu_end);
+    client_cpu = s_self_cpu () - client_cpu;
 
     /*  5. Stop the collector and check what it stored. */
     kill (child, SIGTERM);
@@ -390,6 +475,18 @@ main (int argc, char **argv)
             "per commit; not accepted: %zu; collector exit %d\n", stored, nmessages,
             batches, avg_batch, not_accepted,
             WIFEXITED (status)? WEXITSTATUS (status): -1);
+    printf ("cpu:         per report (us):");
+    for (size_t i = 0; i < cpu_end.count; i++) {
+        double before = 0;
+        for (size_t k = 0; k < cpu_start.count; k++)
+            if (strcmp (cpu_start.name [k], cpu_end.name [i]) == 0)
+                before = cpu_start.secs [k];
+        double used = cpu_end.secs [i] - before;
+        if (used > 0)
+            printf (" %s %.0f", cpu_end.name [i], used * 1e6 / (double) timed);
+    }
+    printf (", client (all threads) %.0f; load %.1f\n",
+            client_cpu * 1e6 / (double) timed, s_load ());
     (void) total_obs;
 
     for (size_t a = 0; a < nagents; a++) {
