@@ -3,15 +3,16 @@
     level and computes the province's figures (rollup.h has the definitions).
 
     The core (cchc_rollup_compute) works on arrays in memory.  The loader
-    (cchc_rollup_load) does the heavy folding in SQLite, in two statements
-    that walk the observation primary key (agent, metric, day) by seeks, one
-    (agent, metric) pair at a time, so a quarter costs the quarter's rows
-    whatever the size of the history:
+    (cchc_rollup_load) does the heavy folding from observation_month (one
+    row per agent, reporting month, metric and unit), in two statements that
+    walk it by seeks, one agent at a time, so a quarter costs the quarter's
+    months whatever the size of the history:
 
-      counters  SUM / COUNT / MIN(day) / MAX(day) / MAX(journal) per pair,
-                days in the window;
-      gauges    per pair, the row of the latest day <= the window's end
-                (a MAX(day) sub-query answered by one backward seek).
+      counters  the window's months of each agent (primary key (agent,
+                month, ...)), folded per (agent, metric, unit) here;
+      gauges    per (agent, metric), the latest month <= the window's end
+                (a MAX(month) sub-query answered by one backward seek in
+                the (agent, metric, month) index) and its last day's value.
 
     Then one lookup per distinct journal id gives arrival times.
 */
@@ -703,7 +704,7 @@ cchc_rollup_month_of (int32_t d)
     "INSERT INTO observation_month VALUES (NEW.agent, NEW.metric, " \
     S_MONTH ("NEW.day") ", NEW.unit, NEW.value, 1, NEW.day, NEW.day, NEW.value," \
     " NEW.journal, NEW.journal)" \
-    " ON CONFLICT (agent, metric, month, unit) DO UPDATE SET" \
+    " ON CONFLICT (agent, month, metric, unit) DO UPDATE SET" \
     " total = total + excluded.total, rows = rows + 1," \
     " day_first = min (day_first, excluded.day_first)," \
     " day_last = max (day_last, excluded.day_last)," \
@@ -731,7 +732,10 @@ cchc_rollup_month_of (int32_t d)
     " last_journal = (SELECT o.journal" S_OLD_ROWS " ORDER BY o.day DESC LIMIT 1)" \
     S_OLD_KEY " AND (day_first = OLD.day OR day_last = OLD.day);"
 
-static const char *s_schema_sql =
+/*  The summary table.  Its key puts one agent's month of all metrics side by
+    side (what a report touches, and what a roll-up reads); the index
+    answers a gauge's "latest month" per (agent, metric). */
+static const char *s_table_sql =
     "CREATE TABLE IF NOT EXISTS observation_month (\n"
     "  agent        INTEGER NOT NULL,\n"
     "  metric       TEXT NOT NULL,\n"
@@ -744,11 +748,21 @@ static const char *s_schema_sql =
     "  last_value   NOT NULL,\n"
     "  last_journal INTEGER NOT NULL,\n"
     "  journal_max  INTEGER NOT NULL,\n"
-    "  PRIMARY KEY (agent, metric, month, unit)\n"
+    "  PRIMARY KEY (agent, month, metric, unit)\n"
     ") WITHOUT ROWID;\n"
-    "CREATE TRIGGER IF NOT EXISTS observation_month_insert"
+    "CREATE INDEX IF NOT EXISTS observation_month_by_metric"
+    " ON observation_month (agent, metric, month);\n";
+
+/*  The triggers are dropped and created again on every apply, so a changed
+    definition replaces an older one. */
+static const char *s_trigger_sql =
+    "DROP TRIGGER IF EXISTS observation_month_insert;\n"
+    "DROP TRIGGER IF EXISTS observation_month_update;\n"
+    "DROP TRIGGER IF EXISTS observation_month_move;\n"
+    "DROP TRIGGER IF EXISTS observation_month_delete;\n"
+    "CREATE TRIGGER observation_month_insert"
     " AFTER INSERT ON observation BEGIN " S_ADD_NEW " END;\n"
-    "CREATE TRIGGER IF NOT EXISTS observation_month_update"
+    "CREATE TRIGGER observation_month_update"
     " AFTER UPDATE ON observation"
     " WHEN OLD.agent IS NEW.agent AND OLD.metric IS NEW.metric"
     " AND OLD.day IS NEW.day AND OLD.unit IS NEW.unit BEGIN"
@@ -757,25 +771,42 @@ static const char *s_schema_sql =
     " last_journal = CASE WHEN NEW.day = day_last THEN NEW.journal"
     "   ELSE last_journal END,"
     " journal_max = max (journal_max, NEW.journal)"
-    " WHERE agent = NEW.agent AND metric = NEW.metric AND month = "
-    S_MONTH ("NEW.day") " AND unit = NEW.unit; END;\n"
-    "CREATE TRIGGER IF NOT EXISTS observation_month_move"
+    " WHERE agent = NEW.agent AND month = " S_MONTH ("NEW.day")
+    " AND metric = NEW.metric AND unit = NEW.unit; END;\n"
+    "CREATE TRIGGER observation_month_move"
     " AFTER UPDATE ON observation"
     " WHEN OLD.agent IS NOT NEW.agent OR OLD.metric IS NOT NEW.metric"
     " OR OLD.day IS NOT NEW.day OR OLD.unit IS NOT NEW.unit BEGIN "
     S_REMOVE_OLD S_ADD_NEW " END;\n"
-    "CREATE TRIGGER IF NOT EXISTS observation_month_delete"
+    "CREATE TRIGGER observation_month_delete"
     " AFTER DELETE ON observation BEGIN " S_REMOVE_OLD " END;\n";
 
+/*  Filled from the daily rows in key order; then each month's last day's
+    row (one primary-key seek of observation each). */
 static const char *s_backfill_sql =
     "INSERT INTO observation_month"
     " SELECT agent, metric, " S_MONTH ("day") " AS m, unit, sum (value), count (*),"
     " min (day), max (day), 0, 0, max (journal)"
-    " FROM observation GROUP BY agent, metric, m, unit;"
+    " FROM observation GROUP BY agent, m, metric, unit ORDER BY agent, m, metric, unit;"
     "UPDATE observation_month SET"
     " (last_value, last_journal) = (SELECT o.value, o.journal FROM observation AS o"
-    "  WHERE o.agent = observation_month.agent AND o.metric = observation_month.metric"
-    "  AND o.day = observation_month.day_last);";
+    "  WHERE o.agent = observation_month.agent AND o.day = observation_month.day_last"
+    "  AND o.metric = observation_month.metric);";
+
+/*  1 when observation_month exists with an older key (the table is then
+    built again from the daily rows), 0 otherwise, -1 on error. */
+static int
+s_month_table_old (sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2 (db, "SELECT pk FROM pragma_table_info ('observation_month')"
+                            " WHERE name = 'month'", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int rc = sqlite3_step (st);
+    int old = rc == SQLITE_ROW && sqlite3_column_int (st, 0) != 2;
+    sqlite3_finalize (st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? old : -1;
+}
 
 int
 cchc_rollup_schema_apply (sqlite3 *db, char *err, size_t errlen)
@@ -783,8 +814,17 @@ cchc_rollup_schema_apply (sqlite3 *db, char *err, size_t errlen)
     assert (db);
     char *msg = NULL;
     int rc = sqlite3_exec (db, "SAVEPOINT cchc_rollup_schema", NULL, NULL, &msg);
+    if (rc == SQLITE_OK) {
+        int old = s_month_table_old (db);
+        if (old < 0)
+            rc = sqlite3_errcode (db);
+        else if (old)
+            rc = sqlite3_exec (db, "DROP TABLE observation_month", NULL, NULL, &msg);
+    }
     if (rc == SQLITE_OK)
-        rc = sqlite3_exec (db, s_schema_sql, NULL, NULL, &msg);
+        rc = sqlite3_exec (db, s_table_sql, NULL, NULL, &msg);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec (db, s_trigger_sql, NULL, NULL, &msg);
     sqlite3_stmt *st = NULL;
     bool backfill = false;
     if (rc == SQLITE_OK
@@ -1024,31 +1064,33 @@ s_add_part (s_loader_t *l, const char *unit, int64_t agent, size_t metric,
     return 0;
 }
 
-/*  Counters from the monthly sums: the window's months of each (agent,
-    metric), by primary-key seeks; consecutive rows of one (agent, metric,
-    unit) are folded into one part here rather than by a GROUP BY. */
+/*  Counters from the monthly sums: the window's months of each agent, by
+    primary-key seeks, in (month, metric, unit) order; s_load_counters folds
+    each (agent, metric, unit) over the months. */
 static const char *s_sql_month_counters =
     "SELECT o.agent, m.idx, o.unit, o.total, o.rows, o.day_first, o.day_last,"
     "       o.journal_max"
-    "  FROM agent AS a CROSS JOIN temp.cchc_rollup_metric AS m"
-    "       CROSS JOIN observation_month AS o"
-    " WHERE m.kind = 1 AND o.agent = a.id AND o.metric = m.code"
-    "   AND o.month BETWEEN ?1 AND ?2";
+    "  FROM agent AS a CROSS JOIN observation_month AS o"
+    "       CROSS JOIN temp.cchc_rollup_metric AS m"
+    " WHERE o.agent = a.id AND o.month BETWEEN ?1 AND ?2"
+    "   AND m.code = o.metric AND m.kind = 1";
 
 /*  Gauges from the monthly sums: per (agent, metric) the latest month <= the
-    window's last and its latest day — one row per unit the agent reported
-    for in that month.  (An agent moved to another unit in an earlier month
-    leaves its old unit no carried gauge; the daily fallback and the core
-    keep one per unit.  Agents are rarely moved.) */
+    window's last (index (agent, metric, month)) and its latest day — one row
+    per unit the agent reported for in that month.  (An agent moved to
+    another unit in an earlier month leaves its old unit no carried gauge;
+    the daily fallback and the core keep one per unit.  Agents are rarely
+    moved.) */
 static const char *s_sql_month_gauges =
     "SELECT o.agent, m.idx, o.unit, o.day_last, o.day_last, o.last_value,"
     "       o.last_journal"
     "  FROM agent AS a CROSS JOIN temp.cchc_rollup_metric AS m"
     "       CROSS JOIN observation_month AS o"
-    " WHERE m.kind = 2 AND o.agent = a.id AND o.metric = m.code"
+    " WHERE m.kind = 2 AND o.agent = a.id"
     "   AND o.month = (SELECT max (x.month) FROM observation_month AS x"
     "                   WHERE x.agent = a.id AND x.metric = m.code"
-    "                     AND x.month <= ?2)";
+    "                     AND x.month <= ?2)"
+    "   AND o.metric = m.code";
 
 /*  The same from the daily rows (no observation_month: slower, same result). */
 static const char *s_sql_day_counters =
@@ -1065,65 +1107,134 @@ static const char *s_sql_day_gauges =
     " WHERE m.kind = 2 AND o.day <= ?2"
     " GROUP BY o.agent, m.idx, o.unit";
 
-/*  Counter rows: agent, idx, unit, total, rows, day_first, day_last, journal. */
+/*  One (metric, unit) of the agent being folded. */
+typedef struct {
+    size_t metric;
+    char unit[CCHC_UNIT_MAX + 1];
+    bool unit_ok;               /* the code fitted (else: no such unit) */
+    double total;
+    int64_t rows, journal;
+    int32_t first, last;
+    long next;                  /* next entry of the same metric, or -1 */
+} s_fold_t;
+
+typedef struct {
+    long *head;                 /* [metric count]: first entry, or -1 */
+    s_fold_t *entries;
+    size_t count, alloc;
+} s_folder_t;
+
+static int
+s_fold_cmp (const void *a, const void *b)
+{
+    const s_fold_t *x = a, *y = b;
+    if (x->metric != y->metric)
+        return x->metric < y->metric ? -1 : 1;
+    return strcmp (x->unit, y->unit);
+}
+
+/*  The agent's parts, in (metric, unit) order; the folder is emptied. */
+static int
+s_fold_flush (s_loader_t *l, s_folder_t *f, int64_t agent)
+{
+    if (f->count == 0)
+        return 0;
+    qsort (f->entries, f->count, sizeof *f->entries, s_fold_cmp);
+    int rc = 0;
+    for (size_t i = 0; i < f->count; i++) {
+        s_fold_t *e = &f->entries[i];
+        f->head[e->metric] = -1;
+        if (rc == 0 && s_add_part (l, e->unit_ok ? e->unit : NULL, agent, e->metric,
+                                   e->total, e->rows, e->first, e->last,
+                                   e->journal) != 0)
+            rc = -1;
+    }
+    f->count = 0;
+    return rc;
+}
+
+/*  Counter rows: agent, idx, unit, total, rows, day_first, day_last, journal;
+    an agent's rows are consecutive, in any order within the agent. */
 static int
 s_load_counters (s_loader_t *l, const cchc_rollup_window_t *w, bool monthly)
 {
+    size_t nm = cchc_criteria_metric_count (l->cat);
+    s_folder_t f = { .head = malloc ((nm ? nm : 1) * sizeof *f.head) };
+    if (!f.head) {
+        s_err (l->err, l->errlen, "out of memory");
+        return -1;
+    }
+    for (size_t m = 0; m < nm; m++)
+        f.head[m] = -1;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2 (l->db, monthly ? s_sql_month_counters : s_sql_day_counters,
-                            -1, &st, NULL) != SQLITE_OK)
+                            -1, &st, NULL) != SQLITE_OK) {
+        free (f.head);
         return s_sql_fail (l, "counters");
+    }
     sqlite3_bind_int (st, 1, monthly ? cchc_rollup_month_of (w->first_day)
                                      : w->first_day);
     sqlite3_bind_int (st, 2, monthly ? cchc_rollup_month_of (w->last_day)
                                      : w->last_day);
-    size_t nm = cchc_criteria_metric_count (l->cat);
-    /* the part being folded */
-    bool open = false;
-    int64_t agent = 0, metric = 0, rows = 0, journal = 0;
-    int32_t first = 0, last = 0;
-    double total = 0;
-    char unit[CCHC_UNIT_MAX + 1] = "";
-    bool unit_ok = false;
+    int64_t agent = 0;
     int rc;
     while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
         int64_t a = sqlite3_column_int64 (st, 0), m = sqlite3_column_int64 (st, 1);
         const char *u = (const char *) sqlite3_column_text (st, 2);
         if (m < 0 || (size_t) m >= nm || !u)
             continue;
-        if (!open || a != agent || m != metric || strcmp (u, unit) != 0) {
-            if (open && s_add_part (l, unit_ok ? unit : NULL, agent, (size_t) metric,
-                                    total, rows, first, last, journal) != 0)
+        if (a != agent) {
+            if (s_fold_flush (l, &f, agent) != 0)
                 goto fail;
-            open = true;
             agent = a;
-            metric = m;
-            unit_ok = cchc_strlcpy (unit, u, sizeof unit) < sizeof unit;
-            total = 0;
-            rows = 0;
-            journal = 0;
-            first = INT32_MAX;
-            last = 0;
         }
-        total += sqlite3_column_double (st, 3);
-        rows += sqlite3_column_int64 (st, 4);
-        int32_t f = sqlite3_column_int (st, 5), t = sqlite3_column_int (st, 6);
+        long i;
+        for (i = f.head[m]; i >= 0 && strcmp (f.entries[i].unit, u) != 0;
+             i = f.entries[i].next)
+            ;
+        if (i < 0) {
+            if (f.count == f.alloc) {
+                size_t want = f.alloc ? f.alloc * 2 : 64;
+                s_fold_t *e = realloc (f.entries, want * sizeof *e);
+                if (!e) {
+                    s_err (l->err, l->errlen, "out of memory");
+                    goto fail;
+                }
+                f.entries = e;
+                f.alloc = want;
+            }
+            i = (long) f.count++;
+            s_fold_t *e = &f.entries[i];
+            memset (e, 0, sizeof *e);
+            e->metric = (size_t) m;
+            e->unit_ok = cchc_strlcpy (e->unit, u, sizeof e->unit) < sizeof e->unit;
+            e->first = INT32_MAX;
+            e->next = f.head[m];
+            f.head[m] = i;
+        }
+        s_fold_t *e = &f.entries[i];
+        e->total += sqlite3_column_double (st, 3);
+        e->rows += sqlite3_column_int64 (st, 4);
+        int32_t first = sqlite3_column_int (st, 5), last = sqlite3_column_int (st, 6);
         int64_t j = sqlite3_column_int64 (st, 7);
-        first = f < first ? f : first;
-        last = t > last ? t : last;
-        journal = j > journal ? j : journal;
+        e->first = first < e->first ? first : e->first;
+        e->last = last > e->last ? last : e->last;
+        e->journal = j > e->journal ? j : e->journal;
     }
     if (rc != SQLITE_DONE) {
         s_sql_fail (l, "counters");
         goto fail;
     }
-    if (open && s_add_part (l, unit_ok ? unit : NULL, agent, (size_t) metric, total,
-                            rows, first, last, journal) != 0)
+    if (s_fold_flush (l, &f, agent) != 0)
         goto fail;
     sqlite3_finalize (st);
+    free (f.head);
+    free (f.entries);
     return 0;
 fail:
     sqlite3_finalize (st);
+    free (f.head);
+    free (f.entries);
     return -1;
 }
 

@@ -272,13 +272,19 @@ const cchc_rollup_figure_t *cchc_rollup_figure (const cchc_rollup_t *self,
       last_journal  journal id of the day_last row
       journal_max   newest journal id that changed the month's rows
 
-    Triggers: a new observation is added to its month; a changed value on the
-    same (agent, metric, day, unit) is replaced in place; any other change or
-    a delete takes the old row out (recomputing the first/last day from the
-    observation rows when it was at an edge) and adds the new one.
-    cchc_rollup_schema_apply() creates all this (idempotent) and, when the
-    table is new but observations exist, fills it from them.  The loader uses
-    the table when it exists and falls back to the daily rows otherwise. */
+    Key (agent, month, metric, unit): one agent's month of every metric is
+    contiguous (what one report changes and what a roll-up reads); an index
+    on (agent, metric, month) finds a gauge's latest month.
+
+    Triggers keep it equal to the observation rows: a new observation is
+    added to its month; a changed value on the same (agent, metric, day,
+    unit) is replaced in place; any other change or a delete takes the old
+    row out (recomputing the first/last day from the observation rows when
+    it was at an edge) and adds the new one.
+    cchc_rollup_schema_apply() creates all this (idempotent; a table with an
+    older key is rebuilt, the triggers are re-created) and, when the table is
+    new but observations exist, fills it from them.  The loader uses the
+    table when it exists and falls back to the daily rows otherwise. */
 
 /*  Create observation_month and its triggers if missing, and backfill it.
     Run by the collector after CCHC_SCHEMA_SQL, in the writer's connection.

@@ -8,6 +8,11 @@
 
     Version history (PRAGMA user_version):
       1  initial schema
+      2  observation's primary key ordered (agent, day, metric) and its day
+         index on (day) alone: one report's rows (one agent, mostly one day)
+         are neighbours in both B-trees, so a commit touches a few pages
+         instead of one per row.  store.c rebuilds a version 1 table on open
+         (CCHC_SCHEMA_MIGRATE_1_2).
 
     Who writes what: the collector's writer thread appends to journal and
     upserts observation and the agent counters (one transaction per group
@@ -19,7 +24,7 @@
 #ifndef CCHC_SCHEMA_H
 #define CCHC_SCHEMA_H
 
-#define CCHC_SCHEMA_VERSION 1
+#define CCHC_SCHEMA_VERSION 2
 
 #define CCHC_SCHEMA_SQL \
 "-- Organisation units, valid on local days [valid_from, valid_to].\n" \
@@ -68,6 +73,7 @@
 "\n" \
 "-- Current value of each (agent, metric, day): last writer wins by seq.\n" \
 "-- A unit's value for (metric, day) is the sum over the unit's agents.\n" \
+"-- Key order (agent, day, metric): a report's rows are side by side.\n" \
 "CREATE TABLE IF NOT EXISTS observation (\n" \
 "  agent   INTEGER NOT NULL REFERENCES agent(id),\n" \
 "  unit    TEXT NOT NULL,             -- copied from the agent at write time\n" \
@@ -76,9 +82,11 @@
 "  value   NOT NULL CHECK (typeof(value) IN ('integer','real')),\n" \
 "  seq     INTEGER NOT NULL,          -- seq of the message that set it\n" \
 "  journal INTEGER NOT NULL REFERENCES journal(id),\n" \
-"  PRIMARY KEY (agent, metric, day)\n" \
+"  PRIMARY KEY (agent, day, metric)\n" \
 ") WITHOUT ROWID;\n" \
-"CREATE INDEX IF NOT EXISTS observation_by_day ON observation (day, metric, unit);\n" \
+"-- By day alone (its entries carry the key: day, agent, metric): the data's\n" \
+"-- first and last day, and reads of a date range.\n" \
+"CREATE INDEX IF NOT EXISTS observation_by_day ON observation (day);\n" \
 "\n" \
 "-- Enrolment change counter: one row, bumped by the triggers below on every\n" \
 "-- change of who may report (not by the ingest counters).\n" \
@@ -102,5 +110,25 @@
 "  value      NOT NULL,               -- integer or real\n" \
 "  updated_at INTEGER NOT NULL        -- UTC ms\n" \
 ");\n"
+
+/*  Version 1 → 2: rebuild observation with the new key order (its triggers
+    and index go with the old table; the roll-up re-creates its triggers,
+    CCHC_SCHEMA_SQL the index).  Run inside the opening transaction. */
+#define CCHC_SCHEMA_MIGRATE_1_2 \
+"CREATE TABLE observation_v2 (\n" \
+"  agent   INTEGER NOT NULL REFERENCES agent(id),\n" \
+"  unit    TEXT NOT NULL,\n" \
+"  metric  TEXT NOT NULL,\n" \
+"  day     INTEGER NOT NULL,\n" \
+"  value   NOT NULL CHECK (typeof(value) IN ('integer','real')),\n" \
+"  seq     INTEGER NOT NULL,\n" \
+"  journal INTEGER NOT NULL REFERENCES journal(id),\n" \
+"  PRIMARY KEY (agent, day, metric)\n" \
+") WITHOUT ROWID;\n" \
+"INSERT INTO observation_v2 (agent, unit, metric, day, value, seq, journal)\n" \
+"  SELECT agent, unit, metric, day, value, seq, journal FROM observation\n" \
+"  ORDER BY agent, day, metric;\n" \
+"DROP TABLE observation;\n" \
+"ALTER TABLE observation_v2 RENAME TO observation;\n"
 
 #endif

@@ -134,6 +134,25 @@ s_exec (cchc_store_t *self, const char *sql)
     return 0;
 }
 
+static int
+s_user_version (cchc_store_t *self, int *version)
+{
+    sqlite3_stmt *stmt;
+    int rc = sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step (stmt);
+        if (rc == SQLITE_ROW)
+            *version = sqlite3_column_int (stmt, 0);
+        rc = rc == SQLITE_ROW? SQLITE_OK: rc;
+        sqlite3_finalize (stmt);
+    }
+    if (rc != SQLITE_OK) {
+        s_fail (self, rc);
+        return -1;
+    }
+    return 0;
+}
+
 cchc_store_t *
 cchc_store_open (const char *path, bool create, char *err, size_t errlen)
 {
@@ -156,15 +175,17 @@ cchc_store_open (const char *path, bool create, char *err, size_t errlen)
     sqlite3_extended_result_codes (self->db, 1);
     sqlite3_busy_timeout (self->db, 5000);
 
+    /*  The version is read inside the write transaction, so two programs
+        opening an old database at once migrate it once. */
     int version = 0;
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK) {
-        if (sqlite3_step (stmt) == SQLITE_ROW)
-            version = sqlite3_column_int (stmt, 0);
-        sqlite3_finalize (stmt);
-    }
-    else {
-        s_seterr (err, errlen, "%s: %s", path, sqlite3_errmsg (self->db));
+    char sql [64];
+    snprintf (sql, sizeof sql, "PRAGMA user_version = %d;", CCHC_SCHEMA_VERSION);
+    if (s_exec (self, "PRAGMA journal_mode = WAL;")
+    ||  s_exec (self, "PRAGMA foreign_keys = ON;")
+    ||  s_exec (self, "PRAGMA synchronous = FULL;")
+    ||  s_exec (self, "BEGIN IMMEDIATE;")
+    ||  s_user_version (self, &version)) {
+        s_seterr (err, errlen, "%s: %s", path, self->errmsg);
         cchc_store_destroy (&self);
         return NULL;
     }
@@ -174,12 +195,7 @@ cchc_store_open (const char *path, bool create, char *err, size_t errlen)
         cchc_store_destroy (&self);
         return NULL;
     }
-    char sql [64];
-    snprintf (sql, sizeof sql, "PRAGMA user_version = %d;", CCHC_SCHEMA_VERSION);
-    if (s_exec (self, "PRAGMA journal_mode = WAL;")
-    ||  s_exec (self, "PRAGMA foreign_keys = ON;")
-    ||  s_exec (self, "PRAGMA synchronous = FULL;")
-    ||  s_exec (self, "BEGIN IMMEDIATE;")
+    if ((version == 1 && s_exec (self, CCHC_SCHEMA_MIGRATE_1_2))
     ||  s_exec (self, CCHC_SCHEMA_SQL)
     ||  (version < CCHC_SCHEMA_VERSION && s_exec (self, sql))
     ||  s_exec (self, "COMMIT;")) {

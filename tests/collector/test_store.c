@@ -8,6 +8,7 @@
 
 #include "collector/conf.h"
 #include "collector/keytab.h"
+#include "collector/schema.h"
 #include "collector/store.h"
 #include "common/key.h"
 #include "common/period.h"
@@ -130,6 +131,73 @@ test_observation_last_writer_wins (void)
     CHECK_EQ_INT (s_int (store, "SELECT journal FROM observation WHERE day = 20210301"), j9);
     CHECK_EQ_INT (s_int (store, "SELECT typeof(value) = 'real' AND value = 2.5 FROM observation"
                                 " WHERE day = 20210302"), 1);
+    cchc_store_destroy (&store);
+}
+
+/*  A version 1 database (key (agent, metric, day)) is rebuilt on open with
+    the key (agent, day, metric), its rows unchanged. */
+static void
+test_migration_1_2 (void)
+{
+    char path [128], err [512];
+    snprintf (path, sizeof path, "%s/v1.db", s_dir);
+    sqlite3 *db = NULL;
+    CHECK (sqlite3_open (path, &db) == SQLITE_OK);
+    CHECK (sqlite3_exec (db,
+        "PRAGMA journal_mode = WAL;"
+        "CREATE TABLE unit (code TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,"
+        " level TEXT NOT NULL, parent TEXT, valid_from INTEGER NOT NULL DEFAULT 10101,"
+        " valid_to INTEGER NOT NULL DEFAULT 99991231, PRIMARY KEY (code, valid_from));"
+        "CREATE TABLE agent (id INTEGER PRIMARY KEY, pubkey BLOB NOT NULL UNIQUE,"
+        " unit TEXT NOT NULL, name TEXT NOT NULL, enrolled_at INTEGER NOT NULL,"
+        " revoked_at INTEGER, last_seen INTEGER, last_seq INTEGER NOT NULL DEFAULT 0,"
+        " accepted INTEGER NOT NULL DEFAULT 0, duplicates INTEGER NOT NULL DEFAULT 0,"
+        " rejected INTEGER NOT NULL DEFAULT 0);"
+        "CREATE TABLE journal (id INTEGER PRIMARY KEY, agent INTEGER NOT NULL"
+        " REFERENCES agent(id), seq INTEGER NOT NULL, received_at INTEGER NOT NULL,"
+        " body BLOB NOT NULL, sig BLOB NOT NULL, refused TEXT, UNIQUE (agent, seq));"
+        "CREATE TABLE observation (agent INTEGER NOT NULL REFERENCES agent(id),"
+        " unit TEXT NOT NULL, metric TEXT NOT NULL, day INTEGER NOT NULL,"
+        " value NOT NULL, seq INTEGER NOT NULL,"
+        " journal INTEGER NOT NULL REFERENCES journal(id),"
+        " PRIMARY KEY (agent, metric, day)) WITHOUT ROWID;"
+        "CREATE INDEX observation_by_day ON observation (day, metric, unit);"
+        "CREATE TRIGGER observation_old AFTER INSERT ON observation BEGIN SELECT 1; END;"
+        "INSERT INTO agent (id, pubkey, unit, name, enrolled_at) VALUES (1, x'"
+        "0101010101010101010101010101010101010101010101010101010101010101', 'SNV', 'a', 0);"
+        "INSERT INTO journal VALUES (1, 1, 1, 0, x'80', zeroblob(64), NULL);"
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99)"
+        " INSERT INTO observation SELECT 1, 'SNV', 'm' || (i % 7), 20210101 + i / 7,"
+        " CASE WHEN i % 3 = 0 THEN i / 4.0 ELSE i END, 1, 1 FROM n;"
+        "PRAGMA user_version = 1;", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close (db);
+    cchc_store_t *store = cchc_store_open (path, false, err, sizeof err);
+    CHECK (store);
+    if (!store)
+        return;
+    CHECK_EQ_INT (s_int (store, "PRAGMA user_version"), CCHC_SCHEMA_VERSION);
+    CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation"), 100);
+    /*  Σ i (i not a multiple of 3) + Σ i / 4 (multiples of 3), i = 0..99 */
+    CHECK_EQ_INT (s_int (store, "SELECT sum(value) * 4 FROM observation"),
+                  (4950 - 1683) * 4 + 1683);
+    CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation WHERE agent = 1"
+                                " AND metric = 'm3' AND day = 20210101 + 52 / 7"
+                                " AND value = 52 AND seq = 1 AND journal = 1"), 1);
+    CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation WHERE typeof(value) = 'real'"),
+                  34);
+    /*  the new key order, the new day index, the old trigger gone */
+    CHECK_EQ_INT (s_int (store, "SELECT pk FROM pragma_table_info ('observation')"
+                                " WHERE name = 'day'"), 2);
+    CHECK_EQ_INT (s_int (store, "SELECT pk FROM pragma_table_info ('observation')"
+                                " WHERE name = 'metric'"), 3);
+    CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM pragma_index_info ('observation_by_day')"), 1);
+    CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM sqlite_master WHERE name = 'observation_old'"), 0);
+    CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    cchc_store_destroy (&store);
+    /*  opened again: nothing more to do */
+    store = cchc_store_open (path, false, err, sizeof err);
+    CHECK (store);
+    CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation"), 100);
     cchc_store_destroy (&store);
 }
 
@@ -297,6 +365,7 @@ main (void)
         return 1;
     CCHC_TEST_RUN (test_journal_exactly_once);
     CCHC_TEST_RUN (test_observation_last_writer_wins);
+    CCHC_TEST_RUN (test_migration_1_2);
     CCHC_TEST_RUN (test_agent_counters_and_enrolment);
     CCHC_TEST_RUN (test_units_validity);
     CCHC_TEST_RUN (test_keytab);
