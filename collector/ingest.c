@@ -580,7 +580,9 @@ cchc_ingest_new (void *ctx, const cchc_ingest_args_t *args, char *err, size_t er
         goto failed;
     }
     /*  The roll-up's summary table and the triggers that keep it equal to
-        the observations (collector/rollup.h), in the writer's connection. */
+        the observations for other writers (collector/rollup.h), in the
+        writer's connection; the writer thread then turns triggers off in
+        its connection and keeps the table itself (writer.c). */
     if (cchc_rollup_schema_apply (cchc_store_handle (self->writer.store), err, errlen))
         goto failed;
     pthread_mutex_init (&self->checkpoint_lock, NULL);

@@ -276,11 +276,16 @@ const cchc_rollup_figure_t *cchc_rollup_figure (const cchc_rollup_t *self,
     contiguous (what one report changes and what a roll-up reads); an index
     on (agent, metric, month) finds a gauge's latest month.
 
-    Triggers keep it equal to the observation rows: a new observation is
-    added to its month; a changed value on the same (agent, metric, day,
-    unit) is replaced in place; any other change or a delete takes the old
-    row out (recomputing the first/last day from the observation rows when
-    it was at an edge) and adds the new one.
+    Two ways keep it equal to the observation rows, with the same result:
+      - triggers on observation, for any connection that writes it: a new
+        observation is added to its month; a changed value on the same
+        (agent, metric, day, unit) is replaced in place; any other change or
+        a delete takes the old row out (recomputing the first/last day from
+        the observation rows when it was at an edge) and adds the new one;
+      - the collector's writer, whose connection runs without triggers
+        (cchc_store_triggers): it notes every row it adds or replaces in a
+        cchc_rollup_delta_t and applies the summed changes, one upsert per
+        (agent, month, metric, unit), in the same transaction.
     cchc_rollup_schema_apply() creates all this (idempotent; a table with an
     older key is rebuilt, the triggers are re-created) and, when the table is
     new but observations exist, fills it from them.  The loader uses the
@@ -290,6 +295,47 @@ const cchc_rollup_figure_t *cchc_rollup_figure (const cchc_rollup_t *self,
     Run by the collector after CCHC_SCHEMA_SQL, in the writer's connection.
     0 or -1 with the reason in err. */
 int cchc_rollup_schema_apply (sqlite3 *db, char *err, size_t errlen);
+
+/*  Changes to observation_month summed in memory (see above).  Not
+    thread-safe: one per writer. */
+typedef struct cchc_rollup_delta_t cchc_rollup_delta_t;
+
+/*  One observation row as the delta sees it (strings are copied). */
+typedef struct {
+    int64_t agent;
+    const char *metric;
+    const char *unit;
+    int32_t day;                /* yyyymmdd */
+    bool is_float;
+    int64_t ival;               /* when !is_float */
+    double fval;                /* when is_float */
+    int64_t journal;
+} cchc_rollup_obs_t;
+
+/*  NULL on out of memory.  It keeps prepared statements on the connection
+    last given to cchc_rollup_delta_apply: destroy it before closing that
+    connection (or close with sqlite3_close_v2). */
+cchc_rollup_delta_t *cchc_rollup_delta_new (void);
+void cchc_rollup_delta_destroy (cchc_rollup_delta_t **self_p);
+
+/*  Note that `row` was written to observation: added (old NULL) or
+    replacing `old` (same agent, metric and day).  0 or -1 (out of memory,
+    or a metric / unit too long for the table's codes). */
+int cchc_rollup_delta_note (cchc_rollup_delta_t *self, const cchc_rollup_obs_t *old,
+                            const cchc_rollup_obs_t *row);
+
+/*  Rows noted since the last apply or clear. */
+size_t cchc_rollup_delta_size (const cchc_rollup_delta_t *self);
+
+/*  Apply the noted changes to observation_month in `db` (inside the
+    caller's transaction, after the observation rows were written) and
+    forget them.  0, or -1 with the reason in err (the delta is then
+    cleared too: roll the transaction back). */
+int cchc_rollup_delta_apply (cchc_rollup_delta_t *self, sqlite3 *db,
+                             char *err, size_t errlen);
+
+/*  Forget the noted changes (the transaction was rolled back). */
+void cchc_rollup_delta_clear (cchc_rollup_delta_t *self);
 
 /*  Reporting month (yyyymm) of a day (yyyymmdd). */
 int32_t cchc_rollup_month_of (int32_t yyyymmdd);

@@ -15,8 +15,10 @@
          (CCHC_SCHEMA_MIGRATE_1_2).
 
     Who writes what: the collector's writer thread appends to journal and
-    upserts observation and the agent counters (one transaction per group
-    commit); cchcctl writes unit and agent (import, enrol, revoke); the
+    upserts observation, the roll-up's observation_month (collector/rollup.h:
+    kept by triggers for any other writer, by the writer itself in its
+    trigger-less connection) and the agent counters (one transaction per
+    group commit); cchcctl writes unit and agent (import, enrol, revoke); the
     collector rewrites stats every second.  Triggers on agent bump
     enrolment.version, which a running collector polls to see enrolment
     changes without a restart.

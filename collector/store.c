@@ -18,6 +18,8 @@ enum {
     S_JOURNAL_ADD,
     S_JOURNAL_GET,
     S_OBS_PUT,
+    S_OBS_GET,
+    S_OBS_SET,
     S_AGENT_NOTE,
     S_STATS_PUT,
     S_COUNT
@@ -35,6 +37,12 @@ static const char *s_sql [S_COUNT] = {
         " ON CONFLICT (agent, metric, day) DO UPDATE SET unit = excluded.unit,"
         " value = excluded.value, seq = excluded.seq, journal = excluded.journal"
         " WHERE excluded.seq > observation.seq",
+    [S_OBS_GET] =
+        "SELECT seq, unit, value, journal FROM observation"
+        " WHERE agent = ?1 AND day = ?2 AND metric = ?3",
+    [S_OBS_SET] =
+        "UPDATE observation SET unit = ?4, value = ?5, seq = ?6, journal = ?7"
+        " WHERE agent = ?1 AND day = ?2 AND metric = ?3",
     [S_AGENT_NOTE] =
         "UPDATE agent SET last_seen = max(coalesce(last_seen, 0), ?2),"
         " accepted = accepted + ?3, duplicates = duplicates + ?4,"
@@ -48,6 +56,8 @@ static const char *s_sql [S_COUNT] = {
 struct cchc_store_t {
     sqlite3 *db;
     sqlite3_stmt *stmt [S_COUNT];
+    /*  [n]: INSERT of n observation rows (1..CCHC_STORE_ROWS_PER_INSERT). */
+    sqlite3_stmt *obs_insert [CCHC_STORE_ROWS_PER_INSERT + 1];
     int errcode;
     char errmsg [256];
 };
@@ -215,6 +225,8 @@ cchc_store_destroy (cchc_store_t **self_p)
         return;
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize (self->stmt [i]);
+    for (int i = 0; i <= CCHC_STORE_ROWS_PER_INSERT; i++)
+        sqlite3_finalize (self->obs_insert [i]);
     if (self->db) {
         if (!sqlite3_get_autocommit (self->db))
             sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
@@ -243,6 +255,14 @@ cchc_store_errmsg (const cchc_store_t *self)
 {
     assert (self);
     return self->errmsg;
+}
+
+void
+cchc_store_take_error (cchc_store_t *self)
+{
+    assert (self);
+    int rc = sqlite3_extended_errcode (self->db);
+    s_fail (self, rc == SQLITE_OK? SQLITE_ERROR: rc);
 }
 
 bool
@@ -429,6 +449,141 @@ cchc_store_observation_put (cchc_store_t *self, int64_t agent, const char *unit,
     sqlite3_bind_int64 (stmt, 6, (sqlite3_int64) seq);
     sqlite3_bind_int64 (stmt, 7, journal_id);
     return s_done (self, stmt);
+}
+
+static void
+s_bind_value (sqlite3_stmt *stmt, int index, const cchc_obs_t *obs)
+{
+    if (obs->is_float)
+        sqlite3_bind_double (stmt, index, obs->fval);
+    else
+        sqlite3_bind_int64 (stmt, index, obs->ival);
+}
+
+/*  The INSERT of n rows, prepared on first use. */
+static sqlite3_stmt *
+s_obs_insert (cchc_store_t *self, size_t n)
+{
+    assert (n >= 1 && n <= CCHC_STORE_ROWS_PER_INSERT);
+    if (self->obs_insert [n])
+        return self->obs_insert [n];
+    char sql [128 + CCHC_STORE_ROWS_PER_INSERT * 48];
+    size_t used = (size_t) snprintf (sql, sizeof sql, "INSERT INTO observation"
+                                     " (agent, unit, metric, day, value, seq, journal)"
+                                     " VALUES ");
+    for (size_t i = 0; i < n; i++) {
+        int p = (int) i * 7;
+        used += (size_t) snprintf (sql + used, sizeof sql - used,
+                                   "%s(?%d,?%d,?%d,?%d,?%d,?%d,?%d)", i? ",": "",
+                                   p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7);
+    }
+    snprintf (sql + used, sizeof sql - used, " ON CONFLICT DO NOTHING");
+    int rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                 &self->obs_insert [n], NULL);
+    if (rc != SQLITE_OK) {
+        s_fail (self, rc);
+        return NULL;
+    }
+    return self->obs_insert [n];
+}
+
+/*  After an INSERT that met existing rows: what became of `row`.  1, 2 (old
+    filled), 0, or -1. */
+static int
+s_obs_resolve (cchc_store_t *self, const cchc_store_row_t *row, cchc_store_old_t *old)
+{
+    int32_t day = cchc_store_day_ymd (row->obs->date);
+    sqlite3_stmt *stmt = s_stmt (self, S_OBS_GET);
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, row->agent);
+    sqlite3_bind_int (stmt, 2, day);
+    sqlite3_bind_text (stmt, 3, row->obs->metric, -1, SQLITE_STATIC);
+    int rc = sqlite3_step (stmt);
+    if (rc != SQLITE_ROW) {
+        s_fail (self, rc == SQLITE_DONE? SQLITE_INTERNAL: rc);
+        sqlite3_reset (stmt);
+        return -1;
+    }
+    int64_t old_seq = sqlite3_column_int64 (stmt, 0);
+    if (old_seq == (int64_t) row->seq && sqlite3_column_int64 (stmt, 3) == row->journal) {
+        sqlite3_reset (stmt);
+        return 1;                       /* the INSERT added it */
+    }
+    const char *old_unit = (const char *) sqlite3_column_text (stmt, 1);
+    cchc_strlcpy (old->unit, old_unit? old_unit: "", sizeof old->unit);
+    old->is_float = sqlite3_column_type (stmt, 2) == SQLITE_FLOAT;
+    old->ival = old->is_float? 0: sqlite3_column_int64 (stmt, 2);
+    old->fval = old->is_float? sqlite3_column_double (stmt, 2): 0;
+    sqlite3_reset (stmt);
+    if (old_seq >= (int64_t) row->seq)
+        return 0;
+    stmt = s_stmt (self, S_OBS_SET);
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, row->agent);
+    sqlite3_bind_int (stmt, 2, day);
+    sqlite3_bind_text (stmt, 3, row->obs->metric, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 4, row->unit, -1, SQLITE_STATIC);
+    s_bind_value (stmt, 5, row->obs);
+    sqlite3_bind_int64 (stmt, 6, (sqlite3_int64) row->seq);
+    sqlite3_bind_int64 (stmt, 7, row->journal);
+    if (s_done (self, stmt))
+        return -1;
+    return 2;
+}
+
+int
+cchc_store_observations_write (cchc_store_t *self, const cchc_store_row_t *rows,
+                               size_t count, int *result, cchc_store_old_t *old)
+{
+    assert (self && (rows || !count) && result && old);
+    for (size_t done = 0; done < count; ) {
+        size_t n = count - done;
+        if (n > CCHC_STORE_ROWS_PER_INSERT)
+            n = CCHC_STORE_ROWS_PER_INSERT;
+        sqlite3_stmt *stmt = s_obs_insert (self, n);
+        if (!stmt)
+            return -1;
+        for (size_t i = 0; i < n; i++) {
+            const cchc_store_row_t *row = &rows [done + i];
+            int p = (int) i * 7;
+            sqlite3_bind_int64 (stmt, p + 1, row->agent);
+            sqlite3_bind_text (stmt, p + 2, row->unit, -1, SQLITE_STATIC);
+            sqlite3_bind_text (stmt, p + 3, row->obs->metric, -1, SQLITE_STATIC);
+            sqlite3_bind_int (stmt, p + 4, cchc_store_day_ymd (row->obs->date));
+            s_bind_value (stmt, p + 5, row->obs);
+            sqlite3_bind_int64 (stmt, p + 6, (sqlite3_int64) row->seq);
+            sqlite3_bind_int64 (stmt, p + 7, row->journal);
+        }
+        if (s_done (self, stmt))
+            return -1;
+        if ((size_t) sqlite3_changes (self->db) == n)
+            for (size_t i = 0; i < n; i++)
+                result [done + i] = 1;
+        else
+            for (size_t i = 0; i < n; i++) {
+                int rc = s_obs_resolve (self, &rows [done + i], &old [done + i]);
+                if (rc < 0)
+                    return -1;
+                result [done + i] = rc;
+            }
+        done += n;
+    }
+    return 0;
+}
+
+int
+cchc_store_triggers (cchc_store_t *self, bool on)
+{
+    assert (self);
+    int now = -1;
+    int rc = sqlite3_db_config (self->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, on? 1: 0, &now);
+    if (rc != SQLITE_OK || now != (on? 1: 0)) {
+        s_fail (self, rc != SQLITE_OK? rc: SQLITE_ERROR);
+        return -1;
+    }
+    return 0;
 }
 
 int

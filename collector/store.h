@@ -38,6 +38,10 @@ int cchc_store_errcode (const cchc_store_t *self);
 const char *cchc_store_errmsg (const cchc_store_t *self);
 bool cchc_store_transient (int sqlite_code);
 
+/*  Take the connection's last error (after a direct use of the handle) as
+    this store's errcode / errmsg. */
+void cchc_store_take_error (cchc_store_t *self);
+
 /*  Durability and limits: synchronous FULL (fsync at every commit) or NORMAL,
     how long to wait for another writer's lock, and an optional cap on the
     database size in pages (0: none; a full database answers SQLITE_FULL). */
@@ -79,6 +83,42 @@ int cchc_store_journal_same (cchc_store_t *self, int64_t agent, uint64_t seq,
 int cchc_store_observation_put (cchc_store_t *self, int64_t agent,
                                 const char *unit, const cchc_obs_t *obs,
                                 uint64_t seq, int64_t journal_id);
+
+/*  The row an observation write replaced. */
+typedef struct {
+    char unit[CCHC_UNIT_MAX + 1];
+    bool is_float;
+    int64_t ival;
+    double fval;
+} cchc_store_old_t;
+
+/*  One observation row for cchc_store_observations_write. */
+typedef struct {
+    int64_t agent;
+    const char *unit;           /* the agent's unit */
+    const cchc_obs_t *obs;
+    uint64_t seq;
+    int64_t journal;            /* the message's journal row */
+} cchc_store_row_t;
+
+/*  Up to this many rows go into one INSERT statement. */
+#define CCHC_STORE_ROWS_PER_INSERT 32
+
+/*  cchc_store_observation_write for many rows with distinct (agent, day,
+    metric) (best in key order): multi-row INSERTs of the new rows; only
+    where a statement met an existing row are the rows read one by one
+    (a row holding this row's journal id was just inserted by it) and
+    replaced when older.  Sets result[i] (1 added, 2 replaced with old[i]
+    described, 0 left alone).  0 or -1. */
+int cchc_store_observations_write (cchc_store_t *self, const cchc_store_row_t *rows,
+                                   size_t count, int *result, cchc_store_old_t *old);
+
+/*  Fire triggers (the default) or not, in this connection.  The collector's
+    writer turns them off and keeps the roll-up's observation_month current
+    itself (collector/rollup.h, cchc_rollup_delta_t); its writes never
+    touch what the other triggers watch (agent's pubkey, unit, name,
+    revoked_at).  0 or -1. */
+int cchc_store_triggers (cchc_store_t *self, bool on);
 
 /*  Add to an agent's counters: last_seen = max(last_seen, seen_ms), last_seq =
     max(last_seq, accepted_seq) (0 leaves it). */

@@ -1,18 +1,26 @@
 /*  writer.c — the collector's writer thread: group commit of verified jobs
     and the periodic stats snapshot (see writer.h, job.h).
 
-    One transaction per batch.  Inside it, per STORE job: the journal row
-    (its UNIQUE (agent, seq) makes a re-sent message a duplicate that changes
-    nothing), the observations (upsert that never lets an older seq
-    overwrite a newer one) and the agent's counters; per COUNT job only the
-    counters.  If the batch fails, it is rolled back whole: on a transient
-    error (busy, disk full, I/O) every STORE job is answered retry-later; on
-    any other error the jobs are tried one per transaction so one bad job
-    cannot fail its neighbours.  Jobs go on to be signed only after COMMIT.
+    One transaction per batch.  Inside it, per STORE job in arrival order:
+    the journal row (its UNIQUE (agent, seq) makes a re-sent message a
+    duplicate that changes nothing; journal ids keep the arrival order).
+    Then the batch's observations, sorted by the key (agent, day, metric)
+    so that they land side by side, one write per key (of several in the
+    batch only the highest seq can win, and it replaces the stored row only
+    if that holds an older seq), in multi-row INSERTs; the roll-up's
+    observation_month is brought up to date from the changes summed in C
+    (rollup.h, cchc_rollup_delta_t: this connection runs without triggers);
+    last one counter update per agent.  COUNT jobs only count.
+
+    If the batch fails, it is rolled back whole: on a transient error (busy,
+    disk full, I/O) every STORE job is answered retry-later; on any other
+    error the jobs are tried one per transaction so one bad job cannot fail
+    its neighbours.  Jobs go on to be signed only after COMMIT.
 */
 #define _GNU_SOURCE             /* pthread_setname_np */
 #include "collector/writer.h"
 #include "collector/job.h"
+#include "collector/rollup.h"
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -26,6 +34,12 @@
 #include <time.h>
 
 #include <zmq.h>
+
+/*  Observations written per sort-and-write pass (bounds the writer's own
+    memory whatever the batch holds). */
+#define WRITER_CHUNK_ROWS 8192
+
+typedef struct s_batch_t s_batch_t;
 
 static cchc_ratelimit_t s_rl_store = CCHC_RATELIMIT_INIT (10000, 5);
 static cchc_ratelimit_t s_rl_dup = CCHC_RATELIMIT_INIT (60000, 5);
@@ -59,13 +73,176 @@ s_refused_text (const cchc_job_t *job, bool *nomem)
     return text;
 }
 
-/*  Apply one job inside the open transaction.  0 or -1. */
+/*  One agent's counter changes in the batch. */
+typedef struct {
+    int64_t agent, seen;
+    int accepted, duplicates, rejected;
+    uint64_t last_seq;
+} s_note_t;
+
+/*  What one transaction collects before writing it out. */
+struct s_batch_t {
+    cchc_store_row_t *rows;         /* observations waiting to be written */
+    int *result;                    /* [rows_alloc] */
+    cchc_store_old_t *old;          /* [rows_alloc] */
+    size_t nrows, rows_alloc;
+    s_note_t *notes;
+    size_t nnotes, notes_alloc;
+    cchc_rollup_delta_t *delta;     /* NULL while the triggers keep the month */
+};
+
 static int
-s_apply (cchc_writer_t *self, cchc_job_t *job)
+s_row_cmp (const void *a, const void *b)
+{
+    const cchc_store_row_t *x = a, *y = b;
+    if (x->agent != y->agent)
+        return x->agent < y->agent? -1: 1;
+    if (x->obs->date != y->obs->date)
+        return x->obs->date < y->obs->date? -1: 1;
+    int cmp = strcmp (x->obs->metric, y->obs->metric);
+    if (cmp)
+        return cmp;
+    /*  Highest seq first: it is the one that counts. */
+    return x->seq > y->seq? -1: x->seq < y->seq;
+}
+
+static bool
+s_row_same_key (const cchc_store_row_t *x, const cchc_store_row_t *y)
+{
+    return x->agent == y->agent && x->obs->date == y->obs->date
+        && strcmp (x->obs->metric, y->obs->metric) == 0;
+}
+
+/*  Write the collected rows in key order (neighbours in the B-tree), one
+    write per (agent, day, metric): of several in the batch only the highest
+    seq can win, and it wins over the stored row only if that is older.
+    Every change goes into the month delta, applied last.  0 or -1. */
+static int
+s_rows_write (cchc_writer_t *self, s_batch_t *batch)
+{
+    if (batch->nrows == 0)
+        return 0;
+    qsort (batch->rows, batch->nrows, sizeof *batch->rows, s_row_cmp);
+    size_t n = 0;
+    for (size_t i = 0; i < batch->nrows; i++)
+        if (n == 0 || !s_row_same_key (&batch->rows [n - 1], &batch->rows [i]))
+            batch->rows [n++] = batch->rows [i];
+    if (cchc_store_observations_write (self->store, batch->rows, n, batch->result,
+                                       batch->old))
+        return -1;
+    for (size_t i = 0; i < n && batch->delta; i++) {
+        if (batch->result [i] == 0)
+            continue;
+        const cchc_store_row_t *row = &batch->rows [i];
+        const cchc_store_old_t *old = &batch->old [i];
+        cchc_rollup_obs_t now = {
+            .agent = row->agent, .metric = row->obs->metric, .unit = row->unit,
+            .day = cchc_store_day_ymd (row->obs->date), .is_float = row->obs->is_float,
+            .ival = row->obs->ival, .fval = row->obs->fval, .journal = row->journal
+        };
+        cchc_rollup_obs_t before = now;     /* old[i] is set only when replaced */
+        if (batch->result [i] == 2) {
+            before.unit = old->unit;
+            before.is_float = old->is_float;
+            before.ival = old->ival;
+            before.fval = old->fval;
+        }
+        if (cchc_rollup_delta_note (batch->delta, batch->result [i] == 2? &before: NULL,
+                                    &now))
+            return -1;
+    }
+    batch->nrows = 0;
+    if (batch->delta) {
+        char err [256];
+        if (cchc_rollup_delta_apply (batch->delta, cchc_store_handle (self->store),
+                                     err, sizeof err)) {
+            cchc_store_take_error (self->store);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/*  Queue a stored job's observations (those not refused).  0 or -1. */
+static int
+s_rows_add (cchc_writer_t *self, s_batch_t *batch, const cchc_job_t *job,
+            int64_t journal_id)
+{
+    uint32_t next_refused = 0;
+    for (uint32_t i = 0; i < job->report.nobs; i++) {
+        if (next_refused < job->nrejected && job->rejected [next_refused].index == i) {
+            next_refused++;
+            continue;
+        }
+        if (batch->nrows == batch->rows_alloc) {
+            /*  A full chunk is written out first: memory stays bounded. */
+            if (batch->nrows >= WRITER_CHUNK_ROWS) {
+                if (s_rows_write (self, batch))
+                    return -1;
+            }
+            else {
+                size_t want = batch->rows_alloc? batch->rows_alloc * 2: 1024;
+                cchc_store_row_t *rows = realloc (batch->rows, want * sizeof *rows);
+                if (rows)
+                    batch->rows = rows;
+                int *result = realloc (batch->result, want * sizeof *result);
+                if (result)
+                    batch->result = result;
+                cchc_store_old_t *old = realloc (batch->old, want * sizeof *old);
+                if (old)
+                    batch->old = old;
+                if (!rows || !result || !old)
+                    return -1;
+                batch->rows_alloc = want;
+            }
+        }
+        batch->rows [batch->nrows++] = (cchc_store_row_t) {
+            .agent = job->agent_id, .unit = job->unit, .obs = &job->report.obs [i],
+            .seq = job->seq, .journal = journal_id
+        };
+    }
+    return 0;
+}
+
+/*  Add to an agent's counters for this batch.  0 or -1 (out of memory). */
+static int
+s_note (s_batch_t *batch, int64_t agent, int64_t seen, int accepted, int duplicates,
+        int rejected, uint64_t last_seq)
+{
+    s_note_t *note = NULL;
+    for (size_t i = batch->nnotes; i-- > 0 && !note; )
+        if (batch->notes [i].agent == agent)
+            note = &batch->notes [i];
+    if (!note) {
+        if (batch->nnotes == batch->notes_alloc) {
+            size_t want = batch->notes_alloc? batch->notes_alloc * 2: 64;
+            s_note_t *notes = realloc (batch->notes, want * sizeof *notes);
+            if (!notes)
+                return -1;
+            batch->notes = notes;
+            batch->notes_alloc = want;
+        }
+        note = &batch->notes [batch->nnotes++];
+        memset (note, 0, sizeof *note);
+        note->agent = agent;
+    }
+    if (seen > note->seen)
+        note->seen = seen;
+    note->accepted += accepted;
+    note->duplicates += duplicates;
+    note->rejected += rejected;
+    if (last_seq > note->last_seq)
+        note->last_seq = last_seq;
+    return 0;
+}
+
+/*  Journal one job inside the open transaction and queue its observations
+    and counters.  0 or -1. */
+static int
+s_apply (cchc_writer_t *self, s_batch_t *batch, cchc_job_t *job)
 {
     if (job->kind == CCHC_JOB_COUNT)
-        return cchc_store_agent_note (self->store, job->agent_id, job->received_ms,
-                                      0, 0, 1, 0);
+        return s_note (batch, job->agent_id, job->received_ms, 0, 0, 1, 0);
     assert (job->kind == CCHC_JOB_STORE);
     bool nomem;
     char *refused = s_refused_text (job, &nomem);
@@ -93,39 +270,44 @@ s_apply (cchc_writer_t *self, cchc_job_t *job)
                               (unsigned long long) job->seq);
         job->status = CCHC_STATUS_DUPLICATE;
         job->reason = CCHC_REASON_NONE;
-        return cchc_store_agent_note (self->store, job->agent_id, job->received_ms,
-                                      0, 1, 0, 0);
+        return s_note (batch, job->agent_id, job->received_ms, 0, 1, 0, 0);
     }
-    uint32_t next_refused = 0;
-    for (uint32_t i = 0; i < job->report.nobs; i++) {
-        if (next_refused < job->nrejected && job->rejected [next_refused].index == i) {
-            next_refused++;
-            continue;
-        }
-        if (cchc_store_observation_put (self->store, job->agent_id, job->unit,
-                                        &job->report.obs [i], job->seq, journal_id))
-            return -1;
-    }
+    if (s_rows_add (self, batch, job, journal_id))
+        return -1;
     job->status = CCHC_STATUS_ACCEPTED;
     job->reason = CCHC_REASON_NONE;
-    return cchc_store_agent_note (self->store, job->agent_id, job->received_ms,
-                                  1, 0, 0, job->seq);
+    return s_note (batch, job->agent_id, job->received_ms, 1, 0, 0, job->seq);
 }
 
-/*  One transaction over jobs[0..n).  0, or -1 (rolled back). */
+/*  One transaction over jobs[0..n): journal rows in arrival order (their
+    ids are the arrival order), then the observations sorted by key, the
+    month summary, one counter update per agent.  0, or -1 (rolled back). */
 static int
-s_try (cchc_writer_t *self, cchc_job_t **jobs, size_t n)
+s_try (cchc_writer_t *self, s_batch_t *batch, cchc_job_t **jobs, size_t n)
 {
+    batch->nrows = 0;
+    batch->nnotes = 0;
+    if (batch->delta)
+        cchc_rollup_delta_clear (batch->delta);
     if (cchc_store_begin (self->store))
         return -1;
-    for (size_t i = 0; i < n; i++)
-        if (s_apply (self, jobs [i])) {
-            /*  errcode / errmsg keep this failure for the caller. */
-            cchc_store_rollback (self->store);
-            return -1;
-        }
-    if (cchc_store_commit (self->store)) {
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = s_apply (self, batch, jobs [i]);
+    if (rc == 0)
+        rc = s_rows_write (self, batch);
+    for (size_t i = 0; i < batch->nnotes && rc == 0; i++) {
+        const s_note_t *note = &batch->notes [i];
+        rc = cchc_store_agent_note (self->store, note->agent, note->seen, note->accepted,
+                                    note->duplicates, note->rejected, note->last_seq);
+    }
+    if (rc == 0 && cchc_store_commit (self->store))
+        rc = -1;
+    if (rc) {
+        /*  errcode / errmsg keep this failure for the caller. */
         cchc_store_rollback (self->store);
+        if (batch->delta)
+            cchc_rollup_delta_clear (batch->delta);
         return -1;
     }
     return 0;
@@ -142,11 +324,11 @@ s_retry_later (cchc_job_t **jobs, size_t n)
 }
 
 static void
-s_commit (cchc_writer_t *self, cchc_job_t **jobs, size_t n)
+s_commit (cchc_writer_t *self, s_batch_t *batch, cchc_job_t **jobs, size_t n)
 {
     cchc_stats_t *stats = self->stats;
     int64_t start = s_now_us ();
-    if (s_try (self, jobs, n)) {
+    if (s_try (self, batch, jobs, n)) {
         int code = cchc_store_errcode (self->store);
         atomic_fetch_add_explicit (&stats->commit_failures, 1, memory_order_relaxed);
         cchc_log_limited (&s_rl_store, CCHC_LOG_ERROR, "storing %zu messages failed "
@@ -157,7 +339,7 @@ s_commit (cchc_writer_t *self, cchc_job_t **jobs, size_t n)
             s_retry_later (jobs, n);
         else
             for (size_t i = 0; i < n; i++)
-                if (s_try (self, &jobs [i], 1))
+                if (s_try (self, batch, &jobs [i], 1))
                     s_retry_later (&jobs [i], 1);
     }
     int64_t took = s_now_us () - start;
@@ -203,6 +385,14 @@ cchc_writer_run (void *arg)
     }
     if (cchc_store_stats_clear (self->store))
         cchc_warn ("cannot clear the stats table: %s", cchc_store_errmsg (self->store));
+    /*  observation_month is kept by this thread, not by per-row triggers
+        (rollup.h); if that cannot be set up, the triggers go on doing it. */
+    s_batch_t rows = { .delta = cchc_rollup_delta_new () };
+    if (rows.delta && cchc_store_triggers (self->store, false)) {
+        cchc_warn ("cannot turn triggers off (%s): observation_month kept by "
+                   "triggers", cchc_store_errmsg (self->store));
+        cchc_rollup_delta_destroy (&rows.delta);
+    }
     size_t n = 0;
     int64_t deadline = 0;
     int64_t next_stats = cchc_clock_mono_ms ();
@@ -230,7 +420,7 @@ cchc_writer_run (void *arg)
         }
         now = cchc_clock_mono_ms ();
         if (n && (n >= cap || now >= deadline || !running)) {
-            s_commit (self, batch, n);
+            s_commit (self, &rows, batch, n);
             for (size_t i = 0; i < n; i++)
                 if (s_pass (self->outbox, batch [i]))
                     cchc_job_destroy (&batch [i]);
@@ -246,6 +436,13 @@ cchc_writer_run (void *arg)
     for (size_t i = 0; i < n; i++)
         cchc_job_destroy (&batch [i]);
     free (batch);
+    if (rows.delta)
+        cchc_store_triggers (self->store, true);
+    cchc_rollup_delta_destroy (&rows.delta);
+    free (rows.rows);
+    free (rows.result);
+    free (rows.old);
+    free (rows.notes);
     cchc_stats_save (self->stats, self->store, cchc_clock_now_ms ());
     zmq_close (self->inbox);
     zmq_close (self->outbox);

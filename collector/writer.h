@@ -3,6 +3,10 @@
     messages or collector.batch_wait, whichever comes first), and after the
     COMMIT passes every job on to be signed and answered.  Also rewrites the
     stats table every collector.stats_interval.  See job.h.
+
+    The thread turns triggers off in its connection (store.h,
+    cchc_store_triggers) and keeps the roll-up's observation_month itself;
+    run cchc_rollup_schema_apply on the connection before starting it.
 */
 #ifndef CCHC_WRITER_H
 #define CCHC_WRITER_H

@@ -2,7 +2,8 @@
     units × 40 metrics × 92 days of observations (18.4 million rows).
 
     1. Generates a collector database straight from CCHC_SCHEMA_SQL (one
-       transaction, prepared statements, the day index built after the load):
+       transaction, prepared statements, rows in key order (agent, day,
+       metric), the day index built after the load):
        the default catalogue plus 8 extra counters (40 metrics), one agent per
        unit, one journal entry per unit and day, every metric every day.
     2. Times one roll-up of 2021-Q2 (15/03–14/06, 92 days) from the daily
@@ -11,8 +12,9 @@
        backfill (the rows its triggers would have built while ingesting).
     4. Times cchc_rollup_load() for 2021-Q2 three times (the goal: <= 2 s),
        the third with the previous quarter (change and previous rank).
-    5. Times what the triggers cost the collector's observation upsert
-       (200,000 rows, batches of 1,000, with and without them).
+    5. Times what keeping observation_month costs the observation writes
+       (200,000 rows, batches of 1,000): without it, by the triggers, by the
+       collector writer's delta (collector/rollup.h).
 
     Usage: bench_rollup [--units N] [--db PATH] [--keep] [--no-daily]
       --db PATH   where the database goes (default /tmp/cchc-bench-rollup.db);
@@ -88,6 +90,16 @@ s_rand (void)
     return (uint32_t) (s_rng >> 11);
 }
 
+/*  qsort has no context argument (one thread only). */
+static const cchc_criteria_t *s_sort_cat;
+
+static int
+s_metric_cmp (const void *a, const void *b)
+{
+    return strcmp (cchc_criteria_metric (s_sort_cat, *(const size_t *) a)->code,
+                   cchc_criteria_metric (s_sort_cat, *(const size_t *) b)->code);
+}
+
 static int
 s_generate (const char *path, const cchc_criteria_t *cat, int units,
             const cchc_rollup_window_t *w)
@@ -97,6 +109,7 @@ s_generate (const char *path, const cchc_criteria_t *cat, int units,
         return -1;
     int rc = -1;
     sqlite3_stmt *unit = NULL, *agent = NULL, *journal = NULL, *obs = NULL;
+    size_t *order = NULL;
     if (s_exec (db, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
                     "PRAGMA cache_size = -1000000;") != 0
         || s_exec (db, CCHC_SCHEMA_SQL) != 0
@@ -116,6 +129,14 @@ s_generate (const char *path, const cchc_criteria_t *cat, int units,
         goto done;
     }
     size_t nm = cchc_criteria_metric_count (cat);
+    /* metric indexes in code order (the key's order) */
+    order = malloc (nm * sizeof *order);
+    if (!order)
+        goto done;
+    for (size_t m = 0; m < nm; m++)
+        order[m] = m;
+    s_sort_cat = cat;
+    qsort (order, nm, sizeof *order, s_metric_cmp);
     int64_t jid = 0;
     for (int u = 0; u < units; u++) {
         char code[16], name[48];
@@ -144,11 +165,11 @@ s_generate (const char *path, const cchc_criteria_t *cat, int units,
                 goto step_fail;
             sqlite3_reset (journal);
         }
-        /* observations in primary-key order: (agent, metric, day) */
-        for (size_t m = 0; m < nm; m++) {
-            const cchc_metric_t *metric = cchc_criteria_metric (cat, m);
-            bool gauge = metric->kind == CCHC_METRIC_GAUGE;
-            for (int d = 0; d < S_DAYS; d++) {
+        /* observations in primary-key order: (agent, day, metric) */
+        for (int d = 0; d < S_DAYS; d++) {
+            for (size_t k = 0; k < nm; k++) {
+                const cchc_metric_t *metric = cchc_criteria_metric (cat, order[k]);
+                bool gauge = metric->kind == CCHC_METRIC_GAUGE;
                 sqlite3_bind_int64 (obs, 1, u + 1);
                 sqlite3_bind_text (obs, 2, code, -1, SQLITE_STATIC);
                 sqlite3_bind_text (obs, 3, metric->code, -1, SQLITE_STATIC);
@@ -175,6 +196,7 @@ s_generate (const char *path, const cchc_criteria_t *cat, int units,
 step_fail:
     fprintf (stderr, "insert: %s\n", sqlite3_errmsg (db));
 done:
+    free (order);
     sqlite3_finalize (unit);
     sqlite3_finalize (agent);
     sqlite3_finalize (journal);
@@ -190,10 +212,12 @@ s_units_in (const char *path)
     sqlite3 *db = NULL;
     int n = -1;
     sqlite3_stmt *st = NULL;
+    /* (a database of an older schema, key (agent, metric, day), is made again) */
     if (access (path, R_OK) == 0
         && sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK
-        && sqlite3_prepare_v2 (db, "SELECT count(*) FROM unit", -1, &st, NULL)
-           == SQLITE_OK
+        && sqlite3_prepare_v2 (db, "SELECT count(*) FROM unit WHERE (SELECT pk FROM"
+                               " pragma_table_info ('observation') WHERE name = 'day') = 2",
+                               -1, &st, NULL) == SQLITE_OK
         && sqlite3_step (st) == SQLITE_ROW)
         n = sqlite3_column_int (st, 0);
     sqlite3_finalize (st);
@@ -229,35 +253,54 @@ s_has_month_table (sqlite3 *db)
     return has;
 }
 
-/*  The collector's upsert (collector/store.c), 200,000 rows in batches of
-    1,000, into a fresh database with and without the roll-up triggers. */
+/*  What keeping observation_month costs the collector's observation writes:
+    200,000 rows (40 metrics a day, one agent) in batches of 1,000, into a
+    fresh database (0) without the roll-up's table, (1) with it kept by the
+    triggers (any other writer's way), (2) with it kept by the writer's way
+    (triggers off in the connection, insert or read-and-replace, changes
+    summed in a cchc_rollup_delta_t and applied per batch). */
 static int
 s_trigger_cost (void)
 {
-    double rate[2] = { 0, 0 };
-    for (int with = 0; with < 2; with++) {
+    static const char *what[] = { "no summary", "triggers", "writer's delta" };
+    double rate[3] = { 0, 0, 0 };
+    for (int mode = 0; mode < 3; mode++) {
         char path[64], err[256];
         snprintf (path, sizeof path, "/tmp/cchc-bench-trig-%d.db", (int) getpid ());
         remove (path);
         sqlite3 *db = NULL;
-        sqlite3_stmt *put = NULL;
+        sqlite3_stmt *put = NULL, *get = NULL, *set = NULL;
+        cchc_rollup_delta_t *delta = mode == 2 ? cchc_rollup_delta_new () : NULL;
+        int off = 1;
         if (sqlite3_open (path, &db) != SQLITE_OK
             || s_exec (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
             || s_exec (db, CCHC_SCHEMA_SQL)
-            || (with && cchc_rollup_schema_apply (db, err, sizeof err) != 0)
+            || (mode > 0 && cchc_rollup_schema_apply (db, err, sizeof err) != 0)
+            || (mode == 2 && (!delta || sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_TRIGGER,
+                                                           0, &off) != SQLITE_OK))
             || s_exec (db, "INSERT INTO agent (id, pubkey, unit, name, enrolled_at)"
                            " VALUES (1, randomblob(32), 'U', 'u', 0);"
                            "INSERT INTO journal (id, agent, seq, received_at, body, sig)"
                            " VALUES (1, 1, 1, 0, x'80', zeroblob(64))")
-            || sqlite3_prepare_v2 (db,
-                "INSERT INTO observation (agent, unit, metric, day, value, seq, journal)"
-                " VALUES (1, 'U', ?1, ?2, ?3, ?4, 1) ON CONFLICT DO UPDATE SET"
-                " unit = excluded.unit, value = excluded.value, seq = excluded.seq,"
-                " journal = excluded.journal WHERE excluded.seq > observation.seq",
-                -1, &put, NULL) != SQLITE_OK) {
+            || sqlite3_prepare_v2 (db, mode == 2
+                ? "INSERT INTO observation (agent, unit, metric, day, value, seq, journal)"
+                  " VALUES (1, 'U', ?1, ?2, ?3, ?4, 1) ON CONFLICT DO NOTHING"
+                : "INSERT INTO observation (agent, unit, metric, day, value, seq, journal)"
+                  " VALUES (1, 'U', ?1, ?2, ?3, ?4, 1) ON CONFLICT DO UPDATE SET"
+                  " unit = excluded.unit, value = excluded.value, seq = excluded.seq,"
+                  " journal = excluded.journal WHERE excluded.seq > observation.seq",
+                -1, &put, NULL) != SQLITE_OK
+            || sqlite3_prepare_v2 (db, "SELECT seq, value FROM observation WHERE agent = 1"
+                                   " AND day = ?2 AND metric = ?1", -1, &get, NULL)
+            || sqlite3_prepare_v2 (db, "UPDATE observation SET value = ?3, seq = ?4"
+                                   " WHERE agent = 1 AND day = ?2 AND metric = ?1", -1,
+                                   &set, NULL)) {
             fprintf (stderr, "trigger cost: %s\n", db ? sqlite3_errmsg (db) : "open");
             sqlite3_finalize (put);
+            sqlite3_finalize (get);
+            sqlite3_finalize (set);
             sqlite3_close (db);
+            cchc_rollup_delta_destroy (&delta);
             remove (path);
             return 1;
         }
@@ -268,20 +311,47 @@ s_trigger_cost (void)
             if (i % batch == 0)
                 s_exec (db, "BEGIN");
             snprintf (metric, sizeof metric, "m%02d", i % 40);
+            int32_t day = cchc_rollup_yyyymmdd (cchc_date_from_ymd (2021, 1, 1)
+                                                + (i / 40) % 365);
             sqlite3_bind_text (put, 1, metric, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int (put, 2, cchc_rollup_yyyymmdd (
-                cchc_date_from_ymd (2021, 1, 1) + (i / 40) % 365));
+            sqlite3_bind_int (put, 2, day);
             sqlite3_bind_int64 (put, 3, i % 97);
             sqlite3_bind_int64 (put, 4, i + 1);
             if (sqlite3_step (put) != SQLITE_DONE)
                 fprintf (stderr, "trigger cost: %s\n", sqlite3_errmsg (db));
             sqlite3_reset (put);
-            if (i % batch == batch - 1)
+            if (mode == 2) {
+                cchc_rollup_obs_t row = { .agent = 1, .metric = metric, .unit = "U",
+                                          .day = day, .ival = i % 97, .journal = 1 };
+                cchc_rollup_obs_t old = row;
+                bool added = sqlite3_changes (db) == 1;
+                if (!added) {       /* (a second year: each row replaced) */
+                    sqlite3_bind_text (get, 1, metric, -1, SQLITE_TRANSIENT);
+                    sqlite3_bind_int (get, 2, day);
+                    if (sqlite3_step (get) == SQLITE_ROW)
+                        old.ival = sqlite3_column_int64 (get, 1);
+                    sqlite3_reset (get);
+                    sqlite3_bind_text (set, 1, metric, -1, SQLITE_TRANSIENT);
+                    sqlite3_bind_int (set, 2, day);
+                    sqlite3_bind_int64 (set, 3, i % 97);
+                    sqlite3_bind_int64 (set, 4, i + 1);
+                    sqlite3_step (set);
+                    sqlite3_reset (set);
+                }
+                cchc_rollup_delta_note (delta, added ? NULL : &old, &row);
+            }
+            if (i % batch == batch - 1) {
+                if (delta && cchc_rollup_delta_apply (delta, db, err, sizeof err) != 0)
+                    fprintf (stderr, "trigger cost: %s\n", err);
                 s_exec (db, "COMMIT");
+            }
         }
-        rate[with] = n / (s_now () - t0);
+        rate[mode] = n / (s_now () - t0);
         sqlite3_finalize (put);
+        sqlite3_finalize (get);
+        sqlite3_finalize (set);
         sqlite3_close (db);
+        cchc_rollup_delta_destroy (&delta);
         remove (path);
         char wal[80];
         snprintf (wal, sizeof wal, "%s-wal", path);
@@ -289,9 +359,11 @@ s_trigger_cost (void)
         snprintf (wal, sizeof wal, "%s-shm", path);
         remove (wal);
     }
-    printf ("observation upserts (WAL, batches of 1,000):    %.0f rows/s without the"
-            " triggers, %.0f rows/s with them (%.0f%%)\n", rate[0], rate[1],
-            100.0 * rate[1] / rate[0]);
+    printf ("observation upserts (WAL, batches of 1,000):");
+    for (int mode = 0; mode < 3; mode++)
+        printf ("%s %.0f rows/s %s (%.0f%%)", mode ? "," : "", rate[mode], what[mode],
+                100.0 * rate[mode] / rate[0]);
+    printf ("\n");
     return 0;
 }
 

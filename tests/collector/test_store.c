@@ -134,6 +134,80 @@ test_observation_last_writer_wins (void)
     cchc_store_destroy (&store);
 }
 
+/*  The writer's batch upsert: multi-row INSERTs, and row by row only where
+    a row existed; says what it did. */
+static void
+test_observations_write (void)
+{
+    cchc_store_t *store = s_fresh ();
+    CHECK (store);
+    uint8_t pk [32] = { 4 }, sig [64] = { 0 }, body [1] = { 0x80 };
+    char err [256];
+    int64_t agent = cchc_store_agent_enroll (store, pk, "SNV", "a", 1, err, sizeof err);
+    CHECK (agent > 0);
+    /*  70 rows (three statements: 32, 32, 6), seq 5. */
+    enum { N = 70 };
+    cchc_obs_t obs [N];
+    cchc_store_row_t rows [N];
+    int result [N];
+    cchc_store_old_t old [N];
+    int64_t j5, j9, j3;
+    CHECK (cchc_store_begin (store) == 0);
+    CHECK (cchc_store_journal_add (store, agent, 5, 1, body, 1, sig, NULL, &j5) == 1);
+    for (int i = 0; i < N; i++) {
+        char metric [16];
+        snprintf (metric, sizeof metric, "m%02d", i % 10);
+        obs [i] = s_obs (metric, 2021, 3, 1 + i / 10, i);
+        rows [i] = (cchc_store_row_t) { agent, "SNV", &obs [i], 5, j5 };
+    }
+    CHECK (cchc_store_observations_write (store, rows, N, result, old) == 0);
+    for (int i = 0; i < N; i++)
+        CHECK_EQ_INT (result [i], 1);
+    CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation WHERE seq = 5"), N);
+    /*  seq 9 for rows 30..39 (one of them now a float, another for another
+        unit), seq 3 (older) for rows 40..44, new rows 70..74 in between. */
+    CHECK (cchc_store_journal_add (store, agent, 9, 1, body, 1, sig, NULL, &j9) == 1);
+    CHECK (cchc_store_journal_add (store, agent, 3, 1, body, 1, sig, NULL, &j3) == 1);
+    cchc_obs_t more [20];
+    cchc_store_row_t batch [20];
+    for (int k = 0; k < 20; k++) {
+        int i = 30 + k;
+        char metric [16];
+        snprintf (metric, sizeof metric, "m%02d", i % 10);
+        more [k] = s_obs (metric, 2021, 3, 1 + i / 10, 1000 + k);
+        if (k == 2) {
+            more [k].is_float = true;
+            more [k].fval = 0.25;
+        }
+        bool older = k >= 10 && k < 15;
+        batch [k] = (cchc_store_row_t) { agent, k == 3? "STP": "SNV", &more [k],
+                                         older? 3: 9, older? j3: j9 };
+        if (k >= 15)                    /* days not stored yet */
+            more [k].date = cchc_date_from_ymd (2021, 4, k);
+    }
+    CHECK (cchc_store_observations_write (store, batch, 20, result, old) == 0);
+    for (int k = 0; k < 20; k++) {
+        int want = k < 10? 2: k < 15? 0: 1;
+        CHECK_EQ_INT (result [k], want);
+        if (want == 2) {
+            CHECK_EQ_STR (old [k].unit, "SNV");
+            CHECK (!old [k].is_float);
+            CHECK_EQ_INT (old [k].ival, 30 + k);
+        }
+    }
+    CHECK (cchc_store_commit (store) == 0);
+    CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation"), N + 5);
+    CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation WHERE seq = 9"), 15);
+    CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation WHERE seq = 3"), 0);
+    CHECK_EQ_INT (s_int (store, "SELECT sum(value) FROM observation WHERE seq = 5"),
+                  (N - 1) * N / 2 - (30 + 39) * 10 / 2);
+    CHECK_EQ_INT (s_int (store, "SELECT typeof(value) = 'real' AND value = 0.25"
+                                " FROM observation WHERE day = 20210304 AND metric = 'm02'"), 1);
+    CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation WHERE unit = 'STP'"
+                                " AND journal = (SELECT id FROM journal WHERE seq = 9)"), 1);
+    cchc_store_destroy (&store);
+}
+
 /*  A version 1 database (key (agent, metric, day)) is rebuilt on open with
     the key (agent, day, metric), its rows unchanged. */
 static void
@@ -365,6 +439,7 @@ main (void)
         return 1;
     CCHC_TEST_RUN (test_journal_exactly_once);
     CCHC_TEST_RUN (test_observation_last_writer_wins);
+    CCHC_TEST_RUN (test_observations_write);
     CCHC_TEST_RUN (test_migration_1_2);
     CCHC_TEST_RUN (test_agent_counters_and_enrolment);
     CCHC_TEST_RUN (test_units_validity);

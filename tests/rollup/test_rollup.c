@@ -1043,6 +1043,232 @@ test_month_triggers (void)
     remove (path);
 }
 
+/*  The collector's writer keeps observation_month without triggers
+    (cchc_rollup_delta_t): the same writes through the triggers in one
+    database and through the delta in another give identical tables. */
+static void
+s_month_same (sqlite3 *a, sqlite3 *b)
+{
+    static const char *sql = "SELECT agent, metric, month, unit, total, rows, day_first,"
+                             " day_last, last_value, last_journal, journal_max"
+                             " FROM observation_month ORDER BY agent, month, metric, unit";
+    sqlite3_stmt *x = NULL, *y = NULL;
+    CHECK (sqlite3_prepare_v2 (a, sql, -1, &x, NULL) == SQLITE_OK);
+    CHECK (sqlite3_prepare_v2 (b, sql, -1, &y, NULL) == SQLITE_OK);
+    int rows = 0;
+    for (;;) {
+        int rx = sqlite3_step (x), ry = sqlite3_step (y);
+        CHECK_EQ_INT (ry, rx);
+        if (rx != SQLITE_ROW || ry != SQLITE_ROW)
+            break;
+        rows++;
+        for (int c = 0; c < 11; c++) {
+            /*  Values must be equal; a total's type may differ (the triggers
+                turn it real when a real value passes through and stay so, the
+                delta when the month's net change is real). */
+            if (sqlite3_column_type (x, c) == SQLITE_FLOAT
+                || sqlite3_column_type (y, c) == SQLITE_FLOAT) {
+                CHECK (c == 4 || sqlite3_column_type (x, c) == sqlite3_column_type (y, c));
+                CHECK_NEAR (sqlite3_column_double (y, c), sqlite3_column_double (x, c), 0);
+            }
+            else
+                CHECK_EQ_STR ((const char *) sqlite3_column_text (y, c),
+                              (const char *) sqlite3_column_text (x, c));
+        }
+        if (cchc_test_cur_)
+            break;
+    }
+    CHECK (rows > 0);
+    sqlite3_finalize (x);
+    sqlite3_finalize (y);
+}
+
+/*  The writer's way: read the row, insert or replace it, note the change. */
+static void
+s_delta_put (sqlite3 *db, cchc_rollup_delta_t *delta, const cchc_rollup_obs_t *row,
+             int64_t seq)
+{
+    sqlite3_stmt *get = NULL, *put = NULL;
+    CHECK (sqlite3_prepare_v2 (db, "SELECT seq, unit, value FROM observation"
+                               " WHERE agent = ?1 AND day = ?2 AND metric = ?3", -1, &get,
+                               NULL) == SQLITE_OK);
+    sqlite3_bind_int64 (get, 1, row->agent);
+    sqlite3_bind_int (get, 2, row->day);
+    sqlite3_bind_text (get, 3, row->metric, -1, SQLITE_STATIC);
+    int rc = sqlite3_step (get);
+    char unit[16] = "";
+    cchc_rollup_obs_t old = *row;
+    bool exists = rc == SQLITE_ROW;
+    if (exists) {
+        snprintf (unit, sizeof unit, "%s", (const char *) sqlite3_column_text (get, 1));
+        old.unit = unit;
+        old.is_float = sqlite3_column_type (get, 2) == SQLITE_FLOAT;
+        old.ival = sqlite3_column_int64 (get, 2);
+        old.fval = sqlite3_column_double (get, 2);
+        if (sqlite3_column_int64 (get, 0) >= seq) {
+            sqlite3_finalize (get);
+            return;                     /* an older seq changes nothing */
+        }
+    }
+    sqlite3_finalize (get);
+    CHECK (sqlite3_prepare_v2 (db, exists
+        ? "UPDATE observation SET unit = ?4, value = ?5, seq = ?6, journal = ?7"
+          " WHERE agent = ?1 AND day = ?2 AND metric = ?3"
+        : "INSERT INTO observation (agent, day, metric, unit, value, seq, journal)"
+          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &put, NULL) == SQLITE_OK);
+    sqlite3_bind_int64 (put, 1, row->agent);
+    sqlite3_bind_int (put, 2, row->day);
+    sqlite3_bind_text (put, 3, row->metric, -1, SQLITE_STATIC);
+    sqlite3_bind_text (put, 4, row->unit, -1, SQLITE_STATIC);
+    if (row->is_float)
+        sqlite3_bind_double (put, 5, row->fval);
+    else
+        sqlite3_bind_int64 (put, 5, row->ival);
+    sqlite3_bind_int64 (put, 6, seq);
+    sqlite3_bind_int64 (put, 7, row->journal);
+    CHECK (sqlite3_step (put) == SQLITE_DONE);
+    sqlite3_finalize (put);
+    CHECK (cchc_rollup_delta_note (delta, exists ? &old : NULL, row) == 0);
+}
+
+static void
+test_month_delta (void)
+{
+    char path[2][64], err[256];
+    sqlite3 *db[2] = { NULL, NULL };    /* [0] triggers, [1] delta */
+    for (int i = 0; i < 2; i++) {
+        snprintf (path[i], sizeof path[i], "/tmp/cchc-rollup-delta-%d-%d.db",
+                  (int) getpid (), i);
+        remove (path[i]);
+        CHECK (sqlite3_open (path[i], &db[i]) == SQLITE_OK);
+        CHECK (fx_exec (db[i], "PRAGMA synchronous = OFF") == 0);
+        CHECK (fx_exec (db[i], CCHC_SCHEMA_SQL) == 0);
+        CHECK (cchc_rollup_schema_apply (db[i], err, sizeof err) == 0);
+        CHECK (fx_exec (db[i], "INSERT INTO agent (id, pubkey, unit, name, enrolled_at)"
+                               " VALUES (1, randomblob(32), 'A', 'a', 0),"
+                               " (2, randomblob(32), 'B', 'b', 0),"
+                               " (3, randomblob(32), 'A', 'c', 0)") == 0);
+    }
+    int off = -1;
+    CHECK (sqlite3_db_config (db[1], SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, &off) == SQLITE_OK);
+    CHECK_EQ_INT (off, 0);
+    cchc_rollup_delta_t *delta = cchc_rollup_delta_new ();
+    CHECK (delta);
+    sqlite3_stmt *put = NULL, *journal[2] = { NULL, NULL };
+    CHECK (sqlite3_prepare_v2 (db[0],
+        "INSERT INTO observation (agent, unit, metric, day, value, seq, journal)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO UPDATE SET"
+        " unit = excluded.unit, value = excluded.value, seq = excluded.seq,"
+        " journal = excluded.journal WHERE excluded.seq > observation.seq",
+        -1, &put, NULL) == SQLITE_OK);
+    for (int i = 0; i < 2; i++)
+        CHECK (sqlite3_prepare_v2 (db[i], "INSERT INTO journal (id, agent, seq,"
+                                   " received_at, body, sig) VALUES (?1, 1, ?1, 0, x'80',"
+                                   " zeroblob(64))", -1, &journal[i], NULL) == SQLITE_OK);
+    static const int32_t days[] = { 20201214, 20201215, 20201231, 20210101, 20210114,
+                                    20210115, 20210210, 20210214, 20210215, 20210314 };
+    static const char *units[] = { "A", "B" };
+    static const char *metrics[] = { "x", "g", "y", "m3", "m4", "m5", "m6", "m7" };
+    int64_t journal_id = 0;
+    for (int round = 0; round < 60; round++) {
+        /* every 7th round is rolled back in both (the writer's failed batch) */
+        bool undo = round % 7 == 6;
+        for (int i = 0; i < 2; i++)
+            CHECK (fx_exec (db[i], "BEGIN") == 0);
+        int ops = round % 3 == 0 ? 120 : 25;
+        for (int k = 0; k < ops; k++) {
+            uint32_t r = s_rand ();
+            journal_id++;
+            /* now and then an older message arriving late */
+            int64_t seq = (r >> 25) % 9 == 0 && journal_id > 5 ? journal_id - 5 : journal_id;
+            cchc_rollup_obs_t row = {
+                .agent = 1 + (r >> 5) % 3,
+                .metric = metrics[(r >> 8) % 8],
+                .unit = units[(r >> 11) % 7 == 0],
+                .day = days[(r >> 14) % 10],
+                .is_float = (r >> 18) % 4 == 0,
+                .journal = journal_id,
+            };
+            row.ival = (r >> 20) % 100;
+            row.fval = (double) ((r >> 20) % 100) / 4;
+            for (int i = 0; i < 2; i++) {
+                sqlite3_bind_int64 (journal[i], 1, journal_id);
+                CHECK (sqlite3_step (journal[i]) == SQLITE_DONE);
+                sqlite3_reset (journal[i]);
+            }
+            sqlite3_bind_int64 (put, 1, row.agent);
+            sqlite3_bind_text (put, 2, row.unit, -1, SQLITE_STATIC);
+            sqlite3_bind_text (put, 3, row.metric, -1, SQLITE_STATIC);
+            sqlite3_bind_int (put, 4, row.day);
+            if (row.is_float)
+                sqlite3_bind_double (put, 5, row.fval);
+            else
+                sqlite3_bind_int64 (put, 5, row.ival);
+            sqlite3_bind_int64 (put, 6, seq);
+            sqlite3_bind_int64 (put, 7, row.journal);
+            CHECK (sqlite3_step (put) == SQLITE_DONE);
+            sqlite3_reset (put);
+            s_delta_put (db[1], delta, &row, seq);
+            /* several applies in one transaction, as with the writer's chunks */
+            if (k == ops / 2 && round % 2)
+                CHECK (cchc_rollup_delta_apply (delta, db[1], err, sizeof err) == 0);
+        }
+        if (undo) {
+            cchc_rollup_delta_clear (delta);
+            CHECK_EQ_INT (cchc_rollup_delta_size (delta), 0);
+            for (int i = 0; i < 2; i++)
+                CHECK (fx_exec (db[i], "ROLLBACK") == 0);
+            journal_id -= ops;
+        }
+        else {
+            CHECK (cchc_rollup_delta_size (delta) > 0 || round % 2);
+            CHECK (cchc_rollup_delta_apply (delta, db[1], err, sizeof err) == 0);
+            CHECK_EQ_INT (cchc_rollup_delta_size (delta), 0);
+            for (int i = 0; i < 2; i++)
+                CHECK (fx_exec (db[i], "COMMIT") == 0);
+        }
+        s_month_same (db[0], db[1]);
+        s_check_month_table (db[1]);
+        if (cchc_test_cur_) {
+            fprintf (stderr, "  (round %d)\n", round);
+            break;
+        }
+    }
+    /* a total past 2^63 turns real, as SQLite's own arithmetic does */
+    CHECK (fx_exec (db[1], "BEGIN") == 0);
+    cchc_rollup_obs_t big = { .agent = 2, .metric = "big", .unit = "B", .day = 20210301,
+                              .ival = INT64_MAX - 5, .journal = 1 };
+    s_delta_put (db[1], delta, &big, 1000000);
+    big.day = 20210302;
+    s_delta_put (db[1], delta, &big, 1000000);
+    CHECK (cchc_rollup_delta_apply (delta, db[1], err, sizeof err) == 0);
+    CHECK (fx_exec (db[1], "COMMIT") == 0);
+    sqlite3_stmt *st = NULL;
+    CHECK (sqlite3_prepare_v2 (db[1], "SELECT typeof (total), total, rows FROM"
+                               " observation_month WHERE metric = 'big'", -1, &st, NULL)
+           == SQLITE_OK);
+    CHECK (sqlite3_step (st) == SQLITE_ROW);
+    CHECK_EQ_STR ((const char *) sqlite3_column_text (st, 0), "real");
+    CHECK_NEAR (sqlite3_column_double (st, 1), 2.0 * (double) INT64_MAX, 1e5);
+    CHECK_EQ_INT (sqlite3_column_int (st, 2), 2);
+    sqlite3_finalize (st);
+    /* codes longer than the table's limits are refused, not truncated */
+    cchc_rollup_obs_t bad = big;
+    bad.unit = "UNIT_CODE_MUCH_TOO_LONG";
+    CHECK (cchc_rollup_delta_note (delta, NULL, &bad) == -1);
+    cchc_rollup_delta_clear (delta);
+    /* (its statements first: then the connection closes) */
+    cchc_rollup_delta_destroy (&delta);
+    CHECK (delta == NULL);
+    cchc_rollup_delta_destroy (&delta);
+    sqlite3_finalize (put);
+    for (int i = 0; i < 2; i++) {
+        sqlite3_finalize (journal[i]);
+        CHECK (sqlite3_close (db[i]) == SQLITE_OK);
+        remove (path[i]);
+    }
+}
+
 int
 main (void)
 {
@@ -1064,6 +1290,7 @@ main (void)
     CCHC_TEST_RUN (test_bad_input);
     CCHC_TEST_RUN (test_periods_agree);
     CCHC_TEST_RUN (test_month_triggers);
+    CCHC_TEST_RUN (test_month_delta);
     for (int mode = 0; mode < 3; mode++)
         remove (s_db_paths[mode]);
     cchc_criteria_destroy (&s_cat);
