@@ -1,8 +1,9 @@
 /*  audit.c — cchcctl audit: re-verify the whole journal against the enrolled
     keys and check that the observation table is exactly what the journal
     implies (highest seq wins per (agent, metric, day), refused observations
-    left out).  The expected table is built in a TEMP table and compared in
-    both directions with SQL.
+    left out), and that the roll-up's observation_month holds the sums of
+    the observation rows.  The expected tables are built in TEMP tables and
+    compared in both directions with SQL.
 */
 #include "collector/admin.h"
 
@@ -71,6 +72,97 @@ s_value_text (sqlite3_stmt *stmt, int col, char *buf, size_t size)
         snprintf (buf, size, "(none)");
     else
         snprintf (buf, size, "'%s'", (const char *) sqlite3_column_text (stmt, col));
+}
+
+/*  Reporting month (yyyymm) of column `day`: the days 15/(M-1)..14/M
+    (collector/rollup.h, cchc_rollup_month_of). */
+#define S_MONTH_OF_DAY "(CASE WHEN day % 100 < 15 THEN day / 100" \
+    " WHEN day / 100 % 100 = 12 THEN (day / 10000 + 1) * 100 + 1 ELSE day / 100 + 1 END)"
+
+/*  observation_month (when the roll-up made it) must hold, per (agent, month,
+    metric, unit), the sums of the observation rows: count, total, first and
+    last day, the last day's value and journal row, and a journal_max at least
+    the newest of them (a row that left keeps its journal id there).  0, or
+    -1 on a database error. */
+static int
+s_audit_months (s_audit_t *self, sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2 (db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                            " AND name = 'observation_month'", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    bool has = sqlite3_step (st) == SQLITE_ROW && sqlite3_column_int (st, 0) > 0;
+    sqlite3_finalize (st);
+    if (!has)
+        return 0;
+    if (sqlite3_exec (db,
+        "DROP TABLE IF EXISTS temp.audit_month;"
+        "CREATE TEMP TABLE audit_month AS"
+        " SELECT agent, " S_MONTH_OF_DAY " AS month, metric, unit, sum(value) AS total,"
+        " count(*) AS rows, min(day) AS day_first, max(day) AS day_last,"
+        " max(journal) AS journal_top FROM observation GROUP BY 1, 2, 3, 4;",
+        NULL, NULL, NULL) != SQLITE_OK)
+        return -1;
+    int rc = sqlite3_prepare_v2 (db,
+        "SELECT e.agent, e.month, e.metric, e.unit, m.agent IS NULL,"
+        "       m.total, m.rows, m.day_first, m.day_last, m.last_value, m.last_journal,"
+        "       m.journal_max, e.total, e.rows, e.day_first, e.day_last, o.value,"
+        "       o.journal, e.journal_top"
+        "  FROM temp.audit_month e"
+        "       LEFT JOIN observation_month m ON m.agent = e.agent AND m.month = e.month"
+        "            AND m.metric = e.metric AND m.unit = e.unit"
+        "       LEFT JOIN observation o ON o.agent = e.agent AND o.day = e.day_last"
+        "            AND o.metric = e.metric"
+        " WHERE m.agent IS NULL OR m.rows != e.rows OR m.day_first != e.day_first"
+        "    OR m.day_last != e.day_last OR m.last_value != o.value"
+        "    OR typeof (m.last_value) != typeof (o.value)"
+        "    OR m.last_journal != o.journal OR m.journal_max < e.journal_top"
+        "    OR abs (m.total - e.total) > 1e-9 * max (1.0, abs (e.total))"
+        " UNION ALL "
+        "SELECT m.agent, m.month, m.metric, m.unit, 2, m.total, m.rows, m.day_first,"
+        "       m.day_last, m.last_value, m.last_journal, m.journal_max,"
+        "       0, 0, 0, 0, 0, 0, 0"
+        "  FROM observation_month m WHERE NOT EXISTS (SELECT 1 FROM temp.audit_month e"
+        "   WHERE e.agent = m.agent AND e.month = m.month AND e.metric = m.metric"
+        "     AND e.unit = m.unit)", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return -1;
+    while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
+        int64_t agent = sqlite3_column_int64 (st, 0);
+        int month = sqlite3_column_int (st, 1);
+        const char *metric = (const char *) sqlite3_column_text (st, 2);
+        const char *unit = (const char *) sqlite3_column_text (st, 3);
+        int absent = sqlite3_column_int (st, 4);
+        char total [64], last [64], want_total [64], want_last [64];
+        s_value_text (st, 5, total, sizeof total);
+        s_value_text (st, 9, last, sizeof last);
+        s_value_text (st, 12, want_total, sizeof want_total);
+        s_value_text (st, 16, want_last, sizeof want_last);
+        if (absent == 1)
+            s_mismatch (self, "observation_month agent %" PRId64 " %d %s %s is missing: "
+                        "the observations sum to %s over %lld rows", agent, month,
+                        metric, unit, want_total, (long long) sqlite3_column_int64 (st, 13));
+        else if (absent == 2)
+            s_mismatch (self, "observation_month agent %" PRId64 " %d %s %s = %s over "
+                        "%lld rows: no observation row is behind it", agent, month,
+                        metric, unit, total, (long long) sqlite3_column_int64 (st, 6));
+        else
+            s_mismatch (self, "observation_month agent %" PRId64 " %d %s %s: total %s, "
+                        "%lld rows, days %d..%d, last %s (journal %lld), journal max "
+                        "%lld; the observations say total %s, %lld rows, days %d..%d, "
+                        "last %s (journal %lld), newest journal %lld", agent, month,
+                        metric, unit, total, (long long) sqlite3_column_int64 (st, 6),
+                        sqlite3_column_int (st, 7), sqlite3_column_int (st, 8), last,
+                        (long long) sqlite3_column_int64 (st, 10),
+                        (long long) sqlite3_column_int64 (st, 11), want_total,
+                        (long long) sqlite3_column_int64 (st, 13),
+                        sqlite3_column_int (st, 14), sqlite3_column_int (st, 15),
+                        want_last, (long long) sqlite3_column_int64 (st, 17),
+                        (long long) sqlite3_column_int64 (st, 18));
+    }
+    sqlite3_finalize (st);
+    sqlite3_exec (db, "DROP TABLE IF EXISTS temp.audit_month;", NULL, NULL, NULL);
+    return rc == SQLITE_DONE? 0: -1;
 }
 
 int
@@ -244,6 +336,12 @@ cchc_audit_run (cchc_store_t *store, FILE *out, cchc_audit_result_t *result,
                     (long long) sqlite3_column_int64 (cmp, 3),
                     (long long) sqlite3_column_int64 (cmp, 4));
     if (rc != SQLITE_DONE)
+        goto dberror;
+    sqlite3_finalize (cmp);
+    cmp = NULL;
+
+    /*  5. The roll-up's monthly summary against the observation rows. */
+    if (s_audit_months (&self, db) != 0)
         goto dberror;
     status = 0;
     goto done;

@@ -65,6 +65,16 @@ expect audit.other_agent "1:*journal 3 (agent 2, seq 3): signature does not veri
 tamper seq "UPDATE journal SET seq = 9 WHERE agent = 1 AND seq = 3"
 expect audit.seq "1:*journal 3: row says seq 9, the signed message says 3*" "$RC:$OUT"
 
+# the roll-up's monthly summary (kept by the collector's writer) is checked
+# against the observation rows
+tamper month "UPDATE observation_month SET total = total + 1 WHERE agent = 1 AND metric = 'tthc_received'"
+expect audit.month "1:*mismatch: observation_month agent 1 202103 tthc_received SNV: total 12, 3 rows, days 20210301..20210303, last 1 (journal 3), journal max 3; the observations say total 11, 3 rows*" "$RC:$OUT"
+expect audit.month.count "*, 1 mismatches" "$(echo "$OUT" | tail -1)"
+tamper month_missing "DELETE FROM observation_month WHERE agent = 2"
+expect audit.month_missing "1:*observation_month agent 2 202103 docs_sent STP is missing: the observations sum to 12 over 1 rows*" "$RC:$OUT"
+tamper month_extra "INSERT INTO observation_month VALUES (2, 'docs_sent', 202105, 'STP', 4, 1, 20210501, 20210501, 4, 4, 4)"
+expect audit.month_extra "1:*observation_month agent 2 202105 docs_sent STP = 4 over 1 rows: no observation row is behind it*" "$RC:$OUT"
+
 tamper counter "UPDATE agent SET accepted = accepted + 1 WHERE id = 1"
 expect audit.counter "1:*agent 1: accepted 4, last seq 3, but the journal holds 3 messages up to seq 3*" "$RC:$OUT"
 
