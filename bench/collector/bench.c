@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -130,6 +131,46 @@ s_send (s_agent_t *agent, size_t index)
     if (cchc_wire_send (agent->socket, NULL, 0, cchc_key_public (agent->key),
                         msg->body, msg->len, msg->sig, 0))
         s_die ("send failed");
+}
+
+/*  The timed phase's counts. */
+typedef struct {
+    double *latency;
+    size_t nlatency;
+    size_t acked;
+    size_t not_accepted;
+} s_run_t;
+
+/*  Take every ack waiting on an agent's socket, sending its next report for
+    each; ZMQ_FD only says "look": ZMQ_EVENTS is read until no input is
+    left (sending may have taken the fd's signal). */
+static void
+s_drain (s_run_t *run, s_agent_t *agent)
+{
+    for (;;) {
+        int events = 0;
+        size_t len = sizeof events;
+        if (zmq_getsockopt (agent->socket, ZMQ_EVENTS, &events, &len) || !(events & ZMQ_POLLIN))
+            return;
+        cchc_wire_msg_t msg;
+        while (cchc_wire_recv (agent->socket, false, ZMQ_DONTWAIT, &msg) == 0) {
+            cchc_ack_t ack;
+            if (cchc_ack_decode (msg.body, msg.body_len, &ack) == 0) {
+                if (ack.seq >= 1 && ack.seq <= agent->count) {
+                    double now = s_now ();
+                    run->latency [run->nlatency++] = now - agent->msgs [ack.seq - 1].sent_at;
+                    if (ack.status != CCHC_STATUS_ACCEPTED)
+                        run->not_accepted++;
+                    agent->acked++;
+                    run->acked++;
+                    if (agent->next < agent->count)
+                        s_send (agent, agent->next++);
+                }
+                cchc_ack_clear (&ack);
+            }
+            cchc_wire_msg_clear (&msg);
+        }
+    }
 }
 
 /*  CPU seconds (user + system) used so far by each thread of process `pid`,
@@ -366,6 +407,19 @@ main (int argc, char **argv)
         }
     }
     acked_total = warm;
+    /*  The timed phase waits with epoll on the sockets' ZMQ_FD: zmq_poll over
+        every socket at each wake-up cost the client O(agents) per ack. */
+    int epoll = epoll_create1 (0);
+    if (epoll == -1)
+        s_die ("epoll");
+    for (size_t a = 0; a < nagents; a++) {
+        int fd;
+        size_t fd_len = sizeof fd;
+        struct epoll_event event = { .events = EPOLLIN, .data.u64 = a };
+        if (zmq_getsockopt (agents [a].socket, ZMQ_FD, &fd, &fd_len)
+        ||  epoll_ctl (epoll, EPOLL_CTL_ADD, fd, &event))
+            s_die ("epoll: socket fd");
+    }
 
     /*  4. Timed: every other report, a window in flight per agent. */
     size_t timed = nmessages - warm;
@@ -376,34 +430,21 @@ main (int argc, char **argv)
     for (size_t a = 0; a < nagents; a++)
         for (size_t w = 0; w < window && agents [a].next < agents [a].count; w++)
             s_send (&agents [a], agents [a].next++);
-    size_t not_accepted = 0;
-    while (acked_total < nmessages) {
-        if (zmq_poll (items, (int) nagents, 10000) <= 0)
+    s_run_t run = { .latency = latency, .nlatency = nlatency, .acked = acked_total };
+    for (size_t a = 0; a < nagents; a++)
+        s_drain (&run, &agents [a]);
+    while (run.acked < nmessages) {
+        struct epoll_event ready [64];
+        int n = epoll_wait (epoll, ready, 64, 10000);
+        if (n == -1 && errno == EINTR)
+            continue;
+        if (n <= 0)
             s_die ("no ack for 10 s");
-        for (size_t a = 0; a < nagents; a++) {
-            if (!(items [a].revents & ZMQ_POLLIN))
-                continue;
-            s_agent_t *agent = &agents [a];
-            cchc_wire_msg_t msg;
-            while (cchc_wire_recv (agent->socket, false, ZMQ_DONTWAIT, &msg) == 0) {
-                cchc_ack_t ack;
-                if (cchc_ack_decode (msg.body, msg.body_len, &ack) == 0) {
-                    if (ack.seq >= 1 && ack.seq <= agent->count) {
-                        double now = s_now ();
-                        latency [nlatency++] = now - agent->msgs [ack.seq - 1].sent_at;
-                        if (ack.status != CCHC_STATUS_ACCEPTED)
-                            not_accepted++;
-                        agent->acked++;
-                        acked_total++;
-                        if (agent->next < agent->count)
-                            s_send (agent, agent->next++);
-                    }
-                    cchc_ack_clear (&ack);
-                }
-                cchc_wire_msg_clear (&msg);
-            }
-        }
+        for (int i = 0; i < n; i++)
+            s_drain (&run, &agents [ready [i].data.u64]);
     }
+    nlatency = run.nlatency;
+    size_t not_accepted = run.not_accepted;
     double elapsed = s_now () - start;
     s_cpu_read (child, &cpu_end);
     client_cpu = s_self_cpu () - client_cpu;
@@ -497,6 +538,7 @@ main (int argc, char **argv)
     }
     free (agents);
     free (items);
+    close (epoll);
     free (latency);
     if (!keep) {
         char cmd [300];
