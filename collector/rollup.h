@@ -251,7 +251,7 @@ const cchc_rollup_figure_t *cchc_rollup_figure (const cchc_rollup_t *self,
 /*  SQLite: the roll-up's own table over collector/schema.h
 
     observation_month — per (agent, metric, reporting month, unit) the sums of
-    the observation rows, kept equal to them by triggers on observation.  The
+    the observation rows, kept equal to them (see below).  The
     reporting month M = yyyymm holds the local days 15/(M-1) .. 14/M (a day
     from the 15th on belongs to the next month: 15/12/2020 is in 202101), so
     every period's window (period.h) is a run of whole reporting months and a
@@ -264,7 +264,9 @@ const cchc_rollup_figure_t *cchc_rollup_figure (const cchc_rollup_t *self,
       month         reporting month yyyymm (202103 = 15/02/2021 .. 14/03/2021)
       unit          observation.unit (an agent moved to another unit mid-month
                     has a row per unit)
-      total         Σ value of the rows (integer while every value is)
+      total         Σ value of the rows (integer while every value added
+                    to it was; its type may differ between the two ways of
+                    keeping it, its value not)
       rows          number of rows
       day_first     first and last day (yyyymmdd) with a row
       day_last
@@ -285,7 +287,9 @@ const cchc_rollup_figure_t *cchc_rollup_figure (const cchc_rollup_t *self,
       - the collector's writer, whose connection runs without triggers
         (cchc_store_triggers): it notes every row it adds or replaces in a
         cchc_rollup_delta_t and applies the summed changes, one upsert per
-        (agent, month, metric, unit), in the same transaction.
+        (agent, month, metric, unit), in the same transaction (real totals
+        may then differ from the triggers' in the last bits of rounding, as
+        the backfill's do).
     cchc_rollup_schema_apply() creates all this (idempotent; a table with an
     older key is rebuilt, the triggers are re-created) and, when the table is
     new but observations exist, fills it from them.  The loader uses the
