@@ -61,7 +61,7 @@ start_collector () {
       --set collector.criteria="$CATALOGUE" "$@" >"$LOG" 2>&1 &
   CPID=$!
   PIDS+=("$CPID")
-  for _ in $(seq 1 200); do
+  for _ in $(seq 1 1200); do          # up to 60 s: a busy machine, a sanitizer build
     if grep -q "listening on" "$LOG"; then return 0; fi
     if ! kill -0 "$CPID" 2>/dev/null; then cat "$LOG" >&2; echo "collector died" >&2; return 1; fi
     sleep 0.05

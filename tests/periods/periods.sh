@@ -67,7 +67,7 @@ start_collector () {   # start_collector [--set ...]
       --set http.enabled=true --set http.port=0 "$@" >"$LOG" 2>&1 &
   CPID=$!
   PIDS+=("$CPID")
-  for _ in $(seq 1 200); do
+  for _ in $(seq 1 1200); do          # up to 60 s: a busy machine, a sanitizer build
     if grep -q "listening on" "$LOG"; then
       HTTP=$(grep -o 'dashboard on http://[0-9.:]*/' "$LOG" | sed 's/dashboard on //' | head -1)
       return 0
@@ -270,7 +270,7 @@ start_collector --set collector.rollup_interval=0 \
     >"$T/stream.log" 2>&1 &
 SPID=$!
 PIDS+=("$SPID")
-for _ in $(seq 1 100); do [ "$(sql 'SELECT count(*) FROM journal')" -gt 500 ] && break; sleep 0.1; done
+for _ in $(seq 1 600); do [ "$(sql 'SELECT count(*) FROM journal')" -gt 500 ] && break; sleep 0.1; done
 before=$(sql 'SELECT count(*) FROM journal')
 rc=0; "$CTL" --state "$ST" backup --out "$T/backup.db" --step 8 >"$T/backup.out" \
     2>"$T/backup.err" || rc=$?

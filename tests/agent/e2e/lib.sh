@@ -71,9 +71,11 @@ free_port () {
     exit 1
 }
 
-# wait_for SECONDS "description" 'shell condition' : evaluated every 0.1 s
+# wait_for SECONDS "description" 'shell condition' : evaluated every 0.1 s.
+# SECONDS is the normal worst case; the limit is CCHC_TEST_WAIT_SCALE (default
+# 10) times that, so a busy machine or a sanitizer build cannot fail a test.
 wait_for () {
-    local limit=$1 what=$2
+    local limit=$(( $1 * ${CCHC_TEST_WAIT_SCALE:-10} )) what=$2
     shift 2
     local end=$(( $(date +%s%N) / 1000000 + limit * 1000 ))
     while [ $(( $(date +%s%N) / 1000000 )) -lt $end ]; do
