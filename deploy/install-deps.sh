@@ -10,7 +10,7 @@ runtime=(libzmq5 libmsgpackc2 libsodium23 libsqlite3-0 libinih1 libjansson4
 build=(build-essential cmake pkg-config clang git
        libzmq3-dev libmsgpack-dev libsodium-dev libsqlite3-dev libinih-dev
        libjansson-dev libmicrohttpd-dev libcsv-dev libxlsxwriter-dev
-       sqlite3 procps psmisc curl chromium fonts-dejavu-core)
+       sqlite3 procps psmisc curl unzip chromium fonts-dejavu-core)
 
 if [ "${1:-}" = "--runtime" ]; then want=("${runtime[@]}"); else want=("${build[@]}"); fi
 
