@@ -134,22 +134,6 @@ s_book_free (s_book_t *b)
 /* ------------------------------------------------------------------------ */
 /*  Writers */
 
-static void
-s_csv_field (FILE *f, const char *text)
-{
-    if (!strpbrk (text, ",\"\r\n")) {
-        fputs (text, f);
-        return;
-    }
-    fputc ('"', f);
-    for (const char *p = text; *p; p++) {
-        if (*p == '"')
-            fputc ('"', f);
-        fputc (*p, f);
-    }
-    fputc ('"', f);
-}
-
 static int
 s_write_csv (const s_book_t *b, char **out, size_t *size, char *err, size_t errlen)
 {
@@ -170,13 +154,13 @@ s_write_csv (const s_book_t *b, char **out, size_t *size, char *err, size_t errl
             for (int c = 0; c < s->ncols; c++) {
                 if (c)
                     fputc (',', f);
-                s_csv_field (f, s->cols[c].header);
+                cchc_csv_field (f, s->cols[c].header, false);
             }
             fputs ("\r\n", f);
         }
         for (size_t r = 0; r < s->rows; r++) {
             if (multi) {
-                s_csv_field (f, s->name);
+                cchc_csv_field (f, s->name, false);
                 fputc (',', f);
             }
             for (int c = 0; c < s->ncols; c++) {
@@ -184,7 +168,7 @@ s_write_csv (const s_book_t *b, char **out, size_t *size, char *err, size_t errl
                 if (c)
                     fputc (',', f);
                 if (cell->kind == S_TEXT)
-                    s_csv_field (f, cell->text);
+                    cchc_csv_field (f, cell->text, true);
                 else if (cell->kind == S_INT)
                     fprintf (f, "%.0f", cell->num);
                 else if (cell->kind != S_EMPTY)

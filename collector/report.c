@@ -377,22 +377,12 @@ cchc_rollup_json (const cchc_rollup_t *r, const char *unit)
 /* ------------------------------------------------------------------------ */
 /*  CSV */
 
+/*  A text cell: quoted as needed, formula-neutralised (common/text.h). */
 static void
 s_csv_text (FILE *out, const char *s)
 {
-    if (!s)
-        return;
-    if (!strpbrk (s, ",\"\r\n")) {
-        fputs (s, out);
-        return;
-    }
-    fputc ('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc ('"', out);
-        fputc (*s, out);
-    }
-    fputc ('"', out);
+    if (s)
+        cchc_csv_field (out, s, true);
 }
 
 static void

@@ -221,3 +221,23 @@ cchc_errf (char *err, size_t errlen, const char *fmt, ...)
     vsnprintf (err, errlen, fmt, ap);
     va_end (ap);
 }
+
+void
+cchc_csv_field (FILE *out, const char *text, bool text_cell)
+{
+    assert (out && text);
+    bool formula = text_cell && text[0] && strchr ("=+-@\t\r", text[0]);
+    if (!formula && !strpbrk (text, ",\"\r\n")) {
+        fputs (text, out);
+        return;
+    }
+    fputc ('"', out);
+    if (formula)
+        fputc ('\'', out);
+    for (const char *p = text; *p; p++) {
+        if (*p == '"')
+            fputc ('"', out);
+        fputc (*p, out);
+    }
+    fputc ('"', out);
+}

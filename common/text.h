@@ -1,12 +1,13 @@
 /*  text.h — small, careful string helpers shared by every module:
-    hex, UTF-8 validation, code syntax checks, bounded copies, number parsing.
-    All functions validate their whole input; none allocates. */
+    hex, UTF-8 validation, code syntax checks, bounded copies, number parsing,
+    CSV fields.  All functions validate their whole input; none allocates. */
 #ifndef CCHC_TEXT_H
 #define CCHC_TEXT_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 /*  Lowercase hex of `len` bytes into out (size >= 2*len+1).  Can't fail. */
 void cchc_hex_encode (char *out, const uint8_t *bin, size_t len);
@@ -36,6 +37,16 @@ size_t cchc_strlcpy (char *dst, const char *src, size_t size);
     Leading/trailing spaces are refused.  Return 0 or -1. */
 int cchc_parse_int64 (const char *s, int64_t min, int64_t max, int64_t *out);
 int cchc_parse_double (const char *s, double *out);
+
+/*  Write one CSV field (RFC 4180: quoted when it holds a comma, a quote, CR
+    or LF; quotes doubled).  A text cell (`text_cell`) that begins with
+    = + - @, a tab or a carriage return would be run by a spreadsheet as a
+    formula (CSV formula injection: a unit named "=HYPERLINK(...)" becomes a
+    live link), so it is written quoted with a leading single quote — the
+    OWASP rule; the spreadsheet shows the text after the quote.  Headers and
+    numbers pass text_cell false: a negative number stays a number.
+    Can't fail (errors stay in the FILE). */
+void cchc_csv_field (FILE *out, const char *text, bool text_cell);
 
 /*  Format an error message into a caller's buffer (the "err, errlen" pair
     most functions take).  Does nothing when err is NULL or errlen is 0;

@@ -3,7 +3,9 @@
 #include "common/text.h"
 #include "tests/test.h"
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 static void
@@ -174,6 +176,46 @@ test_parse_double (void)
     CHECK_NEAR (d, 7, 0);
 }
 
+/*  One CSV field written to memory. */
+static void
+s_csv (const char *text, bool text_cell, char *buf, size_t size)
+{
+    memset (buf, 0, size);
+    FILE *f = fmemopen (buf, size, "w");
+    cchc_csv_field (f, text, text_cell);
+    fclose (f);
+}
+
+static void
+test_csv_field (void)
+{
+    char b[128];
+    s_csv ("Sở Nội vụ", true, b, sizeof b);
+    CHECK_EQ_STR (b, "Sở Nội vụ");
+    s_csv ("a,b \"c\"", true, b, sizeof b);
+    CHECK_EQ_STR (b, "\"a,b \"\"c\"\"\"");
+    /* formula starts (OWASP): = + - @ tab CR */
+    s_csv ("=HYPERLINK(\"http://x\",\"y\")", true, b, sizeof b);
+    CHECK_EQ_STR (b, "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+    s_csv ("+cmd|' /C calc'!A0", true, b, sizeof b);
+    CHECK_EQ_STR (b, "\"'+cmd|' /C calc'!A0\"");
+    s_csv ("-1+2", true, b, sizeof b);
+    CHECK_EQ_STR (b, "\"'-1+2\"");
+    s_csv ("@SUM(A1)", true, b, sizeof b);
+    CHECK_EQ_STR (b, "\"'@SUM(A1)\"");
+    s_csv ("\t=1", true, b, sizeof b);
+    CHECK_EQ_STR (b, "\"'\t=1\"");
+    s_csv ("\r=1", true, b, sizeof b);
+    CHECK_EQ_STR (b, "\"'\r=1\"");
+    /* inside a text it is harmless; headers and numbers are left alone */
+    s_csv ("a=b", true, b, sizeof b);
+    CHECK_EQ_STR (b, "a=b");
+    s_csv ("-5", false, b, sizeof b);
+    CHECK_EQ_STR (b, "-5");
+    s_csv ("", true, b, sizeof b);
+    CHECK_EQ_STR (b, "");
+}
+
 int
 main (void)
 {
@@ -183,5 +225,6 @@ main (void)
     CCHC_TEST_RUN (test_strlcpy);
     CCHC_TEST_RUN (test_parse_int64);
     CCHC_TEST_RUN (test_parse_double);
+    CCHC_TEST_RUN (test_csv_field);
     return CCHC_TEST_DONE ();
 }

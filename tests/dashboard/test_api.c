@@ -727,6 +727,76 @@ test_refuse_without_token (void)
     CHECK (!cchc_http_address_is_loopback ("localhost"));
 }
 
+/*  CSV formula injection (issue 13 item 9): text cells that a spreadsheet
+    would run as a formula get a leading single quote; numbers, negative ones
+    included, stay numbers.  A database of its own with hostile unit names. */
+static void
+test_csv_formula (void)
+{
+    char db[1100], err[512];
+    snprintf (db, sizeof db, "%s/test_csv_formula.db", s_dir);
+    cchc_fixture_t f = { .generated_units = 0, .year = 2021, .quarters = 2,
+                         .days_per_month = 1, .last_seen_ms = s_now - 3600 * 1000 };
+    CHECK (cchc_fixture_build (db, s_criteria, &f, err, sizeof err) == 0);
+    sqlite3 *rw = NULL;
+    CHECK (sqlite3_open (db, &rw) == SQLITE_OK);
+    CHECK (sqlite3_exec (rw,
+        "UPDATE unit SET name = '=HYPERLINK(\"http://evil.example/\",\"Bấm\")' WHERE code = 'SNV';"
+        "UPDATE unit SET name = '+cmd|'' /C calc''!A0' WHERE code = 'STP';"
+        "UPDATE unit SET name = '@SUM(1+1)*cmd|'' /C calc''!A0' WHERE code = 'SXD';"
+        "UPDATE unit SET name = '-2+3+cmd|'' /C calc''!A0' WHERE code = 'SNGV';"
+        "UPDATE unit SET name = char(9) || '=1+2' WHERE code = 'SYT';",
+        NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close (rw);
+    cchc_http_config_t conf = { .port = 0, .db_path = db, .criteria_path = s_criteria,
+                                .threads = 2 };
+    cchc_http_t *h = cchc_http_new (&conf, err, sizeof err);
+    CHECK (h);
+    int port = cchc_http_port (h);
+    const char *paths[] = { "/export/ranking.csv?period=2021-Q2&level=so",
+                            "/export/ranking.csv?period=2021-Q2",
+                            "/export/status.csv?period=2021-Q2" };
+    const char *safe[] = { ",\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"Bấm\"\")\",",
+                           ",\"'+cmd|' /C calc'!A0\",",
+                           ",\"'@SUM(1+1)*cmd|' /C calc'!A0\",",
+                           ",\"'-2+3+cmd|' /C calc'!A0\",",
+                           ",\"'\t=1+2\"," };
+    bool negative_number = false;
+    for (size_t i = 0; i < 3; i++) {
+        cchc_http_reply_t r;
+        CHECK (cchc_http_get (port, paths[i], &r) == 0);
+        CHECK_EQ_INT (r.status, 200);
+        for (size_t k = 0; k < sizeof safe / sizeof safe[0]; k++) {
+            if (!strstr (r.body, safe[k]))
+                fprintf (stderr, "%s: missing %s\n", paths[i], safe[k]);
+            CHECK (strstr (r.body, safe[k]));
+        }
+        /* no field of the file starts with a formula character unquoted */
+        const char *p = r.body;
+        bool at_field = true, quoted = false;
+        for (; *p; p++) {
+            if (at_field && !quoted && strchr ("=+@\t", *p))
+                break;
+            if (at_field && *p == '-' && !(p[1] >= '0' && p[1] <= '9'))
+                break;
+            if (at_field && *p == '-')
+                negative_number = true;
+            at_field = false;
+            if (*p == '"')
+                quoted = !quoted;
+            else if (!quoted && (*p == ',' || *p == '\n'))
+                at_field = true;
+        }
+        if (*p)
+            fprintf (stderr, "%s: formula cell at: %.60s\n", paths[i], p);
+        CHECK (*p == '\0');
+        cchc_http_reply_free (&r);
+    }
+    /* the ranking's change column holds negative numbers, still bare numbers */
+    CHECK (negative_number);
+    cchc_http_destroy (&h);
+}
+
 /*  New data reaches the API without a restart: a correction for SNV in
     2021-Q3 changes its figures. */
 static void
@@ -822,6 +892,7 @@ main (int argc, char **argv)
     CCHC_TEST_RUN (test_errors);
     CCHC_TEST_RUN (test_etag_and_static);
     CCHC_TEST_RUN (test_exports);
+    CCHC_TEST_RUN (test_csv_formula);
     CCHC_TEST_RUN (test_token);
     CCHC_TEST_RUN (test_refuse_without_token);
     CCHC_TEST_RUN (test_invalidation);
