@@ -119,7 +119,8 @@ if(EXISTS ${_cchc_top}/deploy/agent.example.ini)
   cmake_path(GET _agent_conf PARENT_PATH _dir)
   cmake_path(GET _agent_conf FILENAME _name)
   install(FILES ${_cchc_top}/deploy/agent.example.ini
-          DESTINATION ${_dir} RENAME ${_name} COMPONENT agent
+          DESTINATION ${_dir} RENAME ${_name}
+          PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ COMPONENT agent
           EXCLUDE_FROM_ALL)
   install(FILES ${_cchc_top}/deploy/agent.example.ini
           DESTINATION share/doc/cchc-agent/examples COMPONENT agent)
@@ -150,10 +151,13 @@ if(_unit_file)
 endif()
 set(_collector_conffiles "")
 cmake_path(GET _collector_conf PARENT_PATH _collector_conf_dir)
+# collector.ini may hold http.token: 0640 root:cchc (postinst gives the group),
+# never world-readable, not even between unpacking and postinst.
 if(EXISTS ${_cchc_top}/deploy/collector.example.ini)
   cmake_path(GET _collector_conf FILENAME _name)
   install(FILES ${_cchc_top}/deploy/collector.example.ini
-          DESTINATION ${_collector_conf_dir} RENAME ${_name} COMPONENT collector
+          DESTINATION ${_collector_conf_dir} RENAME ${_name}
+          PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ COMPONENT collector
           EXCLUDE_FROM_ALL)
   install(FILES ${_cchc_top}/deploy/collector.example.ini
           DESTINATION share/doc/cchc-collector/examples COMPONENT collector)

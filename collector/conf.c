@@ -62,7 +62,7 @@ const cchc_config_entry_t cchc_collector_conf_table [] = {
       "127.0.0.1", "dashboard address; any address but loopback needs http.token" },
     { "http.port", CCHC_CONFIG_INT, F (http_port), 0, 0, 65535,
       "8080", "dashboard port (0: any free port, logged)" },
-    { "http.token", CCHC_CONFIG_STRING, F (http_token), S (http_token), 0, 0,
+    { "http.token", CCHC_CONFIG_SECRET, F (http_token), S (http_token), 0, 0,
       "", "access token for /api/ and /export/ (at least 16 characters)" },
     { "http.threads", CCHC_CONFIG_INT, F (http_threads), 0, 1, 64,
       "4", "dashboard request threads" },

@@ -136,7 +136,8 @@ s_parse_value (const cchc_config_entry_t *entry, void *conf, const char *text,
                 memcpy (field, &value, sizeof value);
             return 0;
         }
-        case CCHC_CONFIG_STRING: {
+        case CCHC_CONFIG_STRING:
+        case CCHC_CONFIG_SECRET: {
             size_t len = strlen (text);
             if (len >= entry->size) {
                 cchc_errf (reason, reason_len, "%s: value is too long (%zu bytes, at most %zu)",
@@ -194,10 +195,11 @@ s_table_size (const cchc_config_entry_t *table)
         const cchc_config_entry_t *e = &table [n];
         //  Programming errors in the table itself.
         assert (strchr (e->name, '.'));
-        assert (e->type >= CCHC_CONFIG_INT && e->type <= CCHC_CONFIG_DURATION);
-        assert (e->type != CCHC_CONFIG_STRING || e->size > 0);
-        assert (e->type == CCHC_CONFIG_STRING || e->type == CCHC_CONFIG_BOOL
-                || e->min <= e->max);
+        assert (e->type >= CCHC_CONFIG_INT && e->type <= CCHC_CONFIG_SECRET);
+        assert ((e->type != CCHC_CONFIG_STRING && e->type != CCHC_CONFIG_SECRET)
+                || e->size > 0);
+        assert (e->type == CCHC_CONFIG_STRING || e->type == CCHC_CONFIG_SECRET
+                || e->type == CCHC_CONFIG_BOOL || e->min <= e->max);
         (void) e;
         n++;
     }
@@ -215,7 +217,7 @@ cchc_config_defaults (const cchc_config_entry_t *table, void *conf,
         if (!e->default_value) {
             //  No default: the zero value.
             char *field = (char *) conf + e->offset;
-            if (e->type == CCHC_CONFIG_STRING)
+            if (e->type == CCHC_CONFIG_STRING || e->type == CCHC_CONFIG_SECRET)
                 field [0] = '\0';
             else
             if (e->type == CCHC_CONFIG_BOOL)
@@ -514,6 +516,10 @@ cchc_config_print (const cchc_config_entry_t *table, const void *conf, FILE *out
                 //  starts with ';' must follow the '=' directly.
                 fprintf (out, "%s =%s%.*s\n", key, field [0] == ';'? "": " ",
                          (int) strnlen (field, e->size), field);
+                break;
+            case CCHC_CONFIG_SECRET:
+                //  Settings are printed to terminals, tickets and logs.
+                fprintf (out, "%s =%s\n", key, field [0]? " ***": "");
                 break;
             case CCHC_CONFIG_DURATION: {
                 int64_t v;

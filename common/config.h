@@ -32,14 +32,15 @@ typedef enum {
     CCHC_CONFIG_INT = 1,
     CCHC_CONFIG_BOOL,
     CCHC_CONFIG_STRING,
-    CCHC_CONFIG_DURATION
+    CCHC_CONFIG_DURATION,
+    CCHC_CONFIG_SECRET          /* a STRING that cchc_config_print masks */
 } cchc_config_type_t;
 
 typedef struct {
     const char *name;           /* "section.key"; NULL ends the table */
     cchc_config_type_t type;
     size_t offset;              /* offsetof the field in the program's struct */
-    size_t size;                /* STRING: size of the char array */
+    size_t size;                /* STRING, SECRET: size of the char array */
     int64_t min, max;           /* INT and DURATION bounds (inclusive) */
     const char *default_value;  /* as text, parsed like a file value */
     const char *help;           /* one line */
@@ -68,7 +69,8 @@ int cchc_config_load_string (const cchc_config_entry_t *table, void *conf,
 int cchc_config_set (const cchc_config_entry_t *table, void *conf,
                      const char *assignment, char *err, size_t errlen);
 
-/*  Print the effective configuration as an INI file (with help as comments). */
+/*  Print the effective configuration as an INI file (with help as comments).
+    A SECRET value that is set is printed as "***", never itself. */
 void cchc_config_print (const cchc_config_entry_t *table, const void *conf,
                         FILE *out);
 

@@ -4,7 +4,8 @@
    Routes (hash): #/tong-quan, #/xep-hang/<so|huyen|xa>, #/don-vi/<code>,
    #/tinh-hinh-bao-cao, #/bao-cao — each with ?period=<id> (also honoured in
    the page's own query string on first load, with ?token= for servers that
-   require an access token).  Every view re-polls its data every few seconds
+   require an access token: kept in sessionStorage, removed from the address
+   bar at once, sent only as "Authorization: Bearer", never put in a link).  Every view re-polls its data every few seconds
    and redraws only when the data changed. */
 'use strict';
 (function () {
@@ -107,9 +108,29 @@
 
   /* ------------------------------------------------------------------ data */
 
-  function withToken(url) {
-    if (!S.token) return url;
-    return url + (url.indexOf('?') < 0 ? '?' : '&') + 'token=' + encodeURIComponent(S.token);
+  /* The access token travels only in the Authorization header, never in a
+     link: a link with ?token= ends up in the history, bookmarks, copied
+     addresses, proxies' logs.  An export with a token is fetched with the
+     header and handed to the browser as a file (an object URL). */
+  function download(url, ev) {
+    if (!S.token) return;               /* no token: the plain link works */
+    ev.preventDefault();
+    fetch(url, { headers: { Authorization: 'Bearer ' + S.token }, cache: 'no-cache' })
+      .then(function (r) {
+        if (!r.ok) throw new Error('HTTP ' + r.status);
+        var cd = r.headers.get('Content-Disposition') || '';
+        var m = /filename="([^"]+)"/.exec(cd);
+        return r.blob().then(function (b) { return { blob: b, name: m ? m[1] : 'cchc-export' }; });
+      })
+      .then(function (f) {
+        var href = URL.createObjectURL(f.blob);
+        var a = h('a', { href: href, download: f.name, style: { display: 'none' } });
+        document.body.appendChild(a);
+        a.click();
+        document.body.removeChild(a);
+        setTimeout(function () { URL.revokeObjectURL(href); }, 60000);
+      })
+      .catch(function (e) { window.alert('Không tải được tệp: ' + e.message); });
   }
   function api(path) {
     var headers = {};
@@ -367,11 +388,15 @@
     S.sort[view] = s;
     render(true);
   }
+  function exportLink(cls, url, text) {
+    return h('a', { cls: cls, href: url, download: '', text: text,
+                    onclick: function (ev) { download(url, ev); } });
+  }
   function exportButtons(table, extra) {
     var q = 'period=' + encodeURIComponent(currentPeriod()) + (extra || '');
     return [
-      h('a', { cls: 'btn', href: withToken('/export/' + table + '.csv?' + q), download: '', text: 'Tải CSV' }),
-      h('a', { cls: 'btn primary', href: withToken('/export/' + table + '.xlsx?' + q), download: '', text: 'Tải Excel (XLSX)' })
+      exportLink('btn', '/export/' + table + '.csv?' + q, 'Tải CSV'),
+      exportLink('btn primary', '/export/' + table + '.xlsx?' + q, 'Tải Excel (XLSX)')
     ];
   }
   function viewRanking(main, d, level) {
@@ -826,7 +851,13 @@
   function start() {
     var qs = new URLSearchParams(location.search);
     S.token = qs.get('token') || sessionStorage.getItem('cchc-token');
-    if (qs.get('token')) sessionStorage.setItem('cchc-token', qs.get('token'));
+    if (qs.get('token')) {
+      /* kept for this tab only, and taken out of the address bar at once */
+      sessionStorage.setItem('cchc-token', qs.get('token'));
+      qs.delete('token');
+      var rest = qs.toString();
+      history.replaceState(null, '', location.pathname + (rest ? '?' + rest : '') + location.hash);
+    }
     var sel = document.getElementById('period');
     sel.addEventListener('change', function () {
       var r = route();

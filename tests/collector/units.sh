@@ -94,6 +94,11 @@ expect collector.example_curve "curve = true" \
   "$("$COLLECTOR" --config "$SRC/deploy/collector.example.ini" --print-config | grep '^curve')"
 expect collector.set_override "bind = tcp://127.0.0.1:1" \
   "$("$COLLECTOR" --config "$SRC/deploy/collector.example.ini" --set collector.bind=tcp://127.0.0.1:1 --print-config | grep '^bind')"
+# the HTTP token is masked, never printed (issue 13 item 12)
+printed=$("$COLLECTOR" --set http.token=s3cret-token-0123456789 --print-config)
+expect collector.token_masked "token = ***" "$(grep '^token' <<<"$printed")"
+expect collector.token_not_printed "0" "$(grep -c 's3cret-token' <<<"$printed" || true)"
+expect collector.token_unset "token =" "$("$COLLECTOR" --print-config | grep '^token')"
 expect collector.bad_setting "*collector.nope*" "$("$COLLECTOR" --set collector.nope=1 2>&1 || true)"
 expect collector.bad_date "*collector.min_date*" "$("$COLLECTOR" --set collector.min_date=2021-02-30 2>&1 || true)"
 expect collector.bad_key_mode "*collector key*" \

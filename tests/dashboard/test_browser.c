@@ -25,7 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static char s_dir[900], s_chromium[1100];
+static char s_dir[900], s_chromium[1100], s_serve[1100];
+static pid_t s_start_server (const char *name, const char *token, int *port);
 static int s_port;
 static pid_t s_server = -1;
 
@@ -438,6 +439,36 @@ test_unit_and_status (void)
     free (dom);
 }
 
+/*  Issue 13 item 12: with a token-protected server, the page opened with
+    ?token= shows its data (the token reaches the API as a header) and puts
+    the token in no link: the export buttons link to the bare export URL. */
+static void
+test_token_not_in_links (void)
+{
+    const char *token = "browser-token-0123456789";
+    int port = 0;
+    pid_t pid = s_start_server ("browser-token", token, &port);
+    CHECK (pid > 0);
+    char url[512];
+    snprintf (url, sizeof url, "http://127.0.0.1:%d/?token=%s#/xep-hang/so?period=2021-Q1",
+              port, token);
+    char *dom = NULL;
+    int rc = s_chromium_run (url, NULL, &dom);
+    kill (pid, SIGTERM);
+    int stopped = s_wait (pid, 15000);
+    CHECK (rc == 0 && dom);
+    bool ok = s_contains (dom, ">Sở Văn hóa, Thể thao và Du lịch</a>")
+              && s_contains (dom, "href=\"/export/ranking.csv?period=2021-Q1&amp;level=so\"")
+              && s_contains (dom, "href=\"/export/ranking.xlsx?period=2021-Q1&amp;level=so\"");
+    const char *leak = strstr (dom, "token=");
+    if (leak)
+        fprintf (stderr, "a token in the page: %.120s\n", leak);
+    ok = ok && !strstr (dom, token) && !strstr (dom, "token=");
+    free (dom);
+    CHECK (ok);
+    CHECK_EQ_INT (stopped, 0);
+}
+
 static bool
 s_png_ok (const char *path)
 {
@@ -474,6 +505,52 @@ test_screenshots (void)
 
 /* ------------------------------------------------------------------------ */
 
+/*  Start cchc-dashboard-serve on the fixture (database NAME.db in the work
+    folder), with an access token when `token`; its pid and port, or -1. */
+static pid_t
+s_start_server (const char *name, const char *token, int *port)
+{
+    char db[1100], port_file[1100];
+    snprintf (db, sizeof db, "%s/%s.db", s_dir, name);
+    snprintf (port_file, sizeof port_file, "%s/%s.port", s_dir, name);
+    unlink (port_file);
+    *port = 0;
+    pid_t pid = fork ();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        setpgid (0, 0);
+        execl (s_serve, s_serve, "--db", db, "--fixture", "tq", "--now",
+               "2021-12-20T03:00:00Z", "--port", "0", "--port-file", port_file,
+               token ? "--token" : (char *) NULL, token, (char *) NULL);
+        _exit (127);
+    }
+    setpgid (pid, pid);
+    for (int i = 0; i < 600 && *port == 0; i++) {
+        FILE *f = fopen (port_file, "r");
+        if (f) {
+            if (fscanf (f, "%d", port) != 1)
+                *port = 0;
+            fclose (f);
+        }
+        if (*port == 0) {
+            int status;
+            if (waitpid (pid, &status, WNOHANG) == pid) {
+                fprintf (stderr, "the test server exited\n");
+                return -1;
+            }
+            usleep (100 * 1000);
+        }
+    }
+    if (*port == 0) {
+        fprintf (stderr, "the test server did not start\n");
+        kill (-pid, SIGKILL);
+        waitpid (pid, NULL, 0);
+        return -1;
+    }
+    return pid;
+}
+
 /*  Stop the test server; 0 when it exited cleanly (status 0: no leak
     reports under the sanitizers either). */
 static int
@@ -503,48 +580,16 @@ main (int argc, char **argv)
     }
     snprintf (s_dir, sizeof s_dir, "%s", argv[1]);
     mkdir (s_dir, 0755);
-    char db[1100], port_file[1100];
-    snprintf (db, sizeof db, "%s/browser.db", s_dir);
-    snprintf (port_file, sizeof port_file, "%s/serve.port", s_dir);
-    unlink (port_file);
-    s_server = fork ();
+    snprintf (s_serve, sizeof s_serve, "%s", argv[2]);
+    s_server = s_start_server ("browser", NULL, &s_port);
     if (s_server < 0)
         return 1;
-    if (s_server == 0) {
-        setpgid (0, 0);
-        execl (argv[2], argv[2], "--db", db, "--fixture", "tq", "--now",
-               "2021-12-20T03:00:00Z", "--port", "0", "--port-file", port_file,
-               (char *) NULL);
-        _exit (127);
-    }
-    setpgid (s_server, s_server);
-    for (int i = 0; i < 300 && s_port == 0; i++) {
-        FILE *f = fopen (port_file, "r");
-        if (f) {
-            if (fscanf (f, "%d", &s_port) != 1)
-                s_port = 0;
-            fclose (f);
-        }
-        if (s_port == 0) {
-            int status;
-            if (waitpid (s_server, &status, WNOHANG) == s_server) {
-                fprintf (stderr, "the test server exited\n");
-                s_server = -1;
-                return 1;
-            }
-            usleep (100 * 1000);
-        }
-    }
-    if (s_port == 0) {
-        fprintf (stderr, "the test server did not start\n");
-        s_stop_server ();
-        return 1;
-    }
     printf ("chromium: %s, test server on port %d\n", s_chromium, s_port);
 
     CCHC_TEST_RUN (test_ranking_and_period_switch);
     CCHC_TEST_RUN (test_overview_targets);
     CCHC_TEST_RUN (test_unit_and_status);
+    CCHC_TEST_RUN (test_token_not_in_links);
     CCHC_TEST_RUN (test_screenshots);
 
     if (s_stop_server () != 0)

@@ -7,7 +7,7 @@
 #   - control fields: name, version, architecture, maintainer, section,
 #     description; Depends lists shared-library packages (no -dev package),
 #     each one installed here; the configuration the unit's ExecStart names
-#     (--config) is shipped under /etc and is a conffile; maintainer scripts
+#     (--config) is shipped under /etc, mode 0640, and is a conffile; maintainer scripts
 #     parse (sh -n); postinst, run against logging stand-ins, creates the
 #     unit's User= and gives its ConfigurationDirectory= to the service's
 #     group;
@@ -25,7 +25,8 @@
 #
 # Then it proves it can fail: the same checks must reject altered copies of
 # the collector package (unit or cchcctl removed, ExecStart pointing outside
-# the package, a misspelt unit key, an unknown configuration key, a unit
+# the package, a misspelt unit key, an unknown configuration key, the
+# configuration world-readable, a unit
 # list row with an unknown parent, the criteria file the configuration names
 # removed).
 #
@@ -230,6 +231,9 @@ check_package () {
       || { echo "  $pkg: the unit's configuration $conf is missing"; n=$((n + 1)); }
     grep -qx "$conf" "$root.control/conffiles" 2>/dev/null \
       || { echo "  $pkg: conffiles does not list $conf"; n=$((n + 1)); }
+    # it may hold a secret (http.token): never readable by others
+    grep -qE "^-rw-r----- .* \.$conf$" "$root.list" \
+      || { echo "  $pkg: the unit's configuration $conf is not mode 0640"; n=$((n + 1)); }
   fi
   # Every conffile is shipped under /etc.
   if [ -f "$root.control/conffiles" ]; then
@@ -387,6 +391,8 @@ if [ -f "$collector_deb" ]; then
     "sed -i 's/^Restart=/Restrat=/' usr/lib/systemd/system/cchc-collector.service"
   mutant bad-config "$collector_deb" cchc-collector \
     "printf 'bogus_key = 1\\n' >>etc/cchc/collector.ini"
+  mutant config-world-readable "$collector_deb" cchc-collector \
+    'chmod 0644 etc/cchc/collector.ini'
   mutant bad-units "$collector_deb" cchc-collector \
     'for f in usr/share/cchc/units/*.csv; do printf "X1,Bad,Xã,xa,NOPARENT\\n" >>"$f"; break; done'
   mutant no-criteria "$collector_deb" cchc-collector \
