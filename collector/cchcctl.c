@@ -624,15 +624,55 @@ s_local_text (int64_t ms, char *buf, size_t size)
     cchc_strlcpy (buf, iso, size);
 }
 
-/*  Who runs this: the operator behind sudo as well as the account. */
+/*  Who runs this, for the period log.  First the account the kernel says
+    runs this process (getuid; the effective one beside it if it differs),
+    then the login user the kernel's audit keeps for the session
+    (/proc/self/loginuid, set at login by pam_loginuid and not changed by
+    sudo or su) when it is another one, then $SUDO_USER — which anyone can
+    set — only beside them, as what it is: "cchc (login alice, SUDO_USER
+    alice)".  Never the environment instead of the kernel. */
+static void
+s_user_name (uid_t uid, char *buf, size_t size)
+{
+    struct passwd *pw = getpwuid (uid);
+    if (pw && pw->pw_name && *pw->pw_name)
+        snprintf (buf, size, "%s", pw->pw_name);
+    else
+        snprintf (buf, size, "uid %lu", (unsigned long) uid);
+}
+
 static void
 s_who (char *buf, size_t size)
 {
-    struct passwd *pw = getpwuid (geteuid ());
-    const char *user = pw && pw->pw_name? pw->pw_name: "?";
-    const char *sudo = getenv ("SUDO_USER");
-    if (sudo && *sudo && strcmp (sudo, user) != 0)
-        snprintf (buf, size, "%s (as %s)", sudo, user);
+    char user [64], other [64], extra [200] = "";
+    uid_t uid = getuid (), euid = geteuid ();
+    s_user_name (uid, user, sizeof user);
+    size_t n = 0;
+    if (euid != uid) {
+        s_user_name (euid, other, sizeof other);
+        n += (size_t) snprintf (extra + n, sizeof extra - n, "%seuid %s", n? ", ": "", other);
+    }
+    FILE *f = fopen ("/proc/self/loginuid", "r");
+    unsigned long login = (unsigned long) -1;
+    if (f) {
+        if (fscanf (f, "%lu", &login) != 1)
+            login = (unsigned long) -1;
+        fclose (f);
+    }
+    if (login != (unsigned long) -1 && login != 4294967295UL && (uid_t) login != uid
+        && n < sizeof extra) {
+        s_user_name ((uid_t) login, other, sizeof other);
+        n += (size_t) snprintf (extra + n, sizeof extra - n, "%slogin %s", n? ", ": "", other);
+    }
+    const char *env = getenv ("SUDO_USER");
+    char sudo [41] = "";
+    for (size_t i = 0; env && env [i] && i < sizeof sudo - 1; i++)
+        sudo [i] = env [i] > 0x20 && env [i] < 0x7F? env [i]: '?';   /* no control bytes */
+    if (*sudo && strcmp (sudo, user) != 0 && n < sizeof extra)
+        n += (size_t) snprintf (extra + n, sizeof extra - n, "%sSUDO_USER %s",
+                                n? ", ": "", sudo);
+    if (n)
+        snprintf (buf, size, "%s (%s)", user, extra);
     else
         snprintf (buf, size, "%s", user);
 }

@@ -237,8 +237,12 @@ expect "locked report: S2's final index" "*Sở Hai*80,00*" "$(grep 'Sở Hai' "
 
 # reopen: reason required, logged, recomputed, not relocked by the schedule
 expect "reopen without a reason is refused" "2" "$(ctl period reopen --period 2021-Q1 >/dev/null 2>&1; echo $?)"
-expect "reopen" "2021-Q1 reopened by *: journal position 6*" \
-  "$(ctl period reopen --period 2021-Q1 --reason 'Sở Hai điều chỉnh số liệu tháng 2' 2>&1)"
+# (with a $SUDO_USER that says someone else: the account the kernel runs it
+#  as is recorded, the claim only beside it — issue 13 item 11)
+expect "reopen" "2021-Q1 reopened by $(id -un) (*SUDO_USER mallory): journal position 6*" \
+  "$(SUDO_USER=mallory ctl period reopen --period 2021-Q1 --reason 'Sở Hai điều chỉnh số liệu tháng 2' 2>&1)"
+expect "reopen records the real user, SUDO_USER beside it" "$(id -un) (*SUDO_USER mallory)" \
+  "$(sql "SELECT who FROM period_event WHERE period = '2021-Q1' ORDER BY id DESC LIMIT 1")"
 expect "reopen logged with its reason and the superseded position" \
   "reopened|Sở Hai điều chỉnh số liệu tháng 2|5" \
   "$(sql "SELECT event, reason, journal_pos FROM period_event WHERE period = '2021-Q1' ORDER BY id DESC LIMIT 1")"
