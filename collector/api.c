@@ -433,7 +433,7 @@ s_open (const char *path, sqlite3 **db, char *err, size_t errlen)
     }
     sqlite3_busy_timeout (*db, 5000);
     sqlite3_extended_result_codes (*db, 1);
-    /* the schema must be there: the collector (store.c) creates it */
+    /* the schema must be there: the collector (collector/db/) creates it */
     sqlite3_stmt *st = NULL;
     int tables = 0;
     if (sqlite3_prepare_v2 (*db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
@@ -450,7 +450,7 @@ s_open (const char *path, sqlite3 **db, char *err, size_t errlen)
     }
     sqlite3_finalize (st);
     if (tables != 6) {
-        cchc_errf (err, errlen, "%s: not a collector database (schema.h tables missing)",
+        cchc_errf (err, errlen, "%s: not a collector database (collector/db/schema.h tables missing)",
                path);
         sqlite3_close (*db);
         *db = NULL;

@@ -166,13 +166,13 @@ s_audit_months (s_audit_t *self, sqlite3 *db)
 }
 
 int
-cchc_audit_run (cchc_store_t *store, FILE *out, cchc_audit_result_t *result,
+cchc_audit_run (cchc_db_t *store, FILE *out, cchc_audit_result_t *result,
                 char *err, size_t errlen)
 {
     assert (store && out && result);
     memset (result, 0, sizeof *result);
     s_audit_t self = { out, result };
-    sqlite3 *db = cchc_store_handle (store);
+    sqlite3 *db = cchc_db_handle (store);
     sqlite3_stmt *journal = NULL, *put = NULL, *cmp = NULL;
     int status = -1;
 
@@ -236,7 +236,7 @@ cchc_audit_run (cchc_store_t *store, FILE *out, cchc_audit_result_t *result,
                 const cchc_obs_t *obs = &report.obs [i];
                 sqlite3_bind_int64 (put, 1, agent);
                 sqlite3_bind_text (put, 2, obs->metric, -1, SQLITE_STATIC);
-                sqlite3_bind_int (put, 3, cchc_store_day_ymd (obs->date));
+                sqlite3_bind_int (put, 3, cchc_db_day_ymd (obs->date));
                 if (obs->is_float)
                     sqlite3_bind_double (put, 4, obs->fval);
                 else

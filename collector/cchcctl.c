@@ -40,7 +40,7 @@
 #include "collector/conf.h"
 #include "collector/periods.h"
 #include "collector/report.h"
-#include "collector/store.h"
+#include "collector/db/db.h"
 
 #include "common/clock.h"
 #include "common/key.h"
@@ -120,23 +120,23 @@ s_parse_day (const char *text, int32_t *ymd)
     cchc_date_t date;
     if (cchc_date_parse (text, strlen (text), &date))
         return -1;
-    *ymd = cchc_store_day_ymd (date);
+    *ymd = cchc_db_day_ymd (date);
     return 0;
 }
 
 static void
 s_format_ymd (int32_t ymd, char buf [16])
 {
-    if (ymd <= CCHC_STORE_DAY_MIN)
+    if (ymd <= CCHC_DB_DAY_MIN)
         snprintf (buf, 16, "-");
     else
-    if (ymd >= CCHC_STORE_DAY_MAX)
+    if (ymd >= CCHC_DB_DAY_MAX)
         snprintf (buf, 16, "-");
     else
         snprintf (buf, 16, "%04d-%02d-%02d", ymd / 10000, ymd / 100 % 100, ymd % 100);
 }
 
-static cchc_store_t *
+static cchc_db_t *
 s_open (const cchc_collector_conf_t *conf, bool create)
 {
     char path [CCHC_COLLECTOR_PATH_MAX + 32], err [512];
@@ -157,7 +157,7 @@ s_open (const cchc_collector_conf_t *conf, bool create)
                  path);
         return NULL;
     }
-    cchc_store_t *store = cchc_store_open (path, create, err, sizeof err);
+    cchc_db_t *store = cchc_db_open (path, create, err, sizeof err);
     if (!store)
         fprintf (stderr, "cchcctl: %s\n", err);
     return store;
@@ -232,11 +232,11 @@ s_pubkey (const cchc_collector_conf_t *conf, int argc, char **argv)
 /* ---------------------------------------------------------------- units */
 
 static int
-s_units_import (cchc_store_t *store, int argc, char **argv)
+s_units_import (cchc_db_t *store, int argc, char **argv)
 {
     int32_t from = 0, to = 0;
     bool replace = false;
-    cchc_store_unit_t *rows = NULL;
+    cchc_db_unit_t *rows = NULL;
     size_t count = 0;
     const char *files [64];
     size_t nfiles = 0;
@@ -274,13 +274,13 @@ s_units_import (cchc_store_t *store, int argc, char **argv)
             ok = false;
     if (!ok) {
         /*  Say everything that is wrong at once: the row checks too. */
-        cchc_store_units_check (rows, count, err, sizeof err);
+        cchc_db_units_check (rows, count, err, sizeof err);
         fprintf (stderr, "%s\nnothing imported\n", err);
         free (rows);
         return 1;
     }
-    cchc_store_import_t result;
-    int rc = cchc_store_units_import (store, rows, count, from, to, replace,
+    cchc_db_import_t result;
+    int rc = cchc_db_units_import (store, rows, count, from, to, replace,
                                       &result, err, sizeof err);
     free (rows);
     if (rc) {
@@ -293,10 +293,10 @@ s_units_import (cchc_store_t *store, int argc, char **argv)
 }
 
 static int
-s_units_list (cchc_store_t *store, int argc, char **argv)
+s_units_list (cchc_db_t *store, int argc, char **argv)
 {
     bool all = false;
-    int32_t on = cchc_store_day_ymd (cchc_date_from_utc_ms (cchc_clock_now_ms ()));
+    int32_t on = cchc_db_day_ymd (cchc_date_from_utc_ms (cchc_clock_now_ms ()));
     for (int i = 0; i < argc; i++) {
         const char *v;
         if ((v = s_opt (argc, argv, &i, "--on"))) {
@@ -311,7 +311,7 @@ s_units_list (cchc_store_t *store, int argc, char **argv)
         else
             return s_usage ();
     }
-    sqlite3 *db = cchc_store_handle (store);
+    sqlite3 *db = cchc_db_handle (store);
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2 (db,
         "SELECT code, level, coalesce(parent, ''), valid_from, valid_to, kind, name"
@@ -360,7 +360,7 @@ s_key_arg (const char *hex, uint8_t pk [32])
 }
 
 static int
-s_agent_enroll (cchc_store_t *store, int argc, char **argv)
+s_agent_enroll (cchc_db_t *store, int argc, char **argv)
 {
     const char *unit = NULL, *name = NULL, *hex = NULL, *file = NULL;
     for (int i = 0; i < argc; i++) {
@@ -389,7 +389,7 @@ s_agent_enroll (cchc_store_t *store, int argc, char **argv)
         fprintf (stderr, "cchcctl: %s\n", err);
         return 1;
     }
-    int64_t id = cchc_store_agent_enroll (store, pk, unit, name, cchc_clock_now_ms (),
+    int64_t id = cchc_db_agent_enroll (store, pk, unit, name, cchc_clock_now_ms (),
                                           err, sizeof err);
     if (id < 0) {
         fprintf (stderr, "cchcctl: %s\n", err);
@@ -402,7 +402,7 @@ s_agent_enroll (cchc_store_t *store, int argc, char **argv)
 }
 
 static int
-s_agent_revoke (cchc_store_t *store, int argc, char **argv)
+s_agent_revoke (cchc_db_t *store, int argc, char **argv)
 {
     const char *hex = NULL, *idtext = NULL;
     for (int i = 0; i < argc; i++) {
@@ -426,7 +426,7 @@ s_agent_revoke (cchc_store_t *store, int argc, char **argv)
         return 2;
     }
     char err [512];
-    id = cchc_store_agent_revoke (store, hex? pk: NULL, id, cchc_clock_now_ms (),
+    id = cchc_db_agent_revoke (store, hex? pk: NULL, id, cchc_clock_now_ms (),
                                   err, sizeof err);
     if (id < 0) {
         fprintf (stderr, "cchcctl: %s\n", err);
@@ -452,12 +452,12 @@ s_time_text (sqlite3_stmt *stmt, int col, char *buf, size_t size)
 }
 
 static int
-s_agent_list (cchc_store_t *store, int argc, char **argv)
+s_agent_list (cchc_db_t *store, int argc, char **argv)
 {
     (void) argv;
     if (argc)
         return s_usage ();
-    sqlite3 *db = cchc_store_handle (store);
+    sqlite3 *db = cchc_db_handle (store);
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2 (db,
         "SELECT id, unit, name, pubkey, last_seen, last_seq, accepted, duplicates,"
@@ -499,7 +499,7 @@ s_agent_list (cchc_store_t *store, int argc, char **argv)
 /* ------------------------------------------------------------ audit, stats */
 
 static int
-s_audit (cchc_store_t *store, int argc)
+s_audit (cchc_db_t *store, int argc)
 {
     if (argc)
         return s_usage ();
@@ -516,11 +516,11 @@ s_audit (cchc_store_t *store, int argc)
 }
 
 static int
-s_stats (cchc_store_t *store, int argc)
+s_stats (cchc_db_t *store, int argc)
 {
     if (argc)
         return s_usage ();
-    sqlite3 *db = cchc_store_handle (store);
+    sqlite3 *db = cchc_db_handle (store);
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2 (db, "SELECT name, value, updated_at FROM stats ORDER BY name",
                             -1, &stmt, NULL) != SQLITE_OK) {
@@ -1328,7 +1328,7 @@ main (int argc, char **argv)
     }
 
     bool units = strcmp (cmd, "units") == 0, agent = strcmp (cmd, "agent") == 0;
-    int (*fn) (cchc_store_t *, int, char **) = NULL;
+    int (*fn) (cchc_db_t *, int, char **) = NULL;
     bool create = false;
     if (units && strcmp (sub, "import") == 0) {
         fn = s_units_import;
@@ -1350,7 +1350,7 @@ main (int argc, char **argv)
     if (strcmp (cmd, "audit") != 0 && strcmp (cmd, "stats") != 0)
         return s_usage ();
 
-    cchc_store_t *store = s_open (&conf, create);
+    cchc_db_t *store = s_open (&conf, create);
     if (!store)
         return 1;
     int rc;
@@ -1361,6 +1361,6 @@ main (int argc, char **argv)
         rc = s_audit (store, argc - 2);
     else
         rc = s_stats (store, argc - 2);
-    cchc_store_destroy (&store);
+    cchc_db_destroy (&store);
     return rc;
 }

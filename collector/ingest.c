@@ -48,7 +48,7 @@ struct cchc_ingest_t {
     cchc_keytab_t *keytab;
     const cchc_criteria_t *criteria;
     cchc_stats_t *stats;
-    cchc_store_t *reader;       /* main thread: enrolment refresh */
+    cchc_db_t *reader;       /* main thread: enrolment refresh */
     int64_t enrolment_version;
     cchc_date_t min_date;
 
@@ -61,7 +61,7 @@ struct cchc_ingest_t {
     bool writer_started;
 
     /*  WAL checkpoints, off the writer's thread. */
-    cchc_store_t *checkpointer;
+    cchc_db_t *checkpointer;
     atomic_int wal_pages;
     pthread_t checkpoint_thread;
     bool checkpoint_started;
@@ -351,9 +351,9 @@ s_checkpoint_run (void *arg)
         if (atomic_load_explicit (&self->wal_pages, memory_order_relaxed) < CHECKPOINT_PAGES)
             continue;
         pthread_mutex_unlock (&self->checkpoint_lock);
-        if (cchc_store_checkpoint (self->checkpointer))
+        if (cchc_db_checkpoint (self->checkpointer))
             cchc_log_limited (&s_rl_internal, CCHC_LOG_WARN, "checkpoint failed: %s",
-                              cchc_store_errmsg (self->checkpointer));
+                              cchc_db_errmsg (self->checkpointer));
         atomic_store_explicit (&self->wal_pages, 0, memory_order_relaxed);
         pthread_mutex_lock (&self->checkpoint_lock);
     }
@@ -367,16 +367,16 @@ static void
 s_refresh (struct cchc_ingest_t *self, bool force)
 {
     int64_t version;
-    if (cchc_store_enrolment_version (self->reader, &version)) {
+    if (cchc_db_enrolment_version (self->reader, &version)) {
         cchc_log_limited (&s_rl_internal, CCHC_LOG_ERROR, "cannot read enrolment: %s",
-                          cchc_store_errmsg (self->reader));
+                          cchc_db_errmsg (self->reader));
         return;
     }
     if (!force && version == self->enrolment_version)
         return;
     if (cchc_keytab_load (self->keytab, self->reader)) {
         cchc_log_limited (&s_rl_internal, CCHC_LOG_ERROR, "cannot load enrolment: %s",
-                          cchc_store_errmsg (self->reader));
+                          cchc_db_errmsg (self->reader));
         return;
     }
     size_t n = cchc_keytab_size (self->keytab);
@@ -563,28 +563,22 @@ cchc_ingest_new (void *ctx, const cchc_ingest_args_t *args, char *err, size_t er
         goto failed;
     }
 
-    self->reader = cchc_store_open (args->db_path, true, err, errlen);
+    self->reader = cchc_db_open (args->db_path, true, err, errlen);
     if (!self->reader)
         goto failed;
-    self->writer.store = cchc_store_open (args->db_path, true, err, errlen);
+    self->writer.store = cchc_db_open (args->db_path, true, err, errlen);
     if (!self->writer.store)
         goto failed;
-    self->checkpointer = cchc_store_open (args->db_path, true, err, errlen);
+    self->checkpointer = cchc_db_open (args->db_path, true, err, errlen);
     if (!self->checkpointer)
         goto failed;
-    if (cchc_store_tune (self->writer.store, strcmp (self->conf->synchronous, "full") == 0,
+    if (cchc_db_tune (self->writer.store, strcmp (self->conf->synchronous, "full") == 0,
                          self->conf->busy_timeout_ms, self->conf->max_pages)
-    ||  cchc_store_ingest_mode (self->writer.store, &self->wal_pages)) {
+    ||  cchc_db_ingest_mode (self->writer.store, &self->wal_pages)) {
         snprintf (err, errlen, "%s: %s", args->db_path,
-                  cchc_store_errmsg (self->writer.store));
+                  cchc_db_errmsg (self->writer.store));
         goto failed;
     }
-    /*  The roll-up's summary table and the triggers that keep it equal to
-        the observations for other writers (collector/rollup.h), in the
-        writer's connection; the writer thread then turns triggers off in
-        its connection and keeps the table itself (writer.c). */
-    if (cchc_rollup_schema_apply (cchc_store_handle (self->writer.store), err, errlen))
-        goto failed;
     pthread_mutex_init (&self->checkpoint_lock, NULL);
     pthread_cond_init (&self->checkpoint_wake, NULL);
     if (pthread_create (&self->checkpoint_thread, NULL, s_checkpoint_run, self)) {
@@ -691,9 +685,9 @@ cchc_ingest_destroy (cchc_ingest_t **self_p)
         if (self->writer.outbox) zmq_close (self->writer.outbox);
     }
     free (self->workers);
-    cchc_store_destroy (&self->writer.store);
-    cchc_store_destroy (&self->checkpointer);
-    cchc_store_destroy (&self->reader);
+    cchc_db_destroy (&self->writer.store);
+    cchc_db_destroy (&self->checkpointer);
+    cchc_db_destroy (&self->reader);
     free (self);
     *self_p = NULL;
 }

@@ -49,7 +49,7 @@ typedef struct {
 } s_build_t;
 
 static int
-s_add (const cchc_store_agent_t *agent, void *arg)
+s_add (const cchc_db_agent_t *agent, void *arg)
 {
     s_build_t *build = arg;
     if (build->size == build->cap) {
@@ -89,11 +89,11 @@ s_cmp_curve (const void *a, const void *b)
 }
 
 int
-cchc_keytab_load (cchc_keytab_t *self, cchc_store_t *store)
+cchc_keytab_load (cchc_keytab_t *self, cchc_db_t *store)
 {
     assert (self && store);
     s_build_t build = { NULL, 0, 0, false };
-    if (cchc_store_agents_each (store, s_add, &build)) {
+    if (cchc_db_agents_each (store, s_add, &build)) {
         free (build.entries);
         return -1;
     }

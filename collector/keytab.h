@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "collector/store.h"
+#include "collector/db/db.h"
 
 typedef struct {
     int64_t id;                     /* agent.id */
@@ -30,7 +30,7 @@ void cchc_keytab_destroy (cchc_keytab_t **self_p);
 
 /*  Replace the contents with every agent of the database.  0 or -1 (the
     old contents stay). */
-int cchc_keytab_load (cchc_keytab_t *self, cchc_store_t *store);
+int cchc_keytab_load (cchc_keytab_t *self, cchc_db_t *store);
 
 /*  Copy the entry of a key into *out.  False when not enrolled. */
 bool cchc_keytab_lookup (cchc_keytab_t *self, const uint8_t pubkey[32],

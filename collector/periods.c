@@ -33,6 +33,7 @@
     only if the revision is unchanged, else gives up until the next pass.
 */
 #include "collector/periods.h"
+#include "collector/db/db.h"
 #include "collector/report.h"
 
 #include "common/clock.h"
@@ -92,20 +93,6 @@ s_close_ms (const cchc_rollup_window_t *w)
 
 /* ------------------------------------------------------------------------ */
 /*  Schema */
-
-int
-cchc_periods_schema_apply (sqlite3 *db, char *err, size_t errlen)
-{
-    assert (db);
-    if (s_exec (db, "SAVEPOINT cchc_periods_schema", err, errlen) != 0)
-        return -1;
-    if (s_exec (db, CCHC_PERIODS_SCHEMA_SQL, err, errlen) != 0) {
-        sqlite3_exec (db, "ROLLBACK TO cchc_periods_schema;"
-                      " RELEASE cchc_periods_schema", NULL, NULL, NULL);
-        return -1;
-    }
-    return s_exec (db, "RELEASE cchc_periods_schema", err, errlen);
-}
 
 int
 cchc_periods_managed (sqlite3 *db)
@@ -938,12 +925,12 @@ cchc_periods_new (const cchc_periods_config_t *conf, char *err, size_t errlen)
         goto fail;
     }
     if (tables != 4) {
-        cchc_errf (err, errlen, "%s: not a collector database (schema.h tables missing)",
+        cchc_errf (err, errlen, "%s: not a collector database (collector/db/schema.h tables missing)",
                self->db_path);
         goto fail;
     }
     char e2[256];
-    if (cchc_periods_schema_apply (self->db, e2, sizeof e2) != 0) {
+    if (cchc_db_periods_apply (self->db, e2, sizeof e2) != 0) {
         cchc_errf (err, errlen, "%s: period tables: %s", self->db_path, e2);
         goto fail;
     }

@@ -55,8 +55,8 @@
     table is missing), combined with the enrolment version and a checksum of
     the unit table.
 
-    Tables (owned here; applied by the collector at start next to
-    cchc_rollup_schema_apply, and by cchcctl when it needs them):
+    Tables: period_result and period_event (collector/db/schema.h,
+    CCHC_DB_PERIODS_SQL), created when a keeper first opens the database.
 */
 #ifndef CCHC_PERIODS_H
 #define CCHC_PERIODS_H
@@ -70,66 +70,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CCHC_PERIODS_SCHEMA_SQL \
-"-- One row per period with stored figures (collector/periods.h).\n" \
-"CREATE TABLE IF NOT EXISTS period_result (\n" \
-"  period       TEXT PRIMARY KEY,      -- period id: 2021-Q1, 2021-03, 2021-H1, ...\n" \
-"  state        TEXT NOT NULL CHECK (state IN ('provisional','closed','locked')),\n" \
-"  computed_at  INTEGER NOT NULL,      -- UTC ms: the figures' as_of\n" \
-"  journal_pos  INTEGER NOT NULL,      -- max(journal.id) of the read snapshot the\n" \
-"                                      -- figures were computed from: every message\n" \
-"                                      -- up to it is included, none after it\n" \
-"  journal_max  INTEGER NOT NULL,      -- newest journal id behind a figure (<= pos)\n" \
-"  data_version INTEGER NOT NULL,      -- the schedule's change key (periods.h)\n" \
-"  units        INTEGER NOT NULL,      -- units scored\n" \
-"  result       TEXT NOT NULL,         -- the figures: cchc_rollup_json (report.h);\n" \
-"                                      -- provisional / closed rows without each\n" \
-"                                      -- unit's indicators and areas\n" \
-"  snapshot     TEXT,                  -- locked only: restores the exact figures\n" \
-"                                      -- (format in periods.c), with the catalogue\n" \
-"  locked_at    INTEGER,               -- UTC ms; NULL unless locked\n" \
-"  locked_by    TEXT,                  -- who locked it; NULL unless locked\n" \
-"  reopened_at  INTEGER,               -- UTC ms of the reopen that made it closed\n" \
-"                                      -- again; NULL once locked again\n" \
-"  manual       INTEGER NOT NULL DEFAULT 0, -- 1: the schedule does not lock it,\n" \
-"                                      -- only `period lock` does: reopened, or all\n" \
-"                                      -- its data arrived after its lock instant\n" \
-"  revision     INTEGER NOT NULL DEFAULT 1  -- +1 on every write: a writer that\n" \
-"                                      -- computed from an older row gives up\n" \
-");\n" \
-"-- A locked row changes only by a reopen (state closed, reopened_at set)\n" \
-"-- and is never deleted.\n" \
-"CREATE TRIGGER IF NOT EXISTS period_result_locked\n" \
-"  BEFORE UPDATE ON period_result WHEN OLD.state = 'locked'\n" \
-"  AND (NEW.state <> 'closed' OR NEW.reopened_at IS NULL)\n" \
-"  BEGIN SELECT RAISE (ABORT, 'period locked: reopen it first'); END;\n" \
-"CREATE TRIGGER IF NOT EXISTS period_result_keep\n" \
-"  BEFORE DELETE ON period_result WHEN OLD.state = 'locked'\n" \
-"  BEGIN SELECT RAISE (ABORT, 'period locked: its result is kept'); END;\n" \
-"\n" \
-"-- Locks and reopens, never updated or deleted.\n" \
-"CREATE TABLE IF NOT EXISTS period_event (\n" \
-"  id           INTEGER PRIMARY KEY,\n" \
-"  period       TEXT NOT NULL,\n" \
-"  event        TEXT NOT NULL CHECK (event IN ('locked','reopened')),\n" \
-"  at           INTEGER NOT NULL,      -- UTC ms\n" \
-"  who          TEXT NOT NULL,         -- 'schedule', or the operator (cchcctl)\n" \
-"  reason       TEXT,                  -- required for reopened\n" \
-"  journal_pos  INTEGER NOT NULL,      -- locked: of the final figures; reopened:\n" \
-"  computed_at  INTEGER NOT NULL,      -- of the figures that were final until then\n" \
-"  result       TEXT                   -- reopened: those figures (rollup JSON)\n" \
-");\n" \
-"CREATE INDEX IF NOT EXISTS period_event_by_period ON period_event (period, id);\n" \
-"CREATE TRIGGER IF NOT EXISTS period_event_no_update BEFORE UPDATE ON period_event\n" \
-"  BEGIN SELECT RAISE (ABORT, 'period_event is append-only'); END;\n" \
-"CREATE TRIGGER IF NOT EXISTS period_event_no_delete BEFORE DELETE ON period_event\n" \
-"  BEGIN SELECT RAISE (ABORT, 'period_event is append-only'); END;\n"
-
 /*  Default scope of the schedule (days after a window's end). */
 #define CCHC_PERIODS_SCOPE_DAYS 400
 
-/*  Create the tables and triggers if missing (idempotent).  0 or -1. */
-int cchc_periods_schema_apply (sqlite3 *db, char *err, size_t errlen);
 
 /*  1 when the database has the tables (a collector with this module ran on
     it), 0 when not, -1 on error. */

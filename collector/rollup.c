@@ -17,6 +17,8 @@
     Then one lookup per distinct journal id gives arrival times.
 */
 #include "collector/rollup.h"
+#include "collector/db/db.h"
+#include "collector/db/schema.h"
 #include "common/text.h"
 
 #include <assert.h>
@@ -690,166 +692,6 @@ cchc_rollup_month_of (int32_t d)
     return d / 100 + 1;
 }
 
-/*  The same in SQL, of an expression x (yyyymmdd). */
-#define S_MONTH(x) "(CASE WHEN " x " % 100 < 15 THEN " x " / 100" \
-    " WHEN " x " / 100 % 100 = 12 THEN (" x " / 10000 + 1) * 100 + 1" \
-    " ELSE " x " / 100 + 1 END)"
-/*  First and last day of the month in column `month`. */
-#define S_MONTH_FIRST "(CASE WHEN month % 100 = 1 THEN (month / 100 - 1) * 10000 + 1215" \
-    " ELSE (month - 1) * 100 + 15 END)"
-#define S_MONTH_LAST "(month * 100 + 14)"
-
-/*  Add row NEW to its month. */
-#define S_ADD_NEW \
-    "INSERT INTO observation_month VALUES (NEW.agent, NEW.metric, " \
-    S_MONTH ("NEW.day") ", NEW.unit, NEW.value, 1, NEW.day, NEW.day, NEW.value," \
-    " NEW.journal, NEW.journal)" \
-    " ON CONFLICT (agent, month, metric, unit) DO UPDATE SET" \
-    " total = total + excluded.total, rows = rows + 1," \
-    " day_first = min (day_first, excluded.day_first)," \
-    " day_last = max (day_last, excluded.day_last)," \
-    " last_value = CASE WHEN excluded.day_last >= day_last" \
-    "   THEN excluded.last_value ELSE last_value END," \
-    " last_journal = CASE WHEN excluded.day_last >= day_last" \
-    "   THEN excluded.last_journal ELSE last_journal END," \
-    " journal_max = max (journal_max, excluded.journal_max);"
-
-#define S_OLD_KEY " WHERE agent = OLD.agent AND metric = OLD.metric AND month = " \
-    S_MONTH ("OLD.day") " AND unit = OLD.unit"
-#define S_OLD_ROWS " FROM observation AS o WHERE o.agent = OLD.agent" \
-    " AND o.metric = OLD.metric AND o.unit = OLD.unit" \
-    " AND o.day BETWEEN " S_MONTH_FIRST " AND " S_MONTH_LAST
-
-/*  Take row OLD out of its month (the observation table no longer has it). */
-#define S_REMOVE_OLD \
-    "UPDATE observation_month SET total = total - OLD.value, rows = rows - 1" \
-    S_OLD_KEY ";" \
-    "DELETE FROM observation_month" S_OLD_KEY " AND rows <= 0;" \
-    "UPDATE observation_month SET" \
-    " day_first = (SELECT min (o.day)" S_OLD_ROWS ")," \
-    " day_last = (SELECT max (o.day)" S_OLD_ROWS ")," \
-    " last_value = (SELECT o.value" S_OLD_ROWS " ORDER BY o.day DESC LIMIT 1)," \
-    " last_journal = (SELECT o.journal" S_OLD_ROWS " ORDER BY o.day DESC LIMIT 1)" \
-    S_OLD_KEY " AND (day_first = OLD.day OR day_last = OLD.day);"
-
-/*  The summary table.  Its key puts one agent's month of all metrics side by
-    side (what a report touches, and what a roll-up reads); the index
-    answers a gauge's "latest month" per (agent, metric). */
-static const char *s_table_sql =
-    "CREATE TABLE IF NOT EXISTS observation_month (\n"
-    "  agent        INTEGER NOT NULL,\n"
-    "  metric       TEXT NOT NULL,\n"
-    "  month        INTEGER NOT NULL,\n"
-    "  unit         TEXT NOT NULL,\n"
-    "  total        NOT NULL,\n"
-    "  rows         INTEGER NOT NULL,\n"
-    "  day_first    INTEGER NOT NULL,\n"
-    "  day_last     INTEGER NOT NULL,\n"
-    "  last_value   NOT NULL,\n"
-    "  last_journal INTEGER NOT NULL,\n"
-    "  journal_max  INTEGER NOT NULL,\n"
-    "  PRIMARY KEY (agent, month, metric, unit)\n"
-    ") WITHOUT ROWID;\n"
-    "CREATE INDEX IF NOT EXISTS observation_month_by_metric"
-    " ON observation_month (agent, metric, month);\n";
-
-/*  The triggers are dropped and created again on every apply, so a changed
-    definition replaces an older one. */
-static const char *s_trigger_sql =
-    "DROP TRIGGER IF EXISTS observation_month_insert;\n"
-    "DROP TRIGGER IF EXISTS observation_month_update;\n"
-    "DROP TRIGGER IF EXISTS observation_month_move;\n"
-    "DROP TRIGGER IF EXISTS observation_month_delete;\n"
-    "CREATE TRIGGER observation_month_insert"
-    " AFTER INSERT ON observation BEGIN " S_ADD_NEW " END;\n"
-    "CREATE TRIGGER observation_month_update"
-    " AFTER UPDATE ON observation"
-    " WHEN OLD.agent IS NEW.agent AND OLD.metric IS NEW.metric"
-    " AND OLD.day IS NEW.day AND OLD.unit IS NEW.unit BEGIN"
-    " UPDATE observation_month SET total = total - OLD.value + NEW.value,"
-    " last_value = CASE WHEN NEW.day = day_last THEN NEW.value ELSE last_value END,"
-    " last_journal = CASE WHEN NEW.day = day_last THEN NEW.journal"
-    "   ELSE last_journal END,"
-    " journal_max = max (journal_max, NEW.journal)"
-    " WHERE agent = NEW.agent AND month = " S_MONTH ("NEW.day")
-    " AND metric = NEW.metric AND unit = NEW.unit; END;\n"
-    "CREATE TRIGGER observation_month_move"
-    " AFTER UPDATE ON observation"
-    " WHEN OLD.agent IS NOT NEW.agent OR OLD.metric IS NOT NEW.metric"
-    " OR OLD.day IS NOT NEW.day OR OLD.unit IS NOT NEW.unit BEGIN "
-    S_REMOVE_OLD S_ADD_NEW " END;\n"
-    "CREATE TRIGGER observation_month_delete"
-    " AFTER DELETE ON observation BEGIN " S_REMOVE_OLD " END;\n";
-
-/*  Filled from the daily rows in key order; then each month's last day's
-    row (one primary-key seek of observation each). */
-static const char *s_backfill_sql =
-    "INSERT INTO observation_month"
-    " SELECT agent, metric, " S_MONTH ("day") " AS m, unit, sum (value), count (*),"
-    " min (day), max (day), 0, 0, max (journal)"
-    " FROM observation GROUP BY agent, m, metric, unit ORDER BY agent, m, metric, unit;"
-    "UPDATE observation_month SET"
-    " (last_value, last_journal) = (SELECT o.value, o.journal FROM observation AS o"
-    "  WHERE o.agent = observation_month.agent AND o.day = observation_month.day_last"
-    "  AND o.metric = observation_month.metric);";
-
-/*  1 when observation_month exists with an older key (the table is then
-    built again from the daily rows), 0 otherwise, -1 on error. */
-static int
-s_month_table_old (sqlite3 *db)
-{
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db, "SELECT pk FROM pragma_table_info ('observation_month')"
-                            " WHERE name = 'month'", -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    int rc = sqlite3_step (st);
-    int old = rc == SQLITE_ROW && sqlite3_column_int (st, 0) != 2;
-    sqlite3_finalize (st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? old : -1;
-}
-
-int
-cchc_rollup_schema_apply (sqlite3 *db, char *err, size_t errlen)
-{
-    assert (db);
-    char *msg = NULL;
-    int rc = sqlite3_exec (db, "SAVEPOINT cchc_rollup_schema", NULL, NULL, &msg);
-    if (rc == SQLITE_OK) {
-        int old = s_month_table_old (db);
-        if (old < 0)
-            rc = sqlite3_errcode (db);
-        else if (old)
-            rc = sqlite3_exec (db, "DROP TABLE observation_month", NULL, NULL, &msg);
-    }
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec (db, s_table_sql, NULL, NULL, &msg);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec (db, s_trigger_sql, NULL, NULL, &msg);
-    sqlite3_stmt *st = NULL;
-    bool backfill = false;
-    if (rc == SQLITE_OK
-        && (rc = sqlite3_prepare_v2 (db,
-                "SELECT NOT EXISTS (SELECT 1 FROM observation_month)"
-                " AND EXISTS (SELECT 1 FROM observation)", -1, &st, NULL)) == SQLITE_OK) {
-        rc = sqlite3_step (st);
-        backfill = rc == SQLITE_ROW && sqlite3_column_int (st, 0);
-        rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
-        sqlite3_finalize (st);
-    }
-    if (rc == SQLITE_OK && backfill)
-        rc = sqlite3_exec (db, s_backfill_sql, NULL, NULL, &msg);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec (db, "RELEASE cchc_rollup_schema", NULL, NULL, &msg);
-    if (rc != SQLITE_OK) {
-        s_err (err, errlen, "roll-up schema: %s", msg ? msg : sqlite3_errmsg (db));
-        sqlite3_free (msg);
-        sqlite3_exec (db, "ROLLBACK TO cchc_rollup_schema; RELEASE cchc_rollup_schema",
-                      NULL, NULL, NULL);
-        return -1;
-    }
-    return 0;
-}
-
 /* ------------------------------------------------------------------------ */
 /*  observation_month changes summed by the collector's writer (rollup.h) */
 
@@ -900,7 +742,7 @@ static const char *s_delta_upsert_sql =
 
 #define S_DELTA_KEY " WHERE agent = ?1 AND month = ?2 AND metric = ?3 AND unit = ?4"
 #define S_DELTA_ROWS " FROM observation AS o WHERE o.agent = ?1" \
-    " AND o.day BETWEEN " S_MONTH_FIRST " AND " S_MONTH_LAST \
+    " AND o.day BETWEEN " CCHC_DB_MONTH_FIRST " AND " CCHC_DB_MONTH_LAST \
     " AND o.metric = ?3 AND o.unit = ?4"
 
 /*  Same effect as the trigger's S_REMOVE_OLD after the sums changed. */
@@ -1397,7 +1239,7 @@ s_load_metric_table (s_loader_t *l)
     return 0;
 }
 
-/*  Whether the database has observation_month (cchc_rollup_schema_apply). */
+/*  Whether the database has observation_month (cchc_db_month_apply). */
 static int
 s_has_month_table (s_loader_t *l, bool *has)
 {

@@ -6,7 +6,7 @@
         (per agent and metric, already folded over the window) in memory →
         a cchc_rollup_t result.  No database; tests drive it directly, and
         cchc_rollup_fold() folds raw observation rows into parts.
-      - a SQLite loader, cchc_rollup_load(), that reads collector/schema.h
+      - a SQLite loader, cchc_rollup_load(), that reads collector/db/schema.h
         tables, folds them in SQL and calls the core, and
         cchc_rollup_explain(), which lists the observation rows (with journal
         ids, i.e. the signed messages) behind a unit's metric or indicator.
@@ -248,7 +248,7 @@ const cchc_rollup_figure_t *cchc_rollup_figure (const cchc_rollup_t *self,
                                                 size_t indicator, int level);
 
 /* ------------------------------------------------------------------------ */
-/*  SQLite: the roll-up's own table over collector/schema.h
+/*  SQLite: the roll-up's own table over collector/db/schema.h
 
     observation_month — per (agent, metric, reporting month, unit) the sums of
     the observation rows, kept equal to them (see below).  The
@@ -285,20 +285,16 @@ const cchc_rollup_figure_t *cchc_rollup_figure (const cchc_rollup_t *self,
         a delete takes the old row out (recomputing the first/last day from
         the observation rows when it was at an edge) and adds the new one;
       - the collector's writer, whose connection runs without triggers
-        (cchc_store_triggers): it notes every row it adds or replaces in a
+        (cchc_db_triggers): it notes every row it adds or replaces in a
         cchc_rollup_delta_t and applies the summed changes, one upsert per
         (agent, month, metric, unit), in the same transaction (real totals
         may then differ from the triggers' in the last bits of rounding, as
         the backfill's do).
-    cchc_rollup_schema_apply() creates all this (idempotent; a table with an
-    older key is rebuilt, the triggers are re-created) and, when the table is
-    new but observations exist, fills it from them.  The loader uses the
-    table when it exists and falls back to the daily rows otherwise. */
-
-/*  Create observation_month and its triggers if missing, and backfill it.
-    Run by the collector after CCHC_SCHEMA_SQL, in the writer's connection.
-    0 or -1 with the reason in err. */
-int cchc_rollup_schema_apply (sqlite3 *db, char *err, size_t errlen);
+    collector/db/ creates all this (schema.h; the migration chain, or
+    cchc_db_month_apply for a database built row by row: idempotent, a table
+    with an older key is rebuilt, the triggers are re-created, a new table is
+    filled from the observation rows).  The loader uses the table when it
+    exists and falls back to the daily rows otherwise. */
 
 /*  Changes to observation_month summed in memory (see above).  Not
     thread-safe: one per writer. */
@@ -345,7 +341,7 @@ void cchc_rollup_delta_clear (cchc_rollup_delta_t *self);
 int32_t cchc_rollup_month_of (int32_t yyyymmdd);
 
 /* ------------------------------------------------------------------------ */
-/*  SQLite loader (tables of collector/schema.h; read-only use of `db`) */
+/*  SQLite loader (tables of collector/db/schema.h; read-only use of `db`) */
 
 /*  Roll up `period` as of `as_of_ms` (UTC ms; normally cchc_clock_now_ms()).
     With `with_previous`, also rolls up the previous period of the same kind

@@ -30,10 +30,10 @@ cchc_stats_max (atomic_uint_fast64_t *max, uint64_t value)
 #define LOAD(x) ((int64_t) atomic_load_explicit (&stats->x, memory_order_relaxed))
 
 int
-cchc_stats_save (const cchc_stats_t *stats, cchc_store_t *store, int64_t now_ms)
+cchc_stats_save (const cchc_stats_t *stats, cchc_db_t *store, int64_t now_ms)
 {
     assert (stats && store);
-    if (cchc_store_begin (store))
+    if (cchc_db_begin (store))
         return -1;
     struct { const char *name; int64_t value; } rows [] = {
         { "pid", (int64_t) getpid () },
@@ -57,13 +57,13 @@ cchc_stats_save (const cchc_stats_t *stats, cchc_store_t *store, int64_t now_ms)
     };
     int rc = 0;
     for (size_t i = 0; i < sizeof rows / sizeof rows [0] && rc == 0; i++)
-        rc = cchc_store_stats_put (store, rows [i].name, rows [i].value, now_ms);
+        rc = cchc_db_stats_put (store, rows [i].name, rows [i].value, now_ms);
     int64_t batches = LOAD (batches);
     if (rc == 0)
-        rc = cchc_store_stats_put_real (store, "batch.avg",
+        rc = cchc_db_stats_put_real (store, "batch.avg",
                  batches? (double) LOAD (batch_items) / (double) batches: 0, now_ms);
     if (rc == 0)
-        rc = cchc_store_stats_put_real (store, "commit.avg_us",
+        rc = cchc_db_stats_put_real (store, "commit.avg_us",
                  batches? (double) LOAD (commit_us_total) / (double) batches: 0, now_ms);
     for (int reason = 0; reason < CCHC_STATS_REASONS && rc == 0; reason++) {
         int64_t count = LOAD (rejected_by [reason]);
@@ -71,10 +71,10 @@ cchc_stats_save (const cchc_stats_t *stats, cchc_store_t *store, int64_t now_ms)
             continue;
         char name [64];
         snprintf (name, sizeof name, "rejected.%s", cchc_reason_name (reason));
-        rc = cchc_store_stats_put (store, name, count, now_ms);
+        rc = cchc_db_stats_put (store, name, count, now_ms);
     }
-    if (rc || cchc_store_commit (store)) {
-        cchc_store_rollback (store);
+    if (rc || cchc_db_commit (store)) {
+        cchc_db_rollback (store);
         return -1;
     }
     return 0;

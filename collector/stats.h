@@ -9,7 +9,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "collector/store.h"
+#include "collector/db/db.h"
 
 #define CCHC_STATS_REASONS 128
 
@@ -48,6 +48,6 @@ void cchc_stats_max (atomic_uint_fast64_t *max, uint64_t value);
 
 /*  Write every counter into the stats table in one transaction (pid too).
     0 or -1. */
-int cchc_stats_save (const cchc_stats_t *stats, cchc_store_t *store, int64_t now_ms);
+int cchc_stats_save (const cchc_stats_t *stats, cchc_db_t *store, int64_t now_ms);
 
 #endif

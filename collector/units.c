@@ -27,7 +27,7 @@ typedef struct {
     size_t nfields;
     bool field_too_long;
     bool field_bad_utf8;
-    cchc_store_unit_t *rows;
+    cchc_db_unit_t *rows;
     size_t count, cap;
     char *err;
     size_t errlen;
@@ -126,7 +126,7 @@ s_on_record (int terminator, void *arg)
         s_error (self, "a field is longer than 255 bytes");
         return;
     }
-    cchc_store_unit_t row;
+    cchc_db_unit_t row;
     memset (&row, 0, sizeof row);
     if (!s_copy (self, row.code, sizeof row.code, 0, "code")
     ||  !s_copy (self, row.name, sizeof row.name, 1, "name")
@@ -137,7 +137,7 @@ s_on_record (int terminator, void *arg)
     snprintf (row.where, sizeof row.where, "%s:%zu", self->path, self->line);
     if (self->count == self->cap) {
         size_t cap = self->cap? self->cap * 2: 256;
-        cchc_store_unit_t *bigger = realloc (self->rows, cap * sizeof *bigger);
+        cchc_db_unit_t *bigger = realloc (self->rows, cap * sizeof *bigger);
         if (!bigger) {
             self->nomem = true;
             return;
@@ -149,7 +149,7 @@ s_on_record (int terminator, void *arg)
 }
 
 int
-cchc_units_read_csv (const char *path, cchc_store_unit_t **rows, size_t *count,
+cchc_units_read_csv (const char *path, cchc_db_unit_t **rows, size_t *count,
                      char *err, size_t errlen)
 {
     assert (path && rows && count && err && errlen);

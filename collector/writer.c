@@ -82,9 +82,9 @@ typedef struct {
 
 /*  What one transaction collects before writing it out. */
 struct s_batch_t {
-    cchc_store_row_t *rows;         /* observations waiting to be written */
+    cchc_db_row_t *rows;         /* observations waiting to be written */
     int *result;                    /* [rows_alloc] */
-    cchc_store_old_t *old;          /* [rows_alloc] */
+    cchc_db_old_t *old;          /* [rows_alloc] */
     size_t nrows, rows_alloc;
     s_note_t *notes;
     size_t nnotes, notes_alloc;
@@ -94,7 +94,7 @@ struct s_batch_t {
 static int
 s_row_cmp (const void *a, const void *b)
 {
-    const cchc_store_row_t *x = a, *y = b;
+    const cchc_db_row_t *x = a, *y = b;
     if (x->agent != y->agent)
         return x->agent < y->agent? -1: 1;
     if (x->obs->date != y->obs->date)
@@ -107,7 +107,7 @@ s_row_cmp (const void *a, const void *b)
 }
 
 static bool
-s_row_same_key (const cchc_store_row_t *x, const cchc_store_row_t *y)
+s_row_same_key (const cchc_db_row_t *x, const cchc_db_row_t *y)
 {
     return x->agent == y->agent && x->obs->date == y->obs->date
         && strcmp (x->obs->metric, y->obs->metric) == 0;
@@ -127,17 +127,17 @@ s_rows_write (cchc_writer_t *self, s_batch_t *batch)
     for (size_t i = 0; i < batch->nrows; i++)
         if (n == 0 || !s_row_same_key (&batch->rows [n - 1], &batch->rows [i]))
             batch->rows [n++] = batch->rows [i];
-    if (cchc_store_observations_write (self->store, batch->rows, n, batch->result,
+    if (cchc_db_observations_write (self->store, batch->rows, n, batch->result,
                                        batch->old))
         return -1;
     for (size_t i = 0; i < n && batch->delta; i++) {
         if (batch->result [i] == 0)
             continue;
-        const cchc_store_row_t *row = &batch->rows [i];
-        const cchc_store_old_t *old = &batch->old [i];
+        const cchc_db_row_t *row = &batch->rows [i];
+        const cchc_db_old_t *old = &batch->old [i];
         cchc_rollup_obs_t now = {
             .agent = row->agent, .metric = row->obs->metric, .unit = row->unit,
-            .day = cchc_store_day_ymd (row->obs->date), .is_float = row->obs->is_float,
+            .day = cchc_db_day_ymd (row->obs->date), .is_float = row->obs->is_float,
             .ival = row->obs->ival, .fval = row->obs->fval, .journal = row->journal
         };
         cchc_rollup_obs_t before = now;     /* old[i] is set only when replaced */
@@ -154,9 +154,9 @@ s_rows_write (cchc_writer_t *self, s_batch_t *batch)
     batch->nrows = 0;
     if (batch->delta) {
         char err [256];
-        if (cchc_rollup_delta_apply (batch->delta, cchc_store_handle (self->store),
+        if (cchc_rollup_delta_apply (batch->delta, cchc_db_handle (self->store),
                                      err, sizeof err)) {
-            cchc_store_take_error (self->store);
+            cchc_db_take_error (self->store);
             return -1;
         }
     }
@@ -182,13 +182,13 @@ s_rows_add (cchc_writer_t *self, s_batch_t *batch, const cchc_job_t *job,
             }
             else {
                 size_t want = batch->rows_alloc? batch->rows_alloc * 2: 1024;
-                cchc_store_row_t *rows = realloc (batch->rows, want * sizeof *rows);
+                cchc_db_row_t *rows = realloc (batch->rows, want * sizeof *rows);
                 if (rows)
                     batch->rows = rows;
                 int *result = realloc (batch->result, want * sizeof *result);
                 if (result)
                     batch->result = result;
-                cchc_store_old_t *old = realloc (batch->old, want * sizeof *old);
+                cchc_db_old_t *old = realloc (batch->old, want * sizeof *old);
                 if (old)
                     batch->old = old;
                 if (!rows || !result || !old)
@@ -196,7 +196,7 @@ s_rows_add (cchc_writer_t *self, s_batch_t *batch, const cchc_job_t *job,
                 batch->rows_alloc = want;
             }
         }
-        batch->rows [batch->nrows++] = (cchc_store_row_t) {
+        batch->rows [batch->nrows++] = (cchc_db_row_t) {
             .agent = job->agent_id, .unit = job->unit, .obs = &job->report.obs [i],
             .seq = job->seq, .journal = journal_id
         };
@@ -249,7 +249,7 @@ s_apply (cchc_writer_t *self, s_batch_t *batch, cchc_job_t *job)
     if (nomem)
         return -1;
     int64_t journal_id = 0;
-    int rc = cchc_store_journal_add (self->store, job->agent_id, job->seq,
+    int rc = cchc_db_journal_add (self->store, job->agent_id, job->seq,
                                      job->received_ms, job->msg.body,
                                      job->msg.body_len, job->msg.sig, refused,
                                      &journal_id);
@@ -258,7 +258,7 @@ s_apply (cchc_writer_t *self, s_batch_t *batch, cchc_job_t *job)
         return -1;
     if (rc == 0) {
         /*  Already stored, a second or a month ago: change nothing. */
-        int same = cchc_store_journal_same (self->store, job->agent_id, job->seq,
+        int same = cchc_db_journal_same (self->store, job->agent_id, job->seq,
                                             job->msg.body, job->msg.body_len);
         if (same < 0)
             return -1;
@@ -289,7 +289,7 @@ s_try (cchc_writer_t *self, s_batch_t *batch, cchc_job_t **jobs, size_t n)
     batch->nnotes = 0;
     if (batch->delta)
         cchc_rollup_delta_clear (batch->delta);
-    if (cchc_store_begin (self->store))
+    if (cchc_db_begin (self->store))
         return -1;
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++)
@@ -298,14 +298,14 @@ s_try (cchc_writer_t *self, s_batch_t *batch, cchc_job_t **jobs, size_t n)
         rc = s_rows_write (self, batch);
     for (size_t i = 0; i < batch->nnotes && rc == 0; i++) {
         const s_note_t *note = &batch->notes [i];
-        rc = cchc_store_agent_note (self->store, note->agent, note->seen, note->accepted,
+        rc = cchc_db_agent_note (self->store, note->agent, note->seen, note->accepted,
                                     note->duplicates, note->rejected, note->last_seq);
     }
-    if (rc == 0 && cchc_store_commit (self->store))
+    if (rc == 0 && cchc_db_commit (self->store))
         rc = -1;
     if (rc) {
         /*  errcode / errmsg keep this failure for the caller. */
-        cchc_store_rollback (self->store);
+        cchc_db_rollback (self->store);
         if (batch->delta)
             cchc_rollup_delta_clear (batch->delta);
         return -1;
@@ -329,13 +329,13 @@ s_commit (cchc_writer_t *self, s_batch_t *batch, cchc_job_t **jobs, size_t n)
     cchc_stats_t *stats = self->stats;
     int64_t start = s_now_us ();
     if (s_try (self, batch, jobs, n)) {
-        int code = cchc_store_errcode (self->store);
+        int code = cchc_db_errcode (self->store);
         atomic_fetch_add_explicit (&stats->commit_failures, 1, memory_order_relaxed);
         cchc_log_limited (&s_rl_store, CCHC_LOG_ERROR, "storing %zu messages failed "
-                          "(%s): %s", n, cchc_store_transient (code)
+                          "(%s): %s", n, cchc_db_transient (code)
                           ? "transient: answered retry-later": "trying one by one",
-                          cchc_store_errmsg (self->store));
-        if (cchc_store_transient (code) || n == 1)
+                          cchc_db_errmsg (self->store));
+        if (cchc_db_transient (code) || n == 1)
             s_retry_later (jobs, n);
         else
             for (size_t i = 0; i < n; i++)
@@ -383,14 +383,14 @@ cchc_writer_run (void *arg)
         cchc_error ("writer: out of memory");
         abort ();
     }
-    if (cchc_store_stats_clear (self->store))
-        cchc_warn ("cannot clear the stats table: %s", cchc_store_errmsg (self->store));
+    if (cchc_db_stats_clear (self->store))
+        cchc_warn ("cannot clear the stats table: %s", cchc_db_errmsg (self->store));
     /*  observation_month is kept by this thread, not by per-row triggers
         (rollup.h); if that cannot be set up, the triggers go on doing it. */
     s_batch_t rows = { .delta = cchc_rollup_delta_new () };
-    if (rows.delta && cchc_store_triggers (self->store, false)) {
+    if (rows.delta && cchc_db_triggers (self->store, false)) {
         cchc_warn ("cannot turn triggers off (%s): observation_month kept by "
-                   "triggers", cchc_store_errmsg (self->store));
+                   "triggers", cchc_db_errmsg (self->store));
         cchc_rollup_delta_destroy (&rows.delta);
     }
     size_t n = 0;
@@ -429,7 +429,7 @@ cchc_writer_run (void *arg)
         if (now >= next_stats) {
             if (cchc_stats_save (self->stats, self->store, cchc_clock_now_ms ()))
                 cchc_log_limited (&s_rl_store, CCHC_LOG_WARN, "cannot write stats: %s",
-                                  cchc_store_errmsg (self->store));
+                                  cchc_db_errmsg (self->store));
             next_stats = now + conf->stats_ms;
         }
     }
@@ -437,7 +437,7 @@ cchc_writer_run (void *arg)
         cchc_job_destroy (&batch [i]);
     free (batch);
     if (rows.delta)
-        cchc_store_triggers (self->store, true);
+        cchc_db_triggers (self->store, true);
     cchc_rollup_delta_destroy (&rows.delta);
     free (rows.rows);
     free (rows.result);

@@ -4,21 +4,21 @@
     COMMIT passes every job on to be signed and answered.  Also rewrites the
     stats table every collector.stats_interval.  See job.h.
 
-    The thread turns triggers off in its connection (store.h,
-    cchc_store_triggers) and keeps the roll-up's observation_month itself;
-    run cchc_rollup_schema_apply on the connection before starting it.
+    The thread turns triggers off in its connection (db.h,
+    cchc_db_triggers) and keeps the roll-up's observation_month itself;
+    the schema (collector/db/) has the table and its triggers.
 */
 #ifndef CCHC_WRITER_H
 #define CCHC_WRITER_H
 
 #include "collector/conf.h"
 #include "collector/stats.h"
-#include "collector/store.h"
+#include "collector/db/db.h"
 
 typedef struct {
     void *inbox;                        /* PULL: jobs from the workers */
     void *outbox;                       /* PUSH: committed jobs to sign */
-    cchc_store_t *store;                /* the writer's own connection */
+    cchc_db_t *store;                /* the writer's own connection */
     const cchc_collector_conf_t *conf;
     cchc_stats_t *stats;
 } cchc_writer_t;

@@ -20,7 +20,7 @@
                                 [--synchronous full|normal] [--collector PATH]
                                 [--keep]
 */
-#include "collector/store.h"
+#include "collector/db/db.h"
 
 #include "common/clock.h"
 #include "common/key.h"
@@ -286,10 +286,10 @@ main (int argc, char **argv)
         s_die ("mkdtemp");
     char db_path [256], err [4096] = "";
     snprintf (db_path, sizeof db_path, "%s/collector.db", dir);
-    cchc_store_t *store = cchc_store_open (db_path, true, err, sizeof err);
+    cchc_db_t *store = cchc_db_open (db_path, true, err, sizeof err);
     if (!store)
         s_die (err);
-    cchc_store_unit_t *units = calloc (nagents + 1, sizeof *units);
+    cchc_db_unit_t *units = calloc (nagents + 1, sizeof *units);
     snprintf (units [0].code, sizeof units [0].code, "08");
     snprintf (units [0].name, sizeof units [0].name, "Tỉnh");
     snprintf (units [0].kind, sizeof units [0].kind, "Tỉnh");
@@ -302,8 +302,8 @@ main (int argc, char **argv)
         snprintf (units [i].parent, sizeof units [i].parent, "08");
         snprintf (units [i].where, sizeof units [i].where, "bench:%zu", i);
     }
-    cchc_store_import_t imported;
-    if (cchc_store_units_import (store, units, nagents + 1, 0, 0, false, &imported,
+    cchc_db_import_t imported;
+    if (cchc_db_units_import (store, units, nagents + 1, 0, 0, false, &imported,
                                  err, sizeof err))
         s_die (err);
     free (units);
@@ -316,7 +316,7 @@ main (int argc, char **argv)
         s_agent_t *agent = &agents [a];
         agent->key = cchc_key_new ();
         snprintf (agent->unit, sizeof agent->unit, "B%03d", (int) ((a + 1) % 1000));
-        if (cchc_store_agent_enroll (store, cchc_key_public (agent->key), agent->unit,
+        if (cchc_db_agent_enroll (store, cchc_key_public (agent->key), agent->unit,
                                      "bench", now_ms, err, sizeof err) < 0)
             s_die (err);
         agent->count = nmessages / nagents + (a < nmessages % nagents);
@@ -343,7 +343,7 @@ main (int argc, char **argv)
         }
         free (report.obs);
     }
-    cchc_store_destroy (&store);
+    cchc_db_destroy (&store);
 
     /*  2. The collector, as a child process. */
     int port = s_free_port ();
@@ -456,12 +456,12 @@ main (int argc, char **argv)
     for (size_t a = 0; a < nagents; a++)
         zmq_close (agents [a].socket);
     zmq_ctx_term (ctx);
-    store = cchc_store_open (db_path, false, err, sizeof err);
+    store = cchc_db_open (db_path, false, err, sizeof err);
     long long stored = -1, batches = -1;
     double avg_batch = 0;
     if (store) {
         sqlite3_stmt *stmt;
-        if (sqlite3_prepare_v2 (cchc_store_handle (store),
+        if (sqlite3_prepare_v2 (cchc_db_handle (store),
             "SELECT (SELECT count(*) FROM journal),"
             " (SELECT value FROM stats WHERE name = 'batches'),"
             " (SELECT value FROM stats WHERE name = 'batch.avg')", -1, &stmt, NULL) == SQLITE_OK
@@ -471,7 +471,7 @@ main (int argc, char **argv)
             avg_batch = sqlite3_column_double (stmt, 2);
         }
         sqlite3_finalize (stmt);
-        cchc_store_destroy (&store);
+        cchc_db_destroy (&store);
     }
 
     /*  6. The reference: one thread verifying the same signed bytes. */

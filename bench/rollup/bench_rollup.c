@@ -1,7 +1,7 @@
 /*  bench_rollup.c — benchmark (not a test): a quarter's roll-up over 5,000
     units × 40 metrics × 92 days of observations (18.4 million rows).
 
-    1. Generates a collector database straight from CCHC_SCHEMA_SQL (one
+    1. Generates a collector database straight from CCHC_DB_SCHEMA_SQL (one
        transaction, prepared statements, rows in key order (agent, day,
        metric), the day index built after the load):
        the default catalogue plus 8 extra counters (40 metrics), one agent per
@@ -22,8 +22,9 @@
       --keep      leave the database behind for the next run
       --no-daily  skip step 2 (minutes at full size)
 */
+#include "collector/db/db.h"
 #include "collector/rollup.h"
-#include "collector/schema.h"
+#include "collector/db/schema.h"
 #include "common/clock.h"
 
 #include <stdio.h>
@@ -112,7 +113,7 @@ s_generate (const char *path, const cchc_criteria_t *cat, int units,
     size_t *order = NULL;
     if (s_exec (db, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
                     "PRAGMA cache_size = -1000000;") != 0
-        || s_exec (db, CCHC_SCHEMA_SQL) != 0
+        || s_exec (db, CCHC_DB_SCHEMA_SQL) != 0
         || s_exec (db, "DROP INDEX observation_by_day; BEGIN") != 0)
         goto done;
     if (sqlite3_prepare_v2 (db, "INSERT INTO unit (code, name, kind, level, parent)"
@@ -189,7 +190,7 @@ s_generate (const char *path, const cchc_criteria_t *cat, int units,
         }
     }
     fprintf (stderr, "\n  building the day index...\n");
-    if (s_exec (db, "COMMIT") != 0 || s_exec (db, CCHC_SCHEMA_SQL) != 0)
+    if (s_exec (db, "COMMIT") != 0 || s_exec (db, CCHC_DB_SCHEMA_SQL) != 0)
         goto done;
     rc = 0;
     goto done;
@@ -274,8 +275,8 @@ s_trigger_cost (void)
         int off = 1;
         if (sqlite3_open (path, &db) != SQLITE_OK
             || s_exec (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
-            || s_exec (db, CCHC_SCHEMA_SQL)
-            || (mode > 0 && cchc_rollup_schema_apply (db, err, sizeof err) != 0)
+            || s_exec (db, CCHC_DB_SCHEMA_SQL)
+            || (mode > 0 && cchc_db_month_apply (db, err, sizeof err) != 0)
             || (mode == 2 && (!delta || sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_TRIGGER,
                                                            0, &off) != SQLITE_OK))
             || s_exec (db, "INSERT INTO agent (id, pubkey, unit, name, enrolled_at)"
@@ -443,7 +444,7 @@ main (int argc, char **argv)
             cchc_rollup_destroy (&r);
         }
         double t0 = s_now ();
-        if (cchc_rollup_schema_apply (db, err, sizeof err) != 0) {
+        if (cchc_db_month_apply (db, err, sizeof err) != 0) {
             fprintf (stderr, "%s\n", err);
             return 1;
         }

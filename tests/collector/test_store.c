@@ -1,4 +1,4 @@
-/*  test_store.c — unit tests of the collector's database layer (store.c),
+/*  test_store.c — unit tests of the collector's database layer (collector/db/),
     key table (keytab.c) and settings (conf.c), without any process or
     socket: exactly-once journal, last-writer-wins observations, counters,
     enrolment version, unit validity, key lookups by signing and transport
@@ -8,8 +8,8 @@
 
 #include "collector/conf.h"
 #include "collector/keytab.h"
-#include "collector/schema.h"
-#include "collector/store.h"
+#include "collector/db/schema.h"
+#include "collector/db/db.h"
 #include "common/key.h"
 #include "common/period.h"
 
@@ -23,15 +23,15 @@ static char s_dir [64];
 static int s_n = 0;
 
 /*  A fresh database with the province and one department. */
-static cchc_store_t *
+static cchc_db_t *
 s_fresh (void)
 {
     char path [128], err [512];
     snprintf (path, sizeof path, "%s/db%d", s_dir, ++s_n);
-    cchc_store_t *store = cchc_store_open (path, true, err, sizeof err);
+    cchc_db_t *store = cchc_db_open (path, true, err, sizeof err);
     if (!store)
         return NULL;
-    cchc_store_unit_t rows [2];
+    cchc_db_unit_t rows [2];
     memset (rows, 0, sizeof rows);
     strcpy (rows [0].code, "08"); strcpy (rows [0].name, "Tỉnh");
     strcpy (rows [0].kind, "Tỉnh"); strcpy (rows [0].level, "tinh");
@@ -39,20 +39,20 @@ s_fresh (void)
     strcpy (rows [1].code, "SNV"); strcpy (rows [1].name, "Sở Nội vụ");
     strcpy (rows [1].kind, "Sở"); strcpy (rows [1].level, "so");
     strcpy (rows [1].parent, "08"); strcpy (rows [1].where, "t:2");
-    cchc_store_import_t result;
-    if (cchc_store_units_import (store, rows, 2, 0, 0, false, &result, err, sizeof err)) {
+    cchc_db_import_t result;
+    if (cchc_db_units_import (store, rows, 2, 0, 0, false, &result, err, sizeof err)) {
         fprintf (stderr, "%s\n", err);
-        cchc_store_destroy (&store);
+        cchc_db_destroy (&store);
     }
     return store;
 }
 
 static int64_t
-s_int (cchc_store_t *store, const char *sql)
+s_int (cchc_db_t *store, const char *sql)
 {
     sqlite3_stmt *stmt;
     int64_t value = -999;
-    if (sqlite3_prepare_v2 (cchc_store_handle (store), sql, -1, &stmt, NULL) == SQLITE_OK
+    if (sqlite3_prepare_v2 (cchc_db_handle (store), sql, -1, &stmt, NULL) == SQLITE_OK
     &&  sqlite3_step (stmt) == SQLITE_ROW)
         value = sqlite3_column_int64 (stmt, 0);
     sqlite3_finalize (stmt);
@@ -73,65 +73,65 @@ s_obs (const char *metric, int y, int m, int d, int64_t value)
 static void
 test_journal_exactly_once (void)
 {
-    cchc_store_t *store = s_fresh ();
+    cchc_db_t *store = s_fresh ();
     CHECK (store);
     uint8_t pk [32] = { 1 }, sig [64] = { 2 }, body [4] = { 0x80, 1, 2, 3 };
     char err [256];
-    int64_t agent = cchc_store_agent_enroll (store, pk, "SNV", "a", 1, err, sizeof err);
+    int64_t agent = cchc_db_agent_enroll (store, pk, "SNV", "a", 1, err, sizeof err);
     CHECK (agent > 0);
     int64_t jid = 0, jid2 = 0;
-    CHECK (cchc_store_begin (store) == 0);
-    CHECK_EQ_INT (cchc_store_journal_add (store, agent, 7, 100, body, 4, sig, NULL, &jid), 1);
+    CHECK (cchc_db_begin (store) == 0);
+    CHECK_EQ_INT (cchc_db_journal_add (store, agent, 7, 100, body, 4, sig, NULL, &jid), 1);
     CHECK (jid > 0);
-    CHECK_EQ_INT (cchc_store_journal_add (store, agent, 7, 200, body, 3, sig, "0:37", &jid2), 0);
+    CHECK_EQ_INT (cchc_db_journal_add (store, agent, 7, 200, body, 3, sig, "0:37", &jid2), 0);
     CHECK_EQ_INT (jid2, 0);
-    CHECK (cchc_store_commit (store) == 0);
-    CHECK_EQ_INT (cchc_store_journal_same (store, agent, 7, body, 4), 1);
-    CHECK_EQ_INT (cchc_store_journal_same (store, agent, 7, body, 3), 0);
-    CHECK_EQ_INT (cchc_store_journal_same (store, agent, 8, body, 4), 0);
+    CHECK (cchc_db_commit (store) == 0);
+    CHECK_EQ_INT (cchc_db_journal_same (store, agent, 7, body, 4), 1);
+    CHECK_EQ_INT (cchc_db_journal_same (store, agent, 7, body, 3), 0);
+    CHECK_EQ_INT (cchc_db_journal_same (store, agent, 8, body, 4), 0);
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM journal"), 1);
     CHECK_EQ_INT (s_int (store, "SELECT received_at FROM journal"), 100);
     /*  Rolled back: nothing stays. */
-    CHECK (cchc_store_begin (store) == 0);
-    CHECK_EQ_INT (cchc_store_journal_add (store, agent, 8, 1, body, 4, sig, NULL, &jid), 1);
-    cchc_store_rollback (store);
+    CHECK (cchc_db_begin (store) == 0);
+    CHECK_EQ_INT (cchc_db_journal_add (store, agent, 8, 1, body, 4, sig, NULL, &jid), 1);
+    cchc_db_rollback (store);
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM journal"), 1);
-    cchc_store_destroy (&store);
+    cchc_db_destroy (&store);
     CHECK (store == NULL);
-    cchc_store_destroy (&store);        /* NULL is fine */
+    cchc_db_destroy (&store);        /* NULL is fine */
 }
 
 static void
 test_observation_last_writer_wins (void)
 {
-    cchc_store_t *store = s_fresh ();
+    cchc_db_t *store = s_fresh ();
     CHECK (store);
     uint8_t pk [32] = { 3 }, sig [64] = { 0 }, body [1] = { 0x80 };
     char err [256];
-    int64_t agent = cchc_store_agent_enroll (store, pk, "SNV", "a", 1, err, sizeof err);
+    int64_t agent = cchc_db_agent_enroll (store, pk, "SNV", "a", 1, err, sizeof err);
     CHECK (agent > 0);
     int64_t j5, j9, j7;
     cchc_obs_t obs = s_obs ("tthc_received", 2021, 3, 1, 50);
-    CHECK (cchc_store_begin (store) == 0);
-    CHECK (cchc_store_journal_add (store, agent, 5, 1, body, 1, sig, NULL, &j5) == 1);
-    CHECK (cchc_store_observation_put (store, agent, "SNV", &obs, 5, j5) == 0);
+    CHECK (cchc_db_begin (store) == 0);
+    CHECK (cchc_db_journal_add (store, agent, 5, 1, body, 1, sig, NULL, &j5) == 1);
+    CHECK (cchc_db_observation_put (store, agent, "SNV", &obs, 5, j5) == 0);
     obs.ival = 90;
-    CHECK (cchc_store_journal_add (store, agent, 9, 1, body, 1, sig, NULL, &j9) == 1);
-    CHECK (cchc_store_observation_put (store, agent, "SNV", &obs, 9, j9) == 0);
+    CHECK (cchc_db_journal_add (store, agent, 9, 1, body, 1, sig, NULL, &j9) == 1);
+    CHECK (cchc_db_observation_put (store, agent, "SNV", &obs, 9, j9) == 0);
     obs.ival = 70;                      /* older seq, arriving late */
-    CHECK (cchc_store_journal_add (store, agent, 7, 1, body, 1, sig, NULL, &j7) == 1);
-    CHECK (cchc_store_observation_put (store, agent, "SNV", &obs, 7, j7) == 0);
+    CHECK (cchc_db_journal_add (store, agent, 7, 1, body, 1, sig, NULL, &j7) == 1);
+    CHECK (cchc_db_observation_put (store, agent, "SNV", &obs, 7, j7) == 0);
     obs.is_float = true;                /* floats keep their type */
     obs.fval = 2.5;
     obs.date = cchc_date_from_ymd (2021, 3, 2);
-    CHECK (cchc_store_observation_put (store, agent, "SNV", &obs, 7, j7) == 0);
-    CHECK (cchc_store_commit (store) == 0);
+    CHECK (cchc_db_observation_put (store, agent, "SNV", &obs, 7, j7) == 0);
+    CHECK (cchc_db_commit (store) == 0);
     CHECK_EQ_INT (s_int (store, "SELECT value FROM observation WHERE day = 20210301"), 90);
     CHECK_EQ_INT (s_int (store, "SELECT seq FROM observation WHERE day = 20210301"), 9);
     CHECK_EQ_INT (s_int (store, "SELECT journal FROM observation WHERE day = 20210301"), j9);
     CHECK_EQ_INT (s_int (store, "SELECT typeof(value) = 'real' AND value = 2.5 FROM observation"
                                 " WHERE day = 20210302"), 1);
-    cchc_store_destroy (&store);
+    cchc_db_destroy (&store);
 }
 
 /*  The writer's batch upsert: multi-row INSERTs, and row by row only where
@@ -139,37 +139,37 @@ test_observation_last_writer_wins (void)
 static void
 test_observations_write (void)
 {
-    cchc_store_t *store = s_fresh ();
+    cchc_db_t *store = s_fresh ();
     CHECK (store);
     uint8_t pk [32] = { 4 }, sig [64] = { 0 }, body [1] = { 0x80 };
     char err [256];
-    int64_t agent = cchc_store_agent_enroll (store, pk, "SNV", "a", 1, err, sizeof err);
+    int64_t agent = cchc_db_agent_enroll (store, pk, "SNV", "a", 1, err, sizeof err);
     CHECK (agent > 0);
     /*  70 rows (three statements: 32, 32, 6), seq 5. */
     enum { N = 70 };
     cchc_obs_t obs [N];
-    cchc_store_row_t rows [N];
+    cchc_db_row_t rows [N];
     int result [N];
-    cchc_store_old_t old [N];
+    cchc_db_old_t old [N];
     int64_t j5, j9, j3;
-    CHECK (cchc_store_begin (store) == 0);
-    CHECK (cchc_store_journal_add (store, agent, 5, 1, body, 1, sig, NULL, &j5) == 1);
+    CHECK (cchc_db_begin (store) == 0);
+    CHECK (cchc_db_journal_add (store, agent, 5, 1, body, 1, sig, NULL, &j5) == 1);
     for (int i = 0; i < N; i++) {
         char metric [16];
         snprintf (metric, sizeof metric, "m%02d", i % 10);
         obs [i] = s_obs (metric, 2021, 3, 1 + i / 10, i);
-        rows [i] = (cchc_store_row_t) { agent, "SNV", &obs [i], 5, j5 };
+        rows [i] = (cchc_db_row_t) { agent, "SNV", &obs [i], 5, j5 };
     }
-    CHECK (cchc_store_observations_write (store, rows, N, result, old) == 0);
+    CHECK (cchc_db_observations_write (store, rows, N, result, old) == 0);
     for (int i = 0; i < N; i++)
         CHECK_EQ_INT (result [i], 1);
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation WHERE seq = 5"), N);
     /*  seq 9 for rows 30..39 (one of them now a float, another for another
         unit), seq 3 (older) for rows 40..44, new rows 70..74 in between. */
-    CHECK (cchc_store_journal_add (store, agent, 9, 1, body, 1, sig, NULL, &j9) == 1);
-    CHECK (cchc_store_journal_add (store, agent, 3, 1, body, 1, sig, NULL, &j3) == 1);
+    CHECK (cchc_db_journal_add (store, agent, 9, 1, body, 1, sig, NULL, &j9) == 1);
+    CHECK (cchc_db_journal_add (store, agent, 3, 1, body, 1, sig, NULL, &j3) == 1);
     cchc_obs_t more [20];
-    cchc_store_row_t batch [20];
+    cchc_db_row_t batch [20];
     for (int k = 0; k < 20; k++) {
         int i = 30 + k;
         char metric [16];
@@ -180,12 +180,12 @@ test_observations_write (void)
             more [k].fval = 0.25;
         }
         bool older = k >= 10 && k < 15;
-        batch [k] = (cchc_store_row_t) { agent, k == 3? "STP": "SNV", &more [k],
+        batch [k] = (cchc_db_row_t) { agent, k == 3? "STP": "SNV", &more [k],
                                          older? 3: 9, older? j3: j9 };
         if (k >= 15)                    /* days not stored yet */
             more [k].date = cchc_date_from_ymd (2021, 4, k);
     }
-    CHECK (cchc_store_observations_write (store, batch, 20, result, old) == 0);
+    CHECK (cchc_db_observations_write (store, batch, 20, result, old) == 0);
     for (int k = 0; k < 20; k++) {
         int want = k < 10? 2: k < 15? 0: 1;
         CHECK_EQ_INT (result [k], want);
@@ -195,7 +195,7 @@ test_observations_write (void)
             CHECK_EQ_INT (old [k].ival, 30 + k);
         }
     }
-    CHECK (cchc_store_commit (store) == 0);
+    CHECK (cchc_db_commit (store) == 0);
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation"), N + 5);
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation WHERE seq = 9"), 15);
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation WHERE seq = 3"), 0);
@@ -205,11 +205,34 @@ test_observations_write (void)
                                 " FROM observation WHERE day = 20210304 AND metric = 'm02'"), 1);
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation WHERE unit = 'STP'"
                                 " AND journal = (SELECT id FROM journal WHERE seq = 9)"), 1);
-    cchc_store_destroy (&store);
+    cchc_db_destroy (&store);
 }
 
-/*  A version 1 database (key (agent, metric, day)) is rebuilt on open with
-    the key (agent, day, metric), its rows unchanged. */
+/*  What a schema has: every table, index and trigger by name, and the
+    columns of the tables the collector's figures come from. */
+static char *
+s_schema (cchc_db_t *store)
+{
+    sqlite3_stmt *stmt;
+    char *text = NULL;
+    if (sqlite3_prepare_v2 (cchc_db_handle (store),
+        "SELECT group_concat (line, char(10)) FROM (SELECT type || ' ' || name"
+        " || CASE WHEN name IN ('observation', 'observation_month') THEN ': ' ||"
+        " (SELECT group_concat (c.name || ' ' || c.type || ' ' || c.\"notnull\""
+        " || ' ' || c.pk, ', ') FROM pragma_table_info (m.name) AS c)"
+        " WHEN type IN ('index', 'trigger') THEN ': ' || sql ELSE '' END AS line"
+        " FROM sqlite_master AS m WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name)",
+        -1, &stmt, NULL) == SQLITE_OK
+    &&  sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0))
+        text = strdup ((const char *) sqlite3_column_text (stmt, 0));
+    sqlite3_finalize (stmt);
+    return text;
+}
+
+/*  A version 1 database (key (agent, metric, day)) walks the migration
+    chain on open: rebuilt with the key (agent, day, metric), its rows
+    unchanged, the roll-up's summary made from them, and the schema that of
+    a new database. */
 static void
 test_migration_1_2 (void)
 {
@@ -245,11 +268,11 @@ test_migration_1_2 (void)
         " CASE WHEN i % 3 = 0 THEN i / 4.0 ELSE i END, 1, 1 FROM n;"
         "PRAGMA user_version = 1;", NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close (db);
-    cchc_store_t *store = cchc_store_open (path, false, err, sizeof err);
+    cchc_db_t *store = cchc_db_open (path, false, err, sizeof err);
     CHECK (store);
     if (!store)
         return;
-    CHECK_EQ_INT (s_int (store, "PRAGMA user_version"), CCHC_SCHEMA_VERSION);
+    CHECK_EQ_INT (s_int (store, "PRAGMA user_version"), CCHC_DB_VERSION);
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation"), 100);
     /*  Σ i (i not a multiple of 3) + Σ i / 4 (multiples of 3), i = 0..99 */
     CHECK_EQ_INT (s_int (store, "SELECT sum(value) * 4 FROM observation"),
@@ -267,67 +290,82 @@ test_migration_1_2 (void)
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM pragma_index_info ('observation_by_day')"), 1);
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM sqlite_master WHERE name = 'observation_old'"), 0);
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
-    cchc_store_destroy (&store);
+    /*  the chain ends where a new database starts: the same tables, indexes
+        and triggers, the same observation and summary definitions */
+    cchc_db_t *fresh = s_fresh ();
+    CHECK (fresh);
+    char *walked = s_schema (store), *made = fresh? s_schema (fresh): NULL;
+    bool same = walked && made && strcmp (walked, made) == 0;
+    if (!same)
+        fprintf (stderr, "migrated:\n%s\nnew:\n%s\n", walked? walked: "?",
+                 made? made: "?");
+    free (walked);
+    free (made);
+    cchc_db_destroy (&fresh);
+    CHECK (same);
+    /*  the summary was filled from the rows */
+    CHECK_EQ_INT (s_int (store, "SELECT sum(rows) FROM observation_month"), 100);
+    cchc_db_destroy (&store);
     /*  opened again: nothing more to do */
-    store = cchc_store_open (path, false, err, sizeof err);
+    store = cchc_db_open (path, false, err, sizeof err);
     CHECK (store);
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation"), 100);
-    cchc_store_destroy (&store);
+    cchc_db_destroy (&store);
 }
 
 static void
 test_agent_counters_and_enrolment (void)
 {
-    cchc_store_t *store = s_fresh ();
+    cchc_db_t *store = s_fresh ();
     CHECK (store);
     uint8_t pk [32] = { 4 };
     char err [256];
     int64_t version = -1;
-    CHECK (cchc_store_enrolment_version (store, &version) == 0);
+    CHECK (cchc_db_enrolment_version (store, &version) == 0);
     CHECK_EQ_INT (version, 0);
-    CHECK (cchc_store_agent_enroll (store, pk, "NOPE", "a", 1, err, sizeof err) < 0);
+    CHECK (cchc_db_agent_enroll (store, pk, "NOPE", "a", 1, err, sizeof err) < 0);
     CHECK (strstr (err, "no unit 'NOPE'"));
-    CHECK (cchc_store_agent_enroll (store, pk, "SNV", "", 1, err, sizeof err) < 0);
-    int64_t agent = cchc_store_agent_enroll (store, pk, "SNV", "a", 1, err, sizeof err);
+    CHECK (cchc_db_agent_enroll (store, pk, "SNV", "", 1, err, sizeof err) < 0);
+    int64_t agent = cchc_db_agent_enroll (store, pk, "SNV", "a", 1, err, sizeof err);
     CHECK (agent > 0);
-    CHECK (cchc_store_agent_enroll (store, pk, "SNV", "b", 1, err, sizeof err) < 0);
+    CHECK (cchc_db_agent_enroll (store, pk, "SNV", "b", 1, err, sizeof err) < 0);
     CHECK (strstr (err, "already enrolled"));
-    CHECK (cchc_store_enrolment_version (store, &version) == 0);
+    CHECK (cchc_db_enrolment_version (store, &version) == 0);
     CHECK_EQ_INT (version, 1);
-    CHECK (cchc_store_agent_note (store, agent, 500, 1, 0, 0, 12) == 0);
-    CHECK (cchc_store_agent_note (store, agent, 400, 0, 1, 0, 0) == 0);
-    CHECK (cchc_store_agent_note (store, agent, 600, 1, 0, 2, 3) == 0);
+    CHECK (cchc_db_agent_note (store, agent, 500, 1, 0, 0, 12) == 0);
+    CHECK (cchc_db_agent_note (store, agent, 400, 0, 1, 0, 0) == 0);
+    CHECK (cchc_db_agent_note (store, agent, 600, 1, 0, 2, 3) == 0);
     CHECK_EQ_INT (s_int (store, "SELECT last_seen FROM agent"), 600);
     CHECK_EQ_INT (s_int (store, "SELECT last_seq FROM agent"), 12);
     CHECK_EQ_INT (s_int (store, "SELECT accepted * 100 + duplicates * 10 + rejected FROM agent"), 212);
     /*  Counters do not touch the enrolment version; revocation does. */
-    CHECK (cchc_store_enrolment_version (store, &version) == 0);
+    CHECK (cchc_db_enrolment_version (store, &version) == 0);
     CHECK_EQ_INT (version, 1);
-    CHECK_EQ_INT (cchc_store_agent_revoke (store, pk, 0, 700, err, sizeof err), agent);
-    CHECK_EQ_INT (cchc_store_agent_revoke (store, NULL, agent, 800, err, sizeof err), agent);
+    CHECK_EQ_INT (cchc_db_agent_revoke (store, pk, 0, 700, err, sizeof err), agent);
+    CHECK_EQ_INT (cchc_db_agent_revoke (store, NULL, agent, 800, err, sizeof err), agent);
     CHECK_EQ_INT (s_int (store, "SELECT revoked_at FROM agent"), 700);
-    CHECK (cchc_store_agent_revoke (store, NULL, 99, 800, err, sizeof err) < 0);
-    CHECK (cchc_store_enrolment_version (store, &version) == 0);
+    CHECK (cchc_db_agent_revoke (store, NULL, 99, 800, err, sizeof err) < 0);
+    CHECK (cchc_db_enrolment_version (store, &version) == 0);
     CHECK_EQ_INT (version, 2);
-    cchc_store_destroy (&store);
+    cchc_db_destroy (&store);
 }
 
 static void
 test_units_validity (void)
 {
-    cchc_store_t *store = s_fresh ();
+    cchc_db_t *store = s_fresh ();
     CHECK (store);
     char err [2048] = "";
-    cchc_store_import_t result;
-    cchc_store_unit_t row;
+    cchc_db_import_t result;
+    cchc_db_unit_t row;
     memset (&row, 0, sizeof row);
     strcpy (row.code, "SNV"); strcpy (row.name, "Sở Nội vụ mới");
     strcpy (row.kind, "Sở"); strcpy (row.level, "so"); strcpy (row.parent, "08");
     strcpy (row.where, "f:2");
     /*  A change without a start day is refused, with one. */
-    CHECK (cchc_store_units_import (store, &row, 1, 0, 0, false, &result, err, sizeof err) < 0);
+    CHECK (cchc_db_units_import (store, &row, 1, 0, 0, false, &result, err, sizeof err) < 0);
     CHECK (strstr (err, "f:2: unit 'SNV' differs"));
-    CHECK (cchc_store_units_import (store, &row, 1, 20250701, 0, false, &result,
+    CHECK (cchc_db_units_import (store, &row, 1, 20250701, 0, false, &result,
                                     err, sizeof err) == 0);
     CHECK_EQ_INT (result.changed, 1);
     CHECK_EQ_INT (s_int (store, "SELECT valid_to FROM unit WHERE code = 'SNV' AND valid_from = 10101"),
@@ -335,39 +373,39 @@ test_units_validity (void)
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM unit WHERE code = 'SNV'"), 2);
     /*  Before the last start: would rewrite the past. */
     strcpy (row.name, "Khác");
-    CHECK (cchc_store_units_import (store, &row, 1, 20250101, 0, false, &result,
+    CHECK (cchc_db_units_import (store, &row, 1, 20250101, 0, false, &result,
                                     err, sizeof err) < 0);
     CHECK (strstr (err, "would rewrite"));
     /*  Row checks without the database. */
-    cchc_store_unit_t bad [2];
+    cchc_db_unit_t bad [2];
     memset (bad, 0, sizeof bad);
     strcpy (bad [0].code, "X"); strcpy (bad [0].name, "x"); strcpy (bad [0].kind, "x");
     strcpy (bad [0].level, "xa"); strcpy (bad [0].where, "g:2");
     bad [1] = bad [0];
     strcpy (bad [1].where, "g:3");
     err [0] = 0;
-    CHECK (cchc_store_units_check (bad, 2, err, sizeof err) < 0);
+    CHECK (cchc_db_units_check (bad, 2, err, sizeof err) < 0);
     CHECK (strstr (err, "g:2: level xa needs a parent unit"));
     CHECK (strstr (err, "g:3: code 'X' appears twice (first at g:2)"));
-    CHECK_EQ_INT (cchc_store_day_ymd (cchc_date_from_ymd (2021, 3, 14)), 20210314);
-    CHECK_EQ_INT (cchc_store_ymd_day (20210314), cchc_date_from_ymd (2021, 3, 14));
-    cchc_store_destroy (&store);
+    CHECK_EQ_INT (cchc_db_day_ymd (cchc_date_from_ymd (2021, 3, 14)), 20210314);
+    CHECK_EQ_INT (cchc_db_ymd_day (20210314), cchc_date_from_ymd (2021, 3, 14));
+    cchc_db_destroy (&store);
 }
 
 static void
 test_keytab (void)
 {
-    cchc_store_t *store = s_fresh ();
+    cchc_db_t *store = s_fresh ();
     CHECK (store);
     cchc_key_t *keys [3];
     char err [256];
     for (int i = 0; i < 3; i++) {
         keys [i] = cchc_key_new ();
         CHECK (keys [i]);
-        CHECK (cchc_store_agent_enroll (store, cchc_key_public (keys [i]), "SNV", "a",
+        CHECK (cchc_db_agent_enroll (store, cchc_key_public (keys [i]), "SNV", "a",
                                         1, err, sizeof err) > 0);
     }
-    CHECK (cchc_store_agent_revoke (store, cchc_key_public (keys [2]), 0, 5, err, sizeof err) > 0);
+    CHECK (cchc_db_agent_revoke (store, cchc_key_public (keys [2]), 0, 5, err, sizeof err) > 0);
     cchc_keytab_t *keytab = cchc_keytab_new ();
     CHECK (keytab);
     cchc_keytab_entry_t entry;
@@ -392,7 +430,7 @@ test_keytab (void)
         cchc_key_destroy (&keys [i]);
     cchc_keytab_destroy (&keytab);
     CHECK (keytab == NULL);
-    cchc_store_destroy (&store);
+    cchc_db_destroy (&store);
 }
 
 static void

@@ -1,9 +1,10 @@
 /*  fixture.c — deterministic collector databases for the dashboard's tests
     and benchmark (fixture.h). */
 #include "tests/dashboard/fixture.h"
+#include "collector/db/db.h"
 #include "collector/criteria.h"
 #include "collector/rollup.h"
-#include "collector/schema.h"
+#include "collector/db/schema.h"
 #include "common/period.h"
 #include "common/text.h"
 
@@ -194,7 +195,7 @@ cchc_fixture_build (const char *path, const char *criteria_path, const cchc_fixt
             }
     }
     if (s_exec (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF;", err, errlen)
-        || s_exec (db, CCHC_SCHEMA_SQL, err, errlen)
+        || s_exec (db, CCHC_DB_SCHEMA_SQL, err, errlen)
         || s_exec (db, "BEGIN", err, errlen))
         goto done;
 
@@ -405,7 +406,7 @@ cchc_fixture_build (const char *path, const char *criteria_path, const cchc_fixt
         goto done;
     /* the roll-up's summary table, filled from the rows at once (faster than
        its triggers row by row); the triggers keep it current afterwards */
-    if (cchc_rollup_schema_apply (db, err, errlen) != 0
+    if (cchc_db_month_apply (db, err, errlen) != 0
         || s_exec (db, "PRAGMA wal_checkpoint(TRUNCATE)", err, errlen) != 0)
         goto done;
     rc = 0;

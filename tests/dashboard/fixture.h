@@ -1,8 +1,8 @@
 /*  fixture.h — builds a collector database with known, deterministic data
     for the dashboard's tests, its test server and the API benchmark.
 
-    The schema is collector/schema.h's CCHC_SCHEMA_SQL plus the roll-up's
-    own table (cchc_rollup_schema_apply), as the collector creates them; rows
+    The schema is collector/db/schema.h's CCHC_DB_SCHEMA_SQL plus the roll-up's
+    own table (cchc_db_month_apply), as the collector creates them; rows
     are written
     directly (journal entries carry dummy bodies and signatures: the roll-up
     reads observations and arrival times only).

@@ -21,10 +21,11 @@
     the lock, a second correction back to 30 (live 60/80: 5 -> 50) must not
     change the locked 60.
 */
+#include "collector/db/db.h"
 #include "collector/periods.h"
 #include "collector/report.h"
 #include "collector/rollup.h"
-#include "collector/schema.h"
+#include "collector/db/schema.h"
 #include "common/period.h"
 
 #include "tests/test.h"
@@ -94,8 +95,8 @@ s_db_new (char *path, size_t size)
     sqlite3 *db = NULL;
     char err[256];
     if (sqlite3_open (path, &db) != SQLITE_OK
-        || s_sql (db, "PRAGMA journal_mode = WAL") || s_sql (db, CCHC_SCHEMA_SQL)
-        || cchc_rollup_schema_apply (db, err, sizeof err)) {
+        || s_sql (db, "PRAGMA journal_mode = WAL") || s_sql (db, CCHC_DB_SCHEMA_SQL)
+        || cchc_db_month_apply (db, err, sizeof err)) {
         fprintf (stderr, "cannot create %s: %s\n", path, db ? sqlite3_errmsg (db) : "?");
         sqlite3_close (db);
         return NULL;

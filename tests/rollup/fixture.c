@@ -70,7 +70,8 @@
       apology          5/8;  discipline Σ cases 4 > 0
 */
 #include "tests/rollup/fixture.h"
-#include "collector/schema.h"
+#include "collector/db/db.h"
+#include "collector/db/schema.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,9 +279,9 @@ fx_db_create (const char *path, fx_mode_t mode)
     sqlite3_stmt *journal = NULL, *obs = NULL;
     char err[256];
     if (fx_exec (db, "PRAGMA synchronous = OFF") != 0
-        || fx_exec (db, CCHC_SCHEMA_SQL) != 0 || fx_exec (db, "BEGIN") != 0)
+        || fx_exec (db, CCHC_DB_SCHEMA_SQL) != 0 || fx_exec (db, "BEGIN") != 0)
         goto done;
-    if (mode == FX_TRIGGERS && cchc_rollup_schema_apply (db, err, sizeof err) != 0) {
+    if (mode == FX_TRIGGERS && cchc_db_month_apply (db, err, sizeof err) != 0) {
         fprintf (stderr, "fixture: %s\n", err);
         goto done;
     }
@@ -341,7 +342,7 @@ fx_db_create (const char *path, fx_mode_t mode)
         sqlite3_reset (journal);
         sqlite3_reset (obs);
     }
-    if (mode == FX_BACKFILL && cchc_rollup_schema_apply (db, err, sizeof err) != 0) {
+    if (mode == FX_BACKFILL && cchc_db_month_apply (db, err, sizeof err) != 0) {
         fprintf (stderr, "fixture: %s\n", err);
         goto done;
     }

@@ -2,7 +2,7 @@
     2 huyện, 4 xã (plus the province itself and a unit no longer valid),
     their agents and observations for 2021-Q1 and around it, as in-memory rows
     for the core and as a SQLite database built straight from
-    CCHC_SCHEMA_SQL.  fixture.c lists every row and the expected results.
+    CCHC_DB_SCHEMA_SQL.  fixture.c lists every row and the expected results.
 */
 #ifndef CCHC_TEST_ROLLUP_FIXTURE_H
 #define CCHC_TEST_ROLLUP_FIXTURE_H

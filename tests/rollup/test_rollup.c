@@ -7,7 +7,8 @@
     counters are the sum of its quarters, halves and 9 months agree).
 */
 #include "tests/rollup/fixture.h"
-#include "collector/schema.h"
+#include "collector/db/db.h"
+#include "collector/db/schema.h"
 #include "tests/test.h"
 
 #include <math.h>
@@ -571,7 +572,7 @@ s_year_db (const char *path, const cchc_criteria_t *cat)
     int rc = -1;
     sqlite3_stmt *unit = NULL, *agent = NULL, *journal = NULL, *obs = NULL;
     if (fx_exec (db, "PRAGMA synchronous = OFF") != 0
-        || fx_exec (db, CCHC_SCHEMA_SQL) != 0 || fx_exec (db, "BEGIN") != 0)
+        || fx_exec (db, CCHC_DB_SCHEMA_SQL) != 0 || fx_exec (db, "BEGIN") != 0)
         goto done;
     if (sqlite3_prepare_v2 (db, "INSERT INTO unit (code, name, kind, level) VALUES"
                             " (?1, ?2, 'x', ?3)", -1, &unit, NULL)
@@ -779,7 +780,7 @@ test_periods_agree (void)
             sqlite3 *rw = NULL;
             CHECK (sqlite3_open (path, &rw) == SQLITE_OK);
             CHECK (fx_exec (rw, "PRAGMA synchronous = OFF") == 0);
-            CHECK (cchc_rollup_schema_apply (rw, err, sizeof err) == 0);
+            CHECK (cchc_db_month_apply (rw, err, sizeof err) == 0);
             sqlite3_close (rw);
         }
         s_periods_agree (path, cat);
@@ -966,9 +967,9 @@ test_month_triggers (void)
     sqlite3 *db = NULL;
     CHECK (sqlite3_open (path, &db) == SQLITE_OK);
     CHECK (fx_exec (db, "PRAGMA synchronous = OFF") == 0);
-    CHECK (fx_exec (db, CCHC_SCHEMA_SQL) == 0);
-    CHECK (cchc_rollup_schema_apply (db, err, sizeof err) == 0);
-    CHECK (cchc_rollup_schema_apply (db, err, sizeof err) == 0);     /* idempotent */
+    CHECK (fx_exec (db, CCHC_DB_SCHEMA_SQL) == 0);
+    CHECK (cchc_db_month_apply (db, err, sizeof err) == 0);
+    CHECK (cchc_db_month_apply (db, err, sizeof err) == 0);     /* idempotent */
     CHECK (fx_exec (db, "INSERT INTO agent (id, pubkey, unit, name, enrolled_at)"
                         " VALUES (1, randomblob(32), 'A', 'a', 0),"
                         " (2, randomblob(32), 'B', 'b', 0),"
@@ -1142,8 +1143,8 @@ test_month_delta (void)
         remove (path[i]);
         CHECK (sqlite3_open (path[i], &db[i]) == SQLITE_OK);
         CHECK (fx_exec (db[i], "PRAGMA synchronous = OFF") == 0);
-        CHECK (fx_exec (db[i], CCHC_SCHEMA_SQL) == 0);
-        CHECK (cchc_rollup_schema_apply (db[i], err, sizeof err) == 0);
+        CHECK (fx_exec (db[i], CCHC_DB_SCHEMA_SQL) == 0);
+        CHECK (cchc_db_month_apply (db[i], err, sizeof err) == 0);
         CHECK (fx_exec (db[i], "INSERT INTO agent (id, pubkey, unit, name, enrolled_at)"
                                " VALUES (1, randomblob(32), 'A', 'a', 0),"
                                " (2, randomblob(32), 'B', 'b', 0),"

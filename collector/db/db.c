@@ -1,9 +1,8 @@
-/*  store.c — the collector database: open with the schema and pragmas, and
-    every write (see store.h).  Statements used on the ingest path are
+/*  db.c — the collector database: open with the schema (migrate.c) and
+    pragmas, and every write (see db.h).  Statements used on the ingest path are
     prepared once per connection and reset after each use.
 */
-#include "collector/store.h"
-#include "collector/schema.h"
+#include "collector/db/db.h"
 
 #include "common/clock.h"
 #include "common/text.h"
@@ -53,17 +52,17 @@ static const char *s_sql [S_COUNT] = {
         " updated_at = excluded.updated_at",
 };
 
-struct cchc_store_t {
+struct cchc_db_t {
     sqlite3 *db;
     sqlite3_stmt *stmt [S_COUNT];
-    /*  [n]: INSERT of n observation rows (1..CCHC_STORE_ROWS_PER_INSERT). */
-    sqlite3_stmt *obs_insert [CCHC_STORE_ROWS_PER_INSERT + 1];
+    /*  [n]: INSERT of n observation rows (1..CCHC_DB_ROWS_PER_INSERT). */
+    sqlite3_stmt *obs_insert [CCHC_DB_ROWS_PER_INSERT + 1];
     int errcode;
     char errmsg [256];
 };
 
 static void
-s_fail (cchc_store_t *self, int rc)
+s_fail (cchc_db_t *self, int rc)
 {
     self->errcode = rc;
     snprintf (self->errmsg, sizeof self->errmsg, "%s",
@@ -101,7 +100,7 @@ s_adderr (char *err, size_t errlen, const char *fmt, ...)
 }
 
 static sqlite3_stmt *
-s_stmt (cchc_store_t *self, int which)
+s_stmt (cchc_db_t *self, int which)
 {
     if (!self->stmt [which]) {
         int rc = sqlite3_prepare_v3 (self->db, s_sql [which], -1,
@@ -117,7 +116,7 @@ s_stmt (cchc_store_t *self, int which)
 
 /*  Step a write statement to completion and reset it. */
 static int
-s_done (cchc_store_t *self, sqlite3_stmt *stmt)
+s_done (cchc_db_t *self, sqlite3_stmt *stmt)
 {
     int rc = sqlite3_step (stmt);
     if (rc != SQLITE_DONE) {
@@ -130,7 +129,7 @@ s_done (cchc_store_t *self, sqlite3_stmt *stmt)
 }
 
 static int
-s_exec (cchc_store_t *self, const char *sql)
+s_exec (cchc_db_t *self, const char *sql)
 {
     char *msg = NULL;
     int rc = sqlite3_exec (self->db, sql, NULL, NULL, &msg);
@@ -144,30 +143,11 @@ s_exec (cchc_store_t *self, const char *sql)
     return 0;
 }
 
-static int
-s_user_version (cchc_store_t *self, int *version)
-{
-    sqlite3_stmt *stmt;
-    int rc = sqlite3_prepare_v2 (self->db, "PRAGMA user_version", -1, &stmt, NULL);
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step (stmt);
-        if (rc == SQLITE_ROW)
-            *version = sqlite3_column_int (stmt, 0);
-        rc = rc == SQLITE_ROW? SQLITE_OK: rc;
-        sqlite3_finalize (stmt);
-    }
-    if (rc != SQLITE_OK) {
-        s_fail (self, rc);
-        return -1;
-    }
-    return 0;
-}
-
-cchc_store_t *
-cchc_store_open (const char *path, bool create, char *err, size_t errlen)
+cchc_db_t *
+cchc_db_open (const char *path, bool create, char *err, size_t errlen)
 {
     assert (path);
-    cchc_store_t *self = calloc (1, sizeof *self);
+    cchc_db_t *self = calloc (1, sizeof *self);
     if (!self) {
         s_seterr (err, errlen, "out of memory");
         return NULL;
@@ -179,53 +159,46 @@ cchc_store_open (const char *path, bool create, char *err, size_t errlen)
         s_seterr (err, errlen, "%s: %s%s", path,
                   self->db? sqlite3_errmsg (self->db): sqlite3_errstr (rc),
                   create? "": " (no database there yet?)");
-        cchc_store_destroy (&self);
+        cchc_db_destroy (&self);
         return NULL;
     }
     sqlite3_extended_result_codes (self->db, 1);
     sqlite3_busy_timeout (self->db, 5000);
 
     /*  The version is read inside the write transaction, so two programs
-        opening an old database at once migrate it once. */
-    int version = 0;
-    char sql [64];
-    snprintf (sql, sizeof sql, "PRAGMA user_version = %d;", CCHC_SCHEMA_VERSION);
+        opening an old database at once migrate it once (migrate.c). */
+    char why [256];
     if (s_exec (self, "PRAGMA journal_mode = WAL;")
     ||  s_exec (self, "PRAGMA foreign_keys = ON;")
     ||  s_exec (self, "PRAGMA synchronous = FULL;")
-    ||  s_exec (self, "BEGIN IMMEDIATE;")
-    ||  s_user_version (self, &version)) {
+    ||  s_exec (self, "BEGIN IMMEDIATE;")) {
         s_seterr (err, errlen, "%s: %s", path, self->errmsg);
-        cchc_store_destroy (&self);
+        cchc_db_destroy (&self);
         return NULL;
     }
-    if (version > CCHC_SCHEMA_VERSION) {
-        s_seterr (err, errlen, "%s: schema version %d is newer than this program's (%d)",
-                  path, version, CCHC_SCHEMA_VERSION);
-        cchc_store_destroy (&self);
+    if (cchc_db_schema_apply (self->db, why, sizeof why)) {
+        s_seterr (err, errlen, "%s: %s", path, why);
+        cchc_db_destroy (&self);
         return NULL;
     }
-    if ((version == 1 && s_exec (self, CCHC_SCHEMA_MIGRATE_1_2))
-    ||  s_exec (self, CCHC_SCHEMA_SQL)
-    ||  (version < CCHC_SCHEMA_VERSION && s_exec (self, sql))
-    ||  s_exec (self, "COMMIT;")) {
+    if (s_exec (self, "COMMIT;")) {
         s_seterr (err, errlen, "%s: %s", path, self->errmsg);
-        cchc_store_destroy (&self);
+        cchc_db_destroy (&self);
         return NULL;
     }
     return self;
 }
 
 void
-cchc_store_destroy (cchc_store_t **self_p)
+cchc_db_destroy (cchc_db_t **self_p)
 {
     assert (self_p);
-    cchc_store_t *self = *self_p;
+    cchc_db_t *self = *self_p;
     if (!self)
         return;
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize (self->stmt [i]);
-    for (int i = 0; i <= CCHC_STORE_ROWS_PER_INSERT; i++)
+    for (int i = 0; i <= CCHC_DB_ROWS_PER_INSERT; i++)
         sqlite3_finalize (self->obs_insert [i]);
     if (self->db) {
         if (!sqlite3_get_autocommit (self->db))
@@ -237,28 +210,28 @@ cchc_store_destroy (cchc_store_t **self_p)
 }
 
 sqlite3 *
-cchc_store_handle (cchc_store_t *self)
+cchc_db_handle (cchc_db_t *self)
 {
     assert (self);
     return self->db;
 }
 
 int
-cchc_store_errcode (const cchc_store_t *self)
+cchc_db_errcode (const cchc_db_t *self)
 {
     assert (self);
     return self->errcode;
 }
 
 const char *
-cchc_store_errmsg (const cchc_store_t *self)
+cchc_db_errmsg (const cchc_db_t *self)
 {
     assert (self);
     return self->errmsg;
 }
 
 void
-cchc_store_take_error (cchc_store_t *self)
+cchc_db_take_error (cchc_db_t *self)
 {
     assert (self);
     int rc = sqlite3_extended_errcode (self->db);
@@ -266,7 +239,7 @@ cchc_store_take_error (cchc_store_t *self)
 }
 
 bool
-cchc_store_transient (int code)
+cchc_db_transient (int code)
 {
     switch (code & 0xff) {
         case SQLITE_BUSY:
@@ -284,7 +257,7 @@ cchc_store_transient (int code)
 }
 
 int
-cchc_store_tune (cchc_store_t *self, bool sync_full, int64_t busy_timeout_ms,
+cchc_db_tune (cchc_db_t *self, bool sync_full, int64_t busy_timeout_ms,
                  int64_t max_pages)
 {
     assert (self);
@@ -314,7 +287,7 @@ s_wal_hook (void *arg, sqlite3 *db, const char *name, int pages)
 }
 
 int
-cchc_store_ingest_mode (cchc_store_t *self, atomic_int *wal_pages)
+cchc_db_ingest_mode (cchc_db_t *self, atomic_int *wal_pages)
 {
     assert (self);
     if (s_exec (self, "PRAGMA foreign_keys = OFF;"))
@@ -327,7 +300,7 @@ cchc_store_ingest_mode (cchc_store_t *self, atomic_int *wal_pages)
 }
 
 int
-cchc_store_checkpoint (cchc_store_t *self)
+cchc_db_checkpoint (cchc_db_t *self)
 {
     assert (self);
     int rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
@@ -340,19 +313,19 @@ cchc_store_checkpoint (cchc_store_t *self)
 }
 
 int
-cchc_store_begin (cchc_store_t *self)
+cchc_db_begin (cchc_db_t *self)
 {
     return s_exec (self, "BEGIN IMMEDIATE;");
 }
 
 int
-cchc_store_commit (cchc_store_t *self)
+cchc_db_commit (cchc_db_t *self)
 {
     return s_exec (self, "COMMIT;");
 }
 
 void
-cchc_store_rollback (cchc_store_t *self)
+cchc_db_rollback (cchc_db_t *self)
 {
     assert (self);
     if (!sqlite3_get_autocommit (self->db))
@@ -362,7 +335,7 @@ cchc_store_rollback (cchc_store_t *self)
 /* ---------------------------------------------------------------- ingest */
 
 int
-cchc_store_journal_add (cchc_store_t *self, int64_t agent, uint64_t seq,
+cchc_db_journal_add (cchc_db_t *self, int64_t agent, uint64_t seq,
                         int64_t received_ms, const uint8_t *body, size_t len,
                         const uint8_t sig [64], const char *refused,
                         int64_t *journal_id)
@@ -391,7 +364,7 @@ cchc_store_journal_add (cchc_store_t *self, int64_t agent, uint64_t seq,
 }
 
 int
-cchc_store_journal_same (cchc_store_t *self, int64_t agent, uint64_t seq,
+cchc_db_journal_same (cchc_db_t *self, int64_t agent, uint64_t seq,
                          const uint8_t *body, size_t len)
 {
     assert (self && body);
@@ -417,7 +390,7 @@ cchc_store_journal_same (cchc_store_t *self, int64_t agent, uint64_t seq,
 }
 
 int32_t
-cchc_store_day_ymd (cchc_date_t date)
+cchc_db_day_ymd (cchc_date_t date)
 {
     int year, month, day;
     cchc_date_to_ymd (date, &year, &month, &day);
@@ -425,13 +398,13 @@ cchc_store_day_ymd (cchc_date_t date)
 }
 
 cchc_date_t
-cchc_store_ymd_day (int32_t ymd)
+cchc_db_ymd_day (int32_t ymd)
 {
     return cchc_date_from_ymd (ymd / 10000, ymd / 100 % 100, ymd % 100);
 }
 
 int
-cchc_store_observation_put (cchc_store_t *self, int64_t agent, const char *unit,
+cchc_db_observation_put (cchc_db_t *self, int64_t agent, const char *unit,
                             const cchc_obs_t *obs, uint64_t seq, int64_t journal_id)
 {
     assert (self && unit && obs);
@@ -441,7 +414,7 @@ cchc_store_observation_put (cchc_store_t *self, int64_t agent, const char *unit,
     sqlite3_bind_int64 (stmt, 1, agent);
     sqlite3_bind_text (stmt, 2, unit, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 3, obs->metric, -1, SQLITE_STATIC);
-    sqlite3_bind_int (stmt, 4, cchc_store_day_ymd (obs->date));
+    sqlite3_bind_int (stmt, 4, cchc_db_day_ymd (obs->date));
     if (obs->is_float)
         sqlite3_bind_double (stmt, 5, obs->fval);
     else
@@ -462,12 +435,12 @@ s_bind_value (sqlite3_stmt *stmt, int index, const cchc_obs_t *obs)
 
 /*  The INSERT of n rows, prepared on first use. */
 static sqlite3_stmt *
-s_obs_insert (cchc_store_t *self, size_t n)
+s_obs_insert (cchc_db_t *self, size_t n)
 {
-    assert (n >= 1 && n <= CCHC_STORE_ROWS_PER_INSERT);
+    assert (n >= 1 && n <= CCHC_DB_ROWS_PER_INSERT);
     if (self->obs_insert [n])
         return self->obs_insert [n];
-    char sql [128 + CCHC_STORE_ROWS_PER_INSERT * 48];
+    char sql [128 + CCHC_DB_ROWS_PER_INSERT * 48];
     size_t used = (size_t) snprintf (sql, sizeof sql, "INSERT INTO observation"
                                      " (agent, unit, metric, day, value, seq, journal)"
                                      " VALUES ");
@@ -490,9 +463,9 @@ s_obs_insert (cchc_store_t *self, size_t n)
 /*  After an INSERT that met existing rows: what became of `row`.  1, 2 (old
     filled), 0, or -1. */
 static int
-s_obs_resolve (cchc_store_t *self, const cchc_store_row_t *row, cchc_store_old_t *old)
+s_obs_resolve (cchc_db_t *self, const cchc_db_row_t *row, cchc_db_old_t *old)
 {
-    int32_t day = cchc_store_day_ymd (row->obs->date);
+    int32_t day = cchc_db_day_ymd (row->obs->date);
     sqlite3_stmt *stmt = s_stmt (self, S_OBS_GET);
     if (!stmt)
         return -1;
@@ -534,24 +507,24 @@ s_obs_resolve (cchc_store_t *self, const cchc_store_row_t *row, cchc_store_old_t
 }
 
 int
-cchc_store_observations_write (cchc_store_t *self, const cchc_store_row_t *rows,
-                               size_t count, int *result, cchc_store_old_t *old)
+cchc_db_observations_write (cchc_db_t *self, const cchc_db_row_t *rows,
+                               size_t count, int *result, cchc_db_old_t *old)
 {
     assert (self && (rows || !count) && result && old);
     for (size_t done = 0; done < count; ) {
         size_t n = count - done;
-        if (n > CCHC_STORE_ROWS_PER_INSERT)
-            n = CCHC_STORE_ROWS_PER_INSERT;
+        if (n > CCHC_DB_ROWS_PER_INSERT)
+            n = CCHC_DB_ROWS_PER_INSERT;
         sqlite3_stmt *stmt = s_obs_insert (self, n);
         if (!stmt)
             return -1;
         for (size_t i = 0; i < n; i++) {
-            const cchc_store_row_t *row = &rows [done + i];
+            const cchc_db_row_t *row = &rows [done + i];
             int p = (int) i * 7;
             sqlite3_bind_int64 (stmt, p + 1, row->agent);
             sqlite3_bind_text (stmt, p + 2, row->unit, -1, SQLITE_STATIC);
             sqlite3_bind_text (stmt, p + 3, row->obs->metric, -1, SQLITE_STATIC);
-            sqlite3_bind_int (stmt, p + 4, cchc_store_day_ymd (row->obs->date));
+            sqlite3_bind_int (stmt, p + 4, cchc_db_day_ymd (row->obs->date));
             s_bind_value (stmt, p + 5, row->obs);
             sqlite3_bind_int64 (stmt, p + 6, (sqlite3_int64) row->seq);
             sqlite3_bind_int64 (stmt, p + 7, row->journal);
@@ -574,7 +547,7 @@ cchc_store_observations_write (cchc_store_t *self, const cchc_store_row_t *rows,
 }
 
 int
-cchc_store_triggers (cchc_store_t *self, bool on)
+cchc_db_triggers (cchc_db_t *self, bool on)
 {
     assert (self);
     int now = -1;
@@ -587,7 +560,7 @@ cchc_store_triggers (cchc_store_t *self, bool on)
 }
 
 int
-cchc_store_agent_note (cchc_store_t *self, int64_t agent, int64_t seen_ms,
+cchc_db_agent_note (cchc_db_t *self, int64_t agent, int64_t seen_ms,
                        int accepted, int duplicates, int rejected,
                        uint64_t accepted_seq)
 {
@@ -605,7 +578,7 @@ cchc_store_agent_note (cchc_store_t *self, int64_t agent, int64_t seen_ms,
 }
 
 int
-cchc_store_stats_put (cchc_store_t *self, const char *name, int64_t value,
+cchc_db_stats_put (cchc_db_t *self, const char *name, int64_t value,
                       int64_t now_ms)
 {
     assert (self && name);
@@ -619,7 +592,7 @@ cchc_store_stats_put (cchc_store_t *self, const char *name, int64_t value,
 }
 
 int
-cchc_store_stats_put_real (cchc_store_t *self, const char *name, double value,
+cchc_db_stats_put_real (cchc_db_t *self, const char *name, double value,
                            int64_t now_ms)
 {
     assert (self && name);
@@ -633,7 +606,7 @@ cchc_store_stats_put_real (cchc_store_t *self, const char *name, double value,
 }
 
 int
-cchc_store_stats_clear (cchc_store_t *self)
+cchc_db_stats_clear (cchc_db_t *self)
 {
     assert (self);
     return s_exec (self, "DELETE FROM stats;");
@@ -642,7 +615,7 @@ cchc_store_stats_clear (cchc_store_t *self)
 /* ------------------------------------------------------------- enrolment */
 
 int
-cchc_store_enrolment_version (cchc_store_t *self, int64_t *version)
+cchc_db_enrolment_version (cchc_db_t *self, int64_t *version)
 {
     assert (self && version);
     sqlite3_stmt *stmt;
@@ -668,8 +641,8 @@ cchc_store_enrolment_version (cchc_store_t *self, int64_t *version)
 }
 
 int
-cchc_store_agents_each (cchc_store_t *self,
-                        int (*fn) (const cchc_store_agent_t *agent, void *arg),
+cchc_db_agents_each (cchc_db_t *self,
+                        int (*fn) (const cchc_db_agent_t *agent, void *arg),
                         void *arg)
 {
     assert (self && fn);
@@ -683,7 +656,7 @@ cchc_store_agents_each (cchc_store_t *self,
     }
     int result = 0;
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        cchc_store_agent_t agent;
+        cchc_db_agent_t agent;
         memset (&agent, 0, sizeof agent);
         agent.id = sqlite3_column_int64 (stmt, 0);
         const void *pk = sqlite3_column_blob (stmt, 1);
@@ -709,11 +682,11 @@ cchc_store_agents_each (cchc_store_t *self,
 static int32_t
 s_today_ymd (void)
 {
-    return cchc_store_day_ymd (cchc_date_from_utc_ms (cchc_clock_now_ms ()));
+    return cchc_db_day_ymd (cchc_date_from_utc_ms (cchc_clock_now_ms ()));
 }
 
 int64_t
-cchc_store_agent_enroll (cchc_store_t *self, const uint8_t pubkey [32],
+cchc_db_agent_enroll (cchc_db_t *self, const uint8_t pubkey [32],
                          const char *unit, const char *name, int64_t now_ms,
                          char *err, size_t errlen)
 {
@@ -722,7 +695,7 @@ cchc_store_agent_enroll (cchc_store_t *self, const uint8_t pubkey [32],
         s_seterr (err, errlen, "the name must be 1..200 bytes of UTF-8");
         return -1;
     }
-    if (cchc_store_begin (self)) {
+    if (cchc_db_begin (self)) {
         s_seterr (err, errlen, "%s", self->errmsg);
         return -1;
     }
@@ -781,9 +754,9 @@ cchc_store_agent_enroll (cchc_store_t *self, const uint8_t pubkey [32],
     if (rc != SQLITE_DONE)
         goto dberror;
     id = sqlite3_last_insert_rowid (self->db);
-    if (cchc_store_commit (self)) {
+    if (cchc_db_commit (self)) {
         s_seterr (err, errlen, "%s", self->errmsg);
-        cchc_store_rollback (self);
+        cchc_db_rollback (self);
         return -1;
     }
     return id;
@@ -791,12 +764,12 @@ cchc_store_agent_enroll (cchc_store_t *self, const uint8_t pubkey [32],
 dberror:
     s_seterr (err, errlen, "database: %s", sqlite3_errmsg (self->db));
 failed:
-    cchc_store_rollback (self);
+    cchc_db_rollback (self);
     return -1;
 }
 
 int64_t
-cchc_store_agent_revoke (cchc_store_t *self, const uint8_t *pubkey, int64_t id,
+cchc_db_agent_revoke (cchc_db_t *self, const uint8_t *pubkey, int64_t id,
                          int64_t now_ms, char *err, size_t errlen)
 {
     assert (self);
@@ -873,14 +846,14 @@ s_parent_level_ok (const char *level, const char *parent_level)
 static bool
 s_ymd_valid (int32_t ymd)
 {
-    return ymd >= CCHC_STORE_DAY_MIN && ymd <= CCHC_STORE_DAY_MAX
+    return ymd >= CCHC_DB_DAY_MIN && ymd <= CCHC_DB_DAY_MAX
         && cchc_date_ymd_valid (ymd / 10000, ymd / 100 % 100, ymd % 100);
 }
 
 static int32_t
 s_day_before (int32_t ymd)
 {
-    return cchc_store_day_ymd (cchc_store_ymd_day (ymd) - 1);
+    return cchc_db_day_ymd (cchc_db_ymd_day (ymd) - 1);
 }
 
 static void
@@ -891,7 +864,7 @@ s_format_ymd (int32_t ymd, char buf [16])
 
 /*  Check one row by itself.  Returns true when it is fine. */
 static bool
-s_unit_row_valid (const cchc_store_unit_t *row, char *err, size_t errlen)
+s_unit_row_valid (const cchc_db_unit_t *row, char *err, size_t errlen)
 {
     bool ok = true;
     if (!cchc_unit_code_valid (row->code, strlen (row->code))) {
@@ -966,7 +939,7 @@ s_unit_latest (sqlite3 *db, const char *code, s_unit_row_t *out)
 }
 
 static int
-s_unit_insert (sqlite3 *db, const cchc_store_unit_t *row, int32_t from, int32_t to)
+s_unit_insert (sqlite3 *db, const cchc_db_unit_t *row, int32_t from, int32_t to)
 {
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2 (db,
@@ -1003,7 +976,7 @@ s_unit_close (sqlite3 *db, const char *code, int32_t valid_from, int32_t valid_t
 
 /*  qsort has no context argument: the rows being sorted (one thread only,
     cchcctl). */
-static const cchc_store_unit_t *s_sort_rows;
+static const cchc_db_unit_t *s_sort_rows;
 
 static int
 s_index_cmp (const void *a, const void *b)
@@ -1020,7 +993,7 @@ s_code_cmp (const void *a, const void *b)
 }
 
 int
-cchc_store_units_check (const cchc_store_unit_t *rows, size_t count,
+cchc_db_units_check (const cchc_db_unit_t *rows, size_t count,
                         char *err, size_t errlen)
 {
     assert (rows || count == 0);
@@ -1041,7 +1014,7 @@ cchc_store_units_check (const cchc_store_unit_t *rows, size_t count,
     s_sort_rows = rows;
     qsort (order, count, sizeof *order, s_index_cmp);
     for (size_t i = 1; i < count; i++) {
-        const cchc_store_unit_t *a = &rows [order [i - 1]], *b = &rows [order [i]];
+        const cchc_db_unit_t *a = &rows [order [i - 1]], *b = &rows [order [i]];
         if (strcmp (a->code, b->code) == 0) {
             s_adderr (err, errlen, "%s: code '%s' appears twice (first at %s)",
                       b->where, b->code, a->where);
@@ -1053,9 +1026,9 @@ cchc_store_units_check (const cchc_store_unit_t *rows, size_t count,
 }
 
 int
-cchc_store_units_import (cchc_store_t *self, const cchc_store_unit_t *rows,
+cchc_db_units_import (cchc_db_t *self, const cchc_db_unit_t *rows,
                          size_t count, int32_t valid_from, int32_t valid_to,
-                         bool replace, cchc_store_import_t *result,
+                         bool replace, cchc_db_import_t *result,
                          char *err, size_t errlen)
 {
     assert (self && (rows || count == 0) && result);
@@ -1084,10 +1057,10 @@ cchc_store_units_import (cchc_store_t *self, const cchc_store_unit_t *rows,
         s_seterr (err, errlen, "no units to import");
         return -1;
     }
-    int32_t to = valid_to? valid_to: CCHC_STORE_DAY_MAX;
+    int32_t to = valid_to? valid_to: CCHC_DB_DAY_MAX;
 
     /*  1. Each row alone, then duplicate codes. */
-    if (cchc_store_units_check (rows, count, err, errlen))
+    if (cchc_db_units_check (rows, count, err, errlen))
         return -1;
     const char **codes = malloc (count * sizeof *codes);
     if (!codes) {
@@ -1099,7 +1072,7 @@ cchc_store_units_import (cchc_store_t *self, const cchc_store_unit_t *rows,
     qsort (codes, count, sizeof *codes, s_code_cmp);
     bool ok = true;
 
-    if (cchc_store_begin (self)) {
+    if (cchc_db_begin (self)) {
         s_seterr (err, errlen, "database: %s", self->errmsg);
         free (codes);
         return -1;
@@ -1113,7 +1086,7 @@ cchc_store_units_import (cchc_store_t *self, const cchc_store_unit_t *rows,
 
     /*  2. Per code: add, replace (close + add) or leave alone. */
     for (size_t i = 0; i < count; i++) {
-        const cchc_store_unit_t *row = &rows [i];
+        const cchc_db_unit_t *row = &rows [i];
         s_unit_row_t old;
         if (s_unit_latest (self->db, row->code, &old))
             goto dberror;
@@ -1121,7 +1094,7 @@ cchc_store_units_import (cchc_store_t *self, const cchc_store_unit_t *rows,
                  && strcmp (old.kind, row->kind) == 0
                  && strcmp (old.level, row->level) == 0
                  && strcmp (old.parent, row->parent) == 0;
-        int32_t start = valid_from? valid_from: CCHC_STORE_DAY_MIN;
+        int32_t start = valid_from? valid_from: CCHC_DB_DAY_MIN;
         if (!old.found) {
             if (valid_to && to < start) {
                 s_adderr (err, errlen, "%s: --valid-to is before the unit's start",
@@ -1238,7 +1211,7 @@ cchc_store_units_import (cchc_store_t *self, const cchc_store_unit_t *rows,
             -1, &stmt, NULL) != SQLITE_OK)
             goto dberror;
         for (size_t i = 0; i < count; i++) {
-            const cchc_store_unit_t *row = &rows [i];
+            const cchc_db_unit_t *row = &rows [i];
             if (!*row->parent)
                 continue;
             sqlite3_bind_text (stmt, 1, row->parent, -1, SQLITE_STATIC);
@@ -1272,7 +1245,7 @@ cchc_store_units_import (cchc_store_t *self, const cchc_store_unit_t *rows,
     }
     if (!ok)
         goto failed;
-    if (cchc_store_commit (self)) {
+    if (cchc_db_commit (self)) {
         s_seterr (err, errlen, "database: %s", self->errmsg);
         goto failed;
     }
@@ -1283,7 +1256,7 @@ cchc_store_units_import (cchc_store_t *self, const cchc_store_unit_t *rows,
 dberror:
     s_adderr (err, errlen, "database: %s", sqlite3_errmsg (self->db));
 failed:
-    cchc_store_rollback (self);
+    cchc_db_rollback (self);
     free (codes);
     free (check_day);
     memset (result, 0, sizeof *result);

@@ -1,19 +1,34 @@
-/*  store.h — the collector database (collector/schema.h): opening it with the
-    right pragmas, and every write made to it, by the collector's writer
-    thread (journal, observations, agent counters, stats) and by cchcctl
-    (units, enrolment).  Readers (audit, listings, rollup) use the sqlite3
-    handle directly.
+/*  db.h — collector/db/, the owner of the collector database: every table
+    (schema.h), the one migration chain (migrate.c) and every SQL statement
+    of the collector, behind functions named for what they mean.  Opening it
+    with the right pragmas; every write made to it, by the collector's
+    writer thread (journal, observations, agent counters, stats) and by
+    cchcctl (units, enrolment).
 
     Errors: functions return 0 (or a count) on success and -1 on failure; the
-    SQLite code of the last failure is cchc_store_errcode(), its text
-    cchc_store_errmsg().  cchc_store_transient() says whether a code means
+    SQLite code of the last failure is cchc_db_errcode(), its text
+    cchc_db_errmsg().  cchc_db_transient() says whether a code means
     "try again later" (busy, locked, disk full, I/O) rather than a bug.
 
-    One cchc_store_t is one SQLite connection: use it from one thread at a
+    One cchc_db_t is one SQLite connection: use it from one thread at a
     time.
+
+    Adding a migration step (a schema change):
+      1. schema.h: bump CCHC_DB_VERSION to N, change the current schema
+         (CCHC_DB_SCHEMA_SQL or its neighbours) to what a new database must
+         have, write the step's SQL (CCHC_DB_MIGRATE_<N-1>_<N>) that brings
+         a version N-1 database there, and add a line to the history.
+      2. migrate.c: append { N, "what it does", CCHC_DB_MIGRATE_..., fn }
+         to s_steps (fn: a C function for what SQL alone cannot decide;
+         NULL otherwise).  Steps run in order inside the opening write
+         transaction; they must leave every figure unchanged.
+      3. Put the statements that use the new tables here (db.h), not in
+         the callers.  test_store.c checks that a database walked up the
+         chain ends with the same schema as a new one; add rows for the new
+         tables to tests/collector/migrate.sh if they hold figures.
 */
-#ifndef CCHC_STORE_H
-#define CCHC_STORE_H
+#ifndef CCHC_DB_H
+#define CCHC_DB_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -24,63 +39,80 @@
 
 #include "proto/proto.h"
 
-typedef struct cchc_store_t cchc_store_t;
+typedef struct cchc_db_t cchc_db_t;
 
-/*  Open (and with `create`, create) the database at `path`, apply the schema,
-    WAL mode, foreign keys, a busy timeout of 5 s.  Refuses a database whose
-    user_version is newer than CCHC_SCHEMA_VERSION.  NULL with err set. */
-cchc_store_t *cchc_store_open (const char *path, bool create,
+/*  Open (and with `create`, create) the database at `path`, bring its
+    schema to CCHC_DB_VERSION (cchc_db_schema_apply), WAL mode, foreign
+    keys, a busy timeout of 5 s.  Refuses a database whose user_version is
+    newer than CCHC_DB_VERSION.  NULL with err set. */
+cchc_db_t *cchc_db_open (const char *path, bool create,
                                char *err, size_t errlen);
-void cchc_store_destroy (cchc_store_t **self_p);
+void cchc_db_destroy (cchc_db_t **self_p);
 
-sqlite3 *cchc_store_handle (cchc_store_t *self);
-int cchc_store_errcode (const cchc_store_t *self);
-const char *cchc_store_errmsg (const cchc_store_t *self);
-bool cchc_store_transient (int sqlite_code);
+sqlite3 *cchc_db_handle (cchc_db_t *self);
+int cchc_db_errcode (const cchc_db_t *self);
+const char *cchc_db_errmsg (const cchc_db_t *self);
+bool cchc_db_transient (int sqlite_code);
 
 /*  Take the connection's last error (after a direct use of the handle) as
     this store's errcode / errmsg. */
-void cchc_store_take_error (cchc_store_t *self);
+void cchc_db_take_error (cchc_db_t *self);
 
 /*  Durability and limits: synchronous FULL (fsync at every commit) or NORMAL,
     how long to wait for another writer's lock, and an optional cap on the
     database size in pages (0: none; a full database answers SQLITE_FULL). */
-int cchc_store_tune (cchc_store_t *self, bool sync_full, int64_t busy_timeout_ms,
+int cchc_db_tune (cchc_db_t *self, bool sync_full, int64_t busy_timeout_ms,
                      int64_t max_pages);
 
 /*  Make this connection the ingest writer's: foreign keys are not
     re-checked (the writer's references hold by construction: agent ids
     come from the enrolment table, journal ids from the row it just
     inserted; cchcctl audit checks them all), and WAL checkpoints are left to
-    another connection (cchc_store_checkpoint): `wal_pages`, if not NULL, is
+    another connection (cchc_db_checkpoint): `wal_pages`, if not NULL, is
     set to the WAL's size in pages after every commit.  0 or -1. */
-int cchc_store_ingest_mode (cchc_store_t *self, atomic_int *wal_pages);
+int cchc_db_ingest_mode (cchc_db_t *self, atomic_int *wal_pages);
 
 /*  PRAGMA wal_checkpoint(PASSIVE): copy what it can of the WAL into the
     database without blocking the writer.  0 or -1. */
-int cchc_store_checkpoint (cchc_store_t *self);
+int cchc_db_checkpoint (cchc_db_t *self);
 
 /*  BEGIN IMMEDIATE / COMMIT / ROLLBACK.  rollback can't fail visibly. */
-int cchc_store_begin (cchc_store_t *self);
-int cchc_store_commit (cchc_store_t *self);
-void cchc_store_rollback (cchc_store_t *self);
+int cchc_db_begin (cchc_db_t *self);
+int cchc_db_commit (cchc_db_t *self);
+void cchc_db_rollback (cchc_db_t *self);
+
+/*  On a raw connection, inside a write transaction the caller opened:
+    create the current schema in a new database, or walk an older one up the
+    migration chain to CCHC_DB_VERSION.  0, or -1 with the reason in err
+    (the caller rolls back). */
+int cchc_db_schema_apply (sqlite3 *db, char *err, size_t errlen);
+
+/*  observation_month as in the schema (created if missing, rebuilt if keyed
+    the old way, filled from the observation rows if empty, triggers
+    re-created): for databases built row by row (tests, benchmarks).
+    0 or -1 with err. */
+int cchc_db_month_apply (sqlite3 *db, char *err, size_t errlen);
+
+/*  The period keeper's tables (schema.h, CCHC_DB_PERIODS_SQL), if missing.
+    0 or -1 with err. */
+int cchc_db_periods_apply (sqlite3 *db, char *err, size_t errlen);
 
 /* ---------------------------------------------------------------- ingest */
 
 /*  Append a message to the journal.  Returns 1 and *journal_id when it was
     added, 0 when (agent, seq) is already there (nothing written), -1 on error. */
-int cchc_store_journal_add (cchc_store_t *self, int64_t agent, uint64_t seq,
+int cchc_db_journal_add (cchc_db_t *self, int64_t agent, uint64_t seq,
                             int64_t received_ms, const uint8_t *body, size_t len,
                             const uint8_t sig[64], const char *refused,
                             int64_t *journal_id);
 
 /*  1 if the journal row (agent, seq) holds exactly `body`, 0 if it differs
     or is absent, -1 on error. */
-int cchc_store_journal_same (cchc_store_t *self, int64_t agent, uint64_t seq,
+int cchc_db_journal_same (cchc_db_t *self, int64_t agent, uint64_t seq,
                              const uint8_t *body, size_t len);
 
 /*  Upsert one observation: written unless the row holds a higher seq. */
-int cchc_store_observation_put (cchc_store_t *self, int64_t agent,
+int cchc_db_observation_put (cchc_db_t *self, int64_t agent,
                                 const char *unit, const cchc_obs_t *obs,
                                 uint64_t seq, int64_t journal_id);
 
@@ -90,50 +122,50 @@ typedef struct {
     bool is_float;
     int64_t ival;
     double fval;
-} cchc_store_old_t;
+} cchc_db_old_t;
 
-/*  One observation row for cchc_store_observations_write. */
+/*  One observation row for cchc_db_observations_write. */
 typedef struct {
     int64_t agent;
     const char *unit;           /* the agent's unit */
     const cchc_obs_t *obs;
     uint64_t seq;
     int64_t journal;            /* the message's journal row */
-} cchc_store_row_t;
+} cchc_db_row_t;
 
 /*  Up to this many rows go into one INSERT statement. */
-#define CCHC_STORE_ROWS_PER_INSERT 32
+#define CCHC_DB_ROWS_PER_INSERT 32
 
-/*  cchc_store_observation_write for many rows with distinct (agent, day,
+/*  cchc_db_observation_write for many rows with distinct (agent, day,
     metric) (best in key order): multi-row INSERTs of the new rows; only
     where a statement met an existing row are the rows read one by one
     (a row holding this row's journal id was just inserted by it) and
     replaced when older.  Sets result[i] (1 added, 2 replaced with old[i]
     described, 0 left alone).  0 or -1. */
-int cchc_store_observations_write (cchc_store_t *self, const cchc_store_row_t *rows,
-                                   size_t count, int *result, cchc_store_old_t *old);
+int cchc_db_observations_write (cchc_db_t *self, const cchc_db_row_t *rows,
+                                   size_t count, int *result, cchc_db_old_t *old);
 
 /*  Fire triggers (the default) or not, in this connection.  The collector's
     writer turns them off and keeps the roll-up's observation_month current
     itself (collector/rollup.h, cchc_rollup_delta_t); its writes never
     touch what the other triggers watch (agent's pubkey, unit, name,
     revoked_at).  0 or -1. */
-int cchc_store_triggers (cchc_store_t *self, bool on);
+int cchc_db_triggers (cchc_db_t *self, bool on);
 
 /*  Add to an agent's counters: last_seen = max(last_seen, seen_ms), last_seq =
     max(last_seq, accepted_seq) (0 leaves it). */
-int cchc_store_agent_note (cchc_store_t *self, int64_t agent, int64_t seen_ms,
+int cchc_db_agent_note (cchc_db_t *self, int64_t agent, int64_t seen_ms,
                            int accepted, int duplicates, int rejected,
                            uint64_t accepted_seq);
 
 /*  Set one stats row (inside or outside a transaction). */
-int cchc_store_stats_put (cchc_store_t *self, const char *name, int64_t value,
+int cchc_db_stats_put (cchc_db_t *self, const char *name, int64_t value,
                           int64_t now_ms);
-int cchc_store_stats_put_real (cchc_store_t *self, const char *name, double value,
+int cchc_db_stats_put_real (cchc_db_t *self, const char *name, double value,
                                int64_t now_ms);
 
 /*  Empty the stats table (a collector starting afresh). */
-int cchc_store_stats_clear (cchc_store_t *self);
+int cchc_db_stats_clear (cchc_db_t *self);
 
 /* ------------------------------------------------------------- enrolment */
 
@@ -142,33 +174,33 @@ typedef struct {
     uint8_t pubkey[32];
     char unit[CCHC_UNIT_MAX + 1];
     bool revoked;
-} cchc_store_agent_t;
+} cchc_db_agent_t;
 
 /*  The enrolment change counter (schema.h: enrolment.version). */
-int cchc_store_enrolment_version (cchc_store_t *self, int64_t *version);
+int cchc_db_enrolment_version (cchc_db_t *self, int64_t *version);
 
 /*  Call fn for every agent row (revoked ones too).  fn returns 0 to go on.
     Returns 0, or -1 on a database error or when fn returned non-zero. */
-int cchc_store_agents_each (cchc_store_t *self,
-                            int (*fn) (const cchc_store_agent_t *agent, void *arg),
+int cchc_db_agents_each (cchc_db_t *self,
+                            int (*fn) (const cchc_db_agent_t *agent, void *arg),
                             void *arg);
 
 /*  Enrol a key for a unit (which must exist and be valid today).  Returns the
     new agent id, or -1 with err ("key already enrolled as agent 3", ...). */
-int64_t cchc_store_agent_enroll (cchc_store_t *self, const uint8_t pubkey[32],
+int64_t cchc_db_agent_enroll (cchc_db_t *self, const uint8_t pubkey[32],
                                  const char *unit, const char *name,
                                  int64_t now_ms, char *err, size_t errlen);
 
 /*  Revoke by key (pubkey not NULL) or id.  Returns the id, or -1 with err. */
-int64_t cchc_store_agent_revoke (cchc_store_t *self, const uint8_t *pubkey,
+int64_t cchc_db_agent_revoke (cchc_db_t *self, const uint8_t *pubkey,
                                  int64_t id, int64_t now_ms,
                                  char *err, size_t errlen);
 
 /* ----------------------------------------------------------------- units */
 
 /*  yyyymmdd bounds of "always" (schema defaults). */
-#define CCHC_STORE_DAY_MIN 10101
-#define CCHC_STORE_DAY_MAX 99991231
+#define CCHC_DB_DAY_MIN 10101
+#define CCHC_DB_DAY_MAX 99991231
 
 typedef struct {
     char code[CCHC_UNIT_MAX + 1];
@@ -177,19 +209,19 @@ typedef struct {
     char level[8];                  /* tinh, so, huyen, xa */
     char parent[CCHC_UNIT_MAX + 1]; /* "" for none */
     char where[300];                /* "file:line" for messages */
-} cchc_store_unit_t;
+} cchc_db_unit_t;
 
 typedef struct {
     size_t added;       /* codes seen for the first time */
     size_t changed;     /* codes whose open row was closed and replaced */
     size_t unchanged;   /* identical to the open row */
     size_t closed;      /* open rows closed by `replace` */
-} cchc_store_import_t;
+} cchc_db_import_t;
 
 /*  Check rows by themselves (codes, names, levels, parent present or not,
     duplicate codes), without the database.  0, or -1 with "file:line:
     reason" lines appended to err (which must hold a string). */
-int cchc_store_units_check (const cchc_store_unit_t *rows, size_t count,
+int cchc_db_units_check (const cchc_db_unit_t *rows, size_t count,
                             char *err, size_t errlen);
 
 /*  Import a structure in one transaction, all or nothing.
@@ -203,13 +235,13 @@ int cchc_store_units_check (const cchc_store_unit_t *rows, size_t count,
     `rows` is closed the day before.  Past rows are never rewritten.
     Every row is checked (level, parent exists and is above, no duplicate
     codes); errors are "file:line: reason" lines in err.  Returns 0 or -1. */
-int cchc_store_units_import (cchc_store_t *self, const cchc_store_unit_t *rows,
+int cchc_db_units_import (cchc_db_t *self, const cchc_db_unit_t *rows,
                              size_t count, int32_t valid_from, int32_t valid_to,
-                             bool replace, cchc_store_import_t *result,
+                             bool replace, cchc_db_import_t *result,
                              char *err, size_t errlen);
 
 /*  yyyymmdd of a local day number, and back (period.h days). */
-int32_t cchc_store_day_ymd (cchc_date_t date);
-cchc_date_t cchc_store_ymd_day (int32_t ymd);
+int32_t cchc_db_day_ymd (cchc_date_t date);
+cchc_date_t cchc_db_ymd_day (int32_t ymd);
 
 #endif

@@ -1,0 +1,320 @@
+/*  schema.h — the collector database: the one commented definition of every
+    table, owned by collector/db/ (db.h).  SQLite, WAL mode, foreign keys on.
+    Nothing outside collector/db/ names a table: the ingest writer, the
+    roll-up, the API, the period keeper and cchcctl go through db.h.
+
+    Conventions: times are UTC milliseconds since the Unix epoch (INTEGER);
+    local days (Asia/Ho_Chi_Minh) are INTEGER yyyymmdd (20210314), so they sort
+    and compare as numbers and read as dates; keys are 32-byte BLOBs.
+
+    CCHC_DB_SCHEMA_SQL + CCHC_DB_MONTH_SQL + CCHC_DB_MONTH_TRIGGERS_SQL is the
+    current schema in one piece: a new database gets it and user_version =
+    CCHC_DB_VERSION.  An older database walks the migration chain instead
+    (collector/db/migrate.c, one step per version; db.h says how to add one);
+    test_store.c checks that both end with the same sqlite_master.
+
+    Version history (PRAGMA user_version):
+      1  initial schema
+      2  observation's primary key ordered (agent, day, metric) and its day
+         index on (day) alone: one report's rows (one agent, mostly one day)
+         are neighbours in both B-trees, so a commit touches a few pages
+         instead of one per row (CCHC_DB_MIGRATE_1_2).
+      3  the roll-up's summary observation_month (below) is part of the
+         schema, created by the chain instead of by the roll-up at start: a
+         table with an older key is rebuilt, an empty one filled from the
+         observation rows, its triggers created.
+
+    Who writes what: the collector's writer thread appends to journal and
+    upserts observation, observation_month (kept by triggers for any other
+    writer, by the writer itself in its trigger-less connection) and the
+    agent counters (one transaction per group commit); cchcctl writes unit
+    and agent (import, enrol, revoke); the collector rewrites stats every
+    second; the period keeper writes period_result and period_event
+    (CCHC_DB_PERIODS_SQL, created by the keeper: their presence says the
+    database has a keeper, collector/periods.h).  Triggers on agent bump
+    enrolment.version, which a running collector polls to see enrolment
+    changes without a restart.
+*/
+#ifndef CCHC_DB_SCHEMA_H
+#define CCHC_DB_SCHEMA_H
+
+#define CCHC_DB_VERSION 3
+
+#define CCHC_DB_SCHEMA_SQL \
+"-- Organisation units, valid on local days [valid_from, valid_to].\n" \
+"-- A reorganisation adds rows with new validity; past rows stay.\n" \
+"CREATE TABLE IF NOT EXISTS unit (\n" \
+"  code       TEXT NOT NULL,          -- GSO code or department mnemonic\n" \
+"  name       TEXT NOT NULL,          -- Vietnamese name, UTF-8\n" \
+"  kind       TEXT NOT NULL,          -- Tỉnh, Sở, Huyện, Xã, Phường, ...\n" \
+"  level      TEXT NOT NULL CHECK (level IN ('tinh','so','huyen','xa')),\n" \
+"  parent     TEXT,                   -- parent unit code, NULL for the province\n" \
+"  valid_from INTEGER NOT NULL DEFAULT 10101,     -- yyyymmdd, inclusive\n" \
+"  valid_to   INTEGER NOT NULL DEFAULT 99991231,  -- yyyymmdd, inclusive\n" \
+"  PRIMARY KEY (code, valid_from),\n" \
+"  CHECK (valid_from <= valid_to)\n" \
+");\n" \
+"\n" \
+"-- Enrolled agents: one Ed25519 key each, reporting for one unit.\n" \
+"CREATE TABLE IF NOT EXISTS agent (\n" \
+"  id          INTEGER PRIMARY KEY,\n" \
+"  pubkey      BLOB NOT NULL UNIQUE CHECK (length(pubkey) = 32),\n" \
+"  unit        TEXT NOT NULL,         -- unit code the key reports for\n" \
+"  name        TEXT NOT NULL,         -- display name\n" \
+"  enrolled_at INTEGER NOT NULL,      -- UTC ms\n" \
+"  revoked_at  INTEGER,               -- UTC ms; NULL while active\n" \
+"  last_seen   INTEGER,               -- UTC ms of the last message, any outcome\n" \
+"  last_seq    INTEGER NOT NULL DEFAULT 0,  -- highest accepted seq\n" \
+"  accepted    INTEGER NOT NULL DEFAULT 0,  -- messages accepted\n" \
+"  duplicates  INTEGER NOT NULL DEFAULT 0,  -- messages answered duplicate\n" \
+"  rejected    INTEGER NOT NULL DEFAULT 0   -- messages rejected\n" \
+");\n" \
+"\n" \
+"-- Every accepted message, exactly as signed: re-verifiable forever.\n" \
+"-- id is the journal position; (agent, seq) makes ingest exactly-once.\n" \
+"CREATE TABLE IF NOT EXISTS journal (\n" \
+"  id          INTEGER PRIMARY KEY,\n" \
+"  agent       INTEGER NOT NULL REFERENCES agent(id),\n" \
+"  seq         INTEGER NOT NULL,\n" \
+"  received_at INTEGER NOT NULL,      -- UTC ms (collector clock)\n" \
+"  body        BLOB NOT NULL,         -- the exact msgpack body bytes\n" \
+"  sig         BLOB NOT NULL CHECK (length(sig) = 64),\n" \
+"  refused     TEXT,                  -- observations refused at ingest, NULL if\n" \
+"                                     -- none: 'index:reason,...' ascending (reason\n" \
+"                                     -- codes of proto.h); the others were stored\n" \
+"  UNIQUE (agent, seq)\n" \
+");\n" \
+"\n" \
+"-- Current value of each (agent, metric, day): last writer wins by seq.\n" \
+"-- A unit's value for (metric, day) is the sum over the unit's agents.\n" \
+"-- Key order (agent, day, metric): a report's rows are side by side.\n" \
+"CREATE TABLE IF NOT EXISTS observation (\n" \
+"  agent   INTEGER NOT NULL REFERENCES agent(id),\n" \
+"  unit    TEXT NOT NULL,             -- copied from the agent at write time\n" \
+"  metric  TEXT NOT NULL,\n" \
+"  day     INTEGER NOT NULL,          -- yyyymmdd, local\n" \
+"  value   NOT NULL CHECK (typeof(value) IN ('integer','real')),\n" \
+"  seq     INTEGER NOT NULL,          -- seq of the message that set it\n" \
+"  journal INTEGER NOT NULL REFERENCES journal(id),\n" \
+"  PRIMARY KEY (agent, day, metric)\n" \
+") WITHOUT ROWID;\n" \
+"-- By day alone (its entries carry the key: day, agent, metric): the data's\n" \
+"-- first and last day, and reads of a date range.\n" \
+"CREATE INDEX IF NOT EXISTS observation_by_day ON observation (day);\n" \
+"\n" \
+"-- Enrolment change counter: one row, bumped by the triggers below on every\n" \
+"-- change of who may report (not by the ingest counters).\n" \
+"CREATE TABLE IF NOT EXISTS enrolment (\n" \
+"  id      INTEGER PRIMARY KEY CHECK (id = 1),\n" \
+"  version INTEGER NOT NULL\n" \
+");\n" \
+"INSERT OR IGNORE INTO enrolment (id, version) VALUES (1, 0);\n" \
+"CREATE TRIGGER IF NOT EXISTS agent_enrolled AFTER INSERT ON agent\n" \
+"  BEGIN UPDATE enrolment SET version = version + 1; END;\n" \
+"CREATE TRIGGER IF NOT EXISTS agent_changed\n" \
+"  AFTER UPDATE OF pubkey, unit, name, revoked_at ON agent\n" \
+"  BEGIN UPDATE enrolment SET version = version + 1; END;\n" \
+"CREATE TRIGGER IF NOT EXISTS agent_removed AFTER DELETE ON agent\n" \
+"  BEGIN UPDATE enrolment SET version = version + 1; END;\n" \
+"\n" \
+"-- Operating counters of the running collector (cchcctl stats), rewritten\n" \
+"-- every stats interval: counts since the collector started, gauges now.\n" \
+"CREATE TABLE IF NOT EXISTS stats (\n" \
+"  name       TEXT PRIMARY KEY,       -- e.g. accepted, rejected.bad_signature\n" \
+"  value      NOT NULL,               -- integer or real\n" \
+"  updated_at INTEGER NOT NULL        -- UTC ms\n" \
+");\n"
+
+/*  Version 1 → 2: rebuild observation with the new key order (its triggers
+    and index go with the old table; step 2 re-creates the index, step 3 the
+    triggers). */
+#define CCHC_DB_MIGRATE_1_2 \
+"CREATE TABLE observation_v2 (\n" \
+"  agent   INTEGER NOT NULL REFERENCES agent(id),\n" \
+"  unit    TEXT NOT NULL,\n" \
+"  metric  TEXT NOT NULL,\n" \
+"  day     INTEGER NOT NULL,\n" \
+"  value   NOT NULL CHECK (typeof(value) IN ('integer','real')),\n" \
+"  seq     INTEGER NOT NULL,\n" \
+"  journal INTEGER NOT NULL REFERENCES journal(id),\n" \
+"  PRIMARY KEY (agent, day, metric)\n" \
+") WITHOUT ROWID;\n" \
+"INSERT INTO observation_v2 (agent, unit, metric, day, value, seq, journal)\n" \
+"  SELECT agent, unit, metric, day, value, seq, journal FROM observation\n" \
+"  ORDER BY agent, day, metric;\n" \
+"DROP TABLE observation;\n" \
+"ALTER TABLE observation_v2 RENAME TO observation;\n" \
+"CREATE INDEX IF NOT EXISTS observation_by_day ON observation (day);\n"
+
+/*  observation_month — the roll-up's summary of the daily rows (rollup.h
+    says how the roll-up reads it): per (agent, month, metric, unit), the
+    sum and count of the observation rows, their first and last day, the
+    value and journal id of the last day's row, and the newest journal id.
+    A month here is a Decree 09/2019 reporting month (15th to 14th):
+    yyyymm of the month the day reports in, CCHC_DB_MONTH(x) in SQL,
+    cchc_rollup_month_of in C.  Kept equal to the observation rows by the
+    triggers below for any connection that writes observation, and by the
+    collector's writer (trigger-less) from the changes it summed itself. */
+/*  The same in SQL, of an expression x (yyyymmdd). */
+#define CCHC_DB_MONTH(x) "(CASE WHEN " x " % 100 < 15 THEN " x " / 100" \
+    " WHEN " x " / 100 % 100 = 12 THEN (" x " / 10000 + 1) * 100 + 1" \
+    " ELSE " x " / 100 + 1 END)"
+/*  First and last day of the month in column `month`. */
+#define CCHC_DB_MONTH_FIRST "(CASE WHEN month % 100 = 1 THEN (month / 100 - 1) * 10000 + 1215" \
+    " ELSE (month - 1) * 100 + 15 END)"
+#define CCHC_DB_MONTH_LAST "(month * 100 + 14)"
+
+/*  Add row NEW to its month. */
+#define CCHC_DB_ADD_NEW \
+    "INSERT INTO observation_month VALUES (NEW.agent, NEW.metric, " \
+    CCHC_DB_MONTH ("NEW.day") ", NEW.unit, NEW.value, 1, NEW.day, NEW.day, NEW.value," \
+    " NEW.journal, NEW.journal)" \
+    " ON CONFLICT (agent, month, metric, unit) DO UPDATE SET" \
+    " total = total + excluded.total, rows = rows + 1," \
+    " day_first = min (day_first, excluded.day_first)," \
+    " day_last = max (day_last, excluded.day_last)," \
+    " last_value = CASE WHEN excluded.day_last >= day_last" \
+    "   THEN excluded.last_value ELSE last_value END," \
+    " last_journal = CASE WHEN excluded.day_last >= day_last" \
+    "   THEN excluded.last_journal ELSE last_journal END," \
+    " journal_max = max (journal_max, excluded.journal_max);"
+
+#define CCHC_DB_OLD_KEY " WHERE agent = OLD.agent AND metric = OLD.metric AND month = " \
+    CCHC_DB_MONTH ("OLD.day") " AND unit = OLD.unit"
+#define CCHC_DB_OLD_ROWS " FROM observation AS o WHERE o.agent = OLD.agent" \
+    " AND o.metric = OLD.metric AND o.unit = OLD.unit" \
+    " AND o.day BETWEEN " CCHC_DB_MONTH_FIRST " AND " CCHC_DB_MONTH_LAST
+
+/*  Take row OLD out of its month (the observation table no longer has it). */
+#define CCHC_DB_REMOVE_OLD \
+    "UPDATE observation_month SET total = total - OLD.value, rows = rows - 1" \
+    CCHC_DB_OLD_KEY ";" \
+    "DELETE FROM observation_month" CCHC_DB_OLD_KEY " AND rows <= 0;" \
+    "UPDATE observation_month SET" \
+    " day_first = (SELECT min (o.day)" CCHC_DB_OLD_ROWS ")," \
+    " day_last = (SELECT max (o.day)" CCHC_DB_OLD_ROWS ")," \
+    " last_value = (SELECT o.value" CCHC_DB_OLD_ROWS " ORDER BY o.day DESC LIMIT 1)," \
+    " last_journal = (SELECT o.journal" CCHC_DB_OLD_ROWS " ORDER BY o.day DESC LIMIT 1)" \
+    CCHC_DB_OLD_KEY " AND (day_first = OLD.day OR day_last = OLD.day);"
+
+/*  The summary table.  Its key puts one agent's month of all metrics side by
+    side (what a report touches, and what a roll-up reads); the index
+    answers a gauge's "latest month" per (agent, metric). */
+#define CCHC_DB_MONTH_SQL \
+    "CREATE TABLE IF NOT EXISTS observation_month (\n" \
+    "  agent        INTEGER NOT NULL,\n" \
+    "  metric       TEXT NOT NULL,\n" \
+    "  month        INTEGER NOT NULL,\n" \
+    "  unit         TEXT NOT NULL,\n" \
+    "  total        NOT NULL,\n" \
+    "  rows         INTEGER NOT NULL,\n" \
+    "  day_first    INTEGER NOT NULL,\n" \
+    "  day_last     INTEGER NOT NULL,\n" \
+    "  last_value   NOT NULL,\n" \
+    "  last_journal INTEGER NOT NULL,\n" \
+    "  journal_max  INTEGER NOT NULL,\n" \
+    "  PRIMARY KEY (agent, month, metric, unit)\n" \
+    ") WITHOUT ROWID;\n" \
+    "CREATE INDEX IF NOT EXISTS observation_month_by_metric" \
+    " ON observation_month (agent, metric, month);\n"
+
+/*  The triggers are dropped and created again on every apply, so a changed
+    definition replaces an older one. */
+#define CCHC_DB_MONTH_TRIGGERS_SQL \
+    "DROP TRIGGER IF EXISTS observation_month_insert;\n" \
+    "DROP TRIGGER IF EXISTS observation_month_update;\n" \
+    "DROP TRIGGER IF EXISTS observation_month_move;\n" \
+    "DROP TRIGGER IF EXISTS observation_month_delete;\n" \
+    "CREATE TRIGGER observation_month_insert" \
+    " AFTER INSERT ON observation BEGIN " CCHC_DB_ADD_NEW " END;\n" \
+    "CREATE TRIGGER observation_month_update" \
+    " AFTER UPDATE ON observation" \
+    " WHEN OLD.agent IS NEW.agent AND OLD.metric IS NEW.metric" \
+    " AND OLD.day IS NEW.day AND OLD.unit IS NEW.unit BEGIN" \
+    " UPDATE observation_month SET total = total - OLD.value + NEW.value," \
+    " last_value = CASE WHEN NEW.day = day_last THEN NEW.value ELSE last_value END," \
+    " last_journal = CASE WHEN NEW.day = day_last THEN NEW.journal" \
+    "   ELSE last_journal END," \
+    " journal_max = max (journal_max, NEW.journal)" \
+    " WHERE agent = NEW.agent AND month = " CCHC_DB_MONTH ("NEW.day") \
+    " AND metric = NEW.metric AND unit = NEW.unit; END;\n" \
+    "CREATE TRIGGER observation_month_move" \
+    " AFTER UPDATE ON observation" \
+    " WHEN OLD.agent IS NOT NEW.agent OR OLD.metric IS NOT NEW.metric" \
+    " OR OLD.day IS NOT NEW.day OR OLD.unit IS NOT NEW.unit BEGIN " \
+    CCHC_DB_REMOVE_OLD CCHC_DB_ADD_NEW " END;\n" \
+    "CREATE TRIGGER observation_month_delete" \
+    " AFTER DELETE ON observation BEGIN " CCHC_DB_REMOVE_OLD " END;\n"
+
+/*  Filled from the daily rows in key order; then each month's last day's
+    row (one primary-key seek of observation each). */
+#define CCHC_DB_MONTH_BACKFILL_SQL \
+    "INSERT INTO observation_month" \
+    " SELECT agent, metric, " CCHC_DB_MONTH ("day") " AS m, unit, sum (value), count (*)," \
+    " min (day), max (day), 0, 0, max (journal)" \
+    " FROM observation GROUP BY agent, m, metric, unit ORDER BY agent, m, metric, unit;" \
+    "UPDATE observation_month SET" \
+    " (last_value, last_journal) = (SELECT o.value, o.journal FROM observation AS o" \
+    "  WHERE o.agent = observation_month.agent AND o.day = observation_month.day_last" \
+    "  AND o.metric = observation_month.metric);"
+
+/*  The period keeper's tables (collector/periods.h: stored, scheduled and
+    locked period figures), created by cchc_db_periods_apply when a keeper
+    first runs on the database. */
+#define CCHC_DB_PERIODS_SQL \
+"-- One row per period with stored figures (collector/periods.h).\n" \
+"CREATE TABLE IF NOT EXISTS period_result (\n" \
+"  period       TEXT PRIMARY KEY,      -- period id: 2021-Q1, 2021-03, 2021-H1, ...\n" \
+"  state        TEXT NOT NULL CHECK (state IN ('provisional','closed','locked')),\n" \
+"  computed_at  INTEGER NOT NULL,      -- UTC ms: the figures' as_of\n" \
+"  journal_pos  INTEGER NOT NULL,      -- max(journal.id) of the read snapshot the\n" \
+"                                      -- figures were computed from: every message\n" \
+"                                      -- up to it is included, none after it\n" \
+"  journal_max  INTEGER NOT NULL,      -- newest journal id behind a figure (<= pos)\n" \
+"  data_version INTEGER NOT NULL,      -- the schedule's change key (periods.h)\n" \
+"  units        INTEGER NOT NULL,      -- units scored\n" \
+"  result       TEXT NOT NULL,         -- the figures: cchc_rollup_json (report.h);\n" \
+"                                      -- provisional / closed rows without each\n" \
+"                                      -- unit's indicators and areas\n" \
+"  snapshot     TEXT,                  -- locked only: restores the exact figures\n" \
+"                                      -- (format in periods.c), with the catalogue\n" \
+"  locked_at    INTEGER,               -- UTC ms; NULL unless locked\n" \
+"  locked_by    TEXT,                  -- who locked it; NULL unless locked\n" \
+"  reopened_at  INTEGER,               -- UTC ms of the reopen that made it closed\n" \
+"                                      -- again; NULL once locked again\n" \
+"  manual       INTEGER NOT NULL DEFAULT 0, -- 1: the schedule does not lock it,\n" \
+"                                      -- only `period lock` does: reopened, or all\n" \
+"                                      -- its data arrived after its lock instant\n" \
+"  revision     INTEGER NOT NULL DEFAULT 1  -- +1 on every write: a writer that\n" \
+"                                      -- computed from an older row gives up\n" \
+");\n" \
+"-- A locked row changes only by a reopen (state closed, reopened_at set)\n" \
+"-- and is never deleted.\n" \
+"CREATE TRIGGER IF NOT EXISTS period_result_locked\n" \
+"  BEFORE UPDATE ON period_result WHEN OLD.state = 'locked'\n" \
+"  AND (NEW.state <> 'closed' OR NEW.reopened_at IS NULL)\n" \
+"  BEGIN SELECT RAISE (ABORT, 'period locked: reopen it first'); END;\n" \
+"CREATE TRIGGER IF NOT EXISTS period_result_keep\n" \
+"  BEFORE DELETE ON period_result WHEN OLD.state = 'locked'\n" \
+"  BEGIN SELECT RAISE (ABORT, 'period locked: its result is kept'); END;\n" \
+"\n" \
+"-- Locks and reopens, never updated or deleted.\n" \
+"CREATE TABLE IF NOT EXISTS period_event (\n" \
+"  id           INTEGER PRIMARY KEY,\n" \
+"  period       TEXT NOT NULL,\n" \
+"  event        TEXT NOT NULL CHECK (event IN ('locked','reopened')),\n" \
+"  at           INTEGER NOT NULL,      -- UTC ms\n" \
+"  who          TEXT NOT NULL,         -- 'schedule', or the operator (cchcctl)\n" \
+"  reason       TEXT,                  -- required for reopened\n" \
+"  journal_pos  INTEGER NOT NULL,      -- locked: of the final figures; reopened:\n" \
+"  computed_at  INTEGER NOT NULL,      -- of the figures that were final until then\n" \
+"  result       TEXT                   -- reopened: those figures (rollup JSON)\n" \
+");\n" \
+"CREATE INDEX IF NOT EXISTS period_event_by_period ON period_event (period, id);\n" \
+"CREATE TRIGGER IF NOT EXISTS period_event_no_update BEFORE UPDATE ON period_event\n" \
+"  BEGIN SELECT RAISE (ABORT, 'period_event is append-only'); END;\n" \
+"CREATE TRIGGER IF NOT EXISTS period_event_no_delete BEFORE DELETE ON period_event\n" \
+"  BEGIN SELECT RAISE (ABORT, 'period_event is append-only'); END;\n"
+
+#endif
+
