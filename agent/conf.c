@@ -12,6 +12,7 @@
 
 #include "common/config.h"
 #include "common/key.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/text.h"
 
@@ -61,6 +62,9 @@ static const cchc_config_entry_t s_table[] = {
       INT64_MAX, "1h", "status: unhealthy when undelivered data is older" },
     { "status.stale_after", CCHC_CONFIG_DURATION, S_OFF (status_stale_ms), 0, 1000,
       INT64_MAX, "2m", "status: daemon considered down without a heartbeat this long" },
+    { "clock.demo", CCHC_CONFIG_STRING, S_OFF (clock_demo), S_SZ (clock_demo), 0, 0, "",
+      "demonstration clock START[,SPEED[,ANCHOR]] (demo and tests only; refused "
+      "with curve on or an endpoint not on loopback)" },
     { NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
 
@@ -609,6 +613,29 @@ cchc_agent_conf_finish (cchc_agent_conf_t *self, bool need_collector,
         snprintf (err, errlen, "collector.public_key: %s", kerr);
         return -1;
     }
+    return 0;
+}
+
+int
+cchc_agent_conf_clock (cchc_agent_conf_t *self, char *err, size_t errlen)
+{
+    assert (self);
+    if (!self->clock_demo[0])
+        return 0;
+    cchc_clock_demo_t demo;
+    if (cchc_clock_demo_parse (self->clock_demo, &demo, err, errlen) != 0)
+        return -1;
+    if (s_endpoints_parse (self, err, errlen) != 0)
+        return -1;
+    const char *endpoints[CCHC_AGENT_ENDPOINTS_MAX + 1] = { NULL };
+    for (size_t i = 0; i < self->nendpoints; i++)
+        endpoints[i] = self->endpoints[i];
+    const char *why = cchc_clock_demo_refused (self->curve, endpoints);
+    if (why) {
+        snprintf (err, errlen, "clock.demo refused: %s", why);
+        return -1;
+    }
+    cchc_clock_demo_apply (&demo);
     return 0;
 }
 

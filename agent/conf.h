@@ -11,6 +11,8 @@
       [outbox]     max_messages, max_age (0 = never drop: the default),
                    warn_messages, warn_age
       [status]     max_age, stale_after
+      [clock]      demo (the demonstration clock, common/clock.h; refused
+                   with collector.curve on or an endpoint not on loopback)
       [source.NAME]  type = exec | sql | csv, and per type:
                    exec: command, timeout, max_output
                    sql:  database, query, timeout
@@ -85,6 +87,8 @@ typedef struct {
     /* [status] */
     int64_t status_max_age_ms;  /* oldest undelivered entry still healthy */
     int64_t status_stale_ms;    /* daemon heartbeat older than this: down */
+    /* [clock] */
+    char clock_demo[128];       /* "" or common/clock.h's spec */
 
     /* Derived by cchc_agent_conf_finish. */
     size_t nendpoints;
@@ -128,5 +132,10 @@ void cchc_agent_conf_print (const cchc_agent_conf_t *self, FILE *out);
 /*  Parse "exec" / "sql" / "csv".  Returns 0 or -1. */
 int cchc_source_type_parse (const char *text, cchc_source_type_t *type);
 const char *cchc_source_type_name (cchc_source_type_t type);
+
+/*  Start the demonstration clock when clock.demo is set (after
+    cchc_agent_conf_finish): 0 (also when not set), or -1 with err when the
+    spec is invalid or the configuration is a production one. */
+int cchc_agent_conf_clock (cchc_agent_conf_t *self, char *err, size_t errlen);
 
 #endif

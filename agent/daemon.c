@@ -130,7 +130,8 @@ s_conf_read (s_daemon_t *self, char *err, size_t errlen)
             cchc_agent_conf_destroy (&conf);
             return NULL;
         }
-    if (cchc_agent_conf_finish (conf, true, err, errlen) != 0) {
+    if (cchc_agent_conf_finish (conf, true, err, errlen) != 0
+        || cchc_agent_conf_clock (conf, err, errlen) != 0) {
         cchc_agent_conf_destroy (&conf);
         return NULL;
     }

@@ -157,7 +157,8 @@ s_conf (const s_opts_t *o, bool need_collector)
     for (size_t i = 0; i < o->nsets; i++)
         if (cchc_agent_conf_set (conf, o->sets[i], err, sizeof err) != 0)
             goto fail;
-    if (cchc_agent_conf_finish (conf, need_collector, err, sizeof err) != 0)
+    if (cchc_agent_conf_finish (conf, need_collector, err, sizeof err) != 0
+        || cchc_agent_conf_clock (conf, err, sizeof err) != 0)
         goto fail;
     return conf;
 fail:
@@ -640,10 +641,6 @@ main (int argc, char **argv)
     if (rc != 0)
         return rc < 0 ? 0 : rc;
     cchc_log_init ("cchc-agent", CCHC_LOG_INFO);
-    if (cchc_clock_init_env () != 0) {
-        fprintf (stderr, "cchc-agent: CCHC_FAKE_NOW is set but invalid\n");
-        return 2;
-    }
     if (strcmp (o.command, "run") == 0) {
         if (o.nargs) {
             s_usage (stderr);

@@ -1257,10 +1257,10 @@ main (int argc, char **argv)
         fprintf (stderr, "cchcctl: libsodium cannot start\n");
         return 1;
     }
-    cchc_clock_init_env ();
     char err [1024];
     cchc_collector_conf_t conf;
-    if (cchc_collector_conf_from_args (&conf, &argc, argv, err, sizeof err)) {
+    if (cchc_collector_conf_from_args (&conf, &argc, argv, err, sizeof err)
+    ||  cchc_collector_conf_clock (&conf, err, sizeof err)) {
         fprintf (stderr, "cchcctl: %s\n", err);
         return 2;
     }

@@ -2,6 +2,7 @@
     options of cchc-collector and cchcctl (see conf.h). */
 #include "collector/conf.h"
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/period.h"
 #include "common/text.h"
@@ -68,6 +69,9 @@ const cchc_config_entry_t cchc_collector_conf_table [] = {
       "4", "dashboard request threads" },
     { "log.level", CCHC_CONFIG_STRING, F (log_level), S (log_level), 0, 0,
       "info", "error, warn, notice, info or debug" },
+    { "clock.demo", CCHC_CONFIG_STRING, F (clock_demo), S (clock_demo), 0, 0,
+      "", "demonstration clock START[,SPEED[,ANCHOR]] (demo and tests only; refused "
+      "with curve on or a non-loopback bind or http.address)" },
     { NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
 
@@ -111,6 +115,29 @@ cchc_collector_conf_check (const cchc_collector_conf_t *conf, char *err, size_t 
         snprintf (err, errlen, "collector.bind is empty");
         return -1;
     }
+    return 0;
+}
+
+int
+cchc_collector_conf_clock (const cchc_collector_conf_t *conf, char *err, size_t errlen)
+{
+    assert (conf);
+    if (!*conf->clock_demo)
+        return 0;
+    cchc_clock_demo_t demo;
+    if (cchc_clock_demo_parse (conf->clock_demo, &demo, err, errlen) != 0)
+        return -1;
+    char http [96];
+    snprintf (http, sizeof http, "tcp://%s%s%s:%d",
+              strchr (conf->http_address, ':') ? "[" : "", conf->http_address,
+              strchr (conf->http_address, ':') ? "]" : "", (int) conf->http_port);
+    const char *endpoints [] = { conf->bind, conf->http_enabled ? http : NULL, NULL };
+    const char *why = cchc_clock_demo_refused (conf->curve, endpoints);
+    if (why) {
+        cchc_errf (err, errlen, "clock.demo refused: %s", why);
+        return -1;
+    }
+    cchc_clock_demo_apply (&demo);
     return 0;
 }
 

@@ -10,6 +10,9 @@
       [http]       enabled, address, port, token, threads (the dashboard and
                    its read-only JSON API, collector/http.h)
       [log]        level
+      [clock]      demo (the demonstration clock, common/clock.h; refused
+                   with collector.curve on or a bind / http.address that is
+                   not loopback)
 
     See deploy/collector.example.ini and docs/collector.md for each key.
 */
@@ -53,6 +56,7 @@ typedef struct {
     char http_token[128];                   /* "" or >= 16 characters */
     int64_t http_threads;
     char log_level[16];
+    char clock_demo[128];                   /* "" or common/clock.h's spec */
 } cchc_collector_conf_t;
 
 extern const cchc_config_entry_t cchc_collector_conf_table[];
@@ -62,6 +66,12 @@ void cchc_collector_conf_defaults (cchc_collector_conf_t *conf);
 
 /*  Check what the table cannot (dates, enums).  0 or -1 with err. */
 int cchc_collector_conf_check (const cchc_collector_conf_t *conf,
+                               char *err, size_t errlen);
+
+/*  Start the demonstration clock when clock.demo is set: 0 (also when it
+    is not set), or -1 with err when the spec is invalid or the
+    configuration is a production one (cchc_clock_demo_refused). */
+int cchc_collector_conf_clock (const cchc_collector_conf_t *conf,
                                char *err, size_t errlen);
 
 /*  The database and key paths after defaults (into buffers of size

@@ -185,8 +185,16 @@ main (int argc, char **argv)
     cchc_log_level_t level;
     cchc_log_level_parse (conf.log_level, &level);
     cchc_log_set_level (level);
-    if (cchc_clock_init_env ())
-        cchc_warn ("CCHC_FAKE_NOW is invalid: using the real clock");
+    if (cchc_collector_conf_clock (&conf, err, sizeof err) != 0) {
+        cchc_error ("%s", err);
+        return 2;
+    }
+    if (*conf.clock_demo) {
+        char iso [32];
+        cchc_clock_format_iso (cchc_clock_now_ms (), iso, sizeof iso);
+        cchc_notice ("demonstration clock: %s (now %s, x%lld)", conf.clock_demo, iso,
+                     (long long) cchc_clock_speed ());
+    }
     if (sodium_init () < 0) {
         cchc_error ("libsodium cannot start");
         return 1;

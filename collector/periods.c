@@ -1578,8 +1578,10 @@ s_run (void *arg)
         if (pass.deferred && wait > 1000)
             wait = 1000;
         now = cchc_clock_now_ms ();
-        if (self->next_lock_ms > 0 && self->next_lock_ms - now + 1 < wait)
-            wait = self->next_lock_ms - now + 1;
+        /* (a demonstration clock may run faster than real time) */
+        int64_t to_lock = cchc_clock_real_wait_ms (self->next_lock_ms - now + 1);
+        if (self->next_lock_ms > 0 && to_lock < wait)
+            wait = to_lock;
         if (wait < 1)
             wait = 1;
         struct timespec ts;

@@ -1,8 +1,9 @@
-/*  clock.c — the one source of "now": the real wall clock, or a fake one for
-    tests (fixed with cchc_clock_set_fake, or shifted by an offset read from
-    CCHC_FAKE_NOW), plus the ISO 8601 form used in logs and messages.
+/*  clock.c — the one source of "now": the real wall clock, a fixed one for
+    unit tests (cchc_clock_set_fake), or the demonstration clock a program's
+    configuration gives explicitly (clock.demo, see clock.h), plus the ISO
+    8601 form used in logs and messages.
 
-    The state is three words behind one mutex; cchc_clock_now_ms is cheap
+    The state is a few words behind one mutex; cchc_clock_now_ms is cheap
     enough for every message and safe from any thread.
 */
 #include "common/clock.h"
@@ -20,13 +21,13 @@
 typedef enum {
     S_REAL,         //  the system clock
     S_FIXED,        //  s_fake_ms, not moving
-    S_OFFSET        //  the system clock + s_offset_ms (ticks)
+    S_DEMO          //  s_demo: START + (real - ANCHOR) * SPEED (ticks)
 } s_mode_t;
 
 static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
 static s_mode_t s_mode = S_REAL;
 static int64_t s_fake_ms = 0;
-static int64_t s_offset_ms = 0;
+static cchc_clock_demo_t s_demo = { 0, 1, 0 };
 
 static int64_t
 s_real_ms (void)
@@ -41,12 +42,13 @@ cchc_clock_now_ms (void)
 {
     pthread_mutex_lock (&s_lock);
     s_mode_t mode = s_mode;
-    int64_t fake = s_fake_ms, offset = s_offset_ms;
+    int64_t fake = s_fake_ms;
+    cchc_clock_demo_t demo = s_demo;
     pthread_mutex_unlock (&s_lock);
     if (mode == S_FIXED)
         return fake;
-    if (mode == S_OFFSET)
-        return s_real_ms () + offset;
+    if (mode == S_DEMO)
+        return demo.start_ms + (s_real_ms () - demo.anchor_ms) * demo.speed;
     return s_real_ms ();
 }
 
@@ -73,39 +75,127 @@ cchc_clock_set_real (void)
     pthread_mutex_lock (&s_lock);
     s_mode = S_REAL;
     s_fake_ms = 0;
-    s_offset_ms = 0;
-    pthread_mutex_unlock (&s_lock);
-}
-
-static void
-s_set_offset (int64_t offset_ms)
-{
-    pthread_mutex_lock (&s_lock);
-    s_mode = S_OFFSET;
-    s_offset_ms = offset_ms;
+    s_demo = (cchc_clock_demo_t) { 0, 1, 0 };
     pthread_mutex_unlock (&s_lock);
 }
 
 int
-cchc_clock_init_env (void)
+cchc_clock_demo_parse (const char *text, cchc_clock_demo_t *demo,
+                       char *err, unsigned long errlen)
 {
-    const char *value = getenv ("CCHC_FAKE_NOW");
-    if (!value || !*value)
-        return 0;
-    int64_t ms;
-    if (value [0] == '+' || value [0] == '-') {
-        //  An offset; keep it within a few thousand years.
-        const int64_t limit = 100000LL * 365 * 86400 * 1000;
-        if (cchc_parse_int64 (value, -limit, limit, &ms) != 0)
-            return -1;
-        s_set_offset (ms);
-        return 0;
-    }
-    if (cchc_clock_parse_iso (value, &ms) != 0)
+    assert (text && demo);
+    char buf [128];
+    if (strlen (text) >= sizeof buf) {
+        cchc_errf (err, errlen, "clock.demo: too long");
         return -1;
-    //  A fixed start that then ticks: an offset from the real clock.
-    s_set_offset (ms - s_real_ms ());
+    }
+    strcpy (buf, text);
+    char *parts [4] = { NULL };
+    int n = 0;
+    for (char *s = buf; n < 4; n++) {
+        parts [n] = s;
+        char *comma = strchr (s, ',');
+        if (!comma) {
+            n++;
+            break;
+        }
+        *comma = 0;
+        s = comma + 1;
+    }
+    if (n > 3) {
+        cchc_errf (err, errlen, "clock.demo: START[,SPEED[,ANCHOR]], not '%s'", text);
+        return -1;
+    }
+    cchc_clock_demo_t d = { 0, 1, 0 };
+    if (cchc_clock_parse_iso (parts [0], &d.start_ms) != 0) {
+        cchc_errf (err, errlen, "clock.demo: START '%s' is not YYYY-MM-DDTHH:MM:SSZ",
+                   parts [0]);
+        return -1;
+    }
+    if (n > 1 && cchc_parse_int64 (parts [1], 1, CCHC_CLOCK_SPEED_MAX, &d.speed) != 0) {
+        cchc_errf (err, errlen, "clock.demo: SPEED '%s' is not 1..%d", parts [1],
+                   CCHC_CLOCK_SPEED_MAX);
+        return -1;
+    }
+    //  An anchor from 2001 to 2286: real instants, in ms.
+    if (n > 2 && cchc_parse_int64 (parts [2], INT64_C (1000000000000),
+                                   INT64_C (9999999999999), &d.anchor_ms) != 0) {
+        cchc_errf (err, errlen, "clock.demo: ANCHOR '%s' is not a real instant in "
+                   "ms since 1970", parts [2]);
+        return -1;
+    }
+    *demo = d;
     return 0;
+}
+
+//  True when a ZeroMQ endpoint stays on this machine.
+static bool
+s_endpoint_local (const char *endpoint)
+{
+    if (strncmp (endpoint, "ipc://", 6) == 0 || strncmp (endpoint, "inproc://", 9) == 0)
+        return true;
+    if (strncmp (endpoint, "tcp://", 6) != 0)
+        return false;
+    const char *host = endpoint + 6;
+    //  "tcp://[local;]host:port": the connecting form may name a source.
+    const char *semi = strchr (host, ';');
+    if (semi)
+        host = semi + 1;
+    if (strncmp (host, "[::1]:", 6) == 0 || strncmp (host, "localhost:", 10) == 0)
+        return true;
+    //  127.a.b.c:port, a dotted quad (not a name that starts with "127.")
+    if (strncmp (host, "127.", 4) != 0)
+        return false;
+    int dots = 0;
+    const char *c = host + 3;
+    for (; *c && *c != ':'; c++) {
+        if (*c == '.')
+            dots++;
+        else if (*c < '0' || *c > '9')
+            return false;
+    }
+    return dots == 3 && *c == ':';
+}
+
+const char *
+cchc_clock_demo_refused (bool curve, const char *const *endpoints)
+{
+    if (curve)
+        return "CurveZMQ is on (a production configuration)";
+    for (size_t i = 0; endpoints && endpoints [i]; i++)
+        if (!s_endpoint_local (endpoints [i]))
+            return "an endpoint is not on loopback (a production configuration)";
+    return NULL;
+}
+
+void
+cchc_clock_demo_apply (const cchc_clock_demo_t *demo)
+{
+    assert (demo && demo->speed >= 1);
+    pthread_mutex_lock (&s_lock);
+    s_mode = S_DEMO;
+    s_demo = *demo;
+    if (s_demo.anchor_ms == 0)
+        s_demo.anchor_ms = s_real_ms ();
+    pthread_mutex_unlock (&s_lock);
+}
+
+int64_t
+cchc_clock_speed (void)
+{
+    pthread_mutex_lock (&s_lock);
+    int64_t speed = s_mode == S_DEMO ? s_demo.speed : 1;
+    pthread_mutex_unlock (&s_lock);
+    return speed;
+}
+
+int64_t
+cchc_clock_real_wait_ms (int64_t clock_ms)
+{
+    if (clock_ms <= 0)
+        return 0;
+    int64_t speed = cchc_clock_speed ();
+    return (clock_ms + speed - 1) / speed;
 }
 
 //  Value of n digits at s, or -1.

@@ -1,16 +1,31 @@
-/*  clock.h — the one source of "now" for the whole codebase, injectable for tests.
+/*  clock.h — the one source of "now" for the whole codebase.
 
     Every module asks cchc_clock_now_ms() for wall-clock time (UTC, ms since the
-    Unix epoch) and cchc_clock_mono_ms() for intervals.  Tests move time with
-    cchc_clock_set_fake(); whole processes under test can be started with the
-    environment variable CCHC_FAKE_NOW set, read once by cchc_clock_init_env():
-        CCHC_FAKE_NOW=2021-03-14T16:59:59Z   fixed instant (UTC, ISO 8601)
-        CCHC_FAKE_NOW=+86400000              offset in ms added to real time
-    (the fixed form still advances: it is the start of a clock that ticks).
+    Unix epoch) and cchc_clock_mono_ms() for intervals.  Unit tests move time
+    with cchc_clock_set_fake() (a call in the test program: nothing outside a
+    process can reach it).
+
+    The demonstration clock: a whole process (collector, cchcctl, agent) can
+    run on simulated time given EXPLICITLY by its configuration, key
+    `clock.demo` (the demo and the functional tests write it; there is no
+    environment variable).  Format, parsed by cchc_clock_demo_parse:
+
+        START[,SPEED[,ANCHOR]]
+        START   the simulated instant, UTC ISO 8601 ("2020-12-14T17:00:00Z")
+        SPEED   simulated seconds per real second, 1..1000000 (default 1;
+                86400: a day a second)
+        ANCHOR  the real instant (UTC ms since the epoch) at which the clock
+                reads START (default: the moment the process applies it);
+                processes given the same value share one clock
+
+    simulated now = START + (real now - ANCHOR) * SPEED.  Programs refuse
+    it when configured for production (cchc_clock_demo_refused): CurveZMQ on,
+    or an endpoint that is not loopback.
 */
 #ifndef CCHC_CLOCK_H
 #define CCHC_CLOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*  Wall clock, UTC milliseconds since 1970-01-01T00:00:00Z.  Thread-safe. */
@@ -24,9 +39,34 @@ int64_t cchc_clock_mono_ms (void);
 void cchc_clock_set_fake (int64_t now_ms);
 void cchc_clock_set_real (void);
 
-/*  Read CCHC_FAKE_NOW (see above).  Returns 0, or -1 if it is set but invalid
-    (then the clock stays real). */
-int cchc_clock_init_env (void);
+/*  The demonstration clock (see above). */
+typedef struct {
+    int64_t start_ms;           /* simulated instant at the anchor, UTC ms */
+    int64_t speed;              /* simulated ms per real ms, >= 1 */
+    int64_t anchor_ms;          /* real UTC ms; 0: when applied */
+} cchc_clock_demo_t;
+
+#define CCHC_CLOCK_SPEED_MAX 1000000
+
+/*  Parse "START[,SPEED[,ANCHOR]]".  0, or -1 with the reason in err. */
+int cchc_clock_demo_parse (const char *text, cchc_clock_demo_t *demo,
+                           char *err, unsigned long errlen);
+
+/*  Why the demonstration clock may not run here, or NULL when it may: a
+    program configured for production (CurveZMQ on, or any of the
+    `endpoints` — ZeroMQ endpoints, NULL-terminated — not on loopback) keeps
+    the real clock. */
+const char *cchc_clock_demo_refused (bool curve, const char *const *endpoints);
+
+/*  Run cchc_clock_now_ms() on the demonstration clock from now on. */
+void cchc_clock_demo_apply (const cchc_clock_demo_t *demo);
+
+/*  Simulated ms per real ms: 1 unless a demonstration clock runs faster. */
+int64_t cchc_clock_speed (void);
+
+/*  Real ms to wait for `clock_ms` of cchc_clock_now_ms() time to pass
+    (rounded up, at least 1 for a positive interval). */
+int64_t cchc_clock_real_wait_ms (int64_t clock_ms);
 
 /*  Parse "YYYY-MM-DDTHH:MM:SS[.mmm]Z" into UTC ms.  Returns 0 or -1. */
 int cchc_clock_parse_iso (const char *text, int64_t *ms);

@@ -155,9 +155,7 @@ stop_collector
 # a month later (collector clock 31 days ahead), the same report is still a
 # duplicate and changes nothing
 before=$(sql "SELECT count(*), sum(value), sum(seq) FROM observation")
-export CCHC_FAKE_NOW=+2678400000
-start_collector
-unset CCHC_FAKE_NOW
+start_collector --set clock.demo="$(date -u -d '+31 days' +%FT%TZ)"
 expect month_later.duplicate "status=duplicate reason=none seq=1 rejected=" \
   "$(send a1 --unit SNV --seq 1 --created 1614556800000 --obs 'tthc_received,2021-03-01,5;tthc_resolved,2021-03-01,2.5')"
 expect month_later.unchanged "$before" "$(sql "SELECT count(*), sum(value), sum(seq) FROM observation")"

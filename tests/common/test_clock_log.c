@@ -1,5 +1,5 @@
 /*  test_clock_log.c — the injectable clock (common/clock.h) and logging
-    (common/log.h): ISO forms, fake and offset clocks, CCHC_FAKE_NOW, line
+    (common/log.h): ISO forms, fixed and demonstration clocks, line
     formats for a terminal and for journald, levels, control characters,
     truncation, the rate limiter and whole lines under concurrent writers.
     Log output is captured by pointing fd 2 at a temporary file. */
@@ -109,43 +109,89 @@ test_fake_clock (void)
 }
 
 static void
-test_fake_env (void)
+test_demo_clock (void)
 {
-    setenv ("CCHC_FAKE_NOW", "2021-03-14T16:59:59Z", 1);
-    CHECK_EQ_INT (cchc_clock_init_env (), 0);
+    //  A fixed start that then ticks at speed 1 (what the functional tests use).
+    cchc_clock_demo_t d;
+    char err [256];
+    CHECK_EQ_INT (cchc_clock_demo_parse ("2021-03-14T16:59:59Z", &d, err, sizeof err), 0);
+    CHECK_EQ_INT (d.start_ms, 1615741199000LL);
+    CHECK_EQ_INT (d.speed, 1);
+    CHECK_EQ_INT (d.anchor_ms, 0);
+    cchc_clock_demo_apply (&d);
     int64_t start = 1615741199000LL;
     int64_t now = cchc_clock_now_ms ();
-    CHECK (now >= start && now < start + 2000);
+    CHECK (now >= start && now < start + 60000);
     s_sleep_ms (30);
     int64_t later = cchc_clock_now_ms ();
     CHECK (later >= now + 25);                  //  it ticks
-    CHECK (later < start + 3000);
+    CHECK_EQ_INT (cchc_clock_speed (), 1);
 
-    setenv ("CCHC_FAKE_NOW", "+86400000", 1);
-    CHECK_EQ_INT (cchc_clock_init_env (), 0);
-    int64_t diff = cchc_clock_now_ms () - s_system_ms ();
-    CHECK (diff > 86400000 - 2000 && diff < 86400000 + 2000);
+    //  A day a second, anchored one real second ago: about a day later.
+    char spec [96];
+    int64_t real = s_system_ms ();
+    snprintf (spec, sizeof spec, "2020-12-14T17:00:00Z,86400,%lld", (long long) (real - 1000));
+    CHECK_EQ_INT (cchc_clock_demo_parse (spec, &d, err, sizeof err), 0);
+    CHECK_EQ_INT (d.speed, 86400);
+    CHECK_EQ_INT (d.anchor_ms, real - 1000);
+    cchc_clock_demo_apply (&d);
+    start = 1607965200000LL;                    //  2020-12-15 00:00 local
+    now = cchc_clock_now_ms ();
+    CHECK (now >= start + 86400000LL && now < start + 61 * 86400000LL);
+    CHECK_EQ_INT (cchc_clock_speed (), 86400);
+    CHECK_EQ_INT (cchc_clock_real_wait_ms (86400000), 1000);
+    CHECK_EQ_INT (cchc_clock_real_wait_ms (1), 1);
+    CHECK_EQ_INT (cchc_clock_real_wait_ms (0), 0);
+    CHECK_EQ_INT (cchc_clock_real_wait_ms (-5), 0);
 
-    setenv ("CCHC_FAKE_NOW", "-3600000", 1);
-    CHECK_EQ_INT (cchc_clock_init_env (), 0);
-    diff = cchc_clock_now_ms () - s_system_ms ();
-    CHECK (diff > -3600000 - 2000 && diff < -3600000 + 2000);
+    //  Anchored in the future: the clock reads before START until then.
+    snprintf (spec, sizeof spec, "2020-12-14T17:00:00Z,10,%lld", (long long) (real + 600000));
+    CHECK_EQ_INT (cchc_clock_demo_parse (spec, &d, err, sizeof err), 0);
+    cchc_clock_demo_apply (&d);
+    CHECK (cchc_clock_now_ms () < start);
 
-    //  Invalid values leave a real clock.
-    const char *bad [] = { "tomorrow", "2021-03-14", "+", "+12x", "+1e9",
-                           "2021-13-01T00:00:00Z", "+99999999999999999999", NULL };
+    //  Invalid specs change nothing.
+    const char *bad [] = { "", "tomorrow", "2021-03-14", "2021-13-01T00:00:00Z",
+                           "2021-03-14T16:59:59Z,", "2021-03-14T16:59:59Z,0",
+                           "2021-03-14T16:59:59Z,1000001", "2021-03-14T16:59:59Z,1.5",
+                           "2021-03-14T16:59:59Z,2,", "2021-03-14T16:59:59Z,2,abc",
+                           "2021-03-14T16:59:59Z,2,5", "2021-03-14T16:59:59Z,2,3,4",
+                           ",1", "+86400000",
+                           "2021-03-14T16:59:59Z,2,10000000000000000000000000000000000"
+                           "000000000000000000000000000000000000000000000000000000000"
+                           "000000000000000000000000000000000000000000000000000000000",
+                           NULL };
     for (int i = 0; bad [i]; i++) {
-        cchc_clock_set_fake (7);
-        setenv ("CCHC_FAKE_NOW", bad [i], 1);
-        CHECK_EQ_INT (cchc_clock_init_env (), -1);
-        cchc_clock_set_real ();
+        cchc_clock_demo_t keep = { 42, 42, 42 };
+        int rc = cchc_clock_demo_parse (bad [i], &keep, err, sizeof err);
+        if (rc == 0)
+            fprintf (stderr, "accepted bad clock '%s'\n", bad [i]);
+        CHECK_EQ_INT (rc, -1);
+        CHECK (strstr (err, "clock.demo") != NULL);
+        CHECK_EQ_INT (keep.start_ms, 42);
     }
-    setenv ("CCHC_FAKE_NOW", "", 1);
-    CHECK_EQ_INT (cchc_clock_init_env (), 0);
-    unsetenv ("CCHC_FAKE_NOW");
-    CHECK_EQ_INT (cchc_clock_init_env (), 0);
+
+    //  Refused where a program is configured for production.
+    const char *local [] = { "tcp://127.0.0.1:7070", "tcp://[::1]:7070",
+                             "tcp://localhost:7070", "ipc:///tmp/x", "inproc://a",
+                             "tcp://127.0.0.1;127.0.0.2:7070", NULL };
+    CHECK (cchc_clock_demo_refused (false, local) == NULL);
+    CHECK (cchc_clock_demo_refused (false, NULL) == NULL);
+    CHECK (cchc_clock_demo_refused (true, local) != NULL);
+    const char *remote [] = { "tcp://0.0.0.0:7070", "tcp://*:7070", "tcp://10.0.0.1:7070",
+                              "tcp://127.evil.example:7070", "tcp://eth0:7070",
+                              "tcp://127.0.0.1;10.0.0.1:7070", "tcp://[::]:7070",
+                              "udp://127.0.0.1:1", NULL };
+    for (int i = 0; remote [i]; i++) {
+        const char *one [] = { "tcp://127.0.0.1:1", remote [i], NULL };
+        if (!cchc_clock_demo_refused (false, one))
+            fprintf (stderr, "accepted endpoint '%s'\n", remote [i]);
+        CHECK (cchc_clock_demo_refused (false, one) != NULL);
+    }
+
     cchc_clock_set_real ();
-    diff = cchc_clock_now_ms () - s_system_ms ();
+    CHECK_EQ_INT (cchc_clock_speed (), 1);
+    int64_t diff = cchc_clock_now_ms () - s_system_ms ();
     CHECK (diff > -2000 && diff < 2000);
 }
 
@@ -438,7 +484,7 @@ main (void)
 {
     CCHC_TEST_RUN (test_iso);
     CCHC_TEST_RUN (test_fake_clock);
-    CCHC_TEST_RUN (test_fake_env);
+    CCHC_TEST_RUN (test_demo_clock);
     CCHC_TEST_RUN (test_clock_threads);
     CCHC_TEST_RUN (test_log_levels);
     CCHC_TEST_RUN (test_log_journal);

@@ -8,8 +8,8 @@
                            [--now 2021-12-20T03:00:00Z]
 
     --fixture builds the database first (fixture.h: "tq" for the Tuyên Quang
-    sample, N for N generated units).  --now fixes the clock (it then ticks
-    from there), like CCHC_FAKE_NOW.  --port 0 picks a free port; the port is
+    sample, N for N generated units).  --now fixes the clock (it does not
+    move: cchc_clock_set_fake).  --port 0 picks a free port; the port is
     printed ("port N") and written to --port-file.  Stops on SIGINT/SIGTERM.
 */
 #include "collector/http.h"
@@ -73,10 +73,6 @@ main (int argc, char **argv)
     }
     if (!db)
         return s_usage ();
-    if (cchc_clock_init_env () != 0) {
-        fprintf (stderr, "bad CCHC_FAKE_NOW\n");
-        return 2;
-    }
     if (now) {
         int64_t ms;
         if (cchc_clock_parse_iso (now, &ms) != 0) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# periods.sh COLLECTOR CCHCCTL CLIENT SOURCE_DIR — a real collector on a fake
-# clock (CCHC_FAKE_NOW) through the first quarter of 2021 with the catalogue
+# periods.sh COLLECTOR CCHCCTL CLIENT SOURCE_DIR — a real collector on a
+# demonstration clock (--set clock.demo=START: starts there, then ticks) through the first quarter of 2021 with the catalogue
 # tests/periods/small.ini and four units (S1, S2, H1, X1), signed reports from
 # cchc-test-client, and the admin tool:
 #
@@ -53,16 +53,15 @@ ms () { date -u -d "$1" +%s%3N; }          # UTC ms of an ISO instant
 # json FILTER — python expression over `d` (stdin JSON); prints the result
 json () { python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
 
-# The fake "now" of the collector phase; cchcctl uses the same (empty: real).
+# The clock of the collector phase; cchcctl uses the same (empty: real).
 NOW=
-fake () { if [ -n "$NOW" ]; then CCHC_FAKE_NOW=$NOW "$@"; else "$@"; fi; }
-ctl () { fake "$CTL" --state "$ST" --criteria "$CAT" "$@"; }
+ctl () { "$CTL" --state "$ST" --criteria "$CAT" ${NOW:+--set clock.demo=$NOW} "$@"; }
 
 start_collector () {   # start_collector [--set ...]
   [ -n "$EP" ] || EP=tcp://127.0.0.1:$("$CLIENT" freeport)
   STARTS=$((STARTS + 1))
   LOG=$T/collector.$STARTS.log
-  env ${NOW:+CCHC_FAKE_NOW=$NOW} "$COLLECTOR" --state "$ST" --set collector.bind="$EP" \
+  "$COLLECTOR" ${NOW:+--set clock.demo=$NOW} --state "$ST" --set collector.bind="$EP" \
       --set collector.criteria="$CAT" --set collector.rollup_interval=1s \
       --set http.enabled=true --set http.port=0 "$@" >"$LOG" 2>&1 &
   CPID=$!
