@@ -557,6 +557,11 @@ s_period_json (cchc_api_t *self, const cchc_period_t *p, int64_t now, const s_en
     json_object_set_new (o, "first_day", s_jday (w.first_day));
     json_object_set_new (o, "last_day", s_jday (w.last_day));
     json_object_set_new (o, "due_day", s_jday (w.due_day));
+    json_t *dues = json_object ();
+    for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
+        json_object_set_new (dues, cchc_level_code ((cchc_level_t) l),
+                             s_jday (w.level_due_day[l]));
+    json_object_set_new (o, "due_days", dues);
     json_object_set_new (o, "lock_day", s_jday (w.lock_day));
     json_object_set_new (o, "state", json_string (state));
     json_object_set_new (o, "state_name", json_string (cchc_pstate_name (ps)));
@@ -809,9 +814,11 @@ static bool
 s_boundary_passed (const s_entry_t *e, int64_t now)
 {
     const cchc_rollup_window_t *w = &e->rollup->window;
-    int64_t b[4] = { cchc_date_start_utc_ms (w->first),
-                     cchc_date_start_utc_ms (w->last + 1), w->due_ms, w->lock_ms };
-    for (int i = 0; i < 4; i++)
+    int64_t b[3 + CCHC_LEVEL_COUNT] = { cchc_date_start_utc_ms (w->first),
+                                        cchc_date_start_utc_ms (w->last + 1), w->lock_ms };
+    for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
+        b[3 + l] = w->level_due_ms[l];
+    for (int i = 0; i < 3 + CCHC_LEVEL_COUNT; i++)
         if (e->computed_ms < b[i] && b[i] <= now)
             return true;
     return false;
@@ -1752,6 +1759,11 @@ s_catalogue_json (const cchc_criteria_t *cat)
     json_object_set_new (root, "year", json_integer (cchc_criteria_year (cat)));
     json_object_set_new (root, "total", json_real (cchc_criteria_total (cat)));
     json_object_set_new (root, "due_day", json_integer (cchc_criteria_due_day (cat)));
+    json_t *dues = json_object ();
+    for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
+        json_object_set_new (dues, cchc_level_code ((cchc_level_t) l),
+                             json_integer (cchc_criteria_level_due_day (cat, (cchc_level_t) l)));
+    json_object_set_new (root, "due_days", dues);
     json_object_set_new (root, "lock_day", json_integer (cchc_criteria_lock_day (cat)));
     json_t *levels = json_array ();
     for (int l = 0; l < CCHC_LEVEL_COUNT; l++) {

@@ -69,7 +69,8 @@ typedef enum { S_SEC_NONE, S_SEC_CATALOGUE, S_SEC_METRIC, S_SEC_AREA,
 /*  Keys of each section kind; a section remembers which it has seen (bit i)
     and the line of each. */
 static const char *s_keys_catalogue[] = { "name", "year", "total", "due_day",
-                                          "lock_day", "grades", NULL };
+                                          "lock_day", "grades", "due_day.so",
+                                          "due_day.huyen", "due_day.xa", NULL };
 static const char *s_keys_metric[] = { "name", "kind", "levels", NULL };
 static const char *s_keys_area[] = { "name", NULL };
 static const char *s_keys_indicator[] = {
@@ -106,7 +107,10 @@ struct cchc_criteria_t {
     char *name;
     int year;
     double total;
-    int due_day, lock_day;
+    int due_day, lock_day;      /* due_day: the latest level's (below) */
+    int due_all;                /* due_day as written; 0 when absent */
+    int level_due[CCHC_LEVEL_COUNT];    /* due_day.LEVEL as written, then
+                                           the day each level's data is due */
     s_where_t where;            /* of [catalogue]; line 0 when absent */
 
     s_metric_t *metrics;
@@ -597,10 +601,18 @@ s_handle_catalogue (s_parser_t *p, int key, const char *value)
             break;
         case 3:
         case 4:
+        case 6:
+        case 7:
+        case 8:
             if (cchc_parse_int64 (value, 1, 28, &n) != 0)
                 s_fail (p, p->lineno, "%s: expected a day 1..28, got '%s'",
-                        key == 3 ? "due_day" : "lock_day", value);
-            *(key == 3 ? &cat->due_day : &cat->lock_day) = (int) n;
+                        s_keys_catalogue[key], value);
+            if (key == 3)
+                cat->due_all = (int) n;
+            else if (key == 4)
+                cat->lock_day = (int) n;
+            else
+                cat->level_due[key - 6] = (int) n;
             break;
         case 5:
             s_parse_grades (p, value);
@@ -809,9 +821,19 @@ s_validate (s_parser_t *p)
             s_fail (p, cat->where.line, "[catalogue] needs '%s'", need[i]);
             return;
         }
+    /* each level's due day: due_day.LEVEL, else due_day, else the default
+       (Decree 09/2019 Art. 8: each lower level its own earlier deadline) */
+    static const int default_due[CCHC_LEVEL_COUNT] = { 18, 17, 16 };
+    cat->due_day = 0;
+    for (int l = 0; l < CCHC_LEVEL_COUNT; l++) {
+        if (!cat->level_due[l])
+            cat->level_due[l] = cat->due_all ? cat->due_all : default_due[l];
+        if (cat->level_due[l] > cat->due_day)
+            cat->due_day = cat->level_due[l];
+    }
     if (cat->lock_day < cat->due_day) {
         s_fail (p, s_line_of (&cat->where, s_keys_catalogue, "lock_day"),
-                "lock_day (%d) is before due_day (%d)", cat->lock_day, cat->due_day);
+                "lock_day (%d) is before a due day (%d)", cat->lock_day, cat->due_day);
         return;
     }
     for (size_t i = 0; i < cat->metric_count; i++) {
@@ -1038,6 +1060,12 @@ const char *cchc_criteria_name (const cchc_criteria_t *self) { return self->name
 int cchc_criteria_year (const cchc_criteria_t *self) { return self->year; }
 double cchc_criteria_total (const cchc_criteria_t *self) { return self->total; }
 int cchc_criteria_due_day (const cchc_criteria_t *self) { return self->due_day; }
+int
+cchc_criteria_level_due_day (const cchc_criteria_t *self, cchc_level_t level)
+{
+    assert (self && level < CCHC_LEVEL_COUNT);
+    return self->level_due[level];
+}
 int cchc_criteria_lock_day (const cchc_criteria_t *self) { return self->lock_day; }
 
 size_t

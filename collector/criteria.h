@@ -16,10 +16,14 @@
                               total        declared total points, required; the
                                            indicators' points must add up to it
                               due_day      day of the window's last month by
-                                           which an agency's data is on time
-                                           (1..28, default 18)
+                                           which an agency's data is on time,
+                                           every level (1..28)
+                              due_day.so   the same for one level (Decree
+                              due_day.huyen  09/2019 Art. 8: each lower level
+                              due_day.xa   its own earlier deadline); default
+                                           due_day, else so 18, huyen 17, xa 16
                               lock_day     day the period's figures lock
-                                           (1..28, default 22, >= due_day)
+                                           (1..28, default 22, >= every due day)
                               grades       "90:Xuất sắc, 80:Tốt, ..." index
                                            grades, highest first (optional)
       [metric.CODE]           name         Vietnamese name, required
@@ -149,7 +153,10 @@ typedef struct {
 const char *cchc_criteria_name (const cchc_criteria_t *self);
 int cchc_criteria_year (const cchc_criteria_t *self);
 double cchc_criteria_total (const cchc_criteria_t *self);
+/*  The latest level's due day (the last deadline of any agency). */
 int cchc_criteria_due_day (const cchc_criteria_t *self);
+/*  The due day of a level's units. */
+int cchc_criteria_level_due_day (const cchc_criteria_t *self, cchc_level_t level);
 int cchc_criteria_lock_day (const cchc_criteria_t *self);
 
 size_t cchc_criteria_metric_count (const cchc_criteria_t *self);

@@ -559,7 +559,9 @@ cchc_rollup_equal (const cchc_rollup_t *a, const cchc_rollup_t *b)
     if (strcmp (wa->id, wb->id) != 0 || wa->first != wb->first || wa->last != wb->last
         || wa->due_day != wb->due_day || wa->lock_day != wb->lock_day
         || wa->due_ms != wb->due_ms || wa->lock_ms != wb->lock_ms
-        || wa->as_of_ms != wb->as_of_ms)
+        || wa->as_of_ms != wb->as_of_ms
+        || memcmp (wa->level_due_day, wb->level_due_day, sizeof wa->level_due_day)
+        || memcmp (wa->level_due_ms, wb->level_due_ms, sizeof wa->level_due_ms))
         return false;
     if (a->unit_count != b->unit_count || a->figure_count != b->figure_count
         || a->has_previous != b->has_previous || a->parts_ignored != b->parts_ignored
@@ -1523,8 +1525,9 @@ cchc_periods_pass (cchc_periods_t *self, int64_t now, bool locks_only,
                                             (uint64_t) units_sum) >> 1);
         int64_t close = s_close_ms (&w);
         bool due = !row || row->data_version != version
-                   || (row->computed_at < close && close <= now)
-                   || (row->computed_at < w.due_ms && w.due_ms <= now);
+                   || (row->computed_at < close && close <= now);
+        for (int l = 0; l < CCHC_LEVEL_COUNT && !due; l++)
+            due = row->computed_at < w.level_due_ms[l] && w.level_due_ms[l] <= now;
         if (!due)
             continue;
         char e2[512] = "";

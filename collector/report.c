@@ -50,6 +50,33 @@ s_vi_day (int32_t yyyymmdd, char *buf, size_t size)
               (int) (yyyymmdd / 100 % 100), (int) (yyyymmdd / 10000));
 }
 
+/*  Each level's due day: "ngày 18/03/2021" when they agree, else
+    "Sở, ban, ngành ngày 18/03/2021; UBND cấp huyện ngày 17/03/2021; UBND
+    cấp xã ngày 16/03/2021". */
+static void
+s_vi_dues (const cchc_rollup_window_t *w, char *buf, size_t size)
+{
+    bool same = true;
+    for (int l = 1; l < CCHC_LEVEL_COUNT; l++)
+        same = same && w->level_due_day[l] == w->level_due_day[0];
+    char day[16];
+    if (same) {
+        s_vi_day (w->level_due_day[0], day, sizeof day);
+        snprintf (buf, size, "ngày %s", day);
+        return;
+    }
+    size_t used = 0;
+    buf[0] = 0;
+    for (int l = 0; l < CCHC_LEVEL_COUNT && used < size; l++) {
+        s_vi_day (w->level_due_day[l], day, sizeof day);
+        int n = snprintf (buf + used, size - used, "%s%s ngày %s", l ? "; " : "",
+                          cchc_level_name ((cchc_level_t) l), day);
+        if (n < 0)
+            break;
+        used += (size_t) n;
+    }
+}
+
 /*  Local time of a UTC instant: "2021-03-18T23:59:59+07:00" (iso) or
     "18/03/2021 23:59" (vi). */
 static void
@@ -324,6 +351,11 @@ cchc_rollup_json (const cchc_rollup_t *r, const char *unit)
     json_object_set_new (root, "first_day", s_jday (w->first_day));
     json_object_set_new (root, "last_day", s_jday (w->last_day));
     json_object_set_new (root, "due_day", s_jday (w->due_day));
+    json_t *dues = json_object ();
+    for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
+        json_object_set_new (dues, cchc_level_code ((cchc_level_t) l),
+                             s_jday (w->level_due_day[l]));
+    json_object_set_new (root, "due_days", dues);
     json_object_set_new (root, "lock_day", s_jday (w->lock_day));
     json_object_set_new (root, "as_of", s_jtime (w->as_of_ms));
     json_object_set_new (root, "catalogue", json_string (cchc_criteria_name (r->criteria)));
@@ -446,13 +478,13 @@ static void
 s_table_header (const cchc_rollup_t *r, FILE *out)
 {
     const cchc_rollup_window_t *w = &r->window;
-    char a[16], b[16], due[16], lock[16], asof[40];
+    char a[16], b[16], due[160], lock[16], asof[40];
     s_vi_day (w->first_day, a, sizeof a);
     s_vi_day (w->last_day, b, sizeof b);
-    s_vi_day (w->due_day, due, sizeof due);
+    s_vi_dues (w, due, sizeof due);
     s_vi_day (w->lock_day, lock, sizeof lock);
     s_local_time (w->as_of_ms, false, asof, sizeof asof);
-    fprintf (out, "Kỳ %s: %s – %s · hạn gửi %s · khóa %s · tính đến %s\n",
+    fprintf (out, "Kỳ %s: %s – %s · hạn gửi: %s · khóa %s · tính đến %s\n",
              w->id, a, b, due, lock, asof);
     fprintf (out, "Bộ tiêu chí: %s\n", cchc_criteria_name (r->criteria));
 }
@@ -907,11 +939,11 @@ static void
 s_report_gaps (const cchc_rollup_t *r, FILE *out)
 {
     const cchc_criteria_t *cat = r->criteria;
-    char due[16];
-    s_vi_day (r->window.due_day, due, sizeof due);
+    char due[160];
+    s_vi_dues (&r->window, due, sizeof due);
     fprintf (out, "## III. CƠ QUAN, ĐƠN VỊ THIẾU SỐ LIỆU HOẶC GỬI SỐ LIỆU CHẬM\n\n"
              "Số liệu của kỳ được coi là đúng hạn khi đầy đủ và đến hệ thống "
-             "trước 24 giờ ngày %s.\n\n", due);
+             "trước 24 giờ của ngày hạn gửi: %s.\n\n", due);
     size_t n;
     size_t *order = s_ranked_order (r, -1, &n);
     if (!order)
@@ -961,11 +993,11 @@ cchc_report_write (const cchc_rollup_t *r, FILE *out, char *err, size_t errlen)
 {
     assert (r && out);
     const cchc_rollup_window_t *w = &r->window;
-    char title[64], a[16], b[16], due[16], lock[16], asof[40];
+    char title[64], a[16], b[16], due[160], lock[16], asof[40];
     s_title (&w->period, title, sizeof title);
     s_vi_day (w->first_day, a, sizeof a);
     s_vi_day (w->last_day, b, sizeof b);
-    s_vi_day (w->due_day, due, sizeof due);
+    s_vi_dues (w, due, sizeof due);
     s_vi_day (w->lock_day, lock, sizeof lock);
     s_local_time (w->as_of_ms, false, asof, sizeof asof);
 
@@ -973,7 +1005,7 @@ cchc_report_write (const cchc_rollup_t *r, FILE *out, char *err, size_t errlen)
     fputs ("*Dự thảo do hệ thống tự động tổng hợp; Sở Nội vụ rà soát, hoàn chỉnh "
            "trước khi trình Ủy ban nhân dân tỉnh.*\n\n", out);
     fprintf (out, "- Kỳ báo cáo: %s (số liệu từ ngày %s đến ngày %s).\n", w->id, a, b);
-    fprintf (out, "- Hạn gửi số liệu của các cơ quan, đơn vị: ngày %s; khóa số liệu "
+    fprintf (out, "- Hạn gửi số liệu của các cơ quan, đơn vị: %s; khóa số liệu "
              "của kỳ: ngày %s.\n", due, lock);
     fprintf (out, "- Số liệu tổng hợp đến: %s (giờ Việt Nam)", asof);
     if (w->as_of_ms < w->lock_ms)
@@ -1202,8 +1234,11 @@ cchc_criteria_check_cli (const char *criteria_path, FILE *out, char *err,
     fprintf (out, "Bộ tiêu chí hợp lệ: %s (năm %d)\n", cchc_criteria_name (cat),
              cchc_criteria_year (cat));
     fprintf (out, "%zu chỉ tiêu thống kê, %zu lĩnh vực, %zu tiêu chí, tổng %s điểm; "
-             "hạn gửi số liệu ngày %d, khóa số liệu ngày %d của tháng cuối kỳ.\n",
-             nm, na, ni, total, cchc_criteria_due_day (cat),
+             "hạn gửi số liệu ngày %d (sở, ban, ngành), %d (cấp huyện), %d (cấp xã), "
+             "khóa số liệu ngày %d của tháng cuối kỳ.\n",
+             nm, na, ni, total, cchc_criteria_level_due_day (cat, CCHC_LEVEL_SO),
+             cchc_criteria_level_due_day (cat, CCHC_LEVEL_HUYEN),
+             cchc_criteria_level_due_day (cat, CCHC_LEVEL_XA),
              cchc_criteria_lock_day (cat));
     for (size_t a = 0; a < na; a++) {
         char pts[32];

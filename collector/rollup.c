@@ -82,6 +82,12 @@ cchc_rollup_window (const cchc_criteria_t *cat, const cchc_period_t *period,
     w->lock_day = cchc_rollup_yyyymmdd (lock);
     w->due_ms = cchc_date_start_utc_ms (due + 1);
     w->lock_ms = cchc_date_start_utc_ms (lock);
+    for (int l = 0; l < CCHC_LEVEL_COUNT; l++) {
+        cchc_date_t d = cchc_period_deadline (period,
+                                              cchc_criteria_level_due_day (cat, (cchc_level_t) l));
+        w->level_due_day[l] = cchc_rollup_yyyymmdd (d);
+        w->level_due_ms[l] = cchc_date_start_utc_ms (d + 1);
+    }
     w->as_of_ms = as_of_ms;
 }
 
@@ -355,8 +361,9 @@ s_score_unit (cchc_rollup_t *r, cchc_rollup_unit_result_t *u)
         }
     }
     u->complete = u->metrics_reported == u->metrics_expected;
-    u->on_time = u->complete && last_expected < w->due_ms;
-    u->pending = !u->on_time && w->as_of_ms < w->due_ms;
+    int64_t due_ms = w->level_due_ms[u->level];
+    u->on_time = u->complete && last_expected < due_ms;
+    u->pending = !u->on_time && w->as_of_ms < due_ms;
 
     size_t ni = cchc_criteria_indicator_count (cat);
     for (size_t i = 0; i < ni; i++) {

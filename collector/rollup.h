@@ -66,9 +66,14 @@ typedef struct {
     char id[CCHC_PERIOD_ID_MAX];    /* "2021-Q1" */
     cchc_date_t first, last;        /* local days, inclusive */
     int32_t first_day, last_day;    /* the same as yyyymmdd (observation.day) */
-    int32_t due_day, lock_day;      /* yyyymmdd of the due and lock days */
-    int64_t due_ms;                 /* on time iff received_at < due_ms (UTC ms
-                                       of the start of the day after the due day) */
+    int32_t due_day, lock_day;      /* yyyymmdd of the due and lock days
+                                       (due: the latest level's) */
+    int64_t due_ms;                 /* UTC ms of the start of the day after
+                                       the latest level's due day */
+    int32_t level_due_day[CCHC_LEVEL_COUNT];   /* yyyymmdd, per level */
+    int64_t level_due_ms[CCHC_LEVEL_COUNT];    /* a unit of the level is on
+                                       time iff received_at < this (the start
+                                       of the day after its due day) */
     int64_t lock_ms;                /* UTC ms of the start of the lock day */
     int64_t as_of_ms;               /* when the figures are computed (UTC ms) */
 } cchc_rollup_window_t;

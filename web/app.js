@@ -217,6 +217,15 @@
     var sel = document.getElementById('period');
     if (sel.value !== period.id) fillPeriodSelect();
   }
+  /* each level's due day (Decree 09/2019 Art. 8), "18/03/2021" when they agree */
+  function dueDays(period) {
+    var d = period.due_days;
+    if (!d || (d.so === d.huyen && d.huyen === d.xa)) return fDate(d ? d.so : period.due_day);
+    return 'sở ' + fDate(d.so) + ', huyện ' + fDate(d.huyen) + ', xã ' + fDate(d.xa);
+  }
+  function unitDue(period, level) {
+    return period.due_days && period.due_days[level] ? period.due_days[level] : period.due_day;
+  }
   function stateBanner(period, asOf) {
     var text;
     if (period.state === 'locked')
@@ -227,7 +236,7 @@
              '; số liệu gửi bổ sung vẫn được cập nhật đến khi khóa ngày ' + fDate(period.lock_day) + '.';
     else
       text = 'Số liệu TẠM TÍNH: kỳ ' + period.name + ' đang diễn ra (' + fDate(period.first_day) +
-             ' – ' + fDate(period.last_day) + '), hạn gửi số liệu ' + fDate(period.due_day) + '.';
+             ' – ' + fDate(period.last_day) + '), hạn gửi số liệu: ' + dueDays(period) + '.';
     return h('div', { cls: 'banner ' + period.state },
              text, asOf ? ' Tính đến ' + fTime(asOf) + '.' : '');
   }
@@ -645,7 +654,7 @@
     main.appendChild(stateBanner(p, s.as_of));
     var a = s.all;
     main.appendChild(h('div', { cls: 'cards' },
-      card('Đúng hạn', nf0.format(a.on_time) + '/' + nf0.format(a.units), 'Hạn gửi ' + fDate(p.due_day), a.on_time === a.units ? 'good' : ''),
+      card('Đúng hạn', nf0.format(a.on_time) + '/' + nf0.format(a.units), 'Hạn gửi: ' + dueDays(p), a.on_time === a.units ? 'good' : ''),
       card('Trễ hạn hoặc thiếu', nf0.format(a.late), '', a.late ? 'bad' : 'good'),
       card('Chưa đến hạn', nf0.format(a.pending), 'Còn trong hạn gửi', ''),
       card('Không gửi tin', nf0.format(a.silent), '≥ ' + s.silent_days + ' ngày hoặc chưa có phần mềm', a.silent ? 'bad' : 'good'),
@@ -735,10 +744,11 @@
     r.appendChild(t1);
 
     r.appendChild(h('h3', { text: 'II. TÌNH HÌNH GỬI SỐ LIỆU' }));
-    var t2 = h('table', null, h('thead', null, h('tr', null, ['Cấp', 'Số đơn vị', 'Đủ số liệu', 'Đúng hạn', 'Trễ hạn, thiếu'].map(function (x) { return h('th', { text: x }); }))));
+    var t2 = h('table', null, h('thead', null, h('tr', null, ['Cấp', 'Hạn gửi', 'Số đơn vị', 'Đủ số liệu', 'Đúng hạn', 'Trễ hạn, thiếu'].map(function (x) { return h('th', { text: x }); }))));
     var b2 = h('tbody');
     s.reporting.levels.concat([s.reporting.all]).forEach(function (l) {
       b2.appendChild(h('tr', null, h('td', { text: l.level === 'all' ? 'Tổng cộng' : levelName(l.level) }),
+        h('td', { text: l.level === 'all' ? '' : fDate(unitDue(p, l.level)) }),
         h('td', { cls: 'num', text: nf0.format(l.units) }), h('td', { cls: 'num', text: nf0.format(l.complete) }),
         h('td', { cls: 'num', text: nf0.format(l.on_time) }), h('td', { cls: 'num', text: nf0.format(l.late) })));
     });
@@ -768,7 +778,7 @@
       var b4 = h('tbody');
       late.forEach(function (u, i) {
         b4.appendChild(h('tr', null, h('td', { text: String(i + 1) }), h('td', { text: u.name }), h('td', { text: levelName(u.level) }),
-          h('td', { text: u.no_data ? 'Chưa gửi số liệu' : !u.complete ? 'Thiếu số liệu (' + u.metrics_reported + '/' + u.metrics_expected + ' chỉ tiêu)' : 'Gửi sau hạn ' + fDate(p.due_day) })));
+          h('td', { text: u.no_data ? 'Chưa gửi số liệu' : !u.complete ? 'Thiếu số liệu (' + u.metrics_reported + '/' + u.metrics_expected + ' chỉ tiêu)' : 'Gửi sau hạn ' + fDate(unitDue(p, u.level)) })));
       });
       t4.appendChild(b4);
       r.appendChild(t4);

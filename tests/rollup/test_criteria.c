@@ -94,6 +94,10 @@ test_small_valid (void)
     CHECK_EQ_INT (cchc_criteria_due_day (cat), 18);
     CHECK_EQ_INT (cchc_criteria_lock_day (cat), 22);
     CHECK_EQ_INT (cchc_criteria_indicator_count (cat), 2);
+    /* HEAD has no due day: the defaults per level */
+    CHECK_EQ_INT (cchc_criteria_level_due_day (cat, CCHC_LEVEL_SO), 18);
+    CHECK_EQ_INT (cchc_criteria_level_due_day (cat, CCHC_LEVEL_HUYEN), 17);
+    CHECK_EQ_INT (cchc_criteria_level_due_day (cat, CCHC_LEVEL_XA), 16);
     const cchc_indicator_t *r = cchc_criteria_indicator (cat, 0);
     CHECK_EQ_STR (r->name, "R");    /* inline comment stripped */
     CHECK_NEAR (r->target[CCHC_LEVEL_XA], 0.5, 1e-15);
@@ -292,7 +296,13 @@ test_errors_structure (void)
     CHECK (s_fails ("[metric.a]\nname = A\nkind = counter\n", 0, "no [catalogue] section"));
     CHECK (s_fails ("[catalogue]\nname = T\nyear = 2021\n", 1, "[catalogue] needs 'total'"));
     CHECK (s_fails ("[catalogue]\nname = T\nyear = 2021\ntotal = 4\ndue_day = 20\n"
-                    "lock_day = 19\n", 6, "lock_day (19) is before due_day (20)"));
+                    "lock_day = 19\n", 6, "lock_day (19) is before a due day (20)"));
+    CHECK (s_fails ("[catalogue]\nname = T\nyear = 2021\ntotal = 4\ndue_day.xa = 23\n",
+                    1, "lock_day (22) is before a due day (23)"));
+    CHECK (s_fails ("[catalogue]\nname = T\nyear = 2021\ntotal = 4\ndue_day.huyen = 0\n",
+                    5, "due_day.huyen: expected a day 1..28"));
+    CHECK (s_fails ("[catalogue]\nname = T\nyear = 2021\ntotal = 4\ndue_day.tinh = 3\n",
+                    5, "unknown key"));
     CHECK (s_fails ("[catalogue]\nname = T\nyear = 2021\ntotal = 4\ndue_day = 30\n", 5,
                     "due_day: expected a day 1..28"));
     CHECK (s_fails ("[catalogue]\nname = T\nyear = 2021\ntotal = 4\n", 0,

@@ -425,6 +425,105 @@ test_pending_before_due (void)
     cchc_rollup_destroy (&r);
 }
 
+/*  Each level's own due day (Decree 09/2019 Art. 8): with communes due on
+    the 16th, districts the 17th, departments the 18th, complete data that
+    arrived on 17/03 (noon) is late for a commune, on time for a district
+    and a department; on 18/03 late for a district too; data of 16/03 is
+    on time everywhere. */
+static void
+test_level_due_days (void)
+{
+    FILE *f = fopen (CCHC_SOURCE_DIR "/tests/rollup/small.ini", "r");
+    CHECK (f);
+    char text[32768];
+    size_t len = fread (text, 1, sizeof text - 1, f);
+    fclose (f);
+    text[len] = 0;
+    char *due = strstr (text, "due_day = 18\n");
+    CHECK (due);
+    char edited[33000];
+    snprintf (edited, sizeof edited, "%.*sdue_day.so = 18\ndue_day.huyen = 17\n"
+              "due_day.xa = 16\n%s", (int) (due - text), text,
+              due + strlen ("due_day = 18\n"));
+    char err[256];
+    cchc_criteria_t *cat = cchc_criteria_load_string ("levels.ini", edited, strlen (edited),
+                                                      err, sizeof err);
+    if (!cat)
+        fprintf (stderr, "  %s\n", err);
+    CHECK (cat);
+    CHECK_EQ_INT (cchc_criteria_level_due_day (cat, CCHC_LEVEL_XA), 16);
+    CHECK_EQ_INT (cchc_criteria_level_due_day (cat, CCHC_LEVEL_HUYEN), 17);
+    CHECK_EQ_INT (cchc_criteria_level_due_day (cat, CCHC_LEVEL_SO), 18);
+    CHECK_EQ_INT (cchc_criteria_due_day (cat), 18);
+
+    cchc_period_t p;
+    CHECK_EQ_INT (cchc_period_parse ("2021-Q1", &p), 0);
+    cchc_rollup_window_t w;
+    cchc_rollup_window (cat, &p, fx_local_ms (20210325, 12, 0), &w);
+    CHECK_EQ_INT (w.level_due_day[CCHC_LEVEL_XA], 20210316);
+    CHECK_EQ_INT (w.level_due_day[CCHC_LEVEL_HUYEN], 20210317);
+    CHECK_EQ_INT (w.level_due_day[CCHC_LEVEL_SO], 20210318);
+    CHECK_EQ_INT (w.due_day, 20210318);
+    CHECK_EQ_INT (w.level_due_ms[CCHC_LEVEL_XA], fx_local_ms (20210317, 0, 0));
+
+    /* every unit's rows arrive on 17/03 at noon, local */
+    size_t nu, nr, np;
+    const cchc_rollup_unit_t *units = fx_units (&nu);
+    cchc_rollup_row_t *rows = fx_rows (cat, &nr);
+    CHECK (rows);
+    for (size_t i = 0; i < nr; i++)
+        rows[i].received_at = fx_local_ms (20210317, 12, 0);
+    cchc_rollup_part_t *parts = NULL;
+    CHECK_EQ_INT (cchc_rollup_fold (cat, &w, rows, nr, &parts, &np), 0);
+    cchc_rollup_t *r = cchc_rollup_compute (cat, &w, units, nu, parts, np, NULL,
+                                            err, sizeof err);
+    CHECK (r);
+    size_t complete[CCHC_LEVEL_COUNT] = { 0 };
+    for (size_t i = 0; i < r->unit_count; i++) {
+        const cchc_rollup_unit_result_t *u = &r->units[i];
+        if (!u->complete)
+            continue;
+        complete[u->level]++;
+        /* a commune (due the 16th): late; a district (the 17th, until its
+           end) and a department (the 18th): on time */
+        bool not_xa = u->level != CCHC_LEVEL_XA;
+        CHECK_EQ_INT (u->on_time, not_xa);
+        CHECK (!u->pending);
+    }
+    CHECK (complete[CCHC_LEVEL_SO] > 0 && complete[CCHC_LEVEL_XA] > 0);
+    cchc_rollup_destroy (&r);
+    free (parts);
+
+    /* arrived on 18/03: the district is late too */
+    for (size_t i = 0; i < nr; i++)
+        rows[i].received_at = fx_local_ms (20210318, 8, 0);
+    CHECK_EQ_INT (cchc_rollup_fold (cat, &w, rows, nr, &parts, &np), 0);
+    r = cchc_rollup_compute (cat, &w, units, nu, parts, np, NULL, err, sizeof err);
+    CHECK (r);
+    for (size_t i = 0; i < r->unit_count; i++)
+        if (r->units[i].complete) {
+            bool so = r->units[i].level == CCHC_LEVEL_SO;
+            CHECK_EQ_INT (r->units[i].on_time, so);
+        }
+    CHECK (complete[CCHC_LEVEL_HUYEN] > 0);
+    cchc_rollup_destroy (&r);
+    free (parts);
+
+    /* arrived on 16/03: every level on time */
+    for (size_t i = 0; i < nr; i++)
+        rows[i].received_at = fx_local_ms (20210316, 23, 59);
+    CHECK_EQ_INT (cchc_rollup_fold (cat, &w, rows, nr, &parts, &np), 0);
+    r = cchc_rollup_compute (cat, &w, units, nu, parts, np, NULL, err, sizeof err);
+    CHECK (r);
+    for (size_t i = 0; i < r->unit_count; i++)
+        if (r->units[i].complete)
+            CHECK (r->units[i].on_time);
+    cchc_rollup_destroy (&r);
+    free (parts);
+    free (rows);
+    cchc_criteria_destroy (&cat);
+}
+
 typedef struct {
     int count;
     int64_t journals[8];
@@ -1287,6 +1386,7 @@ main (void)
     CCHC_TEST_RUN (test_q1_database);
     CCHC_TEST_RUN (test_window_edges);
     CCHC_TEST_RUN (test_pending_before_due);
+    CCHC_TEST_RUN (test_level_due_days);
     CCHC_TEST_RUN (test_explain);
     CCHC_TEST_RUN (test_bad_input);
     CCHC_TEST_RUN (test_periods_agree);
