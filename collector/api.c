@@ -1901,6 +1901,11 @@ s_get_periods (cchc_api_t *self, cchc_api_reply_t *reply)
     json_t *root = json_object ();
     json_object_set_new (root, "now", s_jtime (now));
     json_object_set_new (root, "today", s_jday (cchc_rollup_yyyymmdd (today)));
+    /* the demonstration clock (common/clock.h), when the collector runs on one */
+    json_t *clock = json_object ();
+    json_object_set_new (clock, "demo", json_boolean (cchc_clock_is_demo ()));
+    json_object_set_new (clock, "speed", json_integer (cchc_clock_speed ()));
+    json_object_set_new (root, "clock", clock);
     json_object_set_new (root, "data_first_day", first > 0 ? s_jday (first) : json_null ());
     json_object_set_new (root, "data_last_day", last > 0 ? s_jday (last) : json_null ());
     json_t *prov = json_object ();

@@ -180,6 +180,15 @@ cchc_clock_demo_apply (const cchc_clock_demo_t *demo)
     pthread_mutex_unlock (&s_lock);
 }
 
+bool
+cchc_clock_is_demo (void)
+{
+    pthread_mutex_lock (&s_lock);
+    bool demo = s_mode == S_DEMO;
+    pthread_mutex_unlock (&s_lock);
+    return demo;
+}
+
 int64_t
 cchc_clock_speed (void)
 {

@@ -61,6 +61,9 @@ const char *cchc_clock_demo_refused (bool curve, const char *const *endpoints);
 /*  Run cchc_clock_now_ms() on the demonstration clock from now on. */
 void cchc_clock_demo_apply (const cchc_clock_demo_t *demo);
 
+/*  True while the demonstration clock runs (the dashboard says so). */
+bool cchc_clock_is_demo (void);
+
 /*  Simulated ms per real ms: 1 unless a demonstration clock runs faster. */
 int64_t cchc_clock_speed (void);
 

@@ -848,10 +848,36 @@
     });
   }
 
+  /* The demonstration clock (deploy/demo.sh): the simulated date in the
+     header, periods reloaded often, and the page follows the quarter in
+     progress unless someone picked another period. */
+  function simNow() {
+    var c = S.periods && S.periods.clock;
+    if (!c || !c.demo || !S.clockAt) return null;
+    return new Date(Date.parse(S.periods.now) + (Date.now() - S.clockAt) * (c.speed || 1));
+  }
+  function showSimClock() {
+    var el = document.getElementById('simclock');
+    var t = simNow();
+    if (!el) return;
+    if (!t) { el.hidden = true; return; }
+    var local = new Date(t.getTime() + 7 * 3600 * 1000).toISOString();
+    el.hidden = false;
+    el.textContent = 'Thời gian mô phỏng: ' + local.slice(8, 10) + '/' + local.slice(5, 7) + '/' +
+      local.slice(0, 4) + ' ' + local.slice(11, 16);
+  }
   function loadPeriods() {
     return api('/api/v1/periods').then(function (res) {
+      var before = S.defaultPeriod;
       S.periods = res.json;
+      S.clockAt = Date.now();
       S.defaultPeriod = res.json['default'];
+      showSimClock();
+      if (before && before !== S.defaultPeriod && route().period === before) {
+        /* following live: the quarter in progress moved on */
+        var r = route();
+        location.hash = link(r.view, r.arg, S.defaultPeriod);
+      }
       S.province = res.json.province && res.json.province.name;
       if (S.province) document.getElementById('title').textContent = 'Chỉ số Cải cách hành chính — ' + S.province;
       fillPeriodSelect();
@@ -884,8 +910,22 @@
       }
       return render(true);
     }).catch(showError);
-    setInterval(function () { render(false); }, POLL_MS);
-    setInterval(function () { loadPeriods().catch(function () {}); }, 60000);
+    var lastRender = Date.now();
+    setInterval(function () {
+      /* every POLL_MS; every 2 s on the demonstration clock (days go by fast) */
+      var demo = S.periods && S.periods.clock && S.periods.clock.demo;
+      if (Date.now() - lastRender < (demo ? 2000 : POLL_MS)) return;
+      lastRender = Date.now();
+      render(false);
+    }, 500);
+    setInterval(function () {
+      var demo = S.periods && S.periods.clock && S.periods.clock.demo;
+      if (demo || !S.lastPeriods || Date.now() - S.lastPeriods >= 60000) {
+        S.lastPeriods = Date.now();
+        loadPeriods().catch(function () {});
+      }
+    }, 2000);
+    setInterval(showSimClock, 1000);
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
   else start();

@@ -139,6 +139,7 @@ test_demo_clock (void)
     now = cchc_clock_now_ms ();
     CHECK (now >= start + 86400000LL && now < start + 61 * 86400000LL);
     CHECK_EQ_INT (cchc_clock_speed (), 86400);
+    CHECK (cchc_clock_is_demo ());
     CHECK_EQ_INT (cchc_clock_real_wait_ms (86400000), 1000);
     CHECK_EQ_INT (cchc_clock_real_wait_ms (1), 1);
     CHECK_EQ_INT (cchc_clock_real_wait_ms (0), 0);
@@ -191,6 +192,7 @@ test_demo_clock (void)
 
     cchc_clock_set_real ();
     CHECK_EQ_INT (cchc_clock_speed (), 1);
+    CHECK (!cchc_clock_is_demo ());
     int64_t diff = cchc_clock_now_ms () - s_system_ms ();
     CHECK (diff > -2000 && diff < 2000);
 }
