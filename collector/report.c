@@ -484,8 +484,10 @@ s_table_header (const cchc_rollup_t *r, FILE *out)
     s_vi_dues (w, due, sizeof due);
     s_vi_day (w->lock_day, lock, sizeof lock);
     s_local_time (w->as_of_ms, false, asof, sizeof asof);
-    fprintf (out, "Kỳ %s: %s – %s · hạn gửi: %s · khóa %s · tính đến %s\n",
-             w->id, a, b, due, lock, asof);
+    const char *dues = strncmp (due, "ngày ", strlen ("ngày ")) == 0
+                       ? due + strlen ("ngày ") : due;     /* one day for all */
+    fprintf (out, "Kỳ %s: %s – %s · hạn gửi %s · khóa %s · tính đến %s\n",
+             w->id, a, b, dues, lock, asof);
     fprintf (out, "Bộ tiêu chí: %s\n", cchc_criteria_name (r->criteria));
 }
 
@@ -941,9 +943,10 @@ s_report_gaps (const cchc_rollup_t *r, FILE *out)
     const cchc_criteria_t *cat = r->criteria;
     char due[160];
     s_vi_dues (&r->window, due, sizeof due);
+    bool one = strncmp (due, "ngày ", strlen ("ngày ")) == 0;
     fprintf (out, "## III. CƠ QUAN, ĐƠN VỊ THIẾU SỐ LIỆU HOẶC GỬI SỐ LIỆU CHẬM\n\n"
              "Số liệu của kỳ được coi là đúng hạn khi đầy đủ và đến hệ thống "
-             "trước 24 giờ của ngày hạn gửi: %s.\n\n", due);
+             "trước 24 giờ %s%s.\n\n", one ? "" : "ngày hạn gửi của cấp mình: ", due);
     size_t n;
     size_t *order = s_ranked_order (r, -1, &n);
     if (!order)

@@ -85,7 +85,7 @@ trap - EXIT
 ctl () {  # NAME DB CRITERIA ARGS...: stdout, and the exit status
   local name=$1 db=$2 ini=$3; shift 3
   local rc=0
-  CCHC_FAKE_NOW=$now "$ctl" --db "$db" --criteria "$ini" "$@" >"$out/$name" 2>"$work/ctl.err" || rc=$?
+  "$ctl" --db "$db" --criteria "$ini" --set clock.demo="$now" "$@" >"$out/$name" 2>"$work/ctl.err" || rc=$?
   echo "exit $rc" >>"$out/$name"
 }
 for set in tq small; do
