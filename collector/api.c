@@ -27,6 +27,7 @@
     slow (SQL, roll-ups, serialising) runs under self->mutex.
 */
 #include "collector/api.h"
+#include "collector/db/db.h"
 #include "collector/export.h"
 #include "collector/periods.h"
 #include "collector/report.h"
@@ -623,8 +624,6 @@ s_read_version (sqlite3 *db, s_version_t *v, uint64_t agents_key[5],
         "       (SELECT ifnull(sum(length(code) * 7 + length(name) * 131 + valid_from"
         "                          + valid_to * 3 + length(ifnull(parent, ''))), 0)"
         "               + count(*) * 1000003 FROM unit),"
-        "       (SELECT ifnull(min(day), 0) FROM observation),"
-        "       (SELECT ifnull(max(day), 0) FROM observation),"
         "       (SELECT count(DISTINCT code) FROM unit),"
         "       (SELECT count(*) FROM sqlite_master WHERE type = 'table'"
         "          AND name IN ('period_result', 'period_event'))", -1, &st, NULL);
@@ -635,11 +634,11 @@ s_read_version (sqlite3 *db, s_version_t *v, uint64_t agents_key[5],
     v->journal_max = sqlite3_column_int64 (st, 0);
     v->enrolment = sqlite3_column_int64 (st, 1);
     v->units_sum = sqlite3_column_int64 (st, 2);
-    *data_first = sqlite3_column_int (st, 3);
-    *data_last = sqlite3_column_int (st, 4);
-    v->units = sqlite3_column_int64 (st, 5);
-    bool managed = sqlite3_column_int (st, 6) == 2;
+    v->units = sqlite3_column_int64 (st, 3);
+    bool managed = sqlite3_column_int (st, 4) == 2;
     sqlite3_finalize (st);
+    if (cchc_db_observation_days (db, data_first, data_last) != 0)
+        return -1;
     v->periods = -1;
     if (managed) {
         if (sqlite3_prepare_v2 (db, "SELECT ifnull(max(id), 0) FROM period_event", -1,

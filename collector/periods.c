@@ -1387,17 +1387,7 @@ s_scope (int64_t now, int scope_days, cchc_period_t *out, size_t max)
 static int
 s_has_data (sqlite3 *db, const cchc_rollup_window_t *w)
 {
-    sqlite3_stmt *st = NULL;
-    int has = -1;
-    if (sqlite3_prepare_v2 (db, "SELECT EXISTS (SELECT 1 FROM observation"
-                            " WHERE day BETWEEN ?1 AND ?2)", -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_int (st, 1, w->first_day);
-        sqlite3_bind_int (st, 2, w->last_day);
-        if (sqlite3_step (st) == SQLITE_ROW)
-            has = sqlite3_column_int (st, 0);
-    }
-    sqlite3_finalize (st);
-    return has;
+    return cchc_db_observation_any (db, w->first_day, w->last_day, 0);
 }
 
 /*  1 when some observation dated in the window arrived before `before`
@@ -1407,20 +1397,7 @@ s_has_data (sqlite3 *db, const cchc_rollup_window_t *w)
 static int
 s_has_data_before (sqlite3 *db, const cchc_rollup_window_t *w, int64_t before)
 {
-    sqlite3_stmt *st = NULL;
-    int has = -1;
-    if (sqlite3_prepare_v2 (db, "SELECT EXISTS (SELECT 1 FROM observation AS o"
-                            " JOIN journal AS j ON j.id = o.journal"
-                            " WHERE o.day BETWEEN ?1 AND ?2 AND j.received_at < ?3)",
-                            -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_int (st, 1, w->first_day);
-        sqlite3_bind_int (st, 2, w->last_day);
-        sqlite3_bind_int64 (st, 3, before);
-        if (sqlite3_step (st) == SQLITE_ROW)
-            has = sqlite3_column_int (st, 0);
-    }
-    sqlite3_finalize (st);
-    return has;
+    return cchc_db_observation_any (db, w->first_day, w->last_day, before);
 }
 
 static const cchc_period_row_t *

@@ -114,7 +114,7 @@ s_generate (const char *path, const cchc_criteria_t *cat, int units,
     if (s_exec (db, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
                     "PRAGMA cache_size = -1000000;") != 0
         || s_exec (db, CCHC_DB_SCHEMA_SQL) != 0
-        || s_exec (db, "DROP INDEX observation_by_day; BEGIN") != 0)
+        || s_exec (db, "BEGIN") != 0)
         goto done;
     if (sqlite3_prepare_v2 (db, "INSERT INTO unit (code, name, kind, level, parent)"
                             " VALUES (?1, ?2, 'Xã', ?3, '08')", -1, &unit, NULL)

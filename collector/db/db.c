@@ -290,7 +290,8 @@ int
 cchc_db_ingest_mode (cchc_db_t *self, atomic_int *wal_pages)
 {
     assert (self);
-    if (s_exec (self, "PRAGMA foreign_keys = OFF;"))
+    if (s_exec (self, "PRAGMA foreign_keys = OFF;")
+    ||  s_exec (self, "PRAGMA temp_store = MEMORY;"))
         return -1;
     if (wal_pages)
         sqlite3_wal_hook (self->db, s_wal_hook, (void *) wal_pages);
@@ -441,7 +442,7 @@ s_obs_insert (cchc_db_t *self, size_t n)
     if (self->obs_insert [n])
         return self->obs_insert [n];
     char sql [128 + CCHC_DB_ROWS_PER_INSERT * 48];
-    size_t used = (size_t) snprintf (sql, sizeof sql, "INSERT INTO observation"
+    size_t used = (size_t) snprintf (sql, sizeof sql, "INSERT OR IGNORE INTO observation"
                                      " (agent, unit, metric, day, value, seq, journal)"
                                      " VALUES ");
     for (size_t i = 0; i < n; i++) {
@@ -450,7 +451,6 @@ s_obs_insert (cchc_db_t *self, size_t n)
                                    "%s(?%d,?%d,?%d,?%d,?%d,?%d,?%d)", i? ",": "",
                                    p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7);
     }
-    snprintf (sql + used, sizeof sql - used, " ON CONFLICT DO NOTHING");
     int rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
                                  &self->obs_insert [n], NULL);
     if (rc != SQLITE_OK) {
@@ -1261,4 +1261,51 @@ failed:
     free (check_day);
     memset (result, 0, sizeof *result);
     return -1;
+}
+
+/* ------------------------------------------------------------ observation reads */
+
+int
+cchc_db_observation_days (sqlite3 *db, int32_t *first, int32_t *last)
+{
+    assert (db && first && last);
+    *first = *last = 0;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2 (db,
+        "SELECT ifnull (min ((SELECT min (o.day) FROM observation AS o"
+        "                      WHERE o.agent = a.id)), 0),"
+        "       ifnull (max ((SELECT max (o.day) FROM observation AS o"
+        "                      WHERE o.agent = a.id)), 0)"
+        "  FROM agent AS a", -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step (st)) == SQLITE_ROW) {
+        *first = sqlite3_column_int (st, 0);
+        *last = sqlite3_column_int (st, 1);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize (st);
+    return rc == SQLITE_OK? 0: -1;
+}
+
+int
+cchc_db_observation_any (sqlite3 *db, int32_t first, int32_t last, int64_t before_ms)
+{
+    assert (db);
+    sqlite3_stmt *st = NULL;
+    int has = -1;
+    const char *sql = before_ms > 0
+        ? "SELECT EXISTS (SELECT 1 FROM agent AS a, observation AS o"
+          " JOIN journal AS j ON j.id = o.journal"
+          " WHERE o.agent = a.id AND o.day BETWEEN ?1 AND ?2 AND j.received_at < ?3)"
+        : "SELECT EXISTS (SELECT 1 FROM agent AS a, observation AS o"
+          " WHERE o.agent = a.id AND o.day BETWEEN ?1 AND ?2)";
+    if (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int (st, 1, first);
+        sqlite3_bind_int (st, 2, last);
+        if (before_ms > 0)
+            sqlite3_bind_int64 (st, 3, before_ms);
+        if (sqlite3_step (st) == SQLITE_ROW)
+            has = sqlite3_column_int (st, 0);
+    }
+    sqlite3_finalize (st);
+    return has;
 }

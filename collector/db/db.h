@@ -64,7 +64,8 @@ void cchc_db_take_error (cchc_db_t *self);
 int cchc_db_tune (cchc_db_t *self, bool sync_full, int64_t busy_timeout_ms,
                      int64_t max_pages);
 
-/*  Make this connection the ingest writer's: foreign keys are not
+/*  Make this connection the ingest writer's: temporary storage in memory,
+    foreign keys are not
     re-checked (the writer's references hold by construction: agent ids
     come from the enrolment table, journal ids from the row it just
     inserted; cchcctl audit checks them all), and WAL checkpoints are left to
@@ -137,13 +138,28 @@ typedef struct {
 #define CCHC_DB_ROWS_PER_INSERT 32
 
 /*  cchc_db_observation_write for many rows with distinct (agent, day,
-    metric) (best in key order): multi-row INSERTs of the new rows; only
-    where a statement met an existing row are the rows read one by one
-    (a row holding this row's journal id was just inserted by it) and
-    replaced when older.  Sets result[i] (1 added, 2 replaced with old[i]
+    metric) (best in key order): multi-row INSERT OR IGNOREs of the new
+    rows; only where a statement met an existing row are the rows read one
+    by one (a row holding this row's journal id was just inserted by it) and
+    replaced when older.  OR IGNORE (not ON CONFLICT ... ABORT) so the
+    statement needs no statement journal: the values are built to satisfy
+    the table's NOT NULL / CHECK constraints, and a row skipped anyway would
+    be found missing by that read, which fails the write (SQLITE_INTERNAL).  Sets result[i] (1 added, 2 replaced with old[i]
     described, 0 left alone).  0 or -1. */
 int cchc_db_observations_write (cchc_db_t *self, const cchc_db_row_t *rows,
                                    size_t count, int *result, cchc_db_old_t *old);
+
+/*  Observation reads that need no index but the key (agent, day, metric):
+    one seek per agent. */
+
+/*  The first and last day of any observation (0 and 0 when none). */
+int cchc_db_observation_days (sqlite3 *db, int32_t *first, int32_t *last);
+
+/*  1 when some observation is dated in [first, last] (yyyymmdd) — with
+    before_ms > 0, one whose message arrived before before_ms (UTC ms) —,
+    0 when none, -1 on error. */
+int cchc_db_observation_any (sqlite3 *db, int32_t first, int32_t last,
+                             int64_t before_ms);
 
 /*  Fire triggers (the default) or not, in this connection.  The collector's
     writer turns them off and keeps the roll-up's observation_month current

@@ -85,6 +85,7 @@ static const s_step_t s_steps [] = {
     /*  Releases up to version 2 applied their CREATE ... IF NOT EXISTS at
         every open; the last such pass completes anything missing. */
     { 3, "observation_month in the schema", CCHC_DB_SCHEMA_SQL, s_month },
+    { 4, "no observation_by_day index", CCHC_DB_MIGRATE_3_4, NULL },
 };
 #define STEPS (sizeof s_steps / sizeof s_steps [0])
 

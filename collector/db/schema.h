@@ -23,6 +23,10 @@
          schema, created by the chain instead of by the roll-up at start: a
          table with an older key is rebuilt, an empty one filled from the
          observation rows, its triggers created.
+      4  no observation_by_day index: each stored value costs one B-tree
+         insert instead of two (a quarter of the writer's time); first and
+         last days and date ranges are read per agent along the key
+         (CCHC_DB_MIGRATE_3_4).
 
     Who writes what: the collector's writer thread appends to journal and
     upserts observation, observation_month (kept by triggers for any other
@@ -38,7 +42,7 @@
 #ifndef CCHC_DB_SCHEMA_H
 #define CCHC_DB_SCHEMA_H
 
-#define CCHC_DB_VERSION 3
+#define CCHC_DB_VERSION 4
 
 #define CCHC_DB_SCHEMA_SQL \
 "-- Organisation units, valid on local days [valid_from, valid_to].\n" \
@@ -98,9 +102,8 @@
 "  journal INTEGER NOT NULL REFERENCES journal(id),\n" \
 "  PRIMARY KEY (agent, day, metric)\n" \
 ") WITHOUT ROWID;\n" \
-"-- By day alone (its entries carry the key: day, agent, metric): the data's\n" \
-"-- first and last day, and reads of a date range.\n" \
-"CREATE INDEX IF NOT EXISTS observation_by_day ON observation (day);\n" \
+"-- No secondary index (each would cost a B-tree insert per row): a date\n" \
+"-- range is read per agent along the key (db.h, cchc_db_observation_*).\n" \
 "\n" \
 "-- Enrolment change counter: one row, bumped by the triggers below on every\n" \
 "-- change of who may report (not by the ingest counters).\n" \
@@ -257,6 +260,10 @@
     " (last_value, last_journal) = (SELECT o.value, o.journal FROM observation AS o" \
     "  WHERE o.agent = observation_month.agent AND o.day = observation_month.day_last" \
     "  AND o.metric = observation_month.metric);"
+
+/*  Version 3 → 4. */
+#define CCHC_DB_MIGRATE_3_4 \
+"DROP INDEX IF EXISTS observation_by_day;\n"
 
 /*  The period keeper's tables (collector/periods.h: stored, scheduled and
     locked period figures), created by cchc_db_periods_apply when a keeper
