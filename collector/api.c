@@ -29,6 +29,7 @@
 #include "collector/api.h"
 #include "collector/db/db.h"
 #include "collector/export.h"
+#include "collector/labels.h"
 #include "collector/periods.h"
 #include "collector/report.h"
 #include "collector/rollup.h"
@@ -62,58 +63,11 @@
 /*  Small helpers */
 
 static json_t *
-s_jnum (double v)
-{
-    return isnan (v) || isinf (v) ? json_null () : json_real (v);
-}
-
-/*  "2021-03-14" of a yyyymmdd. */
-static json_t *
-s_jday (int32_t yyyymmdd)
-{
-    char buf[16];
-    snprintf (buf, sizeof buf, "%04d-%02d-%02d", (int) (yyyymmdd / 10000),
-              (int) (yyyymmdd / 100 % 100), (int) (yyyymmdd % 100));
-    return json_string (buf);
-}
-
-/*  Local time of a UTC instant, "2021-03-18T23:59:59+07:00"; null for 0. */
-static json_t *
-s_jtime (int64_t utc_ms)
-{
-    if (utc_ms <= 0 || utc_ms == INT64_MAX)
-        return json_null ();
-    cchc_date_t day = cchc_date_from_utc_ms (utc_ms);
-    int64_t in_day = utc_ms - cchc_date_start_utc_ms (day);
-    int y, m, d;
-    cchc_date_to_ymd (day, &y, &m, &d);
-    char buf[40];
-    snprintf (buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d+07:00", y, m, d,
-              (int) (in_day / 3600000), (int) (in_day / 60000 % 60),
-              (int) (in_day / 1000 % 60));
-    return json_string (buf);
-}
-
-static json_t *
 s_jstr_or_null (const char *s)
 {
     return s ? json_string (s) : json_null ();
 }
 
-/*  Level labels of the dashboard. */
-static const char *
-s_level_label (cchc_level_t level)
-{
-    switch (level) {
-        case CCHC_LEVEL_SO: return "Sở, ban, ngành";
-        case CCHC_LEVEL_HUYEN: return "UBND huyện, thành phố";
-        case CCHC_LEVEL_XA: return "UBND xã, phường, thị trấn";
-        default: return "";
-    }
-}
-
-static const char *s_kind_codes[] = { "", "month", "quarter", "half",
-                                      "nine_months", "year" };
 
 static const char *
 s_rule_code (cchc_rule_t rule)
@@ -124,32 +78,6 @@ s_rule_code (cchc_rule_t rule)
         case CCHC_RULE_BANDS: return "bands";
         case CCHC_RULE_ON_TIME: return "on_time";
         default: return "";
-    }
-}
-
-/*  Vietnamese name of a period: "Quý I năm 2021", "6 tháng đầu năm 2021". */
-static void
-s_period_name (const cchc_period_t *p, char *buf, size_t size)
-{
-    static const char *roman[] = { "", "I", "II", "III", "IV" };
-    switch (p->kind) {
-        case CCHC_PERIOD_MONTH:
-            snprintf (buf, size, "Tháng %d năm %d", p->index, p->year);
-            break;
-        case CCHC_PERIOD_QUARTER:
-            snprintf (buf, size, "Quý %s năm %d",
-                      p->index >= 1 && p->index <= 4 ? roman[p->index] : "?", p->year);
-            break;
-        case CCHC_PERIOD_HALF:
-            snprintf (buf, size, "6 tháng %s năm %d", p->index == 1 ? "đầu" : "cuối",
-                      p->year);
-            break;
-        case CCHC_PERIOD_NINE_MONTHS:
-            snprintf (buf, size, "9 tháng năm %d", p->year);
-            break;
-        default:
-            snprintf (buf, size, "Năm %d", p->year);
-            break;
     }
 }
 
@@ -541,7 +469,7 @@ s_period_json (cchc_api_t *self, const cchc_period_t *p, int64_t now, const s_en
     cchc_rollup_window_t w;
     cchc_rollup_window (self->criteria, p, now, &w);
     char name[64];
-    s_period_name (p, name, sizeof name);
+    cchc_label_period (p, CCHC_LABEL_SENTENCE, name, sizeof name);
     cchc_period_row_t row;
     bool managed;
     bool has_row = s_stored_row (self, w.id, &row, &managed);
@@ -553,40 +481,40 @@ s_period_json (cchc_api_t *self, const cchc_period_t *p, int64_t now, const s_en
     const char *state = cchc_pstate_code (ps);
     json_t *o = json_object ();
     json_object_set_new (o, "id", json_string (w.id));
-    json_object_set_new (o, "kind", json_string (s_kind_codes[p->kind]));
+    json_object_set_new (o, "kind", json_string (cchc_rollup_json_kind (p->kind)));
     json_object_set_new (o, "name", json_string (name));
-    json_object_set_new (o, "first_day", s_jday (w.first_day));
-    json_object_set_new (o, "last_day", s_jday (w.last_day));
-    json_object_set_new (o, "due_day", s_jday (w.due_day));
+    json_object_set_new (o, "first_day", cchc_rollup_json_day (w.first_day));
+    json_object_set_new (o, "last_day", cchc_rollup_json_day (w.last_day));
+    json_object_set_new (o, "due_day", cchc_rollup_json_day (w.due_day));
     json_t *dues = json_object ();
     for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
         json_object_set_new (dues, cchc_level_code ((cchc_level_t) l),
-                             s_jday (w.level_due_day[l]));
+                             cchc_rollup_json_day (w.level_due_day[l]));
     json_object_set_new (o, "due_days", dues);
-    json_object_set_new (o, "lock_day", s_jday (w.lock_day));
+    json_object_set_new (o, "lock_day", cchc_rollup_json_day (w.lock_day));
     json_object_set_new (o, "state", json_string (state));
     json_object_set_new (o, "state_name", json_string (cchc_pstate_name (ps)));
     json_object_set_new (o, "final", json_boolean (ps == CCHC_PSTATE_LOCKED));
     /* the figures: those of the reply (e), else those the collector stored */
     bool locked_row = has_row && row.state == CCHC_PSTATE_LOCKED;
     if (e) {
-        json_object_set_new (o, "computed_at", s_jtime (e->rollup->window.as_of_ms));
+        json_object_set_new (o, "computed_at", cchc_rollup_json_time (e->rollup->window.as_of_ms));
         json_object_set_new (o, "journal_position", json_integer (e->fig->journal_pos));
         json_object_set_new (o, "stored", json_boolean (e->fig->stored));
     }
     else {
-        json_object_set_new (o, "computed_at", has_row ? s_jtime (row.computed_at)
+        json_object_set_new (o, "computed_at", has_row ? cchc_rollup_json_time (row.computed_at)
                                                        : json_null ());
         json_object_set_new (o, "journal_position", has_row
                              ? json_integer (row.journal_pos) : json_null ());
         json_object_set_new (o, "stored", json_boolean (locked_row));
     }
-    json_object_set_new (o, "locked_at", locked_row ? s_jtime (row.locked_at)
+    json_object_set_new (o, "locked_at", locked_row ? cchc_rollup_json_time (row.locked_at)
                                                     : json_null ());
     json_object_set_new (o, "locked_by", locked_row && *row.locked_by
                          ? json_string (row.locked_by) : json_null ());
     json_object_set_new (o, "reopened_at", has_row && row.reopened_at
-                         ? s_jtime (row.reopened_at) : json_null ());
+                         ? cchc_rollup_json_time (row.reopened_at) : json_null ());
     json_object_set_new (o, "lock_by_hand", json_boolean (has_row && !locked_row
                                                           && row.manual));
     return o;
@@ -1273,7 +1201,7 @@ s_common_head (cchc_api_t *self, json_t *root, const s_entry_t *e, int64_t now)
 {
     const cchc_rollup_t *r = e->rollup;
     json_object_set_new (root, "period", s_period_json (self, &e->period, now, e));
-    json_object_set_new (root, "as_of", s_jtime (r->window.as_of_ms));
+    json_object_set_new (root, "as_of", cchc_rollup_json_time (r->window.as_of_ms));
     json_object_set_new (root, "journal_max", json_integer (r->journal_max));
     json_object_set_new (root, "journal_position", json_integer (e->fig->journal_pos));
     json_object_set_new (root, "source", json_string (e->fig->stored ? "stored" : "live"));
@@ -1292,12 +1220,12 @@ s_figure_json (const cchc_rollup_figure_t *f)
     json_t *o = json_object ();
     json_object_set_new (o, "level", f->level < 0 ? json_string ("all")
                          : json_string (cchc_level_code ((cchc_level_t) f->level)));
-    json_object_set_new (o, "level_name", f->level < 0 ? json_string ("Toàn tỉnh")
-                         : json_string (s_level_label ((cchc_level_t) f->level)));
-    json_object_set_new (o, "numerator", s_jnum (f->numerator));
-    json_object_set_new (o, "denominator", s_jnum (f->denominator));
-    json_object_set_new (o, "value", f->has_value ? s_jnum (f->value) : json_null ());
-    json_object_set_new (o, "target", s_jnum (f->target));
+    json_object_set_new (o, "level_name", f->level < 0 ? json_string (CCHC_LABEL_PROVINCE)
+                         : json_string (cchc_label_level ((cchc_level_t) f->level)));
+    json_object_set_new (o, "numerator", cchc_rollup_json_real (f->numerator));
+    json_object_set_new (o, "denominator", cchc_rollup_json_real (f->denominator));
+    json_object_set_new (o, "value", f->has_value ? cchc_rollup_json_real (f->value) : json_null ());
+    json_object_set_new (o, "target", cchc_rollup_json_real (f->target));
     json_object_set_new (o, "met", json_boolean (f->met));
     json_object_set_new (o, "units", json_integer ((json_int_t) f->units));
     json_object_set_new (o, "units_missing", json_integer ((json_int_t) f->units_missing));
@@ -1336,8 +1264,8 @@ s_counts_json (const cchc_rollup_t *r, int level)
     json_t *o = json_object ();
     json_object_set_new (o, "level", level < 0 ? json_string ("all")
                          : json_string (cchc_level_code ((cchc_level_t) level)));
-    json_object_set_new (o, "level_name", level < 0 ? json_string ("Toàn tỉnh")
-                         : json_string (s_level_label ((cchc_level_t) level)));
+    json_object_set_new (o, "level_name", level < 0 ? json_string (CCHC_LABEL_PROVINCE)
+                         : json_string (cchc_label_level ((cchc_level_t) level)));
     json_object_set_new (o, "units", json_integer ((json_int_t) units));
     json_object_set_new (o, "complete", json_integer ((json_int_t) complete));
     json_object_set_new (o, "on_time", json_integer ((json_int_t) on_time));
@@ -1361,10 +1289,10 @@ s_dist_json (const cchc_rollup_t *r, int level)
                          : json_string (cchc_level_code ((cchc_level_t) level)));
     json_object_set_new (o, "units", json_integer ((json_int_t) d->units));
     json_object_set_new (o, "ranked", json_integer ((json_int_t) d->ranked));
-    json_object_set_new (o, "min", s_jnum (d->min));
-    json_object_set_new (o, "median", s_jnum (d->median));
-    json_object_set_new (o, "max", s_jnum (d->max));
-    json_object_set_new (o, "mean", s_jnum (d->mean));
+    json_object_set_new (o, "min", cchc_rollup_json_real (d->min));
+    json_object_set_new (o, "median", cchc_rollup_json_real (d->median));
+    json_object_set_new (o, "max", cchc_rollup_json_real (d->max));
+    json_object_set_new (o, "mean", cchc_rollup_json_real (d->mean));
     json_object_set_new (o, "incomplete", json_integer ((json_int_t) d->incomplete));
     json_object_set_new (o, "late", json_integer ((json_int_t) d->late));
     json_object_set_new (o, "ungraded", json_integer ((json_int_t) d->ungraded));
@@ -1436,45 +1364,6 @@ s_summary_json (cchc_api_t *self, const s_entry_t *e, int64_t now)
     return root;
 }
 
-static const cchc_rollup_t *s_rank_rollup;      /* qsort context */
-static pthread_mutex_t s_rank_mutex = PTHREAD_MUTEX_INITIALIZER;
-
-static int
-s_rank_cmp (const void *a, const void *b)
-{
-    const cchc_rollup_unit_result_t *x = &s_rank_rollup->units[*(const size_t *) a];
-    const cchc_rollup_unit_result_t *y = &s_rank_rollup->units[*(const size_t *) b];
-    if (x->level != y->level)
-        return (int) x->level - (int) y->level;
-    if (x->rank != y->rank) {
-        if (!x->rank || !y->rank)
-            return x->rank ? -1 : 1;
-        return x->rank - y->rank;
-    }
-    int c = strcmp (x->name, y->name);
-    return c ? c : strcmp (x->code, y->code);
-}
-
-/*  Unit indices of `level` (-1: all) in ranking order; *count set. */
-static size_t *
-s_ranked (const cchc_rollup_t *r, int level, size_t *count)
-{
-    size_t *idx = malloc ((r->unit_count ? r->unit_count : 1) * sizeof *idx);
-    if (!idx)
-        return NULL;
-    size_t n = 0;
-    for (size_t i = 0; i < r->unit_count; i++)
-        if (level < 0 || (int) r->units[i].level == level)
-            idx[n++] = i;
-    pthread_mutex_lock (&s_rank_mutex);
-    s_rank_rollup = r;
-    qsort (idx, n, sizeof *idx, s_rank_cmp);
-    s_rank_rollup = NULL;
-    pthread_mutex_unlock (&s_rank_mutex);
-    *count = n;
-    return idx;
-}
-
 static json_t *
 s_areas_json (const cchc_criteria_t *cat)
 {
@@ -1500,10 +1389,10 @@ s_rank_unit_json (const s_entry_t *e, const cchc_rollup_unit_result_t *u)
     json_object_set_new (o, "level", json_string (cchc_level_code (u->level)));
     json_object_set_new (o, "parent", s_jstr_or_null (u->parent));
     json_object_set_new (o, "parent_name", s_jstr_or_null (s_entry_unit_name (e, u->parent)));
-    json_object_set_new (o, "index", u->has_index ? s_jnum (u->index) : json_null ());
+    json_object_set_new (o, "index", u->has_index ? cchc_rollup_json_real (u->index) : json_null ());
     json_object_set_new (o, "rank", u->rank ? json_integer (u->rank) : json_null ());
     json_object_set_new (o, "grade", s_jstr_or_null (u->grade));
-    json_object_set_new (o, "change", u->has_change ? s_jnum (u->change) : json_null ());
+    json_object_set_new (o, "change", u->has_change ? cchc_rollup_json_real (u->change) : json_null ());
     json_object_set_new (o, "previous_rank", u->prev_rank ? json_integer (u->prev_rank)
                                                           : json_null ());
     json_object_set_new (o, "earned", json_real (u->earned));
@@ -1534,11 +1423,11 @@ s_ranking_json (cchc_api_t *self, const s_entry_t *e, int level, int64_t now)
     s_common_head (self, root, e, now);
     json_object_set_new (root, "level", level < 0 ? json_string ("all")
                          : json_string (cchc_level_code ((cchc_level_t) level)));
-    json_object_set_new (root, "level_name", level < 0 ? json_string ("Tất cả các cấp")
-                         : json_string (s_level_label ((cchc_level_t) level)));
+    json_object_set_new (root, "level_name", level < 0 ? json_string (CCHC_LABEL_ALL_LEVELS)
+                         : json_string (cchc_label_level ((cchc_level_t) level)));
     json_object_set_new (root, "areas", s_areas_json (r->criteria));
     size_t n = 0;
-    size_t *idx = s_ranked (r, level, &n);
+    size_t *idx = cchc_rollup_ranking (r, level, &n);
     json_t *units = json_array ();
     for (size_t i = 0; idx && i < n; i++)
         json_array_append_new (units, s_rank_unit_json (e, &r->units[idx[i]]));
@@ -1561,7 +1450,7 @@ s_units_json (cchc_api_t *self, const s_entry_t *e, int64_t now)
         json_object_set_new (o, "name", json_string (u->name));
         json_object_set_new (o, "level", json_string (cchc_level_code (u->level)));
         json_object_set_new (o, "parent", s_jstr_or_null (u->parent));
-        json_object_set_new (o, "index", u->has_index ? s_jnum (u->index) : json_null ());
+        json_object_set_new (o, "index", u->has_index ? cchc_rollup_json_real (u->index) : json_null ());
         json_object_set_new (o, "rank", u->rank ? json_integer (u->rank) : json_null ());
         json_array_append_new (units, o);
     }
@@ -1624,7 +1513,7 @@ s_status_json (cchc_api_t *self, const s_entry_t *e, const s_agents_t *a, int64_
 {
     json_t *root = json_object ();
     s_common_head (self, root, e, now);
-    json_object_set_new (root, "now", s_jtime (now));
+    json_object_set_new (root, "now", cchc_rollup_json_time (now));
     json_object_set_new (root, "silent_days", json_integer (self->conf.silent_days));
     size_t n = 0;
     cchc_status_row_t *rows = s_status_rows (self, e, a, now, &n);
@@ -1650,10 +1539,10 @@ s_status_json (cchc_api_t *self, const s_entry_t *e, const s_agents_t *a, int64_
         json_object_set_new (o, "level", json_string (cchc_level_code (row->level)));
         json_object_set_new (o, "parent_name", s_jstr_or_null (row->parent_name));
         json_object_set_new (o, "agents", json_integer (row->agents));
-        json_object_set_new (o, "last_seen", s_jtime (row->last_seen_ms));
+        json_object_set_new (o, "last_seen", cchc_rollup_json_time (row->last_seen_ms));
         json_object_set_new (o, "days_silent", row->days_silent >= 0
                              ? json_integer (row->days_silent) : json_null ());
-        json_object_set_new (o, "last_received", s_jtime (row->last_received_ms));
+        json_object_set_new (o, "last_received", cchc_rollup_json_time (row->last_received_ms));
         json_object_set_new (o, "metrics_expected", json_integer ((json_int_t) row->metrics_expected));
         json_object_set_new (o, "metrics_reported", json_integer ((json_int_t) row->metrics_reported));
         json_object_set_new (o, "complete", json_boolean (row->complete));
@@ -1674,8 +1563,8 @@ s_status_json (cchc_api_t *self, const s_entry_t *e, const s_agents_t *a, int64_
         json_t *o = json_object ();
         json_object_set_new (o, "level", l == CCHC_LEVEL_COUNT ? json_string ("all")
                              : json_string (cchc_level_code ((cchc_level_t) l)));
-        json_object_set_new (o, "level_name", l == CCHC_LEVEL_COUNT ? json_string ("Toàn tỉnh")
-                             : json_string (s_level_label ((cchc_level_t) l)));
+        json_object_set_new (o, "level_name", l == CCHC_LEVEL_COUNT ? json_string (CCHC_LABEL_PROVINCE)
+                             : json_string (cchc_label_level ((cchc_level_t) l)));
         for (int k = 0; k < 8; k++)
             json_object_set_new (o, names[k], json_integer ((json_int_t) counts[l][k]));
         if (l == CCHC_LEVEL_COUNT)
@@ -1768,7 +1657,7 @@ s_catalogue_json (const cchc_criteria_t *cat)
     for (int l = 0; l < CCHC_LEVEL_COUNT; l++) {
         json_t *o = json_object ();
         json_object_set_new (o, "code", json_string (cchc_level_code ((cchc_level_t) l)));
-        json_object_set_new (o, "name", json_string (s_level_label ((cchc_level_t) l)));
+        json_object_set_new (o, "name", json_string (cchc_label_level ((cchc_level_t) l)));
         json_array_append_new (levels, o);
     }
     json_object_set_new (root, "levels", levels);
@@ -1814,7 +1703,7 @@ s_catalogue_json (const cchc_criteria_t *cat)
         json_t *targets = json_object ();
         for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
             json_object_set_new (targets, cchc_level_code ((cchc_level_t) l),
-                                 s_jnum (ind->target[l]));
+                                 cchc_rollup_json_real (ind->target[l]));
         json_object_set_new (o, "targets", targets);
         json_array_append_new (inds, o);
     }
@@ -1898,15 +1787,15 @@ s_get_periods (cchc_api_t *self, cchc_api_reply_t *reply)
             from = d;
     }
     json_t *root = json_object ();
-    json_object_set_new (root, "now", s_jtime (now));
-    json_object_set_new (root, "today", s_jday (cchc_rollup_yyyymmdd (today)));
+    json_object_set_new (root, "now", cchc_rollup_json_time (now));
+    json_object_set_new (root, "today", cchc_rollup_json_day (cchc_rollup_yyyymmdd (today)));
     /* the demonstration clock (common/clock.h), when the collector runs on one */
     json_t *clock = json_object ();
     json_object_set_new (clock, "demo", json_boolean (cchc_clock_is_demo ()));
     json_object_set_new (clock, "speed", json_integer (cchc_clock_speed ()));
     json_object_set_new (root, "clock", clock);
-    json_object_set_new (root, "data_first_day", first > 0 ? s_jday (first) : json_null ());
-    json_object_set_new (root, "data_last_day", last > 0 ? s_jday (last) : json_null ());
+    json_object_set_new (root, "data_first_day", first > 0 ? cchc_rollup_json_day (first) : json_null ());
+    json_object_set_new (root, "data_last_day", last > 0 ? cchc_rollup_json_day (last) : json_null ());
     json_t *prov = json_object ();
     json_object_set_new (prov, "code", json_string (province_code));
     json_object_set_new (prov, "name", s_jstr_or_null (province_name));
@@ -1978,10 +1867,10 @@ s_agent_json (const s_agent_t *g, int64_t now, int silent_days, bool with_unit)
         json_object_set_new (o, "unit_name", s_jstr_or_null (g->unit_name));
     }
     json_object_set_new (o, "key", json_string (g->key));
-    json_object_set_new (o, "enrolled_at", s_jtime (g->enrolled_at));
-    json_object_set_new (o, "revoked_at", s_jtime (g->revoked_at));
+    json_object_set_new (o, "enrolled_at", cchc_rollup_json_time (g->enrolled_at));
+    json_object_set_new (o, "revoked_at", cchc_rollup_json_time (g->revoked_at));
     json_object_set_new (o, "active", json_boolean (g->revoked_at == 0));
-    json_object_set_new (o, "last_seen", s_jtime (g->last_seen));
+    json_object_set_new (o, "last_seen", cchc_rollup_json_time (g->last_seen));
     json_object_set_new (o, "days_silent", g->last_seen > 0
                          ? json_integer ((now - g->last_seen) / CCHC_DAY_MS) : json_null ());
     json_object_set_new (o, "silent", json_boolean (
@@ -2031,7 +1920,7 @@ s_get_unit (cchc_api_t *self, const char *code, const cchc_period_t *p,
     json_incref (ju);
     json_decref (full);
     /* names beside the codes */
-    json_object_set_new (ju, "level_name", json_string (s_level_label (u->level)));
+    json_object_set_new (ju, "level_name", json_string (cchc_label_level (u->level)));
     json_object_set_new (ju, "parent_name", s_jstr_or_null (s_entry_unit_name (e, u->parent)));
     json_object_set_new (ju, "has_index", json_boolean (u->has_index));
     size_t level_units = 0;
@@ -2093,7 +1982,7 @@ s_agents_blob (cchc_api_t *self, s_agents_t *a)
     if (!b || b->agents_gen != a->generation || mono - b->built_mono >= S_STATUS_MAX_AGE_MS) {
         int64_t now = cchc_clock_now_ms ();
         json_t *root = json_object ();
-        json_object_set_new (root, "now", s_jtime (now));
+        json_object_set_new (root, "now", cchc_rollup_json_time (now));
         json_object_set_new (root, "silent_days", json_integer (self->conf.silent_days));
         json_t *list = json_array ();
         size_t active = 0, silent = 0;
@@ -2155,8 +2044,8 @@ s_get_health (cchc_api_t *self, cchc_api_reply_t *reply)
     json_t *root = json_object ();
     json_object_set_new (root, "status", json_string ("ok"));
     json_object_set_new (root, "version", json_string (CCHC_VERSION));
-    json_object_set_new (root, "now", s_jtime (now));
-    json_object_set_new (root, "started_at", s_jtime (self->started_ms));
+    json_object_set_new (root, "now", cchc_rollup_json_time (now));
+    json_object_set_new (root, "started_at", cchc_rollup_json_time (self->started_ms));
     json_object_set_new (root, "uptime_s", json_integer ((now - self->started_ms) / 1000));
 
     json_t *stats = json_object ();
@@ -2170,7 +2059,7 @@ s_get_health (cchc_api_t *self, cchc_api_reply_t *reply)
                 continue;
             json_object_set_new (stats, name, sqlite3_column_type (st, 1) == SQLITE_INTEGER
                                  ? json_integer (sqlite3_column_int64 (st, 1))
-                                 : s_jnum (sqlite3_column_double (st, 1)));
+                                 : cchc_rollup_json_real (sqlite3_column_double (st, 1)));
             int64_t at = sqlite3_column_int64 (st, 2);
             if (at > stats_updated)
                 stats_updated = at;
@@ -2204,7 +2093,7 @@ s_get_health (cchc_api_t *self, cchc_api_reply_t *reply)
     json_t *collector = json_object ();
     json_object_set_new (collector, "running", json_boolean (
         stats_updated > 0 && now - stats_updated < 15000));
-    json_object_set_new (collector, "stats_updated_at", s_jtime (stats_updated));
+    json_object_set_new (collector, "stats_updated_at", cchc_rollup_json_time (stats_updated));
     json_object_set_new (collector, "stats", stats);
     json_object_set_new (root, "collector", collector);
     json_object_set_new (root, "database", db_o);
@@ -2218,7 +2107,7 @@ s_get_health (cchc_api_t *self, cchc_api_reply_t *reply)
             continue;
         json_t *o = json_object ();
         json_object_set_new (o, "period", json_string (s->id));
-        json_object_set_new (o, "computed_at", s->entry ? s_jtime (s->entry->computed_ms)
+        json_object_set_new (o, "computed_at", s->entry ? cchc_rollup_json_time (s->entry->computed_ms)
                                                         : json_null ());
         json_object_set_new (o, "compute_ms", s->entry ? json_integer (s->entry->compute_ms)
                                                        : json_null ());
@@ -2306,7 +2195,7 @@ s_get_trend (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
         /* the latest period of that kind */
         cchc_period_kind_t k = 0;
         for (int i = 1; i <= 5; i++)
-            if (strcmp (kind, s_kind_codes[i]) == 0)
+            if (strcmp (kind, cchc_rollup_json_kind (i)) == 0)
                 k = (cchc_period_kind_t) i;
         if (!k) {
             s_reply_errorf (reply, 400, "bad kind '%.16s': month, quarter, half, "
@@ -2331,7 +2220,7 @@ s_get_trend (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
     json_object_set_new (root, "code", json_string (code));
     json_object_set_new (root, "name", json_string (
         ind < 0 ? "Chỉ số CCHC" : cchc_criteria_indicator (cat, (size_t) ind)->name));
-    json_object_set_new (root, "kind", json_string (s_kind_codes[to.kind]));
+    json_object_set_new (root, "kind", json_string (cchc_rollup_json_kind (to.kind)));
     json_object_set_new (root, "level", unit ? json_null () : level < 0 ? json_string ("all")
                          : json_string (cchc_level_code ((cchc_level_t) level)));
     json_object_set_new (root, "unit", json_null ());
@@ -2349,7 +2238,7 @@ s_get_trend (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
         const cchc_rollup_t *r = e->rollup;
         json_t *pt = json_object ();
         char name[64];
-        s_period_name (&periods[i], name, sizeof name);
+        cchc_label_period (&periods[i], CCHC_LABEL_SENTENCE, name, sizeof name);
         json_object_set_new (pt, "period", json_string (e->id));
         json_object_set_new (pt, "name", json_string (name));
         json_t *jp = s_period_json (self, &periods[i], now, e);
@@ -2377,7 +2266,7 @@ s_get_trend (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
                 json_object_set_new (root, "unit", ju);
             }
             if (ind < 0) {
-                json_object_set_new (pt, "value", u && u->has_index ? s_jnum (u->index)
+                json_object_set_new (pt, "value", u && u->has_index ? cchc_rollup_json_real (u->index)
                                                                     : json_null ());
                 json_object_set_new (pt, "rank", u && u->rank ? json_integer (u->rank)
                                                               : json_null ());
@@ -2385,11 +2274,11 @@ s_get_trend (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
             }
             else {
                 const cchc_rollup_score_t *s = u && ind_e >= 0 ? &u->scores[ind_e] : NULL;
-                json_object_set_new (pt, "value", s ? s_jnum (s->value) : json_null ());
-                json_object_set_new (pt, "numerator", s ? s_jnum (s->numerator) : json_null ());
-                json_object_set_new (pt, "denominator", s ? s_jnum (s->denominator)
+                json_object_set_new (pt, "value", s ? cchc_rollup_json_real (s->value) : json_null ());
+                json_object_set_new (pt, "numerator", s ? cchc_rollup_json_real (s->numerator) : json_null ());
+                json_object_set_new (pt, "denominator", s ? cchc_rollup_json_real (s->denominator)
                                                           : json_null ());
-                json_object_set_new (pt, "target", s ? s_jnum (s->target) : json_null ());
+                json_object_set_new (pt, "target", s ? cchc_rollup_json_real (s->target) : json_null ());
                 json_object_set_new (pt, "points", s ? json_real (s->points) : json_null ());
                 json_object_set_new (pt, "points_max", s ? json_real (s->points_max)
                                                          : json_null ());
@@ -2399,20 +2288,20 @@ s_get_trend (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
         }
         else if (ind < 0) {
             const cchc_rollup_dist_t *d = &r->dist[level < 0 ? CCHC_LEVEL_COUNT : level];
-            json_object_set_new (pt, "value", s_jnum (d->mean));
-            json_object_set_new (pt, "median", s_jnum (d->median));
-            json_object_set_new (pt, "min", s_jnum (d->min));
-            json_object_set_new (pt, "max", s_jnum (d->max));
+            json_object_set_new (pt, "value", cchc_rollup_json_real (d->mean));
+            json_object_set_new (pt, "median", cchc_rollup_json_real (d->median));
+            json_object_set_new (pt, "min", cchc_rollup_json_real (d->min));
+            json_object_set_new (pt, "max", cchc_rollup_json_real (d->max));
             json_object_set_new (pt, "ranked", json_integer ((json_int_t) d->ranked));
         }
         else {
             const cchc_rollup_figure_t *f = ind_e >= 0
                 ? cchc_rollup_figure (r, (size_t) ind_e, level) : NULL;
-            json_object_set_new (pt, "value", f && f->has_value ? s_jnum (f->value)
+            json_object_set_new (pt, "value", f && f->has_value ? cchc_rollup_json_real (f->value)
                                                                 : json_null ());
-            json_object_set_new (pt, "numerator", f ? s_jnum (f->numerator) : json_null ());
-            json_object_set_new (pt, "denominator", f ? s_jnum (f->denominator) : json_null ());
-            json_object_set_new (pt, "target", f ? s_jnum (f->target) : json_null ());
+            json_object_set_new (pt, "numerator", f ? cchc_rollup_json_real (f->numerator) : json_null ());
+            json_object_set_new (pt, "denominator", f ? cchc_rollup_json_real (f->denominator) : json_null ());
+            json_object_set_new (pt, "target", f ? cchc_rollup_json_real (f->target) : json_null ());
             json_object_set_new (pt, "met", f ? json_boolean (f->met) : json_null ());
             json_object_set_new (pt, "units", f ? json_integer ((json_int_t) f->units)
                                                 : json_null ());
@@ -2442,11 +2331,11 @@ s_explain_row (const cchc_rollup_source_t *row, void *arg)
     json_object_set_new (o, "metric", json_string (row->metric));
     json_object_set_new (o, "agent", json_integer (row->agent));
     json_object_set_new (o, "agent_name", s_jstr_or_null (row->agent_name));
-    json_object_set_new (o, "day", s_jday (row->day));
-    json_object_set_new (o, "value", s_jnum (row->value));
+    json_object_set_new (o, "day", cchc_rollup_json_day (row->day));
+    json_object_set_new (o, "value", cchc_rollup_json_real (row->value));
     json_object_set_new (o, "seq", json_integer (row->seq));
     json_object_set_new (o, "journal", json_integer (row->journal));
-    json_object_set_new (o, "received_at", s_jtime (row->received_at));
+    json_object_set_new (o, "received_at", cchc_rollup_json_time (row->received_at));
     json_array_append_new (x->rows, o);
     x->count++;
     return 0;

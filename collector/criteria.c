@@ -31,22 +31,12 @@
 /*  Levels */
 
 static const char *s_level_codes[CCHC_LEVEL_COUNT] = { "so", "huyen", "xa" };
-static const char *s_level_names[CCHC_LEVEL_COUNT] = {
-    "Sở, ban, ngành", "UBND cấp huyện", "UBND cấp xã"
-};
 
 const char *
 cchc_level_code (cchc_level_t level)
 {
     assert ((int) level >= 0 && level < CCHC_LEVEL_COUNT);
     return s_level_codes[level];
-}
-
-const char *
-cchc_level_name (cchc_level_t level)
-{
-    assert ((int) level >= 0 && level < CCHC_LEVEL_COUNT);
-    return s_level_names[level];
 }
 
 int

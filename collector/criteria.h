@@ -85,8 +85,6 @@ typedef enum {
 
 /*  "so", "huyen", "xa".  */
 const char *cchc_level_code (cchc_level_t level);
-/*  Vietnamese plural label: "Sở, ban, ngành", "UBND cấp huyện", "UBND cấp xã". */
-const char *cchc_level_name (cchc_level_t level);
 /*  Parse "so" | "huyen" | "xa".  Returns 0 or -1 ("tinh" is -1). */
 int cchc_level_parse (const char *text, cchc_level_t *level);
 

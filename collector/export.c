@@ -4,6 +4,7 @@
     same figures.
 */
 #include "collector/export.h"
+#include "collector/labels.h"
 #include "common/period.h"
 #include "common/text.h"
 
@@ -343,42 +344,6 @@ s_write (s_book_t *b, cchc_export_format_t format, const char *tmpdir, char **ou
 /* ------------------------------------------------------------------------ */
 /*  Common pieces */
 
-static const char *
-s_level_label (cchc_level_t level)
-{
-    switch (level) {
-        case CCHC_LEVEL_SO: return "Sở, ban, ngành";
-        case CCHC_LEVEL_HUYEN: return "UBND huyện, thành phố";
-        case CCHC_LEVEL_XA: return "UBND xã, phường, thị trấn";
-        default: return "";
-    }
-}
-
-static void
-s_period_label (const cchc_period_t *p, char *buf, size_t size)
-{
-    static const char *roman[] = { "", "I", "II", "III", "IV" };
-    switch (p->kind) {
-        case CCHC_PERIOD_MONTH:
-            snprintf (buf, size, "tháng %d năm %d", p->index, p->year);
-            break;
-        case CCHC_PERIOD_QUARTER:
-            snprintf (buf, size, "quý %s năm %d",
-                      p->index >= 1 && p->index <= 4 ? roman[p->index] : "?", p->year);
-            break;
-        case CCHC_PERIOD_HALF:
-            snprintf (buf, size, "6 tháng %s năm %d", p->index == 1 ? "đầu" : "cuối",
-                      p->year);
-            break;
-        case CCHC_PERIOD_NINE_MONTHS:
-            snprintf (buf, size, "9 tháng năm %d", p->year);
-            break;
-        default:
-            snprintf (buf, size, "năm %d", p->year);
-            break;
-    }
-}
-
 static void
 s_vi_day (int32_t yyyymmdd, char *buf, size_t size)
 {
@@ -441,25 +406,6 @@ s_parents (const cchc_rollup_t *r, size_t *np)
 /* ------------------------------------------------------------------------ */
 /*  Ranking */
 
-static const cchc_rollup_t *s_sort_r;
-
-static int
-s_rank_cmp (const void *a, const void *b)
-{
-    const cchc_rollup_unit_result_t *x = &s_sort_r->units[*(const size_t *) a];
-    const cchc_rollup_unit_result_t *y = &s_sort_r->units[*(const size_t *) b];
-    if (x->rank != y->rank) {
-        if (!x->rank || !y->rank)
-            return x->rank ? -1 : 1;
-        return x->rank - y->rank;
-    }
-    int c = strcmp (x->name, y->name);
-    return c ? c : strcmp (x->code, y->code);
-}
-
-#include <pthread.h>
-static pthread_mutex_t s_sort_mutex = PTHREAD_MUTEX_INITIALIZER;
-
 int
 cchc_export_ranking (const cchc_rollup_t *r, int level, cchc_export_format_t format,
                      const char *tmpdir, char **out, size_t *size, char *err,
@@ -471,15 +417,12 @@ cchc_export_ranking (const cchc_rollup_t *r, int level, cchc_export_format_t for
     size_t na = cchc_criteria_area_count (cat);
     size_t np = 0;
     size_t *parents = s_parents (r, &np);
-    size_t *idx = malloc ((r->unit_count ? r->unit_count : 1) * sizeof *idx);
-    if (!parents || !idx) {
-        free (parents);
-        free (idx);
+    if (!parents) {
         cchc_errf (err, errlen, "out of memory");
         return -1;
     }
     char period[64], subtitle[256];
-    s_period_label (&r->window.period, period, sizeof period);
+    cchc_label_period (&r->window.period, CCHC_LABEL_LOWER, period, sizeof period);
     s_subtitle (r, subtitle, sizeof subtitle);
     s_book_t book;
     memset (&book, 0, sizeof book);
@@ -487,9 +430,9 @@ cchc_export_ranking (const cchc_rollup_t *r, int level, cchc_export_format_t for
         if (level >= 0 && l != level)
             continue;
         s_sheet_t *s = &book.sheets[book.count++];
-        cchc_strlcpy (s->name, s_level_label ((cchc_level_t) l), sizeof s->name);
+        cchc_strlcpy (s->name, cchc_label_level ((cchc_level_t) l), sizeof s->name);
         snprintf (s->title, sizeof s->title, "Xếp hạng Chỉ số CCHC %s — %s",
-                  period, s_level_label ((cchc_level_t) l));
+                  period, cchc_label_level ((cchc_level_t) l));
         cchc_strlcpy (s->subtitle, subtitle, sizeof s->subtitle);
         s_col (s, "Hạng", 6);
         s_col (s, "Mã đơn vị", 10);
@@ -508,16 +451,15 @@ cchc_export_ranking (const cchc_rollup_t *r, int level, cchc_export_format_t for
         s_col (s, "Đủ số liệu", 8);
         s_col (s, "Đúng hạn", 8);
         size_t n = 0;
-        for (size_t i = 0; i < r->unit_count; i++)
-            if ((int) r->units[i].level == l)
-                idx[n++] = i;
-        pthread_mutex_lock (&s_sort_mutex);
-        s_sort_r = r;
-        qsort (idx, n, sizeof *idx, s_rank_cmp);
-        s_sort_r = NULL;
-        pthread_mutex_unlock (&s_sort_mutex);
+        size_t *order = cchc_rollup_ranking (r, l, &n);
+        if (!order) {
+            free (parents);
+            s_book_free (&book);
+            cchc_errf (err, errlen, "out of memory");
+            return -1;
+        }
         for (size_t k = 0; k < n; k++) {
-            const cchc_rollup_unit_result_t *u = &r->units[idx[k]];
+            const cchc_rollup_unit_result_t *u = &r->units[order[k]];
             s_row (s);
             if (u->rank)
                 s_num (s, S_INT, u->rank);
@@ -548,9 +490,9 @@ cchc_export_ranking (const cchc_rollup_t *r, int level, cchc_export_format_t for
             s_yes (s, u->complete);
             s_text (s, u->on_time ? "Có" : u->pending ? "Chưa đến hạn" : "Không");
         }
+        free (order);
     }
     free (parents);
-    free (idx);
     return s_write (&book, format, tmpdir, out, size, err, errlen);
 }
 
@@ -565,7 +507,7 @@ cchc_export_summary (const cchc_rollup_t *r, cchc_export_format_t format,
     assert (r && out && size);
     const cchc_criteria_t *cat = r->criteria;
     char period[64];
-    s_period_label (&r->window.period, period, sizeof period);
+    cchc_label_period (&r->window.period, CCHC_LABEL_LOWER, period, sizeof period);
     s_book_t book;
     memset (&book, 0, sizeof book);
     s_sheet_t *s = &book.sheets[book.count++];
@@ -597,7 +539,7 @@ cchc_export_summary (const cchc_rollup_t *r, cchc_export_format_t format,
                 s_text (s, ind->code);
                 s_text (s, ind->name);
                 s_yes (s, ind->plan);
-                s_text (s, l < 0 ? "Toàn tỉnh" : s_level_label ((cchc_level_t) l));
+                s_text (s, l < 0 ? CCHC_LABEL_PROVINCE : cchc_label_level ((cchc_level_t) l));
                 s_num (s, S_NUM, f->numerator);
                 s_num (s, S_NUM, f->denominator);
                 s_num (s, rate ? S_PCT : S_NUM, f->has_value ? f->value : NAN);
@@ -623,7 +565,7 @@ cchc_export_status (const cchc_rollup_t *r, const cchc_status_row_t *rows, size_
 {
     assert (r && (rows || count == 0) && out && size);
     char period[64], silent[96];
-    s_period_label (&r->window.period, period, sizeof period);
+    cchc_label_period (&r->window.period, CCHC_LABEL_LOWER, period, sizeof period);
     snprintf (silent, sizeof silent, "Không gửi tin ≥ %d ngày", silent_days);
     s_book_t book;
     memset (&book, 0, sizeof book);
@@ -651,7 +593,7 @@ cchc_export_status (const cchc_rollup_t *r, const cchc_status_row_t *rows, size_
         char seen[32];
         s_vi_time (row->last_seen_ms, seen, sizeof seen);
         s_row (s);
-        s_text (s, s_level_label (row->level));
+        s_text (s, cchc_label_level (row->level));
         s_text (s, row->code);
         s_text (s, row->name);
         s_text (s, row->parent_name);

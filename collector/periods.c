@@ -34,7 +34,7 @@
 */
 #include "collector/periods.h"
 #include "collector/db/db.h"
-#include "collector/report.h"
+#include "collector/rollup_json.h"
 
 #include "common/clock.h"
 #include "common/log.h"

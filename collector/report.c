@@ -5,6 +5,7 @@
     Numbers for people use Vietnamese conventions (86,57; 1.234); numbers for
     programs (JSON, CSV) use plain C notation with a dot.
 */
+#include "collector/labels.h"
 #include "collector/report.h"
 #include "common/text.h"
 
@@ -70,7 +71,7 @@ s_vi_dues (const cchc_rollup_window_t *w, char *buf, size_t size)
     for (int l = 0; l < CCHC_LEVEL_COUNT && used < size; l++) {
         s_vi_day (w->level_due_day[l], day, sizeof day);
         int n = snprintf (buf + used, size - used, "%s%s ngày %s", l ? "; " : "",
-                          cchc_level_name ((cchc_level_t) l), day);
+                          cchc_label_level_short ((cchc_level_t) l), day);
         if (n < 0)
             break;
         used += (size_t) n;
@@ -193,219 +194,6 @@ s_col (FILE *out, const char *s, size_t width, bool right)
     fputs ("…", out);
 }
 
-static json_t *
-s_jnum (double v)
-{
-    return isnan (v) || isinf (v) ? json_null () : json_real (v);
-}
-
-static json_t *
-s_jday (int32_t yyyymmdd)
-{
-    char buf[16];
-    s_iso_day (yyyymmdd, buf, sizeof buf);
-    return json_string (buf);
-}
-
-static json_t *
-s_jtime (int64_t utc_ms)
-{
-    if (utc_ms <= 0 || utc_ms == INT64_MAX)
-        return json_null ();
-    char buf[40];
-    s_local_time (utc_ms, true, buf, sizeof buf);
-    return json_string (buf);
-}
-
-static const char *s_kind_codes[] = { "", "month", "quarter", "half", "nine_months",
-                                      "year" };
-
-/* ------------------------------------------------------------------------ */
-/*  JSON */
-
-static json_t *
-s_json_unit (const cchc_rollup_t *r, const cchc_rollup_unit_result_t *u,
-             bool with_metrics)
-{
-    const cchc_criteria_t *cat = r->criteria;
-    json_t *o = json_object ();
-    json_object_set_new (o, "code", json_string (u->code));
-    json_object_set_new (o, "name", json_string (u->name));
-    json_object_set_new (o, "level", json_string (cchc_level_code (u->level)));
-    json_object_set_new (o, "parent", u->parent ? json_string (u->parent)
-                                                : json_null ());
-    json_object_set_new (o, "index", s_jnum (u->index));
-    json_object_set_new (o, "rank", u->rank ? json_integer (u->rank) : json_null ());
-    json_object_set_new (o, "grade", u->grade ? json_string (u->grade) : json_null ());
-    json_object_set_new (o, "change", u->has_change ? json_real (u->change)
-                                                    : json_null ());
-    json_object_set_new (o, "previous_rank", u->prev_rank ? json_integer (u->prev_rank)
-                                                          : json_null ());
-    json_object_set_new (o, "earned", json_real (u->earned));
-    json_object_set_new (o, "applicable", json_real (u->applicable));
-    json_object_set_new (o, "complete", json_boolean (u->complete));
-    json_object_set_new (o, "on_time", json_boolean (u->on_time));
-    json_object_set_new (o, "pending", json_boolean (u->pending));
-    json_object_set_new (o, "metrics_expected", json_integer ((json_int_t) u->metrics_expected));
-    json_object_set_new (o, "metrics_reported", json_integer ((json_int_t) u->metrics_reported));
-    json_object_set_new (o, "last_received", s_jtime (u->last_received_ms));
-    json_t *missing = json_array ();
-    for (size_t m = 0; m < cchc_criteria_metric_count (cat); m++)
-        if (u->cells[m].expected && !u->cells[m].present)
-            json_array_append_new (missing,
-                                   json_string (cchc_criteria_metric (cat, m)->code));
-    json_object_set_new (o, "missing_metrics", missing);
-
-    json_t *areas = json_array ();
-    for (size_t a = 0; a < cchc_criteria_area_count (cat); a++) {
-        json_t *ja = json_object ();
-        json_object_set_new (ja, "code", json_string (cchc_criteria_area (cat, a)->code));
-        json_object_set_new (ja, "earned", json_real (u->area_earned[a]));
-        json_object_set_new (ja, "applicable", json_real (u->area_applicable[a]));
-        json_array_append_new (areas, ja);
-    }
-    json_object_set_new (o, "areas", areas);
-
-    json_t *inds = json_array ();
-    for (size_t i = 0; i < cchc_criteria_indicator_count (cat); i++) {
-        const cchc_indicator_t *ind = cchc_criteria_indicator (cat, i);
-        const cchc_rollup_score_t *s = &u->scores[i];
-        json_t *ji = json_object ();
-        json_object_set_new (ji, "code", json_string (ind->code));
-        json_object_set_new (ji, "area", json_string (cchc_criteria_area (cat, ind->area)->code));
-        json_object_set_new (ji, "state", json_string (cchc_score_state_code (s->state)));
-        json_object_set_new (ji, "numerator", s_jnum (s->numerator));
-        json_object_set_new (ji, "denominator", s_jnum (s->denominator));
-        json_object_set_new (ji, "value", s_jnum (s->value));
-        json_object_set_new (ji, "target", s_jnum (s->target));
-        json_object_set_new (ji, "points", json_real (s->points));
-        json_object_set_new (ji, "points_max", json_real (s->points_max));
-        json_array_append_new (inds, ji);
-    }
-    json_object_set_new (o, "indicators", inds);
-
-    if (with_metrics) {
-        json_t *metrics = json_array ();
-        for (size_t m = 0; m < cchc_criteria_metric_count (cat); m++) {
-            const cchc_rollup_cell_t *c = &u->cells[m];
-            const cchc_metric_t *metric = cchc_criteria_metric (cat, m);
-            json_t *jm = json_object ();
-            json_object_set_new (jm, "code", json_string (metric->code));
-            json_object_set_new (jm, "kind", json_string (
-                metric->kind == CCHC_METRIC_GAUGE ? "gauge" : "counter"));
-            json_object_set_new (jm, "expected", json_boolean (c->expected));
-            json_object_set_new (jm, "present", json_boolean (c->present));
-            json_object_set_new (jm, "value", c->present ? json_real (c->value)
-                                                         : json_null ());
-            json_object_set_new (jm, "first_day", c->present ? s_jday (c->day_first)
-                                                             : json_null ());
-            json_object_set_new (jm, "last_day", c->present ? s_jday (c->day_last)
-                                                            : json_null ());
-            json_object_set_new (jm, "rows", json_integer (c->rows));
-            json_object_set_new (jm, "agents", json_integer (c->agents));
-            json_object_set_new (jm, "journal_max", c->present
-                                 ? json_integer (c->journal_max) : json_null ());
-            json_object_set_new (jm, "received", c->present
-                                 ? s_jtime (c->received_max) : json_null ());
-            json_array_append_new (metrics, jm);
-        }
-        json_object_set_new (o, "metrics", metrics);
-    }
-    return o;
-}
-
-static json_t *
-s_json_dist (const cchc_rollup_t *r, const cchc_rollup_dist_t *d)
-{
-    json_t *o = json_object ();
-    json_object_set_new (o, "units", json_integer ((json_int_t) d->units));
-    json_object_set_new (o, "ranked", json_integer ((json_int_t) d->ranked));
-    json_object_set_new (o, "min", s_jnum (d->min));
-    json_object_set_new (o, "median", s_jnum (d->median));
-    json_object_set_new (o, "max", s_jnum (d->max));
-    json_object_set_new (o, "mean", s_jnum (d->mean));
-    json_object_set_new (o, "incomplete", json_integer ((json_int_t) d->incomplete));
-    json_object_set_new (o, "late", json_integer ((json_int_t) d->late));
-    json_t *grades = json_array ();
-    for (size_t g = 0; g < cchc_criteria_grade_count (r->criteria); g++) {
-        json_t *jg = json_object ();
-        json_object_set_new (jg, "grade", json_string (cchc_criteria_grade (r->criteria, g)->name));
-        json_object_set_new (jg, "from", json_real (cchc_criteria_grade (r->criteria, g)->at));
-        json_object_set_new (jg, "units", json_integer ((json_int_t) d->grade_counts[g]));
-        json_array_append_new (grades, jg);
-    }
-    json_object_set_new (o, "grades", grades);
-    return o;
-}
-
-json_t *
-cchc_rollup_json (const cchc_rollup_t *r, const char *unit)
-{
-    assert (r);
-    const cchc_rollup_window_t *w = &r->window;
-    json_t *root = json_object ();
-    if (!root)
-        return NULL;
-    json_object_set_new (root, "period", json_string (w->id));
-    json_object_set_new (root, "kind", json_string (s_kind_codes[w->period.kind]));
-    json_object_set_new (root, "first_day", s_jday (w->first_day));
-    json_object_set_new (root, "last_day", s_jday (w->last_day));
-    json_object_set_new (root, "due_day", s_jday (w->due_day));
-    json_t *dues = json_object ();
-    for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
-        json_object_set_new (dues, cchc_level_code ((cchc_level_t) l),
-                             s_jday (w->level_due_day[l]));
-    json_object_set_new (root, "due_days", dues);
-    json_object_set_new (root, "lock_day", s_jday (w->lock_day));
-    json_object_set_new (root, "as_of", s_jtime (w->as_of_ms));
-    json_object_set_new (root, "catalogue", json_string (cchc_criteria_name (r->criteria)));
-    if (r->has_previous) {
-        char prev[CCHC_PERIOD_ID_MAX];
-        cchc_period_format (&r->previous, prev, sizeof prev);
-        json_object_set_new (root, "previous", json_string (prev));
-    }
-    else
-        json_object_set_new (root, "previous", json_null ());
-    json_object_set_new (root, "journal_max", json_integer (r->journal_max));
-
-    json_t *units = json_array ();
-    for (size_t i = 0; i < r->unit_count; i++)
-        if (!unit || strcmp (unit, r->units[i].code) == 0)
-            json_array_append_new (units, s_json_unit (r, &r->units[i], unit != NULL));
-    json_object_set_new (root, "units", units);
-    if (unit)
-        return root;
-
-    json_t *figures = json_array ();
-    for (size_t i = 0; i < r->figure_count; i++) {
-        const cchc_rollup_figure_t *f = &r->figures[i];
-        const cchc_indicator_t *ind = cchc_criteria_indicator (r->criteria, f->indicator);
-        json_t *jf = json_object ();
-        json_object_set_new (jf, "indicator", json_string (ind->code));
-        json_object_set_new (jf, "level", f->level < 0 ? json_string ("all")
-                             : json_string (cchc_level_code ((cchc_level_t) f->level)));
-        json_object_set_new (jf, "plan", json_boolean (ind->plan));
-        json_object_set_new (jf, "numerator", s_jnum (f->numerator));
-        json_object_set_new (jf, "denominator", s_jnum (f->denominator));
-        json_object_set_new (jf, "value", s_jnum (f->value));
-        json_object_set_new (jf, "target", s_jnum (f->target));
-        json_object_set_new (jf, "met", json_boolean (f->met));
-        json_object_set_new (jf, "units", json_integer ((json_int_t) f->units));
-        json_object_set_new (jf, "units_missing", json_integer ((json_int_t) f->units_missing));
-        json_array_append_new (figures, jf);
-    }
-    json_t *dist = json_object ();
-    json_object_set_new (dist, "all", s_json_dist (r, &r->dist[CCHC_LEVEL_COUNT]));
-    for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
-        json_object_set_new (dist, cchc_level_code ((cchc_level_t) l),
-                             s_json_dist (r, &r->dist[l]));
-    json_t *province = json_object ();
-    json_object_set_new (province, "figures", figures);
-    json_object_set_new (province, "distribution", dist);
-    json_object_set_new (root, "province", province);
-    return root;
-}
-
 /* ------------------------------------------------------------------------ */
 /*  CSV */
 
@@ -471,8 +259,6 @@ s_write_csv (const cchc_rollup_t *r, const char *unit, FILE *out)
 /* ------------------------------------------------------------------------ */
 /*  Text table */
 
-static size_t *
-s_ranked_order (const cchc_rollup_t *r, int level, size_t *count);
 
 static void
 s_table_header (const cchc_rollup_t *r, FILE *out)
@@ -502,7 +288,7 @@ s_table_units (const cchc_rollup_t *r, FILE *out)
         char med[32];
         s_vi_num (d->median, 2, med, sizeof med);
         fprintf (out, "\n%s: %zu đơn vị, %zu có chỉ số, trung vị %s\n",
-                 cchc_level_name ((cchc_level_t) level), d->units, d->ranked, med);
+                 cchc_label_level_short ((cchc_level_t) level), d->units, d->ranked, med);
         s_col (out, "Hạng", 5, true);
         fputs ("  ", out);
         s_col (out, "Mã", 8, false);
@@ -518,7 +304,7 @@ s_table_units (const cchc_rollup_t *r, FILE *out)
         s_col (out, "Thiếu", 5, true);
         fputs ("  Đúng hạn\n", out);
         size_t n;
-        size_t *order = s_ranked_order (r, level, &n);
+        size_t *order = cchc_rollup_ranking (r, level, &n);
         if (!order)
             return;
         for (size_t k = 0; k < n; k++) {
@@ -571,7 +357,7 @@ s_table_unit (const cchc_rollup_t *r, const cchc_rollup_unit_result_t *u, FILE *
         chg[0] = u->change > 0.005 ? '+' : ' ';
     }
     fprintf (out, "\n%s — %s (%s)\nChỉ số %s · hạng %s · thay đổi %s · xếp loại %s\n",
-             u->code, u->name, cchc_level_name (u->level), idx, rank, chg,
+             u->code, u->name, cchc_label_level_short (u->level), idx, rank, chg,
              u->grade ? u->grade : "–");
     fprintf (out, "Số liệu: %zu/%zu chỉ tiêu thống kê · %s\n\n", u->metrics_reported,
              u->metrics_expected,
@@ -627,49 +413,6 @@ s_table_unit (const cchc_rollup_t *r, const cchc_rollup_unit_result_t *u, FILE *
         fputc ('\n', out);
 }
 
-/* ------------------------------------------------------------------------ */
-/*  Ranked order of a level (ranked first by rank, then unranked by code) */
-
-typedef struct {
-    int rank;                   /* 0: unranked, after the ranked */
-    const char *code;
-    size_t unit;
-} s_order_item_t;
-
-static int
-s_order_cmp (const void *a, const void *b)
-{
-    const s_order_item_t *x = a, *y = b;
-    if ((x->rank == 0) != (y->rank == 0))
-        return x->rank == 0 ? 1 : -1;
-    if (x->rank != y->rank)
-        return x->rank < y->rank ? -1 : 1;
-    return strcmp (x->code, y->code);
-}
-
-static size_t *
-s_ranked_order (const cchc_rollup_t *r, int level, size_t *count)
-{
-    size_t n0 = r->unit_count ? r->unit_count : 1;
-    s_order_item_t *items = malloc (n0 * sizeof *items);
-    size_t *order = malloc (n0 * sizeof *order);
-    if (!items || !order) {
-        free (items);
-        free (order);
-        return NULL;
-    }
-    size_t n = 0;
-    for (size_t i = 0; i < r->unit_count; i++)
-        if (level < 0 || (int) r->units[i].level == level)
-            items[n++] = (s_order_item_t) { r->units[i].rank, r->units[i].code, i };
-    qsort (items, n, sizeof *items, s_order_cmp);
-    for (size_t k = 0; k < n; k++)
-        order[k] = items[k].unit;
-    free (items);
-    *count = n;
-    return order;
-}
-
 int
 cchc_rollup_write (const cchc_rollup_t *r, const char *unit, cchc_format_t format,
                    FILE *out, char *err, size_t errlen)
@@ -711,32 +454,6 @@ cchc_rollup_write (const cchc_rollup_t *r, const char *unit, cchc_format_t forma
 
 /* ------------------------------------------------------------------------ */
 /*  The report draft (Vietnamese, Markdown) */
-
-static const char *s_roman[] = { "", "I", "II", "III", "IV" };
-
-static void
-s_title (const cchc_period_t *p, char *buf, size_t size)
-{
-    switch (p->kind) {
-        case CCHC_PERIOD_MONTH:
-            snprintf (buf, size, "THÁNG %d NĂM %d", p->index, p->year);
-            break;
-        case CCHC_PERIOD_QUARTER:
-            snprintf (buf, size, "QUÝ %s NĂM %d", s_roman[p->index], p->year);
-            break;
-        case CCHC_PERIOD_HALF:
-            snprintf (buf, size, p->index == 1 ? "6 THÁNG ĐẦU NĂM %d"
-                                               : "6 THÁNG CUỐI NĂM %d", p->year);
-            break;
-        case CCHC_PERIOD_NINE_MONTHS:
-            snprintf (buf, size, "9 THÁNG NĂM %d", p->year);
-            break;
-        case CCHC_PERIOD_YEAR:
-        default:
-            snprintf (buf, size, "NĂM %d", p->year);
-            break;
-    }
-}
 
 /*  Markdown table cell text: pipes escaped. */
 static void
@@ -790,7 +507,7 @@ s_report_plan (const cchc_rollup_t *r, FILE *out)
             if (l <= 0)
                 s_md (out, ind->name);
             fprintf (out, " | %s | %s | %s | %s%s | %s",
-                     l < 0 ? "Toàn tỉnh" : cchc_level_name ((cchc_level_t) l),
+                     l < 0 ? CCHC_LABEL_PROVINCE : cchc_label_level_short ((cchc_level_t) l),
                      val, frac, ind->higher ? (ind->rule == CCHC_RULE_PROPORTIONAL
                                                && f->target >= 1 ? "" : "≥ ") : "≤ ",
                      tgt, verdict);
@@ -836,7 +553,7 @@ s_report_distribution (const cchc_rollup_t *r, FILE *out)
         s_vi_num (d->mean, 2, mean, sizeof mean);
         fprintf (out, "| %s | %zu | %zu | %s | %s | %s | %s",
                  l == CCHC_LEVEL_COUNT ? "**Tổng cộng**"
-                                       : cchc_level_name ((cchc_level_t) l),
+                                       : cchc_label_level_short ((cchc_level_t) l),
                  d->units, d->ranked, mn, md, mx, mean);
         for (size_t g = 0; g < ng; g++)
             fprintf (out, " | %zu", d->grade_counts[g]);
@@ -849,7 +566,7 @@ static void
 s_report_ranking (const cchc_rollup_t *r, int level, int section, FILE *out)
 {
     size_t n;
-    size_t *order = s_ranked_order (r, level, &n);
+    size_t *order = cchc_rollup_ranking (r, level, &n);
     if (!order || n == 0) {
         free (order);
         return;
@@ -910,7 +627,7 @@ s_report_areas (const cchc_rollup_t *r, int section, FILE *out)
              "áp dụng, cộng chung các đơn vị cùng cấp.\n\n| Lĩnh vực", section);
     for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
         if (r->dist[l].units)
-            fprintf (out, " | %s", cchc_level_name ((cchc_level_t) l));
+            fprintf (out, " | %s", cchc_label_level_short ((cchc_level_t) l));
     fputs (" |\n|---", out);
     for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
         if (r->dist[l].units)
@@ -948,7 +665,7 @@ s_report_gaps (const cchc_rollup_t *r, FILE *out)
              "Số liệu của kỳ được coi là đúng hạn khi đầy đủ và đến hệ thống "
              "trước 24 giờ %s%s.\n\n", one ? "" : "ngày hạn gửi của cấp mình: ", due);
     size_t n;
-    size_t *order = s_ranked_order (r, -1, &n);
+    size_t *order = cchc_rollup_ranking (r, -1, &n);
     if (!order)
         return;
     size_t shown = 0;
@@ -962,7 +679,7 @@ s_report_gaps (const cchc_rollup_t *r, FILE *out)
         fputs ("| ", out);
         s_md (out, u->name);
         fprintf (out, " (%s) | %s | %zu/%zu | ", u->code,
-                 cchc_level_name (u->level), u->metrics_reported,
+                 cchc_label_level_short (u->level), u->metrics_reported,
                  u->metrics_expected);
         size_t listed = 0, missing = u->metrics_expected - u->metrics_reported;
         for (size_t m = 0; m < cchc_criteria_metric_count (cat); m++) {
@@ -997,7 +714,7 @@ cchc_report_write (const cchc_rollup_t *r, FILE *out, char *err, size_t errlen)
     assert (r && out);
     const cchc_rollup_window_t *w = &r->window;
     char title[64], a[16], b[16], due[160], lock[16], asof[40];
-    s_title (&w->period, title, sizeof title);
+    cchc_label_period (&w->period, CCHC_LABEL_UPPER, title, sizeof title);
     s_vi_day (w->first_day, a, sizeof a);
     s_vi_day (w->last_day, b, sizeof b);
     s_vi_dues (w, due, sizeof due);
@@ -1262,7 +979,7 @@ cchc_criteria_check_cli (const char *criteria_path, FILE *out, char *err,
         char p[32];
         s_vi_num (pts, 2, p, sizeof p);
         fprintf (out, "%s: %zu tiêu chí, tối đa %s điểm\n",
-                 cchc_level_name ((cchc_level_t) l), count, p);
+                 cchc_label_level_short ((cchc_level_t) l), count, p);
     }
     cchc_criteria_destroy (&cat);
     return fflush (out) == 0 ? 0 : -1;

@@ -22,6 +22,7 @@
 #define CCHC_REPORT_H
 
 #include "collector/rollup.h"
+#include "collector/rollup_json.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -35,12 +36,6 @@ typedef enum {
 
 /*  "table" | "json" | "csv".  0 or -1. */
 int cchc_format_parse (const char *text, cchc_format_t *format);
-
-/*  The roll-up as a JSON object (new reference, NULL on out of memory).
-    unit == NULL: every unit with its indicators, plus the province figures
-    and distributions; unit = CODE: that unit only, with its metrics (values,
-    days, rows, agents, newest journal id and arrival).  NAN is null. */
-json_t *cchc_rollup_json (const cchc_rollup_t *r, const char *unit);
 
 /*  Write the roll-up (or one unit: unit != NULL) in `format`.
     0, or -1 with the reason in err (unknown unit, write error). */

@@ -211,17 +211,27 @@ s_rank_key (double index)
     return llround (index * S_RANK_SCALE);
 }
 
-/*  Sort key of a ranked unit (self-contained: qsort has no context). */
+/*  Sort key of a unit in ranking order (self-contained: qsort has no
+    context).  Before ranks are known, `rank` is 0 and `key` orders. */
 typedef struct {
+    int level;
+    int rank;                   /* 0: no index, after the ranked */
     int64_t key;                /* index rounded to 1e-6 */
     const char *code;
     size_t unit;
 } s_rank_item_t;
 
+/*  The one ranking order (rollup.h, cchc_rollup_ranking). */
 static int
 s_rank_cmp (const void *a, const void *b)
 {
     const s_rank_item_t *x = a, *y = b;
+    if (x->level != y->level)
+        return x->level < y->level ? -1 : 1;
+    if ((x->rank == 0) != (y->rank == 0))
+        return x->rank == 0 ? 1 : -1;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
     if (x->key != y->key)
         return x->key > y->key ? -1 : 1;
     return strcmp (x->code, y->code);
@@ -392,7 +402,7 @@ s_rank (cchc_rollup_t *r)
         size_t n = 0;
         for (size_t i = 0; i < r->unit_count; i++)
             if ((int) r->units[i].level == level && r->units[i].has_index)
-                items[n++] = (s_rank_item_t) { s_rank_key (r->units[i].index),
+                items[n++] = (s_rank_item_t) { level, 0, s_rank_key (r->units[i].index),
                                                r->units[i].code, i };
         qsort (items, n, sizeof *items, s_rank_cmp);
         for (size_t k = 0; k < n; k++) {
@@ -675,6 +685,32 @@ cchc_rollup_unit_find (const cchc_rollup_t *self, const char *code)
         if (strcmp (self->units[i].code, code) == 0)
             return (int) i;
     return -1;
+}
+
+size_t *
+cchc_rollup_ranking (const cchc_rollup_t *self, int level, size_t *count)
+{
+    assert (self && count);
+    size_t n0 = self->unit_count ? self->unit_count : 1;
+    s_rank_item_t *items = malloc (n0 * sizeof *items);
+    size_t *order = malloc (n0 * sizeof *order);
+    if (!items || !order) {
+        free (items);
+        free (order);
+        return NULL;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < self->unit_count; i++) {
+        const cchc_rollup_unit_result_t *u = &self->units[i];
+        if (level < 0 || (int) u->level == level)
+            items[n++] = (s_rank_item_t) { (int) u->level, u->rank, 0, u->code, i };
+    }
+    qsort (items, n, sizeof *items, s_rank_cmp);
+    for (size_t k = 0; k < n; k++)
+        order[k] = items[k].unit;
+    free (items);
+    *count = n;
+    return order;
 }
 
 const cchc_rollup_figure_t *

@@ -35,6 +35,10 @@
                                        applicable = points of ok + missing indicators
       rank                             within the level, by index (rounded to 1e-6),
                                        ties share a rank (1, 1, 3)
+      ranking order                    cchc_rollup_ranking(): level (so, huyen, xa),
+                                       then rank, units without an index last, and
+                                       units of the same rank by unit code (byte
+                                       order) — the one order of every output
       change                           index − the index of the previous period of
                                        the same kind (when both exist and the unit
                                        had some data then, at the same level)
@@ -247,6 +251,17 @@ void cchc_rollup_destroy (cchc_rollup_t **self_p);
 
 /*  Index of the unit with `code`, or -1. */
 int cchc_rollup_unit_find (const cchc_rollup_t *self, const char *code);
+
+/*  The units of `level` (-1: every level) in ranking order, the one order of
+    the API, the dashboard, the CSV and XLSX exports, the report and cchcctl:
+      1. level: so, huyen, xa (only matters for level -1)
+      2. rank ascending; units without an index (rank 0) after the ranked
+      3. the tie rule: units of the same rank (equal indices rounded to 1e-6)
+         by unit code, byte order (codes are unique and never renamed; names
+         are neither, and byte order of UTF-8 names is not Vietnamese order).
+    A malloc'ed array of unit indices (*count of them), NULL when out of memory.
+    Thread-safe (no shared state). */
+size_t *cchc_rollup_ranking (const cchc_rollup_t *self, int level, size_t *count);
 
 /*  The province figure of indicator `indicator` at `level` (-1: all), or NULL. */
 const cchc_rollup_figure_t *cchc_rollup_figure (const cchc_rollup_t *self,

@@ -280,7 +280,7 @@
 "  journal_max  INTEGER NOT NULL,      -- newest journal id behind a figure (<= pos)\n" \
 "  data_version INTEGER NOT NULL,      -- the schedule's change key (periods.h)\n" \
 "  units        INTEGER NOT NULL,      -- units scored\n" \
-"  result       TEXT NOT NULL,         -- the figures: cchc_rollup_json (report.h);\n" \
+"  result       TEXT NOT NULL,         -- the figures: cchc_rollup_json (rollup_json.h);\n" \
 "                                      -- provisional / closed rows without each\n" \
 "                                      -- unit's indicators and areas\n" \
 "  snapshot     TEXT,                  -- locked only: restores the exact figures\n" \
