@@ -305,8 +305,8 @@ typedef struct {
 
 struct cchc_api_t {
     cchc_api_config_t conf;
-    char *db_path, *criteria_path, *tmpdir;
-    cchc_criteria_t *criteria;
+    char *db_path, *tmpdir;
+    const cchc_criteria_t *criteria;    /* conf.criteria, borrowed */
     char instance[24];          /* ETag prefix, differs per process */
 
     pthread_mutex_t mutex;
@@ -2593,7 +2593,7 @@ cchc_api_t *
 cchc_api_new (const cchc_api_config_t *conf, char *err, size_t errlen)
 {
     assert (conf);
-    if (!conf->db_path || !conf->criteria_path) {
+    if (!conf->db_path || !conf->criteria) {
         cchc_errf (err, errlen, "the database and the criteria catalogue are required");
         return NULL;
     }
@@ -2619,10 +2619,9 @@ cchc_api_new (const cchc_api_config_t *conf, char *err, size_t errlen)
         self->conf.silent_days = 7;
     const char *tmp = conf->tmpdir ? conf->tmpdir : getenv ("TMPDIR");
     self->db_path = strdup (conf->db_path);
-    self->criteria_path = strdup (conf->criteria_path);
+    self->criteria = conf->criteria;
     self->tmpdir = strdup (tmp && *tmp ? tmp : "/tmp");
     self->conf.db_path = self->db_path;
-    self->conf.criteria_path = self->criteria_path;
     self->conf.tmpdir = self->tmpdir;
     self->started_ms = cchc_clock_now_ms ();
     snprintf (self->instance, sizeof self->instance, "%llx",
@@ -2642,13 +2641,11 @@ cchc_api_new (const cchc_api_config_t *conf, char *err, size_t errlen)
     self->pool_size = self->conf.connections;
     self->pool = calloc ((size_t) self->pool_size, sizeof *self->pool);
     self->pool_busy = calloc ((size_t) self->pool_size, sizeof *self->pool_busy);
-    if (!self->db_path || !self->criteria_path || !self->tmpdir || !self->slots
+    if (!self->db_path || !self->tmpdir || !self->slots
         || !self->pool || !self->pool_busy) {
         cchc_errf (err, errlen, "out of memory");
         goto fail;
     }
-    if (!(self->criteria = cchc_criteria_load (self->criteria_path, err, errlen)))
-        goto fail;
     if (s_open (self->db_path, &self->wdb, err, errlen) != 0)
         goto fail;
     s_poll (self);
@@ -2705,7 +2702,6 @@ cchc_api_destroy (cchc_api_t **self_p)
     free (self->pool);
     free (self->pool_busy);
     sqlite3_close (self->wdb);
-    cchc_criteria_destroy (&self->criteria);
     pthread_mutex_destroy (&self->mutex);
     pthread_mutex_destroy (&self->pool_mutex);
     pthread_mutex_destroy (&self->agents_blob_mutex);
@@ -2715,7 +2711,6 @@ cchc_api_destroy (cchc_api_t **self_p)
     free (self->province_name);
     free (self->prows);
     free (self->db_path);
-    free (self->criteria_path);
     free (self->tmpdir);
     free (self);
 }

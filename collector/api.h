@@ -30,6 +30,8 @@
 #ifndef CCHC_API_H
 #define CCHC_API_H
 
+#include "collector/criteria.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,7 +39,8 @@ typedef struct cchc_api_t cchc_api_t;
 
 typedef struct {
     const char *db_path;            /* the collector database (read-only use) */
-    const char *criteria_path;      /* criteria catalogue (INI) */
+    const cchc_criteria_t *criteria;    /* the process's catalogue, borrowed
+                                       (outlives the API) */
     int poll_ms;                    /* version check interval; 0: 1000 */
     int refresh_ms;                 /* min interval between recomputations of
                                        one period; 0: 3000 */

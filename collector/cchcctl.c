@@ -1012,10 +1012,14 @@ s_period_change (const cchc_collector_conf_t *conf, const char *criteria, bool r
         return 1;
     }
     s_who (who, sizeof who);
-    cchc_periods_config_t pc = { .db_path = path, .criteria_path = criteria };
+    cchc_criteria_t *cat = s_criteria (criteria);
+    if (!cat)
+        return 1;
+    cchc_periods_config_t pc = { .db_path = path, .criteria = cat };
     cchc_periods_t *keeper = cchc_periods_new (&pc, err, sizeof err);
     if (!keeper) {
         fprintf (stderr, "cchcctl: %s\n", err);
+        cchc_criteria_destroy (&cat);
         return 1;
     }
     int64_t now = cchc_clock_now_ms ();
@@ -1034,6 +1038,7 @@ s_period_change (const cchc_collector_conf_t *conf, const char *criteria, bool r
                     "late data) until `cchcctl period lock`": "; its figures are final");
     }
     cchc_periods_destroy (&keeper);
+    cchc_criteria_destroy (&cat);
     return rc? 1: 0;
 }
 

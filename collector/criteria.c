@@ -95,6 +95,8 @@ typedef struct {
 
 struct cchc_criteria_t {
     char *name;
+    char *source;               /* the file name, or the name given for a text */
+    char *text;                 /* the text it was parsed from, NUL-terminated */
     int year;
     double total;
     int due_day, lock_day;      /* due_day: the latest level's (below) */
@@ -117,8 +119,7 @@ struct cchc_criteria_t {
 typedef struct {
     cchc_criteria_t *cat;
     const char *path;           /* file name, or the name given for a text */
-    FILE *file;                 /* the file, or NULL when reading `text` */
-    const char *text;           /* cchc_criteria_load_string's text */
+    const char *text;           /* the text (cchc_criteria_load reads the file) */
     size_t text_len, text_pos;
     bool oom;                   /* no memory for a line of the text */
     char *buf;                  /* current line (getline buffer) */
@@ -377,13 +378,11 @@ s_section_close (s_parser_t *p)
 }
 
 /*  The next line, with its '\n' if any, into p->buf (NUL-terminated; the
-    line itself may hold NULs): getline(3) over the file or over the text.
-    Returns its length, or -1 at the end. */
+    line itself may hold NULs), from the text.  Returns its length, or -1 at
+    the end. */
 static ssize_t
 s_getline (s_parser_t *p)
 {
-    if (p->file)
-        return getline (&p->buf, &p->buf_size, p->file);
     if (p->text_pos >= p->text_len)
         return -1;
     const char *start = p->text + p->text_pos;
@@ -959,8 +958,6 @@ s_load (s_parser_t *p)
     p->buf = NULL;
     if (rc > 0 && p->failed && rc < p->fail_line)
         p->failed = false;      /* inih's syntax error came first */
-    if (rc == 0 && p->file && ferror (p->file))
-        rc = -1;                /* a read error is not the end of the file */
     if (p->oom)
         rc = -2;
     if (rc != 0 && !p->failed)
@@ -982,15 +979,30 @@ cchc_criteria_load (const char *path, char *err, size_t errlen)
     assert (path);
     if (err && errlen)
         err[0] = '\0';
-    s_parser_t p = { .path = path, .err = err, .errlen = errlen };
-    p.file = fopen (path, "r");
-    if (!p.file) {
-        if (err)
-            snprintf (err, errlen, "%s: cannot open: %s", path, strerror (errno));
+    FILE *f = fopen (path, "r");
+    if (!f) {
+        cchc_errf (err, errlen, "%s: cannot open: %s", path, strerror (errno));
         return NULL;
     }
-    cchc_criteria_t *cat = s_load (&p);
-    fclose (p.file);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream (&text, &len);
+    char buf[4096];
+    size_t n;
+    while (mem && (n = fread (buf, 1, sizeof buf, f)) > 0)
+        if (fwrite (buf, 1, n, mem) != n)
+            break;
+    bool failed = !mem || ferror (f);
+    if (mem && fclose (mem) != 0)
+        failed = true;
+    fclose (f);
+    cchc_criteria_t *cat = NULL;
+    if (failed || !text)
+        cchc_errf (err, errlen, "%s: cannot read: %s", path,
+                   !mem || !text ? "out of memory" : strerror (errno));
+    else
+        cat = cchc_criteria_load_string (path, text, len, err, errlen);
+    free (text);
     return cat;
 }
 
@@ -1004,7 +1016,33 @@ cchc_criteria_load_string (const char *name, const char *text, size_t len,
         err[0] = '\0';
     s_parser_t p = { .path = name, .text = text ? text : "", .text_len = len,
                      .err = err, .errlen = errlen };
-    return s_load (&p);
+    cchc_criteria_t *cat = s_load (&p);
+    if (!cat)
+        return NULL;
+    cat->source = strdup (name);
+    cat->text = malloc (len + 1);
+    if (!cat->source || !cat->text) {
+        cchc_criteria_destroy (&cat);
+        cchc_errf (err, errlen, "out of memory");
+        return NULL;
+    }
+    memcpy (cat->text, text ? text : "", len);
+    cat->text[len] = 0;
+    return cat;
+}
+
+const char *
+cchc_criteria_source (const cchc_criteria_t *self)
+{
+    assert (self);
+    return self->source;
+}
+
+const char *
+cchc_criteria_text (const cchc_criteria_t *self)
+{
+    assert (self);
+    return self->text;
 }
 
 void
@@ -1014,6 +1052,8 @@ cchc_criteria_destroy (cchc_criteria_t **self_p)
         return;
     cchc_criteria_t *self = *self_p;
     free (self->name);
+    free (self->source);
+    free (self->text);
     for (size_t i = 0; i < self->metric_count; i++) {
         free ((char *) self->metrics[i].pub.code);
         free ((char *) self->metrics[i].pub.name);

@@ -67,6 +67,13 @@ cchc_criteria_t *cchc_criteria_load_string (const char *name, const char *text,
                                             size_t len, char *err, size_t errlen);
 void cchc_criteria_destroy (cchc_criteria_t **self_p);
 
+/*  The file name (or the name given with the text) and the exact text the
+    catalogue was parsed from (NUL-terminated): a process loads its
+    catalogue once and hands it on; the period keeper stores this text in
+    locked snapshots. */
+const char *cchc_criteria_source (const cchc_criteria_t *self);
+const char *cchc_criteria_text (const cchc_criteria_t *self);
+
 /*  True if `code` is a metric of the catalogue (what agents may send). */
 bool cchc_criteria_metric_known (const cchc_criteria_t *self, const char *code);
 

@@ -290,7 +290,7 @@ cchc_http_new (const cchc_http_config_t *conf, char *err, size_t errlen)
     int threads = conf->threads > 0 ? conf->threads : 4;
     cchc_api_config_t api_conf = {
         .db_path = conf->db_path,
-        .criteria_path = conf->criteria_path,
+        .criteria = conf->criteria,
         .poll_ms = conf->poll_ms,
         .refresh_ms = conf->refresh_ms,
         .silent_days = conf->silent_days,

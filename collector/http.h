@@ -23,6 +23,8 @@
 #ifndef CCHC_HTTP_H
 #define CCHC_HTTP_H
 
+#include "collector/criteria.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,16 +36,17 @@ typedef struct {
     const char *token;          /* access token, NULL or "" for none; at least
                                    16 characters when set */
     const char *db_path;        /* collector database */
-    const char *criteria_path;  /* criteria catalogue */
+    const cchc_criteria_t *criteria;    /* the process's catalogue, borrowed
+                                       (outlives the server) */
     int threads;                /* MHD thread pool size; 0: 4 */
     int silent_days;            /* api.h; 0: 7 */
     int refresh_ms;             /* api.h; 0: 3000 */
     int poll_ms;                /* api.h; 0: 1000 */
 } cchc_http_config_t;
 
-/*  Open the database, load the catalogue, bind and start serving.
+/*  Open the database, bind and start serving.
     NULL with the reason in err (bad address, non-loopback without a token,
-    port in use, database or catalogue unreadable). */
+    port in use, database unreadable, no catalogue). */
 cchc_http_t *cchc_http_new (const cchc_http_config_t *conf, char *err,
                             size_t errlen);
 

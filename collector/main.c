@@ -274,7 +274,7 @@ main (int argc, char **argv)
         any message is read, so they hold exactly what had arrived. */
     if (criteria) {
         cchc_periods_config_t periods_conf = {
-            .db_path = db_path, .criteria_path = conf.criteria,
+            .db_path = db_path, .criteria = criteria,
             .interval_ms = conf.rollup_ms, .busy_timeout_ms = conf.busy_timeout_ms
         };
         periods = cchc_periods_new (&periods_conf, err, sizeof err);
@@ -307,7 +307,7 @@ main (int argc, char **argv)
         cchc_http_config_t http_conf = {
             .address = conf.http_address, .port = (int) conf.http_port,
             .token = conf.http_token, .db_path = db_path,
-            .criteria_path = *conf.criteria? conf.criteria: NULL,
+            .criteria = criteria,
             .threads = (int) conf.http_threads
         };
         http = cchc_http_new (&http_conf, err, sizeof err);

@@ -809,8 +809,8 @@ typedef struct {
 
 struct cchc_periods_t {
     cchc_periods_config_t conf;
-    char *db_path, *criteria_path, *criteria_text;
-    cchc_criteria_t *criteria;
+    char *db_path;
+    const cchc_criteria_t *criteria;    /* conf.criteria, borrowed */
     sqlite3 *db;
 
     /* data versions (pass) */
@@ -827,56 +827,10 @@ struct cchc_periods_t {
     bool started, running;
 };
 
-static char *
-s_read_file (const char *path, char *err, size_t errlen)
-{
-    FILE *file = fopen (path, "rb");
-    if (!file) {
-        cchc_errf (err, errlen, "%s: %s", path, strerror (errno));
-        return NULL;
-    }
-    size_t alloc = 8192, size = 0;
-    char *text = malloc (alloc);
-    while (text) {
-        if (size + 1 >= alloc) {
-            if (alloc >= S_CRITERIA_MAX) {
-                cchc_errf (err, errlen, "%s: larger than %d bytes", path, S_CRITERIA_MAX);
-                free (text);
-                text = NULL;
-                break;
-            }
-            char *p = realloc (text, alloc * 2);
-            if (!p) {
-                free (text);
-                text = NULL;
-                break;
-            }
-            text = p;
-            alloc *= 2;
-        }
-        size_t n = fread (text + size, 1, alloc - size - 1, file);
-        size += n;
-        if (n == 0) {
-            if (ferror (file)) {
-                cchc_errf (err, errlen, "%s: %s", path, strerror (errno));
-                free (text);
-                text = NULL;
-            }
-            break;
-        }
-    }
-    fclose (file);
-    if (text)
-        text[size] = 0;
-    else if (err && !*err)
-        cchc_errf (err, errlen, "out of memory");
-    return text;
-}
-
 cchc_periods_t *
 cchc_periods_new (const cchc_periods_config_t *conf, char *err, size_t errlen)
 {
-    assert (conf && conf->db_path && conf->criteria_path);
+    assert (conf && conf->db_path && conf->criteria);
     if (err && errlen)
         *err = 0;
     cchc_periods_t *self = calloc (1, sizeof *self);
@@ -898,19 +852,12 @@ cchc_periods_new (const cchc_periods_config_t *conf, char *err, size_t errlen)
     pthread_cond_init (&self->wake, &ca);
     pthread_condattr_destroy (&ca);
     self->db_path = strdup (conf->db_path);
-    self->criteria_path = strdup (conf->criteria_path);
-    if (!self->db_path || !self->criteria_path) {
+    self->criteria = conf->criteria;
+    if (!self->db_path) {
         cchc_errf (err, errlen, "out of memory");
         goto fail;
     }
     self->conf.db_path = self->db_path;
-    self->conf.criteria_path = self->criteria_path;
-    if (!(self->criteria_text = s_read_file (self->criteria_path, err, errlen)))
-        goto fail;
-    self->criteria = cchc_criteria_load_string (self->criteria_path, self->criteria_text,
-                                                strlen (self->criteria_text), err, errlen);
-    if (!self->criteria)
-        goto fail;
     int rc = sqlite3_open_v2 (self->db_path, &self->db, SQLITE_OPEN_READWRITE
                               | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
@@ -957,9 +904,6 @@ cchc_periods_destroy (cchc_periods_t **self_p)
         pthread_join (self->thread, NULL);
     }
     sqlite3_close (self->db);
-    cchc_criteria_destroy (&self->criteria);
-    free (self->criteria_text);
-    free (self->criteria_path);
     free (self->db_path);
     free (self->months);
     pthread_mutex_destroy (&self->mutex);
@@ -1212,8 +1156,8 @@ s_lock (cchc_periods_t *self, const cchc_period_t *period, int64_t now, int64_t 
         fw->lock_ms = fw->as_of_ms;
         fw->lock_day = cchc_rollup_yyyymmdd (cchc_date_from_utc_ms (fw->as_of_ms));
     }
-    snapshot = cchc_periods_snapshot (fig->rollup, self->criteria_path,
-                                      self->criteria_text);
+    snapshot = cchc_periods_snapshot (fig->rollup, cchc_criteria_source (self->criteria),
+                                      cchc_criteria_text (self->criteria));
     if (!snapshot) {
         cchc_errf (err, errlen, "%s: cannot serialise the figures (a value is not finite,"
                " or out of memory)", id);

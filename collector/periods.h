@@ -204,14 +204,16 @@ typedef struct cchc_periods_t cchc_periods_t;
 
 typedef struct {
     const char *db_path;
-    const char *criteria_path;      /* read once: parsed and kept as text */
+    const cchc_criteria_t *criteria;    /* the process's catalogue, borrowed: it
+                                       outlives the keeper (its text goes into
+                                       locked snapshots) */
     int64_t interval_ms;            /* schedule pass interval (default 10 s) */
     int64_t busy_timeout_ms;        /* wait for the writer's lock; 0: 5000 */
     int scope_days;                 /* 0: CCHC_PERIODS_SCOPE_DAYS */
 } cchc_periods_config_t;
 
 /*  Open the database (read-write; must be a collector database), apply the
-    tables, load the catalogue.  NULL with err. */
+    tables.  NULL with err. */
 cchc_periods_t *cchc_periods_new (const cchc_periods_config_t *conf, char *err,
                                   size_t errlen);
 

@@ -807,54 +807,6 @@ s_session_close (s_session_t *s)
     cchc_criteria_destroy (&s->cat);
 }
 
-int
-cchc_rollup_cli (const char *db_path, const char *criteria_path, const char *period,
-                 const char *unit, const char *format, FILE *out, int64_t now_ms,
-                 char *err, size_t errlen)
-{
-    cchc_format_t fmt;
-    if (cchc_format_parse (format ? format : "table", &fmt) != 0) {
-        cchc_errf (err, errlen, "bad format '%s' (table, json or csv)", format);
-        return -1;
-    }
-    s_session_t s;
-    if (s_session_open (&s, db_path, criteria_path, period, err, errlen) != 0)
-        return -1;
-    cchc_rollup_t *r = cchc_rollup_load (s.db, s.cat, &s.period, now_ms, true,
-                                         err, errlen);
-    int rc = r ? cchc_rollup_write (r, unit, fmt, out, err, errlen) : -1;
-    cchc_rollup_destroy (&r);
-    s_session_close (&s);
-    return rc;
-}
-
-int
-cchc_report_cli (const char *db_path, const char *criteria_path, const char *period,
-                 const char *out_path, int64_t now_ms, char *err, size_t errlen)
-{
-    s_session_t s;
-    if (s_session_open (&s, db_path, criteria_path, period, err, errlen) != 0)
-        return -1;
-    cchc_rollup_t *r = cchc_rollup_load (s.db, s.cat, &s.period, now_ms, true,
-                                         err, errlen);
-    int rc = -1;
-    if (r) {
-        FILE *out = strcmp (out_path, "-") == 0 ? stdout : fopen (out_path, "w");
-        if (!out)
-            cchc_errf (err, errlen, "%s: %s", out_path, strerror (errno));
-        else {
-            rc = cchc_report_write (r, out, err, errlen);
-            if (out != stdout && fclose (out) != 0 && rc == 0) {
-                cchc_errf (err, errlen, "%s: %s", out_path, strerror (errno));
-                rc = -1;
-            }
-        }
-    }
-    cchc_rollup_destroy (&r);
-    s_session_close (&s);
-    return rc;
-}
-
 typedef struct {
     FILE *out;
     cchc_format_t format;

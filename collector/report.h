@@ -2,13 +2,11 @@
     (jansson), CSV (one row per unit and indicator), a text table for the
     terminal, and the quarterly report draft in Vietnamese (Markdown).
 
-    The cchc_*_cli functions are the admin tool's commands in one call each
-    (cchcctl parses its arguments and calls them):
+    `cchcctl rollup` and `cchcctl report` load the figures people see (a
+    locked period's stored ones, collector/periods.h) and call
+    cchc_rollup_write / cchc_report_write.  Two more admin commands are here
+    in one call each:
 
-      cchcctl rollup --period 2021-Q1 [--unit CODE] --format table|json|csv
-          → cchc_rollup_cli (db, criteria, "2021-Q1", unit, "table", stdout, now, ...)
-      cchcctl report --period 2021-Q1 --out FILE
-          → cchc_report_cli (db, criteria, "2021-Q1", "FILE", now, ...)
       cchcctl explain --period 2021-Q1 --unit CODE --code METRIC|INDICATOR
           → cchc_explain_cli (db, criteria, "2021-Q1", unit, code, "table", stdout, ...)
       cchcctl criteria check FILE
@@ -48,12 +46,6 @@ int cchc_rollup_write (const cchc_rollup_t *r, const char *unit,
 int cchc_report_write (const cchc_rollup_t *r, FILE *out, char *err, size_t errlen);
 
 /*  Admin tool commands (see above).  0, or -1 with the reason in err. */
-int cchc_rollup_cli (const char *db_path, const char *criteria_path,
-                     const char *period, const char *unit, const char *format,
-                     FILE *out, int64_t now_ms, char *err, size_t errlen);
-int cchc_report_cli (const char *db_path, const char *criteria_path,
-                     const char *period, const char *out_path, int64_t now_ms,
-                     char *err, size_t errlen);
 int cchc_explain_cli (const char *db_path, const char *criteria_path,
                       const char *period, const char *unit, const char *code,
                       const char *format, FILE *out, char *err, size_t errlen);

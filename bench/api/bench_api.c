@@ -236,11 +236,17 @@ main (int argc, char **argv)
         printf ("database: %d units, built in %.1f s (%s)\n", units,
                 (s_now_ms () - t0) / 1000, db);
     }
-    cchc_http_config_t conf = { .port = 0, .db_path = db, .criteria_path = criteria,
+    cchc_criteria_t *cat = cchc_criteria_load (criteria, err, sizeof err);
+    if (!cat) {
+        fprintf (stderr, "criteria: %s\n", err);
+        return 1;
+    }
+    cchc_http_config_t conf = { .port = 0, .db_path = db, .criteria = cat,
                                 .threads = 4, .poll_ms = 1000, .refresh_ms = 3000 };
     cchc_http_t *http = cchc_http_new (&conf, err, sizeof err);
     if (!http) {
         fprintf (stderr, "server: %s\n", err);
+        cchc_criteria_destroy (&cat);
         return 1;
     }
     s_port = cchc_http_port (http);
@@ -342,5 +348,6 @@ main (int argc, char **argv)
     free (lat);
     free (all);
     cchc_http_destroy (&http);
+    cchc_criteria_destroy (&cat);
     return 0;
 }

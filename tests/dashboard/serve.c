@@ -91,11 +91,17 @@ main (int argc, char **argv)
             return 1;
         }
     }
+    cchc_criteria_t *cat = cchc_criteria_load (criteria, err, sizeof err);
+    if (!cat) {
+        fprintf (stderr, "cchc-dashboard-serve: %s\n", err);
+        return 1;
+    }
     cchc_http_config_t conf = { .address = address, .port = port, .token = token,
-                                .db_path = db, .criteria_path = criteria };
+                                .db_path = db, .criteria = cat };
     cchc_http_t *http = cchc_http_new (&conf, err, sizeof err);
     if (!http) {
         fprintf (stderr, "cchc-dashboard-serve: %s\n", err);
+        cchc_criteria_destroy (&cat);
         return 1;
     }
     signal (SIGINT, s_on_signal);
@@ -115,5 +121,6 @@ main (int argc, char **argv)
     while (!s_stop)
         usleep (100 * 1000);
     cchc_http_destroy (&http);
+    cchc_criteria_destroy (&cat);
     return 0;
 }

@@ -651,7 +651,7 @@ test_token (void)
     char err[256];
     cchc_http_config_t conf = { .address = "127.0.0.1", .port = 0,
                                 .token = "s3cret-token-0123456789", .db_path = s_db,
-                                .criteria_path = s_criteria };
+                                .criteria = s_cat };
     cchc_http_t *h = cchc_http_new (&conf, err, sizeof err);
     CHECK (h);
     int port = cchc_http_port (h);
@@ -691,7 +691,7 @@ test_refuse_without_token (void)
     const char *addresses[] = { "0.0.0.0", "::", "192.168.1.10" };
     for (size_t i = 0; i < 3; i++) {
         cchc_http_config_t conf = { .address = addresses[i], .port = 0, .db_path = s_db,
-                                    .criteria_path = s_criteria };
+                                    .criteria = s_cat };
         err[0] = '\0';
         cchc_http_t *h = cchc_http_new (&conf, err, sizeof err);
         CHECK (h == NULL);
@@ -699,21 +699,21 @@ test_refuse_without_token (void)
     }
     /* a short token is refused too */
     cchc_http_config_t conf = { .address = "0.0.0.0", .port = 0, .token = "short",
-                                .db_path = s_db, .criteria_path = s_criteria };
+                                .db_path = s_db, .criteria = s_cat };
     CHECK (cchc_http_new (&conf, err, sizeof err) == NULL);
     /* not an address literal */
     conf = (cchc_http_config_t) { .address = "localhost", .port = 0, .db_path = s_db,
-                                  .criteria_path = s_criteria };
+                                  .criteria = s_cat };
     CHECK (cchc_http_new (&conf, err, sizeof err) == NULL);
     CHECK (strstr (err, "address"));
     /* an unreadable database */
     conf = (cchc_http_config_t) { .port = 0, .db_path = "/nonexistent/x.db",
-                                  .criteria_path = s_criteria };
+                                  .criteria = s_cat };
     CHECK (cchc_http_new (&conf, err, sizeof err) == NULL);
     /* with a token, any address is accepted */
     conf = (cchc_http_config_t) { .address = "0.0.0.0", .port = 0,
                                   .token = "another-long-token-42", .db_path = s_db,
-                                  .criteria_path = s_criteria };
+                                  .criteria = s_cat };
     cchc_http_t *h = cchc_http_new (&conf, err, sizeof err);
     if (!h)
         fprintf (stderr, "0.0.0.0 with a token: %s\n", err);
@@ -748,7 +748,7 @@ test_csv_formula (void)
         "UPDATE unit SET name = char(9) || '=1+2' WHERE code = 'SYT';",
         NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close (rw);
-    cchc_http_config_t conf = { .port = 0, .db_path = db, .criteria_path = s_criteria,
+    cchc_http_config_t conf = { .port = 0, .db_path = db, .criteria = s_cat,
                                 .threads = 2 };
     cchc_http_t *h = cchc_http_new (&conf, err, sizeof err);
     CHECK (h);
@@ -873,7 +873,7 @@ main (int argc, char **argv)
         fprintf (stderr, "setup: %s\n", err);
         return 1;
     }
-    cchc_http_config_t conf = { .port = 0, .db_path = s_db, .criteria_path = s_criteria,
+    cchc_http_config_t conf = { .port = 0, .db_path = s_db, .criteria = s_cat,
                                 .poll_ms = 100, .refresh_ms = 200, .threads = 2 };
     s_http = cchc_http_new (&conf, err, sizeof err);
     if (!s_http) {

@@ -65,11 +65,11 @@ fi
 kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
 trap - EXIT
 
-CCHC_FAKE_NOW=$now "$ctl" --db "$db" --criteria "$ini" report --period 2021-Q1 2>>"$work/ctl.err" \
+"$ctl" --db "$db" --criteria "$ini" --set clock.demo="$now" report --period 2021-Q1 2>>"$work/ctl.err" \
   --out "$work/report.md" --live
 check report "$(awk '/^\| [0-9]+ \| X[0-9] \|/ { print $4 }' "$work/report.md" | codes)"
 
-CCHC_FAKE_NOW=$now "$ctl" --db "$db" --criteria "$ini" rollup --period 2021-Q1 --live 2>>"$work/ctl.err" \
+"$ctl" --db "$db" --criteria "$ini" --set clock.demo="$now" rollup --period 2021-Q1 --live 2>>"$work/ctl.err" \
   >"$work/table.txt"
 check cchcctl "$(awk '$2 ~ /^X[0-9]$/ { print $2 }' "$work/table.txt" | codes)"
 

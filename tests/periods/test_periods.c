@@ -43,6 +43,7 @@
 
 static char s_dir[512];
 static int s_db_serial = 0;
+static cchc_criteria_t *s_cat;      /* S_CRITERIA, loaded once as a process does */
 
 /*  UTC ms of local (UTC+7) time yyyy-mm-dd hh:mm. */
 static int64_t
@@ -142,7 +143,7 @@ static cchc_periods_t *
 s_keeper (const char *path)
 {
     char err[512];
-    cchc_periods_config_t conf = { .db_path = path, .criteria_path = S_CRITERIA };
+    cchc_periods_config_t conf = { .db_path = path, .criteria = s_cat };
     cchc_periods_t *k = cchc_periods_new (&conf, err, sizeof err);
     if (!k)
         fprintf (stderr, "cchc_periods_new: %s\n", err);
@@ -621,15 +622,14 @@ test_bad_inputs (void)
     sqlite3 *db = NULL;
     CHECK (sqlite3_open (path, &db) == SQLITE_OK);
     sqlite3_close (db);
-    cchc_periods_config_t conf = { .db_path = path, .criteria_path = S_CRITERIA };
+    cchc_periods_config_t conf = { .db_path = path, .criteria = s_cat };
     CHECK (!cchc_periods_new (&conf, err, sizeof err));
     CHECK (strstr (err, "not a collector database"));
     char good[600];
     db = s_db_new (good, sizeof good);
     CHECK (db);
-    conf.db_path = good;
-    conf.criteria_path = CCHC_SOURCE_DIR "/tests/periods/no-such.ini";
-    CHECK (!cchc_periods_new (&conf, err, sizeof err));
+    CHECK (!cchc_criteria_load (CCHC_SOURCE_DIR "/tests/periods/no-such.ini", err,
+                                sizeof err));
     CHECK (strstr (err, "no-such.ini"));
     /* rows and events on a database without the tables: none */
     cchc_period_row_t row;
@@ -646,6 +646,12 @@ main (int argc, char **argv)
     snprintf (cmd, sizeof cmd, "mkdir -p '%s'", s_dir);
     if (system (cmd) != 0)
         return 1;
+    char err[512];
+    s_cat = cchc_criteria_load (S_CRITERIA, err, sizeof err);
+    if (!s_cat) {
+        fprintf (stderr, "%s\n", err);
+        return 1;
+    }
     CCHC_TEST_RUN (test_schedule_quarter);
     CCHC_TEST_RUN (test_snapshot_exact);
     CCHC_TEST_RUN (test_reopen);
@@ -653,5 +659,6 @@ main (int argc, char **argv)
     CCHC_TEST_RUN (test_late_history_and_restart);
     CCHC_TEST_RUN (test_row_changed_meanwhile);
     CCHC_TEST_RUN (test_bad_inputs);
+    cchc_criteria_destroy (&s_cat);
     return CCHC_TEST_DONE ();
 }

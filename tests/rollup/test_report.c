@@ -1,20 +1,92 @@
 /*  test_report.c — outputs of a roll-up over the fixture province: the
     terminal table, JSON, CSV, the Vietnamese report draft, explanations, the
-    catalogue check, and the admin-tool entry points' error handling.
+    catalogue check, and the admin tool's error handling.  `cchcctl rollup`
+    and `cchcctl report` are run as operators run them (the binary, on a
+    fake clock), so the test goes through the production path.
+
+    Usage: test_report CCHCCTL
 */
 #include "tests/rollup/fixture.h"
 #include "collector/report.h"
 #include "common/text.h"
 #include "tests/test.h"
 
+#include "common/clock.h"
+
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define SMALL CCHC_SOURCE_DIR "/tests/rollup/small.ini"
 
 static char s_db[64];
 static char s_err[512];
+static const char *s_ctl;           /* the cchcctl binary */
+
+/*  Run `cchcctl --db s_db --criteria SMALL ARGS...` with the clock at now_ms
+    (--set clock.demo); its stdout as a malloc'ed text, its stderr in s_err and
+    its exit status in *status.  NULL when it could not be run. */
+static char *
+s_run_ctl (int64_t now_ms, const char *db, int *status, const char *fmt, ...)
+{
+    char iso[32], args[512], cmd[2048], errpath[64];
+    cchc_clock_format_iso (now_ms, iso, sizeof iso);
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (args, sizeof args, fmt, ap);
+    va_end (ap);
+    snprintf (errpath, sizeof errpath, "/tmp/cchc-report-%d.err", (int) getpid ());
+    snprintf (cmd, sizeof cmd, "'%s' --db '%s' --criteria '%s' --set clock.demo=%s %s 2>'%s'",
+              s_ctl, db ? db : s_db, SMALL, iso, args, errpath);
+    FILE *p = popen (cmd, "r");
+    if (!p)
+        return NULL;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream (&text, &len);
+    char buf[4096];
+    size_t n;
+    while (out && (n = fread (buf, 1, sizeof buf, p)) > 0)
+        fwrite (buf, 1, n, out);
+    if (out)
+        fclose (out);
+    int rc = pclose (p);
+    *status = WIFEXITED (rc) ? WEXITSTATUS (rc) : -1;
+    s_err[0] = 0;
+    FILE *e = fopen (errpath, "r");
+    if (e) {
+        size_t k = fread (s_err, 1, sizeof s_err - 1, e);
+        s_err[k] = 0;
+        fclose (e);
+    }
+    remove (errpath);
+    return text;
+}
+
+/*  cchcctl's output of a command that must succeed; NULL (printed) if not. */
+static char *
+s_ctl_ok (int64_t now_ms, const char *args)
+{
+    int status;
+    char *text = s_run_ctl (now_ms, NULL, &status, "%s", args);
+    if (status != 0) {
+        fprintf (stderr, "  cchcctl %s: exit %d: %s\n", args, status, s_err);
+        free (text);
+        return NULL;
+    }
+    return text;
+}
+
+/*  cchcctl's exit status of a command that must fail; stderr in s_err. */
+static int
+s_ctl_fails (const char *db, const char *args)
+{
+    int status;
+    free (s_run_ctl (fx_local_ms (20210325, 9, 0), db, &status, "%s", args));
+    return status;
+}
 
 /*  Run `fn` writing into a memory stream; returns the text (free it). */
 #define CAPTURE(text, call) do { \
@@ -45,8 +117,7 @@ static void
 test_table (void)
 {
     char *text;
-    CAPTURE (text, cchc_rollup_cli (s_db, SMALL, "2021-Q1", NULL, "table", out,
-                                    s_after_lock (), s_err, sizeof s_err));
+    text = s_ctl_ok (s_after_lock (), "rollup --period 2021-Q1 --format table");
     CHECK (text);
     CHECK (cchc_utf8_valid (text, strlen (text)));
     CHECK (strstr (text, "Kỳ 2021-Q1: 15/12/2020 – 14/03/2021"));
@@ -62,8 +133,7 @@ test_table (void)
     CHECK (strstr (text, "16,00/40,00"));
     free (text);
 
-    CAPTURE (text, cchc_rollup_cli (s_db, SMALL, "2021-Q1", "S3", "table", out,
-                                    s_after_lock (), s_err, sizeof s_err));
+    text = s_ctl_ok (s_after_lock (), "rollup --period 2021-Q1 --unit S3 --format table");
     CHECK (text);
     CHECK (strstr (text, "S3 — Sở Tài chính (Sở, ban, ngành)"));
     CHECK (strstr (text, "Số liệu: 6/9 chỉ tiêu thống kê · thiếu số liệu"));
@@ -77,8 +147,7 @@ static void
 test_json (void)
 {
     char *text;
-    CAPTURE (text, cchc_rollup_cli (s_db, SMALL, "2021-Q1", NULL, "json", out,
-                                    s_after_lock (), s_err, sizeof s_err));
+    text = s_ctl_ok (s_after_lock (), "rollup --period 2021-Q1 --format json");
     CHECK (text);
     json_error_t jerr;
     json_t *root = json_loads (text, 0, &jerr);
@@ -130,8 +199,7 @@ test_json (void)
     json_decref (root);
 
     /* one unit: with its metrics, each traceable to a journal entry */
-    CAPTURE (text, cchc_rollup_cli (s_db, SMALL, "2021-Q1", "S1", "json", out,
-                                    s_after_lock (), s_err, sizeof s_err));
+    text = s_ctl_ok (s_after_lock (), "rollup --period 2021-Q1 --unit S1 --format json");
     CHECK (text);
     root = json_loads (text, 0, &jerr);
     free (text);
@@ -155,8 +223,7 @@ static void
 test_csv (void)
 {
     char *text;
-    CAPTURE (text, cchc_rollup_cli (s_db, SMALL, "2021-Q1", NULL, "csv", out,
-                                    s_after_lock (), s_err, sizeof s_err));
+    text = s_ctl_ok (s_after_lock (), "rollup --period 2021-Q1 --format csv");
     CHECK (text);
     CHECK_EQ_INT (s_count (text, "\r\n"), 1 + 9 * 6);
     CHECK (strncmp (text, "period,unit,name,level,index,rank,", 34) == 0);
@@ -191,8 +258,11 @@ test_report (void)
 {
     char path[64];
     snprintf (path, sizeof path, "/tmp/cchc-report-%d.md", (int) getpid ());
-    CHECK (cchc_report_cli (s_db, SMALL, "2021-Q1", path, s_after_lock (), s_err,
-                            sizeof s_err) == 0);
+    char args[128];
+    snprintf (args, sizeof args, "report --period 2021-Q1 --out '%s'", path);
+    char *none = s_ctl_ok (s_after_lock (), args);
+    CHECK (none);
+    free (none);
     FILE *f = fopen (path, "r");
     CHECK (f);
     char *text = calloc (1, 65536);
@@ -242,8 +312,7 @@ test_report (void)
     /* before the due day: pending, and the draft says it is provisional */
     int64_t early = fx_local_ms (20210316, 12, 0);
     char *draft;
-    CAPTURE (draft, cchc_rollup_cli (s_db, SMALL, "2021-Q1", NULL, "table", out, early,
-                                     s_err, sizeof s_err));
+    draft = s_ctl_ok (early, "rollup --period 2021-Q1");
     CHECK (draft);
     CHECK (strstr (draft, "chưa đến hạn"));
     free (draft);
@@ -324,26 +393,20 @@ test_cli_errors (void)
 {
     FILE *out = fopen ("/dev/null", "w");
     CHECK (out);
-    int64_t now = s_after_lock ();
-    CHECK (cchc_rollup_cli (s_db, SMALL, "2021-Q5", NULL, "table", out, now, s_err,
-                            sizeof s_err) == -1);
-    CHECK (strstr (s_err, "bad period '2021-Q5'"));
-    CHECK (cchc_rollup_cli (s_db, SMALL, "2021-Q1", NULL, "xml", out, now, s_err,
-                            sizeof s_err) == -1);
+    CHECK_EQ_INT (s_ctl_fails (NULL, "rollup --period 2021-Q5"), 2);
+    CHECK (strstr (s_err, "2021-Q5"));
+    CHECK_EQ_INT (s_ctl_fails (NULL, "rollup --period 2021-Q1 --format xml"), 2);
     CHECK (strstr (s_err, "bad format 'xml'"));
-    CHECK (cchc_rollup_cli (s_db, SMALL, "2021-Q1", "NOPE", "table", out, now, s_err,
-                            sizeof s_err) == -1);
-    CHECK (strstr (s_err, "unit 'NOPE' is not scored in 2021-Q1"));
-    CHECK (cchc_rollup_cli (s_db, SMALL, "2021-Q1", "08", "json", out, now, s_err,
-                            sizeof s_err) == -1);
-    CHECK (cchc_rollup_cli ("/nonexistent/cchc.db", SMALL, "2021-Q1", NULL, "table", out,
-                            now, s_err, sizeof s_err) == -1);
+    CHECK_EQ_INT (s_ctl_fails (NULL, "rollup --period 2021-Q1 --unit NOPE"), 1);
+    CHECK (strstr (s_err, "no scored unit 'NOPE' in 2021-Q1"));
+    CHECK_EQ_INT (s_ctl_fails (NULL, "rollup --period 2021-Q1 --unit 08 --format json"), 1);
+    CHECK_EQ_INT (s_ctl_fails ("/nonexistent/cchc.db", "rollup --period 2021-Q1"), 1);
     CHECK (strstr (s_err, "/nonexistent/cchc.db"));
-    CHECK (cchc_rollup_cli (s_db, "/nonexistent/criteria.ini", "2021-Q1", NULL, "table",
-                            out, now, s_err, sizeof s_err) == -1);
+    CHECK_EQ_INT (s_ctl_fails (NULL, "--criteria /nonexistent/criteria.ini rollup "
+                                     "--period 2021-Q1"), 1);
     CHECK (strstr (s_err, "/nonexistent/criteria.ini: cannot open"));
-    CHECK (cchc_report_cli (s_db, SMALL, "2021-Q1", "/nonexistent/dir/report.md", now,
-                            s_err, sizeof s_err) == -1);
+    CHECK_EQ_INT (s_ctl_fails (NULL, "report --period 2021-Q1 --out "
+                                     "/nonexistent/dir/report.md"), 1);
     CHECK (strstr (s_err, "/nonexistent/dir/report.md"));
     CHECK (cchc_explain_cli (s_db, SMALL, "2021-Q1", "S1", "nope", "table", out, s_err,
                              sizeof s_err) == -1);
@@ -355,8 +418,7 @@ test_cli_errors (void)
     CHECK (b);
     fputs ("this is not sqlite", b);
     fclose (b);
-    CHECK (cchc_rollup_cli (bogus, SMALL, "2021-Q1", NULL, "table", out, now, s_err,
-                            sizeof s_err) == -1);
+    CHECK_EQ_INT (s_ctl_fails (bogus, "rollup --period 2021-Q1"), 1);
     remove (bogus);
     fclose (out);
 }
@@ -379,8 +441,13 @@ test_criteria_check (void)
 }
 
 int
-main (void)
+main (int argc, char **argv)
 {
+    if (argc != 2) {
+        fprintf (stderr, "usage: test_report CCHCCTL\n");
+        return 2;
+    }
+    s_ctl = argv[1];
     snprintf (s_db, sizeof s_db, "/tmp/cchc-report-%d.db", (int) getpid ());
     if (fx_db_create (s_db, FX_TRIGGERS) != 0)
         return 1;
