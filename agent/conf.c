@@ -61,7 +61,11 @@ static const cchc_config_entry_t s_table[] = {
     { "status.max_age", CCHC_CONFIG_DURATION, S_OFF (status_max_age_ms), 0, 1000,
       INT64_MAX, "1h", "status: unhealthy when undelivered data is older" },
     { "status.stale_after", CCHC_CONFIG_DURATION, S_OFF (status_stale_ms), 0, 1000,
-      INT64_MAX, "2m", "status: daemon considered down without a heartbeat this long" },
+      INT64_MAX, "2m", "status: a running daemon whose last state save is this much "
+      "overdue is reported as not responding" },
+    { "status.heartbeat", CCHC_CONFIG_DURATION, S_OFF (status_heartbeat_ms), 0, 1000,
+      86400000, "1h", "how often an idle daemon saves its state for status "
+      "(each save is one small disk write)" },
     { "clock.demo", CCHC_CONFIG_STRING, S_OFF (clock_demo), S_SZ (clock_demo), 0, 0, "",
       "demonstration clock START[,SPEED[,ANCHOR]] (demo and tests only; refused "
       "with curve on or an endpoint not on loopback)" },

@@ -86,7 +86,8 @@ typedef struct {
     int64_t warn_age_ms;
     /* [status] */
     int64_t status_max_age_ms;  /* oldest undelivered entry still healthy */
-    int64_t status_stale_ms;    /* daemon heartbeat older than this: down */
+    int64_t status_stale_ms;    /* state save overdue by this much: not responding */
+    int64_t status_heartbeat_ms; /* idle state save interval */
     /* [clock] */
     char clock_demo[128];       /* "" or common/clock.h's spec */
 

@@ -30,6 +30,10 @@ typedef struct {
     int64_t next_run;           /* monotonic ms */
     cchc_exec_t *job;           /* exec: running command */
     cchc_date_t job_today;
+    cchc_outbox_source_t unsaved;   /* runs not yet written (counters: deltas) */
+    bool saved_once;            /* a run of this process has been written */
+    bool last_ok;               /* outcome of the last run */
+    char last_error[512];       /* its error text ("" when none) */
 } s_source_t;
 
 typedef struct {
@@ -51,6 +55,7 @@ typedef struct {
     bool freeze_wanted;
     char agent_hex[65];
     int64_t last_state_write;       /* monotonic ms */
+    bool save_wanted;               /* something status shows changed */
     cchc_sender_info_t written;     /* sender state as last written */
 } s_daemon_t;
 
@@ -199,9 +204,28 @@ s_source_done (s_daemon_t *self, s_source_t *s, bool ok, const char *error,
     else
         cchc_debug ("source %s: %zu observation%s, %zu changed", s->conf.name,
                     res ? res->nobs : 0, res && res->nobs == 1 ? "" : "s", queued);
-    if (cchc_outbox_source_report (self->outbox, s->conf.name, ok, error,
-                                   (int64_t) queued, now) != 0)
-        cchc_warn ("source %s: cannot record its state", s->conf.name);
+    /*  Kept in memory and written with the next state save: right away
+        (within a second) when status would show something new — the first
+        run, a changed outcome or error, values queued — otherwise with the
+        periodic save, so an idle agent does not write for every run. */
+    const char *e = error ? error : "";
+    bool news = !s->saved_once || ok != s->last_ok || strcmp (e, s->last_error) != 0
+             || queued > 0;
+    s->last_ok = ok;
+    cchc_strlcpy (s->last_error, e, sizeof s->last_error);
+    cchc_outbox_source_t *u = &s->unsaved;
+    cchc_strlcpy (u->name, s->conf.name, sizeof u->name);
+    u->runs++;
+    u->obs_total += (int64_t) queued;
+    u->last_run_ms = now;
+    if (ok)
+        u->last_ok_ms = now;
+    if (e[0]) {
+        cchc_strlcpy (u->last_error, e, sizeof u->last_error);
+        u->last_error_ms = now;
+    }
+    if (news)
+        self->save_wanted = true;
 }
 
 static int
@@ -370,9 +394,11 @@ s_state_changed (s_daemon_t *self)
     return strcmp (info.endpoint, w->endpoint) != 0
         || strcmp (info.acked_endpoint, w->acked_endpoint) != 0
         || strcmp (info.last_error, w->last_error) != 0
-        || info.key_problem != w->key_problem
+        || info.answer_problem != w->answer_problem
+        || info.aside != w->aside
         || (info.last_ack_ms != 0) != (w->last_ack_ms != 0)
-        || info.dead != w->dead;
+        || info.dead != w->dead
+        || self->save_wanted;
 }
 
 static void
@@ -382,8 +408,9 @@ s_heartbeat (s_daemon_t *self, bool stopping)
     cchc_sender_info (self->sender, &info);
     self->written = info;
     char pid[24], heartbeat[24], last_ack[24], last_send[24], inflight[24],
-         delivered[24], stopped[24];
+         delivered[24], stopped[24], problem[16];
     int64_t now = cchc_clock_now_ms ();
+    snprintf (problem, sizeof problem, "%u", info.answer_problem);
     snprintf (pid, sizeof pid, "%d", (int) getpid ());
     snprintf (heartbeat, sizeof heartbeat, "%" PRId64, now);
     snprintf (last_ack, sizeof last_ack, "%" PRId64, info.last_ack_ms);
@@ -396,7 +423,7 @@ s_heartbeat (s_daemon_t *self, bool stopping)
                            "delivered", "stopped" };
     const char *values[] = { pid, heartbeat, info.endpoint, info.acked_endpoint,
                              last_ack, last_send, info.last_error,
-                             info.key_problem ? "1" : "0", inflight, delivered, stopped };
+                             problem, inflight, delivered, stopped };
     /*  last_ack of 0 means "none in this run": keep the previous run's. */
     size_t n = sizeof keys / sizeof keys[0];
     if (info.last_ack_ms == 0) {
@@ -404,8 +431,21 @@ s_heartbeat (s_daemon_t *self, bool stopping)
         values[4] = values[n - 1];
         n--;
     }
-    if (cchc_outbox_state_put (self->outbox, keys, values, n) != 0)
+    cchc_outbox_source_t runs[CCHC_AGENT_SOURCES_MAX];
+    size_t nruns = 0;
+    for (size_t i = 0; i < self->nsources; i++)
+        if (self->sources[i].unsaved.runs > 0)
+            runs[nruns++] = self->sources[i].unsaved;
+    if (cchc_outbox_state_save (self->outbox, keys, values, n, runs, nruns) != 0) {
         cchc_warn ("cannot write the daemon state into the outbox");
+        return;
+    }
+    self->save_wanted = false;
+    for (size_t i = 0; i < self->nsources; i++)
+        if (self->sources[i].unsaved.runs > 0) {
+            memset (&self->sources[i].unsaved, 0, sizeof self->sources[i].unsaved);
+            self->sources[i].saved_once = true;
+        }
 }
 
 static void
@@ -436,6 +476,7 @@ s_reload_conf (s_daemon_t *self)
     cchc_agent_conf_destroy (&self->conf);
     self->conf = conf;
     cchc_log_set_level ((cchc_log_level_t) conf->log_level_value);
+    s_heartbeat (self, false);      /* the old sources' unsaved runs */
     s_sources_load (self);
     cchc_notice ("configuration reloaded: sources and log level applied%s",
                  restart ? "; unit, key, outbox, endpoints and curve changes need a restart" : "");
@@ -456,6 +497,14 @@ s_lock (s_daemon_t *self, char *err, size_t errlen)
                   self->conf->outbox);
         return -1;
     }
+    /*  The lock is how `status` tells a live daemon (the kernel drops it
+        when the process dies, however it dies); the pid beside it says
+        which.  Written once, never synced: nothing depends on it surviving
+        a power cut. */
+    char pid[24];
+    int len = snprintf (pid, sizeof pid, "%d\n", (int) getpid ());
+    if (ftruncate (self->lock_fd, 0) != 0 || pwrite (self->lock_fd, pid, (size_t) len, 0) != len)
+        cchc_warn ("%.400s: cannot write the pid: %s", path, strerror (errno));
     return 0;
 }
 
@@ -593,7 +642,7 @@ cchc_daemon_run (const char *config_path, char *const *sets, size_t nsets)
             an operator would want to see changes (at most once a second). */
         if (now >= self->next_heartbeat
             || (s_state_changed (self) && now - self->last_state_write >= 1000)) {
-            self->next_heartbeat = now + CCHC_DAEMON_HEARTBEAT_MS;
+            self->next_heartbeat = now + self->conf->status_heartbeat_ms;
             self->last_state_write = now;
             s_heartbeat (self, false);
         }

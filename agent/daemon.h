@@ -13,7 +13,8 @@
     State keys written (table `state`, text values, times UTC ms):
       pid, version, unit, agent_key, started, heartbeat, stopped (0 while
       running), endpoint, acked_endpoint, last_ack, last_send, last_error,
-      key_problem (0/1), inflight, delivered
+      key_problem (0, or the reason code of the last seq-0 ack: 32
+      unknown_agent, 16 bad_signature, ...), inflight, delivered
 */
 #ifndef CCHC_AGENT_DAEMON_H
 #define CCHC_AGENT_DAEMON_H
@@ -26,7 +27,15 @@
     1 when it could not start). */
 int cchc_daemon_run (const char *config_path, char *const *sets, size_t nsets);
 
-/*  Interval between heartbeats / state writes, ms. */
-#define CCHC_DAEMON_HEARTBEAT_MS 10000
+/*  Liveness and disk writes.  A running daemon holds an exclusive flock on
+    OUTBOX.lock (its pid written inside): `status` tests that lock, so a
+    dead daemon is seen at once whatever killed it, and nothing has to be
+    written to prove the daemon lives.  The state above (and the sources'
+    run counters, kept in memory meanwhile) is saved in one transaction
+    within a second of anything `status` shows changing (an ack, an error, a
+    source's outcome, values queued) and otherwise every status.heartbeat
+    (default 1 h): an idle agent writes a few KiB an hour, not 118 MiB a day.
+    A daemon holding the lock whose last save is older than status.heartbeat
+    + status.stale_after is reported as not responding. */
 
 #endif

@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "agent/conf.h"
@@ -198,6 +200,35 @@ s_state_int (cchc_outbox_t *ob, const char *key)
 
 /* ------------------------------------------------------------- status */
 
+/*  Is a daemon running on this outbox?  It holds an exclusive flock on
+    OUTBOX.lock for as long as it lives (daemon.h).  1 yes (*pid from the
+    file), 0 no, -1 cannot tell (no lock file counts as no). */
+static int
+s_daemon_alive (const char *outbox, int64_t *pid)
+{
+    char path[1100];
+    snprintf (path, sizeof path, "%s.lock", outbox);
+    *pid = 0;
+    int fd = open (path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
+    char buf[32];
+    ssize_t n = pread (fd, buf, sizeof buf - 1, 0);
+    if (n > 0) {
+        buf[n] = 0;
+        *pid = strtoll (buf, NULL, 10);
+    }
+    int rc;
+    if (flock (fd, LOCK_SH | LOCK_NB) == 0) {
+        flock (fd, LOCK_UN);
+        rc = 0;
+    }
+    else
+        rc = errno == EWOULDBLOCK ? 1 : -1;
+    close (fd);
+    return rc;
+}
+
 typedef struct {
     const cchc_agent_conf_t *conf;
     char reasons[1024];
@@ -287,7 +318,26 @@ s_cmd_status (const s_opts_t *o)
             key[0] ? key : "?");
     printf ("outbox:      %s\n", conf->outbox);
     s_time (heartbeat, t1, sizeof t1);
-    if (heartbeat == 0) {
+    int64_t lock_pid = 0;
+    int alive = s_daemon_alive (conf->outbox, &lock_pid);
+    if (lock_pid > 0)
+        pid = lock_pid;
+    if (alive > 0) {
+        /*  Saves come every status.heartbeat at the latest (daemon.h). */
+        if (heartbeat > 0 && now - heartbeat > conf->status_heartbeat_ms + conf->status_stale_ms) {
+            printf ("daemon:      NOT RESPONDING: pid %" PRId64 " holds the outbox lock but "
+                    "its last state save was %s\n", pid, t1);
+            s_unhealthy (&h, "the daemon (pid %" PRId64 ") is not responding (last state "
+                         "save %s)", pid, t1);
+        }
+        else
+            printf ("daemon:      running, pid %" PRId64 ", state saved %s\n", pid, t1);
+    }
+    else if (alive < 0 && heartbeat > 0 && stopped < heartbeat
+             && now - heartbeat <= conf->status_heartbeat_ms + conf->status_stale_ms)
+        printf ("daemon:      probably running (cannot read %s.lock), pid %" PRId64
+                ", state saved %s\n", conf->outbox, pid, t1);
+    else if (heartbeat == 0) {
         printf ("daemon:      never started\n");
         s_unhealthy (&h, "the daemon has never run with this outbox");
     }
@@ -296,21 +346,30 @@ s_cmd_status (const s_opts_t *o)
         printf ("daemon:      STOPPED at %s\n", t2);
         s_unhealthy (&h, "the daemon is stopped");
     }
-    else if (now - heartbeat > conf->status_stale_ms) {
-        printf ("daemon:      NOT RUNNING (last heartbeat %s, pid %" PRId64 ")\n", t1, pid);
-        s_unhealthy (&h, "the daemon is not running (no heartbeat since %s)", t1);
+    else {
+        printf ("daemon:      NOT RUNNING (it did not stop cleanly; last state save %s, "
+                "pid %" PRId64 ")\n", t1, pid);
+        s_unhealthy (&h, "the daemon is not running (last state save %s)", t1);
     }
-    else
-        printf ("daemon:      running, pid %" PRId64 ", heartbeat %s\n", pid, t1);
     s_time (last_ack, t2, sizeof t2);
     printf ("collector:   %s%s; last ack %s%s%s\n",
             endpoint[0] ? "endpoint " : "no connection open",
             endpoint[0] ? endpoint : "", t2, acked[0] ? " from " : "", acked);
     if (last_error[0])
         printf ("last error:  %s\n", last_error);
-    if (s_state_int (ob, "key_problem"))
-        s_unhealthy (&h, "the collector does not accept this agent's key: ask Sở Nội vụ "
-                     "to enrol it (cchc-agent status shows the key)");
+    int64_t problem = s_state_int (ob, "key_problem");
+    if (problem == CCHC_REASON_BAD_SIGNATURE)
+        s_unhealthy (&h, "the collector cannot verify this agent's signatures "
+                     "(bad_signature): is key_file the key that was enrolled? "
+                     "(compare the key above with `cchcctl agent list`)");
+    else if (problem == 1 || problem == CCHC_REASON_UNKNOWN_AGENT
+             || problem == CCHC_REASON_REVOKED_AGENT)
+        s_unhealthy (&h, "the collector does not accept this agent's key (%s): ask Sở Nội vụ "
+                     "to enrol it (cchc-agent status shows the key)",
+                     problem == 1 ? "not enrolled?" : cchc_reason_name ((int) problem));
+    else if (problem > 0)
+        s_unhealthy (&h, "the collector refuses this agent's reports before reading them "
+                     "(%s): a bug, report it", cchc_reason_name ((int) problem));
 
     cchc_outbox_stats_t st;
     if (cchc_outbox_stats (ob, &st, err, sizeof err) != 0) {
@@ -332,6 +391,13 @@ s_cmd_status (const s_opts_t *o)
         if (st.dead > 0)
             s_unhealthy (&h, "%" PRId64 " dead letter%s: values the collector refused",
                          st.dead, st.dead == 1 ? "" : "s");
+        if (st.aside > 0) {
+            printf ("set aside:   %" PRId64 " DAMAGED message%s, never sent "
+                    "(see `cchc-agent dead`)\n", st.aside, st.aside == 1 ? "" : "s");
+            s_unhealthy (&h, "%" PRId64 " damaged outbox message%s set aside: their values "
+                         "were not delivered (see `cchc-agent dead`)", st.aside,
+                         st.aside == 1 ? "" : "s");
+        }
     }
     printf ("sources:\n");
     if (cchc_outbox_source_each (ob, s_print_source, &h, err, sizeof err) != 0)
@@ -436,6 +502,20 @@ s_print_dead (void *arg, const cchc_outbox_dead_t *d)
 }
 
 static int
+s_print_aside (void *arg, const cchc_outbox_aside_t *a)
+{
+    int *count = arg;
+    if ((*count)++ == 0)
+        printf ("\nset aside (damaged messages):\n%-20s %-24s  %5s %6s  %s\n", "seq",
+                "set aside at (UTC)", "obs", "bytes", "reason");
+    char at[32];
+    cchc_clock_format_iso (a->at_ms, at, sizeof at);
+    printf ("%-20" PRIu64 " %-24s  %5" PRId64 " %6" PRId64 "  %s\n", a->seq, at, a->nobs,
+            a->body_len, a->reason);
+    return 0;
+}
+
+static int
 s_cmd_dead (const s_opts_t *o)
 {
     cchc_agent_conf_t *conf = s_conf (o, false);
@@ -460,10 +540,17 @@ s_cmd_dead (const s_opts_t *o)
     else {
         printf ("%-6s %-24s  %-20s %-28s %-10s %14s  %s\n", "id", "at (UTC)", "seq",
                 "metric", "date", "value", "reason");
-        if (cchc_outbox_dead_each (ob, s_print_dead, NULL, err, sizeof err) != 0)
+        int count = 0;
+        if (cchc_outbox_dead_each (ob, s_print_dead, NULL, err, sizeof err) != 0
+            || cchc_outbox_aside_each (ob, s_print_aside, &count, err, sizeof err) != 0)
             fprintf (stderr, "cchc-agent: %s\n", err);
         else
             rc = 0;
+        if (count > 0)
+            printf ("\n%d damaged message%s set aside above: kept as found in the outbox "
+                    "(table aside), never sent. Their values must be sent again from the "
+                    "source (or `cchc-agent submit`); `dead --clear` removes them.\n",
+                    count, count == 1 ? "" : "s");
     }
     cchc_outbox_destroy (&ob);
     cchc_agent_conf_destroy (&conf);

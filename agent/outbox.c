@@ -8,14 +8,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 
 #include "common/clock.h"
 #include "common/text.h"
 #include "proto/proto.h"
 
-#define S_SCHEMA_VERSION 1
+#define S_SCHEMA_VERSION 2
 #define S_BUSY_TIMEOUT_MS 10000
+
+/*  Version 2 added `aside` (damaged messages set aside). */
+#define S_SCHEMA_ASIDE \
+    "CREATE TABLE IF NOT EXISTS aside (\n" \
+    "  seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, reason TEXT NOT NULL,\n" \
+    "  created_at, nobs, body, sig);\n"
 
 static const char *s_schema =
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);\n"
@@ -34,6 +41,7 @@ static const char *s_schema =
     "  metric TEXT NOT NULL, day INTEGER NOT NULL, value NOT NULL,\n"
     "  status INTEGER NOT NULL, reason INTEGER NOT NULL, detail TEXT NOT NULL);\n"
     "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+    S_SCHEMA_ASIDE
     "CREATE TABLE IF NOT EXISTS source_state (\n"
     "  name TEXT PRIMARY KEY, last_run INTEGER NOT NULL DEFAULT 0,\n"
     "  last_ok INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',\n"
@@ -148,6 +156,36 @@ s_meta_set (cchc_outbox_t *self, const char *key, int64_t value,
     return rc;
 }
 
+/*  PRAGMA quick_check: the b-trees and pages are sound (a few ms for an
+    outbox of normal size).  0, or -1 with what is wrong and what to do. */
+static int
+s_integrity (cchc_outbox_t *self, char *err, size_t errlen)
+{
+    sqlite3_stmt *stmt = s_prepare (self, "PRAGMA quick_check(4)", err, errlen);
+    if (!stmt)
+        return -1;
+    char problems[300] = "";
+    int step;
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
+        const char *r = (const char *) sqlite3_column_text (stmt, 0);
+        if (r && strcmp (r, "ok") != 0) {
+            size_t used = strlen (problems);
+            snprintf (problems + used, sizeof problems - used, "%s%s", used ? "; " : "", r);
+        }
+    }
+    if (step != SQLITE_DONE && !problems[0])
+        snprintf (problems, sizeof problems, "%s", sqlite3_errmsg (self->db));
+    sqlite3_finalize (stmt);
+    if (problems[0]) {
+        snprintf (err, errlen, "outbox %s is DAMAGED (integrity check: %s). Stop the agent, "
+                  "keep a copy of the file for inspection, try `sqlite3 %s .recover` into a "
+                  "new file, or remove it and start again (a new outbox is created; values "
+                  "not yet delivered must be collected again)", self->path, problems, self->path);
+        return -1;
+    }
+    return 0;
+}
+
 cchc_outbox_t *
 cchc_outbox_open (const char *path, bool create, char *err, size_t errlen)
 {
@@ -158,6 +196,23 @@ cchc_outbox_open (const char *path, bool create, char *err, size_t errlen)
         return NULL;
     }
     cchc_strlcpy (self->path, path, sizeof self->path);
+    /*  An outbox that exists but holds 0 bytes (truncated by a disk or
+        file-system accident, or by hand) would be taken by SQLite for a new
+        empty database: its undelivered values would vanish without a word.
+        Refuse it and say what to do (unless a WAL file holds its pages). */
+    struct stat st, wal;
+    char walpath[600];
+    snprintf (walpath, sizeof walpath, "%s-wal", path);
+    if (stat (path, &st) == 0 && S_ISREG (st.st_mode) && st.st_size == 0
+        && !(stat (walpath, &wal) == 0 && wal.st_size > 0)) {
+        snprintf (err, errlen, "outbox %s is empty (0 bytes): the file was truncated "
+                  "or damaged and the values it held are gone; it is not re-created "
+                  "on its own. Keep a copy of it for inspection, remove it (and any "
+                  "%s-wal / -shm), then start the agent again: a new outbox is created "
+                  "and the figures are collected again from the sources", path, path);
+        cchc_outbox_destroy (&self);
+        return NULL;
+    }
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
               | (create ? SQLITE_OPEN_CREATE : 0);
     if (sqlite3_open_v2 (path, &self->db, flags, NULL) != SQLITE_OK) {
@@ -171,7 +226,8 @@ cchc_outbox_open (const char *path, bool create, char *err, size_t errlen)
     if (s_exec (self, "PRAGMA journal_mode=WAL", err, errlen) != 0
         || s_exec (self, "PRAGMA synchronous=FULL", err, errlen) != 0
         || s_exec (self, "PRAGMA cache_size=-256", err, errlen) != 0
-        || s_exec (self, "PRAGMA foreign_keys=ON", err, errlen) != 0) {
+        || s_exec (self, "PRAGMA foreign_keys=ON", err, errlen) != 0
+        || s_integrity (self, err, errlen) != 0) {
         cchc_outbox_destroy (&self);
         return NULL;
     }
@@ -209,6 +265,16 @@ cchc_outbox_open (const char *path, bool create, char *err, size_t errlen)
             || s_exec (self, pragma, err, errlen) != 0
             || s_meta_set (self, "next_seq", first, err, errlen) != 0
             || s_meta_set (self, "first_seq", first, err, errlen) != 0) {
+            s_rollback (self);
+            cchc_outbox_destroy (&self);
+            return NULL;
+        }
+    }
+    else if (version < S_SCHEMA_VERSION) {
+        char pragma[64];
+        snprintf (pragma, sizeof pragma, "PRAGMA user_version=%d", S_SCHEMA_VERSION);
+        if (s_exec (self, S_SCHEMA_ASIDE, err, errlen) != 0
+            || s_exec (self, pragma, err, errlen) != 0) {
             s_rollback (self);
             cchc_outbox_destroy (&self);
             return NULL;
@@ -533,50 +599,126 @@ done_committed:
     return result;
 }
 
+static int s_message_delete (cchc_outbox_t *self, uint64_t seq, char *err, size_t errlen);
+
+/*  Move message seq to `aside` with why (inside the caller's transaction). */
+static int
+s_set_aside (cchc_outbox_t *self, uint64_t seq, int64_t now_ms, const char *why,
+             char *err, size_t errlen)
+{
+    sqlite3_stmt *ins = s_prepare (self,
+        "INSERT OR REPLACE INTO aside (seq, at, reason, created_at, nobs, body, sig) "
+        "  SELECT seq, ?2, ?3, created_at, nobs, body, sig FROM message WHERE seq = ?1",
+        err, errlen);
+    if (!ins)
+        return -1;
+    sqlite3_bind_int64 (ins, 1, (int64_t) seq);
+    sqlite3_bind_int64 (ins, 2, now_ms);
+    sqlite3_bind_text (ins, 3, why, -1, SQLITE_STATIC);
+    int step = sqlite3_step (ins);
+    sqlite3_finalize (ins);
+    if (step != SQLITE_DONE) {
+        s_err (self, err, errlen, "set aside");
+        return -1;
+    }
+    return s_message_delete (self, seq, err, errlen);
+}
+
+/*  Is a stored row a message that can be sent?  "" if so, else why not:
+    a body that is not a report with this seq, signed by its agent key. */
+static void
+s_row_check (uint64_t seq, const void *b, int blen, const void *sg, int slen,
+             char *why, size_t size)
+{
+    why[0] = 0;
+    if (!b || blen <= 0) {
+        snprintf (why, size, "empty body");
+        return;
+    }
+    if (!sg || slen != CCHC_KEY_SIGNATURE_BYTES) {
+        snprintf (why, size, "signature of %d bytes, not %d", sg ? slen : 0,
+                  CCHC_KEY_SIGNATURE_BYTES);
+        return;
+    }
+    cchc_report_t r;
+    int reason = cchc_report_decode (b, (size_t) blen, &r);
+    if (reason == CCHC_REASON_BUSY)
+        return;                 /* out of memory: not the row's fault */
+    if (reason != CCHC_REASON_NONE) {
+        snprintf (why, size, "body does not decode (%s)", cchc_reason_name (reason));
+        return;
+    }
+    if (r.seq != seq)
+        snprintf (why, size, "body holds seq %llu", (unsigned long long) r.seq);
+    else if (cchc_proto_verify (CCHC_KIND_REPORT, r.agent, b, (size_t) blen, sg) != 0)
+        snprintf (why, size, "signature does not verify");
+    cchc_report_clear (&r);
+}
+
 int
 cchc_outbox_next (cchc_outbox_t *self, uint64_t after, cchc_outbox_msg_t *msg,
                   char *err, size_t errlen)
 {
     assert (self && msg);
     memset (msg, 0, sizeof *msg);
-    sqlite3_stmt *stmt = s_prepare (self,
-        "SELECT seq, body, sig, nobs, created_at, oldest_at FROM message "
-        "WHERE seq > ? ORDER BY seq LIMIT 1", err, errlen);
-    if (!stmt)
-        return -1;
-    sqlite3_bind_int64 (stmt, 1, (int64_t) after);
-    int step = sqlite3_step (stmt);
-    int rc = 0;
-    if (step == SQLITE_ROW) {
-        int blen = sqlite3_column_bytes (stmt, 1);
-        const void *b = sqlite3_column_blob (stmt, 1);
-        const void *s = sqlite3_column_blob (stmt, 2);
-        if (blen <= 0 || !b || !s || sqlite3_column_bytes (stmt, 2) != CCHC_KEY_SIGNATURE_BYTES) {
-            snprintf (err, errlen, "outbox %s: message %lld is damaged", self->path,
-                      (long long) sqlite3_column_int64 (stmt, 0));
+    for (;;) {
+        sqlite3_stmt *stmt = s_prepare (self,
+            "SELECT seq, body, sig, nobs, created_at, oldest_at FROM message "
+            "WHERE seq > ? ORDER BY seq LIMIT 1", err, errlen);
+        if (!stmt)
+            return -1;
+        sqlite3_bind_int64 (stmt, 1, (int64_t) after);
+        int step = sqlite3_step (stmt);
+        int rc = 0;
+        char why[128] = "";
+        uint64_t seq = 0;
+        if (step == SQLITE_ROW) {
+            seq = (uint64_t) sqlite3_column_int64 (stmt, 0);
+            int blen = sqlite3_column_bytes (stmt, 1);
+            const void *b = sqlite3_column_blob (stmt, 1);
+            int slen = sqlite3_column_bytes (stmt, 2);
+            const void *sg = sqlite3_column_blob (stmt, 2);
+            s_row_check (seq, b, blen, sg, slen, why, sizeof why);
+            if (why[0])
+                ;               /* set aside below, outside this statement */
+            else if (!(msg->body = malloc ((size_t) blen))) {
+                snprintf (err, errlen, "out of memory");
+                rc = -1;
+            }
+            else {
+                msg->seq = seq;
+                memcpy (msg->body, b, (size_t) blen);
+                msg->len = (size_t) blen;
+                memcpy (msg->sig, sg, CCHC_KEY_SIGNATURE_BYTES);
+                msg->nobs = (uint32_t) sqlite3_column_int64 (stmt, 3);
+                msg->created_ms = sqlite3_column_int64 (stmt, 4);
+                msg->oldest_ms = sqlite3_column_int64 (stmt, 5);
+                rc = 1;
+            }
+        }
+        else if (step != SQLITE_DONE) {
+            s_err (self, err, errlen, "read message");
             rc = -1;
         }
-        else if (!(msg->body = malloc ((size_t) blen))) {
-            snprintf (err, errlen, "out of memory");
-            rc = -1;
+        sqlite3_finalize (stmt);
+        if (!why[0])
+            return rc;
+        /*  A damaged row is kept, with its reason, in `aside` and the rest
+            is sent: one bad row must never stop delivery. */
+        char e2[256];
+        if (s_begin (self, e2, sizeof e2) != 0
+            || s_set_aside (self, seq, cchc_clock_now_ms (), why, e2, sizeof e2) != 0
+            || s_commit (self, e2, sizeof e2) != 0) {
+            s_rollback (self);
+            snprintf (err, errlen, "outbox %s: message %llu is damaged (%s) and cannot be "
+                      "set aside: %s", self->path, (unsigned long long) seq, why, e2);
+            return -1;
         }
-        else {
-            msg->seq = (uint64_t) sqlite3_column_int64 (stmt, 0);
-            memcpy (msg->body, b, (size_t) blen);
-            msg->len = (size_t) blen;
-            memcpy (msg->sig, s, CCHC_KEY_SIGNATURE_BYTES);
-            msg->nobs = (uint32_t) sqlite3_column_int64 (stmt, 3);
-            msg->created_ms = sqlite3_column_int64 (stmt, 4);
-            msg->oldest_ms = sqlite3_column_int64 (stmt, 5);
-            rc = 1;
+        if (msg->set_aside++ == 0) {
+            msg->aside_seq = seq;
+            cchc_strlcpy (msg->aside_reason, why, sizeof msg->aside_reason);
         }
     }
-    else if (step != SQLITE_DONE) {
-        s_err (self, err, errlen, "read message");
-        rc = -1;
-    }
-    sqlite3_finalize (stmt);
-    return rc;
 }
 
 void
@@ -755,7 +897,8 @@ cchc_outbox_stats (cchc_outbox_t *self, cchc_outbox_stats_t *stats,
         "       (SELECT min(t) FROM (SELECT min(queued_at) AS t FROM pending"
         "                            UNION ALL SELECT min(oldest_at) FROM message)),"
         "       (SELECT count(*) FROM dead),"
-        "       (SELECT value FROM meta WHERE key = 'next_seq')", err, errlen);
+        "       (SELECT value FROM meta WHERE key = 'next_seq'),"
+        "       (SELECT count(*) FROM aside)", err, errlen);
     int rc = -1;
     if (stmt && sqlite3_step (stmt) == SQLITE_ROW) {
         stats->pending = sqlite3_column_int64 (stmt, 0);
@@ -764,6 +907,7 @@ cchc_outbox_stats (cchc_outbox_t *self, cchc_outbox_stats_t *stats,
         stats->oldest_ms = sqlite3_column_int64 (stmt, 3);
         stats->dead = sqlite3_column_int64 (stmt, 4);
         stats->next_seq = (uint64_t) sqlite3_column_int64 (stmt, 5);
+        stats->aside = sqlite3_column_int64 (stmt, 6);
         rc = 0;
     }
     else if (stmt)
@@ -781,7 +925,8 @@ s_drop_message (cchc_outbox_t *self, uint64_t seq, int64_t now_ms, int64_t *drop
     cchc_report_t report;
     bool found;
     if (s_message_load (self, seq, &report, &found, err, errlen) != 0)
-        return -1;
+        return found ? s_set_aside (self, seq, now_ms, "body does not decode", err, errlen)
+                     : -1;
     int rc = 0;
     for (uint32_t i = 0; rc == 0 && i < report.nobs; i++) {
         rc = s_dead_insert (self, now_ms, seq, &report.obs[i], -1, 0,
@@ -953,11 +1098,55 @@ cchc_outbox_dead_clear (cchc_outbox_t *self, bool requeue, int64_t now_ms,
             *count = sqlite3_changes (self->db);
         sqlite3_finalize (stmt);
     }
+    if (rc == 0 && !requeue) {
+        /*  Set-aside messages cannot be sent again; --clear drops them. */
+        sqlite3_stmt *stmt = s_prepare (self, "DELETE FROM aside", err, errlen);
+        if (!stmt || sqlite3_step (stmt) != SQLITE_DONE) {
+            s_err (self, err, errlen, "clear set-aside messages");
+            rc = -1;
+        }
+        else
+            *count += sqlite3_changes (self->db);
+        sqlite3_finalize (stmt);
+    }
     if (rc != 0) {
         s_rollback (self);
         return -1;
     }
     return s_commit (self, err, errlen);
+}
+
+int
+cchc_outbox_aside_each (cchc_outbox_t *self, cchc_outbox_aside_fn fn, void *arg,
+                        char *err, size_t errlen)
+{
+    assert (self && fn);
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT seq, at, reason, coalesce(nobs, 0), length(body) FROM aside ORDER BY seq",
+        err, errlen);
+    if (!stmt)
+        return -1;
+    int step;
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
+        cchc_outbox_aside_t a;
+        memset (&a, 0, sizeof a);
+        a.seq = (uint64_t) sqlite3_column_int64 (stmt, 0);
+        a.at_ms = sqlite3_column_int64 (stmt, 1);
+        const char *r = (const char *) sqlite3_column_text (stmt, 2);
+        cchc_strlcpy (a.reason, r ? r : "", sizeof a.reason);
+        a.nobs = sqlite3_column_int64 (stmt, 3);
+        a.body_len = sqlite3_column_int64 (stmt, 4);
+        if (fn (arg, &a) != 0) {
+            step = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_finalize (stmt);
+    if (step != SQLITE_DONE) {
+        s_err (self, err, errlen, "read set-aside messages");
+        return -1;
+    }
+    return 0;
 }
 
 int
@@ -1013,31 +1202,73 @@ cchc_outbox_state_get (cchc_outbox_t *self, const char *key, char *value, size_t
     return rc;
 }
 
+/*  Add one source's runs (inside the caller's transaction when there is
+    one): counters are added, times replace the stored ones when > 0. */
+static int
+s_source_add (cchc_outbox_t *self, const cchc_outbox_source_t *d)
+{
+    sqlite3_stmt *stmt = s_prepare (self,
+        "INSERT INTO source_state (name, last_run, last_ok, last_error, last_error_at,"
+        "                          runs, obs_total) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+        "ON CONFLICT (name) DO UPDATE SET"
+        "  last_run = CASE WHEN ?2 > 0 THEN ?2 ELSE last_run END,"
+        "  last_ok = CASE WHEN ?3 > 0 THEN ?3 ELSE last_ok END,"
+        "  last_error = CASE WHEN ?5 > 0 THEN ?4 ELSE last_error END,"
+        "  last_error_at = CASE WHEN ?5 > 0 THEN ?5 ELSE last_error_at END,"
+        "  runs = runs + ?6, obs_total = obs_total + ?7", NULL, 0);
+    if (!stmt)
+        return -1;
+    bool has_error = d->last_error_ms > 0;
+    sqlite3_bind_text (stmt, 1, d->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, d->last_run_ms);
+    sqlite3_bind_int64 (stmt, 3, d->last_ok_ms);
+    sqlite3_bind_text (stmt, 4, has_error ? d->last_error : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 5, has_error ? d->last_error_ms : 0);
+    sqlite3_bind_int64 (stmt, 6, d->runs);
+    sqlite3_bind_int64 (stmt, 7, d->obs_total);
+    int rc = sqlite3_step (stmt) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize (stmt);
+    return rc;
+}
+
 int
 cchc_outbox_source_report (cchc_outbox_t *self, const char *name, bool ok,
                            const char *error, int64_t nobs, int64_t now_ms)
 {
     assert (self && name);
-    sqlite3_stmt *stmt = s_prepare (self,
-        "INSERT INTO source_state (name, last_run, last_ok, last_error, last_error_at,"
-        "                          runs, obs_total) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6) "
-        "ON CONFLICT (name) DO UPDATE SET last_run = ?2,"
-        "  last_ok = CASE WHEN ?3 > 0 THEN ?3 ELSE last_ok END,"
-        "  last_error = CASE WHEN ?5 > 0 THEN ?4 ELSE last_error END,"
-        "  last_error_at = CASE WHEN ?5 > 0 THEN ?5 ELSE last_error_at END,"
-        "  runs = runs + 1, obs_total = obs_total + ?6", NULL, 0);
-    if (!stmt)
+    cchc_outbox_source_t d;
+    memset (&d, 0, sizeof d);
+    cchc_strlcpy (d.name, name, sizeof d.name);
+    d.last_run_ms = now_ms;
+    d.last_ok_ms = ok ? now_ms : 0;
+    if (error && error[0]) {
+        cchc_strlcpy (d.last_error, error, sizeof d.last_error);
+        d.last_error_ms = now_ms;
+    }
+    d.runs = 1;
+    d.obs_total = nobs;
+    return s_source_add (self, &d);
+}
+
+int
+cchc_outbox_state_save (cchc_outbox_t *self, const char *const *keys,
+                        const char *const *values, size_t n,
+                        const cchc_outbox_source_t *sources, size_t nsources)
+{
+    assert (self && (n == 0 || (keys && values)) && (nsources == 0 || sources));
+    if (s_begin (self, NULL, 0) != 0)
         return -1;
-    bool has_error = error && error[0];
-    sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (stmt, 2, now_ms);
-    sqlite3_bind_int64 (stmt, 3, ok ? now_ms : 0);
-    sqlite3_bind_text (stmt, 4, has_error ? error : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (stmt, 5, has_error ? now_ms : 0);
-    sqlite3_bind_int64 (stmt, 6, nobs);
-    int rc = sqlite3_step (stmt) == SQLITE_DONE ? 0 : -1;
-    sqlite3_finalize (stmt);
-    return rc;
+    for (size_t i = 0; i < n; i++)
+        if (cchc_outbox_state_set (self, keys[i], values[i]) != 0) {
+            s_rollback (self);
+            return -1;
+        }
+    for (size_t i = 0; i < nsources; i++)
+        if (sources[i].runs > 0 && s_source_add (self, &sources[i]) != 0) {
+            s_rollback (self);
+            return -1;
+        }
+    return s_commit (self, NULL, 0);
 }
 
 int

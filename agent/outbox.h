@@ -17,7 +17,8 @@
                                              the ack go to dead letters)
       message --ack rejected--> dead letters (never retried)
 
-    Tables (PRAGMA user_version = 1):
+    Tables (PRAGMA user_version = 2; a version-1 outbox gains `aside` when
+    opened):
 
       meta         key TEXT PK, value INTEGER     next_seq, first_seq
       latest       metric, day, value             last value queued per
@@ -29,6 +30,8 @@
       dead         id PK, at, seq, metric, day,   permanently refused or dropped
                    value, status, reason, detail  observations
       state        key TEXT PK, value             daemon status for `status`
+      aside        seq PK, at, reason, created_at, damaged messages, kept as found
+                   nobs, body, sig                (v2); never sent
       source_state name PK, last_run, last_ok,    per source
                    last_error, last_error_at,
                    runs, obs_total
@@ -37,6 +40,10 @@
     microseconds, so an outbox re-created from scratch never reuses a seq an
     earlier one sent (the collector would answer "duplicate" and drop the data,
     and an older seq would lose to newer ones on last-writer-wins).
+
+    Opening checks the file: one that exists with 0 bytes (truncated) is
+    refused, never re-created empty, and PRAGMA quick_check must pass;
+    the error says what the operator can do.
 
     Several processes may open the same outbox (the daemon and `submit`):
     writes take the lock up front (BEGIN IMMEDIATE) and wait up to the busy
@@ -84,10 +91,16 @@ typedef struct {
     uint32_t nobs;
     int64_t created_ms;
     int64_t oldest_ms;      /* queued time of its oldest observation */
+    uint32_t set_aside;     /* damaged rows set aside on the way (any rc) */
+    uint64_t aside_seq;     /* the first of them, */
+    char aside_reason[128]; /* and why */
 } cchc_outbox_msg_t;
 
-/*  The message with the smallest seq > after.  Returns 1 (found), 0 (none)
-    or -1. */
+/*  The message with the smallest seq > after that can be sent.  A damaged
+    row on the way (empty body, wrong signature length, a body that does
+    not decode, holds another seq or does not verify with its agent key) is
+    moved to `aside` with its reason, counted in msg->set_aside, and
+    skipped.  Returns 1 (found), 0 (none) or -1. */
 int cchc_outbox_next (cchc_outbox_t *self, uint64_t after, cchc_outbox_msg_t *msg,
                       char *err, size_t errlen);
 void cchc_outbox_msg_clear (cchc_outbox_msg_t *msg);
@@ -122,6 +135,7 @@ typedef struct {
     int64_t oldest_ms;      /* queued time of the oldest undelivered; 0: none */
     int64_t dead;           /* dead letters */
     uint64_t next_seq;
+    int64_t aside;          /* damaged messages set aside */
 } cchc_outbox_stats_t;
 
 int cchc_outbox_stats (cchc_outbox_t *self, cchc_outbox_stats_t *stats,
@@ -157,9 +171,24 @@ typedef int (*cchc_outbox_dead_fn) (void *arg, const cchc_outbox_dead_t *dead);
 int cchc_outbox_dead_each (cchc_outbox_t *self, cchc_outbox_dead_fn fn, void *arg,
                            char *err, size_t errlen);
 
+/*  A damaged message set aside (kept as found, never sent). */
+typedef struct {
+    uint64_t seq;
+    int64_t at_ms;          /* when it was set aside */
+    char reason[128];
+    int64_t nobs;           /* observations it claimed to hold */
+    int64_t body_len;
+} cchc_outbox_aside_t;
+
+typedef int (*cchc_outbox_aside_fn) (void *arg, const cchc_outbox_aside_t *aside);
+int cchc_outbox_aside_each (cchc_outbox_t *self, cchc_outbox_aside_fn fn, void *arg,
+                            char *err, size_t errlen);
+
 /*  Remove every dead letter (after the operator has dealt with them).
     With `requeue`, their observations are first queued again (as new values:
-    they will be sent under new seqs).  *count gets how many.  Returns 0 or -1. */
+    they will be sent under new seqs).  Without `requeue`, the set-aside
+    messages are removed too.  *count gets how many rows went.  Returns 0
+    or -1. */
 int cchc_outbox_dead_clear (cchc_outbox_t *self, bool requeue, int64_t now_ms,
                             int64_t *count, char *err, size_t errlen);
 
@@ -186,6 +215,15 @@ typedef struct {
     int64_t runs;
     int64_t obs_total;
 } cchc_outbox_source_t;
+
+/*  Daemon state and runs of sources, in one transaction (one disk sync).
+    For each source (only those with runs > 0 are written), runs and
+    obs_total are added to the stored counters and last_run / last_ok /
+    last_error_at (with last_error) replace the stored ones when > 0.
+    Returns 0 or -1 (nothing written). */
+int cchc_outbox_state_save (cchc_outbox_t *self, const char *const *keys,
+                            const char *const *values, size_t n,
+                            const cchc_outbox_source_t *sources, size_t nsources);
 
 typedef int (*cchc_outbox_source_fn) (void *arg, const cchc_outbox_source_t *src);
 int cchc_outbox_source_each (cchc_outbox_t *self, cchc_outbox_source_fn fn, void *arg,

@@ -302,19 +302,40 @@ s_trust_ack (cchc_sender_t *self, cchc_wire_msg_t *msg, cchc_ack_t *ack)
     return 1;
 }
 
-/*  A trusted ack with seq 0: keep everything, back off, alert. */
+/*  A trusted ack with seq 0: keep everything, back off, alert — with the
+    cause the reason names (PROTOCOL.md §11.3): only unknown_agent and
+    revoked_agent are about enrolment. */
 static void
 s_seq0 (cchc_sender_t *self, const cchc_ack_t *ack)
 {
-    self->info.key_problem = true;
-    cchc_log_limited (&self->rl_key, CCHC_LOG_ERROR,
-                      "the collector could not accept our reports (%s, %s): "
-                      "is this agent's public key enrolled for the unit it reports for? "
-                      "Nothing is deleted; retrying later",
-                      cchc_status_name ((int) ack->status),
-                      cchc_reason_name ((int) ack->reason));
-    s_set_error (self, "collector answered without a seq (%s): key not enrolled?",
-                 cchc_reason_name ((int) ack->reason));
+    const char *reason = cchc_reason_name ((int) ack->reason);
+    self->info.answer_problem = ack->reason ? ack->reason : CCHC_REASON_MALFORMED;
+    if (ack->reason == CCHC_REASON_UNKNOWN_AGENT || ack->reason == CCHC_REASON_REVOKED_AGENT) {
+        cchc_log_limited (&self->rl_key, CCHC_LOG_ERROR,
+                          "the collector does not accept this agent's key (%s): "
+                          "is it enrolled for the unit it reports for%s? "
+                          "Nothing is deleted; retrying later", reason,
+                          ack->reason == CCHC_REASON_REVOKED_AGENT ? ", or was it revoked" : "");
+        s_set_error (self, "collector answered without a seq (%s): key not enrolled%s",
+                     reason, ack->reason == CCHC_REASON_REVOKED_AGENT ? " (revoked)" : "");
+    }
+    else if (ack->reason == CCHC_REASON_BAD_SIGNATURE) {
+        cchc_log_limited (&self->rl_key, CCHC_LOG_ERROR,
+                          "the collector could not verify our report's signature "
+                          "(bad_signature): the agent key file is probably not the one "
+                          "enrolled (compare `cchc-agent status` with `cchcctl agent list`), "
+                          "or the message was altered. Nothing is deleted; retrying later");
+        s_set_error (self, "collector answered without a seq (bad_signature): "
+                     "signature not verified with the enrolled key");
+    }
+    else {
+        cchc_log_limited (&self->rl_key, CCHC_LOG_ERROR,
+                          "the collector could not read our report (%s, %s): a bug in "
+                          "this agent or the collector. Nothing is deleted; retrying later",
+                          cchc_status_name ((int) ack->status), reason);
+        s_set_error (self, "collector answered without a seq (%s): report refused "
+                     "before it was read", reason);
+    }
     s_backoff_once (self);
 }
 
@@ -403,7 +424,7 @@ s_receive (cchc_sender_t *self)
                 cchc_ack_clear (&batch[n]);
             }
             else {
-                self->info.key_problem = false;
+                self->info.answer_problem = 0;
                 n++;
             }
         }
@@ -427,19 +448,36 @@ s_receive (cchc_sender_t *self)
         cchc_ack_clear (&batch[i]);
 }
 
+/*  cchc_outbox_next, telling the operator (once: the row is moved) about
+    damaged rows it set aside. */
+static int
+s_next (cchc_sender_t *self, uint64_t after, cchc_outbox_msg_t *m)
+{
+    char err[512];
+    int rc = cchc_outbox_next (self->outbox, after, m, err, sizeof err);
+    if (m->set_aside > 0) {
+        self->info.aside += m->set_aside;
+        cchc_error ("outbox: message %llu is DAMAGED (%s)%s: set aside, never sent; "
+                    "the other messages are sent. See `cchc-agent dead`",
+                    (unsigned long long) m->aside_seq, m->aside_reason,
+                    m->set_aside > 1 ? " (and more)" : "");
+        s_set_error (self, "message %llu damaged (%s): set aside",
+                     (unsigned long long) m->aside_seq, m->aside_reason);
+    }
+    if (rc < 0) {
+        cchc_error ("%s", err);
+        s_set_error (self, "%s", err);
+    }
+    return rc;
+}
+
 static void
 s_send (cchc_sender_t *self)
 {
     while (self->socket && self->nflight < self->conf.window) {
         cchc_outbox_msg_t m;
-        char err[512];
-        int rc = cchc_outbox_next (self->outbox, self->last_sent, &m, err, sizeof err);
-        if (rc < 0) {
-            cchc_error ("%s", err);
-            s_set_error (self, "%s", err);
-            return;
-        }
-        if (rc == 0)
+        int rc = s_next (self, self->last_sent, &m);
+        if (rc <= 0)
             return;
         rc = cchc_wire_send (self->socket, NULL, 0, cchc_key_public (self->key),
                              m.body, m.len, m.sig, ZMQ_DONTWAIT);
@@ -483,11 +521,8 @@ cchc_sender_pump (cchc_sender_t *self)
         if (!self->socket) {
             /*  Only open a socket when there is something to send. */
             cchc_outbox_msg_t m;
-            char err[512];
-            int rc = cchc_outbox_next (self->outbox, 0, &m, err, sizeof err);
+            int rc = s_next (self, 0, &m);
             cchc_outbox_msg_clear (&m);
-            if (rc < 0)
-                cchc_error ("%s", err);
             if (rc == 1 && s_open (self) != 0) {
                 self->index = (self->index + 1) % self->conf.nendpoints;
                 s_backoff (self);

@@ -12,7 +12,10 @@
       - accepted / duplicate: the message leaves the outbox (per-observation
         refusals go to dead letters); rejected: dead letters, loud log;
         retry_later and acks with seq 0 (the collector could not
-        authenticate us: key not enrolled?): back off, keep everything;
+        authenticate or read us: key not enrolled, bad signature...): back
+        off, keep everything, say which;
+      - a damaged outbox row is set aside by the outbox (logged once) and
+        the rest is sent;
       - no ack within request_timeout for the oldest message in flight: the
         socket is closed (linger 0) and reopened on the next endpoint in the
         list; after a full round of endpoints, exponential backoff with
@@ -77,7 +80,10 @@ typedef struct {
     uint64_t delivered;         /* messages acknowledged in this run */
     uint64_t dead;              /* observations dead-lettered in this run */
     uint64_t ignored;           /* acks ignored (bad key, signature, agent) */
-    bool key_problem;           /* last answer was an ack with seq 0 */
+    uint32_t answer_problem;    /* last answer was an ack with seq 0: its
+                                   reason (unknown_agent, bad_signature...);
+                                   0 after a normal ack */
+    uint64_t aside;             /* damaged messages set aside in this run */
     char last_error[256];       /* "" when the last exchange went well */
 } cchc_sender_info_t;
 

@@ -539,6 +539,139 @@ test_crash_safety (void)
     }
 }
 
+static int
+s_aside_cb (void *arg, const cchc_outbox_aside_t *a)
+{
+    char *out = arg;
+    size_t used = strlen (out);
+    snprintf (out + used, 512 - used, "%llu:%s|", (unsigned long long) a->seq, a->reason);
+    return 0;
+}
+
+static void
+s_sql (const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_open (path, &db);
+    sqlite3_busy_timeout (db, 5000);
+    sqlite3_exec (db, sql, NULL, NULL, NULL);
+    sqlite3_close (db);
+}
+
+/*  Issue 13.1: one damaged row (body emptied, body altered, signature cut)
+    must not stop the rest: next() sets it aside with its reason and returns
+    the following message; stats count it; dead_clear removes it. */
+static void
+test_damaged_rows_set_aside (void)
+{
+    s_fresh ();
+    char err[512];
+    cchc_outbox_t *ob = cchc_outbox_open (s_path, true, err, sizeof err);
+    CHECK (ob);
+    cchc_key_t *key = s_key (3);
+    uint64_t seqs[6];
+    for (int i = 0; i < 6; i++) {
+        cchc_obs_t o = s_obs ("docs_sent", 2021, 3, 1 + i, i + 1);
+        CHECK (cchc_outbox_observe (ob, &o, 1, 1000, NULL, err, sizeof err) == 0);
+        CHECK (cchc_outbox_freeze (ob, key, "SNV", 10, 1000, &seqs[i], err, sizeof err) == 1);
+    }
+    char sql[300];
+    snprintf (sql, sizeof sql, "UPDATE message SET body = x'' WHERE seq = %llu;"
+              "UPDATE message SET body = CAST(replace(CAST(body AS TEXT), 'SNV', 'STP') AS BLOB)"
+              " WHERE seq = %llu;"
+              "UPDATE message SET sig = zeroblob(64) WHERE seq = %llu;",
+              (unsigned long long) seqs[0], (unsigned long long) seqs[2],
+              (unsigned long long) seqs[4]);
+    s_sql (s_path, sql);
+    cchc_outbox_msg_t m;
+    CHECK_EQ_INT (cchc_outbox_next (ob, 0, &m, err, sizeof err), 1);
+    CHECK (m.seq == seqs[1]);
+    CHECK_EQ_INT (m.set_aside, 1);
+    CHECK (m.aside_seq == seqs[0]);
+    CHECK_EQ_STR (m.aside_reason, "empty body");
+    cchc_outbox_msg_clear (&m);
+    CHECK_EQ_INT (cchc_outbox_next (ob, seqs[1], &m, err, sizeof err), 1);
+    CHECK (m.seq == seqs[3]);
+    CHECK_EQ_INT (m.set_aside, 1);
+    cchc_outbox_msg_clear (&m);
+    CHECK_EQ_INT (cchc_outbox_next (ob, seqs[3], &m, err, sizeof err), 1);
+    CHECK (m.seq == seqs[5]);
+    cchc_outbox_msg_clear (&m);
+    CHECK_EQ_INT (cchc_outbox_next (ob, seqs[5], &m, err, sizeof err), 0);
+    cchc_outbox_stats_t st;
+    CHECK (cchc_outbox_stats (ob, &st, err, sizeof err) == 0);
+    CHECK_EQ_INT (st.aside, 3);
+    CHECK_EQ_INT (st.messages, 3);
+    char list[512] = "";
+    CHECK (cchc_outbox_aside_each (ob, s_aside_cb, list, err, sizeof err) == 0);
+    char want[512];
+    snprintf (want, sizeof want, "%llu:empty body|%llu:signature does not verify|"
+              "%llu:signature does not verify|", (unsigned long long) seqs[0],
+              (unsigned long long) seqs[2], (unsigned long long) seqs[4]);
+    CHECK_EQ_STR (list, want);
+    /*  Kept across reopen; --requeue keeps them, --clear removes them. */
+    cchc_outbox_destroy (&ob);
+    ob = cchc_outbox_open (s_path, false, err, sizeof err);
+    CHECK (ob);
+    int64_t n;
+    CHECK (cchc_outbox_dead_clear (ob, true, 2000, &n, err, sizeof err) == 0);
+    CHECK (cchc_outbox_stats (ob, &st, err, sizeof err) == 0);
+    CHECK_EQ_INT (st.aside, 3);
+    CHECK (cchc_outbox_dead_clear (ob, false, 2000, &n, err, sizeof err) == 0);
+    CHECK_EQ_INT (n, 3);
+    CHECK (cchc_outbox_stats (ob, &st, err, sizeof err) == 0);
+    CHECK_EQ_INT (st.aside, 0);
+    cchc_outbox_destroy (&ob);
+    cchc_key_destroy (&key);
+}
+
+/*  Issue 13.1: a truncated (0-byte) outbox is refused, not silently
+    re-created empty; a damaged file fails the integrity check at open. */
+static void
+test_open_refuses_damage (void)
+{
+    s_fresh ();
+    char err[1024];
+    cchc_outbox_t *ob = cchc_outbox_open (s_path, true, err, sizeof err);
+    CHECK (ob);
+    cchc_key_t *key = s_key (4);
+    for (int i = 0; i < 200; i++) {
+        cchc_obs_t o = s_obs ("docs_sent", 2021, 1, 1, i + 1);
+        o.date += i;
+        uint64_t seq;
+        CHECK (cchc_outbox_observe (ob, &o, 1, 1000, NULL, err, sizeof err) == 0);
+        CHECK (cchc_outbox_freeze (ob, key, "SNV", 10, 1000, &seq, err, sizeof err) == 1);
+    }
+    cchc_outbox_destroy (&ob);
+    s_sql (s_path, "PRAGMA wal_checkpoint(TRUNCATE)");
+    /*  Damage: overwrite page 3 onwards with a pattern. */
+    FILE *f = fopen (s_path, "r+b");
+    CHECK (f);
+    fseek (f, 2 * 4096 + 100, SEEK_SET);
+    for (int i = 0; i < 8000; i++)
+        fputc (0x5a, f);
+    fclose (f);
+    ob = cchc_outbox_open (s_path, false, err, sizeof err);
+    CHECK (!ob);
+    CHECK (strstr (err, "DAMAGED") != NULL);
+    /*  Truncated to 0 bytes: refused, create or not, and left as it is. */
+    f = fopen (s_path, "wb");
+    CHECK (f);
+    fclose (f);
+    char wal[400];
+    snprintf (wal, sizeof wal, "%s-wal", s_path);
+    unlink (wal);
+    ob = cchc_outbox_open (s_path, true, err, sizeof err);
+    CHECK (!ob);
+    CHECK (strstr (err, "0 bytes") != NULL);
+    FILE *g = fopen (s_path, "rb");
+    CHECK (g);
+    fseek (g, 0, SEEK_END);
+    CHECK_EQ_INT (ftell (g), 0);
+    fclose (g);
+    cchc_key_destroy (&key);
+}
+
 int
 main (void)
 {
@@ -555,6 +688,8 @@ main (void)
     CCHC_TEST_RUN (test_limits_and_dead);
     CCHC_TEST_RUN (test_state_and_sources);
     CCHC_TEST_RUN (test_crash_safety);
+    CCHC_TEST_RUN (test_damaged_rows_set_aside);
+    CCHC_TEST_RUN (test_open_refuses_damage);
     char cmd[400];
     snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
     if (system (cmd) != 0)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <zmq.h>
+#include <sqlite3.h>
 
 #include "agent/outbox.h"
 #include "agent/sender.h"
@@ -23,6 +24,7 @@ typedef enum {
     FAKE_FORGED_FRAME,  /* claims the pinned key in frame 0, signs with another */
     FAKE_OTHER_AGENT,
     FAKE_SEQ0,
+    FAKE_SEQ0_BADSIG,   /* seq 0, bad_signature */
     FAKE_REJECT,
     FAKE_RETRY,
     FAKE_SILENT,
@@ -136,9 +138,14 @@ fake_serve (fake_t *f)
             ack.reason = CCHC_REASON_UNKNOWN_AGENT;
             ack.seq = 0;
             break;
+        case FAKE_SEQ0_BADSIG:
+            ack.status = CCHC_STATUS_REJECTED;
+            ack.reason = CCHC_REASON_BAD_SIGNATURE;
+            ack.seq = 0;
+            break;
         case FAKE_REJECT:
             ack.status = CCHC_STATUS_REJECTED;
-            ack.reason = CCHC_REASON_FUTURE_TIMESTAMP;
+            ack.reason = CCHC_REASON_UNIT_MISMATCH;
             break;
         case FAKE_RETRY:
             ack.status = CCHC_STATUS_RETRY_LATER;
@@ -303,8 +310,9 @@ test_untrusted_acks_ignored (void)
 static void
 test_seq0_and_retry_keep_everything (void)
 {
-    fake_mode_t modes[] = { FAKE_SEQ0, FAKE_RETRY };
-    for (size_t i = 0; i < 2; i++) {
+    fake_mode_t modes[] = { FAKE_SEQ0, FAKE_RETRY, FAKE_SEQ0_BADSIG };
+    uint32_t problem[] = { CCHC_REASON_UNKNOWN_AGENT, 0, CCHC_REASON_BAD_SIGNATURE };
+    for (size_t i = 0; i < 3; i++) {
         fake_t f;
         fake_init (&f, modes[i]);
         fake_t *fs[] = { &f };
@@ -314,8 +322,15 @@ test_seq0_and_retry_keep_everything (void)
         CHECK_EQ_INT (s_messages (&a), 5);
         cchc_sender_info_t info;
         cchc_sender_info (a.sender, &info);
-        CHECK_EQ_INT (info.key_problem, modes[i] == FAKE_SEQ0);
+        CHECK_EQ_INT (info.answer_problem, problem[i]);
         CHECK (info.last_error[0] != 0);
+        /*  Issue 13.1: bad_signature is not "key not enrolled". */
+        if (modes[i] == FAKE_SEQ0_BADSIG) {
+            CHECK (strstr (info.last_error, "bad_signature") != NULL);
+            CHECK (strstr (info.last_error, "not enrolled") == NULL);
+        }
+        if (modes[i] == FAKE_SEQ0)
+            CHECK (strstr (info.last_error, "not enrolled") != NULL);
         /*  It backs off: in 400 ms with backoff 50..200 ms, a few rounds,
             not hundreds of sends. */
         CHECK (f.received >= 5);
@@ -324,7 +339,7 @@ test_seq0_and_retry_keep_everything (void)
         s_run (&a, fs, 1, 5000, true);
         CHECK_EQ_INT (s_messages (&a), 0);
         cchc_sender_info (a.sender, &info);
-        CHECK (!info.key_problem);
+        CHECK_EQ_INT (info.answer_problem, 0);
         agent_destroy (&a);
         fake_destroy (&f);
     }
@@ -383,6 +398,37 @@ test_failover (void)
     fake_destroy (&good);
 }
 
+/*  Issue 13.1: the oldest message's body emptied in the outbox file: it is
+    set aside (once) and every other message is delivered. */
+static void
+test_damaged_row_does_not_stop_delivery (void)
+{
+    fake_t f;
+    fake_init (&f, FAKE_ACCEPT);
+    fake_t *fs[] = { &f };
+    agent_t a;
+    agent_init (&a, 8, fs, 1, 2000);
+    sqlite3 *db;
+    CHECK (sqlite3_open (a.path, &db) == SQLITE_OK);
+    sqlite3_busy_timeout (db, 5000);
+    CHECK (sqlite3_exec (db, "UPDATE message SET body = x'' WHERE seq = "
+                         "(SELECT min(seq) FROM message)", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close (db);
+    s_run (&a, fs, 1, 5000, true);
+    CHECK_EQ_INT (s_messages (&a), 0);
+    CHECK_EQ_INT (f.received, 7);
+    cchc_sender_info_t info;
+    cchc_sender_info (a.sender, &info);
+    CHECK_EQ_INT (info.delivered, 7);
+    CHECK_EQ_INT (info.aside, 1);
+    cchc_outbox_stats_t st;
+    char err[512];
+    CHECK (cchc_outbox_stats (a.outbox, &st, err, sizeof err) == 0);
+    CHECK_EQ_INT (st.aside, 1);
+    agent_destroy (&a);
+    fake_destroy (&f);
+}
+
 static void
 test_backoff_bounds (void)
 {
@@ -419,6 +465,7 @@ main (void)
     CCHC_TEST_RUN (test_rejected_dead_letters);
     CCHC_TEST_RUN (test_failover);
     CCHC_TEST_RUN (test_backoff_bounds);
+    CCHC_TEST_RUN (test_damaged_row_does_not_stop_delivery);
     zmq_ctx_term (s_ctx);
     char cmd[400];
     snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
