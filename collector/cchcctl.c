@@ -48,6 +48,7 @@
 #include "common/period.h"
 #include "common/text.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -60,66 +61,179 @@
 
 #include <sodium.h>
 
-static const char *s_usage_text =
-    "usage: cchcctl [--config FILE] [--state DIR | --db PATH] COMMAND ...\n"
-    "  keygen --out FILE                 new key pair: FILE (0600) and FILE.pub\n"
-    "  pubkey [FILE]                     printable and CurveZMQ public key of a key\n"
-    "                                    file (default: the collector's)\n"
-    "  units import FILE.csv... [--valid-from DATE] [--valid-to DATE] [--replace]\n"
-    "                                    load units (code,name,kind,level,parent);\n"
-    "                                    --replace closes units not in the files\n"
-    "  units list [--on DATE | --all]    units valid on DATE (default today)\n"
-    "  agent enroll --unit CODE --name NAME (--key HEX | --key-file FILE.pub)\n"
-    "  agent revoke (--key HEX | --id N)\n"
-    "  agent list\n"
-    "  audit                             re-verify the journal, compare observations\n"
-    "  stats                             counters of the running collector\n"
-    "  rollup --period P [--unit CODE] [--format table|json|csv] [--live]\n"
-    "                                    a period's figures (P: 2021-Q1, 2021-03,\n"
-    "                                    2021-H1, 2021-9M, 2021); locked periods:\n"
-    "                                    the stored final figures unless --live\n"
-    "  report --period P --out FILE [--live]  the report draft (Vietnamese, Markdown)\n"
-    "  explain --period P --unit CODE (--indicator CODE | --metric CODE)\n"
-    "          [--format table|json|csv] the observations and signed messages behind\n"
-    "  criteria check FILE               validate a criteria catalogue\n"
-    "  period list                       stored periods: state, computed, journal\n"
-    "  period log [--period P]           locks and reopens\n"
-    "  period lock --period P [--reason TEXT]   lock a closed period now (final)\n"
-    "  period reopen --period P --reason TEXT   reopen a locked period (logged); it\n"
-    "                                    stays open until period lock\n"
-    "  backup --out FILE [--step PAGES]  online copy of the database (0600, checked;\n"
-    "                                    PAGES per step, default 1024)\n"
-    "options: --criteria FILE (catalogue; default collector.criteria)\n";
+/* ------------------------------------------------------------ commands */
+
+/*  What a command is run with: the configuration, the catalogue's path, and
+    the database when the command's table entry asks for it. */
+typedef struct {
+    const cchc_collector_conf_t *conf;
+    const char *criteria;           /* catalogue path (--criteria or the config) */
+    cchc_db_t *store;            /* S_STORE / S_STORE_CREATE commands */
+} s_ctx_t;
+
+#define S_OPTS_MAX 8
+#define S_WORDS_MAX 64
+
+typedef struct s_command_t s_command_t;
+
+/*  A command's arguments, parsed once against its entry's options. */
+typedef struct {
+    const s_command_t *cmd;
+    const char *values [S_OPTS_MAX];    /* by option, NULL when not given;
+                                           "" for a given flag */
+    const char *words [S_WORDS_MAX];    /* the other arguments, in order */
+    int word_count;
+} s_args_t;
+
+typedef enum { S_NONE = 0, S_STORE, S_STORE_CREATE } s_need_t;
+
+/*  One command of the table: its name (one or two words), what follows it
+    and its help (both for the usage text), its options ("--name=" takes a
+    value, "--name" is a flag), how many other arguments it takes, what it
+    needs opened, and its handler (exit status 0, 1 failure, 2 usage). */
+struct s_command_t {
+    const char *name;
+    const char *synopsis;
+    const char *help;               /* lines separated by '\n' */
+    const char *opts [S_OPTS_MAX];
+    int words_min, words_max;
+    s_need_t need;
+    int (*run) (const s_ctx_t *ctx, const s_args_t *args);
+};
+
+static const s_command_t *s_commands_table (size_t *count);
+
+/*  The usage text, generated from the table: "  name synopsis" and the help
+    at column 36 (on the next line when the synopsis is longer). */
+static void
+s_usage_print (FILE *out, const s_command_t *only)
+{
+    size_t count;
+    const s_command_t *table = s_commands_table (&count);
+    if (!only)
+        fputs ("usage: cchcctl [--config FILE] [--state DIR | --db PATH] COMMAND ...\n", out);
+    for (size_t i = 0; i < count; i++) {
+        const s_command_t *c = &table [i];
+        if (only && c != only)
+            continue;
+        char head [160];
+        snprintf (head, sizeof head, "%s%s %s", only? "usage: cchcctl ": "  ", c->name,
+                  c->synopsis);
+        const char *h = c->help;
+        int width = (int) strlen (head);        /* the names are ASCII */
+        if (width > 34 || only)
+            fprintf (out, "%s\n%36s", head, "");
+        else
+            fprintf (out, "%s%*s", head, 36 - width, "");
+        for (; *h; h++) {
+            fputc (*h, out);
+            if (*h == '\n' && h [1])
+                fprintf (out, "%36s", "");
+        }
+        fputc ('\n', out);
+    }
+    if (!only)
+        fputs ("options: --criteria FILE (catalogue; default collector.criteria)\n", out);
+}
 
 static int
 s_usage (void)
 {
-    fputs (s_usage_text, stderr);
+    s_usage_print (stderr, NULL);
     return 2;
 }
 
-/*  "--name VALUE" / "--name=VALUE" at argv[*i]. */
+/*  Parse argv against the command's options, once for every command.
+    0, or 2 (usage error, said). */
+static int
+s_args_parse (const s_command_t *c, int argc, char **argv, s_args_t *a)
+{
+    memset (a, 0, sizeof *a);
+    a->cmd = c;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv [i];
+        if (strncmp (arg, "--", 2) != 0 || !arg [2]) {
+            if (a->word_count == S_WORDS_MAX || a->word_count == c->words_max)
+                goto usage;
+            a->words [a->word_count++] = arg;
+            continue;
+        }
+        size_t k = 0;
+        for (; k < S_OPTS_MAX && c->opts [k]; k++) {
+            const char *o = c->opts [k];
+            size_t len = strcspn (o, "=");
+            bool takes = o [len] == '=';
+            if (strncmp (arg, o, len) != 0 || (arg [len] && arg [len] != '='))
+                continue;
+            if (!takes && arg [len] == '=')
+                goto usage;
+            if (!takes)
+                a->values [k] = "";
+            else
+            if (arg [len] == '=')
+                a->values [k] = arg + len + 1;
+            else
+            if (i + 1 < argc)
+                a->values [k] = argv [++i];
+            else {
+                fprintf (stderr, "cchcctl: %s needs a value\n", arg);
+                goto usage;
+            }
+            break;
+        }
+        if (k == S_OPTS_MAX || !c->opts [k]) {
+            fprintf (stderr, "cchcctl: %s: unknown option '%s'\n", c->name, arg);
+            goto usage;
+        }
+    }
+    if (a->word_count < c->words_min)
+        goto usage;
+    return 0;
+usage:
+    s_usage_print (stderr, c);
+    return 2;
+}
+
+/*  The value of option `name` ("--period"), NULL when not given. */
 static const char *
-s_opt (int argc, char **argv, int *i, const char *name)
+s_arg (const s_args_t *a, const char *name)
 {
     size_t len = strlen (name);
-    if (strncmp (argv [*i], name, len) != 0)
-        return NULL;
-    if (argv [*i][len] == '=')
-        return argv [*i] + len + 1;
-    if (argv [*i][len] == 0 && *i + 1 < argc) {
-        (*i)++;
-        return argv [*i];
-    }
+    for (size_t k = 0; k < S_OPTS_MAX && a->cmd->opts [k]; k++)
+        if (strncmp (a->cmd->opts [k], name, len) == 0
+        &&  (a->cmd->opts [k][len] == 0 || a->cmd->opts [k][len] == '='))
+            return a->values [k];
+    assert (!"option not in the command's table entry");
     return NULL;
 }
 
-static int
-s_parse_day (const char *text, int32_t *ymd)
+static bool
+s_flag (const s_args_t *a, const char *name)
 {
+    return s_arg (a, name) != NULL;
+}
+
+/*  Usage error of the command: its own usage line. */
+static int
+s_usage_of (const s_args_t *a)
+{
+    s_usage_print (stderr, a->cmd);
+    return 2;
+}
+
+/*  The day of option `name` (YYYY-MM-DD) into *ymd when given; 0, or -1
+    (said) when it is not a date. */
+static int
+s_day_opt (const s_args_t *a, const char *name, int32_t *ymd)
+{
+    const char *text = s_arg (a, name);
     cchc_date_t date;
-    if (cchc_date_parse (text, strlen (text), &date))
+    if (!text)
+        return 0;
+    if (cchc_date_parse (text, strlen (text), &date)) {
+        fprintf (stderr, "cchcctl: %s: '%s' is not YYYY-MM-DD\n", name, text);
         return -1;
+    }
     *ymd = cchc_db_day_ymd (date);
     return 0;
 }
@@ -166,18 +280,12 @@ s_open (const cchc_collector_conf_t *conf, bool create)
 /* ----------------------------------------------------------------- keys */
 
 static int
-s_keygen (int argc, char **argv)
+s_keygen (const s_ctx_t *ctx, const s_args_t *a)
 {
-    const char *out = NULL;
-    for (int i = 0; i < argc; i++) {
-        const char *v;
-        if ((v = s_opt (argc, argv, &i, "--out")))
-            out = v;
-        else
-            return s_usage ();
-    }
+    (void) ctx;
+    const char *out = s_arg (a, "--out");
     if (!out)
-        return s_usage ();
+        return s_usage_of (a);
     char pub [1024], err [512];
     if (snprintf (pub, sizeof pub, "%s.pub", out) >= (int) sizeof pub) {
         fprintf (stderr, "cchcctl: path too long\n");
@@ -198,15 +306,13 @@ s_keygen (int argc, char **argv)
 }
 
 static int
-s_pubkey (const cchc_collector_conf_t *conf, int argc, char **argv)
+s_pubkey (const s_ctx_t *ctx, const s_args_t *a)
 {
     char path [CCHC_COLLECTOR_PATH_MAX + 64], err [512];
-    if (argc > 1)
-        return s_usage ();
-    if (argc == 1)
-        snprintf (path, sizeof path, "%s", argv [0]);
+    if (a->word_count == 1)
+        snprintf (path, sizeof path, "%s", a->words [0]);
     else {
-        if (cchc_collector_conf_key_path (conf, path, sizeof path))
+        if (cchc_collector_conf_key_path (ctx->conf, path, sizeof path))
             return 1;
         strcat (path, ".pub");
     }
@@ -232,40 +338,17 @@ s_pubkey (const cchc_collector_conf_t *conf, int argc, char **argv)
 /* ---------------------------------------------------------------- units */
 
 static int
-s_units_import (cchc_db_t *store, int argc, char **argv)
+s_units_import (const s_ctx_t *ctx, const s_args_t *a)
 {
+    cchc_db_t *store = ctx->store;
     int32_t from = 0, to = 0;
-    bool replace = false;
+    bool replace = s_flag (a, "--replace");
     cchc_db_unit_t *rows = NULL;
     size_t count = 0;
-    const char *files [64];
-    size_t nfiles = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *v;
-        if ((v = s_opt (argc, argv, &i, "--valid-from"))) {
-            if (s_parse_day (v, &from)) {
-                fprintf (stderr, "cchcctl: --valid-from: '%s' is not YYYY-MM-DD\n", v);
-                return 2;
-            }
-        }
-        else
-        if ((v = s_opt (argc, argv, &i, "--valid-to"))) {
-            if (s_parse_day (v, &to)) {
-                fprintf (stderr, "cchcctl: --valid-to: '%s' is not YYYY-MM-DD\n", v);
-                return 2;
-            }
-        }
-        else
-        if (strcmp (argv [i], "--replace") == 0)
-            replace = true;
-        else
-        if (argv [i][0] == '-' || nfiles == 64)
-            return s_usage ();
-        else
-            files [nfiles++] = argv [i];
-    }
-    if (!nfiles)
-        return s_usage ();
+    const char *const *files = a->words;
+    size_t nfiles = (size_t) a->word_count;
+    if (s_day_opt (a, "--valid-from", &from) || s_day_opt (a, "--valid-to", &to))
+        return 2;
     static char err [16384];
     err [0] = 0;
     bool ok = true;
@@ -293,24 +376,13 @@ s_units_import (cchc_db_t *store, int argc, char **argv)
 }
 
 static int
-s_units_list (cchc_db_t *store, int argc, char **argv)
+s_units_list (const s_ctx_t *ctx, const s_args_t *a)
 {
-    bool all = false;
+    cchc_db_t *store = ctx->store;
+    bool all = s_flag (a, "--all");
     int32_t on = cchc_db_day_ymd (cchc_date_from_utc_ms (cchc_clock_now_ms ()));
-    for (int i = 0; i < argc; i++) {
-        const char *v;
-        if ((v = s_opt (argc, argv, &i, "--on"))) {
-            if (s_parse_day (v, &on)) {
-                fprintf (stderr, "cchcctl: --on: '%s' is not YYYY-MM-DD\n", v);
-                return 2;
-            }
-        }
-        else
-        if (strcmp (argv [i], "--all") == 0)
-            all = true;
-        else
-            return s_usage ();
-    }
+    if (s_day_opt (a, "--on", &on))
+        return 2;
     sqlite3 *db = cchc_db_handle (store);
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2 (db,
@@ -360,27 +432,13 @@ s_key_arg (const char *hex, uint8_t pk [32])
 }
 
 static int
-s_agent_enroll (cchc_db_t *store, int argc, char **argv)
+s_agent_enroll (const s_ctx_t *ctx, const s_args_t *a)
 {
-    const char *unit = NULL, *name = NULL, *hex = NULL, *file = NULL;
-    for (int i = 0; i < argc; i++) {
-        const char *v;
-        if ((v = s_opt (argc, argv, &i, "--unit")))
-            unit = v;
-        else
-        if ((v = s_opt (argc, argv, &i, "--name")))
-            name = v;
-        else
-        if ((v = s_opt (argc, argv, &i, "--key")))
-            hex = v;
-        else
-        if ((v = s_opt (argc, argv, &i, "--key-file")))
-            file = v;
-        else
-            return s_usage ();
-    }
+    cchc_db_t *store = ctx->store;
+    const char *unit = s_arg (a, "--unit"), *name = s_arg (a, "--name"),
+               *hex = s_arg (a, "--key"), *file = s_arg (a, "--key-file");
     if (!unit || !name || (!hex == !file))
-        return s_usage ();
+        return s_usage_of (a);
     uint8_t pk [32];
     char err [512];
     if (hex && s_key_arg (hex, pk))
@@ -402,21 +460,12 @@ s_agent_enroll (cchc_db_t *store, int argc, char **argv)
 }
 
 static int
-s_agent_revoke (cchc_db_t *store, int argc, char **argv)
+s_agent_revoke (const s_ctx_t *ctx, const s_args_t *a)
 {
-    const char *hex = NULL, *idtext = NULL;
-    for (int i = 0; i < argc; i++) {
-        const char *v;
-        if ((v = s_opt (argc, argv, &i, "--key")))
-            hex = v;
-        else
-        if ((v = s_opt (argc, argv, &i, "--id")))
-            idtext = v;
-        else
-            return s_usage ();
-    }
+    cchc_db_t *store = ctx->store;
+    const char *hex = s_arg (a, "--key"), *idtext = s_arg (a, "--id");
     if (!hex == !idtext)
-        return s_usage ();
+        return s_usage_of (a);
     uint8_t pk [32];
     int64_t id = 0;
     if (hex && s_key_arg (hex, pk))
@@ -452,11 +501,10 @@ s_time_text (sqlite3_stmt *stmt, int col, char *buf, size_t size)
 }
 
 static int
-s_agent_list (cchc_db_t *store, int argc, char **argv)
+s_agent_list (const s_ctx_t *ctx, const s_args_t *a)
 {
-    (void) argv;
-    if (argc)
-        return s_usage ();
+    (void) a;
+    cchc_db_t *store = ctx->store;
     sqlite3 *db = cchc_db_handle (store);
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2 (db,
@@ -499,10 +547,10 @@ s_agent_list (cchc_db_t *store, int argc, char **argv)
 /* ------------------------------------------------------------ audit, stats */
 
 static int
-s_audit (cchc_db_t *store, int argc)
+s_audit (const s_ctx_t *ctx, const s_args_t *a)
 {
-    if (argc)
-        return s_usage ();
+    (void) a;
+    cchc_db_t *store = ctx->store;
     cchc_audit_result_t result;
     char err [512];
     if (cchc_audit_run (store, stdout, &result, err, sizeof err)) {
@@ -516,10 +564,10 @@ s_audit (cchc_db_t *store, int argc)
 }
 
 static int
-s_stats (cchc_db_t *store, int argc)
+s_stats (const s_ctx_t *ctx, const s_args_t *a)
 {
-    if (argc)
-        return s_usage ();
+    (void) a;
+    cchc_db_t *store = ctx->store;
     sqlite3 *db = cchc_db_handle (store);
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2 (db, "SELECT name, value, updated_at FROM stats ORDER BY name",
@@ -702,26 +750,14 @@ s_figures_note (const cchc_figures_t *fig)
 }
 
 static int
-s_rollup (const cchc_collector_conf_t *conf, const char *criteria, int argc, char **argv)
+s_rollup (const s_ctx_t *ctx, const s_args_t *a)
 {
-    const char *period_text = NULL, *unit = NULL, *format = "table";
-    bool live = false;
-    for (int i = 0; i < argc; i++) {
-        const char *v;
-        if ((v = s_opt (argc, argv, &i, "--period")))
-            period_text = v;
-        else
-        if ((v = s_opt (argc, argv, &i, "--unit")))
-            unit = v;
-        else
-        if ((v = s_opt (argc, argv, &i, "--format")))
-            format = v;
-        else
-        if (strcmp (argv [i], "--live") == 0)
-            live = true;
-        else
-            return s_usage ();
-    }
+    const cchc_collector_conf_t *conf = ctx->conf;
+    const char *period_text = s_arg (a, "--period"), *unit = s_arg (a, "--unit"),
+               *format = s_arg (a, "--format");
+    bool live = s_flag (a, "--live");
+    if (!format)
+        format = "table";
     cchc_period_t period;
     cchc_format_t fmt;
     if (s_period_arg (period_text, &period))
@@ -730,7 +766,7 @@ s_rollup (const cchc_collector_conf_t *conf, const char *criteria, int argc, cha
         fprintf (stderr, "cchcctl: bad format '%s' (table, json or csv)\n", format);
         return 2;
     }
-    cchc_criteria_t *cat = s_criteria (criteria);
+    cchc_criteria_t *cat = s_criteria (ctx->criteria);
     sqlite3 *db = cat? s_open_readonly (conf): NULL;
     cchc_figures_t *fig = db? s_figures (db, cat, &period, live): NULL;
     int rc = 1;
@@ -771,29 +807,17 @@ s_rollup (const cchc_collector_conf_t *conf, const char *criteria, int argc, cha
 }
 
 static int
-s_report (const cchc_collector_conf_t *conf, const char *criteria, int argc, char **argv)
+s_report (const s_ctx_t *ctx, const s_args_t *a)
 {
-    const char *period_text = NULL, *out_path = NULL;
-    bool live = false;
-    for (int i = 0; i < argc; i++) {
-        const char *v;
-        if ((v = s_opt (argc, argv, &i, "--period")))
-            period_text = v;
-        else
-        if ((v = s_opt (argc, argv, &i, "--out")))
-            out_path = v;
-        else
-        if (strcmp (argv [i], "--live") == 0)
-            live = true;
-        else
-            return s_usage ();
-    }
+    const cchc_collector_conf_t *conf = ctx->conf;
+    const char *period_text = s_arg (a, "--period"), *out_path = s_arg (a, "--out");
+    bool live = s_flag (a, "--live");
     cchc_period_t period;
     if (!out_path)
-        return s_usage ();
+        return s_usage_of (a);
     if (s_period_arg (period_text, &period))
         return 2;
-    cchc_criteria_t *cat = s_criteria (criteria);
+    cchc_criteria_t *cat = s_criteria (ctx->criteria);
     sqlite3 *db = cat? s_open_readonly (conf): NULL;
     cchc_figures_t *fig = db? s_figures (db, cat, &period, live): NULL;
     int rc = 1;
@@ -825,33 +849,24 @@ s_report (const cchc_collector_conf_t *conf, const char *criteria, int argc, cha
 }
 
 static int
-s_explain (const cchc_collector_conf_t *conf, const char *criteria, int argc, char **argv)
+s_explain (const s_ctx_t *ctx, const s_args_t *a)
 {
-    const char *period_text = NULL, *unit = NULL, *code = NULL, *format = "table";
+    const cchc_collector_conf_t *conf = ctx->conf;
+    const char *criteria = ctx->criteria;
+    const char *period_text = s_arg (a, "--period"), *unit = s_arg (a, "--unit"),
+               *format = s_arg (a, "--format"), *code = NULL;
     int codes = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *v;
-        if ((v = s_opt (argc, argv, &i, "--period")))
-            period_text = v;
-        else
-        if ((v = s_opt (argc, argv, &i, "--unit")))
-            unit = v;
-        else
-        if ((v = s_opt (argc, argv, &i, "--indicator"))
-        ||  (v = s_opt (argc, argv, &i, "--metric"))
-        ||  (v = s_opt (argc, argv, &i, "--code"))) {
-            code = v;
+    const char *code_opts [] = { "--indicator", "--metric", "--code" };
+    for (size_t k = 0; k < 3; k++)
+        if (s_arg (a, code_opts [k])) {
+            code = s_arg (a, code_opts [k]);
             codes++;
         }
-        else
-        if ((v = s_opt (argc, argv, &i, "--format")))
-            format = v;
-        else
-            return s_usage ();
-    }
+    if (!format)
+        format = "table";
     cchc_period_t period;
     if (!unit || codes != 1)
-        return s_usage ();
+        return s_usage_of (a);
     if (s_period_arg (period_text, &period))
         return 2;
     char path [CCHC_COLLECTOR_PATH_MAX + 32], err [1024] = "";
@@ -879,12 +894,11 @@ s_explain (const cchc_collector_conf_t *conf, const char *criteria, int argc, ch
 }
 
 static int
-s_criteria_check (int argc, char **argv)
+s_criteria_check (const s_ctx_t *ctx, const s_args_t *a)
 {
-    if (argc != 1 || argv [0][0] == '-')
-        return s_usage ();
+    (void) ctx;
     char err [1024];
-    if (cchc_criteria_check_cli (argv [0], stdout, err, sizeof err)) {
+    if (cchc_criteria_check_cli (a->words [0], stdout, err, sizeof err)) {
         fprintf (stderr, "cchcctl: %s\n", err);
         return 1;
     }
@@ -892,11 +906,10 @@ s_criteria_check (int argc, char **argv)
 }
 
 static int
-s_period_list (const cchc_collector_conf_t *conf, int argc)
+s_period_list (const s_ctx_t *ctx, const s_args_t *a)
 {
-    if (argc)
-        return s_usage ();
-    sqlite3 *db = s_open_readonly (conf);
+    (void) a;
+    sqlite3 *db = s_open_readonly (ctx->conf);
     if (!db)
         return 1;
     cchc_period_row_t *rows = NULL;
@@ -949,16 +962,10 @@ s_print_event (const cchc_period_event_t *e, void *arg)
 }
 
 static int
-s_period_log (const cchc_collector_conf_t *conf, int argc, char **argv)
+s_period_log (const s_ctx_t *ctx, const s_args_t *a)
 {
-    const char *period_text = NULL;
-    for (int i = 0; i < argc; i++) {
-        const char *v;
-        if ((v = s_opt (argc, argv, &i, "--period")))
-            period_text = v;
-        else
-            return s_usage ();
-    }
+    const cchc_collector_conf_t *conf = ctx->conf;
+    const char *period_text = s_arg (a, "--period");
     cchc_period_t period;
     char id [CCHC_PERIOD_ID_MAX];
     if (period_text) {
@@ -982,20 +989,11 @@ s_period_log (const cchc_collector_conf_t *conf, int argc, char **argv)
 
 /*  period lock / reopen: the keeper's read-write connection. */
 static int
-s_period_change (const cchc_collector_conf_t *conf, const char *criteria, bool reopen,
-                 int argc, char **argv)
+s_period_change (const s_ctx_t *ctx, const s_args_t *a, bool reopen)
 {
-    const char *period_text = NULL, *reason = NULL;
-    for (int i = 0; i < argc; i++) {
-        const char *v;
-        if ((v = s_opt (argc, argv, &i, "--period")))
-            period_text = v;
-        else
-        if ((v = s_opt (argc, argv, &i, "--reason")))
-            reason = v;
-        else
-            return s_usage ();
-    }
+    const cchc_collector_conf_t *conf = ctx->conf;
+    const char *criteria = ctx->criteria;
+    const char *period_text = s_arg (a, "--period"), *reason = s_arg (a, "--reason");
     cchc_period_t period;
     if (s_period_arg (period_text, &period))
         return 2;
@@ -1092,26 +1090,17 @@ s_remove_partial (const char *tmp)
 }
 
 static int
-s_backup (const cchc_collector_conf_t *conf, int argc, char **argv)
+s_backup (const s_ctx_t *ctx, const s_args_t *a)
 {
-    const char *out = NULL;
+    const cchc_collector_conf_t *conf = ctx->conf;
+    const char *out = s_arg (a, "--out"), *step_text = s_arg (a, "--step");
     int64_t step = 1024;
-    for (int i = 0; i < argc; i++) {
-        const char *v;
-        if ((v = s_opt (argc, argv, &i, "--out")))
-            out = v;
-        else
-        if ((v = s_opt (argc, argv, &i, "--step"))) {
-            if (cchc_parse_int64 (v, 1, 1 << 20, &step)) {
-                fprintf (stderr, "cchcctl: --step: pages per step, 1 to 1048576\n");
-                return 2;
-            }
-        }
-        else
-            return s_usage ();
+    if (step_text && cchc_parse_int64 (step_text, 1, 1 << 20, &step)) {
+        fprintf (stderr, "cchcctl: --step: pages per step, 1 to 1048576\n");
+        return 2;
     }
     if (!out || !*out)
-        return s_usage ();
+        return s_usage_of (a);
     if (strlen (out) > CCHC_COLLECTOR_PATH_MAX) {
         fprintf (stderr, "cchcctl: --out: path too long\n");
         return 2;
@@ -1254,6 +1243,120 @@ done:
     return status;
 }
 
+static int
+s_period_lock (const s_ctx_t *ctx, const s_args_t *a)
+{
+    return s_period_change (ctx, a, false);
+}
+
+static int
+s_period_reopen (const s_ctx_t *ctx, const s_args_t *a)
+{
+    return s_period_change (ctx, a, true);
+}
+
+/* ---------------------------------------------------------------- table */
+
+static const s_command_t s_commands [] = {
+    { "keygen", "--out FILE", "new key pair: FILE (0600) and FILE.pub",
+      { "--out=" }, 0, 0, S_NONE, s_keygen },
+    { "pubkey", "[FILE]", "printable and CurveZMQ public key of a key\n"
+      "file (default: the collector's)", { NULL }, 0, 1, S_NONE, s_pubkey },
+    { "units import", "FILE.csv... [--valid-from DATE] [--valid-to DATE] [--replace]",
+      "load units (code,name,kind,level,parent);\n--replace closes units not in the files",
+      { "--valid-from=", "--valid-to=", "--replace" }, 1, S_WORDS_MAX, S_STORE_CREATE,
+      s_units_import },
+    { "units list", "[--on DATE | --all]", "units valid on DATE (default today)",
+      { "--on=", "--all" }, 0, 0, S_STORE, s_units_list },
+    { "agent enroll", "--unit CODE --name NAME (--key HEX | --key-file FILE.pub)",
+      "enrol an agent's public key for a unit",
+      { "--unit=", "--name=", "--key=", "--key-file=" }, 0, 0, S_STORE, s_agent_enroll },
+    { "agent revoke", "(--key HEX | --id N)", "revoke an agent",
+      { "--key=", "--id=" }, 0, 0, S_STORE, s_agent_revoke },
+    { "agent list", "", "agents, their counters and keys", { NULL }, 0, 0, S_STORE,
+      s_agent_list },
+    { "audit", "", "re-verify the journal, compare observations", { NULL }, 0, 0, S_STORE,
+      s_audit },
+    { "stats", "", "counters of the running collector", { NULL }, 0, 0, S_STORE, s_stats },
+    { "rollup", "--period P [--unit CODE] [--format table|json|csv] [--live]",
+      "a period's figures (P: 2021-Q1, 2021-03,\n2021-H1, 2021-9M, 2021); locked periods:\n"
+      "the stored final figures unless --live",
+      { "--period=", "--unit=", "--format=", "--live" }, 0, 0, S_NONE, s_rollup },
+    { "report", "--period P --out FILE [--live]", "the report draft (Vietnamese, Markdown)",
+      { "--period=", "--out=", "--live" }, 0, 0, S_NONE, s_report },
+    { "explain", "--period P --unit CODE (--indicator CODE | --metric CODE) "
+      "[--format table|json|csv]", "the observations and signed messages behind a figure",
+      { "--period=", "--unit=", "--indicator=", "--metric=", "--code=", "--format=" },
+      0, 0, S_NONE, s_explain },
+    { "criteria check", "FILE", "validate a criteria catalogue", { NULL }, 1, 1, S_NONE,
+      s_criteria_check },
+    { "period list", "", "stored periods: state, computed, journal", { NULL }, 0, 0,
+      S_NONE, s_period_list },
+    { "period log", "[--period P]", "locks and reopens", { "--period=" }, 0, 0, S_NONE,
+      s_period_log },
+    { "period lock", "--period P [--reason TEXT]", "lock a closed period now (final)",
+      { "--period=", "--reason=" }, 0, 0, S_NONE, s_period_lock },
+    { "period reopen", "--period P --reason TEXT", "reopen a locked period (logged); it\n"
+      "stays open until period lock", { "--period=", "--reason=" }, 0, 0, S_NONE,
+      s_period_reopen },
+    { "backup", "--out FILE [--step PAGES]", "online copy of the database (0600, checked;\n"
+      "PAGES per step, default 1024)", { "--out=", "--step=" }, 0, 0, S_NONE, s_backup },
+};
+
+static const s_command_t *
+s_commands_table (size_t *count)
+{
+    *count = sizeof s_commands / sizeof s_commands [0];
+    return s_commands;
+}
+
+/*  The entry named by argv[0] (and argv[1] for two-word names); *words set
+    to how many words the name took.  NULL when none. */
+static const s_command_t *
+s_command_find (int argc, char **argv, int *words)
+{
+    for (size_t i = 0; i < sizeof s_commands / sizeof s_commands [0]; i++) {
+        const char *name = s_commands [i].name, *space = strchr (name, ' ');
+        size_t len = space? (size_t) (space - name): strlen (name);
+        if (strncmp (argv [0], name, len) != 0 || argv [0][len])
+            continue;
+        if (!space) {
+            *words = 1;
+            return &s_commands [i];
+        }
+        if (argc > 1 && strcmp (argv [1], space + 1) == 0) {
+            *words = 2;
+            return &s_commands [i];
+        }
+    }
+    return NULL;
+}
+
+/*  --criteria FILE, taken out of argv wherever it stands.  0 or 2. */
+static int
+s_take_criteria (int *argc, char **argv, const char **criteria)
+{
+    int kept = 1;
+    for (int i = 1; i < *argc; i++) {
+        const char *arg = argv [i];
+        if (strcmp (arg, "--criteria") == 0) {
+            if (i + 1 >= *argc) {
+                fprintf (stderr, "cchcctl: --criteria needs a file\n");
+                return 2;
+            }
+            *criteria = argv [++i];
+        }
+        else
+        if (strncmp (arg, "--criteria=", 11) == 0)
+            *criteria = arg + 11;
+        else
+            argv [kept++] = argv [i];
+    }
+    *argc = kept;
+    argv [kept] = NULL;
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1269,103 +1372,36 @@ main (int argc, char **argv)
         fprintf (stderr, "cchcctl: %s\n", err);
         return 2;
     }
-    /*  --criteria FILE anywhere (rollup, report, explain, period lock /
-        reopen). */
     const char *criteria_arg = NULL;
-    int kept = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *v;
-        int j = i;
-        if (strcmp (argv [i], "--criteria") == 0 && i + 1 >= argc) {
-            fprintf (stderr, "cchcctl: --criteria needs a file\n");
-            return 2;
-        }
-        if ((v = s_opt (argc, argv, &j, "--criteria"))) {
-            criteria_arg = v;
-            i = j;
-        }
-        else
-            argv [kept++] = argv [i];
-    }
-    argc = kept;
-    argv [argc] = NULL;
+    if (s_take_criteria (&argc, argv, &criteria_arg))
+        return 2;
     if (argc < 2)
         return s_usage ();
-    const char *cmd = argv [1];
-    const char *sub = argc > 2? argv [2]: "";
-    if (strcmp (cmd, "--help") == 0 || strcmp (cmd, "-h") == 0 || strcmp (cmd, "help") == 0) {
-        fputs (s_usage_text, stdout);
+    const char *name = argv [1];
+    if (strcmp (name, "--help") == 0 || strcmp (name, "-h") == 0 || strcmp (name, "help") == 0) {
+        s_usage_print (stdout, NULL);
         return 0;
     }
-    if (strcmp (cmd, "--version") == 0) {
+    if (strcmp (name, "--version") == 0) {
         printf ("cchcctl %s\n", CCHC_VERSION);
         return 0;
     }
-    if (strcmp (cmd, "keygen") == 0)
-        return s_keygen (argc - 2, argv + 2);
-    if (strcmp (cmd, "pubkey") == 0)
-        return s_pubkey (&conf, argc - 2, argv + 2);
-
+    int words = 0;
+    const s_command_t *cmd = s_command_find (argc - 1, argv + 1, &words);
+    if (!cmd)
+        return s_usage ();
+    s_args_t args;
+    if (s_args_parse (cmd, argc - 1 - words, argv + 1 + words, &args))
+        return 2;
     char criteria [CCHC_COLLECTOR_PATH_MAX + 32];
     if (cchc_collector_conf_criteria_path (&conf, criteria_arg, criteria, sizeof criteria)) {
         fprintf (stderr, "cchcctl: criteria path too long\n");
         return 2;
     }
-    if (strcmp (cmd, "rollup") == 0)
-        return s_rollup (&conf, criteria, argc - 2, argv + 2);
-    if (strcmp (cmd, "report") == 0)
-        return s_report (&conf, criteria, argc - 2, argv + 2);
-    if (strcmp (cmd, "explain") == 0)
-        return s_explain (&conf, criteria, argc - 2, argv + 2);
-    if (strcmp (cmd, "criteria") == 0)
-        return strcmp (sub, "check") == 0? s_criteria_check (argc - 3, argv + 3): s_usage ();
-    if (strcmp (cmd, "backup") == 0)
-        return s_backup (&conf, argc - 2, argv + 2);
-    if (strcmp (cmd, "period") == 0) {
-        if (strcmp (sub, "list") == 0)
-            return s_period_list (&conf, argc - 3);
-        if (strcmp (sub, "log") == 0)
-            return s_period_log (&conf, argc - 3, argv + 3);
-        if (strcmp (sub, "lock") == 0 || strcmp (sub, "reopen") == 0)
-            return s_period_change (&conf, criteria, strcmp (sub, "reopen") == 0,
-                                    argc - 3, argv + 3);
-        return s_usage ();
-    }
-
-    bool units = strcmp (cmd, "units") == 0, agent = strcmp (cmd, "agent") == 0;
-    int (*fn) (cchc_db_t *, int, char **) = NULL;
-    bool create = false;
-    if (units && strcmp (sub, "import") == 0) {
-        fn = s_units_import;
-        create = true;
-    }
-    else
-    if (units && strcmp (sub, "list") == 0)
-        fn = s_units_list;
-    else
-    if (agent && strcmp (sub, "enroll") == 0)
-        fn = s_agent_enroll;
-    else
-    if (agent && strcmp (sub, "revoke") == 0)
-        fn = s_agent_revoke;
-    else
-    if (agent && strcmp (sub, "list") == 0)
-        fn = s_agent_list;
-    else
-    if (strcmp (cmd, "audit") != 0 && strcmp (cmd, "stats") != 0)
-        return s_usage ();
-
-    cchc_db_t *store = s_open (&conf, create);
-    if (!store)
+    s_ctx_t ctx = { .conf = &conf, .criteria = criteria };
+    if (cmd->need != S_NONE && !(ctx.store = s_open (&conf, cmd->need == S_STORE_CREATE)))
         return 1;
-    int rc;
-    if (fn)
-        rc = fn (store, argc - 3, argv + 3);
-    else
-    if (strcmp (cmd, "audit") == 0)
-        rc = s_audit (store, argc - 2);
-    else
-        rc = s_stats (store, argc - 2);
-    cchc_db_destroy (&store);
+    int rc = cmd->run (&ctx, &args);
+    cchc_db_destroy (&ctx.store);
     return rc;
 }
