@@ -376,7 +376,7 @@
 
   /* Rows with equal keys keep the API's order (Array.prototype.sort is
      stable): sorted by rank, tied units stand as the API lists them, in the
-     one ranking order of every output (collector/rollup.h, cchc_rollup_ranking). */
+     one ranking order of every output (collector/figures/rollup.h, cchc_rollup_ranking). */
   function sortRows(rows, key, dir, getter) {
     return rows.slice().sort(function (a, b) {
       var x = getter(a, key), y = getter(b, key);

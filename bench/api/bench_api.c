@@ -13,7 +13,7 @@
                period in the background (requests are served from the
                previous roll-up meanwhile)
 */
-#include "collector/http.h"
+#include "collector/http/http.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "tests/dashboard/client.h"

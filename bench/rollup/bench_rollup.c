@@ -14,7 +14,7 @@
        the third with the previous quarter (change and previous rank).
     5. Times what keeping observation_month costs the observation writes
        (200,000 rows, batches of 1,000): without it, by the triggers, by the
-       collector writer's delta (collector/rollup.h).
+       collector writer's delta (collector/figures/rollup.h).
 
     Usage: bench_rollup [--units N] [--db PATH] [--keep] [--no-daily]
       --db PATH   where the database goes (default /tmp/cchc-bench-rollup.db);
@@ -23,7 +23,7 @@
       --no-daily  skip step 2 (minutes at full size)
 */
 #include "collector/db/db.h"
-#include "collector/rollup.h"
+#include "collector/figures/rollup.h"
 #include "collector/db/schema.h"
 #include "common/clock.h"
 

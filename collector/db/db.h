@@ -163,7 +163,7 @@ int cchc_db_observation_any (sqlite3 *db, int32_t first, int32_t last,
 
 /*  Fire triggers (the default) or not, in this connection.  The collector's
     writer turns them off and keeps the roll-up's observation_month current
-    itself (collector/rollup.h, cchc_rollup_delta_t); its writes never
+    itself (collector/figures/rollup.h, cchc_rollup_delta_t); its writes never
     touch what the other triggers watch (agent's pubkey, unit, name,
     revoked_at).  0 or -1. */
 int cchc_db_triggers (cchc_db_t *self, bool on);

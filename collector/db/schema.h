@@ -35,7 +35,7 @@
     and agent (import, enrol, revoke); the collector rewrites stats every
     second; the period keeper writes period_result and period_event
     (CCHC_DB_PERIODS_SQL, created by the keeper: their presence says the
-    database has a keeper, collector/periods.h).  Triggers on agent bump
+    database has a keeper, collector/periods/periods.h).  Triggers on agent bump
     enrolment.version, which a running collector polls to see enrolment
     changes without a restart.
 */
@@ -265,11 +265,11 @@
 #define CCHC_DB_MIGRATE_3_4 \
 "DROP INDEX IF EXISTS observation_by_day;\n"
 
-/*  The period keeper's tables (collector/periods.h: stored, scheduled and
+/*  The period keeper's tables (collector/periods/periods.h: stored, scheduled and
     locked period figures), created by cchc_db_periods_apply when a keeper
     first runs on the database. */
 #define CCHC_DB_PERIODS_SQL \
-"-- One row per period with stored figures (collector/periods.h).\n" \
+"-- One row per period with stored figures (collector/periods/periods.h).\n" \
 "CREATE TABLE IF NOT EXISTS period_result (\n" \
 "  period       TEXT PRIMARY KEY,      -- period id: 2021-Q1, 2021-03, 2021-H1, ...\n" \
 "  state        TEXT NOT NULL CHECK (state IN ('provisional','closed','locked')),\n" \

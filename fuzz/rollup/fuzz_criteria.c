@@ -1,5 +1,5 @@
 /*  fuzz_criteria.c — libFuzzer target: arbitrary bytes as a criteria
-    catalogue (collector/criteria.h) for cchc_criteria_load_string.
+    catalogue (collector/figures/criteria.h) for cchc_criteria_load_string.
 
     Checks, beyond "no crash, no hang, no leak, no undefined behaviour":
     - a refused catalogue gives a message that names the file;
@@ -12,7 +12,7 @@
     - now and then the same bytes go through a real file and
       cchc_criteria_load, to the same outcome and message.
 */
-#include "collector/criteria.h"
+#include "collector/figures/criteria.h"
 #include "common/text.h"
 
 #include <math.h>

@@ -6,8 +6,8 @@
 */
 #include "tests/test.h"
 
-#include "collector/conf.h"
-#include "collector/keytab.h"
+#include "collector/ingest/conf.h"
+#include "collector/ingest/keytab.h"
 #include "collector/db/schema.h"
 #include "collector/db/db.h"
 #include "common/key.h"

@@ -2,8 +2,8 @@
     and benchmark (fixture.h). */
 #include "tests/dashboard/fixture.h"
 #include "collector/db/db.h"
-#include "collector/criteria.h"
-#include "collector/rollup.h"
+#include "collector/figures/criteria.h"
+#include "collector/figures/rollup.h"
 #include "collector/db/schema.h"
 #include "common/period.h"
 #include "common/text.h"

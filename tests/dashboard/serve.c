@@ -12,7 +12,7 @@
     move: cchc_clock_set_fake).  --port 0 picks a free port; the port is
     printed ("port N") and written to --port-file.  Stops on SIGINT/SIGTERM.
 */
-#include "collector/http.h"
+#include "collector/http/http.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "tests/dashboard/fixture.h"

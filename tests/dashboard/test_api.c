@@ -10,8 +10,8 @@
 
     Usage: test_api WORKDIR (the build folder; the database goes there).
 */
-#include "collector/http.h"
-#include "collector/rollup.h"
+#include "collector/http/http.h"
+#include "collector/figures/rollup.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "tests/dashboard/client.h"

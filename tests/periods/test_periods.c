@@ -1,4 +1,4 @@
-/*  test_periods.c — unit tests of collector/periods.c on a small database
+/*  test_periods.c — unit tests of collector/periods/periods.c on a small database
     built row by row (schema.h, the roll-up's summary table, the period
     tables), with times given explicitly: a correction after the window
     closed changes the figures until the lock and not after it; the schedule
@@ -22,9 +22,9 @@
     change the locked 60.
 */
 #include "collector/db/db.h"
-#include "collector/periods.h"
-#include "collector/report.h"
-#include "collector/rollup.h"
+#include "collector/periods/periods.h"
+#include "collector/present/report.h"
+#include "collector/figures/rollup.h"
 #include "collector/db/schema.h"
 #include "common/period.h"
 

@@ -7,7 +7,7 @@
 #ifndef CCHC_TEST_ROLLUP_FIXTURE_H
 #define CCHC_TEST_ROLLUP_FIXTURE_H
 
-#include "collector/rollup.h"
+#include "collector/figures/rollup.h"
 
 #include <sqlite3.h>
 

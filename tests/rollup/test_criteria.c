@@ -2,7 +2,7 @@
     adds up, each validation error is caught with the right line, and the
     scoring rules give the right points.
 */
-#include "collector/criteria.h"
+#include "collector/figures/criteria.h"
 #include "tests/test.h"
 
 #include <math.h>

@@ -7,7 +7,7 @@
     Usage: test_report CCHCCTL
 */
 #include "tests/rollup/fixture.h"
-#include "collector/report.h"
+#include "collector/present/report.h"
 #include "common/text.h"
 #include "tests/test.h"
 

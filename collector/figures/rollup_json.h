@@ -1,0 +1,34 @@
+/*  rollup_json.h — a roll-up as JSON, owned by the figures: the form
+    `cchcctl rollup --format json` prints and the period keeper stores as
+    period_result.result (collector/periods/periods.h), so stored results never come
+    from display code.  Also the JSON values every JSON output of the
+    collector (this one and the dashboard's API) writes with:
+
+      numbers   json real; NaN and infinities are null
+      days      "2021-03-14"
+      instants  local time (UTC+7) "2021-03-18T23:59:59+07:00"; null for 0
+      kinds     "month", "quarter", "half", "nine_months", "year"
+*/
+#ifndef CCHC_ROLLUP_JSON_H
+#define CCHC_ROLLUP_JSON_H
+
+#include "collector/figures/rollup.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+/*  The roll-up as a JSON object (new reference, NULL on out of memory).
+    unit == NULL: every unit with its indicators, plus the province figures
+    and distributions; unit = CODE: that unit only, with its metrics (values,
+    days, rows, agents, newest journal id and arrival).  NAN is null. */
+json_t *cchc_rollup_json (const cchc_rollup_t *r, const char *unit);
+
+/*  The JSON values above (new references). */
+json_t *cchc_rollup_json_real (double v);
+json_t *cchc_rollup_json_day (int32_t yyyymmdd);
+json_t *cchc_rollup_json_time (int64_t utc_ms);
+
+/*  The code of a period kind; "" for anything else. */
+const char *cchc_rollup_json_kind (cchc_period_kind_t kind);
+
+#endif

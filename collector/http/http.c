@@ -1,0 +1,350 @@
+/*  http.c — the collector's read-only web server (http.h) on libmicrohttpd:
+    binding rules, the access token, GET/HEAD only, the embedded dashboard
+    files, and the JSON API and exports of api.c.
+*/
+#include "collector/http/http.h"
+#include "collector/http/api.h"
+#include "common/log.h"
+#include "common/text.h"
+#include "web/assets.h"
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define S_TOKEN_MIN 16
+#define S_CSP "default-src 'self'; img-src 'self' data:; style-src 'self'; " \
+              "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; " \
+              "base-uri 'none'; form-action 'none'"
+
+struct cchc_http_t {
+    struct MHD_Daemon *daemon;
+    cchc_api_t *api;
+    bool has_token;
+    uint8_t token_hash[crypto_generichash_BYTES];
+    int port;
+};
+
+int
+cchc_http_address_is_loopback (const char *address)
+{
+    if (!address)
+        return 0;
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton (AF_INET, address, &a4) == 1)
+        return (ntohl (a4.s_addr) >> 24) == 127;
+    if (inet_pton (AF_INET6, address, &a6) == 1) {
+        if (IN6_IS_ADDR_LOOPBACK (&a6))
+            return 1;
+        if (IN6_IS_ADDR_V4MAPPED (&a6))
+            return a6.s6_addr[12] == 127;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/*  Requests */
+
+static void
+s_add_common_headers (struct MHD_Response *resp)
+{
+    MHD_add_response_header (resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header (resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header (resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header (resp, "Content-Security-Policy", S_CSP);
+}
+
+static enum MHD_Result
+s_send_reply (cchc_http_t *self, struct MHD_Connection *conn, cchc_api_reply_t *reply)
+{
+    struct MHD_Response *resp;
+    if (reply->status == 304 || !reply->body || reply->size == 0) {
+        resp = MHD_create_response_from_buffer (0, (void *) "", MHD_RESPMEM_PERSISTENT);
+        cchc_api_reply_release (reply);
+    }
+    else if (reply->release) {
+        resp = MHD_create_response_from_buffer_with_free_callback_cls (
+            reply->size, (void *) (uintptr_t) reply->body, reply->release,
+            reply->release_arg);
+        if (!resp)
+            cchc_api_reply_release (reply);
+        reply->release = NULL;      /* MHD owns it now */
+    }
+    else
+        resp = MHD_create_response_from_buffer (reply->size, (void *) reply->body,
+                                                MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return MHD_NO;
+    s_add_common_headers (resp);
+    if (reply->status != 304 && reply->content_type)
+        MHD_add_response_header (resp, MHD_HTTP_HEADER_CONTENT_TYPE, reply->content_type);
+    if (reply->etag[0])
+        MHD_add_response_header (resp, MHD_HTTP_HEADER_ETAG, reply->etag);
+    if (reply->cache_control[0])
+        MHD_add_response_header (resp, MHD_HTTP_HEADER_CACHE_CONTROL, reply->cache_control);
+    if (reply->disposition[0])
+        MHD_add_response_header (resp, "Content-Disposition", reply->disposition);
+    if (reply->status == 401)
+        MHD_add_response_header (resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                 "Bearer realm=\"cchc\"");
+    if (reply->status == 405)
+        MHD_add_response_header (resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    enum MHD_Result rc = MHD_queue_response (conn, (unsigned) reply->status, resp);
+    MHD_destroy_response (resp);
+    cchc_api_count (self->api, reply->status);
+    return rc;
+}
+
+static enum MHD_Result
+s_send_error (cchc_http_t *self, struct MHD_Connection *conn, int status,
+              const char *message)
+{
+    cchc_api_reply_t reply;
+    memset (&reply, 0, sizeof reply);
+    cchc_api_reply_error (&reply, status, message);
+    return s_send_reply (self, conn, &reply);
+}
+
+static const char *
+s_param (void *arg, const char *name)
+{
+    return MHD_lookup_connection_value ((struct MHD_Connection *) arg,
+                                        MHD_GET_ARGUMENT_KIND, name);
+}
+
+/*  True when the request carries the token (or none is needed). */
+static bool
+s_authorised (cchc_http_t *self, struct MHD_Connection *conn)
+{
+    if (!self->has_token)
+        return true;
+    const char *given = NULL;
+    const char *auth = MHD_lookup_connection_value (conn, MHD_HEADER_KIND,
+                                                    MHD_HTTP_HEADER_AUTHORIZATION);
+    if (auth && strncasecmp (auth, "Bearer ", 7) == 0)
+        given = auth + 7;
+    if (!given)
+        given = MHD_lookup_connection_value (conn, MHD_GET_ARGUMENT_KIND, "token");
+    if (!given)
+        return false;
+    uint8_t hash[crypto_generichash_BYTES];
+    crypto_generichash (hash, sizeof hash, (const uint8_t *) given, strlen (given),
+                        NULL, 0);
+    return sodium_memcmp (hash, self->token_hash, sizeof hash) == 0;
+}
+
+static enum MHD_Result
+s_send_asset (cchc_http_t *self, struct MHD_Connection *conn, const cchc_web_asset_t *a)
+{
+    const char *inm = MHD_lookup_connection_value (conn, MHD_HEADER_KIND,
+                                                   MHD_HTTP_HEADER_IF_NONE_MATCH);
+    bool fresh = inm && strstr (inm, a->etag);
+    struct MHD_Response *resp = fresh
+        ? MHD_create_response_from_buffer (0, (void *) "", MHD_RESPMEM_PERSISTENT)
+        : MHD_create_response_from_buffer (a->size, (void *) a->data,
+                                           MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return MHD_NO;
+    s_add_common_headers (resp);
+    if (!fresh)
+        MHD_add_response_header (resp, MHD_HTTP_HEADER_CONTENT_TYPE, a->content_type);
+    MHD_add_response_header (resp, MHD_HTTP_HEADER_ETAG, a->etag);
+    MHD_add_response_header (resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    int status = fresh ? 304 : 200;
+    enum MHD_Result rc = MHD_queue_response (conn, (unsigned) status, resp);
+    MHD_destroy_response (resp);
+    cchc_api_count (self->api, status);
+    return rc;
+}
+
+static enum MHD_Result
+s_handler (void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+           const char *version, const char *upload_data, size_t *upload_data_size,
+           void **con_cls)
+{
+    (void) version;
+    (void) upload_data;
+    cchc_http_t *self = cls;
+    static int first_call_seen;
+    if (strcmp (method, MHD_HTTP_METHOD_GET) != 0
+        && strcmp (method, MHD_HTTP_METHOD_HEAD) != 0)
+        /* answered on the first call: MHD discards any body and closes */
+        return s_send_error (self, conn, 405,
+                             "method not allowed: this server is read-only (GET, HEAD)");
+    if (*con_cls == NULL) {
+        /* MHD calls the handler first with the headers only; answering then
+           would close the connection, so keep-alive waits for the second call */
+        *con_cls = &first_call_seen;
+        return MHD_YES;
+    }
+    if (*upload_data_size != 0) {
+        *upload_data_size = 0;          /* a GET with a body: ignore it */
+        return MHD_YES;
+    }
+    if (!url || !cchc_utf8_valid (url, strlen (url)))
+        return s_send_error (self, conn, 400, "bad URL");
+
+    const cchc_web_asset_t *asset = cchc_web_asset_find (url);
+    if (asset)
+        return s_send_asset (self, conn, asset);
+    bool api = strncmp (url, "/api/", 5) == 0;
+    bool export = strncmp (url, "/export/", 8) == 0;
+    if (!api && !export)
+        return s_send_error (self, conn, 404, "not found");
+    if (!s_authorised (self, conn))
+        return s_send_error (self, conn, 401, "access token required: send "
+                             "\"Authorization: Bearer TOKEN\" or ?token=TOKEN");
+    cchc_api_reply_t reply;
+    const char *inm = MHD_lookup_connection_value (conn, MHD_HEADER_KIND,
+                                                   MHD_HTTP_HEADER_IF_NONE_MATCH);
+    cchc_api_handle (self->api, url, s_param, conn, inm, &reply);
+    return s_send_reply (self, conn, &reply);
+}
+
+static void
+s_mhd_log (void *cls, const char *fmt, va_list ap)
+{
+    (void) cls;
+    char line[512];
+    vsnprintf (line, sizeof line, fmt, ap);
+    size_t n = strlen (line);
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    static cchc_ratelimit_t rl = CCHC_RATELIMIT_INIT (60000, 10);
+    cchc_log_limited (&rl, CCHC_LOG_WARN, "http: %s", line);
+}
+
+/* ------------------------------------------------------------------------ */
+/*  Life cycle */
+
+cchc_http_t *
+cchc_http_new (const cchc_http_config_t *conf, char *err, size_t errlen)
+{
+    assert (conf);
+    const char *address = conf->address && *conf->address ? conf->address : "127.0.0.1";
+    const char *token = conf->token && *conf->token ? conf->token : NULL;
+    if (conf->port < 0 || conf->port > 65535) {
+        cchc_errf (err, errlen, "bad HTTP port %d", conf->port);
+        return NULL;
+    }
+    struct sockaddr_in sin;
+    struct sockaddr_in6 sin6;
+    memset (&sin, 0, sizeof sin);
+    memset (&sin6, 0, sizeof sin6);
+    bool v6 = false;
+    if (inet_pton (AF_INET, address, &sin.sin_addr) == 1) {
+        sin.sin_family = AF_INET;
+        sin.sin_port = htons ((uint16_t) conf->port);
+    }
+    else if (inet_pton (AF_INET6, address, &sin6.sin6_addr) == 1) {
+        sin6.sin6_family = AF_INET6;
+        sin6.sin6_port = htons ((uint16_t) conf->port);
+        v6 = true;
+    }
+    else {
+        cchc_errf (err, errlen, "bad HTTP address '%s': an IPv4 or IPv6 literal "
+               "(127.0.0.1, 0.0.0.0, ::1)", address);
+        return NULL;
+    }
+    if (!cchc_http_address_is_loopback (address) && !token) {
+        cchc_errf (err, errlen, "refusing to serve HTTP on %s without an access token: "
+               "set a token (at least %d characters) or bind to 127.0.0.1",
+               address, S_TOKEN_MIN);
+        return NULL;
+    }
+    if (token) {
+        size_t len = strlen (token);
+        bool ok = len >= S_TOKEN_MIN && len <= 256;
+        for (size_t i = 0; ok && i < len; i++)
+            ok = token[i] > 0x20 && token[i] < 0x7F && token[i] != '&' && token[i] != '#';
+        if (!ok) {
+            cchc_errf (err, errlen, "bad access token: %d to 256 printable ASCII "
+                   "characters, no spaces, '&' or '#'", S_TOKEN_MIN);
+            return NULL;
+        }
+    }
+    if (sodium_init () < 0) {
+        cchc_errf (err, errlen, "libsodium failed to initialise");
+        return NULL;
+    }
+    cchc_http_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        cchc_errf (err, errlen, "out of memory");
+        return NULL;
+    }
+    if (token) {
+        self->has_token = true;
+        crypto_generichash (self->token_hash, sizeof self->token_hash,
+                            (const uint8_t *) token, strlen (token), NULL, 0);
+    }
+    int threads = conf->threads > 0 ? conf->threads : 4;
+    cchc_api_config_t api_conf = {
+        .db_path = conf->db_path,
+        .criteria = conf->criteria,
+        .poll_ms = conf->poll_ms,
+        .refresh_ms = conf->refresh_ms,
+        .silent_days = conf->silent_days,
+        .connections = threads + 1,
+    };
+    if (!(self->api = cchc_api_new (&api_conf, err, errlen))) {
+        free (self);
+        return NULL;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    self->daemon = MHD_start_daemon (
+        flags, (uint16_t) conf->port, NULL, NULL, s_handler, self,
+        MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, v6 ? (struct sockaddr *) &sin6 : (struct sockaddr *) &sin,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned) threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned) 512,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) 128,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 30,
+        MHD_OPTION_END);
+    if (!self->daemon) {
+        cchc_errf (err, errlen, "cannot serve HTTP on %s port %d (address in use?)",
+               address, conf->port);
+        cchc_api_destroy (&self->api);
+        free (self);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info (self->daemon,
+                                                           MHD_DAEMON_INFO_BIND_PORT);
+    self->port = info ? info->port : conf->port;
+    cchc_info ("http: dashboard on http://%s%s%s:%d/%s", v6 ? "[" : "", address,
+               v6 ? "]" : "", self->port, token ? " (access token required)" : "");
+    return self;
+}
+
+void
+cchc_http_destroy (cchc_http_t **self_p)
+{
+    assert (self_p);
+    cchc_http_t *self = *self_p;
+    if (!self)
+        return;
+    *self_p = NULL;
+    if (self->daemon)
+        MHD_stop_daemon (self->daemon);
+    cchc_api_destroy (&self->api);
+    sodium_memzero (self->token_hash, sizeof self->token_hash);
+    free (self);
+}
+
+int
+cchc_http_port (const cchc_http_t *self)
+{
+    assert (self);
+    return self->port;
+}

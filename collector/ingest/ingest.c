@@ -1,0 +1,693 @@
+/*  ingest.c — the collector's pipeline (job.h): the main-thread loop around
+    the ROUTER socket, the verifier/signer worker threads, and the set-up and
+    tear-down of the inproc sockets and threads (the writer lives in
+    writer.c).
+*/
+#define _GNU_SOURCE             /* pthread_setname_np */
+#include "collector/ingest/ingest.h"
+#include "collector/ingest/job.h"
+#include "collector/figures/rollup.h"
+#include "collector/ingest/writer.h"
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/period.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <zmq.h>
+
+#define EP_VERIFY "inproc://cchc-verify"
+#define EP_WRITE  "inproc://cchc-write"
+#define EP_SIGN   "inproc://cchc-sign"
+#define EP_ACK    "inproc://cchc-ack"
+
+/*  Messages taken from the ROUTER per wake-up before looking at acks. */
+#define READ_BURST 64
+
+typedef struct {
+    struct cchc_ingest_t *ingest;
+    pthread_t thread;
+    bool started;
+    void *verify;       /* PULL: new jobs from main */
+    void *sign;         /* PULL: committed jobs from the writer */
+    void *write;        /* PUSH: to the writer */
+    void *ack;          /* PUSH: signed acks to main */
+} s_worker_t;
+
+struct cchc_ingest_t {
+    void *ctx;
+    const cchc_collector_conf_t *conf;
+    const cchc_key_t *key;
+    cchc_keytab_t *keytab;
+    const cchc_criteria_t *criteria;
+    cchc_stats_t *stats;
+    cchc_db_t *reader;       /* main thread: enrolment refresh */
+    int64_t enrolment_version;
+    cchc_date_t min_date;
+
+    void *verify;               /* main: PUSH to workers */
+    void *ack;                  /* main: PULL from workers */
+    s_worker_t *workers;
+    size_t nworkers;
+    cchc_writer_t writer;
+    pthread_t writer_thread;
+    bool writer_started;
+
+    /*  WAL checkpoints, off the writer's thread. */
+    cchc_db_t *checkpointer;
+    atomic_int wal_pages;
+    pthread_t checkpoint_thread;
+    bool checkpoint_started;
+    bool checkpoint_stop;
+    pthread_mutex_t checkpoint_lock;
+    pthread_cond_t checkpoint_wake;
+    int64_t inflight;
+};
+
+static cchc_ratelimit_t s_rl_input = CCHC_RATELIMIT_INIT (10000, 10);
+static cchc_ratelimit_t s_rl_internal = CCHC_RATELIMIT_INIT (10000, 10);
+
+void
+cchc_job_destroy (cchc_job_t **self_p)
+{
+    assert (self_p);
+    cchc_job_t *self = *self_p;
+    if (!self)
+        return;
+    cchc_wire_msg_clear (&self->msg);
+    cchc_report_clear (&self->report);
+    free (self->rejected);
+    free (self->ack_body);
+    free (self);
+    *self_p = NULL;
+}
+
+/*  Pass a job pointer on.  The queues hold max_inflight jobs, so this never
+    waits (see job.h); it fails only when the context is shut down. */
+static int
+s_pass (void *socket, cchc_job_t *job)
+{
+    int rc;
+    do
+        rc = zmq_send (socket, &job, sizeof job, 0);
+    while (rc == -1 && errno == EINTR);
+    return rc == -1? -1: 0;
+}
+
+/*  Receive a job pointer.  NULL with errno (EAGAIN, ETERM). */
+static cchc_job_t *
+s_take (void *socket, int flags)
+{
+    cchc_job_t *job = NULL;
+    int rc;
+    do
+        rc = zmq_recv (socket, &job, sizeof job, flags);
+    while (rc == -1 && errno == EINTR);
+    if (rc != (int) sizeof job)
+        return NULL;
+    return job;
+}
+
+/* ---------------------------------------------------------------- worker */
+
+static void
+s_hex8 (const uint8_t *key, char out [17])
+{
+    static const char digits [] = "0123456789abcdef";
+    for (int i = 0; i < 8; i++) {
+        out [2 * i] = digits [key [i] >> 4];
+        out [2 * i + 1] = digits [key [i] & 15];
+    }
+    out [16] = 0;
+}
+
+static void
+s_refuse (cchc_job_t *job, cchc_job_kind_t kind, uint32_t reason)
+{
+    job->kind = kind;
+    job->status = CCHC_STATUS_REJECTED;
+    job->reason = reason;
+}
+
+/*  Verify and check one new job; sets kind and, for final verdicts, status. */
+static void
+s_verify (struct cchc_ingest_t *self, cchc_job_t *job)
+{
+    char who [17];
+    s_hex8 (job->msg.key, who);
+    if (job->pre_reason == CCHC_REASON_BUSY) {     /* no memory for the body */
+        job->kind = CCHC_JOB_ACK;
+        job->status = CCHC_STATUS_RETRY_LATER;
+        job->reason = CCHC_REASON_BUSY;
+        return;
+    }
+    if (job->pre_reason) {
+        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN, "refused a message (%s) from "
+                          "key %s...", cchc_reason_name (job->pre_reason), who);
+        s_refuse (job, CCHC_JOB_ACK, (uint32_t) job->pre_reason);
+        return;
+    }
+    cchc_keytab_entry_t entry;
+    if (!cchc_keytab_lookup (self->keytab, job->msg.key, &entry)) {
+        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN, "refused a message from "
+                          "unknown key %s...", who);
+        s_refuse (job, CCHC_JOB_ACK, CCHC_REASON_UNKNOWN_AGENT);
+        return;
+    }
+    int rc = cchc_report_open (entry.pubkey, job->msg.body, job->msg.body_len,
+                               job->msg.sig, &job->report);
+    if (rc) {
+        /*  After the signature step every failure is the agent's own doing:
+            count it against the agent; the seq cannot be trusted either way. */
+        bool authenticated = rc != CCHC_REASON_BAD_SIGNATURE
+                          && rc != CCHC_REASON_TOO_LARGE;
+        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN, "refused a message from "
+                          "agent %lld (%s): %s", (long long) entry.id, entry.unit,
+                          cchc_reason_name (rc));
+        job->agent_id = authenticated? entry.id: 0;
+        s_refuse (job, authenticated? CCHC_JOB_COUNT: CCHC_JOB_ACK, (uint32_t) rc);
+        return;
+    }
+    job->agent_id = entry.id;
+    if (entry.revoked) {
+        /*  Authenticated, so counted against the agent; but a revoked key's
+            seq is never answered (PROTOCOL.md 9.2: seq 0, keep the data). */
+        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN, "refused seq %llu from "
+                          "revoked agent %lld", (unsigned long long) job->report.seq,
+                          (long long) entry.id);
+        s_refuse (job, CCHC_JOB_COUNT, CCHC_REASON_REVOKED_AGENT);
+        return;
+    }
+    job->seq = job->report.seq;
+    memcpy (job->unit, entry.unit, sizeof job->unit);
+    if (strcmp (job->report.unit, entry.unit) != 0) {
+        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN, "refused seq %llu from agent "
+                          "%lld: unit %s, enrolled for %s", (unsigned long long) job->seq,
+                          (long long) entry.id, job->report.unit, entry.unit);
+        s_refuse (job, CCHC_JOB_COUNT, CCHC_REASON_UNIT_MISMATCH);
+        return;
+    }
+    int64_t now = cchc_clock_now_ms ();
+    if (job->report.created_ms > (uint64_t) (now + self->conf->max_skew_ms)) {
+        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN, "refused seq %llu from agent "
+                          "%lld: created %lld ms ahead of collector time",
+                          (unsigned long long) job->seq, (long long) entry.id,
+                          (long long) ((int64_t) job->report.created_ms - now));
+        s_refuse (job, CCHC_JOB_COUNT, CCHC_REASON_FUTURE_TIMESTAMP);
+        return;
+    }
+    /*  Per observation: date range, then metric code. */
+    cchc_date_t last = cchc_date_from_utc_ms (now) + (cchc_date_t) self->conf->future_days;
+    for (uint32_t i = 0; i < job->report.nobs; i++) {
+        const cchc_obs_t *obs = &job->report.obs [i];
+        uint32_t reason = 0;
+        if (obs->date < self->min_date || obs->date > last)
+            reason = CCHC_REASON_DATE_OUT_OF_RANGE;
+        else
+        if (self->criteria && !cchc_criteria_metric_known (self->criteria, obs->metric))
+            reason = CCHC_REASON_UNKNOWN_METRIC;
+        if (!reason)
+            continue;
+        if (!job->rejected) {
+            job->rejected = malloc (job->report.nobs * sizeof *job->rejected);
+            if (!job->rejected) {
+                s_refuse (job, CCHC_JOB_ACK, CCHC_REASON_BUSY);
+                job->status = CCHC_STATUS_RETRY_LATER;
+                return;
+            }
+        }
+        job->rejected [job->nrejected].index = i;
+        job->rejected [job->nrejected].reason = reason;
+        job->nrejected++;
+    }
+    if (job->nrejected) {
+        char date [11];
+        cchc_date_format (job->report.obs [job->rejected [0].index].date, date, sizeof date);
+        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN, "agent %lld seq %llu: %u of %u "
+                          "observations refused (first: %s %s, %s)", (long long) entry.id,
+                          (unsigned long long) job->seq, job->nrejected, job->report.nobs,
+                          job->report.obs [job->rejected [0].index].metric, date,
+                          cchc_reason_name ((int) job->rejected [0].reason));
+    }
+    /*  Stored even when every observation was refused (PROTOCOL.md 10.1):
+        the journal keeps it, so a resend is a duplicate. */
+    job->kind = CCHC_JOB_STORE;
+}
+
+/*  Encode and sign the ack of a job whose verdict is final. */
+static void
+s_sign (struct cchc_ingest_t *self, cchc_job_t *job)
+{
+    cchc_ack_t ack;
+    memset (&ack, 0, sizeof ack);
+    memcpy (ack.agent, job->msg.key, sizeof ack.agent);
+    ack.seq = job->seq;
+    ack.status = job->status;
+    ack.reason = job->reason;
+    bool listed = job->status == CCHC_STATUS_ACCEPTED
+               || job->status == CCHC_STATUS_REJECTED;
+    ack.nrejected = listed? job->nrejected: 0;
+    ack.rejected = listed? job->rejected: NULL;
+    ack.time_ms = (uint64_t) cchc_clock_now_ms ();
+    int rc = cchc_ack_encode (&ack, &job->ack_body, &job->ack_len);
+    if (rc) {
+        cchc_log_limited (&s_rl_internal, CCHC_LOG_ERROR, "cannot encode an ack "
+                          "(%s)", rc == -1? "out of memory": cchc_reason_name (rc));
+        job->ack_body = NULL;
+        job->ack_len = 0;
+        return;
+    }
+    cchc_proto_sign (CCHC_KIND_ACK, self->key, job->ack_body, job->ack_len,
+                     job->ack_sig);
+}
+
+static void *
+s_worker_run (void *arg)
+{
+    s_worker_t *worker = arg;
+    struct cchc_ingest_t *self = worker->ingest;
+    pthread_setname_np (pthread_self (), "cchc-verify");
+    zmq_pollitem_t items [2] = {
+        { worker->sign, 0, ZMQ_POLLIN, 0 },
+        { worker->verify, 0, ZMQ_POLLIN, 0 },
+    };
+    for (;;) {
+        if (zmq_poll (items, 2, -1) == -1) {
+            if (errno == EINTR)
+                continue;
+            break;                      /* ETERM: shutting down */
+        }
+        /*  Committed work first: it finishes jobs and frees memory. */
+        cchc_job_t *job;
+        while ((job = s_take (worker->sign, ZMQ_DONTWAIT))) {
+            s_sign (self, job);
+            if (s_pass (worker->ack, job)) {
+                cchc_job_destroy (&job);
+                goto done;
+            }
+        }
+        if (errno == ETERM)
+            break;
+        if ((job = s_take (worker->verify, ZMQ_DONTWAIT))) {
+            s_verify (self, job);
+            void *next = worker->ack;
+            if (job->kind == CCHC_JOB_ACK)
+                s_sign (self, job);
+            else {
+                atomic_fetch_add_explicit (&self->stats->write_queue, 1,
+                                           memory_order_relaxed);
+                next = worker->write;
+            }
+            if (s_pass (next, job)) {
+                cchc_job_destroy (&job);
+                break;
+            }
+        }
+        else
+        if (errno == ETERM)
+            break;
+    }
+done:
+    zmq_close (worker->verify);
+    zmq_close (worker->sign);
+    zmq_close (worker->write);
+    zmq_close (worker->ack);
+    worker->verify = worker->sign = worker->write = worker->ack = NULL;
+    return NULL;
+}
+
+/* ---------------------------------------------------------- checkpointer */
+
+/*  The writer's connection does not checkpoint (a checkpoint copies pages and,
+    with synchronous=full, fsyncs the database: work the writer should not
+    wait for).  This thread does, whenever the WAL passes ~4 MiB. */
+#define CHECKPOINT_PAGES 1000
+#define CHECKPOINT_POLL_MS 100
+
+static void *
+s_checkpoint_run (void *arg)
+{
+    struct cchc_ingest_t *self = arg;
+    pthread_setname_np (pthread_self (), "cchc-checkpoint");
+    pthread_mutex_lock (&self->checkpoint_lock);
+    while (!self->checkpoint_stop) {
+        struct timespec until;
+        clock_gettime (CLOCK_REALTIME, &until);
+        until.tv_nsec += CHECKPOINT_POLL_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait (&self->checkpoint_wake, &self->checkpoint_lock, &until);
+        if (self->checkpoint_stop)
+            break;
+        if (atomic_load_explicit (&self->wal_pages, memory_order_relaxed) < CHECKPOINT_PAGES)
+            continue;
+        pthread_mutex_unlock (&self->checkpoint_lock);
+        if (cchc_db_checkpoint (self->checkpointer))
+            cchc_log_limited (&s_rl_internal, CCHC_LOG_WARN, "checkpoint failed: %s",
+                              cchc_db_errmsg (self->checkpointer));
+        atomic_store_explicit (&self->wal_pages, 0, memory_order_relaxed);
+        pthread_mutex_lock (&self->checkpoint_lock);
+    }
+    pthread_mutex_unlock (&self->checkpoint_lock);
+    return NULL;
+}
+
+/* ------------------------------------------------------------ main thread */
+
+static void
+s_refresh (struct cchc_ingest_t *self, bool force)
+{
+    int64_t version;
+    if (cchc_db_enrolment_version (self->reader, &version)) {
+        cchc_log_limited (&s_rl_internal, CCHC_LOG_ERROR, "cannot read enrolment: %s",
+                          cchc_db_errmsg (self->reader));
+        return;
+    }
+    if (!force && version == self->enrolment_version)
+        return;
+    if (cchc_keytab_load (self->keytab, self->reader)) {
+        cchc_log_limited (&s_rl_internal, CCHC_LOG_ERROR, "cannot load enrolment: %s",
+                          cchc_db_errmsg (self->reader));
+        return;
+    }
+    size_t n = cchc_keytab_size (self->keytab);
+    atomic_store_explicit (&self->stats->agents, (int64_t) n, memory_order_relaxed);
+    if (!force)
+        cchc_notice ("enrolment changed: %zu agents (version %lld)", n,
+                     (long long) version);
+    self->enrolment_version = version;
+}
+
+/*  Send one signed ack and retire its job. */
+static void
+s_answer (struct cchc_ingest_t *self, void *router, cchc_job_t *job)
+{
+    cchc_stats_t *stats = self->stats;
+    if (job->ack_body) {
+        int rc = cchc_wire_send (router, job->msg.routing_id, job->msg.routing_len,
+                                 cchc_key_public (self->key), job->ack_body,
+                                 job->ack_len, job->ack_sig, ZMQ_DONTWAIT);
+        if (rc)
+            atomic_fetch_add_explicit (&stats->acks_lost, 1, memory_order_relaxed);
+    }
+    else
+        atomic_fetch_add_explicit (&stats->acks_lost, 1, memory_order_relaxed);
+    switch (job->status) {
+        case CCHC_STATUS_ACCEPTED:
+            atomic_fetch_add_explicit (&stats->accepted, 1, memory_order_relaxed);
+            atomic_fetch_add_explicit (&stats->obs_stored,
+                                       job->report.nobs - job->nrejected,
+                                       memory_order_relaxed);
+            atomic_fetch_add_explicit (&stats->obs_refused, job->nrejected,
+                                       memory_order_relaxed);
+            break;
+        case CCHC_STATUS_DUPLICATE:
+            atomic_fetch_add_explicit (&stats->duplicate, 1, memory_order_relaxed);
+            break;
+        case CCHC_STATUS_REJECTED:
+            atomic_fetch_add_explicit (&stats->rejected, 1, memory_order_relaxed);
+            if (job->reason < CCHC_STATS_REASONS)
+                atomic_fetch_add_explicit (&stats->rejected_by [job->reason], 1,
+                                           memory_order_relaxed);
+            break;
+        default:
+            atomic_fetch_add_explicit (&stats->retry_later, 1, memory_order_relaxed);
+            break;
+    }
+    cchc_job_destroy (&job);
+    self->inflight--;
+    atomic_store_explicit (&stats->inflight, self->inflight, memory_order_relaxed);
+}
+
+/*  Read up to READ_BURST messages from the ROUTER into the pipeline.
+    Returns 0, or -1 on a fatal socket error. */
+static int
+s_read (struct cchc_ingest_t *self, void *router)
+{
+    for (int n = 0; n < READ_BURST && self->inflight < self->conf->max_inflight; n++) {
+        cchc_job_t *job = calloc (1, sizeof *job);
+        if (!job) {
+            cchc_log_limited (&s_rl_internal, CCHC_LOG_ERROR, "out of memory");
+            return 0;           /* leave the message queued; try again later */
+        }
+        int rc = cchc_wire_recv (router, true, ZMQ_DONTWAIT, &job->msg);
+        if (rc == -1) {
+            int saved = errno;
+            free (job);
+            if (saved == EAGAIN || saved == EINTR)
+                return 0;
+            cchc_error ("ROUTER receive failed: %s", zmq_strerror (saved));
+            return -1;
+        }
+        job->pre_reason = rc;
+        job->received_ms = cchc_clock_now_ms ();
+        job->received_mono = cchc_clock_mono_ms ();
+        atomic_fetch_add_explicit (&self->stats->received, 1, memory_order_relaxed);
+        self->inflight++;
+        atomic_store_explicit (&self->stats->inflight, self->inflight,
+                               memory_order_relaxed);
+        if ((uint64_t) self->inflight
+            > (uint64_t) atomic_load_explicit (&self->stats->inflight_max,
+                                               memory_order_relaxed))
+            atomic_store_explicit (&self->stats->inflight_max, self->inflight,
+                                   memory_order_relaxed);
+        if (s_pass (self->verify, job)) {
+            cchc_job_destroy (&job);
+            self->inflight--;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int
+cchc_ingest_run (cchc_ingest_t *self, void *router, volatile sig_atomic_t *stop)
+{
+    assert (self && router && stop);
+    int64_t next_refresh = cchc_clock_mono_ms () + self->conf->refresh_ms;
+    int64_t drain_deadline = 0;
+    bool draining = false;
+    for (;;) {
+        if (*stop && !draining) {
+            draining = true;
+            drain_deadline = cchc_clock_mono_ms () + self->conf->drain_ms;
+            cchc_notice ("stopping: answering %lld messages in flight",
+                         (long long) self->inflight);
+        }
+        if (draining && (self->inflight == 0 || cchc_clock_mono_ms () >= drain_deadline)) {
+            if (self->inflight)
+                cchc_warn ("stopping with %lld messages unanswered (their senders "
+                           "will send them again)", (long long) self->inflight);
+            return 0;
+        }
+        bool room = !draining && self->inflight < self->conf->max_inflight;
+        zmq_pollitem_t items [2] = {
+            { self->ack, 0, ZMQ_POLLIN, 0 },
+            { router, 0, room? ZMQ_POLLIN: 0, 0 },
+        };
+        int64_t now = cchc_clock_mono_ms ();
+        long timeout = (long) (next_refresh - now);
+        if (timeout < 0)
+            timeout = 0;
+        if (timeout > 200)
+            timeout = 200;              /* notice *stop promptly */
+        int rc = zmq_poll (items, 2, timeout);
+        if (rc == -1) {
+            if (errno == EINTR)
+                continue;
+            cchc_error ("poll failed: %s", zmq_strerror (errno));
+            return -1;
+        }
+        if (items [0].revents & ZMQ_POLLIN) {
+            cchc_job_t *job;
+            while ((job = s_take (self->ack, ZMQ_DONTWAIT)))
+                s_answer (self, router, job);
+        }
+        if (room && (items [1].revents & ZMQ_POLLIN) && s_read (self, router))
+            return -1;
+        now = cchc_clock_mono_ms ();
+        if (now >= next_refresh) {
+            s_refresh (self, false);
+            next_refresh = now + self->conf->refresh_ms;
+        }
+    }
+}
+
+/* ------------------------------------------------------ set-up, tear-down */
+
+static void *
+s_socket (void *ctx, int type, const char *endpoint, bool bind, int hwm)
+{
+    void *socket = zmq_socket (ctx, type);
+    if (!socket)
+        return NULL;
+    int linger = 0;
+    zmq_setsockopt (socket, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt (socket, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt (socket, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    if ((bind? zmq_bind (socket, endpoint): zmq_connect (socket, endpoint)) == -1) {
+        zmq_close (socket);
+        return NULL;
+    }
+    return socket;
+}
+
+cchc_ingest_t *
+cchc_ingest_new (void *ctx, const cchc_ingest_args_t *args, char *err, size_t errlen)
+{
+    assert (ctx && args && args->conf && args->db_path && args->key
+            && args->keytab && args->stats);
+    cchc_ingest_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        snprintf (err, errlen, "out of memory");
+        return NULL;
+    }
+    self->ctx = ctx;
+    self->conf = args->conf;
+    self->key = args->key;
+    self->keytab = args->keytab;
+    self->criteria = args->criteria;
+    self->stats = args->stats;
+    const char *min_date = self->conf->min_date;
+    if (cchc_date_parse (min_date, strlen (min_date), &self->min_date)) {
+        snprintf (err, errlen, "collector.min_date: not a date");
+        goto failed;
+    }
+
+    self->reader = cchc_db_open (args->db_path, true, err, errlen);
+    if (!self->reader)
+        goto failed;
+    self->writer.store = cchc_db_open (args->db_path, true, err, errlen);
+    if (!self->writer.store)
+        goto failed;
+    self->checkpointer = cchc_db_open (args->db_path, true, err, errlen);
+    if (!self->checkpointer)
+        goto failed;
+    if (cchc_db_tune (self->writer.store, strcmp (self->conf->synchronous, "full") == 0,
+                         self->conf->busy_timeout_ms, self->conf->max_pages)
+    ||  cchc_db_ingest_mode (self->writer.store, &self->wal_pages)) {
+        snprintf (err, errlen, "%s: %s", args->db_path,
+                  cchc_db_errmsg (self->writer.store));
+        goto failed;
+    }
+    pthread_mutex_init (&self->checkpoint_lock, NULL);
+    pthread_cond_init (&self->checkpoint_wake, NULL);
+    if (pthread_create (&self->checkpoint_thread, NULL, s_checkpoint_run, self)) {
+        snprintf (err, errlen, "cannot start the checkpoint thread");
+        goto failed;
+    }
+    self->checkpoint_started = true;
+    s_refresh (self, true);
+    cchc_notice ("%zu agents enrolled", cchc_keytab_size (self->keytab));
+
+    /*  Every queue can hold every job in flight: sends never wait. */
+    int hwm = (int) self->conf->max_inflight + 16;
+    self->verify = s_socket (ctx, ZMQ_PUSH, EP_VERIFY, true, hwm);
+    self->ack = s_socket (ctx, ZMQ_PULL, EP_ACK, true, hwm);
+    self->writer.inbox = s_socket (ctx, ZMQ_PULL, EP_WRITE, true, hwm);
+    self->writer.outbox = s_socket (ctx, ZMQ_PUSH, EP_SIGN, true, hwm);
+    if (!self->verify || !self->ack || !self->writer.inbox || !self->writer.outbox) {
+        snprintf (err, errlen, "inproc sockets: %s", zmq_strerror (errno));
+        goto failed;
+    }
+    self->nworkers = (size_t) self->conf->verifiers;
+    self->workers = calloc (self->nworkers, sizeof *self->workers);
+    if (!self->workers) {
+        snprintf (err, errlen, "out of memory");
+        goto failed;
+    }
+    for (size_t i = 0; i < self->nworkers; i++) {
+        s_worker_t *worker = &self->workers [i];
+        worker->ingest = self;
+        worker->verify = s_socket (ctx, ZMQ_PULL, EP_VERIFY, false, hwm);
+        worker->sign = s_socket (ctx, ZMQ_PULL, EP_SIGN, false, hwm);
+        worker->write = s_socket (ctx, ZMQ_PUSH, EP_WRITE, false, hwm);
+        worker->ack = s_socket (ctx, ZMQ_PUSH, EP_ACK, false, hwm);
+        if (!worker->verify || !worker->sign || !worker->write || !worker->ack) {
+            snprintf (err, errlen, "inproc sockets: %s", zmq_strerror (errno));
+            goto failed;
+        }
+    }
+    self->writer.conf = self->conf;
+    self->writer.stats = self->stats;
+    if (pthread_create (&self->writer_thread, NULL, cchc_writer_run, &self->writer)) {
+        snprintf (err, errlen, "cannot start the writer thread");
+        goto failed;
+    }
+    self->writer_started = true;
+    for (size_t i = 0; i < self->nworkers; i++) {
+        if (pthread_create (&self->workers [i].thread, NULL, s_worker_run,
+                            &self->workers [i])) {
+            snprintf (err, errlen, "cannot start a worker thread");
+            goto failed;
+        }
+        self->workers [i].started = true;
+    }
+    return self;
+
+failed:
+    cchc_ingest_destroy (&self);
+    return NULL;
+}
+
+void
+cchc_ingest_destroy (cchc_ingest_t **self_p)
+{
+    assert (self_p);
+    cchc_ingest_t *self = *self_p;
+    if (!self)
+        return;
+    /*  Drain what is still queued towards main (normally nothing), then
+        shut the context down: every thread's next zmq call fails with
+        ETERM and the thread closes its sockets and ends. */
+    if (self->ack) {
+        cchc_job_t *job;
+        while ((job = s_take (self->ack, ZMQ_DONTWAIT)))
+            cchc_job_destroy (&job);
+        zmq_close (self->ack);
+    }
+    if (self->verify)
+        zmq_close (self->verify);
+    zmq_ctx_shutdown (self->ctx);
+    for (size_t i = 0; i < self->nworkers; i++) {
+        s_worker_t *worker = &self->workers [i];
+        if (worker->started)
+            pthread_join (worker->thread, NULL);
+        else {
+            if (worker->verify) zmq_close (worker->verify);
+            if (worker->sign) zmq_close (worker->sign);
+            if (worker->write) zmq_close (worker->write);
+            if (worker->ack) zmq_close (worker->ack);
+        }
+    }
+    if (self->writer_started)
+        pthread_join (self->writer_thread, NULL);
+    if (self->checkpoint_started) {
+        pthread_mutex_lock (&self->checkpoint_lock);
+        self->checkpoint_stop = true;
+        pthread_cond_signal (&self->checkpoint_wake);
+        pthread_mutex_unlock (&self->checkpoint_lock);
+        pthread_join (self->checkpoint_thread, NULL);
+        pthread_mutex_destroy (&self->checkpoint_lock);
+        pthread_cond_destroy (&self->checkpoint_wake);
+    }
+    else {
+        if (self->writer.inbox) zmq_close (self->writer.inbox);
+        if (self->writer.outbox) zmq_close (self->writer.outbox);
+    }
+    free (self->workers);
+    cchc_db_destroy (&self->writer.store);
+    cchc_db_destroy (&self->checkpointer);
+    cchc_db_destroy (&self->reader);
+    free (self);
+    *self_p = NULL;
+}

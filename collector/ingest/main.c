@@ -1,0 +1,358 @@
+/*  main.c — cchc-collector: the province's system of record.  Binds a ROUTER
+    socket, verifies every signed report, stores it in SQLite with group
+    commit and exactly-once semantics, and answers with a signed ack only
+    after the commit (collector/ingest/ingest.h).  Optional CurveZMQ with a ZAP
+    handler admitting enrolled agents only (collector/ingest/zap.h).
+
+    With a criteria catalogue it keeps the period figures: a schedule thread
+    recomputes and stores them as data arrives and locks each period at its
+    lock instant (collector/periods/periods.h, collector.rollup_interval).
+
+    With http.enabled it also serves the dashboard and its read-only JSON
+    API (collector/http/http.h) from its own read-only database connections.
+
+    Usage: cchc-collector [--config FILE] [--state DIR] [--set KEY=VALUE]...
+                          [--print-config] [--version] [--help]
+    Signals: SIGTERM / SIGINT stop reading, finish and answer what is in
+    flight, commit, exit 0.
+*/
+#include "collector/ingest/conf.h"
+#include "collector/figures/criteria.h"
+#include "collector/http/http.h"
+#include "collector/ingest/ingest.h"
+#include "collector/ingest/keytab.h"
+#include "collector/periods/periods.h"
+#include "collector/ingest/stats.h"
+#include "collector/ingest/zap.h"
+
+#include "common/clock.h"
+#include "common/key.h"
+#include "common/log.h"
+#include "proto/proto.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+#include <zmq.h>
+
+static volatile sig_atomic_t s_stop = 0;
+
+static void
+s_on_signal (int signum)
+{
+    (void) signum;
+    s_stop = 1;
+}
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out,
+        "usage: cchc-collector [options]\n"
+        "  --config FILE        INI settings (see --print-config for every key)\n"
+        "  --state DIR          state folder: DIR/collector.db, DIR/collector.key\n"
+        "                       (default ./state; same as --set collector.state_dir=DIR)\n"
+        "  --set KEY=VALUE      override one setting, e.g. --set collector.curve=true\n"
+        "  --print-config       print the effective settings and exit\n"
+        "  --version            print the version and exit\n");
+}
+
+/*  mkdir DIR (0700) if it does not exist.  0 or -1 with err. */
+static int
+s_make_dir (const char *dir, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat (dir, &st) == 0) {
+        if (S_ISDIR (st.st_mode))
+            return 0;
+        snprintf (err, errlen, "%s: not a folder", dir);
+        return -1;
+    }
+    if (mkdir (dir, 0700) == 0 || errno == EEXIST)
+        return 0;
+    snprintf (err, errlen, "%s: %s", dir, strerror (errno));
+    return -1;
+}
+
+/*  Load the collector key, creating it (0600, plus KEY.pub) if missing. */
+static cchc_key_t *
+s_key (const char *path, char *err, size_t errlen)
+{
+    if (access (path, F_OK) == 0)
+        return cchc_key_load (path, err, errlen);
+    cchc_key_t *key = cchc_key_new ();
+    if (!key) {
+        snprintf (err, errlen, "cannot generate a key");
+        return NULL;
+    }
+    char pub [CCHC_COLLECTOR_PATH_MAX + 48];
+    snprintf (pub, sizeof pub, "%s.pub", path);
+    if (cchc_key_save (key, path, pub, err, errlen)) {
+        cchc_key_destroy (&key);
+        return NULL;
+    }
+    char hex [65];
+    cchc_key_public_hex (key, hex);
+    cchc_notice ("created the collector key %s (public key %s, also in %s)",
+                 path, hex, pub);
+    return key;
+}
+
+static void *
+s_router (void *ctx, const cchc_collector_conf_t *conf, const cchc_key_t *key,
+          char *err, size_t errlen)
+{
+    void *router = zmq_socket (ctx, ZMQ_ROUTER);
+    if (!router) {
+        snprintf (err, errlen, "ROUTER: %s", zmq_strerror (errno));
+        return NULL;
+    }
+    int64_t maxmsg = CCHC_PROTO_BODY_MAX + 4096;   /* TOO_LARGE gets an ack */
+    int rcvhwm = 128, sndhwm = 1000, linger = 2000, keepalive = 1;
+    zmq_setsockopt (router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    zmq_setsockopt (router, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
+    zmq_setsockopt (router, ZMQ_SNDHWM, &sndhwm, sizeof sndhwm);
+    zmq_setsockopt (router, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt (router, ZMQ_TCP_KEEPALIVE, &keepalive, sizeof keepalive);
+    if (conf->curve) {
+        char secret [41];
+        int server = 1;
+        if (cchc_key_curve_secret_z85 (key, secret)) {
+            snprintf (err, errlen, "cannot derive the CurveZMQ key");
+            zmq_close (router);
+            return NULL;
+        }
+        int rc = zmq_setsockopt (router, ZMQ_CURVE_SERVER, &server, sizeof server);
+        if (rc == 0)
+            rc = zmq_setsockopt (router, ZMQ_CURVE_SECRETKEY, secret, 40);
+        if (rc == 0)
+            rc = zmq_setsockopt (router, ZMQ_ZAP_DOMAIN, "cchc", 4);
+        sodium_memzero (secret, sizeof secret);
+        if (rc) {
+            snprintf (err, errlen, "CurveZMQ: %s", zmq_strerror (errno));
+            zmq_close (router);
+            return NULL;
+        }
+    }
+    if (zmq_bind (router, conf->bind)) {
+        snprintf (err, errlen, "cannot bind %s: %s", conf->bind, zmq_strerror (errno));
+        zmq_close (router);
+        return NULL;
+    }
+    return router;
+}
+
+int
+main (int argc, char **argv)
+{
+    cchc_log_init ("cchc-collector", CCHC_LOG_INFO);
+    char err [1024] = "";
+    cchc_collector_conf_t conf;
+    if (cchc_collector_conf_from_args (&conf, &argc, argv, err, sizeof err)) {
+        fprintf (stderr, "cchc-collector: %s\n", err);
+        return 2;
+    }
+    bool print_config = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp (argv [i], "--version") == 0) {
+            printf ("cchc-collector %s (protocol v%d)\n", CCHC_VERSION, CCHC_PROTO_VERSION);
+            return 0;
+        }
+        if (strcmp (argv [i], "--help") == 0 || strcmp (argv [i], "-h") == 0) {
+            s_usage (stdout);
+            return 0;
+        }
+        if (strcmp (argv [i], "--print-config") == 0)
+            print_config = true;
+        else {
+            fprintf (stderr, "cchc-collector: unknown argument '%s'\n", argv [i]);
+            s_usage (stderr);
+            return 2;
+        }
+    }
+    if (print_config) {
+        cchc_config_print (cchc_collector_conf_table, &conf, stdout);
+        return 0;
+    }
+    cchc_log_level_t level;
+    cchc_log_level_parse (conf.log_level, &level);
+    cchc_log_set_level (level);
+    if (cchc_collector_conf_clock (&conf, err, sizeof err) != 0) {
+        cchc_error ("%s", err);
+        return 2;
+    }
+    if (*conf.clock_demo) {
+        char iso [32];
+        cchc_clock_format_iso (cchc_clock_now_ms (), iso, sizeof iso);
+        cchc_notice ("demonstration clock: %s (now %s, x%lld)", conf.clock_demo, iso,
+                     (long long) cchc_clock_speed ());
+    }
+    if (sodium_init () < 0) {
+        cchc_error ("libsodium cannot start");
+        return 1;
+    }
+    /*  No global memory statistics: one mutex less on every SQLite malloc. */
+    sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
+    if (conf.curve && !zmq_has ("curve")) {
+        cchc_error ("collector.curve is on but this libzmq has no CurveZMQ");
+        return 1;
+    }
+
+    char db_path [CCHC_COLLECTOR_PATH_MAX + 32], key_path [CCHC_COLLECTOR_PATH_MAX + 32];
+    if (cchc_collector_conf_db_path (&conf, db_path, sizeof db_path)
+    ||  cchc_collector_conf_key_path (&conf, key_path, sizeof key_path)) {
+        cchc_error ("state paths are too long");
+        return 1;
+    }
+    if ((!*conf.db || !*conf.key) && s_make_dir (conf.state_dir, err, sizeof err)) {
+        cchc_error ("%s", err);
+        return 1;
+    }
+    cchc_key_t *key = s_key (key_path, err, sizeof err);
+    if (!key) {
+        cchc_error ("collector key: %s", err);
+        return 1;
+    }
+    cchc_criteria_t *criteria = NULL;
+    if (*conf.criteria) {
+        criteria = cchc_criteria_load (conf.criteria, err, sizeof err);
+        if (!criteria) {
+            cchc_error ("criteria: %s", err);
+            cchc_key_destroy (&key);
+            return 1;
+        }
+    }
+    else
+        cchc_warn ("collector.criteria is empty: every well-formed metric code is accepted");
+
+    /*  Every thread started from here on (ZeroMQ's too) inherits a mask
+        without SIGTERM/SIGINT: only this thread handles them. */
+    sigset_t mask, old;
+    sigemptyset (&mask);
+    sigaddset (&mask, SIGTERM);
+    sigaddset (&mask, SIGINT);
+    pthread_sigmask (SIG_BLOCK, &mask, &old);
+    signal (SIGPIPE, SIG_IGN);
+
+    int status = 1;
+    static cchc_stats_t stats;
+    cchc_stats_init (&stats, cchc_clock_now_ms ());
+    void *ctx = zmq_ctx_new ();
+    cchc_keytab_t *keytab = cchc_keytab_new ();
+    cchc_zap_t *zap = NULL;
+    cchc_ingest_t *ingest = NULL;
+    void *router = NULL;
+    cchc_http_t *http = NULL;
+    cchc_periods_t *periods = NULL;
+    if (!ctx || !keytab) {
+        cchc_error ("out of memory");
+        goto done;
+    }
+    if (conf.curve && !(zap = cchc_zap_new (ctx, keytab, err, sizeof err))) {
+        cchc_error ("%s", err);
+        goto done;
+    }
+    cchc_ingest_args_t args = {
+        .conf = &conf, .db_path = db_path, .key = key, .keytab = keytab,
+        .criteria = criteria, .stats = &stats
+    };
+    ingest = cchc_ingest_new (ctx, &args, err, sizeof err);
+    if (!ingest) {
+        cchc_error ("%s", err);
+        goto done;
+    }
+    /*  The period tables next to the roll-up's (the writer applied those),
+        then the locks that fell due while the collector was stopped — before
+        any message is read, so they hold exactly what had arrived. */
+    if (criteria) {
+        cchc_periods_config_t periods_conf = {
+            .db_path = db_path, .criteria = criteria,
+            .interval_ms = conf.rollup_ms, .busy_timeout_ms = conf.busy_timeout_ms
+        };
+        periods = cchc_periods_new (&periods_conf, err, sizeof err);
+        if (!periods) {
+            cchc_error ("periods: %s", err);
+            goto done;
+        }
+        cchc_periods_pass_t pass;
+        if (conf.rollup_ms > 0) {
+            if (cchc_periods_pass (periods, cchc_clock_now_ms (), true, &pass, err,
+                                   sizeof err))
+                cchc_warn ("periods: %s", err);
+            else if (pass.locked)
+                cchc_notice ("periods: %zu periods locked at start", pass.locked);
+            if (cchc_periods_start (periods, err, sizeof err)) {
+                cchc_error ("periods: %s", err);
+                goto done;
+            }
+        }
+        else
+            cchc_notice ("collector.rollup_interval is 0: no period schedule (periods "
+                         "lock only by cchcctl period lock)");
+    }
+    router = s_router (ctx, &conf, key, err, sizeof err);
+    if (!router) {
+        cchc_error ("%s", err);
+        goto done;
+    }
+    if (conf.http_enabled) {
+        cchc_http_config_t http_conf = {
+            .address = conf.http_address, .port = (int) conf.http_port,
+            .token = conf.http_token, .db_path = db_path,
+            .criteria = criteria,
+            .threads = (int) conf.http_threads
+        };
+        http = cchc_http_new (&http_conf, err, sizeof err);
+        if (!http) {
+            cchc_error ("dashboard: %s", err);
+            goto done;
+        }
+    }
+    struct sigaction action;
+    memset (&action, 0, sizeof action);
+    action.sa_handler = s_on_signal;
+    sigemptyset (&action.sa_mask);
+    sigaction (SIGTERM, &action, NULL);
+    sigaction (SIGINT, &action, NULL);
+    pthread_sigmask (SIG_SETMASK, &old, NULL);
+
+    char endpoint [256] = "";
+    size_t endpoint_len = sizeof endpoint;
+    zmq_getsockopt (router, ZMQ_LAST_ENDPOINT, endpoint, &endpoint_len);
+    char hex [65];
+    cchc_key_public_hex (key, hex);
+    cchc_notice ("cchc-collector %s listening on %s (CurveZMQ %s, %lld verifiers, "
+                 "database %s, collector key %s)", CCHC_VERSION, endpoint,
+                 conf.curve? "on": "off", (long long) conf.verifiers, db_path, hex);
+
+    status = cchc_ingest_run (ingest, router, &s_stop) == 0? 0: 1;
+    cchc_notice ("stopped: %llu accepted, %llu duplicate, %llu rejected, %llu retry-later",
+                 (unsigned long long) atomic_load (&stats.accepted),
+                 (unsigned long long) atomic_load (&stats.duplicate),
+                 (unsigned long long) atomic_load (&stats.rejected),
+                 (unsigned long long) atomic_load (&stats.retry_later));
+
+done:
+    cchc_http_destroy (&http);
+    cchc_periods_destroy (&periods);    /* stops the schedule */
+    if (router)
+        zmq_close (router);             /* lingers to flush the last acks */
+    cchc_ingest_destroy (&ingest);      /* shuts the context down */
+    if (ctx)
+        zmq_ctx_shutdown (ctx);
+    cchc_zap_destroy (&zap);
+    if (ctx)
+        zmq_ctx_term (ctx);
+    cchc_keytab_destroy (&keytab);
+    cchc_criteria_destroy (&criteria);
+    cchc_key_destroy (&key);
+    return status;
+}

@@ -1,0 +1,451 @@
+/*  writer.c — the collector's writer thread: group commit of verified jobs
+    and the periodic stats snapshot (see writer.h, job.h).
+
+    One transaction per batch.  Inside it, per STORE job in arrival order:
+    the journal row (its UNIQUE (agent, seq) makes a re-sent message a
+    duplicate that changes nothing; journal ids keep the arrival order).
+    Then the batch's observations, sorted by the key (agent, day, metric)
+    so that they land side by side, one write per key (of several in the
+    batch only the highest seq can win, and it replaces the stored row only
+    if that holds an older seq), in multi-row INSERTs; the roll-up's
+    observation_month is brought up to date from the changes summed in C
+    (rollup.h, cchc_rollup_delta_t: this connection runs without triggers);
+    last one counter update per agent.  COUNT jobs only count.
+
+    If the batch fails, it is rolled back whole: on a transient error (busy,
+    disk full, I/O) every STORE job is answered retry-later; on any other
+    error the jobs are tried one per transaction so one bad job cannot fail
+    its neighbours.  Jobs go on to be signed only after COMMIT.
+*/
+#define _GNU_SOURCE             /* pthread_setname_np */
+#include "collector/ingest/writer.h"
+#include "collector/ingest/job.h"
+#include "collector/figures/rollup.h"
+
+#include "common/clock.h"
+#include "common/log.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <zmq.h>
+
+/*  Observations written per sort-and-write pass (bounds the writer's own
+    memory whatever the batch holds). */
+#define WRITER_CHUNK_ROWS 8192
+
+typedef struct s_batch_t s_batch_t;
+
+static cchc_ratelimit_t s_rl_store = CCHC_RATELIMIT_INIT (10000, 5);
+static cchc_ratelimit_t s_rl_dup = CCHC_RATELIMIT_INIT (60000, 5);
+
+static int64_t
+s_now_us (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*  "index:reason,..." of a job's refused observations, or NULL when none
+    (*nomem set if it could not be built). */
+static char *
+s_refused_text (const cchc_job_t *job, bool *nomem)
+{
+    *nomem = false;
+    if (!job->nrejected)
+        return NULL;
+    size_t size = (size_t) job->nrejected * 24 + 1;
+    char *text = malloc (size);
+    if (!text) {
+        *nomem = true;
+        return NULL;
+    }
+    size_t used = 0;
+    for (uint32_t i = 0; i < job->nrejected; i++)
+        used += (size_t) snprintf (text + used, size - used, "%s%u:%u", i? ",": "",
+                                   job->rejected [i].index, job->rejected [i].reason);
+    return text;
+}
+
+/*  One agent's counter changes in the batch. */
+typedef struct {
+    int64_t agent, seen;
+    int accepted, duplicates, rejected;
+    uint64_t last_seq;
+} s_note_t;
+
+/*  What one transaction collects before writing it out. */
+struct s_batch_t {
+    cchc_db_row_t *rows;         /* observations waiting to be written */
+    int *result;                    /* [rows_alloc] */
+    cchc_db_old_t *old;          /* [rows_alloc] */
+    size_t nrows, rows_alloc;
+    s_note_t *notes;
+    size_t nnotes, notes_alloc;
+    cchc_rollup_delta_t *delta;     /* NULL while the triggers keep the month */
+};
+
+static int
+s_row_cmp (const void *a, const void *b)
+{
+    const cchc_db_row_t *x = a, *y = b;
+    if (x->agent != y->agent)
+        return x->agent < y->agent? -1: 1;
+    if (x->obs->date != y->obs->date)
+        return x->obs->date < y->obs->date? -1: 1;
+    int cmp = strcmp (x->obs->metric, y->obs->metric);
+    if (cmp)
+        return cmp;
+    /*  Highest seq first: it is the one that counts. */
+    return x->seq > y->seq? -1: x->seq < y->seq;
+}
+
+static bool
+s_row_same_key (const cchc_db_row_t *x, const cchc_db_row_t *y)
+{
+    return x->agent == y->agent && x->obs->date == y->obs->date
+        && strcmp (x->obs->metric, y->obs->metric) == 0;
+}
+
+/*  Write the collected rows in key order (neighbours in the B-tree), one
+    write per (agent, day, metric): of several in the batch only the highest
+    seq can win, and it wins over the stored row only if that is older.
+    Every change goes into the month delta, applied last.  0 or -1. */
+static int
+s_rows_write (cchc_writer_t *self, s_batch_t *batch)
+{
+    if (batch->nrows == 0)
+        return 0;
+    qsort (batch->rows, batch->nrows, sizeof *batch->rows, s_row_cmp);
+    size_t n = 0;
+    for (size_t i = 0; i < batch->nrows; i++)
+        if (n == 0 || !s_row_same_key (&batch->rows [n - 1], &batch->rows [i]))
+            batch->rows [n++] = batch->rows [i];
+    if (cchc_db_observations_write (self->store, batch->rows, n, batch->result,
+                                       batch->old))
+        return -1;
+    for (size_t i = 0; i < n && batch->delta; i++) {
+        if (batch->result [i] == 0)
+            continue;
+        const cchc_db_row_t *row = &batch->rows [i];
+        const cchc_db_old_t *old = &batch->old [i];
+        cchc_rollup_obs_t now = {
+            .agent = row->agent, .metric = row->obs->metric, .unit = row->unit,
+            .day = cchc_db_day_ymd (row->obs->date), .is_float = row->obs->is_float,
+            .ival = row->obs->ival, .fval = row->obs->fval, .journal = row->journal
+        };
+        cchc_rollup_obs_t before = now;     /* old[i] is set only when replaced */
+        if (batch->result [i] == 2) {
+            before.unit = old->unit;
+            before.is_float = old->is_float;
+            before.ival = old->ival;
+            before.fval = old->fval;
+        }
+        if (cchc_rollup_delta_note (batch->delta, batch->result [i] == 2? &before: NULL,
+                                    &now))
+            return -1;
+    }
+    batch->nrows = 0;
+    if (batch->delta) {
+        char err [256];
+        if (cchc_rollup_delta_apply (batch->delta, cchc_db_handle (self->store),
+                                     err, sizeof err)) {
+            cchc_db_take_error (self->store);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/*  Queue a stored job's observations (those not refused).  0 or -1. */
+static int
+s_rows_add (cchc_writer_t *self, s_batch_t *batch, const cchc_job_t *job,
+            int64_t journal_id)
+{
+    uint32_t next_refused = 0;
+    for (uint32_t i = 0; i < job->report.nobs; i++) {
+        if (next_refused < job->nrejected && job->rejected [next_refused].index == i) {
+            next_refused++;
+            continue;
+        }
+        if (batch->nrows == batch->rows_alloc) {
+            /*  A full chunk is written out first: memory stays bounded. */
+            if (batch->nrows >= WRITER_CHUNK_ROWS) {
+                if (s_rows_write (self, batch))
+                    return -1;
+            }
+            else {
+                size_t want = batch->rows_alloc? batch->rows_alloc * 2: 1024;
+                cchc_db_row_t *rows = realloc (batch->rows, want * sizeof *rows);
+                if (rows)
+                    batch->rows = rows;
+                int *result = realloc (batch->result, want * sizeof *result);
+                if (result)
+                    batch->result = result;
+                cchc_db_old_t *old = realloc (batch->old, want * sizeof *old);
+                if (old)
+                    batch->old = old;
+                if (!rows || !result || !old)
+                    return -1;
+                batch->rows_alloc = want;
+            }
+        }
+        batch->rows [batch->nrows++] = (cchc_db_row_t) {
+            .agent = job->agent_id, .unit = job->unit, .obs = &job->report.obs [i],
+            .seq = job->seq, .journal = journal_id
+        };
+    }
+    return 0;
+}
+
+/*  Add to an agent's counters for this batch.  0 or -1 (out of memory). */
+static int
+s_note (s_batch_t *batch, int64_t agent, int64_t seen, int accepted, int duplicates,
+        int rejected, uint64_t last_seq)
+{
+    s_note_t *note = NULL;
+    for (size_t i = batch->nnotes; i-- > 0 && !note; )
+        if (batch->notes [i].agent == agent)
+            note = &batch->notes [i];
+    if (!note) {
+        if (batch->nnotes == batch->notes_alloc) {
+            size_t want = batch->notes_alloc? batch->notes_alloc * 2: 64;
+            s_note_t *notes = realloc (batch->notes, want * sizeof *notes);
+            if (!notes)
+                return -1;
+            batch->notes = notes;
+            batch->notes_alloc = want;
+        }
+        note = &batch->notes [batch->nnotes++];
+        memset (note, 0, sizeof *note);
+        note->agent = agent;
+    }
+    if (seen > note->seen)
+        note->seen = seen;
+    note->accepted += accepted;
+    note->duplicates += duplicates;
+    note->rejected += rejected;
+    if (last_seq > note->last_seq)
+        note->last_seq = last_seq;
+    return 0;
+}
+
+/*  Journal one job inside the open transaction and queue its observations
+    and counters.  0 or -1. */
+static int
+s_apply (cchc_writer_t *self, s_batch_t *batch, cchc_job_t *job)
+{
+    if (job->kind == CCHC_JOB_COUNT)
+        return s_note (batch, job->agent_id, job->received_ms, 0, 0, 1, 0);
+    assert (job->kind == CCHC_JOB_STORE);
+    bool nomem;
+    char *refused = s_refused_text (job, &nomem);
+    if (nomem)
+        return -1;
+    int64_t journal_id = 0;
+    int rc = cchc_db_journal_add (self->store, job->agent_id, job->seq,
+                                     job->received_ms, job->msg.body,
+                                     job->msg.body_len, job->msg.sig, refused,
+                                     &journal_id);
+    free (refused);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        /*  Already stored, a second or a month ago: change nothing. */
+        int same = cchc_db_journal_same (self->store, job->agent_id, job->seq,
+                                            job->msg.body, job->msg.body_len);
+        if (same < 0)
+            return -1;
+        if (!same)
+            cchc_log_limited (&s_rl_dup, CCHC_LOG_WARN, "agent %lld sent seq %llu "
+                              "again with different content: answered duplicate, "
+                              "kept the first (an agent must never reuse a seq)",
+                              (long long) job->agent_id,
+                              (unsigned long long) job->seq);
+        job->status = CCHC_STATUS_DUPLICATE;
+        job->reason = CCHC_REASON_NONE;
+        return s_note (batch, job->agent_id, job->received_ms, 0, 1, 0, 0);
+    }
+    if (s_rows_add (self, batch, job, journal_id))
+        return -1;
+    job->status = CCHC_STATUS_ACCEPTED;
+    job->reason = CCHC_REASON_NONE;
+    return s_note (batch, job->agent_id, job->received_ms, 1, 0, 0, job->seq);
+}
+
+/*  One transaction over jobs[0..n): journal rows in arrival order (their
+    ids are the arrival order), then the observations sorted by key, the
+    month summary, one counter update per agent.  0, or -1 (rolled back). */
+static int
+s_try (cchc_writer_t *self, s_batch_t *batch, cchc_job_t **jobs, size_t n)
+{
+    batch->nrows = 0;
+    batch->nnotes = 0;
+    if (batch->delta)
+        cchc_rollup_delta_clear (batch->delta);
+    if (cchc_db_begin (self->store))
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = s_apply (self, batch, jobs [i]);
+    if (rc == 0)
+        rc = s_rows_write (self, batch);
+    for (size_t i = 0; i < batch->nnotes && rc == 0; i++) {
+        const s_note_t *note = &batch->notes [i];
+        rc = cchc_db_agent_note (self->store, note->agent, note->seen, note->accepted,
+                                    note->duplicates, note->rejected, note->last_seq);
+    }
+    if (rc == 0 && cchc_db_commit (self->store))
+        rc = -1;
+    if (rc) {
+        /*  errcode / errmsg keep this failure for the caller. */
+        cchc_db_rollback (self->store);
+        if (batch->delta)
+            cchc_rollup_delta_clear (batch->delta);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+s_retry_later (cchc_job_t **jobs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (jobs [i]->kind == CCHC_JOB_STORE) {
+            jobs [i]->status = CCHC_STATUS_RETRY_LATER;
+            jobs [i]->reason = CCHC_REASON_STORAGE;
+        }
+}
+
+static void
+s_commit (cchc_writer_t *self, s_batch_t *batch, cchc_job_t **jobs, size_t n)
+{
+    cchc_stats_t *stats = self->stats;
+    int64_t start = s_now_us ();
+    if (s_try (self, batch, jobs, n)) {
+        int code = cchc_db_errcode (self->store);
+        atomic_fetch_add_explicit (&stats->commit_failures, 1, memory_order_relaxed);
+        cchc_log_limited (&s_rl_store, CCHC_LOG_ERROR, "storing %zu messages failed "
+                          "(%s): %s", n, cchc_db_transient (code)
+                          ? "transient: answered retry-later": "trying one by one",
+                          cchc_db_errmsg (self->store));
+        if (cchc_db_transient (code) || n == 1)
+            s_retry_later (jobs, n);
+        else
+            for (size_t i = 0; i < n; i++)
+                if (s_try (self, batch, &jobs [i], 1))
+                    s_retry_later (&jobs [i], 1);
+    }
+    int64_t took = s_now_us () - start;
+    atomic_fetch_add_explicit (&stats->batches, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit (&stats->batch_items, n, memory_order_relaxed);
+    cchc_stats_max (&stats->batch_max, n);
+    atomic_fetch_add_explicit (&stats->commit_us_total, (uint64_t) took,
+                               memory_order_relaxed);
+    cchc_stats_max (&stats->commit_us_max, (uint64_t) took);
+}
+
+static int
+s_take (void *socket, cchc_job_t **job)
+{
+    int rc;
+    do
+        rc = zmq_recv (socket, job, sizeof *job, ZMQ_DONTWAIT);
+    while (rc == -1 && errno == EINTR);
+    return rc == (int) sizeof *job? 0: -1;
+}
+
+static int
+s_pass (void *socket, cchc_job_t *job)
+{
+    int rc;
+    do
+        rc = zmq_send (socket, &job, sizeof job, 0);
+    while (rc == -1 && errno == EINTR);
+    return rc == -1? -1: 0;
+}
+
+void *
+cchc_writer_run (void *arg)
+{
+    cchc_writer_t *self = arg;
+    pthread_setname_np (pthread_self (), "cchc-writer");
+    const cchc_collector_conf_t *conf = self->conf;
+    size_t cap = (size_t) conf->batch_max;
+    cchc_job_t **batch = calloc (cap, sizeof *batch);
+    if (!batch) {
+        cchc_error ("writer: out of memory");
+        abort ();
+    }
+    if (cchc_db_stats_clear (self->store))
+        cchc_warn ("cannot clear the stats table: %s", cchc_db_errmsg (self->store));
+    /*  observation_month is kept by this thread, not by per-row triggers
+        (rollup.h); if that cannot be set up, the triggers go on doing it. */
+    s_batch_t rows = { .delta = cchc_rollup_delta_new () };
+    if (rows.delta && cchc_db_triggers (self->store, false)) {
+        cchc_warn ("cannot turn triggers off (%s): observation_month kept by "
+                   "triggers", cchc_db_errmsg (self->store));
+        cchc_rollup_delta_destroy (&rows.delta);
+    }
+    size_t n = 0;
+    int64_t deadline = 0;
+    int64_t next_stats = cchc_clock_mono_ms ();
+    bool running = true;
+    while (running) {
+        int64_t now = cchc_clock_mono_ms ();
+        int64_t wait = (n? deadline: next_stats) - now;
+        if (wait < 0)
+            wait = 0;
+        zmq_pollitem_t item = { self->inbox, 0, ZMQ_POLLIN, 0 };
+        int rc = zmq_poll (&item, 1, (long) wait);
+        if (rc == -1 && errno != EINTR)
+            break;                      /* ETERM */
+        if (rc > 0) {
+            cchc_job_t *job;
+            while (n < cap && s_take (self->inbox, &job) == 0) {
+                if (n == 0)
+                    deadline = cchc_clock_mono_ms () + conf->batch_wait_ms;
+                batch [n++] = job;
+                atomic_fetch_sub_explicit (&self->stats->write_queue, 1,
+                                           memory_order_relaxed);
+            }
+            if (errno == ETERM)
+                running = false;
+        }
+        now = cchc_clock_mono_ms ();
+        if (n && (n >= cap || now >= deadline || !running)) {
+            s_commit (self, &rows, batch, n);
+            for (size_t i = 0; i < n; i++)
+                if (s_pass (self->outbox, batch [i]))
+                    cchc_job_destroy (&batch [i]);
+            n = 0;
+        }
+        if (now >= next_stats) {
+            if (cchc_stats_save (self->stats, self->store, cchc_clock_now_ms ()))
+                cchc_log_limited (&s_rl_store, CCHC_LOG_WARN, "cannot write stats: %s",
+                                  cchc_db_errmsg (self->store));
+            next_stats = now + conf->stats_ms;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        cchc_job_destroy (&batch [i]);
+    free (batch);
+    if (rows.delta)
+        cchc_db_triggers (self->store, true);
+    cchc_rollup_delta_destroy (&rows.delta);
+    free (rows.rows);
+    free (rows.result);
+    free (rows.old);
+    free (rows.notes);
+    cchc_stats_save (self->stats, self->store, cchc_clock_now_ms ());
+    zmq_close (self->inbox);
+    zmq_close (self->outbox);
+    self->inbox = self->outbox = NULL;
+    return NULL;
+}

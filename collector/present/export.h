@@ -1,0 +1,67 @@
+/*  export.h — the dashboard's tables as files people open in a spreadsheet:
+    CSV (UTF-8 with a byte-order mark, comma-separated, dot decimals, one
+    header row) and XLSX (libxlsxwriter: one sheet per level, real numbers
+    with number formats, a title row, frozen header, autofilter).
+
+    Three tables, the same ones the dashboard shows:
+      ranking   per level: rank, unit, index, grade, change, area subtotals,
+                completeness and timeliness
+      summary   the province's figure for every plan target (and the other
+                indicators), all levels and per level, against the target
+      status    reporting status per unit: agents, last message, metrics
+                reported, on time / late / pending, silent, rejected messages
+
+    Headers and sheet names are Vietnamese.  Every function returns a malloc'ed
+    buffer (*out, *size) or -1 with the reason in err.
+*/
+#ifndef CCHC_EXPORT_H
+#define CCHC_EXPORT_H
+
+#include "collector/figures/rollup.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*  One unit's reporting status in a period (built by api.c from the roll-up
+    and the agent table). */
+typedef struct {
+    const char *code, *name;
+    cchc_level_t level;
+    const char *parent_name;        /* may be NULL */
+    int agents;                     /* agents enrolled for it (not revoked) */
+    int64_t last_seen_ms;           /* newest agent.last_seen, 0 if never */
+    int days_silent;                /* whole days since then; -1 if never */
+    int64_t last_received_ms;       /* newest arrival behind the window's data */
+    size_t metrics_expected, metrics_reported;
+    bool complete, on_time, pending;
+    bool late;                      /* not on time and the due day has passed */
+    bool no_data;                   /* no observation dated in the window */
+    bool silent;                    /* no message for silent_days, or no agent */
+    int64_t rejected;               /* messages rejected, all its agents */
+    int64_t accepted;
+} cchc_status_row_t;
+
+typedef enum {
+    CCHC_EXPORT_CSV = 1,
+    CCHC_EXPORT_XLSX = 2
+} cchc_export_format_t;
+
+/*  "ranking" per level (level < 0: every level; CSV then has a level column,
+    XLSX one sheet per level). */
+int cchc_export_ranking (const cchc_rollup_t *r, int level,
+                         cchc_export_format_t format, const char *tmpdir,
+                         char **out, size_t *size, char *err, size_t errlen);
+
+/*  The province figures against the plan's targets. */
+int cchc_export_summary (const cchc_rollup_t *r, cchc_export_format_t format,
+                         const char *tmpdir, char **out, size_t *size,
+                         char *err, size_t errlen);
+
+/*  Reporting status, rows in the given order. */
+int cchc_export_status (const cchc_rollup_t *r, const cchc_status_row_t *rows,
+                        size_t count, int silent_days,
+                        cchc_export_format_t format, const char *tmpdir,
+                        char **out, size_t *size, char *err, size_t errlen);
+
+#endif
