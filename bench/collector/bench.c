@@ -11,14 +11,22 @@
     commit.  The acks are decoded, not verified (verifying them would spend
     the benchmark's CPU on the client side).
 
-    Prints messages/s, observations/s, p50/p99 ack latency, the single-thread
-    crypto_sign_verify_detached rate over the same signed bytes, and the
-    ratio of the two.
+    Prints messages/s, observations/s, p50/p99 ack latency, the CPU µs per
+    report of every collector thread and of the client, the single-thread
+    crypto_sign_verify_detached rate over the same signed bytes and its CPU
+    µs per report, and two ratios: the efficiency (collector CPU per report
+    / verify CPU per report: 1 would be a collector that does nothing but
+    check the signature) and ingest / single-thread verify rate.
+
+    --obs N: observations per report (1..128: metric k % 32 of the list
+    below, day s * 4 + k / 32 of report s).  --curve: CurveZMQ on the
+    agents' connections (the collector's transport key made in advance, each
+    agent's the X25519 form of its signing key, enrolled).
 
     Usage: cchc-bench-collector [--agents N] [--messages N] [--window N]
                                 [--obs N] [--verifiers N] [--batch N]
                                 [--synchronous full|normal] [--collector PATH]
-                                [--keep]
+                                [--curve] [--keep]
 */
 #include "collector/db/db.h"
 
@@ -242,6 +250,15 @@ s_load (void)
     return load;
 }
 
+/*  CPU seconds of the calling thread. */
+static double
+s_thread_cpu (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
 static double
 s_self_cpu (void)
 {
@@ -257,10 +274,11 @@ main (int argc, char **argv)
     size_t nagents = 100, nmessages = 40000, window = 8, nobs = 30;
     int verifiers = 2, batch = 256;
     const char *collector = CCHC_COLLECTOR_BIN, *synchronous = "full";
-    bool keep = false;
+    bool keep = false, curve = false;
     for (int i = 1; i < argc; i++) {
         const char *val = i + 1 < argc? argv [i + 1]: NULL;
         if (strcmp (argv [i], "--keep") == 0) { keep = true; continue; }
+        if (strcmp (argv [i], "--curve") == 0) { curve = true; continue; }
         if (!val)
             s_die ("usage: see the comment at the top of bench/collector/bench.c");
         i++;
@@ -275,8 +293,8 @@ main (int argc, char **argv)
         else s_die ("unknown option");
     }
     if (!nagents || nagents > 999 || nmessages < nagents || !window
-    ||  !nobs || nobs > METRICS_COUNT)
-        s_die ("bad numbers: 1..999 agents, messages >= agents, 1..32 observations");
+    ||  !nobs || nobs > 4 * METRICS_COUNT)
+        s_die ("bad numbers: 1..999 agents, messages >= agents, 1..128 observations");
     if (sodium_init () < 0)
         s_die ("libsodium");
 
@@ -331,8 +349,9 @@ main (int argc, char **argv)
         for (size_t s = 0; s < agent->count; s++) {
             report.seq = s + 1;
             for (size_t k = 0; k < nobs; k++) {
-                cchc_strlcpy (report.obs [k].metric, s_metrics [k], CCHC_METRIC_MAX + 1);
-                report.obs [k].date = base + (cchc_date_t) s;
+                cchc_strlcpy (report.obs [k].metric, s_metrics [k % METRICS_COUNT],
+                              CCHC_METRIC_MAX + 1);
+                report.obs [k].date = base + (cchc_date_t) (s * 4 + k / METRICS_COUNT);
                 report.obs [k].ival = (int64_t) randombytes_uniform (100000);
             }
             if (cchc_report_encode (&report, &agent->msgs [s].body, &agent->msgs [s].len))
@@ -344,6 +363,14 @@ main (int argc, char **argv)
         free (report.obs);
     }
     cchc_db_destroy (&store);
+    /*  The collector's key (its transport key too), made here so the agents
+        know it before it starts. */
+    cchc_key_t *server = cchc_key_new ();
+    char key_path [300], pub_path [310];
+    snprintf (key_path, sizeof key_path, "%s/collector.key", dir);
+    snprintf (pub_path, sizeof pub_path, "%s/collector.key.pub", dir);
+    if (!server || cchc_key_save (server, key_path, pub_path, err, sizeof err))
+        s_die (err [0]? err: "collector key");
 
     /*  2. The collector, as a child process. */
     int port = s_free_port ();
@@ -361,7 +388,9 @@ main (int argc, char **argv)
     if (child == 0) {
         execl (collector, collector, "--set", bind_set, "--set", state_set,
                "--set", verifiers_set, "--set", batch_set, "--set", criteria_set,
-               "--set", sync_set, "--set", "log.level=warn", (char *) NULL);
+               "--set", sync_set, "--set", "log.level=warn",
+               "--set", curve? "collector.curve=true": "collector.curve=false",
+               (char *) NULL);
         perror (collector);
         _exit (127);
     }
@@ -371,6 +400,17 @@ main (int argc, char **argv)
         agents [a].socket = zmq_socket (ctx, ZMQ_DEALER);
         int linger = 0;
         zmq_setsockopt (agents [a].socket, ZMQ_LINGER, &linger, sizeof linger);
+        if (curve) {
+            char server_z85 [41], public_z85 [41], secret_z85 [41];
+            if (cchc_key_curve_public_z85 (cchc_key_public (server), server_z85)
+            ||  cchc_key_curve_public_z85 (cchc_key_public (agents [a].key), public_z85)
+            ||  cchc_key_curve_secret_z85 (agents [a].key, secret_z85))
+                s_die ("curve keys");
+            zmq_setsockopt (agents [a].socket, ZMQ_CURVE_SERVERKEY, server_z85, 40);
+            zmq_setsockopt (agents [a].socket, ZMQ_CURVE_PUBLICKEY, public_z85, 40);
+            zmq_setsockopt (agents [a].socket, ZMQ_CURVE_SECRETKEY, secret_z85, 40);
+            sodium_memzero (secret_z85, sizeof secret_z85);
+        }
         zmq_connect (agents [a].socket, endpoint);
         items [a].socket = agents [a].socket;
         items [a].events = ZMQ_POLLIN;
@@ -479,7 +519,7 @@ main (int argc, char **argv)
     uint8_t *buf = malloc (prefix + CCHC_PROTO_BODY_MAX);
     memcpy (buf, "cchc/v1/report", prefix);
     size_t verified = 0, bad = 0;
-    double vstart = s_now ();
+    double vstart = s_now (), vcpu_start = s_thread_cpu ();
     for (size_t a = 0; a < nagents; a++)
         for (size_t s = 0; s < agents [a].count; s++) {
             s_msg_t *msg = &agents [a].msgs [s];
@@ -490,6 +530,7 @@ main (int argc, char **argv)
             verified++;
         }
     double velapsed = s_now () - vstart;
+    double vcpu = (s_thread_cpu () - vcpu_start) * 1e6 / (double) verified;
     free (buf);
 
     qsort (latency, nlatency, sizeof *latency, s_cmp_double);
@@ -509,14 +550,16 @@ main (int argc, char **argv)
     printf ("ingest:      %.0f messages/s, %.0f observations/s (%zu timed reports in "
             "%.2f s; acks after commit)\n", rate, rate * (double) nobs, timed, elapsed);
     printf ("ack latency: p50 %.2f ms, p99 %.2f ms\n", p50 * 1e3, p99 * 1e3);
-    printf ("verify-only: %.0f messages/s (single thread, crypto_sign_verify_detached "
-            "over the same %zu signed reports)\n", vrate, verified);
+    printf ("verify-only: %.0f messages/s, %.1f us CPU per report (single thread, "
+            "crypto_sign_verify_detached over the same %zu signed reports)\n", vrate,
+            vcpu, verified);
     printf ("ratio:       %.2f (ingest / single-thread verify)\n", rate / vrate);
     printf ("stored:      %lld journal rows (expected %zu), %lld commits, %.1f reports "
             "per commit; not accepted: %zu; collector exit %d\n", stored, nmessages,
             batches, avg_batch, not_accepted,
             WIFEXITED (status)? WEXITSTATUS (status): -1);
     printf ("cpu:         per report (us):");
+    double collector_cpu = 0;
     for (size_t i = 0; i < cpu_end.count; i++) {
         double before = 0;
         for (size_t k = 0; k < cpu_start.count; k++)
@@ -525,9 +568,14 @@ main (int argc, char **argv)
         double used = cpu_end.secs [i] - before;
         if (used > 0)
             printf (" %s %.0f", cpu_end.name [i], used * 1e6 / (double) timed);
+        if (used > 0)
+            collector_cpu += used * 1e6 / (double) timed;
     }
     printf (", client (all threads) %.0f; load %.1f\n",
             client_cpu * 1e6 / (double) timed, s_load ());
+    printf ("efficiency:  %.2f (collector CPU %.0f us per report / verify CPU %.1f us "
+            "per report)%s\n", collector_cpu / vcpu, collector_cpu, vcpu,
+            curve? "; CURVE on": "; CURVE off");
     (void) total_obs;
 
     for (size_t a = 0; a < nagents; a++) {
@@ -537,6 +585,7 @@ main (int argc, char **argv)
         cchc_key_destroy (&agents [a].key);
     }
     free (agents);
+    cchc_key_destroy (&server);
     free (items);
     close (epoll);
     free (latency);
