@@ -4,6 +4,7 @@
     writer.c).
 */
 #define _GNU_SOURCE             /* pthread_setname_np */
+#include "collector/ingest/failpoint.h"
 #include "collector/ingest/ingest.h"
 #include "collector/ingest/job.h"
 #include "collector/figures/rollup.h"
@@ -64,6 +65,7 @@ struct cchc_ingest_t {
     cchc_db_t *checkpointer;
     atomic_int wal_pages;
     pthread_t checkpoint_thread;
+    bool checkpoint_init;              /* its mutex and condition made */
     bool checkpoint_started;
     bool checkpoint_stop;
     pthread_mutex_t checkpoint_lock;
@@ -89,21 +91,22 @@ cchc_job_destroy (cchc_job_t **self_p)
     *self_p = NULL;
 }
 
-/*  Pass a job pointer on.  The queues hold max_inflight jobs, so this never
-    waits (see job.h); it fails only when the context is shut down. */
-static int
-s_pass (void *socket, cchc_job_t *job)
+int
+cchc_job_pass (void *socket, cchc_job_t **job_p)
 {
+    assert (job_p && *job_p);
     int rc;
     do
-        rc = zmq_send (socket, &job, sizeof job, 0);
+        rc = zmq_send (socket, job_p, sizeof *job_p, 0);
     while (rc == -1 && errno == EINTR);
-    return rc == -1? -1: 0;
+    if (rc == -1)
+        return -1;
+    *job_p = NULL;                      /* the receiving thread owns it now */
+    return 0;
 }
 
-/*  Receive a job pointer.  NULL with errno (EAGAIN, ETERM). */
-static cchc_job_t *
-s_take (void *socket, int flags)
+cchc_job_t *
+cchc_job_take (void *socket, int flags)
 {
     cchc_job_t *job = NULL;
     int rc;
@@ -286,16 +289,16 @@ s_worker_run (void *arg)
         }
         /*  Committed work first: it finishes jobs and frees memory. */
         cchc_job_t *job;
-        while ((job = s_take (worker->sign, ZMQ_DONTWAIT))) {
+        while ((job = cchc_job_take (worker->sign, ZMQ_DONTWAIT))) {
             s_sign (self, job);
-            if (s_pass (worker->ack, job)) {
+            if (cchc_job_pass (worker->ack, &job)) {
                 cchc_job_destroy (&job);
                 goto done;
             }
         }
         if (errno == ETERM)
             break;
-        if ((job = s_take (worker->verify, ZMQ_DONTWAIT))) {
+        if ((job = cchc_job_take (worker->verify, ZMQ_DONTWAIT))) {
             s_verify (self, job);
             void *next = worker->ack;
             if (job->kind == CCHC_JOB_ACK)
@@ -305,7 +308,7 @@ s_worker_run (void *arg)
                                            memory_order_relaxed);
                 next = worker->write;
             }
-            if (s_pass (next, job)) {
+            if (cchc_job_pass (next, &job)) {
                 cchc_job_destroy (&job);
                 break;
             }
@@ -460,7 +463,7 @@ s_read (struct cchc_ingest_t *self, void *router)
                                                memory_order_relaxed))
             atomic_store_explicit (&self->stats->inflight_max, self->inflight,
                                    memory_order_relaxed);
-        if (s_pass (self->verify, job)) {
+        if (cchc_job_pass (self->verify, &job)) {
             cchc_job_destroy (&job);
             self->inflight--;
             return -1;
@@ -509,7 +512,7 @@ cchc_ingest_run (cchc_ingest_t *self, void *router, volatile sig_atomic_t *stop)
         }
         if (items [0].revents & ZMQ_POLLIN) {
             cchc_job_t *job;
-            while ((job = s_take (self->ack, ZMQ_DONTWAIT)))
+            while ((job = cchc_job_take (self->ack, ZMQ_DONTWAIT)))
                 s_answer (self, router, job);
         }
         if (room && (items [1].revents & ZMQ_POLLIN) && s_read (self, router))
@@ -563,6 +566,8 @@ cchc_ingest_new (void *ctx, const cchc_ingest_args_t *args, char *err, size_t er
         goto failed;
     }
 
+    if (CCHC_FAILPOINT ("ingest.open", err, errlen))
+        goto failed;
     self->reader = cchc_db_open (args->db_path, true, err, errlen);
     if (!self->reader)
         goto failed;
@@ -579,13 +584,18 @@ cchc_ingest_new (void *ctx, const cchc_ingest_args_t *args, char *err, size_t er
                   cchc_db_errmsg (self->writer.store));
         goto failed;
     }
+    if (CCHC_FAILPOINT ("ingest.tune", err, errlen))
+        goto failed;
     pthread_mutex_init (&self->checkpoint_lock, NULL);
     pthread_cond_init (&self->checkpoint_wake, NULL);
+    self->checkpoint_init = true;
     if (pthread_create (&self->checkpoint_thread, NULL, s_checkpoint_run, self)) {
         snprintf (err, errlen, "cannot start the checkpoint thread");
         goto failed;
     }
     self->checkpoint_started = true;
+    if (CCHC_FAILPOINT ("ingest.checkpoint", err, errlen))
+        goto failed;
     s_refresh (self, true);
     cchc_notice ("%zu agents enrolled", cchc_keytab_size (self->keytab));
 
@@ -599,6 +609,8 @@ cchc_ingest_new (void *ctx, const cchc_ingest_args_t *args, char *err, size_t er
         snprintf (err, errlen, "inproc sockets: %s", zmq_strerror (errno));
         goto failed;
     }
+    if (CCHC_FAILPOINT ("ingest.sockets", err, errlen))
+        goto failed;
     self->nworkers = (size_t) self->conf->verifiers;
     self->workers = calloc (self->nworkers, sizeof *self->workers);
     if (!self->workers) {
@@ -616,6 +628,8 @@ cchc_ingest_new (void *ctx, const cchc_ingest_args_t *args, char *err, size_t er
             snprintf (err, errlen, "inproc sockets: %s", zmq_strerror (errno));
             goto failed;
         }
+        if (i == 0 && CCHC_FAILPOINT ("ingest.worker_sockets", err, errlen))
+            goto failed;
     }
     self->writer.conf = self->conf;
     self->writer.stats = self->stats;
@@ -624,6 +638,8 @@ cchc_ingest_new (void *ctx, const cchc_ingest_args_t *args, char *err, size_t er
         goto failed;
     }
     self->writer_started = true;
+    if (CCHC_FAILPOINT ("ingest.writer", err, errlen))
+        goto failed;
     for (size_t i = 0; i < self->nworkers; i++) {
         if (pthread_create (&self->workers [i].thread, NULL, s_worker_run,
                             &self->workers [i])) {
@@ -631,7 +647,11 @@ cchc_ingest_new (void *ctx, const cchc_ingest_args_t *args, char *err, size_t er
             goto failed;
         }
         self->workers [i].started = true;
+        if (i == 0 && CCHC_FAILPOINT ("ingest.worker", err, errlen))
+            goto failed;
     }
+    if (CCHC_FAILPOINT ("ingest.started", err, errlen))
+        goto failed;
     return self;
 
 failed:
@@ -651,7 +671,7 @@ cchc_ingest_destroy (cchc_ingest_t **self_p)
         ETERM and the thread closes its sockets and ends. */
     if (self->ack) {
         cchc_job_t *job;
-        while ((job = s_take (self->ack, ZMQ_DONTWAIT)))
+        while ((job = cchc_job_take (self->ack, ZMQ_DONTWAIT)))
             cchc_job_destroy (&job);
         zmq_close (self->ack);
     }
@@ -669,20 +689,24 @@ cchc_ingest_destroy (cchc_ingest_t **self_p)
             if (worker->ack) zmq_close (worker->ack);
         }
     }
+    /*  A started writer closes its own sockets; otherwise they are closed
+        here, or zmq_ctx_term would wait for them forever. */
     if (self->writer_started)
         pthread_join (self->writer_thread, NULL);
+    else {
+        if (self->writer.inbox) zmq_close (self->writer.inbox);
+        if (self->writer.outbox) zmq_close (self->writer.outbox);
+    }
     if (self->checkpoint_started) {
         pthread_mutex_lock (&self->checkpoint_lock);
         self->checkpoint_stop = true;
         pthread_cond_signal (&self->checkpoint_wake);
         pthread_mutex_unlock (&self->checkpoint_lock);
         pthread_join (self->checkpoint_thread, NULL);
+    }
+    if (self->checkpoint_init) {
         pthread_mutex_destroy (&self->checkpoint_lock);
         pthread_cond_destroy (&self->checkpoint_wake);
-    }
-    else {
-        if (self->writer.inbox) zmq_close (self->writer.inbox);
-        if (self->writer.outbox) zmq_close (self->writer.outbox);
     }
     free (self->workers);
     cchc_db_destroy (&self->writer.store);

@@ -11,7 +11,8 @@
       worker        sign the ack ──ack──▶ main
       main thread   send the ack on the ROUTER, free the job (inflight - 1)
 
-    Jobs travel between threads as pointers in inproc messages; exactly one
+    Jobs travel between threads as pointers in inproc messages, handed over
+    with cchc_job_pass (&job), which clears the sender's pointer: exactly one
     thread owns a job at a time.  The main thread reads the ROUTER only while
     inflight < collector.max_inflight, which bounds memory and makes every
     inproc queue big enough never to block (their HWM is max_inflight).
@@ -54,5 +55,15 @@ typedef struct {
 
 /*  Free a job and everything it holds.  Accepts NULL. */
 void cchc_job_destroy (cchc_job_t **self_p);
+
+/*  Hand a job over to the thread reading `socket`: on success *job_p is
+    set to NULL (the job is no longer the caller's) and 0 returned; -1 when
+    the context is shut down, the job still the caller's.  The queues hold
+    max_inflight jobs, so this never waits. */
+int cchc_job_pass (void *socket, cchc_job_t **job_p);
+
+/*  Take the next job handed over on `socket` (ZMQ_DONTWAIT in flags: do
+    not wait): the caller owns it.  NULL with errno (EAGAIN, ETERM). */
+cchc_job_t *cchc_job_take (void *socket, int flags);
 
 #endif

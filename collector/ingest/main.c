@@ -16,6 +16,7 @@
     Signals: SIGTERM / SIGINT stop reading, finish and answer what is in
     flight, commit, exit 0.
 */
+#include "collector/ingest/failpoint.h"
 #include "collector/ingest/conf.h"
 #include "collector/figures/criteria.h"
 #include "collector/http/http.h"
@@ -289,7 +290,8 @@ main (int argc, char **argv)
                 cchc_warn ("periods: %s", err);
             else if (pass.locked)
                 cchc_notice ("periods: %zu periods locked at start", pass.locked);
-            if (cchc_periods_start (periods, err, sizeof err)) {
+            if (cchc_periods_start (periods, err, sizeof err)
+            ||  CCHC_FAILPOINT ("main.periods", err, sizeof err)) {
                 cchc_error ("periods: %s", err);
                 goto done;
             }
@@ -299,7 +301,7 @@ main (int argc, char **argv)
                          "lock only by cchcctl period lock)");
     }
     router = s_router (ctx, &conf, key, err, sizeof err);
-    if (!router) {
+    if (!router || CCHC_FAILPOINT ("main.router", err, sizeof err)) {
         cchc_error ("%s", err);
         goto done;
     }
@@ -311,7 +313,7 @@ main (int argc, char **argv)
             .threads = (int) conf.http_threads
         };
         http = cchc_http_new (&http_conf, err, sizeof err);
-        if (!http) {
+        if (!http || CCHC_FAILPOINT ("main.http", err, sizeof err)) {
             cchc_error ("dashboard: %s", err);
             goto done;
         }

@@ -351,26 +351,6 @@ s_commit (cchc_writer_t *self, s_batch_t *batch, cchc_job_t **jobs, size_t n)
     cchc_stats_max (&stats->commit_us_max, (uint64_t) took);
 }
 
-static int
-s_take (void *socket, cchc_job_t **job)
-{
-    int rc;
-    do
-        rc = zmq_recv (socket, job, sizeof *job, ZMQ_DONTWAIT);
-    while (rc == -1 && errno == EINTR);
-    return rc == (int) sizeof *job? 0: -1;
-}
-
-static int
-s_pass (void *socket, cchc_job_t *job)
-{
-    int rc;
-    do
-        rc = zmq_send (socket, &job, sizeof job, 0);
-    while (rc == -1 && errno == EINTR);
-    return rc == -1? -1: 0;
-}
-
 void *
 cchc_writer_run (void *arg)
 {
@@ -408,7 +388,7 @@ cchc_writer_run (void *arg)
             break;                      /* ETERM */
         if (rc > 0) {
             cchc_job_t *job;
-            while (n < cap && s_take (self->inbox, &job) == 0) {
+            while (n < cap && (job = cchc_job_take (self->inbox, ZMQ_DONTWAIT))) {
                 if (n == 0)
                     deadline = cchc_clock_mono_ms () + conf->batch_wait_ms;
                 batch [n++] = job;
@@ -422,7 +402,7 @@ cchc_writer_run (void *arg)
         if (n && (n >= cap || now >= deadline || !running)) {
             s_commit (self, &rows, batch, n);
             for (size_t i = 0; i < n; i++)
-                if (s_pass (self->outbox, batch [i]))
+                if (cchc_job_pass (self->outbox, &batch [i]))
                     cchc_job_destroy (&batch [i]);
             n = 0;
         }
