@@ -24,6 +24,9 @@
 
 #define S_TICK_MS 1000
 #define S_WARN_EVERY_MS (10 * 60 * 1000)
+/*  The clock difference to the collector is saved again when it moved by
+    this much (it wobbles by the round trip on every ack). */
+#define S_CLOCK_NOTE_MS 2000
 
 typedef struct {
     cchc_source_conf_t conf;
@@ -396,6 +399,8 @@ s_state_changed (s_daemon_t *self)
         || strcmp (info.last_error, w->last_error) != 0
         || info.answer_problem != w->answer_problem
         || info.aside != w->aside
+        || info.clock_known != w->clock_known
+        || llabs (info.clock_ahead_ms - w->clock_ahead_ms) >= S_CLOCK_NOTE_MS
         || (info.last_ack_ms != 0) != (w->last_ack_ms != 0)
         || info.dead != w->dead
         || self->save_wanted;
@@ -418,15 +423,19 @@ s_heartbeat (s_daemon_t *self, bool stopping)
     snprintf (inflight, sizeof inflight, "%zu", cchc_sender_inflight (self->sender));
     snprintf (delivered, sizeof delivered, "%" PRIu64, info.delivered);
     snprintf (stopped, sizeof stopped, "%" PRId64, stopping ? now : 0);
-    const char *keys[] = { "pid", "heartbeat", "endpoint", "acked_endpoint", "last_ack",
+    char clock[24];
+    snprintf (clock, sizeof clock, "%" PRId64, info.clock_ahead_ms);
+    const char *keys[] = { "pid", "heartbeat", "endpoint", "acked_endpoint", "clock_ahead",
                            "last_send", "last_error", "key_problem", "inflight",
-                           "delivered", "stopped" };
+                           "delivered", "stopped", "last_ack" };
     const char *values[] = { pid, heartbeat, info.endpoint, info.acked_endpoint,
-                             last_ack, last_send, info.last_error,
-                             problem, inflight, delivered, stopped };
-    /*  last_ack of 0 means "none in this run": keep the previous run's. */
+                             clock, last_send, info.last_error,
+                             problem, inflight, delivered, stopped, last_ack };
+    /*  last_ack of 0 means "none in this run": keep the previous run's
+        (and its clock difference). */
     size_t n = sizeof keys / sizeof keys[0];
     if (info.last_ack_ms == 0) {
+        n--;
         keys[4] = keys[n - 1];
         values[4] = values[n - 1];
         n--;

@@ -13,7 +13,8 @@
     State keys written (table `state`, text values, times UTC ms):
       pid, version, unit, agent_key, started, heartbeat, stopped (0 while
       running), endpoint, acked_endpoint, last_ack, last_send, last_error,
-      key_problem (0, or the reason code of the last seq-0 ack: 32
+      clock_ahead (ms our clock is ahead of the collector's, from the last
+      ack's "time"; negative: behind), key_problem (0, or the reason code of the last seq-0 ack: 32
       unknown_agent, 16 bad_signature, ...), inflight, delivered
 */
 #ifndef CCHC_AGENT_DAEMON_H

@@ -34,6 +34,10 @@
 #include "proto/proto.h"
 
 #define S_SETS_MAX 64
+/*  status: a clock this far from the collector's is unhealthy (the
+    collector holds back reports more than collector.max_skew, default 5
+    min, ahead). */
+#define S_CLOCK_WARN_MS 60000
 
 typedef struct {
     const char *config;
@@ -357,6 +361,20 @@ s_cmd_status (const s_opts_t *o)
             endpoint[0] ? endpoint : "", t2, acked[0] ? " from " : "", acked);
     if (last_error[0])
         printf ("last error:  %s\n", last_error);
+    char clock[32];
+    if (last_ack > 0 && cchc_outbox_state_get (ob, "clock_ahead", clock, sizeof clock) == 1) {
+        /*  Measured from the collector's signed ack ("time"). */
+        int64_t ahead = strtoll (clock, NULL, 10);
+        int64_t mag = ahead < 0 ? -ahead : ahead;
+        printf ("clock:       this computer is %" PRId64 ".%01" PRId64 " s %s the collector "
+                "(at the last ack)\n", mag / 1000, mag % 1000 / 100,
+                ahead >= 0 ? "ahead of" : "behind");
+        if (mag > S_CLOCK_WARN_MS)
+            s_unhealthy (&h, "this computer's clock is %" PRId64 " s %s the collector's: "
+                         "turn on time synchronisation (timedatectl set-ntp true); reports "
+                         "more than the collector's tolerance ahead are held back (retry later)",
+                         mag / 1000, ahead >= 0 ? "ahead of" : "behind");
+    }
     int64_t problem = s_state_int (ob, "key_problem");
     if (problem == CCHC_REASON_BAD_SIGNATURE)
         s_unhealthy (&h, "the collector cannot verify this agent's signatures "

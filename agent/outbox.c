@@ -779,6 +779,60 @@ s_message_delete (cchc_outbox_t *self, uint64_t seq, char *err, size_t errlen)
     return rc;
 }
 
+/*  future_timestamp (retry_later): the message was frozen while our clock
+    was ahead.  Once our clock agrees with the collector's again (now within
+    S_CLOCK_AGREE_MS of the ack's time), a message created more than that
+    ahead of the collector would wait that long: its observations go back
+    to pending (unless a newer value is already pending) and the message is
+    dropped, so they leave in a new message, new seq, right `created`.  Safe:
+    retry_later means nothing was stored under that seq.  0 or -1. */
+#define S_CLOCK_AGREE_MS 60000
+static int
+s_refreeze (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
+            cchc_outbox_ack_outcome_t *outcome, char *err, size_t errlen)
+{
+    int64_t coll = (int64_t) ack->time_ms;
+    if (now_ms - coll > S_CLOCK_AGREE_MS || coll - now_ms > S_CLOCK_AGREE_MS)
+        return 0;                       /* clocks still apart: keep waiting */
+    sqlite3_stmt *stmt = s_prepare (self,
+        "SELECT created_at, oldest_at FROM message WHERE seq = ?", err, errlen);
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, (int64_t) ack->seq);
+    int step = sqlite3_step (stmt);
+    int64_t created = step == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+    int64_t oldest = step == SQLITE_ROW ? sqlite3_column_int64 (stmt, 1) : 0;
+    sqlite3_finalize (stmt);
+    if (step != SQLITE_ROW || created - coll <= S_CLOCK_AGREE_MS)
+        return 0;
+    cchc_report_t report;
+    bool found;
+    if (s_message_load (self, ack->seq, &report, &found, err, errlen) != 0 || !found)
+        return found ? -1 : 0;
+    sqlite3_stmt *pend = s_prepare (self,
+        "INSERT INTO pending (metric, day, value, queued_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (metric, day) DO NOTHING", err, errlen);
+    int rc = pend ? 0 : -1;
+    for (uint32_t i = 0; rc == 0 && i < report.nobs; i++) {
+        sqlite3_reset (pend);
+        sqlite3_bind_text (pend, 1, report.obs[i].metric, -1, SQLITE_STATIC);
+        sqlite3_bind_int (pend, 2, cchc_outbox_day_from_date (report.obs[i].date));
+        s_bind_value (pend, 3, &report.obs[i]);
+        sqlite3_bind_int64 (pend, 4, oldest < now_ms ? oldest : now_ms);
+        if (sqlite3_step (pend) != SQLITE_DONE) {
+            s_err (self, err, errlen, "requeue");
+            rc = -1;
+        }
+    }
+    sqlite3_finalize (pend);
+    cchc_report_clear (&report);
+    if (rc == 0)
+        rc = s_message_delete (self, ack->seq, err, errlen);
+    if (rc == 0)
+        *outcome = CCHC_OUTBOX_ACK_REQUEUED;
+    return rc;
+}
+
 /*  Apply one ack inside the caller's transaction.  0 or -1. */
 static int
 s_ack_apply (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
@@ -791,6 +845,8 @@ s_ack_apply (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
         return 0;       /* not authenticated / not decoded: never deletes */
     if (ack->status == CCHC_STATUS_RETRY_LATER) {
         *outcome = CCHC_OUTBOX_ACK_RETRY;
+        if (ack->reason == CCHC_REASON_FUTURE_TIMESTAMP)
+            return s_refreeze (self, ack, now_ms, outcome, err, errlen);
         return 0;
     }
     if (ack->status != CCHC_STATUS_ACCEPTED && ack->status != CCHC_STATUS_DUPLICATE

@@ -111,7 +111,12 @@ typedef enum {
     CCHC_OUTBOX_ACK_DELIVERED = 1,  /* accepted or duplicate: removed */
     CCHC_OUTBOX_ACK_DEAD = 2,       /* rejected: moved to dead letters */
     CCHC_OUTBOX_ACK_RETRY = 3,      /* retry_later: kept */
-    CCHC_OUTBOX_ACK_IGNORED = 4     /* seq 0 or unknown status: kept */
+    CCHC_OUTBOX_ACK_IGNORED = 4,    /* seq 0 or unknown status: kept */
+    CCHC_OUTBOX_ACK_REQUEUED = 5    /* retry_later future_timestamp, and our
+                                       clock now agrees with the collector's:
+                                       the message (frozen while our clock
+                                       was ahead) is dropped and its
+                                       observations are pending again */
 } cchc_outbox_ack_outcome_t;
 
 /*  Apply an ack the caller has opened and checked (signature by the pinned

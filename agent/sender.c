@@ -380,6 +380,12 @@ s_after_ack (cchc_sender_t *self, const cchc_ack_t *ack,
                      cchc_reason_name ((int) ack->reason));
         s_backoff_once (self);
         break;
+    case CCHC_OUTBOX_ACK_REQUEUED:
+        s_flight_remove (self, ack->seq);
+        cchc_notice ("message %llu was made while this computer's clock was ahead; the "
+                     "clocks agree now: its values go again in a new message",
+                     (unsigned long long) ack->seq);
+        break;
     case CCHC_OUTBOX_ACK_UNKNOWN:
         s_flight_remove (self, ack->seq);
         cchc_debug ("ack for message %llu, already gone", (unsigned long long) ack->seq);
@@ -416,6 +422,8 @@ s_receive (cchc_sender_t *self)
         }
         else if (s_trust_ack (self, &msg, &batch[n])) {
             self->info.last_ack_ms = cchc_clock_now_ms ();
+            self->info.clock_known = true;
+            self->info.clock_ahead_ms = self->info.last_ack_ms - (int64_t) batch[n].time_ms;
             cchc_strlcpy (self->info.acked_endpoint, self->conf.endpoints[self->index],
                           sizeof self->info.acked_endpoint);
             self->failures = 0;

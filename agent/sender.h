@@ -84,6 +84,10 @@ typedef struct {
                                    reason (unknown_agent, bad_signature...);
                                    0 after a normal ack */
     uint64_t aside;             /* damaged messages set aside in this run */
+    bool clock_known;           /* a trusted ack has given the collector's time */
+    int64_t clock_ahead_ms;     /* our clock minus the collector's (ack "time"),
+                                   measured when the ack arrived: > 0 we are
+                                   ahead; exact to within the round trip */
     char last_error[256];       /* "" when the last exchange went well */
 } cchc_sender_info_t;
 

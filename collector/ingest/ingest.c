@@ -203,7 +203,12 @@ s_verify (struct cchc_ingest_t *self, cchc_job_t *job)
                           "%lld: created %lld ms ahead of collector time",
                           (unsigned long long) job->seq, (long long) entry.id,
                           (long long) ((int64_t) job->report.created_ms - now));
+        /*  A clock error is transient (NTP fixes it, or the operator): the
+            agent keeps the report and sends it again later (PROTOCOL.md
+            §9.2); a permanent refusal would dead-letter a whole province
+            whose clock (or ours) is a few minutes off. */
         s_refuse (job, CCHC_JOB_COUNT, CCHC_REASON_FUTURE_TIMESTAMP);
+        job->status = CCHC_STATUS_RETRY_LATER;
         return;
     }
     /*  Per observation: date range, then metric code. */

@@ -22,7 +22,7 @@ expect demo.logged "*demonstration clock: 2021-03-14T12:00:00Z (now 2021-03-14T1
 expect demo.dates "status=accepted reason=none seq=1 rejected=1:date_out_of_range" \
   "$(send a1 --unit SNV --seq 1 --created 1615723140000 \
         --obs 'tthc_received,2021-03-15,1;tthc_received,2021-03-16,1')"
-expect demo.real_time_is_ahead "status=rejected reason=future_timestamp seq=2 rejected=" \
+expect demo.real_time_is_ahead "status=retry_later reason=future_timestamp seq=2 rejected=" \
   "$(send a1 --unit SNV --seq 2)"
 stop_collector
 expect demo.exit "0" "$STOP_RC"

@@ -56,8 +56,13 @@ expect unknown_key "status=rejected reason=unknown_agent seq=0 rejected=" \
 expect unit_mismatch "status=rejected reason=unit_mismatch seq=21 rejected=" \
   "$(send a1 --unit STP --seq 21)"
 # future timestamp (10 min ahead), and a small skew that is fine (1 min)
-expect future_timestamp "status=rejected reason=future_timestamp seq=22 rejected=" \
+# (issue 13.3: retry_later, not a permanent refusal: nothing is stored, and
+# the same seq is accepted once the clocks agree)
+expect future_timestamp "status=retry_later reason=future_timestamp seq=22 rejected=" \
   "$(send a1 --unit SNV --seq 22 --created now+600000)"
+expect future_timestamp.not_journaled "0" "$(sql "SELECT count(*) FROM journal WHERE agent = 1 AND seq = 22")"
+expect future_timestamp.later_accepted "status=accepted reason=none seq=22 rejected=" \
+  "$(send a1 --unit SNV --seq 22 --created now)"
 expect small_skew "status=accepted reason=none seq=23 rejected=" \
   "$(send a1 --unit SNV --seq 23 --created now+60000)"
 # oversize: a little over the limit gets an answer; far over, ZeroMQ drops the peer
@@ -122,10 +127,10 @@ sleep 1.2
 stats=$("$CTL" --state "$ST" stats)
 expect stats.accepted "1" "$(echo "$stats" | awk -v n="$(sql 'SELECT sum(accepted) FROM agent')" '$1 == "accepted" { print ($2 == n && n >= 11) }')"
 expect stats.bad_signature "*rejected.bad_signature *1" "$(echo "$stats" | grep -E '^rejected.bad_signature ')"
-expect stats.retry_later "*retry_later *1" "$(echo "$stats" | grep -E '^retry_later ')"
+expect stats.retry_later "*retry_later *2" "$(echo "$stats" | grep -E '^retry_later ')"
 expect stats.fresh "updated * s ago)" "$(echo "$stats" | tail -1)"
 list=$("$CTL" --state "$ST" agent list)
-expect agent_list.a1 "1 *SNV *$(cut -d' ' -f2 "$T/keys/a1.key.pub") *20*Z *40 *9 *3 *[1-9]* *- *Sở Nội vụ" \
+expect agent_list.a1 "1 *SNV *$(cut -d' ' -f2 "$T/keys/a1.key.pub") *20*Z *40 *10 *3 *[1-9]* *- *Sở Nội vụ" \
   "$(echo "$list" | grep -E '^1 ')"
 
 # SIGTERM: clean exit
