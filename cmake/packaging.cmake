@@ -303,6 +303,9 @@ exit 0
     set(CPACK_DEBIAN_${_COMP}_PACKAGE_DEPENDS passwd)
   endif()
 endforeach()
+# The collector draws its PDF reports (collector/pdf.c) with a font that has
+# Vietnamese (fontconfig finds it; no library links it, so shlibdeps cannot).
+set(CPACK_DEBIAN_COLLECTOR_PACKAGE_DEPENDS "${CPACK_DEBIAN_COLLECTOR_PACKAGE_DEPENDS}, fonts-dejavu-core")
 
 # ------------------------------------------------------------------ CPack
 # cpack packages what has been built: its "preinstall" step does not rebuild

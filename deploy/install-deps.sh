@@ -6,11 +6,13 @@
 set -euo pipefail
 
 runtime=(libzmq5 libmsgpackc2 libsodium23 libsqlite3-0 libinih1 libjansson4
-         libmicrohttpd12 libcsv3 libxlsxwriter4 sqlite3)
+         libmicrohttpd12 libcsv3 libxlsxwriter4 libcairo2 libpango-1.0-0
+         libpangocairo-1.0-0 fonts-dejavu-core sqlite3)
 build=(build-essential cmake pkg-config clang git
        libzmq3-dev libmsgpack-dev libsodium-dev libsqlite3-dev libinih-dev
        libjansson-dev libmicrohttpd-dev libcsv-dev libxlsxwriter-dev
-       sqlite3 procps psmisc curl unzip chromium fonts-dejavu-core)
+       libcairo2-dev libpango1.0-dev
+       sqlite3 procps psmisc curl unzip chromium fonts-dejavu-core poppler-utils)
 
 if [ "${1:-}" = "--runtime" ]; then want=("${runtime[@]}"); else want=("${build[@]}"); fi
 

@@ -40,6 +40,7 @@
 #include "collector/ingest/conf.h"
 #include "collector/periods/periods.h"
 #include "collector/present/report.h"
+#include "collector/present/reports.h"
 #include "collector/db/db.h"
 
 #include "common/clock.h"
@@ -810,15 +811,29 @@ static int
 s_report (const s_ctx_t *ctx, const s_args_t *a)
 {
     const cchc_collector_conf_t *conf = ctx->conf;
-    const char *period_text = s_arg (a, "--period"), *out_path = s_arg (a, "--out");
+    const char *period_text = s_arg (a, "--period"), *out_path = s_arg (a, "--out"),
+               *pdf_path = s_arg (a, "--pdf");
     bool live = s_flag (a, "--live");
     cchc_period_t period;
-    if (!out_path)
+    if (!out_path == !pdf_path)
         return s_usage_of (a);
     if (s_period_arg (period_text, &period))
         return 2;
     cchc_criteria_t *cat = s_criteria (ctx->criteria);
     sqlite3 *db = cat? s_open_readonly (conf): NULL;
+    if (db && pdf_path) {
+        /* the printable report, as written at each lock */
+        char err [512] = "";
+        int prc = cchc_reports_pdf (db, cat, &period, cchc_clock_now_ms (),
+                                    live? CCHC_FIGURES_LIVE: 0, pdf_path, err, sizeof err);
+        if (prc)
+            fprintf (stderr, "cchcctl: %s\n", err);
+        else
+            fprintf (stderr, "wrote %s\n", pdf_path);
+        sqlite3_close (db);
+        cchc_criteria_destroy (&cat);
+        return prc? 1: 0;
+    }
     cchc_figures_t *fig = db? s_figures (db, cat, &period, live): NULL;
     int rc = 1;
     if (fig) {
@@ -987,6 +1002,16 @@ s_period_log (const s_ctx_t *ctx, const s_args_t *a)
     return rc? 1: 0;
 }
 
+/*  After a lock: the report files, as the collector writes them, and the
+    line saying where they are (a notice, shown here). */
+static void
+s_on_locked (cchc_periods_t *keeper, const cchc_period_t *period, int64_t now, void *arg)
+{
+    cchc_log_set_level (CCHC_LOG_NOTICE);
+    cchc_reports_on_locked (keeper, period, now, arg);
+    cchc_log_set_level (CCHC_LOG_WARN);
+}
+
 /*  period lock / reopen: the keeper's read-write connection. */
 static int
 s_period_change (const s_ctx_t *ctx, const s_args_t *a, bool reopen)
@@ -994,8 +1019,13 @@ s_period_change (const s_ctx_t *ctx, const s_args_t *a, bool reopen)
     const cchc_collector_conf_t *conf = ctx->conf;
     const char *criteria = ctx->criteria;
     const char *period_text = s_arg (a, "--period"), *reason = s_arg (a, "--reason");
+    bool due = !reopen && s_flag (a, "--due");
     cchc_period_t period;
-    if (s_period_arg (period_text, &period))
+    if (due && period_text) {
+        fprintf (stderr, "cchcctl: period lock takes --period P or --due, not both\n");
+        return 2;
+    }
+    if (!due && s_period_arg (period_text, &period))
         return 2;
     if (reopen && (!reason || !*reason)) {
         fprintf (stderr, "cchcctl: period reopen needs --reason TEXT (it is logged)\n");
@@ -1013,7 +1043,14 @@ s_period_change (const s_ctx_t *ctx, const s_args_t *a, bool reopen)
     cchc_criteria_t *cat = s_criteria (criteria);
     if (!cat)
         return 1;
-    cchc_periods_config_t pc = { .db_path = path, .criteria = cat };
+    /* the report files of every lock, as the collector writes them */
+    char reports [CCHC_COLLECTOR_PATH_MAX + 32];
+    if (cchc_collector_conf_reports_path (conf, reports, sizeof reports)) {
+        cchc_criteria_destroy (&cat);
+        return 1;
+    }
+    cchc_periods_config_t pc = { .db_path = path, .criteria = cat,
+                                 .on_locked = s_on_locked, .on_locked_arg = reports };
     cchc_periods_t *keeper = cchc_periods_new (&pc, err, sizeof err);
     if (!keeper) {
         fprintf (stderr, "cchcctl: %s\n", err);
@@ -1021,6 +1058,16 @@ s_period_change (const s_ctx_t *ctx, const s_args_t *a, bool reopen)
         return 1;
     }
     int64_t now = cchc_clock_now_ms ();
+    if (due) {
+        size_t locked = 0;
+        int drc = cchc_periods_lock_due (keeper, now, who, &locked, err, sizeof err);
+        printf ("%zu periods locked\n", locked);
+        if (drc)
+            fprintf (stderr, "cchcctl: %s\n", err);
+        cchc_periods_destroy (&keeper);
+        cchc_criteria_destroy (&cat);
+        return drc? 1: 0;
+    }
     int rc = reopen? cchc_periods_reopen (keeper, &period, now, who, reason, err, sizeof err)
                    : cchc_periods_lock (keeper, &period, now, who, reason, err, sizeof err);
     if (rc)
@@ -1282,8 +1329,9 @@ static const s_command_t s_commands [] = {
       "a period's figures (P: 2021-Q1, 2021-03,\n2021-H1, 2021-9M, 2021); locked periods:\n"
       "the stored final figures unless --live",
       { "--period=", "--unit=", "--format=", "--live" }, 0, 0, S_NONE, s_rollup },
-    { "report", "--period P --out FILE [--live]", "the report draft (Vietnamese, Markdown)",
-      { "--period=", "--out=", "--live" }, 0, 0, S_NONE, s_report },
+    { "report", "--period P --out FILE | --pdf FILE [--live]",
+      "the report draft (Vietnamese, Markdown), or\nthe printable report (PDF, A4)",
+      { "--period=", "--out=", "--pdf=", "--live" }, 0, 0, S_NONE, s_report },
     { "explain", "--period P --unit CODE (--indicator CODE | --metric CODE) "
       "[--format table|json|csv]", "the observations and signed messages behind a figure",
       { "--period=", "--unit=", "--indicator=", "--metric=", "--code=", "--format=" },
@@ -1294,8 +1342,9 @@ static const s_command_t s_commands [] = {
       S_NONE, s_period_list },
     { "period log", "[--period P]", "locks and reopens", { "--period=" }, 0, 0, S_NONE,
       s_period_log },
-    { "period lock", "--period P [--reason TEXT]", "lock a closed period now (final)",
-      { "--period=", "--reason=" }, 0, 0, S_NONE, s_period_lock },
+    { "period lock", "--period P [--reason TEXT] | --due", "lock a closed period now (final),\n"
+      "or every period due and waiting for a hand",
+      { "--period=", "--reason=", "--due" }, 0, 0, S_NONE, s_period_lock },
     { "period reopen", "--period P --reason TEXT", "reopen a locked period (logged); it\n"
       "stays open until period lock", { "--period=", "--reason=" }, 0, 0, S_NONE,
       s_period_reopen },

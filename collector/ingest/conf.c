@@ -57,6 +57,9 @@ const cchc_config_entry_t cchc_collector_conf_table [] = {
     { "collector.rollup_interval", CCHC_CONFIG_DURATION, F (rollup_ms), 0, 0, 3600000,
       "10s", "how often the period figures are brought up to date and locked "
       "(collector/periods/periods.h); 0: no schedule, periods lock only by cchcctl" },
+    { "collector.reports", CCHC_CONFIG_STRING, F (reports), S (reports), 0, 0,
+      "", "folder of the report files written when a period locks (PDF, XLSX, CSV); "
+      "empty: STATE_DIR/reports" },
     { "http.enabled", CCHC_CONFIG_BOOL, F (http_enabled), 0, 0, 0,
       "false", "serve the dashboard and its read-only JSON API" },
     { "http.address", CCHC_CONFIG_STRING, F (http_address), S (http_address), 0, 0,
@@ -159,6 +162,12 @@ int
 cchc_collector_conf_key_path (const cchc_collector_conf_t *conf, char *out, size_t size)
 {
     return s_path (conf->key, conf->state_dir, "collector.key", out, size);
+}
+
+int
+cchc_collector_conf_reports_path (const cchc_collector_conf_t *conf, char *out, size_t size)
+{
+    return s_path (conf->reports, conf->state_dir, "reports", out, size);
 }
 
 int

@@ -6,7 +6,8 @@
                    batch_max, batch_wait, max_inflight, max_skew, min_date,
                    future_days, busy_timeout, synchronous, max_pages,
                    refresh_interval, stats_interval, drain_timeout,
-                   rollup_interval (the period schedule, collector/periods/periods.h)
+                   rollup_interval (the period schedule, collector/periods/periods.h),
+                   reports (the report files of each lock, collector/present/reports.h)
       [http]       enabled, address, port, token, threads (the dashboard and
                    its read-only JSON API, collector/http/http.h)
       [log]        level
@@ -56,6 +57,7 @@ typedef struct {
     char http_token[128];                   /* "" or >= 16 characters */
     int64_t http_threads;
     char log_level[16];
+    char reports[CCHC_COLLECTOR_PATH_MAX];  /* "" = state_dir/reports */
     char clock_demo[128];                   /* "" or common/clock.h's spec */
 } cchc_collector_conf_t;
 
@@ -80,6 +82,9 @@ int cchc_collector_conf_db_path (const cchc_collector_conf_t *conf,
                                  char *out, size_t size);
 int cchc_collector_conf_key_path (const cchc_collector_conf_t *conf,
                                   char *out, size_t size);
+/*  The folder of the report files written at each lock (reports.h). */
+int cchc_collector_conf_reports_path (const cchc_collector_conf_t *conf,
+                                      char *out, size_t size);
 
 /*  The criteria catalogue cchcctl uses (one rule, docs/collector.md):
     `given` (--criteria FILE) when not NULL; else collector.criteria when it

@@ -23,6 +23,7 @@
 #include "collector/ingest/ingest.h"
 #include "collector/ingest/keytab.h"
 #include "collector/periods/periods.h"
+#include "collector/present/reports.h"
 #include "collector/ingest/stats.h"
 #include "collector/ingest/zap.h"
 
@@ -274,9 +275,15 @@ main (int argc, char **argv)
         then the locks that fell due while the collector was stopped — before
         any message is read, so they hold exactly what had arrived. */
     if (criteria) {
+        static char reports [CCHC_COLLECTOR_PATH_MAX + 32];
+        if (cchc_collector_conf_reports_path (&conf, reports, sizeof reports)) {
+            cchc_error ("collector.reports: path too long");
+            goto done;
+        }
         cchc_periods_config_t periods_conf = {
             .db_path = db_path, .criteria = criteria,
-            .interval_ms = conf.rollup_ms, .busy_timeout_ms = conf.busy_timeout_ms
+            .interval_ms = conf.rollup_ms, .busy_timeout_ms = conf.busy_timeout_ms,
+            .on_locked = cchc_reports_on_locked, .on_locked_arg = reports
         };
         periods = cchc_periods_new (&periods_conf, err, sizeof err);
         if (!periods) {

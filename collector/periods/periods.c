@@ -1187,6 +1187,8 @@ done:
     cchc_criteria_destroy (&cat2);
     free (snapshot);
     cchc_figures_destroy (&fig);
+    if (rc == 0 && self->conf.on_locked)
+        self->conf.on_locked (self, period, now, self->conf.on_locked_arg);
     return rc;
 }
 
@@ -1196,6 +1198,35 @@ cchc_periods_lock (cchc_periods_t *self, const cchc_period_t *period, int64_t no
 {
     assert (self && period);
     return s_lock (self, period, now, 0, who, reason, err, errlen) == 0 ? 0 : -1;
+}
+
+int
+cchc_periods_lock_due (cchc_periods_t *self, int64_t now, const char *who, size_t *locked,
+                       char *err, size_t errlen)
+{
+    assert (self && locked);
+    *locked = 0;
+    cchc_period_row_t *rows = NULL;
+    size_t n = 0;
+    if (cchc_periods_rows (self->db, &rows, &n, err, errlen) != 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        cchc_period_t period;
+        if (rows[i].state == CCHC_PSTATE_LOCKED || rows[i].reopened_at
+            || cchc_period_parse (rows[i].period, &period) != 0)
+            continue;
+        cchc_rollup_window_t w;
+        cchc_rollup_window (self->criteria, &period, now, &w);
+        if (now < w.lock_ms)
+            continue;
+        if (s_lock (self, &period, now, 0, who, "lock --due", err, errlen) != 0)
+            rc = -1;
+        else
+            (*locked)++;
+    }
+    free (rows);
+    return rc;
 }
 
 int

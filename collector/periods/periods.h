@@ -202,11 +202,18 @@ bool cchc_rollup_equal (const cchc_rollup_t *a, const cchc_rollup_t *b);
 
 typedef struct cchc_periods_t cchc_periods_t;
 
+/*  Told after every lock committed (the schedule's, `period lock`'s), on
+    the thread that locked, with the keeper's connection free to read. */
+typedef void (cchc_periods_locked_fn) (cchc_periods_t *keeper, const cchc_period_t *period,
+                                       int64_t now, void *arg);
+
 typedef struct {
     const char *db_path;
     const cchc_criteria_t *criteria;    /* the process's catalogue, borrowed: it
                                        outlives the keeper (its text goes into
                                        locked snapshots) */
+    cchc_periods_locked_fn *on_locked;  /* may be NULL */
+    void *on_locked_arg;
     int64_t interval_ms;            /* schedule pass interval (default 10 s) */
     int64_t busy_timeout_ms;        /* wait for the writer's lock; 0: 5000 */
     int scope_days;                 /* 0: CCHC_PERIODS_SCOPE_DAYS */
@@ -257,6 +264,16 @@ int cchc_periods_refresh (cchc_periods_t *self, const cchc_period_t *period,
 int cchc_periods_lock (cchc_periods_t *self, const cchc_period_t *period,
                        int64_t now, const char *who, const char *reason,
                        char *err, size_t errlen);
+
+/*  Lock every period that is due and waiting for a hand (`cchcctl period
+    lock --due`): each stored row not locked, not reopened, whose lock
+    instant has passed — history that arrived after its lock instant, which
+    the schedule keeps closed (see above).  A reopened period is left for
+    an explicit `period lock ID`.  *locked counts the periods locked (each
+    told to on_locked).  0, or -1 with err (the first failure; those before
+    it stay locked). */
+int cchc_periods_lock_due (cchc_periods_t *self, int64_t now, const char *who,
+                           size_t *locked, char *err, size_t errlen);
 
 /*  Reopen a locked period: log who, when, why (required) and the figures
     it supersedes; recompute it now (state closed).  It stays closed until

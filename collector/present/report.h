@@ -23,6 +23,8 @@
 #include "collector/figures/rollup_json.h"
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -44,6 +46,27 @@ int cchc_rollup_write (const cchc_rollup_t *r, const char *unit,
     plan's targets, index distribution and ranking tables per level, results
     per area, units with missing or late data.  0 or -1. */
 int cchc_report_write (const cchc_rollup_t *r, FILE *out, char *err, size_t errlen);
+
+/*  The printable report — the dashboard's print view (web/app.js): the
+    national motto header with `province`'s People's Committee, the title,
+    "SỐ LIỆU ĐÃ KHÓA" when `final` (else a draft), the window and each
+    level's deadline, I. the plan's targets, II. reporting status per level
+    with its due day, III. the ranking of each level, IV. the units late or
+    without data — told to a sink (pdf.c draws it; tests read it).  UTF-8
+    text, never markup.  0, or -1 with err. */
+typedef struct {
+    void *arg;
+    void (*motto) (void *arg, const char *body, const char *number,
+                   const char *place_date);
+    void (*title) (void *arg, const char *text, double size, bool bold);
+    void (*heading) (void *arg, const char *text);
+    void (*paragraph) (void *arg, const char *text, bool italic);
+    void (*table) (void *arg, size_t ncols, const double *widths, const char *align,
+                   const char *const *cells, size_t rows);
+} cchc_report_sink_t;
+
+int cchc_report_print (const cchc_rollup_t *r, const char *province, bool final,
+                       const cchc_report_sink_t *sink, char *err, size_t errlen);
 
 /*  Admin tool commands (see above).  0, or -1 with the reason in err. */
 int cchc_explain_cli (const char *db_path, const char *criteria_path,

@@ -256,8 +256,11 @@ expect "period list says so" "*2021-Q1  closed*reopened: lock it with period loc
 sleep 1.2
 expect "API: reopened period is closed, lock by hand" "closed True False" \
   "$(api periods | json "[(p['state'], p['lock_by_hand'], p['final']) for p in d['periods'] if p['id'] == '2021-Q1'][0]" | tr -d "(),'")"
-expect "period lock" "2021-Q1 locked by *: journal position 6, 4 units; its figures are final" \
-  "$(ctl period lock --period 2021-Q1 --reason 'đã đối chiếu' 2>&1)"
+out=$(ctl period lock --period 2021-Q1 --reason 'đã đối chiếu' 2>&1)
+expect "period lock" "*2021-Q1 locked by *: journal position 6, 4 units; its figures are final" "$out"
+expect "period lock writes the report (version 2: locked before)" \
+  "*reports: 2021-Q1 v2: 4 units, * on time: $ST/reports/2021-Q1/bao-cao-v2.pdf (6 files)*" "$out"
+expect "the schedule's lock wrote version 1" "1" "$([ -s "$ST/reports/2021-Q1/bao-cao.pdf" ] && echo 1)"
 expect "events: schedule lock, reopen, hand lock" "locked,reopened,locked" \
   "$(sql "SELECT group_concat(event) FROM (SELECT event FROM period_event WHERE period = '2021-Q1' ORDER BY id)")"
 expect "locking twice is refused" "1" "$(ctl period lock --period 2021-Q1 >/dev/null 2>&1; echo $?)"

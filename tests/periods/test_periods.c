@@ -558,12 +558,26 @@ test_late_history_and_restart (void)
                                      sizeof err), 0);
     CHECK_EQ_INT (cchc_periods_row (db, "2020-Q4", &row, err, sizeof err), 1);
     CHECK_EQ_INT (row.state, CCHC_PSTATE_CLOSED);
-    cchc_period_t q4;
-    cchc_period_parse ("2020-Q4", &q4);
-    CHECK_EQ_INT (cchc_periods_lock (k, &q4, s_local (2021, 4, 1, 0, 1), "op", NULL, err,
-                                     sizeof err), 0);
+    /* `period lock --due`: every period waiting for a hand, past its lock
+       instant (2020-11, 2020-Q4, 2020-H2, the year 2020, and the months
+       2021-01 and 2021-02 whose data all came after their lock), nothing else */
+    size_t locked = 0;
+    CHECK_EQ_INT (cchc_periods_lock_due (k, s_local (2021, 4, 1, 0, 1), "op", &locked, err,
+                                         sizeof err), 0);
+    CHECK_EQ_INT (locked, 6);
+    const char *due[] = { "2020-11", "2020-H2", "2021-01", "2021-02" };
+    for (size_t i = 0; i < 4; i++) {
+        CHECK_EQ_INT (cchc_periods_row (db, due[i], &row, err, sizeof err), 1);
+        CHECK_EQ_INT (row.state, CCHC_PSTATE_LOCKED);
+    }
     CHECK_EQ_INT (cchc_periods_row (db, "2020-Q4", &row, err, sizeof err), 1);
     CHECK_EQ_INT (row.state, CCHC_PSTATE_LOCKED);
+    CHECK_EQ_INT (cchc_periods_row (db, "2020", &row, err, sizeof err), 1);
+    CHECK_EQ_INT (row.state, CCHC_PSTATE_LOCKED);
+    CHECK_EQ_INT (cchc_periods_row (db, "2021-Q2", &row, err, sizeof err), 0);
+    CHECK_EQ_INT (cchc_periods_lock_due (k, s_local (2021, 4, 1, 0, 2), "op", &locked, err,
+                                         sizeof err), 0);
+    CHECK_EQ_INT (locked, 0);       /* nothing left */
     /* a database without the tables: the calendar decides (time-based) */
     cchc_rollup_window_t w;
     cchc_period_t q1;
