@@ -211,7 +211,8 @@
     });
     var badge = document.getElementById('state');
     badge.className = 'badge ' + period.state;
-    badge.textContent = period.state === 'locked' ? 'ĐÃ KHÓA SỐ LIỆU'
+    badge.textContent = period.state === 'locked'
+      ? (period.after_lock_units > 0 ? 'ĐÃ KHÓA · có điều chỉnh sau khóa sổ' : 'ĐÃ KHÓA SỐ LIỆU')
       : period.state === 'closed' ? 'TẠM TÍNH · chờ khóa ' + fDate(period.lock_day)
       : 'TẠM TÍNH · kỳ đang diễn ra';
     var sel = document.getElementById('period');
@@ -228,9 +229,14 @@
   }
   function stateBanner(period, asOf) {
     var text;
-    if (period.state === 'locked')
+    if (period.state === 'locked') {
       text = 'Số liệu ' + period.name + ' đã khóa ngày ' + fDate(period.lock_day) +
              ': đây là số liệu chính thức.';
+      if (period.after_lock_units > 0)
+        text += ' Có điều chỉnh sau khóa sổ: ' + period.after_lock_units +
+                ' đơn vị gửi số liệu điều chỉnh sau khi khóa, đang chờ — số liệu đã khóa không đổi ' +
+                'cho đến khi Sở Nội vụ mở lại kỳ (cchcctl period reopen).';
+    }
     else if (period.state === 'closed')
       text = 'Số liệu TẠM TÍNH: kỳ ' + period.name + ' đã kết thúc ngày ' + fDate(period.last_day) +
              '; số liệu gửi bổ sung vẫn được cập nhật đến khi khóa ngày ' + fDate(period.lock_day) + '.';

@@ -949,10 +949,14 @@ s_period_list (const s_ctx_t *ctx, const s_args_t *a)
         char at [32], locked [32];
         s_local_text (r->computed_at, at, sizeof at);
         s_local_text (r->locked_at, locked, sizeof locked);
+        char after [96] = "";
+        if (r->state == CCHC_PSTATE_LOCKED && r->after_lock_units > 0)
+            snprintf (after, sizeof after, "  (%lld units changed after the lock: reopen to "
+                      "take them in)", (long long) r->after_lock_units);
         printf ("%-8s %-11s %-19s %10lld %6lld %-19s %s%s\n", r->period,
                 cchc_pstate_code (r->state), at, (long long) r->journal_pos,
                 (long long) r->units, locked, r->locked_by,
-                r->state == CCHC_PSTATE_LOCKED? "": r->reopened_at
+                r->state == CCHC_PSTATE_LOCKED? after: r->reopened_at
                 ? "  (reopened: lock it with period lock)"
                 : r->manual? "  (data came after the lock day: lock it with period lock)"
                 : "");

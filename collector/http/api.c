@@ -517,6 +517,9 @@ s_period_json (cchc_api_t *self, const cchc_period_t *p, int64_t now, const s_en
                          ? cchc_rollup_json_time (row.reopened_at) : json_null ());
     json_object_set_new (o, "lock_by_hand", json_boolean (has_row && !locked_row
                                                           && row.manual));
+    /* locked: units whose data changed after the lock, waiting for a reopen */
+    json_object_set_new (o, "after_lock_units",
+                         json_integer (locked_row ? row.after_lock_units : 0));
     return o;
 }
 

@@ -107,6 +107,10 @@ typedef struct {
     bool manual;                    /* locked only by hand (see the table) */
     int64_t revision;
     bool has_snapshot;
+    int64_t after_lock_units;       /* locked, read by cchc_periods_rows: units
+                                       whose data in the window changed after
+                                       the lock (kept in the journal, not in
+                                       the figures until a reopen) */
 } cchc_period_row_t;
 
 /*  The stored row of `period` (an id).  1 found, 0 none (or no tables), -1
