@@ -7,23 +7,31 @@
 #
 # Figures are deterministic per (unit, metric, day), so re-running prints the
 # same values and the agent sends nothing new; they scatter around the 2021
-# plan's targets with a per-unit "quality" so agencies differ.  Days FROM..TO
-# (default 2020-12-15..2021-12-14, the reporting year 2021) plus the last three
-# real days, where today's counters grow with the hour (live corrections).
-# DEMO_CORRECT_AT=EPOCH: from that time on (if not 0), 2021-03-10 tthc_resolved_online
-# is 3 higher — a correction of an earlier figure, sent with a higher seq.
+# plan's targets with a per-unit "quality" so agencies differ.  Days FROM..TO;
+# without them the reporting year 2021 (2020-12-15..2021-12-14) plus the last
+# three real days, where today's counters grow with the hour (the --live demo).
+# A correction of an earlier figure (3 more dossiers resolved online that day,
+# sent by the agent with a higher seq): DEMO_CORRECT_DAY=YYYY-MM-DD, or
+# DEMO_CORRECT_AT=EPOCH for 2021-03-10 from that real time on (if not 0).
 set -euo pipefail
 unit=${1:?unit code}; level=${2:?level so|huyen|xa}
-from=${3:-2020-12-15}; to=${4:-2021-12-14}
+from=${3:-2020-12-15}; to=${4:-2021-12-14}; live=1; [ $# -ge 4 ] && live=0
 now_s=$(date -u +%s)
 today=$(TZ=Asia/Ho_Chi_Minh date -d "@$now_s" +%F)
 hour=$(TZ=Asia/Ho_Chi_Minh date -d "@$now_s" +%H)
+if [ $live = 0 ]; then today=none; fi
+fix=${DEMO_CORRECT_DAY:-}
+if [ -z "$fix" ] && [ "${DEMO_CORRECT_AT:-0}" -gt 0 ] && [ "$now_s" -ge "${DEMO_CORRECT_AT:-0}" ]; then
+  fix=2021-03-10
+fi
 {
   days=$(( ($(date -u -d "$to" +%s) - $(date -u -d "$from" +%s)) / 86400 ))
   seq 0 "$days" | sed "s/.*/$from + & days/" | date -u -f - +%F
-  printf '@%s\n' $((now_s - 172800)) $((now_s - 86400)) "$now_s" | TZ=Asia/Ho_Chi_Minh date -f - +%F
+  if [ $live = 1 ]; then
+    printf '@%s\n' $((now_s - 172800)) $((now_s - 86400)) "$now_s" | TZ=Asia/Ho_Chi_Minh date -f - +%F
+  fi
 } | awk -v unit="$unit" -v level="$level" -v today="$today" -v hour="$hour" \
-        -v correct="$(( ${DEMO_CORRECT_AT:-0} > 0 && now_s >= ${DEMO_CORRECT_AT:-0} ))" '
+        -v fix="$fix" '
 function h(s,   i, x) {                 # deterministic hash of a string -> [0,1)
   x = 2166136261
   for (i = 1; i <= length(s); i++) x = (x * 16777619 + index(chars, substr(s, i, 1))) % 4294967296
@@ -49,7 +57,7 @@ BEGIN {
   rec = int(n(scale, k "rec") * f); one = part(rec, 0.97 + 0.03 * q, k "one")
   onl = part(rec, 0.3 * q, k "onl"); post = part(rec, 0.21 * q, k "post")
   res = int(n(scale, k "res") * f); reso = part(res, 0.26 * q, k "reso")
-  if (correct && day == "2021-03-10") reso += 3
+  if (day == fix) reso += 3
   ont = part(res, 0.9 + 0.1 * q, k "ont"); late = res - ont; apo = part(late, q, k "apo")
   print "tthc_received", rec, day;           print "tthc_received_one_stop", one, day
   print "tthc_received_online", onl, day;    print "tthc_postal", post, day

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# test_demo.sh SRC BUILD WORK — runs deploy/demo.sh on free ports with the
-# build's binaries, waits until the dashboard API ranks every level for all four
-# quarters of 2021, checks the dashboard page is served, then sends Ctrl-C
-# (SIGINT) and checks that no process of the demo is left.  How long the
-# ranking took is printed, never asserted: on an idle machine it is 20-30 s,
-# the wait gives up only after 600 s (a hung demo); speed belongs to bench/.
+# test_demo.sh SRC BUILD WORK — runs deploy/demo.sh as the README says (the
+# time-lapse year 2021 at its default speed, every agency) on free ports with
+# the build's binaries, waits until the dashboard API ranks every level for
+# the first quarter of 2021 (the agencies' figures of January to March, sent
+# on the demonstration clock), checks the dashboard page is served and says
+# it runs on simulated time, then sends Ctrl-C (SIGINT) and checks that no
+# process of the demo is left.  How long it took is printed, never asserted:
+# on an idle machine about two minutes (setup, then 22/03/2021 comes about
+# 100 s after the year starts); the wait gives up only after 1200 s (a hung
+# demo); speed belongs to bench/.  tests/demo/test_timelapse.sh plays the
+# whole year.
 set -uo pipefail
 src=$1; build=$2; work=$3
 state=$work/demo-state; log=$work/demo.out
@@ -24,11 +29,11 @@ python3 -c 'import os, signal, sys; os.setsid(); signal.signal(signal.SIGINT, si
 demo=$!
 
 ready=0
-for _ in $(seq 1 600); do
+for _ in $(seq 1 1200); do
   sleep 1
   kill -0 "$demo" 2>/dev/null || fail "demo.sh exited early"
   ok=1
-  for q in 1 2 3 4; do
+  for q in 1; do
     for level in so huyen xa; do
       n=$(curl -sf "http://127.0.0.1:$http/api/v1/ranking?period=2021-Q$q&level=$level" \
           | python3 -c 'import json,sys; us=json.load(sys.stdin)["units"]; print(int(100 * sum(1 for u in us if (u["index"] or 0) > 0 and u["metrics_reported"] > 0) / max(1, len(us))))' \
@@ -39,8 +44,13 @@ for _ in $(seq 1 600); do
   [ $ok = 1 ] && { ready=1; break; }
 done
 elapsed=$(python3 -c "import time; print(f'{time.time() - $start:.1f}')")
-[ $ready = 1 ] || fail "2021-Q1..Q4 not ranked at every level after ${elapsed}s"
-echo "all four 2021 quarters ranked at every level ${elapsed}s after start"
+[ $ready = 1 ] || fail "2021-Q1 not ranked at every level after ${elapsed}s"
+echo "2021-Q1 ranked at every level ${elapsed}s after start"
+clock=$(curl -sf "http://127.0.0.1:$http/api/v1/periods" \
+        | python3 -c 'import json,sys; c=json.load(sys.stdin)["clock"]; print(c["demo"], c["speed"])') \
+  || fail "no /api/v1/periods"
+[ "$clock" = "True 86400" ] || fail "the dashboard is not on the demonstration clock: $clock"
+echo "the dashboard runs on the demonstration clock (a day a second)"
 
 page=$(curl -sf "http://127.0.0.1:$http/") || fail "dashboard page not served"
 grep -q 'Chỉ số' <<<"$page" || grep -q '<html' <<<"$page" || fail "dashboard page is not HTML"
