@@ -98,6 +98,16 @@ address = 127.0.0.1
 port = $http_port
 INI
 ctlc () { "$ctl" --config "$conf" "$@"; }
+# the same, tried again while the running collector holds the database (busy)
+ctlw () {
+  local i
+  for i in $(seq 20); do
+    "$ctl" --config "$conf" "$@" 2>"$state/log/cchcctl.err" && return 0
+    grep -q "locked\|busy" "$state/log/cchcctl.err" || { cat "$state/log/cchcctl.err" >&2; return 1; }
+    sleep 0.5
+  done
+  cat "$state/log/cchcctl.err" >&2; return 1
+}
 start_collector () {   # start_collector LOG
   local log=$1
   "$collector" --config "$conf" ${CCHC_DEMO_COLLECTOR_ARGS:-} >"$log" 2>&1 &
@@ -126,7 +136,7 @@ for f in data/units/tuyen-quang-2021-admin-units.csv data/units/tuyen-quang-2021
   echo "$units" | awk -F, 'NR == FNR {keep[$1] = 1; next} FNR == 1 || $4 != "xa" || ($1 in keep)' \
     - "$f" > "$state/units/${f##*/}"
 done
-ctlc units import "$state"/units/*.csv --valid-from 2020-01-01
+ctlw units import "$state"/units/*.csv --valid-from 2020-01-01
 
 # 3. One key, one enrolment, one config per agency; deploy/demo/agencies.sh
 #    gives each its source kind and behaviour.
@@ -140,7 +150,7 @@ n=0; silent=0
 while IFS=, read -r code level name role kind; do
   d=$state/agents/$code; mkdir -p "$d"
   "$agent" keygen --out "$d/agent.key" >/dev/null 2>&1
-  ctlc agent enroll --unit "$code" --name "$name" --key-file "$d/agent.pub" >/dev/null
+  ctlw agent enroll --unit "$code" --name "$name" --key-file "$d/agent.pub" >/dev/null
   n=$((n + 1))
   if [ $live = 1 ]; then
     # The year at once (a backfill), then live: the earlier demo.
