@@ -225,9 +225,11 @@ wait_until () {   # wait_until SIM_MS — telling the story meanwhile
   done
 }
 
-last_story=0
+last_story=0 behind=0
 while read -r at action code level M kind; do
   wait_until "$at"
+  # how far behind the clock the agencies acted (a busy machine)
+  if [ $(( SIM - at )) -gt "$behind" ]; then behind=$(( SIM - at )); fi
   # behind the clock on a busy machine: the story still every second
   clocks
   if [ $(( REAL - last_story )) -ge 1000 ]; then story; last_story=$REAL; fi
@@ -252,6 +254,8 @@ while [ $year_done = 0 ]; do
 done
 story
 n_files=$(find "$state/reports" -name 'bao-cao*.pdf' 2>/dev/null | wc -l)
+# (for tests/demo/test_timelapse.sh: the agencies kept up with the clock?)
+echo "behind_ms=$behind" > "$state/agents/behind"
 echo
 echo "Tóm tắt năm 2021: $locks lần khóa số liệu (12 tháng, 4 quý, 2 kỳ 6 tháng, 9 tháng, năm"
 echo "  và Quý I/2021 khóa lại sau khi mở); $n_files báo cáo PDF trong $shown/reports/"
