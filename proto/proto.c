@@ -803,3 +803,31 @@ cchc_ack_open (const uint8_t pk [32], const uint8_t *body, size_t len,
         return CCHC_REASON_BAD_SIGNATURE;
     return cchc_ack_decode (body, len, out);
 }
+
+/* ------------------------------------------------------------------------ */
+/*  Shared with the other message kinds (proto/mp.h)                        */
+
+int
+cchc_mp_unpack (const uint8_t *body, size_t len, msgpack_unpacked *result)
+{
+    return s_unpack (body, len, result);
+}
+
+int
+cchc_mp_fields (const msgpack_object *root, const char *const names [], size_t count,
+                const msgpack_object *vals [])
+{
+    return s_fields (root, names, count, vals);
+}
+
+int
+cchc_mp_str (const msgpack_object *obj, const char **ptr, size_t *len)
+{
+    return s_str (obj, ptr, len);
+}
+
+int
+cchc_mp_key (const msgpack_object *obj, uint8_t key [CCHC_KEY_PUBLIC_BYTES])
+{
+    return s_agent (obj, key);
+}

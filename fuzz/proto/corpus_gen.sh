@@ -5,7 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 doc="$here/../../proto/PROTOCOL.md"
-mkdir -p "$here/corpus_report" "$here/corpus_ack"
+mkdir -p "$here/corpus_report" "$here/corpus_ack" "$here/corpus_figures"
 
 unhex () { printf '%b' "$(printf '%s' "$1" | sed 's/../\\x&/g')"; }
 

@@ -10,6 +10,7 @@
     CurveZMQ key conversions.  The refusal table of section 12.8 is checked
     too: each body, signed, must be refused with the listed reason. */
 #include "proto/proto.h"
+#include "proto/figures.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -263,6 +264,151 @@ s_check_report (const block_t *b)
         s_reports_mixed++;
 }
 
+/*  A "figures" block (PROTOCOL.md §15): header fields, then "indicator:",
+    "figure:", "unit:" lines, each "score:" line belonging to the unit
+    before it. */
+static int s_figures;
+
+static void
+s_check_figures (const block_t *b)
+{
+    static const char *const allowed [] = {
+        "vector", "kind", "seed", "public_key", "province", "code", "seq", "created",
+        "period", "version", "locked", "journal", "catalogue", "cat_year", "structure",
+        "part", "parts", "units_total", "indicator", "figure", "unit", "score",
+        "prefix", "signed_length", "body", "signature", NULL
+    };
+    CHECK (s_only_keys (b, allowed));
+    cchc_key_t *key = s_block_key (b);
+    CHECK (key);
+    enum { UMAX = 16, IMAX = 16, GMAX = 16 };
+    static char ind [IMAX][CCHC_METRIC_MAX + 1];
+    static cchc_provfig_figure_t figs [GMAX];
+    static cchc_provfig_unit_t units [UMAX];
+    static cchc_provfig_score_t scores [UMAX][IMAX];
+    uint32_t nscores [UMAX] = { 0 };
+    cchc_provfig_t f;
+    memset (&f, 0, sizeof f);
+    memset (units, 0, sizeof units);
+    f.indicators = ind;
+    f.figures = figs;
+    f.units = units;
+    uint64_t u [8];
+    bool ok = s_get (b, "province") && cchc_hex_decode (f.province, 32, s_get (b, "province")) == 0
+           && memcmp (f.province, cchc_key_public (key), 32) == 0
+           && s_get (b, "code") && strlen (s_get (b, "code")) <= CCHC_UNIT_MAX
+           && s_get (b, "period") && strlen (s_get (b, "period")) < CCHC_PERIOD_ID_MAX
+           && s_u64 (s_get (b, "seq"), &f.seq) == 0
+           && s_u64 (s_get (b, "created"), &f.created_ms) == 0
+           && s_u64 (s_get (b, "version"), &f.version) == 0
+           && s_u64 (s_get (b, "locked"), &f.locked_ms) == 0
+           && s_u64 (s_get (b, "journal"), &f.journal) == 0
+           && s_get (b, "catalogue") && cchc_hex_decode (f.catalogue, 32, s_get (b, "catalogue")) == 0
+           && s_get (b, "structure") && cchc_hex_decode (f.structure, 32, s_get (b, "structure")) == 0
+           && s_u64 (s_get (b, "cat_year"), &u [0]) == 0
+           && s_u64 (s_get (b, "part"), &u [1]) == 0
+           && s_u64 (s_get (b, "parts"), &u [2]) == 0
+           && s_u64 (s_get (b, "units_total"), &u [3]) == 0;
+    if (ok) {
+        snprintf (f.code, sizeof f.code, "%s", s_get (b, "code"));
+        snprintf (f.period, sizeof f.period, "%s", s_get (b, "period"));
+        f.cat_year = (uint32_t) u [0];
+        f.part = (uint32_t) u [1];
+        f.parts = (uint32_t) u [2];
+        f.units_total = (uint32_t) u [3];
+    }
+    for (size_t i = 0; i < b->n && ok; i++) {
+        const char *k = b->key [i], *v = b->value [i];
+        if (strcmp (k, "indicator") == 0) {
+            ok = f.nindicators < IMAX && strlen (v) <= CCHC_METRIC_MAX;
+            if (ok)
+                snprintf (ind [f.nindicators++], CCHC_METRIC_MAX + 1, "%s", v);
+        }
+        else
+        if (strcmp (k, "figure") == 0) {
+            cchc_provfig_figure_t *g = &figs [f.nfigures];
+            ok = f.nfigures < GMAX
+              && sscanf (v, "%u %d %u %lf %lf %lf %lf %u %u", &g->indicator, &g->level,
+                         &g->flags, &g->numerator, &g->denominator, &g->value,
+                         &g->target, &g->units, &g->units_missing) == 9;
+            f.nfigures++;
+        }
+        else
+        if (strcmp (k, "unit") == 0) {
+            cchc_provfig_unit_t *n = &units [f.nunits];
+            char code [32], parent [32];
+            int used = 0;
+            ok = f.nunits < UMAX
+              && sscanf (v, "%31s %31s %u %u %lf %lf %lf %u %n", code, parent, &n->level,
+                         &n->flags, &n->index, &n->earned, &n->applicable, &n->rank,
+                         &used) == 8
+              && strlen (code) <= CCHC_UNIT_MAX && strlen (parent) <= CCHC_UNIT_MAX
+              && strlen (v + used) <= CCHC_PROVFIG_NAME_MAX;
+            if (ok) {
+                snprintf (n->code, sizeof n->code, "%s", code);
+                snprintf (n->parent, sizeof n->parent, "%s",
+                          strcmp (parent, "-") == 0? "": parent);
+                snprintf (n->name, sizeof n->name, "%s", v + used);
+                n->scores = scores [f.nunits];
+                f.nunits++;
+            }
+        }
+        else
+        if (strcmp (k, "score") == 0) {
+            ok = f.nunits > 0 && nscores [f.nunits - 1] < IMAX;
+            if (ok) {
+                cchc_provfig_score_t *sc = &scores [f.nunits - 1][nscores [f.nunits - 1]++];
+                ok = sscanf (v, "%u %lf %lf %lf", &sc->state, &sc->value, &sc->points,
+                             &sc->points_max) == 4;
+            }
+        }
+    }
+    for (uint32_t i = 0; i < f.nunits && ok; i++)
+        ok = nscores [i] == f.nindicators;
+    uint8_t structure [32];
+    cchc_provfig_structure (units, f.nunits, structure);
+    bool structure_ok = ok && f.nunits == f.units_total
+                     && memcmp (structure, f.structure, 32) == 0;
+    uint8_t *body = NULL, *doc_body = NULL, *doc_sig = NULL;
+    size_t len = 0, doc_len = 0, sig_len = 0;
+    int enc = ok? cchc_provfig_encode (&f, &body, &len): -2;
+    uint8_t sig [64];
+    if (enc == 0)
+        cchc_provfig_sign (key, body, len, sig);
+    bool body_ok = enc == 0 && s_hex_is (body, len, s_get (b, "body"));
+    bool sig_ok = enc == 0 && s_hex_is (sig, 64, s_get (b, "signature"));
+    doc_body = s_unhex (s_get (b, "body"), &doc_len);
+    doc_sig = s_unhex (s_get (b, "signature"), &sig_len);
+    bool input_ok = doc_body && doc_sig && sig_len == 64
+                 && s_check_signed_input (b, "cchc/v1/figures", doc_body, doc_len,
+                                          cchc_key_public (key), doc_sig);
+    cchc_provfig_t got;
+    int open = doc_body && doc_sig && sig_len == 64
+             ? cchc_provfig_open (cchc_key_public (key), doc_body, doc_len, doc_sig, &got): -2;
+    bool same = open == 0 && got.seq == f.seq && got.version == f.version
+             && got.nunits == f.nunits && got.nfigures == f.nfigures
+             && strcmp (got.period, f.period) == 0 && got.journal == f.journal;
+    for (uint32_t i = 0; same && i < f.nunits; i++)
+        same = strcmp (got.units [i].code, units [i].code) == 0
+            && strcmp (got.units [i].name, units [i].name) == 0
+            && got.units [i].index == units [i].index;
+    if (open == 0)
+        cchc_provfig_clear (&got);
+    free (body);
+    free (doc_body);
+    free (doc_sig);
+    cchc_key_destroy (&key);
+    CHECK (ok);
+    CHECK (structure_ok);
+    CHECK_EQ_INT (enc, 0);
+    CHECK (body_ok);
+    CHECK (sig_ok);
+    CHECK (input_ok);
+    CHECK_EQ_INT (open, CCHC_REASON_NONE);
+    CHECK (same);
+    s_figures++;
+}
+
 static void
 s_check_ack (const block_t *b)
 {
@@ -462,6 +608,9 @@ test_vectors (void)
             if (kind && strcmp (kind, "curve") == 0)
                 s_check_curve (&b);
             else
+            if (kind && strcmp (kind, "figures") == 0)
+                s_check_figures (&b);
+            else
                 cchc_test_cur_ = 1;
             if (cchc_test_cur_)
                 bad++;
@@ -479,6 +628,7 @@ test_vectors (void)
     CHECK (s_reports_mixed >= 1);
     CHECK (s_acks_with_rejections >= 1);
     CHECK (s_curves >= 1);
+    CHECK (s_figures >= 1);
     fprintf (stderr, "%d vector blocks: %d reports, %d acks, %d curve\n",
              blocks, s_reports, s_acks, s_curves);
 }
