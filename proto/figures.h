@@ -36,7 +36,8 @@
       "figures"    array     province figures (part 0 only; empty in others),
                              each array(9): [indicator uint (< indicators),
                              level int (-1 all levels, 0 so, 1 huyen, 2 xa),
-                             flags uint, numerator float, denominator float,
+                             flags uint (1 denominator, 2 value,
+                             4 target, 8 met, 16 plan), numerator float, denominator float,
                              value float, target float, units uint,
                              units_missing uint]
       "units"      array     0..1000 units, each array(10): [code str, parent
@@ -84,7 +85,8 @@ const char *cchc_provfig_reason_name (int reason);
 #define CCHC_PROVFIG_HAS_VALUE 2u
 #define CCHC_PROVFIG_HAS_TARGET 4u
 #define CCHC_PROVFIG_MET 8u
-#define CCHC_PROVFIG_FIGURE_FLAGS 15u
+#define CCHC_PROVFIG_PLAN 16u               /* one of the plan's targets */
+#define CCHC_PROVFIG_FIGURE_FLAGS 31u
 
 typedef struct {
     uint32_t state;             /* 0 ok, 1 not_applicable, 2 missing */
