@@ -656,6 +656,73 @@ s_row_check (uint64_t seq, const void *b, int blen, const void *sg, int slen,
 }
 
 int
+cchc_outbox_put (cchc_outbox_t *self, size_t count, cchc_outbox_build_fn build,
+                 void *arg, const char *state_key, const char *state_value,
+                 int64_t now_ms, uint64_t *first_seq, char *err, size_t errlen)
+{
+    assert (self && build && count >= 1);
+    if (s_begin (self, err, errlen) != 0)
+        return -1;
+    int64_t next = s_meta_get (self, "next_seq", 0);
+    if (next < 1 || (uint64_t) next + count >= (uint64_t) CCHC_PROTO_SEQ_MAX) {
+        snprintf (err, errlen, "outbox %s: seq counter is missing or exhausted", self->path);
+        s_rollback (self);
+        return -1;
+    }
+    sqlite3_stmt *ins = s_prepare (self,
+        "INSERT INTO message (seq, created_at, body, sig, nobs, oldest_at) "
+        "VALUES (?, ?, ?, ?, 0, ?)", err, errlen);
+    if (!ins) {
+        s_rollback (self);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        uint8_t *body = NULL;
+        size_t len = 0;
+        uint8_t sig[CCHC_KEY_SIGNATURE_BYTES];
+        if (build (arg, i, (uint64_t) next + i, &body, &len, sig, err, errlen) != 0
+            || !body || len == 0 || len > CCHC_PROTO_BODY_MAX) {
+            if (body && (len == 0 || len > CCHC_PROTO_BODY_MAX))
+                snprintf (err, errlen, "message %zu: body of %zu bytes", i, len);
+            free (body);
+            rc = -1;
+            break;
+        }
+        sqlite3_reset (ins);
+        sqlite3_bind_int64 (ins, 1, next + (int64_t) i);
+        sqlite3_bind_int64 (ins, 2, now_ms);
+        sqlite3_bind_blob (ins, 3, body, (int) len, SQLITE_STATIC);
+        sqlite3_bind_blob (ins, 4, sig, (int) sizeof sig, SQLITE_STATIC);
+        sqlite3_bind_int64 (ins, 5, now_ms);
+        if (sqlite3_step (ins) != SQLITE_DONE) {
+            s_err (self, err, errlen, "store message");
+            rc = -1;
+        }
+        free (body);
+    }
+    sqlite3_finalize (ins);
+    if (rc == 0 && s_meta_set (self, "next_seq", next + (int64_t) count, err, errlen) != 0)
+        rc = -1;
+    if (rc == 0 && state_key && state_value
+        && cchc_outbox_state_set (self, state_key, state_value) != 0) {
+        s_err (self, err, errlen, "state");
+        rc = -1;
+    }
+    if (rc != 0) {
+        s_rollback (self);
+        return -1;
+    }
+    if (s_commit (self, err, errlen) != 0) {
+        s_rollback (self);
+        return -1;
+    }
+    if (first_seq)
+        *first_seq = (uint64_t) next;
+    return 0;
+}
+
+int
 cchc_outbox_next (cchc_outbox_t *self, uint64_t after, cchc_outbox_msg_t *msg,
                   char *err, size_t errlen)
 {
@@ -765,6 +832,25 @@ s_message_load (cchc_outbox_t *self, uint64_t seq, cchc_report_t *report, bool *
     return rc;
 }
 
+/*  0: no message with that seq; 1: a message without observations
+    (cchc_outbox_put); 2: a report; -1: error. */
+static int
+s_message_nobs (cchc_outbox_t *self, uint64_t seq, char *err, size_t errlen)
+{
+    sqlite3_stmt *stmt = s_prepare (self, "SELECT nobs FROM message WHERE seq = ?",
+                                    err, errlen);
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, (int64_t) seq);
+    int step = sqlite3_step (stmt);
+    int rc = step == SQLITE_ROW ? (sqlite3_column_int64 (stmt, 0) == 0 ? 1 : 2)
+           : step == SQLITE_DONE ? 0 : -1;
+    if (rc == -1)
+        s_err (self, err, errlen, "read message");
+    sqlite3_finalize (stmt);
+    return rc;
+}
+
 static int
 s_message_delete (cchc_outbox_t *self, uint64_t seq, char *err, size_t errlen)
 {
@@ -860,6 +946,34 @@ s_ack_apply (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
             return -1;
         *outcome = sqlite3_changes (self->db) > 0 ? CCHC_OUTBOX_ACK_DELIVERED
                                                   : CCHC_OUTBOX_ACK_UNKNOWN;
+        return 0;
+    }
+    /*  A message of another kind (cchc_outbox_put) has no observations:
+        rejected, it becomes one dead letter naming it. */
+    int kind = s_message_nobs (self, ack->seq, err, errlen);
+    if (kind == -1)
+        return -1;
+    if (kind == 0) {
+        *outcome = CCHC_OUTBOX_ACK_UNKNOWN;
+        return 0;
+    }
+    if (kind == 1) {
+        if (ack->status == CCHC_STATUS_REJECTED) {
+            cchc_obs_t o;
+            memset (&o, 0, sizeof o);
+            cchc_strlcpy (o.metric, "message", sizeof o.metric);
+            char detail[128];
+            snprintf (detail, sizeof detail, "message rejected: %s",
+                      cchc_reason_name ((int) ack->reason));
+            if (s_dead_insert (self, now_ms, ack->seq, &o, (int) ack->status,
+                               (int) ack->reason, detail, err, errlen) != 0)
+                return -1;
+            *dead = 1;
+        }
+        if (s_message_delete (self, ack->seq, err, errlen) != 0)
+            return -1;
+        *outcome = ack->status == CCHC_STATUS_REJECTED ? CCHC_OUTBOX_ACK_DEAD
+                                                       : CCHC_OUTBOX_ACK_DELIVERED;
         return 0;
     }
     cchc_report_t report;

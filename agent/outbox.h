@@ -82,6 +82,27 @@ int cchc_outbox_freeze (cchc_outbox_t *self, const cchc_key_t *key,
                         const char *unit, size_t max_obs, int64_t now_ms,
                         uint64_t *seq, char *err, size_t errlen);
 
+/*  Messages of another kind than a report (proto/figures.h: a province's
+    figures for the national collector), built by the caller with the seq
+    the outbox gives them.  `build` is called for index 0..count-1 with
+    consecutive seqs from the counter; it fills *body (malloc'd; the outbox
+    frees it) and sig, and returns 0 or -1 (err set: nothing is stored). */
+typedef int (*cchc_outbox_build_fn) (void *arg, size_t index, uint64_t seq,
+                                     uint8_t **body, size_t *len,
+                                     uint8_t sig[CCHC_KEY_SIGNATURE_BYTES],
+                                     char *err, size_t errlen);
+
+/*  Freeze `count` messages from `build` and set the state `state_key` to
+    `state_value` (both may be NULL), in one transaction: either all the
+    messages are stored and the state says so, or nothing is.  They carry no
+    observations (nobs 0): sent and acknowledged like reports; an ack
+    "rejected" moves each to dead letters as one entry (metric "message",
+    detail naming the reason).  *first_seq (may be NULL) gets the first
+    seq.  Returns 0 or -1. */
+int cchc_outbox_put (cchc_outbox_t *self, size_t count, cchc_outbox_build_fn build,
+                     void *arg, const char *state_key, const char *state_value,
+                     int64_t now_ms, uint64_t *first_seq, char *err, size_t errlen);
+
 /*  A frozen message as stored. */
 typedef struct {
     uint64_t seq;
