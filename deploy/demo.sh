@@ -26,6 +26,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
+# --national: the chain to the Ministry instead (deploy/demo-national.sh).
+if [ "${1:-}" = --national ]; then shift; exec bash deploy/demo-national.sh "$@"; fi
 
 build=build; state=state/demo; do_build=1; port=7070; http_port=8080; communes=all
 speed=86400; live=0

@@ -19,6 +19,9 @@
         period list | log [--period P] | lock --period P [--reason TEXT]
                | reopen --period P --reason TEXT
         backup --out FILE [--step PAGES]
+        national catalogue FILE | rank --period P | province ... | versions
+                 | audit | prove ...       (collector/national/ctl.c)
+        upstream queue | status
 
     The database is found like the collector finds it (collector/ingest/conf.h):
     --db, or STATE_DIR/collector.db with --state (default ./state).  Exit
@@ -41,6 +44,7 @@
 #include "collector/periods/periods.h"
 #include "collector/present/report.h"
 #include "collector/present/reports.h"
+#include "collector/national/ctl.h"
 #include "collector/db/db.h"
 
 #include "common/clock.h"
@@ -134,7 +138,20 @@ s_usage_print (FILE *out, const s_command_t *only)
         fputc ('\n', out);
     }
     if (!only)
-        fputs ("options: --criteria FILE (catalogue; default collector.criteria)\n", out);
+        fputs (
+    "  national catalogue FILE           YEAR:SHA256 of a catalogue (national.expect)\n"
+    "  national rank --period P [--format table|json] [--deadline-day N]\n"
+    "                                    the provinces ranked (national role)\n"
+    "  national province --province CODE --period P [--version N]\n"
+    "                                    a province's units as received (JSON)\n"
+    "  national versions [--period P]    every version of figures received\n"
+    "  national audit                    re-verify the provinces' signed figures\n"
+    "  national prove --province-db FILE --province CODE --period P [--version N]\n"
+    "                                    a figure held = what the province's journal\n"
+    "                                    gives (with --criteria FILE)\n"
+    "  upstream queue | status           the province's figures for the national\n"
+    "                                    collector (upstream.* settings)\n"
+    "options: --criteria FILE (catalogue; default collector.criteria)\n", out);
 }
 
 static int
@@ -561,7 +578,9 @@ s_audit (const s_ctx_t *ctx, const s_args_t *a)
     printf ("audit: %zu journal rows re-verified, %zu observations compared, "
             "%zu mismatches\n", result.journal_rows, result.observations,
             result.mismatches);
-    return result.mismatches? 1: 0;
+    /*  A national database: its provinces' signed figures too. */
+    int national = cchc_national_ctl_audit (ctx->conf);
+    return result.mismatches || national? 1: 0;
 }
 
 static int
@@ -1438,6 +1457,11 @@ main (int argc, char **argv)
     if (strcmp (name, "--version") == 0) {
         printf ("cchcctl %s\n", CCHC_VERSION);
         return 0;
+    }
+    /*  The national role's commands (collector/national/ctl.c). */
+    if (strcmp (name, "national") == 0 || strcmp (name, "upstream") == 0) {
+        int nrc = cchc_national_ctl (&conf, criteria_arg, name, argc - 2, argv + 2);
+        return nrc == 2? s_usage (): nrc;
     }
     int words = 0;
     const s_command_t *cmd = s_command_find (argc - 1, argv + 1, &words);

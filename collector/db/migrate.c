@@ -171,3 +171,17 @@ cchc_db_periods_apply (sqlite3 *db, char *err, size_t errlen)
     }
     return s_exec (db, "RELEASE cchc_db_periods", err, errlen);
 }
+
+int
+cchc_db_national_apply (sqlite3 *db, char *err, size_t errlen)
+{
+    assert (db);
+    if (s_exec (db, "SAVEPOINT cchc_db_national", err, errlen))
+        return -1;
+    if (s_exec (db, CCHC_DB_NATIONAL_SQL, err, errlen)) {
+        sqlite3_exec (db, "ROLLBACK TO cchc_db_national; RELEASE cchc_db_national",
+                      NULL, NULL, NULL);
+        return -1;
+    }
+    return s_exec (db, "RELEASE cchc_db_national", err, errlen);
+}

@@ -37,7 +37,8 @@
     (CCHC_DB_PERIODS_SQL, created by the keeper: their presence says the
     database has a keeper, collector/periods/periods.h).  Triggers on agent bump
     enrolment.version, which a running collector polls to see enrolment
-    changes without a restart.
+    changes without a restart.  A national collector writes the national_*
+    tables (CCHC_DB_NATIONAL_SQL, created when it first runs).
 */
 #ifndef CCHC_DB_SCHEMA_H
 #define CCHC_DB_SCHEMA_H
@@ -322,6 +323,85 @@
 "  BEGIN SELECT RAISE (ABORT, 'period_event is append-only'); END;\n" \
 "CREATE TRIGGER IF NOT EXISTS period_event_no_delete BEFORE DELETE ON period_event\n" \
 "  BEGIN SELECT RAISE (ABORT, 'period_event is append-only'); END;\n"
+
+/*  The national role's tables (collector/national/national.h: the
+    provinces' signed figures, every version, PROTOCOL.md §15), created by
+    cchc_db_national_apply when a national collector (or cchcctl national)
+    first runs on the database, like the period keeper's: their presence
+    says the database is a national one.  There `unit` holds the provinces
+    (level tinh, with their validity: the 63 until 2025-06-30, the 34 from
+    2025-07-01) and `agent` the enrolled province keys (unit = the
+    province's code). */
+#define CCHC_DB_NATIONAL_SQL \
+"-- Every accepted figures message, exactly as signed (PROTOCOL.md §15):\n" \
+"-- re-verifiable forever.  (agent, seq) and (province, period, version,\n" \
+"-- part) each identify a message once.\n" \
+"CREATE TABLE IF NOT EXISTS national_message (\n" \
+"  id          INTEGER PRIMARY KEY,   -- arrival order\n" \
+"  agent       INTEGER NOT NULL REFERENCES agent(id),\n" \
+"  seq         INTEGER NOT NULL,\n" \
+"  received_at INTEGER NOT NULL,      -- UTC ms (national clock)\n" \
+"  province    TEXT NOT NULL,         -- the message's code\n" \
+"  period      TEXT NOT NULL,         -- period id\n" \
+"  version     INTEGER NOT NULL,\n" \
+"  part        INTEGER NOT NULL,\n" \
+"  body        BLOB NOT NULL,         -- the exact msgpack body\n" \
+"  sig         BLOB NOT NULL CHECK (length(sig) = 64),\n" \
+"  UNIQUE (agent, seq),\n" \
+"  UNIQUE (province, period, version, part)\n" \
+");\n" \
+"-- One version of one province's figures of one period; complete when\n" \
+"-- all its parts are in.  Never updated once complete, never deleted.\n" \
+"CREATE TABLE IF NOT EXISTS national_version (\n" \
+"  province    TEXT NOT NULL,\n" \
+"  period      TEXT NOT NULL,\n" \
+"  version     INTEGER NOT NULL,\n" \
+"  parts       INTEGER NOT NULL,\n" \
+"  parts_in    INTEGER NOT NULL,      -- parts stored so far\n" \
+"  first_at    INTEGER NOT NULL,      -- UTC ms: first part received\n" \
+"  complete_at INTEGER,               -- UTC ms: last part received; NULL before\n" \
+"  locked_at   INTEGER NOT NULL,      -- the province's lock time (UTC ms)\n" \
+"  journal     INTEGER NOT NULL,      -- the province's journal position covered\n" \
+"  catalogue   BLOB NOT NULL,         -- SHA-256 of the catalogue text\n" \
+"  cat_year    INTEGER NOT NULL,\n" \
+"  structure   BLOB NOT NULL,         -- SHA-256 of the units list\n" \
+"  units_total INTEGER NOT NULL,\n" \
+"  indicators  TEXT NOT NULL,         -- JSON array of indicator codes\n" \
+"  PRIMARY KEY (province, period, version)\n" \
+");\n" \
+"-- Every unit of every version as received.\n" \
+"CREATE TABLE IF NOT EXISTS national_unit (\n" \
+"  province    TEXT NOT NULL,\n" \
+"  period      TEXT NOT NULL,\n" \
+"  version     INTEGER NOT NULL,\n" \
+"  code        TEXT NOT NULL,\n" \
+"  parent      TEXT NOT NULL,         -- '' when none\n" \
+"  name        TEXT NOT NULL,\n" \
+"  level       INTEGER NOT NULL,      -- 0 so, 1 huyen, 2 xa\n" \
+"  flags       INTEGER NOT NULL,      -- 1 has index, 2 complete, 4 on time\n" \
+"  idx         REAL NOT NULL,\n" \
+"  earned      REAL NOT NULL,\n" \
+"  applicable  REAL NOT NULL,\n" \
+"  rank        INTEGER NOT NULL,\n" \
+"  scores      TEXT NOT NULL,         -- JSON [[state, value, points, max], ...]\n" \
+"  PRIMARY KEY (province, period, version, code)\n" \
+") WITHOUT ROWID;\n" \
+"-- The province figures (part 0) of every version.\n" \
+"CREATE TABLE IF NOT EXISTS national_figure (\n" \
+"  province    TEXT NOT NULL,\n" \
+"  period      TEXT NOT NULL,\n" \
+"  version     INTEGER NOT NULL,\n" \
+"  indicator   TEXT NOT NULL,         -- indicator code\n" \
+"  level       INTEGER NOT NULL,      -- -1 all levels, 0..2\n" \
+"  flags       INTEGER NOT NULL,      -- 1 den, 2 value, 4 target, 8 met, 16 plan\n" \
+"  numerator   REAL NOT NULL,\n" \
+"  denominator REAL NOT NULL,\n" \
+"  value       REAL NOT NULL,\n" \
+"  target      REAL NOT NULL,\n" \
+"  units       INTEGER NOT NULL,\n" \
+"  units_missing INTEGER NOT NULL,\n" \
+"  PRIMARY KEY (province, period, version, indicator, level)\n" \
+") WITHOUT ROWID;\n"
 
 #endif
 

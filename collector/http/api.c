@@ -33,6 +33,7 @@
 #include "collector/periods/periods.h"
 #include "collector/present/report.h"
 #include "collector/figures/rollup.h"
+#include "collector/national/national.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/period.h"
@@ -2485,6 +2486,60 @@ s_get_export (cchc_api_t *self, const char *what, cchc_api_param_fn *param, void
 }
 
 /* ------------------------------------------------------------------------ */
+/*  National role (collector/national/national.h): the provinces ranked and a
+    province's units as received.  GET /api/v1/national/ranking?period=P
+    [&deadline_day=N], /api/v1/national/province?province=CODE&period=P
+    [&version=N]. */
+
+static void
+s_get_national (cchc_api_t *self, const char *what, cchc_api_param_fn *param,
+                void *param_arg, cchc_api_reply_t *reply)
+{
+    char err[512];
+    const char *period = param (param_arg, "period");
+    cchc_period_t p;
+    if (!period || strlen (period) >= CCHC_PERIOD_ID_MAX || cchc_period_parse (period, &p) != 0) {
+        cchc_api_reply_error (reply, 400, "period=P is required (2021-Q1, 2021-03, ...)");
+        return;
+    }
+    char id[CCHC_PERIOD_ID_MAX];
+    cchc_period_format (&p, id, sizeof id);
+    int64_t number = 0;
+    const char *text = param (param_arg, strcmp (what, "ranking") == 0 ? "deadline_day"
+                                                                         : "version");
+    if (text && cchc_parse_int64 (text, 1, UINT32_MAX, &number) != 0) {
+        cchc_api_reply_error (reply, 400, "deadline_day / version must be a positive number");
+        return;
+    }
+    const char *province = param (param_arg, "province");
+    if (strcmp (what, "province") == 0
+        && (!province || !cchc_unit_code_valid (province, strlen (province)))) {
+        cchc_api_reply_error (reply, 400, "province=CODE is required");
+        return;
+    }
+    if (strcmp (what, "ranking") != 0 && strcmp (what, "province") != 0) {
+        s_reply_errorf (reply, 404, "no such endpoint '/api/v1/national/%.40s'", what);
+        return;
+    }
+    sqlite3 *db = s_pool_get (self, err, sizeof err);
+    if (!db) {
+        cchc_api_reply_error (reply, 500, err);
+        return;
+    }
+    json_t *root = NULL;
+    int rc = strcmp (what, "ranking") == 0
+        ? cchc_national_rank (db, &p, number > 0 && number <= 31 ? (int) number : 28, &root,
+                              err, sizeof err)
+        : cchc_national_province (db, province, id, number, &root, err, sizeof err);
+    s_pool_put (self, db);
+    if (rc != 0) {
+        cchc_api_reply_error (reply, strcmp (what, "province") == 0 ? 404 : 500, err);
+        return;
+    }
+    s_reply_json (reply, root);
+}
+
+/* ------------------------------------------------------------------------ */
 /*  Dispatch */
 
 void
@@ -2538,6 +2593,8 @@ cchc_api_handle (cchc_api_t *self, const char *path, cchc_api_param_fn *param,
         s_get_health (self, reply);
     else if (strcmp (ep, "explain") == 0)
         s_get_explain (self, param, param_arg, reply);
+    else if (strncmp (ep, "national/", 9) == 0)
+        s_get_national (self, ep + 9, param, param_arg, reply);
     else
         s_reply_errorf (reply, 404, "no such endpoint '/api/v1/%.40s'", ep);
 }

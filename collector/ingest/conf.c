@@ -75,6 +75,31 @@ const cchc_config_entry_t cchc_collector_conf_table [] = {
     { "clock.demo", CCHC_CONFIG_STRING, F (clock_demo), S (clock_demo), 0, 0,
       "", "demonstration clock START[,SPEED[,ANCHOR]] (demo and tests only; refused "
       "with curve on or a non-loopback bind or http.address)" },
+    { "upstream.endpoint", CCHC_CONFIG_STRING, F (upstream_endpoint), S (upstream_endpoint),
+      0, 0, "", "national collector to send locked period figures to (empty: none)" },
+    { "upstream.national_key", CCHC_CONFIG_STRING, F (upstream_national_key),
+      S (upstream_national_key), 0, 0, "", "pinned national collector key: 64 hex digits "
+      "or a .pub file" },
+    { "upstream.key", CCHC_CONFIG_STRING, F (upstream_key), S (upstream_key), 0, 0,
+      "", "the province's signing key (0600); empty: the collector key" },
+    { "upstream.outbox", CCHC_CONFIG_STRING, F (upstream_outbox), S (upstream_outbox), 0, 0,
+      "", "durable outbox of the figures; empty: STATE_DIR/upstream.outbox" },
+    { "upstream.province", CCHC_CONFIG_STRING, F (upstream_province), S (upstream_province),
+      0, 0, "", "the province's unit code; empty: the province (level tinh) of the unit table" },
+    { "upstream.encrypt", CCHC_CONFIG_BOOL, F (upstream_curve), 0, 0, 0,
+      "false", "CurveZMQ to the national collector" },
+    { "upstream.interval", CCHC_CONFIG_DURATION, F (upstream_interval_ms), 0, 100, 3600000,
+      "5s", "how often locked periods are looked for" },
+    { "national.enabled", CCHC_CONFIG_BOOL, F (national), 0, 0, 0,
+      "false", "national role: receive provinces' figures instead of agents' reports" },
+    { "national.expect", CCHC_CONFIG_STRING, F (national_expect), S (national_expect), 0, 0,
+      "", "expected catalogue per plan year: YEAR:SHA256HEX, comma-separated "
+      "(cchcctl national catalogue FILE prints it)" },
+    { "national.accept_any_catalogue", CCHC_CONFIG_BOOL, F (national_accept_any), 0, 0, 0,
+      "false", "accept figures computed with any catalogue" },
+    { "national.deadline_day", CCHC_CONFIG_INT, F (national_deadline_day), 0, 1, 31,
+      "28", "a province is late when its first figures of a period arrive after this "
+      "day of the period's last month (local)" },
     { NULL, 0, 0, 0, 0, 0, NULL, NULL }
 };
 

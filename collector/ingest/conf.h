@@ -14,6 +14,11 @@
       [clock]      demo (the demonstration clock, common/clock.h; refused
                    with collector.curve on or a bind / http.address that is
                    not loopback)
+      [upstream]   endpoint, national_key, key, outbox, province, encrypt,
+                   interval (a province sending its locked figures to the
+                   national collector, collector/upstream/upstream.h)
+      [national]   enabled, expect, accept_any_catalogue, deadline_day (the
+                   national role, collector/national/national.h)
 
     See deploy/collector.example.ini and docs/collector.md for each key.
 */
@@ -59,6 +64,17 @@ typedef struct {
     char log_level[16];
     char reports[CCHC_COLLECTOR_PATH_MAX];  /* "" = state_dir/reports */
     char clock_demo[128];                   /* "" or common/clock.h's spec */
+    char upstream_endpoint[256];            /* "" = no upstream */
+    char upstream_national_key[CCHC_COLLECTOR_PATH_MAX]; /* hex or .pub file */
+    char upstream_key[CCHC_COLLECTOR_PATH_MAX];     /* "" = collector.key */
+    char upstream_outbox[CCHC_COLLECTOR_PATH_MAX];  /* "" = STATE_DIR/upstream.outbox */
+    char upstream_province[32];             /* "" = the unit table's province */
+    bool upstream_curve;
+    int64_t upstream_interval_ms;
+    bool national;                          /* national role */
+    char national_expect[1024];             /* "YEAR:SHA256HEX,..." */
+    bool national_accept_any;
+    int64_t national_deadline_day;
 } cchc_collector_conf_t;
 
 extern const cchc_config_entry_t cchc_collector_conf_table[];

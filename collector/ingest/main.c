@@ -10,6 +10,10 @@
 
     With http.enabled it also serves the dashboard and its read-only JSON
     API (collector/http/http.h) from its own read-only database connections.
+    With upstream.endpoint it sends each locked period's final figures to
+    the national collector (collector/upstream/upstream.h); with
+    national.enabled it is the national collector instead: it receives the
+    provinces' figures, not agents' reports (collector/national/national.h).
 
     Usage: cchc-collector [--config FILE] [--state DIR] [--set KEY=VALUE]...
                           [--print-config] [--version] [--help]
@@ -26,6 +30,8 @@
 #include "collector/present/reports.h"
 #include "collector/ingest/stats.h"
 #include "collector/ingest/zap.h"
+#include "collector/national/national.h"
+#include "collector/upstream/upstream.h"
 
 #include "common/clock.h"
 #include "common/key.h"
@@ -152,6 +158,155 @@ s_router (void *ctx, const cchc_collector_conf_t *conf, const cchc_key_t *key,
     return router;
 }
 
+/*  The upstream sender of a province (upstream.*): the national key pinned
+    (hex or a .pub file), the province key (upstream.key, or the collector
+    key), the outbox (upstream.outbox or STATE_DIR/upstream.outbox). */
+static cchc_upstream_t *
+s_upstream (void *ctx, const cchc_collector_conf_t *conf, const char *db_path,
+            const cchc_key_t *collector_key, cchc_key_t **own_key, char *err,
+            size_t errlen)
+{
+    cchc_upstream_config_t uc;
+    memset (&uc, 0, sizeof uc);
+    if (!*conf->upstream_national_key) {
+        snprintf (err, errlen, "upstream.national_key is required with upstream.endpoint");
+        return NULL;
+    }
+    if (cchc_key_parse_public (conf->upstream_national_key, uc.national_pk) != 0
+        && cchc_key_load_public (conf->upstream_national_key, uc.national_pk, err,
+                                 errlen) != 0)
+        return NULL;
+    const cchc_key_t *key = collector_key;
+    if (*conf->upstream_key) {
+        *own_key = cchc_key_load (conf->upstream_key, err, errlen);
+        if (!*own_key)
+            return NULL;
+        key = *own_key;
+    }
+    char outbox [CCHC_COLLECTOR_PATH_MAX + 32];
+    if (*conf->upstream_outbox)
+        snprintf (outbox, sizeof outbox, "%s", conf->upstream_outbox);
+    else
+        snprintf (outbox, sizeof outbox, "%s/upstream.outbox", conf->state_dir);
+    uc.db_path = db_path;
+    uc.outbox_path = outbox;
+    uc.endpoint = conf->upstream_endpoint;
+    uc.curve = conf->upstream_curve;
+    uc.province = conf->upstream_province;
+    uc.interval_ms = conf->upstream_interval_ms;
+    cchc_upstream_t *up = cchc_upstream_new (ctx, &uc, key, err, errlen);
+    if (up && cchc_upstream_start (up, err, errlen) != 0)
+        cchc_upstream_destroy (&up);
+    if (up) {
+        char hex [65];
+        cchc_key_public_hex (key, hex);
+        cchc_notice ("upstream: sending locked figures to %s (province key %s, outbox %s)",
+                     conf->upstream_endpoint, hex, outbox);
+    }
+    return up;
+}
+
+/*  Keep the key table in step with the agent table (province keys). */
+static void
+s_keytab_refresh (cchc_db_t *store, cchc_keytab_t *keytab, int64_t *version)
+{
+    int64_t v = -1;
+    if (cchc_db_enrolment_version (store, &v) == 0 && v != *version
+        && cchc_keytab_load (keytab, store) == 0)
+        *version = v;
+}
+
+/*  The national role: ROUTER + national receiver; ZAP with the enrolled
+    province keys when curve is on.  Returns the exit status. */
+static int
+s_national (void *ctx, const cchc_collector_conf_t *conf, const char *db_path,
+            const cchc_key_t *key)
+{
+    char err [1024] = "";
+    int status = 1;
+    cchc_db_t *store = cchc_db_open (db_path, true, err, sizeof err);
+    cchc_keytab_t *keytab = cchc_keytab_new ();
+    cchc_zap_t *zap = NULL;
+    cchc_national_t *national = NULL;
+    cchc_http_t *http = NULL;
+    cchc_criteria_t *catalogue = NULL;
+    void *router = NULL;
+    if (!store || !keytab) {
+        cchc_error ("national: %s", *err? err: "out of memory");
+        goto done;
+    }
+    int64_t version = -1;
+    s_keytab_refresh (store, keytab, &version);
+    if (conf->curve && !(zap = cchc_zap_new (ctx, keytab, err, sizeof err))) {
+        cchc_error ("%s", err);
+        goto done;
+    }
+    cchc_national_config_t nc = {
+        .db_path = db_path, .expect = conf->national_expect,
+        .accept_any = conf->national_accept_any, .busy_timeout_ms = conf->busy_timeout_ms
+    };
+    national = cchc_national_new (&nc, key, err, sizeof err);
+    if (!national) {
+        cchc_error ("national: %s", err);
+        goto done;
+    }
+    router = s_router (ctx, conf, key, err, sizeof err);
+    if (!router) {
+        cchc_error ("%s", err);
+        goto done;
+    }
+    if (conf->http_enabled) {
+        /*  The national page (quoc-gia.html) and /api/v1/national/. */
+        char criteria [CCHC_COLLECTOR_PATH_MAX + 32];
+        cchc_collector_conf_criteria_path (conf, NULL, criteria, sizeof criteria);
+        catalogue = cchc_criteria_load (criteria, err, sizeof err);
+        if (!catalogue) {
+            cchc_error ("dashboard: %s", err);
+            goto done;
+        }
+        cchc_http_config_t http_conf = {
+            .address = conf->http_address, .port = (int) conf->http_port,
+            .token = conf->http_token, .db_path = db_path, .criteria = catalogue,
+            .threads = (int) conf->http_threads
+        };
+        http = cchc_http_new (&http_conf, err, sizeof err);
+        if (!http) {
+            cchc_error ("dashboard: %s", err);
+            goto done;
+        }
+    }
+    char endpoint [256] = "";
+    size_t endpoint_len = sizeof endpoint;
+    zmq_getsockopt (router, ZMQ_LAST_ENDPOINT, endpoint, &endpoint_len);
+    char hex [65];
+    cchc_key_public_hex (key, hex);
+    cchc_notice ("cchc-collector %s (national role) listening on %s (CurveZMQ %s, "
+                 "database %s, national key %s)", CCHC_VERSION, endpoint,
+                 conf->curve? "on": "off", db_path, hex);
+    /*  Serve in slices so that enrolments reach the key table. */
+    status = 0;
+    while (!s_stop) {
+        int rc = cchc_national_serve (national, router, (int) conf->refresh_ms);
+        if (rc != 0) {
+            status = rc > 0? 0: 1;
+            break;
+        }
+        s_keytab_refresh (store, keytab, &version);
+    }
+    cchc_notice ("stopped (national role)");
+done:
+    cchc_http_destroy (&http);
+    cchc_criteria_destroy (&catalogue);
+    if (router)
+        zmq_close (router);
+    cchc_national_destroy (&national);
+    zmq_ctx_shutdown (ctx);
+    cchc_zap_destroy (&zap);
+    cchc_keytab_destroy (&keytab);
+    cchc_db_destroy (&store);
+    return status;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -223,6 +378,27 @@ main (int argc, char **argv)
         cchc_error ("collector key: %s", err);
         return 1;
     }
+    if (conf.national) {
+        sigset_t nmask, nold;
+        sigemptyset (&nmask);
+        sigaddset (&nmask, SIGTERM);
+        sigaddset (&nmask, SIGINT);
+        pthread_sigmask (SIG_BLOCK, &nmask, &nold);
+        signal (SIGPIPE, SIG_IGN);
+        void *nctx = zmq_ctx_new ();
+        struct sigaction naction;
+        memset (&naction, 0, sizeof naction);
+        naction.sa_handler = s_on_signal;
+        sigemptyset (&naction.sa_mask);
+        sigaction (SIGTERM, &naction, NULL);
+        sigaction (SIGINT, &naction, NULL);
+        pthread_sigmask (SIG_SETMASK, &nold, NULL);
+        int nstatus = nctx? s_national (nctx, &conf, db_path, key): 1;
+        if (nctx)
+            zmq_ctx_term (nctx);
+        cchc_key_destroy (&key);
+        return nstatus;
+    }
     cchc_criteria_t *criteria = NULL;
     if (*conf.criteria) {
         criteria = cchc_criteria_load (conf.criteria, err, sizeof err);
@@ -254,6 +430,8 @@ main (int argc, char **argv)
     void *router = NULL;
     cchc_http_t *http = NULL;
     cchc_periods_t *periods = NULL;
+    cchc_upstream_t *upstream = NULL;
+    cchc_key_t *upstream_key = NULL;
     if (!ctx || !keytab) {
         cchc_error ("out of memory");
         goto done;
@@ -325,6 +503,13 @@ main (int argc, char **argv)
             goto done;
         }
     }
+    if (*conf.upstream_endpoint) {
+        upstream = s_upstream (ctx, &conf, db_path, key, &upstream_key, err, sizeof err);
+        if (!upstream) {
+            cchc_error ("upstream: %s", err);
+            goto done;
+        }
+    }
     struct sigaction action;
     memset (&action, 0, sizeof action);
     action.sa_handler = s_on_signal;
@@ -350,6 +535,8 @@ main (int argc, char **argv)
                  (unsigned long long) atomic_load (&stats.retry_later));
 
 done:
+    cchc_upstream_destroy (&upstream);  /* the outbox keeps what is unsent */
+    cchc_key_destroy (&upstream_key);
     cchc_http_destroy (&http);
     cchc_periods_destroy (&periods);    /* stops the schedule */
     if (router)

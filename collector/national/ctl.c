@@ -1,0 +1,446 @@
+/*  ctl.c — cchcctl's national commands (collector/national/national.h):
+
+      cchcctl national catalogue FILE     "YEAR:SHA256" of a catalogue, for
+                                          national.expect
+      cchcctl national rank --period P [--format table|json] [--deadline-day N]
+      cchcctl national province --province CODE --period P [--version N]
+                                          a province's units as received (JSON)
+      cchcctl national versions [--period P]   every version received
+      cchcctl national audit              re-verify every stored message
+      cchcctl national prove --province-db FILE --province CODE --period P
+              [--version N] --criteria FILE
+                                          the figures held equal what the
+                                          province's journal produces (prove.c)
+      cchcctl upstream queue              queue the locked periods now (the
+                                          province side; normally the
+                                          collector's upstream thread does it)
+      cchcctl upstream status             the upstream outbox
+
+    Exit status: 0 ok, 1 failure (audit: problems found), 2 usage error. */
+#include "collector/national/ctl.h"
+#include "collector/national/national.h"
+#include "collector/national/prove.h"
+#include "collector/upstream/upstream.h"
+#include "collector/figures/criteria.h"
+
+#include "common/clock.h"
+#include "common/text.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *
+s_opt (int argc, char **argv, int *i, const char *name)
+{
+    size_t len = strlen (name);
+    if (strncmp (argv [*i], name, len) != 0)
+        return NULL;
+    if (argv [*i][len] == '=')
+        return argv [*i] + len + 1;
+    if (argv [*i][len] == 0 && *i + 1 < argc) {
+        (*i)++;
+        return argv [*i];
+    }
+    return NULL;
+}
+
+static sqlite3 *
+s_db (const cchc_collector_conf_t *conf, bool write)
+{
+    char path [CCHC_COLLECTOR_PATH_MAX + 32];
+    if (cchc_collector_conf_db_path (conf, path, sizeof path) || access (path, F_OK) != 0) {
+        fprintf (stderr, "cchcctl: no database (give --state DIR or --db PATH)\n");
+        return NULL;
+    }
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2 (path, &db, write? SQLITE_OPEN_READWRITE: SQLITE_OPEN_READONLY,
+                         NULL) != SQLITE_OK) {
+        fprintf (stderr, "cchcctl: %s: %s\n", path, db? sqlite3_errmsg (db): "out of memory");
+        sqlite3_close (db);
+        return NULL;
+    }
+    sqlite3_busy_timeout (db, 5000);
+    char err [256];
+    if (write && cchc_national_schema_apply (db, err, sizeof err) != 0) {
+        fprintf (stderr, "cchcctl: %s\n", err);
+        sqlite3_close (db);
+        return NULL;
+    }
+    return db;
+}
+
+/*  1 when the national tables exist. */
+static int
+s_is_national (sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2 (db, "SELECT 1 FROM sqlite_master WHERE name = 'national_message'",
+                            -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    int rc = sqlite3_step (st) == SQLITE_ROW;
+    sqlite3_finalize (st);
+    return rc;
+}
+
+static int
+s_catalogue (int argc, char **argv)
+{
+    if (argc != 1)
+        return 2;
+    char err [512];
+    cchc_criteria_t *cat = cchc_criteria_load (argv [0], err, sizeof err);
+    if (!cat) {
+        fprintf (stderr, "cchcctl: %s\n", err);
+        return 1;
+    }
+    FILE *f = fopen (argv [0], "rb");
+    char *text = NULL;
+    size_t len = 0;
+    if (f) {
+        fseek (f, 0, SEEK_END);
+        long n = ftell (f);
+        fseek (f, 0, SEEK_SET);
+        text = n >= 0? malloc ((size_t) n + 1): NULL;
+        if (text && fread (text, 1, (size_t) n, f) == (size_t) n)
+            len = (size_t) n;
+        else {
+            free (text);
+            text = NULL;
+        }
+        fclose (f);
+    }
+    if (!text) {
+        fprintf (stderr, "cchcctl: cannot read %s\n", argv [0]);
+        cchc_criteria_destroy (&cat);
+        return 1;
+    }
+    uint8_t hash [32];
+    char hex [65];
+    cchc_upstream_catalogue_hash (text, len, hash);
+    cchc_hex_encode (hex, hash, 32);
+    printf ("%d:%s\n", cchc_criteria_year (cat), hex);
+    free (text);
+    cchc_criteria_destroy (&cat);
+    return 0;
+}
+
+static const char *
+s_status_vi (const char *status)
+{
+    if (strcmp (status, "reported") == 0)
+        return "đã gửi";
+    if (strcmp (status, "partial") == 0)
+        return "đang gửi";
+    return "chưa gửi";
+}
+
+static int
+s_rank (const cchc_collector_conf_t *conf, int argc, char **argv)
+{
+    const char *period_text = NULL, *format = "table";
+    int64_t deadline = conf->national_deadline_day;
+    for (int i = 0; i < argc; i++) {
+        const char *v;
+        if ((v = s_opt (argc, argv, &i, "--period")))
+            period_text = v;
+        else if ((v = s_opt (argc, argv, &i, "--format")))
+            format = v;
+        else if ((v = s_opt (argc, argv, &i, "--deadline-day"))) {
+            if (cchc_parse_int64 (v, 1, 31, &deadline) != 0)
+                return 2;
+        }
+        else
+            return 2;
+    }
+    cchc_period_t period;
+    if (!period_text || cchc_period_parse (period_text, &period) != 0
+        || (strcmp (format, "table") != 0 && strcmp (format, "json") != 0))
+        return 2;
+    sqlite3 *db = s_db (conf, true);
+    if (!db)
+        return 1;
+    char err [512];
+    json_t *r = NULL;
+    int rc = cchc_national_rank (db, &period, (int) deadline, &r, err, sizeof err);
+    sqlite3_close (db);
+    if (rc != 0) {
+        fprintf (stderr, "cchcctl: %s\n", err);
+        return 1;
+    }
+    if (strcmp (format, "json") == 0) {
+        char *s = json_dumps (r, JSON_INDENT (2));
+        puts (s);
+        free (s);
+    }
+    else {
+        printf ("Xếp hạng các tỉnh, thành phố — kỳ %s (%d tỉnh, thành phố; đã gửi %d, "
+                "chưa gửi %d, gửi muộn %d; hạn %s)\n", period_text,
+                (int) json_integer_value (json_object_get (json_object_get (r, "structure"),
+                                                           "provinces")),
+                (int) json_integer_value (json_object_get (r, "reported")),
+                (int) json_integer_value (json_object_get (r, "missing")),
+                (int) json_integer_value (json_object_get (r, "late")),
+                json_string_value (json_object_get (r, "deadline")));
+        printf ("%-5s %-6s %-32s %8s %8s %9s  %s\n", "Hạng", "Mã", "Tỉnh, thành phố", "Điểm",
+                "Thay đổi", "Phiên bản", "Tình trạng");
+        size_t i;
+        json_t *p;
+        json_array_foreach (json_object_get (r, "provinces"), i, p) {
+            json_t *rank = json_object_get (p, "rank"), *score = json_object_get (p, "score");
+            json_t *change = json_object_get (p, "change");
+            char rs [16] = "—", ss [32] = "—", cs [32] = "", vs [32] = "";
+            if (json_is_integer (rank))
+                snprintf (rs, sizeof rs, "%d", (int) json_integer_value (rank));
+            if (json_is_number (score))
+                snprintf (ss, sizeof ss, "%.2f", json_number_value (score));
+            if (json_is_number (change))
+                snprintf (cs, sizeof cs, "%+.2f", json_number_value (change));
+            if (json_is_integer (json_object_get (p, "version")))
+                snprintf (vs, sizeof vs, "%d%s",
+                          (int) json_integer_value (json_object_get (p, "version")),
+                          json_is_true (json_object_get (p, "revised"))? " (sửa)": "");
+            for (char *c = ss; *c; c++)
+                if (*c == '.')
+                    *c = ',';
+            for (char *c = cs; *c; c++)
+                if (*c == '.')
+                    *c = ',';
+            printf ("%-5s %-6s %-32s %8s %8s %9s  %s%s\n", rs,
+                    json_string_value (json_object_get (p, "code")),
+                    json_string_value (json_object_get (p, "name")), ss, cs, vs,
+                    s_status_vi (json_string_value (json_object_get (p, "status"))),
+                    json_is_true (json_object_get (p, "late"))? ", muộn": "");
+        }
+    }
+    json_decref (r);
+    return 0;
+}
+
+static int
+s_province (const cchc_collector_conf_t *conf, int argc, char **argv)
+{
+    const char *province = NULL, *period = NULL;
+    int64_t version = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *v;
+        if ((v = s_opt (argc, argv, &i, "--province")))
+            province = v;
+        else if ((v = s_opt (argc, argv, &i, "--period")))
+            period = v;
+        else if ((v = s_opt (argc, argv, &i, "--version"))) {
+            if (cchc_parse_int64 (v, 1, UINT32_MAX, &version) != 0)
+                return 2;
+        }
+        else
+            return 2;
+    }
+    if (!province || !period)
+        return 2;
+    sqlite3 *db = s_db (conf, true);
+    if (!db)
+        return 1;
+    char err [512];
+    json_t *r = NULL;
+    int rc = cchc_national_province (db, province, period, version, &r, err, sizeof err);
+    sqlite3_close (db);
+    if (rc != 0) {
+        fprintf (stderr, "cchcctl: %s\n", err);
+        return 1;
+    }
+    char *s = json_dumps (r, JSON_INDENT (2));
+    puts (s);
+    free (s);
+    json_decref (r);
+    return 0;
+}
+
+static int
+s_versions (const cchc_collector_conf_t *conf, int argc, char **argv)
+{
+    const char *period = NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *v;
+        if ((v = s_opt (argc, argv, &i, "--period")))
+            period = v;
+        else
+            return 2;
+    }
+    sqlite3 *db = s_db (conf, true);
+    if (!db)
+        return 1;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2 (db, "SELECT province, period, version, parts_in, parts, "
+            "complete_at IS NOT NULL, journal, units_total FROM national_version "
+            "WHERE ?1 IS NULL OR period = ?1 ORDER BY period, province, version",
+            -1, &st, NULL) != SQLITE_OK) {
+        fprintf (stderr, "cchcctl: %s\n", sqlite3_errmsg (db));
+        sqlite3_close (db);
+        return 1;
+    }
+    if (period)
+        sqlite3_bind_text (st, 1, period, -1, SQLITE_STATIC);
+    printf ("province period version parts complete journal units\n");
+    while (sqlite3_step (st) == SQLITE_ROW)
+        printf ("%s %s %lld %lld/%lld %s %lld %lld\n", sqlite3_column_text (st, 0),
+                sqlite3_column_text (st, 1), (long long) sqlite3_column_int64 (st, 2),
+                (long long) sqlite3_column_int64 (st, 3),
+                (long long) sqlite3_column_int64 (st, 4),
+                sqlite3_column_int (st, 5)? "yes": "no",
+                (long long) sqlite3_column_int64 (st, 6),
+                (long long) sqlite3_column_int64 (st, 7));
+    sqlite3_finalize (st);
+    sqlite3_close (db);
+    return 0;
+}
+
+int
+cchc_national_ctl_audit (const cchc_collector_conf_t *conf)
+{
+    sqlite3 *db = s_db (conf, false);
+    if (!db)
+        return 1;
+    if (!s_is_national (db)) {
+        sqlite3_close (db);
+        return 0;
+    }
+    int64_t messages = 0, problems = 0;
+    char err [512];
+    int rc = cchc_national_audit (db, stdout, &messages, &problems, err, sizeof err);
+    sqlite3_close (db);
+    if (rc != 0) {
+        fprintf (stderr, "cchcctl: %s\n", err);
+        return 1;
+    }
+    printf ("national: %" PRId64 " figures messages re-verified, %" PRId64 " problems\n",
+            messages, problems);
+    return problems? 1: 0;
+}
+
+static int
+s_upstream (const cchc_collector_conf_t *conf, const char *sub, int argc, char **argv)
+{
+    (void) argv;
+    if (argc != 0)
+        return 2;
+    char outbox_path [CCHC_COLLECTOR_PATH_MAX + 32];
+    if (*conf->upstream_outbox)
+        snprintf (outbox_path, sizeof outbox_path, "%s", conf->upstream_outbox);
+    else
+        snprintf (outbox_path, sizeof outbox_path, "%s/upstream.outbox", conf->state_dir);
+    char err [512];
+    bool queue = strcmp (sub, "queue") == 0;
+    if (!queue && strcmp (sub, "status") != 0)
+        return 2;
+    cchc_outbox_t *outbox = cchc_outbox_open (outbox_path, queue, err, sizeof err);
+    if (!outbox) {
+        fprintf (stderr, "cchcctl: %s\n", err);
+        return 1;
+    }
+    int rc = 0;
+    if (queue) {
+        char key_path [CCHC_COLLECTOR_PATH_MAX + 32];
+        if (*conf->upstream_key)
+            snprintf (key_path, sizeof key_path, "%s", conf->upstream_key);
+        else
+            cchc_collector_conf_key_path (conf, key_path, sizeof key_path);
+        cchc_key_t *key = cchc_key_load (key_path, err, sizeof err);
+        sqlite3 *db = key? s_db (conf, false): NULL;
+        size_t versions = 0, messages = 0;
+        if (!key)
+            fprintf (stderr, "cchcctl: %s\n", err);
+        if (!key || !db
+            || cchc_upstream_queue (db, outbox, key, conf->upstream_province,
+                                    cchc_clock_now_ms (), &versions, &messages, err,
+                                    sizeof err) != 0) {
+            if (key && db)
+                fprintf (stderr, "cchcctl: %s\n", err);
+            rc = 1;
+        }
+        else
+            printf ("queued %zu versions (%zu messages)\n", versions, messages);
+        sqlite3_close (db);
+        cchc_key_destroy (&key);
+    }
+    else {
+        cchc_outbox_stats_t stats;
+        if (cchc_outbox_stats (outbox, &stats, err, sizeof err) != 0) {
+            fprintf (stderr, "cchcctl: %s\n", err);
+            rc = 1;
+        }
+        else
+            printf ("messages waiting: %" PRId64 "\ndead letters: %" PRId64 "\nnext seq: %"
+                    PRIu64 "\n", stats.messages, stats.dead, stats.next_seq);
+    }
+    cchc_outbox_destroy (&outbox);
+    return rc;
+}
+
+static int
+s_prove (const cchc_collector_conf_t *conf, const char *criteria, int argc, char **argv)
+{
+    const char *pdb = NULL, *province = NULL, *period = NULL;
+    int64_t version = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *v;
+        if ((v = s_opt (argc, argv, &i, "--province-db")))
+            pdb = v;
+        else if ((v = s_opt (argc, argv, &i, "--province")))
+            province = v;
+        else if ((v = s_opt (argc, argv, &i, "--period")))
+            period = v;
+        else if ((v = s_opt (argc, argv, &i, "--version"))) {
+            if (cchc_parse_int64 (v, 1, UINT32_MAX, &version) != 0)
+                return 2;
+        }
+        else
+            return 2;
+    }
+    if (!pdb || !province || !period || !criteria)
+        return 2;
+    sqlite3 *db = s_db (conf, false);
+    if (!db)
+        return 1;
+    char err [512];
+    int64_t units = 0, diffs = 0;
+    int rc = cchc_national_prove (db, pdb, criteria, province, period, version, stdout,
+                                  &units, &diffs, err, sizeof err);
+    sqlite3_close (db);
+    if (rc != 0) {
+        fprintf (stderr, "cchcctl: %s\n", err);
+        return 1;
+    }
+    if (diffs)
+        printf ("NOT proved: %" PRId64 " differences over %" PRId64 " units\n", diffs, units);
+    else
+        printf ("proved: all %" PRId64 " units equal what the journal produces\n", units);
+    return diffs? 1: 0;
+}
+
+int
+cchc_national_ctl (const cchc_collector_conf_t *conf, const char *criteria, const char *cmd,
+                   int argc, char **argv)
+{
+    if (strcmp (cmd, "upstream") == 0)
+        return argc >= 1? s_upstream (conf, argv [0], argc - 1, argv + 1): 2;
+    if (argc < 1)
+        return 2;
+    const char *sub = argv [0];
+    argc--;
+    argv++;
+    if (strcmp (sub, "catalogue") == 0)
+        return s_catalogue (argc, argv);
+    if (strcmp (sub, "rank") == 0)
+        return s_rank (conf, argc, argv);
+    if (strcmp (sub, "province") == 0)
+        return s_province (conf, argc, argv);
+    if (strcmp (sub, "versions") == 0)
+        return s_versions (conf, argc, argv);
+    if (strcmp (sub, "audit") == 0)
+        return argc == 0? cchc_national_ctl_audit (conf): 2;
+    if (strcmp (sub, "prove") == 0)
+        return s_prove (conf, criteria, argc, argv);
+    return 2;
+}
