@@ -2,6 +2,7 @@
     of an observation).  Every write is one IMMEDIATE transaction; the file is
     in WAL mode with synchronous=FULL so a commit survives power loss. */
 #include "agent/outbox.h"
+#include "proto/figures.h"
 
 #include <assert.h>
 #include <math.h>
@@ -624,11 +625,34 @@ s_set_aside (cchc_outbox_t *self, uint64_t seq, int64_t now_ms, const char *why,
     return s_message_delete (self, seq, err, errlen);
 }
 
-/*  Is a stored row a message that can be sent?  "" if so, else why not:
-    a body that is not a report with this seq, signed by its agent key. */
+/*  A message of another kind (cchc_outbox_put, nobs 0): today the only one
+    is a province's figures (proto/figures.h) — "" when it is one with this
+    seq, signed by its province key. */
 static void
-s_row_check (uint64_t seq, const void *b, int blen, const void *sg, int slen,
-             char *why, size_t size)
+s_row_check_other (uint64_t seq, const void *b, int blen, const void *sg,
+                   char *why, size_t size)
+{
+    cchc_provfig_t f;
+    int reason = cchc_provfig_decode (b, (size_t) blen, &f);
+    if (reason == CCHC_REASON_BUSY)
+        return;
+    if (reason != CCHC_REASON_NONE) {
+        snprintf (why, size, "body does not decode (%s)", cchc_reason_name (reason));
+        return;
+    }
+    if (f.seq != seq)
+        snprintf (why, size, "body holds seq %llu", (unsigned long long) f.seq);
+    else if (cchc_provfig_verify (f.province, b, (size_t) blen, sg) != 0)
+        snprintf (why, size, "signature does not verify");
+    cchc_provfig_clear (&f);
+}
+
+/*  Is a stored row a message that can be sent?  "" if so, else why not:
+    a body that is not a report with this seq, signed by its agent key (or,
+    with nobs 0, a message of another kind: s_row_check_other). */
+static void
+s_row_check (uint64_t seq, int64_t nobs, const void *b, int blen, const void *sg,
+             int slen, char *why, size_t size)
 {
     why[0] = 0;
     if (!b || blen <= 0) {
@@ -638,6 +662,10 @@ s_row_check (uint64_t seq, const void *b, int blen, const void *sg, int slen,
     if (!sg || slen != CCHC_KEY_SIGNATURE_BYTES) {
         snprintf (why, size, "signature of %d bytes, not %d", sg ? slen : 0,
                   CCHC_KEY_SIGNATURE_BYTES);
+        return;
+    }
+    if (nobs == 0) {
+        s_row_check_other (seq, b, blen, sg, why, size);
         return;
     }
     cchc_report_t r;
@@ -745,7 +773,8 @@ cchc_outbox_next (cchc_outbox_t *self, uint64_t after, cchc_outbox_msg_t *msg,
             const void *b = sqlite3_column_blob (stmt, 1);
             int slen = sqlite3_column_bytes (stmt, 2);
             const void *sg = sqlite3_column_blob (stmt, 2);
-            s_row_check (seq, b, blen, sg, slen, why, sizeof why);
+            s_row_check (seq, sqlite3_column_int64 (stmt, 3), b, blen, sg, slen, why,
+                         sizeof why);
             if (why[0])
                 ;               /* set aside below, outside this statement */
             else if (!(msg->body = malloc ((size_t) blen))) {
