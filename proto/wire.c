@@ -28,6 +28,16 @@ s_recv_part (zmq_msg_t *part, void *socket, int flags)
     return rc;
 }
 
+/*  Copy a peer address, printable ASCII only (it goes into logs). */
+static void
+s_copy_peer (char out [CCHC_WIRE_PEER_MAX], const char *peer)
+{
+    size_t i = 0;
+    for (; peer [i] && i < CCHC_WIRE_PEER_MAX - 1; i++)
+        out [i] = peer [i] > 0x20 && peer [i] < 0x7F? peer [i]: '?';
+    out [i] = 0;
+}
+
 int
 cchc_wire_recv (void *socket, bool router, int flags, cchc_wire_msg_t *msg)
 {
@@ -60,6 +70,12 @@ cchc_wire_recv (void *socket, bool router, int flags, cchc_wire_msg_t *msg)
         const uint8_t *data = zmq_msg_data (&part);
         size_t size = zmq_msg_size (&part);
 
+        if (router && !msg->peer [0]) {
+            /*  For the logs of refusals: who sent it (IPv4/IPv6 literal). */
+            const char *peer = zmq_msg_gets (&part, "Peer-Address");
+            if (peer)
+                s_copy_peer (msg->peer, peer);
+        }
         if (!routing_seen) {
             routing_seen = true;
             if (size <= CCHC_WIRE_ROUTING_MAX) {

@@ -8,6 +8,7 @@
 #include "proto/proto.h"
 
 #define CCHC_WIRE_ROUTING_MAX 256
+#define CCHC_WIRE_PEER_MAX 64
 
 /*  One received message.  Owned buffers; free with cchc_wire_msg_clear. */
 typedef struct {
@@ -17,6 +18,10 @@ typedef struct {
     uint8_t *body;
     size_t body_len;
     uint8_t sig[CCHC_KEY_SIGNATURE_BYTES];
+    char peer[CCHC_WIRE_PEER_MAX];              /* ROUTER only: the sender's
+                                                   address (ZeroMQ's
+                                                   "Peer-Address" property,
+                                                   e.g. 10.0.0.7), "" if unknown */
 } cchc_wire_msg_t;
 
 /*  Receive one whole message (all its parts, always, so the socket stays in

@@ -122,7 +122,29 @@ s_param (void *arg, const char *name)
                                         MHD_GET_ARGUMENT_KIND, name);
 }
 
-/*  True when the request carries the token (or none is needed). */
+/*  The client's address as text ("10.0.0.7", "::1"), "?" if unknown. */
+static void
+s_peer (struct MHD_Connection *conn, char *buf, size_t size)
+{
+    snprintf (buf, size, "?");
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info (conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = info? info->client_addr: NULL;
+    if (!sa)
+        return;
+    if (sa->sa_family == AF_INET)
+        inet_ntop (AF_INET, &((const struct sockaddr_in *) sa)->sin_addr, buf,
+                   (socklen_t) size);
+    else
+    if (sa->sa_family == AF_INET6)
+        inet_ntop (AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr, buf,
+                   (socklen_t) size);
+}
+
+/*  True when the request carries the token (or none is needed).  A wrong
+    token is logged with the client's address (rate-limited; never the
+    token itself); a missing one is not: the dashboard's first load asks
+    without one. */
 static bool
 s_authorised (cchc_http_t *self, struct MHD_Connection *conn)
 {
@@ -140,7 +162,13 @@ s_authorised (cchc_http_t *self, struct MHD_Connection *conn)
     uint8_t hash[crypto_generichash_BYTES];
     crypto_generichash (hash, sizeof hash, (const uint8_t *) given, strlen (given),
                         NULL, 0);
-    return sodium_memcmp (hash, self->token_hash, sizeof hash) == 0;
+    if (sodium_memcmp (hash, self->token_hash, sizeof hash) == 0)
+        return true;
+    static cchc_ratelimit_t rl = CCHC_RATELIMIT_INIT (60000, 10);
+    char peer[INET6_ADDRSTRLEN + 1];
+    s_peer (conn, peer, sizeof peer);
+    cchc_log_limited (&rl, CCHC_LOG_WARN, "http: wrong access token from %s", peer);
+    return false;
 }
 
 static enum MHD_Result

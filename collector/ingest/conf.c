@@ -36,6 +36,10 @@ const cchc_config_entry_t cchc_collector_conf_table [] = {
       "5ms", "longest wait to fill a group commit" },
     { "collector.max_inflight", CCHC_CONFIG_INT, F (max_inflight), 0, 8, 100000,
       "1024", "messages read but not yet answered; beyond it the socket is not read" },
+    { "collector.unauth_acks", CCHC_CONFIG_INT, F (unauth_acks), 0, 0, 100000,
+      "20", "signed answers per second (a burst of as many) to messages that fail "
+      "authentication (bad frames, too large, unknown key, bad signature); the "
+      "rest are dropped unanswered and counted (unauthenticated.dropped)" },
     { "collector.max_skew", CCHC_CONFIG_DURATION, F (max_skew_ms), 0, 0, 86400000,
       "5m", "a report created further ahead of collector time is rejected" },
     { "collector.min_date", CCHC_CONFIG_STRING, F (min_date), S (min_date), 0, 0,

@@ -3,7 +3,7 @@
     Shared by cchc-collector and cchcctl (which only needs the paths).
 
       [collector]  bind, state_dir, db, key, criteria, curve, verifiers,
-                   batch_max, batch_wait, max_inflight, max_skew, min_date,
+                   batch_max, batch_wait, max_inflight, unauth_acks, max_skew, min_date,
                    future_days, busy_timeout, synchronous, max_pages,
                    refresh_interval, stats_interval, drain_timeout,
                    rollup_interval (the period schedule, collector/periods/periods.h),
@@ -46,6 +46,8 @@ typedef struct {
     int64_t batch_wait_ms;                  /* longest wait to fill a batch */
     int64_t max_inflight;                   /* messages between read and ack */
     int64_t max_skew_ms;                    /* created may be this far ahead */
+    int64_t unauth_acks;                    /* answers per second to messages that
+                                               fail authentication (0: none) */
     char min_date[16];                      /* earliest observation date */
     int64_t future_days;                    /* latest date = local today + N */
     int64_t busy_timeout_ms;                /* wait for another writer */

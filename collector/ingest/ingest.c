@@ -71,9 +71,20 @@ struct cchc_ingest_t {
     pthread_mutex_t checkpoint_lock;
     pthread_cond_t checkpoint_wake;
     int64_t inflight;
+
+    /*  The budget of answers to messages that fail authentication (job.h):
+        a token bucket of collector.unauth_acks per second, as many at once. */
+    pthread_mutex_t unauth_lock;
+    bool unauth_lock_ready;
+    double unauth_tokens;
+    int64_t unauth_refilled;    /* monotonic ms */
 };
 
 static cchc_ratelimit_t s_rl_input = CCHC_RATELIMIT_INIT (10000, 10);
+/*  Unauthenticated traffic has its own log budget: a flood of it must not
+    hide the refusals of enrolled agents. */
+static cchc_ratelimit_t s_rl_unauth = CCHC_RATELIMIT_INIT (10000, 10);
+static cchc_ratelimit_t s_rl_unauth_drop = CCHC_RATELIMIT_INIT (10000, 2);
 static cchc_ratelimit_t s_rl_internal = CCHC_RATELIMIT_INIT (10000, 10);
 
 void
@@ -131,12 +142,49 @@ s_hex8 (const uint8_t *key, char out [17])
     out [16] = 0;
 }
 
+/*  The sender's address for a log line (wire.h: ZeroMQ's Peer-Address). */
+static const char *
+s_peer (const cchc_job_t *job)
+{
+    return job->msg.peer [0]? job->msg.peer: "unknown peer";
+}
+
 static void
 s_refuse (cchc_job_t *job, cchc_job_kind_t kind, uint32_t reason)
 {
     job->kind = kind;
     job->status = CCHC_STATUS_REJECTED;
     job->reason = reason;
+}
+
+/*  Take one answer from the budget for unauthenticated messages.  True
+    when one was left (the message is answered), false when it is spent
+    (counted and logged, rate-limited).  Any thread. */
+static bool
+s_unauth_answer (struct cchc_ingest_t *self, const cchc_job_t *job, int reason)
+{
+    double rate = (double) self->conf->unauth_acks;
+    int64_t now = cchc_clock_mono_ms ();
+    pthread_mutex_lock (&self->unauth_lock);
+    double tokens = self->unauth_tokens
+                  + (double) (now - self->unauth_refilled) * rate / 1000.0;
+    if (tokens > rate)
+        tokens = rate;
+    self->unauth_refilled = now;
+    bool answer = tokens >= 1.0;
+    self->unauth_tokens = answer? tokens - 1.0: tokens;
+    pthread_mutex_unlock (&self->unauth_lock);
+    if (answer)
+        atomic_fetch_add_explicit (&self->stats->unauth_answered, 1, memory_order_relaxed);
+    else {
+        atomic_fetch_add_explicit (&self->stats->unauth_dropped, 1, memory_order_relaxed);
+        cchc_log_limited (&s_rl_unauth_drop, CCHC_LOG_WARN, "unauthenticated messages "
+                          "over collector.unauth_acks (%lld a second): dropped "
+                          "unanswered (this one from %s, %s)",
+                          (long long) self->conf->unauth_acks, s_peer (job),
+                          cchc_reason_name (reason));
+    }
+    return answer;
 }
 
 /*  Verify and check one new job; sets kind and, for final verdicts, status. */
@@ -152,15 +200,17 @@ s_verify (struct cchc_ingest_t *self, cchc_job_t *job)
         return;
     }
     if (job->pre_reason) {
-        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN, "refused a message (%s) from "
-                          "key %s...", cchc_reason_name (job->pre_reason), who);
+        /*  Not authenticated: frame 0 (when it had 32 bytes) is only a claim. */
+        cchc_log_limited (&s_rl_unauth, CCHC_LOG_WARN, "refused an unauthenticated "
+                          "message from %s (%s)", s_peer (job),
+                          cchc_reason_name (job->pre_reason));
         s_refuse (job, CCHC_JOB_ACK, (uint32_t) job->pre_reason);
         return;
     }
     cchc_keytab_entry_t entry;
     if (!cchc_keytab_lookup (self->keytab, job->msg.key, &entry)) {
-        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN, "refused a message from "
-                          "unknown key %s...", who);
+        cchc_log_limited (&s_rl_unauth, CCHC_LOG_WARN, "refused an unauthenticated "
+                          "message from %s (unknown_agent: key %s...)", s_peer (job), who);
         s_refuse (job, CCHC_JOB_ACK, CCHC_REASON_UNKNOWN_AGENT);
         return;
     }
@@ -171,11 +221,20 @@ s_verify (struct cchc_ingest_t *self, cchc_job_t *job)
             count it against the agent; the seq cannot be trusted either way. */
         bool authenticated = rc != CCHC_REASON_BAD_SIGNATURE
                           && rc != CCHC_REASON_TOO_LARGE;
-        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN, "refused a message from "
-                          "agent %lld (%s): %s", (long long) entry.id, entry.unit,
-                          cchc_reason_name (rc));
+        if (authenticated)
+            cchc_log_limited (&s_rl_input, CCHC_LOG_WARN, "refused a message from "
+                              "agent %lld (%s) at %s: %s", (long long) entry.id,
+                              entry.unit, s_peer (job), cchc_reason_name (rc));
+        else
+            cchc_log_limited (&s_rl_unauth, CCHC_LOG_WARN, "refused an unauthenticated "
+                              "message from %s (%s: claims key %s..., agent %lld)",
+                              s_peer (job), cchc_reason_name (rc), who,
+                              (long long) entry.id);
         job->agent_id = authenticated? entry.id: 0;
         s_refuse (job, authenticated? CCHC_JOB_COUNT: CCHC_JOB_ACK, (uint32_t) rc);
+        /*  The verification was spent already; the answer need not be. */
+        if (!authenticated && !s_unauth_answer (self, job, rc))
+            job->unanswered = true;
         return;
     }
     job->agent_id = entry.id;
@@ -183,8 +242,8 @@ s_verify (struct cchc_ingest_t *self, cchc_job_t *job)
         /*  Authenticated, so counted against the agent; but a revoked key's
             seq is never answered (PROTOCOL.md 9.2: seq 0, keep the data). */
         cchc_log_limited (&s_rl_input, CCHC_LOG_WARN, "refused seq %llu from "
-                          "revoked agent %lld", (unsigned long long) job->report.seq,
-                          (long long) entry.id);
+                          "revoked agent %lld at %s", (unsigned long long) job->report.seq,
+                          (long long) entry.id, s_peer (job));
         s_refuse (job, CCHC_JOB_COUNT, CCHC_REASON_REVOKED_AGENT);
         return;
     }
@@ -192,16 +251,18 @@ s_verify (struct cchc_ingest_t *self, cchc_job_t *job)
     memcpy (job->unit, entry.unit, sizeof job->unit);
     if (strcmp (job->report.unit, entry.unit) != 0) {
         cchc_log_limited (&s_rl_input, CCHC_LOG_WARN, "refused seq %llu from agent "
-                          "%lld: unit %s, enrolled for %s", (unsigned long long) job->seq,
-                          (long long) entry.id, job->report.unit, entry.unit);
+                          "%lld at %s: unit %s, enrolled for %s",
+                          (unsigned long long) job->seq, (long long) entry.id,
+                          s_peer (job), job->report.unit, entry.unit);
         s_refuse (job, CCHC_JOB_COUNT, CCHC_REASON_UNIT_MISMATCH);
         return;
     }
     int64_t now = cchc_clock_now_ms ();
     if (job->report.created_ms > (uint64_t) (now + self->conf->max_skew_ms)) {
         cchc_log_limited (&s_rl_input, CCHC_LOG_WARN, "refused seq %llu from agent "
-                          "%lld: created %lld ms ahead of collector time",
+                          "%lld at %s: created %lld ms ahead of collector time",
                           (unsigned long long) job->seq, (long long) entry.id,
+                          s_peer (job),
                           (long long) ((int64_t) job->report.created_ms - now));
         /*  A clock error is transient (NTP fixes it, or the operator): the
             agent keeps the report and sends it again later (PROTOCOL.md
@@ -238,8 +299,9 @@ s_verify (struct cchc_ingest_t *self, cchc_job_t *job)
     if (job->nrejected) {
         char date [11];
         cchc_date_format (job->report.obs [job->rejected [0].index].date, date, sizeof date);
-        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN, "agent %lld seq %llu: %u of %u "
-                          "observations refused (first: %s %s, %s)", (long long) entry.id,
+        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN, "agent %lld at %s seq %llu: %u of "
+                          "%u observations refused (first: %s %s, %s)",
+                          (long long) entry.id, s_peer (job),
                           (unsigned long long) job->seq, job->nrejected, job->report.nobs,
                           job->report.obs [job->rejected [0].index].metric, date,
                           cchc_reason_name ((int) job->rejected [0].reason));
@@ -253,6 +315,8 @@ s_verify (struct cchc_ingest_t *self, cchc_job_t *job)
 static void
 s_sign (struct cchc_ingest_t *self, cchc_job_t *job)
 {
+    if (job->unanswered)
+        return;
     cchc_ack_t ack;
     memset (&ack, 0, sizeof ack);
     memcpy (ack.agent, job->msg.key, sizeof ack.agent);
@@ -400,6 +464,9 @@ static void
 s_answer (struct cchc_ingest_t *self, void *router, cchc_job_t *job)
 {
     cchc_stats_t *stats = self->stats;
+    if (job->unanswered)
+        ;                               /* counted in s_unauth_answer */
+    else
     if (job->ack_body) {
         int rc = cchc_wire_send (router, job->msg.routing_id, job->msg.routing_len,
                                  cchc_key_public (self->key), job->ack_body,
@@ -460,6 +527,19 @@ s_read (struct cchc_ingest_t *self, void *router)
         job->received_ms = cchc_clock_now_ms ();
         job->received_mono = cchc_clock_mono_ms ();
         atomic_fetch_add_explicit (&self->stats->received, 1, memory_order_relaxed);
+        /*  Failed authentication without any cryptography (job.h): over the
+            budget, dropped here, before it takes a place in flight. */
+        cchc_keytab_entry_t entry;
+        int unauth = rc == CCHC_REASON_BAD_FRAMES || rc == CCHC_REASON_TOO_LARGE? rc
+                   : rc == 0 && !cchc_keytab_lookup (self->keytab, job->msg.key, &entry)
+                   ? CCHC_REASON_UNKNOWN_AGENT: 0;
+        if (unauth && !s_unauth_answer (self, job, unauth)) {
+            atomic_fetch_add_explicit (&self->stats->rejected, 1, memory_order_relaxed);
+            atomic_fetch_add_explicit (&self->stats->rejected_by [unauth], 1,
+                                       memory_order_relaxed);
+            cchc_job_destroy (&job);
+            continue;
+        }
         self->inflight++;
         atomic_store_explicit (&self->stats->inflight, self->inflight,
                                memory_order_relaxed);
@@ -601,6 +681,10 @@ cchc_ingest_new (void *ctx, const cchc_ingest_args_t *args, char *err, size_t er
     self->checkpoint_started = true;
     if (CCHC_FAILPOINT ("ingest.checkpoint", err, errlen))
         goto failed;
+    pthread_mutex_init (&self->unauth_lock, NULL);
+    self->unauth_lock_ready = true;
+    self->unauth_tokens = (double) self->conf->unauth_acks;
+    self->unauth_refilled = cchc_clock_mono_ms ();
     s_refresh (self, true);
     cchc_notice ("%zu agents enrolled", cchc_keytab_size (self->keytab));
 
@@ -713,6 +797,8 @@ cchc_ingest_destroy (cchc_ingest_t **self_p)
         pthread_mutex_destroy (&self->checkpoint_lock);
         pthread_cond_destroy (&self->checkpoint_wake);
     }
+    if (self->unauth_lock_ready)
+        pthread_mutex_destroy (&self->unauth_lock);
     free (self->workers);
     cchc_db_destroy (&self->writer.store);
     cchc_db_destroy (&self->checkpointer);

@@ -11,6 +11,13 @@
       worker        sign the ack ──ack──▶ main
       main thread   send the ack on the ROUTER, free the job (inflight - 1)
 
+    Messages that fail authentication (bad frames, too large, unknown key,
+    bad signature) are answered only within a budget of their own
+    (collector.unauth_acks per second, a token bucket): the cheap ones
+    (everything but a bad signature) over it are dropped by the main thread
+    before they take a place in flight; a bad signature over it is retired
+    unanswered (`unanswered`).
+
     Jobs travel between threads as pointers in inproc messages, handed over
     with cchc_job_pass (&job), which clears the sender's pointer: exactly one
     thread owns a job at a time.  The main thread reads the ROUTER only while
@@ -48,6 +55,9 @@ typedef struct {
     uint32_t nrejected;         /* per-observation refusals */
     cchc_obs_reject_t *rejected;
 
+    bool unanswered;            /* failed authentication over the budget of
+                                   collector.unauth_acks: no ack is signed
+                                   or sent (ingest.c) */
     uint8_t *ack_body;          /* signed ack, ready to send */
     size_t ack_len;
     uint8_t ack_sig[64];

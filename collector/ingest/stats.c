@@ -44,6 +44,8 @@ cchc_stats_save (const cchc_stats_t *stats, cchc_db_t *store, int64_t now_ms)
         { "rejected", LOAD (rejected) },
         { "retry_later", LOAD (retry_later) },
         { "acks_lost", LOAD (acks_lost) },
+        { "unauthenticated.answered", LOAD (unauth_answered) },
+        { "unauthenticated.dropped", LOAD (unauth_dropped) },
         { "observations.stored", LOAD (obs_stored) },
         { "observations.refused", LOAD (obs_refused) },
         { "batches", LOAD (batches) },

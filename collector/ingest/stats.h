@@ -23,6 +23,10 @@ typedef struct {
     atomic_uint_fast64_t rejected_by[CCHC_STATS_REASONS];
     atomic_uint_fast64_t retry_later;
     atomic_uint_fast64_t acks_lost;     /* could not be queued to the peer */
+    /*  Messages that failed authentication: answered within the budget of
+        collector.unauth_acks, dropped unanswered over it. */
+    atomic_uint_fast64_t unauth_answered;
+    atomic_uint_fast64_t unauth_dropped;
     /*  Observations of accepted messages. */
     atomic_uint_fast64_t obs_stored;
     atomic_uint_fast64_t obs_refused;

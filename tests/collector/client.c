@@ -10,6 +10,8 @@
       stream  many reports with a window, re-sending anything unanswered until
               every seq 1..N is acked accepted/duplicate; appends each accepted
               seq to --ack-log as it arrives (for the crash test)
+      flood   --kind frames|unknown|badsig --count N [--rate R]: messages that
+              fail authentication; prints "sent=N acks=M" (the answers it got)
       freeport  print a free TCP port on 127.0.0.1
 
     Common options:  --endpoint E  --key FILE (agent secret key)
@@ -373,6 +375,62 @@ s_cmd_stream (void *ctx, s_args_t *args)
     return done == n && other == 0? 0: 1;
 }
 
+/* ----------------------------------------------------------------- flood */
+
+/*  Messages that fail authentication, as fast as allowed (--rate), while
+    counting the answers: --kind frames (two frames: the --key's public key
+    and a body, no signature), unknown (three frames under a random key) or
+    badsig (the --key's public key, a random body and signature).  Reads
+    answers until --timeout ms pass without one after the last send.
+    Prints "sent=N acks=M". */
+static int
+s_cmd_flood (void *ctx, s_args_t *args, const char *kind)
+{
+    if (!args->count || !kind)
+        s_die ("%s", "flood needs --count and --kind frames|unknown|badsig");
+    bool frames = strcmp (kind, "frames") == 0, unknown = strcmp (kind, "unknown") == 0;
+    if (!frames && !unknown && strcmp (kind, "badsig") != 0)
+        s_die ("unknown --kind %s", kind);
+    void *socket = s_connect (ctx, args);
+    uint8_t key [32], body [64], sig [64];
+    memcpy (key, cchc_key_public (args->key), 32);
+    uint64_t sent = 0, acks = 0;
+    double next_at = (double) cchc_clock_mono_ms ();
+    int64_t quiet_since = cchc_clock_mono_ms ();
+    while (sent < args->count || cchc_clock_mono_ms () - quiet_since < args->timeout_ms) {
+        int64_t now = cchc_clock_mono_ms ();
+        while (sent < args->count && (!args->rate || now >= next_at)) {
+            if (unknown)
+                randombytes_buf (key, sizeof key);
+            randombytes_buf (body, sizeof body);
+            randombytes_buf (sig, sizeof sig);
+            body [0] = 0xc1;
+            int rc = frames
+                ? (zmq_send (socket, key, 32, ZMQ_SNDMORE) == -1
+                   || zmq_send (socket, body, sizeof body, 0) == -1? -1: 0)
+                : s_send_raw (socket, key, body, sizeof body, sig);
+            if (rc)
+                break;
+            sent++;
+            quiet_since = now;
+            if (args->rate)
+                next_at += 1000.0 / (double) args->rate;
+        }
+        zmq_pollitem_t item = { socket, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&item, 1, 5) > 0) {
+            cchc_wire_msg_t msg;
+            while (cchc_wire_recv (socket, false, ZMQ_DONTWAIT, &msg) >= 0) {
+                acks++;
+                quiet_since = cchc_clock_mono_ms ();
+                cchc_wire_msg_clear (&msg);
+            }
+        }
+    }
+    zmq_close (socket);
+    printf ("sent=%" PRIu64 " acks=%" PRIu64 "\n", sent, acks);
+    return 0;
+}
+
 static int
 s_cmd_freeport (void)
 {
@@ -394,7 +452,7 @@ int
 main (int argc, char **argv)
 {
     if (sodium_init () < 0 || argc < 2)
-        s_die ("%s", "usage: cchc-test-client send|stream|freeport [options]");
+        s_die ("%s", "usage: cchc-test-client send|stream|flood|freeport [options]");
     const char *cmd = argv [1];
     if (strcmp (cmd, "freeport") == 0)
         return s_cmd_freeport ();
@@ -406,6 +464,7 @@ main (int argc, char **argv)
     args.obs_per = 30;
     args.deadline_ms = 120000;
     args.seq = 1;
+    const char *kind = NULL;
     for (int i = 2; i < argc; i++) {
         const char *opt = argv [i];
         const char *val = i + 1 < argc? argv [i + 1]: NULL;
@@ -434,6 +493,7 @@ main (int argc, char **argv)
         else if (strcmp (opt, "--ack-log") == 0) args.ack_log = val;
         else if (strcmp (opt, "--deadline") == 0) args.deadline_ms = atol (val);
         else if (strcmp (opt, "--rate") == 0) args.rate = atol (val);
+        else if (strcmp (opt, "--kind") == 0) kind = val;
         else s_die ("unknown option %s", opt);
     }
     if (!args.endpoint || !args.key_file)
@@ -454,6 +514,9 @@ main (int argc, char **argv)
     else
     if (strcmp (cmd, "stream") == 0)
         rc = s_cmd_stream (ctx, &args);
+    else
+    if (strcmp (cmd, "flood") == 0)
+        rc = s_cmd_flood (ctx, &args, kind);
     else
         s_die ("unknown command %s", cmd);
     zmq_ctx_term (ctx);
