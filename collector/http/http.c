@@ -1,6 +1,7 @@
 /*  http.c — the collector's read-only web server (http.h) on libmicrohttpd:
     binding rules, the access token, GET/HEAD only, the embedded dashboard
-    files, and the JSON API and exports of api.c.
+    files, the JSON API and exports of api.c, and the bounds on slow and
+    greedy clients (connection limits, request deadlines, their watchdog).
 */
 #include "collector/http/http.h"
 #include "collector/http/api.h"
@@ -8,9 +9,13 @@
 #include "common/text.h"
 #include "web/assets.h"
 
+#include "common/clock.h"
+
 #include <arpa/inet.h>
 #include <assert.h>
+#include <fcntl.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -20,11 +25,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #define S_TOKEN_MIN 16
 #define S_CSP "default-src 'self'; img-src 'self' data:; style-src 'self'; " \
               "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; " \
               "base-uri 'none'; form-action 'none'"
+
+#define S_ANSWER_MAX_MS 60000   /* an answer must be delivered within this */
+#define S_WATCH_MS 250          /* how often the watchdog looks */
+
+/*  One open connection, from MHD's "started" notification to "closed".  The
+    watchdog shuts down its socket when `deadline` passes: through a
+    duplicate of MHD's descriptor, ours until "closed", so it can never hit
+    a descriptor number MHD has closed and reused. */
+typedef struct s_conn_t {
+    struct s_conn_t *prev, *next;
+    int fd;                         /* dup of the connection's socket, or -1 */
+    char peer[INET6_ADDRSTRLEN + 1];
+    int64_t deadline;               /* monotonic ms */
+    bool answering;                 /* headers in, the answer under way */
+    bool cut;                       /* shut down by the watchdog */
+} s_conn_t;
 
 struct cchc_http_t {
     struct MHD_Daemon *daemon;
@@ -32,6 +55,17 @@ struct cchc_http_t {
     bool has_token;
     uint8_t token_hash[crypto_generichash_BYTES];
     int port;
+
+    /*  Connection bounds (http.h) and the watchdog. */
+    int max_connections, max_per_peer;
+    int64_t request_timeout_ms;
+    pthread_mutex_t lock;           /* guards everything below */
+    pthread_cond_t wake;
+    s_conn_t *conns;
+    size_t nconns;
+    bool stopping;
+    pthread_t watchdog;
+    bool watchdog_started;
 };
 
 int
@@ -122,14 +156,11 @@ s_param (void *arg, const char *name)
                                         MHD_GET_ARGUMENT_KIND, name);
 }
 
-/*  The client's address as text ("10.0.0.7", "::1"), "?" if unknown. */
+/*  An address as text ("10.0.0.7", "::1"), "?" if unknown. */
 static void
-s_peer (struct MHD_Connection *conn, char *buf, size_t size)
+s_addr_text (const struct sockaddr *sa, char *buf, size_t size)
 {
     snprintf (buf, size, "?");
-    const union MHD_ConnectionInfo *info =
-        MHD_get_connection_info (conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    const struct sockaddr *sa = info? info->client_addr: NULL;
     if (!sa)
         return;
     if (sa->sa_family == AF_INET)
@@ -139,6 +170,151 @@ s_peer (struct MHD_Connection *conn, char *buf, size_t size)
     if (sa->sa_family == AF_INET6)
         inet_ntop (AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr, buf,
                    (socklen_t) size);
+}
+
+/*  The client's address of a connection. */
+static void
+s_peer (struct MHD_Connection *conn, char *buf, size_t size)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info (conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    s_addr_text (info? info->client_addr: NULL, buf, size);
+}
+
+/* ------------------------------------------------------------------------ */
+/*  Slow and greedy clients */
+
+static cchc_ratelimit_t s_rl_refused = CCHC_RATELIMIT_INIT (60000, 10);
+static cchc_ratelimit_t s_rl_cut = CCHC_RATELIMIT_INIT (60000, 10);
+
+/*  MHD's accept policy: refuse a connection past the limits, naming the
+    peer (MHD's own limits, a margin above, only back this up). */
+static enum MHD_Result
+s_accept (void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    (void) addrlen;
+    cchc_http_t *self = cls;
+    char peer[INET6_ADDRSTRLEN + 1];
+    s_addr_text (addr, peer, sizeof peer);
+    size_t same = 0, all;
+    pthread_mutex_lock (&self->lock);
+    all = self->nconns;
+    for (const s_conn_t *c = self->conns; c; c = c->next)
+        same += strcmp (c->peer, peer) == 0;
+    pthread_mutex_unlock (&self->lock);
+    if (same >= (size_t) self->max_per_peer) {
+        cchc_log_limited (&s_rl_refused, CCHC_LOG_WARN, "http: refused a connection "
+                          "from %s: %zu open from it already (http.max_per_peer)",
+                          peer, same);
+        return MHD_NO;
+    }
+    if (all >= (size_t) self->max_connections) {
+        cchc_log_limited (&s_rl_refused, CCHC_LOG_WARN, "http: refused a connection "
+                          "from %s: %zu open in all (http.max_connections)", peer, all);
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+/*  MHD: a connection started or closed. */
+static void
+s_notify (void *cls, struct MHD_Connection *conn, void **socket_context,
+          enum MHD_ConnectionNotificationCode toe)
+{
+    cchc_http_t *self = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        s_conn_t *c = calloc (1, sizeof *c);
+        if (!c)
+            return;                 /* then only MHD's idle timeout bounds it */
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info (conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        c->fd = info? fcntl (info->connect_fd, F_DUPFD_CLOEXEC, 0): -1;
+        s_peer (conn, c->peer, sizeof c->peer);
+        pthread_mutex_lock (&self->lock);
+        c->deadline = cchc_clock_mono_ms () + self->request_timeout_ms;
+        c->next = self->conns;
+        if (self->conns)
+            self->conns->prev = c;
+        self->conns = c;
+        self->nconns++;
+        pthread_mutex_unlock (&self->lock);
+        *socket_context = c;
+    }
+    else
+    if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        s_conn_t *c = *socket_context;
+        *socket_context = NULL;
+        pthread_mutex_lock (&self->lock);
+        if (c->prev)
+            c->prev->next = c->next;
+        else
+            self->conns = c->next;
+        if (c->next)
+            c->next->prev = c->prev;
+        self->nconns--;
+        pthread_mutex_unlock (&self->lock);
+        if (c->fd >= 0)
+            close (c->fd);
+        free (c);
+    }
+}
+
+/*  The request's headers are in (answering) or its answer is done (not):
+    the connection's next deadline. */
+static void
+s_conn_phase (cchc_http_t *self, struct MHD_Connection *conn, bool answering)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info (conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    s_conn_t *c = info? info->socket_context: NULL;
+    if (!c)
+        return;
+    pthread_mutex_lock (&self->lock);
+    c->answering = answering;
+    c->deadline = cchc_clock_mono_ms ()
+                + (answering? S_ANSWER_MAX_MS: self->request_timeout_ms);
+    pthread_mutex_unlock (&self->lock);
+}
+
+static void
+s_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
+             enum MHD_RequestTerminationCode toe)
+{
+    (void) con_cls;
+    (void) toe;
+    s_conn_phase (cls, conn, false);
+}
+
+/*  The watchdog: shut down the socket of every connection past its
+    deadline; MHD then sees the end of the stream and closes it. */
+static void *
+s_watchdog_run (void *arg)
+{
+    cchc_http_t *self = arg;
+    pthread_mutex_lock (&self->lock);
+    while (!self->stopping) {
+        struct timespec until;
+        clock_gettime (CLOCK_REALTIME, &until);
+        until.tv_nsec += S_WATCH_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait (&self->wake, &self->lock, &until);
+        int64_t now = cchc_clock_mono_ms ();
+        for (s_conn_t *c = self->conns; c && !self->stopping; c = c->next) {
+            if (c->cut || c->fd < 0 || now < c->deadline)
+                continue;
+            shutdown (c->fd, SHUT_RDWR);
+            c->cut = true;
+            cchc_log_limited (&s_rl_cut, CCHC_LOG_WARN, "http: closed a connection "
+                              "from %s: %s", c->peer, c->answering
+                              ? "its answer was not taken within 60 s"
+                              : "no complete request within http.request_timeout");
+        }
+    }
+    pthread_mutex_unlock (&self->lock);
+    return NULL;
 }
 
 /*  True when the request carries the token (or none is needed).  A wrong
@@ -204,6 +380,8 @@ s_handler (void *cls, struct MHD_Connection *conn, const char *url, const char *
     (void) upload_data;
     cchc_http_t *self = cls;
     static int first_call_seen;
+    if (*con_cls == NULL)
+        s_conn_phase (self, conn, true);        /* the headers are in */
     if (strcmp (method, MHD_HTTP_METHOD_GET) != 0
         && strcmp (method, MHD_HTTP_METHOD_HEAD) != 0)
         /* answered on the first call: MHD discards any body and closes */
@@ -310,6 +488,12 @@ cchc_http_new (const cchc_http_config_t *conf, char *err, size_t errlen)
         cchc_errf (err, errlen, "out of memory");
         return NULL;
     }
+    self->max_connections = conf->max_connections > 0? conf->max_connections: 256;
+    self->max_per_peer = conf->max_per_peer > 0? conf->max_per_peer: 16;
+    self->request_timeout_ms = conf->request_timeout_ms > 0? conf->request_timeout_ms
+                                                           : 10000;
+    pthread_mutex_init (&self->lock, NULL);
+    pthread_cond_init (&self->wake, NULL);
     if (token) {
         self->has_token = true;
         crypto_generichash (self->token_hash, sizeof self->token_hash,
@@ -325,26 +509,36 @@ cchc_http_new (const cchc_http_config_t *conf, char *err, size_t errlen)
         .connections = threads + 1,
     };
     if (!(self->api = cchc_api_new (&api_conf, err, errlen))) {
-        free (self);
+        cchc_http_destroy (&self);
         return NULL;
     }
+    if (pthread_create (&self->watchdog, NULL, s_watchdog_run, self)) {
+        cchc_errf (err, errlen, "cannot start the HTTP watchdog thread");
+        cchc_http_destroy (&self);
+        return NULL;
+    }
+    self->watchdog_started = true;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
     if (v6)
         flags |= MHD_USE_IPv6;
     self->daemon = MHD_start_daemon (
-        flags, (uint16_t) conf->port, NULL, NULL, s_handler, self,
+        flags, (uint16_t) conf->port, s_accept, self, s_handler, self,
         MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, v6 ? (struct sockaddr *) &sin6 : (struct sockaddr *) &sin,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned) threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned) 512,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) 128,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) 30,
+        /*  Backstops a margin above s_accept's limits, which log the peer. */
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned) (self->max_connections + 4 * threads),
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) (self->max_per_peer + 4),
+        /*  Idle connections; s_watchdog_run bounds the rest. */
+        MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned) ((self->request_timeout_ms + 999) / 1000),
+        MHD_OPTION_NOTIFY_CONNECTION, s_notify, self,
+        MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
         MHD_OPTION_END);
     if (!self->daemon) {
         cchc_errf (err, errlen, "cannot serve HTTP on %s port %d (address in use?)",
                address, conf->port);
-        cchc_api_destroy (&self->api);
-        free (self);
+        cchc_http_destroy (&self);
         return NULL;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info (self->daemon,
@@ -363,8 +557,18 @@ cchc_http_destroy (cchc_http_t **self_p)
     if (!self)
         return;
     *self_p = NULL;
+    if (self->watchdog_started) {
+        pthread_mutex_lock (&self->lock);
+        self->stopping = true;
+        pthread_cond_signal (&self->wake);
+        pthread_mutex_unlock (&self->lock);
+        pthread_join (self->watchdog, NULL);
+    }
     if (self->daemon)
-        MHD_stop_daemon (self->daemon);
+        MHD_stop_daemon (self->daemon);     /* every connection is "closed" */
+    assert (self->conns == NULL);
+    pthread_cond_destroy (&self->wake);
+    pthread_mutex_destroy (&self->lock);
     cchc_api_destroy (&self->api);
     sodium_memzero (self->token_hash, sizeof self->token_hash);
     free (self);

@@ -18,7 +18,15 @@
       - its own read-only SQLite connections: WAL readers never block the
         collector's writer;
       - MHD's internal thread pool (`threads` threads); every reply carries
-        nosniff, no-referrer and a same-origin Content-Security-Policy.
+        nosniff, no-referrer and a same-origin Content-Security-Policy;
+      - slow and greedy clients are bounded (slowloris): at most
+        `max_connections` connections in all and `max_per_peer` from one
+        address (refusals logged with the address, rate-limited); a
+        request's headers must be complete within `request_timeout_ms` of
+        the connection opening or the previous answer's end, idle
+        connections close after the same time, and an answer must be
+        delivered within S_ANSWER_MAX_MS (60 s) — a watchdog thread shuts
+        down the sockets of connections past their deadline and logs them.
 */
 #ifndef CCHC_HTTP_H
 #define CCHC_HTTP_H
@@ -42,6 +50,9 @@ typedef struct {
     int silent_days;            /* api.h; 0: 7 */
     int refresh_ms;             /* api.h; 0: 3000 */
     int poll_ms;                /* api.h; 0: 1000 */
+    int max_connections;        /* open connections in all; 0: 256 */
+    int max_per_peer;           /* open connections from one address; 0: 16 */
+    int request_timeout_ms;     /* headers complete within this; 0: 10000 */
 } cchc_http_config_t;
 
 /*  Open the database, bind and start serving.

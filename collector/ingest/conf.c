@@ -40,6 +40,9 @@ const cchc_config_entry_t cchc_collector_conf_table [] = {
       "20", "signed answers per second (a burst of as many) to messages that fail "
       "authentication (bad frames, too large, unknown key, bad signature); the "
       "rest are dropped unanswered and counted (unauthenticated.dropped)" },
+    { "collector.handshake_timeout", CCHC_CONFIG_DURATION, F (handshake_ms), 0, 100,
+      600000, "10s", "a connection that has not finished its ZeroMQ (and CurveZMQ) "
+      "handshake by then is closed: idle connections cannot hold descriptors" },
     { "collector.max_skew", CCHC_CONFIG_DURATION, F (max_skew_ms), 0, 0, 86400000,
       "5m", "a report created further ahead of collector time is rejected" },
     { "collector.min_date", CCHC_CONFIG_STRING, F (min_date), S (min_date), 0, 0,
@@ -74,6 +77,14 @@ const cchc_config_entry_t cchc_collector_conf_table [] = {
       "", "access token for /api/ and /export/ (at least 16 characters)" },
     { "http.threads", CCHC_CONFIG_INT, F (http_threads), 0, 1, 64,
       "4", "dashboard request threads" },
+    { "http.max_connections", CCHC_CONFIG_INT, F (http_max_connections), 0, 1, 100000,
+      "256", "open dashboard connections in all; more are refused (logged with the peer)" },
+    { "http.max_per_peer", CCHC_CONFIG_INT, F (http_max_per_peer), 0, 1, 100000,
+      "16", "open dashboard connections from one address" },
+    { "http.request_timeout", CCHC_CONFIG_DURATION, F (http_request_timeout_ms), 0,
+      1000, 600000, "10s", "a request's headers must be complete within this of the "
+      "connection opening or the previous answer (slow clients are cut, logged); "
+      "idle connections close after it too" },
     { "log.level", CCHC_CONFIG_STRING, F (log_level), S (log_level), 0, 0,
       "info", "error, warn, notice, info or debug" },
     { "clock.demo", CCHC_CONFIG_STRING, F (clock_demo), S (clock_demo), 0, 0,

@@ -3,13 +3,15 @@
     Shared by cchc-collector and cchcctl (which only needs the paths).
 
       [collector]  bind, state_dir, db, key, criteria, curve, verifiers,
-                   batch_max, batch_wait, max_inflight, unauth_acks, max_skew, min_date,
+                   batch_max, batch_wait, max_inflight, unauth_acks, handshake_timeout,
+                   max_skew, min_date,
                    future_days, busy_timeout, synchronous, max_pages,
                    refresh_interval, stats_interval, drain_timeout,
                    rollup_interval (the period schedule, collector/periods/periods.h),
                    reports (the report files of each lock, collector/present/reports.h)
-      [http]       enabled, address, port, token, threads (the dashboard and
-                   its read-only JSON API, collector/http/http.h)
+      [http]       enabled, address, port, token, threads, max_connections,
+                   max_per_peer, request_timeout (the dashboard and its
+                   read-only JSON API, collector/http/http.h)
       [log]        level
       [clock]      demo (the demonstration clock, common/clock.h; refused
                    with collector.curve on or a bind / http.address that is
@@ -48,6 +50,9 @@ typedef struct {
     int64_t max_skew_ms;                    /* created may be this far ahead */
     int64_t unauth_acks;                    /* answers per second to messages that
                                                fail authentication (0: none) */
+    int64_t handshake_ms;                   /* ZMQ_HANDSHAKE_IVL: a connection
+                                               that has not finished its
+                                               ZMTP/CurveZMQ handshake is closed */
     char min_date[16];                      /* earliest observation date */
     int64_t future_days;                    /* latest date = local today + N */
     int64_t busy_timeout_ms;                /* wait for another writer */
@@ -63,6 +68,9 @@ typedef struct {
     int64_t http_port;                      /* 0: any free port */
     char http_token[128];                   /* "" or >= 16 characters */
     int64_t http_threads;
+    int64_t http_max_connections;           /* open connections in all */
+    int64_t http_max_per_peer;              /* open connections from one address */
+    int64_t http_request_timeout_ms;        /* headers complete within this */
     char log_level[16];
     char reports[CCHC_COLLECTOR_PATH_MAX];  /* "" = state_dir/reports */
     char clock_demo[128];                   /* "" or common/clock.h's spec */

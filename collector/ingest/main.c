@@ -26,6 +26,7 @@
 #include "collector/http/http.h"
 #include "collector/ingest/ingest.h"
 #include "collector/ingest/keytab.h"
+#include "collector/ingest/monitor.h"
 #include "collector/periods/periods.h"
 #include "collector/present/reports.h"
 #include "collector/ingest/stats.h"
@@ -125,6 +126,8 @@ s_router (void *ctx, const cchc_collector_conf_t *conf, const cchc_key_t *key,
     }
     int64_t maxmsg = CCHC_PROTO_BODY_MAX + 4096;   /* TOO_LARGE gets an ack */
     int rcvhwm = 128, sndhwm = 1000, linger = 2000, keepalive = 1;
+    int handshake = (int) conf->handshake_ms;
+    zmq_setsockopt (router, ZMQ_HANDSHAKE_IVL, &handshake, sizeof handshake);
     zmq_setsockopt (router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     zmq_setsockopt (router, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
     zmq_setsockopt (router, ZMQ_SNDHWM, &sndhwm, sizeof sndhwm);
@@ -352,6 +355,9 @@ main (int argc, char **argv)
         cchc_notice ("demonstration clock: %s (now %s, x%lld)", conf.clock_demo, iso,
                      (long long) cchc_clock_speed ());
     }
+    /*  Every agent connection is a descriptor (monitor.h): as many as the
+        system lets us have. */
+    cchc_monitor_raise_fd_limit ();
     if (sodium_init () < 0) {
         cchc_error ("libsodium cannot start");
         return 1;
@@ -428,6 +434,7 @@ main (int argc, char **argv)
     cchc_zap_t *zap = NULL;
     cchc_ingest_t *ingest = NULL;
     void *router = NULL;
+    cchc_monitor_t *monitor = NULL;
     cchc_http_t *http = NULL;
     cchc_periods_t *periods = NULL;
     cchc_upstream_t *upstream = NULL;
@@ -490,12 +497,20 @@ main (int argc, char **argv)
         cchc_error ("%s", err);
         goto done;
     }
+    monitor = cchc_monitor_new (ctx, router, &stats, err, sizeof err);
+    if (!monitor) {
+        cchc_error ("%s", err);
+        goto done;
+    }
     if (conf.http_enabled) {
         cchc_http_config_t http_conf = {
             .address = conf.http_address, .port = (int) conf.http_port,
             .token = conf.http_token, .db_path = db_path,
             .criteria = criteria,
-            .threads = (int) conf.http_threads
+            .threads = (int) conf.http_threads,
+            .max_connections = (int) conf.http_max_connections,
+            .max_per_peer = (int) conf.http_max_per_peer,
+            .request_timeout_ms = (int) conf.http_request_timeout_ms
         };
         http = cchc_http_new (&http_conf, err, sizeof err);
         if (!http || CCHC_FAILPOINT ("main.http", err, sizeof err)) {
@@ -539,6 +554,7 @@ done:
     cchc_key_destroy (&upstream_key);
     cchc_http_destroy (&http);
     cchc_periods_destroy (&periods);    /* stops the schedule */
+    cchc_monitor_destroy (&monitor);
     if (router)
         zmq_close (router);             /* lingers to flush the last acks */
     cchc_ingest_destroy (&ingest);      /* shuts the context down */

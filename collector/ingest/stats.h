@@ -27,6 +27,11 @@ typedef struct {
         collector.unauth_acks, dropped unanswered over it. */
     atomic_uint_fast64_t unauth_answered;
     atomic_uint_fast64_t unauth_dropped;
+    /*  The ROUTER's connections (monitor.h): accept() failures, failed
+        handshakes, connections shed from the backlog when out of descriptors. */
+    atomic_uint_fast64_t accept_failed;
+    atomic_uint_fast64_t handshake_failed;
+    atomic_uint_fast64_t conn_shed;
     /*  Observations of accepted messages. */
     atomic_uint_fast64_t obs_stored;
     atomic_uint_fast64_t obs_refused;

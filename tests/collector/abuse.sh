@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # abuse.sh — the collector under hostile traffic (issue 13, items 5-8), with a
-# real collector over 127.0.0.1:
+# real collector over 127.0.0.1 (and 127.0.0.2-9 as other hosts):
 #   - rejections are traceable: every refusal names the peer's address;
 #     messages that fail authentication are logged as "unauthenticated",
 #     never under the agent they claim; wrong HTTP tokens are logged with
 #     the client's address, rate-limited;
 #   - a flood of unauthenticated messages in plaintext mode gets at most
 #     collector.unauth_acks answers a second, the rest are dropped and
-#     counted, and an enrolled agent is served all the while.
+#     counted, and an enrolled agent is served all the while;
+#   - a slowloris attack on the dashboard (4 x 128 connections dribbling
+#     headers) leaves a normal client served, and is logged with its peers.
 # Figures are printed; no assertion on how fast anything is.
 . "$(dirname "$0")/lib.sh"
 
@@ -88,6 +90,38 @@ expect flood.logged "*unauthenticated messages over collector.unauth_acks (20 a 
 stats=$("$CTL" --state "$ST" stats)
 expect flood.stats_answered "1" \
   "$(echo "$stats" | awk '$1 == "unauthenticated.answered" { print ($2 >= 1) }')"
+
+# ---------------------------------------------------------------- item 5
+# Slowloris: 4 x 128 connections (from 127.0.0.1-4) each sending a header
+# line every 3 s and never finishing its request, for 30 s.  A normal client
+# (127.0.0.9) asks for the dashboard page twice while it runs.  Before,
+# those 512 connections were exactly MHD's limits and each line reset the
+# idle timer: nobody else was ever served.
+hport=$(sed -E 's|http://127.0.0.1:([0-9]+)/|\1|' <<<"$url")
+python3 "$SRC/tests/collector/slowloris.py" "$hport" 4 128 3 30 "$T/slowloris.json" &
+apid=$!
+PIDS+=("$apid")
+for round in 1 2; do
+  sleep $((round == 1 ? 6 : 8))
+  got=$(curl -s -o /dev/null --interface 127.0.0.9 --max-time 60 -w '%{http_code} %{time_total}' \
+          "$url" || true)
+  code=${got%% *} took=${got#* }
+  echo "     during the attack, round $round: the dashboard page in ${took} s (HTTP $code)"
+  expect "slowloris.page_served.$round" "200" "$code"
+  expect "slowloris.page_within_10s.$round" "1" "$(awk -v t="$took" 'BEGIN { print (t != "" && t < 10) }')"
+done
+got=$(curl -s -o /dev/null --interface 127.0.0.9 --max-time 60 -w '%{http_code}' \
+        -H "Authorization: Bearer abuse-test-token-0123456789" "${url}api/v1/health" || true)
+expect slowloris.api_served "200" "$got"
+wait "$apid" || true
+echo "     attack: $(cat "$T/slowloris.json")"
+json () { python3 -c "import json, sys; print(json.load(open('$T/slowloris.json'))['$1'])"; }
+expect slowloris.slow_requests_cut "1" "$(( $(json cut) >= 4 ))"
+expect slowloris.log.refused_peer "*http: refused a connection from 127.0.0.[1-4]: 16 open from it already (http.max_per_peer)*" \
+  "$(grep -m1 'http: refused a connection from' "$LOG")"
+expect slowloris.log.cut_peer "*http: closed a connection from 127.0.0.[1-4]: no complete request within http.request_timeout*" \
+  "$(grep -m1 'http: closed a connection from' "$LOG")"
+expect slowloris.log.limited "1" "$(( $(grep -c 'http: refused a connection from' "$LOG") <= 40 ))"
 
 stop_collector
 expect sigterm.exit "0" "$STOP_RC"
