@@ -95,10 +95,13 @@ s_audit_months (s_audit_t *self, sqlite3 *db)
     sqlite3_finalize (st);
     if (!has)
         return 0;
+    /*  total(), not sum(): it cannot fail with "integer overflow" on hostile
+        values (collector/db/schema.h, CCHC_DB_MONTH_BACKFILL_SQL, says why
+        it is exact enough); the comparison below allows for rounding. */
     if (sqlite3_exec (db,
         "DROP TABLE IF EXISTS temp.audit_month;"
         "CREATE TEMP TABLE audit_month AS"
-        " SELECT agent, " S_MONTH_OF_DAY " AS month, metric, unit, sum(value) AS total,"
+        " SELECT agent, " S_MONTH_OF_DAY " AS month, metric, unit, total(value) AS total,"
         " count(*) AS rows, min(day) AS day_first, max(day) AS day_last,"
         " max(journal) AS journal_top FROM observation GROUP BY 1, 2, 3, 4;",
         NULL, NULL, NULL) != SQLITE_OK)

@@ -251,10 +251,21 @@
     " AFTER DELETE ON observation BEGIN " CCHC_DB_REMOVE_OLD " END;\n"
 
 /*  Filled from the daily rows in key order; then each month's last day's
-    row (one primary-key seek of observation each). */
+    row (one primary-key seek of observation each).
+
+    Sums of values never fail (here, in the audit and in the roll-up's
+    daily fallback): SQL's sum() raises "integer overflow" when an integer
+    sum leaves int64 — two rows of 2^62 did it, and a failed backfill or
+    audit stays failed — while total() cannot: it adds in double precision,
+    exact while every partial sum is an integer below 2^53 (the protocol's
+    largest value, proto/PROTOCOL.md, so any sum of real counters), past that
+    rounded to the nearest double, never an error.  The roll-up folds totals
+    as doubles anyway; the triggers' `total - OLD.value + NEW.value` turns
+    real on overflow instead of failing, as the writer's delta does
+    (collector/rollup.c, s_delta_total_add). */
 #define CCHC_DB_MONTH_BACKFILL_SQL \
     "INSERT INTO observation_month" \
-    " SELECT agent, metric, " CCHC_DB_MONTH ("day") " AS m, unit, sum (value), count (*)," \
+    " SELECT agent, metric, " CCHC_DB_MONTH ("day") " AS m, unit, total (value), count (*)," \
     " min (day), max (day), 0, 0, max (journal)" \
     " FROM observation GROUP BY agent, m, metric, unit ORDER BY agent, m, metric, unit;" \
     "UPDATE observation_month SET" \

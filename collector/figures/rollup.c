@@ -1354,7 +1354,7 @@ static const char *s_sql_month_gauges =
 
 /*  The same from the daily rows (no observation_month: slower, same result). */
 static const char *s_sql_day_counters =
-    "SELECT o.agent, m.idx, o.unit, sum (o.value), count (*), min (o.day),"
+    "SELECT o.agent, m.idx, o.unit, total (o.value), count (*), min (o.day),"
     "       max (o.day), max (o.journal)"
     "  FROM observation AS o JOIN temp.cchc_rollup_metric AS m ON m.code = o.metric"
     " WHERE m.kind = 1 AND o.day BETWEEN ?1 AND ?2"
@@ -1710,6 +1710,8 @@ s_explain_metric (sqlite3 *db, const cchc_rollup_window_t *w, const char *unit,
             .agent_name = (const char *) sqlite3_column_text (st, 1),
             .day = sqlite3_column_int (st, 2),
             .value = sqlite3_column_double (st, 3),
+            .is_integer = sqlite3_column_type (st, 3) == SQLITE_INTEGER,
+            .ivalue = sqlite3_column_int64 (st, 3),
             .seq = sqlite3_column_int64 (st, 4),
             .journal = sqlite3_column_int64 (st, 5),
             .received_at = sqlite3_column_int64 (st, 6),

@@ -378,6 +378,9 @@ typedef struct {
     const char *agent_name;
     int32_t day;                /* yyyymmdd */
     double value;
+    bool is_integer;            /* stored as an integer (the protocol keeps the
+                                   kind): then ivalue is the exact value */
+    int64_t ivalue;
     int64_t seq;                /* the message's seq */
     int64_t journal;            /* the signed message (journal.id) */
     int64_t received_at;        /* UTC ms */

@@ -63,12 +63,12 @@ s_json_unit (const cchc_rollup_t *r, const cchc_rollup_unit_result_t *u,
     json_object_set_new (o, "index", cchc_rollup_json_real (u->index));
     json_object_set_new (o, "rank", u->rank ? json_integer (u->rank) : json_null ());
     json_object_set_new (o, "grade", u->grade ? json_string (u->grade) : json_null ());
-    json_object_set_new (o, "change", u->has_change ? json_real (u->change)
+    json_object_set_new (o, "change", u->has_change ? cchc_rollup_json_real (u->change)
                                                     : json_null ());
     json_object_set_new (o, "previous_rank", u->prev_rank ? json_integer (u->prev_rank)
                                                           : json_null ());
-    json_object_set_new (o, "earned", json_real (u->earned));
-    json_object_set_new (o, "applicable", json_real (u->applicable));
+    json_object_set_new (o, "earned", cchc_rollup_json_real (u->earned));
+    json_object_set_new (o, "applicable", cchc_rollup_json_real (u->applicable));
     json_object_set_new (o, "complete", json_boolean (u->complete));
     json_object_set_new (o, "on_time", json_boolean (u->on_time));
     json_object_set_new (o, "pending", json_boolean (u->pending));
@@ -86,8 +86,8 @@ s_json_unit (const cchc_rollup_t *r, const cchc_rollup_unit_result_t *u,
     for (size_t a = 0; a < cchc_criteria_area_count (cat); a++) {
         json_t *ja = json_object ();
         json_object_set_new (ja, "code", json_string (cchc_criteria_area (cat, a)->code));
-        json_object_set_new (ja, "earned", json_real (u->area_earned[a]));
-        json_object_set_new (ja, "applicable", json_real (u->area_applicable[a]));
+        json_object_set_new (ja, "earned", cchc_rollup_json_real (u->area_earned[a]));
+        json_object_set_new (ja, "applicable", cchc_rollup_json_real (u->area_applicable[a]));
         json_array_append_new (areas, ja);
     }
     json_object_set_new (o, "areas", areas);
@@ -104,8 +104,8 @@ s_json_unit (const cchc_rollup_t *r, const cchc_rollup_unit_result_t *u,
         json_object_set_new (ji, "denominator", cchc_rollup_json_real (s->denominator));
         json_object_set_new (ji, "value", cchc_rollup_json_real (s->value));
         json_object_set_new (ji, "target", cchc_rollup_json_real (s->target));
-        json_object_set_new (ji, "points", json_real (s->points));
-        json_object_set_new (ji, "points_max", json_real (s->points_max));
+        json_object_set_new (ji, "points", cchc_rollup_json_real (s->points));
+        json_object_set_new (ji, "points_max", cchc_rollup_json_real (s->points_max));
         json_array_append_new (inds, ji);
     }
     json_object_set_new (o, "indicators", inds);
@@ -121,8 +121,12 @@ s_json_unit (const cchc_rollup_t *r, const cchc_rollup_unit_result_t *u,
                 metric->kind == CCHC_METRIC_GAUGE ? "gauge" : "counter"));
             json_object_set_new (jm, "expected", json_boolean (c->expected));
             json_object_set_new (jm, "present", json_boolean (c->present));
-            json_object_set_new (jm, "value", c->present ? json_real (c->value)
+            json_object_set_new (jm, "value", c->present ? cchc_rollup_json_real (c->value)
                                                          : json_null ());
+            if (c->present && !isfinite (c->value))
+                /*  said, not only null: the rows are there, their sum is not */
+                json_object_set_new (jm, "value_error", json_string (
+                    "not a finite number: the sum of the rows overflowed"));
             json_object_set_new (jm, "first_day", c->present ? cchc_rollup_json_day (c->day_first)
                                                              : json_null ());
             json_object_set_new (jm, "last_day", c->present ? cchc_rollup_json_day (c->day_last)
@@ -156,7 +160,7 @@ s_json_dist (const cchc_rollup_t *r, const cchc_rollup_dist_t *d)
     for (size_t g = 0; g < cchc_criteria_grade_count (r->criteria); g++) {
         json_t *jg = json_object ();
         json_object_set_new (jg, "grade", json_string (cchc_criteria_grade (r->criteria, g)->name));
-        json_object_set_new (jg, "from", json_real (cchc_criteria_grade (r->criteria, g)->at));
+        json_object_set_new (jg, "from", cchc_rollup_json_real (cchc_criteria_grade (r->criteria, g)->at));
         json_object_set_new (jg, "units", json_integer ((json_int_t) d->grade_counts[g]));
         json_array_append_new (grades, jg);
     }

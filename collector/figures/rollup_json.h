@@ -20,7 +20,10 @@
 /*  The roll-up as a JSON object (new reference, NULL on out of memory).
     unit == NULL: every unit with its indicators, plus the province figures
     and distributions; unit = CODE: that unit only, with its metrics (values,
-    days, rows, agents, newest journal id and arrival).  NAN is null. */
+    days, rows, agents, newest journal id and arrival).  A number that is
+    not finite (NAN, or a sum that overflowed to inf) is null, never a
+    missing field; a metric cell whose sum is not finite also says so in
+    "value_error". */
 json_t *cchc_rollup_json (const cchc_rollup_t *r, const char *unit);
 
 /*  The JSON values above (new references). */

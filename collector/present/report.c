@@ -815,6 +815,17 @@ typedef struct {
     double sum;
 } s_explain_t;
 
+/*  An observation's value as stored: an integer in full (all 19 digits of
+    2^62), a real with 10 significant digits; right-aligned in `width`. */
+static void
+s_explain_value (FILE *out, const cchc_rollup_source_t *row, int width)
+{
+    if (row->is_integer)
+        fprintf (out, "%*lld", width, (long long) row->ivalue);
+    else
+        fprintf (out, "%*.10g", width, row->value);
+}
+
 static int
 s_explain_row (const cchc_rollup_source_t *row, void *arg)
 {
@@ -831,7 +842,9 @@ s_explain_row (const cchc_rollup_source_t *row, void *arg)
         json_object_set_new (o, "agent_name", row->agent_name
                              ? json_string (row->agent_name) : json_null ());
         json_object_set_new (o, "day", json_string (day));
-        json_object_set_new (o, "value", json_real (row->value));
+        /*  the protocol keeps the kind: an integer prints as one (811, not 811.0) */
+        json_object_set_new (o, "value", row->is_integer ? json_integer (row->ivalue)
+                                                         : cchc_rollup_json_real (row->value));
         json_object_set_new (o, "seq", json_integer (row->seq));
         json_object_set_new (o, "journal", json_integer (row->journal));
         json_object_set_new (o, "received_at", json_string (at));
@@ -840,14 +853,17 @@ s_explain_row (const cchc_rollup_source_t *row, void *arg)
     else if (x->format == CCHC_FORMAT_CSV) {
         fprintf (x->out, "%s,%s,%lld,", row->unit, row->metric, (long long) row->agent);
         s_csv_text (x->out, row->agent_name);
-        fprintf (x->out, ",%s,%.10g,%lld,%lld,%s\r\n", day, row->value,
-                 (long long) row->seq, (long long) row->journal, at);
+        fprintf (x->out, ",%s,", day);
+        s_explain_value (x->out, row, 0);
+        fprintf (x->out, ",%lld,%lld,%s\r\n", (long long) row->seq,
+                 (long long) row->journal, at);
     }
-    else
-        fprintf (x->out, "%-24s %-10s %6lld %12.10g %8lld %10lld  %s  %s\n",
-                 row->metric, day, (long long) row->agent, row->value,
-                 (long long) row->seq, (long long) row->journal, at,
-                 row->agent_name ? row->agent_name : "");
+    else {
+        fprintf (x->out, "%-24s %-10s %6lld ", row->metric, day, (long long) row->agent);
+        s_explain_value (x->out, row, 12);
+        fprintf (x->out, " %8lld %10lld  %s  %s\n", (long long) row->seq,
+                 (long long) row->journal, at, row->agent_name ? row->agent_name : "");
+    }
     return 0;
 }
 
