@@ -2336,7 +2336,9 @@ s_explain_row (const cchc_rollup_source_t *row, void *arg)
     json_object_set_new (o, "agent", json_integer (row->agent));
     json_object_set_new (o, "agent_name", s_jstr_or_null (row->agent_name));
     json_object_set_new (o, "day", cchc_rollup_json_day (row->day));
-    json_object_set_new (o, "value", cchc_rollup_json_real (row->value));
+    /*  the protocol keeps the kind: an integer is one (47, not 47.0) */
+    json_object_set_new (o, "value", row->is_integer ? json_integer (row->ivalue)
+                                                     : cchc_rollup_json_real (row->value));
     json_object_set_new (o, "seq", json_integer (row->seq));
     json_object_set_new (o, "journal", json_integer (row->journal));
     json_object_set_new (o, "received_at", cchc_rollup_json_time (row->received_at));
