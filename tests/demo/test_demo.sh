@@ -35,10 +35,10 @@ for _ in $(seq 1 1200); do
   # the schedule locked 2021-Q1 on the demonstration clock, the terminal said
   # so, and the dashboard serves its locked figures for every level
   grep -q "Quý I/2021 đã khóa" "$log" || continue
-  state=$(curl -sf "http://127.0.0.1:$http/api/v1/periods" \
-          | python3 -c 'import json,sys; print([p["state"] for p in json.load(sys.stdin)["periods"] if p["id"] == "2021-Q1"][0])' \
-          2>/dev/null) || state=
-  [ "$state" = locked ] || continue
+  q1=$(curl -sf "http://127.0.0.1:$http/api/v1/periods" \
+       | python3 -c 'import json,sys; print([p["state"] for p in json.load(sys.stdin)["periods"] if p["id"] == "2021-Q1"][0])' \
+       2>/dev/null) || q1=
+  [ "$q1" = locked ] || continue
   ok=1
   for level in so huyen xa; do
     n=$(curl -sf "http://127.0.0.1:$http/api/v1/ranking?period=2021-Q1&level=$level" \
