@@ -1309,3 +1309,79 @@ cchc_db_observation_any (sqlite3 *db, int32_t first, int32_t last, int64_t befor
     sqlite3_finalize (st);
     return has;
 }
+
+/* ------------------------------------------------------------ data version */
+
+int
+cchc_db_data_version (sqlite3 *db, cchc_db_data_version_t *v)
+{
+    assert (db && v);
+    memset (v, 0, sizeof *v);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2 (db,
+        "SELECT (SELECT ifnull(max(id), 0) FROM journal),"
+        "       (SELECT ifnull(max(version), 0) FROM enrolment),"
+        "       (SELECT ifnull(sum(length(code) * 7 + length(name) * 131 + valid_from"
+        "                          + valid_to * 3 + length(ifnull(parent, ''))), 0)"
+        "               + count(*) * 1000003 FROM unit),"
+        "       (SELECT count(DISTINCT code) FROM unit),"
+        "       (SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+        "          AND name IN ('period_result', 'period_event'))", -1, &st, NULL);
+    if (rc != SQLITE_OK || sqlite3_step (st) != SQLITE_ROW) {
+        sqlite3_finalize (st);
+        return -1;
+    }
+    v->journal = sqlite3_column_int64 (st, 0);
+    v->enrolment = sqlite3_column_int64 (st, 1);
+    v->units_sum = sqlite3_column_int64 (st, 2);
+    v->units = sqlite3_column_int64 (st, 3);
+    bool managed = sqlite3_column_int (st, 4) == 2;
+    sqlite3_finalize (st);
+    v->periods = -1;
+    if (managed) {
+        if (sqlite3_prepare_v2 (db, "SELECT ifnull(max(id), 0) FROM period_event", -1,
+                                &st, NULL) != SQLITE_OK
+        ||  sqlite3_step (st) != SQLITE_ROW) {
+            sqlite3_finalize (st);
+            return -1;
+        }
+        v->periods = sqlite3_column_int64 (st, 0);
+        sqlite3_finalize (st);
+    }
+    return 0;
+}
+
+int
+cchc_db_journal_position (sqlite3 *db, int64_t *position)
+{
+    assert (db && position);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2 (db, "SELECT ifnull(max(id), 0) FROM journal", -1,
+                                 &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step (st)) == SQLITE_ROW) {
+        *position = sqlite3_column_int64 (st, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize (st);
+    return rc == SQLITE_OK? 0: -1;
+}
+
+int
+cchc_db_agents_key (sqlite3 *db, uint64_t key [5])
+{
+    assert (db && key);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2 (db,
+            "SELECT count(*), ifnull(max(last_seen), 0), ifnull(sum(rejected), 0),"
+            "       ifnull(sum(accepted), 0) + ifnull(sum(duplicates), 0) * 7,"
+            "       ifnull(sum(ifnull(revoked_at, 0) % 1000003), 0) FROM agent",
+            -1, &st, NULL) != SQLITE_OK
+    ||  sqlite3_step (st) != SQLITE_ROW) {
+        sqlite3_finalize (st);
+        return -1;
+    }
+    for (int i = 0; i < 5; i++)
+        key [i] = (uint64_t) sqlite3_column_int64 (st, i);
+    sqlite3_finalize (st);
+    return 0;
+}

@@ -165,6 +165,34 @@ int cchc_db_observation_days (sqlite3 *db, int32_t *first, int32_t *last);
 int cchc_db_observation_any (sqlite3 *db, int32_t first, int32_t last,
                              int64_t before_ms);
 
+/* ---------------------------------------------------------- data version */
+
+/*  What computed figures depend on, read in the caller's read transaction:
+    when any field differs from an earlier reading, figures computed then
+    may be stale (the API's cache, the period keeper's schedule). */
+typedef struct {
+    int64_t journal;        /* max(journal.id), 0 when empty: every message
+                               up to it is in the snapshot */
+    int64_t enrolment;      /* enrolment.version (agents enrolled, moved,
+                               revoked) */
+    int64_t units_sum;      /* a checksum of the unit table (codes, names,
+                               validity, parents, row count) */
+    int64_t units;          /* distinct unit codes */
+    int64_t periods;        /* max(period_event.id) (locks and reopens), -1
+                               when the period tables do not exist */
+} cchc_db_data_version_t;
+
+/*  0, or -1 (sqlite3_errmsg (db) says why). */
+int cchc_db_data_version (sqlite3 *db, cchc_db_data_version_t *version);
+
+/*  max(journal.id), 0 when empty.  0 or -1. */
+int cchc_db_journal_position (sqlite3 *db, int64_t *position);
+
+/*  A key of the agents' counters (count, newest last_seen, rejected,
+    accepted and duplicates, revocations): changes whenever a listing of
+    agents would.  0 or -1. */
+int cchc_db_agents_key (sqlite3 *db, uint64_t key[5]);
+
 /*  Fire triggers (the default) or not, in this connection.  The collector's
     writer turns them off and keeps the roll-up's observation_month current
     itself (collector/figures/rollup.h, cchc_rollup_delta_t); its writes never

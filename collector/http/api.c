@@ -549,51 +549,17 @@ static int
 s_read_version (sqlite3 *db, s_version_t *v, uint64_t agents_key[5],
                 int32_t *data_first, int32_t *data_last)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2 (db,
-        "SELECT (SELECT ifnull(max(id), 0) FROM journal),"
-        "       (SELECT ifnull(max(version), 0) FROM enrolment),"
-        "       (SELECT ifnull(sum(length(code) * 7 + length(name) * 131 + valid_from"
-        "                          + valid_to * 3 + length(ifnull(parent, ''))), 0)"
-        "               + count(*) * 1000003 FROM unit),"
-        "       (SELECT count(DISTINCT code) FROM unit),"
-        "       (SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-        "          AND name IN ('period_result', 'period_event'))", -1, &st, NULL);
-    if (rc != SQLITE_OK || sqlite3_step (st) != SQLITE_ROW) {
-        sqlite3_finalize (st);
+    cchc_db_data_version_t version;
+    if (cchc_db_data_version (db, &version) != 0)
         return -1;
-    }
-    v->journal_max = sqlite3_column_int64 (st, 0);
-    v->enrolment = sqlite3_column_int64 (st, 1);
-    v->units_sum = sqlite3_column_int64 (st, 2);
-    v->units = sqlite3_column_int64 (st, 3);
-    bool managed = sqlite3_column_int (st, 4) == 2;
-    sqlite3_finalize (st);
-    if (cchc_db_observation_days (db, data_first, data_last) != 0)
+    v->journal_max = version.journal;
+    v->enrolment = version.enrolment;
+    v->units_sum = version.units_sum;
+    v->units = version.units;
+    v->periods = version.periods;
+    if (cchc_db_observation_days (db, data_first, data_last) != 0
+        || cchc_db_agents_key (db, agents_key) != 0)
         return -1;
-    v->periods = -1;
-    if (managed) {
-        if (sqlite3_prepare_v2 (db, "SELECT ifnull(max(id), 0) FROM period_event", -1,
-                                &st, NULL) != SQLITE_OK
-            || sqlite3_step (st) != SQLITE_ROW) {
-            sqlite3_finalize (st);
-            return -1;
-        }
-        v->periods = sqlite3_column_int64 (st, 0);
-        sqlite3_finalize (st);
-    }
-    if (sqlite3_prepare_v2 (db,
-            "SELECT count(*), ifnull(max(last_seen), 0), ifnull(sum(rejected), 0),"
-            "       ifnull(sum(accepted), 0) + ifnull(sum(duplicates), 0) * 7,"
-            "       ifnull(sum(ifnull(revoked_at, 0) % 1000003), 0) FROM agent",
-            -1, &st, NULL) != SQLITE_OK
-        || sqlite3_step (st) != SQLITE_ROW) {
-        sqlite3_finalize (st);
-        return -1;
-    }
-    for (int i = 0; i < 5; i++)
-        agents_key[i] = (uint64_t) sqlite3_column_int64 (st, i);
-    sqlite3_finalize (st);
     return 0;
 }
 

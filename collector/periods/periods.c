@@ -761,7 +761,7 @@ cchc_figures_load (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t 
             goto done;
         f->has_row = found == 1;
     }
-    if (s_int64 (db, "SELECT ifnull(max(id), 0) FROM journal", &f->journal_pos) != 0) {
+    if (cchc_db_journal_position (db, &f->journal_pos) != 0) {
         cchc_errf (err, errlen, "journal: %s", sqlite3_errmsg (db));
         goto done;
     }
@@ -1421,13 +1421,11 @@ cchc_periods_pass (cchc_periods_t *self, int64_t now, bool locks_only,
     size_t row_count = 0;
     if (s_exec (db, "BEGIN", err, errlen) != 0)
         return -1;
-    int rc = s_int64 (db, "SELECT ifnull(max(id), 0) FROM journal", &journal);
-    if (rc == 0)
-        rc = s_int64 (db, "SELECT ifnull(max(version), 0) FROM enrolment", &enrolment);
-    if (rc == 0)
-        rc = s_int64 (db, "SELECT ifnull(sum(length(code) * 7 + length(name) * 131"
-                      " + valid_from + valid_to * 3 + length(ifnull(parent, ''))), 0)"
-                      " + count(*) * 1000003 FROM unit", &units_sum);
+    cchc_db_data_version_t seen;
+    int rc = cchc_db_data_version (db, &seen);
+    journal = seen.journal;
+    enrolment = seen.enrolment;
+    units_sum = seen.units_sum;
     if (rc == 0 && (!self->have_months || journal != self->seen_journal)) {
         rc = s_load_months (self);
         self->have_months = rc == 0;
