@@ -138,8 +138,10 @@ stop_collector
 expect sigterm.exit "0" "$STOP_RC"
 expect sigterm.logged "*stopped:*" "$(grep stopped: "$LOG")"
 
-# disk full (the database capped at its current size): retry_later, nothing
-# partial; once there is room, the same report is accepted
+# disk full (the database capped at its current size, its free pages given
+# back first so none is left to write into): retry_later, nothing partial;
+# once there is room, the same report is accepted
+sql "VACUUM" >/dev/null
 pages=$(sql "PRAGMA page_count")
 start_collector --set collector.max_pages="$pages"
 big=$(for m in tthc_received tthc_resolved docs_sent workfiles feedback_received; do
