@@ -713,12 +713,12 @@ s_cmd_keygen (const s_opts_t *o)
         fprintf (stderr, "usage: cchc-agent keygen --out FILE\n");
         return 2;
     }
+    /*  FILE.pub beside FILE, as `cchcctl keygen` names it (PROTOCOL.md §14). */
     char pub[1024];
-    size_t len = strlen (o->out);
-    if (len > 4 && strcmp (o->out + len - 4, ".key") == 0)
-        snprintf (pub, sizeof pub, "%.*s.pub", (int) (len - 4), o->out);
-    else
-        snprintf (pub, sizeof pub, "%s.pub", o->out);
+    if (snprintf (pub, sizeof pub, "%s.pub", o->out) >= (int) sizeof pub) {
+        fprintf (stderr, "cchc-agent: --out: path too long\n");
+        return 2;
+    }
     char err[512];
     cchc_key_t *key = cchc_key_new ();
     if (!key) {

@@ -948,6 +948,24 @@ s_refreeze (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
     return rc;
 }
 
+/*  1 if o's value is the one remembered in `latest` for its (metric,
+    date), 0 if not, -1 on error. */
+static int
+s_latest_is (cchc_outbox_t *self, const cchc_obs_t *o)
+{
+    sqlite3_stmt *get = s_prepare (self,
+        "SELECT value FROM latest WHERE metric = ? AND day = ?", NULL, 0);
+    if (!get)
+        return -1;
+    sqlite3_bind_text (get, 1, o->metric, -1, SQLITE_STATIC);
+    sqlite3_bind_int (get, 2, cchc_outbox_day_from_date (o->date));
+    int step = sqlite3_step (get);
+    int rc = step == SQLITE_ROW ? (s_value_same (get, 0, o) ? 1 : 0)
+           : step == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize (get);
+    return rc;
+}
+
 /*  Apply one ack inside the caller's transaction.  0 or -1. */
 static int
 s_ack_apply (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
@@ -1031,6 +1049,23 @@ s_ack_apply (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
             char detail[128];
             snprintf (detail, sizeof detail, "observation rejected: %s",
                       cchc_reason_name ((int) ack->rejected[i].reason));
+            if (ack->rejected[i].reason == CCHC_REASON_SUPERSEDED) {
+                /*  The collector holds this (metric, date) from a higher seq.
+                    If we have moved on to another value since, that is our
+                    own newer report arriving first: nothing is wrong.  If
+                    this is still our value, the higher seq is not ours — an
+                    earlier outbox (lost, or made with the clock ahead):
+                    our figure does not count, so it is a dead letter. */
+                int same = s_latest_is (self, &report.obs[idx]);
+                if (same < 0) {
+                    rc = -1;
+                    break;
+                }
+                if (!same)
+                    continue;
+                snprintf (detail, sizeof detail, "superseded: the collector holds a value "
+                          "from a higher seq (an earlier outbox?)");
+            }
             rc = s_dead_insert (self, now_ms, ack->seq, &report.obs[idx],
                                 (int) ack->status, (int) ack->rejected[i].reason,
                                 detail, err, errlen);

@@ -152,7 +152,7 @@ n=0; silent=0
 while IFS=, read -r code level name role kind; do
   d=$state/agents/$code; mkdir -p "$d"
   "$agent" keygen --out "$d/agent.key" >/dev/null 2>&1
-  ctlw agent enroll --unit "$code" --name "$name" --key-file "$d/agent.pub" >/dev/null
+  ctlw agent enroll --unit "$code" --name "$name" --key-file "$d/agent.key.pub" >/dev/null
   n=$((n + 1))
   if [ $live = 1 ]; then
     # The year at once (a backfill), then live: the earlier demo.

@@ -74,6 +74,8 @@ cchc_reason_name (int reason)
         case CCHC_REASON_FUTURE_TIMESTAMP: return "future_timestamp";
         case CCHC_REASON_DATE_OUT_OF_RANGE: return "date_out_of_range";
         case CCHC_REASON_UNKNOWN_METRIC: return "unknown_metric";
+        case CCHC_REASON_VALUE_OUT_OF_RANGE: return "value_out_of_range";
+        case CCHC_REASON_SUPERSEDED: return "superseded";
         case CCHC_REASON_BUSY: return "busy";
         case CCHC_REASON_STORAGE: return "storage";
         case CCHC_REASON_SHUTTING_DOWN: return "shutting_down";

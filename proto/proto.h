@@ -56,6 +56,11 @@
 #define CCHC_PROTO_BODY_MAX 65536       /* bytes in frame 1 */
 #define CCHC_PROTO_OBS_MAX 1000         /* observations per report */
 #define CCHC_PROTO_SEQ_MAX INT64_MAX
+/*  The value domain a collector counts (PROTOCOL.md §5): 0 .. 2^53, finite,
+    so that any sum of up to 2^10 values is exact in a double and far from
+    int64 overflow.  Values outside decode fine but are refused per
+    observation (value_out_of_range). */
+#define CCHC_PROTO_VALUE_MAX 9007199254740992LL
 
 typedef enum {
     CCHC_KIND_REPORT = 1,
@@ -96,6 +101,11 @@ typedef enum {
     CCHC_REASON_FUTURE_TIMESTAMP = 35,  /* "created" too far ahead of collector time */
     CCHC_REASON_DATE_OUT_OF_RANGE = 36, /* per observation */
     CCHC_REASON_UNKNOWN_METRIC = 37,    /* per observation */
+    CCHC_REASON_VALUE_OUT_OF_RANGE = 38, /* per observation: negative, or over
+                                           CCHC_PROTO_VALUE_MAX */
+    CCHC_REASON_SUPERSEDED = 39,        /* per observation: the collector holds
+                                           a value for (metric, date) from a
+                                           higher seq; this one does not count */
     CCHC_REASON_BUSY = 64,              /* overloaded: retry later */
     CCHC_REASON_STORAGE = 65,           /* database error (busy, disk full) */
     CCHC_REASON_SHUTTING_DOWN = 66

@@ -58,7 +58,7 @@ printf 'code,name,kind,level,parent\n08,Tỉnh,Tỉnh,tinh,\nSNV,Sở Nội vụ
 "$CCHCCTL_BIN" --state "$STATE" units import --valid-from 2000-01-01 "$T/units.csv" > /dev/null \
     || die units
 "$AGENT_BIN" keygen --out "$T/agent.key" > /dev/null || die "agent keygen"
-"$CCHCCTL_BIN" --state "$STATE" agent enroll --unit SNV --name bench --key-file "$T/agent.pub" \
+"$CCHCCTL_BIN" --state "$STATE" agent enroll --unit SNV --name bench --key-file "$T/agent.key.pub" \
     > /dev/null || die enroll
 PORT=$(port)
 

@@ -136,6 +136,7 @@ typedef struct {
     const cchc_obs_t *obs;
     uint64_t seq;
     int64_t journal;            /* the message's journal row */
+    void *owner;                /* the caller's (the writer's job); unused here */
 } cchc_db_row_t;
 
 /*  Up to this many rows go into one INSERT statement. */

@@ -272,7 +272,8 @@ s_verify (struct cchc_ingest_t *self, cchc_job_t *job)
         job->status = CCHC_STATUS_RETRY_LATER;
         return;
     }
-    /*  Per observation: date range, then metric code. */
+    /*  Per observation: date range, then metric code, then the value
+        domain (PROTOCOL.md §5: 0 .. 2^53, finite). */
     cchc_date_t last = cchc_date_from_utc_ms (now) + (cchc_date_t) self->conf->future_days;
     for (uint32_t i = 0; i < job->report.nobs; i++) {
         const cchc_obs_t *obs = &job->report.obs [i];
@@ -282,6 +283,10 @@ s_verify (struct cchc_ingest_t *self, cchc_job_t *job)
         else
         if (self->criteria && !cchc_criteria_metric_known (self->criteria, obs->metric))
             reason = CCHC_REASON_UNKNOWN_METRIC;
+        else
+        if (obs->is_float? !(obs->fval >= 0 && obs->fval <= (double) CCHC_PROTO_VALUE_MAX)
+                         : (obs->ival < 0 || obs->ival > CCHC_PROTO_VALUE_MAX))
+            reason = CCHC_REASON_VALUE_OUT_OF_RANGE;
         if (!reason)
             continue;
         if (!job->rejected) {
@@ -308,7 +313,15 @@ s_verify (struct cchc_ingest_t *self, cchc_job_t *job)
     }
     /*  Stored even when every observation was refused (PROTOCOL.md 10.1):
         the journal keeps it, so a resend is a duplicate. */
+    job->npolicy = job->nrejected;
     job->kind = CCHC_JOB_STORE;
+}
+
+static int
+s_reject_cmp (const void *a, const void *b)
+{
+    const cchc_obs_reject_t *x = a, *y = b;
+    return x->index < y->index? -1: x->index > y->index;
 }
 
 /*  Encode and sign the ack of a job whose verdict is final. */
@@ -327,6 +340,10 @@ s_sign (struct cchc_ingest_t *self, cchc_job_t *job)
                || job->status == CCHC_STATUS_REJECTED;
     ack.nrejected = listed? job->nrejected: 0;
     ack.rejected = listed? job->rejected: NULL;
+    /*  The writer appends superseded observations after the policy ones:
+        the wire wants the indexes ascending. */
+    if (ack.nrejected > 1)
+        qsort (ack.rejected, ack.nrejected, sizeof *ack.rejected, s_reject_cmp);
     ack.time_ms = (uint64_t) cchc_clock_now_ms ();
     int rc = cchc_ack_encode (&ack, &job->ack_body, &job->ack_len);
     if (rc) {

@@ -53,6 +53,9 @@ typedef struct {
     uint32_t status;            /* cchc_status_t */
     uint32_t reason;            /* cchc_reason_t */
     uint32_t nrejected;         /* per-observation refusals */
+    uint32_t npolicy;           /* of which the verifier's (the writer adds
+                                   `superseded` after them, afresh on each
+                                   attempt) */
     cchc_obs_reject_t *rejected;
 
     bool unanswered;            /* failed authentication over the budget of

@@ -106,6 +106,28 @@ s_row_cmp (const void *a, const void *b)
     return x->seq > y->seq? -1: x->seq < y->seq;
 }
 
+/*  A row that did not count: the stored value (or another in the batch)
+    comes from a higher seq.  Its job's ack lists it as superseded
+    (PROTOCOL.md §10.2), so `accepted` means "counted".  0 or -1. */
+static int
+s_superseded (const cchc_db_row_t *row)
+{
+    cchc_job_t *job = row->owner;
+    if (!job)
+        return 0;
+    if (!job->rejected) {
+        job->rejected = malloc (job->report.nobs * sizeof *job->rejected);
+        if (!job->rejected)
+            return -1;
+    }
+    if (job->nrejected >= job->report.nobs)
+        return 0;                       /* cannot happen: disjoint from policy */
+    job->rejected [job->nrejected].index = (uint32_t) (row->obs - job->report.obs);
+    job->rejected [job->nrejected].reason = CCHC_REASON_SUPERSEDED;
+    job->nrejected++;
+    return 0;
+}
+
 static bool
 s_row_same_key (const cchc_db_row_t *x, const cchc_db_row_t *y)
 {
@@ -127,9 +149,15 @@ s_rows_write (cchc_writer_t *self, s_batch_t *batch)
     for (size_t i = 0; i < batch->nrows; i++)
         if (n == 0 || !s_row_same_key (&batch->rows [n - 1], &batch->rows [i]))
             batch->rows [n++] = batch->rows [i];
+        else
+        if (s_superseded (&batch->rows [i]))    /* a higher seq in this batch */
+            return -1;
     if (cchc_db_observations_write (self->store, batch->rows, n, batch->result,
                                        batch->old))
         return -1;
+    for (size_t i = 0; i < n; i++)
+        if (batch->result [i] == 0 && s_superseded (&batch->rows [i]))
+            return -1;
     for (size_t i = 0; i < n && batch->delta; i++) {
         if (batch->result [i] == 0)
             continue;
@@ -165,12 +193,14 @@ s_rows_write (cchc_writer_t *self, s_batch_t *batch)
 
 /*  Queue a stored job's observations (those not refused).  0 or -1. */
 static int
-s_rows_add (cchc_writer_t *self, s_batch_t *batch, const cchc_job_t *job,
+s_rows_add (cchc_writer_t *self, s_batch_t *batch, cchc_job_t *job,
             int64_t journal_id)
 {
+    /*  A retried attempt starts again from the verifier's refusals. */
+    job->nrejected = job->npolicy;
     uint32_t next_refused = 0;
     for (uint32_t i = 0; i < job->report.nobs; i++) {
-        if (next_refused < job->nrejected && job->rejected [next_refused].index == i) {
+        if (next_refused < job->npolicy && job->rejected [next_refused].index == i) {
             next_refused++;
             continue;
         }
@@ -198,7 +228,7 @@ s_rows_add (cchc_writer_t *self, s_batch_t *batch, const cchc_job_t *job,
         }
         batch->rows [batch->nrows++] = (cchc_db_row_t) {
             .agent = job->agent_id, .unit = job->unit, .obs = &job->report.obs [i],
-            .seq = job->seq, .journal = journal_id
+            .seq = job->seq, .journal = journal_id, .owner = job
         };
     }
     return 0;

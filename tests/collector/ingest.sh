@@ -37,7 +37,9 @@ expect correction.stored "7|2" \
 
 # late arrival of an older seq: accepted, journaled, does not overwrite
 send a1 --unit SNV --seq 10 --obs 'tthc_received,2021-03-02,100' >/dev/null
-expect late.accepted "status=accepted reason=none seq=4 rejected=" \
+# (issue 13.2: the observation that lost to seq 10 is answered superseded,
+# so "accepted" means counted; the new day counts)
+expect late.accepted "status=accepted reason=none seq=4 rejected=0:superseded" \
   "$(send a1 --unit SNV --seq 4 --obs 'tthc_received,2021-03-02,40;tthc_received,2021-03-03,41')"
 expect late.kept_newer "100|10" \
   "$(sql "SELECT value, seq FROM observation WHERE agent = 1 AND metric = 'tthc_received' AND day = 20210302")"
@@ -46,6 +48,13 @@ expect late.new_key_stored "41|4" \
 expect late.journaled "1" "$(sql "SELECT count(*) FROM journal WHERE agent = 1 AND seq = 4")"
 expect late.last_seq "10" "$(sql "SELECT last_seq FROM agent WHERE id = 1")"
 
+# value domain (issue 13.10, PROTOCOL.md §5): 0 .. 2^53, refused per observation
+expect value_domain "status=accepted reason=none seq=25 rejected=0:value_out_of_range,1:value_out_of_range,2:value_out_of_range" \
+  "$(send a1 --unit SNV --seq 25 --obs 'tthc_received,2021-02-05,-5;tthc_received,2021-02-06,4611686018427387904;docs_sent,2021-02-06,1.0e308;docs_sent,2021-02-07,9007199254740992')"
+expect value_domain.kept_max "9007199254740992" \
+  "$(sql "SELECT value FROM observation WHERE agent = 1 AND metric = 'docs_sent' AND day = 20210207")"
+expect value_domain.negative_not_stored "0" \
+  "$(sql "SELECT count(*) FROM observation WHERE agent = 1 AND day IN (20210205, 20210206)")"
 # tampered byte (signature no longer verifies)
 expect tampered "status=rejected reason=bad_signature seq=0 rejected=" \
   "$(send a1 --unit SNV --seq 20 --obs 'tthc_received,2021-03-04,1' --tamper 40)"
@@ -130,7 +139,7 @@ expect stats.bad_signature "*rejected.bad_signature *1" "$(echo "$stats" | grep 
 expect stats.retry_later "*retry_later *2" "$(echo "$stats" | grep -E '^retry_later ')"
 expect stats.fresh "updated * s ago)" "$(echo "$stats" | tail -1)"
 list=$("$CTL" --state "$ST" agent list)
-expect agent_list.a1 "1 *SNV *$(cut -d' ' -f2 "$T/keys/a1.key.pub") *20*Z *40 *10 *3 *[1-9]* *- *Sở Nội vụ" \
+expect agent_list.a1 "1 *SNV *$(cut -d' ' -f2 "$T/keys/a1.key.pub") *20*Z *40 *11 *3 *[1-9]* *- *Sở Nội vụ" \
   "$(echo "$list" | grep -E '^1 ')"
 
 # SIGTERM: clean exit

@@ -158,7 +158,7 @@ test_observations_write (void)
         char metric [16];
         snprintf (metric, sizeof metric, "m%02d", i % 10);
         obs [i] = s_obs (metric, 2021, 3, 1 + i / 10, i);
-        rows [i] = (cchc_db_row_t) { agent, "SNV", &obs [i], 5, j5 };
+        rows [i] = (cchc_db_row_t) { agent, "SNV", &obs [i], 5, j5, NULL };
     }
     CHECK (cchc_db_observations_write (store, rows, N, result, old) == 0);
     for (int i = 0; i < N; i++)
@@ -181,7 +181,7 @@ test_observations_write (void)
         }
         bool older = k >= 10 && k < 15;
         batch [k] = (cchc_db_row_t) { agent, k == 3? "STP": "SNV", &more [k],
-                                         older? 3: 9, older? j3: j9 };
+                                         older? 3: 9, older? j3: j9, NULL };
         if (k >= 15)                    /* days not stored yet */
             more [k].date = cchc_date_from_ymd (2021, 4, k);
     }

@@ -1321,7 +1321,7 @@ test_names (void)
             CHECK (strcmp (names [i], s) != 0);
         names [n++] = s;
     }
-    CHECK_EQ_INT (n, 27);
+    CHECK_EQ_INT (n, 29);
 }
 
 int

@@ -7,7 +7,7 @@
     prefix and signed length to be right, the signature to verify over
     prefix || body as the document spells them, and cchc_*_open to accept the
     document's bytes and return the listed fields.  "curve" blocks check the
-    CurveZMQ key conversions.  The refusal table of section 12.8 is checked
+    CurveZMQ key conversions.  The refusal table of section 12.9 is checked
     too: each body, signed, must be refused with the listed reason. */
 #include "proto/proto.h"
 #include "proto/figures.h"
@@ -642,7 +642,7 @@ s_reason_code (const char *name)
     return -1;
 }
 
-/*  Section 12.8: rows "| `hex` ... | `reason` | `reason` |". */
+/*  Section 12.9: rows "| `hex` ... | `reason` | `reason` |". */
 static void
 test_refusal_table (void)
 {
@@ -651,7 +651,7 @@ test_refusal_table (void)
     cchc_key_t *key = cchc_key_new_from_seed (seed);
     CHECK (key);
     size_t i = 0;
-    while (i < s_nlines && strncmp (s_lines [i], "### 12.8", 8) != 0)
+    while (i < s_nlines && strncmp (s_lines [i], "### 12.9", 8) != 0)
         i++;
     int rows = 0, bad = 0;
     for (i++; i < s_nlines && s_lines [i][0] != '#'; i++) {

@@ -146,7 +146,7 @@ setup_agent () {
     local endpoints=$1
     "$AGENT_BIN" keygen --out "$T/agent.key" > "$T/agent-keygen.log" 2>&1 || fail "agent keygen"
     "$CCHCCTL_BIN" --state "$CSTATE" agent enroll --unit SNV --name "Sở Nội vụ (test)" \
-        --key-file "$T/agent.pub" > "$T/enroll.log" 2>&1 || fail "agent enroll"
+        --key-file "$T/agent.key.pub" > "$T/enroll.log" 2>&1 || fail "agent enroll"
     cat > "$AGENT_CONF" <<EOF
 [agent]
 unit = SNV
