@@ -847,6 +847,9 @@ struct cchc_periods_t {
     pthread_cond_t wake;
     pthread_t thread;
     bool started, running;
+    /*  Clock-jump guard of the schedule thread (s_clock_jumped). */
+    int64_t base_wall, base_mono;   /* at the first pass; 0: not yet */
+    bool hold_locks;                /* the wall clock ran ahead: lock nothing */
 };
 
 cchc_periods_t *
@@ -1465,6 +1468,10 @@ cchc_periods_pass (cchc_periods_t *self, int64_t now, bool locks_only,
             late_only[k] = true;    /* stored below, to be locked by hand */
             continue;
         }
+        if (self->hold_locks) {
+            pass->held++;           /* the clock jumped: see s_clock_jumped */
+            continue;
+        }
         char e2[512] = "";
         int lrc = s_lock (self, &scope[k], now, 0, "schedule", NULL, e2, sizeof e2);
         if (lrc == 0)
@@ -1521,6 +1528,33 @@ cchc_periods_pass (cchc_periods_t *self, int64_t now, bool locks_only,
     return 0;
 }
 
+/*  A forward jump of the wall clock (a wrong NTP step, a hand-set date)
+    must not lock periods early: a lock is undone only by `period reopen`.
+    The schedule compares the wall clock with the monotonic clock (which
+    never jumps) since its first pass: wall time further ahead than the
+    elapsed monotonic time (times the demonstration clock's speed) by more
+    than CCHC_PERIODS_JUMP_MS holds every lock, loudly, until the clocks
+    agree again (the wall clock set back) or the collector is restarted
+    (the new time is right: the guard starts afresh).  Returns true while
+    locks are held. */
+bool
+cchc_periods_clock_jumped (int64_t *base_wall, int64_t *base_mono, int64_t wall,
+                           int64_t mono, int64_t speed)
+{
+    if (*base_mono == 0 && *base_wall == 0) {
+        *base_wall = wall;
+        *base_mono = mono;
+        return false;
+    }
+    int64_t expected = *base_wall + (mono - *base_mono) * (speed > 0 ? speed : 1);
+    if (wall < expected - CCHC_PERIODS_JUMP_MS) {
+        /*  set back: follow it (an early lock cannot come from that) */
+        *base_wall = wall;
+        *base_mono = mono;
+    }
+    return wall > expected + CCHC_PERIODS_JUMP_MS;
+}
+
 static void *
 s_run (void *arg)
 {
@@ -1533,6 +1567,26 @@ s_run (void *arg)
     while (self->running) {
         pthread_mutex_unlock (&self->mutex);
         int64_t now = cchc_clock_now_ms ();
+        bool held = cchc_periods_clock_jumped (&self->base_wall, &self->base_mono, now,
+                                               cchc_clock_mono_ms (), cchc_clock_speed ());
+        if (held != self->hold_locks || held) {
+            static cchc_ratelimit_t rl_jump = CCHC_RATELIMIT_INIT (600000, 1);
+            if (held && !self->hold_locks)
+                cchc_error ("CLOCK JUMPED FORWARD: the wall clock is %lld s ahead of the time "
+                            "elapsed since the schedule started; NO PERIOD WILL BE LOCKED "
+                            "until the clock is set back or the collector is restarted "
+                            "(restart it if the new time is right)",
+                            (long long) ((now - self->base_wall
+                                          - (cchc_clock_mono_ms () - self->base_mono)
+                                            * cchc_clock_speed ()) / 1000));
+            else if (held)
+                cchc_log_limited (&rl_jump, CCHC_LOG_ERROR, "clock jumped forward: period "
+                                  "locks still held (set the clock back, or restart)");
+            else
+                cchc_notice ("the wall clock agrees with the elapsed time again: "
+                             "period locks resume");
+        }
+        self->hold_locks = held;
         cchc_periods_pass_t pass;
         char err[512] = "";
         if (cchc_periods_pass (self, now, false, &pass, err, sizeof err) != 0) {

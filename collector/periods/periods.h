@@ -240,8 +240,17 @@ typedef struct {
     size_t locked;                  /* periods locked */
     size_t failed;                  /* computations or writes that failed */
     size_t deferred;                /* given up because the row changed meanwhile */
+    size_t held;                    /* due, not locked: the clock jumped forward */
     int64_t duration_ms;
 } cchc_periods_pass_t;
+
+/*  The schedule's clock-jump guard (periods.c): true when `wall` is more
+    than CCHC_PERIODS_JUMP_MS ahead of base_wall + (mono - base_mono) *
+    speed; the first call sets the base, a wall clock set back re-bases.
+    While it is true the schedule locks nothing and says so loudly. */
+#define CCHC_PERIODS_JUMP_MS (10 * 60 * 1000)
+bool cchc_periods_clock_jumped (int64_t *base_wall, int64_t *base_mono, int64_t wall,
+                                int64_t mono, int64_t speed);
 
 /*  One pass of the schedule at `now` (UTC ms): lock what is due, then
     recompute what changed.  With `locks_only`, only the locking part (the

@@ -162,7 +162,7 @@ check_agent_conf () {
     || { echo "  cchc-agent: keygen failed"; return 1; }
   out=$(timeout 10 "$bin" check --config "$root$conf" \
           --set agent.key_file="$keys/agent.key" \
-          --set collector.key.public_key="$keys/collector.pub" 2>&1)
+          --set collector.public_key="$keys/collector.key.pub" 2>&1)
   rc=$?
   if [ $rc -ne 0 ]; then
     printf '%s\n' "$out" | tail -n 5 | sed 's/^/    /'

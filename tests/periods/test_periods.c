@@ -652,6 +652,34 @@ test_bad_inputs (void)
     sqlite3_close (db);
 }
 
+/*  Issue 13.3: the schedule's guard against a wall clock that jumps
+    forward (test clock: wall and monotonic times given by hand). */
+static void
+test_clock_jump_holds_locks (void)
+{
+    int64_t bw = 0, bm = 0;
+    int64_t wall = 1615723140000, mono = 5000;
+    CHECK (!cchc_periods_clock_jumped (&bw, &bm, wall, mono, 1));   /* base */
+    /*  an hour passes on both clocks: fine */
+    CHECK (!cchc_periods_clock_jumped (&bw, &bm, wall + 3600000, mono + 3600000, 1));
+    /*  the wall clock leaps a month ahead in a minute: locks held */
+    CHECK (cchc_periods_clock_jumped (&bw, &bm, wall + 3660000 + 31LL * 86400000,
+                                      mono + 3660000, 1));
+    /*  and stay held while it stays ahead */
+    CHECK (cchc_periods_clock_jumped (&bw, &bm, wall + 3720000 + 31LL * 86400000,
+                                      mono + 3720000, 1));
+    /*  set back: locks resume */
+    CHECK (!cchc_periods_clock_jumped (&bw, &bm, wall + 3780000, mono + 3780000, 1));
+    /*  a demonstration clock at 86400x is not a jump */
+    int64_t dw = 0, dm = 0;
+    CHECK (!cchc_periods_clock_jumped (&dw, &dm, wall, mono, 86400));
+    CHECK (!cchc_periods_clock_jumped (&dw, &dm, wall + 86400000, mono + 1000, 86400));
+    /*  a wall clock set back a day re-bases, then a normal hour is fine */
+    CHECK (!cchc_periods_clock_jumped (&bw, &bm, wall - 86400000, mono + 3840000, 1));
+    CHECK (!cchc_periods_clock_jumped (&bw, &bm, wall - 86400000 + 3600000,
+                                       mono + 3840000 + 3600000, 1));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -673,6 +701,7 @@ main (int argc, char **argv)
     CCHC_TEST_RUN (test_late_history_and_restart);
     CCHC_TEST_RUN (test_row_changed_meanwhile);
     CCHC_TEST_RUN (test_bad_inputs);
+    CCHC_TEST_RUN (test_clock_jump_holds_locks);
     cchc_criteria_destroy (&s_cat);
     return CCHC_TEST_DONE ();
 }
