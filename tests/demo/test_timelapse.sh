@@ -53,6 +53,9 @@ python3 -c 'import os, signal, sys; os.setsid(); signal.signal(signal.SIGINT, si
     bash "$src/deploy/demo.sh" --no-build --build "$build" --state "$state" \
     --port "$port" --http-port "$http" --communes 6 --speed "$speed" >"$log" 2>&1 &
 demo=$!
+# Whatever happens next (a failure, a skip, a demo slow to stop), nothing of
+# the demo outlives the test: its process group and anything naming its state.
+trap 'kill -KILL -- "-$demo" 2>/dev/null; pkill -KILL -f -- "$state" 2>/dev/null' EXIT
 
 # During the year: the dashboard at the second quarter (after 2021-Q1 locked)
 for _ in $(seq 1 2400); do
