@@ -39,9 +39,10 @@ if run_suite normal build; then summary+=("normal: passed"); else summary+=("nor
 if [ "${CCHC_SKIP_ASAN:-0}" != 1 ]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  export LSAN_OPTIONS=suppressions=$top/deploy/lsan.supp:print_suppressions=0
   if run_suite asan build-asan -DCCHC_SANITIZE=ON -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g"; then summary+=("asan+ubsan: passed")
   else summary+=("asan+ubsan: FAILED"); failed=1; fi
-  unset ASAN_OPTIONS UBSAN_OPTIONS
+  unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 fi
 
 if [ "$fuzz_seconds" -gt 0 ]; then
