@@ -7,6 +7,10 @@
 #      time                                                 (build-fuzz/).
 # Environment: CCHC_TEST_JOBS (parallel ctest jobs, default 2),
 #              CCHC_FUZZ_SECONDS (per fuzz target, default 30; 0 skips fuzzing),
+#              CCHC_FUZZ_SEED (libFuzzer -seed, default 1: a CI run replays a
+#                known sequence, so it fails on a change, not on luck; long
+#                exploratory runs use other seeds and their finds join the
+#                corpus under fuzz/*/corpus_*),
 #              CCHC_SKIP_ASAN=1 (skip step 3, for quick local runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +20,7 @@ bash deploy/install-deps.sh
 
 jobs=${CCHC_TEST_JOBS:-2}
 fuzz_seconds=${CCHC_FUZZ_SECONDS:-30}
+fuzz_seed=${CCHC_FUZZ_SEED:-1}
 failed=0
 summary=()
 
@@ -46,7 +51,7 @@ if [ "${CCHC_SKIP_ASAN:-0}" != 1 ]; then
 fi
 
 if [ "$fuzz_seconds" -gt 0 ]; then
-  echo "=== [fuzz] build with clang ($fuzz_seconds s per target)"
+  echo "=== [fuzz] build with clang ($fuzz_seconds s per target, seed $fuzz_seed)"
   fuzz_ok=1
   if CC=clang cmake -S "$top" -B build-fuzz -DCCHC_FUZZ=ON -DCCHC_SANITIZE=ON \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo >build-fuzz/configure.log 2>&1 \
@@ -59,7 +64,7 @@ if [ "$fuzz_seconds" -gt 0 ]; then
       src=$(find fuzz -type d -name "corpus_${name#fuzz_}" | head -n1)
       [ -n "$src" ] && cp -r "$src"/. "$work"/
       echo "--- $name"
-      if ASAN_OPTIONS=detect_leaks=1 "$t" -max_total_time="$fuzz_seconds" -timeout=10 \
+      if ASAN_OPTIONS=detect_leaks=1 "$t" -seed="$fuzz_seed" -max_total_time="$fuzz_seconds" -timeout=10 \
             -rss_limit_mb=2048 -print_final_stats=0 "$work" >"$work.log" 2>&1; then
         grep -E '^Done|#[0-9]+.*DONE' "$work.log" | tail -n1 || true
       else

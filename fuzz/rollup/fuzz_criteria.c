@@ -72,6 +72,15 @@ s_rule_name (cchc_rule_t rule)
     return "?";
 }
 
+/*  "name = VALUE" as inih reads it back: inih takes " ;" as the start of an
+    inline comment, so a value that starts with ';' follows the '=' directly
+    (as common/config.c prints settings). */
+static const char *
+s_eq (const char *value)
+{
+    return value [0] == ';' ? "=" : "= ";
+}
+
 /*  The catalogue as an INI file, malloc'd. */
 static char *
 s_print (const cchc_criteria_t *cat, size_t *len)
@@ -80,7 +89,8 @@ s_print (const cchc_criteria_t *cat, size_t *len)
     FILE *out = open_memstream (&text, len);
     s_check (out != NULL, "open_memstream");
     char n [64];
-    fprintf (out, "[catalogue]\nname = %s\nyear = %d\n", cchc_criteria_name (cat),
+    fprintf (out, "[catalogue]\nname %s%s\nyear = %d\n",
+             s_eq (cchc_criteria_name (cat)), cchc_criteria_name (cat),
              cchc_criteria_year (cat));
     s_num (n, sizeof n, cchc_criteria_total (cat));
     fprintf (out, "total = %s\ndue_day = %d\nlock_day = %d\n", n,
@@ -96,20 +106,21 @@ s_print (const cchc_criteria_t *cat, size_t *len)
     }
     for (size_t i = 0; i < cchc_criteria_metric_count (cat); i++) {
         const cchc_metric_t *m = cchc_criteria_metric (cat, i);
-        fprintf (out, "[metric.%s]\nname = %s\nkind = %s\nlevels = ", m->code, m->name,
+        fprintf (out, "[metric.%s]\nname %s%s\nkind = %s\nlevels = ", m->code,
+                 s_eq (m->name), m->name,
                  m->kind == CCHC_METRIC_COUNTER ? "counter" : "gauge");
         s_levels (out, m->levels);
         fprintf (out, "\n");
     }
     for (size_t i = 0; i < cchc_criteria_area_count (cat); i++) {
         const cchc_area_t *a = cchc_criteria_area (cat, i);
-        fprintf (out, "[area.%s]\nname = %s\n", a->code, a->name);
+        fprintf (out, "[area.%s]\nname %s%s\n", a->code, s_eq (a->name), a->name);
     }
     for (size_t i = 0; i < cchc_criteria_indicator_count (cat); i++) {
         const cchc_indicator_t *ind = cchc_criteria_indicator (cat, i);
         s_num (n, sizeof n, ind->points);
-        fprintf (out, "[indicator.%s]\nname = %s\narea = %s\nrule = %s\npoints = %s\n"
-                 "plan = %s\nlevels = ", ind->code, ind->name,
+        fprintf (out, "[indicator.%s]\nname %s%s\narea = %s\nrule = %s\npoints = %s\n"
+                 "plan = %s\nlevels = ", ind->code, s_eq (ind->name), ind->name,
                  cchc_criteria_area (cat, ind->area)->code, s_rule_name (ind->rule), n,
                  ind->plan ? "yes" : "no");
         s_levels (out, ind->levels);
