@@ -24,7 +24,9 @@ add_custom_command(OUTPUT ${_cchc_web_c}
 add_library(cchc_web STATIC ${_cchc_root}/web/assets.c ${_cchc_web_c})
 
 add_library(cchc_http STATIC ${_cchc_root}/collector/http/http.c
-            ${_cchc_root}/collector/http/api.c ${_cchc_root}/collector/present/export.c)
+            ${_cchc_root}/collector/http/api.c ${_cchc_root}/collector/http/cache.c
+            ${_cchc_root}/collector/http/views.c ${_cchc_root}/collector/http/handlers.c
+            ${_cchc_root}/collector/present/export.c)
 target_link_libraries(cchc_http PUBLIC cchc_web cchc_present cchc_rollup cchc_criteria
                       cchc_common PkgConfig::MHD PkgConfig::JANSSON
                       PkgConfig::XLSX PkgConfig::SQLITE PkgConfig::SODIUM
