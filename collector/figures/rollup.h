@@ -263,6 +263,17 @@ int cchc_rollup_unit_find (const cchc_rollup_t *self, const char *code);
     Thread-safe (no shared state). */
 size_t *cchc_rollup_ranking (const cchc_rollup_t *self, int level, size_t *count);
 
+/*  `change` and previous rank of every unit of r against `prev`, the
+    previous period of the same kind: a unit is compared when it had data in
+    prev at the same level (cchc_rollup_compute does this when given a
+    previous roll-up; a restored locked period does it again).  Clears what
+    was there first.  0, or -1 when out of memory. */
+int cchc_rollup_compare (cchc_rollup_t *r, const cchc_rollup_t *prev);
+
+/*  The unit indices sorted by unit code (byte order), for lookups by code.
+    malloc'ed (unit_count of them), NULL when out of memory. */
+size_t *cchc_rollup_by_code (const cchc_rollup_t *self);
+
 /*  The province figure of indicator `indicator` at `level` (-1: all), or NULL. */
 const cchc_rollup_figure_t *cchc_rollup_figure (const cchc_rollup_t *self,
                                                 size_t indicator, int level);

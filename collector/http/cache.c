@@ -448,17 +448,6 @@ s_load_agents (sqlite3 *db, char *err, size_t errlen)
 }
 
 
-static const cchc_rollup_t *s_sort_rollup;      /* qsort context (worker only) */
-
-static int
-s_code_cmp (const void *a, const void *b)
-{
-    const cchc_rollup_t *r = s_sort_rollup;
-    return strcmp (r->units[*(const size_t *) a].code, r->units[*(const size_t *) b].code);
-}
-
-static pthread_mutex_t s_sort_mutex = PTHREAD_MUTEX_INITIALIZER;
-
 static cchc_api_entry_t *
 s_compute (cchc_api_t *self, const cchc_period_t *period, const cchc_api_version_t *version,
            char *err, size_t errlen)
@@ -472,7 +461,7 @@ s_compute (cchc_api_t *self, const cchc_period_t *period, const cchc_api_version
         return NULL;
     const cchc_rollup_t *r = fig->rollup;
     cchc_api_entry_t *e = calloc (1, sizeof *e);
-    size_t *by_code = malloc ((r->unit_count ? r->unit_count : 1) * sizeof *by_code);
+    size_t *by_code = cchc_rollup_by_code (r);
     if (!e || !by_code) {
         free (e);
         free (by_code);
@@ -480,13 +469,6 @@ s_compute (cchc_api_t *self, const cchc_period_t *period, const cchc_api_version
         cchc_errf (err, errlen, "out of memory");
         return NULL;
     }
-    for (size_t i = 0; i < r->unit_count; i++)
-        by_code[i] = i;
-    pthread_mutex_lock (&s_sort_mutex);
-    s_sort_rollup = r;
-    qsort (by_code, r->unit_count, sizeof *by_code, s_code_cmp);
-    s_sort_rollup = NULL;
-    pthread_mutex_unlock (&s_sort_mutex);
     atomic_init (&e->refs, 1);
     e->period = *period;
     cchc_period_format (period, e->id, sizeof e->id);

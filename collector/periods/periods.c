@@ -659,51 +659,6 @@ cchc_rollup_equal (const cchc_rollup_t *a, const cchc_rollup_t *b)
 /* ------------------------------------------------------------------------ */
 /*  Figures as people see them */
 
-static int
-s_unit_code_cmp (const void *a, const void *b)
-{
-    const cchc_rollup_unit_result_t *x = *(const cchc_rollup_unit_result_t * const *) a;
-    const cchc_rollup_unit_result_t *y = *(const cchc_rollup_unit_result_t * const *) b;
-    return strcmp (x->code, y->code);
-}
-
-/*  `change` and previous rank of r against `prev`, exactly as the roll-up
-    core does it (rollup.c, s_previous): a unit is compared when it had data
-    in prev at the same level. */
-static int
-s_apply_previous (cchc_rollup_t *r, const cchc_rollup_t *prev)
-{
-    r->has_previous = true;
-    r->previous = prev->window.period;
-    for (size_t i = 0; i < r->unit_count; i++) {
-        r->units[i].has_change = false;
-        r->units[i].change = 0;
-        r->units[i].prev_rank = 0;
-    }
-    if (prev->unit_count == 0)
-        return 0;
-    const cchc_rollup_unit_result_t **by_code = malloc (prev->unit_count * sizeof *by_code);
-    if (!by_code)
-        return -1;
-    for (size_t i = 0; i < prev->unit_count; i++)
-        by_code[i] = &prev->units[i];
-    qsort (by_code, prev->unit_count, sizeof *by_code, s_unit_code_cmp);
-    for (size_t i = 0; i < r->unit_count; i++) {
-        cchc_rollup_unit_result_t *u = &r->units[i];
-        const cchc_rollup_unit_result_t *key = u, **hit;
-        hit = bsearch (&key, by_code, prev->unit_count, sizeof *by_code, s_unit_code_cmp);
-        if (!hit || (*hit)->level != u->level || (*hit)->metrics_reported == 0)
-            continue;
-        u->prev_rank = (*hit)->rank;
-        if (u->has_index && (*hit)->has_index) {
-            u->has_change = true;
-            u->change = u->index - (*hit)->index;
-        }
-    }
-    free (by_code);
-    return 0;
-}
-
 /*  The snapshot text of a locked period (malloc'ed), or NULL (none / error). */
 static char *
 s_snapshot_text (sqlite3 *db, const char *id)
@@ -796,7 +751,7 @@ cchc_figures_load (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t 
             if (!r0)
                 goto done;
             f->rollup = cchc_rollup_load (db, cat, period, now, false, err, errlen);
-            int rc = f->rollup ? s_apply_previous (f->rollup, r0) : -1;
+            int rc = f->rollup ? cchc_rollup_compare (f->rollup, r0) : -1;
             cchc_rollup_destroy (&r0);
             cchc_criteria_destroy (&cat0);
             if (rc != 0) {

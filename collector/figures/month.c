@@ -1,0 +1,404 @@
+/*  month.c — observation_month bookkeeping (rollup.h): the reporting
+    month of a day and the changes the collector's writer sums per batch
+    (cchc_rollup_delta_*), applied inside its transaction.
+*/
+#include "collector/figures/rollup.h"
+#include "collector/db/db.h"
+#include "collector/db/schema.h"
+#include "common/text.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+/* ------------------------------------------------------------------------ */
+/*  observation_month: schema, triggers, backfill (rollup.h) */
+
+int32_t
+cchc_rollup_month_of (int32_t d)
+{
+    if (d % 100 < 15)
+        return d / 100;
+    if (d / 100 % 100 == 12)
+        return (d / 10000 + 1) * 100 + 1;
+    return d / 100 + 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/*  observation_month changes summed by the collector's writer (rollup.h) */
+
+/*  What the noted rows change in one (agent, month, metric, unit). */
+typedef struct {
+    int64_t agent;
+    int32_t month;
+    char metric[CCHC_METRIC_MAX + 1];
+    char unit[CCHC_UNIT_MAX + 1];
+    bool real;                  /* the total change is a double */
+    int64_t itotal;             /* while !real */
+    double ftotal;              /* when real */
+    int64_t rows;               /* rows added − rows that left */
+    int32_t day_first;          /* days of the rows added or replaced */
+    int32_t day_last;           /* (INT32_MAX, 0 when none) */
+    bool last_real;             /* the value of the row on day_last */
+    int64_t last_ival;
+    double last_fval;
+    int64_t last_journal;
+    int64_t journal_max;
+    bool removed;               /* a row left: drop if empty, recompute edges */
+    size_t order;               /* notes of one key merge in the order noted */
+} s_delta_entry_t;
+
+/*  Summary rows per upsert statement. */
+#define S_DELTA_PER_UPSERT 32
+
+struct cchc_rollup_delta_t {
+    s_delta_entry_t *entries;
+    size_t count, alloc;
+    sqlite3 *db;                /* the statements' connection */
+    sqlite3_stmt *upsert[S_DELTA_PER_UPSERT + 1];  /* [n]: of n rows */
+    sqlite3_stmt *drop, *edges;
+};
+
+/*  Same effect as the insert trigger's S_ADD_NEW, for many rows at once:
+    "INSERT INTO observation_month (...) VALUES (11 values)..." then this. */
+static const char *s_delta_upsert_sql =
+    " ON CONFLICT (agent, month, metric, unit) DO UPDATE SET"
+    " total = total + excluded.total, rows = rows + excluded.rows,"
+    " day_first = min (day_first, excluded.day_first),"
+    " day_last = max (day_last, excluded.day_last),"
+    " last_value = CASE WHEN excluded.day_last >= day_last"
+    "   THEN excluded.last_value ELSE last_value END,"
+    " last_journal = CASE WHEN excluded.day_last >= day_last"
+    "   THEN excluded.last_journal ELSE last_journal END,"
+    " journal_max = max (journal_max, excluded.journal_max)";
+
+#define S_DELTA_KEY " WHERE agent = ?1 AND month = ?2 AND metric = ?3 AND unit = ?4"
+#define S_DELTA_ROWS " FROM observation AS o WHERE o.agent = ?1" \
+    " AND o.day BETWEEN " CCHC_DB_MONTH_FIRST " AND " CCHC_DB_MONTH_LAST \
+    " AND o.metric = ?3 AND o.unit = ?4"
+
+/*  Same effect as the trigger's S_REMOVE_OLD after the sums changed. */
+static const char *s_delta_drop_sql =
+    "DELETE FROM observation_month" S_DELTA_KEY " AND rows <= 0";
+static const char *s_delta_edges_sql =
+    "UPDATE observation_month SET"
+    " day_first = (SELECT min (o.day)" S_DELTA_ROWS "),"
+    " day_last = (SELECT max (o.day)" S_DELTA_ROWS "),"
+    " last_value = (SELECT o.value" S_DELTA_ROWS " ORDER BY o.day DESC LIMIT 1),"
+    " last_journal = (SELECT o.journal" S_DELTA_ROWS " ORDER BY o.day DESC LIMIT 1)"
+    S_DELTA_KEY;
+
+cchc_rollup_delta_t *
+cchc_rollup_delta_new (void)
+{
+    return calloc (1, sizeof (cchc_rollup_delta_t));
+}
+
+static void
+s_delta_finalize (cchc_rollup_delta_t *self)
+{
+    for (int i = 0; i <= S_DELTA_PER_UPSERT; i++) {
+        sqlite3_finalize (self->upsert[i]);
+        self->upsert[i] = NULL;
+    }
+    sqlite3_finalize (self->drop);
+    sqlite3_finalize (self->edges);
+    self->drop = self->edges = NULL;
+    self->db = NULL;
+}
+
+void
+cchc_rollup_delta_destroy (cchc_rollup_delta_t **self_p)
+{
+    assert (self_p);
+    cchc_rollup_delta_t *self = *self_p;
+    if (!self)
+        return;
+    s_delta_finalize (self);
+    free (self->entries);
+    free (self);
+    *self_p = NULL;
+}
+
+size_t
+cchc_rollup_delta_size (const cchc_rollup_delta_t *self)
+{
+    assert (self);
+    return self->count;
+}
+
+void
+cchc_rollup_delta_clear (cchc_rollup_delta_t *self)
+{
+    assert (self);
+    self->count = 0;
+}
+
+/*  total += sign × value, as SQLite's arithmetic would type it: integer
+    while every term is and the sum fits, else real. */
+static void
+s_delta_total_add (s_delta_entry_t *e, bool is_float, int64_t ival, double fval,
+                   int sign)
+{
+    if (!e->real && !is_float) {
+        int64_t sum;
+        bool overflow = sign > 0 ? __builtin_add_overflow (e->itotal, ival, &sum)
+                                 : __builtin_sub_overflow (e->itotal, ival, &sum);
+        if (!overflow) {
+            e->itotal = sum;
+            return;
+        }
+    }
+    if (!e->real) {
+        e->ftotal = (double) e->itotal;
+        e->real = true;
+    }
+    double v = is_float ? fval : (double) ival;
+    e->ftotal += sign > 0 ? v : -v;
+}
+
+static s_delta_entry_t *
+s_delta_entry (cchc_rollup_delta_t *self, const cchc_rollup_obs_t *row)
+{
+    if (strlen (row->metric) > CCHC_METRIC_MAX || strlen (row->unit) > CCHC_UNIT_MAX)
+        return NULL;
+    if (self->count == self->alloc) {
+        size_t want = self->alloc ? self->alloc * 2 : 1024;
+        s_delta_entry_t *e = realloc (self->entries, want * sizeof *e);
+        if (!e)
+            return NULL;
+        self->entries = e;
+        self->alloc = want;
+    }
+    s_delta_entry_t *e = &self->entries[self->count];
+    memset (e, 0, sizeof *e);
+    e->order = self->count++;
+    e->agent = row->agent;
+    e->month = cchc_rollup_month_of (row->day);
+    strcpy (e->metric, row->metric);
+    strcpy (e->unit, row->unit);
+    e->day_first = INT32_MAX;
+    return e;
+}
+
+/*  `row` is in its month now (added, or replacing a row of the same day). */
+static void
+s_delta_set_row (s_delta_entry_t *e, const cchc_rollup_obs_t *row)
+{
+    e->day_first = row->day;
+    e->day_last = row->day;
+    e->last_real = row->is_float;
+    e->last_ival = row->ival;
+    e->last_fval = row->fval;
+    e->last_journal = row->journal;
+    e->journal_max = row->journal;
+}
+
+int
+cchc_rollup_delta_note (cchc_rollup_delta_t *self, const cchc_rollup_obs_t *old,
+                        const cchc_rollup_obs_t *row)
+{
+    assert (self && row && row->metric && row->unit);
+    assert (!old || (old->agent == row->agent && old->day == row->day
+                     && old->unit && strcmp (old->metric, row->metric) == 0));
+    if (old && strcmp (old->unit, row->unit) != 0) {
+        /*  The row moved to another unit: out of the old unit's month. */
+        s_delta_entry_t *e = s_delta_entry (self, old);
+        if (!e)
+            return -1;
+        s_delta_total_add (e, old->is_float, old->ival, old->fval, -1);
+        e->rows = -1;
+        e->removed = true;
+        old = NULL;
+    }
+    s_delta_entry_t *e = s_delta_entry (self, row);
+    if (!e)
+        return -1;
+    s_delta_total_add (e, row->is_float, row->ival, row->fval, +1);
+    if (old)
+        s_delta_total_add (e, old->is_float, old->ival, old->fval, -1);
+    else
+        e->rows = 1;
+    s_delta_set_row (e, row);
+    return 0;
+}
+
+static int
+s_delta_cmp (const void *a, const void *b)
+{
+    const s_delta_entry_t *x = a, *y = b;
+    if (x->agent != y->agent)
+        return x->agent < y->agent ? -1 : 1;
+    if (x->month != y->month)
+        return x->month < y->month ? -1 : 1;
+    int c = strcmp (x->metric, y->metric);
+    return c ? c : strcmp (x->unit, y->unit);
+}
+
+static int
+s_delta_order_cmp (const void *a, const void *b)
+{
+    int c = s_delta_cmp (a, b);
+    if (c)
+        return c;
+    const s_delta_entry_t *x = a, *y = b;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/*  Fold entry b (same key, noted later) into a. */
+static void
+s_delta_merge (s_delta_entry_t *a, const s_delta_entry_t *b)
+{
+    if (b->real)
+        s_delta_total_add (a, true, 0, b->ftotal, +1);
+    else
+        s_delta_total_add (a, false, b->itotal, 0, +1);
+    a->rows += b->rows;
+    if (b->day_first < a->day_first)
+        a->day_first = b->day_first;
+    if (b->day_last >= a->day_last && b->day_last > 0) {
+        a->day_last = b->day_last;
+        a->last_real = b->last_real;
+        a->last_ival = b->last_ival;
+        a->last_fval = b->last_fval;
+        a->last_journal = b->last_journal;
+    }
+    if (b->journal_max > a->journal_max)
+        a->journal_max = b->journal_max;
+    a->removed = a->removed || b->removed;
+}
+
+/*  The statements of `db`: drop and edges now, upserts on first use. */
+static int
+s_delta_prepare (cchc_rollup_delta_t *self, sqlite3 *db)
+{
+    if (self->db == db)
+        return 0;
+    s_delta_finalize (self);
+    if (sqlite3_prepare_v3 (db, s_delta_drop_sql, -1, SQLITE_PREPARE_PERSISTENT,
+                            &self->drop, NULL) != SQLITE_OK
+        || sqlite3_prepare_v3 (db, s_delta_edges_sql, -1, SQLITE_PREPARE_PERSISTENT,
+                               &self->edges, NULL) != SQLITE_OK) {
+        s_delta_finalize (self);
+        return -1;
+    }
+    self->db = db;
+    return 0;
+}
+
+static sqlite3_stmt *
+s_delta_upsert (cchc_rollup_delta_t *self, size_t n)
+{
+    assert (n >= 1 && n <= S_DELTA_PER_UPSERT);
+    if (self->upsert[n])
+        return self->upsert[n];
+    char sql[2048 + S_DELTA_PER_UPSERT * 64];
+    size_t used = (size_t) snprintf (sql, sizeof sql,
+                                     "INSERT INTO observation_month (agent, metric, month,"
+                                     " unit, total, rows, day_first, day_last, last_value,"
+                                     " last_journal, journal_max) VALUES ");
+    for (size_t i = 0; i < n; i++) {
+        used += (size_t) snprintf (sql + used, sizeof sql - used, "%s(", i ? "," : "");
+        for (int k = 1; k <= 11; k++)
+            used += (size_t) snprintf (sql + used, sizeof sql - used, "?%d%s",
+                                       (int) i * 11 + k, k < 11 ? "," : ")");
+    }
+    snprintf (sql + used, sizeof sql - used, "%s", s_delta_upsert_sql);
+    if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                            &self->upsert[n], NULL) != SQLITE_OK)
+        return NULL;
+    return self->upsert[n];
+}
+
+static int
+s_delta_step (sqlite3_stmt *st)
+{
+    int rc = sqlite3_step (st);
+    sqlite3_reset (st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void
+s_delta_bind_key (sqlite3_stmt *st, const s_delta_entry_t *e)
+{
+    sqlite3_bind_int64 (st, 1, e->agent);
+    sqlite3_bind_int (st, 2, e->month);
+    sqlite3_bind_text (st, 3, e->metric, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 4, e->unit, -1, SQLITE_STATIC);
+}
+
+/*  Upsert entries [0, n) in one statement, then drop or re-edge those a row
+    left.  0 or -1. */
+static int
+s_delta_write (cchc_rollup_delta_t *self, const s_delta_entry_t *entries, size_t n)
+{
+    sqlite3_stmt *st = s_delta_upsert (self, n);
+    if (!st)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const s_delta_entry_t *e = &entries[i];
+        int p = (int) i * 11;
+        sqlite3_bind_int64 (st, p + 1, e->agent);
+        sqlite3_bind_text (st, p + 2, e->metric, -1, SQLITE_STATIC);
+        sqlite3_bind_int (st, p + 3, e->month);
+        sqlite3_bind_text (st, p + 4, e->unit, -1, SQLITE_STATIC);
+        if (e->real)
+            sqlite3_bind_double (st, p + 5, e->ftotal);
+        else
+            sqlite3_bind_int64 (st, p + 5, e->itotal);
+        sqlite3_bind_int64 (st, p + 6, e->rows);
+        sqlite3_bind_int (st, p + 7, e->day_first);
+        sqlite3_bind_int (st, p + 8, e->day_last);
+        if (e->last_real)
+            sqlite3_bind_double (st, p + 9, e->last_fval);
+        else
+            sqlite3_bind_int64 (st, p + 9, e->last_ival);
+        sqlite3_bind_int64 (st, p + 10, e->last_journal);
+        sqlite3_bind_int64 (st, p + 11, e->journal_max);
+    }
+    int rc = s_delta_step (st);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const s_delta_entry_t *e = &entries[i];
+        if (!e->removed)
+            continue;
+        s_delta_bind_key (self->drop, e);
+        s_delta_bind_key (self->edges, e);
+        rc = s_delta_step (self->drop);
+        if (rc == 0)
+            rc = s_delta_step (self->edges);
+    }
+    return rc;
+}
+
+int
+cchc_rollup_delta_apply (cchc_rollup_delta_t *self, sqlite3 *db, char *err,
+                         size_t errlen)
+{
+    assert (self && db);
+    if (self->count == 0)
+        return 0;
+    if (s_delta_prepare (self, db) != 0) {
+        cchc_errf (err, errlen, "observation_month: %s", sqlite3_errmsg (db));
+        self->count = 0;
+        return -1;
+    }
+    qsort (self->entries, self->count, sizeof *self->entries, s_delta_order_cmp);
+    size_t n = 0;
+    for (size_t i = 0; i < self->count; i++)
+        if (n > 0 && s_delta_cmp (&self->entries[n - 1], &self->entries[i]) == 0)
+            s_delta_merge (&self->entries[n - 1], &self->entries[i]);
+        else
+            self->entries[n++] = self->entries[i];
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i += S_DELTA_PER_UPSERT)
+        rc = s_delta_write (self, &self->entries[i],
+                            n - i < S_DELTA_PER_UPSERT ? n - i : S_DELTA_PER_UPSERT);
+    if (rc != 0)
+        cchc_errf (err, errlen, "observation_month: %s", sqlite3_errmsg (db));
+    self->count = 0;
+    return rc;
+}
