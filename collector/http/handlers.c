@@ -275,6 +275,42 @@ cchc_api_get_agents (cchc_api_t *self, const char *inm, cchc_api_reply_t *reply)
     cchc_api_reply_blob (reply, b, inm);
 }
 
+/*  The "cache" object of /api/v1/health: the periods held, computations. */
+static json_t *
+s_health_cache (cchc_api_t *self)
+{
+    json_t *cache = json_object ();
+    pthread_mutex_lock (&self->mutex);
+    json_t *cached = json_array ();
+    for (size_t i = 0; i < self->slot_count; i++) {
+        const cchc_api_slot_t *s = &self->slots[i];
+        if (!s->used)
+            continue;
+        json_t *o = json_object ();
+        json_object_set_new (o, "period", json_string (s->id));
+        json_object_set_new (o, "computed_at", s->entry ? cchc_rollup_json_time (s->entry->computed_ms)
+                                                        : json_null ());
+        json_object_set_new (o, "compute_ms", s->entry ? json_integer (s->entry->compute_ms)
+                                                       : json_null ());
+        json_object_set_new (o, "journal_max", s->entry
+                             ? json_integer (s->entry->version.journal_max) : json_null ());
+        json_object_set_new (o, "computing", json_boolean (s->computing));
+        json_object_set_new (o, "stale", json_boolean (s->wanted));
+        json_object_set_new (o, "error", s->failed ? json_string (s->error) : json_null ());
+        json_array_append_new (cached, o);
+    }
+    json_object_set_new (cache, "journal_max", json_integer (self->version.journal_max));
+    pthread_mutex_unlock (&self->mutex);
+    json_object_set_new (cache, "periods", cached);
+    json_object_set_new (cache, "computations", json_integer (
+        (json_int_t) atomic_load (&self->computations)));
+    json_object_set_new (cache, "failures", json_integer (
+        (json_int_t) atomic_load (&self->compute_failures)));
+    json_object_set_new (cache, "last_compute_ms", json_integer (
+        (json_int_t) atomic_load (&self->last_compute_ms)));
+    return cache;
+}
+
 void
 cchc_api_get_health (cchc_api_t *self, cchc_api_reply_t *reply)
 {
@@ -342,36 +378,7 @@ cchc_api_get_health (cchc_api_t *self, cchc_api_reply_t *reply)
     json_object_set_new (root, "collector", collector);
     json_object_set_new (root, "database", db_o);
 
-    json_t *cache = json_object ();
-    pthread_mutex_lock (&self->mutex);
-    json_t *cached = json_array ();
-    for (size_t i = 0; i < self->slot_count; i++) {
-        const cchc_api_slot_t *s = &self->slots[i];
-        if (!s->used)
-            continue;
-        json_t *o = json_object ();
-        json_object_set_new (o, "period", json_string (s->id));
-        json_object_set_new (o, "computed_at", s->entry ? cchc_rollup_json_time (s->entry->computed_ms)
-                                                        : json_null ());
-        json_object_set_new (o, "compute_ms", s->entry ? json_integer (s->entry->compute_ms)
-                                                       : json_null ());
-        json_object_set_new (o, "journal_max", s->entry
-                             ? json_integer (s->entry->version.journal_max) : json_null ());
-        json_object_set_new (o, "computing", json_boolean (s->computing));
-        json_object_set_new (o, "stale", json_boolean (s->wanted));
-        json_object_set_new (o, "error", s->failed ? json_string (s->error) : json_null ());
-        json_array_append_new (cached, o);
-    }
-    json_object_set_new (cache, "journal_max", json_integer (self->version.journal_max));
-    pthread_mutex_unlock (&self->mutex);
-    json_object_set_new (cache, "periods", cached);
-    json_object_set_new (cache, "computations", json_integer (
-        (json_int_t) atomic_load (&self->computations)));
-    json_object_set_new (cache, "failures", json_integer (
-        (json_int_t) atomic_load (&self->compute_failures)));
-    json_object_set_new (cache, "last_compute_ms", json_integer (
-        (json_int_t) atomic_load (&self->last_compute_ms)));
-    json_object_set_new (root, "cache", cache);
+    json_object_set_new (root, "cache", s_health_cache (self));
 
     json_t *http = json_object ();
     json_object_set_new (http, "requests", json_integer ((json_int_t) atomic_load (&self->http_requests)));
@@ -381,6 +388,118 @@ cchc_api_get_health (cchc_api_t *self, cchc_api_reply_t *reply)
     json_object_set_new (http, "status_5xx", json_integer ((json_int_t) atomic_load (&self->http_5xx)));
     json_object_set_new (root, "http", http);
     cchc_api_reply_json (reply, root);
+}
+
+/*  The trend's last period: `to`, else `period` (or the default one), then
+    with `kind` the latest period of that kind up to it.  0, or -1 with the
+    reply made. */
+static int
+s_trend_last (cchc_api_t *self, cchc_api_param_fn *param, void *arg, cchc_period_t *out,
+              cchc_api_reply_t *reply)
+{
+    const cchc_criteria_t *cat = self->criteria;
+    cchc_period_t to;
+    if (param (arg, "to")) {
+        /* reuse the period checks with the "to" parameter */
+        const char *t = param (arg, "to");
+        int64_t now = cchc_clock_now_ms ();
+        cchc_rollup_window_t w;
+        if (strlen (t) >= CCHC_PERIOD_ID_MAX || cchc_period_parse (t, &to) != 0) {
+            cchc_api_reply_errorf (reply, 404, "unknown period '%.16s'", t);
+            return -1;
+        }
+        cchc_rollup_window (cat, &to, now, &w);
+        if (cchc_api_future (&w, now)) {
+            cchc_api_reply_errorf (reply, 404, "unknown period '%s': it has not started yet", w.id);
+            return -1;
+        }
+    }
+    else if (cchc_api_param_period (self, param, arg, &to, reply) != 0)
+        return -1;
+    const char *kind = param (arg, "kind");
+    if (kind && !param (arg, "to") && !param (arg, "period")) {
+        /* the latest period of that kind */
+        cchc_period_kind_t k = 0;
+        for (int i = 1; i <= 5; i++)
+            if (strcmp (kind, cchc_rollup_json_kind (i)) == 0)
+                k = (cchc_period_kind_t) i;
+        if (!k) {
+            cchc_api_reply_errorf (reply, 400, "bad kind '%.16s': month, quarter, half, "
+                            "nine_months or year", kind);
+            return -1;
+        }
+        cchc_date_t first, last;
+        cchc_period_window (&to, &first, &last);
+        if (cchc_period_of (k, last, &to) != 0) {
+            cchc_period_t y;
+            cchc_period_of (CCHC_PERIOD_YEAR, last, &y);
+            to = (cchc_period_t) { CCHC_PERIOD_NINE_MONTHS, y.year, 1 };
+        }
+    }
+    *out = to;
+    return 0;
+}
+
+/*  A trend point of one unit: its index (rank, grade) or indicator score;
+    the unit's name into root's "unit" the first time. */
+static void
+s_trend_unit_point (json_t *root, json_t *pt, const cchc_rollup_unit_result_t *u, int ind,
+                    int ind_e)
+{
+    if (u && json_is_null (json_object_get (root, "unit"))) {
+        json_t *ju = json_object ();
+        json_object_set_new (ju, "code", json_string (u->code));
+        json_object_set_new (ju, "name", json_string (u->name));
+        json_object_set_new (ju, "level", json_string (cchc_level_code (u->level)));
+        json_object_set_new (root, "unit", ju);
+    }
+    if (ind < 0) {
+        json_object_set_new (pt, "value", u && u->has_index ? cchc_rollup_json_real (u->index)
+                                                            : json_null ());
+        json_object_set_new (pt, "rank", u && u->rank ? json_integer (u->rank)
+                                                      : json_null ());
+        json_object_set_new (pt, "grade", cchc_api_jstr_or_null (u ? u->grade : NULL));
+    }
+    else {
+        const cchc_rollup_score_t *s = u && ind_e >= 0 ? &u->scores[ind_e] : NULL;
+        json_object_set_new (pt, "value", s ? cchc_rollup_json_real (s->value) : json_null ());
+        json_object_set_new (pt, "numerator", s ? cchc_rollup_json_real (s->numerator) : json_null ());
+        json_object_set_new (pt, "denominator", s ? cchc_rollup_json_real (s->denominator)
+                                                  : json_null ());
+        json_object_set_new (pt, "target", s ? cchc_rollup_json_real (s->target) : json_null ());
+        json_object_set_new (pt, "points", s ? json_real (s->points) : json_null ());
+        json_object_set_new (pt, "points_max", s ? json_real (s->points_max)
+                                                 : json_null ());
+        json_object_set_new (pt, "score_state", s ? json_string (
+            cchc_score_state_code (s->state)) : json_null ());
+    }
+}
+
+/*  A trend point of a level (or all levels): the distribution of the index,
+    or the province figure of an indicator. */
+static void
+s_trend_level_point (json_t *pt, const cchc_rollup_t *r, int level, int ind, int ind_e)
+{
+    if (ind < 0) {
+        const cchc_rollup_dist_t *d = &r->dist[level < 0 ? CCHC_LEVEL_COUNT : level];
+        json_object_set_new (pt, "value", cchc_rollup_json_real (d->mean));
+        json_object_set_new (pt, "median", cchc_rollup_json_real (d->median));
+        json_object_set_new (pt, "min", cchc_rollup_json_real (d->min));
+        json_object_set_new (pt, "max", cchc_rollup_json_real (d->max));
+        json_object_set_new (pt, "ranked", json_integer ((json_int_t) d->ranked));
+    }
+    else {
+        const cchc_rollup_figure_t *f = ind_e >= 0
+            ? cchc_rollup_figure (r, (size_t) ind_e, level) : NULL;
+        json_object_set_new (pt, "value", f && f->has_value ? cchc_rollup_json_real (f->value)
+                                                            : json_null ());
+        json_object_set_new (pt, "numerator", f ? cchc_rollup_json_real (f->numerator) : json_null ());
+        json_object_set_new (pt, "denominator", f ? cchc_rollup_json_real (f->denominator) : json_null ());
+        json_object_set_new (pt, "target", f ? cchc_rollup_json_real (f->target) : json_null ());
+        json_object_set_new (pt, "met", f ? json_boolean (f->met) : json_null ());
+        json_object_set_new (pt, "units", f ? json_integer ((json_int_t) f->units)
+                                            : json_null ());
+    }
 }
 
 void
@@ -417,43 +536,8 @@ cchc_api_get_trend (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
         return;
     }
     cchc_period_t to;
-    if (param (arg, "to")) {
-        /* reuse the period checks with the "to" parameter */
-        const char *t = param (arg, "to");
-        int64_t now = cchc_clock_now_ms ();
-        cchc_rollup_window_t w;
-        if (strlen (t) >= CCHC_PERIOD_ID_MAX || cchc_period_parse (t, &to) != 0) {
-            cchc_api_reply_errorf (reply, 404, "unknown period '%.16s'", t);
-            return;
-        }
-        cchc_rollup_window (cat, &to, now, &w);
-        if (cchc_api_future (&w, now)) {
-            cchc_api_reply_errorf (reply, 404, "unknown period '%s': it has not started yet", w.id);
-            return;
-        }
-    }
-    else if (cchc_api_param_period (self, param, arg, &to, reply) != 0)
+    if (s_trend_last (self, param, arg, &to, reply) != 0)
         return;
-    const char *kind = param (arg, "kind");
-    if (kind && !param (arg, "to") && !param (arg, "period")) {
-        /* the latest period of that kind */
-        cchc_period_kind_t k = 0;
-        for (int i = 1; i <= 5; i++)
-            if (strcmp (kind, cchc_rollup_json_kind (i)) == 0)
-                k = (cchc_period_kind_t) i;
-        if (!k) {
-            cchc_api_reply_errorf (reply, 400, "bad kind '%.16s': month, quarter, half, "
-                            "nine_months or year", kind);
-            return;
-        }
-        cchc_date_t first, last;
-        cchc_period_window (&to, &first, &last);
-        if (cchc_period_of (k, last, &to) != 0) {
-            cchc_period_t y;
-            cchc_period_of (CCHC_PERIOD_YEAR, last, &y);
-            to = (cchc_period_t) { CCHC_PERIOD_NINE_MONTHS, y.year, 1 };
-        }
-    }
     cchc_period_t periods[CCHC_API_TREND_MAX];
     periods[count - 1] = to;
     for (int64_t i = count - 1; i > 0; i--)
@@ -501,55 +585,10 @@ cchc_api_get_trend (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
                 cchc_api_entry_unref (&e);
                 return;
             }
-            const cchc_rollup_unit_result_t *u = ui >= 0 ? &r->units[ui] : NULL;
-            if (u && json_is_null (json_object_get (root, "unit"))) {
-                json_t *ju = json_object ();
-                json_object_set_new (ju, "code", json_string (u->code));
-                json_object_set_new (ju, "name", json_string (u->name));
-                json_object_set_new (ju, "level", json_string (cchc_level_code (u->level)));
-                json_object_set_new (root, "unit", ju);
-            }
-            if (ind < 0) {
-                json_object_set_new (pt, "value", u && u->has_index ? cchc_rollup_json_real (u->index)
-                                                                    : json_null ());
-                json_object_set_new (pt, "rank", u && u->rank ? json_integer (u->rank)
-                                                              : json_null ());
-                json_object_set_new (pt, "grade", cchc_api_jstr_or_null (u ? u->grade : NULL));
-            }
-            else {
-                const cchc_rollup_score_t *s = u && ind_e >= 0 ? &u->scores[ind_e] : NULL;
-                json_object_set_new (pt, "value", s ? cchc_rollup_json_real (s->value) : json_null ());
-                json_object_set_new (pt, "numerator", s ? cchc_rollup_json_real (s->numerator) : json_null ());
-                json_object_set_new (pt, "denominator", s ? cchc_rollup_json_real (s->denominator)
-                                                          : json_null ());
-                json_object_set_new (pt, "target", s ? cchc_rollup_json_real (s->target) : json_null ());
-                json_object_set_new (pt, "points", s ? json_real (s->points) : json_null ());
-                json_object_set_new (pt, "points_max", s ? json_real (s->points_max)
-                                                         : json_null ());
-                json_object_set_new (pt, "score_state", s ? json_string (
-                    cchc_score_state_code (s->state)) : json_null ());
-            }
+            s_trend_unit_point (root, pt, ui >= 0 ? &r->units[ui] : NULL, ind, ind_e);
         }
-        else if (ind < 0) {
-            const cchc_rollup_dist_t *d = &r->dist[level < 0 ? CCHC_LEVEL_COUNT : level];
-            json_object_set_new (pt, "value", cchc_rollup_json_real (d->mean));
-            json_object_set_new (pt, "median", cchc_rollup_json_real (d->median));
-            json_object_set_new (pt, "min", cchc_rollup_json_real (d->min));
-            json_object_set_new (pt, "max", cchc_rollup_json_real (d->max));
-            json_object_set_new (pt, "ranked", json_integer ((json_int_t) d->ranked));
-        }
-        else {
-            const cchc_rollup_figure_t *f = ind_e >= 0
-                ? cchc_rollup_figure (r, (size_t) ind_e, level) : NULL;
-            json_object_set_new (pt, "value", f && f->has_value ? cchc_rollup_json_real (f->value)
-                                                                : json_null ());
-            json_object_set_new (pt, "numerator", f ? cchc_rollup_json_real (f->numerator) : json_null ());
-            json_object_set_new (pt, "denominator", f ? cchc_rollup_json_real (f->denominator) : json_null ());
-            json_object_set_new (pt, "target", f ? cchc_rollup_json_real (f->target) : json_null ());
-            json_object_set_new (pt, "met", f ? json_boolean (f->met) : json_null ());
-            json_object_set_new (pt, "units", f ? json_integer ((json_int_t) f->units)
-                                                : json_null ());
-        }
+        else
+            s_trend_level_point (pt, r, level, ind, ind_e);
         json_array_append_new (points, pt);
         cchc_api_entry_unref (&e);
     }
