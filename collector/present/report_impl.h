@@ -1,0 +1,40 @@
+/*  report_impl.h — the formatting helpers report.c shares with explain.c and
+    print.c; private to collector/present/. */
+#ifndef CCHC_REPORT_IMPL_H
+#define CCHC_REPORT_IMPL_H
+
+#include "collector/present/labels.h"
+#include "collector/present/report.h"
+#include "common/text.h"
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*  A text cell: quoted as needed, formula-neutralised (common/text.h). */
+void cchc_report_csv_text (FILE *out, const char *s);
+
+/*  "2021-03-14" of a yyyymmdd. */
+void cchc_report_iso_day (int32_t yyyymmdd, char *buf, size_t size);
+
+/*  Local time of a UTC instant: "2021-03-18T23:59:59+07:00" (iso) or
+    "18/03/2021 23:59" (vi). */
+void cchc_report_local_time (int64_t utc_ms, bool iso, char *buf, size_t size);
+
+/*  "14/03/2021" of a yyyymmdd. */
+void cchc_report_vi_day (int32_t yyyymmdd, char *buf, size_t size);
+
+/*  Each level's due day: "ngày 18/03/2021" when they agree, else
+    "Sở, ban, ngành ngày 18/03/2021; UBND cấp huyện ngày 17/03/2021; UBND
+    cấp xã ngày 16/03/2021". */
+void cchc_report_vi_dues (const cchc_rollup_window_t *w, char *buf, size_t size);
+
+/*  Vietnamese number: decimal comma, thousands dot: 1.234,5 */
+void cchc_report_vi_num (double v, int decimals, char *buf, size_t size);
+
+/*  A value as people read it: a rate as "45,2%", a plain value as a number. */
+void cchc_report_vi_value (const cchc_indicator_t *ind, double v, char *buf, size_t size);
+
+#endif
