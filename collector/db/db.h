@@ -98,9 +98,6 @@ int cchc_db_month_apply (sqlite3 *db, char *err, size_t errlen);
     0 or -1 with err. */
 int cchc_db_periods_apply (sqlite3 *db, char *err, size_t errlen);
 
-/*  The national role's tables (schema.h, CCHC_DB_NATIONAL_SQL), if missing.
-    0 or -1 with err. */
-int cchc_db_national_apply (sqlite3 *db, char *err, size_t errlen);
 
 /* ---------------------------------------------------------------- ingest */
 

@@ -86,6 +86,7 @@ static const s_step_t s_steps [] = {
         every open; the last such pass completes anything missing. */
     { 3, "observation_month in the schema", CCHC_DB_SCHEMA_SQL, s_month },
     { 4, "no observation_by_day index", CCHC_DB_MIGRATE_3_4, NULL },
+    { 5, "national tables in the schema", CCHC_DB_NATIONAL_SQL, NULL },
 };
 #define STEPS (sizeof s_steps / sizeof s_steps [0])
 
@@ -95,7 +96,8 @@ s_create (sqlite3 *db, char *err, size_t errlen)
 {
     if (s_exec (db, CCHC_DB_SCHEMA_SQL, err, errlen)
     ||  s_exec (db, CCHC_DB_MONTH_SQL, err, errlen)
-    ||  s_exec (db, CCHC_DB_MONTH_TRIGGERS_SQL, err, errlen))
+    ||  s_exec (db, CCHC_DB_MONTH_TRIGGERS_SQL, err, errlen)
+    ||  s_exec (db, CCHC_DB_NATIONAL_SQL, err, errlen))
         return -1;
     return 0;
 }
@@ -170,18 +172,4 @@ cchc_db_periods_apply (sqlite3 *db, char *err, size_t errlen)
         return -1;
     }
     return s_exec (db, "RELEASE cchc_db_periods", err, errlen);
-}
-
-int
-cchc_db_national_apply (sqlite3 *db, char *err, size_t errlen)
-{
-    assert (db);
-    if (s_exec (db, "SAVEPOINT cchc_db_national", err, errlen))
-        return -1;
-    if (s_exec (db, CCHC_DB_NATIONAL_SQL, err, errlen)) {
-        sqlite3_exec (db, "ROLLBACK TO cchc_db_national; RELEASE cchc_db_national",
-                      NULL, NULL, NULL);
-        return -1;
-    }
-    return s_exec (db, "RELEASE cchc_db_national", err, errlen);
 }

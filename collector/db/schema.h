@@ -7,8 +7,8 @@
     local days (Asia/Ho_Chi_Minh) are INTEGER yyyymmdd (20210314), so they sort
     and compare as numbers and read as dates; keys are 32-byte BLOBs.
 
-    CCHC_DB_SCHEMA_SQL + CCHC_DB_MONTH_SQL + CCHC_DB_MONTH_TRIGGERS_SQL is the
-    current schema in one piece: a new database gets it and user_version =
+    CCHC_DB_SCHEMA_SQL + CCHC_DB_MONTH_SQL + CCHC_DB_MONTH_TRIGGERS_SQL +
+    CCHC_DB_NATIONAL_SQL is the current schema in one piece: a new database gets it and user_version =
     CCHC_DB_VERSION.  An older database walks the migration chain instead
     (collector/db/migrate.c, one step per version; db.h says how to add one);
     test_store.c checks that both end with the same sqlite_master.
@@ -27,6 +27,10 @@
          insert instead of two (a quarter of the writer's time); first and
          last days and date ranges are read per agent along the key
          (CCHC_DB_MIGRATE_3_4).
+      5  the national role's tables (CCHC_DB_NATIONAL_SQL) are part of the
+         schema, created by the chain in every database instead of by the
+         national collector or cchcctl national when they first ran; a
+         database that already had them keeps them as they were.
 
     Who writes what: the collector's writer thread appends to journal and
     upserts observation, observation_month (kept by triggers for any other
@@ -38,12 +42,13 @@
     database has a keeper, collector/periods/periods.h).  Triggers on agent bump
     enrolment.version, which a running collector polls to see enrolment
     changes without a restart.  A national collector writes the national_*
-    tables (CCHC_DB_NATIONAL_SQL, created when it first runs).
+    tables (CCHC_DB_NATIONAL_SQL; in every database, empty unless the
+    database is a national one).
 */
 #ifndef CCHC_DB_SCHEMA_H
 #define CCHC_DB_SCHEMA_H
 
-#define CCHC_DB_VERSION 4
+#define CCHC_DB_VERSION 5
 
 #define CCHC_DB_SCHEMA_SQL \
 "-- Organisation units, valid on local days [valid_from, valid_to].\n" \
@@ -336,10 +341,11 @@
 "  BEGIN SELECT RAISE (ABORT, 'period_event is append-only'); END;\n"
 
 /*  The national role's tables (collector/national/national.h: the
-    provinces' signed figures, every version, PROTOCOL.md §15), created by
-    cchc_db_national_apply when a national collector (or cchcctl national)
-    first runs on the database, like the period keeper's: their presence
-    says the database is a national one.  There `unit` holds the provinces
+    provinces' signed figures, every version, PROTOCOL.md §15), part of the
+    schema since version 5 (the step runs this text: IF NOT EXISTS keeps
+    the tables a national collector of version 4 created itself).  Empty in
+    a province's database; a national one has rows in national_message
+    once a province has reported.  There `unit` holds the provinces
     (level tinh, with their validity: the 63 until 2025-06-30, the 34 from
     2025-07-01) and `agent` the enrolled province keys (unit = the
     province's code). */

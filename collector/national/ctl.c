@@ -20,6 +20,7 @@
 #include "collector/national/ctl.h"
 #include "collector/national/national.h"
 #include "collector/national/prove.h"
+#include "collector/db/db.h"
 #include "collector/upstream/upstream.h"
 #include "collector/figures/criteria.h"
 
@@ -55,6 +56,17 @@ s_db (const cchc_collector_conf_t *conf, bool write)
         fprintf (stderr, "cchcctl: no database (give --state DIR or --db PATH)\n");
         return NULL;
     }
+    char err [256];
+    if (write) {
+        /*  A database of an older release: its schema brought up to date
+            (collector/db/migrate.c), the national tables included. */
+        cchc_db_t *store = cchc_db_open (path, false, err, sizeof err);
+        if (!store) {
+            fprintf (stderr, "cchcctl: %s\n", err);
+            return NULL;
+        }
+        cchc_db_destroy (&store);
+    }
     sqlite3 *db = NULL;
     if (sqlite3_open_v2 (path, &db, write? SQLITE_OPEN_READWRITE: SQLITE_OPEN_READONLY,
                          NULL) != SQLITE_OK) {
@@ -63,21 +75,17 @@ s_db (const cchc_collector_conf_t *conf, bool write)
         return NULL;
     }
     sqlite3_busy_timeout (db, 5000);
-    char err [256];
-    if (write && cchc_national_schema_apply (db, err, sizeof err) != 0) {
-        fprintf (stderr, "cchcctl: %s\n", err);
-        sqlite3_close (db);
-        return NULL;
-    }
     return db;
 }
 
-/*  1 when the national tables exist. */
+/*  1 when the database holds provinces' figures (every database has the
+    national tables, schema 5; a province's are empty; an older one's may
+    lack them: read-only here, so not national either). */
 static int
 s_is_national (sqlite3 *db)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2 (db, "SELECT 1 FROM sqlite_master WHERE name = 'national_message'",
+    if (sqlite3_prepare_v2 (db, "SELECT 1 FROM national_message LIMIT 1",
                             -1, &st, NULL) != SQLITE_OK)
         return 0;
     int rc = sqlite3_step (st) == SQLITE_ROW;

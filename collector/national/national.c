@@ -18,23 +18,13 @@
 #include <zmq.h>
 
 struct cchc_national_t {
-    sqlite3 *db;
+    cchc_db_t *store;           /* the database, its schema brought up to date */
+    sqlite3 *db;                /* its connection */
     const cchc_key_t *key;
     bool accept_any;
     cchc_national_expect_t expect[CCHC_NATIONAL_EXPECT_MAX];
     size_t nexpect;
 };
-
-int
-cchc_national_schema_apply (sqlite3 *db, char *err, size_t errlen)
-{
-    char why [256];
-    if (cchc_db_national_apply (db, why, sizeof why) != 0) {
-        cchc_errf (err, errlen, "national tables: %s", why);
-        return -1;
-    }
-    return 0;
-}
 
 int
 cchc_national_expect_parse (const char *text, cchc_national_expect_t *out, size_t max,
@@ -91,25 +81,16 @@ cchc_national_new (const cchc_national_config_t *conf, const cchc_key_t *key,
         free (self);
         return NULL;
     }
-    if (sqlite3_open_v2 (conf->db_path, &self->db,
-                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-        cchc_errf (err, errlen, "%s: %s", conf->db_path,
-                   self->db? sqlite3_errmsg (self->db): "out of memory");
+    self->store = cchc_db_open (conf->db_path, true, err, errlen);
+    if (!self->store
+        || cchc_db_tune (self->store, true, conf->busy_timeout_ms > 0? conf->busy_timeout_ms
+                                                                    : 5000, 0) != 0) {
+        if (self->store)
+            cchc_errf (err, errlen, "%s: %s", conf->db_path, cchc_db_errmsg (self->store));
         cchc_national_destroy (&self);
         return NULL;
     }
-    sqlite3_busy_timeout (self->db, conf->busy_timeout_ms > 0? (int) conf->busy_timeout_ms
-                                                              : 5000);
-    char *msg = NULL;
-    if (sqlite3_exec (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
-                      NULL, NULL, &msg) != SQLITE_OK
-        || cchc_national_schema_apply (self->db, err, errlen) != 0) {
-        if (msg)
-            cchc_errf (err, errlen, "%s", msg);
-        sqlite3_free (msg);
-        cchc_national_destroy (&self);
-        return NULL;
-    }
+    self->db = cchc_db_handle (self->store);
     return self;
 }
 
@@ -118,7 +99,7 @@ cchc_national_destroy (cchc_national_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    sqlite3_close_v2 ((*self_p)->db);
+    cchc_db_destroy (&(*self_p)->store);
     free (*self_p);
     *self_p = NULL;
 }

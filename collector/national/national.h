@@ -51,9 +51,6 @@
 #include "proto/figures.h"
 #include "proto/wire.h"
 
-/*  Create the national tables if missing.  0 or -1 with err. */
-int cchc_national_schema_apply (sqlite3 *db, char *err, size_t errlen);
-
 #define CCHC_NATIONAL_EXPECT_MAX 32
 
 typedef struct {
@@ -74,8 +71,8 @@ typedef struct {
 
 typedef struct cchc_national_t cchc_national_t;
 
-/*  Open (creating) the database with the collector and national tables.
-    NULL with err. */
+/*  Open (creating) the database, its schema (collector/db/schema.h, the
+    national tables included) brought up to date.  NULL with err. */
 cchc_national_t *cchc_national_new (const cchc_national_config_t *conf,
                                     const cchc_key_t *key, char *err, size_t errlen);
 void cchc_national_destroy (cchc_national_t **self_p);

@@ -313,6 +313,52 @@ test_migration_1_2 (void)
     cchc_db_destroy (&store);
 }
 
+/*  Schema 4 to 5: the national tables join the chain.  A province's
+    version 4 database (no national tables) gains them, empty; a national
+    collector's (tables made by that release at its first start, with
+    figures in them) keeps its rows; both end with a new database's schema. */
+static void
+test_migration_4_5 (void)
+{
+    char err [512], path [128];
+    cchc_db_t *fresh = s_fresh ();
+    CHECK (fresh);
+    char *made = fresh? s_schema (fresh): NULL;
+    cchc_db_destroy (&fresh);
+    for (int national = 0; national < 2; national++) {
+        cchc_db_t *store = s_fresh ();
+        CHECK (store);
+        snprintf (path, sizeof path, "%s/db%d", s_dir, s_n);
+        cchc_db_destroy (&store);
+        sqlite3 *db = NULL;
+        CHECK (sqlite3_open (path, &db) == SQLITE_OK);
+        CHECK (sqlite3_exec (db, national
+            ? "INSERT INTO national_version VALUES ('08', '2021-Q1', 1, 1, 1, 10, 11, 9, 245,"
+              " zeroblob(32), 2021, zeroblob(32), 165, '[\"I1\"]');"
+              "PRAGMA user_version = 4;"
+            : "DROP TABLE national_message; DROP TABLE national_version;"
+              " DROP TABLE national_unit; DROP TABLE national_figure;"
+              "PRAGMA user_version = 4;", NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_close (db);
+        store = cchc_db_open (path, false, err, sizeof err);
+        CHECK (store);
+        if (!store)
+            continue;
+        CHECK_EQ_INT (s_int (store, "PRAGMA user_version"), CCHC_DB_VERSION);
+        CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                                    " AND name LIKE 'national_%'"), 4);
+        CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM national_version"), national);
+        if (national)
+            CHECK_EQ_INT (s_int (store, "SELECT journal FROM national_version"
+                                        " WHERE province = '08' AND period = '2021-Q1'"), 245);
+        char *walked = s_schema (store);
+        CHECK (walked && made && strcmp (walked, made) == 0);
+        free (walked);
+        cchc_db_destroy (&store);
+    }
+    free (made);
+}
+
 static void
 test_agent_counters_and_enrolment (void)
 {
@@ -479,6 +525,7 @@ main (void)
     CCHC_TEST_RUN (test_observation_last_writer_wins);
     CCHC_TEST_RUN (test_observations_write);
     CCHC_TEST_RUN (test_migration_1_2);
+    CCHC_TEST_RUN (test_migration_4_5);
     CCHC_TEST_RUN (test_agent_counters_and_enrolment);
     CCHC_TEST_RUN (test_units_validity);
     CCHC_TEST_RUN (test_keytab);
