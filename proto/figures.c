@@ -24,16 +24,6 @@ enum { F_V, F_PROVINCE, F_CODE, F_SEQ, F_CREATED, F_PERIOD, F_VERSION, F_LOCKED,
        F_JOURNAL, F_CATALOGUE, F_CAT_YEAR, F_STRUCTURE, F_PART, F_PARTS,
        F_UNITS_TOTAL, F_INDICATORS, F_FIGURES, F_UNITS, F_COUNT };
 
-const char *
-cchc_provfig_reason_name (int reason)
-{
-    if (reason == CCHC_REASON_PROVINCE_MISMATCH)
-        return "province_mismatch";
-    if (reason == CCHC_REASON_UNEXPECTED_CATALOGUE)
-        return "unexpected_catalogue";
-    return cchc_reason_name (reason);
-}
-
 /* ------------------------------------------------------------------------ */
 /*  Shared checks (encoder and decoder apply the same ones, in order)        */
 

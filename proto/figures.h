@@ -67,13 +67,10 @@
 #define CCHC_PROVFIG_NAME_MAX 128           /* bytes of a unit name */
 #define CCHC_PROVFIG_VERSION_MAX UINT32_MAX
 
-/*  Reasons of the national collector's policy (PROTOCOL.md §15.5), in the
-    collector-policy range of cchc_reason_t. */
-#define CCHC_REASON_PROVINCE_MISMATCH 48    /* "code" is not the key's province */
-#define CCHC_REASON_UNEXPECTED_CATALOGUE 49 /* not the catalogue expected */
-
-/*  cchc_reason_name, plus the two names above. */
-const char *cchc_provfig_reason_name (int reason);
+/*  The national collector's policy reasons (PROTOCOL.md §15.5),
+    CCHC_REASON_PROVINCE_MISMATCH and CCHC_REASON_UNEXPECTED_CATALOGUE, are
+    in cchc_reason_t (proto.h) with the others: cchc_reason_name names them
+    wherever an ack is read (the outbox's dead letters too). */
 
 /*  unit flags */
 #define CCHC_PROVFIG_HAS_INDEX 1u           /* "index" is meaningful */

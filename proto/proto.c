@@ -76,6 +76,8 @@ cchc_reason_name (int reason)
         case CCHC_REASON_UNKNOWN_METRIC: return "unknown_metric";
         case CCHC_REASON_VALUE_OUT_OF_RANGE: return "value_out_of_range";
         case CCHC_REASON_SUPERSEDED: return "superseded";
+        case CCHC_REASON_PROVINCE_MISMATCH: return "province_mismatch";
+        case CCHC_REASON_UNEXPECTED_CATALOGUE: return "unexpected_catalogue";
         case CCHC_REASON_BUSY: return "busy";
         case CCHC_REASON_STORAGE: return "storage";
         case CCHC_REASON_SHUTTING_DOWN: return "shutting_down";

@@ -106,6 +106,10 @@ typedef enum {
     CCHC_REASON_SUPERSEDED = 39,        /* per observation: the collector holds
                                            a value for (metric, date) from a
                                            higher seq; this one does not count */
+    CCHC_REASON_PROVINCE_MISMATCH = 48, /* figures (§15.5): "code" is not the
+                                           key's province */
+    CCHC_REASON_UNEXPECTED_CATALOGUE = 49, /* figures (§15.5): not the catalogue
+                                           expected for the period's year */
     CCHC_REASON_BUSY = 64,              /* overloaded: retry later */
     CCHC_REASON_STORAGE = 65,           /* database error (busy, disk full) */
     CCHC_REASON_SHUTTING_DOWN = 66

@@ -153,7 +153,7 @@ s_feed (cchc_national_t *nat, const s_structure_t *s, const uint8_t cat [32],
                 if (ack.status != CCHC_STATUS_ACCEPTED) {
                     fprintf (stderr, "%s %s part %u: %s %s\n", code, f.period, part,
                              cchc_status_name ((int) ack.status),
-                             cchc_provfig_reason_name ((int) ack.reason));
+                             cchc_reason_name ((int) ack.reason));
                     return -1;
                 }
                 messages++;

@@ -6,7 +6,7 @@
         units import FILE.csv... [--valid-from YYYY-MM-DD] [--valid-to YYYY-MM-DD]
                                  [--replace]
         units list [--on YYYY-MM-DD | --all]
-        agent enroll --unit CODE --name NAME (--key HEX | --key-file FILE.pub)
+        agent enroll --unit CODE --name NAME (--key HEX | --key-file FILE.pub) [--on DATE]
         agent revoke (--key HEX | --id N)
         agent list
         audit
@@ -420,14 +420,17 @@ s_agent_enroll (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
         return cchc_ctl_usage_of (a);
     uint8_t pk [32];
     char err [512];
+    int32_t on = 0;
+    if (s_day_opt (a, "--on", &on))
+        return 2;
     if (hex && s_key_arg (hex, pk))
         return 2;
     if (file && cchc_key_load_public (file, pk, err, sizeof err)) {
         fprintf (stderr, "cchcctl: %s\n", err);
         return 1;
     }
-    int64_t id = cchc_db_agent_enroll (store, pk, unit, name, cchc_clock_now_ms (),
-                                          err, sizeof err);
+    int64_t id = cchc_db_agent_enroll_on (store, pk, unit, name, on, cchc_clock_now_ms (),
+                                             err, sizeof err);
     if (id < 0) {
         fprintf (stderr, "cchcctl: %s\n", err);
         return 1;
@@ -599,9 +602,11 @@ static const cchc_ctl_command_t s_commands [] = {
       s_units_import },
     { "units list", "[--on DATE | --all]", "units valid on DATE (default today)",
       { "--on=", "--all" }, 0, 0, CCHC_CTL_STORE, s_units_list },
-    { "agent enroll", "--unit CODE --name NAME (--key HEX | --key-file FILE.pub)",
-      "enrol an agent's public key for a unit",
-      { "--unit=", "--name=", "--key=", "--key-file=" }, 0, 0, CCHC_CTL_STORE, s_agent_enroll },
+    { "agent enroll", "--unit CODE --name NAME (--key HEX | --key-file FILE.pub) [--on DATE]",
+      "enrol an agent's public key for a unit valid today\n(or on DATE: a unit a "
+      "reorganisation closed)",
+      { "--unit=", "--name=", "--key=", "--key-file=", "--on=" }, 0, 0, CCHC_CTL_STORE,
+      s_agent_enroll },
     { "agent revoke", "(--key HEX | --id N)", "revoke an agent",
       { "--key=", "--id=" }, 0, 0, CCHC_CTL_STORE, s_agent_revoke },
     { "agent list", "", "agents, their counters and keys", { NULL }, 0, 0, CCHC_CTL_STORE,

@@ -690,6 +690,14 @@ cchc_db_agent_enroll (cchc_db_t *self, const uint8_t pubkey [32],
                          const char *unit, const char *name, int64_t now_ms,
                          char *err, size_t errlen)
 {
+    return cchc_db_agent_enroll_on (self, pubkey, unit, name, 0, now_ms, err, errlen);
+}
+
+int64_t
+cchc_db_agent_enroll_on (cchc_db_t *self, const uint8_t pubkey [32],
+                            const char *unit, const char *name, int32_t on_ymd,
+                            int64_t now_ms, char *err, size_t errlen)
+{
     assert (self && pubkey && unit && name);
     if (!*name || !cchc_utf8_valid (name, strlen (name)) || strlen (name) > 200) {
         s_seterr (err, errlen, "the name must be 1..200 bytes of UTF-8");
@@ -701,7 +709,7 @@ cchc_db_agent_enroll (cchc_db_t *self, const uint8_t pubkey [32],
     }
     int64_t id = -1;
     sqlite3_stmt *stmt = NULL;
-    int32_t today = s_today_ymd ();
+    int32_t today = on_ymd > 0? on_ymd: s_today_ymd ();
     int rc = sqlite3_prepare_v2 (self->db,
         "SELECT 1 FROM unit WHERE code = ?1 AND valid_from <= ?2 AND valid_to >= ?2",
         -1, &stmt, NULL);
@@ -713,8 +721,14 @@ cchc_db_agent_enroll (cchc_db_t *self, const uint8_t pubkey [32],
     sqlite3_finalize (stmt);
     stmt = NULL;
     if (rc == SQLITE_DONE) {
-        s_seterr (err, errlen, "no unit '%s' valid today (import units first: "
-                  "cchcctl units import FILE.csv)", unit);
+        if (on_ymd > 0)
+            s_seterr (err, errlen, "no unit '%s' valid on %04d-%02d-%02d", unit,
+                      (int) (on_ymd / 10000), (int) (on_ymd / 100 % 100),
+                      (int) (on_ymd % 100));
+        else
+            s_seterr (err, errlen, "no unit '%s' valid today (import units first: "
+                      "cchcctl units import FILE.csv; a unit closed by a "
+                      "reorganisation: --on DATE)", unit);
         goto failed;
     }
     if (rc != SQLITE_ROW)

@@ -237,6 +237,13 @@ int64_t cchc_db_agent_enroll (cchc_db_t *self, const uint8_t pubkey[32],
                                  const char *unit, const char *name,
                                  int64_t now_ms, char *err, size_t errlen);
 
+/*  The same for a unit valid on the local day on_ymd (yyyymmdd; 0: today):
+    a unit a reorganisation closed (a province before 2025-07-01) reporting
+    the periods it existed in. */
+int64_t cchc_db_agent_enroll_on (cchc_db_t *self, const uint8_t pubkey[32],
+                                    const char *unit, const char *name, int32_t on_ymd,
+                                    int64_t now_ms, char *err, size_t errlen);
+
 /*  Revoke by key (pubkey not NULL) or id.  Returns the id, or -1 with err. */
 int64_t cchc_db_agent_revoke (cchc_db_t *self, const uint8_t *pubkey,
                                  int64_t id, int64_t now_ms,

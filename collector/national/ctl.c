@@ -327,6 +327,21 @@ cchc_national_ctl_audit (const cchc_collector_conf_t *conf)
     return problems? 1: 0;
 }
 
+/*  One dead letter of the upstream outbox: a figures message the national
+    collector refused (its seq, when, the reason). */
+static int
+s_print_dead (void *arg, const cchc_outbox_dead_t *d)
+{
+    int *count = arg;
+    if ((*count)++ == 0)
+        printf ("refused by the national collector (seq, when, why; the collector's log "
+                "names the period of each seq):\n");
+    char at [32];
+    cchc_clock_format_iso (d->at_ms, at, sizeof at);
+    printf ("  %-8" PRIu64 " %s  %s\n", d->seq, at, d->detail);
+    return 0;
+}
+
 static int
 s_upstream (const cchc_collector_conf_t *conf, const char *sub, int argc, char **argv)
 {
@@ -378,9 +393,16 @@ s_upstream (const cchc_collector_conf_t *conf, const char *sub, int argc, char *
             fprintf (stderr, "cchcctl: %s\n", err);
             rc = 1;
         }
-        else
+        else {
             printf ("messages waiting: %" PRId64 "\ndead letters: %" PRId64 "\nnext seq: %"
                     PRIu64 "\n", stats.messages, stats.dead, stats.next_seq);
+            int count = 0;
+            if (stats.dead > 0
+                && cchc_outbox_dead_each (outbox, s_print_dead, &count, err, sizeof err) != 0) {
+                fprintf (stderr, "cchcctl: %s\n", err);
+                rc = 1;
+            }
+        }
     }
     cchc_outbox_destroy (&outbox);
     return rc;

@@ -140,8 +140,14 @@ s_catalogue_ok (const cchc_national_t *self, const cchc_provfig_t *f)
 {
     if (self->accept_any)
         return true;
+    /*  The catalogue expected for the period's reporting year (PROTOCOL.md
+        §15.5), not for the year the catalogue names: a province scoring
+        2022 with the 2021 catalogue is refused unless 2022 expects it. */
+    cchc_period_t p;
+    if (cchc_period_parse (f->period, &p) != 0)
+        return false;
     for (size_t i = 0; i < self->nexpect; i++)
-        if (self->expect [i].year == (int) f->cat_year
+        if (self->expect [i].year == p.year
             && memcmp (self->expect [i].hash, f->catalogue, 32) == 0)
             return true;
     return false;
@@ -845,7 +851,7 @@ cchc_national_audit (sqlite3 *db, FILE *out, int64_t *messages, int64_t *problem
         int rc = cchc_provfig_open (pk, body, len, sig, &f);
         if (rc != CCHC_REASON_NONE) {
             fprintf (out, "message %lld (%s %s): does not verify: %s\n", (long long) id,
-                     prov, period, cchc_provfig_reason_name (rc));
+                     prov, period, cchc_reason_name (rc));
             (*problems)++;
             continue;
         }

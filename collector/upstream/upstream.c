@@ -209,7 +209,7 @@ s_plan (s_version_t *v, char *err, size_t errlen)
                 fits = false;
             else if (rc != CCHC_REASON_NONE) {
                 cchc_errf (err, errlen, "figures refused by the encoder: %s",
-                           cchc_provfig_reason_name (rc));
+                           cchc_reason_name (rc));
                 return -1;
             }
         }
@@ -227,7 +227,7 @@ s_build_cb (void *arg, size_t index, uint64_t seq, uint8_t **body, size_t *len,
     const s_version_t *v = arg;
     int rc = s_encode_part (v, (uint32_t) index, seq, body, len);
     if (rc != CCHC_REASON_NONE) {
-        cchc_errf (err, errlen, "part %zu: %s", index, cchc_provfig_reason_name (rc));
+        cchc_errf (err, errlen, "part %zu: %s", index, cchc_reason_name (rc));
         return -1;
     }
     cchc_provfig_sign (v->key, *body, *len, sig);

@@ -158,7 +158,7 @@ main (int argc, char **argv)
             && memcmp (msg.key, server, 32) == 0
             && cchc_ack_open (server, msg.body, msg.body_len, msg.sig, &ack) == 0) {
             printf ("status=%s reason=%s seq=%" PRIu64 "\n", cchc_status_name ((int) ack.status),
-                    cchc_provfig_reason_name ((int) ack.reason), ack.seq);
+                    cchc_reason_name ((int) ack.reason), ack.seq);
             cchc_ack_clear (&ack);
             rc = 0;
         }

@@ -22,61 +22,12 @@
 set -euo pipefail
 
 COLLECTOR=$1 CTL=$2 CLIENT=$3 FIG=$4 SRC=$5
-T=$(mktemp -d "${TMPDIR:-/tmp}/cchc-national-test.XXXXXX")
-P=$T/province
-N=$T/national
-CAT=$SRC/tests/periods/small.ini
-PIDS=()
-PASSED=0
-FAILED=0
+. "$SRC/tests/national/lib.sh"
 PPID_=
 NPID=
-STARTS=0
-
-cleanup () {
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  if [ "${CCHC_KEEP_TEST:-0}" = 1 ]; then echo "kept $T" >&2; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-
-ok ()  { echo "ok   $1"; PASSED=$((PASSED + 1)); }
-bad () { echo "FAIL $1" >&2; FAILED=$((FAILED + 1)); }
-expect () { if [[ "$3" == $2 ]]; then ok "$1"; else bad "$1: expected '$2', got '$3'"; fi; }
-psql () { sqlite3 -cmd ".timeout 5000" "$P/collector.db" "$1"; }
-nsql () { sqlite3 -cmd ".timeout 5000" "$N/collector.db" "$1"; }
-osql () { sqlite3 -cmd ".timeout 5000" "$P/upstream.outbox" "$1"; }
-ms () { date -u -d "$1" +%s%3N; }
-json () { python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
 NOW=2021-03-16T03:00:00Z
 pctl () { "$CTL" --state "$P" --criteria "$CAT" --set clock.demo=$NOW "$@"; }
 nctl () { "$CTL" --state "$N" "$@"; }
-
-# wait_for NAME COMMAND EXPECTED [SECONDS] — poll until COMMAND prints EXPECTED
-wait_for () {
-  local n=$(( ${4:-30} * 10 )) got=
-  for _ in $(seq 1 "$n"); do
-    got=$(eval "$2" 2>/dev/null || true)
-    [ "$got" = "$3" ] && { ok "$1"; return 0; }
-    sleep 0.1
-  done
-  bad "$1: expected '$3', got '$got'"
-}
-
-# start LOGNAME ARGS... — a collector; waits for "listening on"; echoes nothing
-start () {
-  local name=$1; shift
-  STARTS=$((STARTS + 1))
-  local log=$T/$name.$STARTS.log
-  "$@" >"$log" 2>&1 &
-  local pid=$!
-  PIDS+=("$pid")
-  for _ in $(seq 1 1200); do
-    if grep -q "listening on" "$log"; then LAST_PID=$pid; LAST_LOG=$log; return 0; fi
-    if ! kill -0 "$pid" 2>/dev/null; then cat "$log" >&2; echo "$name died" >&2; return 1; fi
-    sleep 0.05
-  done
-  cat "$log" >&2; echo "$name did not start" >&2; return 1
-}
 
 NEP=tcp://127.0.0.1:$("$CLIENT" freeport)
 PEP=tcp://127.0.0.1:$("$CLIENT" freeport)
@@ -268,8 +219,4 @@ expect "2021-Q1 is ranked with the 63 provinces" "63 63" \
 expect "2025-Q3 is ranked with the 34 provinces" "34 34" \
   "$("$CTL" --state "$S" national rank --period 2025-Q3 --format json 2>/dev/null | json "' '.join(str(x) for x in [d['structure']['provinces'], d['missing']])" || echo no-tables)"
 
-kill -TERM "$PPID_" "$NPID" 2>/dev/null || true
-wait "$PPID_" 2>/dev/null || true
-wait "$NPID" 2>/dev/null || true
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+finish

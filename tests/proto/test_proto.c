@@ -1321,7 +1321,10 @@ test_names (void)
             CHECK (strcmp (names [i], s) != 0);
         names [n++] = s;
     }
-    CHECK_EQ_INT (n, 29);
+    CHECK_EQ_INT (n, 31);
+    /*  the national collector's policy reasons (PROTOCOL.md §15.5) */
+    CHECK_EQ_STR (cchc_reason_name (CCHC_REASON_PROVINCE_MISMATCH), "province_mismatch");
+    CHECK_EQ_STR (cchc_reason_name (CCHC_REASON_UNEXPECTED_CATALOGUE), "unexpected_catalogue");
 }
 
 int
