@@ -157,6 +157,21 @@ s_meta_set (cchc_outbox_t *self, const char *key, int64_t value,
     return rc;
 }
 
+/*  What our reports announce (PROTOCOL.md §13, revision 1.2): "caps" with
+    CCHC_CAP_HIGH, unless a collector older than 1.2 refused the key
+    (cchc_outbox_caps_refused) less than S_CAPS_PROBE_MS ago: then none,
+    and the announcement is tried again after that. */
+#define S_CAPS_PROBE_MS (24 * 3600 * 1000LL)
+static uint32_t
+s_caps (cchc_outbox_t *self, int64_t now_ms)
+{
+    int64_t caps = s_meta_get (self, "caps", CCHC_CAP_HIGH);
+    int64_t at = s_meta_get (self, "caps_refused_at", 0);
+    if (caps == 0 && now_ms - at >= S_CAPS_PROBE_MS)
+        caps = CCHC_CAP_HIGH;
+    return caps == CCHC_CAP_HIGH ? CCHC_CAP_HIGH : 0;
+}
+
 /*  PRAGMA quick_check: the b-trees and pages are sound (a few ms for an
     outbox of normal size).  0, or -1 with what is wrong and what to do. */
 static int
@@ -533,6 +548,7 @@ cchc_outbox_freeze (cchc_outbox_t *self, const cchc_key_t *key, const char *unit
     cchc_strlcpy (report.unit, unit, sizeof report.unit);
     report.seq = (uint64_t) next;
     report.created_ms = (uint64_t) now_ms;
+    report.caps = s_caps (self, now_ms);
     /*  Encode; a body over the size limit is retried with fewer
         observations (the rest stay pending for the next message).  An
         observation the encoder refuses on its own is a dead letter, so one
@@ -894,6 +910,32 @@ s_message_delete (cchc_outbox_t *self, uint64_t seq, char *err, size_t errlen)
     return rc;
 }
 
+/*  Put observations back to pending, queued at `at`, unless a newer value
+    for the same (metric, date) is pending already: they leave again in a
+    new message under a new seq.  0 or -1. */
+static int
+s_requeue (cchc_outbox_t *self, const cchc_obs_t *obs, uint32_t n, int64_t at,
+           char *err, size_t errlen)
+{
+    sqlite3_stmt *pend = s_prepare (self,
+        "INSERT INTO pending (metric, day, value, queued_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (metric, day) DO NOTHING", err, errlen);
+    int rc = pend ? 0 : -1;
+    for (uint32_t i = 0; rc == 0 && i < n; i++) {
+        sqlite3_reset (pend);
+        sqlite3_bind_text (pend, 1, obs[i].metric, -1, SQLITE_STATIC);
+        sqlite3_bind_int (pend, 2, cchc_outbox_day_from_date (obs[i].date));
+        s_bind_value (pend, 3, &obs[i]);
+        sqlite3_bind_int64 (pend, 4, at);
+        if (sqlite3_step (pend) != SQLITE_DONE) {
+            s_err (self, err, errlen, "requeue");
+            rc = -1;
+        }
+    }
+    sqlite3_finalize (pend);
+    return rc;
+}
+
 /*  future_timestamp (retry_later): the message was frozen while our clock
     was ahead.  Once our clock agrees with the collector's again (now within
     S_CLOCK_AGREE_MS of the ack's time), a message created more than that
@@ -924,22 +966,8 @@ s_refreeze (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
     bool found;
     if (s_message_load (self, ack->seq, &report, &found, err, errlen) != 0 || !found)
         return found ? -1 : 0;
-    sqlite3_stmt *pend = s_prepare (self,
-        "INSERT INTO pending (metric, day, value, queued_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (metric, day) DO NOTHING", err, errlen);
-    int rc = pend ? 0 : -1;
-    for (uint32_t i = 0; rc == 0 && i < report.nobs; i++) {
-        sqlite3_reset (pend);
-        sqlite3_bind_text (pend, 1, report.obs[i].metric, -1, SQLITE_STATIC);
-        sqlite3_bind_int (pend, 2, cchc_outbox_day_from_date (report.obs[i].date));
-        s_bind_value (pend, 3, &report.obs[i]);
-        sqlite3_bind_int64 (pend, 4, oldest < now_ms ? oldest : now_ms);
-        if (sqlite3_step (pend) != SQLITE_DONE) {
-            s_err (self, err, errlen, "requeue");
-            rc = -1;
-        }
-    }
-    sqlite3_finalize (pend);
+    int rc = s_requeue (self, report.obs, report.nobs, oldest < now_ms ? oldest : now_ms,
+                        err, errlen);
     cchc_report_clear (&report);
     if (rc == 0)
         rc = s_message_delete (self, ack->seq, err, errlen);
@@ -966,6 +994,22 @@ s_latest_is (cchc_outbox_t *self, const cchc_obs_t *o)
     return rc;
 }
 
+/*  Revision 1.2: the ack says the highest seq the collector holds from
+    our key.  If that is not below our counter, an earlier outbox (lost, or
+    made while the clock was ahead) went further than this one: continue
+    above it, so that every later value wins over what it stored
+    (PROTOCOL.md §11.1).  0 or -1. */
+static int
+s_high (cchc_outbox_t *self, const cchc_ack_t *ack, char *err, size_t errlen)
+{
+    if (!ack->has_high || ack->high >= (uint64_t) CCHC_PROTO_SEQ_MAX - 1)
+        return 0;
+    int64_t next = s_meta_get (self, "next_seq", 0);
+    if (next < 1 || (uint64_t) next > ack->high)
+        return 0;
+    return s_meta_set (self, "next_seq", (int64_t) ack->high + 1, err, errlen);
+}
+
 /*  Apply one ack inside the caller's transaction.  0 or -1. */
 static int
 s_ack_apply (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
@@ -985,6 +1029,8 @@ s_ack_apply (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
     if (ack->status != CCHC_STATUS_ACCEPTED && ack->status != CCHC_STATUS_DUPLICATE
         && ack->status != CCHC_STATUS_REJECTED)
         return 0;
+    if (s_high (self, ack, err, errlen) != 0)
+        return -1;
     bool simple = ack->status == CCHC_STATUS_DUPLICATE
                || (ack->status == CCHC_STATUS_ACCEPTED && ack->nrejected == 0);
     if (simple) {
@@ -1063,6 +1109,13 @@ s_ack_apply (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
                 }
                 if (!same)
                     continue;
+                if (ack->has_high && ack->high > ack->seq) {
+                    /*  Revision 1.2: s_high has moved our counter above
+                        the collector's, so the value sent again under a
+                        new seq counts. */
+                    rc = s_requeue (self, &report.obs[idx], 1, now_ms, err, errlen);
+                    continue;
+                }
                 snprintf (detail, sizeof detail, "superseded: the collector holds a value "
                           "from a higher seq (an earlier outbox?)");
             }
@@ -1113,6 +1166,66 @@ cchc_outbox_ack (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
     if (dead)
         *dead = rc == 0 ? d : 0;
     return rc;
+}
+
+int
+cchc_outbox_caps_refused (cchc_outbox_t *self, int64_t now_ms, int64_t *requeued,
+                          char *err, size_t errlen)
+{
+    assert (self);
+    int64_t count = 0;
+    if (s_begin (self, err, errlen) != 0)
+        return -1;
+    int rc = s_meta_set (self, "caps", 0, err, errlen) != 0
+          || s_meta_set (self, "caps_refused_at", now_ms, err, errlen) != 0 ? -1 : 0;
+    sqlite3_stmt *stmt = rc == 0 ? s_prepare (self,
+        "SELECT seq, body, oldest_at FROM message WHERE nobs > 0 ORDER BY seq",
+        err, errlen) : NULL;
+    if (!stmt)
+        rc = -1;
+    uint64_t *drop = NULL;
+    size_t ndrop = 0, dalloc = 0;
+    while (rc == 0 && sqlite3_step (stmt) == SQLITE_ROW) {
+        const uint8_t *b = sqlite3_column_blob (stmt, 1);
+        int blen = sqlite3_column_bytes (stmt, 1);
+        cchc_report_t report;
+        /*  A row that does not decode is cchc_outbox_next's to set aside. */
+        if (!b || blen <= 0 || cchc_report_decode (b, (size_t) blen, &report) != CCHC_REASON_NONE)
+            continue;
+        if (report.caps != 0) {
+            int64_t oldest = sqlite3_column_int64 (stmt, 2);
+            rc = s_requeue (self, report.obs, report.nobs, oldest < now_ms ? oldest : now_ms,
+                            err, errlen);
+            if (rc == 0 && ndrop == dalloc) {
+                size_t want = dalloc ? 2 * dalloc : 16;
+                uint64_t *more = realloc (drop, want * sizeof *more);
+                if (!more) {
+                    snprintf (err, errlen, "out of memory");
+                    rc = -1;
+                }
+                else {
+                    drop = more;
+                    dalloc = want;
+                }
+            }
+            if (rc == 0)
+                drop[ndrop++] = (uint64_t) sqlite3_column_int64 (stmt, 0);
+        }
+        cchc_report_clear (&report);
+    }
+    sqlite3_finalize (stmt);
+    for (size_t i = 0; rc == 0 && i < ndrop; i++, count++)
+        rc = s_message_delete (self, drop[i], err, errlen);
+    free (drop);
+    if (rc != 0) {
+        s_rollback (self);
+        return -1;
+    }
+    if (s_commit (self, err, errlen) != 0)
+        return -1;
+    if (requeued)
+        *requeued = count;
+    return 0;
 }
 
 int

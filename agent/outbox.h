@@ -20,7 +20,9 @@
     Tables (PRAGMA user_version = 2; a version-1 outbox gains `aside` when
     opened):
 
-      meta         key TEXT PK, value INTEGER     next_seq, first_seq
+      meta         key TEXT PK, value INTEGER     next_seq, first_seq; caps,
+                                                  caps_refused_at (revision
+                                                  1.2 announcement, below)
       latest       metric, day, value             last value queued per
                                                   (metric, day); day = yyyymmdd
       pending      id PK, metric, day, value,     observations not yet in a
@@ -153,6 +155,21 @@ int cchc_outbox_ack (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
 int cchc_outbox_ack_many (cchc_outbox_t *self, const cchc_ack_t *acks, size_t n,
                           int64_t now_ms, cchc_outbox_ack_outcome_t *outcomes,
                           uint32_t *dead, char *err, size_t errlen);
+
+/*  Protocol revision 1.2 (PROTOCOL.md §13): reports announce `caps`
+    (CCHC_CAP_HIGH) so that the collector's ack carries `high`, its highest
+    seq from our key; an ack with `high` at or above our counter moves the
+    counter above it, and an observation answered `superseded` that is
+    still our value is then sent again under a new seq (it will count)
+    instead of becoming a dead letter.  A collector older than 1.2 answers
+    a report with `caps` by a seq-0 unknown_field ack (nothing stored):
+    then this records the refusal (meta caps = 0, caps_refused_at = now:
+    reports go without `caps` for a day, then the announcement is tried
+    again) and puts the observations of every message frozen with `caps`
+    back to pending, so they leave again without it, under new seqs.
+    *requeued (may be NULL) gets the number of messages dropped.  0 or -1. */
+int cchc_outbox_caps_refused (cchc_outbox_t *self, int64_t now_ms, int64_t *requeued,
+                              char *err, size_t errlen);
 
 typedef struct {
     int64_t pending;        /* observations waiting for a message */

@@ -42,6 +42,8 @@ struct cchc_sender_t {
     cchc_ratelimit_t rl_key;
     cchc_ratelimit_t rl_timeout;
     cchc_ratelimit_t rl_retry;
+    cchc_ratelimit_t rl_high;
+    int64_t caps_refused_mono;  /* when an old collector refused `caps` */
 };
 
 void
@@ -99,6 +101,7 @@ cchc_sender_new (void *ctx, const cchc_sender_conf_t *conf, const cchc_key_t *ke
     self->rl_key = (cchc_ratelimit_t) CCHC_RATELIMIT_INIT (600000, 2);
     self->rl_timeout = (cchc_ratelimit_t) CCHC_RATELIMIT_INIT (600000, 10);
     self->rl_retry = (cchc_ratelimit_t) CCHC_RATELIMIT_INIT (600000, 5);
+    self->rl_high = (cchc_ratelimit_t) CCHC_RATELIMIT_INIT (600000, 3);
     return self;
 }
 
@@ -302,6 +305,34 @@ s_trust_ack (cchc_sender_t *self, cchc_wire_msg_t *msg, cchc_ack_t *ack)
     return 1;
 }
 
+/*  An unknown_field seq-0 ack: a collector older than revision 1.2 refused
+    the `caps` key of our reports (nothing was stored).  The outbox stops
+    announcing it and sends those values again without it.  True when that
+    was the cause (now, or for another message of the same window). */
+static bool
+s_caps_refused (cchc_sender_t *self)
+{
+    int64_t now = cchc_clock_mono_ms ();
+    if (self->caps_refused_mono && now - self->caps_refused_mono < 10000)
+        return true;            /* the other answers of that window */
+    int64_t requeued = 0;
+    char err[512];
+    if (cchc_outbox_caps_refused (self->outbox, cchc_clock_now_ms (), &requeued,
+                                  err, sizeof err) != 0) {
+        cchc_error ("%s", err);
+        return false;
+    }
+    if (requeued == 0)
+        return false;
+    self->caps_refused_mono = now;
+    cchc_notice ("the collector is older than protocol revision 1.2 (it refused the "
+                 "`caps` key, storing nothing): %lld message%s made again without it; "
+                 "without the collector's high-water seq a re-created outbox cannot "
+                 "resume above an earlier one (upgrade the collector)",
+                 (long long) requeued, requeued == 1 ? "" : "s");
+    return true;
+}
+
 /*  A trusted ack with seq 0: keep everything, back off, alert — with the
     cause the reason names (PROTOCOL.md §11.3): only unknown_agent and
     revoked_agent are about enrolment. */
@@ -318,6 +349,11 @@ s_seq0 (cchc_sender_t *self, const cchc_ack_t *ack)
                           ack->reason == CCHC_REASON_REVOKED_AGENT ? ", or was it revoked" : "");
         s_set_error (self, "collector answered without a seq (%s): key not enrolled%s",
                      reason, ack->reason == CCHC_REASON_REVOKED_AGENT ? " (revoked)" : "");
+    }
+    else if (ack->reason == CCHC_REASON_UNKNOWN_FIELD && s_caps_refused (self)) {
+        /*  A collector older than revision 1.2 does not know `caps`:
+            handled (the reports go again without it). */
+        self->info.answer_problem = 0;
     }
     else if (ack->reason == CCHC_REASON_BAD_SIGNATURE) {
         cchc_log_limited (&self->rl_key, CCHC_LOG_ERROR,
@@ -339,6 +375,29 @@ s_seq0 (cchc_sender_t *self, const cchc_ack_t *ack)
     s_backoff_once (self);
 }
 
+/*  Revision 1.2: the collector holds a higher seq from our key than a
+    message it answered `superseded` in: an earlier outbox.  The outbox has
+    moved its counter above it and queued those values again; say so. */
+static void
+s_note_high (cchc_sender_t *self, const cchc_ack_t *ack)
+{
+    if (!ack->has_high || ack->high <= ack->seq)
+        return;
+    uint32_t superseded = 0;
+    for (uint32_t i = 0; i < ack->nrejected; i++)
+        superseded += ack->rejected[i].reason == CCHC_REASON_SUPERSEDED;
+    if (superseded == 0)
+        return;
+    cchc_log_limited (&self->rl_high, CCHC_LOG_NOTICE,
+                      "the collector holds seq %llu from this agent key, above message "
+                      "%llu (an earlier outbox, lost or made while the clock was ahead): "
+                      "this outbox continues above it, and %u superseded value%s go%s "
+                      "again so that %s count%s",
+                      (unsigned long long) ack->high, (unsigned long long) ack->seq,
+                      superseded, superseded == 1 ? "" : "s", superseded == 1 ? "es" : "",
+                      superseded == 1 ? "it" : "they", superseded == 1 ? "s" : "");
+}
+
 /*  What to do after the outbox has applied a trusted ack. */
 static void
 s_after_ack (cchc_sender_t *self, const cchc_ack_t *ack,
@@ -350,6 +409,7 @@ s_after_ack (cchc_sender_t *self, const cchc_ack_t *ack,
         self->info.delivered++;
         self->rounds = 0;
         self->info.last_error[0] = 0;
+        s_note_high (self, ack);
         if (dead > 0) {
             self->info.dead += dead;
             cchc_error ("message %llu: the collector refused %u observation%s "

@@ -214,12 +214,14 @@ s_uint (const msgpack_object *obj, uint64_t *out)
 }
 
 /*  The key set of a body map: names[0] is "v".  vals[i] receives the value of
-    names[i].  Order: top-level type, each key in encoded order (type, known
-    key seen twice), then the version (so a future version is told apart from
-    a malformed v1 body), then unknown keys, then missing keys. */
+    names[i]; names[required..count) are optional (revision 1.2 keys: vals
+    NULL when absent).  Order: top-level type, each key in encoded order
+    (type, known key seen twice), then the version (so a future version is
+    told apart from a malformed v1 body), then unknown keys, then missing
+    keys. */
 static int
 s_fields (const msgpack_object *root, const char *const names [], size_t count,
-          const msgpack_object *vals [])
+          size_t required, const msgpack_object *vals [])
 {
     if (root->type != MSGPACK_OBJECT_MAP)
         return CCHC_REASON_BAD_TYPE;
@@ -251,7 +253,7 @@ s_fields (const msgpack_object *root, const char *const names [], size_t count,
     }
     if (unknown)
         return CCHC_REASON_UNKNOWN_FIELD;
-    for (size_t j = 0; j < count; j++)
+    for (size_t j = 0; j < required; j++)
         if (!vals [j])
             return CCHC_REASON_MISSING_FIELD;
     return CCHC_REASON_NONE;
@@ -470,7 +472,7 @@ cchc_report_encode (const cchc_report_t *report, uint8_t **body, size_t *len)
     msgpack_sbuffer_init (&sbuf);
     msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
     int err = 0;
-    err |= msgpack_pack_map (&pk, 6);
+    err |= msgpack_pack_map (&pk, report->caps? 7: 6);
     s_pack_cstr (&pk, "v", &err);
     err |= msgpack_pack_uint64 (&pk, CCHC_PROTO_VERSION);
     s_pack_cstr (&pk, "agent", &err);
@@ -494,6 +496,10 @@ cchc_report_encode (const cchc_report_t *report, uint8_t **body, size_t *len)
             err |= msgpack_pack_double (&pk, obs->fval);
         else
             err |= msgpack_pack_int64 (&pk, obs->ival);
+    }
+    if (report->caps) {                 /* revision 1.2 (PROTOCOL.md §13) */
+        s_pack_cstr (&pk, "caps", &err);
+        err |= msgpack_pack_uint64 (&pk, report->caps);
     }
     return s_finish (&sbuf, err, body, len);
 }
@@ -521,13 +527,15 @@ cchc_ack_encode (const cchc_ack_t *ack, uint8_t **body, size_t *len)
     }
     if (ack->time_ms > (uint64_t) INT64_MAX)
         return CCHC_REASON_BAD_VALUE;
+    if (ack->has_high && ack->high > (uint64_t) CCHC_PROTO_SEQ_MAX)
+        return CCHC_REASON_BAD_SEQ;
 
     msgpack_sbuffer sbuf;
     msgpack_packer pk;
     msgpack_sbuffer_init (&sbuf);
     msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
     int err = 0;
-    err |= msgpack_pack_map (&pk, 7);
+    err |= msgpack_pack_map (&pk, ack->has_high? 8: 7);
     s_pack_cstr (&pk, "v", &err);
     err |= msgpack_pack_uint64 (&pk, CCHC_PROTO_VERSION);
     s_pack_cstr (&pk, "agent", &err);
@@ -547,22 +555,28 @@ cchc_ack_encode (const cchc_ack_t *ack, uint8_t **body, size_t *len)
     }
     s_pack_cstr (&pk, "time", &err);
     err |= msgpack_pack_uint64 (&pk, ack->time_ms);
+    if (ack->has_high) {                /* revision 1.2 (PROTOCOL.md §13) */
+        s_pack_cstr (&pk, "high", &err);
+        err |= msgpack_pack_uint64 (&pk, ack->high);
+    }
     return s_finish (&sbuf, err, body, len);
 }
 
 /* ------------------------------------------------------------------------ */
 /*  Decoding                                                                 */
 
+/*  "caps" is optional (revision 1.2): after the required keys. */
 static const char *const s_report_keys [] = {
-    "v", "agent", "unit", "seq", "created", "obs"
+    "v", "agent", "unit", "seq", "created", "obs", "caps"
 };
-enum { R_V, R_AGENT, R_UNIT, R_SEQ, R_CREATED, R_OBS, R_COUNT };
+enum { R_V, R_AGENT, R_UNIT, R_SEQ, R_CREATED, R_OBS, R_REQUIRED = R_OBS + 1,
+       R_CAPS = R_REQUIRED, R_COUNT };
 
 static int
 s_report_fill (const msgpack_object *root, cchc_report_t *out)
 {
     const msgpack_object *f [R_COUNT];
-    int rc = s_fields (root, s_report_keys, R_COUNT, f);
+    int rc = s_fields (root, s_report_keys, R_COUNT, R_REQUIRED, f);
     if (rc)
         return rc;
     if ((rc = s_agent (f [R_AGENT], out->agent)))
@@ -598,7 +612,17 @@ s_report_fill (const msgpack_object *root, cchc_report_t *out)
     for (uint32_t i = 0; i < out->nobs; i++)
         if ((rc = s_obs_decode (&obs->via.array.ptr [i], &out->obs [i])))
             return rc;
-    return s_obs_unique (out->obs, out->nobs);
+    if ((rc = s_obs_unique (out->obs, out->nobs)))
+        return rc;
+    if (f [R_CAPS]) {
+        uint64_t caps;
+        if (s_uint (f [R_CAPS], &caps))
+            return CCHC_REASON_BAD_TYPE;
+        if (caps > UINT32_MAX)
+            return CCHC_REASON_BAD_VALUE;
+        out->caps = (uint32_t) caps;    /* bits not known here are ignored */
+    }
+    return CCHC_REASON_NONE;
 }
 
 int
@@ -617,16 +641,18 @@ cchc_report_decode (const uint8_t *body, size_t len, cchc_report_t *out)
     return rc;
 }
 
+/*  "high" is optional (revision 1.2): after the required keys. */
 static const char *const s_ack_keys [] = {
-    "v", "agent", "seq", "status", "reason", "rejected", "time"
+    "v", "agent", "seq", "status", "reason", "rejected", "time", "high"
 };
-enum { A_V, A_AGENT, A_SEQ, A_STATUS, A_REASON, A_REJECTED, A_TIME, A_COUNT };
+enum { A_V, A_AGENT, A_SEQ, A_STATUS, A_REASON, A_REJECTED, A_TIME,
+       A_REQUIRED = A_TIME + 1, A_HIGH = A_REQUIRED, A_COUNT };
 
 static int
 s_ack_fill (const msgpack_object *root, cchc_ack_t *out)
 {
     const msgpack_object *f [A_COUNT];
-    int rc = s_fields (root, s_ack_keys, A_COUNT, f);
+    int rc = s_fields (root, s_ack_keys, A_COUNT, A_REQUIRED, f);
     if (rc)
         return rc;
     if ((rc = s_agent (f [A_AGENT], out->agent)))
@@ -681,6 +707,13 @@ s_ack_fill (const msgpack_object *root, cchc_ack_t *out)
         return CCHC_REASON_BAD_TYPE;
     if (out->time_ms > (uint64_t) INT64_MAX)
         return CCHC_REASON_BAD_VALUE;
+    if (f [A_HIGH]) {
+        if (s_uint (f [A_HIGH], &out->high))
+            return CCHC_REASON_BAD_TYPE;
+        if (out->high > (uint64_t) CCHC_PROTO_SEQ_MAX)
+            return CCHC_REASON_BAD_SEQ;
+        out->has_high = true;
+    }
     return CCHC_REASON_NONE;
 }
 
@@ -821,7 +854,7 @@ int
 cchc_mp_fields (const msgpack_object *root, const char *const names [], size_t count,
                 const msgpack_object *vals [])
 {
-    return s_fields (root, names, count, vals);
+    return s_fields (root, names, count, count, vals);
 }
 
 int

@@ -24,6 +24,9 @@
                               date str "YYYY-MM-DD" (local day, a real date),
                               value int (int64 range) | float (finite)]
                              no two with the same (metric, date)
+      "caps"     uint        OPTIONAL (revision 1.2): what the agent
+                             understands in an ack; bit 0 (CCHC_CAP_HIGH):
+                             the "high" key.  Written only when not 0.
 
     ack body — map with exactly these keys:
       "v"        uint        1
@@ -35,6 +38,9 @@
       "rejected" array       per-observation refusals: array(2) [index uint, reason uint],
                              indexes ascending into the report's "obs"
       "time"     uint        collector time, UTC ms
+      "high"     uint        OPTIONAL (revision 1.2), only in answer to a
+                             report with CCHC_CAP_HIGH: the highest seq the
+                             collector holds from this agent key
 
     Decoding is strict: wrong types, missing / duplicate / unknown keys, trailing
     bytes, non-UTF-8 strings, impossible dates and values over the limits are
@@ -61,6 +67,10 @@
     int64 overflow.  Values outside decode fine but are refused per
     observation (value_out_of_range). */
 #define CCHC_PROTO_VALUE_MAX 9007199254740992LL
+
+/*  Report "caps" bits (revision 1.2, PROTOCOL.md §13): what the agent
+    understands in the ack.  CCHC_CAP_HIGH: the ack may carry "high". */
+#define CCHC_CAP_HIGH 1u
 
 typedef enum {
     CCHC_KIND_REPORT = 1,
@@ -134,6 +144,7 @@ typedef struct {
     uint64_t created_ms;
     uint32_t nobs;
     cchc_obs_t *obs;    /* nobs entries; malloc'd by decode, freed by clear */
+    uint32_t caps;      /* CCHC_CAP_* (0: key absent, a 1.0/1.1 agent) */
 } cchc_report_t;
 
 typedef struct {
@@ -149,6 +160,8 @@ typedef struct {
     uint32_t nrejected;
     cchc_obs_reject_t *rejected;    /* malloc'd by decode, freed by clear */
     uint64_t time_ms;
+    bool has_high;      /* the "high" key is present (revision 1.2) */
+    uint64_t high;      /* the highest seq the collector holds from this agent */
 } cchc_ack_t;
 
 /*  Encode into a malloc'd buffer (*body, *len).  The encoder checks what the

@@ -20,6 +20,7 @@ enum {
     S_OBS_GET,
     S_OBS_SET,
     S_AGENT_NOTE,
+    S_AGENT_HIGH,
     S_STATS_PUT,
     S_COUNT
 };
@@ -46,6 +47,8 @@ static const char *s_sql [S_COUNT] = {
         "UPDATE agent SET last_seen = max(coalesce(last_seen, 0), ?2),"
         " accepted = accepted + ?3, duplicates = duplicates + ?4,"
         " rejected = rejected + ?5, last_seq = max(last_seq, ?6) WHERE id = ?1",
+    [S_AGENT_HIGH] =
+        "SELECT last_seq FROM agent WHERE id = ?1",
     [S_STATS_PUT] =
         "INSERT INTO stats (name, value, updated_at) VALUES (?1, ?2, ?3)"
         " ON CONFLICT (name) DO UPDATE SET value = excluded.value,"
@@ -575,6 +578,29 @@ cchc_db_agent_note (cchc_db_t *self, int64_t agent, int64_t seen_ms,
     sqlite3_bind_int (stmt, 5, rejected);
     sqlite3_bind_int64 (stmt, 6, (sqlite3_int64) accepted_seq);
     return s_done (self, stmt);
+}
+
+int
+cchc_db_agent_high (cchc_db_t *self, int64_t agent, uint64_t *high)
+{
+    assert (self && high);
+    *high = 0;
+    sqlite3_stmt *stmt = s_stmt (self, S_AGENT_HIGH);
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64 (stmt, 1, agent);
+    int rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW) {
+        sqlite3_int64 v = sqlite3_column_int64 (stmt, 0);
+        *high = v > 0? (uint64_t) v: 0;
+        rc = SQLITE_DONE;
+    }
+    sqlite3_reset (stmt);
+    if (rc != SQLITE_DONE) {
+        s_fail (self, rc);
+        return -1;
+    }
+    return 0;
 }
 
 int

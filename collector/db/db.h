@@ -204,6 +204,11 @@ int cchc_db_agent_note (cchc_db_t *self, int64_t agent, int64_t seen_ms,
                            int accepted, int duplicates, int rejected,
                            uint64_t accepted_seq);
 
+/*  The highest seq accepted from an agent (its last_seq; 0 if none or no
+    such agent): the "high" of a revision-1.2 ack (PROTOCOL.md §6).  0 or
+    -1. */
+int cchc_db_agent_high (cchc_db_t *self, int64_t agent, uint64_t *high);
+
 /*  Set one stats row (inside or outside a transaction). */
 int cchc_db_stats_put (cchc_db_t *self, const char *name, int64_t value,
                           int64_t now_ms);

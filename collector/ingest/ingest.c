@@ -345,6 +345,11 @@ s_sign (struct cchc_ingest_t *self, cchc_job_t *job)
     if (ack.nrejected > 1)
         qsort (ack.rejected, ack.nrejected, sizeof *ack.rejected, s_reject_cmp);
     ack.time_ms = (uint64_t) cchc_clock_now_ms ();
+    /*  Only stored or duplicate answers carry it (never retry_later: the
+        writer's transaction may have been rolled back). */
+    ack.has_high = job->has_high && (job->status == CCHC_STATUS_ACCEPTED
+                                     || job->status == CCHC_STATUS_DUPLICATE);
+    ack.high = job->high;
     int rc = cchc_ack_encode (&ack, &job->ack_body, &job->ack_len);
     if (rc) {
         cchc_log_limited (&s_rl_internal, CCHC_LOG_ERROR, "cannot encode an ack "

@@ -58,6 +58,10 @@ typedef struct {
                                    attempt) */
     cchc_obs_reject_t *rejected;
 
+    bool has_high;              /* the report asked for "high" (CCHC_CAP_HIGH)
+                                   and the writer read it after storing */
+    uint64_t high;              /* the agent's highest accepted seq */
+
     bool unanswered;            /* failed authentication over the budget of
                                    collector.unauth_acks: no ack is signed
                                    or sent (ingest.c) */

@@ -331,6 +331,16 @@ s_try (cchc_writer_t *self, s_batch_t *batch, cchc_job_t **jobs, size_t n)
         rc = cchc_db_agent_note (self->store, note->agent, note->seen, note->accepted,
                                     note->duplicates, note->rejected, note->last_seq);
     }
+    /*  Revision 1.2: an agent that asks is told its high-water seq, read in
+        the transaction that stored its report (PROTOCOL.md §6). */
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        cchc_job_t *job = jobs [i];
+        job->has_high = false;
+        if (job->kind == CCHC_JOB_STORE && (job->report.caps & CCHC_CAP_HIGH)) {
+            rc = cchc_db_agent_high (self->store, job->agent_id, &job->high);
+            job->has_high = rc == 0;
+        }
+    }
     if (rc == 0 && cchc_db_commit (self->store))
         rc = -1;
     if (rc) {

@@ -3,7 +3,8 @@
     Checks, beyond "no crash, no leak, no undefined behaviour":
     - decode either succeeds with fields inside every documented limit
       (status 0..3, seq and time within int64, rejected indexes ascending
-      and below 1000), or fails with a reason and leaves the struct cleared;
+      and below 1000, the optional "high" of revision 1.2 within int64 when
+      present and 0 when absent), or fails with a reason and leaves the struct cleared;
     - a decoded ack re-encodes, decodes again to the same fields, and the
       canonical bytes are a fixed point of decode+encode;
     - the same bytes, signed with the fixed key, go through cchc_ack_open to
@@ -17,7 +18,8 @@ s_check_limits (const cchc_ack_t *a)
 {
     if (a->seq > (uint64_t) CCHC_PROTO_SEQ_MAX || a->status > CCHC_STATUS_RETRY_LATER
     ||  a->time_ms > (uint64_t) INT64_MAX || a->nrejected > CCHC_PROTO_OBS_MAX
-    ||  (a->nrejected > 0 && !a->rejected))
+    ||  (a->nrejected > 0 && !a->rejected)
+    ||  a->high > (uint64_t) CCHC_PROTO_SEQ_MAX || (!a->has_high && a->high != 0))
         abort ();
     for (uint32_t i = 0; i < a->nrejected; i++) {
         if (a->rejected [i].index >= CCHC_PROTO_OBS_MAX)
@@ -36,7 +38,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     cchc_ack_t a;
     int rc = cchc_ack_decode (data, size, &a);
     if (rc != CCHC_REASON_NONE) {
-        if (a.rejected || a.nrejected)
+        if (a.rejected || a.nrejected || a.has_high || a.high)
             abort ();
     }
     else {

@@ -30,7 +30,7 @@ s_report_equal (const cchc_report_t *a, const cchc_report_t *b)
 {
     if (memcmp (a->agent, b->agent, sizeof a->agent) != 0
     ||  strcmp (a->unit, b->unit) != 0 || a->seq != b->seq
-    ||  a->created_ms != b->created_ms || a->nobs != b->nobs)
+    ||  a->created_ms != b->created_ms || a->nobs != b->nobs || a->caps != b->caps)
         return false;
     for (uint32_t i = 0; i < a->nobs; i++) {
         const cchc_obs_t *x = &a->obs [i], *y = &b->obs [i];
@@ -49,7 +49,8 @@ s_ack_equal (const cchc_ack_t *a, const cchc_ack_t *b)
 {
     if (memcmp (a->agent, b->agent, sizeof a->agent) != 0 || a->seq != b->seq
     ||  a->status != b->status || a->reason != b->reason
-    ||  a->nrejected != b->nrejected || a->time_ms != b->time_ms)
+    ||  a->nrejected != b->nrejected || a->time_ms != b->time_ms
+    ||  a->has_high != b->has_high || a->high != b->high)
         return false;
     for (uint32_t i = 0; i < a->nrejected; i++)
         if (a->rejected [i].index != b->rejected [i].index

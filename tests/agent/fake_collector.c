@@ -1,13 +1,19 @@
 /*  fake_collector.c — a misbehaving collector for the end-to-end tests.
 
-      fake_collector --bind ENDPOINT --mode wrong-key|silent
-                     [--claim FILE.pub] [--count-file FILE]
+      fake_collector --bind ENDPOINT --mode wrong-key|silent|v1.1
+                     [--claim FILE.pub] [--key FILE] [--count-file FILE]
 
     Binds a ROUTER, receives reports (verifying them like a collector would)
     and, in mode wrong-key, answers each with an "accepted" ack signed by a
     fresh random key; with --claim, frame 0 carries the public key from
     FILE.pub (the real collector's) so only the signature gives it away.
-    In mode silent it never answers.  After every report it rewrites
+    In mode silent it never answers.  In mode v1.1 it is a collector of
+    protocol revision 1.1 signing with --key (the real collector's secret
+    key): a report carrying the revision-1.2 key `caps` is answered as a
+    1.1 decoder does (seq 0, rejected, unknown_field, agent = frame 0), any
+    other "accepted"; --count-file then counts the accepted ones and each
+    accepted observation is appended to FILE.obs as "metric date value".
+    After every report it rewrites
     --count-file with the number of reports received.  Runs until SIGTERM
     or SIGINT. */
 #include <signal.h>
@@ -33,6 +39,7 @@ int
 main (int argc, char **argv)
 {
     const char *bind = NULL, *mode = NULL, *claim = NULL, *count_file = NULL;
+    const char *key_file = NULL;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp (argv[i], "--bind") == 0)
             bind = argv[i + 1];
@@ -40,20 +47,26 @@ main (int argc, char **argv)
             mode = argv[i + 1];
         else if (strcmp (argv[i], "--claim") == 0)
             claim = argv[i + 1];
+        else if (strcmp (argv[i], "--key") == 0)
+            key_file = argv[i + 1];
         else if (strcmp (argv[i], "--count-file") == 0)
             count_file = argv[i + 1];
     }
-    if (!bind || !mode || (strcmp (mode, "wrong-key") && strcmp (mode, "silent"))) {
-        fprintf (stderr, "usage: fake_collector --bind EP --mode wrong-key|silent "
-                 "[--claim FILE.pub] [--count-file FILE]\n");
+    bool old = mode && strcmp (mode, "v1.1") == 0;
+    if (!bind || !mode || (strcmp (mode, "wrong-key") && strcmp (mode, "silent") && !old)
+        || (old && !key_file)) {
+        fprintf (stderr, "usage: fake_collector --bind EP --mode wrong-key|silent|v1.1 "
+                 "[--claim FILE.pub] [--key FILE] [--count-file FILE]\n");
         return 2;
     }
     bool silent = strcmp (mode, "silent") == 0;
     uint8_t claimed[32];
     char err[256];
-    cchc_key_t *key = cchc_key_new ();
-    if (!key)
+    cchc_key_t *key = old ? cchc_key_load (key_file, err, sizeof err) : cchc_key_new ();
+    if (!key) {
+        fprintf (stderr, "fake_collector: %s\n", old ? err : "no key");
         return 1;
+    }
     memcpy (claimed, cchc_key_public (key), 32);
     if (claim && cchc_key_load_public (claim, claimed, err, sizeof err) != 0) {
         fprintf (stderr, "fake_collector: %s\n", err);
@@ -82,7 +95,21 @@ main (int argc, char **argv)
         int rc = cchc_wire_recv (sock, true, ZMQ_DONTWAIT, &m);
         cchc_report_t r;
         if (rc == 0 && cchc_report_open (m.key, m.body, m.body_len, m.sig, &r) == CCHC_REASON_NONE) {
-            count++;
+            bool refuse = old && r.caps != 0;
+            count += !refuse;
+            if (old && !refuse && count_file) {
+                char path[4096];
+                snprintf (path, sizeof path, "%s.obs", count_file);
+                FILE *f = fopen (path, "a");
+                for (uint32_t i = 0; f && i < r.nobs; i++) {
+                    char date[11];
+                    cchc_date_format (r.obs[i].date, date, sizeof date);
+                    fprintf (f, "%s %s %lld\n", r.obs[i].metric, date,
+                             (long long) r.obs[i].ival);
+                }
+                if (f)
+                    fclose (f);
+            }
             if (count_file) {
                 FILE *f = fopen (count_file, "w");
                 if (f) {
@@ -94,8 +121,9 @@ main (int argc, char **argv)
                 cchc_ack_t ack;
                 memset (&ack, 0, sizeof ack);
                 memcpy (ack.agent, r.agent, 32);
-                ack.seq = r.seq;
-                ack.status = CCHC_STATUS_ACCEPTED;
+                ack.seq = refuse ? 0 : r.seq;
+                ack.status = refuse ? CCHC_STATUS_REJECTED : CCHC_STATUS_ACCEPTED;
+                ack.reason = refuse ? CCHC_REASON_UNKNOWN_FIELD : CCHC_REASON_NONE;
                 ack.time_ms = (uint64_t) cchc_clock_now_ms ();
                 uint8_t *body;
                 size_t len;

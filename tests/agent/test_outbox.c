@@ -334,6 +334,138 @@ s_dead_cb (void *arg, const cchc_outbox_dead_t *d)
     return 0;
 }
 
+/*  The caps of the message with seq `seq` (-1 if none or not a report). */
+static int64_t
+s_msg_caps (cchc_outbox_t *ob, uint64_t seq)
+{
+    char err[512];
+    cchc_outbox_msg_t m;
+    memset (&m, 0, sizeof m);
+    int64_t caps = -1;
+    if (cchc_outbox_next (ob, seq - 1, &m, err, sizeof err) == 1 && m.seq == seq) {
+        cchc_report_t r;
+        if (cchc_report_decode (m.body, m.len, &r) == CCHC_REASON_NONE) {
+            caps = r.caps;
+            cchc_report_clear (&r);
+        }
+    }
+    cchc_outbox_msg_clear (&m);
+    return caps;
+}
+
+/*  Protocol revision 1.2 (issue 13 item 2): an ack's `high` at or above our
+    counter moves it above; a superseded observation that is still ours is
+    then queued again (it will count), not dead-lettered.  Without `high`
+    (a 1.1 collector) it stays a dead letter. */
+static void
+test_high_water (void)
+{
+    s_fresh ();
+    char err[512];
+    cchc_outbox_t *ob = cchc_outbox_open (s_path, true, err, sizeof err);
+    CHECK (ob);
+    cchc_key_t *key = s_key (6);
+    cchc_obs_t obs[2] = {
+        s_obs ("docs_sent", 2021, 3, 1, 20),
+        s_obs ("tthc_received", 2021, 3, 1, 4),
+    };
+    CHECK (cchc_outbox_observe (ob, obs, 2, 1000, NULL, err, sizeof err) == 0);
+    uint64_t seq;
+    CHECK_EQ_INT (cchc_outbox_freeze (ob, key, "SNV", 100, 1000, &seq, err, sizeof err), 1);
+    CHECK_EQ_INT (s_msg_caps (ob, seq), CCHC_CAP_HIGH);
+    cchc_obs_reject_t rej = { 0, CCHC_REASON_SUPERSEDED };
+    cchc_ack_t ack;
+    memset (&ack, 0, sizeof ack);
+    ack.seq = seq;
+    ack.status = CCHC_STATUS_ACCEPTED;
+    ack.nrejected = 1;
+    ack.rejected = &rej;
+    ack.has_high = true;
+    ack.high = seq + 31536000000000ULL;         /* an outbox a year ahead */
+    cchc_outbox_ack_outcome_t out;
+    uint32_t dead = 9;
+    CHECK (cchc_outbox_ack (ob, &ack, 2000, &out, &dead, err, sizeof err) == 0);
+    CHECK_EQ_INT (out, CCHC_OUTBOX_ACK_DELIVERED);
+    CHECK_EQ_INT (dead, 0);
+    CHECK_EQ_INT (s_count ("SELECT count(*) FROM dead"), 0);
+    CHECK_EQ_INT (s_count ("SELECT count(*) FROM message"), 0);
+    CHECK_EQ_INT (s_count ("SELECT count(*) FROM pending WHERE metric = 'docs_sent' "
+                           "AND value = 20"), 1);
+    CHECK_EQ_INT (s_count ("SELECT count(*) FROM pending"), 1);
+    CHECK_EQ_INT (s_count ("SELECT value FROM meta WHERE key = 'next_seq'"),
+                  (int64_t) ack.high + 1);
+    uint64_t again;
+    CHECK_EQ_INT (cchc_outbox_freeze (ob, key, "SNV", 100, 3000, &again, err, sizeof err), 1);
+    CHECK_EQ_INT (again, ack.high + 1);
+    /*  A `high` below our counter changes nothing. */
+    memset (&ack, 0, sizeof ack);
+    ack.seq = again;
+    ack.status = CCHC_STATUS_ACCEPTED;
+    ack.has_high = true;
+    ack.high = 5;
+    CHECK (cchc_outbox_ack (ob, &ack, 3001, &out, &dead, err, sizeof err) == 0);
+    CHECK_EQ_INT (out, CCHC_OUTBOX_ACK_DELIVERED);
+    CHECK_EQ_INT (s_count ("SELECT value FROM meta WHERE key = 'next_seq'"),
+                  (int64_t) again + 1);
+    /*  A 1.1 collector: superseded and no `high` is a dead letter. */
+    obs[0].ival = 21;
+    CHECK (cchc_outbox_observe (ob, obs, 1, 4000, NULL, err, sizeof err) == 0);
+    CHECK_EQ_INT (cchc_outbox_freeze (ob, key, "SNV", 100, 4000, &seq, err, sizeof err), 1);
+    memset (&ack, 0, sizeof ack);
+    ack.seq = seq;
+    ack.status = CCHC_STATUS_ACCEPTED;
+    ack.nrejected = 1;
+    ack.rejected = &rej;
+    CHECK (cchc_outbox_ack (ob, &ack, 4001, &out, &dead, err, sizeof err) == 0);
+    CHECK_EQ_INT (dead, 1);
+    CHECK_EQ_INT (s_count ("SELECT count(*) FROM dead WHERE reason = 39"), 1);
+    CHECK_EQ_INT (s_count ("SELECT count(*) FROM pending"), 0);
+    cchc_outbox_destroy (&ob);
+    cchc_key_destroy (&key);
+}
+
+/*  A collector older than 1.2 refused `caps`: the messages frozen with it
+    go back to pending and are made again without it; a day later the
+    announcement is tried again. */
+static void
+test_caps_refused (void)
+{
+    s_fresh ();
+    char err[512];
+    cchc_outbox_t *ob = cchc_outbox_open (s_path, true, err, sizeof err);
+    CHECK (ob);
+    cchc_key_t *key = s_key (7);
+    uint64_t seq[2];
+    for (int i = 0; i < 2; i++) {
+        cchc_obs_t o = s_obs ("docs_sent", 2021, 3, 1 + i, 7 + i);
+        CHECK (cchc_outbox_observe (ob, &o, 1, 1000, NULL, err, sizeof err) == 0);
+        CHECK_EQ_INT (cchc_outbox_freeze (ob, key, "SNV", 100, 1000, &seq[i], err, sizeof err), 1);
+    }
+    int64_t requeued = -1;
+    CHECK (cchc_outbox_caps_refused (ob, 5000, &requeued, err, sizeof err) == 0);
+    CHECK_EQ_INT (requeued, 2);
+    CHECK_EQ_INT (s_count ("SELECT count(*) FROM message"), 0);
+    CHECK_EQ_INT (s_count ("SELECT count(*) FROM pending"), 2);
+    uint64_t plain;
+    CHECK_EQ_INT (cchc_outbox_freeze (ob, key, "SNV", 100, 6000, &plain, err, sizeof err), 1);
+    CHECK (plain > seq[1]);
+    CHECK_EQ_INT (s_msg_caps (ob, plain), 0);
+    CHECK_EQ_INT (s_count ("SELECT count(*) FROM pending"), 0);
+    /*  Nothing frozen with caps: nothing to do. */
+    CHECK (cchc_outbox_caps_refused (ob, 7000, &requeued, err, sizeof err) == 0);
+    CHECK_EQ_INT (requeued, 0);
+    CHECK_EQ_INT (s_count ("SELECT count(*) FROM message"), 1);
+    /*  A day later: announced again. */
+    cchc_obs_t o = s_obs ("docs_sent", 2021, 3, 3, 9);
+    CHECK (cchc_outbox_observe (ob, &o, 1, 8000, NULL, err, sizeof err) == 0);
+    uint64_t later;
+    CHECK_EQ_INT (cchc_outbox_freeze (ob, key, "SNV", 100, 7000 + 24 * 3600 * 1000LL,
+                                      &later, err, sizeof err), 1);
+    CHECK_EQ_INT (s_msg_caps (ob, later), CCHC_CAP_HIGH);
+    cchc_outbox_destroy (&ob);
+    cchc_key_destroy (&key);
+}
+
 static void
 test_limits_and_dead (void)
 {
@@ -689,6 +821,8 @@ main (void)
     CCHC_TEST_RUN (test_only_changed);
     CCHC_TEST_RUN (test_freeze_signed_identical);
     CCHC_TEST_RUN (test_acks);
+    CCHC_TEST_RUN (test_high_water);
+    CCHC_TEST_RUN (test_caps_refused);
     CCHC_TEST_RUN (test_limits_and_dead);
     CCHC_TEST_RUN (test_state_and_sources);
     CCHC_TEST_RUN (test_crash_safety);

@@ -490,6 +490,20 @@ static const case_t s_cases [] = {
     { "key prefix", R, OP_ADD, "ob", p_v1, CCHC_REASON_UNKNOWN_FIELD },
     { "key longer", R, OP_ADD, "seqs", p_v1, CCHC_REASON_UNKNOWN_FIELD },
 
+    /* revision 1.2: the optional keys */
+    { "caps 1", R, OP_ADD, "caps", p_v1, CCHC_REASON_NONE },
+    { "caps unknown bits", R, OP_ADD, "caps", p_u32_max, CCHC_REASON_NONE },
+    { "caps over 32 bits", R, OP_ADD, "caps", p_u32_over, CCHC_REASON_BAD_VALUE },
+    { "caps str", R, OP_ADD, "caps", p_str1, CCHC_REASON_BAD_TYPE },
+    { "caps negative", R, OP_ADD, "caps", p_neg1, CCHC_REASON_BAD_TYPE },
+    { "caps nil", R, OP_ADD, "caps", p_nil, CCHC_REASON_BAD_TYPE },
+    { "caps in ack", A, OP_ADD, "caps", p_v1, CCHC_REASON_UNKNOWN_FIELD },
+    { "high", A, OP_ADD, "high", p_seq_max, CCHC_REASON_NONE },
+    { "high 0", A, OP_ADD, "high", p_v0, CCHC_REASON_NONE },
+    { "high over", A, OP_ADD, "high", p_seq_over, CCHC_REASON_BAD_SEQ },
+    { "high float", A, OP_ADD, "high", p_float1, CCHC_REASON_BAD_TYPE },
+    { "high in report", R, OP_ADD, "high", p_v1, CCHC_REASON_UNKNOWN_FIELD },
+
     /* agent */
     { "agent str", R, OP_REPLACE, "agent", p_agent_str, CCHC_REASON_BAD_TYPE },
     { "agent 31", R, OP_REPLACE, "agent", p_agent_31, CCHC_REASON_BAD_VALUE },
@@ -932,6 +946,72 @@ test_report_round_trip (void)
     CHECK (same);
 }
 
+/*  Revision 1.2: caps and high go out only when set — bodies without them
+    are byte for byte those of revision 1.1 (what a 1.1 peer decodes) — and
+    come back as sent. */
+static void
+test_rev12_keys (void)
+{
+    cchc_obs_t obs = { .metric = "docs_sent", .ival = 20 };
+    CHECK (cchc_date_parse ("2021-03-01", 10, &obs.date) == 0);
+    cchc_report_t r;
+    memset (&r, 0, sizeof r);
+    memcpy (r.agent, s_agent_pk, 32);
+    strcpy (r.unit, "STP");
+    r.seq = 7;
+    r.created_ms = 1;
+    r.nobs = 1;
+    r.obs = &obs;
+    uint8_t *plain, *with;
+    size_t plen, wlen;
+    CHECK_EQ_INT (cchc_report_encode (&r, &plain, &plen), 0);
+    r.caps = CCHC_CAP_HIGH;
+    int rc = cchc_report_encode (&r, &with, &wlen);
+    bool grew = rc == 0 && wlen == plen + 6 && with [0] == 0x87 && plain [0] == 0x86
+             && memcmp (with + 1, plain + 1, plen - 1) == 0
+             && memcmp (with + plen, "\xa4" "caps" "\x01", 6) == 0;
+    cchc_report_t d;
+    int drc = rc == 0? cchc_report_decode (with, wlen, &d): -1;
+    bool caps = drc == 0 && d.caps == CCHC_CAP_HIGH;
+    if (drc == 0)
+        cchc_report_clear (&d);
+    drc = cchc_report_decode (plain, plen, &d);
+    bool none = drc == 0 && d.caps == 0;
+    if (drc == 0)
+        cchc_report_clear (&d);
+    free (plain);
+    free (with);
+    CHECK (grew);
+    CHECK (caps);
+    CHECK (none);
+
+    cchc_ack_t a;
+    memset (&a, 0, sizeof a);
+    memcpy (a.agent, s_agent_pk, 32);
+    a.seq = 7;
+    a.time_ms = 2;
+    CHECK_EQ_INT (cchc_ack_encode (&a, &plain, &plen), 0);
+    a.has_high = true;
+    a.high = (uint64_t) INT64_MAX;
+    rc = cchc_ack_encode (&a, &with, &wlen);
+    grew = rc == 0 && wlen == plen + 14 && with [0] == 0x88 && plain [0] == 0x87
+        && memcmp (with + plen, "\xa4" "high" "\xcf", 6) == 0;
+    cchc_ack_t da;
+    drc = rc == 0? cchc_ack_decode (with, wlen, &da): -1;
+    bool high = drc == 0 && da.has_high && da.high == (uint64_t) INT64_MAX;
+    cchc_ack_clear (&da);
+    drc = cchc_ack_decode (plain, plen, &da);
+    bool nohigh = drc == 0 && !da.has_high && da.high == 0;
+    cchc_ack_clear (&da);
+    free (plain);
+    free (with);
+    CHECK (grew);
+    CHECK (high);
+    CHECK (nohigh);
+    a.high = (uint64_t) INT64_MAX + 1;
+    CHECK_EQ_INT (cchc_ack_encode (&a, &with, &wlen), CCHC_REASON_BAD_SEQ);
+}
+
 static void
 test_ack_round_trip (void)
 {
@@ -1346,6 +1426,7 @@ main (void)
     CCHC_TEST_RUN (test_depth);
     CCHC_TEST_RUN (test_report_round_trip);
     CCHC_TEST_RUN (test_ack_round_trip);
+    CCHC_TEST_RUN (test_rev12_keys);
     CCHC_TEST_RUN (test_canonical_bytes);
     CCHC_TEST_RUN (test_encode_refusals);
     CCHC_TEST_RUN (test_open);

@@ -170,13 +170,14 @@ s_check_signed_input (const block_t *b, const char *want_prefix,
 }
 
 static int s_reports, s_acks, s_curves, s_acks_with_rejections, s_reports_mixed;
+static int s_reports_caps, s_acks_high;
 
 static void
 s_check_report (const block_t *b)
 {
     static const char *const allowed [] = {
         "vector", "kind", "seed", "public_key", "agent", "unit", "seq", "created",
-        "obs", "prefix", "signed_length", "body", "signature", NULL
+        "obs", "caps", "prefix", "signed_length", "body", "signature", NULL
     };
     CHECK (s_only_keys (b, allowed));
     cchc_key_t *key = s_block_key (b);
@@ -194,6 +195,13 @@ s_check_report (const block_t *b)
                   && s_u64 (s_get (b, "created"), &r.created_ms) == 0;
     if (fields_ok)
         snprintf (r.unit, sizeof r.unit, "%s", s_get (b, "unit"));
+    /*  Revision 1.2: the optional "caps" key (absent: 0). */
+    uint64_t caps = 0;
+    if (s_get (b, "caps"))
+        fields_ok &= s_u64 (s_get (b, "caps"), &caps) == 0 && caps <= UINT32_MAX;
+    r.caps = (uint32_t) caps;
+    if (caps)
+        s_reports_caps++;
     bool has_int = false, has_float = false;
     for (size_t i = 0; i < b->n && fields_ok; i++) {
         if (strcmp (b->key [i], "obs") != 0)
@@ -239,6 +247,7 @@ s_check_report (const block_t *b)
     int open = doc_body && doc_sig && sig_len == 64
              ? cchc_report_open (cchc_key_public (key), doc_body, doc_len, doc_sig, &got): -2;
     bool same = open == 0 && got.seq == r.seq && got.created_ms == r.created_ms
+             && got.caps == r.caps
              && strcmp (got.unit, r.unit) == 0 && got.nobs == r.nobs
              && memcmp (got.agent, r.agent, 32) == 0;
     for (uint32_t i = 0; same && i < r.nobs; i++)
@@ -414,7 +423,7 @@ s_check_ack (const block_t *b)
 {
     static const char *const allowed [] = {
         "vector", "kind", "seed", "public_key", "agent", "seq", "status", "reason",
-        "rejected", "time", "prefix", "signed_length", "body", "signature", NULL
+        "rejected", "time", "high", "prefix", "signed_length", "body", "signature", NULL
     };
     CHECK (s_only_keys (b, allowed));
     cchc_key_t *key = s_block_key (b);
@@ -436,6 +445,12 @@ s_check_ack (const block_t *b)
                   && strcmp (rname, cchc_reason_name ((int) reason)) == 0;
     a.status = (uint32_t) status;
     a.reason = (uint32_t) reason;
+    /*  Revision 1.2: the optional "high" key. */
+    if (s_get (b, "high")) {
+        a.has_high = true;
+        fields_ok &= s_u64 (s_get (b, "high"), &a.high) == 0;
+        s_acks_high++;
+    }
     for (size_t i = 0; i < b->n && fields_ok; i++) {
         if (strcmp (b->key [i], "rejected") != 0 || strcmp (b->value [i], "(none)") == 0)
             continue;
@@ -470,6 +485,7 @@ s_check_ack (const block_t *b)
     bool same = open == 0 && got.seq == a.seq && got.status == a.status
              && got.reason == a.reason && got.time_ms == a.time_ms
              && got.nrejected == a.nrejected && memcmp (got.agent, a.agent, 32) == 0
+             && got.has_high == a.has_high && got.high == a.high
              && (a.nrejected == 0
                  || memcmp (got.rejected, rej, a.nrejected * sizeof *rej) == 0);
     /*  An ack is never a report, whatever key. */
@@ -627,6 +643,8 @@ test_vectors (void)
     CHECK (s_reports >= 2);
     CHECK (s_reports_mixed >= 1);
     CHECK (s_acks_with_rejections >= 1);
+    CHECK (s_reports_caps >= 1);     /* revision 1.2 keys */
+    CHECK (s_acks_high >= 1);
     CHECK (s_curves >= 1);
     CHECK (s_figures >= 1);
     fprintf (stderr, "%d vector blocks: %d reports, %d acks, %d curve\n",
