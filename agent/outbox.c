@@ -542,13 +542,10 @@ cchc_outbox_freeze (cchc_outbox_t *self, const cchc_key_t *key, const char *unit
         snprintf (err, errlen, "outbox %s: seq counter is missing or exhausted", self->path);
         goto done;
     }
-    cchc_report_t report;
-    memset (&report, 0, sizeof report);
+    cchc_report_t report = { .seq = (uint64_t) next, .created_ms = (uint64_t) now_ms,
+                             .caps = s_caps (self, now_ms) };
     memcpy (report.agent, cchc_key_public (key), CCHC_KEY_PUBLIC_BYTES);
     cchc_strlcpy (report.unit, unit, sizeof report.unit);
-    report.seq = (uint64_t) next;
-    report.created_ms = (uint64_t) now_ms;
-    report.caps = s_caps (self, now_ms);
     /*  Encode; a body over the size limit is retried with fewer
         observations (the rest stay pending for the next message).  An
         observation the encoder refuses on its own is a dead letter, so one
@@ -1010,6 +1007,54 @@ s_high (cchc_outbox_t *self, const cchc_ack_t *ack, char *err, size_t errlen)
     return s_meta_set (self, "next_seq", (int64_t) ack->high + 1, err, errlen);
 }
 
+/*  The per-observation refusals of an accepted ack, inside the caller's
+    transaction: dead letters (*ndead counts them), except a superseded
+    value we have moved on from, or one sent again above the collector's
+    `high` (revision 1.2).  0 or -1. */
+static int
+s_refusals (cchc_outbox_t *self, const cchc_ack_t *ack, const cchc_report_t *report,
+            int64_t now_ms, uint32_t *ndead, char *err, size_t errlen)
+{
+    int rc = 0;
+    for (uint32_t i = 0; rc == 0 && i < ack->nrejected; i++) {
+        uint32_t idx = ack->rejected[i].index;
+        if (idx >= report->nobs)
+            continue;       /* a collector bug; nothing to point at */
+        char detail[128];
+        snprintf (detail, sizeof detail, "observation rejected: %s",
+                  cchc_reason_name ((int) ack->rejected[i].reason));
+        if (ack->rejected[i].reason == CCHC_REASON_SUPERSEDED) {
+            /*  The collector holds this (metric, date) from a higher seq.
+                If we have moved on to another value since, that is our
+                own newer report arriving first: nothing is wrong.  If
+                this is still our value, the higher seq is not ours — an
+                earlier outbox (lost, or made with the clock ahead):
+                our figure does not count, so it is a dead letter. */
+            int same = s_latest_is (self, &report->obs[idx]);
+            if (same < 0) {
+                rc = -1;
+                break;
+            }
+            if (!same)
+                continue;
+            if (ack->has_high && ack->high > ack->seq) {
+                /*  Revision 1.2: s_high has moved our counter above
+                    the collector's, so the value sent again under a
+                    new seq counts. */
+                rc = s_requeue (self, &report->obs[idx], 1, now_ms, err, errlen);
+                continue;
+            }
+            snprintf (detail, sizeof detail, "superseded: the collector holds a value "
+                      "from a higher seq (an earlier outbox?)");
+        }
+        rc = s_dead_insert (self, now_ms, ack->seq, &report->obs[idx],
+                            (int) ack->status, (int) ack->rejected[i].reason,
+                            detail, err, errlen);
+        (*ndead)++;
+    }
+    return rc;
+}
+
 /*  Apply one ack inside the caller's transaction.  0 or -1. */
 static int
 s_ack_apply (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
@@ -1087,44 +1132,8 @@ s_ack_apply (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
             rc = s_dead_insert (self, now_ms, ack->seq, &report.obs[i],
                                 (int) ack->status, (int) ack->reason, detail, err, errlen);
     }
-    else {
-        for (uint32_t i = 0; rc == 0 && i < ack->nrejected; i++) {
-            uint32_t idx = ack->rejected[i].index;
-            if (idx >= report.nobs)
-                continue;       /* a collector bug; nothing to point at */
-            char detail[128];
-            snprintf (detail, sizeof detail, "observation rejected: %s",
-                      cchc_reason_name ((int) ack->rejected[i].reason));
-            if (ack->rejected[i].reason == CCHC_REASON_SUPERSEDED) {
-                /*  The collector holds this (metric, date) from a higher seq.
-                    If we have moved on to another value since, that is our
-                    own newer report arriving first: nothing is wrong.  If
-                    this is still our value, the higher seq is not ours — an
-                    earlier outbox (lost, or made with the clock ahead):
-                    our figure does not count, so it is a dead letter. */
-                int same = s_latest_is (self, &report.obs[idx]);
-                if (same < 0) {
-                    rc = -1;
-                    break;
-                }
-                if (!same)
-                    continue;
-                if (ack->has_high && ack->high > ack->seq) {
-                    /*  Revision 1.2: s_high has moved our counter above
-                        the collector's, so the value sent again under a
-                        new seq counts. */
-                    rc = s_requeue (self, &report.obs[idx], 1, now_ms, err, errlen);
-                    continue;
-                }
-                snprintf (detail, sizeof detail, "superseded: the collector holds a value "
-                          "from a higher seq (an earlier outbox?)");
-            }
-            rc = s_dead_insert (self, now_ms, ack->seq, &report.obs[idx],
-                                (int) ack->status, (int) ack->rejected[i].reason,
-                                detail, err, errlen);
-            ndead++;
-        }
-    }
+    else
+        rc = s_refusals (self, ack, &report, now_ms, &ndead, err, errlen);
     cchc_report_clear (&report);
     if (rc == 0)
         rc = s_message_delete (self, ack->seq, err, errlen);
