@@ -89,7 +89,7 @@ typedef struct {
     int64_t status_stale_ms;    /* state save overdue by this much: not responding */
     int64_t status_heartbeat_ms; /* idle state save interval */
     /* [clock] */
-    char clock_demo[128];       /* "" or common/clock.h's spec */
+    char clock_demo[640];       /* "" or common/clock.h's spec */
 
     /* Derived by cchc_agent_conf_finish. */
     size_t nendpoints;

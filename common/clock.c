@@ -4,19 +4,24 @@
     8601 form used in logs and messages.
 
     The state is a few words behind one mutex; cchc_clock_now_ms is cheap
-    enough for every message and safe from any thread.
+    enough for every message and safe from any thread (with a gate file, one
+    small read of it at most once a real millisecond).
 */
 #include "common/clock.h"
 #include "common/period.h"
 #include "common/text.h"
 
 #include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef enum {
     S_REAL,         //  the system clock
@@ -27,7 +32,12 @@ typedef enum {
 static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
 static s_mode_t s_mode = S_REAL;
 static int64_t s_fake_ms = 0;
-static cchc_clock_demo_t s_demo = { 0, 1, 0 };
+static cchc_clock_demo_t s_demo = { 0, 1, 0, "" };
+//  The gate (clock.h): its file's values, when they were read, the last
+//  simulated instant returned (the clock never goes back).
+static int64_t s_gate_hold = 0;
+static int64_t s_gate_read_mono = INT64_MIN;
+static int64_t s_gate_last = INT64_MIN;
 
 static int64_t
 s_real_ms (void)
@@ -38,26 +48,70 @@ s_real_ms (void)
 }
 
 int64_t
-cchc_clock_now_ms (void)
-{
-    pthread_mutex_lock (&s_lock);
-    s_mode_t mode = s_mode;
-    int64_t fake = s_fake_ms;
-    cchc_clock_demo_t demo = s_demo;
-    pthread_mutex_unlock (&s_lock);
-    if (mode == S_FIXED)
-        return fake;
-    if (mode == S_DEMO)
-        return demo.start_ms + (s_real_ms () - demo.anchor_ms) * demo.speed;
-    return s_real_ms ();
-}
-
-int64_t
 cchc_clock_mono_ms (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
     return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+//  "ANCHOR HOLD\n" from the gate file into the state; nothing changes when
+//  it cannot be read or is not that line.  Under s_lock.
+static void
+s_gate_read (void)
+{
+    int fd = open (s_demo.gate, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    char buf [64];
+    ssize_t n;
+    do
+        n = read (fd, buf, sizeof buf - 1);
+    while (n < 0 && errno == EINTR);
+    close (fd);
+    if (n <= 0 || buf [n - 1] != '\n')
+        return;
+    buf [n] = 0;
+    int64_t anchor, hold;
+    int used = 0;
+    if (sscanf (buf, "%" SCNd64 " %" SCNd64 "%n", &anchor, &hold, &used) != 2
+    ||  buf [used] != '\n' || anchor < INT64_C (1000000000000)
+    ||  anchor > INT64_C (9999999999999))
+        return;
+    s_demo.anchor_ms = anchor;
+    s_gate_hold = hold;
+}
+
+int64_t
+cchc_clock_now_ms (void)
+{
+    pthread_mutex_lock (&s_lock);
+    s_mode_t mode = s_mode;
+    int64_t now;
+    if (mode == S_FIXED)
+        now = s_fake_ms;
+    else if (mode == S_DEMO) {
+        bool gated = s_demo.gate [0] != 0;
+        if (gated) {
+            int64_t mono = cchc_clock_mono_ms ();
+            if (mono != s_gate_read_mono) {
+                s_gate_read_mono = mono;
+                s_gate_read ();
+            }
+        }
+        now = s_demo.start_ms + (s_real_ms () - s_demo.anchor_ms) * s_demo.speed;
+        if (gated) {
+            if (now > s_gate_hold)
+                now = s_gate_hold;
+            if (now < s_gate_last)
+                now = s_gate_last;
+            s_gate_last = now;
+        }
+    }
+    else
+        now = s_real_ms ();
+    pthread_mutex_unlock (&s_lock);
+    return now;
 }
 
 void
@@ -75,7 +129,7 @@ cchc_clock_set_real (void)
     pthread_mutex_lock (&s_lock);
     s_mode = S_REAL;
     s_fake_ms = 0;
-    s_demo = (cchc_clock_demo_t) { 0, 1, 0 };
+    s_demo = (cchc_clock_demo_t) { 0, 1, 0, "" };
     pthread_mutex_unlock (&s_lock);
 }
 
@@ -84,17 +138,18 @@ cchc_clock_demo_parse (const char *text, cchc_clock_demo_t *demo,
                        char *err, unsigned long errlen)
 {
     assert (text && demo);
-    char buf [128];
+    char buf [64 + CCHC_CLOCK_GATE_MAX];
     if (strlen (text) >= sizeof buf) {
         cchc_errf (err, errlen, "clock.demo: too long");
         return -1;
     }
     strcpy (buf, text);
+    //  START, SPEED, ANCHOR, then GATE: the rest (a path may have commas)
     char *parts [4] = { NULL };
     int n = 0;
     for (char *s = buf; n < 4; n++) {
         parts [n] = s;
-        char *comma = strchr (s, ',');
+        char *comma = n < 3 ? strchr (s, ',') : NULL;
         if (!comma) {
             n++;
             break;
@@ -102,11 +157,7 @@ cchc_clock_demo_parse (const char *text, cchc_clock_demo_t *demo,
         *comma = 0;
         s = comma + 1;
     }
-    if (n > 3) {
-        cchc_errf (err, errlen, "clock.demo: START[,SPEED[,ANCHOR]], not '%s'", text);
-        return -1;
-    }
-    cchc_clock_demo_t d = { 0, 1, 0 };
+    cchc_clock_demo_t d = { 0, 1, 0, "" };
     if (cchc_clock_parse_iso (parts [0], &d.start_ms) != 0) {
         cchc_errf (err, errlen, "clock.demo: START '%s' is not YYYY-MM-DDTHH:MM:SSZ",
                    parts [0]);
@@ -123,6 +174,14 @@ cchc_clock_demo_parse (const char *text, cchc_clock_demo_t *demo,
         cchc_errf (err, errlen, "clock.demo: ANCHOR '%s' is not a real instant in "
                    "ms since 1970", parts [2]);
         return -1;
+    }
+    if (n > 3) {
+        if (parts [3][0] != '/' || strlen (parts [3]) >= sizeof d.gate) {
+            cchc_errf (err, errlen, "clock.demo: GATE '%s' is not an absolute path "
+                       "(START[,SPEED[,ANCHOR[,GATE]]])", parts [3]);
+            return -1;
+        }
+        strcpy (d.gate, parts [3]);
     }
     *demo = d;
     return 0;
@@ -177,6 +236,9 @@ cchc_clock_demo_apply (const cchc_clock_demo_t *demo)
     s_demo = *demo;
     if (s_demo.anchor_ms == 0)
         s_demo.anchor_ms = s_real_ms ();
+    s_gate_hold = s_demo.start_ms;
+    s_gate_read_mono = INT64_MIN;
+    s_gate_last = INT64_MIN;
     pthread_mutex_unlock (&s_lock);
 }
 

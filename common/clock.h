@@ -10,17 +10,31 @@
     `clock.demo` (the demo and the functional tests write it; there is no
     environment variable).  Format, parsed by cchc_clock_demo_parse:
 
-        START[,SPEED[,ANCHOR]]
+        START[,SPEED[,ANCHOR[,GATE]]]
         START   the simulated instant, UTC ISO 8601 ("2020-12-14T17:00:00Z")
         SPEED   simulated seconds per real second, 1..1000000 (default 1;
                 86400: a day a second)
         ANCHOR  the real instant (UTC ms since the epoch) at which the clock
                 reads START (default: the moment the process applies it);
                 processes given the same value share one clock
+        GATE    an absolute path: the gate file of a conductor that may hold
+                the clock (below)
 
     simulated now = START + (real now - ANCHOR) * SPEED.  Programs refuse
     it when configured for production (cchc_clock_demo_refused): CurveZMQ on,
     or an endpoint that is not loopback.
+
+    The gate (deploy/demo.sh's conductor): the file holds one line
+    "ANCHOR HOLD\n", two integers, the real anchor (ms) replacing the
+    configured one and the simulated instant (ms) the clock does not pass:
+    simulated now = min(START + (real now - ANCHOR) * SPEED, HOLD), and never
+    less than the last value the process read.  So the clock waits at HOLD
+    until the conductor has seen every process do what was due (on a busy
+    machine the year takes longer, nobody falls behind it); to go on from a
+    hold it writes a new ANCHOR that continues from HOLD.  The file is
+    replaced whole (rename) and read again at most once a real millisecond;
+    while it is missing or malformed the last values stay (at first the
+    configured ANCHOR and HOLD = START: the clock waits for the conductor).
 */
 #ifndef CCHC_CLOCK_H
 #define CCHC_CLOCK_H
@@ -40,15 +54,18 @@ void cchc_clock_set_fake (int64_t now_ms);
 void cchc_clock_set_real (void);
 
 /*  The demonstration clock (see above). */
+#define CCHC_CLOCK_GATE_MAX 512
+
 typedef struct {
     int64_t start_ms;           /* simulated instant at the anchor, UTC ms */
     int64_t speed;              /* simulated ms per real ms, >= 1 */
     int64_t anchor_ms;          /* real UTC ms; 0: when applied */
+    char gate[CCHC_CLOCK_GATE_MAX]; /* the gate file, "" for none */
 } cchc_clock_demo_t;
 
 #define CCHC_CLOCK_SPEED_MAX 1000000
 
-/*  Parse "START[,SPEED[,ANCHOR]]".  0, or -1 with the reason in err. */
+/*  Parse "START[,SPEED[,ANCHOR[,GATE]]]".  0, or -1 with the reason in err. */
 int cchc_clock_demo_parse (const char *text, cchc_clock_demo_t *demo,
                            char *err, unsigned long errlen);
 

@@ -73,7 +73,7 @@ typedef struct {
     int64_t http_request_timeout_ms;        /* headers complete within this */
     char log_level[16];
     char reports[CCHC_COLLECTOR_PATH_MAX];  /* "" = state_dir/reports */
-    char clock_demo[128];                   /* "" or common/clock.h's spec */
+    char clock_demo[640];                   /* "" or common/clock.h's spec */
     char upstream_endpoint[256];            /* "" = no upstream */
     char upstream_national_key[CCHC_COLLECTOR_PATH_MAX]; /* hex or .pub file */
     char upstream_key[CCHC_COLLECTOR_PATH_MAX];     /* "" = collector.key */

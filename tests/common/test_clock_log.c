@@ -163,7 +163,7 @@ test_demo_clock (void)
                            "000000000000000000000000000000000000000000000000000000000",
                            NULL };
     for (int i = 0; bad [i]; i++) {
-        cchc_clock_demo_t keep = { 42, 42, 42 };
+        cchc_clock_demo_t keep = { 42, 42, 42, "" };
         int rc = cchc_clock_demo_parse (bad [i], &keep, err, sizeof err);
         if (rc == 0)
             fprintf (stderr, "accepted bad clock '%s'\n", bad [i]);
@@ -195,6 +195,96 @@ test_demo_clock (void)
     CHECK (!cchc_clock_is_demo ());
     int64_t diff = cchc_clock_now_ms () - s_system_ms ();
     CHECK (diff > -2000 && diff < 2000);
+}
+
+//  Replace the gate file whole, as the demo's conductor does (rename).
+static void
+s_gate_write (const char *path, const char *line)
+{
+    char tmp [600];
+    snprintf (tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen (tmp, "w");
+    CHECK (f != NULL);
+    if (!f)
+        return;
+    fputs (line, f);
+    fclose (f);
+    CHECK_EQ_INT (rename (tmp, path), 0);
+}
+
+static void
+test_demo_gate (void)
+{
+    //  The clock waits at HOLD (at first START, before the file exists),
+    //  goes on from a new anchor, never back, and keeps its values while the
+    //  file is missing or malformed.
+    char dir [] = "/tmp/cchc-gate-XXXXXX";
+    CHECK (mkdtemp (dir) != NULL);
+    char gate [256], spec [400], line [128], err [256];
+    snprintf (gate, sizeof gate, "%s/clock.gate", dir);
+    int64_t real = s_system_ms ();
+    int64_t start = 1607965200000LL;            //  2020-12-15 00:00 local
+    snprintf (spec, sizeof spec, "2020-12-14T17:00:00Z,86400,%lld,%s",
+              (long long) (real - 1000), gate);
+    cchc_clock_demo_t d;
+    CHECK_EQ_INT (cchc_clock_demo_parse (spec, &d, err, sizeof err), 0);
+    CHECK (strcmp (d.gate, gate) == 0);
+    cchc_clock_demo_apply (&d);
+    CHECK_EQ_INT (cchc_clock_now_ms (), start);         //  no file: held at START
+
+    //  a day after START (anchored a second ago), but held at noon
+    snprintf (line, sizeof line, "%lld %lld\n", (long long) (real - 1000),
+              (long long) (start + 43200000));
+    s_gate_write (gate, line);
+    s_sleep_ms (3);
+    CHECK_EQ_INT (cchc_clock_now_ms (), start + 43200000);
+    s_sleep_ms (30);
+    CHECK_EQ_INT (cchc_clock_now_ms (), start + 43200000);
+
+    //  released: a new anchor going on from noon, the next hold far ahead
+    int64_t anchor = s_system_ms ();
+    snprintf (line, sizeof line, "%lld %lld\n", (long long) (anchor - 500),
+              (long long) (start + 400 * 86400000LL));
+    s_sleep_ms (3);
+    s_gate_write (gate, line);
+    s_sleep_ms (30);
+    int64_t now = cchc_clock_now_ms ();
+    CHECK (now > start + 43200000 && now < start + 60 * 86400000LL);    //  it ticks again
+
+    //  a malformed or missing file changes nothing (the clock keeps ticking;
+    //  any of these taken would hold it at 5 ms after 1970); an anchor that
+    //  would go back is not followed back
+    const char *bad [] = { "", "12", "x y\n", "1700000000000 5", "5 5\n",
+                           "1700000000000 5 6\n", NULL };
+    for (int i = 0; bad [i]; i++) {
+        s_gate_write (gate, bad [i]);
+        s_sleep_ms (30);
+        int64_t t = cchc_clock_now_ms ();
+        if (t <= now)
+            fprintf (stderr, "gate file '%s' taken\n", bad [i]);
+        CHECK (t > now && t < now + 60 * 86400000LL);
+        now = t;
+    }
+    unlink (gate);
+    s_sleep_ms (30);
+    CHECK (cchc_clock_now_ms () > now);
+    snprintf (line, sizeof line, "%lld %lld\n", (long long) (s_system_ms () + 3600000),
+              (long long) (start + 400 * 86400000LL));
+    s_gate_write (gate, line);                          //  would read before START
+    s_sleep_ms (3);
+    CHECK (cchc_clock_now_ms () >= now);
+    unlink (gate);
+    rmdir (dir);
+
+    //  GATE must be an absolute path
+    CHECK_EQ_INT (cchc_clock_demo_parse ("2020-12-14T17:00:00Z,86400,1607965200000,gate",
+                                         &d, err, sizeof err), -1);
+    CHECK (strstr (err, "GATE") != NULL);
+    CHECK_EQ_INT (cchc_clock_demo_parse ("2020-12-14T17:00:00Z,86400,1607965200000,/a,b",
+                                         &d, err, sizeof err), 0);
+    CHECK (strcmp (d.gate, "/a,b") == 0);
+    cchc_clock_set_real ();
+    CHECK (!cchc_clock_is_demo ());
 }
 
 static void *
@@ -487,6 +577,7 @@ main (void)
     CCHC_TEST_RUN (test_iso);
     CCHC_TEST_RUN (test_fake_clock);
     CCHC_TEST_RUN (test_demo_clock);
+    CCHC_TEST_RUN (test_demo_gate);
     CCHC_TEST_RUN (test_clock_threads);
     CCHC_TEST_RUN (test_log_levels);
     CCHC_TEST_RUN (test_log_journal);
