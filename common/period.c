@@ -324,6 +324,28 @@ cchc_period_deadline (const cchc_period_t *period, int day_of_month)
     return cchc_date_from_ymd (period->year, to, day_of_month);
 }
 
+int64_t
+cchc_period_round_start_ms (int due_day, int64_t now_ms)
+{
+    assert (due_day >= 1 && due_day <= 28);
+    cchc_period_t month;
+    if (cchc_period_of (CCHC_PERIOD_MONTH, cchc_date_from_utc_ms (now_ms), &month) != 0)
+        return 0;
+    //  the month in progress, or one of the two before it
+    for (int i = 0; i < 3; i++) {
+        cchc_date_t due = cchc_period_deadline (&month, due_day);
+        if (cchc_date_start_utc_ms (due + 1) <= now_ms) {
+            cchc_date_t first, last;
+            cchc_period_window (&month, &first, &last);
+            return cchc_date_start_utc_ms (last + 1);
+        }
+        cchc_period_t prev;
+        cchc_period_prev (&month, &prev);
+        month = prev;
+    }
+    return 0;
+}
+
 //  ---------------------------------------------------------------------------
 //  Period ids
 

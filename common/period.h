@@ -97,4 +97,11 @@ int cchc_period_cmp (const cchc_period_t *a, const cchc_period_t *b);
     (default 18) or the lock day (default 22). */
 cchc_date_t cchc_period_deadline (const cchc_period_t *period, int day_of_month);
 
+/*  The reporting round a unit with due day `due_day` (1..28) must have
+    answered by `now_ms`: the latest month whose due day has passed (the end
+    of that local day).  Returns the first instant after that month's window
+    (UTC ms of its next local day: when its figures could first be sent), or
+    0 when there is none. */
+int64_t cchc_period_round_start_ms (int due_day, int64_t now_ms);
+
 #endif

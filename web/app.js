@@ -666,7 +666,7 @@
       card('Đúng hạn', nf0.format(a.on_time) + '/' + nf0.format(a.units), 'Hạn gửi: ' + dueDays(p), a.on_time === a.units ? 'good' : ''),
       card('Trễ hạn hoặc thiếu', nf0.format(a.late), '', a.late ? 'bad' : 'good'),
       card('Chưa đến hạn', nf0.format(a.pending), 'Còn trong hạn gửi', ''),
-      card('Không gửi tin', nf0.format(a.silent), '≥ ' + s.silent_days + ' ngày hoặc chưa có phần mềm', a.silent ? 'bad' : 'good'),
+      card('Không gửi tin', nf0.format(a.silent), '≥ ' + s.silent_days + ' ngày và lỡ kỳ gửi đã đến hạn, hoặc chưa có phần mềm', a.silent ? 'bad' : 'good'),
       card('Có tin bị từ chối', nf0.format(a.with_rejected), 'Sai chữ ký, sai định dạng…', a.with_rejected ? 'warn' : 'good')));
     var chk = h('input', { type: 'checkbox', id: 'problems' });
     chk.checked = S.problemsOnly;

@@ -50,7 +50,9 @@ typedef struct {
     int max_periods;                /* periods kept in memory; 0: 24 */
     int connections;                /* read-only connections for requests; 0: 4 */
     int silent_days;                /* a unit is silent when no agent of it sent
-                                       anything for that many days; 0: 7 */
+                                       anything for that many days nor since
+                                       the last round its level had to report
+                                       (common/period.h); 0: 7 */
     const char *tmpdir;             /* for XLSX files being built; NULL: $TMPDIR
                                        or /tmp */
 } cchc_api_config_t;

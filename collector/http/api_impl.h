@@ -64,6 +64,11 @@
 #define CCHC_API_TREND_MAX 36
 #define CCHC_API_EXPLAIN_MAX 5000
 #define CCHC_API_STATUS_MAX_AGE_MS 60000   /* status/agents replies show "days silent" */
+
+/*  How long (real ms) a status/agents reply may be reused: a minute of the
+    clock's time, at least a real second (on a demonstration clock a minute
+    passes faster; the days silent follow it). */
+int64_t cchc_api_status_max_age (void);
 /* ------------------------------------------------------------------------ */
 /*  Blobs: serialised replies, reference-counted */
 

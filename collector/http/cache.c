@@ -28,6 +28,13 @@ cchc_api_rule_code (cchc_rule_t rule)
 }
 
 
+int64_t
+cchc_api_status_max_age (void)
+{
+    int64_t age = CCHC_API_STATUS_MAX_AGE_MS / cchc_clock_speed ();
+    return age < 1000 ? 1000 : age;
+}
+
 cchc_api_blob_t *
 cchc_api_blob_new (char *data, size_t size, const char *etag)
 {

@@ -223,7 +223,7 @@ cchc_api_agents_blob (cchc_api_t *self, cchc_api_agents_t *a)
     int64_t mono = cchc_clock_mono_ms ();
     pthread_mutex_lock (&self->agents_blob_mutex);
     cchc_api_blob_t *b = self->agents_blob;
-    if (!b || b->agents_gen != a->generation || mono - b->built_mono >= CCHC_API_STATUS_MAX_AGE_MS) {
+    if (!b || b->agents_gen != a->generation || mono - b->built_mono >= cchc_api_status_max_age ()) {
         int64_t now = cchc_clock_now_ms ();
         json_t *root = json_object ();
         json_object_set_new (root, "now", cchc_rollup_json_time (now));

@@ -407,9 +407,15 @@ cchc_api_status_rows (cchc_api_t *self, const cchc_api_entry_t *e, const cchc_ap
             }
             row->days_silent = row->last_seen_ms > 0
                 ? (int) ((now - row->last_seen_ms) / CCHC_DAY_MS) : -1;
+            //  silent: nothing for silent_days and nothing since the round
+            //  its level last had to report (a monthly reporter is quiet
+            //  between rounds: not silent then)
+            int64_t round = cchc_period_round_start_ms (
+                cchc_criteria_level_due_day (r->criteria, u->level), now);
             row->silent = row->agents == 0 || row->last_seen_ms == 0
-                          || now - row->last_seen_ms
-                             >= (int64_t) self->conf.silent_days * CCHC_DAY_MS;
+                          || (now - row->last_seen_ms
+                                >= (int64_t) self->conf.silent_days * CCHC_DAY_MS
+                              && row->last_seen_ms < round);
         }
     *count = n;
     return rows;
@@ -497,7 +503,7 @@ cchc_api_entry_blob (cchc_api_t *self, cchc_api_entry_t *e, int key)
     cchc_api_blob_t *b = e->blobs[key];
     if (b && (key != CCHC_API_BLOB_STATUS
               || (b->agents_gen == agents_gen
-                  && mono - b->built_mono < CCHC_API_STATUS_MAX_AGE_MS))) {
+                  && mono - b->built_mono < cchc_api_status_max_age ()))) {
         cchc_api_blob_ref (b);
         pthread_mutex_unlock (&e->blob_mutex);
         cchc_api_agents_unref (&a);
@@ -521,7 +527,7 @@ cchc_api_entry_blob (cchc_api_t *self, cchc_api_entry_t *e, int key)
     snprintf (etag, sizeof etag, "\"%s-%llu-%d-%llu\"", self->instance,
               (unsigned long long) e->generation, key,
               (unsigned long long) (key == CCHC_API_BLOB_STATUS ? agents_gen * 100000
-                                    + (uint64_t) (mono / CCHC_API_STATUS_MAX_AGE_MS % 100000) : 0));
+                                    + (uint64_t) (mono / cchc_api_status_max_age () % 100000) : 0));
     cchc_api_blob_t *nb = text ? cchc_api_blob_new (text, size, etag) : NULL;
     if (nb) {
         nb->agents_gen = agents_gen;

@@ -448,6 +448,39 @@ test_deadline (void)
     CHECK (cchc_period_deadline (&p, 18) > last);
 }
 
+//  local (UTC+7) "YYYY-MM-DD HH" as UTC ms
+static int64_t
+s_local_ms (const char *day, int hour)
+{
+    cchc_date_t d = 0;
+    if (cchc_date_parse (day, 10, &d) != 0)
+        fprintf (stderr, "bad day %s\n", day);
+    return cchc_date_start_utc_ms (d) + hour * 3600000LL;
+}
+
+static void
+test_round_start (void)
+{
+    //  10/04: April's due day (16/04) is still ahead, March's round (sent
+    //  from 15/03) is the one due; 17/04 00:00 (the 16th over): April's
+    struct { const char *now; int hour, due; const char *start; } cases [] = {
+        { "2021-04-10", 12, 16, "2021-03-15" },
+        { "2021-04-16", 23, 16, "2021-03-15" },
+        { "2021-04-17", 0, 16, "2021-04-15" },
+        { "2021-04-17", 0, 17, "2021-03-15" },
+        { "2021-04-19", 0, 18, "2021-04-15" },
+        { "2021-04-14", 23, 18, "2021-03-15" },
+        { "2021-01-05", 0, 16, "2020-12-15" },      //  across the year
+        { "2021-12-20", 0, 18, "2021-12-15" },
+        { "2021-12-16", 0, 18, "2021-11-15" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        int64_t got = cchc_period_round_start_ms (cases [i].due,
+                                                  s_local_ms (cases [i].now, cases [i].hour));
+        CHECK_EQ_INT (got, s_local_ms (cases [i].start, 0));
+    }
+}
+
 int
 main (void)
 {
@@ -463,5 +496,6 @@ main (void)
     CCHC_TEST_RUN (test_prev_next);
     CCHC_TEST_RUN (test_cmp);
     CCHC_TEST_RUN (test_deadline);
+    CCHC_TEST_RUN (test_round_start);
     return CCHC_TEST_DONE ();
 }
