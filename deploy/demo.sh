@@ -8,7 +8,10 @@
 # By default it plays the reporting year 2021 as it happened, on one
 # demonstration clock shared by the collector, cchcctl and every agent
 # (clock.demo in their configuration files): from 14/12/2020 to the lock of
-# the year's figures on 22/12/2021, a simulated day a second.  Agencies
+# the year's figures on 22/12/2021, a simulated day a second; the clock is
+# held at each instant the agencies act until they and the collector have
+# done it (agencies.sh play, the gate of common/clock.h), so a busy machine
+# slows the year down instead of making reports late.  Agencies
 # report each month's figures in the days after the 14th (deploy/demo/
 # agencies.sh says who does what: on time, late, silent, corrections, one
 # correction after a quarter was locked, which the operator takes in with
@@ -41,7 +44,7 @@ while [ $# -gt 0 ]; do
     --communes) communes=$2; shift ;;
     --speed) speed=$2; shift ;;
     --live) live=1 ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "demo: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -144,8 +147,10 @@ ctlw units import "$state"/units/*.csv --valid-from 2020-01-01
 #    gives each its source kind and behaviour.
 echo "$units" | bash deploy/demo/agencies.sh roles > "$state/agents/roles"
 if [ $live = 0 ]; then
-  # an agent looks at its source about four times a simulated day
-  poll_ms=$(( 86400000 / speed / 4 )); [ $poll_ms -lt 200 ] && poll_ms=200
+  # an agent looks at its source twice a simulated day (the clock waits at
+  # each instant for the agents to have sent: the look's cost is paid by
+  # every agent all the time, its delay only by the instants)
+  poll_ms=$(( 86400000 / speed / 2 )); [ $poll_ms -lt 200 ] && poll_ms=200
   [ $poll_ms -gt 60000 ] && poll_ms=60000
 fi
 n=0; silent=0
@@ -219,11 +224,17 @@ done < "$state/agents/roles"
 
 # 4. The collector again, on the demonstration clock; then the agents.  The
 #    year starts at 14/12/2020 00:00 local a few real seconds from now, once
-#    every agent runs: collector, cchcctl and agents share the anchor.
+#    every agent runs: collector, cchcctl and agents share the anchor and the
+#    gate (common/clock.h), the file through which the conductor (agencies.sh
+#    play) holds the clock at each instant something happens until every
+#    agency and the collector have done it — on a busy machine the year
+#    takes longer, nobody falls behind it.  At first it holds the start.
 clock_line=
 if [ $live = 0 ]; then
   anchor=$(( $(date +%s%3N) + 3000 + $(wc -l < "$state/agents/started") * 20 ))
-  clock_line="demo = 2020-12-13T17:00:00Z,$speed,$anchor"
+  printf '%s %s\n' "$anchor" "$(( $(date -u -d 2020-12-13T17:00:00Z +%s) * 1000 ))" \
+    > "$state/clock.gate"
+  clock_line="demo = 2020-12-13T17:00:00Z,$speed,$anchor,$state/clock.gate"
   while IFS=, read -r code _; do
     printf '\n[clock]\n%s\n' "$clock_line" >> "$state/agents/$code/agent.ini"
   done < "$state/agents/roles"

@@ -35,9 +35,17 @@
 #   silent   never reports: every 29th commune and the last one (its agent is
 #            not started)
 #
-# play prints the story in Vietnamese: a line per locked month and period
-# (from the collector's "reports:" log lines), the reopen, and a summary once
-# the year 2021 is locked; then it ends (the demo keeps serving).
+# play is the conductor of the demonstration clock (its gate, common/clock.h):
+# it lets the clock run to the next instant something happens, holds it
+# there, plays the agencies' events of that instant and keeps it held until
+# their effects are in — every agency given figures has a message stored in
+# the collector's journal, every period locking then has its report — so
+# however busy the machine, no report arrives later on the simulated clock
+# than planned and the year happens as written above (it only takes longer).
+# It prints the story in Vietnamese: a line per locked month and period (from
+# the "reports:" log lines of the collector and of cchcctl), the reopen, and
+# a summary once the year 2021 is locked; then it holds the clock on the
+# morning of 23/12/2021 and ends (the demo keeps serving the dashboard).
 set -euo pipefail
 cmd=${1:?roles or play}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -91,6 +99,13 @@ if [ "$cmd" = events ]; then
         fi
       done
     done <<< "$roles"
+    # the schedule's locks of each month (and of the quarter, half, 9 months,
+    # year ending with it) on the 22nd at 00:00: the conductor holds the
+    # clock an hour later until the collector has locked them
+    for m in $(seq 1 12); do
+      printf -v lock '2021-%02d-22' "$m"
+      printf '%s lock - - 2021-%02d -\n' "$(( $(day_ms "$lock") + 3600000 ))" "$m"
+    done
     after=$(awk -F, '$4 == "after" {print $1 " " $2 " 2021-03 " $5; exit}' <<< "$roles")
     if [ -n "$after" ]; then
       echo "$(day_ms 2021-04-02) fix $after"
@@ -127,15 +142,38 @@ fi
 [ "$cmd" = play ] || { echo "agencies.sh: roles, prepare or play" >&2; exit 2; }
 state=$2 clock=$3 ctl=$4 conf=$5 shown=$6
 spec=${clock#demo = }
-IFS=, read -r start_iso speed anchor <<< "$spec"
+IFS=, read -r start_iso speed anchor gate <<< "$spec"
 start_ms=$(( $(date -u -d "$start_iso" +%s) * 1000 ))
+# The gate (common/clock.h): "ANCHOR HOLD"; the clock of every process is
+# min(START + (real - ANCHOR) * SPEED, HOLD).  demo.sh wrote the first one
+# (held at START until the year begins).
+read -r g_anchor g_hold < "$gate"
 # the clocks from bash itself (no process per look): REAL and SIM, in ms
-clocks () { local t=${EPOCHREALTIME/[.,]/}; REAL=${t:0:13}; SIM=$(( start_ms + (REAL - anchor) * speed )); }
+clocks () {
+  local t=${EPOCHREALTIME/[.,]/}
+  REAL=${t:0:13}; LIN=$(( start_ms + (REAL - g_anchor) * speed ))
+  SIM=$(( LIN < g_hold ? LIN : g_hold ))
+}
 sim_ms () { clocks; echo "$SIM"; }
 vi_day () { TZ=Asia/Ho_Chi_Minh date -d "@$(( $1 / 1000 ))" +%d/%m/%Y; }
+# gate_to HOLD: the clock may go on until HOLD; from a hold it goes on from
+# where it waited (a new anchor).  held_ms: how long the year waited.
+held_ms=0 holds=0 longest=0
+gate_to () {
+  clocks
+  if [ "$LIN" -ge "$g_hold" ]; then
+    local waited=$(( (LIN - g_hold) / speed ))
+    held_ms=$(( held_ms + waited )); holds=$((holds + 1))
+    if [ "$waited" -gt "$longest" ]; then longest=$waited; fi
+    g_anchor=$(( REAL - (g_hold - start_ms) / speed ))
+  fi
+  g_hold=$1
+  printf '%s %s\n' "$g_anchor" "$g_hold" > "$gate.tmp" && mv -f "$gate.tmp" "$gate"
+}
 
 roles=$(cat)
 log=$state/log/collector.log
+ctl_log=$state/log/cchcctl.log
 events=$state/agents/events     # agencies.sh events, written at setup
 
 # Month M's figures (days 15/(M-1) .. 14/M) into the agency's source; with
@@ -189,11 +227,17 @@ lock_day () {   # the 22nd of the period's last month
   esac
 }
 
-# The story: new "reports:" lines of the collector's log, in Vietnamese.
-seen=0; locks=0; year_done=0
+# The story: new "reports:" lines of the collector's log (the schedule's
+# locks) and of cchcctl's (the operator's relock), in Vietnamese.
+seen_c=0; seen_o=0; locks=0
 story () {
-  local lines
-  lines=$(grep -a 'reports: ' "$log" 2>/dev/null | tail -n +$((seen + 1))) || true
+  story_of "$log" seen_c
+  story_of "$ctl_log" seen_o
+}
+story_of () {   # story_of LOG COUNTER
+  local lines line_file=$1 n
+  local -n seen=$2
+  lines=$(grep -a 'reports: ' "$line_file" 2>/dev/null | tail -n +$((seen + 1))) || true
   [ -n "$lines" ] || return 0
   while IFS= read -r line; do
     seen=$((seen + 1))
@@ -210,7 +254,6 @@ story () {
     local text="$when — $(period_name "$id") $what: $complete/$units đơn vị đủ số liệu, $ontime đúng hạn"
     if [ -n "$path" ]; then text="$text; báo cáo: ${path/#$state/$shown}"; fi
     echo "$text"
-    if [ "$id" = 2021 ]; then year_done=1; fi
   done <<< "$lines"
   return 0
 }
@@ -225,38 +268,83 @@ wait_until () {   # wait_until SIM_MS — telling the story meanwhile
   done
 }
 
-last_story=0 behind=0
+db=$state/collector.db
+# settle: the clock stays at the instant of the events just played until
+# their effects are in: every agency that was given figures has had a message
+# stored by the collector since (its journal), every period that locked at
+# this instant has its report ("reports:" in the collector's log).  A guard
+# of 600 real seconds (a hung agent or collector): then it goes on, says so
+# (gate-timeouts, for the test) and the checks of the year show what was lost.
+settle () {   # settle AT 'CODE','CODE',... MONTH_LOCKED|-
+  local at=$1 codes=$2 lock=$3 want=0 ids="" i got t0 n=0 n_loop=0
+  if [ -n "$codes" ]; then want=$(tr -cd , <<< "$codes"); want=${#want}; fi
+  if [ "$lock" != - ]; then
+    ids=$lock
+    case ${lock#*-} in
+      03) ids="$ids ${lock%-*}-Q1" ;;
+      06) ids="$ids ${lock%-*}-Q2 ${lock%-*}-H1" ;;
+      09) ids="$ids ${lock%-*}-Q3 ${lock%-*}-9M" ;;
+      12) ids="$ids ${lock%-*}-Q4 ${lock%-*}-H2 ${lock%-*}" ;;
+    esac
+  fi
+  t0=$SECONDS
+  while :; do
+    got=1
+    if [ "$want" -gt 0 ]; then
+      n=$(sqlite3 -readonly -cmd ".timeout 5000" "$db" "SELECT count(DISTINCT a.unit)
+            FROM journal j JOIN agent a ON a.id = j.agent
+            WHERE j.received_at >= $at AND a.unit IN (${codes#,})" 2>/dev/null) || n=0
+      [ "${n:-0}" -ge "$want" ] || got=0
+    fi
+    for i in $ids; do
+      [ $got = 1 ] || break
+      grep -aq "reports: $i v1:" "$log" 2>/dev/null || got=0
+    done
+    [ $((++n_loop % 4)) = 1 ] && story
+    [ $got = 1 ] && { story; return 0; }
+    if [ $(( SECONDS - t0 )) -ge 600 ]; then
+      echo "$at ${n:-0}/$want [$codes] [$ids]" >> "$state/agents/gate-timeouts"
+      echo "demo: đồng hồ mô phỏng đã chờ 600 giây mà chưa đủ: ${n:-0}/$want đơn vị gửi số liệu, kỳ khóa [$ids]; chạy tiếp" >&2
+      return 0
+    fi
+    sleep 0.2
+  done
+}
+
+# The year, instant by instant: the clock is held at each instant that has
+# events until they are played and settled, then released to the next one.
+cur=; codes=; lock=-
 while read -r at action code level M kind; do
-  wait_until "$at"
-  # how far behind the clock the agencies acted (a busy machine)
-  if [ $(( SIM - at )) -gt "$behind" ]; then behind=$(( SIM - at )); fi
-  # behind the clock on a busy machine: the story still every second
-  clocks
-  if [ $(( REAL - last_story )) -ge 1000 ]; then story; last_story=$REAL; fi
+  if [ "$at" != "$cur" ]; then
+    [ -z "$cur" ] || settle "$cur" "$codes" "$lock"
+    gate_to "$at"
+    wait_until "$at"
+    cur=$at codes= lock=-
+  fi
   case $action in
-    report) write_month "$code" "$M" "$kind" ;;
-    correct) write_month "$code" "$M" "$kind" "$M-10" ;;
-    fix) write_month "$code" "$M" "$kind" "$M-10"
+    report) write_month "$code" "$M" "$kind"; codes="$codes,'$code'" ;;
+    correct) write_month "$code" "$M" "$kind" "$M-10"; codes="$codes,'$code'" ;;
+    fix) write_month "$code" "$M" "$kind" "$M-10"; codes="$codes,'$code'"
          echo "$(vi_day "$at") — $(name_of "$code") gửi điều chỉnh số liệu tháng ${M#*-}/${M%-*} sau khi Quý I/2021 đã khóa: số liệu đã khóa không đổi, trang tổng hợp báo “có điều chỉnh sau khóa sổ”" ;;
+    lock) lock=$M ;;
     reopen) "$ctl" --config "$conf" period reopen --period "$M" \
-              --reason "nhận số liệu điều chỉnh sau khóa sổ" >/dev/null \
+              --reason "nhận số liệu điều chỉnh sau khóa sổ" >/dev/null 2>>"$ctl_log" \
               && echo "$(vi_day "$at") — Sở Nội vụ mở lại $(period_name "$M") để nhận số liệu điều chỉnh (cchcctl period reopen)" ;;
-    relock) "$ctl" --config "$conf" period lock --period "$M" >/dev/null || true ;;
+    relock) "$ctl" --config "$conf" period lock --period "$M" >/dev/null 2>>"$ctl_log" || true ;;
   esac
 done < "$events"
-
-# Until the year's figures are locked (22/12/2021), then a summary.
-end=$(( $(day_ms 2021-12-23) ))
-while [ $year_done = 0 ]; do
-  story
-  [ "$(sim_ms)" -gt $(( end + 30 * 86400000 )) ] && break
-  sleep 0.1
-done
+[ -z "$cur" ] || settle "$cur" "$codes" "$lock"
+# The year played and its figures locked (the last instant, 22/12/2021,
+# settled on the year's report): the clock goes on to the next morning and
+# stays there while the dashboard is served (a clock running on into 2022
+# would show every agency as not having reported January).
+gate_to $(( $(day_ms 2021-12-23) + 8 * 3600000 ))
 story
 n_files=$(find "$state/reports" -name 'bao-cao*.pdf' 2>/dev/null | wc -l)
-# (for tests/demo/test_timelapse.sh: the agencies kept up with the clock?)
-echo "behind_ms=$behind" > "$state/agents/behind"
+# (for tests/demo/test_timelapse.sh: how long the clock waited for everyone)
+echo "held_ms=$held_ms holds=$holds longest_ms=$longest" > "$state/agents/held"
 echo
 echo "Tóm tắt năm 2021: $locks lần khóa số liệu (12 tháng, 4 quý, 2 kỳ 6 tháng, 9 tháng, năm"
 echo "  và Quý I/2021 khóa lại sau khi mở); $n_files báo cáo PDF trong $shown/reports/"
 echo "  (kèm XLSX, CSV); cchcctl --config $shown/collector.ini period list xem nhật ký khóa, mở lại."
+echo "  Đồng hồ mô phỏng đã chờ các đơn vị và máy chủ $(( held_ms / 1000 )) giây thực ($holds lần)."

@@ -3,7 +3,8 @@
 # simulated day a real second, six communes) and the year is checked as it
 # happened (deploy/demo/agencies.sh says who does what):
 #   - every 2021 quarter, half-year, 9 months and the year locked by the
-#     schedule, not before its lock instant (the 22nd, 00:00 local)
+#     schedule at its lock instant (the 22nd, 00:00 local; within the hour
+#     the clock waits after it for the lock)
 #   - in every quarter's locked figures at least one late unit (complete but
 #     after its due day), one silent unit (no data) and one corrected figure
 #     (the correcting agency's 10th-of-month dossiers resolved online, +3)
@@ -19,10 +20,11 @@
 #   - screenshots of the dashboard during and after the year (headless
 #     Chromium, when installed): WORK/screens/
 #   - Ctrl-C leaves no process.
-# Waits are hang guards (the year takes about 375 s plus setup on an idle
-# machine; the guard is 2400 s); nothing asserts how long it took.  On a
-# machine too busy for the agencies to keep up with the clock (they act more
-# than 6 simulated hours late) the year's checks are skipped (exit 77).
+# The demonstration clock waits at each instant something happens until the
+# agencies and the collector have done it (the gate, common/clock.h), so the
+# checks hold on a busy machine: the year just takes longer.  Waits are hang
+# guards (the year takes about 400 s plus setup on an idle machine; the
+# guards are 4800 s each); nothing asserts how long it took.
 set -uo pipefail
 src=$1; build=$2; work=$3
 state=$work/timelapse-state; log=$work/timelapse.out
@@ -41,12 +43,70 @@ port=$(free_port); http=$(free_port)
 while [ "$http" = "$port" ]; do http=$(free_port); done
 speed=86400
 chromium=$(command -v chromium || command -v chromium-browser || true)
-shot () {   # shot NAME PATH — a screenshot of the dashboard
+# Headless Chromium (when installed) with a profile of its own, as
+# tests/dashboard/test_browser.c: the page as drawn (PNG) or its DOM.
+browse () {   # browse PATH --screenshot=FILE | --dump-dom
+  timeout 180 "$chromium" --headless --no-sandbox --disable-gpu --hide-scrollbars \
+    --user-data-dir="$work/chromium-profile" --window-size=1400,1000 \
+    --virtual-time-budget=8000 "$2" "http://127.0.0.1:$http/$1" 2>/dev/null
+}
+shot () {   # shot NAME PATH [TEXT...] — a screenshot, and the page says TEXT
   [ -n "$chromium" ] || return 0
-  timeout 120 "$chromium" --headless --no-sandbox --disable-gpu --hide-scrollbars \
-    --window-size=1400,1000 --virtual-time-budget=8000 \
-    --screenshot="$work/screens/$1.png" "http://127.0.0.1:$http/$2" >/dev/null 2>&1 || true
-  [ -s "$work/screens/$1.png" ] && ok "screenshot $1" || bad "screenshot $1"
+  local name=$1 path=$2 dom want; shift 2
+  rm -f "$work/screens/$name.png"
+  browse "$path" --screenshot="$work/screens/$name.png" >/dev/null || true
+  [ "$(head -c 4 "$work/screens/$name.png" 2>/dev/null | od -An -c | tr -d ' ')" = "211PNG" ] \
+    && [ "$(stat -c %s "$work/screens/$name.png")" -gt 20000 ] \
+    && ok "screenshot $name" || bad "screenshot $name"
+  dom=$(browse "$path" --dump-dom) || true
+  for want in "$@"; do
+    grep -qF -- "$want" <<< "$dom" && ok "$name shows '$want'" || bad "$name does not show '$want'"
+  done
+}
+# The status API: the units marked silent ("Không gửi tin") are the agencies
+# that had to report and did not: by the plan (agents/events, not what the
+# collector saw), those without a report since the round their level last
+# had to answer (the 15th of the latest month whose due day — communes 16th,
+# districts 17th, departments 18th — is over) and quiet for 7 days: the
+# silent agencies, and briefly the ones that send after their due day.
+# Monthly reporters between two rounds are not silent.
+silent_check () {   # silent_check WHEN PERIOD
+  local got
+  got=$(curl -sf "http://127.0.0.1:$http/api/v1/status?period=$2" \
+        | python3 -c '
+import datetime, json, sys
+st = json.load(sys.stdin)
+now = int(datetime.datetime.fromisoformat(st["now"]).timestamp() * 1000)
+tz = datetime.timezone(datetime.timedelta(hours=7))
+def local_ms(y, m, d):
+    return int(datetime.datetime(y, m, d, tzinfo=tz).timestamp() * 1000)
+def round_start(due):
+    t = datetime.datetime.fromtimestamp(now / 1000, tz)
+    y, m = t.year, t.month
+    for _ in range(3):
+        if local_ms(y, m, due) + 86400000 <= now:
+            return local_ms(y, m, 15)
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return 0
+due = {"xa": 16, "huyen": 17, "so": 18}
+roles = [l.rstrip("\n").split(",") for l in open(sys.argv[1])]
+sent, acting = {}, set()     # acting: sending at this very instant (held)
+for l in open(sys.argv[2]):
+    at, action, code = l.split()[:3]
+    if action in ("report", "correct", "fix") and int(at) == now:
+        acting.add(code)
+    elif action in ("report", "correct", "fix") and int(at) < now:
+        sent[code] = max(sent.get(code, 0), int(at))
+want = sorted(r[0] for r in roles if r[0] not in acting and
+              (r[0] not in sent or (sent[r[0]] < round_start(due[r[1]])
+                                    and now - sent[r[0]] >= 7 * 86400000)))
+got = sorted(u["code"] for u in st["units"] if u["silent"] and u["code"] not in acting)
+print(st["now"], " ".join(got) if got == want else "DIFFER got %s want %s" % (got, want))
+' "$state/agents/roles" "$state/agents/events") || got="no status"
+  case $got in
+    *DIFFER*|"no status") bad "$1: silent units: $got" ;;
+    *) ok "$1: silent units are the agencies that had to report and did not ($got)" ;;
+  esac
 }
 
 python3 -c 'import os, signal, sys; os.setsid(); signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' \
@@ -58,33 +118,37 @@ demo=$!
 trap 'kill -KILL -- "-$demo" 2>/dev/null; pkill -KILL -f -- "$state" 2>/dev/null' EXIT
 
 # During the year: the dashboard at the second quarter (after 2021-Q1 locked)
-for _ in $(seq 1 2400); do
+for _ in $(seq 1 4800); do
   sleep 1
   kill -0 "$demo" 2>/dev/null || fail "demo.sh exited early"
   grep -q "Quý I/2021 đã khóa" "$log" && break
 done
 grep -q "Quý I/2021 đã khóa" "$log" || fail "2021-Q1 never locked"
-shot during-overview "#/tong-quan"
-shot during-status "#/tinh-hinh-bao-cao?period=2021-Q1"
+silent_check "during the year" 2021-Q2
+shot during-overview "#/tong-quan" "Thời gian mô phỏng" "/2021"
+shot during-status "#/tinh-hinh-bao-cao?period=2021-Q1" "Tình hình gửi số liệu" "Không gửi tin"
 # The whole year
-for _ in $(seq 1 2400); do
+for _ in $(seq 1 4800); do
   grep -q "Tóm tắt năm 2021" "$log" && break
   kill -0 "$demo" 2>/dev/null || fail "demo.sh exited early"
   sleep 1
 done
 grep -q "Tóm tắt năm 2021" "$log" || fail "the year never ended"
-# The checks below need agencies that acted on time: on a machine too busy to
-# play the year at this speed (an agency's report put into its source more
-# than 6 simulated hours late) the year did not happen as planned: skipped.
-behind=$(sed -n 's/^behind_ms=//p' "$state/agents/behind" 2>/dev/null)
-if [ "${behind:-99999999999}" -gt $(( 6 * 3600 * 1000 )) ]; then
-  echo "SKIP: the agencies fell $(( ${behind:-0} / 3600000 )) simulated hours behind the clock (machine too busy)"
-  stop_demo
-  exit 77
+# The conductor held the demonstration clock at each instant something
+# happened until the agencies and the collector had done it (agencies.sh
+# play): however busy the machine, nobody acted late on the simulated clock.
+# How long the year waited for them is printed, not asserted; a wait given up
+# after its 600 s guard (a hung agent or collector) fails.
+echo "the clock waited for the agencies and the collector: $(cat "$state/agents/held" 2>/dev/null)"
+if [ -s "$state/agents/gate-timeouts" ]; then
+  bad "the clock gave up waiting: $(cat "$state/agents/gate-timeouts")"
+else
+  ok "every instant settled (no wait gave up)"
 fi
-echo "the agencies kept up with the clock (at most $(( behind / 60000 )) simulated minutes behind)"
-shot after-ranking "#/xep-hang/so?period=2021"
-shot after-report "#/bao-cao?period=2021-Q1"
+silent_check "after the year" 2021
+shot after-ranking "#/xep-hang/so?period=2021" "Sở Nội vụ"
+shot after-report "#/bao-cao?period=2021-Q1" "TỈNH TUYÊN QUANG"
+shot after-status "#/tinh-hinh-bao-cao?period=2021-Q4" "Không gửi tin"
 sed -n '/năm 2021 tua nhanh/,$p' "$log"
 
 db=$state/collector.db
@@ -100,7 +164,9 @@ lock_ms () {   # the 22nd of the period's last month, 00:00 local, in UTC ms
 for p in 2021-Q1 2021-Q2 2021-Q3 2021-Q4 2021-H1 2021-H2 2021-9M 2021; do
   first=$(sql "SELECT who || ' ' || at FROM period_event WHERE period = '$p' AND event = 'locked' ORDER BY id LIMIT 1")
   state_now=$(sql "SELECT state FROM period_result WHERE period = '$p'")
-  if [ "${first%% *}" = schedule ] && [ "${first#* }" -ge "$(lock_ms "$p")" ] && [ "$state_now" = locked ]; then
+  # at its instant: not before, and while the clock waited an hour after it
+  if [ "${first%% *}" = schedule ] && [ "${first#* }" -ge "$(lock_ms "$p")" ] \
+     && [ "${first#* }" -le $(( $(lock_ms "$p") + 3600000 )) ] && [ "$state_now" = locked ]; then
     ok "lock.$p by the schedule at its lock instant"
   else
     bad "lock.$p: first lock '$first', state '$state_now' (instant $(lock_ms "$p"))"
