@@ -133,7 +133,14 @@ collector_pub=$(ctlc pubkey | awk '/^public key:/ {print $3}')
 
 # 2. The units (with --communes N, only the communes started), imported as an
 #    operator would.
-units=$(awk -F, 'FNR > 1 && $4 != "tinh" {print $1 "," $4 "," $2}' \
+#    CODE,LEVEL,NAME lines; a quoted name may hold a comma ("Sở Văn hóa, Thể
+#    thao và Du lịch"): joined, its commas dropped (the lists are
+#    comma-separated)
+units=$(awk -F, 'FNR > 1 {
+          n = split($0, f, ","); name = f[2]; i = 2
+          while (name ~ /^"/ && name !~ /"$/ && i < n) { i++; name = name "," f[i] }
+          gsub(/^"|"$/, "", name); gsub(/,/, "", name)
+          if (f[i + 2] != "tinh") print f[1] "," f[i + 2] "," name }' \
           data/units/tuyen-quang-2021-departments.csv data/units/tuyen-quang-2021-admin-units.csv)
 [ "$communes" = all ] || units=$(echo "$units" | awk -F, -v n="$communes" '$2 != "xa" || c++ < n')
 mkdir -p "$state/units"
