@@ -47,7 +47,10 @@ static const char *s_sql [S_COUNT] = {
     [S_AGENT_NOTE] =
         "UPDATE agent SET last_seen = max(coalesce(last_seen, 0), ?2),"
         " accepted = accepted + ?3, duplicates = duplicates + ?4,"
-        " rejected = rejected + ?5, last_seq = max(last_seq, ?6) WHERE id = ?1",
+        " rejected = rejected + ?5, last_seq = max(last_seq, ?6),"
+        " clock_skew = coalesce(?7, clock_skew),"
+        " clock_ahead = max(clock_ahead, coalesce(?8, 0)),"
+        " clock_at = CASE WHEN ?7 IS NULL THEN clock_at ELSE ?2 END WHERE id = ?1",
     [S_AGENT_HIGH] =
         "SELECT last_seq FROM agent WHERE id = ?1",
     [S_STATS_PUT] =
@@ -537,7 +540,8 @@ cchc_db_triggers (cchc_db_t *self, bool on)
 int
 cchc_db_agent_note (cchc_db_t *self, int64_t agent, int64_t seen_ms,
                        int accepted, int duplicates, int rejected,
-                       uint64_t accepted_seq)
+                       uint64_t accepted_seq, bool has_skew, int64_t skew_ms,
+                       int64_t ahead_ms)
 {
     assert (self);
     sqlite3_stmt *stmt = s_stmt (self, S_AGENT_NOTE);
@@ -549,6 +553,14 @@ cchc_db_agent_note (cchc_db_t *self, int64_t agent, int64_t seen_ms,
     sqlite3_bind_int (stmt, 4, duplicates);
     sqlite3_bind_int (stmt, 5, rejected);
     sqlite3_bind_int64 (stmt, 6, (sqlite3_int64) accepted_seq);
+    if (has_skew) {
+        sqlite3_bind_int64 (stmt, 7, skew_ms);
+        sqlite3_bind_int64 (stmt, 8, ahead_ms);
+    }
+    else {
+        sqlite3_bind_null (stmt, 7);
+        sqlite3_bind_null (stmt, 8);
+    }
     return s_done (self, stmt);
 }
 

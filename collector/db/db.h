@@ -199,10 +199,13 @@ int cchc_db_agents_key (sqlite3 *db, uint64_t key[5]);
 int cchc_db_triggers (cchc_db_t *self, bool on);
 
 /*  Add to an agent's counters: last_seen = max(last_seen, seen_ms), last_seq =
-    max(last_seq, accepted_seq) (0 leaves it). */
+    max(last_seq, accepted_seq) (0 leaves it); with has_skew, its clock
+    (schema.h: clock_skew = skew_ms of the newest report, clock_ahead =
+    max(clock_ahead, ahead_ms), clock_at = seen_ms). */
 int cchc_db_agent_note (cchc_db_t *self, int64_t agent, int64_t seen_ms,
                            int accepted, int duplicates, int rejected,
-                           uint64_t accepted_seq);
+                           uint64_t accepted_seq, bool has_skew, int64_t skew_ms,
+                           int64_t ahead_ms);
 
 /*  The highest seq accepted from an agent (its last_seq; 0 if none or no
     such agent): the "high" of a revision-1.2 ack (PROTOCOL.md §6).  0 or

@@ -70,6 +70,18 @@ s_month (sqlite3 *db, char *err, size_t errlen)
     return backfill? s_exec (db, CCHC_DB_MONTH_BACKFILL_SQL, err, errlen): 0;
 }
 
+/*  Step 6: the agent's clock columns, added unless there (a database
+    made by a newer schema and labelled older, as the tests make them). */
+static int
+s_agent_clock (sqlite3 *db, char *err, size_t errlen)
+{
+    int64_t has = 0;
+    if (s_int (db, "SELECT count(*) FROM pragma_table_info ('agent')"
+               " WHERE name = 'clock_skew'", &has, err, errlen))
+        return -1;
+    return has? 0: s_exec (db, CCHC_DB_MIGRATE_5_6, err, errlen);
+}
+
 /*  The chain: step i brings a database from version i - 1 to version i.
     Version 1 databases had CCHC_DB_SCHEMA_1's tables; steps after it
     change what exists (see schema.h's history). */
@@ -87,6 +99,7 @@ static const s_step_t s_steps [] = {
     { 3, "observation_month in the schema", CCHC_DB_SCHEMA_SQL, s_month },
     { 4, "no observation_by_day index", CCHC_DB_MIGRATE_3_4, NULL },
     { 5, "national tables in the schema", CCHC_DB_NATIONAL_SQL, NULL },
+    { 6, "agent clock columns", NULL, s_agent_clock },
 };
 #define STEPS (sizeof s_steps / sizeof s_steps [0])
 

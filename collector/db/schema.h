@@ -31,6 +31,8 @@
          schema, created by the chain in every database instead of by the
          national collector or cchcctl national when they first ran; a
          database that already had them keeps them as they were.
+      6  the agent's clock as its messages show it: agent.clock_skew,
+         clock_ahead, clock_at (CCHC_DB_MIGRATE_5_6).
 
     Who writes what: the collector's writer thread appends to journal and
     upserts observation, observation_month (kept by triggers for any other
@@ -48,7 +50,7 @@
 #ifndef CCHC_DB_SCHEMA_H
 #define CCHC_DB_SCHEMA_H
 
-#define CCHC_DB_VERSION 5
+#define CCHC_DB_VERSION 6
 
 #define CCHC_DB_SCHEMA_SQL \
 "-- Organisation units, valid on local days [valid_from, valid_to].\n" \
@@ -77,7 +79,14 @@
 "  last_seq    INTEGER NOT NULL DEFAULT 0,  -- highest accepted seq\n" \
 "  accepted    INTEGER NOT NULL DEFAULT 0,  -- messages accepted\n" \
 "  duplicates  INTEGER NOT NULL DEFAULT 0,  -- messages answered duplicate\n" \
-"  rejected    INTEGER NOT NULL DEFAULT 0   -- messages rejected\n" \
+"  rejected    INTEGER NOT NULL DEFAULT 0,  -- messages rejected\n" \
+"  -- The agent's clock as its reports show it (version 6; the writer, per\n" \
+"  -- authenticated report): created - received, collector clock.  > 0 is\n" \
+"  -- certain: the agent's clock is (at least) that far ahead; < 0 is its\n" \
+"  -- clock behind, or the report waited in the agent's outbox (an outage).\n" \
+"  clock_skew  INTEGER,                     -- ms, newest report; NULL: none yet\n" \
+"  clock_ahead INTEGER NOT NULL DEFAULT 0,  -- ms, the most it was ever ahead\n" \
+"  clock_at    INTEGER                      -- UTC ms when clock_skew was taken\n" \
 ");\n" \
 "\n" \
 "-- Every accepted message, exactly as signed: re-verifiable forever.\n" \
@@ -281,6 +290,13 @@
 /*  Version 3 → 4. */
 #define CCHC_DB_MIGRATE_3_4 \
 "DROP INDEX IF EXISTS observation_by_day;\n"
+
+/*  Version 5 -> 6: the agent's clock columns (added last, as in a new
+    database's agent table).  No figure changes. */
+#define CCHC_DB_MIGRATE_5_6 \
+"ALTER TABLE agent ADD COLUMN clock_skew INTEGER;\n" \
+"ALTER TABLE agent ADD COLUMN clock_ahead INTEGER NOT NULL DEFAULT 0;\n" \
+"ALTER TABLE agent ADD COLUMN clock_at INTEGER;\n"
 
 /*  The period keeper's tables (collector/periods/periods.h: stored, scheduled and
     locked period figures), created by cchc_db_periods_apply when a keeper

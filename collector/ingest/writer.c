@@ -78,6 +78,8 @@ typedef struct {
     int64_t agent, seen;
     int accepted, duplicates, rejected;
     uint64_t last_seq;
+    bool has_skew;              /* a decoded report gave its clock: */
+    int64_t skew, ahead;        /* created - received, newest / largest */
 } s_note_t;
 
 /*  What one transaction collects before writing it out. */
@@ -236,9 +238,10 @@ s_rows_add (cchc_writer_t *self, s_batch_t *batch, cchc_job_t *job,
 
 /*  Add to an agent's counters for this batch.  0 or -1 (out of memory). */
 static int
-s_note (s_batch_t *batch, int64_t agent, int64_t seen, int accepted, int duplicates,
+s_note (s_batch_t *batch, const cchc_job_t *job, int accepted, int duplicates,
         int rejected, uint64_t last_seq)
 {
+    int64_t agent = job->agent_id, seen = job->received_ms;
     s_note_t *note = NULL;
     for (size_t i = batch->nnotes; i-- > 0 && !note; )
         if (batch->notes [i].agent == agent)
@@ -263,6 +266,15 @@ s_note (s_batch_t *batch, int64_t agent, int64_t seen, int accepted, int duplica
     note->rejected += rejected;
     if (last_seq > note->last_seq)
         note->last_seq = last_seq;
+    /*  The agent's clock against ours (schema.h: agent.clock_skew), from
+        every authenticated report, refused ones included (future_timestamp
+        is the one that matters most). */
+    if (job->report.seq != 0) {
+        int64_t skew = (int64_t) job->report.created_ms - job->received_ms;
+        note->ahead = !note->has_skew || skew > note->ahead? skew: note->ahead;
+        note->skew = skew;
+        note->has_skew = true;
+    }
     return 0;
 }
 
@@ -272,7 +284,7 @@ static int
 s_apply (cchc_writer_t *self, s_batch_t *batch, cchc_job_t *job)
 {
     if (job->kind == CCHC_JOB_COUNT)
-        return s_note (batch, job->agent_id, job->received_ms, 0, 0, 1, 0);
+        return s_note (batch, job, 0, 0, 1, 0);
     assert (job->kind == CCHC_JOB_STORE);
     bool nomem;
     char *refused = s_refused_text (job, &nomem);
@@ -300,13 +312,13 @@ s_apply (cchc_writer_t *self, s_batch_t *batch, cchc_job_t *job)
                               (unsigned long long) job->seq);
         job->status = CCHC_STATUS_DUPLICATE;
         job->reason = CCHC_REASON_NONE;
-        return s_note (batch, job->agent_id, job->received_ms, 0, 1, 0, 0);
+        return s_note (batch, job, 0, 1, 0, 0);
     }
     if (s_rows_add (self, batch, job, journal_id))
         return -1;
     job->status = CCHC_STATUS_ACCEPTED;
     job->reason = CCHC_REASON_NONE;
-    return s_note (batch, job->agent_id, job->received_ms, 1, 0, 0, job->seq);
+    return s_note (batch, job, 1, 0, 0, job->seq);
 }
 
 /*  One transaction over jobs[0..n): journal rows in arrival order (their
@@ -329,7 +341,8 @@ s_try (cchc_writer_t *self, s_batch_t *batch, cchc_job_t **jobs, size_t n)
     for (size_t i = 0; i < batch->nnotes && rc == 0; i++) {
         const s_note_t *note = &batch->notes [i];
         rc = cchc_db_agent_note (self->store, note->agent, note->seen, note->accepted,
-                                    note->duplicates, note->rejected, note->last_seq);
+                                    note->duplicates, note->rejected, note->last_seq,
+                                    note->has_skew, note->skew, note->ahead);
     }
     /*  Revision 1.2: an agent that asks is told its high-water seq, read in
         the transaction that stored its report (PROTOCOL.md §6). */

@@ -378,10 +378,14 @@ test_agent_counters_and_enrolment (void)
     CHECK (strstr (err, "already enrolled"));
     CHECK (cchc_db_enrolment_version (store, &version) == 0);
     CHECK_EQ_INT (version, 1);
-    CHECK (cchc_db_agent_note (store, agent, 500, 1, 0, 0, 12) == 0);
-    CHECK (cchc_db_agent_note (store, agent, 400, 0, 1, 0, 0) == 0);
-    CHECK (cchc_db_agent_note (store, agent, 600, 1, 0, 2, 3) == 0);
+    CHECK (cchc_db_agent_note (store, agent, 500, 1, 0, 0, 12, true, 180000, 180000) == 0);
+    CHECK (cchc_db_agent_note (store, agent, 400, 0, 1, 0, 0, false, 0, 0) == 0);
+    CHECK (cchc_db_agent_note (store, agent, 600, 1, 0, 2, 3, true, -2000, -2000) == 0);
     CHECK_EQ_INT (s_int (store, "SELECT last_seen FROM agent"), 600);
+    /*  the clock: the newest skew, the most ahead, when (schema version 6) */
+    CHECK_EQ_INT (s_int (store, "SELECT clock_skew FROM agent"), -2000);
+    CHECK_EQ_INT (s_int (store, "SELECT clock_ahead FROM agent"), 180000);
+    CHECK_EQ_INT (s_int (store, "SELECT clock_at FROM agent"), 600);
     CHECK_EQ_INT (s_int (store, "SELECT last_seq FROM agent"), 12);
     CHECK_EQ_INT (s_int (store, "SELECT accepted * 100 + duplicates * 10 + rejected FROM agent"), 212);
     /*  Counters do not touch the enrolment version; revocation does. */
