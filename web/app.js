@@ -80,6 +80,23 @@
     var p = iso.slice(0, 10).split('-');
     return p[2] + '/' + p[1] + '/' + p[0];
   }
+  /* An agent's clock against the collector's, from its reports (ms: > 0 ahead;
+     < 0 behind, or its reports waited in its outbox).  Under 2 s: agrees. */
+  var SKEW_WARN_MS = 60000;
+  function fSkew(ms) {
+    if (ms === null || ms === undefined) return '–';
+    var a = Math.abs(ms);
+    if (a < 2000) return 'Khớp';
+    var m = Math.floor(a / 60000), sec = Math.round((a % 60000) / 1000);
+    var t = a >= 86400000 ? nf0.format(Math.round(a / 3600000)) + ' giờ'
+          : (m ? nf0.format(m) + ' phút ' : '') + sec + ' giây';
+    return (ms > 0 ? 'nhanh ' : 'chậm ') + t;
+  }
+  function skewCell(ms) {
+    var off = ms !== null && ms !== undefined && Math.abs(ms) >= SKEW_WARN_MS;
+    return h('td', { cls: 'skew', title: 'Đồng hồ máy đơn vị so với máy chủ tỉnh, theo giờ ghi trong bản tin gần nhất' },
+      off ? h('span', { cls: 'tag warn', text: fSkew(ms) }) : fSkew(ms));
+  }
   function fTime(iso) {
     if (!iso) return '–';
     return fDate(iso) + ' ' + iso.slice(11, 16);
@@ -635,7 +652,7 @@
     /* agents */
     main.appendChild(h('h3', { text: 'Phần mềm gửi số liệu của đơn vị' }));
     var at = h('table', null, h('thead', null, h('tr', null,
-      ['Tên', 'Khóa', 'Đăng ký', 'Lần gửi gần nhất', 'Tin nhận', 'Tin trùng', 'Tin bị từ chối', 'Trạng thái'].map(function (x, i) {
+      ['Tên', 'Khóa', 'Đăng ký', 'Lần gửi gần nhất', 'Tin nhận', 'Tin trùng', 'Tin bị từ chối', 'Lệch đồng hồ', 'Trạng thái'].map(function (x, i) {
         return h('th', { cls: i >= 4 && i <= 6 ? 'num' : '', text: x }); }))));
     var ab = h('tbody');
     j.agents.forEach(function (a) {
@@ -643,12 +660,12 @@
         h('td', { text: a.name }), h('td', { cls: 'muted', text: a.key.slice(0, 16) + '…' }),
         h('td', { text: fDate(a.enrolled_at) }), h('td', { text: fTime(a.last_seen) }),
         h('td', { cls: 'num', text: nf0.format(a.accepted) }), h('td', { cls: 'num', text: nf0.format(a.duplicates) }),
-        h('td', { cls: 'num', text: nf0.format(a.rejected) }),
+        h('td', { cls: 'num', text: nf0.format(a.rejected) }), skewCell(a.clock_skew_ms),
         h('td', null, !a.active ? h('span', { cls: 'tag grey', text: 'Đã thu hồi' })
           : a.silent ? h('span', { cls: 'tag bad', text: a.days_silent === null ? 'Chưa gửi lần nào' : 'Không gửi ' + a.days_silent + ' ngày' })
           : h('span', { cls: 'tag ok', text: 'Hoạt động' }))));
     });
-    if (!j.agents.length) ab.appendChild(h('tr', null, h('td', { colspan: 8, text: 'Đơn vị chưa đăng ký phần mềm gửi số liệu.' })));
+    if (!j.agents.length) ab.appendChild(h('tr', null, h('td', { colspan: 9, text: 'Đơn vị chưa đăng ký phần mềm gửi số liệu.' })));
     at.appendChild(ab);
     main.appendChild(h('div', { cls: 'table-wrap' }, at));
     return p;
@@ -679,12 +696,14 @@
       { key: 'name', label: 'Đơn vị' }, { key: 'level', label: 'Cấp' },
       { key: 'last_seen', label: 'Lần gửi gần nhất' }, { key: 'days_silent', label: 'Số ngày không gửi', num: true },
       { key: 'metrics_reported', label: 'Chỉ tiêu đã gửi', num: true },
-      { key: 'severity', label: 'Tình trạng' }, { key: 'rejected', label: 'Tin bị từ chối', num: true }
+      { key: 'severity', label: 'Tình trạng' }, { key: 'rejected', label: 'Tin bị từ chối', num: true },
+      { key: 'clock_skew_ms', label: 'Lệch đồng hồ', num: true }
     ];
     var rows = s.units.filter(function (u) { return !S.problemsOnly || severity(u) >= 2 || u.rejected > 0; });
     rows = sortRows(rows, st.key, st.dir, function (u, k) {
       if (k === 'severity') return severity(u) * 1000 + (u.days_silent || 0);
       if (k === 'level') return ['so', 'huyen', 'xa'].indexOf(u.level);
+      if (k === 'clock_skew_ms') return u.clock_skew_ms === null ? -1 : Math.abs(u.clock_skew_ms);
       return u[k];
     });
     var tb = h('tbody');
@@ -703,7 +722,8 @@
           : u.on_time ? h('span', { cls: 'tag ok', text: 'Đúng hạn' })
           : u.pending ? h('span', { cls: 'tag info', text: 'Chưa đến hạn' })
           : h('span', { cls: 'tag warn', text: u.complete ? 'Gửi muộn' : 'Thiếu số liệu' })),
-        h('td', { cls: 'num' + (u.rejected ? ' down' : ''), text: nf0.format(u.rejected) })));
+        h('td', { cls: 'num' + (u.rejected ? ' down' : ''), text: nf0.format(u.rejected) }),
+        skewCell(u.clock_skew_ms)));
     });
     main.appendChild(h('div', { cls: 'table-wrap' }, h('table', { id: 'status' },
       sortableHead(cols, st, function (k) { toggleSort('status', k, k === 'severity' || k === 'days_silent' || k === 'rejected' ? 'desc' : 'asc'); }), tb)));

@@ -491,14 +491,18 @@ s_agent_list (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2 (db,
         "SELECT id, unit, name, pubkey, last_seen, last_seq, accepted, duplicates,"
-        " rejected, revoked_at FROM agent ORDER BY unit, id", -1, &stmt, NULL)
+        " rejected, revoked_at, clock_skew, clock_ahead FROM agent ORDER BY unit, id",
+        -1, &stmt, NULL)
         != SQLITE_OK) {
         fprintf (stderr, "cchcctl: %s\n", sqlite3_errmsg (db));
         return 1;
     }
-    printf ("%-4s %-10s %-64s %-20s %10s %9s %6s %8s %-20s %s\n", "id", "unit", "key",
-            "last seen (UTC)", "last seq", "accepted", "dupl.", "rejected", "revoked",
-            "name");
+    /*  clock: its newest report's `created` minus our receive time, s (> 0:
+        its clock ahead; < 0: behind, or the report waited in its outbox);
+        ahead: the most it was ever found ahead (schema.h: agent.clock_*). */
+    printf ("%-4s %-10s %-64s %-20s %10s %9s %6s %8s %8s %8s %-20s %s\n", "id", "unit",
+            "key", "last seen (UTC)", "last seq", "accepted", "dupl.", "rejected",
+            "clock s", "ahead s", "revoked", "name");
     size_t n = 0;
     int rc;
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
@@ -507,13 +511,17 @@ s_agent_list (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
             cchc_hex_encode (hex, sqlite3_column_blob (stmt, 3), 32);
         s_time_text (stmt, 4, seen, sizeof seen);
         s_time_text (stmt, 9, revoked, sizeof revoked);
-        printf ("%-4lld %-10s %-64s %-20s %10lld %9lld %6lld %8lld %-20s %s\n",
+        char skew [24] = "-";
+        if (sqlite3_column_type (stmt, 10) != SQLITE_NULL)
+            snprintf (skew, sizeof skew, "%+.1f", sqlite3_column_int64 (stmt, 10) / 1000.0);
+        printf ("%-4lld %-10s %-64s %-20s %10lld %9lld %6lld %8lld %8s %8.1f %-20s %s\n",
                 (long long) sqlite3_column_int64 (stmt, 0),
                 (const char *) sqlite3_column_text (stmt, 1), hex, seen,
                 (long long) sqlite3_column_int64 (stmt, 5),
                 (long long) sqlite3_column_int64 (stmt, 6),
                 (long long) sqlite3_column_int64 (stmt, 7),
-                (long long) sqlite3_column_int64 (stmt, 8), revoked,
+                (long long) sqlite3_column_int64 (stmt, 8), skew,
+                sqlite3_column_int64 (stmt, 11) / 1000.0, revoked,
                 (const char *) sqlite3_column_text (stmt, 2));
         n++;
     }

@@ -89,6 +89,8 @@ typedef struct {
     char key[65];               /* hex public key */
     int64_t enrolled_at, revoked_at, last_seen, last_seq;
     int64_t accepted, duplicates, rejected;
+    bool has_clock;             /* its reports gave its clock (schema.h): */
+    int64_t clock_skew, clock_ahead, clock_at;  /* ms: newest, most ahead; when */
 } cchc_api_agent_t;
 
 typedef struct {

@@ -403,7 +403,8 @@ s_load_agents (sqlite3 *db, char *err, size_t errlen)
             "SELECT a.id, a.unit, a.name, a.pubkey, a.enrolled_at, a.revoked_at,"
             "       a.last_seen, a.last_seq, a.accepted, a.duplicates, a.rejected,"
             "       (SELECT u.name FROM unit AS u WHERE u.code = a.unit"
-            "         ORDER BY u.valid_from DESC LIMIT 1)"
+            "         ORDER BY u.valid_from DESC LIMIT 1),"
+            "       a.clock_skew, a.clock_ahead, a.clock_at"
             "  FROM agent AS a ORDER BY a.unit, a.id", -1, &st, NULL) != SQLITE_OK) {
         cchc_errf (err, errlen, "agents: %s", sqlite3_errmsg (db));
         free (a);
@@ -443,6 +444,10 @@ s_load_agents (sqlite3 *db, char *err, size_t errlen)
         g->accepted = sqlite3_column_int64 (st, 8);
         g->duplicates = sqlite3_column_int64 (st, 9);
         g->rejected = sqlite3_column_int64 (st, 10);
+        g->has_clock = sqlite3_column_type (st, 12) != SQLITE_NULL;
+        g->clock_skew = sqlite3_column_int64 (st, 12);
+        g->clock_ahead = sqlite3_column_int64 (st, 13);
+        g->clock_at = sqlite3_column_int64 (st, 14);
     }
     sqlite3_finalize (st);
     if (rc != SQLITE_DONE) {

@@ -124,6 +124,12 @@ s_agent_json (const cchc_api_agent_t *g, int64_t now, int silent_days, bool with
     json_object_set_new (o, "accepted", json_integer (g->accepted));
     json_object_set_new (o, "duplicates", json_integer (g->duplicates));
     json_object_set_new (o, "rejected", json_integer (g->rejected));
+    /*  Its clock against ours, from its reports (schema.h: agent.clock_*). */
+    json_object_set_new (o, "clock_skew_ms", g->has_clock ? json_integer (g->clock_skew)
+                                                          : json_null ());
+    json_object_set_new (o, "clock_ahead_max_ms", json_integer (g->clock_ahead));
+    json_object_set_new (o, "clock_measured_at", cchc_rollup_json_time (g->has_clock
+                                                                        ? g->clock_at : 0));
     return o;
 }
 

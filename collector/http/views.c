@@ -404,6 +404,11 @@ cchc_api_status_rows (cchc_api_t *self, const cchc_api_entry_t *e, const cchc_ap
                 row->agents++;
                 if (g->last_seen > row->last_seen_ms)
                     row->last_seen_ms = g->last_seen;
+                if (g->has_clock && (!row->has_clock
+                                     || llabs (g->clock_skew) > llabs (row->clock_skew_ms))) {
+                    row->has_clock = true;
+                    row->clock_skew_ms = g->clock_skew;
+                }
             }
             row->days_silent = row->last_seen_ms > 0
                 ? (int) ((now - row->last_seen_ms) / CCHC_DAY_MS) : -1;
@@ -466,6 +471,8 @@ s_status_json (cchc_api_t *self, const cchc_api_entry_t *e, const cchc_api_agent
         json_object_set_new (o, "silent", json_boolean (row->silent));
         json_object_set_new (o, "accepted", json_integer (row->accepted));
         json_object_set_new (o, "rejected", json_integer (row->rejected));
+        json_object_set_new (o, "clock_skew_ms", row->has_clock
+                             ? json_integer (row->clock_skew_ms) : json_null ());
         json_array_append_new (units, o);
     }
     free (rows);

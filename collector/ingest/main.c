@@ -349,6 +349,7 @@ main (int argc, char **argv)
         cchc_error ("%s", err);
         return 2;
     }
+    CCHC_TEST_CLOCK_START ();           /* the test copy only (failpoint.h) */
     if (*conf.clock_demo) {
         char iso [32];
         cchc_clock_format_iso (cchc_clock_now_ms (), iso, sizeof iso);

@@ -40,6 +40,8 @@ typedef struct {
     bool silent;                    /* no message for silent_days, or no agent */
     int64_t rejected;               /* messages rejected, all its agents */
     int64_t accepted;
+    bool has_clock;                 /* an active agent's reports gave its clock: */
+    int64_t clock_skew_ms;          /* the furthest off of them (agent.clock_skew) */
 } cchc_status_row_t;
 
 typedef enum {

@@ -428,6 +428,12 @@ test_unit_and_status (void)
     CHECK (s_contains (row, "Chưa gửi lần nào"));
     free (row);
     CHECK (s_contains (dom, "row-late\" data-code=\"02515\""));
+    /* its clock, from its reports (agent.clock_skew): 185 s ahead */
+    row = s_segment (dom, "data-code=\"02515\"", "</tr>");
+    CHECK (row);
+    CHECK (s_contains (row, "nhanh 3 phút 5 giây"));
+    free (row);
+    CHECK (s_contains (dom, "Lệch đồng hồ"));
     CHECK (s_contains (dom, "row-silent\" data-code=\"02296\""));
     free (dom);
 
