@@ -47,6 +47,42 @@
       });
     });
   }
+  /* The ranking's files (the server's presentation code, the province's
+     exports and printable report): plain links without a token; with one,
+     fetched with the header and handed over as an object URL (a token never
+     goes into a link, as in app.js). */
+  function fileLink(cls, path, text, view) {
+    var a = h('a', { cls: cls, href: path, text: text, target: view ? '_blank' : null,
+                     rel: view ? 'noopener' : null });
+    a.addEventListener('click', function (ev) {
+      if (!token) return;
+      ev.preventDefault();
+      var win = view ? window.open('', '_blank') : null;
+      fetch(path, { headers: { Authorization: 'Bearer ' + token }, cache: 'no-cache' })
+        .then(function (r) {
+          if (!r.ok) throw new Error('HTTP ' + r.status);
+          var m = /filename="([^"]+)"/.exec(r.headers.get('Content-Disposition') || '');
+          return r.blob().then(function (b) { return { blob: b, name: m ? m[1] : 'cchc-quoc-gia' }; });
+        })
+        .then(function (f) {
+          var href = URL.createObjectURL(f.blob);
+          if (win) { win.location = href; return; }
+          var t = h('a', { href: href, download: f.name });
+          document.body.appendChild(t); t.click(); document.body.removeChild(t);
+          setTimeout(function () { URL.revokeObjectURL(href); }, 60000);
+        })
+        .catch(function (e) { if (win) win.close(); window.alert('Không tải được tệp: ' + e.message); });
+    });
+    return a;
+  }
+  function files(period) {
+    var q = '?period=' + encodeURIComponent(period);
+    return h('p', { cls: 'actions' },
+      fileLink('btn', '/api/v1/national/ranking.csv' + q, 'Tải CSV'), ' ',
+      fileLink('btn', '/api/v1/national/ranking.xlsx' + q, 'Tải Excel (XLSX)'), ' ',
+      fileLink('btn', '/api/v1/national/report.html' + q, 'Bản in báo cáo', true), ' ',
+      fileLink('btn primary', '/api/v1/national/report.pdf' + q, 'Báo cáo PDF'));
+  }
   function route() {
     var hash = location.hash.replace(/^#/, '') || '/xep-hang';
     var q = hash.indexOf('?') >= 0 ? new URLSearchParams(hash.slice(hash.indexOf('?') + 1))
@@ -92,7 +128,7 @@
           p.late ? h('span', { cls: 'tag warn', text: 'Muộn' }) : null,
           p.revised ? h('span', { cls: 'tag info', text: 'Đã sửa (phiên bản ' + p.version + ')' }) : null)));
     });
-    return [h('h2', { text: 'Xếp hạng các tỉnh, thành phố — kỳ ' + d.period }), cards,
+    return [h('h2', { text: 'Xếp hạng các tỉnh, thành phố — kỳ ' + d.period }), cards, files(d.period),
       h('div', { cls: 'table-wrap' }, h('table', { id: 'national-ranking' },
         h('thead', null, h('tr', null, h('th', { cls: 'num', text: 'Hạng' }),
           h('th', { text: 'Tỉnh, thành phố' }), h('th', { cls: 'num', text: 'Điểm' }),

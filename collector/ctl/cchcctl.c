@@ -101,8 +101,11 @@ s_usage_print (FILE *out, const cchc_ctl_command_t *only)
     if (!only)
         fputs (
     "  national catalogue FILE           YEAR:SHA256 of a catalogue (national.expect)\n"
-    "  national rank --period P [--format table|json] [--deadline-day N]\n"
-    "                                    the provinces ranked (national role)\n"
+    "  national rank --period P [--format table|json|csv|xlsx] [--out FILE]\n"
+    "                [--pdf FILE] [--html FILE] [--deadline-day N]\n"
+    "                                    the provinces ranked (national role); csv/xlsx\n"
+    "                                    the export (xlsx needs --out), --pdf / --html\n"
+    "                                    the printable national report\n"
     "  national province --province CODE --period P [--version N]\n"
     "                                    a province's units as received (JSON)\n"
     "  national versions [--period P]    every version of figures received\n"

@@ -38,6 +38,7 @@
 #include "collector/present/report.h"
 #include "collector/figures/rollup.h"
 #include "collector/national/national.h"
+#include "collector/present/national.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/period.h"

@@ -776,7 +776,72 @@ cchc_api_get_export (cchc_api_t *self, const char *what, cchc_api_param_fn *para
 /*  National role (collector/national/national.h): the provinces ranked and a
     province's units as received.  GET /api/v1/national/ranking?period=P
     [&deadline_day=N], /api/v1/national/province?province=CODE&period=P
-    [&version=N]. */
+    [&version=N]; the ranking's files (collector/present/national.h), same
+    parameters as ranking: ranking.csv, ranking.xlsx, report.html (the
+    printable report's print view), report.pdf. */
+
+static const char *const s_national_files[] = {
+    "ranking.csv", "ranking.xlsx", "report.html", "report.pdf", NULL
+};
+
+/*  The ranking `root` rendered as `what` (one of s_national_files). */
+static void
+s_national_file (cchc_api_t *self, const json_t *root, const char *what, const char *id,
+                 cchc_api_reply_t *reply)
+{
+    char err[512] = "", *out = NULL;
+    size_t size = 0;
+    int rc;
+    const char *type = CCHC_API_CSV_TYPE;
+    if (strncmp (what, "ranking.", 8) == 0) {
+        bool csv = strcmp (what, "ranking.csv") == 0;
+        type = csv ? CCHC_API_CSV_TYPE : CCHC_API_XLSX_TYPE;
+        rc = cchc_present_national_export (root, self->criteria,
+                                           csv ? CCHC_EXPORT_CSV : CCHC_EXPORT_XLSX,
+                                           self->tmpdir, &out, &size, err, sizeof err);
+    }
+    else if (strcmp (what, "report.html") == 0) {
+        type = "text/html; charset=utf-8";
+        rc = cchc_present_national_html (root, self->criteria, cchc_clock_now_ms (), false,
+                                         &out, &size, err, sizeof err);
+    }
+    else {
+        type = "application/pdf";
+        rc = cchc_present_national_pdf_bytes (root, self->criteria, cchc_clock_now_ms (),
+                                              self->tmpdir, &out, &size, err, sizeof err);
+    }
+    if (rc != 0) {
+        cchc_api_reply_error (reply, 500, err);
+        return;
+    }
+    reply->status = 200;
+    reply->content_type = type;
+    reply->body = out;
+    reply->size = size;
+    reply->release = free;
+    reply->release_arg = out;
+    cchc_strlcpy (reply->cache_control, "no-store", sizeof reply->cache_control);
+    /*  the print view opens in the browser; the others are files */
+    if (strcmp (what, "report.html") != 0)
+        snprintf (reply->disposition, sizeof reply->disposition,
+                  "attachment; filename=\"cchc-quoc-gia-%s-%s%s\"",
+                  strncmp (what, "ranking", 7) == 0 ? "xep-hang" : "bao-cao", id,
+                  strchr (what, '.'));
+}
+
+/*  0 (ranking or a file of it), 1 (province), -1 (none of them). */
+static int
+s_national_what (const char *what)
+{
+    if (strcmp (what, "ranking") == 0)
+        return 0;
+    if (strcmp (what, "province") == 0)
+        return 1;
+    for (size_t i = 0; s_national_files[i]; i++)
+        if (strcmp (what, s_national_files[i]) == 0)
+            return 0;
+    return -1;
+}
 
 void
 cchc_api_get_national (cchc_api_t *self, const char *what, cchc_api_param_fn *param,
@@ -785,6 +850,11 @@ cchc_api_get_national (cchc_api_t *self, const char *what, cchc_api_param_fn *pa
     char err[512];
     const char *period = param (param_arg, "period");
     cchc_period_t p;
+    int kind = s_national_what (what);
+    if (kind < 0) {
+        cchc_api_reply_errorf (reply, 404, "no such endpoint '/api/v1/national/%.40s'", what);
+        return;
+    }
     if (!period || strlen (period) >= CCHC_PERIOD_ID_MAX || cchc_period_parse (period, &p) != 0) {
         cchc_api_reply_error (reply, 400, "period=P is required (2021-Q1, 2021-03, ...)");
         return;
@@ -792,20 +862,14 @@ cchc_api_get_national (cchc_api_t *self, const char *what, cchc_api_param_fn *pa
     char id[CCHC_PERIOD_ID_MAX];
     cchc_period_format (&p, id, sizeof id);
     int64_t number = 0;
-    const char *text = param (param_arg, strcmp (what, "ranking") == 0 ? "deadline_day"
-                                                                         : "version");
+    const char *text = param (param_arg, kind == 0 ? "deadline_day" : "version");
     if (text && cchc_parse_int64 (text, 1, UINT32_MAX, &number) != 0) {
         cchc_api_reply_error (reply, 400, "deadline_day / version must be a positive number");
         return;
     }
     const char *province = param (param_arg, "province");
-    if (strcmp (what, "province") == 0
-        && (!province || !cchc_unit_code_valid (province, strlen (province)))) {
+    if (kind == 1 && (!province || !cchc_unit_code_valid (province, strlen (province)))) {
         cchc_api_reply_error (reply, 400, "province=CODE is required");
-        return;
-    }
-    if (strcmp (what, "ranking") != 0 && strcmp (what, "province") != 0) {
-        cchc_api_reply_errorf (reply, 404, "no such endpoint '/api/v1/national/%.40s'", what);
         return;
     }
     sqlite3 *db = cchc_api_pool_get (self, err, sizeof err);
@@ -814,13 +878,18 @@ cchc_api_get_national (cchc_api_t *self, const char *what, cchc_api_param_fn *pa
         return;
     }
     json_t *root = NULL;
-    int rc = strcmp (what, "ranking") == 0
+    int rc = kind == 0
         ? cchc_national_rank (db, &p, number > 0 && number <= 31 ? (int) number : 28, &root,
                               err, sizeof err)
         : cchc_national_province (db, province, id, number, &root, err, sizeof err);
     cchc_api_pool_put (self, db);
     if (rc != 0) {
-        cchc_api_reply_error (reply, strcmp (what, "province") == 0 ? 404 : 500, err);
+        cchc_api_reply_error (reply, kind == 1 ? 404 : 500, err);
+        return;
+    }
+    if (kind == 0 && strcmp (what, "ranking") != 0) {
+        s_national_file (self, root, what, id, reply);
+        json_decref (root);
         return;
     }
     cchc_api_reply_json (reply, root);

@@ -21,6 +21,7 @@
 #include "collector/national/national.h"
 #include "collector/national/prove.h"
 #include "collector/db/db.h"
+#include "collector/present/national.h"
 #include "collector/upstream/upstream.h"
 #include "collector/figures/criteria.h"
 
@@ -145,10 +146,113 @@ s_status_vi (const char *status)
     return "chưa gửi";
 }
 
-static int
-s_rank (const cchc_collector_conf_t *conf, int argc, char **argv)
+/*  The ranking as the terminal's table. */
+static void
+s_rank_table (json_t *r, const char *period_text)
 {
-    const char *period_text = NULL, *format = "table";
+    printf ("Xếp hạng các tỉnh, thành phố — kỳ %s (%d tỉnh, thành phố; đã gửi %d, "
+            "chưa gửi %d, gửi muộn %d; hạn %s)\n", period_text,
+            (int) json_integer_value (json_object_get (json_object_get (r, "structure"),
+                                                       "provinces")),
+            (int) json_integer_value (json_object_get (r, "reported")),
+            (int) json_integer_value (json_object_get (r, "missing")),
+            (int) json_integer_value (json_object_get (r, "late")),
+            json_string_value (json_object_get (r, "deadline")));
+    printf ("%-5s %-6s %-32s %8s %8s %9s  %s\n", "Hạng", "Mã", "Tỉnh, thành phố", "Điểm",
+            "Thay đổi", "Phiên bản", "Tình trạng");
+    size_t i;
+    json_t *p;
+    json_array_foreach (json_object_get (r, "provinces"), i, p) {
+        json_t *rank = json_object_get (p, "rank"), *score = json_object_get (p, "score");
+        json_t *change = json_object_get (p, "change");
+        char rs [16] = "—", ss [32] = "—", cs [32] = "", vs [32] = "";
+        if (json_is_integer (rank))
+            snprintf (rs, sizeof rs, "%d", (int) json_integer_value (rank));
+        if (json_is_number (score))
+            snprintf (ss, sizeof ss, "%.2f", json_number_value (score));
+        if (json_is_number (change))
+            snprintf (cs, sizeof cs, "%+.2f", json_number_value (change));
+        if (json_is_integer (json_object_get (p, "version")))
+            snprintf (vs, sizeof vs, "%d%s",
+                      (int) json_integer_value (json_object_get (p, "version")),
+                      json_is_true (json_object_get (p, "revised"))? " (sửa)": "");
+        for (char *c = ss; *c; c++)
+            if (*c == '.')
+                *c = ',';
+        for (char *c = cs; *c; c++)
+            if (*c == '.')
+                *c = ',';
+        printf ("%-5s %-6s %-32s %8s %8s %9s  %s%s\n", rs,
+                json_string_value (json_object_get (p, "code")),
+                json_string_value (json_object_get (p, "name")), ss, cs, vs,
+                s_status_vi (json_string_value (json_object_get (p, "status"))),
+                json_is_true (json_object_get (p, "late"))? ", muộn": "");
+    }
+}
+
+/*  `data` to `path` ("-" or NULL: stdout).  0 or 1. */
+static int
+s_write_out (const char *path, const char *data, size_t size)
+{
+    FILE *f = path && strcmp (path, "-") != 0? fopen (path, "wb"): stdout;
+    bool ok = f && fwrite (data, 1, size, f) == size;
+    if (f && f != stdout)
+        ok = fclose (f) == 0 && ok;
+    else if (f)
+        ok = fflush (f) == 0 && ok;
+    if (!ok)
+        fprintf (stderr, "cchcctl: cannot write %s\n", path? path: "stdout");
+    return ok? 0: 1;
+}
+
+/*  The ranking as a file (collector/present/national.h): csv | xlsx to
+    `out` (stdout for csv), the printable report as a PDF (`pdf`) or its
+    HTML print view (`html`).  The catalogue, when one is configured,
+    names the plan indicators.  0 or 1. */
+static int
+s_rank_files (json_t *r, const char *criteria, const char *format, const char *out,
+              const char *pdf, const char *html)
+{
+    char err [512] = "";
+    cchc_criteria_t *cat = criteria && *criteria? cchc_criteria_load (criteria, err, sizeof err)
+                                                : NULL;
+    err [0] = 0;                /* no catalogue: the indicators' codes instead */
+    int rc = 0;
+    char *data = NULL;
+    size_t size = 0;
+    const char *tmp = getenv ("TMPDIR");
+    if (strcmp (format, "csv") == 0 || strcmp (format, "xlsx") == 0) {
+        if (cchc_present_national_export (r, cat, strcmp (format, "csv") == 0? CCHC_EXPORT_CSV
+                                                                             : CCHC_EXPORT_XLSX,
+                                          tmp && *tmp? tmp: "/tmp", &data, &size, err,
+                                          sizeof err) != 0)
+            rc = 1;
+        else
+            rc = s_write_out (out, data, size);
+        free (data);
+        data = NULL;
+    }
+    if (rc == 0 && pdf
+        && cchc_present_national_pdf (r, cat, cchc_clock_now_ms (), pdf, err, sizeof err) != 0)
+        rc = 1;
+    if (rc == 0 && html) {
+        if (cchc_present_national_html (r, cat, cchc_clock_now_ms (), true, &data, &size, err,
+                                        sizeof err) != 0)
+            rc = 1;
+        else
+            rc = s_write_out (html, data, size);
+        free (data);
+    }
+    if (rc != 0 && *err)
+        fprintf (stderr, "cchcctl: %s\n", err);
+    cchc_criteria_destroy (&cat);
+    return rc;
+}
+
+static int
+s_rank (const cchc_collector_conf_t *conf, const char *criteria, int argc, char **argv)
+{
+    const char *period_text = NULL, *format = "table", *out = NULL, *pdf = NULL, *html = NULL;
     int64_t deadline = conf->national_deadline_day;
     for (int i = 0; i < argc; i++) {
         const char *v;
@@ -156,6 +260,12 @@ s_rank (const cchc_collector_conf_t *conf, int argc, char **argv)
             period_text = v;
         else if ((v = s_opt (argc, argv, &i, "--format")))
             format = v;
+        else if ((v = s_opt (argc, argv, &i, "--out")))
+            out = v;
+        else if ((v = s_opt (argc, argv, &i, "--pdf")))
+            pdf = v;
+        else if ((v = s_opt (argc, argv, &i, "--html")))
+            html = v;
         else if ((v = s_opt (argc, argv, &i, "--deadline-day"))) {
             if (cchc_parse_int64 (v, 1, 31, &deadline) != 0)
                 return 2;
@@ -164,8 +274,10 @@ s_rank (const cchc_collector_conf_t *conf, int argc, char **argv)
             return 2;
     }
     cchc_period_t period;
+    bool file = strcmp (format, "csv") == 0 || strcmp (format, "xlsx") == 0;
     if (!period_text || cchc_period_parse (period_text, &period) != 0
-        || (strcmp (format, "table") != 0 && strcmp (format, "json") != 0))
+        || (!file && strcmp (format, "table") != 0 && strcmp (format, "json") != 0)
+        || (strcmp (format, "xlsx") == 0 && !out) || (out && !file))
         return 2;
     sqlite3 *db = s_db (conf, true);
     if (!db)
@@ -178,53 +290,20 @@ s_rank (const cchc_collector_conf_t *conf, int argc, char **argv)
         fprintf (stderr, "cchcctl: %s\n", err);
         return 1;
     }
-    if (strcmp (format, "json") == 0) {
+    if (file || pdf || html) {
+        char path [CCHC_COLLECTOR_PATH_MAX + 32] = "";
+        cchc_collector_conf_criteria_path (conf, criteria, path, sizeof path);
+        rc = s_rank_files (r, path, file? format: "", out, pdf, html);
+    }
+    else if (strcmp (format, "json") == 0) {
         char *s = json_dumps (r, JSON_INDENT (2));
         puts (s);
         free (s);
     }
-    else {
-        printf ("Xếp hạng các tỉnh, thành phố — kỳ %s (%d tỉnh, thành phố; đã gửi %d, "
-                "chưa gửi %d, gửi muộn %d; hạn %s)\n", period_text,
-                (int) json_integer_value (json_object_get (json_object_get (r, "structure"),
-                                                           "provinces")),
-                (int) json_integer_value (json_object_get (r, "reported")),
-                (int) json_integer_value (json_object_get (r, "missing")),
-                (int) json_integer_value (json_object_get (r, "late")),
-                json_string_value (json_object_get (r, "deadline")));
-        printf ("%-5s %-6s %-32s %8s %8s %9s  %s\n", "Hạng", "Mã", "Tỉnh, thành phố", "Điểm",
-                "Thay đổi", "Phiên bản", "Tình trạng");
-        size_t i;
-        json_t *p;
-        json_array_foreach (json_object_get (r, "provinces"), i, p) {
-            json_t *rank = json_object_get (p, "rank"), *score = json_object_get (p, "score");
-            json_t *change = json_object_get (p, "change");
-            char rs [16] = "—", ss [32] = "—", cs [32] = "", vs [32] = "";
-            if (json_is_integer (rank))
-                snprintf (rs, sizeof rs, "%d", (int) json_integer_value (rank));
-            if (json_is_number (score))
-                snprintf (ss, sizeof ss, "%.2f", json_number_value (score));
-            if (json_is_number (change))
-                snprintf (cs, sizeof cs, "%+.2f", json_number_value (change));
-            if (json_is_integer (json_object_get (p, "version")))
-                snprintf (vs, sizeof vs, "%d%s",
-                          (int) json_integer_value (json_object_get (p, "version")),
-                          json_is_true (json_object_get (p, "revised"))? " (sửa)": "");
-            for (char *c = ss; *c; c++)
-                if (*c == '.')
-                    *c = ',';
-            for (char *c = cs; *c; c++)
-                if (*c == '.')
-                    *c = ',';
-            printf ("%-5s %-6s %-32s %8s %8s %9s  %s%s\n", rs,
-                    json_string_value (json_object_get (p, "code")),
-                    json_string_value (json_object_get (p, "name")), ss, cs, vs,
-                    s_status_vi (json_string_value (json_object_get (p, "status"))),
-                    json_is_true (json_object_get (p, "late"))? ", muộn": "");
-        }
-    }
+    else
+        s_rank_table (r, period_text);
     json_decref (r);
-    return 0;
+    return rc;
 }
 
 static int
@@ -463,7 +542,7 @@ cchc_national_ctl (const cchc_collector_conf_t *conf, const char *criteria, cons
     if (strcmp (sub, "catalogue") == 0)
         return s_catalogue (argc, argv);
     if (strcmp (sub, "rank") == 0)
-        return s_rank (conf, argc, argv);
+        return s_rank (conf, criteria, argc, argv);
     if (strcmp (sub, "province") == 0)
         return s_province (conf, argc, argv);
     if (strcmp (sub, "versions") == 0)

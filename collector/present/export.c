@@ -188,8 +188,8 @@ s_write_csv (const s_book_t *b, char **out, size_t *size, char *err, size_t errl
     return 0;
 }
 
-static int
-s_read_file (const char *path, char **out, size_t *size, char *err, size_t errlen)
+int
+cchc_export_file_read (const char *path, char **out, size_t *size, char *err, size_t errlen)
 {
     FILE *f = fopen (path, "rb");
     if (!f) {
@@ -320,7 +320,7 @@ s_write_xlsx (const s_book_t *b, const char *tmpdir, char **out, size_t *size,
         cchc_errf (err, errlen, "writing the workbook: %s", lxw_strerror (rc));
         return -1;
     }
-    int ok = s_read_file (path, out, size, err, errlen);
+    int ok = cchc_export_file_read (path, out, size, err, errlen);
     unlink (path);
     return ok;
 }
@@ -339,6 +339,112 @@ s_write (s_book_t *b, cchc_export_format_t format, const char *tmpdir, char **ou
                                        : s_write_xlsx (b, tmpdir, out, size, err, errlen);
     s_book_free (b);
     return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/*  Other callers' tables (export.h): the same book, sheets and writers */
+
+struct cchc_export_book_t {
+    s_book_t book;
+};
+
+static s_sheet_t *
+s_current (cchc_export_book_t *self)
+{
+    assert (self && self->book.count > 0);
+    return &self->book.sheets[self->book.count - 1];
+}
+
+cchc_export_book_t *
+cchc_export_book_new (void)
+{
+    return calloc (1, sizeof (cchc_export_book_t));
+}
+
+int
+cchc_export_sheet (cchc_export_book_t *self, const char *name, const char *title,
+                   const char *subtitle)
+{
+    assert (self && name);
+    if (self->book.count == CCHC_LEVEL_COUNT)
+        return -1;
+    s_sheet_t *s = &self->book.sheets[self->book.count++];
+    cchc_strlcpy (s->name, name, sizeof s->name);
+    cchc_strlcpy (s->title, title ? title : "", sizeof s->title);
+    cchc_strlcpy (s->subtitle, subtitle ? subtitle : "", sizeof s->subtitle);
+    return 0;
+}
+
+void
+cchc_export_col (cchc_export_book_t *self, const char *header, double width)
+{
+    s_col (s_current (self), header, width);
+}
+
+void
+cchc_export_row (cchc_export_book_t *self)
+{
+    s_row (s_current (self));
+}
+
+void
+cchc_export_text (cchc_export_book_t *self, const char *text)
+{
+    s_text (s_current (self), text);
+}
+
+void
+cchc_export_number (cchc_export_book_t *self, double value)
+{
+    s_num (s_current (self), S_NUM, value);
+}
+
+void
+cchc_export_int (cchc_export_book_t *self, double value)
+{
+    s_num (s_current (self), S_INT, value);
+}
+
+void
+cchc_export_percent (cchc_export_book_t *self, double fraction)
+{
+    s_num (s_current (self), S_PCT, fraction);
+}
+
+void
+cchc_export_skip (cchc_export_book_t *self)
+{
+    s_next (s_current (self));
+}
+
+int
+cchc_export_book_write (cchc_export_book_t **self_p, cchc_export_format_t format,
+                        const char *tmpdir, char **out, size_t *size, char *err,
+                        size_t errlen)
+{
+    assert (self_p && *self_p && out && size);
+    cchc_export_book_t *self = *self_p;
+    *self_p = NULL;
+    int rc;
+    if (self->book.count == 0) {
+        cchc_errf (err, errlen, "no table to write");
+        s_book_free (&self->book);
+        rc = -1;
+    }
+    else
+        rc = s_write (&self->book, format, tmpdir, out, size, err, errlen);
+    free (self);
+    return rc;
+}
+
+void
+cchc_export_book_destroy (cchc_export_book_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    s_book_free (&(*self_p)->book);
+    free (*self_p);
+    *self_p = NULL;
 }
 
 /* ------------------------------------------------------------------------ */

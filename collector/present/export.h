@@ -66,4 +66,44 @@ int cchc_export_status (const cchc_rollup_t *r, const cchc_status_row_t *rows,
                         cchc_export_format_t format, const char *tmpdir,
                         char **out, size_t *size, char *err, size_t errlen);
 
+/*  Another table, built cell by cell and written by the same CSV and XLSX
+    writers (the national ranking, collector/present/national.c):
+
+        cchc_export_book_t *b = cchc_export_book_new ();
+        cchc_export_sheet (b, "Xếp hạng", "title", "subtitle");
+        cchc_export_col (b, "Hạng", 6);         // header: a literal, or
+        ...                                     // text that outlives b
+        cchc_export_row (b);
+        cchc_export_int (b, 1); cchc_export_text (b, "Tỉnh Tuyên Quang"); ...
+        cchc_export_book_write (&b, CCHC_EXPORT_XLSX, tmpdir, &out, &size, ...);
+
+    At most CCHC_LEVEL_COUNT sheets of 40 columns; a cell past the last
+    column is a bug (assert).  A cell function called for a NaN, or
+    cchc_export_skip, leaves the cell empty.  Out of memory is reported by
+    the write, which also destroys the book. */
+typedef struct cchc_export_book_t cchc_export_book_t;
+
+cchc_export_book_t *cchc_export_book_new (void);
+/*  Start a sheet: its name (31 bytes at most in XLSX), the title and
+    subtitle rows.  0, or -1 when the book has no room for another. */
+int cchc_export_sheet (cchc_export_book_t *self, const char *name, const char *title,
+                       const char *subtitle);
+void cchc_export_col (cchc_export_book_t *self, const char *header, double width);
+void cchc_export_row (cchc_export_book_t *self);
+void cchc_export_text (cchc_export_book_t *self, const char *text);
+void cchc_export_number (cchc_export_book_t *self, double value);     /* 0.00 */
+void cchc_export_int (cchc_export_book_t *self, double value);        /* 0 */
+void cchc_export_percent (cchc_export_book_t *self, double fraction); /* 0.0% */
+void cchc_export_skip (cchc_export_book_t *self);
+/*  Write the book (destroyed, *self_p set to NULL) as CSV or XLSX.  0 with
+    the malloc'ed file in *out, *size, or -1 with err. */
+int cchc_export_book_write (cchc_export_book_t **self_p, cchc_export_format_t format,
+                            const char *tmpdir, char **out, size_t *size, char *err,
+                            size_t errlen);
+void cchc_export_book_destroy (cchc_export_book_t **self_p);
+
+/*  The whole file at `path` (*out malloc'ed, *size).  0, or -1 with err. */
+int cchc_export_file_read (const char *path, char **out, size_t *size, char *err,
+                           size_t errlen);
+
 #endif

@@ -18,15 +18,9 @@
 /*  The printable report (the dashboard's print view, web/app.js viewReport)
     through a sink: pdf.c draws it; tests read it as text. */
 
-/*  Cells of a table being built: strings owned by the list. */
-typedef struct {
-    char **v;
-    size_t n, alloc;
-    bool drop;                  /* out of memory, or not to be drawn */
-} s_cells_t;
-
-static void
-s_cell (s_cells_t *t, const char *fmt, ...)
+/*  report_impl.h */
+void
+cchc_report_cell (cchc_report_cells_t *t, const char *fmt, ...)
 {
     if (t->n == t->alloc) {
         size_t alloc = t->alloc ? t->alloc * 2 : 64;
@@ -52,9 +46,9 @@ s_cell (s_cells_t *t, const char *fmt, ...)
     t->v[t->n++] = s;
 }
 
-static void
-s_cells_emit (const cchc_report_sink_t *sink, s_cells_t *t, size_t ncols,
-              const double *widths, const char *align)
+void
+cchc_report_cells_emit (const cchc_report_sink_t *sink, cchc_report_cells_t *t, size_t ncols,
+                        const double *widths, const char *align)
 {
     if (!t->drop && t->n >= ncols)
         sink->table (sink->arg, ncols, widths, align, (const char *const *) t->v,
@@ -70,10 +64,10 @@ s_print_targets (const cchc_rollup_t *r, const cchc_report_sink_t *sink)
 {
     const cchc_criteria_t *cat = r->criteria;
     sink->heading (sink->arg, "I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CỦA KẾ HOẠCH");
-    s_cells_t t = { 0 };
+    cchc_report_cells_t t = { 0 };
     const char *head[] = { "TT", "Chỉ tiêu", "Mục tiêu", "Kết quả", "Đánh giá" };
     for (int c = 0; c < 5; c++)
-        s_cell (&t, "%s", head[c]);
+        cchc_report_cell (&t, "%s", head[c]);
     int stt = 0;
     for (size_t i = 0; i < cchc_criteria_indicator_count (cat); i++) {
         const cchc_indicator_t *ind = cchc_criteria_indicator (cat, i);
@@ -90,17 +84,17 @@ s_print_targets (const cchc_rollup_t *r, const cchc_report_sink_t *sink)
             cchc_report_vi_value (ind, f->value, val, sizeof val);
             cchc_report_vi_value (ind, f->target, tgt, sizeof tgt);
             if (l <= 0)
-                s_cell (&t, "%d", stt);
+                cchc_report_cell (&t, "%d", stt);
             else
-                s_cell (&t, "%s", "");
+                cchc_report_cell (&t, "%s", "");
             if (l < 0)
-                s_cell (&t, "%s", ind->name);
+                cchc_report_cell (&t, "%s", ind->name);
             else
-                s_cell (&t, "%s — %s", ind->name, cchc_label_level_short ((cchc_level_t) l));
-            s_cell (&t, "%s%s", ind->higher ? (ind->rule == CCHC_RULE_PROPORTIONAL
+                cchc_report_cell (&t, "%s — %s", ind->name, cchc_label_level_short ((cchc_level_t) l));
+            cchc_report_cell (&t, "%s%s", ind->higher ? (ind->rule == CCHC_RULE_PROPORTIONAL
                                                && f->target >= 1 ? "" : "≥ ") : "≤ ", tgt);
-            s_cell (&t, "%s", val);
-            s_cell (&t, "%s", !f->has_value ? "Chưa có số liệu" : f->met ? "Đạt" : "Chưa đạt");
+            cchc_report_cell (&t, "%s", val);
+            cchc_report_cell (&t, "%s", !f->has_value ? "Chưa có số liệu" : f->met ? "Đạt" : "Chưa đạt");
         }
     }
     static const double w[] = { 0.6, 5, 1.3, 1.3, 1.6 };
@@ -108,18 +102,18 @@ s_print_targets (const cchc_rollup_t *r, const cchc_report_sink_t *sink)
         sink->paragraph (sink->arg, "Bộ tiêu chí không đánh dấu chỉ tiêu kế hoạch nào.", true);
         t.drop = true;           /* header only: freed, not drawn */
     }
-    s_cells_emit (sink, &t, 5, w, "rlrrl");
+    cchc_report_cells_emit (sink, &t, 5, w, "rlrrl");
 }
 
 static void
 s_print_reporting (const cchc_rollup_t *r, const cchc_report_sink_t *sink)
 {
     sink->heading (sink->arg, "II. TÌNH HÌNH GỬI SỐ LIỆU");
-    s_cells_t t = { 0 };
+    cchc_report_cells_t t = { 0 };
     const char *head[] = { "Cấp", "Hạn gửi", "Số đơn vị", "Đủ số liệu", "Đúng hạn",
                            "Trễ hạn, thiếu" };
     for (int c = 0; c < 6; c++)
-        s_cell (&t, "%s", head[c]);
+        cchc_report_cell (&t, "%s", head[c]);
     size_t sum[4] = { 0 };
     for (int l = 0; l < CCHC_LEVEL_COUNT; l++) {
         size_t n[4] = { 0 };
@@ -134,19 +128,19 @@ s_print_reporting (const cchc_rollup_t *r, const cchc_report_sink_t *sink)
         }
         char due[16];
         cchc_report_vi_day (r->window.level_due_day[l], due, sizeof due);
-        s_cell (&t, "%s", cchc_label_level_short ((cchc_level_t) l));
-        s_cell (&t, "%s", due);
+        cchc_report_cell (&t, "%s", cchc_label_level_short ((cchc_level_t) l));
+        cchc_report_cell (&t, "%s", due);
         for (int k = 0; k < 4; k++) {
-            s_cell (&t, "%zu", n[k]);
+            cchc_report_cell (&t, "%zu", n[k]);
             sum[k] += n[k];
         }
     }
-    s_cell (&t, "%s", "Tổng cộng");
-    s_cell (&t, "%s", "");
+    cchc_report_cell (&t, "%s", "Tổng cộng");
+    cchc_report_cell (&t, "%s", "");
     for (int k = 0; k < 4; k++)
-        s_cell (&t, "%zu", sum[k]);
+        cchc_report_cell (&t, "%zu", sum[k]);
     static const double w[] = { 2.4, 1.5, 1.2, 1.2, 1.2, 1.4 };
-    s_cells_emit (sink, &t, 6, w, "lcrrrr");
+    cchc_report_cells_emit (sink, &t, 6, w, "lcrrrr");
 }
 
 static void
@@ -161,10 +155,10 @@ s_print_rankings (const cchc_rollup_t *r, const cchc_report_sink_t *sink)
         char sub[96];
         snprintf (sub, sizeof sub, "%d. %s", l + 1, cchc_label_level_short ((cchc_level_t) l));
         sink->paragraph (sink->arg, sub, false);
-        s_cells_t t = { 0 };
+        cchc_report_cells_t t = { 0 };
         const char *head[] = { "Hạng", "Đơn vị", "Chỉ số", "Xếp loại", "Thay đổi" };
         for (int c = 0; c < 5; c++)
-            s_cell (&t, "%s", head[c]);
+            cchc_report_cell (&t, "%s", head[c]);
         for (size_t k = 0; k < n; k++) {
             const cchc_rollup_unit_result_t *u = &r->units[order[k]];
             char idx[32] = "–", chg[48] = "";
@@ -176,17 +170,17 @@ s_print_rankings (const cchc_rollup_t *r, const cchc_report_sink_t *sink)
                 snprintf (chg, sizeof chg, "%s%s", u->change > 0.005 ? "+" : "", c);
             }
             if (u->rank)
-                s_cell (&t, "%d", u->rank);
+                cchc_report_cell (&t, "%d", u->rank);
             else
-                s_cell (&t, "%s", "–");
-            s_cell (&t, "%s", u->name);
-            s_cell (&t, "%s", idx);
-            s_cell (&t, "%s", u->grade ? u->grade : "–");
-            s_cell (&t, "%s", chg);
+                cchc_report_cell (&t, "%s", "–");
+            cchc_report_cell (&t, "%s", u->name);
+            cchc_report_cell (&t, "%s", idx);
+            cchc_report_cell (&t, "%s", u->grade ? u->grade : "–");
+            cchc_report_cell (&t, "%s", chg);
         }
         free (order);
         static const double w[] = { 0.8, 5, 1.2, 1.4, 1.2 };
-        s_cells_emit (sink, &t, 5, w, "rlrlr");
+        cchc_report_cells_emit (sink, &t, 5, w, "rlrlr");
     }
 }
 
@@ -194,10 +188,10 @@ static void
 s_print_late (const cchc_rollup_t *r, const cchc_report_sink_t *sink)
 {
     sink->heading (sink->arg, "IV. CƠ QUAN, ĐƠN VỊ CHƯA GỬI ĐỦ HOẶC GỬI MUỘN SỐ LIỆU");
-    s_cells_t t = { 0 };
+    cchc_report_cells_t t = { 0 };
     const char *head[] = { "TT", "Đơn vị", "Cấp", "Tình trạng" };
     for (int c = 0; c < 4; c++)
-        s_cell (&t, "%s", head[c]);
+        cchc_report_cell (&t, "%s", head[c]);
     size_t shown = 0;
     for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
         for (size_t i = 0; i < r->unit_count; i++) {
@@ -206,25 +200,25 @@ s_print_late (const cchc_rollup_t *r, const cchc_report_sink_t *sink)
                 continue;
             char due[16];
             cchc_report_vi_day (r->window.level_due_day[l], due, sizeof due);
-            s_cell (&t, "%zu", ++shown);
-            s_cell (&t, "%s", u->name);
-            s_cell (&t, "%s", cchc_label_level_short (u->level));
+            cchc_report_cell (&t, "%zu", ++shown);
+            cchc_report_cell (&t, "%s", u->name);
+            cchc_report_cell (&t, "%s", cchc_label_level_short (u->level));
             if (u->pending)
-                s_cell (&t, "Chưa đến hạn gửi (%s)", due);
+                cchc_report_cell (&t, "Chưa đến hạn gửi (%s)", due);
             else if (u->metrics_reported == 0)
-                s_cell (&t, "%s", "Chưa gửi số liệu");
+                cchc_report_cell (&t, "%s", "Chưa gửi số liệu");
             else if (!u->complete)
-                s_cell (&t, "Thiếu số liệu (%zu/%zu chỉ tiêu)", u->metrics_reported,
+                cchc_report_cell (&t, "Thiếu số liệu (%zu/%zu chỉ tiêu)", u->metrics_reported,
                         u->metrics_expected);
             else
-                s_cell (&t, "Gửi sau hạn %s", due);
+                cchc_report_cell (&t, "Gửi sau hạn %s", due);
         }
     static const double w[] = { 0.6, 4.4, 2, 2.6 };
     if (shown == 0) {
         sink->paragraph (sink->arg, "Tất cả cơ quan, đơn vị gửi đủ số liệu đúng hạn.", false);
         t.drop = true;           /* header only: freed, not drawn */
     }
-    s_cells_emit (sink, &t, 4, w, "rlll");
+    cchc_report_cells_emit (sink, &t, 4, w, "rlll");
 }
 
 int

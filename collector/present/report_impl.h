@@ -37,4 +37,21 @@ void cchc_report_vi_num (double v, int decimals, char *buf, size_t size);
 /*  A value as people read it: a rate as "45,2%", a plain value as a number. */
 void cchc_report_vi_value (const cchc_indicator_t *ind, double v, char *buf, size_t size);
 
+/*  Cells of a table being built for a report sink (report.h): strings
+    owned by the list, rows × ncols, row 0 the header.  cchc_report_cell
+    appends one (printf format); out of memory sets `drop`.
+    cchc_report_cells_emit draws the table unless `drop` (or no full row)
+    and frees the cells, leaving t empty.  The province's report (print.c)
+    and the national one (national.c) build their tables this way. */
+typedef struct {
+    char **v;
+    size_t n, alloc;
+    bool drop;                  /* out of memory, or not to be drawn */
+} cchc_report_cells_t;
+
+void cchc_report_cell (cchc_report_cells_t *t, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+void cchc_report_cells_emit (const cchc_report_sink_t *sink, cchc_report_cells_t *t,
+                             size_t ncols, const double *widths, const char *align);
+
 #endif

@@ -68,23 +68,44 @@ s_province (sqlite3 *db, int32_t day, char *buf, size_t size)
     sqlite3_finalize (st);
 }
 
-static int
-s_pdf_of (sqlite3 *db, const cchc_figures_t *fig, const char *path, char *err, size_t errlen)
+int
+cchc_reports_pdf_compose (const char *path, cchc_reports_compose_fn *compose, void *arg,
+                          char *err, size_t errlen)
 {
-    const cchc_rollup_t *r = fig->rollup;
-    char province[256];
-    s_province (db, r->window.last_day, province, sizeof province);
+    assert (path && compose);
     cchc_pdf_t *pdf = cchc_pdf_new (path, err, errlen);
     if (!pdf)
         return -1;
     cchc_report_sink_t sink = { pdf, s_motto, s_title, s_heading, s_paragraph, s_table };
-    int rc = cchc_report_print (r, province, fig->stored, &sink, err, errlen);
+    int rc = compose (arg, &sink, err, errlen);
     char e2[256] = "";
     if (cchc_pdf_close (&pdf, e2, sizeof e2) != 0 && rc == 0) {
         cchc_errf (err, errlen, "%s: %s", path, e2);
         rc = -1;
     }
     return rc;
+}
+
+typedef struct {
+    const cchc_rollup_t *r;
+    const char *province;
+    bool final;
+} s_province_report_t;
+
+static int
+s_province_compose (void *arg, const cchc_report_sink_t *sink, char *err, size_t errlen)
+{
+    const s_province_report_t *p = arg;
+    return cchc_report_print (p->r, p->province, p->final, sink, err, errlen);
+}
+
+static int
+s_pdf_of (sqlite3 *db, const cchc_figures_t *fig, const char *path, char *err, size_t errlen)
+{
+    char province[256];
+    s_province (db, fig->rollup->window.last_day, province, sizeof province);
+    s_province_report_t p = { fig->rollup, province, fig->stored };
+    return cchc_reports_pdf_compose (path, s_province_compose, &p, err, errlen);
 }
 
 int

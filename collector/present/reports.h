@@ -25,6 +25,7 @@
 #define CCHC_REPORTS_H
 
 #include "collector/figures/criteria.h"
+#include "collector/present/report.h"
 #include "common/period.h"
 
 #include <sqlite3.h>
@@ -51,6 +52,15 @@ int cchc_reports_write (sqlite3 *db, const cchc_criteria_t *cat,
 int cchc_reports_pdf (sqlite3 *db, const cchc_criteria_t *cat,
                       const cchc_period_t *period, int64_t now, int flags,
                       const char *path, char *err, size_t errlen);
+
+/*  A printable report composed into a sink (report.h) drawn as a PDF at
+    `path` by pdf.c: the province's report above and the national one
+    (collector/present/national.h) are drawn through this one sink.
+    `compose` returns 0 or -1 with err.  0, or -1 with err. */
+typedef int cchc_reports_compose_fn (void *arg, const cchc_report_sink_t *sink, char *err,
+                                     size_t errlen);
+int cchc_reports_pdf_compose (const char *path, cchc_reports_compose_fn *compose, void *arg,
+                              char *err, size_t errlen);
 
 /*  A cchc_periods_locked_fn (periods.h) writing the files of every locked
     quarter, 6 and 9 months and year into the folder `arg` (a const char *),

@@ -118,6 +118,52 @@ expect "API: unknown province figures are a 404" "404" \
 expect "the national page is served, in Vietnamese" "*Xếp hạng các tỉnh, thành phố*" \
   "$(curl -sf "${HTTP}quoc-gia.html")"
 
+# ------------------------------------------------------------ exports and the printable national report
+# (collector/present/national.c, through the province's export and report code)
+nctl --criteria "$CAT" national rank --period 2021-Q1 --format csv >"$T/rank.csv"
+expect "CSV: a header and a row per province" "3" "$(wc -l <"$T/rank.csv" | tr -d ' ')"
+expect "CSV: the header is Vietnamese, after the byte-order mark" $'\xEF\xBB\xBFHạng,Mã,"Tỉnh, thành phố",Điểm,*' \
+  "$(head -n 1 "$T/rank.csv")"
+expect "CSV: T first with its score, its level indices" "1,T,Tỉnh Thử Nghiệm,70.5555555*,,85,60,66.666666*,4,Đã gửi,Không,1,Không,*" \
+  "$(sed -n 2p "$T/rank.csv" | tr -d '\r')"
+expect "CSV: Z has not reported, unranked" ",Z,Tỉnh Thứ Hai,,,,,,,Chưa gửi,,,," "$(sed -n 3p "$T/rank.csv" | tr -d '\r')"
+nctl --criteria "$CAT" national rank --period 2021-Q1 --format xlsx --out "$T/rank.xlsx"
+expect "XLSX opens: two sheets, the provinces and the plan indicator by name, the score a number" \
+  "Xếp hạng|Chỉ tiêu kế hoạch True True True" "$(python3 - "$T/rank.xlsx" <<'PY'
+import re, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+names = re.findall(r'<sheet name="([^"]+)"', z.read('xl/workbook.xml').decode())
+strings = z.read('xl/sharedStrings.xml').decode()
+sheet1 = z.read('xl/worksheets/sheet1.xml').decode()
+print('|'.join(names), 'Tỉnh Thử Nghiệm' in strings, 'Tỷ lệ hồ sơ giải quyết đúng hạn' in strings,
+      re.search(r'<v>70\.5555', sheet1) is not None)
+PY
+)"
+expect "xlsx needs --out" "2" "$(nctl national rank --period 2021-Q1 --format xlsx >/dev/null 2>&1; echo $?)"
+nctl --criteria "$CAT" national rank --period 2021-Q1 --pdf "$T/rank.pdf" --html "$T/rank.html"
+pdftotext -layout "$T/rank.pdf" "$T/rank.txt" 2>/dev/null || true
+expect "PDF: Bộ Nội vụ's report under the national motto" \
+  "*BỘ NỘI VỤ*CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM*XẾP HẠNG CÁC TỈNH, THÀNH PHỐ*" "$(tr '\n' ' ' <"$T/rank.txt")"
+expect "PDF: the ranking's row, the province's name in full diacritics" "1" \
+  "$(grep -cE '^ *1 +Tỉnh Thử Nghiệm +70,56 +85,00 +60,00 +66,67' "$T/rank.txt")"
+expect "PDF: the plan indicator by name against its target" "1" \
+  "$(grep -cE 'Tỉnh Thử Nghiệm +Tỷ lệ hồ sơ giải quyết đúng hạn +79,6% +90,0% +Chưa đạt' "$T/rank.txt")"
+expect "PDF: the province that has not reported, named" "1" \
+  "$(grep -c 'Chưa gửi đủ số liệu (1): Tỉnh Thứ Hai\.' "$T/rank.txt")"
+expect "HTML file: the same report, its stylesheet inside" "*<style>*XẾP HẠNG CÁC TỈNH, THÀNH PHỐ*Tỉnh Thử Nghiệm*" \
+  "$(tr '\n' ' ' <"$T/rank.html")"
+expect "API: ranking.csv is the same file as cchcctl's" "same" \
+  "$(curl -sf "${HTTP}api/v1/national/ranking.csv?period=2021-Q1" | cmp -s - "$T/rank.csv" && echo same)"
+expect "API: ranking.xlsx is a workbook" "200 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" \
+  "$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "${HTTP}api/v1/national/ranking.xlsx?period=2021-Q1")"
+expect "API: report.pdf has the province" "*Tỉnh Thử Nghiệm*" \
+  "$(curl -sf "${HTTP}api/v1/national/report.pdf?period=2021-Q1" -o "$T/api.pdf" && pdftotext "$T/api.pdf" - | tr '\n' ' ')"
+expect "API: report.html, the print view, links the stylesheet the dashboard serves" \
+  "*href=\"/bao-cao.css\"*Tỉnh Thử Nghiệm* 200" \
+  "$(curl -sf "${HTTP}api/v1/national/report.html?period=2021-Q1" | tr '\n' ' ') $(curl -s -o /dev/null -w '%{http_code}' "${HTTP}bao-cao.css")"
+expect "the national page links the files" "*ranking.csv*ranking.xlsx*report.html*report.pdf*" \
+  "$(curl -sf "${HTTP}national.js" | tr '\n' ' ')"
+
 # ------------------------------------------------------------ reopen and relock: version 2
 pctl period reopen --period 2021-Q1 --reason "Sở Hai điều chỉnh" >/dev/null 2>&1 || bad "reopen"
 expect "S2 correction" "status=accepted*" "$(send S2 2 'on_time,2021-02-10,48')"
