@@ -4,6 +4,7 @@
       cchc-test-figclient send --endpoint EP --key FILE --server FILE.pub
           --code CODE --period P --version V --seq S [--catalogue FILE]
           [--cat-year Y] [--units N] [--base X] [--tamper] [--timeout MS]
+          [--at MS]
 
     builds a message with N units (index X + unit number modulo 40; X
     default 50), signs it with the
@@ -11,7 +12,8 @@
     DEALER and prints the national collector's ack (verified with the
     server's pinned key): "status=NAME reason=NAME seq=N", or "timeout".
     The catalogue identity is SHA-256 of the file's bytes (default: of the
-    empty text). */
+    empty text).  --at: the creation and lock time (UTC ms; default now),
+    for deploy/demo-national.sh on the demonstration clock. */
 #include "proto/figures.h"
 #include "proto/wire.h"
 #include "common/clock.h"
@@ -50,7 +52,7 @@ main (int argc, char **argv)
         s_die ("usage: cchc-test-figclient send [options]");
     const char *endpoint = NULL, *key_file = NULL, *server_file = NULL, *code = NULL;
     const char *period = NULL, *catalogue = NULL;
-    uint64_t version = 1, seq = 1, cat_year = 2021, nunits = 3, base = 50;
+    uint64_t version = 1, seq = 1, cat_year = 2021, nunits = 3, base = 50, at = 0;
     long timeout = 5000;
     bool tamper = false;
     for (int i = 2; i < argc; i++) {
@@ -74,6 +76,7 @@ main (int argc, char **argv)
         else if (strcmp (a, "--units") == 0) nunits = s_u64 (v);
         else if (strcmp (a, "--base") == 0) base = s_u64 (v);
         else if (strcmp (a, "--timeout") == 0) timeout = (long) s_u64 (v);
+        else if (strcmp (a, "--at") == 0) at = s_u64 (v);
         else s_die ("unknown option");
     }
     if (!endpoint || !key_file || !server_file || !code || !period || nunits > 1000)
@@ -92,7 +95,7 @@ main (int argc, char **argv)
     snprintf (f.code, sizeof f.code, "%s", code);
     snprintf (f.period, sizeof f.period, "%s", period);
     f.seq = seq;
-    f.created_ms = (uint64_t) cchc_clock_now_ms ();
+    f.created_ms = at? at: (uint64_t) cchc_clock_now_ms ();
     f.version = version;
     f.locked_ms = f.created_ms;
     f.journal = 1;
