@@ -127,10 +127,17 @@ done
 pids+=($!)
 echo "Bộ Nội vụ: http://127.0.0.1:$nhttp/quoc-gia.html — Tuyên Quang: http://127.0.0.1:$http_port/"
 
-# The clock as the collectors see it (clock.demo START,SPEED,ANCHOR).
-start_ms=$(date -u -d "${clock%%,*}" +%s%3N)
-anchor=${clock##*,}
-sim_ms () { local t=${EPOCHREALTIME/[.,]/}; echo $(( start_ms + (${t:0:13} - anchor) * speed )); }
+# The clock as the collectors see it (clock.demo START,SPEED,ANCHOR,GATE:
+# the province demo's conductor holds it through the gate file "ANCHOR
+# HOLD", common/clock.h).
+IFS=, read -r c_start _ anchor gate <<< "$clock"
+start_ms=$(date -u -d "$c_start" +%s%3N)
+sim_ms () {
+  local t=${EPOCHREALTIME/[.,]/} a=$anchor h=9999999999999 s
+  if [ -n "$gate" ]; then read -r a h < "$gate" 2>/dev/null || { a=$anchor; h=9999999999999; }; fi
+  s=$(( start_ms + (${t:0:13} - a) * speed ))
+  echo $(( s < h ? s : h ))
+}
 day_ms=86400000
 
 # 4. Each quarter, on the demonstration clock: at Tuyên Quang's lock
