@@ -19,12 +19,16 @@
     check the signature) and ingest / single-thread verify rate.
 
     --obs N: observations per report (1..128: metric k % 32 of the list
-    below, day s * 4 + k / 32 of report s).  --curve: CurveZMQ on the
+    below, day s * 4 + k / 32 of report s).  --rate N: the timed reports are
+    sent at N reports/s in all (open loop: a report is due every 1/N s, to
+    the next agent with room in its window), not as fast as the acks come
+    back; the ack latencies then say what a sender sees at that load (run
+    once without it to find the maximum, then at half of it).  --curve: CurveZMQ on the
     agents' connections (the collector's transport key made in advance, each
     agent's the X25519 form of its signing key, enrolled).
 
     Usage: cchc-bench-collector [--agents N] [--messages N] [--window N]
-                                [--obs N] [--verifiers N] [--batch N]
+                                [--obs N] [--rate N] [--verifiers N] [--batch N]
                                 [--synchronous full|normal] [--collector PATH]
                                 [--curve] [--keep]
 */
@@ -101,10 +105,16 @@ s_now (void)
     return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
+static pid_t s_child;           /* the collector, once started */
+
 static void
 s_die (const char *what)
 {
     fprintf (stderr, "cchc-bench-collector: %s\n", what);
+    if (s_child > 0) {
+        kill (s_child, SIGTERM);
+        waitpid (s_child, NULL, 0);
+    }
     exit (1);
 }
 
@@ -147,6 +157,7 @@ typedef struct {
     size_t nlatency;
     size_t acked;
     size_t not_accepted;
+    bool paced;             /* --rate: acks do not send the next report */
 } s_run_t;
 
 /*  Take every ack waiting on an agent's socket, sending its next report for
@@ -171,7 +182,7 @@ s_drain (s_run_t *run, s_agent_t *agent)
                         run->not_accepted++;
                     agent->acked++;
                     run->acked++;
-                    if (agent->next < agent->count)
+                    if (!run->paced && agent->next < agent->count)
                         s_send (agent, agent->next++);
                 }
                 cchc_ack_clear (&ack);
@@ -272,6 +283,7 @@ int
 main (int argc, char **argv)
 {
     size_t nagents = 100, nmessages = 40000, window = 8, nobs = 30;
+    double pace = 0;
     int verifiers = 2, batch = 256;
     const char *collector = CCHC_COLLECTOR_BIN, *synchronous = "full";
     bool keep = false, curve = false;
@@ -286,6 +298,7 @@ main (int argc, char **argv)
         else if (strcmp (argv [i - 1], "--messages") == 0) nmessages = strtoul (val, NULL, 10);
         else if (strcmp (argv [i - 1], "--window") == 0) window = strtoul (val, NULL, 10);
         else if (strcmp (argv [i - 1], "--obs") == 0) nobs = strtoul (val, NULL, 10);
+        else if (strcmp (argv [i - 1], "--rate") == 0) pace = strtod (val, NULL);
         else if (strcmp (argv [i - 1], "--verifiers") == 0) verifiers = atoi (val);
         else if (strcmp (argv [i - 1], "--batch") == 0) batch = atoi (val);
         else if (strcmp (argv [i - 1], "--synchronous") == 0) synchronous = val;
@@ -293,8 +306,9 @@ main (int argc, char **argv)
         else s_die ("unknown option");
     }
     if (!nagents || nagents > 999 || nmessages < nagents || !window
-    ||  !nobs || nobs > 4 * METRICS_COUNT)
-        s_die ("bad numbers: 1..999 agents, messages >= agents, 1..128 observations");
+    ||  !nobs || nobs > 4 * METRICS_COUNT || pace < 0 || pace > 1e6)
+        s_die ("bad numbers: 1..999 agents, messages >= agents, 1..128 observations, "
+               "rate 0..1000000");
     if (sodium_init () < 0)
         s_die ("libsodium");
 
@@ -394,6 +408,7 @@ main (int argc, char **argv)
         perror (collector);
         _exit (127);
     }
+    s_child = child;
     void *ctx = zmq_ctx_new ();
     zmq_pollitem_t *items = calloc (nagents, sizeof *items);
     for (size_t a = 0; a < nagents; a++) {
@@ -467,21 +482,54 @@ main (int argc, char **argv)
     s_cpu_read (child, &cpu_start);
     double client_cpu = s_self_cpu ();
     double start = s_now ();
-    for (size_t a = 0; a < nagents; a++)
-        for (size_t w = 0; w < window && agents [a].next < agents [a].count; w++)
-            s_send (&agents [a], agents [a].next++);
-    s_run_t run = { .latency = latency, .nlatency = nlatency, .acked = acked_total };
+    s_run_t run = { .latency = latency, .nlatency = nlatency, .acked = acked_total,
+                    .paced = pace > 0 };
+    size_t sent = 0, held = 0, turn = 0;
+    if (!run.paced)
+        for (size_t a = 0; a < nagents; a++)
+            for (size_t w = 0; w < window && agents [a].next < agents [a].count; w++)
+                s_send (&agents [a], agents [a].next++);
     for (size_t a = 0; a < nagents; a++)
         s_drain (&run, &agents [a]);
+    double last_ack = s_now ();
     while (run.acked < nmessages) {
+        int timeout = 1000;
+        if (run.paced && sent < timed) {
+            /*  Every report due by now, each to the next agent with room. */
+            double now = s_now ();
+            size_t due = (size_t) ((now - start) * pace) + 1;
+            while (sent < due && sent < timed) {
+                size_t tried = 0;
+                while (tried < nagents
+                &&     (agents [turn].next >= agents [turn].count
+                ||      agents [turn].next - agents [turn].acked >= window)) {
+                    turn = (turn + 1) % nagents;
+                    tried++;
+                }
+                if (tried == nagents) {
+                    held++;         /* every window full: late, sent on an ack */
+                    break;
+                }
+                s_send (&agents [turn], agents [turn].next++);
+                s_drain (&run, &agents [turn]);     /* the send may take the fd's signal */
+                turn = (turn + 1) % nagents;
+                sent++;
+            }
+            double next = start + (double) sent / pace;
+            timeout = next > now? (int) ((next - now) * 1e3) + 1: 1;
+        }
         struct epoll_event ready [64];
-        int n = epoll_wait (epoll, ready, 64, 10000);
+        int n = epoll_wait (epoll, ready, 64, timeout);
         if (n == -1 && errno == EINTR)
             continue;
-        if (n <= 0)
-            s_die ("no ack for 10 s");
+        size_t before = run.acked;
         for (int i = 0; i < n; i++)
             s_drain (&run, &agents [ready [i].data.u64]);
+        if (run.acked > before)
+            last_ack = s_now ();
+        else
+        if (s_now () - last_ack > 10)
+            s_die ("no ack for 10 s");
     }
     nlatency = run.nlatency;
     size_t not_accepted = run.not_accepted;
@@ -549,7 +597,11 @@ main (int argc, char **argv)
             verifiers, batch, synchronous, sysconf (_SC_NPROCESSORS_ONLN));
     printf ("ingest:      %.0f messages/s, %.0f observations/s (%zu timed reports in "
             "%.2f s; acks after commit)\n", rate, rate * (double) nobs, timed, elapsed);
-    printf ("ack latency: p50 %.2f ms, p99 %.2f ms\n", p50 * 1e3, p99 * 1e3);
+    printf ("ack latency: p50 %.2f ms, p99 %.2f ms", p50 * 1e3, p99 * 1e3);
+    if (pace > 0)
+        printf (" (sent at %.0f reports/s; a send found every window full %zu times)",
+                pace, held);
+    printf ("\n");
     printf ("verify-only: %.0f messages/s, %.1f us CPU per report (single thread, "
             "crypto_sign_verify_detached over the same %zu signed reports)\n", vrate,
             vcpu, verified);
