@@ -95,6 +95,12 @@ s_audit_months (s_audit_t *self, sqlite3 *db)
     sqlite3_finalize (st);
     if (!has)
         return 0;
+    /*  The summary as of this snapshot: months the follower has not reached
+        yet are computed from the rows (db.h, cchc_db_month_settle); the
+        settled rest is what is checked. */
+    int64_t pending = 0;
+    if (cchc_db_month_settle (db, &pending) != 0)
+        return -1;
     /*  total(), not sum(): it cannot fail with "integer overflow" on hostile
         values (collector/db/schema.h, CCHC_DB_MONTH_BACKFILL_SQL, says why
         it is exact enough); the comparison below allows for rounding. */
@@ -112,7 +118,7 @@ s_audit_months (s_audit_t *self, sqlite3 *db)
         "       m.journal_max, e.total, e.rows, e.day_first, e.day_last, o.value,"
         "       o.journal, e.journal_top"
         "  FROM temp.audit_month e"
-        "       LEFT JOIN observation_month m ON m.agent = e.agent AND m.month = e.month"
+        "       LEFT JOIN temp.cchc_month_now m ON m.agent = e.agent AND m.month = e.month"
         "            AND m.metric = e.metric AND m.unit = e.unit"
         "       LEFT JOIN observation o ON o.agent = e.agent AND o.day = e.day_last"
         "            AND o.metric = e.metric"
@@ -125,7 +131,7 @@ s_audit_months (s_audit_t *self, sqlite3 *db)
         "SELECT m.agent, m.month, m.metric, m.unit, 2, m.total, m.rows, m.day_first,"
         "       m.day_last, m.last_value, m.last_journal, m.journal_max,"
         "       0, 0, 0, 0, 0, 0, 0"
-        "  FROM observation_month m WHERE NOT EXISTS (SELECT 1 FROM temp.audit_month e"
+        "  FROM temp.cchc_month_now m WHERE NOT EXISTS (SELECT 1 FROM temp.audit_month e"
         "   WHERE e.agent = m.agent AND e.month = m.month AND e.metric = m.metric"
         "     AND e.unit = m.unit)", -1, &st, NULL);
     if (rc != SQLITE_OK)

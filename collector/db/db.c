@@ -28,8 +28,9 @@ enum {
 
 static const char *s_sql [S_COUNT] = {
     [S_JOURNAL_ADD] =
-        "INSERT INTO journal (agent, seq, received_at, body, sig, refused)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (agent, seq) DO NOTHING",
+        "INSERT INTO journal (agent, seq, received_at, body, sig, refused, day_first,"
+        " day_last) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        " ON CONFLICT (agent, seq) DO NOTHING",
     [S_JOURNAL_GET] =
         "SELECT body FROM journal WHERE agent = ?1 AND seq = ?2",
     [S_OBS_PUT] =
@@ -317,7 +318,7 @@ int
 cchc_db_journal_add (cchc_db_t *self, int64_t agent, uint64_t seq,
                         int64_t received_ms, const uint8_t *body, size_t len,
                         const uint8_t sig [64], const char *refused,
-                        int64_t *journal_id)
+                        int32_t day_first, int32_t day_last, int64_t *journal_id)
 {
     assert (self && body && sig && journal_id);
     sqlite3_stmt *stmt = s_stmt (self, S_JOURNAL_ADD);
@@ -332,6 +333,14 @@ cchc_db_journal_add (cchc_db_t *self, int64_t agent, uint64_t seq,
         sqlite3_bind_text (stmt, 6, refused, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null (stmt, 6);
+    if (day_first > 0 && day_last >= day_first) {
+        sqlite3_bind_int (stmt, 7, day_first);
+        sqlite3_bind_int (stmt, 8, day_last);
+    }
+    else {
+        sqlite3_bind_null (stmt, 7);
+        sqlite3_bind_null (stmt, 8);
+    }
     int rc = s_done (self, stmt);
     sqlite3_clear_bindings (stmt);
     if (rc)

@@ -101,11 +101,15 @@ int cchc_db_periods_apply (sqlite3 *db, char *err, size_t errlen);
 
 /* ---------------------------------------------------------------- ingest */
 
-/*  Append a message to the journal.  Returns 1 and *journal_id when it was
-    added, 0 when (agent, seq) is already there (nothing written), -1 on error. */
+/*  Append a message to the journal.  day_first .. day_last (yyyymmdd): the
+    days of the observations it is about to write with the summary's
+    triggers off, so the follower rebuilds their months (0, 0: none).
+    Returns 1 and *journal_id when it was added, 0 when (agent, seq) is
+    already there (nothing written), -1 on error. */
 int cchc_db_journal_add (cchc_db_t *self, int64_t agent, uint64_t seq,
                             int64_t received_ms, const uint8_t *body, size_t len,
                             const uint8_t sig[64], const char *refused,
+                            int32_t day_first, int32_t day_last,
                             int64_t *journal_id);
 
 /*  1 if the journal row (agent, seq) holds exactly `body`, 0 if it differs
@@ -162,6 +166,55 @@ int cchc_db_observation_days (sqlite3 *db, int32_t *first, int32_t *last);
     0 when none, -1 on error. */
 int cchc_db_observation_any (sqlite3 *db, int32_t first, int32_t last,
                              int64_t before_ms);
+
+/* ---------------------------------------------------- the summary (month) */
+
+/*  observation_month is settled by a follower outside the ingest
+    transactions (schema.h, CCHC_DB_MONTH_POSITION_SQL; collector/db/month.c).
+    A reader never sees it lag: it reads the summary through
+    cchc_db_month_settle, which computes, in the reader's own snapshot, the
+    rows of the months the follower has not reached yet. */
+
+/*  One step of the follower, in a transaction of its own (the caller holds
+    none): every (agent, month) whose days the journal rows after the
+    position carry — at most `max_messages` rows, oldest first (< 0: all) —
+    rebuilt from the observation rows, and the position moved past them.
+    *left: journal rows remain after this step.  On a database without the
+    follower's position it does nothing.  0, or -1 (rolled back; errcode
+    and errmsg say why). */
+int cchc_db_month_follow (cchc_db_t *self, int64_t max_messages, bool *left);
+
+/*  Inside the caller's write transaction, after it brought observation_month
+    up to date with every journal row itself (the writer's summed changes):
+    the position moves to the newest journal row.  0 or -1. */
+int cchc_db_month_settled (cchc_db_t *self);
+
+/*  For a reader, inside its read transaction (a SAVEPOINT or BEGIN the
+    caller holds until it has read the summary): temp.cchc_month_pending
+    (agent, month) gets the months not settled for this snapshot,
+    temp.cchc_month_fresh (observation_month's columns and key) their rows
+    as the follower will write them, and the view temp.cchc_month_now is
+    observation_month as of the snapshot (settled rows, then the fresh
+    ones).  *pending: how many (agent, month)s are pending; with 0,
+    observation_month itself is exact.  A database without the summary's
+    position has none pending.  0 or -1 (sqlite3_errmsg (db)). */
+int cchc_db_month_settle (sqlite3 *db, int64_t *pending);
+
+/*  Per reporting month (ascending), the newest journal id of its
+    observation rows as of this snapshot (the summary's journal_max, with
+    the pending months').  fn returns non-zero to stop (then -1).  0 or -1. */
+typedef int cchc_db_month_journal_fn (int32_t month, int64_t journal_max, void *arg);
+int cchc_db_month_journal_each (sqlite3 *db, cchc_db_month_journal_fn *fn, void *arg);
+
+/*  How many units have summary rows in months month_first .. month_last
+    changed by a message after journal id `journal` (a locked period's
+    corrections after its lock), as of this snapshot.  0 or -1. */
+int cchc_db_month_units_after (sqlite3 *db, int32_t month_first, int32_t month_last,
+                               int64_t journal, int64_t *units);
+
+/*  Reporting month (yyyymm) of a day (yyyymmdd): 15/(M-1) .. 14/M is M
+    (CCHC_DB_MONTH in SQL). */
+int32_t cchc_db_month_of (int32_t yyyymmdd);
 
 /* ---------------------------------------------------------- data version */
 

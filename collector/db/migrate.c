@@ -61,6 +61,7 @@ s_month (sqlite3 *db, char *err, size_t errlen)
             return -1;
     }
     if (s_exec (db, CCHC_DB_MONTH_SQL, err, errlen)
+    ||  s_exec (db, CCHC_DB_MONTH_POSITION_SQL, err, errlen)
     ||  s_exec (db, CCHC_DB_MONTH_TRIGGERS_SQL, err, errlen))
         return -1;
     int64_t backfill = 0;
@@ -100,6 +101,7 @@ static const s_step_t s_steps [] = {
     { 4, "no observation_by_day index", CCHC_DB_MIGRATE_3_4, NULL },
     { 5, "national tables in the schema", CCHC_DB_NATIONAL_SQL, NULL },
     { 6, "agent clock columns", NULL, s_agent_clock },
+    { 7, "observation_month kept by a follower", CCHC_DB_MIGRATE_6_7, NULL },
 };
 #define STEPS (sizeof s_steps / sizeof s_steps [0])
 
@@ -109,6 +111,7 @@ s_create (sqlite3 *db, char *err, size_t errlen)
 {
     if (s_exec (db, CCHC_DB_SCHEMA_SQL, err, errlen)
     ||  s_exec (db, CCHC_DB_MONTH_SQL, err, errlen)
+    ||  s_exec (db, CCHC_DB_MONTH_POSITION_SQL, err, errlen)
     ||  s_exec (db, CCHC_DB_MONTH_TRIGGERS_SQL, err, errlen)
     ||  s_exec (db, CCHC_DB_NATIONAL_SQL, err, errlen))
         return -1;

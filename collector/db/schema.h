@@ -7,8 +7,9 @@
     local days (Asia/Ho_Chi_Minh) are INTEGER yyyymmdd (20210314), so they sort
     and compare as numbers and read as dates; keys are 32-byte BLOBs.
 
-    CCHC_DB_SCHEMA_SQL + CCHC_DB_MONTH_SQL + CCHC_DB_MONTH_TRIGGERS_SQL +
-    CCHC_DB_NATIONAL_SQL is the current schema in one piece: a new database gets it and user_version =
+    CCHC_DB_SCHEMA_SQL + CCHC_DB_MONTH_SQL + CCHC_DB_MONTH_POSITION_SQL +
+    CCHC_DB_MONTH_TRIGGERS_SQL + CCHC_DB_NATIONAL_SQL is the current schema in
+    one piece: a new database gets it and user_version =
     CCHC_DB_VERSION.  An older database walks the migration chain instead
     (collector/db/migrate.c, one step per version; db.h says how to add one);
     test_store.c checks that both end with the same sqlite_master.
@@ -33,11 +34,16 @@
          database that already had them keeps them as they were.
       6  the agent's clock as its messages show it: agent.clock_skew,
          clock_ahead, clock_at (CCHC_DB_MIGRATE_5_6).
+      7  observation_month is kept by a follower outside the ingest
+         transactions: journal rows carry the days of their observations
+         (day_first, day_last), month_position says up to which journal id
+         the summary holds every change (CCHC_DB_MIGRATE_6_7; collector/db/
+         month.c, db.h "the summary").
 
     Who writes what: the collector's writer thread appends to journal and
-    upserts observation, observation_month (kept by triggers for any other
-    writer, by the writer itself in its trigger-less connection) and the
-    agent counters (one transaction per group commit); cchcctl writes unit
+    upserts observation and the agent counters (one transaction per group
+    commit), and between those brings observation_month up to date
+    (month_position; kept by triggers for any other writer); cchcctl writes unit
     and agent (import, enrol, revoke); the collector rewrites stats every
     second; the period keeper writes period_result and period_event
     (CCHC_DB_PERIODS_SQL, created by the keeper: their presence says the
@@ -50,7 +56,7 @@
 #ifndef CCHC_DB_SCHEMA_H
 #define CCHC_DB_SCHEMA_H
 
-#define CCHC_DB_VERSION 6
+#define CCHC_DB_VERSION 7
 
 #define CCHC_DB_SCHEMA_SQL \
 "-- Organisation units, valid on local days [valid_from, valid_to].\n" \
@@ -101,6 +107,10 @@
 "  refused     TEXT,                  -- observations refused at ingest, NULL if\n" \
 "                                     -- none: 'index:reason,...' ascending (reason\n" \
 "                                     -- codes of proto.h); the others were stored\n" \
+"  day_first   INTEGER,               -- first and last day (yyyymmdd) of the\n" \
+"  day_last    INTEGER,               -- observations it carries; NULL when it wrote\n" \
+"                                     -- none the summary's follower must fold in\n" \
+"                                     -- (rows kept by triggers, older releases)\n" \
 "  UNIQUE (agent, seq)\n" \
 ");\n" \
 "\n" \
@@ -236,6 +246,30 @@
     "CREATE INDEX IF NOT EXISTS observation_month_by_metric" \
     " ON observation_month (agent, metric, month);\n"
 
+/*  How far observation_month is settled (schema 7).  The collector's writer
+    does not touch the summary in its ingest transactions; a follower
+    (collector/db/month.c, cchc_db_month_follow, run by the writer between
+    them in transactions of its own) rebuilds from the observation rows every
+    (agent, month) that the journal rows after `journal` carry days of
+    (journal.day_first .. day_last), then moves `journal` on, in one
+    transaction.  So at any time:
+      - a month of an agent that no journal row after `journal` covers is
+        exact in observation_month;
+      - the others ("pending") are read from the observation rows by the
+        readers, in their own snapshot (cchc_db_month_settle): every reader
+        sees the figures as of its snapshot, whatever the follower's lag;
+      - a crash loses nothing: the rows are the truth, the position moves
+        only with the rebuilt months, and a rebuild counts nothing twice.
+    Connections that write observation with triggers on (tests, the national
+    replay) keep the summary current themselves; their journal rows leave
+    the days NULL, or the follower rebuilds the same figures again. */
+#define CCHC_DB_MONTH_POSITION_SQL \
+    "CREATE TABLE IF NOT EXISTS month_position (\n" \
+    "  id      INTEGER PRIMARY KEY CHECK (id = 1),\n" \
+    "  journal INTEGER NOT NULL          -- every journal row <= it is in the summary\n" \
+    ");\n" \
+    "INSERT OR IGNORE INTO month_position (id, journal) VALUES (1, 0);\n"
+
 /*  The triggers are dropped and created again on every apply, so a changed
     definition replaces an older one. */
 #define CCHC_DB_MONTH_TRIGGERS_SQL \
@@ -297,6 +331,15 @@
 "ALTER TABLE agent ADD COLUMN clock_skew INTEGER;\n" \
 "ALTER TABLE agent ADD COLUMN clock_ahead INTEGER NOT NULL DEFAULT 0;\n" \
 "ALTER TABLE agent ADD COLUMN clock_at INTEGER;\n"
+
+/*  Version 6 → 7: the summary's follower (CCHC_DB_MONTH_POSITION_SQL).  The
+    summary was kept in the ingest transactions until now: settled up to
+    the newest journal row. */
+#define CCHC_DB_MIGRATE_6_7 \
+"ALTER TABLE journal ADD COLUMN day_first INTEGER;\n" \
+"ALTER TABLE journal ADD COLUMN day_last INTEGER;\n" \
+CCHC_DB_MONTH_POSITION_SQL \
+"UPDATE month_position SET journal = (SELECT coalesce (max (id), 0) FROM journal);\n"
 
 /*  The period keeper's tables (collector/periods/periods.h: stored, scheduled and
     locked period figures), created by cchc_db_periods_apply when a keeper

@@ -14,6 +14,14 @@
                 the (agent, metric, month) index) and its last day's value.
 
     Then one lookup per distinct journal id gives arrival times.
+
+    The summary is settled by a follower (collector/db/db.h, "the
+    summary"): the months it has not reached yet in this snapshot are
+    computed from the rows first (cchc_db_month_settle).  Their agents
+    ("pending") are then read one agent at a time through the view
+    temp.cchc_month_now (settled months and fresh ones); every other agent
+    by the two statements above.  With nothing pending (a quiet database)
+    the statements are exactly the plain ones.
 */
 #include "collector/figures/rollup.h"
 #include "collector/db/db.h"
@@ -43,6 +51,10 @@ typedef struct {
     cchc_rollup_part_t *parts;
     size_t part_count, part_alloc;
     size_t parts_ignored;
+    /* the summary's pending agents in this snapshot (sorted), once settled */
+    bool settled;
+    int64_t *pending;
+    size_t pending_count;
 } s_loader_t;
 
 static int
@@ -244,12 +256,22 @@ s_add_part (s_loader_t *l, const char *unit, int64_t agent, size_t metric,
 /*  Counters from the monthly sums: the window's months of each agent, by
     primary-key seeks, in (month, metric, unit) order; s_load_counters folds
     each (agent, metric, unit) over the months. */
-static const char *s_sql_month_counters =
+#define S_SQL_MONTH_COUNTERS \
+    "SELECT o.agent, m.idx, o.unit, o.total, o.rows, o.day_first, o.day_last," \
+    "       o.journal_max" \
+    "  FROM agent AS a CROSS JOIN observation_month AS o" \
+    "       CROSS JOIN temp.cchc_rollup_metric AS m" \
+    " WHERE o.agent = a.id AND o.month BETWEEN ?1 AND ?2" \
+    "   AND m.code = o.metric AND m.kind = 1"
+static const char *s_sql_month_counters = S_SQL_MONTH_COUNTERS;
+/*  The same without the pending agents, and for one pending agent ?3. */
+static const char *s_sql_settled_counters = S_SQL_MONTH_COUNTERS
+    "   AND a.id NOT IN (SELECT agent FROM temp.cchc_month_pending)";
+static const char *s_sql_pending_counters =
     "SELECT o.agent, m.idx, o.unit, o.total, o.rows, o.day_first, o.day_last,"
     "       o.journal_max"
-    "  FROM agent AS a CROSS JOIN observation_month AS o"
-    "       CROSS JOIN temp.cchc_rollup_metric AS m"
-    " WHERE o.agent = a.id AND o.month BETWEEN ?1 AND ?2"
+    "  FROM temp.cchc_month_now AS o CROSS JOIN temp.cchc_rollup_metric AS m"
+    " WHERE o.agent = ?3 AND o.month BETWEEN ?1 AND ?2"
     "   AND m.code = o.metric AND m.kind = 1";
 
 /*  Gauges from the monthly sums: per (agent, metric) the latest month <= the
@@ -258,16 +280,30 @@ static const char *s_sql_month_counters =
     another unit in an earlier month leaves its old unit no carried gauge;
     the daily fallback and the core keep one per unit.  Agents are rarely
     moved.) */
-static const char *s_sql_month_gauges =
+#define S_SQL_MONTH_GAUGES \
+    "SELECT o.agent, m.idx, o.unit, o.day_last, o.day_last, o.last_value," \
+    "       o.last_journal" \
+    "  FROM agent AS a CROSS JOIN temp.cchc_rollup_metric AS m" \
+    "       CROSS JOIN observation_month AS o" \
+    " WHERE m.kind = 2 AND o.agent = a.id" \
+    "   AND o.month = (SELECT max (x.month) FROM observation_month AS x" \
+    "                   WHERE x.agent = a.id AND x.metric = m.code" \
+    "                     AND x.month <= ?2)" \
+    "   AND o.metric = m.code"
+static const char *s_sql_month_gauges = S_SQL_MONTH_GAUGES;
+static const char *s_sql_settled_gauges = S_SQL_MONTH_GAUGES
+    "   AND a.id NOT IN (SELECT agent FROM temp.cchc_month_pending)";
+/*  (the agent's latest month per metric read once: a MAX() sub-query per
+    row would read the view's months again for each) */
+static const char *s_sql_pending_gauges =
     "SELECT o.agent, m.idx, o.unit, o.day_last, o.day_last, o.last_value,"
     "       o.last_journal"
-    "  FROM agent AS a CROSS JOIN temp.cchc_rollup_metric AS m"
-    "       CROSS JOIN observation_month AS o"
-    " WHERE m.kind = 2 AND o.agent = a.id"
-    "   AND o.month = (SELECT max (x.month) FROM observation_month AS x"
-    "                   WHERE x.agent = a.id AND x.metric = m.code"
-    "                     AND x.month <= ?2)"
-    "   AND o.metric = m.code";
+    "  FROM (SELECT x.metric AS metric, max (x.month) AS month"
+    "          FROM temp.cchc_month_now AS x WHERE x.agent = ?3 AND x.month <= ?2"
+    "         GROUP BY x.metric) AS t"
+    "       JOIN temp.cchc_rollup_metric AS m ON m.code = t.metric AND m.kind = 2"
+    "       JOIN temp.cchc_month_now AS o ON o.agent = ?3 AND o.month = t.month"
+    "        AND o.metric = t.metric";
 
 /*  The same from the daily rows (no observation_month: slower, same result). */
 static const char *s_sql_day_counters =
@@ -330,8 +366,62 @@ s_fold_flush (s_loader_t *l, s_folder_t *f, int64_t agent)
     return rc;
 }
 
-/*  Counter rows: agent, idx, unit, total, rows, day_first, day_last, journal;
-    an agent's rows are consecutive, in any order within the agent. */
+/*  Fold the counter rows of `st` (agent, idx, unit, total, rows, day_first,
+    day_last, journal; an agent's rows consecutive) into f; *agent is the
+    agent being folded, flushed when the rows move on.  0 or -1. */
+static int
+s_fold_rows (s_loader_t *l, s_folder_t *f, sqlite3_stmt *st, size_t nm, int64_t *agent)
+{
+    int rc;
+    while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
+        int64_t a = sqlite3_column_int64 (st, 0), m = sqlite3_column_int64 (st, 1);
+        const char *u = (const char *) sqlite3_column_text (st, 2);
+        if (m < 0 || (size_t) m >= nm || !u)
+            continue;
+        if (a != *agent) {
+            if (s_fold_flush (l, f, *agent) != 0)
+                return -1;
+            *agent = a;
+        }
+        long i;
+        for (i = f->head[m]; i >= 0 && strcmp (f->entries[i].unit, u) != 0;
+             i = f->entries[i].next)
+            ;
+        if (i < 0) {
+            if (f->count == f->alloc) {
+                size_t want = f->alloc ? f->alloc * 2 : 64;
+                s_fold_t *e = realloc (f->entries, want * sizeof *e);
+                if (!e) {
+                    cchc_errf (l->err, l->errlen, "out of memory");
+                    return -1;
+                }
+                f->entries = e;
+                f->alloc = want;
+            }
+            i = (long) f->count++;
+            s_fold_t *e = &f->entries[i];
+            memset (e, 0, sizeof *e);
+            e->metric = (size_t) m;
+            e->unit_ok = cchc_strlcpy (e->unit, u, sizeof e->unit) < sizeof e->unit;
+            e->first = INT32_MAX;
+            e->next = f->head[m];
+            f->head[m] = i;
+        }
+        s_fold_t *e = &f->entries[i];
+        e->total += sqlite3_column_double (st, 3);
+        e->rows += sqlite3_column_int64 (st, 4);
+        int32_t first = sqlite3_column_int (st, 5), last = sqlite3_column_int (st, 6);
+        int64_t j = sqlite3_column_int64 (st, 7);
+        e->first = first < e->first ? first : e->first;
+        e->last = last > e->last ? last : e->last;
+        e->journal = j > e->journal ? j : e->journal;
+    }
+    sqlite3_reset (st);
+    return rc == SQLITE_DONE ? 0 : s_sql_fail (l, "counters");
+}
+
+/*  Counters, folded per (agent, metric, unit): from the monthly sums (the
+    settled agents, then each pending one), or from the daily rows. */
 static int
 s_load_counters (s_loader_t *l, const cchc_rollup_window_t *w, bool monthly)
 {
@@ -343,89 +433,46 @@ s_load_counters (s_loader_t *l, const cchc_rollup_window_t *w, bool monthly)
     }
     for (size_t m = 0; m < nm; m++)
         f.head[m] = -1;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (l->db, monthly ? s_sql_month_counters : s_sql_day_counters,
-                            -1, &st, NULL) != SQLITE_OK) {
-        free (f.head);
-        return s_sql_fail (l, "counters");
-    }
-    sqlite3_bind_int (st, 1, monthly ? cchc_rollup_month_of (w->first_day)
-                                     : w->first_day);
-    sqlite3_bind_int (st, 2, monthly ? cchc_rollup_month_of (w->last_day)
-                                     : w->last_day);
+    bool split = monthly && l->pending_count > 0;
+    const char *sql = !monthly ? s_sql_day_counters
+                    : split ? s_sql_settled_counters : s_sql_month_counters;
+    sqlite3_stmt *st = NULL, *one = NULL;
     int64_t agent = 0;
-    int rc;
-    while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
-        int64_t a = sqlite3_column_int64 (st, 0), m = sqlite3_column_int64 (st, 1);
-        const char *u = (const char *) sqlite3_column_text (st, 2);
-        if (m < 0 || (size_t) m >= nm || !u)
-            continue;
-        if (a != agent) {
-            if (s_fold_flush (l, &f, agent) != 0)
-                goto fail;
-            agent = a;
-        }
-        long i;
-        for (i = f.head[m]; i >= 0 && strcmp (f.entries[i].unit, u) != 0;
-             i = f.entries[i].next)
-            ;
-        if (i < 0) {
-            if (f.count == f.alloc) {
-                size_t want = f.alloc ? f.alloc * 2 : 64;
-                s_fold_t *e = realloc (f.entries, want * sizeof *e);
-                if (!e) {
-                    cchc_errf (l->err, l->errlen, "out of memory");
-                    goto fail;
-                }
-                f.entries = e;
-                f.alloc = want;
-            }
-            i = (long) f.count++;
-            s_fold_t *e = &f.entries[i];
-            memset (e, 0, sizeof *e);
-            e->metric = (size_t) m;
-            e->unit_ok = cchc_strlcpy (e->unit, u, sizeof e->unit) < sizeof e->unit;
-            e->first = INT32_MAX;
-            e->next = f.head[m];
-            f.head[m] = i;
-        }
-        s_fold_t *e = &f.entries[i];
-        e->total += sqlite3_column_double (st, 3);
-        e->rows += sqlite3_column_int64 (st, 4);
-        int32_t first = sqlite3_column_int (st, 5), last = sqlite3_column_int (st, 6);
-        int64_t j = sqlite3_column_int64 (st, 7);
-        e->first = first < e->first ? first : e->first;
-        e->last = last > e->last ? last : e->last;
-        e->journal = j > e->journal ? j : e->journal;
-    }
-    if (rc != SQLITE_DONE) {
+    int rc = -1;
+    if (sqlite3_prepare_v2 (l->db, sql, -1, &st, NULL) != SQLITE_OK
+        || (split && sqlite3_prepare_v2 (l->db, s_sql_pending_counters, -1, &one,
+                                         NULL) != SQLITE_OK)) {
         s_sql_fail (l, "counters");
-        goto fail;
+        goto done;
     }
-    if (s_fold_flush (l, &f, agent) != 0)
-        goto fail;
+    int first = monthly ? cchc_rollup_month_of (w->first_day) : w->first_day;
+    int last = monthly ? cchc_rollup_month_of (w->last_day) : w->last_day;
+    sqlite3_bind_int (st, 1, first);
+    sqlite3_bind_int (st, 2, last);
+    if (s_fold_rows (l, &f, st, nm, &agent) != 0)
+        goto done;
+    for (size_t i = 0; split && i < l->pending_count; i++) {
+        sqlite3_bind_int (one, 1, first);
+        sqlite3_bind_int (one, 2, last);
+        sqlite3_bind_int64 (one, 3, l->pending[i]);
+        if (s_fold_rows (l, &f, one, nm, &agent) != 0)
+            goto done;
+    }
+    rc = s_fold_flush (l, &f, agent);
+done:
     sqlite3_finalize (st);
+    sqlite3_finalize (one);
     free (f.head);
     free (f.entries);
-    return 0;
-fail:
-    sqlite3_finalize (st);
-    free (f.head);
-    free (f.entries);
-    return -1;
+    return rc;
 }
 
-/*  Gauge rows: agent, idx, unit, day, day, value, journal — one part each
-    (per unit, the cells keep the latest day over its agents). */
+/*  The gauge rows of `st`: agent, idx, unit, day, day, value, journal — one
+    part each (per unit, the cells keep the latest day over its agents).
+    0 or -1. */
 static int
-s_load_gauges (s_loader_t *l, const cchc_rollup_window_t *w, bool monthly)
+s_gauge_rows (s_loader_t *l, sqlite3_stmt *st)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (l->db, monthly ? s_sql_month_gauges : s_sql_day_gauges,
-                            -1, &st, NULL) != SQLITE_OK)
-        return s_sql_fail (l, "gauges");
-    sqlite3_bind_int (st, 2, monthly ? cchc_rollup_month_of (w->last_day)
-                                     : w->last_day);
     size_t nm = cchc_criteria_metric_count (l->cat);
     int rc;
     while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
@@ -437,14 +484,83 @@ s_load_gauges (s_loader_t *l, const cchc_rollup_window_t *w, bool monthly)
                         sqlite3_column_int64 (st, 0), (size_t) m,
                         sqlite3_column_double (st, 5), 1, day, day,
                         sqlite3_column_int64 (st, 6)) != 0) {
-            sqlite3_finalize (st);
+            sqlite3_reset (st);
             return -1;
         }
     }
+    sqlite3_reset (st);
+    return rc == SQLITE_DONE ? 0 : s_sql_fail (l, "gauges");
+}
+
+/*  Gauges: from the monthly sums (settled agents, then each pending one),
+    or from the daily rows. */
+static int
+s_load_gauges (s_loader_t *l, const cchc_rollup_window_t *w, bool monthly)
+{
+    bool split = monthly && l->pending_count > 0;
+    const char *sql = !monthly ? s_sql_day_gauges
+                    : split ? s_sql_settled_gauges : s_sql_month_gauges;
+    sqlite3_stmt *st = NULL, *one = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2 (l->db, sql, -1, &st, NULL) != SQLITE_OK
+        || (split && sqlite3_prepare_v2 (l->db, s_sql_pending_gauges, -1, &one,
+                                         NULL) != SQLITE_OK)) {
+        s_sql_fail (l, "gauges");
+        goto done;
+    }
+    int last = monthly ? cchc_rollup_month_of (w->last_day) : w->last_day;
+    sqlite3_bind_int (st, 2, last);
+    if (s_gauge_rows (l, st) != 0)
+        goto done;
+    for (size_t i = 0; split && i < l->pending_count; i++) {
+        sqlite3_bind_int (one, 2, last);
+        sqlite3_bind_int64 (one, 3, l->pending[i]);
+        if (s_gauge_rows (l, one) != 0)
+            goto done;
+    }
+    rc = 0;
+done:
     sqlite3_finalize (st);
-    if (rc != SQLITE_DONE)
-        return s_sql_fail (l, "gauges");
-    return 0;
+    sqlite3_finalize (one);
+    return rc;
+}
+
+/*  Once per load (one snapshot): the summary's months the follower has not
+    reached, computed from the rows, and their enrolled agents, sorted. */
+static int
+s_load_pending (s_loader_t *l)
+{
+    if (l->settled)
+        return 0;
+    int64_t months = 0;
+    if (cchc_db_month_settle (l->db, &months) != 0)
+        return s_sql_fail (l, "observation_month");
+    l->settled = true;
+    if (months == 0)
+        return 0;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2 (l->db, "SELECT DISTINCT p.agent FROM temp.cchc_month_pending"
+                            " AS p JOIN agent AS a ON a.id = p.agent ORDER BY p.agent",
+                            -1, &st, NULL) != SQLITE_OK)
+        return s_sql_fail (l, "observation_month");
+    size_t alloc = 0;
+    int rc;
+    while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
+        if (l->pending_count == alloc) {
+            size_t want = alloc ? alloc * 2 : 64;
+            int64_t *p = realloc (l->pending, want * sizeof *p);
+            if (!p) {
+                sqlite3_finalize (st);
+                cchc_errf (l->err, l->errlen, "out of memory");
+                return -1;
+            }
+            l->pending = p;
+            alloc = want;
+        }
+        l->pending[l->pending_count++] = sqlite3_column_int64 (st, 0);
+    }
+    sqlite3_finalize (st);
+    return rc == SQLITE_DONE ? 0 : s_sql_fail (l, "observation_month");
 }
 
 static int
@@ -517,7 +633,8 @@ s_load_one (s_loader_t *l, const cchc_period_t *period, int64_t as_of_ms,
     cchc_rollup_window (l->cat, period, as_of_ms, &w);
     cchc_rollup_t *r = NULL;
     bool monthly = false;
-    if (s_has_month_table (l, &monthly) == 0 && s_load_units (l, &w) == 0
+    if (s_has_month_table (l, &monthly) == 0 && (!monthly || s_load_pending (l) == 0)
+        && s_load_units (l, &w) == 0
         && s_load_counters (l, &w, monthly) == 0
         && s_load_gauges (l, &w, monthly) == 0 && s_load_arrivals (l) == 0) {
         r = cchc_rollup_compute (l->cat, &w, l->units, l->unit_count, l->parts,
@@ -553,6 +670,7 @@ cchc_rollup_load (sqlite3 *db, const cchc_criteria_t *cat,
 done:
     sqlite3_exec (db, "RELEASE cchc_rollup_load", NULL, NULL, NULL);
     cchc_rollup_destroy (&prev);
+    free (l.pending);
     return r;
 }
 
@@ -560,10 +678,14 @@ done:
 /*  Explanations */
 
 /*  The agents that may have rows of (unit, metric) up to month ?3: from
-    observation_month when it exists, else every agent. */
+    observation_month when it exists (with the agents of every message past
+    the summary's position: their months may not be in it yet), else every
+    agent. */
 #define S_EXPLAIN_AGENTS_MONTH \
     "SELECT DISTINCT agent FROM observation_month" \
-    " WHERE metric = ?1 AND unit = ?2 AND month <= ?3"
+    " WHERE metric = ?1 AND unit = ?2 AND month <= ?3" \
+    " UNION SELECT agent FROM journal" \
+    " WHERE id > coalesce ((SELECT journal FROM month_position), 0)"
 #define S_EXPLAIN_AGENTS_ALL "SELECT id FROM agent WHERE ?1 IS NOT NULL" \
     " AND ?2 IS NOT NULL AND ?3 IS NOT NULL"
 

@@ -317,10 +317,13 @@ const cchc_rollup_figure_t *cchc_rollup_figure (const cchc_rollup_t *self,
         the observation rows when it was at an edge) and adds the new one;
       - the collector's writer, whose connection runs without triggers
         (cchc_db_triggers): it notes every row it adds or replaces in a
-        cchc_rollup_delta_t and applies the summed changes, one upsert per
-        (agent, month, metric, unit), in the same transaction (real totals
-        may then differ from the triggers' in the last bits of rounding, as
-        the backfill's do).
+        cchc_rollup_delta_t and applies the summed changes of about a
+        second of batches, one upsert per (agent, month, metric, unit), in a
+        transaction of its own between the ingest transactions, with the
+        summary's position (collector/db/db.h, "the summary": readers
+        compute the months past it from the rows, and after a crash the
+        follower rebuilds them; real totals may differ from the triggers'
+        in the last bits of rounding, as the backfill's do).
     collector/db/ creates all this (schema.h; the migration chain, or
     cchc_db_month_apply for a database built row by row: idempotent, a table
     with an older key is rebuilt, the triggers are re-created, a new table is

@@ -7,10 +7,18 @@
     Then the batch's observations, sorted by the key (agent, day, metric)
     so that they land side by side, one write per key (of several in the
     batch only the highest seq can win, and it replaces the stored row only
-    if that holds an older seq), in multi-row INSERTs; the roll-up's
-    observation_month is brought up to date from the changes summed in C
-    (rollup.h, cchc_rollup_delta_t: this connection runs without triggers);
-    last one counter update per agent.  COUNT jobs only count.
+    if that holds an older seq), in multi-row INSERTs; last one counter
+    update per agent.  COUNT jobs only count.
+
+    The roll-up's observation_month is not in these transactions (this
+    connection runs without triggers): the changes of committed batches are
+    summed in C (rollup.h, cchc_rollup_delta_t) and applied every
+    S_MONTH_INTERVAL_MS in a transaction of their own, which also moves the
+    summary's position (db.h, "the summary"); readers compute what is past
+    the position from the rows, so no reader sees the summary lag.  At start
+    and after a failed batch the sum is not known: the follower rebuilds the
+    months of every journal row past the position from the rows instead
+    (cchc_db_month_follow), which counts nothing twice.
 
     If the batch fails, it is rolled back whole: on a transient error (busy,
     disk full, I/O) every STORE job is answered retry-later; on any other
@@ -38,6 +46,11 @@
 /*  Observations written per sort-and-write pass (bounds the writer's own
     memory whatever the batch holds). */
 #define WRITER_CHUNK_ROWS 8192
+
+/*  How often the summed summary changes are applied, and how many noted
+    rows force it sooner (bounds the memory: ~150 bytes a row). */
+#define S_MONTH_INTERVAL_MS 1000
+#define S_MONTH_NOTES_MAX 200000
 
 typedef struct s_batch_t s_batch_t;
 
@@ -90,8 +103,63 @@ struct s_batch_t {
     size_t nrows, rows_alloc;
     s_note_t *notes;
     size_t nnotes, notes_alloc;
-    cchc_rollup_delta_t *delta;     /* NULL while the triggers keep the month */
+    cchc_rollup_delta_t *delta;     /* the summary's changes since its position */
+    bool month_known;               /* delta holds all of them (else: rebuild) */
+    int64_t month_next;             /* monotonic ms of the next s_month_apply */
 };
+
+/*  The summed changes are no longer all the changes since the position (a
+    batch rolled back after noting, a note failed): the next s_month_apply
+    rebuilds from the rows instead. */
+static void
+s_month_forget (s_batch_t *batch)
+{
+    if (batch->delta)
+        cchc_rollup_delta_clear (batch->delta);
+    batch->month_known = false;
+    batch->month_next = 0;
+}
+
+/*  Bring observation_month up to the newest committed batch, in a
+    transaction of its own: the summed changes with the position, or (not
+    known) the follower's rebuild of every month past the position. */
+static void
+s_month_apply (cchc_writer_t *self, s_batch_t *batch)
+{
+    batch->month_next = cchc_clock_mono_ms () + S_MONTH_INTERVAL_MS;
+    if (!batch->month_known) {
+        bool left = false;
+        if (cchc_db_month_follow (self->store, -1, &left) == 0) {
+            cchc_rollup_delta_clear (batch->delta);
+            batch->month_known = batch->delta != NULL;
+        }
+        else
+            cchc_log_limited (&s_rl_store, CCHC_LOG_WARN, "observation_month not "
+                              "brought up to date (readers compute it): %s",
+                              cchc_db_errmsg (self->store));
+        return;
+    }
+    if (cchc_rollup_delta_size (batch->delta) == 0)
+        return;
+    char err [256] = "";
+    int rc = cchc_db_begin (self->store);
+    if (rc == 0 && cchc_rollup_delta_apply (batch->delta, cchc_db_handle (self->store),
+                                            err, sizeof err)) {
+        cchc_db_take_error (self->store);
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = cchc_db_month_settled (self->store);
+    if (rc == 0)
+        rc = cchc_db_commit (self->store);
+    if (rc) {
+        cchc_log_limited (&s_rl_store, CCHC_LOG_WARN, "observation_month changes not "
+                          "applied (rebuilt from the rows next): %s",
+                          cchc_db_errmsg (self->store));
+        cchc_db_rollback (self->store);
+        s_month_forget (batch);
+    }
+}
 
 static int
 s_row_cmp (const void *a, const void *b)
@@ -140,7 +208,7 @@ s_row_same_key (const cchc_db_row_t *x, const cchc_db_row_t *y)
 /*  Write the collected rows in key order (neighbours in the B-tree), one
     write per (agent, day, metric): of several in the batch only the highest
     seq can win, and it wins over the stored row only if that is older.
-    Every change goes into the month delta, applied last.  0 or -1. */
+    Every change goes into the summary's sum (s_month_apply).  0 or -1. */
 static int
 s_rows_write (cchc_writer_t *self, s_batch_t *batch)
 {
@@ -160,7 +228,7 @@ s_rows_write (cchc_writer_t *self, s_batch_t *batch)
     for (size_t i = 0; i < n; i++)
         if (batch->result [i] == 0 && s_superseded (&batch->rows [i]))
             return -1;
-    for (size_t i = 0; i < n && batch->delta; i++) {
+    for (size_t i = 0; i < n && batch->month_known; i++) {
         if (batch->result [i] == 0)
             continue;
         const cchc_db_row_t *row = &batch->rows [i];
@@ -179,17 +247,9 @@ s_rows_write (cchc_writer_t *self, s_batch_t *batch)
         }
         if (cchc_rollup_delta_note (batch->delta, batch->result [i] == 2? &before: NULL,
                                     &now))
-            return -1;
+            s_month_forget (batch);
     }
     batch->nrows = 0;
-    if (batch->delta) {
-        char err [256];
-        if (cchc_rollup_delta_apply (batch->delta, cchc_db_handle (self->store),
-                                     err, sizeof err)) {
-            cchc_db_take_error (self->store);
-            return -1;
-        }
-    }
     return 0;
 }
 
@@ -278,6 +338,27 @@ s_note (s_batch_t *batch, const cchc_job_t *job, int accepted, int duplicates,
     return 0;
 }
 
+/*  The first and last day (yyyymmdd) of the observations a job stores (not
+    refused by the verifier's policy), 0 and 0 when none: the months the
+    summary's follower must rebuild if the sum of changes is lost. */
+static void
+s_days (const cchc_job_t *job, int32_t *first, int32_t *last)
+{
+    *first = *last = 0;
+    uint32_t next_refused = 0;
+    for (uint32_t i = 0; i < job->report.nobs; i++) {
+        if (next_refused < job->npolicy && job->rejected [next_refused].index == i) {
+            next_refused++;
+            continue;
+        }
+        int32_t day = cchc_db_day_ymd (job->report.obs [i].date);
+        if (*first == 0 || day < *first)
+            *first = day;
+        if (day > *last)
+            *last = day;
+    }
+}
+
 /*  Journal one job inside the open transaction and queue its observations
     and counters.  0 or -1. */
 static int
@@ -290,11 +371,13 @@ s_apply (cchc_writer_t *self, s_batch_t *batch, cchc_job_t *job)
     char *refused = s_refused_text (job, &nomem);
     if (nomem)
         return -1;
+    int32_t first, last;
+    s_days (job, &first, &last);
     int64_t journal_id = 0;
     int rc = cchc_db_journal_add (self->store, job->agent_id, job->seq,
                                      job->received_ms, job->msg.body,
                                      job->msg.body_len, job->msg.sig, refused,
-                                     &journal_id);
+                                     first, last, &journal_id);
     free (refused);
     if (rc < 0)
         return -1;
@@ -329,10 +412,10 @@ s_try (cchc_writer_t *self, s_batch_t *batch, cchc_job_t **jobs, size_t n)
 {
     batch->nrows = 0;
     batch->nnotes = 0;
-    if (batch->delta)
-        cchc_rollup_delta_clear (batch->delta);
-    if (cchc_db_begin (self->store))
+    if (cchc_db_begin (self->store)) {
+        s_month_forget (batch);
         return -1;
+    }
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = s_apply (self, batch, jobs [i]);
@@ -359,8 +442,7 @@ s_try (cchc_writer_t *self, s_batch_t *batch, cchc_job_t **jobs, size_t n)
     if (rc) {
         /*  errcode / errmsg keep this failure for the caller. */
         cchc_db_rollback (self->store);
-        if (batch->delta)
-            cchc_rollup_delta_clear (batch->delta);
+        s_month_forget (batch);
         return -1;
     }
     return 0;
@@ -418,14 +500,15 @@ cchc_writer_run (void *arg)
     }
     if (cchc_db_stats_clear (self->store))
         cchc_warn ("cannot clear the stats table: %s", cchc_db_errmsg (self->store));
-    /*  observation_month is kept by this thread, not by per-row triggers
-        (rollup.h); if that cannot be set up, the triggers go on doing it. */
+    /*  observation_month is kept by this thread between batches, not by
+        per-row triggers (rollup.h); if triggers cannot be turned off, they
+        keep it in the batches too (and the follower again: the same). */
     s_batch_t rows = { .delta = cchc_rollup_delta_new () };
-    if (rows.delta && cchc_db_triggers (self->store, false)) {
+    if (cchc_db_triggers (self->store, false))
         cchc_warn ("cannot turn triggers off (%s): observation_month kept by "
                    "triggers", cchc_db_errmsg (self->store));
-        cchc_rollup_delta_destroy (&rows.delta);
-    }
+    /*  What a crash left past the summary's position, rebuilt first. */
+    s_month_apply (self, &rows);
     size_t n = 0;
     int64_t deadline = 0;
     int64_t next_stats = cchc_clock_mono_ms ();
@@ -433,6 +516,10 @@ cchc_writer_run (void *arg)
     while (running) {
         int64_t now = cchc_clock_mono_ms ();
         int64_t wait = (n? deadline: next_stats) - now;
+        bool month_due = !rows.month_known
+                      || cchc_rollup_delta_size (rows.delta) > 0;
+        if (!n && month_due && rows.month_next - now < wait)
+            wait = rows.month_next - now;
         if (wait < 0)
             wait = 0;
         zmq_pollitem_t item = { self->inbox, 0, ZMQ_POLLIN, 0 };
@@ -459,6 +546,9 @@ cchc_writer_run (void *arg)
                     cchc_job_destroy (&batch [i]);
             n = 0;
         }
+        if (now >= rows.month_next || (rows.delta && cchc_rollup_delta_size (rows.delta)
+                                       >= S_MONTH_NOTES_MAX))
+            s_month_apply (self, &rows);
         if (now >= next_stats) {
             if (cchc_stats_save (self->stats, self->store, cchc_clock_now_ms ()))
                 cchc_log_limited (&s_rl_store, CCHC_LOG_WARN, "cannot write stats: %s",
@@ -469,8 +559,8 @@ cchc_writer_run (void *arg)
     for (size_t i = 0; i < n; i++)
         cchc_job_destroy (&batch [i]);
     free (batch);
-    if (rows.delta)
-        cchc_db_triggers (self->store, true);
+    s_month_apply (self, &rows);        /* a clean stop leaves it settled */
+    cchc_db_triggers (self->store, true);
     cchc_rollup_delta_destroy (&rows.delta);
     free (rows.rows);
     free (rows.result);

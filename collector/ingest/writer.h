@@ -5,8 +5,9 @@
     stats table every collector.stats_interval.  See job.h.
 
     The thread turns triggers off in its connection (db.h,
-    cchc_db_triggers) and keeps the roll-up's observation_month itself;
-    the schema (collector/db/) has the table and its triggers.
+    cchc_db_triggers) and keeps the roll-up's observation_month itself,
+    between its ingest transactions (writer.c says how); the schema
+    (collector/db/) has the table, its position and its triggers.
 */
 #ifndef CCHC_WRITER_H
 #define CCHC_WRITER_H

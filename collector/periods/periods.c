@@ -218,7 +218,7 @@ struct cchc_periods_t {
     bool have_months;           /* month map read at journal position seen */
     int64_t seen_journal;
     s_month_t *months;
-    size_t month_count;
+    size_t month_count, month_alloc;
     int64_t next_lock_ms;       /* next lock instant in scope, 0: none */
 
     /* the schedule thread */
@@ -681,6 +681,26 @@ s_mix (uint64_t h, uint64_t v)
     return h ^ (h >> 29);
 }
 
+/*  One month of the map, as a prefix maximum. */
+static int
+s_month_add (int32_t month, int64_t max, void *arg)
+{
+    cchc_periods_t *self = arg;
+    if (self->month_count == self->month_alloc) {
+        size_t want = self->month_alloc ? self->month_alloc * 2 : 64;
+        s_month_t *p = realloc (self->months, want * sizeof *p);
+        if (!p)
+            return -1;
+        self->months = p;
+        self->month_alloc = want;
+    }
+    int64_t running = self->month_count ? self->months[self->month_count - 1].max : 0;
+    self->months[self->month_count].month = month;
+    self->months[self->month_count].max = max > running ? max : running;
+    self->month_count++;
+    return 0;
+}
+
 /*  Reload the month map (newest journal id per reporting month, as a prefix
     maximum).  0 or -1. */
 static int
@@ -693,34 +713,7 @@ s_load_months (cchc_periods_t *self)
     self->month_count = 0;
     if (!has)
         return 0;               /* versions fall back to max(journal.id) */
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (self->db, "SELECT month, max(journal_max) FROM"
-                            " observation_month GROUP BY month ORDER BY month", -1, &st,
-                            NULL) != SQLITE_OK)
-        return -1;
-    size_t alloc = 0;
-    int rc;
-    int64_t running = 0;
-    while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
-        if (self->month_count == alloc) {
-            size_t want = alloc ? alloc * 2 : 64;
-            s_month_t *p = realloc (self->months, want * sizeof *p);
-            if (!p) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            self->months = p;
-            alloc = want;
-        }
-        int64_t max = sqlite3_column_int64 (st, 1);
-        if (max > running)
-            running = max;
-        self->months[self->month_count].month = sqlite3_column_int (st, 0);
-        self->months[self->month_count].max = running;
-        self->month_count++;
-    }
-    sqlite3_finalize (st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return cchc_db_month_journal_each (self->db, s_month_add, self);
 }
 
 /*  Newest journal id of the months up to `month` (yyyymm). */

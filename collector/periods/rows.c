@@ -177,27 +177,19 @@ cchc_periods_rows (sqlite3 *db, cchc_period_row_t **rows, size_t *count,
     if (*count > 1)
         qsort (*rows, *count, sizeof **rows, s_row_cmp);
     /* locked rows: the units whose data in the window changed after the lock
-       (from observation_month, one row per agent, metric and month) */
-    sqlite3_stmt *al = NULL;
-    if (sqlite3_prepare_v2 (db, "SELECT count(DISTINCT unit) FROM observation_month"
-                            " WHERE month BETWEEN ?1 AND ?2 AND journal_max > ?3",
-                            -1, &al, NULL) != SQLITE_OK)
-        al = NULL;      /* an older database: not known, 0 */
-    for (size_t i = 0; al && i < *count; i++) {
+       (from the summary, one row per agent, metric and month) */
+    for (size_t i = 0; i < *count; i++) {
         cchc_period_row_t *row = &(*rows)[i];
         cchc_period_t period;
         cchc_date_t first, last;
         if (row->state != CCHC_PSTATE_LOCKED || cchc_period_parse (row->period, &period))
             continue;
         cchc_period_window (&period, &first, &last);
-        sqlite3_bind_int (al, 1, cchc_rollup_month_of (cchc_rollup_yyyymmdd (first)));
-        sqlite3_bind_int (al, 2, cchc_rollup_month_of (cchc_rollup_yyyymmdd (last)));
-        sqlite3_bind_int64 (al, 3, row->journal_pos);
-        if (sqlite3_step (al) == SQLITE_ROW)
-            row->after_lock_units = sqlite3_column_int64 (al, 0);
-        sqlite3_reset (al);
+        if (cchc_db_month_units_after (db, cchc_rollup_month_of (cchc_rollup_yyyymmdd (first)),
+                                       cchc_rollup_month_of (cchc_rollup_yyyymmdd (last)),
+                                       row->journal_pos, &row->after_lock_units) != 0)
+            row->after_lock_units = 0;      /* an older database: not known */
     }
-    sqlite3_finalize (al);
     return 0;
 }
 

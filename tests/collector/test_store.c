@@ -81,9 +81,9 @@ test_journal_exactly_once (void)
     CHECK (agent > 0);
     int64_t jid = 0, jid2 = 0;
     CHECK (cchc_db_begin (store) == 0);
-    CHECK_EQ_INT (cchc_db_journal_add (store, agent, 7, 100, body, 4, sig, NULL, &jid), 1);
+    CHECK_EQ_INT (cchc_db_journal_add (store, agent, 7, 100, body, 4, sig, NULL, 0, 0, &jid), 1);
     CHECK (jid > 0);
-    CHECK_EQ_INT (cchc_db_journal_add (store, agent, 7, 200, body, 3, sig, "0:37", &jid2), 0);
+    CHECK_EQ_INT (cchc_db_journal_add (store, agent, 7, 200, body, 3, sig, "0:37", 0, 0, &jid2), 0);
     CHECK_EQ_INT (jid2, 0);
     CHECK (cchc_db_commit (store) == 0);
     CHECK_EQ_INT (cchc_db_journal_same (store, agent, 7, body, 4), 1);
@@ -93,7 +93,7 @@ test_journal_exactly_once (void)
     CHECK_EQ_INT (s_int (store, "SELECT received_at FROM journal"), 100);
     /*  Rolled back: nothing stays. */
     CHECK (cchc_db_begin (store) == 0);
-    CHECK_EQ_INT (cchc_db_journal_add (store, agent, 8, 1, body, 4, sig, NULL, &jid), 1);
+    CHECK_EQ_INT (cchc_db_journal_add (store, agent, 8, 1, body, 4, sig, NULL, 0, 0, &jid), 1);
     cchc_db_rollback (store);
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM journal"), 1);
     cchc_db_destroy (&store);
@@ -113,13 +113,13 @@ test_observation_last_writer_wins (void)
     int64_t j5, j9, j7;
     cchc_obs_t obs = s_obs ("tthc_received", 2021, 3, 1, 50);
     CHECK (cchc_db_begin (store) == 0);
-    CHECK (cchc_db_journal_add (store, agent, 5, 1, body, 1, sig, NULL, &j5) == 1);
+    CHECK (cchc_db_journal_add (store, agent, 5, 1, body, 1, sig, NULL, 0, 0, &j5) == 1);
     CHECK (cchc_db_observation_put (store, agent, "SNV", &obs, 5, j5) == 0);
     obs.ival = 90;
-    CHECK (cchc_db_journal_add (store, agent, 9, 1, body, 1, sig, NULL, &j9) == 1);
+    CHECK (cchc_db_journal_add (store, agent, 9, 1, body, 1, sig, NULL, 0, 0, &j9) == 1);
     CHECK (cchc_db_observation_put (store, agent, "SNV", &obs, 9, j9) == 0);
     obs.ival = 70;                      /* older seq, arriving late */
-    CHECK (cchc_db_journal_add (store, agent, 7, 1, body, 1, sig, NULL, &j7) == 1);
+    CHECK (cchc_db_journal_add (store, agent, 7, 1, body, 1, sig, NULL, 0, 0, &j7) == 1);
     CHECK (cchc_db_observation_put (store, agent, "SNV", &obs, 7, j7) == 0);
     obs.is_float = true;                /* floats keep their type */
     obs.fval = 2.5;
@@ -153,7 +153,7 @@ test_observations_write (void)
     cchc_db_old_t old [N];
     int64_t j5, j9, j3;
     CHECK (cchc_db_begin (store) == 0);
-    CHECK (cchc_db_journal_add (store, agent, 5, 1, body, 1, sig, NULL, &j5) == 1);
+    CHECK (cchc_db_journal_add (store, agent, 5, 1, body, 1, sig, NULL, 0, 0, &j5) == 1);
     for (int i = 0; i < N; i++) {
         char metric [16];
         snprintf (metric, sizeof metric, "m%02d", i % 10);
@@ -166,8 +166,8 @@ test_observations_write (void)
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation WHERE seq = 5"), N);
     /*  seq 9 for rows 30..39 (one of them now a float, another for another
         unit), seq 3 (older) for rows 40..44, new rows 70..74 in between. */
-    CHECK (cchc_db_journal_add (store, agent, 9, 1, body, 1, sig, NULL, &j9) == 1);
-    CHECK (cchc_db_journal_add (store, agent, 3, 1, body, 1, sig, NULL, &j3) == 1);
+    CHECK (cchc_db_journal_add (store, agent, 9, 1, body, 1, sig, NULL, 0, 0, &j9) == 1);
+    CHECK (cchc_db_journal_add (store, agent, 3, 1, body, 1, sig, NULL, 0, 0, &j3) == 1);
     cchc_obs_t more [20];
     cchc_db_row_t batch [20];
     for (int k = 0; k < 20; k++) {
@@ -205,6 +205,144 @@ test_observations_write (void)
                                 " FROM observation WHERE day = 20210304 AND metric = 'm02'"), 1);
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation WHERE unit = 'STP'"
                                 " AND journal = (SELECT id FROM journal WHERE seq = 9)"), 1);
+    cchc_db_destroy (&store);
+}
+
+/*  Store one message of observations as the writer does (triggers off):
+    its journal row with the days it carries, the rows.  Its journal id. */
+static int64_t
+s_store (cchc_db_t *store, int64_t agent, uint64_t seq, const char *unit,
+         cchc_obs_t *obs, int n)
+{
+    uint8_t sig [64] = { 0 }, body [2] = { 0x80, (uint8_t) seq };
+    cchc_db_row_t rows [16];
+    int result [16];
+    cchc_db_old_t old [16];
+    int32_t first = 0, last = 0;
+    for (int i = 0; i < n; i++) {
+        int32_t day = cchc_db_day_ymd (obs [i].date);
+        first = first && first < day? first: day;
+        last = last > day? last: day;
+    }
+    int64_t journal = 0;
+    if (cchc_db_begin (store)
+    ||  cchc_db_journal_add (store, agent, seq, 1, body, 2, sig, NULL, first, last,
+                             &journal) != 1)
+        return -1;
+    for (int i = 0; i < n; i++)
+        rows [i] = (cchc_db_row_t) { agent, unit, &obs [i], seq, journal, NULL };
+    if (cchc_db_observations_write (store, rows, (size_t) n, result, old)
+    ||  cchc_db_commit (store))
+        return -1;
+    return journal;
+}
+
+/*  Rows of summary `table` that differ from the observation rows (missing,
+    extra, or any column other than journal_max wrong). */
+static int64_t
+s_month_wrong (cchc_db_t *store, const char *table)
+{
+    char sql [2048];
+    snprintf (sql, sizeof sql, "%s"
+        " SELECT (SELECT count (*) FROM e LEFT JOIN %s AS m USING (agent, month, metric, unit)"
+        "  LEFT JOIN observation AS o ON o.agent = e.agent AND o.day = e.l"
+        "   AND o.metric = e.metric"
+        "  WHERE m.agent IS NULL OR m.total != e.total OR m.rows != e.n"
+        "   OR m.day_first != e.f OR m.day_last != e.l OR m.last_value != o.value"
+        "   OR m.last_journal != o.journal OR m.journal_max < o.journal)"
+        " + abs ((SELECT count (*) FROM %s) - (SELECT count (*) FROM e))",
+        "WITH e AS (SELECT agent, " CCHC_DB_MONTH ("day") " AS month, metric, unit,"
+        "  sum (value) AS total, count (*) AS n, min (day) AS f, max (day) AS l"
+        "  FROM observation GROUP BY 1, 2, 3, 4)", table, table);
+    return s_int (store, sql);
+}
+
+/*  How many (agent, month)s are pending in a snapshot, and whether the
+    readers' view of the summary is then exact: pending * 1000 + wrong. */
+static int64_t
+s_settle (cchc_db_t *store)
+{
+    sqlite3 *db = cchc_db_handle (store);
+    int64_t pending = -1;
+    if (sqlite3_exec (db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK
+    ||  cchc_db_month_settle (db, &pending) != 0)
+        return -1;
+    int64_t wrong = s_month_wrong (store, "temp.cchc_month_now");
+    sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+    return pending * 1000 + wrong;
+}
+
+/*  observation_month settled outside the writes (db.h, "the summary"): the
+    readers' view is exact whatever the follower's lag; the follower's
+    rebuild, in steps or all at once, again and again, ends with the
+    summary equal to the rows (nothing counted twice), its position at the
+    newest journal row. */
+static void
+test_month_follower (void)
+{
+    cchc_db_t *store = s_fresh ();
+    CHECK (store);
+    uint8_t pk [32] = { 7 };
+    char err [256];
+    int64_t agent = cchc_db_agent_enroll (store, pk, "SNV", "a", 1, err, sizeof err);
+    CHECK (agent > 0);
+    CHECK (cchc_db_triggers (store, false) == 0);
+    /*  seq 1: three metrics on 1-3 March (month 202103) and 20 March
+        (202104) */
+    cchc_obs_t obs [12];
+    for (int i = 0; i < 12; i++)
+        obs [i] = s_obs (i % 3 == 0? "a": i % 3 == 1? "b": "c", 2021, 3,
+                         i / 3 < 3? 1 + i / 3: 20, 10 + i);
+    int64_t j1 = s_store (store, agent, 1, "SNV", obs, 12);
+    CHECK (j1 > 0);
+    CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation_month"), 0);
+    CHECK_EQ_INT (s_settle (store), 2 * 1000);     /* 2 months pending, exact */
+    bool left = true;
+    CHECK (cchc_db_month_follow (store, -1, &left) == 0);
+    CHECK (!left);
+    CHECK_EQ_INT (s_int (store, "SELECT journal FROM month_position"), j1);
+    CHECK_EQ_INT (s_month_wrong (store, "observation_month"), 0);
+    CHECK_EQ_INT (s_settle (store), 0);
+    /*  seq 3 replaces two values (one moved to another unit, one a real)
+        and adds a day; seq 2 comes later, older: changes nothing. */
+    cchc_obs_t three [3] = { s_obs ("a", 2021, 3, 1, 100), s_obs ("b", 2021, 3, 20, 0),
+                             s_obs ("c", 2021, 4, 2, 7) };
+    three [1].is_float = true;
+    three [1].fval = 2.5;
+    int64_t j3 = s_store (store, agent, 3, "SNV", three, 1);
+    CHECK (j3 > 0 && s_store (store, agent, 4, "STP", three + 1, 2) > 0);
+    cchc_obs_t two [1] = { s_obs ("a", 2021, 3, 1, -5) };
+    CHECK (s_store (store, agent, 2, "SNV", two, 1) > 0);
+    CHECK (s_month_wrong (store, "observation_month") > 0);    /* stale */
+    CHECK_EQ_INT (s_settle (store), 2 * 1000);     /* 202103 and 202104, exact */
+    /*  one message per step: the view stays exact between the steps */
+    CHECK (cchc_db_month_follow (store, 1, &left) == 0);
+    CHECK (left);
+    CHECK_EQ_INT (s_int (store, "SELECT journal FROM month_position"), j3);
+    CHECK_EQ_INT (s_settle (store) % 1000, 0);
+    CHECK (cchc_db_month_follow (store, 1, &left) == 0);
+    CHECK (cchc_db_month_follow (store, 1, &left) == 0);
+    CHECK (!left);
+    CHECK_EQ_INT (s_month_wrong (store, "observation_month"), 0);
+    CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation_month WHERE unit = 'STP'"),
+                  2);
+    /*  again (a restart after a crash that lost nothing): the same */
+    CHECK_EQ_INT (s_int (store, "UPDATE month_position SET journal = 0 RETURNING 1"), 1);
+    CHECK (cchc_db_month_follow (store, -1, &left) == 0);
+    CHECK_EQ_INT (s_month_wrong (store, "observation_month"), 0);
+    CHECK_EQ_INT (s_int (store, "SELECT sum (rows) FROM observation_month"),
+                  s_int (store, "SELECT count(*) FROM observation"));
+    /*  the writer's own path: the summary brought up to date by other means
+        (triggers here), then the position moved to the newest row */
+    CHECK (cchc_db_triggers (store, true) == 0);
+    cchc_obs_t five [1] = { s_obs ("d", 2021, 5, 1, 1) };
+    int64_t j5 = s_store (store, agent, 5, "SNV", five, 1);
+    CHECK (j5 > 0);
+    CHECK (cchc_db_begin (store) == 0 && cchc_db_month_settled (store) == 0
+           && cchc_db_commit (store) == 0);
+    CHECK_EQ_INT (s_int (store, "SELECT journal FROM month_position"), j5);
+    CHECK_EQ_INT (s_month_wrong (store, "observation_month"), 0);
+    CHECK_EQ_INT (s_settle (store), 0);
     cchc_db_destroy (&store);
 }
 
@@ -290,6 +428,9 @@ test_migration_1_2 (void)
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM sqlite_master WHERE name = 'observation_by_day'"), 0);
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM sqlite_master WHERE name = 'observation_old'"), 0);
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    /*  the summary was kept with every write until schema 5: settled */
+    CHECK_EQ_INT (s_int (store, "SELECT journal FROM month_position"), 1);
+    CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM journal WHERE day_first IS NULL"), 1);
     /*  the chain ends where a new database starts: the same tables, indexes
         and triggers, the same observation and summary definitions */
     cchc_db_t *fresh = s_fresh ();
@@ -332,6 +473,10 @@ test_migration_4_5 (void)
         cchc_db_destroy (&store);
         sqlite3 *db = NULL;
         CHECK (sqlite3_open (path, &db) == SQLITE_OK);
+        /*  back to version 4: without schema 6's summary position */
+        CHECK (sqlite3_exec (db, "DROP TABLE month_position;"
+            " ALTER TABLE journal DROP COLUMN day_first;"
+            " ALTER TABLE journal DROP COLUMN day_last;", NULL, NULL, NULL) == SQLITE_OK);
         CHECK (sqlite3_exec (db, national
             ? "INSERT INTO national_version VALUES ('08', '2021-Q1', 1, 1, 1, 10, 11, 9, 245,"
               " zeroblob(32), 2021, zeroblob(32), 165, '[\"I1\"]');"
@@ -528,6 +673,7 @@ main (void)
     CCHC_TEST_RUN (test_journal_exactly_once);
     CCHC_TEST_RUN (test_observation_last_writer_wins);
     CCHC_TEST_RUN (test_observations_write);
+    CCHC_TEST_RUN (test_month_follower);
     CCHC_TEST_RUN (test_migration_1_2);
     CCHC_TEST_RUN (test_migration_4_5);
     CCHC_TEST_RUN (test_agent_counters_and_enrolment);

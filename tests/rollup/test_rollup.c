@@ -874,12 +874,39 @@ test_periods_agree (void)
     char path[64];
     snprintf (path, sizeof path, "/tmp/cchc-rollup-year-%d.db", (int) getpid ());
     CHECK (s_year_db (path, cat) == 0);
-    for (int pass = 0; pass < 2; pass++) {
+    for (int pass = 0; pass < 3; pass++) {
         if (pass == 1) {        /* now with observation_month, backfilled */
             sqlite3 *rw = NULL;
             CHECK (sqlite3_open (path, &rw) == SQLITE_OK);
             CHECK (fx_exec (rw, "PRAGMA synchronous = OFF") == 0);
             CHECK (cchc_db_month_apply (rw, err, sizeof err) == 0);
+            sqlite3_close (rw);
+        }
+        if (pass == 2) {
+            /* the summary's follower behind (collector/db/db.h): the last
+               500 messages (the last agent's, and one month of the one
+               before) not settled, their months wrong or missing in the
+               table — the loader reads them from the rows */
+            sqlite3 *rw = NULL;
+            CHECK (sqlite3_open (path, &rw) == SQLITE_OK);
+            CHECK (fx_exec (rw,
+                "UPDATE month_position SET journal = (SELECT max (id) - 500 FROM journal);"
+                "UPDATE journal SET"
+                " day_first = (SELECT min (day) FROM observation WHERE journal = journal.id),"
+                " day_last = (SELECT max (day) FROM observation WHERE journal = journal.id)"
+                " WHERE id > (SELECT journal FROM month_position);"
+                "UPDATE observation_month SET total = total + 1000, last_value = -1,"
+                " day_last = day_first, rows = rows + 1 WHERE (agent, month) IN"
+                " (SELECT j.agent, o.month FROM journal AS j JOIN observation_month AS o"
+                "  ON o.agent = j.agent AND o.day_first <= j.day_last"
+                "  AND o.day_last >= j.day_first"
+                "  WHERE j.id > (SELECT journal FROM month_position)) AND month % 2 = 0;"
+                "DELETE FROM observation_month WHERE month % 2 = 1 AND (agent, month) IN"
+                " (SELECT j.agent, o.month FROM journal AS j JOIN observation_month AS o"
+                "  ON o.agent = j.agent AND o.day_first <= j.day_last"
+                "  AND o.day_last >= j.day_first"
+                "  WHERE j.id > (SELECT journal FROM month_position))") == 0);
+            CHECK (sqlite3_changes (rw) > 0);
             sqlite3_close (rw);
         }
         s_periods_agree (path, cat);
