@@ -109,7 +109,7 @@ check_unit () {
 check_collector_conf () {
   local root=$1 conf=$2 out criteria state pid rc i
   local bin=$root/usr/bin/cchc-collector
-  if ! out=$(timeout 10 "$bin" --config "$root$conf" --print-config 2>&1); then
+  if ! out=$(timeout 120 "$bin" --config "$root$conf" --print-config 2>&1); then
     printf '%s\n' "$out" | tail -n 5 | sed 's/^/    /'
     echo "  cchc-collector: $conf does not load (--print-config)"; return 1
   fi
@@ -156,11 +156,11 @@ check_agent_conf () {
   local root=$1 conf=$2 out rc hex keys
   local bin=$root/usr/bin/cchc-agent
   keys=$(mktemp -d "$scratch/keys.XXXXXX")
-  timeout 10 "$bin" keygen --out "$keys/agent.key" >/dev/null 2>&1 \
+  timeout 120 "$bin" keygen --out "$keys/agent.key" >/dev/null 2>&1 \
     || { echo "  cchc-agent: keygen failed"; return 1; }
-  timeout 10 "$bin" keygen --out "$keys/collector.key" >/dev/null 2>&1 \
+  timeout 120 "$bin" keygen --out "$keys/collector.key" >/dev/null 2>&1 \
     || { echo "  cchc-agent: keygen failed"; return 1; }
-  out=$(timeout 10 "$bin" check --config "$root$conf" \
+  out=$(timeout 120 "$bin" check --config "$root$conf" \
           --set agent.key_file="$keys/agent.key" \
           --set collector.public_key="$keys/collector.key.pub" 2>&1)
   rc=$?
@@ -306,7 +306,7 @@ check_package () {
       ldd "$bin" | grep 'not found' | sed 's/^/    /'
       echo "  $pkg: $f has unresolved libraries"; n=$((n + 1))
     fi
-    out=$(timeout 10 "$bin" --version 2>&1); rc=$?
+    out=$(timeout 120 "$bin" --version 2>&1); rc=$?
     if [ $rc -ne 0 ] || ! printf '%s' "$out" | grep -qF "$version"; then
       echo "  $pkg: '$f --version' exit $rc, printed '$out'"; n=$((n + 1))
     else
@@ -323,7 +323,7 @@ check_package () {
     local csvs=("$root"/usr/share/cchc/units/*.csv) db
     db=$(mktemp -d "$scratch/units.XXXXXX")
     if [ -f "${csvs[0]}" ] \
-       && out=$(timeout 30 "$root/usr/bin/cchcctl" --state "$db" units import "${csvs[@]}" 2>&1); then
+       && out=$(timeout 300 "$root/usr/bin/cchcctl" --state "$db" units import "${csvs[@]}" 2>&1); then
       note "cchcctl units import of the shipped lists: $out"
     else
       printf '%s\n' "$out" | tail -n 5 | sed 's/^/    /'
