@@ -310,16 +310,11 @@ done:
     return status;
 }
 
-int
-main (int argc, char **argv)
+/*  The arguments left after the settings: --version, --help, --print-config.
+    Returns -1 to go on, or the exit status. */
+static int
+s_args (const cchc_collector_conf_t *conf, int argc, char **argv)
 {
-    cchc_log_init ("cchc-collector", CCHC_LOG_INFO);
-    char err [1024] = "";
-    cchc_collector_conf_t conf;
-    if (cchc_collector_conf_from_args (&conf, &argc, argv, err, sizeof err)) {
-        fprintf (stderr, "cchc-collector: %s\n", err);
-        return 2;
-    }
     bool print_config = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp (argv [i], "--version") == 0) {
@@ -339,21 +334,31 @@ main (int argc, char **argv)
         }
     }
     if (print_config) {
-        cchc_config_print (cchc_collector_conf_table, &conf, stdout);
+        cchc_config_print (cchc_collector_conf_table, conf, stdout);
         return 0;
     }
+    return -1;
+}
+
+/*  What the whole process needs before anything starts: the log level, the
+    clock, descriptors, libsodium, SQLite.  Returns -1 to go on, or the exit
+    status. */
+static int
+s_setup (cchc_collector_conf_t *conf)
+{
+    char err [1024] = "";
     cchc_log_level_t level;
-    cchc_log_level_parse (conf.log_level, &level);
+    cchc_log_level_parse (conf->log_level, &level);
     cchc_log_set_level (level);
-    if (cchc_collector_conf_clock (&conf, err, sizeof err) != 0) {
+    if (cchc_collector_conf_clock (conf, err, sizeof err) != 0) {
         cchc_error ("%s", err);
         return 2;
     }
     CCHC_TEST_CLOCK_START ();           /* the test copy only (failpoint.h) */
-    if (*conf.clock_demo) {
+    if (*conf->clock_demo) {
         char iso [32];
         cchc_clock_format_iso (cchc_clock_now_ms (), iso, sizeof iso);
-        cchc_notice ("demonstration clock: %s (now %s, x%lld)", conf.clock_demo, iso,
+        cchc_notice ("demonstration clock: %s (now %s, x%lld)", conf->clock_demo, iso,
                      (long long) cchc_clock_speed ());
     }
     /*  Every agent connection is a descriptor (monitor.h): as many as the
@@ -365,10 +370,235 @@ main (int argc, char **argv)
     }
     /*  No global memory statistics: one mutex less on every SQLite malloc. */
     sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
-    if (conf.curve && !zmq_has ("curve")) {
+    if (conf->curve && !zmq_has ("curve")) {
         cchc_error ("collector.curve is on but this libzmq has no CurveZMQ");
         return 1;
     }
+    return -1;
+}
+
+/*  Every thread started after this (ZeroMQ's too) inherits a mask without
+    SIGTERM/SIGINT: only the main thread handles them (s_signals_handle,
+    `old` the mask to restore).  SIGPIPE is ignored. */
+static void
+s_signals_block (sigset_t *old)
+{
+    sigset_t mask;
+    sigemptyset (&mask);
+    sigaddset (&mask, SIGTERM);
+    sigaddset (&mask, SIGINT);
+    pthread_sigmask (SIG_BLOCK, &mask, old);
+    signal (SIGPIPE, SIG_IGN);
+}
+
+/*  SIGTERM/SIGINT set s_stop, then this thread takes them again. */
+static void
+s_signals_handle (const sigset_t *old)
+{
+    struct sigaction action;
+    memset (&action, 0, sizeof action);
+    action.sa_handler = s_on_signal;
+    sigemptyset (&action.sa_mask);
+    sigaction (SIGTERM, &action, NULL);
+    sigaction (SIGINT, &action, NULL);
+    pthread_sigmask (SIG_SETMASK, old, NULL);
+}
+
+/*  The period keeper: the period tables next to the roll-up's (the writer
+    applied those), then the locks that fell due while the collector was
+    stopped — before any message is read, so they hold exactly what had
+    arrived — then the schedule (unless collector.rollup_interval is 0).
+    NULL with err. */
+static cchc_periods_t *
+s_periods (const cchc_collector_conf_t *conf, const char *db_path,
+           const cchc_criteria_t *criteria, char *err, size_t errlen)
+{
+    /*  static: the schedule thread's on_locked reads it until it stops */
+    static char reports [CCHC_COLLECTOR_PATH_MAX + 32];
+    if (cchc_collector_conf_reports_path (conf, reports, sizeof reports)) {
+        snprintf (err, errlen, "collector.reports: path too long");
+        return NULL;
+    }
+    cchc_periods_config_t periods_conf = {
+        .db_path = db_path, .criteria = criteria,
+        .interval_ms = conf->rollup_ms, .busy_timeout_ms = conf->busy_timeout_ms,
+        .on_locked = cchc_reports_on_locked, .on_locked_arg = reports
+    };
+    char e2 [1024] = "";
+    cchc_periods_t *periods = cchc_periods_new (&periods_conf, e2, sizeof e2);
+    if (!periods) {
+        snprintf (err, errlen, "periods: %s", e2);
+        return NULL;
+    }
+    if (conf->rollup_ms <= 0) {
+        cchc_notice ("collector.rollup_interval is 0: no period schedule (periods "
+                     "lock only by cchcctl period lock)");
+        return periods;
+    }
+    cchc_periods_pass_t pass;
+    if (cchc_periods_pass (periods, cchc_clock_now_ms (), true, &pass, e2, sizeof e2))
+        cchc_warn ("periods: %s", e2);
+    else if (pass.locked)
+        cchc_notice ("periods: %zu periods locked at start", pass.locked);
+    if (cchc_periods_start (periods, e2, sizeof e2)
+    ||  CCHC_FAILPOINT ("main.periods", e2, sizeof e2)) {
+        snprintf (err, errlen, "periods: %s", e2);
+        cchc_periods_destroy (&periods);
+    }
+    return periods;
+}
+
+/*  What the province role runs: started in this order, stopped in the
+    reverse one (s_province_stop). */
+typedef struct {
+    void *ctx;
+    cchc_keytab_t *keytab;
+    cchc_zap_t *zap;
+    cchc_ingest_t *ingest;
+    cchc_periods_t *periods;
+    void *router;
+    cchc_monitor_t *monitor;
+    cchc_http_t *http;
+    cchc_upstream_t *upstream;
+    cchc_key_t *upstream_key;
+} s_province_t;
+
+/*  Starts every part of the province role.  0, or -1 (logged; what started
+    is in `p`, for s_province_stop). */
+static int
+s_province_start (s_province_t *p, const cchc_collector_conf_t *conf, const char *db_path,
+                  const cchc_key_t *key, const cchc_criteria_t *criteria,
+                  cchc_stats_t *stats)
+{
+    char err [1024] = "";
+    p->ctx = zmq_ctx_new ();
+    p->keytab = cchc_keytab_new ();
+    if (!p->ctx || !p->keytab) {
+        cchc_error ("out of memory");
+        return -1;
+    }
+    if (conf->curve && !(p->zap = cchc_zap_new (p->ctx, p->keytab, err, sizeof err))) {
+        cchc_error ("%s", err);
+        return -1;
+    }
+    cchc_ingest_args_t args = {
+        .conf = conf, .db_path = db_path, .key = key, .keytab = p->keytab,
+        .criteria = criteria, .stats = stats
+    };
+    p->ingest = cchc_ingest_new (p->ctx, &args, err, sizeof err);
+    if (!p->ingest) {
+        cchc_error ("%s", err);
+        return -1;
+    }
+    if (criteria && !(p->periods = s_periods (conf, db_path, criteria, err, sizeof err))) {
+        cchc_error ("%s", err);
+        return -1;
+    }
+    p->router = s_router (p->ctx, conf, key, err, sizeof err);
+    if (!p->router || CCHC_FAILPOINT ("main.router", err, sizeof err)) {
+        cchc_error ("%s", err);
+        return -1;
+    }
+    p->monitor = cchc_monitor_new (p->ctx, p->router, stats, err, sizeof err);
+    if (!p->monitor) {
+        cchc_error ("%s", err);
+        return -1;
+    }
+    if (conf->http_enabled) {
+        cchc_http_config_t http_conf = {
+            .address = conf->http_address, .port = (int) conf->http_port,
+            .token = conf->http_token, .db_path = db_path,
+            .criteria = criteria,
+            .threads = (int) conf->http_threads,
+            .max_connections = (int) conf->http_max_connections,
+            .max_per_peer = (int) conf->http_max_per_peer,
+            .request_timeout_ms = (int) conf->http_request_timeout_ms
+        };
+        p->http = cchc_http_new (&http_conf, err, sizeof err);
+        if (!p->http || CCHC_FAILPOINT ("main.http", err, sizeof err)) {
+            cchc_error ("dashboard: %s", err);
+            return -1;
+        }
+    }
+    if (*conf->upstream_endpoint) {
+        p->upstream = s_upstream (p->ctx, conf, db_path, key, &p->upstream_key, err,
+                                  sizeof err);
+        if (!p->upstream) {
+            cchc_error ("upstream: %s", err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void
+s_province_stop (s_province_t *p)
+{
+    cchc_upstream_destroy (&p->upstream);   /* the outbox keeps what is unsent */
+    cchc_key_destroy (&p->upstream_key);
+    cchc_http_destroy (&p->http);
+    cchc_periods_destroy (&p->periods);     /* stops the schedule */
+    cchc_monitor_destroy (&p->monitor);
+    if (p->router)
+        zmq_close (p->router);              /* lingers to flush the last acks */
+    cchc_ingest_destroy (&p->ingest);       /* shuts the context down */
+    if (p->ctx)
+        zmq_ctx_shutdown (p->ctx);
+    cchc_zap_destroy (&p->zap);
+    if (p->ctx)
+        zmq_ctx_term (p->ctx);
+    cchc_keytab_destroy (&p->keytab);
+}
+
+/*  The province role: agents' reports in, figures kept, the dashboard and
+    the upstream sender if configured.  Returns the exit status. */
+static int
+s_province (const cchc_collector_conf_t *conf, const char *db_path, const cchc_key_t *key,
+            const cchc_criteria_t *criteria)
+{
+    sigset_t old;
+    s_signals_block (&old);
+    int status = 1;
+    static cchc_stats_t stats;
+    cchc_stats_init (&stats, cchc_clock_now_ms ());
+    s_province_t p = { 0 };
+    if (s_province_start (&p, conf, db_path, key, criteria, &stats) == 0) {
+        s_signals_handle (&old);
+        char endpoint [256] = "";
+        size_t endpoint_len = sizeof endpoint;
+        zmq_getsockopt (p.router, ZMQ_LAST_ENDPOINT, endpoint, &endpoint_len);
+        char hex [65];
+        cchc_key_public_hex (key, hex);
+        cchc_notice ("cchc-collector %s listening on %s (CurveZMQ %s, %lld verifiers, "
+                     "database %s, collector key %s)", CCHC_VERSION, endpoint,
+                     conf->curve? "on": "off", (long long) conf->verifiers, db_path, hex);
+
+        status = cchc_ingest_run (p.ingest, p.router, &s_stop) == 0? 0: 1;
+        cchc_notice ("stopped: %llu accepted, %llu duplicate, %llu rejected, %llu retry-later",
+                     (unsigned long long) atomic_load (&stats.accepted),
+                     (unsigned long long) atomic_load (&stats.duplicate),
+                     (unsigned long long) atomic_load (&stats.rejected),
+                     (unsigned long long) atomic_load (&stats.retry_later));
+    }
+    s_province_stop (&p);
+    return status;
+}
+
+int
+main (int argc, char **argv)
+{
+    cchc_log_init ("cchc-collector", CCHC_LOG_INFO);
+    char err [1024] = "";
+    cchc_collector_conf_t conf;
+    if (cchc_collector_conf_from_args (&conf, &argc, argv, err, sizeof err)) {
+        fprintf (stderr, "cchc-collector: %s\n", err);
+        return 2;
+    }
+    int exit_status = s_args (&conf, argc, argv);
+    if (exit_status < 0)
+        exit_status = s_setup (&conf);
+    if (exit_status >= 0)
+        return exit_status;
 
     char db_path [CCHC_COLLECTOR_PATH_MAX + 32], key_path [CCHC_COLLECTOR_PATH_MAX + 32];
     if (cchc_collector_conf_db_path (&conf, db_path, sizeof db_path)
@@ -385,26 +615,17 @@ main (int argc, char **argv)
         cchc_error ("collector key: %s", err);
         return 1;
     }
+    int status = 1;
     if (conf.national) {
-        sigset_t nmask, nold;
-        sigemptyset (&nmask);
-        sigaddset (&nmask, SIGTERM);
-        sigaddset (&nmask, SIGINT);
-        pthread_sigmask (SIG_BLOCK, &nmask, &nold);
-        signal (SIGPIPE, SIG_IGN);
-        void *nctx = zmq_ctx_new ();
-        struct sigaction naction;
-        memset (&naction, 0, sizeof naction);
-        naction.sa_handler = s_on_signal;
-        sigemptyset (&naction.sa_mask);
-        sigaction (SIGTERM, &naction, NULL);
-        sigaction (SIGINT, &naction, NULL);
-        pthread_sigmask (SIG_SETMASK, &nold, NULL);
-        int nstatus = nctx? s_national (nctx, &conf, db_path, key): 1;
-        if (nctx)
-            zmq_ctx_term (nctx);
+        sigset_t old;
+        s_signals_block (&old);
+        void *ctx = zmq_ctx_new ();
+        s_signals_handle (&old);
+        status = ctx? s_national (ctx, &conf, db_path, key): 1;
+        if (ctx)
+            zmq_ctx_term (ctx);
         cchc_key_destroy (&key);
-        return nstatus;
+        return status;
     }
     cchc_criteria_t *criteria = NULL;
     if (*conf.criteria) {
@@ -417,154 +638,7 @@ main (int argc, char **argv)
     }
     else
         cchc_warn ("collector.criteria is empty: every well-formed metric code is accepted");
-
-    /*  Every thread started from here on (ZeroMQ's too) inherits a mask
-        without SIGTERM/SIGINT: only this thread handles them. */
-    sigset_t mask, old;
-    sigemptyset (&mask);
-    sigaddset (&mask, SIGTERM);
-    sigaddset (&mask, SIGINT);
-    pthread_sigmask (SIG_BLOCK, &mask, &old);
-    signal (SIGPIPE, SIG_IGN);
-
-    int status = 1;
-    static cchc_stats_t stats;
-    cchc_stats_init (&stats, cchc_clock_now_ms ());
-    void *ctx = zmq_ctx_new ();
-    cchc_keytab_t *keytab = cchc_keytab_new ();
-    cchc_zap_t *zap = NULL;
-    cchc_ingest_t *ingest = NULL;
-    void *router = NULL;
-    cchc_monitor_t *monitor = NULL;
-    cchc_http_t *http = NULL;
-    cchc_periods_t *periods = NULL;
-    cchc_upstream_t *upstream = NULL;
-    cchc_key_t *upstream_key = NULL;
-    if (!ctx || !keytab) {
-        cchc_error ("out of memory");
-        goto done;
-    }
-    if (conf.curve && !(zap = cchc_zap_new (ctx, keytab, err, sizeof err))) {
-        cchc_error ("%s", err);
-        goto done;
-    }
-    cchc_ingest_args_t args = {
-        .conf = &conf, .db_path = db_path, .key = key, .keytab = keytab,
-        .criteria = criteria, .stats = &stats
-    };
-    ingest = cchc_ingest_new (ctx, &args, err, sizeof err);
-    if (!ingest) {
-        cchc_error ("%s", err);
-        goto done;
-    }
-    /*  The period tables next to the roll-up's (the writer applied those),
-        then the locks that fell due while the collector was stopped — before
-        any message is read, so they hold exactly what had arrived. */
-    if (criteria) {
-        static char reports [CCHC_COLLECTOR_PATH_MAX + 32];
-        if (cchc_collector_conf_reports_path (&conf, reports, sizeof reports)) {
-            cchc_error ("collector.reports: path too long");
-            goto done;
-        }
-        cchc_periods_config_t periods_conf = {
-            .db_path = db_path, .criteria = criteria,
-            .interval_ms = conf.rollup_ms, .busy_timeout_ms = conf.busy_timeout_ms,
-            .on_locked = cchc_reports_on_locked, .on_locked_arg = reports
-        };
-        periods = cchc_periods_new (&periods_conf, err, sizeof err);
-        if (!periods) {
-            cchc_error ("periods: %s", err);
-            goto done;
-        }
-        cchc_periods_pass_t pass;
-        if (conf.rollup_ms > 0) {
-            if (cchc_periods_pass (periods, cchc_clock_now_ms (), true, &pass, err,
-                                   sizeof err))
-                cchc_warn ("periods: %s", err);
-            else if (pass.locked)
-                cchc_notice ("periods: %zu periods locked at start", pass.locked);
-            if (cchc_periods_start (periods, err, sizeof err)
-            ||  CCHC_FAILPOINT ("main.periods", err, sizeof err)) {
-                cchc_error ("periods: %s", err);
-                goto done;
-            }
-        }
-        else
-            cchc_notice ("collector.rollup_interval is 0: no period schedule (periods "
-                         "lock only by cchcctl period lock)");
-    }
-    router = s_router (ctx, &conf, key, err, sizeof err);
-    if (!router || CCHC_FAILPOINT ("main.router", err, sizeof err)) {
-        cchc_error ("%s", err);
-        goto done;
-    }
-    monitor = cchc_monitor_new (ctx, router, &stats, err, sizeof err);
-    if (!monitor) {
-        cchc_error ("%s", err);
-        goto done;
-    }
-    if (conf.http_enabled) {
-        cchc_http_config_t http_conf = {
-            .address = conf.http_address, .port = (int) conf.http_port,
-            .token = conf.http_token, .db_path = db_path,
-            .criteria = criteria,
-            .threads = (int) conf.http_threads,
-            .max_connections = (int) conf.http_max_connections,
-            .max_per_peer = (int) conf.http_max_per_peer,
-            .request_timeout_ms = (int) conf.http_request_timeout_ms
-        };
-        http = cchc_http_new (&http_conf, err, sizeof err);
-        if (!http || CCHC_FAILPOINT ("main.http", err, sizeof err)) {
-            cchc_error ("dashboard: %s", err);
-            goto done;
-        }
-    }
-    if (*conf.upstream_endpoint) {
-        upstream = s_upstream (ctx, &conf, db_path, key, &upstream_key, err, sizeof err);
-        if (!upstream) {
-            cchc_error ("upstream: %s", err);
-            goto done;
-        }
-    }
-    struct sigaction action;
-    memset (&action, 0, sizeof action);
-    action.sa_handler = s_on_signal;
-    sigemptyset (&action.sa_mask);
-    sigaction (SIGTERM, &action, NULL);
-    sigaction (SIGINT, &action, NULL);
-    pthread_sigmask (SIG_SETMASK, &old, NULL);
-
-    char endpoint [256] = "";
-    size_t endpoint_len = sizeof endpoint;
-    zmq_getsockopt (router, ZMQ_LAST_ENDPOINT, endpoint, &endpoint_len);
-    char hex [65];
-    cchc_key_public_hex (key, hex);
-    cchc_notice ("cchc-collector %s listening on %s (CurveZMQ %s, %lld verifiers, "
-                 "database %s, collector key %s)", CCHC_VERSION, endpoint,
-                 conf.curve? "on": "off", (long long) conf.verifiers, db_path, hex);
-
-    status = cchc_ingest_run (ingest, router, &s_stop) == 0? 0: 1;
-    cchc_notice ("stopped: %llu accepted, %llu duplicate, %llu rejected, %llu retry-later",
-                 (unsigned long long) atomic_load (&stats.accepted),
-                 (unsigned long long) atomic_load (&stats.duplicate),
-                 (unsigned long long) atomic_load (&stats.rejected),
-                 (unsigned long long) atomic_load (&stats.retry_later));
-
-done:
-    cchc_upstream_destroy (&upstream);  /* the outbox keeps what is unsent */
-    cchc_key_destroy (&upstream_key);
-    cchc_http_destroy (&http);
-    cchc_periods_destroy (&periods);    /* stops the schedule */
-    cchc_monitor_destroy (&monitor);
-    if (router)
-        zmq_close (router);             /* lingers to flush the last acks */
-    cchc_ingest_destroy (&ingest);      /* shuts the context down */
-    if (ctx)
-        zmq_ctx_shutdown (ctx);
-    cchc_zap_destroy (&zap);
-    if (ctx)
-        zmq_ctx_term (ctx);
-    cchc_keytab_destroy (&keytab);
+    status = s_province (&conf, db_path, key, criteria);
     cchc_criteria_destroy (&criteria);
     cchc_key_destroy (&key);
     return status;
