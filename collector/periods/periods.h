@@ -244,7 +244,7 @@ typedef struct {
     int64_t duration_ms;
 } cchc_periods_pass_t;
 
-/*  The schedule's clock-jump guard (periods.c): true when `wall` is more
+/*  The schedule's clock-jump guard (schedule.c): true when `wall` is more
     than CCHC_PERIODS_JUMP_MS ahead of base_wall + (mono - base_mono) *
     speed; the first call sets the base, a wall clock set back re-bases.
     While it is true the schedule locks nothing and says so loudly. */

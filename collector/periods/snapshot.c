@@ -143,6 +143,83 @@ s_oi (json_t *o, const char *key, int64_t def)
     return json_is_integer (v) ? json_integer_value (v) : def;
 }
 
+/*  The snapshot's units (strings borrowed from the document).  0 or -1. */
+static int
+s_units_read (json_t *ju, cchc_rollup_unit_t *units, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < json_array_size (ju); i++) {
+        json_t *u = json_array_get (ju, i);
+        cchc_level_t level;
+        units[i].code = json_string_value (json_array_get (u, 0));
+        units[i].name = json_string_value (json_array_get (u, 1));
+        units[i].parent = json_string_value (json_array_get (u, 2));
+        const char *lc = json_string_value (json_array_get (u, 3));
+        if (!units[i].code || !units[i].name || !lc || cchc_level_parse (lc, &level) != 0) {
+            cchc_errf (err, errlen, "snapshot: unit %zu is malformed", i);
+            return -1;
+        }
+        units[i].level = level;
+    }
+    return 0;
+}
+
+/*  The snapshot's cells as roll-up parts (of `nu` units).  0 or -1. */
+static int
+s_cells_read (json_t *jc, const cchc_criteria_t *cat, size_t nu, cchc_rollup_part_t *parts,
+              char *err, size_t errlen)
+{
+    for (size_t i = 0; i < json_array_size (jc); i++) {
+        json_t *c = json_array_get (jc, i);
+        int64_t u = s_ai (c, 0, -1);
+        const char *code = json_string_value (json_array_get (c, 1));
+        int m = code ? cchc_criteria_metric_find (cat, code) : -1;
+        json_t *v = json_array_get (c, 2);
+        if (u < 0 || (size_t) u >= nu || m < 0 || !json_is_number (v)) {
+            cchc_errf (err, errlen, "snapshot: cell %zu is malformed", i);
+            return -1;
+        }
+        cchc_rollup_part_t *p = &parts[i];
+        p->unit = (size_t) u;
+        p->metric = (size_t) m;
+        p->value = json_number_value (v);
+        p->day_first = (int32_t) s_ai (c, 3, 0);
+        p->day_last = (int32_t) s_ai (c, 4, 0);
+        p->rows = s_ai (c, 5, 0);
+        p->journal_max = s_ai (c, 7, 0);
+        p->received_max = s_ai (c, 8, 0);
+    }
+    return 0;
+}
+
+/*  The previous period and the changes against it, into `r`.  0 or -1. */
+static int
+s_changes_read (json_t *root, json_t *jx, cchc_rollup_t *r, char *err, size_t errlen)
+{
+    const char *prev = json_string_value (json_object_get (root, "previous"));
+    if (prev) {
+        if (cchc_period_parse (prev, &r->previous) != 0) {
+            cchc_errf (err, errlen, "snapshot: bad previous period");
+            return -1;
+        }
+        r->has_previous = true;
+    }
+    for (size_t i = 0; i < json_array_size (jx); i++) {
+        json_t *x = json_array_get (jx, i);
+        int64_t u = s_ai (x, 0, -1);
+        if (u < 0 || (size_t) u >= r->unit_count) {
+            cchc_errf (err, errlen, "snapshot: change %zu is malformed", i);
+            return -1;
+        }
+        r->units[u].prev_rank = (int) s_ai (x, 1, 0);
+        json_t *ch = json_array_get (x, 2);
+        if (json_is_number (ch)) {
+            r->units[u].has_change = true;
+            r->units[u].change = json_number_value (ch);
+        }
+    }
+    return 0;
+}
+
 cchc_rollup_t *
 cchc_periods_restore (const char *snapshot, cchc_criteria_t **cat_out, char *err,
                       size_t errlen)
@@ -189,39 +266,9 @@ cchc_periods_restore (const char *snapshot, cchc_criteria_t **cat_out, char *err
         cchc_errf (err, errlen, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < nu; i++) {
-        json_t *u = json_array_get (ju, i);
-        cchc_level_t level;
-        units[i].code = json_string_value (json_array_get (u, 0));
-        units[i].name = json_string_value (json_array_get (u, 1));
-        units[i].parent = json_string_value (json_array_get (u, 2));
-        const char *lc = json_string_value (json_array_get (u, 3));
-        if (!units[i].code || !units[i].name || !lc || cchc_level_parse (lc, &level) != 0) {
-            cchc_errf (err, errlen, "snapshot: unit %zu is malformed", i);
-            goto done;
-        }
-        units[i].level = level;
-    }
-    for (size_t i = 0; i < nc; i++) {
-        json_t *c = json_array_get (jc, i);
-        int64_t u = s_ai (c, 0, -1);
-        const char *code = json_string_value (json_array_get (c, 1));
-        int m = code ? cchc_criteria_metric_find (cat, code) : -1;
-        json_t *v = json_array_get (c, 2);
-        if (u < 0 || (size_t) u >= nu || m < 0 || !json_is_number (v)) {
-            cchc_errf (err, errlen, "snapshot: cell %zu is malformed", i);
-            goto done;
-        }
-        cchc_rollup_part_t *p = &parts[i];
-        p->unit = (size_t) u;
-        p->metric = (size_t) m;
-        p->value = json_number_value (v);
-        p->day_first = (int32_t) s_ai (c, 3, 0);
-        p->day_last = (int32_t) s_ai (c, 4, 0);
-        p->rows = s_ai (c, 5, 0);
-        p->journal_max = s_ai (c, 7, 0);
-        p->received_max = s_ai (c, 8, 0);
-    }
+    if (s_units_read (ju, units, err, errlen) != 0
+        || s_cells_read (jc, cat, nu, parts, err, errlen) != 0)
+        goto done;
     r = cchc_rollup_compute (cat, &w, units, nu, parts, nc, NULL, err, errlen);
     if (!r)
         goto done;
@@ -229,29 +276,9 @@ cchc_periods_restore (const char *snapshot, cchc_criteria_t **cat_out, char *err
         json_t *c = json_array_get (jc, i);
         r->units[parts[i].unit].cells[parts[i].metric].agents = (int) s_ai (c, 6, 1);
     }
-    const char *prev = json_string_value (json_object_get (root, "previous"));
-    if (prev) {
-        if (cchc_period_parse (prev, &r->previous) != 0) {
-            cchc_errf (err, errlen, "snapshot: bad previous period");
-            cchc_rollup_destroy (&r);
-            goto done;
-        }
-        r->has_previous = true;
-    }
-    for (size_t i = 0; i < json_array_size (jx); i++) {
-        json_t *x = json_array_get (jx, i);
-        int64_t u = s_ai (x, 0, -1);
-        if (u < 0 || (size_t) u >= r->unit_count) {
-            cchc_errf (err, errlen, "snapshot: change %zu is malformed", i);
-            cchc_rollup_destroy (&r);
-            goto done;
-        }
-        r->units[u].prev_rank = (int) s_ai (x, 1, 0);
-        json_t *ch = json_array_get (x, 2);
-        if (json_is_number (ch)) {
-            r->units[u].has_change = true;
-            r->units[u].change = json_number_value (ch);
-        }
+    if (s_changes_read (root, jx, r, err, errlen) != 0) {
+        cchc_rollup_destroy (&r);
+        goto done;
     }
     r->parts_ignored = (size_t) s_oi (root, "parts_ignored", 0);
 done:
