@@ -174,6 +174,165 @@ s_audit_months (s_audit_t *self, sqlite3 *db)
     return rc == SQLITE_DONE? 0: -1;
 }
 
+/*  Step 1, one journal row: signature, decoding, seq; its values put into
+    temp.audit_expected (`put`).  0, or -1 on a database error. */
+static int
+s_audit_row (s_audit_t *self, sqlite3_stmt *journal, sqlite3_stmt *put)
+{
+    int64_t id = sqlite3_column_int64 (journal, 0);
+    int64_t agent = sqlite3_column_int64 (journal, 1);
+    int64_t seq = sqlite3_column_int64 (journal, 2);
+    const uint8_t *body = sqlite3_column_blob (journal, 3);
+    size_t len = (size_t) sqlite3_column_bytes (journal, 3);
+    const uint8_t *sig = sqlite3_column_blob (journal, 4);
+    int siglen = sqlite3_column_bytes (journal, 4);
+    const char *refused = (const char *) sqlite3_column_text (journal, 5);
+    const uint8_t *pk = sqlite3_column_blob (journal, 6);
+    int pklen = sqlite3_column_bytes (journal, 6);
+    if (!pk || pklen != 32) {
+        s_mismatch (self, "journal %" PRId64 ": agent %" PRId64 " is not enrolled",
+                    id, agent);
+        return 0;
+    }
+    if (!body || !sig || siglen != 64) {
+        s_mismatch (self, "journal %" PRId64 ": body or signature missing", id);
+        return 0;
+    }
+    cchc_report_t report;
+    int reason = cchc_report_open (pk, body, len, sig, &report);
+    if (reason) {
+        s_mismatch (self, "journal %" PRId64 " (agent %" PRId64 ", seq %" PRId64 "): "
+                    "%s with the enrolled key", id, agent, seq,
+                    reason == CCHC_REASON_BAD_SIGNATURE? "signature does not verify"
+                    : cchc_reason_name (reason));
+        return 0;
+    }
+    if (report.seq != (uint64_t) seq)
+        s_mismatch (self, "journal %" PRId64 ": row says seq %" PRId64
+                    ", the signed message says %" PRIu64, id, seq, report.seq);
+    else
+        for (uint32_t i = 0; i < report.nobs; i++) {
+            if (s_refused (refused, i))
+                continue;
+            const cchc_obs_t *obs = &report.obs [i];
+            sqlite3_bind_int64 (put, 1, agent);
+            sqlite3_bind_text (put, 2, obs->metric, -1, SQLITE_STATIC);
+            sqlite3_bind_int (put, 3, cchc_db_day_ymd (obs->date));
+            if (obs->is_float)
+                sqlite3_bind_double (put, 4, obs->fval);
+            else
+                sqlite3_bind_int64 (put, 4, obs->ival);
+            sqlite3_bind_int64 (put, 5, seq);
+            sqlite3_bind_int64 (put, 6, id);
+            int step = sqlite3_step (put);
+            sqlite3_reset (put);
+            if (step != SQLITE_DONE) {
+                cchc_report_clear (&report);
+                return -1;
+            }
+        }
+    cchc_report_clear (&report);
+    return 0;
+}
+
+/*  Step 2: stored rows that differ from, or are absent in, the journal.
+    0, or -1 on a database error. */
+static int
+s_audit_stored (s_audit_t *self, sqlite3 *db)
+{
+    sqlite3_stmt *cmp = NULL;
+    if (sqlite3_prepare_v2 (db,
+        "SELECT o.agent, o.metric, o.day, o.value, o.seq, o.journal,"
+        "       e.value, e.seq, e.journal, e.agent IS NULL"
+        " FROM observation o LEFT JOIN temp.audit_expected e"
+        "   ON e.agent = o.agent AND e.metric = o.metric AND e.day = o.day",
+        -1, &cmp, NULL) != SQLITE_OK)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step (cmp)) == SQLITE_ROW) {
+        self->result->observations++;
+        int64_t agent = sqlite3_column_int64 (cmp, 0);
+        const char *metric = (const char *) sqlite3_column_text (cmp, 1);
+        int day = sqlite3_column_int (cmp, 2);
+        char stored [64], expected [64];
+        s_value_text (cmp, 3, stored, sizeof stored);
+        s_value_text (cmp, 6, expected, sizeof expected);
+        if (sqlite3_column_int (cmp, 9)) {
+            s_mismatch (self, "observation agent %" PRId64 " %s %d = %s: no journal "
+                        "row holds it", agent, metric, day, stored);
+            continue;
+        }
+        bool same_type = sqlite3_column_type (cmp, 3) == sqlite3_column_type (cmp, 6);
+        bool same_value = same_type
+            && (sqlite3_column_type (cmp, 3) == SQLITE_INTEGER
+                ? sqlite3_column_int64 (cmp, 3) == sqlite3_column_int64 (cmp, 6)
+                : sqlite3_column_type (cmp, 3) == SQLITE_FLOAT
+                  && memcmp (&(double) { sqlite3_column_double (cmp, 3) },
+                             &(double) { sqlite3_column_double (cmp, 6) },
+                             sizeof (double)) == 0);
+        if (!same_value
+        ||  sqlite3_column_int64 (cmp, 4) != sqlite3_column_int64 (cmp, 7)
+        ||  sqlite3_column_int64 (cmp, 5) != sqlite3_column_int64 (cmp, 8))
+            s_mismatch (self, "observation agent %" PRId64 " %s %d = %s (seq %lld, "
+                        "journal %lld), but the journal says %s (seq %lld, journal %lld)",
+                        agent, metric, day, stored,
+                        (long long) sqlite3_column_int64 (cmp, 4),
+                        (long long) sqlite3_column_int64 (cmp, 5), expected,
+                        (long long) sqlite3_column_int64 (cmp, 7),
+                        (long long) sqlite3_column_int64 (cmp, 8));
+    }
+    sqlite3_finalize (cmp);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*  Step 3: journal values with no observation row.  0, or -1. */
+static int
+s_audit_missing (s_audit_t *self, sqlite3 *db)
+{
+    sqlite3_stmt *cmp = NULL;
+    if (sqlite3_prepare_v2 (db,
+        "SELECT e.agent, e.metric, e.day, e.value, e.seq FROM temp.audit_expected e"
+        " WHERE NOT EXISTS (SELECT 1 FROM observation o WHERE o.agent = e.agent"
+        "   AND o.metric = e.metric AND o.day = e.day)", -1, &cmp, NULL) != SQLITE_OK)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step (cmp)) == SQLITE_ROW) {
+        char expected [64];
+        s_value_text (cmp, 3, expected, sizeof expected);
+        s_mismatch (self, "observation agent %lld %s %d is missing: the journal "
+                    "says %s (seq %lld)", (long long) sqlite3_column_int64 (cmp, 0),
+                    (const char *) sqlite3_column_text (cmp, 1),
+                    sqlite3_column_int (cmp, 2), expected,
+                    (long long) sqlite3_column_int64 (cmp, 4));
+    }
+    sqlite3_finalize (cmp);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*  Step 4: agent counters against the journal.  0, or -1. */
+static int
+s_audit_agents (s_audit_t *self, sqlite3 *db)
+{
+    sqlite3_stmt *cmp = NULL;
+    if (sqlite3_prepare_v2 (db,
+        "SELECT a.id, a.accepted, a.last_seq, count(j.id), coalesce(max(j.seq), 0)"
+        " FROM agent a LEFT JOIN journal j ON j.agent = a.id GROUP BY a.id"
+        " HAVING a.accepted != count(j.id) OR a.last_seq != coalesce(max(j.seq), 0)",
+        -1, &cmp, NULL) != SQLITE_OK)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step (cmp)) == SQLITE_ROW)
+        s_mismatch (self, "agent %lld: accepted %lld, last seq %lld, but the journal "
+                    "holds %lld messages up to seq %lld",
+                    (long long) sqlite3_column_int64 (cmp, 0),
+                    (long long) sqlite3_column_int64 (cmp, 1),
+                    (long long) sqlite3_column_int64 (cmp, 2),
+                    (long long) sqlite3_column_int64 (cmp, 3),
+                    (long long) sqlite3_column_int64 (cmp, 4));
+    sqlite3_finalize (cmp);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int
 cchc_audit_run (cchc_db_t *store, FILE *out, cchc_audit_result_t *result,
                 char *err, size_t errlen)
@@ -182,7 +341,7 @@ cchc_audit_run (cchc_db_t *store, FILE *out, cchc_audit_result_t *result,
     memset (result, 0, sizeof *result);
     s_audit_t self = { out, result };
     sqlite3 *db = cchc_db_handle (store);
-    sqlite3_stmt *journal = NULL, *put = NULL, *cmp = NULL;
+    sqlite3_stmt *journal = NULL, *put = NULL;
     int status = -1;
 
     if (sqlite3_exec (db,
@@ -207,150 +366,15 @@ cchc_audit_run (cchc_db_t *store, FILE *out, cchc_audit_result_t *result,
     int rc;
     while ((rc = sqlite3_step (journal)) == SQLITE_ROW) {
         result->journal_rows++;
-        int64_t id = sqlite3_column_int64 (journal, 0);
-        int64_t agent = sqlite3_column_int64 (journal, 1);
-        int64_t seq = sqlite3_column_int64 (journal, 2);
-        const uint8_t *body = sqlite3_column_blob (journal, 3);
-        size_t len = (size_t) sqlite3_column_bytes (journal, 3);
-        const uint8_t *sig = sqlite3_column_blob (journal, 4);
-        int siglen = sqlite3_column_bytes (journal, 4);
-        const char *refused = (const char *) sqlite3_column_text (journal, 5);
-        const uint8_t *pk = sqlite3_column_blob (journal, 6);
-        int pklen = sqlite3_column_bytes (journal, 6);
-        if (!pk || pklen != 32) {
-            s_mismatch (&self, "journal %" PRId64 ": agent %" PRId64 " is not enrolled",
-                        id, agent);
-            continue;
-        }
-        if (!body || !sig || siglen != 64) {
-            s_mismatch (&self, "journal %" PRId64 ": body or signature missing", id);
-            continue;
-        }
-        cchc_report_t report;
-        int reason = cchc_report_open (pk, body, len, sig, &report);
-        if (reason) {
-            s_mismatch (&self, "journal %" PRId64 " (agent %" PRId64 ", seq %" PRId64 "): "
-                        "%s with the enrolled key", id, agent, seq,
-                        reason == CCHC_REASON_BAD_SIGNATURE? "signature does not verify"
-                        : cchc_reason_name (reason));
-            continue;
-        }
-        if (report.seq != (uint64_t) seq)
-            s_mismatch (&self, "journal %" PRId64 ": row says seq %" PRId64
-                        ", the signed message says %" PRIu64, id, seq, report.seq);
-        else
-            for (uint32_t i = 0; i < report.nobs; i++) {
-                if (s_refused (refused, i))
-                    continue;
-                const cchc_obs_t *obs = &report.obs [i];
-                sqlite3_bind_int64 (put, 1, agent);
-                sqlite3_bind_text (put, 2, obs->metric, -1, SQLITE_STATIC);
-                sqlite3_bind_int (put, 3, cchc_db_day_ymd (obs->date));
-                if (obs->is_float)
-                    sqlite3_bind_double (put, 4, obs->fval);
-                else
-                    sqlite3_bind_int64 (put, 4, obs->ival);
-                sqlite3_bind_int64 (put, 5, seq);
-                sqlite3_bind_int64 (put, 6, id);
-                int step = sqlite3_step (put);
-                sqlite3_reset (put);
-                if (step != SQLITE_DONE) {
-                    cchc_report_clear (&report);
-                    goto dberror;
-                }
-            }
-        cchc_report_clear (&report);
+        if (s_audit_row (&self, journal, put) != 0)
+            goto dberror;
     }
     if (rc != SQLITE_DONE)
         goto dberror;
-
-    /*  2. Stored rows that differ from, or are absent in, the journal. */
-    if (sqlite3_prepare_v2 (db,
-        "SELECT o.agent, o.metric, o.day, o.value, o.seq, o.journal,"
-        "       e.value, e.seq, e.journal, e.agent IS NULL"
-        " FROM observation o LEFT JOIN temp.audit_expected e"
-        "   ON e.agent = o.agent AND e.metric = o.metric AND e.day = o.day",
-        -1, &cmp, NULL) != SQLITE_OK)
-        goto dberror;
-    while ((rc = sqlite3_step (cmp)) == SQLITE_ROW) {
-        result->observations++;
-        int64_t agent = sqlite3_column_int64 (cmp, 0);
-        const char *metric = (const char *) sqlite3_column_text (cmp, 1);
-        int day = sqlite3_column_int (cmp, 2);
-        char stored [64], expected [64];
-        s_value_text (cmp, 3, stored, sizeof stored);
-        s_value_text (cmp, 6, expected, sizeof expected);
-        if (sqlite3_column_int (cmp, 9)) {
-            s_mismatch (&self, "observation agent %" PRId64 " %s %d = %s: no journal "
-                        "row holds it", agent, metric, day, stored);
-            continue;
-        }
-        bool same_type = sqlite3_column_type (cmp, 3) == sqlite3_column_type (cmp, 6);
-        bool same_value = same_type
-            && (sqlite3_column_type (cmp, 3) == SQLITE_INTEGER
-                ? sqlite3_column_int64 (cmp, 3) == sqlite3_column_int64 (cmp, 6)
-                : sqlite3_column_type (cmp, 3) == SQLITE_FLOAT
-                  && memcmp (&(double) { sqlite3_column_double (cmp, 3) },
-                             &(double) { sqlite3_column_double (cmp, 6) },
-                             sizeof (double)) == 0);
-        if (!same_value
-        ||  sqlite3_column_int64 (cmp, 4) != sqlite3_column_int64 (cmp, 7)
-        ||  sqlite3_column_int64 (cmp, 5) != sqlite3_column_int64 (cmp, 8))
-            s_mismatch (&self, "observation agent %" PRId64 " %s %d = %s (seq %lld, "
-                        "journal %lld), but the journal says %s (seq %lld, journal %lld)",
-                        agent, metric, day, stored,
-                        (long long) sqlite3_column_int64 (cmp, 4),
-                        (long long) sqlite3_column_int64 (cmp, 5), expected,
-                        (long long) sqlite3_column_int64 (cmp, 7),
-                        (long long) sqlite3_column_int64 (cmp, 8));
-    }
-    if (rc != SQLITE_DONE)
-        goto dberror;
-    sqlite3_finalize (cmp);
-    cmp = NULL;
-
-    /*  3. Journal values with no observation row. */
-    if (sqlite3_prepare_v2 (db,
-        "SELECT e.agent, e.metric, e.day, e.value, e.seq FROM temp.audit_expected e"
-        " WHERE NOT EXISTS (SELECT 1 FROM observation o WHERE o.agent = e.agent"
-        "   AND o.metric = e.metric AND o.day = e.day)", -1, &cmp, NULL) != SQLITE_OK)
-        goto dberror;
-    while ((rc = sqlite3_step (cmp)) == SQLITE_ROW) {
-        char expected [64];
-        s_value_text (cmp, 3, expected, sizeof expected);
-        s_mismatch (&self, "observation agent %lld %s %d is missing: the journal "
-                    "says %s (seq %lld)", (long long) sqlite3_column_int64 (cmp, 0),
-                    (const char *) sqlite3_column_text (cmp, 1),
-                    sqlite3_column_int (cmp, 2), expected,
-                    (long long) sqlite3_column_int64 (cmp, 4));
-    }
-    if (rc != SQLITE_DONE)
-        goto dberror;
-    sqlite3_finalize (cmp);
-    cmp = NULL;
-
-    /*  4. Agent counters against the journal. */
-    if (sqlite3_prepare_v2 (db,
-        "SELECT a.id, a.accepted, a.last_seq, count(j.id), coalesce(max(j.seq), 0)"
-        " FROM agent a LEFT JOIN journal j ON j.agent = a.id GROUP BY a.id"
-        " HAVING a.accepted != count(j.id) OR a.last_seq != coalesce(max(j.seq), 0)",
-        -1, &cmp, NULL) != SQLITE_OK)
-        goto dberror;
-    while ((rc = sqlite3_step (cmp)) == SQLITE_ROW)
-        s_mismatch (&self, "agent %lld: accepted %lld, last seq %lld, but the journal "
-                    "holds %lld messages up to seq %lld",
-                    (long long) sqlite3_column_int64 (cmp, 0),
-                    (long long) sqlite3_column_int64 (cmp, 1),
-                    (long long) sqlite3_column_int64 (cmp, 2),
-                    (long long) sqlite3_column_int64 (cmp, 3),
-                    (long long) sqlite3_column_int64 (cmp, 4));
-    if (rc != SQLITE_DONE)
-        goto dberror;
-    sqlite3_finalize (cmp);
-    cmp = NULL;
-
-    /*  5. The roll-up's monthly summary against the observation rows. */
-    if (s_audit_months (&self, db) != 0)
+    /*  2-4. Stored rows, missing rows, agent counters; 5. the roll-up's
+        monthly summary against the observation rows. */
+    if (s_audit_stored (&self, db) != 0 || s_audit_missing (&self, db) != 0
+        || s_audit_agents (&self, db) != 0 || s_audit_months (&self, db) != 0)
         goto dberror;
     status = 0;
     goto done;
@@ -360,7 +384,6 @@ dberror:
 done:
     sqlite3_finalize (journal);
     sqlite3_finalize (put);
-    sqlite3_finalize (cmp);
     sqlite3_exec (db, "COMMIT;", NULL, NULL, NULL);
     sqlite3_exec (db, "DROP TABLE IF EXISTS temp.audit_expected;", NULL, NULL, NULL);
     if (result->mismatches > AUDIT_PRINT_MAX)
