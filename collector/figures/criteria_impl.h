@@ -1,6 +1,6 @@
 /*  criteria_impl.h — the catalogue object as criteria.c (accessors,
-    scoring) and criteria_ini.c (the INI parser) both see it; private to
-    collector/figures/. */
+    scoring), criteria_ini.c (the INI parser) and criteria_check.c (its
+    whole-file checks) see it; private to collector/figures/. */
 #ifndef CCHC_CRITERIA_IMPL_H
 #define CCHC_CRITERIA_IMPL_H
 
@@ -54,5 +54,17 @@ struct cchc_criteria_t {
     cchc_grade_t *grades;
     size_t grade_count;
 };
+
+/*  The INI keys of the [catalogue] and [indicator.CODE] sections, in the
+    order of cchc_criteria_where_t.key_line (criteria_ini.c), and the index
+    of `name` in such a list (-1: none). */
+extern const char *const cchc_criteria_keys_catalogue[];
+extern const char *const cchc_criteria_keys_indicator[];
+int cchc_criteria_key_index (const char *const *keys, const char *name);
+
+/*  The whole-file checks of a catalogue whose sections are all read
+    (criteria_check.c): 0, or -1 with the first failed check in msg and the
+    line it points at in *line (0: the whole file). */
+int cchc_criteria_check (cchc_criteria_t *cat, int *line, char *msg, size_t msglen);
 
 #endif

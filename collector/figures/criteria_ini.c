@@ -34,12 +34,12 @@ typedef enum { S_SEC_NONE, S_SEC_CATALOGUE, S_SEC_METRIC, S_SEC_AREA,
 
 /*  Keys of each section kind; a section remembers which it has seen (bit i)
     and the line of each. */
-static const char *s_keys_catalogue[] = { "name", "year", "total", "due_day",
+const char *const cchc_criteria_keys_catalogue[] = { "name", "year", "total", "due_day",
                                           "lock_day", "grades", "due_day.so",
                                           "due_day.huyen", "due_day.xa", NULL };
-static const char *s_keys_metric[] = { "name", "kind", "levels", NULL };
-static const char *s_keys_area[] = { "name", NULL };
-static const char *s_keys_indicator[] = {
+static const char *const s_keys_metric[] = { "name", "kind", "levels", NULL };
+static const char *const s_keys_area[] = { "name", NULL };
+const char *const cchc_criteria_keys_indicator[] = {
     "name", "area", "rule", "numerator", "denominator", "target", "target.so",
     "target.huyen", "target.xa", "better", "points", "bands", "levels", "plan",
     NULL
@@ -61,7 +61,7 @@ typedef struct {
     size_t errlen;
     /* current section */
     s_sec_kind_t sec_kind;
-    const char **sec_keys;
+    const char *const *sec_keys;
     cchc_criteria_where_t *sec_where;       /* where-record of the current section */
     size_t sec_index;           /* its index in its array */
     int sec_key_count;          /* keys seen in it */
@@ -166,13 +166,103 @@ s_parse_levels (const char *text, unsigned *mask)
     return 0;
 }
 
-static int
-s_key_index (const char **keys, const char *name)
+int
+cchc_criteria_key_index (const char *const *keys, const char *name)
 {
     for (int i = 0; keys[i]; i++)
         if (strcmp (keys[i], name) == 0)
             return i;
     return -1;
+}
+
+/*  A [metric.CODE] section: a new record.  false when refused (s_fail). */
+static bool
+s_open_metric (s_parser_t *p, const char *code)
+{
+    cchc_criteria_t *cat = p->cat;
+    for (size_t i = 0; i < cat->metric_count; i++)
+        if (strcmp (cat->metrics[i].pub.code, code) == 0) {
+            s_fail (p, p->lineno, "duplicate metric '%s' (first at line %d)",
+                    code, cat->metrics[i].where.line);
+            return false;
+        }
+    cchc_criteria_metric_rec_t *grown = s_grow (cat->metrics, &cat->metric_alloc,
+                                                cat->metric_count, sizeof *grown);
+    if (!grown || !(grown[cat->metric_count].pub.code = strdup (code))) {
+        cat->metrics = grown ? grown : cat->metrics;
+        s_fail (p, p->lineno, "out of memory");
+        return false;
+    }
+    cat->metrics = grown;
+    cchc_criteria_metric_rec_t *m = &cat->metrics[cat->metric_count];
+    m->pub.levels = CCHC_LEVELS_ALL;
+    m->where.line = p->lineno;
+    p->sec_keys = s_keys_metric;
+    p->sec_where = &m->where;
+    p->sec_index = cat->metric_count++;
+    return true;
+}
+
+/*  A [area.CODE] section: a new record.  false when refused (s_fail). */
+static bool
+s_open_area (s_parser_t *p, const char *code)
+{
+    cchc_criteria_t *cat = p->cat;
+    for (size_t i = 0; i < cat->area_count; i++)
+        if (strcmp (cat->areas[i].pub.code, code) == 0) {
+            s_fail (p, p->lineno, "duplicate area '%s' (first at line %d)",
+                    code, cat->areas[i].where.line);
+            return false;
+        }
+    cchc_criteria_area_rec_t *grown = s_grow (cat->areas, &cat->area_alloc,
+                                              cat->area_count, sizeof *grown);
+    if (!grown || !(grown[cat->area_count].pub.code = strdup (code))) {
+        cat->areas = grown ? grown : cat->areas;
+        s_fail (p, p->lineno, "out of memory");
+        return false;
+    }
+    cat->areas = grown;
+    cchc_criteria_area_rec_t *a = &cat->areas[cat->area_count];
+    a->where.line = p->lineno;
+    p->sec_keys = s_keys_area;
+    p->sec_where = &a->where;
+    p->sec_index = cat->area_count++;
+    return true;
+}
+
+/*  A [indicator.CODE] section: a new record.  false when refused (s_fail). */
+static bool
+s_open_indicator (s_parser_t *p, const char *code)
+{
+    cchc_criteria_t *cat = p->cat;
+    for (size_t i = 0; i < cat->indicator_count; i++)
+        if (strcmp (cat->indicators[i].pub.code, code) == 0) {
+            s_fail (p, p->lineno, "duplicate indicator '%s' (first at line %d)",
+                    code, cat->indicators[i].where.line);
+            return false;
+        }
+    cchc_criteria_indicator_rec_t *grown = s_grow (cat->indicators,
+                                                   &cat->indicator_alloc,
+                                                   cat->indicator_count, sizeof *grown);
+    if (!grown || !(grown[cat->indicator_count].pub.code = strdup (code))) {
+        cat->indicators = grown ? grown : cat->indicators;
+        s_fail (p, p->lineno, "out of memory");
+        return false;
+    }
+    cat->indicators = grown;
+    cchc_criteria_indicator_rec_t *ind = &cat->indicators[cat->indicator_count];
+    ind->pub.rule = CCHC_RULE_PROPORTIONAL;
+    ind->pub.higher = true;
+    ind->pub.levels = CCHC_LEVELS_ALL;
+    ind->pub.numerator = -1;
+    ind->pub.denominator = -1;
+    for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
+        ind->pub.target[l] = NAN;
+    ind->where.line = p->lineno;
+    p->sec_keys = cchc_criteria_keys_indicator;
+    p->sec_where = &ind->where;
+    p->sec_index = cat->indicator_count++;
+    return true;
 }
 
 /*  A header line "[kind.code]" was read: open the section. */
@@ -203,7 +293,7 @@ s_section_open (s_parser_t *p, char *header)
         p->catalogue_seen = true;
         cat->where.line = p->lineno;
         p->sec_kind = S_SEC_CATALOGUE;
-        p->sec_keys = s_keys_catalogue;
+        p->sec_keys = cchc_criteria_keys_catalogue;
         p->sec_where = &cat->where;
         return;
     }
@@ -225,78 +315,11 @@ s_section_open (s_parser_t *p, char *header)
                 "then [a-z0-9_], at most %d bytes", name, CCHC_METRIC_MAX);
         return;
     }
-    if (kind == S_SEC_METRIC) {
-        for (size_t i = 0; i < cat->metric_count; i++)
-            if (strcmp (cat->metrics[i].pub.code, code) == 0) {
-                s_fail (p, p->lineno, "duplicate metric '%s' (first at line %d)",
-                        code, cat->metrics[i].where.line);
-                return;
-            }
-        cchc_criteria_metric_rec_t *grown = s_grow (cat->metrics, &cat->metric_alloc,
-                                    cat->metric_count, sizeof *grown);
-        if (!grown || !(grown[cat->metric_count].pub.code = strdup (code))) {
-            cat->metrics = grown ? grown : cat->metrics;
-            s_fail (p, p->lineno, "out of memory");
-            return;
-        }
-        cat->metrics = grown;
-        cchc_criteria_metric_rec_t *m = &cat->metrics[cat->metric_count];
-        m->pub.levels = CCHC_LEVELS_ALL;
-        m->where.line = p->lineno;
-        p->sec_keys = s_keys_metric;
-        p->sec_where = &m->where;
-        p->sec_index = cat->metric_count++;
-    }
-    else if (kind == S_SEC_AREA) {
-        for (size_t i = 0; i < cat->area_count; i++)
-            if (strcmp (cat->areas[i].pub.code, code) == 0) {
-                s_fail (p, p->lineno, "duplicate area '%s' (first at line %d)",
-                        code, cat->areas[i].where.line);
-                return;
-            }
-        cchc_criteria_area_rec_t *grown = s_grow (cat->areas, &cat->area_alloc,
-                                  cat->area_count, sizeof *grown);
-        if (!grown || !(grown[cat->area_count].pub.code = strdup (code))) {
-            cat->areas = grown ? grown : cat->areas;
-            s_fail (p, p->lineno, "out of memory");
-            return;
-        }
-        cat->areas = grown;
-        cchc_criteria_area_rec_t *a = &cat->areas[cat->area_count];
-        a->where.line = p->lineno;
-        p->sec_keys = s_keys_area;
-        p->sec_where = &a->where;
-        p->sec_index = cat->area_count++;
-    }
-    else {
-        for (size_t i = 0; i < cat->indicator_count; i++)
-            if (strcmp (cat->indicators[i].pub.code, code) == 0) {
-                s_fail (p, p->lineno, "duplicate indicator '%s' (first at line %d)",
-                        code, cat->indicators[i].where.line);
-                return;
-            }
-        cchc_criteria_indicator_rec_t *grown = s_grow (cat->indicators, &cat->indicator_alloc,
-                                       cat->indicator_count, sizeof *grown);
-        if (!grown || !(grown[cat->indicator_count].pub.code = strdup (code))) {
-            cat->indicators = grown ? grown : cat->indicators;
-            s_fail (p, p->lineno, "out of memory");
-            return;
-        }
-        cat->indicators = grown;
-        cchc_criteria_indicator_rec_t *ind = &cat->indicators[cat->indicator_count];
-        ind->pub.rule = CCHC_RULE_PROPORTIONAL;
-        ind->pub.higher = true;
-        ind->pub.levels = CCHC_LEVELS_ALL;
-        ind->pub.numerator = -1;
-        ind->pub.denominator = -1;
-        for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
-            ind->pub.target[l] = NAN;
-        ind->where.line = p->lineno;
-        p->sec_keys = s_keys_indicator;
-        p->sec_where = &ind->where;
-        p->sec_index = cat->indicator_count++;
-    }
-    p->sec_kind = kind;
+    bool opened = kind == S_SEC_METRIC ? s_open_metric (p, code)
+                  : kind == S_SEC_AREA ? s_open_area (p, code)
+                  : s_open_indicator (p, code);
+    if (opened)
+        p->sec_kind = kind;
 }
 
 /*  Checks the section just finished has keys at all. */
@@ -525,7 +548,7 @@ s_handle_catalogue (s_parser_t *p, int key, const char *value)
         case 8:
             if (cchc_parse_int64 (value, 1, 28, &n) != 0)
                 s_fail (p, p->lineno, "%s: expected a day 1..28, got '%s'",
-                        s_keys_catalogue[key], value);
+                        cchc_criteria_keys_catalogue[key], value);
             if (key == 3)
                 cat->due_all = (int) n;
             else if (key == 4)
@@ -606,7 +629,7 @@ s_handle_indicator (s_parser_t *p, int key, const char *value)
         case 8:
             if (s_parse_number (value, &d) != 0 || d < 0)
                 s_fail (p, p->lineno, "%s: expected a number >= 0 such as 0.82 "
-                        "or 82%%, got '%s'", s_keys_indicator[key], value);
+                        "or 82%%, got '%s'", cchc_criteria_keys_indicator[key], value);
             else if (key == 5) {
                 for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
                     if (!si->where.key_line[6 + l])
@@ -662,7 +685,7 @@ s_handler (void *user, const char *section, const char *name, const char *value)
         s_fail (p, p->lineno, "'%s' outside any section", name);
         return 0;
     }
-    int key = s_key_index (p->sec_keys, name);
+    int key = cchc_criteria_key_index (p->sec_keys, name);
     if (key < 0) {
         s_fail (p, p->lineno, "unknown key '%s' in this section", name);
         return 0;
@@ -694,180 +717,18 @@ s_handler (void *user, const char *section, const char *name, const char *value)
     return p->failed ? 0 : 1;
 }
 
-/*  Line of key `name` in `w`, or the section's line when absent. */
-static int
-s_line_of (const cchc_criteria_where_t *w, const char **keys, const char *name)
-{
-    int k = s_key_index (keys, name);
-    assert (k >= 0);
-    return w->key_line[k] ? w->key_line[k] : w->line;
-}
-
-static int
-s_resolve_metric (s_parser_t *p, cchc_criteria_indicator_rec_t *si, const char *ref,
-                  const char *key)
-{
-    int line = s_line_of (&si->where, s_keys_indicator, key);
-    int m = cchc_criteria_metric_find (p->cat, ref);
-    if (m < 0) {
-        s_fail (p, line, "indicator '%s': unknown metric '%s' in %s",
-                si->pub.code, ref, key);
-        return -1;
-    }
-    unsigned missing = si->pub.levels & ~p->cat->metrics[m].pub.levels;
-    for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
-        if (missing & CCHC_LEVEL_BIT (l)) {
-            s_fail (p, line, "indicator '%s' applies to level %s but its metric "
-                    "'%s' is not reported by that level", si->pub.code,
-                    cchc_level_code ((cchc_level_t) l), ref);
-            return -1;
-        }
-    return m;
-}
-
-/*  Whole-file checks, after every section is read. */
+/*  Whole-file checks, after every section is read (criteria_check.c). */
 static void
 s_validate (s_parser_t *p)
 {
-    cchc_criteria_t *cat = p->cat;
     if (!p->catalogue_seen) {
         s_fail (p, 0, "no [catalogue] section (name, year, total)");
         return;
     }
-    const char *need[] = { "name", "year", "total" };
-    for (int i = 0; i < 3; i++)
-        if (!cat->where.key_line[i]) {
-            s_fail (p, cat->where.line, "[catalogue] needs '%s'", need[i]);
-            return;
-        }
-    /* each level's due day: due_day.LEVEL, else due_day, else the default
-       (Decree 09/2019 Art. 8: each lower level its own earlier deadline) */
-    static const int default_due[CCHC_LEVEL_COUNT] = { 18, 17, 16 };
-    cat->due_day = 0;
-    for (int l = 0; l < CCHC_LEVEL_COUNT; l++) {
-        if (!cat->level_due[l])
-            cat->level_due[l] = cat->due_all ? cat->due_all : default_due[l];
-        if (cat->level_due[l] > cat->due_day)
-            cat->due_day = cat->level_due[l];
-    }
-    if (cat->lock_day < cat->due_day) {
-        s_fail (p, s_line_of (&cat->where, s_keys_catalogue, "lock_day"),
-                "lock_day (%d) is before a due day (%d)", cat->lock_day, cat->due_day);
-        return;
-    }
-    for (size_t i = 0; i < cat->metric_count; i++) {
-        cchc_criteria_metric_rec_t *m = &cat->metrics[i];
-        if (!m->pub.name || !m->pub.kind) {
-            s_fail (p, m->where.line, "metric '%s' needs %s", m->pub.code,
-                    !m->pub.name ? "a name" : "a kind (counter or gauge)");
-            return;
-        }
-    }
-    for (size_t i = 0; i < cat->area_count; i++)
-        if (!cat->areas[i].pub.name) {
-            s_fail (p, cat->areas[i].where.line, "area '%s' needs a name",
-                    cat->areas[i].pub.code);
-            return;
-        }
-    if (cat->indicator_count == 0) {
-        s_fail (p, 0, "no [indicator.CODE] section");
-        return;
-    }
-    double sum = 0;
-    for (size_t i = 0; i < cat->indicator_count; i++) {
-        cchc_criteria_indicator_rec_t *si = &cat->indicators[i];
-        cchc_indicator_t *ind = &si->pub;
-        const cchc_criteria_where_t *w = &si->where;
-        const char *code = ind->code;
-        if (!ind->name || !si->area_ref || !w->key_line[10]) {
-            s_fail (p, w->line, "indicator '%s' needs %s", code,
-                    !ind->name ? "a name" : !si->area_ref ? "an area"
-                    : "points");
-            return;
-        }
-        bool found = false;
-        for (size_t a = 0; a < cat->area_count; a++)
-            if (strcmp (cat->areas[a].pub.code, si->area_ref) == 0) {
-                ind->area = a;
-                cat->areas[a].pub.points += ind->points;
-                found = true;
-            }
-        if (!found) {
-            s_fail (p, s_line_of (w, s_keys_indicator, "area"),
-                    "indicator '%s': unknown area '%s'", code, si->area_ref);
-            return;
-        }
-        if (ind->rule == CCHC_RULE_ON_TIME) {
-            const char *no[] = { "numerator", "denominator", "target", "target.so",
-                                 "target.huyen", "target.xa", "better", "bands" };
-            for (size_t k = 0; k < sizeof no / sizeof no[0]; k++) {
-                int idx = s_key_index (s_keys_indicator, no[k]);
-                if (w->key_line[idx]) {
-                    s_fail (p, w->key_line[idx], "indicator '%s': rule on_time takes "
-                            "no '%s' (it is computed from the data's arrival)",
-                            code, no[k]);
-                    return;
-                }
-            }
-            for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
-                ind->target[l] = (ind->levels & CCHC_LEVEL_BIT (l)) ? 1.0 : NAN;
-        }
-        else {
-            if (!si->numerator_ref) {
-                s_fail (p, w->line, "indicator '%s' needs a numerator metric", code);
-                return;
-            }
-            if ((ind->numerator = s_resolve_metric (p, si, si->numerator_ref,
-                                                    "numerator")) < 0)
-                return;
-            if (si->denominator_ref
-                && (ind->denominator = s_resolve_metric (p, si, si->denominator_ref,
-                                                         "denominator")) < 0)
-                return;
-            for (int l = 0; l < CCHC_LEVEL_COUNT; l++) {
-                if (!(ind->levels & CCHC_LEVEL_BIT (l)))
-                    ind->target[l] = NAN;
-                else if (isnan (ind->target[l])) {
-                    s_fail (p, w->line, "indicator '%s' applies to level %s but has "
-                            "no target for it (target or target.%s)", code,
-                            cchc_level_code ((cchc_level_t) l), cchc_level_code ((cchc_level_t) l));
-                    return;
-                }
-                else if (ind->rule == CCHC_RULE_PROPORTIONAL && ind->higher
-                         && ind->target[l] <= 0) {
-                    s_fail (p, s_line_of (w, s_keys_indicator, "target"),
-                            "indicator '%s': a proportional, higher-is-better "
-                            "target must be > 0", code);
-                    return;
-                }
-            }
-            if ((ind->rule == CCHC_RULE_BANDS) != (ind->band_count > 0)) {
-                s_fail (p, ind->band_count ? s_line_of (w, s_keys_indicator, "bands")
-                        : w->line, "indicator '%s': %s", code,
-                        ind->band_count ? "bands are only for rule = bands"
-                        : "rule = bands needs bands = \"value:share, ...\"");
-                return;
-            }
-            for (size_t b = 1; b < ind->band_count; b++) {
-                bool ordered = ind->higher ? ind->bands[b].at < ind->bands[b - 1].at
-                                           : ind->bands[b].at > ind->bands[b - 1].at;
-                if (!ordered || ind->bands[b].share > ind->bands[b - 1].share) {
-                    s_fail (p, s_line_of (w, s_keys_indicator, "bands"),
-                            "indicator '%s': bands must go from the best value "
-                            "down (%s values, shares not rising)", code,
-                            ind->higher ? "falling" : "rising");
-                    return;
-                }
-            }
-        }
-        sum += ind->points;
-    }
-    if (fabs (sum - cat->total) > 1e-9) {
-        s_fail (p, s_line_of (&cat->where, s_keys_catalogue, "total"),
-                "the indicators' points add up to %g, not the declared total %g",
-                sum, cat->total);
-        return;
-    }
+    int line = 0;
+    char msg[512] = "";
+    if (cchc_criteria_check (p->cat, &line, msg, sizeof msg) != 0)
+        s_fail (p, line, "%s", msg);
 }
 
 /*  The one loading path: `p` reads from its file or its text. */
