@@ -49,17 +49,30 @@ cchc_rollup_json_kind (cchc_period_kind_t kind)
     return (int) kind >= 1 && (int) kind <= 5 ? codes[kind] : "";
 }
 
-static json_t *
-s_json_unit (const cchc_rollup_t *r, const cchc_rollup_unit_result_t *u,
-             bool with_metrics)
+json_t *
+cchc_rollup_json_previous (const cchc_rollup_t *r)
 {
-    const cchc_criteria_t *cat = r->criteria;
-    json_t *o = json_object ();
+    if (!r->has_previous)
+        return json_null ();
+    char prev[CCHC_PERIOD_ID_MAX];
+    cchc_period_format (&r->previous, prev, sizeof prev);
+    return json_string (prev);
+}
+
+void
+cchc_rollup_json_unit_id (json_t *o, const cchc_rollup_unit_result_t *u)
+{
     json_object_set_new (o, "code", json_string (u->code));
     json_object_set_new (o, "name", json_string (u->name));
     json_object_set_new (o, "level", json_string (cchc_level_code (u->level)));
     json_object_set_new (o, "parent", u->parent ? json_string (u->parent)
                                                 : json_null ());
+}
+
+void
+cchc_rollup_json_unit_totals (json_t *o, const cchc_rollup_unit_result_t *u)
+{
+    /*  (index is NAN, so null, when the unit has none: has_index) */
     json_object_set_new (o, "index", cchc_rollup_json_real (u->index));
     json_object_set_new (o, "rank", u->rank ? json_integer (u->rank) : json_null ());
     json_object_set_new (o, "grade", u->grade ? json_string (u->grade) : json_null ());
@@ -74,14 +87,12 @@ s_json_unit (const cchc_rollup_t *r, const cchc_rollup_unit_result_t *u,
     json_object_set_new (o, "pending", json_boolean (u->pending));
     json_object_set_new (o, "metrics_expected", json_integer ((json_int_t) u->metrics_expected));
     json_object_set_new (o, "metrics_reported", json_integer ((json_int_t) u->metrics_reported));
-    json_object_set_new (o, "last_received", cchc_rollup_json_time (u->last_received_ms));
-    json_t *missing = json_array ();
-    for (size_t m = 0; m < cchc_criteria_metric_count (cat); m++)
-        if (u->cells[m].expected && !u->cells[m].present)
-            json_array_append_new (missing,
-                                   json_string (cchc_criteria_metric (cat, m)->code));
-    json_object_set_new (o, "missing_metrics", missing);
+}
 
+json_t *
+cchc_rollup_json_unit_areas (const cchc_rollup_t *r, const cchc_rollup_unit_result_t *u)
+{
+    const cchc_criteria_t *cat = r->criteria;
     json_t *areas = json_array ();
     for (size_t a = 0; a < cchc_criteria_area_count (cat); a++) {
         json_t *ja = json_object ();
@@ -90,7 +101,66 @@ s_json_unit (const cchc_rollup_t *r, const cchc_rollup_unit_result_t *u,
         json_object_set_new (ja, "applicable", cchc_rollup_json_real (u->area_applicable[a]));
         json_array_append_new (areas, ja);
     }
-    json_object_set_new (o, "areas", areas);
+    return areas;
+}
+
+void
+cchc_rollup_json_figure_values (json_t *o, const cchc_rollup_figure_t *f)
+{
+    /*  (value is NAN, so null, when the figure has none: has_value) */
+    json_object_set_new (o, "numerator", cchc_rollup_json_real (f->numerator));
+    json_object_set_new (o, "denominator", cchc_rollup_json_real (f->denominator));
+    json_object_set_new (o, "value", cchc_rollup_json_real (f->value));
+    json_object_set_new (o, "target", cchc_rollup_json_real (f->target));
+    json_object_set_new (o, "met", json_boolean (f->met));
+    json_object_set_new (o, "units", json_integer ((json_int_t) f->units));
+    json_object_set_new (o, "units_missing", json_integer ((json_int_t) f->units_missing));
+}
+
+void
+cchc_rollup_json_dist_values (json_t *o, const cchc_rollup_dist_t *d)
+{
+    json_object_set_new (o, "units", json_integer ((json_int_t) d->units));
+    json_object_set_new (o, "ranked", json_integer ((json_int_t) d->ranked));
+    json_object_set_new (o, "min", cchc_rollup_json_real (d->min));
+    json_object_set_new (o, "median", cchc_rollup_json_real (d->median));
+    json_object_set_new (o, "max", cchc_rollup_json_real (d->max));
+    json_object_set_new (o, "mean", cchc_rollup_json_real (d->mean));
+    json_object_set_new (o, "incomplete", json_integer ((json_int_t) d->incomplete));
+    json_object_set_new (o, "late", json_integer ((json_int_t) d->late));
+}
+
+json_t *
+cchc_rollup_json_grades (const cchc_rollup_t *r, const cchc_rollup_dist_t *d)
+{
+    json_t *grades = json_array ();
+    for (size_t g = 0; g < cchc_criteria_grade_count (r->criteria); g++) {
+        const cchc_grade_t *grade = cchc_criteria_grade (r->criteria, g);
+        json_t *jg = json_object ();
+        json_object_set_new (jg, "grade", json_string (grade->name));
+        json_object_set_new (jg, "from", cchc_rollup_json_real (grade->at));
+        json_object_set_new (jg, "units", json_integer ((json_int_t) d->grade_counts[g]));
+        json_array_append_new (grades, jg);
+    }
+    return grades;
+}
+
+static json_t *
+s_json_unit (const cchc_rollup_t *r, const cchc_rollup_unit_result_t *u,
+             bool with_metrics)
+{
+    const cchc_criteria_t *cat = r->criteria;
+    json_t *o = json_object ();
+    cchc_rollup_json_unit_id (o, u);
+    cchc_rollup_json_unit_totals (o, u);
+    json_object_set_new (o, "last_received", cchc_rollup_json_time (u->last_received_ms));
+    json_t *missing = json_array ();
+    for (size_t m = 0; m < cchc_criteria_metric_count (cat); m++)
+        if (u->cells[m].expected && !u->cells[m].present)
+            json_array_append_new (missing,
+                                   json_string (cchc_criteria_metric (cat, m)->code));
+    json_object_set_new (o, "missing_metrics", missing);
+    json_object_set_new (o, "areas", cchc_rollup_json_unit_areas (r, u));
 
     json_t *inds = json_array ();
     for (size_t i = 0; i < cchc_criteria_indicator_count (cat); i++) {
@@ -148,23 +218,8 @@ static json_t *
 s_json_dist (const cchc_rollup_t *r, const cchc_rollup_dist_t *d)
 {
     json_t *o = json_object ();
-    json_object_set_new (o, "units", json_integer ((json_int_t) d->units));
-    json_object_set_new (o, "ranked", json_integer ((json_int_t) d->ranked));
-    json_object_set_new (o, "min", cchc_rollup_json_real (d->min));
-    json_object_set_new (o, "median", cchc_rollup_json_real (d->median));
-    json_object_set_new (o, "max", cchc_rollup_json_real (d->max));
-    json_object_set_new (o, "mean", cchc_rollup_json_real (d->mean));
-    json_object_set_new (o, "incomplete", json_integer ((json_int_t) d->incomplete));
-    json_object_set_new (o, "late", json_integer ((json_int_t) d->late));
-    json_t *grades = json_array ();
-    for (size_t g = 0; g < cchc_criteria_grade_count (r->criteria); g++) {
-        json_t *jg = json_object ();
-        json_object_set_new (jg, "grade", json_string (cchc_criteria_grade (r->criteria, g)->name));
-        json_object_set_new (jg, "from", cchc_rollup_json_real (cchc_criteria_grade (r->criteria, g)->at));
-        json_object_set_new (jg, "units", json_integer ((json_int_t) d->grade_counts[g]));
-        json_array_append_new (grades, jg);
-    }
-    json_object_set_new (o, "grades", grades);
+    cchc_rollup_json_dist_values (o, d);
+    json_object_set_new (o, "grades", cchc_rollup_json_grades (r, d));
     return o;
 }
 
@@ -189,13 +244,7 @@ cchc_rollup_json (const cchc_rollup_t *r, const char *unit)
     json_object_set_new (root, "lock_day", cchc_rollup_json_day (w->lock_day));
     json_object_set_new (root, "as_of", cchc_rollup_json_time (w->as_of_ms));
     json_object_set_new (root, "catalogue", json_string (cchc_criteria_name (r->criteria)));
-    if (r->has_previous) {
-        char prev[CCHC_PERIOD_ID_MAX];
-        cchc_period_format (&r->previous, prev, sizeof prev);
-        json_object_set_new (root, "previous", json_string (prev));
-    }
-    else
-        json_object_set_new (root, "previous", json_null ());
+    json_object_set_new (root, "previous", cchc_rollup_json_previous (r));
     json_object_set_new (root, "journal_max", json_integer (r->journal_max));
 
     json_t *units = json_array ();
@@ -215,13 +264,7 @@ cchc_rollup_json (const cchc_rollup_t *r, const char *unit)
         json_object_set_new (jf, "level", f->level < 0 ? json_string ("all")
                              : json_string (cchc_level_code ((cchc_level_t) f->level)));
         json_object_set_new (jf, "plan", json_boolean (ind->plan));
-        json_object_set_new (jf, "numerator", cchc_rollup_json_real (f->numerator));
-        json_object_set_new (jf, "denominator", cchc_rollup_json_real (f->denominator));
-        json_object_set_new (jf, "value", cchc_rollup_json_real (f->value));
-        json_object_set_new (jf, "target", cchc_rollup_json_real (f->target));
-        json_object_set_new (jf, "met", json_boolean (f->met));
-        json_object_set_new (jf, "units", json_integer ((json_int_t) f->units));
-        json_object_set_new (jf, "units_missing", json_integer ((json_int_t) f->units_missing));
+        cchc_rollup_json_figure_values (jf, f);
         json_array_append_new (figures, jf);
     }
     json_t *dist = json_object ();

@@ -34,4 +34,26 @@ json_t *cchc_rollup_json_time (int64_t utc_ms);
 /*  The code of a period kind; "" for anything else. */
 const char *cchc_rollup_json_kind (cchc_period_kind_t kind);
 
+/*  Pieces every JSON form of a roll-up shares (this one, the stored
+    snapshot, the dashboard's API), so each field is written one way:
+      previous        the previous period's id, or null
+      unit_id         code, name, level, parent (into `o`)
+      unit_totals     index, rank, grade, change, previous_rank, earned,
+                      applicable, complete, on_time, pending,
+                      metrics_expected, metrics_reported (into `o`)
+      unit_areas      [{code, earned, applicable}] of each area
+      figure_values   numerator, denominator, value, target, met, units,
+                      units_missing of a province figure (into `o`)
+      dist_values     units, ranked, min, median, max, mean, incomplete,
+                      late of a distribution (into `o`)
+      grades          [{grade, from, units}] of a distribution */
+json_t *cchc_rollup_json_previous (const cchc_rollup_t *r);
+void cchc_rollup_json_unit_id (json_t *o, const cchc_rollup_unit_result_t *u);
+void cchc_rollup_json_unit_totals (json_t *o, const cchc_rollup_unit_result_t *u);
+json_t *cchc_rollup_json_unit_areas (const cchc_rollup_t *r,
+                                     const cchc_rollup_unit_result_t *u);
+void cchc_rollup_json_figure_values (json_t *o, const cchc_rollup_figure_t *f);
+void cchc_rollup_json_dist_values (json_t *o, const cchc_rollup_dist_t *d);
+json_t *cchc_rollup_json_grades (const cchc_rollup_t *r, const cchc_rollup_dist_t *d);
+
 #endif

@@ -112,13 +112,7 @@ cchc_api_common_head (cchc_api_t *self, json_t *root, const cchc_api_entry_t *e,
     json_object_set_new (root, "journal_max", json_integer (r->journal_max));
     json_object_set_new (root, "journal_position", json_integer (e->fig->journal_pos));
     json_object_set_new (root, "source", json_string (e->fig->stored ? "stored" : "live"));
-    if (r->has_previous) {
-        char prev[CCHC_PERIOD_ID_MAX];
-        cchc_period_format (&r->previous, prev, sizeof prev);
-        json_object_set_new (root, "previous", json_string (prev));
-    }
-    else
-        json_object_set_new (root, "previous", json_null ());
+    json_object_set_new (root, "previous", cchc_rollup_json_previous (r));
 }
 
 static json_t *
@@ -129,13 +123,7 @@ s_figure_json (const cchc_rollup_figure_t *f)
                          : json_string (cchc_level_code ((cchc_level_t) f->level)));
     json_object_set_new (o, "level_name", f->level < 0 ? json_string (CCHC_LABEL_PROVINCE)
                          : json_string (cchc_label_level ((cchc_level_t) f->level)));
-    json_object_set_new (o, "numerator", cchc_rollup_json_real (f->numerator));
-    json_object_set_new (o, "denominator", cchc_rollup_json_real (f->denominator));
-    json_object_set_new (o, "value", f->has_value ? cchc_rollup_json_real (f->value) : json_null ());
-    json_object_set_new (o, "target", cchc_rollup_json_real (f->target));
-    json_object_set_new (o, "met", json_boolean (f->met));
-    json_object_set_new (o, "units", json_integer ((json_int_t) f->units));
-    json_object_set_new (o, "units_missing", json_integer ((json_int_t) f->units_missing));
+    cchc_rollup_json_figure_values (o, f);
     return o;
 }
 
@@ -194,25 +182,9 @@ s_dist_json (const cchc_rollup_t *r, int level)
     json_t *o = json_object ();
     json_object_set_new (o, "level", level < 0 ? json_string ("all")
                          : json_string (cchc_level_code ((cchc_level_t) level)));
-    json_object_set_new (o, "units", json_integer ((json_int_t) d->units));
-    json_object_set_new (o, "ranked", json_integer ((json_int_t) d->ranked));
-    json_object_set_new (o, "min", cchc_rollup_json_real (d->min));
-    json_object_set_new (o, "median", cchc_rollup_json_real (d->median));
-    json_object_set_new (o, "max", cchc_rollup_json_real (d->max));
-    json_object_set_new (o, "mean", cchc_rollup_json_real (d->mean));
-    json_object_set_new (o, "incomplete", json_integer ((json_int_t) d->incomplete));
-    json_object_set_new (o, "late", json_integer ((json_int_t) d->late));
+    cchc_rollup_json_dist_values (o, d);
     json_object_set_new (o, "ungraded", json_integer ((json_int_t) d->ungraded));
-    json_t *grades = json_array ();
-    for (size_t g = 0; g < cchc_criteria_grade_count (r->criteria); g++) {
-        const cchc_grade_t *grade = cchc_criteria_grade (r->criteria, g);
-        json_t *jg = json_object ();
-        json_object_set_new (jg, "grade", json_string (grade->name));
-        json_object_set_new (jg, "from", json_real (grade->at));
-        json_object_set_new (jg, "units", json_integer ((json_int_t) d->grade_counts[g]));
-        json_array_append_new (grades, jg);
-    }
-    json_object_set_new (o, "grades", grades);
+    json_object_set_new (o, "grades", cchc_rollup_json_grades (r, d));
     return o;
 }
 
@@ -289,36 +261,13 @@ s_areas_json (const cchc_criteria_t *cat)
 static json_t *
 s_rank_unit_json (const cchc_api_entry_t *e, const cchc_rollup_unit_result_t *u)
 {
-    const cchc_criteria_t *cat = e->rollup->criteria;
     json_t *o = json_object ();
-    json_object_set_new (o, "code", json_string (u->code));
-    json_object_set_new (o, "name", json_string (u->name));
-    json_object_set_new (o, "level", json_string (cchc_level_code (u->level)));
-    json_object_set_new (o, "parent", cchc_api_jstr_or_null (u->parent));
-    json_object_set_new (o, "parent_name", cchc_api_jstr_or_null (cchc_api_entry_unit_name (e, u->parent)));
-    json_object_set_new (o, "index", u->has_index ? cchc_rollup_json_real (u->index) : json_null ());
-    json_object_set_new (o, "rank", u->rank ? json_integer (u->rank) : json_null ());
-    json_object_set_new (o, "grade", cchc_api_jstr_or_null (u->grade));
-    json_object_set_new (o, "change", u->has_change ? cchc_rollup_json_real (u->change) : json_null ());
-    json_object_set_new (o, "previous_rank", u->prev_rank ? json_integer (u->prev_rank)
-                                                          : json_null ());
-    json_object_set_new (o, "earned", json_real (u->earned));
-    json_object_set_new (o, "applicable", json_real (u->applicable));
-    json_object_set_new (o, "complete", json_boolean (u->complete));
-    json_object_set_new (o, "on_time", json_boolean (u->on_time));
-    json_object_set_new (o, "pending", json_boolean (u->pending));
-    json_object_set_new (o, "metrics_expected", json_integer ((json_int_t) u->metrics_expected));
-    json_object_set_new (o, "metrics_reported", json_integer ((json_int_t) u->metrics_reported));
+    cchc_rollup_json_unit_id (o, u);
+    json_object_set_new (o, "parent_name",
+                         cchc_api_jstr_or_null (cchc_api_entry_unit_name (e, u->parent)));
+    cchc_rollup_json_unit_totals (o, u);
     json_object_set_new (o, "indicators_missing", json_integer ((json_int_t) u->indicators_missing));
-    json_t *areas = json_array ();
-    for (size_t a = 0; a < cchc_criteria_area_count (cat); a++) {
-        json_t *ja = json_object ();
-        json_object_set_new (ja, "code", json_string (cchc_criteria_area (cat, a)->code));
-        json_object_set_new (ja, "earned", json_real (u->area_earned[a]));
-        json_object_set_new (ja, "applicable", json_real (u->area_applicable[a]));
-        json_array_append_new (areas, ja);
-    }
-    json_object_set_new (o, "areas", areas);
+    json_object_set_new (o, "areas", cchc_rollup_json_unit_areas (e->rollup, u));
     return o;
 }
 

@@ -114,13 +114,7 @@ cchc_periods_snapshot (const cchc_rollup_t *r, const char *criteria_name,
     }
     json_object_set_new (root, "units", units);
     json_object_set_new (root, "cells", cells);
-    if (r->has_previous) {
-        char prev[CCHC_PERIOD_ID_MAX];
-        cchc_period_format (&r->previous, prev, sizeof prev);
-        json_object_set_new (root, "previous", json_string (prev));
-    }
-    else
-        json_object_set_new (root, "previous", json_null ());
+    json_object_set_new (root, "previous", cchc_rollup_json_previous (r));
     json_object_set_new (root, "changes", changes);
     json_object_set_new (root, "parts_ignored", json_integer ((json_int_t) r->parts_ignored));
     char *text = bad ? NULL : json_dumps (root, JSON_COMPACT | JSON_REAL_PRECISION (17));
