@@ -111,20 +111,6 @@ s_prepare (cchc_outbox_t *self, const char *sql, char *err, size_t errlen)
     return stmt;
 }
 
-int
-cchc_outbox_day_from_date (cchc_date_t date)
-{
-    int y, m, d;
-    cchc_date_to_ymd (date, &y, &m, &d);
-    return y * 10000 + m * 100 + d;
-}
-
-cchc_date_t
-cchc_outbox_date_from_day (int day)
-{
-    return cchc_date_from_ymd (day / 10000, (day / 100) % 100, day % 100);
-}
-
 static int64_t
 s_meta_get (cchc_outbox_t *self, const char *key, int64_t dflt)
 {
@@ -390,7 +376,7 @@ cchc_outbox_observe (cchc_outbox_t *self, const cchc_obs_t *obs, size_t n,
     int rc = (get && put && pend) ? 0 : -1;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const cchc_obs_t *o = &obs[i];
-        int day = cchc_outbox_day_from_date (o->date);
+        int day = cchc_date_to_yyyymmdd (o->date);
         sqlite3_reset (get);
         sqlite3_bind_text (get, 1, o->metric, -1, SQLITE_STATIC);
         sqlite3_bind_int (get, 2, day);
@@ -451,7 +437,7 @@ s_pending_read (cchc_outbox_t *self, size_t max, cchc_obs_t *obs, int64_t *ids,
         ids[*n] = sqlite3_column_int64 (stmt, 0);
         const char *metric = (const char *) sqlite3_column_text (stmt, 1);
         cchc_strlcpy (o->metric, metric ? metric : "", sizeof o->metric);
-        o->date = cchc_outbox_date_from_day (sqlite3_column_int (stmt, 2));
+        o->date = cchc_date_from_yyyymmdd (sqlite3_column_int (stmt, 2));
         s_column_value (stmt, 3, &o->is_float, &o->ival, &o->fval);
         queued[*n] = sqlite3_column_int64 (stmt, 4);
         (*n)++;
@@ -476,7 +462,7 @@ s_dead_insert (cchc_outbox_t *self, int64_t now_ms, uint64_t seq, const cchc_obs
     sqlite3_bind_int64 (stmt, 1, now_ms);
     sqlite3_bind_int64 (stmt, 2, (int64_t) seq);
     sqlite3_bind_text (stmt, 3, o->metric, -1, SQLITE_STATIC);
-    sqlite3_bind_int (stmt, 4, cchc_outbox_day_from_date (o->date));
+    sqlite3_bind_int (stmt, 4, cchc_date_to_yyyymmdd (o->date));
     s_bind_value (stmt, 5, o);
     sqlite3_bind_int (stmt, 6, status);
     sqlite3_bind_int (stmt, 7, reason);
@@ -921,7 +907,7 @@ s_requeue (cchc_outbox_t *self, const cchc_obs_t *obs, uint32_t n, int64_t at,
     for (uint32_t i = 0; rc == 0 && i < n; i++) {
         sqlite3_reset (pend);
         sqlite3_bind_text (pend, 1, obs[i].metric, -1, SQLITE_STATIC);
-        sqlite3_bind_int (pend, 2, cchc_outbox_day_from_date (obs[i].date));
+        sqlite3_bind_int (pend, 2, cchc_date_to_yyyymmdd (obs[i].date));
         s_bind_value (pend, 3, &obs[i]);
         sqlite3_bind_int64 (pend, 4, at);
         if (sqlite3_step (pend) != SQLITE_DONE) {
@@ -983,7 +969,7 @@ s_latest_is (cchc_outbox_t *self, const cchc_obs_t *o)
     if (!get)
         return -1;
     sqlite3_bind_text (get, 1, o->metric, -1, SQLITE_STATIC);
-    sqlite3_bind_int (get, 2, cchc_outbox_day_from_date (o->date));
+    sqlite3_bind_int (get, 2, cchc_date_to_yyyymmdd (o->date));
     int step = sqlite3_step (get);
     int rc = step == SQLITE_ROW ? (s_value_same (get, 0, o) ? 1 : 0)
            : step == SQLITE_DONE ? 0 : -1;
@@ -1346,7 +1332,7 @@ cchc_outbox_enforce (cchc_outbox_t *self, int64_t max_messages, int64_t max_age_
                 memset (&o, 0, sizeof o);
                 const char *m = (const char *) sqlite3_column_text (sel, 1);
                 cchc_strlcpy (o.metric, m ? m : "", sizeof o.metric);
-                o.date = cchc_outbox_date_from_day (sqlite3_column_int (sel, 2));
+                o.date = cchc_date_from_yyyymmdd (sqlite3_column_int (sel, 2));
                 s_column_value (sel, 3, &o.is_float, &o.ival, &o.fval);
                 rc = s_dead_insert (self, now_ms, 0, &o, -1, 0, "dropped: outbox limit",
                                     err, errlen);

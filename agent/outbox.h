@@ -272,8 +272,5 @@ typedef int (*cchc_outbox_source_fn) (void *arg, const cchc_outbox_source_t *src
 int cchc_outbox_source_each (cchc_outbox_t *self, cchc_outbox_source_fn fn, void *arg,
                              char *err, size_t errlen);
 
-/*  Day number <-> yyyymmdd integer used in the tables. */
-int cchc_outbox_day_from_date (cchc_date_t date);
-cchc_date_t cchc_outbox_date_from_day (int day);
 
 #endif

@@ -88,6 +88,23 @@ cchc_date_to_ymd (cchc_date_t date, int *year, int *month, int *day)
     *year = (int) y;            //  |y| < 6 million for any int32 day number
 }
 
+int32_t
+cchc_date_to_yyyymmdd (cchc_date_t date)
+{
+    int y, m, d;
+    cchc_date_to_ymd (date, &y, &m, &d);
+    return (int32_t) (y * 10000 + m * 100 + d);
+}
+
+cchc_date_t
+cchc_date_from_yyyymmdd (int32_t yyyymmdd)
+{
+    int y = yyyymmdd / 10000, m = yyyymmdd / 100 % 100, d = yyyymmdd % 100;
+    if (!cchc_date_ymd_valid (y, m, d))
+        return -1;
+    return cchc_date_from_ymd (y, m, d);
+}
+
 //  Value of `n` decimal digits at s, or -1 if any is not a digit.
 static int
 s_digits (const char *s, int n)

@@ -43,6 +43,11 @@ bool cchc_date_ymd_valid (int year, int month, int day);
 cchc_date_t cchc_date_from_ymd (int year, int month, int day);
 void cchc_date_to_ymd (cchc_date_t date, int *year, int *month, int *day);
 
+/*  The yyyymmdd integer of a day (20210314: the form the databases store
+    days in), and back; -1 when the integer is not a real date. */
+int32_t cchc_date_to_yyyymmdd (cchc_date_t date);
+cchc_date_t cchc_date_from_yyyymmdd (int32_t yyyymmdd);
+
 /*  "YYYY-MM-DD", exactly 10 characters, a real date.  Returns 0 or -1. */
 int cchc_date_parse (const char *text, size_t len, cchc_date_t *date);
 /*  Writes "YYYY-MM-DD" and a NUL into buf (size >= 11). */

@@ -174,7 +174,7 @@ s_generate (const char *path, const cchc_criteria_t *cat, int units,
                 sqlite3_bind_int64 (obs, 1, u + 1);
                 sqlite3_bind_text (obs, 2, code, -1, SQLITE_STATIC);
                 sqlite3_bind_text (obs, 3, metric->code, -1, SQLITE_STATIC);
-                sqlite3_bind_int (obs, 4, cchc_rollup_yyyymmdd (w->first + d));
+                sqlite3_bind_int (obs, 4, cchc_date_to_yyyymmdd (w->first + d));
                 sqlite3_bind_int64 (obs, 5, gauge ? 100 + s_rand () % 50
                                                   : s_rand () % 40);
                 sqlite3_bind_int64 (obs, 6, d + 1);
@@ -312,7 +312,7 @@ s_trigger_cost (void)
             if (i % batch == 0)
                 s_exec (db, "BEGIN");
             snprintf (metric, sizeof metric, "m%02d", i % 40);
-            int32_t day = cchc_rollup_yyyymmdd (cchc_date_from_ymd (2021, 1, 1)
+            int32_t day = cchc_date_to_yyyymmdd (cchc_date_from_ymd (2021, 1, 1)
                                                 + (i / 40) % 365);
             sqlite3_bind_text (put, 1, metric, -1, SQLITE_TRANSIENT);
             sqlite3_bind_int (put, 2, day);

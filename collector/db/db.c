@@ -377,20 +377,6 @@ cchc_db_journal_same (cchc_db_t *self, int64_t agent, uint64_t seq,
     return same;
 }
 
-int32_t
-cchc_db_day_ymd (cchc_date_t date)
-{
-    int year, month, day;
-    cchc_date_to_ymd (date, &year, &month, &day);
-    return year * 10000 + month * 100 + day;
-}
-
-cchc_date_t
-cchc_db_ymd_day (int32_t ymd)
-{
-    return cchc_date_from_ymd (ymd / 10000, ymd / 100 % 100, ymd % 100);
-}
-
 int
 cchc_db_observation_put (cchc_db_t *self, int64_t agent, const char *unit,
                             const cchc_obs_t *obs, uint64_t seq, int64_t journal_id)

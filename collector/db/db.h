@@ -37,6 +37,7 @@
 
 #include <sqlite3.h>
 
+#include "common/period.h"
 #include "proto/proto.h"
 
 typedef struct cchc_db_t cchc_db_t;
@@ -354,8 +355,19 @@ int cchc_db_units_import (cchc_db_t *self, const cchc_db_unit_t *rows,
                              bool replace, cchc_db_import_t *result,
                              char *err, size_t errlen);
 
-/*  yyyymmdd of a local day number, and back (period.h days). */
-int32_t cchc_db_day_ymd (cchc_date_t date);
-cchc_date_t cchc_db_ymd_day (int32_t ymd);
+/*  yyyymmdd of a local day number, and back: the names callers in the
+    collector still use for common/period.h's cchc_date_to_yyyymmdd and
+    cchc_date_from_yyyymmdd (one implementation, there). */
+static inline int32_t
+cchc_db_day_ymd (cchc_date_t date)
+{
+    return cchc_date_to_yyyymmdd (date);
+}
+
+static inline cchc_date_t
+cchc_db_ymd_day (int32_t ymd)
+{
+    return cchc_date_from_yyyymmdd (ymd);
+}
 
 #endif

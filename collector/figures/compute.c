@@ -18,23 +18,6 @@
 /* ------------------------------------------------------------------------ */
 /*  Window */
 
-int32_t
-cchc_rollup_yyyymmdd (cchc_date_t date)
-{
-    int y, m, d;
-    cchc_date_to_ymd (date, &y, &m, &d);
-    return (int32_t) (y * 10000 + m * 100 + d);
-}
-
-cchc_date_t
-cchc_rollup_date_of (int32_t yyyymmdd)
-{
-    int y = yyyymmdd / 10000, m = yyyymmdd / 100 % 100, d = yyyymmdd % 100;
-    if (!cchc_date_ymd_valid (y, m, d))
-        return -1;
-    return cchc_date_from_ymd (y, m, d);
-}
-
 void
 cchc_rollup_window (const cchc_criteria_t *cat, const cchc_period_t *period,
                     int64_t as_of_ms, cchc_rollup_window_t *w)
@@ -44,18 +27,18 @@ cchc_rollup_window (const cchc_criteria_t *cat, const cchc_period_t *period,
     w->period = *period;
     cchc_period_format (period, w->id, sizeof w->id);
     cchc_period_window (period, &w->first, &w->last);
-    w->first_day = cchc_rollup_yyyymmdd (w->first);
-    w->last_day = cchc_rollup_yyyymmdd (w->last);
+    w->first_day = cchc_date_to_yyyymmdd (w->first);
+    w->last_day = cchc_date_to_yyyymmdd (w->last);
     cchc_date_t due = cchc_period_deadline (period, cchc_criteria_due_day (cat));
     cchc_date_t lock = cchc_period_deadline (period, cchc_criteria_lock_day (cat));
-    w->due_day = cchc_rollup_yyyymmdd (due);
-    w->lock_day = cchc_rollup_yyyymmdd (lock);
+    w->due_day = cchc_date_to_yyyymmdd (due);
+    w->lock_day = cchc_date_to_yyyymmdd (lock);
     w->due_ms = cchc_date_start_utc_ms (due + 1);
     w->lock_ms = cchc_date_start_utc_ms (lock);
     for (int l = 0; l < CCHC_LEVEL_COUNT; l++) {
         cchc_date_t d = cchc_period_deadline (period,
                                               cchc_criteria_level_due_day (cat, (cchc_level_t) l));
-        w->level_due_day[l] = cchc_rollup_yyyymmdd (d);
+        w->level_due_day[l] = cchc_date_to_yyyymmdd (d);
         w->level_due_ms[l] = cchc_date_start_utc_ms (d + 1);
     }
     w->as_of_ms = as_of_ms;

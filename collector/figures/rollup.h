@@ -86,9 +86,7 @@ typedef struct {
 void cchc_rollup_window (const cchc_criteria_t *cat, const cchc_period_t *period,
                          int64_t as_of_ms, cchc_rollup_window_t *w);
 
-/*  yyyymmdd of a local day, and back (-1 when not a real date). */
-int32_t cchc_rollup_yyyymmdd (cchc_date_t date);
-cchc_date_t cchc_rollup_date_of (int32_t yyyymmdd);
+/*  (yyyymmdd of a day, and back: cchc_date_to_yyyymmdd, common/period.h) */
 
 /* ------------------------------------------------------------------------ */
 /*  Core input */

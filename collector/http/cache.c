@@ -363,7 +363,7 @@ cchc_api_default_period (cchc_api_t *self, int64_t now, cchc_period_t *p)
     pthread_mutex_unlock (&self->mutex);
     cchc_date_t day = today;
     if (last > 0) {
-        cchc_date_t d = cchc_rollup_date_of (last);
+        cchc_date_t d = cchc_date_from_yyyymmdd (last);
         if (d >= 0 && d < today)
             day = d;
     }

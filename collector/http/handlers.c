@@ -26,13 +26,13 @@ cchc_api_get_periods (cchc_api_t *self, cchc_api_reply_t *reply)
 
     cchc_date_t from = today;
     if (first > 0) {
-        cchc_date_t d = cchc_rollup_date_of (first);
+        cchc_date_t d = cchc_date_from_yyyymmdd (first);
         if (d >= 0 && d < today)
             from = d;
     }
     json_t *root = json_object ();
     json_object_set_new (root, "now", cchc_rollup_json_time (now));
-    json_object_set_new (root, "today", cchc_rollup_json_day (cchc_rollup_yyyymmdd (today)));
+    json_object_set_new (root, "today", cchc_rollup_json_day (cchc_date_to_yyyymmdd (today)));
     /* the demonstration clock (common/clock.h), when the collector runs on one */
     json_t *clock = json_object ();
     json_object_set_new (clock, "demo", json_boolean (cchc_clock_is_demo ()));

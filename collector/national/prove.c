@@ -91,7 +91,7 @@ s_replay (sqlite3 *db, int64_t journal, char *err, size_t errlen)
             sqlite3_bind_text (wr, 2, (const char *) sqlite3_column_text (rd, 5), -1,
                                SQLITE_TRANSIENT);
             sqlite3_bind_text (wr, 3, r.obs [i].metric, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int64 (wr, 4, cchc_rollup_yyyymmdd (r.obs [i].date));
+            sqlite3_bind_int64 (wr, 4, cchc_date_to_yyyymmdd (r.obs [i].date));
             if (r.obs [i].is_float)
                 sqlite3_bind_double (wr, 5, r.obs [i].fval);
             else

@@ -554,7 +554,7 @@ cchc_periods_lock_version (cchc_periods_t *self, const cchc_period_t *period, in
     fw->lock_day = w.lock_day;
     if (fw->as_of_ms < w.lock_ms) {
         fw->lock_ms = fw->as_of_ms;
-        fw->lock_day = cchc_rollup_yyyymmdd (cchc_date_from_utc_ms (fw->as_of_ms));
+        fw->lock_day = cchc_date_to_yyyymmdd (cchc_date_from_utc_ms (fw->as_of_ms));
     }
     snapshot = cchc_periods_snapshot (fig->rollup, cchc_criteria_source (self->criteria),
                                       cchc_criteria_text (self->criteria));

@@ -74,6 +74,20 @@ test_date_anchors (void)
 }
 
 static void
+test_yyyymmdd (void)
+{
+    CHECK_EQ_INT (cchc_date_to_yyyymmdd (cchc_date_from_ymd (2021, 3, 14)), 20210314);
+    CHECK_EQ_INT (cchc_date_from_yyyymmdd (20210314), cchc_date_from_ymd (2021, 3, 14));
+    CHECK_EQ_INT (cchc_date_from_yyyymmdd (20240229), cchc_date_from_ymd (2024, 2, 29));
+    CHECK_EQ_INT (cchc_date_to_yyyymmdd (-1), 19691231);
+    //  not a real date: -1, never a neighbouring day
+    CHECK_EQ_INT (cchc_date_from_yyyymmdd (20210229), -1);
+    CHECK_EQ_INT (cchc_date_from_yyyymmdd (20211301), -1);
+    CHECK_EQ_INT (cchc_date_from_yyyymmdd (20210300), -1);
+    CHECK_EQ_INT (cchc_date_from_yyyymmdd (0), -1);
+}
+
+static void
 test_date_parse_format (void)
 {
     char buf [11];
@@ -485,6 +499,7 @@ int
 main (void)
 {
     CCHC_TEST_RUN (test_date_anchors);
+    CCHC_TEST_RUN (test_yyyymmdd);
     CCHC_TEST_RUN (test_date_parse_format);
     CCHC_TEST_RUN (test_leap_years);
     CCHC_TEST_RUN (test_round_trip_all_days);

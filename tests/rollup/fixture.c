@@ -197,7 +197,7 @@ static const cchc_rollup_unit_t s_units[] = {
 int64_t
 fx_local_ms (int32_t yyyymmdd, int hour, int minute)
 {
-    return cchc_date_start_utc_ms (cchc_rollup_date_of (yyyymmdd))
+    return cchc_date_start_utc_ms (cchc_date_from_yyyymmdd (yyyymmdd))
            + (int64_t) hour * 3600000 + (int64_t) minute * 60000;
 }
 

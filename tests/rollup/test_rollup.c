@@ -723,7 +723,7 @@ s_year_db (const char *path, const cchc_criteria_t *cat)
                     sqlite3_bind_int64 (obs, 1, agent_id);
                     sqlite3_bind_text (obs, 2, s_year_units[u][0], -1, SQLITE_STATIC);
                     sqlite3_bind_text (obs, 3, metric->code, -1, SQLITE_STATIC);
-                    sqlite3_bind_int (obs, 4, cchc_rollup_yyyymmdd (d));
+                    sqlite3_bind_int (obs, 4, cchc_date_to_yyyymmdd (d));
                     sqlite3_bind_int64 (obs, 5, gauge ? 50 + s_rand () % 50
                                                       : s_rand () % 20);
                     sqlite3_bind_int64 (obs, 6, jid);
