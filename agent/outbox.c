@@ -111,6 +111,31 @@ s_prepare (cchc_outbox_t *self, const char *sql, char *err, size_t errlen)
     return stmt;
 }
 
+/*  Each row of `sql` (no parameters) to `row` until it returns non-zero (a
+    stop, not an error); `what` names the rows in an error.  0 or -1. */
+typedef int (s_row_fn) (sqlite3_stmt *stmt, void *ctx);
+
+static int
+s_rows_each (cchc_outbox_t *self, const char *sql, const char *what, s_row_fn *row,
+             void *ctx, char *err, size_t errlen)
+{
+    sqlite3_stmt *stmt = s_prepare (self, sql, err, errlen);
+    if (!stmt)
+        return -1;
+    int step;
+    while ((step = sqlite3_step (stmt)) == SQLITE_ROW)
+        if (row (stmt, ctx) != 0) {
+            step = SQLITE_DONE;
+            break;
+        }
+    sqlite3_finalize (stmt);
+    if (step != SQLITE_DONE) {
+        s_err (self, err, errlen, what);
+        return -1;
+    }
+    return 0;
+}
+
 static int64_t
 s_meta_get (cchc_outbox_t *self, const char *key, int64_t dflt)
 {
@@ -1356,42 +1381,40 @@ cchc_outbox_enforce (cchc_outbox_t *self, int64_t max_messages, int64_t max_age_
     return s_commit (self, err, errlen);
 }
 
+typedef struct {
+    cchc_outbox_dead_fn fn;
+    void *arg;
+} s_dead_each_t;
+
+static int
+s_dead_row (sqlite3_stmt *stmt, void *ctx)
+{
+    s_dead_each_t *each = ctx;
+    cchc_outbox_dead_t d;
+    memset (&d, 0, sizeof d);
+    d.id = sqlite3_column_int64 (stmt, 0);
+    d.at_ms = sqlite3_column_int64 (stmt, 1);
+    d.seq = (uint64_t) sqlite3_column_int64 (stmt, 2);
+    const char *m = (const char *) sqlite3_column_text (stmt, 3);
+    cchc_strlcpy (d.metric, m ? m : "", sizeof d.metric);
+    d.day = sqlite3_column_int (stmt, 4);
+    s_column_value (stmt, 5, &d.is_float, &d.ival, &d.fval);
+    d.status = sqlite3_column_int (stmt, 6);
+    d.reason = sqlite3_column_int (stmt, 7);
+    const char *det = (const char *) sqlite3_column_text (stmt, 8);
+    cchc_strlcpy (d.detail, det ? det : "", sizeof d.detail);
+    return each->fn (each->arg, &d);
+}
+
 int
 cchc_outbox_dead_each (cchc_outbox_t *self, cchc_outbox_dead_fn fn, void *arg,
                        char *err, size_t errlen)
 {
     assert (self && fn);
-    sqlite3_stmt *stmt = s_prepare (self,
+    s_dead_each_t each = { fn, arg };
+    return s_rows_each (self,
         "SELECT id, at, seq, metric, day, value, status, reason, detail FROM dead "
-        "ORDER BY id", err, errlen);
-    if (!stmt)
-        return -1;
-    int step;
-    while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
-        cchc_outbox_dead_t d;
-        memset (&d, 0, sizeof d);
-        d.id = sqlite3_column_int64 (stmt, 0);
-        d.at_ms = sqlite3_column_int64 (stmt, 1);
-        d.seq = (uint64_t) sqlite3_column_int64 (stmt, 2);
-        const char *m = (const char *) sqlite3_column_text (stmt, 3);
-        cchc_strlcpy (d.metric, m ? m : "", sizeof d.metric);
-        d.day = sqlite3_column_int (stmt, 4);
-        s_column_value (stmt, 5, &d.is_float, &d.ival, &d.fval);
-        d.status = sqlite3_column_int (stmt, 6);
-        d.reason = sqlite3_column_int (stmt, 7);
-        const char *det = (const char *) sqlite3_column_text (stmt, 8);
-        cchc_strlcpy (d.detail, det ? det : "", sizeof d.detail);
-        if (fn (arg, &d) != 0) {
-            step = SQLITE_DONE;
-            break;
-        }
-    }
-    sqlite3_finalize (stmt);
-    if (step != SQLITE_DONE) {
-        s_err (self, err, errlen, "read dead letters");
-        return -1;
-    }
-    return 0;
+        "ORDER BY id", "read dead letters", s_dead_row, &each, err, errlen);
 }
 
 int
@@ -1458,37 +1481,35 @@ cchc_outbox_dead_clear (cchc_outbox_t *self, bool requeue, int64_t now_ms,
     return s_commit (self, err, errlen);
 }
 
+typedef struct {
+    cchc_outbox_aside_fn fn;
+    void *arg;
+} s_aside_each_t;
+
+static int
+s_aside_row (sqlite3_stmt *stmt, void *ctx)
+{
+    s_aside_each_t *each = ctx;
+    cchc_outbox_aside_t a;
+    memset (&a, 0, sizeof a);
+    a.seq = (uint64_t) sqlite3_column_int64 (stmt, 0);
+    a.at_ms = sqlite3_column_int64 (stmt, 1);
+    const char *r = (const char *) sqlite3_column_text (stmt, 2);
+    cchc_strlcpy (a.reason, r ? r : "", sizeof a.reason);
+    a.nobs = sqlite3_column_int64 (stmt, 3);
+    a.body_len = sqlite3_column_int64 (stmt, 4);
+    return each->fn (each->arg, &a);
+}
+
 int
 cchc_outbox_aside_each (cchc_outbox_t *self, cchc_outbox_aside_fn fn, void *arg,
                         char *err, size_t errlen)
 {
     assert (self && fn);
-    sqlite3_stmt *stmt = s_prepare (self,
+    s_aside_each_t each = { fn, arg };
+    return s_rows_each (self,
         "SELECT seq, at, reason, coalesce(nobs, 0), length(body) FROM aside ORDER BY seq",
-        err, errlen);
-    if (!stmt)
-        return -1;
-    int step;
-    while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
-        cchc_outbox_aside_t a;
-        memset (&a, 0, sizeof a);
-        a.seq = (uint64_t) sqlite3_column_int64 (stmt, 0);
-        a.at_ms = sqlite3_column_int64 (stmt, 1);
-        const char *r = (const char *) sqlite3_column_text (stmt, 2);
-        cchc_strlcpy (a.reason, r ? r : "", sizeof a.reason);
-        a.nobs = sqlite3_column_int64 (stmt, 3);
-        a.body_len = sqlite3_column_int64 (stmt, 4);
-        if (fn (arg, &a) != 0) {
-            step = SQLITE_DONE;
-            break;
-        }
-    }
-    sqlite3_finalize (stmt);
-    if (step != SQLITE_DONE) {
-        s_err (self, err, errlen, "read set-aside messages");
-        return -1;
-    }
-    return 0;
+        "read set-aside messages", s_aside_row, &each, err, errlen);
 }
 
 int
@@ -1613,38 +1634,37 @@ cchc_outbox_state_save (cchc_outbox_t *self, const char *const *keys,
     return s_commit (self, NULL, 0);
 }
 
+typedef struct {
+    cchc_outbox_source_fn fn;
+    void *arg;
+} s_source_each_t;
+
+static int
+s_source_row (sqlite3_stmt *stmt, void *ctx)
+{
+    s_source_each_t *each = ctx;
+    cchc_outbox_source_t s;
+    memset (&s, 0, sizeof s);
+    const char *n = (const char *) sqlite3_column_text (stmt, 0);
+    cchc_strlcpy (s.name, n ? n : "", sizeof s.name);
+    s.last_run_ms = sqlite3_column_int64 (stmt, 1);
+    s.last_ok_ms = sqlite3_column_int64 (stmt, 2);
+    s.last_error_ms = sqlite3_column_int64 (stmt, 3);
+    const char *e = (const char *) sqlite3_column_text (stmt, 4);
+    cchc_strlcpy (s.last_error, e ? e : "", sizeof s.last_error);
+    s.runs = sqlite3_column_int64 (stmt, 5);
+    s.obs_total = sqlite3_column_int64 (stmt, 6);
+    return each->fn (each->arg, &s);
+}
+
 int
 cchc_outbox_source_each (cchc_outbox_t *self, cchc_outbox_source_fn fn, void *arg,
                          char *err, size_t errlen)
 {
     assert (self && fn);
-    sqlite3_stmt *stmt = s_prepare (self,
+    s_source_each_t each = { fn, arg };
+    return s_rows_each (self,
         "SELECT name, last_run, last_ok, last_error_at, last_error, runs, obs_total "
-        "FROM source_state ORDER BY name", err, errlen);
-    if (!stmt)
-        return -1;
-    int step;
-    while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
-        cchc_outbox_source_t s;
-        memset (&s, 0, sizeof s);
-        const char *n = (const char *) sqlite3_column_text (stmt, 0);
-        cchc_strlcpy (s.name, n ? n : "", sizeof s.name);
-        s.last_run_ms = sqlite3_column_int64 (stmt, 1);
-        s.last_ok_ms = sqlite3_column_int64 (stmt, 2);
-        s.last_error_ms = sqlite3_column_int64 (stmt, 3);
-        const char *e = (const char *) sqlite3_column_text (stmt, 4);
-        cchc_strlcpy (s.last_error, e ? e : "", sizeof s.last_error);
-        s.runs = sqlite3_column_int64 (stmt, 5);
-        s.obs_total = sqlite3_column_int64 (stmt, 6);
-        if (fn (arg, &s) != 0) {
-            step = SQLITE_DONE;
-            break;
-        }
-    }
-    sqlite3_finalize (stmt);
-    if (step != SQLITE_DONE) {
-        s_err (self, err, errlen, "read sources");
-        return -1;
-    }
-    return 0;
+        "FROM source_state ORDER BY name", "read sources", s_source_row, &each, err,
+        errlen);
 }
