@@ -38,6 +38,7 @@
 #include "common/key.h"
 #include "common/period.h"
 #include "common/text.h"
+#include "tests/collector/metrics.h"
 #include "proto/proto.h"
 #include "proto/wire.h"
 
@@ -67,17 +68,7 @@
 #define CCHC_SOURCE_DIR "."
 #endif
 
-static const char *s_metrics [] = {
-    "tthc_received", "tthc_received_one_stop", "tthc_received_online", "tthc_postal",
-    "tthc_resolved", "tthc_resolved_online", "tthc_resolved_on_time",
-    "tthc_resolved_late", "tthc_late_apologized", "tthc_procedures",
-    "tthc_procedures_published", "tthc_procedures_online", "tthc_procedures_national",
-    "feedback_received", "feedback_resolved", "survey_responses", "survey_satisfied",
-    "docs_sent", "docs_sent_electronic", "workfiles", "workfiles_online",
-    "legal_docs_issued", "legal_docs_proper", "par_tasks_planned", "par_tasks_done",
-    "finance_tasks_planned", "finance_tasks_done", "staff_quota", "staff_actual",
-    "training_planned", "training_done", "discipline_cases"
-};
+static const char *s_metrics [] = { CCHC_TEST_METRICS };   /* tests/collector/metrics.h */
 #define METRICS_COUNT (sizeof s_metrics / sizeof s_metrics [0])
 
 typedef struct {
