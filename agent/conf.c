@@ -19,52 +19,52 @@
 #define S_OFF(f) offsetof (cchc_agent_conf_t, f)
 #define S_SZ(f) sizeof (((cchc_agent_conf_t *) 0)->f)
 
-static const cchc_config_entry_t s_table[] = {
+static const cchc_config_entry_t s_table [] = {
     { "agent.unit", CCHC_CONFIG_STRING, S_OFF (unit), S_SZ (unit), 0, 0, "",
       "unit code this agent reports for (as enrolled at the collector)" },
     { "agent.key_file", CCHC_CONFIG_STRING, S_OFF (key_file), S_SZ (key_file), 0, 0,
       "/etc/cchc-agent/agent.key", "agent secret key file (mode 0600)" },
     { "agent.outbox", CCHC_CONFIG_STRING, S_OFF (outbox), S_SZ (outbox), 0, 0,
       "/var/lib/cchc-agent/outbox.db", "durable outbox (SQLite)" },
-    { "agent.interval", CCHC_CONFIG_DURATION, S_OFF (interval_ms), 0,
-      1000, 7LL * 86400000, "5m", "how often sources are collected" },
-    { "agent.log_level", CCHC_CONFIG_STRING, S_OFF (log_level), S_SZ (log_level), 0, 0,
-      "info", "error, warn, notice, info or debug" },
-    { "collector.endpoints", CCHC_CONFIG_STRING, S_OFF (endpoints_text),
-      S_SZ (endpoints_text), 0, 0, "tcp://127.0.0.1:7070",
-      "collector endpoints, comma separated, tried in order" },
-    { "collector.public_key", CCHC_CONFIG_STRING, S_OFF (collector_key),
-      S_SZ (collector_key), 0, 0, "",
-      "pinned collector key: 64 hex digits or a .pub file" },
+    { "agent.interval", CCHC_CONFIG_DURATION, S_OFF (interval_ms), 0, 1000, 7LL * 86400000,
+      "5m", "how often sources are collected" },
+    { "agent.log_level", CCHC_CONFIG_STRING, S_OFF (log_level), S_SZ (log_level), 0, 0, "info",
+      "error, warn, notice, info or debug" },
+    { "collector.endpoints", CCHC_CONFIG_STRING, S_OFF (endpoints_text), S_SZ (endpoints_text),
+      0, 0, "tcp://127.0.0.1:7070", "collector endpoints, comma separated, tried in order" },
+    { "collector.public_key", CCHC_CONFIG_STRING, S_OFF (collector_key), S_SZ (collector_key),
+      0, 0, "", "pinned collector key: 64 hex digits or a .pub file" },
     { "collector.curve", CCHC_CONFIG_BOOL, S_OFF (curve), 0, 0, 0, "false",
       "encrypt the transport with CurveZMQ (keys derived from the Ed25519 keys)" },
-    { "collector.request_timeout", CCHC_CONFIG_DURATION, S_OFF (request_timeout_ms), 0,
-      100, 3600000, "10s", "no ack within this: reset the socket, next endpoint" },
-    { "collector.backoff_min", CCHC_CONFIG_DURATION, S_OFF (backoff_min_ms), 0,
-      10, 3600000, "1s", "first retry delay" },
-    { "collector.backoff_max", CCHC_CONFIG_DURATION, S_OFF (backoff_max_ms), 0,
-      10, 86400000, "5m", "longest retry delay" },
-    { "collector.failback", CCHC_CONFIG_DURATION, S_OFF (failback_ms), 0,
-      1000, 86400000, "10m", "after this long on a backup endpoint, try the first again" },
+    { "collector.request_timeout", CCHC_CONFIG_DURATION, S_OFF (request_timeout_ms), 0, 100,
+      3600000, "10s", "no ack within this: reset the socket, next endpoint" },
+    { "collector.backoff_min", CCHC_CONFIG_DURATION, S_OFF (backoff_min_ms), 0, 10, 3600000,
+      "1s", "first retry delay" },
+    { "collector.backoff_max", CCHC_CONFIG_DURATION, S_OFF (backoff_max_ms), 0, 10, 86400000,
+      "5m", "longest retry delay" },
+    { "collector.failback", CCHC_CONFIG_DURATION, S_OFF (failback_ms), 0, 1000, 86400000,
+      "10m", "after this long on a backup endpoint, try the first again" },
     { "collector.window", CCHC_CONFIG_INT, S_OFF (window), 0, 1, 256, "16",
       "messages sent before waiting for their acks" },
     { "collector.batch_max", CCHC_CONFIG_INT, S_OFF (batch_max), 0, 1, 900, "500",
       "observations per message" },
-    { "outbox.max_messages", CCHC_CONFIG_INT, S_OFF (max_messages), 0, 0,
-      INT64_MAX, "0", "drop the oldest beyond this many undelivered (0: never)" },
-    { "outbox.max_age", CCHC_CONFIG_DURATION, S_OFF (max_age_ms), 0, 0,
-      INT64_MAX, "0", "drop undelivered entries older than this (0: never)" },
-    { "outbox.warn_messages", CCHC_CONFIG_INT, S_OFF (warn_messages), 0, 1,
-      INT64_MAX, "1000", "warn loudly beyond this many undelivered" },
-    { "outbox.warn_age", CCHC_CONFIG_DURATION, S_OFF (warn_age_ms), 0, 1000,
-      INT64_MAX, "1d", "warn loudly when the oldest undelivered entry is older" },
-    { "status.max_age", CCHC_CONFIG_DURATION, S_OFF (status_max_age_ms), 0, 1000,
-      INT64_MAX, "1h", "status: unhealthy when undelivered data is older" },
-    { "status.stale_after", CCHC_CONFIG_DURATION, S_OFF (status_stale_ms), 0, 1000,
-      INT64_MAX, "2m", "status: a running daemon whose last state save is this much "
+    { "outbox.max_messages", CCHC_CONFIG_INT, S_OFF (max_messages), 0, 0, INT64_MAX, "0",
+      "drop the oldest beyond this many undelivered (0: never)" },
+    { "outbox.max_age", CCHC_CONFIG_DURATION, S_OFF (max_age_ms), 0, 0, INT64_MAX, "0",
+      "drop undelivered entries older than this (0: never)" },
+    { "outbox.warn_messages", CCHC_CONFIG_INT, S_OFF (warn_messages), 0, 1, INT64_MAX, "1000",
+      "warn loudly beyond this many undelivered" },
+    { "outbox.warn_age", CCHC_CONFIG_DURATION, S_OFF (warn_age_ms), 0, 1000, INT64_MAX, "1d",
+      "warn loudly when the oldest undelivered entry is older" },
+    { "status.max_age", CCHC_CONFIG_DURATION, S_OFF (status_max_age_ms), 0, 1000, INT64_MAX,
+      "1h", "status: unhealthy when undelivered data is older" },
+    { "status.stale_after", CCHC_CONFIG_DURATION, S_OFF (status_stale_ms), 0, 1000, INT64_MAX,
+      "2m",
+      "status: a running daemon whose last state save is this much "
       "overdue is reported as not responding" },
-    { "status.heartbeat", CCHC_CONFIG_DURATION, S_OFF (status_heartbeat_ms), 0, 1000,
-      86400000, "1h", "how often an idle daemon saves its state for status "
+    { "status.heartbeat", CCHC_CONFIG_DURATION, S_OFF (status_heartbeat_ms), 0, 1000, 86400000,
+      "1h",
+      "how often an idle daemon saves its state for status "
       "(each save is one small disk write)" },
     { "clock.demo", CCHC_CONFIG_STRING, S_OFF (clock_demo), S_SZ (clock_demo), 0, 0, "",
       "demonstration clock START[,SPEED[,ANCHOR]] (demo and tests only; refused "
@@ -75,23 +75,23 @@ static const cchc_config_entry_t s_table[] = {
 #define S_SOFF(f) offsetof (cchc_source_conf_t, f)
 #define S_SSZ(f) sizeof (((cchc_source_conf_t *) 0)->f)
 
-static const cchc_config_entry_t s_source_table[] = {
-    { "source.type", CCHC_CONFIG_STRING, S_SOFF (type_text), S_SSZ (type_text), 0, 0,
-      "", "exec, sql or csv" },
-    { "source.command", CCHC_CONFIG_STRING, S_SOFF (command), S_SSZ (command), 0, 0,
-      "", "exec: shell command printing METRIC VALUE [DATE] lines" },
-    { "source.database", CCHC_CONFIG_STRING, S_SOFF (database), S_SSZ (database), 0, 0,
-      "", "sql: SQLite database file (opened read-only)" },
-    { "source.query", CCHC_CONFIG_STRING, S_SOFF (query), S_SSZ (query), 0, 0,
-      "", "sql: query returning rows (metric, date, value)" },
-    { "source.folder", CCHC_CONFIG_STRING, S_SOFF (folder), S_SSZ (folder), 0, 0,
-      "", "csv: drop folder" },
-    { "source.interval", CCHC_CONFIG_DURATION, S_SOFF (interval_ms), 0, 0,
-      7LL * 86400000, "0", "collection interval (0: agent.interval)" },
-    { "source.timeout", CCHC_CONFIG_DURATION, S_SOFF (timeout_ms), 0, 100,
-      3600000, "30s", "exec / sql: kill or interrupt after this long" },
-    { "source.max_output", CCHC_CONFIG_INT, S_SOFF (max_output), 0, 1024,
-      64LL * 1024 * 1024, "1048576", "exec: most bytes of output accepted" },
+static const cchc_config_entry_t s_source_table [] = {
+    { "source.type", CCHC_CONFIG_STRING, S_SOFF (type_text), S_SSZ (type_text), 0, 0, "",
+      "exec, sql or csv" },
+    { "source.command", CCHC_CONFIG_STRING, S_SOFF (command), S_SSZ (command), 0, 0, "",
+      "exec: shell command printing METRIC VALUE [DATE] lines" },
+    { "source.database", CCHC_CONFIG_STRING, S_SOFF (database), S_SSZ (database), 0, 0, "",
+      "sql: SQLite database file (opened read-only)" },
+    { "source.query", CCHC_CONFIG_STRING, S_SOFF (query), S_SSZ (query), 0, 0, "",
+      "sql: query returning rows (metric, date, value)" },
+    { "source.folder", CCHC_CONFIG_STRING, S_SOFF (folder), S_SSZ (folder), 0, 0, "",
+      "csv: drop folder" },
+    { "source.interval", CCHC_CONFIG_DURATION, S_SOFF (interval_ms), 0, 0, 7LL * 86400000, "0",
+      "collection interval (0: agent.interval)" },
+    { "source.timeout", CCHC_CONFIG_DURATION, S_SOFF (timeout_ms), 0, 100, 3600000, "30s",
+      "exec / sql: kill or interrupt after this long" },
+    { "source.max_output", CCHC_CONFIG_INT, S_SOFF (max_output), 0, 1024, 64LL * 1024 * 1024,
+      "1048576", "exec: most bytes of output accepted" },
     { "source.enabled", CCHC_CONFIG_BOOL, S_SOFF (enabled), 0, 0, 0, "true",
       "false: keep the section but do not run it" },
     { NULL, 0, 0, 0, 0, 0, NULL, NULL }
@@ -101,9 +101,9 @@ const char *
 cchc_source_type_name (cchc_source_type_t type)
 {
     switch (type) {
-    case CCHC_SOURCE_EXEC: return "exec";
-    case CCHC_SOURCE_SQL: return "sql";
-    case CCHC_SOURCE_CSV: return "csv";
+        case CCHC_SOURCE_EXEC: return "exec";
+        case CCHC_SOURCE_SQL: return "sql";
+        case CCHC_SOURCE_CSV: return "csv";
     }
     return "?";
 }
@@ -128,9 +128,9 @@ cchc_agent_conf_new (void)
     cchc_agent_conf_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
-    char err[256];
+    char err [256];
     int rc = cchc_config_defaults (s_table, self, err, sizeof err);
-    assert (rc == 0);       /* a bad default is a programming error */
+    assert (rc == 0); /* a bad default is a programming error */
     (void) rc;
     return self;
 }
@@ -151,15 +151,14 @@ s_source_name_valid (const char *s, size_t len)
     if (len == 0 || len > CCHC_AGENT_SOURCE_NAME_MAX)
         return false;
     for (size_t i = 0; i < len; i++)
-        if (!isalnum ((unsigned char) s[i]) && s[i] != '_' && s[i] != '-')
+        if (!isalnum ((unsigned char) s [i]) && s [i] != '_' && s [i] != '-')
             return false;
     return true;
 }
 
 /*  The source called name (len bytes), created with defaults if new. */
 static cchc_source_conf_t *
-s_source_get (cchc_agent_conf_t *self, const char *name, size_t len,
-              char *err, size_t errlen)
+s_source_get (cchc_agent_conf_t *self, const char *name, size_t len, char *err, size_t errlen)
 {
     if (!s_source_name_valid (name, len)) {
         snprintf (err, errlen, "invalid source name '%.*s' (use letters, digits, _ and -)",
@@ -167,27 +166,27 @@ s_source_get (cchc_agent_conf_t *self, const char *name, size_t len,
         return NULL;
     }
     for (size_t i = 0; i < self->nsources; i++)
-        if (strlen (self->sources[i].name) == len
-            && memcmp (self->sources[i].name, name, len) == 0)
-            return &self->sources[i];
+        if (strlen (self->sources [i].name) == len
+            && memcmp (self->sources [i].name, name, len) == 0)
+            return &self->sources [i];
     if (self->nsources == CCHC_AGENT_SOURCES_MAX) {
         snprintf (err, errlen, "too many sources (at most %d)", CCHC_AGENT_SOURCES_MAX);
         return NULL;
     }
-    cchc_source_conf_t *src = &self->sources[self->nsources];
+    cchc_source_conf_t *src = &self->sources [self->nsources];
     memset (src, 0, sizeof *src);
     if (cchc_config_defaults (s_source_table, src, err, errlen) != 0)
         return NULL;
     memcpy (src->name, name, len);
-    src->name[len] = 0;
+    src->name [len] = 0;
     self->nsources++;
     return src;
 }
 
 /*  Set key=value in a source; append (with a space) when `append`. */
 static int
-s_source_set (cchc_source_conf_t *src, const char *key, const char *value,
-              bool append, char *err, size_t errlen)
+s_source_set (cchc_source_conf_t *src, const char *key, const char *value, bool append,
+              char *err, size_t errlen)
 {
     char *assignment = NULL;
     size_t cap = strlen (key) + strlen (value) + 16;
@@ -204,7 +203,7 @@ s_source_set (cchc_source_conf_t *src, const char *key, const char *value,
         snprintf (err, errlen, "out of memory");
         return -1;
     }
-    if (append && base[0])
+    if (append && base [0])
         snprintf (assignment, cap, "source.%s=%s %s", key, base, value);
     else
         snprintf (assignment, cap, "source.%s=%s", key, value);
@@ -224,8 +223,8 @@ s_trim (char *s)
     while (*s == ' ' || *s == '\t')
         s++;
     size_t n = strlen (s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-        s[--n] = 0;
+    while (n > 0 && (s [n - 1] == ' ' || s [n - 1] == '\t' || s [n - 1] == '\r'))
+        s [--n] = 0;
     return s;
 }
 
@@ -239,14 +238,14 @@ static int
 s_sources_parse (cchc_agent_conf_t *self, const char *path, char *text, size_t len,
                  char *main_text, char *err, size_t errlen)
 {
-    char (*seen)[96] = NULL;
+    char (*seen) [96] = NULL;
     size_t nseen = 0, cap = 0;
     cchc_source_conf_t *src = NULL;
-    char last_key[64] = "";
+    char last_key [64] = "";
     int lineno = 0;
     size_t pos = 0;
     int rc = 0;
-    char why[400];
+    char why [400];
     while (pos < len && rc == 0) {
         lineno++;
         char *line = text + pos;
@@ -254,19 +253,19 @@ s_sources_parse (cchc_agent_conf_t *self, const char *path, char *text, size_t l
         size_t llen = nl ? (size_t) (nl - line) : len - pos;
         size_t line_start = pos;
         pos += llen + (nl ? 1 : 0);
-        line[llen] = 0;
+        line [llen] = 0;
         if (memchr (line, 0, llen)) {
             /*  It would cut the value short unseen. */
             snprintf (err, errlen, "%s:%d: line contains a NUL byte", path, lineno);
             rc = -1;
             break;
         }
-        bool indented = llen > 0 && (line[0] == ' ' || line[0] == '\t');
+        bool indented = llen > 0 && (line [0] == ' ' || line [0] == '\t');
         char *t = s_trim (line);
-        if (t[0] == '[') {
+        if (t [0] == '[') {
             char *close = strchr (t, ']');
             src = NULL;
-            last_key[0] = 0;
+            last_key [0] = 0;
             if (close && strncmp (t + 1, "source.", 7) == 0) {
                 *close = 0;
                 char *name = s_trim (t + 8);
@@ -280,14 +279,16 @@ s_sources_parse (cchc_agent_conf_t *self, const char *path, char *text, size_t l
             continue;
         }
         if (!src)
-            continue;       /* a fixed section: left for the table */
+            continue; /* a fixed section: left for the table */
         memset (main_text + line_start, ' ', llen);
-        if (t[0] == 0 || t[0] == ';' || t[0] == '#')
+        if (t [0] == 0 || t [0] == ';' || t [0] == '#')
             continue;
-        if (indented && last_key[0]) {
+        if (indented && last_key [0]) {
             if (strcmp (last_key, "command") != 0 && strcmp (last_key, "query") != 0) {
-                snprintf (err, errlen, "%s:%d: indented line would continue '%s'; "
-                          "only command and query may span lines", path, lineno, last_key);
+                snprintf (err, errlen,
+                          "%s:%d: indented line would continue '%s'; "
+                          "only command and query may span lines",
+                          path, lineno, last_key);
                 rc = -1;
                 break;
             }
@@ -306,12 +307,12 @@ s_sources_parse (cchc_agent_conf_t *self, const char *path, char *text, size_t l
         *eq = 0;
         char *key = s_trim (t);
         char *value = s_trim (eq + 1);
-        char full[96];
+        char full [96];
         snprintf (full, sizeof full, "%s.%.40s", src->name, key);
         for (size_t i = 0; i < nseen; i++)
-            if (strcmp (seen[i], full) == 0) {
-                snprintf (err, errlen, "%s:%d: duplicate key '%s' in [source.%s]",
-                          path, lineno, key, src->name);
+            if (strcmp (seen [i], full) == 0) {
+                snprintf (err, errlen, "%s:%d: duplicate key '%s' in [source.%s]", path,
+                          lineno, key, src->name);
                 rc = -1;
             }
         if (rc)
@@ -326,7 +327,7 @@ s_sources_parse (cchc_agent_conf_t *self, const char *path, char *text, size_t l
             }
             seen = n;
         }
-        cchc_strlcpy (seen[nseen++], full, sizeof seen[0]);
+        cchc_strlcpy (seen [nseen++], full, sizeof seen [0]);
         cchc_strlcpy (last_key, key, sizeof last_key);
         if (s_source_set (src, key, value, false, why, sizeof why) != 0) {
             snprintf (err, errlen, "%s:%d: [source.%s] %s", path, lineno, src->name, why);
@@ -348,7 +349,7 @@ s_squeeze_blank_lines (char *text, size_t *len)
         char *nl = memchr (text + in, '\n', *len - in);
         size_t llen = nl ? (size_t) (nl - (text + in)) : *len - in;
         size_t i = 0;
-        while (i < llen && text[in + i] == ' ')
+        while (i < llen && text [in + i] == ' ')
             i++;
         if (i < llen) {
             memmove (text + out, text + in, llen);
@@ -356,11 +357,11 @@ s_squeeze_blank_lines (char *text, size_t *len)
         }
         in += llen;
         if (nl) {
-            text[out++] = '\n';
+            text [out++] = '\n';
             in++;
         }
     }
-    text[out] = 0;
+    text [out] = 0;
     *len = out;
 }
 
@@ -383,14 +384,15 @@ s_load_text (cchc_agent_conf_t *self, const char *name, const char *data, size_t
     else {
         if (len > 0)
             memcpy (text, data, len);
-        text[len] = 0;
+        text [len] = 0;
         memcpy (main_text, text, len + 1);
         memcpy (scratch, self, sizeof *scratch);
         if (s_sources_parse (scratch, name, text, len, main_text, err, errlen) == 0) {
             size_t main_len = len;
             s_squeeze_blank_lines (main_text, &main_len);
-            if (cchc_config_load_string (s_table, scratch, name, main_text, main_len,
-                                         err, errlen) == 0) {
+            if (cchc_config_load_string (s_table, scratch, name, main_text, main_len, err,
+                                         errlen)
+                == 0) {
                 memcpy (self, scratch, sizeof *self);
                 rc = 0;
             }
@@ -403,8 +405,7 @@ s_load_text (cchc_agent_conf_t *self, const char *name, const char *data, size_t
 }
 
 int
-cchc_agent_conf_load (cchc_agent_conf_t *self, const char *path,
-                      char *err, size_t errlen)
+cchc_agent_conf_load (cchc_agent_conf_t *self, const char *path, char *err, size_t errlen)
 {
     assert (self && path);
     FILE *file = fopen (path, "rb");
@@ -431,8 +432,8 @@ cchc_agent_conf_load (cchc_agent_conf_t *self, const char *path,
 }
 
 int
-cchc_agent_conf_load_string (cchc_agent_conf_t *self, const char *name,
-                             const char *text, size_t len, char *err, size_t errlen)
+cchc_agent_conf_load_string (cchc_agent_conf_t *self, const char *name, const char *text,
+                             size_t len, char *err, size_t errlen)
 {
     assert (self && name);
     assert (text || len == 0);
@@ -440,8 +441,7 @@ cchc_agent_conf_load_string (cchc_agent_conf_t *self, const char *name,
 }
 
 int
-cchc_agent_conf_set (cchc_agent_conf_t *self, const char *assignment,
-                     char *err, size_t errlen)
+cchc_agent_conf_set (cchc_agent_conf_t *self, const char *assignment, char *err, size_t errlen)
 {
     assert (self && assignment);
     if (strncmp (assignment, "source.", 7) == 0) {
@@ -449,25 +449,24 @@ cchc_agent_conf_set (cchc_agent_conf_t *self, const char *assignment,
         const char *dot = strchr (name, '.');
         const char *eq = strchr (name, '=');
         if (!dot || !eq || eq < dot) {
-            snprintf (err, errlen, "expected source.NAME.key=value, got '%.64s'",
-                      assignment);
+            snprintf (err, errlen, "expected source.NAME.key=value, got '%.64s'", assignment);
             return -1;
         }
         /*  A source this override creates is dropped again if it fails:
             a refused override changes nothing. */
         size_t nsources = self->nsources;
-        cchc_source_conf_t *src = s_source_get (self, name, (size_t) (dot - name),
-                                                err, errlen);
+        cchc_source_conf_t *src =
+            s_source_get (self, name, (size_t) (dot - name), err, errlen);
         if (!src)
             return -1;
-        char key[64];
+        char key [64];
         size_t klen = (size_t) (eq - dot - 1);
         int rc = -1;
         if (klen == 0 || klen >= sizeof key)
             snprintf (err, errlen, "bad key in '%.64s'", assignment);
         else {
             memcpy (key, dot + 1, klen);
-            key[klen] = 0;
+            key [klen] = 0;
             rc = s_source_set (src, key, eq + 1, false, err, errlen);
         }
         if (rc != 0)
@@ -501,15 +500,15 @@ s_endpoints_parse (cchc_agent_conf_t *self, char *err, size_t errlen)
             snprintf (err, errlen, "collector.endpoints: endpoint too long");
             return -1;
         }
-        if (len < 7 || (strncmp (start, "tcp://", 6) != 0
-                        && strncmp (start, "ipc://", 6) != 0)) {
+        if (len < 7
+            || (strncmp (start, "tcp://", 6) != 0 && strncmp (start, "ipc://", 6) != 0)) {
             snprintf (err, errlen,
                       "collector.endpoints: '%.*s' is not tcp://HOST:PORT or ipc://PATH",
                       (int) (len > 80 ? 80 : len), start);
             return -1;
         }
-        memcpy (self->endpoints[self->nendpoints], start, len);
-        self->endpoints[self->nendpoints][len] = 0;
+        memcpy (self->endpoints [self->nendpoints], start, len);
+        self->endpoints [self->nendpoints][len] = 0;
         self->nendpoints++;
     }
     if (self->nendpoints == 0) {
@@ -522,79 +521,80 @@ s_endpoints_parse (cchc_agent_conf_t *self, char *err, size_t errlen)
 static int
 s_source_check (cchc_source_conf_t *src, char *err, size_t errlen)
 {
-    if (src->type_text[0] == 0) {
-        snprintf (err, errlen, "source.%s: type is required (exec, sql or csv)",
-                  src->name);
+    if (src->type_text [0] == 0) {
+        snprintf (err, errlen, "source.%s: type is required (exec, sql or csv)", src->name);
         return -1;
     }
     if (cchc_source_type_parse (src->type_text, &src->type) != 0) {
-        snprintf (err, errlen, "source.%s: unknown type '%s' (exec, sql or csv)",
-                  src->name, src->type_text);
+        snprintf (err, errlen, "source.%s: unknown type '%s' (exec, sql or csv)", src->name,
+                  src->type_text);
         return -1;
     }
     const char *missing = NULL;
     const char *extra = NULL;
     switch (src->type) {
-    case CCHC_SOURCE_EXEC:
-        if (!src->command[0])
-            missing = "command";
-        if (src->database[0] || src->query[0] || src->folder[0])
-            extra = "database/query/folder";
-        break;
-    case CCHC_SOURCE_SQL:
-        if (!src->database[0])
-            missing = "database";
-        else if (!src->query[0])
-            missing = "query";
-        if (src->command[0] || src->folder[0])
-            extra = "command/folder";
-        break;
-    case CCHC_SOURCE_CSV:
-        if (!src->folder[0])
-            missing = "folder";
-        if (src->command[0] || src->database[0] || src->query[0])
-            extra = "command/database/query";
-        break;
+        case CCHC_SOURCE_EXEC:
+            if (!src->command [0])
+                missing = "command";
+            if (src->database [0] || src->query [0] || src->folder [0])
+                extra = "database/query/folder";
+            break;
+        case CCHC_SOURCE_SQL:
+            if (!src->database [0])
+                missing = "database";
+            else if (!src->query [0])
+                missing = "query";
+            if (src->command [0] || src->folder [0])
+                extra = "command/folder";
+            break;
+        case CCHC_SOURCE_CSV:
+            if (!src->folder [0])
+                missing = "folder";
+            if (src->command [0] || src->database [0] || src->query [0])
+                extra = "command/database/query";
+            break;
     }
     if (missing) {
-        snprintf (err, errlen, "source.%s: type %s needs '%s'",
-                  src->name, src->type_text, missing);
+        snprintf (err, errlen, "source.%s: type %s needs '%s'", src->name, src->type_text,
+                  missing);
         return -1;
     }
     if (extra) {
-        snprintf (err, errlen, "source.%s: %s do not apply to type %s",
-                  src->name, extra, src->type_text);
+        snprintf (err, errlen, "source.%s: %s do not apply to type %s", src->name, extra,
+                  src->type_text);
         return -1;
     }
     return 0;
 }
 
 int
-cchc_agent_conf_finish (cchc_agent_conf_t *self, bool need_collector,
-                        char *err, size_t errlen)
+cchc_agent_conf_finish (cchc_agent_conf_t *self, bool need_collector, char *err, size_t errlen)
 {
     assert (self);
     cchc_log_level_t level;
     if (cchc_log_level_parse (self->log_level, &level) != 0) {
-        snprintf (err, errlen, "agent.log_level: '%s' is not error, warn, notice, info or debug",
+        snprintf (err, errlen,
+                  "agent.log_level: '%s' is not error, warn, notice, info or debug",
                   self->log_level);
         return -1;
     }
     self->log_level_value = (int) level;
-    if (!self->outbox[0]) {
+    if (!self->outbox [0]) {
         snprintf (err, errlen, "agent.outbox is required");
         return -1;
     }
     for (size_t i = 0; i < self->nsources; i++)
-        if (s_source_check (&self->sources[i], err, errlen) != 0)
+        if (s_source_check (&self->sources [i], err, errlen) != 0)
             return -1;
     if (!need_collector)
         return 0;
 
     if (!cchc_unit_code_valid (self->unit, strlen (self->unit))) {
-        snprintf (err, errlen, self->unit[0]
-                  ? "agent.unit: '%s' is not a unit code (1..16 of A-Z a-z 0-9 _ . -)"
-                  : "agent.unit is required%s", self->unit);
+        snprintf (err, errlen,
+                  self->unit [0]
+                      ? "agent.unit: '%s' is not a unit code (1..16 of A-Z a-z 0-9 _ . -)"
+                      : "agent.unit is required%s",
+                  self->unit);
         return -1;
     }
     if (s_endpoints_parse (self, err, errlen) != 0)
@@ -603,7 +603,7 @@ cchc_agent_conf_finish (cchc_agent_conf_t *self, bool need_collector,
         snprintf (err, errlen, "collector.backoff_min is larger than collector.backoff_max");
         return -1;
     }
-    if (!self->collector_key[0]) {
+    if (!self->collector_key [0]) {
         snprintf (err, errlen,
                   "collector.public_key is required (64 hex digits or a .pub file)");
         return -1;
@@ -611,9 +611,9 @@ cchc_agent_conf_finish (cchc_agent_conf_t *self, bool need_collector,
     if (strlen (self->collector_key) == CCHC_KEY_HEX_LEN
         && cchc_key_parse_public (self->collector_key, self->collector_pk) == 0)
         return 0;
-    char kerr[256];
-    if (cchc_key_load_public (self->collector_key, self->collector_pk,
-                              kerr, sizeof kerr) != 0) {
+    char kerr [256];
+    if (cchc_key_load_public (self->collector_key, self->collector_pk, kerr, sizeof kerr)
+        != 0) {
         snprintf (err, errlen, "collector.public_key: %s", kerr);
         return -1;
     }
@@ -624,16 +624,16 @@ int
 cchc_agent_conf_clock (cchc_agent_conf_t *self, char *err, size_t errlen)
 {
     assert (self);
-    if (!self->clock_demo[0])
+    if (!self->clock_demo [0])
         return 0;
     cchc_clock_demo_t demo;
     if (cchc_clock_demo_parse (self->clock_demo, &demo, err, errlen) != 0)
         return -1;
     if (s_endpoints_parse (self, err, errlen) != 0)
         return -1;
-    const char *endpoints[CCHC_AGENT_ENDPOINTS_MAX + 1] = { NULL };
+    const char *endpoints [CCHC_AGENT_ENDPOINTS_MAX + 1] = { NULL };
     for (size_t i = 0; i < self->nendpoints; i++)
-        endpoints[i] = self->endpoints[i];
+        endpoints [i] = self->endpoints [i];
     const char *why = cchc_clock_demo_refused (self->curve, endpoints);
     if (why) {
         snprintf (err, errlen, "clock.demo refused: %s", why);
@@ -647,12 +647,13 @@ cchc_agent_conf_clock (cchc_agent_conf_t *self, char *err, size_t errlen)
 static void
 s_duration (int64_t ms, char *buf, size_t size)
 {
-    static const struct { const char *unit; int64_t ms; } units[] = {
-        { "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 }
-    };
+    static const struct {
+        const char *unit;
+        int64_t ms;
+    } units [] = { { "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 } };
     for (size_t i = 0; i < 4; i++)
-        if (ms > 0 && ms % units[i].ms == 0) {
-            snprintf (buf, size, "%lld%s", (long long) (ms / units[i].ms), units[i].unit);
+        if (ms > 0 && ms % units [i].ms == 0) {
+            snprintf (buf, size, "%lld%s", (long long) (ms / units [i].ms), units [i].unit);
             return;
         }
     snprintf (buf, size, "%lldms", (long long) ms);
@@ -663,17 +664,17 @@ cchc_agent_conf_print (const cchc_agent_conf_t *self, FILE *out)
 {
     cchc_config_print (s_table, self, out);
     for (size_t i = 0; i < self->nsources; i++) {
-        const cchc_source_conf_t *src = &self->sources[i];
+        const cchc_source_conf_t *src = &self->sources [i];
         fprintf (out, "\n[source.%s]\ntype = %s\n", src->name, src->type_text);
-        if (src->command[0])
+        if (src->command [0])
             fprintf (out, "command = %s\n", src->command);
-        if (src->database[0])
+        if (src->database [0])
             fprintf (out, "database = %s\n", src->database);
-        if (src->query[0])
+        if (src->query [0])
             fprintf (out, "query = %s\n", src->query);
-        if (src->folder[0])
+        if (src->folder [0])
             fprintf (out, "folder = %s\n", src->folder);
-        char interval[32], timeout[32];
+        char interval [32], timeout [32];
         s_duration (src->interval_ms, interval, sizeof interval);
         s_duration (src->timeout_ms, timeout, sizeof timeout);
         fprintf (out, "interval = %s\ntimeout = %s\nmax_output = %lld\nenabled = %s\n",

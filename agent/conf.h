@@ -49,56 +49,56 @@ typedef enum {
 } cchc_source_type_t;
 
 typedef struct {
-    char name[CCHC_AGENT_SOURCE_NAME_MAX + 1];  /* [A-Za-z0-9_-]+ */
+    char name [CCHC_AGENT_SOURCE_NAME_MAX + 1]; /* [A-Za-z0-9_-]+ */
     cchc_source_type_t type;
-    char type_text[16];         /* as written: "exec", "sql", "csv" */
-    char command[2048];         /* exec: run with /bin/sh -c */
-    char database[512];         /* sql: SQLite file, opened read-only */
-    char query[4096];           /* sql: SELECT metric, date, value ... */
-    char folder[512];           /* csv: drop folder */
-    int64_t interval_ms;        /* 0: use agent.interval */
-    int64_t timeout_ms;         /* exec / sql run time limit */
-    int64_t max_output;         /* exec: bytes of stdout accepted */
+    char type_text [16]; /* as written: "exec", "sql", "csv" */
+    char command [2048]; /* exec: run with /bin/sh -c */
+    char database [512]; /* sql: SQLite file, opened read-only */
+    char query [4096];   /* sql: SELECT metric, date, value ... */
+    char folder [512];   /* csv: drop folder */
+    int64_t interval_ms; /* 0: use agent.interval */
+    int64_t timeout_ms;  /* exec / sql run time limit */
+    int64_t max_output;  /* exec: bytes of stdout accepted */
     bool enabled;
 } cchc_source_conf_t;
 
 typedef struct {
     /* [agent] */
-    char unit[32];
-    char key_file[512];
-    char outbox[512];
+    char unit [32];
+    char key_file [512];
+    char outbox [512];
     int64_t interval_ms;
-    char log_level[16];
+    char log_level [16];
     /* [collector] */
-    char endpoints_text[2048];
-    char collector_key[512];    /* hex or path of a .pub file */
+    char endpoints_text [2048];
+    char collector_key [512]; /* hex or path of a .pub file */
     bool curve;
     int64_t request_timeout_ms;
     int64_t backoff_min_ms;
     int64_t backoff_max_ms;
     int64_t failback_ms;
-    int64_t window;             /* messages in flight */
-    int64_t batch_max;          /* observations per message */
+    int64_t window;    /* messages in flight */
+    int64_t batch_max; /* observations per message */
     /* [outbox] */
-    int64_t max_messages;       /* 0: no limit */
-    int64_t max_age_ms;         /* 0: no limit */
+    int64_t max_messages; /* 0: no limit */
+    int64_t max_age_ms;   /* 0: no limit */
     int64_t warn_messages;
     int64_t warn_age_ms;
     /* [status] */
-    int64_t status_max_age_ms;  /* oldest undelivered entry still healthy */
-    int64_t status_stale_ms;    /* state save overdue by this much: not responding */
+    int64_t status_max_age_ms;   /* oldest undelivered entry still healthy */
+    int64_t status_stale_ms;     /* state save overdue by this much: not responding */
     int64_t status_heartbeat_ms; /* idle state save interval */
     /* [clock] */
-    char clock_demo[640];       /* "" or common/clock.h's spec */
+    char clock_demo [640]; /* "" or common/clock.h's spec */
 
     /* Derived by cchc_agent_conf_finish. */
     size_t nendpoints;
-    char endpoints[CCHC_AGENT_ENDPOINTS_MAX][CCHC_AGENT_ENDPOINT_LEN];
-    uint8_t collector_pk[32];
-    int log_level_value;        /* cchc_log_level_t */
+    char endpoints [CCHC_AGENT_ENDPOINTS_MAX][CCHC_AGENT_ENDPOINT_LEN];
+    uint8_t collector_pk [32];
+    int log_level_value; /* cchc_log_level_t */
 
     size_t nsources;
-    cchc_source_conf_t sources[CCHC_AGENT_SOURCES_MAX];
+    cchc_source_conf_t sources [CCHC_AGENT_SOURCES_MAX];
 } cchc_agent_conf_t;
 
 /*  A configuration with every default and no source.  NULL on allocation
@@ -107,25 +107,23 @@ cchc_agent_conf_t *cchc_agent_conf_new (void);
 void cchc_agent_conf_destroy (cchc_agent_conf_t **self_p);
 
 /*  Apply an INI file.  Returns 0 or -1 with "path:line: reason". */
-int cchc_agent_conf_load (cchc_agent_conf_t *self, const char *path,
-                          char *err, size_t errlen);
+int cchc_agent_conf_load (cchc_agent_conf_t *self, const char *path, char *err, size_t errlen);
 
 /*  The same over text[0..len) (need not be NUL-terminated), as if it were the
     content of a file called `name` (used in messages). */
-int cchc_agent_conf_load_string (cchc_agent_conf_t *self, const char *name,
-                                 const char *text, size_t len,
-                                 char *err, size_t errlen);
+int cchc_agent_conf_load_string (cchc_agent_conf_t *self, const char *name, const char *text,
+                                 size_t len, char *err, size_t errlen);
 
 /*  Apply one "section.key=value" or "source.NAME.key=value" override. */
-int cchc_agent_conf_set (cchc_agent_conf_t *self, const char *assignment,
-                         char *err, size_t errlen);
+int cchc_agent_conf_set (cchc_agent_conf_t *self, const char *assignment, char *err,
+                         size_t errlen);
 
 /*  Validate everything and fill the derived fields: unit code, endpoints,
     collector key (reads the .pub file if a path), log level, each source's
     required settings.  `need_collector` false skips the collector checks
     (for commands that only touch the outbox).  Returns 0 or -1. */
-int cchc_agent_conf_finish (cchc_agent_conf_t *self, bool need_collector,
-                            char *err, size_t errlen);
+int cchc_agent_conf_finish (cchc_agent_conf_t *self, bool need_collector, char *err,
+                            size_t errlen);
 
 /*  Print the effective configuration as INI. */
 void cchc_agent_conf_print (const cchc_agent_conf_t *self, FILE *out);

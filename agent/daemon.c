@@ -30,13 +30,13 @@
 
 typedef struct {
     cchc_source_conf_t conf;
-    int64_t next_run;           /* monotonic ms */
-    cchc_exec_t *job;           /* exec: running command */
+    int64_t next_run; /* monotonic ms */
+    cchc_exec_t *job; /* exec: running command */
     cchc_date_t job_today;
-    cchc_outbox_source_t unsaved;   /* runs not yet written (counters: deltas) */
-    bool saved_once;            /* a run of this process has been written */
-    bool last_ok;               /* outcome of the last run */
-    char last_error[512];       /* its error text ("" when none) */
+    cchc_outbox_source_t unsaved; /* runs not yet written (counters: deltas) */
+    bool saved_once;              /* a run of this process has been written */
+    bool last_ok;                 /* outcome of the last run */
+    char last_error [512];        /* its error text ("" when none) */
 } s_source_t;
 
 typedef struct {
@@ -48,7 +48,7 @@ typedef struct {
     cchc_outbox_t *outbox;
     void *ctx;
     cchc_sender_t *sender;
-    s_source_t sources[CCHC_AGENT_SOURCES_MAX];
+    s_source_t sources [CCHC_AGENT_SOURCES_MAX];
     size_t nsources;
     int lock_fd;
     int64_t next_heartbeat;
@@ -56,13 +56,13 @@ typedef struct {
     int64_t next_limits;
     int64_t last_warn;
     bool freeze_wanted;
-    char agent_hex[65];
-    int64_t last_state_write;       /* monotonic ms */
-    bool save_wanted;               /* something status shows changed */
-    cchc_sender_info_t written;     /* sender state as last written */
+    char agent_hex [65];
+    int64_t last_state_write;   /* monotonic ms */
+    bool save_wanted;           /* something status shows changed */
+    cchc_sender_info_t written; /* sender state as last written */
 } s_daemon_t;
 
-static int s_sigpipe[2] = { -1, -1 };
+static int s_sigpipe [2] = { -1, -1 };
 static volatile sig_atomic_t s_stop = 0;
 static volatile sig_atomic_t s_reload = 0;
 
@@ -74,9 +74,9 @@ s_on_signal (int sig)
         s_reload = 1;
     else
         s_stop = 1;
-    if (s_sigpipe[1] >= 0) {
+    if (s_sigpipe [1] >= 0) {
         char c = (char) sig;
-        ssize_t w = write (s_sigpipe[1], &c, 1);
+        ssize_t w = write (s_sigpipe [1], &c, 1);
         (void) w;
     }
     errno = saved;
@@ -88,8 +88,8 @@ s_signals_install (void)
     if (pipe (s_sigpipe) != 0)
         return -1;
     for (int i = 0; i < 2; i++) {
-        fcntl (s_sigpipe[i], F_SETFD, FD_CLOEXEC);
-        fcntl (s_sigpipe[i], F_SETFL, fcntl (s_sigpipe[i], F_GETFL) | O_NONBLOCK);
+        fcntl (s_sigpipe [i], F_SETFD, FD_CLOEXEC);
+        fcntl (s_sigpipe [i], F_SETFL, fcntl (s_sigpipe [i], F_GETFL) | O_NONBLOCK);
     }
     struct sigaction sa;
     memset (&sa, 0, sizeof sa);
@@ -113,9 +113,9 @@ s_signals_remove (void)
     sigaction (SIGINT, &sa, NULL);
     sigaction (SIGHUP, &sa, NULL);
     for (int i = 0; i < 2; i++)
-        if (s_sigpipe[i] >= 0) {
-            close (s_sigpipe[i]);
-            s_sigpipe[i] = -1;
+        if (s_sigpipe [i] >= 0) {
+            close (s_sigpipe [i]);
+            s_sigpipe [i] = -1;
         }
 }
 
@@ -134,7 +134,7 @@ s_conf_read (s_daemon_t *self, char *err, size_t errlen)
         return NULL;
     }
     for (size_t i = 0; i < self->nsets; i++)
-        if (cchc_agent_conf_set (conf, self->sets[i], err, errlen) != 0) {
+        if (cchc_agent_conf_set (conf, self->sets [i], err, errlen) != 0) {
             cchc_agent_conf_destroy (&conf);
             return NULL;
         }
@@ -156,7 +156,7 @@ static void
 s_sources_stop (s_daemon_t *self)
 {
     for (size_t i = 0; i < self->nsources; i++)
-        cchc_exec_destroy (&self->sources[i].job);
+        cchc_exec_destroy (&self->sources [i].job);
     self->nsources = 0;
 }
 
@@ -166,13 +166,13 @@ s_sources_load (s_daemon_t *self)
     s_sources_stop (self);
     int64_t now = cchc_clock_mono_ms ();
     for (size_t i = 0; i < self->conf->nsources; i++) {
-        const cchc_source_conf_t *sc = &self->conf->sources[i];
+        const cchc_source_conf_t *sc = &self->conf->sources [i];
         if (!sc->enabled)
             continue;
-        s_source_t *s = &self->sources[self->nsources++];
+        s_source_t *s = &self->sources [self->nsources++];
         memset (s, 0, sizeof *s);
         s->conf = *sc;
-        s->next_run = now;      /* run once at start, then on the interval */
+        s->next_run = now; /* run once at start, then on the interval */
     }
     cchc_info ("%zu source%s active", self->nsources, self->nsources == 1 ? "" : "s");
 }
@@ -184,11 +184,12 @@ s_source_done (s_daemon_t *self, s_source_t *s, bool ok, const char *error,
 {
     int64_t now = cchc_clock_now_ms ();
     size_t queued = 0;
-    char err[512] = "";
-    char problem[700] = "";
+    char err [512] = "";
+    char problem [700] = "";
     if (ok && res && res->nobs > 0) {
-        if (cchc_outbox_observe (self->outbox, res->obs, res->nobs, now, &queued,
-                                 err, sizeof err) != 0) {
+        if (cchc_outbox_observe (self->outbox, res->obs, res->nobs, now, &queued, err,
+                                 sizeof err)
+            != 0) {
             ok = false;
             snprintf (problem, sizeof problem, "cannot store: %s", err);
             error = problem;
@@ -212,8 +213,8 @@ s_source_done (s_daemon_t *self, s_source_t *s, bool ok, const char *error,
         run, a changed outcome or error, values queued — otherwise with the
         periodic save, so an idle agent does not write for every run. */
     const char *e = error ? error : "";
-    bool news = !s->saved_once || ok != s->last_ok || strcmp (e, s->last_error) != 0
-             || queued > 0;
+    bool news =
+        !s->saved_once || ok != s->last_ok || strcmp (e, s->last_error) != 0 || queued > 0;
     s->last_ok = ok;
     cchc_strlcpy (s->last_error, e, sizeof s->last_error);
     cchc_outbox_source_t *u = &s->unsaved;
@@ -223,7 +224,7 @@ s_source_done (s_daemon_t *self, s_source_t *s, bool ok, const char *error,
     u->last_run_ms = now;
     if (ok)
         u->last_ok_ms = now;
-    if (e[0]) {
+    if (e [0]) {
         cchc_strlcpy (u->last_error, e, sizeof u->last_error);
         u->last_error_ms = now;
     }
@@ -236,8 +237,8 @@ s_csv_sink (void *arg, const cchc_obs_t *obs, size_t n, char *err, size_t errlen
 {
     s_daemon_t *self = arg;
     size_t queued = 0;
-    if (cchc_outbox_observe (self->outbox, obs, n, cchc_clock_now_ms (), &queued,
-                             err, errlen) != 0)
+    if (cchc_outbox_observe (self->outbox, obs, n, cchc_clock_now_ms (), &queued, err, errlen)
+        != 0)
         return -1;
     if (queued > 0)
         self->freeze_wanted = true;
@@ -248,50 +249,51 @@ static void
 s_source_start (s_daemon_t *self, s_source_t *s)
 {
     cchc_date_t today = cchc_date_from_utc_ms (cchc_clock_now_ms ());
-    char err[512];
+    char err [512];
     switch (s->conf.type) {
-    case CCHC_SOURCE_EXEC:
-        s->job = cchc_exec_start (s->conf.command, s->conf.timeout_ms,
-                                  (size_t) s->conf.max_output, err, sizeof err);
-        s->job_today = today;
-        if (!s->job)
-            s_source_done (self, s, false, err, NULL);
-        else
-            cchc_debug ("source %s: started pid %d", s->conf.name, (int) cchc_exec_pid (s->job));
-        break;
-    case CCHC_SOURCE_SQL: {
-        cchc_source_result_t res;
-        cchc_source_result_init (&res);
-        int rc = cchc_sql_run (s->conf.database, s->conf.query, s->conf.timeout_ms,
-                               today, &res, err, sizeof err);
-        s_source_done (self, s, rc == 0, rc == 0 ? NULL : err, &res);
-        cchc_source_result_clear (&res);
-        break;
-    }
-    case CCHC_SOURCE_CSV: {
-        cchc_csv_scan_t scan;
-        int rc = cchc_csv_scan (s->conf.folder, today, s_csv_sink, self,
-                                cchc_clock_now_ms (), &scan, err, sizeof err);
-        if (rc != 0)
-            s_source_done (self, s, false, err, NULL);
-        else if (scan.failed > 0) {
-            cchc_error ("source %s: %zu file%s refused (moved to failed/): %s",
-                        s->conf.name, scan.failed, scan.failed == 1 ? "" : "s",
-                        scan.last_error);
-            s_source_done (self, s, false, scan.last_error, NULL);
+        case CCHC_SOURCE_EXEC:
+            s->job = cchc_exec_start (s->conf.command, s->conf.timeout_ms,
+                                      (size_t) s->conf.max_output, err, sizeof err);
+            s->job_today = today;
+            if (!s->job)
+                s_source_done (self, s, false, err, NULL);
+            else
+                cchc_debug ("source %s: started pid %d", s->conf.name,
+                            (int) cchc_exec_pid (s->job));
+            break;
+        case CCHC_SOURCE_SQL: {
+            cchc_source_result_t res;
+            cchc_source_result_init (&res);
+            int rc = cchc_sql_run (s->conf.database, s->conf.query, s->conf.timeout_ms, today,
+                                   &res, err, sizeof err);
+            s_source_done (self, s, rc == 0, rc == 0 ? NULL : err, &res);
+            cchc_source_result_clear (&res);
+            break;
         }
-        else {
-            if (scan.taken > 0)
-                cchc_info ("source %s: %zu file%s taken, %zu observation%s",
-                           s->conf.name, scan.taken, scan.taken == 1 ? "" : "s",
-                           scan.obs, scan.obs == 1 ? "" : "s");
-            /*  Only a scan that took files counts as a run worth recording;
+        case CCHC_SOURCE_CSV: {
+            cchc_csv_scan_t scan;
+            int rc = cchc_csv_scan (s->conf.folder, today, s_csv_sink, self,
+                                    cchc_clock_now_ms (), &scan, err, sizeof err);
+            if (rc != 0)
+                s_source_done (self, s, false, err, NULL);
+            else if (scan.failed > 0) {
+                cchc_error ("source %s: %zu file%s refused (moved to failed/): %s",
+                            s->conf.name, scan.failed, scan.failed == 1 ? "" : "s",
+                            scan.last_error);
+                s_source_done (self, s, false, scan.last_error, NULL);
+            }
+            else {
+                if (scan.taken > 0)
+                    cchc_info ("source %s: %zu file%s taken, %zu observation%s", s->conf.name,
+                               scan.taken, scan.taken == 1 ? "" : "s", scan.obs,
+                               scan.obs == 1 ? "" : "s");
+                /*  Only a scan that took files counts as a run worth recording;
                 an empty folder is not news. */
-            if (scan.taken > 0)
-                s_source_done (self, s, true, NULL, NULL);
+                if (scan.taken > 0)
+                    s_source_done (self, s, true, NULL, NULL);
+            }
+            break;
         }
-        break;
-    }
     }
 }
 
@@ -300,7 +302,7 @@ s_source_step (s_daemon_t *self, s_source_t *s)
 {
     if (!s->job || !cchc_exec_step (s->job))
         return;
-    char err[512];
+    char err [512];
     cchc_source_result_t res;
     cchc_source_result_init (&res);
     int rc = cchc_exec_result (s->job, err, sizeof err);
@@ -322,7 +324,7 @@ s_freeze (s_daemon_t *self)
         costs nothing), and a long outage does not pile up thousands of
         superseded messages. */
     cchc_outbox_stats_t st;
-    char err[512];
+    char err [512];
     if (cchc_outbox_stats (self->outbox, &st, err, sizeof err) != 0) {
         cchc_error ("%s", err);
         return;
@@ -349,11 +351,12 @@ static void
 s_limits (s_daemon_t *self)
 {
     cchc_outbox_stats_t st;
-    char err[512];
+    char err [512];
     int64_t now = cchc_clock_now_ms ();
     int64_t dropped = 0;
     if (cchc_outbox_enforce (self->outbox, self->conf->max_messages, self->conf->max_age_ms,
-                             now, &dropped, err, sizeof err) != 0)
+                             now, &dropped, err, sizeof err)
+        != 0)
         cchc_error ("%s", err);
     else if (dropped > 0)
         cchc_error ("OUTBOX LIMIT REACHED: %" PRId64 " undelivered observation%s DROPPED "
@@ -371,19 +374,22 @@ s_limits (s_daemon_t *self)
     int64_t warn_age = self->conf->warn_age_ms;
     if (self->conf->max_age_ms > 0 && self->conf->max_age_ms / 2 < warn_age)
         warn_age = self->conf->max_age_ms / 2;
-    int64_t undelivered = st.messages + (st.pending + self->conf->batch_max - 1)
-                        / self->conf->batch_max;
+    int64_t undelivered =
+        st.messages + (st.pending + self->conf->batch_max - 1) / self->conf->batch_max;
     int64_t age = st.oldest_ms ? now - st.oldest_ms : 0;
     bool warn = undelivered > warn_msgs || age > warn_age;
-    if (warn && (self->last_warn == 0 || cchc_clock_mono_ms () - self->last_warn >= S_WARN_EVERY_MS)) {
+    if (warn
+        && (self->last_warn == 0
+            || cchc_clock_mono_ms () - self->last_warn >= S_WARN_EVERY_MS)) {
         self->last_warn = cchc_clock_mono_ms ();
         cchc_warn ("OUTBOX BACKLOG: %" PRId64 " message%s waiting, %" PRId64
                    " pending observation%s, oldest %" PRId64 " min old; is the collector "
-                   "reachable? %s", st.messages, st.messages == 1 ? "" : "s", st.pending,
+                   "reachable? %s",
+                   st.messages, st.messages == 1 ? "" : "s", st.pending,
                    st.pending == 1 ? "" : "s", age / 60000,
                    (self->conf->max_messages > 0 || self->conf->max_age_ms > 0)
-                   ? "Data WILL BE DROPPED when the outbox limit is reached"
-                   : "Nothing is dropped (no outbox limit)");
+                       ? "Data WILL BE DROPPED when the outbox limit is reached"
+                       : "Nothing is dropped (no outbox limit)");
     }
 }
 
@@ -395,15 +401,13 @@ s_state_changed (s_daemon_t *self)
     cchc_sender_info (self->sender, &info);
     const cchc_sender_info_t *w = &self->written;
     return strcmp (info.endpoint, w->endpoint) != 0
-        || strcmp (info.acked_endpoint, w->acked_endpoint) != 0
-        || strcmp (info.last_error, w->last_error) != 0
-        || info.answer_problem != w->answer_problem
-        || info.aside != w->aside
-        || info.clock_known != w->clock_known
-        || llabs (info.clock_ahead_ms - w->clock_ahead_ms) >= S_CLOCK_NOTE_MS
-        || (info.last_ack_ms != 0) != (w->last_ack_ms != 0)
-        || info.dead != w->dead
-        || self->save_wanted;
+           || strcmp (info.acked_endpoint, w->acked_endpoint) != 0
+           || strcmp (info.last_error, w->last_error) != 0
+           || info.answer_problem != w->answer_problem || info.aside != w->aside
+           || info.clock_known != w->clock_known
+           || llabs (info.clock_ahead_ms - w->clock_ahead_ms) >= S_CLOCK_NOTE_MS
+           || (info.last_ack_ms != 0) != (w->last_ack_ms != 0) || info.dead != w->dead
+           || self->save_wanted;
 }
 
 static void
@@ -412,8 +416,8 @@ s_heartbeat (s_daemon_t *self, bool stopping)
     cchc_sender_info_t info;
     cchc_sender_info (self->sender, &info);
     self->written = info;
-    char pid[24], heartbeat[24], last_ack[24], last_send[24], inflight[24],
-         delivered[24], stopped[24], problem[16];
+    char pid [24], heartbeat [24], last_ack [24], last_send [24], inflight [24],
+        delivered [24], stopped [24], problem [16];
     int64_t now = cchc_clock_now_ms ();
     snprintf (problem, sizeof problem, "%u", info.answer_problem);
     snprintf (pid, sizeof pid, "%d", (int) getpid ());
@@ -423,55 +427,55 @@ s_heartbeat (s_daemon_t *self, bool stopping)
     snprintf (inflight, sizeof inflight, "%zu", cchc_sender_inflight (self->sender));
     snprintf (delivered, sizeof delivered, "%" PRIu64, info.delivered);
     snprintf (stopped, sizeof stopped, "%" PRId64, stopping ? now : 0);
-    char clock[24];
+    char clock [24];
     snprintf (clock, sizeof clock, "%" PRId64, info.clock_ahead_ms);
-    const char *keys[] = { "pid", "heartbeat", "endpoint", "acked_endpoint", "clock_ahead",
-                           "last_send", "last_error", "key_problem", "inflight",
-                           "delivered", "stopped", "last_ack" };
-    const char *values[] = { pid, heartbeat, info.endpoint, info.acked_endpoint,
-                             clock, last_send, info.last_error,
-                             problem, inflight, delivered, stopped, last_ack };
+    const char *keys [] = { "pid",         "heartbeat", "endpoint",   "acked_endpoint",
+                            "clock_ahead", "last_send", "last_error", "key_problem",
+                            "inflight",    "delivered", "stopped",    "last_ack" };
+    const char *values [] = { pid,      heartbeat, info.endpoint,   info.acked_endpoint,
+                              clock,    last_send, info.last_error, problem,
+                              inflight, delivered, stopped,         last_ack };
     /*  last_ack of 0 means "none in this run": keep the previous run's
         (and its clock difference). */
-    size_t n = sizeof keys / sizeof keys[0];
+    size_t n = sizeof keys / sizeof keys [0];
     if (info.last_ack_ms == 0) {
         n--;
-        keys[4] = keys[n - 1];
-        values[4] = values[n - 1];
+        keys [4] = keys [n - 1];
+        values [4] = values [n - 1];
         n--;
     }
-    cchc_outbox_source_t runs[CCHC_AGENT_SOURCES_MAX];
+    cchc_outbox_source_t runs [CCHC_AGENT_SOURCES_MAX];
     size_t nruns = 0;
     for (size_t i = 0; i < self->nsources; i++)
-        if (self->sources[i].unsaved.runs > 0)
-            runs[nruns++] = self->sources[i].unsaved;
+        if (self->sources [i].unsaved.runs > 0)
+            runs [nruns++] = self->sources [i].unsaved;
     if (cchc_outbox_state_save (self->outbox, keys, values, n, runs, nruns) != 0) {
         cchc_warn ("cannot write the daemon state into the outbox");
         return;
     }
     self->save_wanted = false;
     for (size_t i = 0; i < self->nsources; i++)
-        if (self->sources[i].unsaved.runs > 0) {
-            memset (&self->sources[i].unsaved, 0, sizeof self->sources[i].unsaved);
-            self->sources[i].saved_once = true;
+        if (self->sources [i].unsaved.runs > 0) {
+            memset (&self->sources [i].unsaved, 0, sizeof self->sources [i].unsaved);
+            self->sources [i].saved_once = true;
         }
 }
 
 static void
 s_reload_conf (s_daemon_t *self)
 {
-    char err[512];
+    char err [512];
     cchc_agent_conf_t *conf = s_conf_read (self, err, sizeof err);
     if (!conf) {
         cchc_error ("reload refused, keeping the running configuration: %s", err);
         return;
     }
     bool restart = strcmp (conf->unit, self->conf->unit) != 0
-                || strcmp (conf->key_file, self->conf->key_file) != 0
-                || strcmp (conf->outbox, self->conf->outbox) != 0
-                || strcmp (conf->endpoints_text, self->conf->endpoints_text) != 0
-                || memcmp (conf->collector_pk, self->conf->collector_pk, 32) != 0
-                || conf->curve != self->conf->curve;
+                   || strcmp (conf->key_file, self->conf->key_file) != 0
+                   || strcmp (conf->outbox, self->conf->outbox) != 0
+                   || strcmp (conf->endpoints_text, self->conf->endpoints_text) != 0
+                   || memcmp (conf->collector_pk, self->conf->collector_pk, 32) != 0
+                   || conf->curve != self->conf->curve;
     /*  Keep the settings the running sender and outbox were built with. */
     memcpy (conf->unit, self->conf->unit, sizeof conf->unit);
     memcpy (conf->key_file, self->conf->key_file, sizeof conf->key_file);
@@ -485,16 +489,17 @@ s_reload_conf (s_daemon_t *self)
     cchc_agent_conf_destroy (&self->conf);
     self->conf = conf;
     cchc_log_set_level ((cchc_log_level_t) conf->log_level_value);
-    s_heartbeat (self, false);      /* the old sources' unsaved runs */
+    s_heartbeat (self, false); /* the old sources' unsaved runs */
     s_sources_load (self);
     cchc_notice ("configuration reloaded: sources and log level applied%s",
-                 restart ? "; unit, key, outbox, endpoints and curve changes need a restart" : "");
+                 restart ? "; unit, key, outbox, endpoints and curve changes need a restart"
+                         : "");
 }
 
 static int
 s_lock (s_daemon_t *self, char *err, size_t errlen)
 {
-    char path[600];
+    char path [600];
     snprintf (path, sizeof path, "%s.lock", self->conf->outbox);
     self->lock_fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (self->lock_fd < 0) {
@@ -502,7 +507,8 @@ s_lock (s_daemon_t *self, char *err, size_t errlen)
         return -1;
     }
     if (flock (self->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        snprintf (err, errlen, "%.400s: another cchc-agent is already running with this outbox",
+        snprintf (err, errlen,
+                  "%.400s: another cchc-agent is already running with this outbox",
                   self->conf->outbox);
         return -1;
     }
@@ -510,9 +516,10 @@ s_lock (s_daemon_t *self, char *err, size_t errlen)
         when the process dies, however it dies); the pid beside it says
         which.  Written once, never synced: nothing depends on it surviving
         a power cut. */
-    char pid[24];
+    char pid [24];
     int len = snprintf (pid, sizeof pid, "%d\n", (int) getpid ());
-    if (ftruncate (self->lock_fd, 0) != 0 || pwrite (self->lock_fd, pid, (size_t) len, 0) != len)
+    if (ftruncate (self->lock_fd, 0) != 0
+        || pwrite (self->lock_fd, pid, (size_t) len, 0) != len)
         cchc_warn ("%.400s: cannot write the pid: %s", path, strerror (errno));
     return 0;
 }
@@ -539,7 +546,7 @@ s_cleanup (s_daemon_t *self)
 static int
 s_start (s_daemon_t *self)
 {
-    char err[512];
+    char err [512];
     if (!(self->conf = s_conf_read (self, err, sizeof err))) {
         cchc_error ("configuration: %s", err);
         return -1;
@@ -566,8 +573,8 @@ s_start (s_daemon_t *self)
     zmq_ctx_set (self->ctx, ZMQ_MAX_SOCKETS, 16);
     cchc_sender_conf_t sc;
     cchc_sender_conf_from (&sc, self->conf);
-    if (!(self->sender = cchc_sender_new (self->ctx, &sc, self->key, self->outbox,
-                                          err, sizeof err))) {
+    if (!(self->sender =
+              cchc_sender_new (self->ctx, &sc, self->key, self->outbox, err, sizeof err))) {
         cchc_error ("%s", err);
         return -1;
     }
@@ -575,17 +582,17 @@ s_start (s_daemon_t *self)
         cchc_error ("signals: %s", strerror (errno));
         return -1;
     }
-    char started[24];
+    char started [24];
     snprintf (started, sizeof started, "%" PRId64, cchc_clock_now_ms ());
-    const char *keys[] = { "version", "unit", "agent_key", "started", "last_error" };
-    const char *values[] = { CCHC_VERSION, self->conf->unit, self->agent_hex, started, "" };
+    const char *keys [] = { "version", "unit", "agent_key", "started", "last_error" };
+    const char *values [] = { CCHC_VERSION, self->conf->unit, self->agent_hex, started, "" };
     cchc_outbox_state_put (self->outbox, keys, values, 5);
     s_sources_load (self);
     cchc_notice ("cchc-agent %s started: unit %s, key %s, outbox %s, %zu endpoint%s "
-                 "(first %s)%s", CCHC_VERSION, self->conf->unit, self->agent_hex,
-                 self->conf->outbox, self->conf->nendpoints,
-                 self->conf->nendpoints == 1 ? "" : "s", self->conf->endpoints[0],
-                 self->conf->curve ? ", CurveZMQ" : "");
+                 "(first %s)%s",
+                 CCHC_VERSION, self->conf->unit, self->agent_hex, self->conf->outbox,
+                 self->conf->nendpoints, self->conf->nendpoints == 1 ? "" : "s",
+                 self->conf->endpoints [0], self->conf->curve ? ", CurveZMQ" : "");
     return 0;
 }
 
@@ -623,7 +630,7 @@ cchc_daemon_run (const char *config_path, char *const *sets, size_t nsets)
         }
         /*  Sources due */
         for (size_t i = 0; i < self->nsources; i++) {
-            s_source_t *s = &self->sources[i];
+            s_source_t *s = &self->sources [i];
             if (!s->job && now >= s->next_run) {
                 s->next_run = now + s_interval (self, &s->conf);
                 s_source_start (self, s);
@@ -641,7 +648,7 @@ cchc_daemon_run (const char *config_path, char *const *sets, size_t nsets)
         size_t before = cchc_sender_inflight (self->sender);
         int64_t wait = cchc_sender_pump (self->sender);
         if (cchc_sender_inflight (self->sender) < before)
-            self->freeze_wanted = true;     /* acks made room: freeze more */
+            self->freeze_wanted = true; /* acks made room: freeze more */
         now = cchc_clock_mono_ms ();
         if (now >= self->next_limits) {
             self->next_limits = now + 60000;
@@ -659,21 +666,21 @@ cchc_daemon_run (const char *config_path, char *const *sets, size_t nsets)
             wait = 0;
 
         /*  Sleep until something happens or is due. */
-        zmq_pollitem_t items[2 + 2 * CCHC_AGENT_SOURCES_MAX];
+        zmq_pollitem_t items [2 + 2 * CCHC_AGENT_SOURCES_MAX];
         int nitems = 0;
-        items[nitems++] = (zmq_pollitem_t) { NULL, s_sigpipe[0], ZMQ_POLLIN, 0 };
+        items [nitems++] = (zmq_pollitem_t){ NULL, s_sigpipe [0], ZMQ_POLLIN, 0 };
         void *sock = cchc_sender_socket (self->sender);
         if (sock)
-            items[nitems++] = (zmq_pollitem_t) { sock, 0, ZMQ_POLLIN, 0 };
+            items [nitems++] = (zmq_pollitem_t){ sock, 0, ZMQ_POLLIN, 0 };
         wait = s_min (wait, self->next_freeze_check - now);
         wait = s_min (wait, self->next_heartbeat - now);
         for (size_t i = 0; i < self->nsources; i++) {
-            s_source_t *s = &self->sources[i];
+            s_source_t *s = &self->sources [i];
             if (s->job) {
-                int fds[2];
+                int fds [2];
                 int n = cchc_exec_fds (s->job, fds);
                 for (int k = 0; k < n; k++)
-                    items[nitems++] = (zmq_pollitem_t) { NULL, fds[k], ZMQ_POLLIN, 0 };
+                    items [nitems++] = (zmq_pollitem_t){ NULL, fds [k], ZMQ_POLLIN, 0 };
                 wait = s_min (wait, cchc_exec_wait_ms (s->job));
             }
             else
@@ -685,9 +692,9 @@ cchc_daemon_run (const char *config_path, char *const *sets, size_t nsets)
             cchc_error ("zmq_poll: %s", zmq_strerror (errno));
             break;
         }
-        if (items[0].revents & ZMQ_POLLIN) {
-            char buf[64];
-            while (read (s_sigpipe[0], buf, sizeof buf) > 0)
+        if (items [0].revents & ZMQ_POLLIN) {
+            char buf [64];
+            while (read (s_sigpipe [0], buf, sizeof buf) > 0)
                 ;
         }
     }

@@ -20,8 +20,8 @@
 #define S_BUSY_TIMEOUT_MS 10000
 
 /*  Version 2 added `aside` (damaged messages set aside). */
-#define S_SCHEMA_ASIDE \
-    "CREATE TABLE IF NOT EXISTS aside (\n" \
+#define S_SCHEMA_ASIDE                                                        \
+    "CREATE TABLE IF NOT EXISTS aside (\n"                                    \
     "  seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, reason TEXT NOT NULL,\n" \
     "  created_at, nobs, body, sig);\n"
 
@@ -41,9 +41,8 @@ static const char *s_schema =
     "  id INTEGER PRIMARY KEY, at INTEGER NOT NULL, seq INTEGER NOT NULL,\n"
     "  metric TEXT NOT NULL, day INTEGER NOT NULL, value NOT NULL,\n"
     "  status INTEGER NOT NULL, reason INTEGER NOT NULL, detail TEXT NOT NULL);\n"
-    "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
-    S_SCHEMA_ASIDE
-    "CREATE TABLE IF NOT EXISTS source_state (\n"
+    "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT "
+    "NULL);\n" S_SCHEMA_ASIDE "CREATE TABLE IF NOT EXISTS source_state (\n"
     "  name TEXT PRIMARY KEY, last_run INTEGER NOT NULL DEFAULT 0,\n"
     "  last_ok INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',\n"
     "  last_error_at INTEGER NOT NULL DEFAULT 0, runs INTEGER NOT NULL DEFAULT 0,\n"
@@ -51,7 +50,7 @@ static const char *s_schema =
 
 struct cchc_outbox_t {
     sqlite3 *db;
-    char path[512];
+    char path [512];
 };
 
 /*  Formats "context: sqlite message" into err. */
@@ -116,8 +115,8 @@ s_prepare (cchc_outbox_t *self, const char *sql, char *err, size_t errlen)
 typedef int (s_row_fn) (sqlite3_stmt *stmt, void *ctx);
 
 static int
-s_rows_each (cchc_outbox_t *self, const char *sql, const char *what, s_row_fn *row,
-             void *ctx, char *err, size_t errlen)
+s_rows_each (cchc_outbox_t *self, const char *sql, const char *what, s_row_fn *row, void *ctx,
+             char *err, size_t errlen)
 {
     sqlite3_stmt *stmt = s_prepare (self, sql, err, errlen);
     if (!stmt)
@@ -151,12 +150,12 @@ s_meta_get (cchc_outbox_t *self, const char *key, int64_t dflt)
 }
 
 static int
-s_meta_set (cchc_outbox_t *self, const char *key, int64_t value,
-            char *err, size_t errlen)
+s_meta_set (cchc_outbox_t *self, const char *key, int64_t value, char *err, size_t errlen)
 {
     sqlite3_stmt *stmt = s_prepare (self,
-        "INSERT INTO meta (key, value) VALUES (?, ?) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", err, errlen);
+                                    "INSERT INTO meta (key, value) VALUES (?, ?) "
+                                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                                    err, errlen);
     if (!stmt)
         return -1;
     sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
@@ -191,7 +190,7 @@ s_integrity (cchc_outbox_t *self, char *err, size_t errlen)
     sqlite3_stmt *stmt = s_prepare (self, "PRAGMA quick_check(4)", err, errlen);
     if (!stmt)
         return -1;
-    char problems[300] = "";
+    char problems [300] = "";
     int step;
     while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
         const char *r = (const char *) sqlite3_column_text (stmt, 0);
@@ -200,14 +199,16 @@ s_integrity (cchc_outbox_t *self, char *err, size_t errlen)
             snprintf (problems + used, sizeof problems - used, "%s%s", used ? "; " : "", r);
         }
     }
-    if (step != SQLITE_DONE && !problems[0])
+    if (step != SQLITE_DONE && !problems [0])
         snprintf (problems, sizeof problems, "%s", sqlite3_errmsg (self->db));
     sqlite3_finalize (stmt);
-    if (problems[0]) {
-        snprintf (err, errlen, "outbox %s is DAMAGED (integrity check: %s). Stop the agent, "
+    if (problems [0]) {
+        snprintf (err, errlen,
+                  "outbox %s is DAMAGED (integrity check: %s). Stop the agent, "
                   "keep a copy of the file for inspection, try `sqlite3 %s .recover` into a "
                   "new file, or remove it and start again (a new outbox is created; values "
-                  "not yet delivered must be collected again)", self->path, problems, self->path);
+                  "not yet delivered must be collected again)",
+                  self->path, problems, self->path);
         return -1;
     }
     return 0;
@@ -228,20 +229,22 @@ cchc_outbox_open (const char *path, bool create, char *err, size_t errlen)
         empty database: its undelivered values would vanish without a word.
         Refuse it and say what to do (unless a WAL file holds its pages). */
     struct stat st, wal;
-    char walpath[600];
+    char walpath [600];
     snprintf (walpath, sizeof walpath, "%s-wal", path);
     if (stat (path, &st) == 0 && S_ISREG (st.st_mode) && st.st_size == 0
         && !(stat (walpath, &wal) == 0 && wal.st_size > 0)) {
-        snprintf (err, errlen, "outbox %s is empty (0 bytes): the file was truncated "
+        snprintf (err, errlen,
+                  "outbox %s is empty (0 bytes): the file was truncated "
                   "or damaged and the values it held are gone; it is not re-created "
                   "on its own. Keep a copy of it for inspection, remove it (and any "
                   "%s-wal / -shm), then start the agent again: a new outbox is created "
-                  "and the figures are collected again from the sources", path, path);
+                  "and the figures are collected again from the sources",
+                  path, path);
         cchc_outbox_destroy (&self);
         return NULL;
     }
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
-              | (create ? SQLITE_OPEN_CREATE : 0);
+    int flags =
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     if (sqlite3_open_v2 (path, &self->db, flags, NULL) != SQLITE_OK) {
         snprintf (err, errlen, "outbox %s: cannot open: %s", path,
                   self->db ? sqlite3_errmsg (self->db) : "out of memory");
@@ -281,7 +284,7 @@ cchc_outbox_open (const char *path, bool create, char *err, size_t errlen)
         return NULL;
     }
     if (version == 0) {
-        char pragma[64];
+        char pragma [64];
         snprintf (pragma, sizeof pragma, "PRAGMA user_version=%d", S_SCHEMA_VERSION);
         /*  A fresh outbox starts its seqs at the current time in µs (see
             outbox.h), clamped to at least 1. */
@@ -298,7 +301,7 @@ cchc_outbox_open (const char *path, bool create, char *err, size_t errlen)
         }
     }
     else if (version < S_SCHEMA_VERSION) {
-        char pragma[64];
+        char pragma [64];
         snprintf (pragma, sizeof pragma, "PRAGMA user_version=%d", S_SCHEMA_VERSION);
         if (s_exec (self, S_SCHEMA_ASIDE, err, errlen) != 0
             || s_exec (self, pragma, err, errlen) != 0) {
@@ -367,15 +370,15 @@ s_value_same (sqlite3_stmt *stmt, int col, const cchc_obs_t *o)
 }
 
 int
-cchc_outbox_observe (cchc_outbox_t *self, const cchc_obs_t *obs, size_t n,
-                     int64_t now_ms, size_t *queued, char *err, size_t errlen)
+cchc_outbox_observe (cchc_outbox_t *self, const cchc_obs_t *obs, size_t n, int64_t now_ms,
+                     size_t *queued, char *err, size_t errlen)
 {
     assert (self);
     assert (obs || n == 0);
     if (queued)
         *queued = 0;
     for (size_t i = 0; i < n; i++) {
-        const cchc_obs_t *o = &obs[i];
+        const cchc_obs_t *o = &obs [i];
         if (!cchc_metric_code_valid (o->metric, strnlen (o->metric, sizeof o->metric))) {
             snprintf (err, errlen, "invalid metric code '%.48s'", o->metric);
             return -1;
@@ -389,18 +392,22 @@ cchc_outbox_observe (cchc_outbox_t *self, const cchc_obs_t *obs, size_t n,
         return 0;
     if (s_begin (self, err, errlen) != 0)
         return -1;
-    sqlite3_stmt *get = s_prepare (self,
-        "SELECT value FROM latest WHERE metric = ? AND day = ?", err, errlen);
-    sqlite3_stmt *put = s_prepare (self,
-        "INSERT INTO latest (metric, day, value) VALUES (?, ?, ?) "
-        "ON CONFLICT (metric, day) DO UPDATE SET value = excluded.value", err, errlen);
-    sqlite3_stmt *pend = s_prepare (self,
-        "INSERT INTO pending (metric, day, value, queued_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (metric, day) DO UPDATE SET value = excluded.value", err, errlen);
+    sqlite3_stmt *get =
+        s_prepare (self, "SELECT value FROM latest WHERE metric = ? AND day = ?", err, errlen);
+    sqlite3_stmt *put =
+        s_prepare (self,
+                   "INSERT INTO latest (metric, day, value) VALUES (?, ?, ?) "
+                   "ON CONFLICT (metric, day) DO UPDATE SET value = excluded.value",
+                   err, errlen);
+    sqlite3_stmt *pend =
+        s_prepare (self,
+                   "INSERT INTO pending (metric, day, value, queued_at) VALUES (?, ?, ?, ?) "
+                   "ON CONFLICT (metric, day) DO UPDATE SET value = excluded.value",
+                   err, errlen);
     size_t count = 0;
     int rc = (get && put && pend) ? 0 : -1;
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        const cchc_obs_t *o = &obs[i];
+        const cchc_obs_t *o = &obs [i];
         int day = cchc_date_to_yyyymmdd (o->date);
         sqlite3_reset (get);
         sqlite3_bind_text (get, 1, o->metric, -1, SQLITE_STATIC);
@@ -448,23 +455,23 @@ static int
 s_pending_read (cchc_outbox_t *self, size_t max, cchc_obs_t *obs, int64_t *ids,
                 int64_t *queued, size_t *n, char *err, size_t errlen)
 {
-    sqlite3_stmt *stmt = s_prepare (self,
-        "SELECT id, metric, day, value, queued_at FROM pending ORDER BY id LIMIT ?",
-        err, errlen);
+    sqlite3_stmt *stmt = s_prepare (
+        self, "SELECT id, metric, day, value, queued_at FROM pending ORDER BY id LIMIT ?", err,
+        errlen);
     if (!stmt)
         return -1;
     sqlite3_bind_int64 (stmt, 1, (int64_t) max);
     *n = 0;
     int step;
     while ((step = sqlite3_step (stmt)) == SQLITE_ROW) {
-        cchc_obs_t *o = &obs[*n];
+        cchc_obs_t *o = &obs [*n];
         memset (o, 0, sizeof *o);
-        ids[*n] = sqlite3_column_int64 (stmt, 0);
+        ids [*n] = sqlite3_column_int64 (stmt, 0);
         const char *metric = (const char *) sqlite3_column_text (stmt, 1);
         cchc_strlcpy (o->metric, metric ? metric : "", sizeof o->metric);
         o->date = cchc_date_from_yyyymmdd (sqlite3_column_int (stmt, 2));
         s_column_value (stmt, 3, &o->is_float, &o->ival, &o->fval);
-        queued[*n] = sqlite3_column_int64 (stmt, 4);
+        queued [*n] = sqlite3_column_int64 (stmt, 4);
         (*n)++;
     }
     sqlite3_finalize (stmt);
@@ -479,9 +486,11 @@ static int
 s_dead_insert (cchc_outbox_t *self, int64_t now_ms, uint64_t seq, const cchc_obs_t *o,
                int status, int reason, const char *detail, char *err, size_t errlen)
 {
-    sqlite3_stmt *stmt = s_prepare (self,
-        "INSERT INTO dead (at, seq, metric, day, value, status, reason, detail) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", err, errlen);
+    sqlite3_stmt *stmt =
+        s_prepare (self,
+                   "INSERT INTO dead (at, seq, metric, day, value, status, reason, detail) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   err, errlen);
     if (!stmt)
         return -1;
     sqlite3_bind_int64 (stmt, 1, now_ms);
@@ -500,15 +509,14 @@ s_dead_insert (cchc_outbox_t *self, int64_t now_ms, uint64_t seq, const cchc_obs
 }
 
 static int
-s_pending_delete (cchc_outbox_t *self, const int64_t *ids, size_t n,
-                  char *err, size_t errlen)
+s_pending_delete (cchc_outbox_t *self, const int64_t *ids, size_t n, char *err, size_t errlen)
 {
     sqlite3_stmt *stmt = s_prepare (self, "DELETE FROM pending WHERE id = ?", err, errlen);
     if (!stmt)
         return -1;
     for (size_t i = 0; i < n; i++) {
         sqlite3_reset (stmt);
-        sqlite3_bind_int64 (stmt, 1, ids[i]);
+        sqlite3_bind_int64 (stmt, 1, ids [i]);
         if (sqlite3_step (stmt) != SQLITE_DONE) {
             s_err (self, err, errlen, "delete pending");
             sqlite3_finalize (stmt);
@@ -521,8 +529,7 @@ s_pending_delete (cchc_outbox_t *self, const int64_t *ids, size_t n,
 
 int
 cchc_outbox_freeze (cchc_outbox_t *self, const cchc_key_t *key, const char *unit,
-                    size_t max_obs, int64_t now_ms, uint64_t *seq,
-                    char *err, size_t errlen)
+                    size_t max_obs, int64_t now_ms, uint64_t *seq, char *err, size_t errlen)
 {
     assert (self && key && unit && seq);
     assert (max_obs >= 1 && max_obs <= CCHC_PROTO_OBS_MAX);
@@ -553,7 +560,8 @@ cchc_outbox_freeze (cchc_outbox_t *self, const cchc_key_t *key, const char *unit
         snprintf (err, errlen, "outbox %s: seq counter is missing or exhausted", self->path);
         goto done;
     }
-    cchc_report_t report = { .seq = (uint64_t) next, .created_ms = (uint64_t) now_ms,
+    cchc_report_t report = { .seq = (uint64_t) next,
+                             .created_ms = (uint64_t) now_ms,
                              .caps = s_caps (self, now_ms) };
     memcpy (report.agent, cchc_key_public (key), CCHC_KEY_PUBLIC_BYTES);
     cchc_strlcpy (report.unit, unit, sizeof report.unit);
@@ -572,27 +580,30 @@ cchc_outbox_freeze (cchc_outbox_t *self, const cchc_key_t *key, const char *unit
             n /= 2;
             continue;
         }
-        if (s_dead_insert (self, now_ms, 0, &obs[0], -1, reason,
-                           "refused by the encoder", err, errlen) != 0
+        if (s_dead_insert (self, now_ms, 0, &obs [0], -1, reason, "refused by the encoder",
+                           err, errlen)
+                != 0
             || s_pending_delete (self, ids, 1, err, errlen) != 0)
             goto done;
         if (s_commit (self, err, errlen) != 0)
             goto done;
-        snprintf (err, errlen, "observation %s refused by the encoder: %s",
-                  obs[0].metric, cchc_reason_name (reason));
+        snprintf (err, errlen, "observation %s refused by the encoder: %s", obs [0].metric,
+                  cchc_reason_name (reason));
         result = -1;
         goto done_committed;
     }
-    int64_t oldest = queued[0];
+    int64_t oldest = queued [0];
     for (size_t i = 1; i < n; i++)
-        if (queued[i] < oldest)
-            oldest = queued[i];
+        if (queued [i] < oldest)
+            oldest = queued [i];
 
-    uint8_t sig[CCHC_KEY_SIGNATURE_BYTES];
+    uint8_t sig [CCHC_KEY_SIGNATURE_BYTES];
     cchc_proto_sign (CCHC_KIND_REPORT, key, body, len, sig);
-    sqlite3_stmt *ins = s_prepare (self,
-        "INSERT INTO message (seq, created_at, body, sig, nobs, oldest_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)", err, errlen);
+    sqlite3_stmt *ins =
+        s_prepare (self,
+                   "INSERT INTO message (seq, created_at, body, sig, nobs, oldest_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?)",
+                   err, errlen);
     if (!ins)
         goto done;
     sqlite3_bind_int64 (ins, 1, next);
@@ -628,10 +639,11 @@ static int s_message_delete (cchc_outbox_t *self, uint64_t seq, char *err, size_
 
 /*  Move message seq to `aside` with why (inside the caller's transaction). */
 static int
-s_set_aside (cchc_outbox_t *self, uint64_t seq, int64_t now_ms, const char *why,
-             char *err, size_t errlen)
+s_set_aside (cchc_outbox_t *self, uint64_t seq, int64_t now_ms, const char *why, char *err,
+             size_t errlen)
 {
-    sqlite3_stmt *ins = s_prepare (self,
+    sqlite3_stmt *ins = s_prepare (
+        self,
         "INSERT OR REPLACE INTO aside (seq, at, reason, created_at, nobs, body, sig) "
         "  SELECT seq, ?2, ?3, created_at, nobs, body, sig FROM message WHERE seq = ?1",
         err, errlen);
@@ -653,8 +665,8 @@ s_set_aside (cchc_outbox_t *self, uint64_t seq, int64_t now_ms, const char *why,
     is a province's figures (proto/figures.h) — "" when it is one with this
     seq, signed by its province key. */
 static void
-s_row_check_other (uint64_t seq, const void *b, int blen, const void *sg,
-                   char *why, size_t size)
+s_row_check_other (uint64_t seq, const void *b, int blen, const void *sg, char *why,
+                   size_t size)
 {
     cchc_provfig_t f;
     int reason = cchc_provfig_decode (b, (size_t) blen, &f);
@@ -675,10 +687,10 @@ s_row_check_other (uint64_t seq, const void *b, int blen, const void *sg,
     a body that is not a report with this seq, signed by its agent key (or,
     with nobs 0, a message of another kind: s_row_check_other). */
 static void
-s_row_check (uint64_t seq, int64_t nobs, const void *b, int blen, const void *sg,
-             int slen, char *why, size_t size)
+s_row_check (uint64_t seq, int64_t nobs, const void *b, int blen, const void *sg, int slen,
+             char *why, size_t size)
 {
-    why[0] = 0;
+    why [0] = 0;
     if (!b || blen <= 0) {
         snprintf (why, size, "empty body");
         return;
@@ -695,7 +707,7 @@ s_row_check (uint64_t seq, int64_t nobs, const void *b, int blen, const void *sg
     cchc_report_t r;
     int reason = cchc_report_decode (b, (size_t) blen, &r);
     if (reason == CCHC_REASON_BUSY)
-        return;                 /* out of memory: not the row's fault */
+        return; /* out of memory: not the row's fault */
     if (reason != CCHC_REASON_NONE) {
         snprintf (why, size, "body does not decode (%s)", cchc_reason_name (reason));
         return;
@@ -708,9 +720,9 @@ s_row_check (uint64_t seq, int64_t nobs, const void *b, int blen, const void *sg
 }
 
 int
-cchc_outbox_put (cchc_outbox_t *self, size_t count, cchc_outbox_build_fn build,
-                 void *arg, const char *state_key, const char *state_value,
-                 int64_t now_ms, uint64_t *first_seq, char *err, size_t errlen)
+cchc_outbox_put (cchc_outbox_t *self, size_t count, cchc_outbox_build_fn build, void *arg,
+                 const char *state_key, const char *state_value, int64_t now_ms,
+                 uint64_t *first_seq, char *err, size_t errlen)
 {
     assert (self && build && count >= 1);
     if (s_begin (self, err, errlen) != 0)
@@ -721,9 +733,11 @@ cchc_outbox_put (cchc_outbox_t *self, size_t count, cchc_outbox_build_fn build,
         s_rollback (self);
         return -1;
     }
-    sqlite3_stmt *ins = s_prepare (self,
-        "INSERT INTO message (seq, created_at, body, sig, nobs, oldest_at) "
-        "VALUES (?, ?, ?, ?, 0, ?)", err, errlen);
+    sqlite3_stmt *ins =
+        s_prepare (self,
+                   "INSERT INTO message (seq, created_at, body, sig, nobs, oldest_at) "
+                   "VALUES (?, ?, ?, ?, 0, ?)",
+                   err, errlen);
     if (!ins) {
         s_rollback (self);
         return -1;
@@ -732,9 +746,9 @@ cchc_outbox_put (cchc_outbox_t *self, size_t count, cchc_outbox_build_fn build,
     for (size_t i = 0; i < count && rc == 0; i++) {
         uint8_t *body = NULL;
         size_t len = 0;
-        uint8_t sig[CCHC_KEY_SIGNATURE_BYTES];
-        if (build (arg, i, (uint64_t) next + i, &body, &len, sig, err, errlen) != 0
-            || !body || len == 0 || len > CCHC_PROTO_BODY_MAX) {
+        uint8_t sig [CCHC_KEY_SIGNATURE_BYTES];
+        if (build (arg, i, (uint64_t) next + i, &body, &len, sig, err, errlen) != 0 || !body
+            || len == 0 || len > CCHC_PROTO_BODY_MAX) {
             if (body && (len == 0 || len > CCHC_PROTO_BODY_MAX))
                 snprintf (err, errlen, "message %zu: body of %zu bytes", i, len);
             free (body);
@@ -775,21 +789,23 @@ cchc_outbox_put (cchc_outbox_t *self, size_t count, cchc_outbox_build_fn build,
 }
 
 int
-cchc_outbox_next (cchc_outbox_t *self, uint64_t after, cchc_outbox_msg_t *msg,
-                  char *err, size_t errlen)
+cchc_outbox_next (cchc_outbox_t *self, uint64_t after, cchc_outbox_msg_t *msg, char *err,
+                  size_t errlen)
 {
     assert (self && msg);
     memset (msg, 0, sizeof *msg);
     for (;;) {
-        sqlite3_stmt *stmt = s_prepare (self,
-            "SELECT seq, body, sig, nobs, created_at, oldest_at FROM message "
-            "WHERE seq > ? ORDER BY seq LIMIT 1", err, errlen);
+        sqlite3_stmt *stmt =
+            s_prepare (self,
+                       "SELECT seq, body, sig, nobs, created_at, oldest_at FROM message "
+                       "WHERE seq > ? ORDER BY seq LIMIT 1",
+                       err, errlen);
         if (!stmt)
             return -1;
         sqlite3_bind_int64 (stmt, 1, (int64_t) after);
         int step = sqlite3_step (stmt);
         int rc = 0;
-        char why[128] = "";
+        char why [128] = "";
         uint64_t seq = 0;
         if (step == SQLITE_ROW) {
             seq = (uint64_t) sqlite3_column_int64 (stmt, 0);
@@ -799,8 +815,8 @@ cchc_outbox_next (cchc_outbox_t *self, uint64_t after, cchc_outbox_msg_t *msg,
             const void *sg = sqlite3_column_blob (stmt, 2);
             s_row_check (seq, sqlite3_column_int64 (stmt, 3), b, blen, sg, slen, why,
                          sizeof why);
-            if (why[0])
-                ;               /* set aside below, outside this statement */
+            if (why [0])
+                ; /* set aside below, outside this statement */
             else if (!(msg->body = malloc ((size_t) blen))) {
                 snprintf (err, errlen, "out of memory");
                 rc = -1;
@@ -821,17 +837,19 @@ cchc_outbox_next (cchc_outbox_t *self, uint64_t after, cchc_outbox_msg_t *msg,
             rc = -1;
         }
         sqlite3_finalize (stmt);
-        if (!why[0])
+        if (!why [0])
             return rc;
         /*  A damaged row is kept, with its reason, in `aside` and the rest
             is sent: one bad row must never stop delivery. */
-        char e2[256];
+        char e2 [256];
         if (s_begin (self, e2, sizeof e2) != 0
             || s_set_aside (self, seq, cchc_clock_now_ms (), why, e2, sizeof e2) != 0
             || s_commit (self, e2, sizeof e2) != 0) {
             s_rollback (self);
-            snprintf (err, errlen, "outbox %s: message %llu is damaged (%s) and cannot be "
-                      "set aside: %s", self->path, (unsigned long long) seq, why, e2);
+            snprintf (err, errlen,
+                      "outbox %s: message %llu is damaged (%s) and cannot be "
+                      "set aside: %s",
+                      self->path, (unsigned long long) seq, why, e2);
             return -1;
         }
         if (msg->set_aside++ == 0) {
@@ -857,8 +875,8 @@ s_message_load (cchc_outbox_t *self, uint64_t seq, cchc_report_t *report, bool *
 {
     *found = false;
     memset (report, 0, sizeof *report);
-    sqlite3_stmt *stmt = s_prepare (self, "SELECT body FROM message WHERE seq = ?",
-                                    err, errlen);
+    sqlite3_stmt *stmt =
+        s_prepare (self, "SELECT body FROM message WHERE seq = ?", err, errlen);
     if (!stmt)
         return -1;
     sqlite3_bind_int64 (stmt, 1, (int64_t) seq);
@@ -868,9 +886,8 @@ s_message_load (cchc_outbox_t *self, uint64_t seq, cchc_report_t *report, bool *
         *found = true;
         const uint8_t *b = sqlite3_column_blob (stmt, 0);
         int blen = sqlite3_column_bytes (stmt, 0);
-        int reason = b && blen > 0
-                   ? cchc_report_decode (b, (size_t) blen, report)
-                   : CCHC_REASON_MALFORMED;
+        int reason = b && blen > 0 ? cchc_report_decode (b, (size_t) blen, report)
+                                   : CCHC_REASON_MALFORMED;
         if (reason != CCHC_REASON_NONE) {
             snprintf (err, errlen, "outbox %s: stored message %llu does not decode: %s",
                       self->path, (unsigned long long) seq, cchc_reason_name (reason));
@@ -890,14 +907,15 @@ s_message_load (cchc_outbox_t *self, uint64_t seq, cchc_report_t *report, bool *
 static int
 s_message_nobs (cchc_outbox_t *self, uint64_t seq, char *err, size_t errlen)
 {
-    sqlite3_stmt *stmt = s_prepare (self, "SELECT nobs FROM message WHERE seq = ?",
-                                    err, errlen);
+    sqlite3_stmt *stmt =
+        s_prepare (self, "SELECT nobs FROM message WHERE seq = ?", err, errlen);
     if (!stmt)
         return -1;
     sqlite3_bind_int64 (stmt, 1, (int64_t) seq);
     int step = sqlite3_step (stmt);
-    int rc = step == SQLITE_ROW ? (sqlite3_column_int64 (stmt, 0) == 0 ? 1 : 2)
-           : step == SQLITE_DONE ? 0 : -1;
+    int rc = step == SQLITE_ROW    ? (sqlite3_column_int64 (stmt, 0) == 0 ? 1 : 2)
+             : step == SQLITE_DONE ? 0
+                                   : -1;
     if (rc == -1)
         s_err (self, err, errlen, "read message");
     sqlite3_finalize (stmt);
@@ -922,18 +940,20 @@ s_message_delete (cchc_outbox_t *self, uint64_t seq, char *err, size_t errlen)
     for the same (metric, date) is pending already: they leave again in a
     new message under a new seq.  0 or -1. */
 static int
-s_requeue (cchc_outbox_t *self, const cchc_obs_t *obs, uint32_t n, int64_t at,
-           char *err, size_t errlen)
+s_requeue (cchc_outbox_t *self, const cchc_obs_t *obs, uint32_t n, int64_t at, char *err,
+           size_t errlen)
 {
-    sqlite3_stmt *pend = s_prepare (self,
-        "INSERT INTO pending (metric, day, value, queued_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (metric, day) DO NOTHING", err, errlen);
+    sqlite3_stmt *pend =
+        s_prepare (self,
+                   "INSERT INTO pending (metric, day, value, queued_at) VALUES (?, ?, ?, ?) "
+                   "ON CONFLICT (metric, day) DO NOTHING",
+                   err, errlen);
     int rc = pend ? 0 : -1;
     for (uint32_t i = 0; rc == 0 && i < n; i++) {
         sqlite3_reset (pend);
-        sqlite3_bind_text (pend, 1, obs[i].metric, -1, SQLITE_STATIC);
-        sqlite3_bind_int (pend, 2, cchc_date_to_yyyymmdd (obs[i].date));
-        s_bind_value (pend, 3, &obs[i]);
+        sqlite3_bind_text (pend, 1, obs [i].metric, -1, SQLITE_STATIC);
+        sqlite3_bind_int (pend, 2, cchc_date_to_yyyymmdd (obs [i].date));
+        s_bind_value (pend, 3, &obs [i]);
         sqlite3_bind_int64 (pend, 4, at);
         if (sqlite3_step (pend) != SQLITE_DONE) {
             s_err (self, err, errlen, "requeue");
@@ -958,9 +978,9 @@ s_refreeze (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
 {
     int64_t coll = (int64_t) ack->time_ms;
     if (now_ms - coll > S_CLOCK_AGREE_MS || coll - now_ms > S_CLOCK_AGREE_MS)
-        return 0;                       /* clocks still apart: keep waiting */
-    sqlite3_stmt *stmt = s_prepare (self,
-        "SELECT created_at, oldest_at FROM message WHERE seq = ?", err, errlen);
+        return 0; /* clocks still apart: keep waiting */
+    sqlite3_stmt *stmt = s_prepare (
+        self, "SELECT created_at, oldest_at FROM message WHERE seq = ?", err, errlen);
     if (!stmt)
         return -1;
     sqlite3_bind_int64 (stmt, 1, (int64_t) ack->seq);
@@ -974,8 +994,8 @@ s_refreeze (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
     bool found;
     if (s_message_load (self, ack->seq, &report, &found, err, errlen) != 0 || !found)
         return found ? -1 : 0;
-    int rc = s_requeue (self, report.obs, report.nobs, oldest < now_ms ? oldest : now_ms,
-                        err, errlen);
+    int rc = s_requeue (self, report.obs, report.nobs, oldest < now_ms ? oldest : now_ms, err,
+                        errlen);
     cchc_report_clear (&report);
     if (rc == 0)
         rc = s_message_delete (self, ack->seq, err, errlen);
@@ -989,15 +1009,16 @@ s_refreeze (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
 static int
 s_latest_is (cchc_outbox_t *self, const cchc_obs_t *o)
 {
-    sqlite3_stmt *get = s_prepare (self,
-        "SELECT value FROM latest WHERE metric = ? AND day = ?", NULL, 0);
+    sqlite3_stmt *get =
+        s_prepare (self, "SELECT value FROM latest WHERE metric = ? AND day = ?", NULL, 0);
     if (!get)
         return -1;
     sqlite3_bind_text (get, 1, o->metric, -1, SQLITE_STATIC);
     sqlite3_bind_int (get, 2, cchc_date_to_yyyymmdd (o->date));
     int step = sqlite3_step (get);
-    int rc = step == SQLITE_ROW ? (s_value_same (get, 0, o) ? 1 : 0)
-           : step == SQLITE_DONE ? 0 : -1;
+    int rc = step == SQLITE_ROW    ? (s_value_same (get, 0, o) ? 1 : 0)
+             : step == SQLITE_DONE ? 0
+                                   : -1;
     sqlite3_finalize (get);
     return rc;
 }
@@ -1028,20 +1049,20 @@ s_refusals (cchc_outbox_t *self, const cchc_ack_t *ack, const cchc_report_t *rep
 {
     int rc = 0;
     for (uint32_t i = 0; rc == 0 && i < ack->nrejected; i++) {
-        uint32_t idx = ack->rejected[i].index;
+        uint32_t idx = ack->rejected [i].index;
         if (idx >= report->nobs)
-            continue;       /* a collector bug; nothing to point at */
-        char detail[128];
+            continue; /* a collector bug; nothing to point at */
+        char detail [128];
         snprintf (detail, sizeof detail, "observation rejected: %s",
-                  cchc_reason_name ((int) ack->rejected[i].reason));
-        if (ack->rejected[i].reason == CCHC_REASON_SUPERSEDED) {
+                  cchc_reason_name ((int) ack->rejected [i].reason));
+        if (ack->rejected [i].reason == CCHC_REASON_SUPERSEDED) {
             /*  The collector holds this (metric, date) from a higher seq.
                 If we have moved on to another value since, that is our
                 own newer report arriving first: nothing is wrong.  If
                 this is still our value, the higher seq is not ours — an
                 earlier outbox (lost, or made with the clock ahead):
                 our figure does not count, so it is a dead letter. */
-            int same = s_latest_is (self, &report->obs[idx]);
+            int same = s_latest_is (self, &report->obs [idx]);
             if (same < 0) {
                 rc = -1;
                 break;
@@ -1052,15 +1073,15 @@ s_refusals (cchc_outbox_t *self, const cchc_ack_t *ack, const cchc_report_t *rep
                 /*  Revision 1.2: s_high has moved our counter above
                     the collector's, so the value sent again under a
                     new seq counts. */
-                rc = s_requeue (self, &report->obs[idx], 1, now_ms, err, errlen);
+                rc = s_requeue (self, &report->obs [idx], 1, now_ms, err, errlen);
                 continue;
             }
-            snprintf (detail, sizeof detail, "superseded: the collector holds a value "
+            snprintf (detail, sizeof detail,
+                      "superseded: the collector holds a value "
                       "from a higher seq (an earlier outbox?)");
         }
-        rc = s_dead_insert (self, now_ms, ack->seq, &report->obs[idx],
-                            (int) ack->status, (int) ack->rejected[i].reason,
-                            detail, err, errlen);
+        rc = s_dead_insert (self, now_ms, ack->seq, &report->obs [idx], (int) ack->status,
+                            (int) ack->rejected [i].reason, detail, err, errlen);
         (*ndead)++;
     }
     return rc;
@@ -1069,13 +1090,12 @@ s_refusals (cchc_outbox_t *self, const cchc_ack_t *ack, const cchc_report_t *rep
 /*  Apply one ack inside the caller's transaction.  0 or -1. */
 static int
 s_ack_apply (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
-             cchc_outbox_ack_outcome_t *outcome, uint32_t *dead,
-             char *err, size_t errlen)
+             cchc_outbox_ack_outcome_t *outcome, uint32_t *dead, char *err, size_t errlen)
 {
     *outcome = CCHC_OUTBOX_ACK_IGNORED;
     *dead = 0;
     if (ack->seq == 0)
-        return 0;       /* not authenticated / not decoded: never deletes */
+        return 0; /* not authenticated / not decoded: never deletes */
     if (ack->status == CCHC_STATUS_RETRY_LATER) {
         *outcome = CCHC_OUTBOX_ACK_RETRY;
         if (ack->reason == CCHC_REASON_FUTURE_TIMESTAMP)
@@ -1088,7 +1108,7 @@ s_ack_apply (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
     if (s_high (self, ack, err, errlen) != 0)
         return -1;
     bool simple = ack->status == CCHC_STATUS_DUPLICATE
-               || (ack->status == CCHC_STATUS_ACCEPTED && ack->nrejected == 0);
+                  || (ack->status == CCHC_STATUS_ACCEPTED && ack->nrejected == 0);
     if (simple) {
         /*  The common case: delete, no need to look inside. */
         if (s_message_delete (self, ack->seq, err, errlen) != 0)
@@ -1111,11 +1131,12 @@ s_ack_apply (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
             cchc_obs_t o;
             memset (&o, 0, sizeof o);
             cchc_strlcpy (o.metric, "message", sizeof o.metric);
-            char detail[128];
+            char detail [128];
             snprintf (detail, sizeof detail, "message rejected: %s",
                       cchc_reason_name ((int) ack->reason));
             if (s_dead_insert (self, now_ms, ack->seq, &o, (int) ack->status,
-                               (int) ack->reason, detail, err, errlen) != 0)
+                               (int) ack->reason, detail, err, errlen)
+                != 0)
                 return -1;
             *dead = 1;
         }
@@ -1136,12 +1157,12 @@ s_ack_apply (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
     uint32_t ndead = 0;
     int rc = 0;
     if (ack->status == CCHC_STATUS_REJECTED) {
-        char detail[128];
+        char detail [128];
         snprintf (detail, sizeof detail, "message rejected: %s",
                   cchc_reason_name ((int) ack->reason));
         for (uint32_t i = 0; rc == 0 && i < report.nobs; i++, ndead++)
-            rc = s_dead_insert (self, now_ms, ack->seq, &report.obs[i],
-                                (int) ack->status, (int) ack->reason, detail, err, errlen);
+            rc = s_dead_insert (self, now_ms, ack->seq, &report.obs [i], (int) ack->status,
+                                (int) ack->reason, detail, err, errlen);
     }
     else
         rc = s_refusals (self, ack, &report, now_ms, &ndead, err, errlen);
@@ -1150,16 +1171,16 @@ s_ack_apply (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
         rc = s_message_delete (self, ack->seq, err, errlen);
     if (rc != 0)
         return -1;
-    *outcome = ack->status == CCHC_STATUS_REJECTED ? CCHC_OUTBOX_ACK_DEAD
-                                                   : CCHC_OUTBOX_ACK_DELIVERED;
+    *outcome =
+        ack->status == CCHC_STATUS_REJECTED ? CCHC_OUTBOX_ACK_DEAD : CCHC_OUTBOX_ACK_DELIVERED;
     *dead = ndead;
     return 0;
 }
 
 int
-cchc_outbox_ack_many (cchc_outbox_t *self, const cchc_ack_t *acks, size_t n,
-                      int64_t now_ms, cchc_outbox_ack_outcome_t *outcomes,
-                      uint32_t *dead, char *err, size_t errlen)
+cchc_outbox_ack_many (cchc_outbox_t *self, const cchc_ack_t *acks, size_t n, int64_t now_ms,
+                      cchc_outbox_ack_outcome_t *outcomes, uint32_t *dead, char *err,
+                      size_t errlen)
 {
     assert (self && (n == 0 || (acks && outcomes && dead)));
     if (n == 0)
@@ -1167,7 +1188,8 @@ cchc_outbox_ack_many (cchc_outbox_t *self, const cchc_ack_t *acks, size_t n,
     if (s_begin (self, err, errlen) != 0)
         return -1;
     for (size_t i = 0; i < n; i++)
-        if (s_ack_apply (self, &acks[i], now_ms, &outcomes[i], &dead[i], err, errlen) != 0) {
+        if (s_ack_apply (self, &acks [i], now_ms, &outcomes [i], &dead [i], err, errlen)
+            != 0) {
             s_rollback (self);
             return -1;
         }
@@ -1176,8 +1198,7 @@ cchc_outbox_ack_many (cchc_outbox_t *self, const cchc_ack_t *acks, size_t n,
 
 int
 cchc_outbox_ack (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
-                 cchc_outbox_ack_outcome_t *outcome, uint32_t *dead,
-                 char *err, size_t errlen)
+                 cchc_outbox_ack_outcome_t *outcome, uint32_t *dead, char *err, size_t errlen)
 {
     assert (self && ack && outcome);
     uint32_t d = 0;
@@ -1189,18 +1210,22 @@ cchc_outbox_ack (cchc_outbox_t *self, const cchc_ack_t *ack, int64_t now_ms,
 }
 
 int
-cchc_outbox_caps_refused (cchc_outbox_t *self, int64_t now_ms, int64_t *requeued,
-                          char *err, size_t errlen)
+cchc_outbox_caps_refused (cchc_outbox_t *self, int64_t now_ms, int64_t *requeued, char *err,
+                          size_t errlen)
 {
     assert (self);
     int64_t count = 0;
     if (s_begin (self, err, errlen) != 0)
         return -1;
     int rc = s_meta_set (self, "caps", 0, err, errlen) != 0
-          || s_meta_set (self, "caps_refused_at", now_ms, err, errlen) != 0 ? -1 : 0;
-    sqlite3_stmt *stmt = rc == 0 ? s_prepare (self,
-        "SELECT seq, body, oldest_at FROM message WHERE nobs > 0 ORDER BY seq",
-        err, errlen) : NULL;
+                     || s_meta_set (self, "caps_refused_at", now_ms, err, errlen) != 0
+                 ? -1
+                 : 0;
+    sqlite3_stmt *stmt =
+        rc == 0 ? s_prepare (
+            self, "SELECT seq, body, oldest_at FROM message WHERE nobs > 0 ORDER BY seq", err,
+            errlen)
+                : NULL;
     if (!stmt)
         rc = -1;
     uint64_t *drop = NULL;
@@ -1210,7 +1235,8 @@ cchc_outbox_caps_refused (cchc_outbox_t *self, int64_t now_ms, int64_t *requeued
         int blen = sqlite3_column_bytes (stmt, 1);
         cchc_report_t report;
         /*  A row that does not decode is cchc_outbox_next's to set aside. */
-        if (!b || blen <= 0 || cchc_report_decode (b, (size_t) blen, &report) != CCHC_REASON_NONE)
+        if (!b || blen <= 0
+            || cchc_report_decode (b, (size_t) blen, &report) != CCHC_REASON_NONE)
             continue;
         if (report.caps != 0) {
             int64_t oldest = sqlite3_column_int64 (stmt, 2);
@@ -1229,13 +1255,13 @@ cchc_outbox_caps_refused (cchc_outbox_t *self, int64_t now_ms, int64_t *requeued
                 }
             }
             if (rc == 0)
-                drop[ndrop++] = (uint64_t) sqlite3_column_int64 (stmt, 0);
+                drop [ndrop++] = (uint64_t) sqlite3_column_int64 (stmt, 0);
         }
         cchc_report_clear (&report);
     }
     sqlite3_finalize (stmt);
     for (size_t i = 0; rc == 0 && i < ndrop; i++, count++)
-        rc = s_message_delete (self, drop[i], err, errlen);
+        rc = s_message_delete (self, drop [i], err, errlen);
     free (drop);
     if (rc != 0) {
         s_rollback (self);
@@ -1249,15 +1275,15 @@ cchc_outbox_caps_refused (cchc_outbox_t *self, int64_t now_ms, int64_t *requeued
 }
 
 int
-cchc_outbox_stats (cchc_outbox_t *self, cchc_outbox_stats_t *stats,
-                   char *err, size_t errlen)
+cchc_outbox_stats (cchc_outbox_t *self, cchc_outbox_stats_t *stats, char *err, size_t errlen)
 {
     assert (self && stats);
     memset (stats, 0, sizeof *stats);
     /*  One read transaction so the figures agree with each other. */
     if (s_exec (self, "BEGIN", err, errlen) != 0)
         return -1;
-    sqlite3_stmt *stmt = s_prepare (self,
+    sqlite3_stmt *stmt = s_prepare (
+        self,
         "SELECT (SELECT count(*) FROM pending),"
         "       (SELECT count(*) FROM message),"
         "       (SELECT coalesce(sum(nobs), 0) FROM message),"
@@ -1265,7 +1291,8 @@ cchc_outbox_stats (cchc_outbox_t *self, cchc_outbox_stats_t *stats,
         "                            UNION ALL SELECT min(oldest_at) FROM message)),"
         "       (SELECT count(*) FROM dead),"
         "       (SELECT value FROM meta WHERE key = 'next_seq'),"
-        "       (SELECT count(*) FROM aside)", err, errlen);
+        "       (SELECT count(*) FROM aside)",
+        err, errlen);
     int rc = -1;
     if (stmt && sqlite3_step (stmt) == SQLITE_ROW) {
         stats->pending = sqlite3_column_int64 (stmt, 0);
@@ -1286,8 +1313,8 @@ cchc_outbox_stats (cchc_outbox_t *self, cchc_outbox_stats_t *stats,
 
 /*  Move one message (all its observations) to dead letters as dropped. */
 static int
-s_drop_message (cchc_outbox_t *self, uint64_t seq, int64_t now_ms, int64_t *dropped,
-                char *err, size_t errlen)
+s_drop_message (cchc_outbox_t *self, uint64_t seq, int64_t now_ms, int64_t *dropped, char *err,
+                size_t errlen)
 {
     cchc_report_t report;
     bool found;
@@ -1296,8 +1323,8 @@ s_drop_message (cchc_outbox_t *self, uint64_t seq, int64_t now_ms, int64_t *drop
                      : -1;
     int rc = 0;
     for (uint32_t i = 0; rc == 0 && i < report.nobs; i++) {
-        rc = s_dead_insert (self, now_ms, seq, &report.obs[i], -1, 0,
-                            "dropped: outbox limit", err, errlen);
+        rc = s_dead_insert (self, now_ms, seq, &report.obs [i], -1, 0, "dropped: outbox limit",
+                            err, errlen);
         (*dropped)++;
     }
     cchc_report_clear (&report);
@@ -1316,9 +1343,11 @@ cchc_outbox_enforce (cchc_outbox_t *self, int64_t max_messages, int64_t max_age_
         return -1;
     int rc = 0;
     for (;;) {
-        sqlite3_stmt *stmt = s_prepare (self,
-            "SELECT seq, oldest_at, (SELECT count(*) FROM message) FROM message "
-            "ORDER BY seq LIMIT 1", err, errlen);
+        sqlite3_stmt *stmt =
+            s_prepare (self,
+                       "SELECT seq, oldest_at, (SELECT count(*) FROM message) FROM message "
+                       "ORDER BY seq LIMIT 1",
+                       err, errlen);
         if (!stmt) {
             rc = -1;
             break;
@@ -1335,7 +1364,7 @@ cchc_outbox_enforce (cchc_outbox_t *self, int64_t max_messages, int64_t max_age_
         if (step != SQLITE_ROW)
             break;
         bool over = (max_messages > 0 && count > max_messages)
-                 || (max_age_ms > 0 && now_ms - oldest > max_age_ms);
+                    || (max_age_ms > 0 && now_ms - oldest > max_age_ms);
         if (!over)
             break;
         if (s_drop_message (self, seq, now_ms, dropped, err, errlen) != 0) {
@@ -1345,8 +1374,9 @@ cchc_outbox_enforce (cchc_outbox_t *self, int64_t max_messages, int64_t max_age_
     }
     if (rc == 0 && max_age_ms > 0) {
         /*  pending observations past the age limit */
-        sqlite3_stmt *sel = s_prepare (self,
-            "SELECT id, metric, day, value FROM pending WHERE queued_at < ?", err, errlen);
+        sqlite3_stmt *sel =
+            s_prepare (self, "SELECT id, metric, day, value FROM pending WHERE queued_at < ?",
+                       err, errlen);
         sqlite3_stmt *del = s_prepare (self, "DELETE FROM pending WHERE id = ?", err, errlen);
         if (!sel || !del)
             rc = -1;
@@ -1359,8 +1389,8 @@ cchc_outbox_enforce (cchc_outbox_t *self, int64_t max_messages, int64_t max_age_
                 cchc_strlcpy (o.metric, m ? m : "", sizeof o.metric);
                 o.date = cchc_date_from_yyyymmdd (sqlite3_column_int (sel, 2));
                 s_column_value (sel, 3, &o.is_float, &o.ival, &o.fval);
-                rc = s_dead_insert (self, now_ms, 0, &o, -1, 0, "dropped: outbox limit",
-                                    err, errlen);
+                rc = s_dead_insert (self, now_ms, 0, &o, -1, 0, "dropped: outbox limit", err,
+                                    errlen);
                 sqlite3_reset (del);
                 sqlite3_bind_int64 (del, 1, sqlite3_column_int64 (sel, 0));
                 if (rc == 0 && sqlite3_step (del) != SQLITE_DONE) {
@@ -1407,19 +1437,21 @@ s_dead_row (sqlite3_stmt *stmt, void *ctx)
 }
 
 int
-cchc_outbox_dead_each (cchc_outbox_t *self, cchc_outbox_dead_fn fn, void *arg,
-                       char *err, size_t errlen)
+cchc_outbox_dead_each (cchc_outbox_t *self, cchc_outbox_dead_fn fn, void *arg, char *err,
+                       size_t errlen)
 {
     assert (self && fn);
     s_dead_each_t each = { fn, arg };
-    return s_rows_each (self,
+    return s_rows_each (
+        self,
         "SELECT id, at, seq, metric, day, value, status, reason, detail FROM dead "
-        "ORDER BY id", "read dead letters", s_dead_row, &each, err, errlen);
+        "ORDER BY id",
+        "read dead letters", s_dead_row, &each, err, errlen);
 }
 
 int
-cchc_outbox_dead_clear (cchc_outbox_t *self, bool requeue, int64_t now_ms,
-                        int64_t *count, char *err, size_t errlen)
+cchc_outbox_dead_clear (cchc_outbox_t *self, bool requeue, int64_t now_ms, int64_t *count,
+                        char *err, size_t errlen)
 {
     assert (self && count);
     *count = 0;
@@ -1429,12 +1461,14 @@ cchc_outbox_dead_clear (cchc_outbox_t *self, bool requeue, int64_t now_ms,
     if (requeue) {
         /*  The newest dead value of each (metric, day) goes back to pending
             and becomes the remembered value. */
-        sqlite3_stmt *stmt = s_prepare (self,
+        sqlite3_stmt *stmt = s_prepare (
+            self,
             "INSERT INTO pending (metric, day, value, queued_at) "
             "  SELECT metric, day, value, ? FROM dead d WHERE id = "
             "    (SELECT max(id) FROM dead e WHERE e.metric = d.metric AND e.day = d.day) "
             "  ORDER BY id "
-            "  ON CONFLICT (metric, day) DO NOTHING", err, errlen);
+            "  ON CONFLICT (metric, day) DO NOTHING",
+            err, errlen);
         if (!stmt)
             rc = -1;
         else {
@@ -1447,10 +1481,10 @@ cchc_outbox_dead_clear (cchc_outbox_t *self, bool requeue, int64_t now_ms,
         }
         if (rc == 0)
             rc = s_exec (self,
-                "INSERT INTO latest (metric, day, value) "
-                "  SELECT metric, day, value FROM pending WHERE true "
-                "  ON CONFLICT (metric, day) DO UPDATE SET value = excluded.value",
-                err, errlen);
+                         "INSERT INTO latest (metric, day, value) "
+                         "  SELECT metric, day, value FROM pending WHERE true "
+                         "  ON CONFLICT (metric, day) DO UPDATE SET value = excluded.value",
+                         err, errlen);
     }
     if (rc == 0) {
         *count = 0;
@@ -1502,12 +1536,13 @@ s_aside_row (sqlite3_stmt *stmt, void *ctx)
 }
 
 int
-cchc_outbox_aside_each (cchc_outbox_t *self, cchc_outbox_aside_fn fn, void *arg,
-                        char *err, size_t errlen)
+cchc_outbox_aside_each (cchc_outbox_t *self, cchc_outbox_aside_fn fn, void *arg, char *err,
+                        size_t errlen)
 {
     assert (self && fn);
     s_aside_each_t each = { fn, arg };
-    return s_rows_each (self,
+    return s_rows_each (
+        self,
         "SELECT seq, at, reason, coalesce(nobs, 0), length(body) FROM aside ORDER BY seq",
         "read set-aside messages", s_aside_row, &each, err, errlen);
 }
@@ -1517,8 +1552,9 @@ cchc_outbox_state_set (cchc_outbox_t *self, const char *key, const char *value)
 {
     assert (self && key && value);
     sqlite3_stmt *stmt = s_prepare (self,
-        "INSERT INTO state (key, value) VALUES (?, ?) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", NULL, 0);
+                                    "INSERT INTO state (key, value) VALUES (?, ?) "
+                                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                                    NULL, 0);
     if (!stmt)
         return -1;
     sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
@@ -1529,14 +1565,14 @@ cchc_outbox_state_set (cchc_outbox_t *self, const char *key, const char *value)
 }
 
 int
-cchc_outbox_state_put (cchc_outbox_t *self, const char *const *keys,
-                       const char *const *values, size_t n)
+cchc_outbox_state_put (cchc_outbox_t *self, const char *const *keys, const char *const *values,
+                       size_t n)
 {
     assert (self && (n == 0 || (keys && values)));
     if (s_begin (self, NULL, 0) != 0)
         return -1;
     for (size_t i = 0; i < n; i++)
-        if (cchc_outbox_state_set (self, keys[i], values[i]) != 0) {
+        if (cchc_outbox_state_set (self, keys [i], values [i]) != 0) {
             s_rollback (self);
             return -1;
         }
@@ -1547,7 +1583,7 @@ int
 cchc_outbox_state_get (cchc_outbox_t *self, const char *key, char *value, size_t size)
 {
     assert (self && key && value && size);
-    value[0] = 0;
+    value [0] = 0;
     sqlite3_stmt *stmt = s_prepare (self, "SELECT value FROM state WHERE key = ?", NULL, 0);
     if (!stmt)
         return -1;
@@ -1570,7 +1606,8 @@ cchc_outbox_state_get (cchc_outbox_t *self, const char *key, char *value, size_t
 static int
 s_source_add (cchc_outbox_t *self, const cchc_outbox_source_t *d)
 {
-    sqlite3_stmt *stmt = s_prepare (self,
+    sqlite3_stmt *stmt = s_prepare (
+        self,
         "INSERT INTO source_state (name, last_run, last_ok, last_error, last_error_at,"
         "                          runs, obs_total) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
         "ON CONFLICT (name) DO UPDATE SET"
@@ -1578,7 +1615,8 @@ s_source_add (cchc_outbox_t *self, const cchc_outbox_source_t *d)
         "  last_ok = CASE WHEN ?3 > 0 THEN ?3 ELSE last_ok END,"
         "  last_error = CASE WHEN ?5 > 0 THEN ?4 ELSE last_error END,"
         "  last_error_at = CASE WHEN ?5 > 0 THEN ?5 ELSE last_error_at END,"
-        "  runs = runs + ?6, obs_total = obs_total + ?7", NULL, 0);
+        "  runs = runs + ?6, obs_total = obs_total + ?7",
+        NULL, 0);
     if (!stmt)
         return -1;
     bool has_error = d->last_error_ms > 0;
@@ -1595,8 +1633,8 @@ s_source_add (cchc_outbox_t *self, const cchc_outbox_source_t *d)
 }
 
 int
-cchc_outbox_source_report (cchc_outbox_t *self, const char *name, bool ok,
-                           const char *error, int64_t nobs, int64_t now_ms)
+cchc_outbox_source_report (cchc_outbox_t *self, const char *name, bool ok, const char *error,
+                           int64_t nobs, int64_t now_ms)
 {
     assert (self && name);
     cchc_outbox_source_t d;
@@ -1604,7 +1642,7 @@ cchc_outbox_source_report (cchc_outbox_t *self, const char *name, bool ok,
     cchc_strlcpy (d.name, name, sizeof d.name);
     d.last_run_ms = now_ms;
     d.last_ok_ms = ok ? now_ms : 0;
-    if (error && error[0]) {
+    if (error && error [0]) {
         cchc_strlcpy (d.last_error, error, sizeof d.last_error);
         d.last_error_ms = now_ms;
     }
@@ -1622,12 +1660,12 @@ cchc_outbox_state_save (cchc_outbox_t *self, const char *const *keys,
     if (s_begin (self, NULL, 0) != 0)
         return -1;
     for (size_t i = 0; i < n; i++)
-        if (cchc_outbox_state_set (self, keys[i], values[i]) != 0) {
+        if (cchc_outbox_state_set (self, keys [i], values [i]) != 0) {
             s_rollback (self);
             return -1;
         }
     for (size_t i = 0; i < nsources; i++)
-        if (sources[i].runs > 0 && s_source_add (self, &sources[i]) != 0) {
+        if (sources [i].runs > 0 && s_source_add (self, &sources [i]) != 0) {
             s_rollback (self);
             return -1;
         }
@@ -1658,13 +1696,14 @@ s_source_row (sqlite3_stmt *stmt, void *ctx)
 }
 
 int
-cchc_outbox_source_each (cchc_outbox_t *self, cchc_outbox_source_fn fn, void *arg,
-                         char *err, size_t errlen)
+cchc_outbox_source_each (cchc_outbox_t *self, cchc_outbox_source_fn fn, void *arg, char *err,
+                         size_t errlen)
 {
     assert (self && fn);
     s_source_each_t each = { fn, arg };
-    return s_rows_each (self,
+    return s_rows_each (
+        self,
         "SELECT name, last_run, last_ok, last_error_at, last_error, runs, obs_total "
-        "FROM source_state ORDER BY name", "read sources", s_source_row, &each, err,
-        errlen);
+        "FROM source_state ORDER BY name",
+        "read sources", s_source_row, &each, err, errlen);
 }

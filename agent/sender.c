@@ -29,21 +29,21 @@ struct cchc_sender_t {
     const cchc_key_t *key;
     cchc_outbox_t *outbox;
     void *socket;
-    size_t index;               /* endpoint in use / to use next */
-    int64_t opened_mono;        /* when the socket was opened */
-    s_flight_t flight[S_WINDOW_MAX];
+    size_t index;        /* endpoint in use / to use next */
+    int64_t opened_mono; /* when the socket was opened */
+    s_flight_t flight [S_WINDOW_MAX];
     size_t nflight;
-    uint64_t last_sent;         /* highest seq sent on this socket round */
-    unsigned failures;          /* consecutive timeouts, all endpoints */
-    unsigned rounds;            /* consecutive backoff rounds */
-    int64_t backoff_until;      /* monotonic ms */
+    uint64_t last_sent;    /* highest seq sent on this socket round */
+    unsigned failures;     /* consecutive timeouts, all endpoints */
+    unsigned rounds;       /* consecutive backoff rounds */
+    int64_t backoff_until; /* monotonic ms */
     cchc_sender_info_t info;
     cchc_ratelimit_t rl_ignored;
     cchc_ratelimit_t rl_key;
     cchc_ratelimit_t rl_timeout;
     cchc_ratelimit_t rl_retry;
     cchc_ratelimit_t rl_high;
-    int64_t caps_refused_mono;  /* when an old collector refused `caps` */
+    int64_t caps_refused_mono; /* when an old collector refused `caps` */
 };
 
 void
@@ -145,16 +145,16 @@ cchc_sender_info (const cchc_sender_t *self, cchc_sender_info_t *info)
 {
     *info = self->info;
     if (self->socket)
-        cchc_strlcpy (info->endpoint, self->conf.endpoints[self->index],
+        cchc_strlcpy (info->endpoint, self->conf.endpoints [self->index],
                       sizeof info->endpoint);
     else
-        info->endpoint[0] = 0;
+        info->endpoint [0] = 0;
     int64_t left = self->backoff_until - cchc_clock_mono_ms ();
     info->backoff_left_ms = left > 0 ? left : 0;
 }
 
-static void
-s_set_error (cchc_sender_t *self, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+static void s_set_error (cchc_sender_t *self, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
 
 static void
 s_set_error (cchc_sender_t *self, const char *fmt, ...)
@@ -168,7 +168,7 @@ s_set_error (cchc_sender_t *self, const char *fmt, ...)
 static int
 s_open (cchc_sender_t *self)
 {
-    const char *endpoint = self->conf.endpoints[self->index];
+    const char *endpoint = self->conf.endpoints [self->index];
     void *s = zmq_socket (self->ctx, ZMQ_DEALER);
     if (!s) {
         s_set_error (self, "zmq_socket: %s", zmq_strerror (errno));
@@ -189,7 +189,7 @@ s_open (cchc_sender_t *self)
     zmq_setsockopt (s, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb);
     zmq_setsockopt (s, ZMQ_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout);
     if (self->conf.curve) {
-        char server[41], pub[41], sec[41];
+        char server [41], pub [41], sec [41];
         if (cchc_key_curve_public_z85 (self->conf.collector_pk, server) != 0
             || cchc_key_curve_public_z85 (cchc_key_public (self->key), pub) != 0
             || cchc_key_curve_secret_z85 (self->key, sec) != 0) {
@@ -199,8 +199,8 @@ s_open (cchc_sender_t *self)
             return -1;
         }
         int rc = zmq_setsockopt (s, ZMQ_CURVE_SERVERKEY, server, 40)
-               | zmq_setsockopt (s, ZMQ_CURVE_PUBLICKEY, pub, 40)
-               | zmq_setsockopt (s, ZMQ_CURVE_SECRETKEY, sec, 40);
+                 | zmq_setsockopt (s, ZMQ_CURVE_PUBLICKEY, pub, 40)
+                 | zmq_setsockopt (s, ZMQ_CURVE_SECRETKEY, sec, 40);
         sodium_memzero (sec, sizeof sec);
         if (rc != 0) {
             zmq_close (s);
@@ -225,18 +225,17 @@ s_open (cchc_sender_t *self)
 /*  Wait before sending again; keep the socket (the collector answered).
     Several answers for one window (each in-flight message gets its own
     seq-0 or retry_later ack) count as one failed attempt. */
-static void
-s_backoff_once (cchc_sender_t *self);
+static void s_backoff_once (cchc_sender_t *self);
 
 static void
 s_backoff (cchc_sender_t *self)
 {
     self->rounds++;
-    int64_t d = cchc_sender_backoff_ms (self->conf.backoff_min_ms,
-                                        self->conf.backoff_max_ms, self->rounds);
+    int64_t d = cchc_sender_backoff_ms (self->conf.backoff_min_ms, self->conf.backoff_max_ms,
+                                        self->rounds);
     self->backoff_until = cchc_clock_mono_ms () + d;
     self->nflight = 0;
-    self->last_sent = 0;        /* resend from the oldest */
+    self->last_sent = 0; /* resend from the oldest */
 }
 
 static void
@@ -250,10 +249,10 @@ s_backoff_once (cchc_sender_t *self)
 static void
 s_fail_over (cchc_sender_t *self)
 {
-    const char *endpoint = self->conf.endpoints[self->index];
+    const char *endpoint = self->conf.endpoints [self->index];
     cchc_log_limited (&self->rl_timeout, CCHC_LOG_WARN,
-                      "no ack from %s within %lld ms: resetting the connection%s",
-                      endpoint, (long long) self->conf.request_timeout_ms,
+                      "no ack from %s within %lld ms: resetting the connection%s", endpoint,
+                      (long long) self->conf.request_timeout_ms,
                       self->conf.nendpoints > 1 ? ", trying the next endpoint" : "");
     s_set_error (self, "no ack from %s within %lld ms", endpoint,
                  (long long) self->conf.request_timeout_ms);
@@ -268,9 +267,9 @@ static void
 s_flight_remove (cchc_sender_t *self, uint64_t seq)
 {
     for (size_t i = 0; i < self->nflight; i++)
-        if (self->flight[i].seq == seq) {
-            memmove (&self->flight[i], &self->flight[i + 1],
-                     (self->nflight - i - 1) * sizeof self->flight[0]);
+        if (self->flight [i].seq == seq) {
+            memmove (&self->flight [i], &self->flight [i + 1],
+                     (self->nflight - i - 1) * sizeof self->flight [0]);
             self->nflight--;
             return;
         }
@@ -283,16 +282,17 @@ s_trust_ack (cchc_sender_t *self, cchc_wire_msg_t *msg, cchc_ack_t *ack)
 {
     if (memcmp (msg->key, self->conf.collector_pk, 32) != 0) {
         self->info.ignored++;
-        cchc_log_limited (&self->rl_ignored, CCHC_LOG_WARN,
-                          "ignored an ack signed by a key that is not the pinned collector key");
+        cchc_log_limited (
+            &self->rl_ignored, CCHC_LOG_WARN,
+            "ignored an ack signed by a key that is not the pinned collector key");
         return 0;
     }
-    int reason = cchc_ack_open (self->conf.collector_pk, msg->body, msg->body_len,
-                                msg->sig, ack);
+    int reason =
+        cchc_ack_open (self->conf.collector_pk, msg->body, msg->body_len, msg->sig, ack);
     if (reason != CCHC_REASON_NONE) {
         self->info.ignored++;
-        cchc_log_limited (&self->rl_ignored, CCHC_LOG_WARN,
-                          "ignored an invalid ack: %s", cchc_reason_name (reason));
+        cchc_log_limited (&self->rl_ignored, CCHC_LOG_WARN, "ignored an invalid ack: %s",
+                          cchc_reason_name (reason));
         return 0;
     }
     if (memcmp (ack->agent, cchc_key_public (self->key), 32) != 0) {
@@ -314,11 +314,12 @@ s_caps_refused (cchc_sender_t *self)
 {
     int64_t now = cchc_clock_mono_ms ();
     if (self->caps_refused_mono && now - self->caps_refused_mono < 10000)
-        return true;            /* the other answers of that window */
+        return true; /* the other answers of that window */
     int64_t requeued = 0;
-    char err[512];
-    if (cchc_outbox_caps_refused (self->outbox, cchc_clock_now_ms (), &requeued,
-                                  err, sizeof err) != 0) {
+    char err [512];
+    if (cchc_outbox_caps_refused (self->outbox, cchc_clock_now_ms (), &requeued, err,
+                                  sizeof err)
+        != 0) {
         cchc_error ("%s", err);
         return false;
     }
@@ -342,13 +343,14 @@ s_seq0 (cchc_sender_t *self, const cchc_ack_t *ack)
     const char *reason = cchc_reason_name ((int) ack->reason);
     self->info.answer_problem = ack->reason ? ack->reason : CCHC_REASON_MALFORMED;
     if (ack->reason == CCHC_REASON_UNKNOWN_AGENT || ack->reason == CCHC_REASON_REVOKED_AGENT) {
-        cchc_log_limited (&self->rl_key, CCHC_LOG_ERROR,
-                          "the collector does not accept this agent's key (%s): "
-                          "is it enrolled for the unit it reports for%s? "
-                          "Nothing is deleted; retrying later", reason,
-                          ack->reason == CCHC_REASON_REVOKED_AGENT ? ", or was it revoked" : "");
-        s_set_error (self, "collector answered without a seq (%s): key not enrolled%s",
-                     reason, ack->reason == CCHC_REASON_REVOKED_AGENT ? " (revoked)" : "");
+        cchc_log_limited (
+            &self->rl_key, CCHC_LOG_ERROR,
+            "the collector does not accept this agent's key (%s): "
+            "is it enrolled for the unit it reports for%s? "
+            "Nothing is deleted; retrying later",
+            reason, ack->reason == CCHC_REASON_REVOKED_AGENT ? ", or was it revoked" : "");
+        s_set_error (self, "collector answered without a seq (%s): key not enrolled%s", reason,
+                     ack->reason == CCHC_REASON_REVOKED_AGENT ? " (revoked)" : "");
     }
     else if (ack->reason == CCHC_REASON_UNKNOWN_FIELD && s_caps_refused (self)) {
         /*  A collector older than revision 1.2 does not know `caps`:
@@ -362,15 +364,17 @@ s_seq0 (cchc_sender_t *self, const cchc_ack_t *ack)
                           "enrolled (compare `cchc-agent status` with `cchcctl agent list`), "
                           "or the message was altered. Nothing is deleted; retrying later");
         s_set_error (self, "collector answered without a seq (bad_signature): "
-                     "signature not verified with the enrolled key");
+                           "signature not verified with the enrolled key");
     }
     else {
         cchc_log_limited (&self->rl_key, CCHC_LOG_ERROR,
                           "the collector could not read our report (%s, %s): a bug in "
                           "this agent or the collector. Nothing is deleted; retrying later",
                           cchc_status_name ((int) ack->status), reason);
-        s_set_error (self, "collector answered without a seq (%s): report refused "
-                     "before it was read", reason);
+        s_set_error (self,
+                     "collector answered without a seq (%s): report refused "
+                     "before it was read",
+                     reason);
     }
     s_backoff_once (self);
 }
@@ -385,7 +389,7 @@ s_note_high (cchc_sender_t *self, const cchc_ack_t *ack)
         return;
     uint32_t superseded = 0;
     for (uint32_t i = 0; i < ack->nrejected; i++)
-        superseded += ack->rejected[i].reason == CCHC_REASON_SUPERSEDED;
+        superseded += ack->rejected [i].reason == CCHC_REASON_SUPERSEDED;
     if (superseded == 0)
         return;
     cchc_log_limited (&self->rl_high, CCHC_LOG_NOTICE,
@@ -400,61 +404,62 @@ s_note_high (cchc_sender_t *self, const cchc_ack_t *ack)
 
 /*  What to do after the outbox has applied a trusted ack. */
 static void
-s_after_ack (cchc_sender_t *self, const cchc_ack_t *ack,
-             cchc_outbox_ack_outcome_t outcome, uint32_t dead)
+s_after_ack (cchc_sender_t *self, const cchc_ack_t *ack, cchc_outbox_ack_outcome_t outcome,
+             uint32_t dead)
 {
     switch (outcome) {
-    case CCHC_OUTBOX_ACK_DELIVERED:
-        s_flight_remove (self, ack->seq);
-        self->info.delivered++;
-        self->rounds = 0;
-        self->info.last_error[0] = 0;
-        s_note_high (self, ack);
-        if (dead > 0) {
+        case CCHC_OUTBOX_ACK_DELIVERED:
+            s_flight_remove (self, ack->seq);
+            self->info.delivered++;
+            self->rounds = 0;
+            self->info.last_error [0] = 0;
+            s_note_high (self, ack);
+            if (dead > 0) {
+                self->info.dead += dead;
+                cchc_error ("message %llu: the collector refused %u observation%s "
+                            "(first: %s); see `cchc-agent dead`",
+                            (unsigned long long) ack->seq, dead, dead == 1 ? "" : "s",
+                            ack->nrejected ? cchc_reason_name ((int) ack->rejected [0].reason)
+                                           : "?");
+            }
+            else
+                cchc_debug ("message %llu delivered (%s)", (unsigned long long) ack->seq,
+                            cchc_status_name ((int) ack->status));
+            break;
+        case CCHC_OUTBOX_ACK_DEAD:
+            s_flight_remove (self, ack->seq);
             self->info.dead += dead;
-            cchc_error ("message %llu: the collector refused %u observation%s "
-                        "(first: %s); see `cchc-agent dead`",
-                        (unsigned long long) ack->seq, dead, dead == 1 ? "" : "s",
-                        ack->nrejected ? cchc_reason_name ((int) ack->rejected[0].reason) : "?");
-        }
-        else
-            cchc_debug ("message %llu delivered (%s)", (unsigned long long) ack->seq,
-                        cchc_status_name ((int) ack->status));
-        break;
-    case CCHC_OUTBOX_ACK_DEAD:
-        s_flight_remove (self, ack->seq);
-        self->info.dead += dead;
-        self->rounds = 0;
-        cchc_error ("message %llu REJECTED by the collector (%s): %u observation%s "
-                    "moved to dead letters, never retried; see `cchc-agent dead`",
-                    (unsigned long long) ack->seq, cchc_reason_name ((int) ack->reason),
-                    dead, dead == 1 ? "" : "s");
-        s_set_error (self, "message %llu rejected: %s", (unsigned long long) ack->seq,
-                     cchc_reason_name ((int) ack->reason));
-        break;
-    case CCHC_OUTBOX_ACK_RETRY:
-        cchc_log_limited (&self->rl_retry, CCHC_LOG_WARN,
-                          "collector asks to retry later (%s)",
-                          cchc_reason_name ((int) ack->reason));
-        s_set_error (self, "collector asks to retry later (%s)",
-                     cchc_reason_name ((int) ack->reason));
-        s_backoff_once (self);
-        break;
-    case CCHC_OUTBOX_ACK_REQUEUED:
-        s_flight_remove (self, ack->seq);
-        cchc_notice ("message %llu was made while this computer's clock was ahead; the "
-                     "clocks agree now: its values go again in a new message",
-                     (unsigned long long) ack->seq);
-        break;
-    case CCHC_OUTBOX_ACK_UNKNOWN:
-        s_flight_remove (self, ack->seq);
-        cchc_debug ("ack for message %llu, already gone", (unsigned long long) ack->seq);
-        break;
-    case CCHC_OUTBOX_ACK_IGNORED:
-        cchc_log_limited (&self->rl_ignored, CCHC_LOG_WARN,
-                          "ack for message %llu with unknown status %u ignored",
-                          (unsigned long long) ack->seq, ack->status);
-        break;
+            self->rounds = 0;
+            cchc_error ("message %llu REJECTED by the collector (%s): %u observation%s "
+                        "moved to dead letters, never retried; see `cchc-agent dead`",
+                        (unsigned long long) ack->seq, cchc_reason_name ((int) ack->reason),
+                        dead, dead == 1 ? "" : "s");
+            s_set_error (self, "message %llu rejected: %s", (unsigned long long) ack->seq,
+                         cchc_reason_name ((int) ack->reason));
+            break;
+        case CCHC_OUTBOX_ACK_RETRY:
+            cchc_log_limited (&self->rl_retry, CCHC_LOG_WARN,
+                              "collector asks to retry later (%s)",
+                              cchc_reason_name ((int) ack->reason));
+            s_set_error (self, "collector asks to retry later (%s)",
+                         cchc_reason_name ((int) ack->reason));
+            s_backoff_once (self);
+            break;
+        case CCHC_OUTBOX_ACK_REQUEUED:
+            s_flight_remove (self, ack->seq);
+            cchc_notice ("message %llu was made while this computer's clock was ahead; the "
+                         "clocks agree now: its values go again in a new message",
+                         (unsigned long long) ack->seq);
+            break;
+        case CCHC_OUTBOX_ACK_UNKNOWN:
+            s_flight_remove (self, ack->seq);
+            cchc_debug ("ack for message %llu, already gone", (unsigned long long) ack->seq);
+            break;
+        case CCHC_OUTBOX_ACK_IGNORED:
+            cchc_log_limited (&self->rl_ignored, CCHC_LOG_WARN,
+                              "ack for message %llu with unknown status %u ignored",
+                              (unsigned long long) ack->seq, ack->status);
+            break;
     }
 }
 
@@ -463,7 +468,7 @@ s_after_ack (cchc_sender_t *self, const cchc_ack_t *ack,
 static void
 s_receive (cchc_sender_t *self)
 {
-    cchc_ack_t batch[S_WINDOW_MAX];
+    cchc_ack_t batch [S_WINDOW_MAX];
     size_t n = 0;
     while (self->socket && n < S_WINDOW_MAX) {
         cchc_wire_msg_t msg;
@@ -480,16 +485,16 @@ s_receive (cchc_sender_t *self)
             cchc_log_limited (&self->rl_ignored, CCHC_LOG_WARN,
                               "ignored a malformed answer: %s", cchc_reason_name (rc));
         }
-        else if (s_trust_ack (self, &msg, &batch[n])) {
+        else if (s_trust_ack (self, &msg, &batch [n])) {
             self->info.last_ack_ms = cchc_clock_now_ms ();
             self->info.clock_known = true;
-            self->info.clock_ahead_ms = self->info.last_ack_ms - (int64_t) batch[n].time_ms;
-            cchc_strlcpy (self->info.acked_endpoint, self->conf.endpoints[self->index],
+            self->info.clock_ahead_ms = self->info.last_ack_ms - (int64_t) batch [n].time_ms;
+            cchc_strlcpy (self->info.acked_endpoint, self->conf.endpoints [self->index],
                           sizeof self->info.acked_endpoint);
             self->failures = 0;
-            if (batch[n].seq == 0) {
-                s_seq0 (self, &batch[n]);
-                cchc_ack_clear (&batch[n]);
+            if (batch [n].seq == 0) {
+                s_seq0 (self, &batch [n]);
+                cchc_ack_clear (&batch [n]);
             }
             else {
                 self->info.answer_problem = 0;
@@ -500,20 +505,21 @@ s_receive (cchc_sender_t *self)
     }
     if (n == 0)
         return;
-    cchc_outbox_ack_outcome_t outcomes[S_WINDOW_MAX];
-    uint32_t dead[S_WINDOW_MAX];
-    char err[512];
-    if (cchc_outbox_ack_many (self->outbox, batch, n, cchc_clock_now_ms (), outcomes,
-                              dead, err, sizeof err) != 0) {
-        cchc_error ("cannot record %zu ack%s: %s (the messages will be sent again)",
-                    n, n == 1 ? "" : "s", err);
+    cchc_outbox_ack_outcome_t outcomes [S_WINDOW_MAX];
+    uint32_t dead [S_WINDOW_MAX];
+    char err [512];
+    if (cchc_outbox_ack_many (self->outbox, batch, n, cchc_clock_now_ms (), outcomes, dead,
+                              err, sizeof err)
+        != 0) {
+        cchc_error ("cannot record %zu ack%s: %s (the messages will be sent again)", n,
+                    n == 1 ? "" : "s", err);
         s_set_error (self, "outbox: %s", err);
     }
     else
         for (size_t i = 0; i < n; i++)
-            s_after_ack (self, &batch[i], outcomes[i], dead[i]);
+            s_after_ack (self, &batch [i], outcomes [i], dead [i]);
     for (size_t i = 0; i < n; i++)
-        cchc_ack_clear (&batch[i]);
+        cchc_ack_clear (&batch [i]);
 }
 
 /*  cchc_outbox_next, telling the operator (once: the row is moved) about
@@ -521,7 +527,7 @@ s_receive (cchc_sender_t *self)
 static int
 s_next (cchc_sender_t *self, uint64_t after, cchc_outbox_msg_t *m)
 {
-    char err[512];
+    char err [512];
     int rc = cchc_outbox_next (self->outbox, after, m, err, sizeof err);
     if (m->set_aside > 0) {
         self->info.aside += m->set_aside;
@@ -547,8 +553,8 @@ s_send (cchc_sender_t *self)
         int rc = s_next (self, self->last_sent, &m);
         if (rc <= 0)
             return;
-        rc = cchc_wire_send (self->socket, NULL, 0, cchc_key_public (self->key),
-                             m.body, m.len, m.sig, ZMQ_DONTWAIT);
+        rc = cchc_wire_send (self->socket, NULL, 0, cchc_key_public (self->key), m.body, m.len,
+                             m.sig, ZMQ_DONTWAIT);
         uint64_t seq = m.seq;
         cchc_outbox_msg_clear (&m);
         if (rc != 0) {
@@ -557,8 +563,8 @@ s_send (cchc_sender_t *self)
             return;
         }
         int64_t now = cchc_clock_mono_ms ();
-        self->flight[self->nflight].seq = seq;
-        self->flight[self->nflight].sent_mono = now;
+        self->flight [self->nflight].seq = seq;
+        self->flight [self->nflight].sent_mono = now;
         self->nflight++;
         self->last_sent = seq;
         self->info.last_send_ms = cchc_clock_now_ms ();
@@ -573,14 +579,13 @@ cchc_sender_pump (cchc_sender_t *self)
     int64_t now = cchc_clock_mono_ms ();
 
     /*  The oldest message in flight decides the timeout. */
-    if (self->nflight > 0
-        && now - self->flight[0].sent_mono >= self->conf.request_timeout_ms)
+    if (self->nflight > 0 && now - self->flight [0].sent_mono >= self->conf.request_timeout_ms)
         s_fail_over (self);
 
     /*  Back to the first endpoint after a while on a backup. */
     if (self->socket && self->index != 0 && self->nflight == 0
         && now - self->opened_mono >= self->conf.failback_ms) {
-        cchc_info ("trying the first endpoint %s again", self->conf.endpoints[0]);
+        cchc_info ("trying the first endpoint %s again", self->conf.endpoints [0]);
         s_close (self);
         self->index = 0;
     }
@@ -602,7 +607,7 @@ cchc_sender_pump (cchc_sender_t *self)
     /*  When to be called again. */
     int64_t wait = 60000;
     if (self->nflight > 0) {
-        int64_t t = self->flight[0].sent_mono + self->conf.request_timeout_ms - now;
+        int64_t t = self->flight [0].sent_mono + self->conf.request_timeout_ms - now;
         wait = t < wait ? t : wait;
     }
     if (self->backoff_until > now) {

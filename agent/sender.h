@@ -39,8 +39,8 @@ typedef struct cchc_sender_t cchc_sender_t;
 
 typedef struct {
     size_t nendpoints;
-    char endpoints[CCHC_AGENT_ENDPOINTS_MAX][CCHC_AGENT_ENDPOINT_LEN];
-    uint8_t collector_pk[32];
+    char endpoints [CCHC_AGENT_ENDPOINTS_MAX][CCHC_AGENT_ENDPOINT_LEN];
+    uint8_t collector_pk [32];
     bool curve;
     int64_t request_timeout_ms;
     int64_t backoff_min_ms;
@@ -56,8 +56,8 @@ void cchc_sender_conf_from (cchc_sender_conf_t *sc, const cchc_agent_conf_t *con
     signed when frozen) but using `key` as the transport identity (curve).
     key and outbox are borrowed.  NULL with err. */
 cchc_sender_t *cchc_sender_new (void *ctx, const cchc_sender_conf_t *conf,
-                                const cchc_key_t *key, cchc_outbox_t *outbox,
-                                char *err, size_t errlen);
+                                const cchc_key_t *key, cchc_outbox_t *outbox, char *err,
+                                size_t errlen);
 void cchc_sender_destroy (cchc_sender_t **self_p);
 
 /*  The socket to poll for input, or NULL when none is open. */
@@ -72,23 +72,23 @@ int64_t cchc_sender_pump (cchc_sender_t *self);
 size_t cchc_sender_inflight (const cchc_sender_t *self);
 
 typedef struct {
-    char endpoint[CCHC_AGENT_ENDPOINT_LEN];  /* the one in use now ("" if none) */
-    char acked_endpoint[CCHC_AGENT_ENDPOINT_LEN]; /* where the last ack came from */
-    int64_t last_ack_ms;        /* UTC ms of the last valid ack; 0: none yet */
+    char endpoint [CCHC_AGENT_ENDPOINT_LEN];       /* the one in use now ("" if none) */
+    char acked_endpoint [CCHC_AGENT_ENDPOINT_LEN]; /* where the last ack came from */
+    int64_t last_ack_ms; /* UTC ms of the last valid ack; 0: none yet */
     int64_t last_send_ms;
-    int64_t backoff_left_ms;    /* > 0: waiting before sending again */
-    uint64_t delivered;         /* messages acknowledged in this run */
-    uint64_t dead;              /* observations dead-lettered in this run */
-    uint64_t ignored;           /* acks ignored (bad key, signature, agent) */
-    uint32_t answer_problem;    /* last answer was an ack with seq 0: its
+    int64_t backoff_left_ms; /* > 0: waiting before sending again */
+    uint64_t delivered;      /* messages acknowledged in this run */
+    uint64_t dead;           /* observations dead-lettered in this run */
+    uint64_t ignored;        /* acks ignored (bad key, signature, agent) */
+    uint32_t answer_problem; /* last answer was an ack with seq 0: its
                                    reason (unknown_agent, bad_signature...);
                                    0 after a normal ack */
-    uint64_t aside;             /* damaged messages set aside in this run */
-    bool clock_known;           /* a trusted ack has given the collector's time */
-    int64_t clock_ahead_ms;     /* our clock minus the collector's (ack "time"),
+    uint64_t aside;          /* damaged messages set aside in this run */
+    bool clock_known;        /* a trusted ack has given the collector's time */
+    int64_t clock_ahead_ms;  /* our clock minus the collector's (ack "time"),
                                    measured when the ack arrived: > 0 we are
                                    ahead; exact to within the round trip */
-    char last_error[256];       /* "" when the last exchange went well */
+    char last_error [256];   /* "" when the last exchange went well */
 } cchc_sender_info_t;
 
 void cchc_sender_info (const cchc_sender_t *self, cchc_sender_info_t *info);

@@ -109,13 +109,12 @@ s_push (cchc_source_result_t *res, const cchc_obs_t *o, char *why, size_t whylen
         res->obs = n;
         res->cap = cap;
     }
-    res->obs[res->nobs++] = *o;
+    res->obs [res->nobs++] = *o;
     return 0;
 }
 
 static int
-s_check_date (cchc_date_t date, cchc_date_t today, const char *text,
-              char *why, size_t whylen)
+s_check_date (cchc_date_t date, cchc_date_t today, const char *text, char *why, size_t whylen)
 {
     if (date > today + 1) {
         snprintf (why, whylen, "date %s is in the future", text);
@@ -142,7 +141,7 @@ cchc_source_add (cchc_source_result_t *res, const char *metric, const char *valu
         return -1;
     }
     o.date = today;
-    if (date && date[0]) {
+    if (date && date [0]) {
         if (cchc_date_parse (date, strlen (date), &o.date) != 0) {
             snprintf (why, whylen, "'%.40s' is not a date YYYY-MM-DD", date);
             return -1;
@@ -163,25 +162,25 @@ cchc_source_parse_lines (const char *text, size_t len, cchc_date_t today,
     while (pos < len) {
         lineno++;
         size_t end = pos;
-        while (end < len && text[end] != '\n')
+        while (end < len && text [end] != '\n')
             end++;
         size_t llen = end - pos;
         const char *line = text + pos;
         pos = end + 1;
-        if (llen > 0 && line[llen - 1] == '\r')
+        if (llen > 0 && line [llen - 1] == '\r')
             llen--;
         if (memchr (line, 0, llen) || !cchc_utf8_valid (line, llen)) {
             cchc_source_result_bad (res, lineno, "not UTF-8 text");
             continue;
         }
-        char buf[512];
+        char buf [512];
         if (llen >= sizeof buf) {
             cchc_source_result_bad (res, lineno, "line too long");
             continue;
         }
         memcpy (buf, line, llen);
-        buf[llen] = 0;
-        char *fields[4];
+        buf [llen] = 0;
+        char *fields [4];
         int nf = 0;
         char *save = NULL;
         for (char *tok = strtok_r (buf, " \t", &save); tok;
@@ -190,9 +189,9 @@ cchc_source_parse_lines (const char *text, size_t len, cchc_date_t today,
                 nf++;
                 break;
             }
-            fields[nf++] = tok;
+            fields [nf++] = tok;
         }
-        if (nf == 0 || fields[0][0] == '#')
+        if (nf == 0 || fields [0][0] == '#')
             continue;
         if (nf < 2 || nf > 3) {
             cchc_source_result_bad (res, lineno,
@@ -200,9 +199,10 @@ cchc_source_parse_lines (const char *text, size_t len, cchc_date_t today,
                                     nf > 4 ? 4 : nf, nf == 1 ? "" : "s");
             continue;
         }
-        char why[128];
-        if (cchc_source_add (res, fields[0], fields[1], nf == 3 ? fields[2] : NULL,
-                             today, why, sizeof why) != 0)
+        char why [128];
+        if (cchc_source_add (res, fields [0], fields [1], nf == 3 ? fields [2] : NULL, today,
+                             why, sizeof why)
+            != 0)
             cchc_source_result_bad (res, lineno, "%s", why);
     }
 }
@@ -213,13 +213,13 @@ cchc_source_parse_lines (const char *text, size_t len, cchc_date_t today,
 
 struct cchc_exec_t {
     pid_t pid;
-    int out_fd, err_fd;         /* -1 once closed */
-    int64_t deadline;           /* monotonic ms */
+    int out_fd, err_fd; /* -1 once closed */
+    int64_t deadline;   /* monotonic ms */
     int64_t timeout_ms;
     size_t max_output;
     char *out;
     size_t out_len, out_cap;
-    char errtail[S_STDERR_KEEP + 1];
+    char errtail [S_STDERR_KEEP + 1];
     size_t errtail_len;
     bool reaped;
     int status;
@@ -251,8 +251,8 @@ s_exec_kill (cchc_exec_t *self)
 }
 
 cchc_exec_t *
-cchc_exec_start (const char *command, int64_t timeout_ms, size_t max_output,
-                 char *err, size_t errlen)
+cchc_exec_start (const char *command, int64_t timeout_ms, size_t max_output, char *err,
+                 size_t errlen)
 {
     assert (command && timeout_ms > 0 && max_output > 0);
     cchc_exec_t *self = calloc (1, sizeof *self);
@@ -263,26 +263,26 @@ cchc_exec_start (const char *command, int64_t timeout_ms, size_t max_output,
     self->out_fd = self->err_fd = -1;
     self->timeout_ms = timeout_ms;
     self->max_output = max_output;
-    int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+    int out [2] = { -1, -1 }, errp [2] = { -1, -1 };
     if (pipe (out) != 0 || pipe (errp) != 0) {
         snprintf (err, errlen, "pipe: %s", strerror (errno));
         goto fail;
     }
     /*  Our ends: non-blocking and not inherited by the child. */
-    fcntl (out[0], F_SETFD, FD_CLOEXEC);
-    fcntl (errp[0], F_SETFD, FD_CLOEXEC);
-    fcntl (out[0], F_SETFL, fcntl (out[0], F_GETFL) | O_NONBLOCK);
-    fcntl (errp[0], F_SETFL, fcntl (errp[0], F_GETFL) | O_NONBLOCK);
+    fcntl (out [0], F_SETFD, FD_CLOEXEC);
+    fcntl (errp [0], F_SETFD, FD_CLOEXEC);
+    fcntl (out [0], F_SETFL, fcntl (out [0], F_GETFL) | O_NONBLOCK);
+    fcntl (errp [0], F_SETFL, fcntl (errp [0], F_GETFL) | O_NONBLOCK);
 
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     posix_spawn_file_actions_init (&fa);
     posix_spawnattr_init (&attr);
     posix_spawn_file_actions_addopen (&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2 (&fa, out[1], 1);
-    posix_spawn_file_actions_adddup2 (&fa, errp[1], 2);
-    posix_spawn_file_actions_addclose (&fa, out[1]);
-    posix_spawn_file_actions_addclose (&fa, errp[1]);
+    posix_spawn_file_actions_adddup2 (&fa, out [1], 1);
+    posix_spawn_file_actions_adddup2 (&fa, errp [1], 2);
+    posix_spawn_file_actions_addclose (&fa, out [1]);
+    posix_spawn_file_actions_addclose (&fa, errp [1]);
     sigset_t none, dflt;
     sigemptyset (&none);
     sigemptyset (&dflt);
@@ -295,26 +295,26 @@ cchc_exec_start (const char *command, int64_t timeout_ms, size_t max_output,
     posix_spawnattr_setsigdefault (&attr, &dflt);
     posix_spawnattr_setpgroup (&attr, 0);
     posix_spawnattr_setflags (&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK
-                                     | POSIX_SPAWN_SETSIGDEF);
-    char *argv[] = { "sh", "-c", (char *) command, NULL };
+                                         | POSIX_SPAWN_SETSIGDEF);
+    char *argv [] = { "sh", "-c", (char *) command, NULL };
     int rc = posix_spawn (&self->pid, "/bin/sh", &fa, &attr, argv, environ);
     posix_spawn_file_actions_destroy (&fa);
     posix_spawnattr_destroy (&attr);
-    s_close (&out[1]);
-    s_close (&errp[1]);
+    s_close (&out [1]);
+    s_close (&errp [1]);
     if (rc != 0) {
         snprintf (err, errlen, "cannot start /bin/sh: %s", strerror (rc));
         goto fail;
     }
-    self->out_fd = out[0];
-    self->err_fd = errp[0];
+    self->out_fd = out [0];
+    self->err_fd = errp [0];
     self->deadline = cchc_clock_mono_ms () + timeout_ms;
     return self;
 fail:
-    s_close (&out[0]);
-    s_close (&out[1]);
-    s_close (&errp[0]);
-    s_close (&errp[1]);
+    s_close (&out [0]);
+    s_close (&out [1]);
+    s_close (&errp [0]);
+    s_close (&errp [1]);
     free (self);
     return NULL;
 }
@@ -333,7 +333,7 @@ cchc_exec_destroy (cchc_exec_t **self_p)
         self->reaped = true;
     }
     else if (!self->killed && (self->out_fd >= 0 || self->err_fd >= 0))
-        s_exec_kill (self);     /* a grandchild still holds the pipes */
+        s_exec_kill (self); /* a grandchild still holds the pipes */
     s_close (&self->out_fd);
     s_close (&self->err_fd);
     free (self->out);
@@ -342,13 +342,13 @@ cchc_exec_destroy (cchc_exec_t **self_p)
 }
 
 int
-cchc_exec_fds (const cchc_exec_t *self, int fds[2])
+cchc_exec_fds (const cchc_exec_t *self, int fds [2])
 {
     int n = 0;
     if (self->out_fd >= 0)
-        fds[n++] = self->out_fd;
+        fds [n++] = self->out_fd;
     if (self->err_fd >= 0)
-        fds[n++] = self->err_fd;
+        fds [n++] = self->err_fd;
     return n;
 }
 
@@ -356,7 +356,7 @@ int64_t
 cchc_exec_wait_ms (const cchc_exec_t *self)
 {
     if (self->out_fd < 0 && self->err_fd < 0)
-        return self->reaped ? 0 : 10;      /* only the reaping is left */
+        return self->reaped ? 0 : 10; /* only the reaping is left */
     int64_t left = self->deadline - cchc_clock_mono_ms ();
     return left < 0 ? 0 : left;
 }
@@ -389,11 +389,11 @@ s_read_out (cchc_exec_t *self)
             self->out = n;
             self->out_cap = cap;
         }
-        ssize_t r = read (self->out_fd, self->out + self->out_len,
-                          self->out_cap - self->out_len);
+        ssize_t r =
+            read (self->out_fd, self->out + self->out_len, self->out_cap - self->out_len);
         if (r > 0) {
             self->out_len += (size_t) r;
-            self->out[self->out_len] = 0;
+            self->out [self->out_len] = 0;
             if (self->out_len > self->max_output) {
                 self->too_long = true;
                 s_exec_kill (self);
@@ -414,7 +414,7 @@ s_read_out (cchc_exec_t *self)
 static void
 s_read_err (cchc_exec_t *self)
 {
-    char buf[1024];
+    char buf [1024];
     while (self->err_fd >= 0) {
         ssize_t r = read (self->err_fd, buf, sizeof buf);
         if (r > 0) {
@@ -425,13 +425,13 @@ s_read_err (cchc_exec_t *self)
                 self->errtail_len = S_STDERR_KEEP;
             }
             else {
-                size_t keep = self->errtail_len + n > S_STDERR_KEEP
-                            ? S_STDERR_KEEP - n : self->errtail_len;
+                size_t keep = self->errtail_len + n > S_STDERR_KEEP ? S_STDERR_KEEP - n
+                                                                    : self->errtail_len;
                 memmove (self->errtail, self->errtail + self->errtail_len - keep, keep);
                 memcpy (self->errtail + keep, buf, n);
                 self->errtail_len = keep + n;
             }
-            self->errtail[self->errtail_len] = 0;
+            self->errtail [self->errtail_len] = 0;
         }
         else if (r == 0)
             s_close (&self->err_fd);
@@ -461,8 +461,8 @@ cchc_exec_step (cchc_exec_t *self)
             self->status = 255 << 8;
         }
     }
-    if ((self->out_fd >= 0 || self->err_fd >= 0 || !self->reaped)
-        && !self->killed && cchc_clock_mono_ms () >= self->deadline) {
+    if ((self->out_fd >= 0 || self->err_fd >= 0 || !self->reaped) && !self->killed
+        && cchc_clock_mono_ms () >= self->deadline) {
         self->timed_out = true;
         s_exec_kill (self);
     }
@@ -479,29 +479,30 @@ static void
 s_errtail_line (const cchc_exec_t *self, char *out, size_t size)
 {
     size_t end = self->errtail_len;
-    while (end > 0 && (self->errtail[end - 1] == '\n' || self->errtail[end - 1] == '\r'
-                       || self->errtail[end - 1] == ' '))
+    while (end > 0
+           && (self->errtail [end - 1] == '\n' || self->errtail [end - 1] == '\r'
+               || self->errtail [end - 1] == ' '))
         end--;
     size_t start = end;
-    while (start > 0 && self->errtail[start - 1] != '\n')
+    while (start > 0 && self->errtail [start - 1] != '\n')
         start--;
     size_t n = end - start;
     if (n >= size)
         n = size - 1;
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char) self->errtail[start + i];
-        out[i] = (c < 0x20 || c == 0x7f) ? '?' : (char) c;
+        unsigned char c = (unsigned char) self->errtail [start + i];
+        out [i] = (c < 0x20 || c == 0x7f) ? '?' : (char) c;
     }
-    out[n] = 0;
+    out [n] = 0;
 }
 
 int
 cchc_exec_result (const cchc_exec_t *self, char *err, size_t errlen)
 {
     assert (self && self->reaped);
-    char tail[200];
+    char tail [200];
     s_errtail_line (self, tail, sizeof tail);
-    char what[128];
+    char what [128];
     if (self->timed_out)
         snprintf (what, sizeof what, "timed out after %lld ms: killed",
                   (long long) self->timeout_ms);
@@ -515,7 +516,7 @@ cchc_exec_result (const cchc_exec_t *self, char *err, size_t errlen)
         snprintf (what, sizeof what, "killed by signal %d", WTERMSIG (self->status));
     else
         snprintf (what, sizeof what, "ended abnormally");
-    if (tail[0])
+    if (tail [0])
         snprintf (err, errlen, "%s (stderr: %s)", what, tail);
     else
         snprintf (err, errlen, "%s", what);
@@ -530,20 +531,20 @@ cchc_exec_output (const cchc_exec_t *self, size_t *len)
 }
 
 int
-cchc_exec_run (const char *command, int64_t timeout_ms, size_t max_output,
-               cchc_date_t today, cchc_source_result_t *res, char *err, size_t errlen)
+cchc_exec_run (const char *command, int64_t timeout_ms, size_t max_output, cchc_date_t today,
+               cchc_source_result_t *res, char *err, size_t errlen)
 {
     cchc_exec_t *job = cchc_exec_start (command, timeout_ms, max_output, err, errlen);
     if (!job)
         return -1;
     while (!cchc_exec_step (job)) {
-        struct pollfd pfd[2];
-        int fds[2];
+        struct pollfd pfd [2];
+        int fds [2];
         int n = cchc_exec_fds (job, fds);
         for (int i = 0; i < n; i++) {
-            pfd[i].fd = fds[i];
-            pfd[i].events = POLLIN;
-            pfd[i].revents = 0;
+            pfd [i].fd = fds [i];
+            pfd [i].events = POLLIN;
+            pfd [i].revents = 0;
         }
         int64_t wait = cchc_exec_wait_ms (job);
         if (wait > 1000)
@@ -584,10 +585,10 @@ s_sql_progress (void *arg)
 }
 
 static int
-s_sql_date (sqlite3_stmt *stmt, int col, cchc_date_t today, cchc_obs_t *o,
-            char *why, size_t whylen)
+s_sql_date (sqlite3_stmt *stmt, int col, cchc_date_t today, cchc_obs_t *o, char *why,
+            size_t whylen)
 {
-    char text[32];
+    char text [32];
     if (sqlite3_column_type (stmt, col) == SQLITE_INTEGER) {
         int64_t v = sqlite3_column_int64 (stmt, col);
         int y = (int) (v / 10000), m = (int) (v / 100 % 100), d = (int) (v % 100);
@@ -618,42 +619,40 @@ static int
 s_sql_value (sqlite3_stmt *stmt, int col, cchc_obs_t *o, char *why, size_t whylen)
 {
     switch (sqlite3_column_type (stmt, col)) {
-    case SQLITE_INTEGER:
-        o->is_float = false;
-        o->ival = sqlite3_column_int64 (stmt, col);
-        return 0;
-    case SQLITE_FLOAT:
-        o->is_float = true;
-        o->fval = sqlite3_column_double (stmt, col);
-        if (!isfinite (o->fval)) {
-            snprintf (why, whylen, "value is not finite");
-            return -1;
+        case SQLITE_INTEGER:
+            o->is_float = false;
+            o->ival = sqlite3_column_int64 (stmt, col);
+            return 0;
+        case SQLITE_FLOAT:
+            o->is_float = true;
+            o->fval = sqlite3_column_double (stmt, col);
+            if (!isfinite (o->fval)) {
+                snprintf (why, whylen, "value is not finite");
+                return -1;
+            }
+            return 0;
+        case SQLITE_TEXT: {
+            const char *t = (const char *) sqlite3_column_text (stmt, col);
+            if (s_parse_value (t, o) != 0) {
+                snprintf (why, whylen, "value '%.40s' is not a number", t);
+                return -1;
+            }
+            return 0;
         }
-        return 0;
-    case SQLITE_TEXT: {
-        const char *t = (const char *) sqlite3_column_text (stmt, col);
-        if (s_parse_value (t, o) != 0) {
-            snprintf (why, whylen, "value '%.40s' is not a number", t);
-            return -1;
-        }
-        return 0;
-    }
-    default:
-        snprintf (why, whylen, "value is NULL or a blob");
-        return -1;
+        default: snprintf (why, whylen, "value is NULL or a blob"); return -1;
     }
 }
 
 int
-cchc_sql_run (const char *database, const char *query, int64_t timeout_ms,
-              cchc_date_t today, cchc_source_result_t *res, char *err, size_t errlen)
+cchc_sql_run (const char *database, const char *query, int64_t timeout_ms, cchc_date_t today,
+              cchc_source_result_t *res, char *err, size_t errlen)
 {
     assert (database && query && res);
     sqlite3 *db = NULL;
     sqlite3_stmt *stmt = NULL;
     int rc = -1;
-    if (sqlite3_open_v2 (database, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-                         NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2 (database, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL)
+        != SQLITE_OK) {
         snprintf (err, errlen, "%s: cannot open read-only: %s", database,
                   db ? sqlite3_errmsg (db) : "out of memory");
         goto done;
@@ -664,9 +663,10 @@ cchc_sql_run (const char *database, const char *query, int64_t timeout_ms,
     sqlite3_progress_handler (db, 1000, s_sql_progress, &clock);
     const char *tail = NULL;
     if (sqlite3_prepare_v2 (db, query, -1, &stmt, &tail) != SQLITE_OK || !stmt) {
-        snprintf (err, errlen, "%s: query: %s", database,
-                  stmt ? sqlite3_errmsg (db) : (sqlite3_errcode (db) == SQLITE_OK
-                  ? "empty query" : sqlite3_errmsg (db)));
+        snprintf (
+            err, errlen, "%s: query: %s", database,
+            stmt ? sqlite3_errmsg (db)
+                 : (sqlite3_errcode (db) == SQLITE_OK ? "empty query" : sqlite3_errmsg (db)));
         goto done;
     }
     while (tail && *tail && (isspace ((unsigned char) *tail) || *tail == ';'))
@@ -680,8 +680,10 @@ cchc_sql_run (const char *database, const char *query, int64_t timeout_ms,
         goto done;
     }
     if (sqlite3_column_count (stmt) != 3) {
-        snprintf (err, errlen, "%s: the query returns %d columns, expected 3 "
-                  "(metric, date, value)", database, sqlite3_column_count (stmt));
+        snprintf (err, errlen,
+                  "%s: the query returns %d columns, expected 3 "
+                  "(metric, date, value)",
+                  database, sqlite3_column_count (stmt));
         goto done;
     }
     size_t row = 0;
@@ -690,9 +692,10 @@ cchc_sql_run (const char *database, const char *query, int64_t timeout_ms,
         row++;
         cchc_obs_t o;
         memset (&o, 0, sizeof o);
-        char why[128];
+        char why [128];
         const char *metric = (const char *) sqlite3_column_text (stmt, 0);
-        if (!metric || !cchc_metric_code_valid (metric, (size_t) sqlite3_column_bytes (stmt, 0))) {
+        if (!metric
+            || !cchc_metric_code_valid (metric, (size_t) sqlite3_column_bytes (stmt, 0))) {
             cchc_source_result_bad (res, row, "'%.60s' is not a metric code",
                                     metric ? metric : "NULL");
             continue;
@@ -728,13 +731,13 @@ done:
 typedef struct {
     cchc_source_result_t *res;
     cchc_date_t today;
-    size_t row;             /* 1-based, counting every record */
-    size_t line;            /* line of the file being parsed (1-based) */
-    char fields[3][128];
-    size_t nfields;         /* fields seen in this record (may exceed 3) */
-    size_t first_len;       /* length of its first field */
+    size_t row;  /* 1-based, counting every record */
+    size_t line; /* line of the file being parsed (1-based) */
+    char fields [3][128];
+    size_t nfields;   /* fields seen in this record (may exceed 3) */
+    size_t first_len; /* length of its first field */
     bool too_long;
-    bool has_nul;           /* a field holds a NUL byte */
+    bool has_nul; /* a field holds a NUL byte */
 } s_csv_state_t;
 
 static void
@@ -744,15 +747,15 @@ s_csv_field (void *data, size_t len, void *arg)
     if (st->nfields == 0)
         st->first_len = len;
     if (len > 0 && memchr (data, 0, len))
-        st->has_nul = true;     /* would cut the field short: refuse the row */
+        st->has_nul = true; /* would cut the field short: refuse the row */
     if (st->nfields < 3) {
-        if (len >= sizeof st->fields[0]) {
+        if (len >= sizeof st->fields [0]) {
             st->too_long = true;
-            st->fields[st->nfields][0] = 0;
+            st->fields [st->nfields][0] = 0;
         }
         else {
-            memcpy (st->fields[st->nfields], data ? data : "", len);
-            st->fields[st->nfields][len] = 0;
+            memcpy (st->fields [st->nfields], data ? data : "", len);
+            st->fields [st->nfields][len] = 0;
         }
     }
     st->nfields++;
@@ -777,13 +780,13 @@ s_csv_record (int term, void *arg)
     /*  Blank: one empty field (its length, not the buffer, which holds the
         previous row's text when this field was too long to copy). */
     if (nf == 0 || (nf == 1 && st->first_len == 0))
-        return;     /* blank line */
-    if (st->row == 1 && nf == 3 && !too_long && !has_nul
-        && s_ieq (st->fields[0], "metric")
-        && s_ieq (st->fields[1], "date") && s_ieq (st->fields[2], "value"))
-        return;     /* header */
+        return; /* blank line */
+    if (st->row == 1 && nf == 3 && !too_long && !has_nul && s_ieq (st->fields [0], "metric")
+        && s_ieq (st->fields [1], "date") && s_ieq (st->fields [2], "value"))
+        return; /* header */
     if (nf != 3) {
-        cchc_source_result_bad (st->res, st->line, "expected 3 columns (metric,date,value), got %zu", nf);
+        cchc_source_result_bad (st->res, st->line,
+                                "expected 3 columns (metric,date,value), got %zu", nf);
         return;
     }
     if (too_long) {
@@ -795,23 +798,23 @@ s_csv_record (int term, void *arg)
         return;
     }
     for (int i = 0; i < 3; i++)
-        if (!cchc_utf8_valid (st->fields[i], strlen (st->fields[i]))) {
+        if (!cchc_utf8_valid (st->fields [i], strlen (st->fields [i]))) {
             cchc_source_result_bad (st->res, st->line, "not UTF-8 text");
             return;
         }
-    char why[128];
-    if (!st->fields[1][0]) {
+    char why [128];
+    if (!st->fields [1][0]) {
         cchc_source_result_bad (st->res, st->line, "the date is empty");
         return;
     }
-    if (cchc_source_add (st->res, st->fields[0], st->fields[2], st->fields[1],
-                         st->today, why, sizeof why) != 0)
+    if (cchc_source_add (st->res, st->fields [0], st->fields [2], st->fields [1], st->today,
+                         why, sizeof why)
+        != 0)
         cchc_source_result_bad (st->res, st->line, "%s", why);
 }
 
 int
-cchc_csv_parse (const char *data, size_t len, cchc_date_t today,
-                cchc_source_result_t *res)
+cchc_csv_parse (const char *data, size_t len, cchc_date_t today, cchc_source_result_t *res)
 {
     assert (res);
     if (len >= 3 && memcmp (data, "\xEF\xBB\xBF", 3) == 0) {
@@ -847,8 +850,7 @@ cchc_csv_parse (const char *data, size_t len, cchc_date_t today,
     if (rc == 0 && csv_fini (&p, s_csv_field, s_csv_record, &st) != 0)
         rc = -1;
     if (rc != 0)
-        cchc_source_result_bad (res, st.line, "CSV syntax: %s",
-                                csv_strerror (csv_error (&p)));
+        cchc_source_result_bad (res, st.line, "CSV syntax: %s", csv_strerror (csv_error (&p)));
     csv_free (&p);
     return rc == 0 && res->nbad == 0 ? 0 : -1;
 }
@@ -864,17 +866,17 @@ s_path (char *buf, size_t size, const char *folder, const char *sub, const char 
 
 /*  A free "FOLDER/sub/TIMESTAMP-name[-k]" for a file being filed away. */
 static int
-s_archive_name (char *buf, size_t size, const char *folder, const char *sub,
-                const char *name, int64_t now_ms)
+s_archive_name (char *buf, size_t size, const char *folder, const char *sub, const char *name,
+                int64_t now_ms)
 {
-    char iso[32];
+    char iso [32];
     cchc_clock_format_iso (now_ms, iso, sizeof iso);
     /* 2021-03-14T16:59:59.123Z -> 20210314T165959Z */
-    char stamp[20];
-    snprintf (stamp, sizeof stamp, "%.4s%.2s%.2sT%.2s%.2s%.2sZ",
-              iso, iso + 5, iso + 8, iso + 11, iso + 14, iso + 17);
+    char stamp [20];
+    snprintf (stamp, sizeof stamp, "%.4s%.2s%.2sT%.2s%.2s%.2sZ", iso, iso + 5, iso + 8,
+              iso + 11, iso + 14, iso + 17);
     for (int k = 0; k < 1000; k++) {
-        char leaf[400];
+        char leaf [400];
         if (k == 0)
             snprintf (leaf, sizeof leaf, "%s-%.300s", stamp, name);
         else
@@ -882,7 +884,7 @@ s_archive_name (char *buf, size_t size, const char *folder, const char *sub,
         if (s_path (buf, size, folder, sub, leaf) != 0)
             return -1;
         struct stat sb;
-        char reason[1100];
+        char reason [1100];
         snprintf (reason, sizeof reason, "%s.reason", buf);
         if (lstat (buf, &sb) != 0 && errno == ENOENT && lstat (reason, &sb) != 0)
             return 0;
@@ -927,7 +929,7 @@ s_read_file (const char *path, char **data, size_t *len, char *err, size_t errle
         got += (size_t) r;
     }
     close (fd);
-    buf[got] = 0;
+    buf [got] = 0;
     *data = buf;
     *len = got;
     return 0;
@@ -939,7 +941,7 @@ s_write_reason (const char *path, const char *name, const char *reason)
     int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
     if (fd < 0)
         return -1;
-    char buf[1024];
+    char buf [1024];
     int n = snprintf (buf, sizeof buf, "%s: %s\n", name, reason);
     if (n < 0)
         n = 0;
@@ -953,18 +955,17 @@ s_write_reason (const char *path, const char *name, const char *reason)
 /*  Take one file that is already in processing/.  Returns 0 (done or
     failed as it should be), or -1 (could not store or move: stays). */
 static int
-s_csv_take (const char *folder, const char *name, cchc_date_t today,
-            cchc_source_sink_fn sink, void *arg, int64_t now_ms, cchc_csv_scan_t *scan,
-            char *err, size_t errlen)
+s_csv_take (const char *folder, const char *name, cchc_date_t today, cchc_source_sink_fn sink,
+            void *arg, int64_t now_ms, cchc_csv_scan_t *scan, char *err, size_t errlen)
 {
-    char path[1024], dest[1024];
+    char path [1024], dest [1024];
     if (s_path (path, sizeof path, folder, "processing", name) != 0) {
         snprintf (err, errlen, "path too long");
         return -1;
     }
     char *data = NULL;
     size_t len = 0;
-    char why[700] = "";
+    char why [700] = "";
     cchc_source_result_t res;
     cchc_source_result_init (&res);
     bool good = false;
@@ -992,7 +993,7 @@ s_csv_take (const char *folder, const char *name, cchc_date_t today,
         return 0;
     }
     cchc_source_result_clear (&res);
-    char reason_path[1100];
+    char reason_path [1100];
     if (s_archive_name (dest, sizeof dest, folder, "failed", name, now_ms) != 0) {
         snprintf (err, errlen, "%s: no free name in failed/", name);
         return -1;
@@ -1028,7 +1029,7 @@ s_list (const char *dir, bool csv_only, char ***names_p)
     size_t n = 0, cap = 0;
     struct dirent *e;
     while ((e = readdir (d))) {
-        if (e->d_name[0] == '.')
+        if (e->d_name [0] == '.')
             continue;
         size_t len = strlen (e->d_name);
         if (csv_only && (len < 5 || strcasecmp (e->d_name + len - 4, ".csv") != 0))
@@ -1043,7 +1044,7 @@ s_list (const char *dir, bool csv_only, char ***names_p)
             names = nn;
             cap = c;
         }
-        if (!(names[n] = strdup (e->d_name)))
+        if (!(names [n] = strdup (e->d_name)))
             break;
         n++;
     }
@@ -1058,14 +1059,14 @@ static void
 s_list_free (char **names, int n)
 {
     for (int i = 0; i < n; i++)
-        free (names[i]);
+        free (names [i]);
     free (names);
 }
 
 static int
 s_mkdir (const char *folder, const char *sub, char *err, size_t errlen)
 {
-    char path[1024];
+    char path [1024];
     if (s_path (path, sizeof path, folder, NULL, sub) != 0) {
         snprintf (err, errlen, "%s: path too long", folder);
         return -1;
@@ -1078,8 +1079,8 @@ s_mkdir (const char *folder, const char *sub, char *err, size_t errlen)
 }
 
 int
-cchc_csv_scan (const char *folder, cchc_date_t today, cchc_source_sink_fn sink,
-               void *arg, int64_t now_ms, cchc_csv_scan_t *scan, char *err, size_t errlen)
+cchc_csv_scan (const char *folder, cchc_date_t today, cchc_source_sink_fn sink, void *arg,
+               int64_t now_ms, cchc_csv_scan_t *scan, char *err, size_t errlen)
 {
     assert (folder && sink && scan);
     memset (scan, 0, sizeof *scan);
@@ -1092,7 +1093,7 @@ cchc_csv_scan (const char *folder, cchc_date_t today, cchc_source_sink_fn sink,
         || s_mkdir (folder, "done", err, errlen) != 0
         || s_mkdir (folder, "failed", err, errlen) != 0)
         return -1;
-    char proc[1024];
+    char proc [1024];
     s_path (proc, sizeof proc, folder, NULL, "processing");
     /*  1. anything a crash left in processing/ */
     char **names;
@@ -1102,9 +1103,9 @@ cchc_csv_scan (const char *folder, cchc_date_t today, cchc_source_sink_fn sink,
         return -1;
     }
     for (int i = 0; i < n; i++)
-        if (s_csv_take (folder, names[i], today, sink, arg, now_ms, scan, err, errlen) != 0) {
+        if (s_csv_take (folder, names [i], today, sink, arg, now_ms, scan, err, errlen) != 0) {
             s_list_free (names, n);
-            return -1;      /* processing/ not empty: take nothing new */
+            return -1; /* processing/ not empty: take nothing new */
         }
     s_list_free (names, n);
 
@@ -1116,9 +1117,9 @@ cchc_csv_scan (const char *folder, cchc_date_t today, cchc_source_sink_fn sink,
     }
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++) {
-        char from[1024], to[1024];
-        if (s_path (from, sizeof from, folder, NULL, names[i]) != 0
-            || s_path (to, sizeof to, folder, "processing", names[i]) != 0)
+        char from [1024], to [1024];
+        if (s_path (from, sizeof from, folder, NULL, names [i]) != 0
+            || s_path (to, sizeof to, folder, "processing", names [i]) != 0)
             continue;
         if (lstat (from, &sb) != 0 || !S_ISREG (sb.st_mode))
             continue;
@@ -1126,12 +1127,12 @@ cchc_csv_scan (const char *folder, cchc_date_t today, cchc_source_sink_fn sink,
         if (rename (from, to) != 0) {
             if (errno == ENOENT)
                 continue;
-            snprintf (err, errlen, "%s: cannot move to processing/: %s", names[i],
+            snprintf (err, errlen, "%s: cannot move to processing/: %s", names [i],
                       strerror (errno));
             rc = -1;
             break;
         }
-        rc = s_csv_take (folder, names[i], today, sink, arg, now_ms, scan, err, errlen);
+        rc = s_csv_take (folder, names [i], today, sink, arg, now_ms, scan, err, errlen);
     }
     s_list_free (names, n);
     return rc;
@@ -1140,7 +1141,7 @@ cchc_csv_scan (const char *folder, cchc_date_t today, cchc_source_sink_fn sink,
 int
 cchc_csv_failed_count (const char *folder)
 {
-    char path[1024];
+    char path [1024];
     if (s_path (path, sizeof path, folder, NULL, "failed") != 0)
         return -1;
     DIR *d = opendir (path);

@@ -29,23 +29,22 @@
 
 #include "proto/proto.h"
 
-#define CCHC_SOURCE_OBS_MAX 100000      /* observations per run / file */
+#define CCHC_SOURCE_OBS_MAX 100000 /* observations per run / file */
 #define CCHC_SOURCE_CSV_MAX_BYTES (16 * 1024 * 1024)
 
 /*  Observations and problems found by one run. */
 typedef struct {
-    cchc_obs_t *obs;            /* malloc'd, nobs entries */
+    cchc_obs_t *obs; /* malloc'd, nobs entries */
     size_t nobs, cap;
-    size_t nbad;                /* lines / rows skipped */
-    char problems[512];         /* the first bad lines, "line 3: ...; line 7: ..." */
+    size_t nbad;         /* lines / rows skipped */
+    char problems [512]; /* the first bad lines, "line 3: ...; line 7: ..." */
 } cchc_source_result_t;
 
 void cchc_source_result_init (cchc_source_result_t *res);
 void cchc_source_result_clear (cchc_source_result_t *res);
 
 /*  Note a bad line/row (kept in problems while there is room). */
-void cchc_source_result_bad (cchc_source_result_t *res, size_t line,
-                             const char *fmt, ...)
+void cchc_source_result_bad (cchc_source_result_t *res, size_t line, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 
 /*  Check one observation given as text fields and add it.  date may be NULL
@@ -67,14 +66,14 @@ void cchc_source_parse_lines (const char *text, size_t len, cchc_date_t today,
 typedef struct cchc_exec_t cchc_exec_t;
 
 /*  Start the command.  NULL with err set if it cannot be started. */
-cchc_exec_t *cchc_exec_start (const char *command, int64_t timeout_ms,
-                              size_t max_output, char *err, size_t errlen);
+cchc_exec_t *cchc_exec_start (const char *command, int64_t timeout_ms, size_t max_output,
+                              char *err, size_t errlen);
 
 /*  Kill (if still running), reap and free. */
 void cchc_exec_destroy (cchc_exec_t **self_p);
 
 /*  Fds still open for reading (0..2 of them), for poll.  Returns the count. */
-int cchc_exec_fds (const cchc_exec_t *self, int fds[2]);
+int cchc_exec_fds (const cchc_exec_t *self, int fds [2]);
 
 /*  Milliseconds until the deadline (>= 0); the caller should not sleep
     longer than this. */
@@ -98,8 +97,7 @@ pid_t cchc_exec_pid (const cchc_exec_t *self);
 /*  Convenience: start, wait and parse in one blocking call (tests, the
     one-shot `collect` command).  Returns 0 (res filled) or -1 (err). */
 int cchc_exec_run (const char *command, int64_t timeout_ms, size_t max_output,
-                   cchc_date_t today, cchc_source_result_t *res,
-                   char *err, size_t errlen);
+                   cchc_date_t today, cchc_source_result_t *res, char *err, size_t errlen);
 
 /*  --- sql ---------------------------------------------------------------
 
@@ -107,8 +105,7 @@ int cchc_exec_run (const char *command, int64_t timeout_ms, size_t max_output,
     statement that could write, run `query` with a time limit and collect the
     rows.  Returns 0 (res filled, bad rows counted) or -1 (err). */
 int cchc_sql_run (const char *database, const char *query, int64_t timeout_ms,
-                  cchc_date_t today, cchc_source_result_t *res,
-                  char *err, size_t errlen);
+                  cchc_date_t today, cchc_source_result_t *res, char *err, size_t errlen);
 
 /*  --- csv folder ----------------------------------------------------------
 
@@ -125,22 +122,21 @@ int cchc_sql_run (const char *database, const char *query, int64_t timeout_ms,
 
     The sink stores a file's observations (the outbox); it returns 0 or -1
     (with err): on -1 the file stays in processing/ and is tried again later. */
-typedef int (*cchc_source_sink_fn) (void *arg, const cchc_obs_t *obs, size_t n,
-                                    char *err, size_t errlen);
+typedef int (*cchc_source_sink_fn) (void *arg, const cchc_obs_t *obs, size_t n, char *err,
+                                    size_t errlen);
 
 typedef struct {
-    size_t taken;           /* files moved to done/ */
-    size_t failed;          /* files moved to failed/ */
-    size_t obs;             /* observations handed to the sink */
-    char last_error[512];   /* why the last failed file failed */
+    size_t taken;          /* files moved to done/ */
+    size_t failed;         /* files moved to failed/ */
+    size_t obs;            /* observations handed to the sink */
+    char last_error [512]; /* why the last failed file failed */
 } cchc_csv_scan_t;
 
 /*  Create the sub-folders if needed, then take every file: first any left
     in processing/, then FOLDER/NAME.csv in name order.  Returns 0, or -1 if
     the folder itself is unusable or the sink failed (err). */
-int cchc_csv_scan (const char *folder, cchc_date_t today, cchc_source_sink_fn sink,
-                   void *arg, int64_t now_ms, cchc_csv_scan_t *scan,
-                   char *err, size_t errlen);
+int cchc_csv_scan (const char *folder, cchc_date_t today, cchc_source_sink_fn sink, void *arg,
+                   int64_t now_ms, cchc_csv_scan_t *scan, char *err, size_t errlen);
 
 /*  Parse one CSV buffer.  Returns 0 when every row is good, -1 when some
     are bad (res->problems says which) or the CSV does not parse. */

@@ -24,9 +24,9 @@
 #include <unistd.h>
 
 typedef enum {
-    S_REAL,         //  the system clock
-    S_FIXED,        //  s_fake_ms, not moving
-    S_DEMO          //  s_demo: START + (real - ANCHOR) * SPEED (ticks)
+    S_REAL,   //  the system clock
+    S_FIXED,  //  s_fake_ms, not moving
+    S_DEMO    //  s_demo: START + (real - ANCHOR) * SPEED (ticks)
 } s_mode_t;
 
 static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -75,8 +75,8 @@ s_gate_read (void)
     int64_t anchor, hold;
     int used = 0;
     if (sscanf (buf, "%" SCNd64 " %" SCNd64 "%n", &anchor, &hold, &used) != 2
-    ||  buf [used] != '\n' || anchor < INT64_C (1000000000000)
-    ||  anchor > INT64_C (9999999999999))
+        || buf [used] != '\n' || anchor < INT64_C (1000000000000)
+        || anchor > INT64_C (9999999999999))
         return;
     s_demo.anchor_ms = anchor;
     s_gate_hold = hold;
@@ -129,13 +129,13 @@ cchc_clock_set_real (void)
     pthread_mutex_lock (&s_lock);
     s_mode = S_REAL;
     s_fake_ms = 0;
-    s_demo = (cchc_clock_demo_t) { 0, 1, 0, "" };
+    s_demo = (cchc_clock_demo_t){ 0, 1, 0, "" };
     pthread_mutex_unlock (&s_lock);
 }
 
 int
-cchc_clock_demo_parse (const char *text, cchc_clock_demo_t *demo,
-                       char *err, unsigned long errlen)
+cchc_clock_demo_parse (const char *text, cchc_clock_demo_t *demo, char *err,
+                       unsigned long errlen)
 {
     assert (text && demo);
     char buf [64 + CCHC_CLOCK_GATE_MAX];
@@ -169,16 +169,22 @@ cchc_clock_demo_parse (const char *text, cchc_clock_demo_t *demo,
         return -1;
     }
     //  An anchor from 2001 to 2286: real instants, in ms.
-    if (n > 2 && cchc_parse_int64 (parts [2], INT64_C (1000000000000),
-                                   INT64_C (9999999999999), &d.anchor_ms) != 0) {
-        cchc_errf (err, errlen, "clock.demo: ANCHOR '%s' is not a real instant in "
-                   "ms since 1970", parts [2]);
+    if (n > 2
+        && cchc_parse_int64 (parts [2], INT64_C (1000000000000), INT64_C (9999999999999),
+                             &d.anchor_ms)
+               != 0) {
+        cchc_errf (err, errlen,
+                   "clock.demo: ANCHOR '%s' is not a real instant in "
+                   "ms since 1970",
+                   parts [2]);
         return -1;
     }
     if (n > 3) {
         if (parts [3][0] != '/' || strlen (parts [3]) >= sizeof d.gate) {
-            cchc_errf (err, errlen, "clock.demo: GATE '%s' is not an absolute path "
-                       "(START[,SPEED[,ANCHOR[,GATE]]])", parts [3]);
+            cchc_errf (err, errlen,
+                       "clock.demo: GATE '%s' is not an absolute path "
+                       "(START[,SPEED[,ANCHOR[,GATE]]])",
+                       parts [3]);
             return -1;
         }
         strcpy (d.gate, parts [3]);
@@ -295,8 +301,7 @@ cchc_clock_parse_iso (const char *text, int64_t *ms)
     cchc_date_t date;
     if (cchc_date_parse (text, 10, &date) != 0)
         return -1;
-    if (text [10] != 'T' || text [13] != ':' || text [16] != ':'
-    ||  text [len - 1] != 'Z')
+    if (text [10] != 'T' || text [13] != ':' || text [16] != ':' || text [len - 1] != 'Z')
         return -1;
     int hour = s_digits (text + 11, 2);
     int minute = s_digits (text + 14, 2);
@@ -307,12 +312,12 @@ cchc_clock_parse_iso (const char *text, int64_t *ms)
             return -1;
         milli = s_digits (text + 20, 3);
     }
-    if (hour < 0 || hour > 23 || minute < 0 || minute > 59
-    ||  second < 0 || second > 59 || milli < 0)
+    if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59
+        || milli < 0)
         return -1;
     //  The date is a UTC calendar day here: day number * day, no offset.
-    *ms = (int64_t) date * CCHC_DAY_MS
-        + ((int64_t) hour * 3600 + minute * 60 + second) * 1000 + milli;
+    *ms = (int64_t) date * CCHC_DAY_MS + ((int64_t) hour * 3600 + minute * 60 + second) * 1000
+          + milli;
     return 0;
 }
 
@@ -321,8 +326,8 @@ cchc_clock_format_iso (int64_t ms, char *buf, unsigned long size)
 {
     assert (buf && size >= 25);
     //  Keep to years 0001..9999, the range the format can express.
-    const int64_t min_ms = -62135596800000LL;           //  0001-01-01T00:00:00Z
-    const int64_t max_ms = 253402300799999LL;           //  9999-12-31T23:59:59.999Z
+    const int64_t min_ms = -62135596800000LL;  //  0001-01-01T00:00:00Z
+    const int64_t max_ms = 253402300799999LL;  //  9999-12-31T23:59:59.999Z
     if (ms < min_ms)
         ms = min_ms;
     if (ms > max_ms)

@@ -57,17 +57,17 @@ void cchc_clock_set_real (void);
 #define CCHC_CLOCK_GATE_MAX 512
 
 typedef struct {
-    int64_t start_ms;           /* simulated instant at the anchor, UTC ms */
-    int64_t speed;              /* simulated ms per real ms, >= 1 */
-    int64_t anchor_ms;          /* real UTC ms; 0: when applied */
-    char gate[CCHC_CLOCK_GATE_MAX]; /* the gate file, "" for none */
+    int64_t start_ms;                /* simulated instant at the anchor, UTC ms */
+    int64_t speed;                   /* simulated ms per real ms, >= 1 */
+    int64_t anchor_ms;               /* real UTC ms; 0: when applied */
+    char gate [CCHC_CLOCK_GATE_MAX]; /* the gate file, "" for none */
 } cchc_clock_demo_t;
 
 #define CCHC_CLOCK_SPEED_MAX 1000000
 
 /*  Parse "START[,SPEED[,ANCHOR[,GATE]]]".  0, or -1 with the reason in err. */
-int cchc_clock_demo_parse (const char *text, cchc_clock_demo_t *demo,
-                           char *err, unsigned long errlen);
+int cchc_clock_demo_parse (const char *text, cchc_clock_demo_t *demo, char *err,
+                           unsigned long errlen);
 
 /*  Why the demonstration clock may not run here, or NULL when it may: a
     program configured for production (CurveZMQ on, or any of the

@@ -25,7 +25,7 @@
 
 #include <ini.h>
 
-#define S_FILE_MAX (1024 * 1024)        //  a configuration file, not a data set
+#define S_FILE_MAX (1024 * 1024)  //  a configuration file, not a data set
 #define S_KEY_MAX 256
 #define S_REASON_MAX 320
 
@@ -105,20 +105,22 @@ s_parse_bool (const char *text, bool *value)
 //  Parse `text` for `entry`; with `conf`, store it.  On failure the reason
 //  (starting with the key) goes into reason and -1 is returned.
 static int
-s_parse_value (const cchc_config_entry_t *entry, void *conf, const char *text,
-               char *reason, size_t reason_len)
+s_parse_value (const cchc_config_entry_t *entry, void *conf, const char *text, char *reason,
+               size_t reason_len)
 {
-    char *field = conf? (char *) conf + entry->offset: NULL;
+    char *field = conf ? (char *) conf + entry->offset : NULL;
     switch (entry->type) {
         case CCHC_CONFIG_INT: {
             int64_t value;
             if (cchc_parse_int64 (text, INT64_MIN, INT64_MAX, &value) != 0) {
-                cchc_errf (reason, reason_len, "%s: '%s' is not an integer", entry->name, text);
+                cchc_errf (reason, reason_len, "%s: '%s' is not an integer", entry->name,
+                           text);
                 return -1;
             }
             if (value < entry->min || value > entry->max) {
-                cchc_errf (reason, reason_len, "%s: %" PRId64 " is out of bounds [%" PRId64
-                       ", %" PRId64 "]", entry->name, value, entry->min, entry->max);
+                cchc_errf (reason, reason_len,
+                           "%s: %" PRId64 " is out of bounds [%" PRId64 ", %" PRId64 "]",
+                           entry->name, value, entry->min, entry->max);
                 return -1;
             }
             if (field)
@@ -128,8 +130,10 @@ s_parse_value (const cchc_config_entry_t *entry, void *conf, const char *text,
         case CCHC_CONFIG_BOOL: {
             bool value;
             if (!s_parse_bool (text, &value)) {
-                cchc_errf (reason, reason_len, "%s: '%s' is not a boolean "
-                       "(true/false, yes/no, on/off, 1/0)", entry->name, text);
+                cchc_errf (reason, reason_len,
+                           "%s: '%s' is not a boolean "
+                           "(true/false, yes/no, on/off, 1/0)",
+                           entry->name, text);
                 return -1;
             }
             if (field)
@@ -140,8 +144,9 @@ s_parse_value (const cchc_config_entry_t *entry, void *conf, const char *text,
         case CCHC_CONFIG_SECRET: {
             size_t len = strlen (text);
             if (len >= entry->size) {
-                cchc_errf (reason, reason_len, "%s: value is too long (%zu bytes, at most %zu)",
-                       entry->name, len, entry->size - 1);
+                cchc_errf (reason, reason_len,
+                           "%s: value is too long (%zu bytes, at most %zu)", entry->name, len,
+                           entry->size - 1);
                 return -1;
             }
             if (!cchc_utf8_valid (text, len)) {
@@ -155,8 +160,10 @@ s_parse_value (const cchc_config_entry_t *entry, void *conf, const char *text,
         case CCHC_CONFIG_DURATION: {
             int64_t value;
             if (s_parse_duration (text, &value) != 0) {
-                cchc_errf (reason, reason_len, "%s: '%s' is not a duration "
-                       "(like 500ms, 30s, 5m, 2h, 1d, or a number of ms)", entry->name, text);
+                cchc_errf (reason, reason_len,
+                           "%s: '%s' is not a duration "
+                           "(like 500ms, 30s, 5m, 2h, 1d, or a number of ms)",
+                           entry->name, text);
                 return -1;
             }
             if (value < entry->min || value > entry->max) {
@@ -164,8 +171,8 @@ s_parse_value (const cchc_config_entry_t *entry, void *conf, const char *text,
                 s_format_duration (value, v, sizeof v);
                 s_format_duration (entry->min, lo, sizeof lo);
                 s_format_duration (entry->max, hi, sizeof hi);
-                cchc_errf (reason, reason_len, "%s: %s is out of bounds [%s, %s]",
-                       entry->name, v, lo, hi);
+                cchc_errf (reason, reason_len, "%s: %s is out of bounds [%s, %s]", entry->name,
+                           v, lo, hi);
                 return -1;
             }
             if (field)
@@ -207,8 +214,7 @@ s_table_size (const cchc_config_entry_t *table)
 }
 
 int
-cchc_config_defaults (const cchc_config_entry_t *table, void *conf,
-                      char *err, size_t errlen)
+cchc_config_defaults (const cchc_config_entry_t *table, void *conf, char *err, size_t errlen)
 {
     assert (table && conf);
     s_table_size (table);
@@ -219,11 +225,10 @@ cchc_config_defaults (const cchc_config_entry_t *table, void *conf,
             char *field = (char *) conf + e->offset;
             if (e->type == CCHC_CONFIG_STRING || e->type == CCHC_CONFIG_SECRET)
                 field [0] = '\0';
+            else if (e->type == CCHC_CONFIG_BOOL)
+                memcpy (field, &(bool){ false }, sizeof (bool));
             else
-            if (e->type == CCHC_CONFIG_BOOL)
-                memcpy (field, &(bool) { false }, sizeof (bool));
-            else
-                memcpy (field, &(int64_t) { 0 }, sizeof (int64_t));
+                memcpy (field, &(int64_t){ 0 }, sizeof (int64_t));
             continue;
         }
         char reason [S_REASON_MAX];
@@ -240,15 +245,15 @@ cchc_config_defaults (const cchc_config_entry_t *table, void *conf,
 
 typedef struct {
     const cchc_config_entry_t *table;
-    void *conf;                 //  where to store, NULL in the checking pass
+    void *conf;  //  where to store, NULL in the checking pass
     //  The line reader
     const char *text;
     size_t len;
     size_t pos;
-    int line;                   //  number of the line inih is working on
-    bool indented;              //  that line starts with a space or tab
+    int line;       //  number of the line inih is working on
+    bool indented;  //  that line starts with a space or tab
     //  What the handler saw
-    int *seen_line;             //  per entry: the line that set it, or 0
+    int *seen_line;  //  per entry: the line that set it, or 0
     char last_section [S_KEY_MAX];
     char last_name [S_KEY_MAX];
     bool have_last;
@@ -257,14 +262,14 @@ typedef struct {
     char reason [S_REASON_MAX];
 } s_parse_t;
 
-static void
-s_fail (s_parse_t *self, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+static void s_fail (s_parse_t *self, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
 
 static void
 s_fail (s_parse_t *self, const char *fmt, ...)
 {
     if (self->err_line)
-        return;                 //  keep the first
+        return;  //  keep the first
     self->err_line = self->line;
     va_list args;
     va_start (args, fmt);
@@ -282,8 +287,8 @@ s_reader (char *str, int num, void *stream)
         return NULL;
     const char *start = self->text + self->pos;
     const char *nl = memchr (start, '\n', self->len - self->pos);
-    size_t line_len = nl? (size_t) (nl - start): self->len - self->pos;
-    self->pos += line_len + (nl? 1: 0);
+    size_t line_len = nl ? (size_t) (nl - start) : self->len - self->pos;
+    self->pos += line_len + (nl ? 1 : 0);
     self->line++;
     if (memchr (start, '\0', line_len)) {
         s_fail (self, "line contains a NUL byte");
@@ -312,19 +317,21 @@ s_handler (void *user, const char *section, const char *name, const char *value)
     if (self->err_line)
         return 0;
     //  inih hands an indented line to the previous key as more of its value.
-    if (self->indented && self->have_last
-    &&  strcmp (self->last_section, section) == 0 && strcmp (self->last_name, name) == 0) {
-        s_fail (self, "indented line would continue the value of '%s'; "
-                "remove the indentation", name);
+    if (self->indented && self->have_last && strcmp (self->last_section, section) == 0
+        && strcmp (self->last_name, name) == 0) {
+        s_fail (self,
+                "indented line would continue the value of '%s'; "
+                "remove the indentation",
+                name);
         return 0;
     }
     char key [S_KEY_MAX];
-    int n = *section? snprintf (key, sizeof key, "%s.%s", section, name)
-                    : snprintf (key, sizeof key, "%s", name);
-    int index = n > 0 && (size_t) n < sizeof key? s_find (self->table, key): -1;
+    int n = *section ? snprintf (key, sizeof key, "%s.%s", section, name)
+                     : snprintf (key, sizeof key, "%s", name);
+    int index = n > 0 && (size_t) n < sizeof key ? s_find (self->table, key) : -1;
     if (index < 0) {
-        s_fail (self, "unknown key '%s'%s", n > 0 && (size_t) n < sizeof key? key: name,
-                *section? "": " (outside any [section])");
+        s_fail (self, "unknown key '%s'%s", n > 0 && (size_t) n < sizeof key ? key : name,
+                *section ? "" : " (outside any [section])");
         return 0;
     }
     cchc_strlcpy (self->last_section, section, sizeof self->last_section);
@@ -346,9 +353,8 @@ s_handler (void *user, const char *section, const char *name, const char *value)
 
 //  One pass over text; 0, or -1 with "name:line: reason" in err.
 static int
-s_parse_pass (const cchc_config_entry_t *table, void *conf, const char *name,
-              const char *text, size_t len, int *seen_line, size_t entries,
-              char *err, size_t errlen)
+s_parse_pass (const cchc_config_entry_t *table, void *conf, const char *name, const char *text,
+              size_t len, int *seen_line, size_t entries, char *err, size_t errlen)
 {
     s_parse_t self;
     memset (&self, 0, sizeof self);
@@ -369,13 +375,13 @@ s_parse_pass (const cchc_config_entry_t *table, void *conf, const char *name,
         const char *p = text, *end = text + len;
         for (int line = 1; line < rc && p < end; line++) {
             const char *nl = memchr (p, '\n', (size_t) (end - p));
-            p = nl? nl + 1: end;
+            p = nl ? nl + 1 : end;
         }
         while (p < end && (*p == ' ' || *p == '\t'))
             p++;
-        cchc_errf (err, errlen, "%s:%d: %s", name, rc, p < end && *p == '['
-               ? "section header without a closing ']'"
-               : "expected 'key = value', '[section]' or a comment");
+        cchc_errf (err, errlen, "%s:%d: %s", name, rc,
+                   p < end && *p == '[' ? "section header without a closing ']'"
+                                        : "expected 'key = value', '[section]' or a comment");
         return -1;
     }
     if (rc < 0) {
@@ -386,9 +392,8 @@ s_parse_pass (const cchc_config_entry_t *table, void *conf, const char *name,
 }
 
 int
-cchc_config_load_string (const cchc_config_entry_t *table, void *conf,
-                         const char *name, const char *text, size_t len,
-                         char *err, size_t errlen)
+cchc_config_load_string (const cchc_config_entry_t *table, void *conf, const char *name,
+                         const char *text, size_t len, char *err, size_t errlen)
 {
     assert (table && conf && name);
     assert (text || len == 0);
@@ -399,11 +404,11 @@ cchc_config_load_string (const cchc_config_entry_t *table, void *conf,
         return -1;
     }
     //  Check everything first, then store: an invalid file changes nothing.
-    int rc = s_parse_pass (table, NULL, name, text? text: "", len, seen_line, entries,
-                           err, errlen);
+    int rc = s_parse_pass (table, NULL, name, text ? text : "", len, seen_line, entries, err,
+                           errlen);
     if (rc == 0) {
-        rc = s_parse_pass (table, conf, name, text? text: "", len, seen_line, entries,
-                           err, errlen);
+        rc = s_parse_pass (table, conf, name, text ? text : "", len, seen_line, entries, err,
+                           errlen);
         assert (rc == 0);
     }
     free (seen_line);
@@ -411,8 +416,8 @@ cchc_config_load_string (const cchc_config_entry_t *table, void *conf,
 }
 
 int
-cchc_config_load (const cchc_config_entry_t *table, void *conf,
-                  const char *path, char *err, size_t errlen)
+cchc_config_load (const cchc_config_entry_t *table, void *conf, const char *path, char *err,
+                  size_t errlen)
 {
     assert (table && conf && path);
     FILE *file = fopen (path, "rb");
@@ -433,10 +438,9 @@ cchc_config_load (const cchc_config_entry_t *table, void *conf,
     int rc = -1;
     if (read_error)
         cchc_errf (err, errlen, "%s: %s", path, strerror (saved_errno));
-    else
-    if (len > S_FILE_MAX)
-        cchc_errf (err, errlen, "%s: larger than %d bytes; not a configuration file",
-               path, S_FILE_MAX);
+    else if (len > S_FILE_MAX)
+        cchc_errf (err, errlen, "%s: larger than %d bytes; not a configuration file", path,
+                   S_FILE_MAX);
     else
         rc = cchc_config_load_string (table, conf, path, text, len, err, errlen);
     free (text);
@@ -444,8 +448,8 @@ cchc_config_load (const cchc_config_entry_t *table, void *conf,
 }
 
 int
-cchc_config_set (const cchc_config_entry_t *table, void *conf,
-                 const char *assignment, char *err, size_t errlen)
+cchc_config_set (const cchc_config_entry_t *table, void *conf, const char *assignment,
+                 char *err, size_t errlen)
 {
     assert (table && conf && assignment);
     s_table_size (table);
@@ -463,8 +467,8 @@ cchc_config_set (const cchc_config_entry_t *table, void *conf,
         index = s_find (table, key);
     }
     if (index < 0) {
-        cchc_errf (err, errlen, "--set: unknown key '%.*s'", (int) (key_len < 200? key_len: 200),
-               assignment);
+        cchc_errf (err, errlen, "--set: unknown key '%.*s'",
+                   (int) (key_len < 200 ? key_len : 200), assignment);
         return -1;
     }
     char reason [S_REASON_MAX];
@@ -490,7 +494,7 @@ cchc_config_print (const cchc_config_entry_t *table, const void *conf, FILE *out
         const char *dot = strchr (e->name, '.');
         size_t section_len = (size_t) (dot - e->name);
         if (!prev || prev_len != section_len || memcmp (prev, e->name, section_len) != 0) {
-            fprintf (out, "%s[%.*s]\n", prev? "\n": "", (int) section_len, e->name);
+            fprintf (out, "%s[%.*s]\n", prev ? "\n" : "", (int) section_len, e->name);
             prev = e->name;
             prev_len = section_len;
         }
@@ -508,18 +512,18 @@ cchc_config_print (const cchc_config_entry_t *table, const void *conf, FILE *out
             case CCHC_CONFIG_BOOL: {
                 bool v;
                 memcpy (&v, field, sizeof v);
-                fprintf (out, "%s = %s\n", key, v? "true": "false");
+                fprintf (out, "%s = %s\n", key, v ? "true" : "false");
                 break;
             }
             case CCHC_CONFIG_STRING:
                 //  inih takes " ;" as the start of a comment: a value that
                 //  starts with ';' must follow the '=' directly.
-                fprintf (out, "%s =%s%.*s\n", key, field [0] == ';'? "": " ",
+                fprintf (out, "%s =%s%.*s\n", key, field [0] == ';' ? "" : " ",
                          (int) strnlen (field, e->size), field);
                 break;
             case CCHC_CONFIG_SECRET:
                 //  Settings are printed to terminals, tickets and logs.
-                fprintf (out, "%s =%s\n", key, field [0]? " ***": "");
+                fprintf (out, "%s =%s\n", key, field [0] ? " ***" : "");
                 break;
             case CCHC_CONFIG_DURATION: {
                 int64_t v;

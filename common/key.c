@@ -32,11 +32,11 @@
 #define S_SECRET_TAG "cchc-ed25519-secret-v1"
 #define S_PUBLIC_TAG "cchc-ed25519-public-v1"
 #define S_SECRET_COMMENT "# cchc secret key: keep private, mode 0600"
-#define S_FILE_MAX 4096         //  a key file is a few lines; refuse more
+#define S_FILE_MAX 4096  //  a key file is a few lines; refuse more
 
 struct cchc_key_t {
     uint8_t public_key [CCHC_KEY_PUBLIC_BYTES];
-    uint8_t *secret;            //  sodium_malloc'd, CCHC_KEY_SECRET_BYTES
+    uint8_t *secret;  //  sodium_malloc'd, CCHC_KEY_SECRET_BYTES
 };
 
 //  A key object around a 32-byte seed.  NULL on failure.
@@ -85,7 +85,7 @@ cchc_key_destroy (cchc_key_t **self_p)
     assert (self_p);
     cchc_key_t *self = *self_p;
     if (self) {
-        sodium_free (self->secret);     //  zeroes it; accepts NULL
+        sodium_free (self->secret);  //  zeroes it; accepts NULL
         sodium_memzero (self, sizeof (cchc_key_t));
         free (self);
         *self_p = NULL;
@@ -114,13 +114,12 @@ cchc_key_parse_public (const char *hex, uint8_t pk [32])
 }
 
 void
-cchc_key_sign (const cchc_key_t *self, uint8_t sig [64],
-               const uint8_t *msg, size_t len)
+cchc_key_sign (const cchc_key_t *self, uint8_t sig [64], const uint8_t *msg, size_t len)
 {
     assert (self && sig);
     assert (msg || len == 0);
     static const uint8_t empty [1] = { 0 };
-    int rc = crypto_sign_detached (sig, NULL, msg? msg: empty, len, self->secret);
+    int rc = crypto_sign_detached (sig, NULL, msg ? msg : empty, len, self->secret);
     assert (rc == 0);
     (void) rc;
 }
@@ -128,9 +127,8 @@ cchc_key_sign (const cchc_key_t *self, uint8_t sig [64],
 //  ---------------------------------------------------------------------------
 //  Z85 (ZeroMQ RFC 32) and the CurveZMQ keys
 
-static const char s_z85_chars [] =
-    "0123456789abcdefghijklmnopqrstuvwxyz"
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+static const char s_z85_chars [] = "0123456789abcdefghijklmnopqrstuvwxyz"
+                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
 
 void
 cchc_key_z85_encode (char *out, const uint8_t *bin, size_t len)
@@ -141,7 +139,7 @@ cchc_key_z85_encode (char *out, const uint8_t *bin, size_t len)
     size_t o = 0;
     for (size_t i = 0; i < len; i += 4) {
         uint32_t value = (uint32_t) bin [i] << 24 | (uint32_t) bin [i + 1] << 16
-                       | (uint32_t) bin [i + 2] << 8 | bin [i + 3];
+                         | (uint32_t) bin [i + 2] << 8 | bin [i + 3];
         for (int k = 4; k >= 0; k--) {
             out [o + (size_t) k] = s_z85_chars [value % 85];
             value /= 85;
@@ -171,7 +169,7 @@ cchc_key_curve_secret_z85 (const cchc_key_t *self, char out [41])
     if (rc == 0)
         cchc_key_z85_encode (out, curve, sizeof curve);
     sodium_memzero (curve, sizeof curve);
-    return rc == 0? 0: -1;
+    return rc == 0 ? 0 : -1;
 }
 
 //  ---------------------------------------------------------------------------
@@ -180,8 +178,8 @@ cchc_key_curve_secret_z85 (const cchc_key_t *self, char out [41])
 //  Read a small regular file into buf (cap bytes).  With `private_only`,
 //  refuse it if group or others have any access.  Returns 0 or -1.
 static int
-s_read_file (const char *path, bool private_only, char *buf, size_t cap,
-             size_t *len, char *err, size_t errlen)
+s_read_file (const char *path, bool private_only, char *buf, size_t cap, size_t *len,
+             char *err, size_t errlen)
 {
     //  O_NONBLOCK: opening a FIFO must not hang; we refuse it right after.
     int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -202,7 +200,7 @@ s_read_file (const char *path, bool private_only, char *buf, size_t cap,
     }
     if (private_only && (st.st_mode & 077) != 0) {
         cchc_errf (err, errlen, "key file %s has mode %04o; it must be 0600 (chmod 600 %s)",
-               path, (unsigned) (st.st_mode & 07777), path);
+                   path, (unsigned) (st.st_mode & 07777), path);
         close (fd);
         return -1;
     }
@@ -235,9 +233,9 @@ s_read_file (const char *path, bool private_only, char *buf, size_t cap,
 //  hex digits.  Decodes into out[32].  `other_tag` names the other kind of
 //  file, for a helpful message.  Returns 0 or -1.
 static int
-s_parse_key_file (const char *path, const char *buf, size_t len,
-                  const char *tag, const char *other_tag, bool bare_ok,
-                  uint8_t out [32], char *err, size_t errlen)
+s_parse_key_file (const char *path, const char *buf, size_t len, const char *tag,
+                  const char *other_tag, bool bare_ok, uint8_t out [32], char *err,
+                  size_t errlen)
 {
     size_t tag_len = strlen (tag);
     bool found = false;
@@ -252,31 +250,30 @@ s_parse_key_file (const char *path, const char *buf, size_t len,
         size_t line_len = end - pos;
         if (line_len > 0 && line [line_len - 1] == '\r')
             line_len--;
-        pos = end < len? end + 1: end;
+        pos = end < len ? end + 1 : end;
 
         if (line_len == 0 || line [0] == '#')
             continue;
         if (found) {
-            cchc_errf (err, errlen, "key file %s:%d: unexpected text after the key",
-                   path, line_no);
+            cchc_errf (err, errlen, "key file %s:%d: unexpected text after the key", path,
+                       line_no);
             return -1;
         }
         const char *hex = NULL;
         if (line_len == tag_len + 1 + 2 * 32 && memcmp (line, tag, tag_len) == 0
-        &&  line [tag_len] == ' ')
+            && line [tag_len] == ' ')
             hex = line + tag_len + 1;
-        else
-        if (bare_ok && line_len == 2 * 32)
+        else if (bare_ok && line_len == 2 * 32)
             hex = line;
         else {
             size_t other_len = strlen (other_tag);
             if (line_len >= other_len && memcmp (line, other_tag, other_len) == 0)
                 cchc_errf (err, errlen, "key file %s holds a %s key, not a %s one", path,
-                       strcmp (other_tag, S_PUBLIC_TAG) == 0? "public": "secret",
-                       strcmp (tag, S_PUBLIC_TAG) == 0? "public": "secret");
+                           strcmp (other_tag, S_PUBLIC_TAG) == 0 ? "public" : "secret",
+                           strcmp (tag, S_PUBLIC_TAG) == 0 ? "public" : "secret");
             else
                 cchc_errf (err, errlen, "key file %s:%d: expected \"%s <64 hex digits>\"",
-                       path, line_no, tag);
+                           path, line_no, tag);
             return -1;
         }
         char copy [2 * 32 + 1];
@@ -285,15 +282,15 @@ s_parse_key_file (const char *path, const char *buf, size_t len,
         int rc = cchc_hex_decode (out, 32, copy);
         sodium_memzero (copy, sizeof copy);
         if (rc != 0) {
-            cchc_errf (err, errlen, "key file %s:%d: the key is not 64 hex digits",
-                   path, line_no);
+            cchc_errf (err, errlen, "key file %s:%d: the key is not 64 hex digits", path,
+                       line_no);
             return -1;
         }
         found = true;
     }
     if (!found) {
         cchc_errf (err, errlen, "key file %s holds no key (expected \"%s <64 hex digits>\")",
-               path, tag);
+                   path, tag);
         return -1;
     }
     return 0;
@@ -301,8 +298,7 @@ s_parse_key_file (const char *path, const char *buf, size_t len,
 
 //  The secret key in buf[0..len), the content of key file `path`.
 static cchc_key_t *
-s_secret_from_text (const char *path, const char *buf, size_t len,
-                    char *err, size_t errlen)
+s_secret_from_text (const char *path, const char *buf, size_t len, char *err, size_t errlen)
 {
     if (len >= S_FILE_MAX) {
         cchc_errf (err, errlen, "key file %s is too large to be a key file", path);
@@ -310,8 +306,8 @@ s_secret_from_text (const char *path, const char *buf, size_t len,
     }
     uint8_t seed [32];
     cchc_key_t *self = NULL;
-    if (s_parse_key_file (path, buf, len, S_SECRET_TAG, S_PUBLIC_TAG, false,
-                          seed, err, errlen) == 0) {
+    if (s_parse_key_file (path, buf, len, S_SECRET_TAG, S_PUBLIC_TAG, false, seed, err, errlen)
+        == 0) {
         self = s_key_from_seed (seed);
         if (!self)
             cchc_errf (err, errlen, "out of memory");
@@ -342,8 +338,8 @@ cchc_key_load (const char *path, char *err, size_t errlen)
 }
 
 cchc_key_t *
-cchc_key_parse_secret_text (const char *name, const char *text, size_t len,
-                            char *err, size_t errlen)
+cchc_key_parse_secret_text (const char *name, const char *text, size_t len, char *err,
+                            size_t errlen)
 {
     assert (name);
     assert (text || len == 0);
@@ -356,17 +352,17 @@ cchc_key_parse_secret_text (const char *name, const char *text, size_t len,
 
 //  The public key in buf[0..len), the content of key file `path`.
 static int
-s_public_from_text (const char *path, const char *buf, size_t len, uint8_t pk [32],
-                    char *err, size_t errlen)
+s_public_from_text (const char *path, const char *buf, size_t len, uint8_t pk [32], char *err,
+                    size_t errlen)
 {
     if (len >= S_FILE_MAX) {
         cchc_errf (err, errlen, "key file %s is too large to be a key file", path);
         return -1;
     }
     uint8_t key [32];
-    if (s_parse_key_file (path, buf, len, S_PUBLIC_TAG, S_SECRET_TAG, true,
-                          key, err, errlen) != 0) {
-        sodium_memzero (key, sizeof key);   //  it may have been a secret
+    if (s_parse_key_file (path, buf, len, S_PUBLIC_TAG, S_SECRET_TAG, true, key, err, errlen)
+        != 0) {
+        sodium_memzero (key, sizeof key);  //  it may have been a secret
         return -1;
     }
     memcpy (pk, key, 32);
@@ -388,8 +384,8 @@ cchc_key_load_public (const char *path, uint8_t pk [32], char *err, size_t errle
 }
 
 int
-cchc_key_parse_public_text (const char *name, const char *text, size_t len,
-                            uint8_t pk [32], char *err, size_t errlen)
+cchc_key_parse_public_text (const char *name, const char *text, size_t len, uint8_t pk [32],
+                            char *err, size_t errlen)
 {
     assert (name && pk);
     assert (text || len == 0);
@@ -409,8 +405,7 @@ s_sync_parent (const char *path)
     char *slash = strrchr (dir, '/');
     if (!slash)
         cchc_strlcpy (dir, ".", sizeof dir);
-    else
-    if (slash == dir)
+    else if (slash == dir)
         dir [1] = '\0';
     else
         *slash = '\0';
@@ -424,8 +419,8 @@ s_sync_parent (const char *path)
 //  Create `path` holding data[len] with exactly `mode`, never replacing an
 //  existing file.  Returns 0 or -1 with err set; on failure nothing is left.
 static int
-s_write_new_file (const char *path, const char *data, size_t len, mode_t mode,
-                  char *err, size_t errlen)
+s_write_new_file (const char *path, const char *data, size_t len, mode_t mode, char *err,
+                  size_t errlen)
 {
     char tmp [PATH_MAX];
     uint8_t nonce [6];
@@ -443,7 +438,7 @@ s_write_new_file (const char *path, const char *data, size_t len, mode_t mode,
         return -1;
     }
     const char *what = NULL;
-    if (fchmod (fd, mode) != 0)         //  the umask may have removed bits
+    if (fchmod (fd, mode) != 0)  //  the umask may have removed bits
         what = "chmod";
     size_t done = 0;
     while (!what && done < len) {
@@ -480,8 +475,8 @@ s_write_new_file (const char *path, const char *data, size_t len, mode_t mode,
 }
 
 int
-cchc_key_save (const cchc_key_t *self, const char *secret_path,
-               const char *public_path, char *err, size_t errlen)
+cchc_key_save (const cchc_key_t *self, const char *secret_path, const char *public_path,
+               char *err, size_t errlen)
 {
     assert (self && secret_path);
     //  Refuse up front if either file exists, so we write both or neither.
@@ -497,9 +492,9 @@ cchc_key_save (const cchc_key_t *self, const char *secret_path,
     //  Secret file: the seed in hex, in a buffer we wipe.
     char text [sizeof S_SECRET_COMMENT + sizeof S_SECRET_TAG + 2 * 32 + 8];
     char seed_hex [2 * 32 + 1];
-    cchc_hex_encode (seed_hex, self->secret, 32);   //  seed is the first half
-    int n = snprintf (text, sizeof text, "%s\n%s %s\n",
-                      S_SECRET_COMMENT, S_SECRET_TAG, seed_hex);
+    cchc_hex_encode (seed_hex, self->secret, 32);  //  seed is the first half
+    int n =
+        snprintf (text, sizeof text, "%s\n%s %s\n", S_SECRET_COMMENT, S_SECRET_TAG, seed_hex);
     sodium_memzero (seed_hex, sizeof seed_hex);
     assert (n > 0 && (size_t) n < sizeof text);
     int rc = s_write_new_file (secret_path, text, (size_t) n, 0600, err, errlen);
@@ -513,7 +508,7 @@ cchc_key_save (const cchc_key_t *self, const char *secret_path,
         n = snprintf (text, sizeof text, "%s %s\n", S_PUBLIC_TAG, pk_hex);
         assert (n > 0 && (size_t) n < sizeof text);
         if (s_write_new_file (public_path, text, (size_t) n, 0644, err, errlen) != 0) {
-            unlink (secret_path);       //  ours, just created: all or nothing
+            unlink (secret_path);  //  ours, just created: all or nothing
             return -1;
         }
     }

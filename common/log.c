@@ -35,11 +35,11 @@ static const char *
 s_level_name (cchc_log_level_t level)
 {
     switch (level) {
-        case CCHC_LOG_ERROR:    return "error";
-        case CCHC_LOG_WARN:     return "warn";
-        case CCHC_LOG_NOTICE:   return "notice";
-        case CCHC_LOG_INFO:     return "info";
-        case CCHC_LOG_DEBUG:    return "debug";
+        case CCHC_LOG_ERROR: return "error";
+        case CCHC_LOG_WARN: return "warn";
+        case CCHC_LOG_NOTICE: return "notice";
+        case CCHC_LOG_INFO: return "info";
+        case CCHC_LOG_DEBUG: return "debug";
     }
     return "log";
 }
@@ -66,7 +66,7 @@ s_stderr_is_journal (void)
 void
 cchc_log_init (const char *program, cchc_log_level_t level)
 {
-    cchc_strlcpy (s_program, program && *program? program: "cchc", sizeof s_program);
+    cchc_strlcpy (s_program, program && *program ? program : "cchc", sizeof s_program);
     atomic_store (&s_level, (int) level);
     atomic_store (&s_journal, s_stderr_is_journal ());
 }
@@ -75,9 +75,8 @@ int
 cchc_log_level_parse (const char *text, cchc_log_level_t *level)
 {
     assert (level);
-    static const cchc_log_level_t levels [] = {
-        CCHC_LOG_ERROR, CCHC_LOG_WARN, CCHC_LOG_NOTICE, CCHC_LOG_INFO, CCHC_LOG_DEBUG
-    };
+    static const cchc_log_level_t levels [] = { CCHC_LOG_ERROR, CCHC_LOG_WARN, CCHC_LOG_NOTICE,
+                                                CCHC_LOG_INFO, CCHC_LOG_DEBUG };
     if (!text)
         return -1;
     for (size_t i = 0; i < sizeof levels / sizeof levels [0]; i++)
@@ -104,17 +103,17 @@ cchc_log_enabled (cchc_log_level_t level)
 static void
 s_vlog (cchc_log_level_t level, uint64_t suppressed, const char *fmt, va_list args)
 {
-    int saved_errno = errno;            //  for %m, and for the caller
+    int saved_errno = errno;  //  for %m, and for the caller
     char line [S_LINE_MAX];
     int head;
     if (atomic_load (&s_journal))
-        head = snprintf (line, sizeof line, "<%d>%s: %s: ",
-                         (int) level, s_program, s_level_name (level));
+        head = snprintf (line, sizeof line, "<%d>%s: %s: ", (int) level, s_program,
+                         s_level_name (level));
     else {
         char stamp [32];
         cchc_clock_format_iso (cchc_clock_now_ms (), stamp, sizeof stamp);
-        head = snprintf (line, sizeof line, "%s %s %s: ",
-                         stamp, s_level_name (level), s_program);
+        head =
+            snprintf (line, sizeof line, "%s %s %s: ", stamp, s_level_name (level), s_program);
     }
     assert (head > 0 && (size_t) head < sizeof line / 2);
 
@@ -123,7 +122,7 @@ s_vlog (cchc_log_level_t level, uint64_t suppressed, const char *fmt, va_list ar
     if (suppressed > 0)
         snprintf (note, sizeof note, " (%" PRIu64 " similar lines suppressed)", suppressed);
     size_t note_len = strlen (note);
-    size_t room = sizeof line - (size_t) head - note_len - 1;   //  incl. NUL
+    size_t room = sizeof line - (size_t) head - note_len - 1;  //  incl. NUL
     errno = saved_errno;
     int n = vsnprintf (line + head, room, fmt, args);
     size_t msg_len = 0;
@@ -151,7 +150,7 @@ s_vlog (cchc_log_level_t level, uint64_t suppressed, const char *fmt, va_list ar
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
-            break;                      //  nowhere to report it
+            break;  //  nowhere to report it
         done += (size_t) w;
     }
     errno = saved_errno;

@@ -36,26 +36,28 @@ bool cchc_log_enabled (cchc_log_level_t level);
 void cchc_log (cchc_log_level_t level, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 
-#define cchc_error(...)  cchc_log (CCHC_LOG_ERROR, __VA_ARGS__)
-#define cchc_warn(...)   cchc_log (CCHC_LOG_WARN, __VA_ARGS__)
+#define cchc_error(...) cchc_log (CCHC_LOG_ERROR, __VA_ARGS__)
+#define cchc_warn(...) cchc_log (CCHC_LOG_WARN, __VA_ARGS__)
 #define cchc_notice(...) cchc_log (CCHC_LOG_NOTICE, __VA_ARGS__)
-#define cchc_info(...)   cchc_log (CCHC_LOG_INFO, __VA_ARGS__)
-#define cchc_debug(...)  cchc_log (CCHC_LOG_DEBUG, __VA_ARGS__)
+#define cchc_info(...) cchc_log (CCHC_LOG_INFO, __VA_ARGS__)
+#define cchc_debug(...) cchc_log (CCHC_LOG_DEBUG, __VA_ARGS__)
 
 /*  Per-call-site rate limiter.  Zero-initialise, set interval_ms and burst. */
 typedef struct {
-    int64_t interval_ms;    /* length of one window */
-    uint32_t burst;         /* lines allowed per window */
-    int64_t window_start;   /* monotonic ms; internal */
-    uint32_t used;          /* lines in this window; internal */
-    uint64_t suppressed;    /* lines dropped since last printed one; internal */
+    int64_t interval_ms;  /* length of one window */
+    uint32_t burst;       /* lines allowed per window */
+    int64_t window_start; /* monotonic ms; internal */
+    uint32_t used;        /* lines in this window; internal */
+    uint64_t suppressed;  /* lines dropped since last printed one; internal */
 } cchc_ratelimit_t;
 
-#define CCHC_RATELIMIT_INIT(interval, n) { (interval), (n), 0, 0, 0 }
+#define CCHC_RATELIMIT_INIT(interval, n) \
+    {                                    \
+        (interval), (n), 0, 0, 0         \
+    }
 
 /*  Like cchc_log but subject to `rl`.  Thread-safe. */
-void cchc_log_limited (cchc_ratelimit_t *rl, cchc_log_level_t level,
-                       const char *fmt, ...)
+void cchc_log_limited (cchc_ratelimit_t *rl, cchc_log_level_t level, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 
 #endif

@@ -31,7 +31,7 @@ static int
 s_month_days (int64_t year, int month)
 {
     static const int days [12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    return month == 2 && s_leap (year)? 29: days [month - 1];
+    return month == 2 && s_leap (year) ? 29 : days [month - 1];
 }
 
 bool
@@ -48,10 +48,10 @@ static int64_t
 s_days_from_civil (int64_t y, int m, int d)
 {
     y -= m <= 2;
-    int64_t era = (y >= 0? y: y - 399) / 400;
-    int64_t yoe = y - era * 400;                                   //  [0, 399]
-    int64_t doy = (153 * (m > 2? m - 3: m + 9) + 2) / 5 + d - 1;   //  [0, 365]
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           //  [0, 146096]
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;                                    //  [0, 399]
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;  //  [0, 365]
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;            //  [0, 146096]
     return era * 146097 + doe - 719468;
 }
 
@@ -60,13 +60,13 @@ static void
 s_civil_from_days (int64_t z, int64_t *year, int *month, int *day)
 {
     z += 719468;
-    int64_t era = (z >= 0? z: z - 146096) / 146097;
-    int64_t doe = z - era * 146097;                                     //  [0, 146096]
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; //  [0, 399]
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);              //  [0, 365]
-    int64_t mp = (5 * doy + 2) / 153;                                   //  [0, 11]
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;                                       //  [0, 146096]
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  //  [0, 399]
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                //  [0, 365]
+    int64_t mp = (5 * doy + 2) / 153;                                     //  [0, 11]
     *day = (int) (doy - (153 * mp + 2) / 5 + 1);
-    *month = (int) (mp < 10? mp + 3: mp - 9);
+    *month = (int) (mp < 10 ? mp + 3 : mp - 9);
     *year = yoe + era * 400 + (*month <= 2);
 }
 
@@ -85,7 +85,7 @@ cchc_date_to_ymd (cchc_date_t date, int *year, int *month, int *day)
     assert (year && month && day);
     int64_t y;
     s_civil_from_days (date, &y, month, day);
-    *year = (int) y;            //  |y| < 6 million for any int32 day number
+    *year = (int) y;  //  |y| < 6 million for any int32 day number
 }
 
 int32_t
@@ -200,15 +200,12 @@ s_month_range (const cchc_period_t *period, int *from, int *to)
             *from = 1;
             *to = 12;
             break;
-        default:
-            assert (!"invalid period kind");
-            *from = *to = 1;
+        default: assert (!"invalid period kind"); *from = *to = 1;
     }
 }
 
 void
-cchc_period_window (const cchc_period_t *period,
-                    cchc_date_t *first, cchc_date_t *last)
+cchc_period_window (const cchc_period_t *period, cchc_date_t *first, cchc_date_t *last)
 {
     assert (period && first && last);
     int from, to;
@@ -240,21 +237,14 @@ cchc_period_of (cchc_period_kind_t kind, cchc_date_t date, cchc_period_t *period
     //  (year, month) is now the reporting month.
     int index = 1;
     switch (kind) {
-        case CCHC_PERIOD_MONTH:
-            index = month;
-            break;
-        case CCHC_PERIOD_QUARTER:
-            index = (month - 1) / 3 + 1;
-            break;
-        case CCHC_PERIOD_HALF:
-            index = month <= 6? 1: 2;
-            break;
+        case CCHC_PERIOD_MONTH: index = month; break;
+        case CCHC_PERIOD_QUARTER: index = (month - 1) / 3 + 1; break;
+        case CCHC_PERIOD_HALF: index = month <= 6 ? 1 : 2; break;
         case CCHC_PERIOD_NINE_MONTHS:
             if (month > 9)
-                return -1;      //  15/09 .. 14/12 belongs to no 9M period
+                return -1;  //  15/09 .. 14/12 belongs to no 9M period
             break;
-        case CCHC_PERIOD_YEAR:
-            break;
+        case CCHC_PERIOD_YEAR: break;
     }
     period->kind = kind;
     period->year = year;
@@ -278,10 +268,10 @@ static int
 s_per_year (cchc_period_kind_t kind)
 {
     switch (kind) {
-        case CCHC_PERIOD_MONTH:     return 12;
-        case CCHC_PERIOD_QUARTER:   return 4;
-        case CCHC_PERIOD_HALF:      return 2;
-        default:                    return 1;
+        case CCHC_PERIOD_MONTH: return 12;
+        case CCHC_PERIOD_QUARTER: return 4;
+        case CCHC_PERIOD_HALF: return 2;
+        default: return 1;
     }
 }
 
@@ -290,7 +280,7 @@ cchc_period_prev (const cchc_period_t *period, cchc_period_t *prev)
 {
     assert (period && prev);
     int from, to;
-    s_month_range (period, &from, &to);     //  validates
+    s_month_range (period, &from, &to);  //  validates
     cchc_period_t result = *period;
     if (result.index > 1)
         result.index--;
@@ -306,7 +296,7 @@ cchc_period_next (const cchc_period_t *period, cchc_period_t *next)
 {
     assert (period && next);
     int from, to;
-    s_month_range (period, &from, &to);     //  validates
+    s_month_range (period, &from, &to);  //  validates
     cchc_period_t result = *period;
     if (result.index < s_per_year (result.kind))
         result.index++;
@@ -325,9 +315,9 @@ cchc_period_cmp (const cchc_period_t *a, const cchc_period_t *b)
     cchc_period_window (a, &a_first, &a_last);
     cchc_period_window (b, &b_first, &b_last);
     if (a_first != b_first)
-        return a_first < b_first? -1: 1;
+        return a_first < b_first ? -1 : 1;
     if (a->kind != b->kind)
-        return a->kind < b->kind? -1: 1;
+        return a->kind < b->kind ? -1 : 1;
     return 0;
 }
 
@@ -379,29 +369,27 @@ cchc_period_parse (const char *text, cchc_period_t *period)
     if (year < 1901 || year > 9998)
         return -1;
     cchc_period_t result = { CCHC_PERIOD_YEAR, year, 1 };
-    if (len == 4) {                         //  "2021"
+    if (len == 4) {  //  "2021"
         *period = result;
         return 0;
     }
     if (len != 7 || text [4] != '-')
         return -1;
-    if (text [5] == 'Q') {                  //  "2021-Q1"
+    if (text [5] == 'Q') {  //  "2021-Q1"
         result.kind = CCHC_PERIOD_QUARTER;
         result.index = text [6] - '0';
         if (result.index < 1 || result.index > 4)
             return -1;
     }
-    else
-    if (text [5] == 'H') {                  //  "2021-H2"
+    else if (text [5] == 'H') {  //  "2021-H2"
         result.kind = CCHC_PERIOD_HALF;
         result.index = text [6] - '0';
         if (result.index < 1 || result.index > 2)
             return -1;
     }
-    else
-    if (text [5] == '9' && text [6] == 'M')  //  "2021-9M"
+    else if (text [5] == '9' && text [6] == 'M')  //  "2021-9M"
         result.kind = CCHC_PERIOD_NINE_MONTHS;
-    else {                                  //  "2021-03"
+    else {  //  "2021-03"
         result.kind = CCHC_PERIOD_MONTH;
         result.index = s_digits (text + 5, 2);
         if (result.index < 1 || result.index > 12)
@@ -416,7 +404,7 @@ cchc_period_format (const cchc_period_t *period, char *buf, size_t size)
 {
     assert (period && buf && size > 0);
     int from, to;
-    s_month_range (period, &from, &to);     //  validates
+    s_month_range (period, &from, &to);  //  validates
     switch (period->kind) {
         case CCHC_PERIOD_MONTH:
             snprintf (buf, size, "%04d-%02d", period->year, period->index);
@@ -427,11 +415,7 @@ cchc_period_format (const cchc_period_t *period, char *buf, size_t size)
         case CCHC_PERIOD_HALF:
             snprintf (buf, size, "%04d-H%d", period->year, period->index);
             break;
-        case CCHC_PERIOD_NINE_MONTHS:
-            snprintf (buf, size, "%04d-9M", period->year);
-            break;
-        case CCHC_PERIOD_YEAR:
-            snprintf (buf, size, "%04d", period->year);
-            break;
+        case CCHC_PERIOD_NINE_MONTHS: snprintf (buf, size, "%04d-9M", period->year); break;
+        case CCHC_PERIOD_YEAR: snprintf (buf, size, "%04d", period->year); break;
     }
 }

@@ -32,7 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef int32_t cchc_date_t;            /* local days since 1970-01-01 */
+typedef int32_t cchc_date_t; /* local days since 1970-01-01 */
 
 #define CCHC_TZ_OFFSET_MS (7LL * 3600 * 1000)
 #define CCHC_DAY_MS (86400LL * 1000)
@@ -67,11 +67,11 @@ typedef enum {
 
 typedef struct {
     cchc_period_kind_t kind;
-    int year;       /* the reporting year (2021 for 2021-Q1, even for 15/12/2020) */
-    int index;      /* month 1..12, quarter 1..4, half 1..2; 1 for 9M and year */
+    int year;  /* the reporting year (2021 for 2021-Q1, even for 15/12/2020) */
+    int index; /* month 1..12, quarter 1..4, half 1..2; 1 for 9M and year */
 } cchc_period_t;
 
-#define CCHC_PERIOD_ID_MAX 12   /* buffer size for an id, NUL included */
+#define CCHC_PERIOD_ID_MAX 12 /* buffer size for an id, NUL included */
 
 /*  Parse "2021-03", "2021-Q1", "2021-H2", "2021-9M", "2021" (year 1901..9998).
     Returns 0 or -1. */
@@ -79,16 +79,14 @@ int cchc_period_parse (const char *text, cchc_period_t *period);
 void cchc_period_format (const cchc_period_t *period, char *buf, size_t size);
 
 /*  First and last local day of the window (inclusive). */
-void cchc_period_window (const cchc_period_t *period,
-                         cchc_date_t *first, cchc_date_t *last);
+void cchc_period_window (const cchc_period_t *period, cchc_date_t *first, cchc_date_t *last);
 
 /*  The period of `kind` that contains `date`.  Returns 0, or -1 when no period
     of that kind contains it (only 9M: days from 15/09 to 14/12). */
-int cchc_period_of (cchc_period_kind_t kind, cchc_date_t date,
-                    cchc_period_t *period);
+int cchc_period_of (cchc_period_kind_t kind, cchc_date_t date, cchc_period_t *period);
 
 /*  Every period containing `date`, in kind order; returns how many (4 or 5). */
-size_t cchc_period_all_of (cchc_date_t date, cchc_period_t out[5]);
+size_t cchc_period_all_of (cchc_date_t date, cchc_period_t out [5]);
 
 /*  The period of the same kind just before / after.  For 9M and year it is
     the previous / next year's. */

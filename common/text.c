@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char s_hex_digits[] = "0123456789abcdef";
+static const char s_hex_digits [] = "0123456789abcdef";
 
 void
 cchc_hex_encode (char *out, const uint8_t *bin, size_t len)
@@ -56,8 +56,7 @@ cchc_hex_decode (uint8_t *bin, size_t len, const char *hex)
     if (hex [2 * len] != '\0')
         return -1;
     for (size_t i = 0; i < len; i++)
-        bin [i] = (uint8_t) (s_hex_value (hex [2 * i]) << 4
-                             | s_hex_value (hex [2 * i + 1]));
+        bin [i] = (uint8_t) (s_hex_value (hex [2 * i]) << 4 | s_hex_value (hex [2 * i + 1]));
     return 0;
 }
 
@@ -76,40 +75,34 @@ cchc_utf8_valid (const char *bytes, size_t len)
             i++;
             continue;
         }
-        size_t n;               //  continuation bytes
-        unsigned char lo = 0x80, hi = 0xbf;     //  bounds of the 2nd byte
+        size_t n;                            //  continuation bytes
+        unsigned char lo = 0x80, hi = 0xbf;  //  bounds of the 2nd byte
         if (c >= 0xc2 && c <= 0xdf)
             n = 1;
-        else
-        if (c == 0xe0) {
+        else if (c == 0xe0) {
             n = 2;
-            lo = 0xa0;          //  no overlongs
+            lo = 0xa0;  //  no overlongs
         }
-        else
-        if (c == 0xed) {
+        else if (c == 0xed) {
             n = 2;
-            hi = 0x9f;          //  no surrogates U+D800..U+DFFF
+            hi = 0x9f;  //  no surrogates U+D800..U+DFFF
         }
-        else
-        if (c >= 0xe1 && c <= 0xef)
+        else if (c >= 0xe1 && c <= 0xef)
             n = 2;
-        else
-        if (c == 0xf0) {
+        else if (c == 0xf0) {
             n = 3;
-            lo = 0x90;          //  no overlongs
+            lo = 0x90;  //  no overlongs
+        }
+        else if (c >= 0xf1 && c <= 0xf3)
+            n = 3;
+        else if (c == 0xf4) {
+            n = 3;
+            hi = 0x8f;  //  nothing above U+10FFFF
         }
         else
-        if (c >= 0xf1 && c <= 0xf3)
-            n = 3;
-        else
-        if (c == 0xf4) {
-            n = 3;
-            hi = 0x8f;          //  nothing above U+10FFFF
-        }
-        else
-            return false;       //  0x80..0xc1 and 0xf5..0xff never lead
+            return false;  //  0x80..0xc1 and 0xf5..0xff never lead
         if (len - i <= n)
-            return false;       //  truncated sequence
+            return false;  //  truncated sequence
         if (s [i + 1] < lo || s [i + 1] > hi)
             return false;
         for (size_t k = 2; k <= n; k++)
@@ -127,8 +120,8 @@ cchc_unit_code_valid (const char *s, size_t len)
         return false;
     for (size_t i = 0; i < len; i++) {
         char c = s [i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-           || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+              || c == '_' || c == '.' || c == '-'))
             return false;
     }
     return true;
@@ -156,7 +149,7 @@ cchc_strlcpy (char *dst, const char *src, size_t size)
     assert (dst || size == 0);
     size_t len = strlen (src);
     if (size > 0) {
-        size_t n = len < size - 1? len: size - 1;
+        size_t n = len < size - 1 ? len : size - 1;
         memcpy (dst, src, n);
         dst [n] = '\0';
     }
@@ -170,7 +163,7 @@ cchc_parse_int64 (const char *s, int64_t min, int64_t max, int64_t *out)
     if (!s)
         return -1;
     //  strtoll skips leading spaces and accepts a lone sign: refuse both.
-    const char *digits = (*s == '-' || *s == '+')? s + 1: s;
+    const char *digits = (*s == '-' || *s == '+') ? s + 1 : s;
     if (!(*digits >= '0' && *digits <= '9'))
         return -1;
     errno = 0;
@@ -193,11 +186,11 @@ cchc_parse_double (const char *s, double *out)
     //  Plain decimal notation only: no spaces, no "inf"/"nan", no hex floats.
     for (const char *p = s; *p; p++) {
         char c = *p;
-        if (!((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.'
-           || c == 'e' || c == 'E'))
+        if (!((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e'
+              || c == 'E'))
             return -1;
     }
-    const char *mantissa = (*s == '-' || *s == '+')? s + 1: s;
+    const char *mantissa = (*s == '-' || *s == '+') ? s + 1 : s;
     if (!((*mantissa >= '0' && *mantissa <= '9') || *mantissa == '.'))
         return -1;
     errno = 0;
@@ -206,7 +199,7 @@ cchc_parse_double (const char *s, double *out)
     if (end == s || *end != '\0')
         return -1;
     if (!isfinite (value))
-        return -1;              //  overflow (ERANGE with HUGE_VAL)
+        return -1;  //  overflow (ERANGE with HUGE_VAL)
     *out = value;
     return 0;
 }
@@ -226,7 +219,7 @@ void
 cchc_csv_field (FILE *out, const char *text, bool text_cell)
 {
     assert (out && text);
-    bool formula = text_cell && text[0] && strchr ("=+-@\t\r", text[0]);
+    bool formula = text_cell && text [0] && strchr ("=+-@\t\r", text [0]);
     if (!formula && !strpbrk (text, ",\"\r\n")) {
         fputs (text, out);
         return;

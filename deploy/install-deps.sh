@@ -12,7 +12,7 @@ build=(build-essential cmake pkg-config clang git
        libzmq3-dev libmsgpack-dev libsodium-dev libsqlite3-dev libinih-dev
        libjansson-dev libmicrohttpd-dev libcsv-dev libxlsxwriter-dev
        libcairo2-dev libpango1.0-dev
-       sqlite3 procps psmisc curl unzip python3 universal-ctags chromium fonts-dejavu-core poppler-utils)
+       sqlite3 procps psmisc curl unzip python3 universal-ctags clang-format chromium fonts-dejavu-core poppler-utils)
 
 if [ "${1:-}" = "--runtime" ]; then want=("${runtime[@]}"); else want=("${build[@]}"); fi
 

@@ -13,16 +13,34 @@
 
 #include <sodium.h>
 
-static const char s_prefix[] = "cchc/v1/figures";     /* + its NUL: 16 bytes */
+static const char s_prefix [] = "cchc/v1/figures"; /* + its NUL: 16 bytes */
 
-static const char *const s_keys [] = {
-    "v", "province", "code", "seq", "created", "period", "version", "locked",
-    "journal", "catalogue", "cat_year", "structure", "part", "parts",
-    "units_total", "indicators", "figures", "units"
+static const char *const s_keys [] = { "v",       "province",  "code",        "seq",
+                                       "created", "period",    "version",     "locked",
+                                       "journal", "catalogue", "cat_year",    "structure",
+                                       "part",    "parts",     "units_total", "indicators",
+                                       "figures", "units" };
+enum {
+    F_V,
+    F_PROVINCE,
+    F_CODE,
+    F_SEQ,
+    F_CREATED,
+    F_PERIOD,
+    F_VERSION,
+    F_LOCKED,
+    F_JOURNAL,
+    F_CATALOGUE,
+    F_CAT_YEAR,
+    F_STRUCTURE,
+    F_PART,
+    F_PARTS,
+    F_UNITS_TOTAL,
+    F_INDICATORS,
+    F_FIGURES,
+    F_UNITS,
+    F_COUNT
 };
-enum { F_V, F_PROVINCE, F_CODE, F_SEQ, F_CREATED, F_PERIOD, F_VERSION, F_LOCKED,
-       F_JOURNAL, F_CATALOGUE, F_CAT_YEAR, F_STRUCTURE, F_PART, F_PARTS,
-       F_UNITS_TOTAL, F_INDICATORS, F_FIGURES, F_UNITS, F_COUNT };
 
 /* ------------------------------------------------------------------------ */
 /*  Shared checks (encoder and decoder apply the same ones, in order)        */
@@ -82,8 +100,8 @@ s_check_figure (const cchc_provfig_figure_t *g, uint32_t nindicators)
         return CCHC_REASON_BAD_VALUE;
     if (g->flags & ~CCHC_PROVFIG_FIGURE_FLAGS)
         return CCHC_REASON_BAD_VALUE;
-    if (!s_finite (g->numerator) || !s_finite (g->denominator)
-        || !s_finite (g->value) || !s_finite (g->target))
+    if (!s_finite (g->numerator) || !s_finite (g->denominator) || !s_finite (g->value)
+        || !s_finite (g->target))
         return CCHC_REASON_BAD_VALUE;
     return CCHC_REASON_NONE;
 }
@@ -296,13 +314,11 @@ s_strfield (const msgpack_object *o, char *buf, size_t max, int code, bool empty
         if (!(empty_ok && n == 0) && !cchc_unit_code_valid (s, n))
             return CCHC_REASON_BAD_CODE;
     }
-    else
-    if (code == 2) {
+    else if (code == 2) {
         if (!cchc_metric_code_valid (s, n))
             return CCHC_REASON_BAD_CODE;
     }
-    else
-    if (n > max)
+    else if (n > max)
         return CCHC_REASON_BAD_VALUE;
     memcpy (buf, s, n);
     buf [n] = 0;
@@ -331,8 +347,7 @@ s_figure_decode (const msgpack_object *o, uint32_t nindicators, cchc_provfig_fig
             return CCHC_REASON_BAD_VALUE;
         g->level = (int32_t) a [1].via.u64;
     }
-    else
-    if (a [1].type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+    else if (a [1].type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
         if (a [1].via.i64 != -1)
             return CCHC_REASON_BAD_VALUE;
         g->level = -1;
@@ -433,8 +448,7 @@ s_fill (const msgpack_object *root, cchc_provfig_t *out)
         return rc;
     if (out->parts == 0 || out->part >= out->parts)
         return CCHC_REASON_BAD_VALUE;
-    if ((rc = s_uint (f [F_UNITS_TOTAL],
-                      CCHC_PROVFIG_PARTS_MAX * CCHC_PROVFIG_UNITS_MAX, &u)))
+    if ((rc = s_uint (f [F_UNITS_TOTAL], CCHC_PROVFIG_PARTS_MAX * CCHC_PROVFIG_UNITS_MAX, &u)))
         return rc;
     out->units_total = (uint32_t) u;
 
@@ -448,8 +462,8 @@ s_fill (const msgpack_object *root, cchc_provfig_t *out)
         return CCHC_REASON_BUSY;
     out->nindicators = ind->via.array.size;
     for (uint32_t i = 0; i < out->nindicators; i++)
-        if ((rc = s_strfield (&ind->via.array.ptr [i], out->indicators [i],
-                              CCHC_METRIC_MAX, 2, false)))
+        if ((rc = s_strfield (&ind->via.array.ptr [i], out->indicators [i], CCHC_METRIC_MAX, 2,
+                              false)))
             return rc;
 
     const msgpack_object *fig = f [F_FIGURES];
@@ -472,13 +486,12 @@ s_fill (const msgpack_object *root, cchc_provfig_t *out)
     const msgpack_object *un = f [F_UNITS];
     if (un->type != MSGPACK_OBJECT_ARRAY)
         return CCHC_REASON_BAD_TYPE;
-    if (un->via.array.size > CCHC_PROVFIG_UNITS_MAX
-        || un->via.array.size > out->units_total)
+    if (un->via.array.size > CCHC_PROVFIG_UNITS_MAX || un->via.array.size > out->units_total)
         return CCHC_REASON_BAD_COUNT;
     if (un->via.array.size) {
         out->units = calloc (un->via.array.size, sizeof *out->units);
-        cchc_provfig_score_t *scores = calloc ((size_t) un->via.array.size * out->nindicators,
-                                               sizeof *scores);
+        cchc_provfig_score_t *scores =
+            calloc ((size_t) un->via.array.size * out->nindicators, sizeof *scores);
         out->mem_ = scores;
         if (!out->units || !scores)
             return CCHC_REASON_BUSY;
@@ -526,15 +539,14 @@ cchc_provfig_clear (cchc_provfig_t *fig)
 static size_t
 s_signed_input (const uint8_t *body, size_t len, uint8_t *buf)
 {
-    memcpy (buf, s_prefix, sizeof s_prefix);        /* with its NUL */
+    memcpy (buf, s_prefix, sizeof s_prefix); /* with its NUL */
     if (len)
         memcpy (buf + sizeof s_prefix, body, len);
     return sizeof s_prefix + len;
 }
 
 void
-cchc_provfig_sign (const cchc_key_t *key, const uint8_t *body, size_t len,
-                   uint8_t sig [64])
+cchc_provfig_sign (const cchc_key_t *key, const uint8_t *body, size_t len, uint8_t sig [64])
 {
     assert (key && sig && (body || len == 0) && len <= CCHC_PROTO_BODY_MAX);
     uint8_t *buf = malloc (sizeof s_prefix + CCHC_PROTO_BODY_MAX);
@@ -557,7 +569,7 @@ cchc_provfig_verify (const uint8_t pk [32], const uint8_t *body, size_t len,
     if (!buf)
         return -1;
     size_t n = s_signed_input (body, len, buf);
-    int rc = crypto_sign_verify_detached (sig, buf, n, pk) == 0? 0: -1;
+    int rc = crypto_sign_verify_detached (sig, buf, n, pk) == 0 ? 0 : -1;
     free (buf);
     return rc;
 }

@@ -59,12 +59,12 @@
 
 #include "proto/proto.h"
 
-#define CCHC_KIND_FIGURES 3                 /* beside cchc_kind_t's 1, 2 */
+#define CCHC_KIND_FIGURES 3 /* beside cchc_kind_t's 1, 2 */
 #define CCHC_PROVFIG_PARTS_MAX 64
-#define CCHC_PROVFIG_UNITS_MAX 1000         /* per part */
+#define CCHC_PROVFIG_UNITS_MAX 1000 /* per part */
 #define CCHC_PROVFIG_INDICATORS_MAX 64
 #define CCHC_PROVFIG_FIGURES_MAX 1024
-#define CCHC_PROVFIG_NAME_MAX 128           /* bytes of a unit name */
+#define CCHC_PROVFIG_NAME_MAX 128 /* bytes of a unit name */
 #define CCHC_PROVFIG_VERSION_MAX UINT32_MAX
 
 /*  The national collector's policy reasons (PROTOCOL.md §15.5),
@@ -73,7 +73,7 @@
     wherever an ack is read (the outbox's dead letters too). */
 
 /*  unit flags */
-#define CCHC_PROVFIG_HAS_INDEX 1u           /* "index" is meaningful */
+#define CCHC_PROVFIG_HAS_INDEX 1u /* "index" is meaningful */
 #define CCHC_PROVFIG_COMPLETE 2u
 #define CCHC_PROVFIG_ON_TIME 4u
 #define CCHC_PROVFIG_UNIT_FLAGS 7u
@@ -82,57 +82,57 @@
 #define CCHC_PROVFIG_HAS_VALUE 2u
 #define CCHC_PROVFIG_HAS_TARGET 4u
 #define CCHC_PROVFIG_MET 8u
-#define CCHC_PROVFIG_PLAN 16u               /* one of the plan's targets */
+#define CCHC_PROVFIG_PLAN 16u /* one of the plan's targets */
 #define CCHC_PROVFIG_FIGURE_FLAGS 31u
 
 typedef struct {
-    uint32_t state;             /* 0 ok, 1 not_applicable, 2 missing */
-    double value;               /* the indicator's value when ok, else 0 */
-    double points;              /* earned */
-    double points_max;          /* applicable points (0 when not applicable) */
+    uint32_t state;    /* 0 ok, 1 not_applicable, 2 missing */
+    double value;      /* the indicator's value when ok, else 0 */
+    double points;     /* earned */
+    double points_max; /* applicable points (0 when not applicable) */
 } cchc_provfig_score_t;
 
 typedef struct {
-    char code[CCHC_UNIT_MAX + 1];
-    char parent[CCHC_UNIT_MAX + 1];         /* "" when none */
-    char name[CCHC_PROVFIG_NAME_MAX + 1];
-    uint32_t level;                         /* 0 so, 1 huyen, 2 xa */
-    uint32_t flags;                         /* CCHC_PROVFIG_HAS_INDEX ... */
-    double index;                           /* 0..100 (0 without index) */
+    char code [CCHC_UNIT_MAX + 1];
+    char parent [CCHC_UNIT_MAX + 1]; /* "" when none */
+    char name [CCHC_PROVFIG_NAME_MAX + 1];
+    uint32_t level; /* 0 so, 1 huyen, 2 xa */
+    uint32_t flags; /* CCHC_PROVFIG_HAS_INDEX ... */
+    double index;   /* 0..100 (0 without index) */
     double earned, applicable;
-    uint32_t rank;                          /* within the level, 0: none */
-    cchc_provfig_score_t *scores;           /* [nindicators] */
+    uint32_t rank;                /* within the level, 0: none */
+    cchc_provfig_score_t *scores; /* [nindicators] */
 } cchc_provfig_unit_t;
 
 typedef struct {
-    uint32_t indicator;                     /* into indicators */
-    int32_t level;                          /* -1 all levels, 0..2 */
-    uint32_t flags;                         /* CCHC_PROVFIG_HAS_DENOMINATOR ... */
-    double numerator, denominator, value, target;   /* 0 when absent */
+    uint32_t indicator;                           /* into indicators */
+    int32_t level;                                /* -1 all levels, 0..2 */
+    uint32_t flags;                               /* CCHC_PROVFIG_HAS_DENOMINATOR ... */
+    double numerator, denominator, value, target; /* 0 when absent */
     uint32_t units, units_missing;
 } cchc_provfig_figure_t;
 
 typedef struct {
-    uint8_t province[CCHC_KEY_PUBLIC_BYTES];
-    char code[CCHC_UNIT_MAX + 1];
+    uint8_t province [CCHC_KEY_PUBLIC_BYTES];
+    char code [CCHC_UNIT_MAX + 1];
     uint64_t seq;
     uint64_t created_ms;
-    char period[CCHC_PERIOD_ID_MAX];
+    char period [CCHC_PERIOD_ID_MAX];
     uint64_t version;
     uint64_t locked_ms;
     uint64_t journal;
-    uint8_t catalogue[32];
+    uint8_t catalogue [32];
     uint32_t cat_year;
-    uint8_t structure[32];
+    uint8_t structure [32];
     uint32_t part, parts;
     uint32_t units_total;
     uint32_t nindicators;
-    char (*indicators)[CCHC_METRIC_MAX + 1];
+    char (*indicators) [CCHC_METRIC_MAX + 1];
     uint32_t nfigures;
     cchc_provfig_figure_t *figures;
     uint32_t nunits;
     cchc_provfig_unit_t *units;
-    void *mem_;                 /* decode's allocations (clear frees them) */
+    void *mem_; /* decode's allocations (clear frees them) */
 } cchc_provfig_t;
 
 /*  Encode into a malloc'd body.  Checks what the decoder checks: returns
@@ -148,20 +148,19 @@ void cchc_provfig_clear (cchc_provfig_t *fig);
 
 /*  Sign / verify "cchc/v1/figures\0" || body.  verify: 0 or -1. */
 void cchc_provfig_sign (const cchc_key_t *key, const uint8_t *body, size_t len,
-                        uint8_t sig[64]);
-int cchc_provfig_verify (const uint8_t pk[32], const uint8_t *body, size_t len,
-                         const uint8_t sig[64]) __attribute__ ((warn_unused_result));
+                        uint8_t sig [64]);
+int cchc_provfig_verify (const uint8_t pk [32], const uint8_t *body, size_t len,
+                         const uint8_t sig [64]) __attribute__ ((warn_unused_result));
 
 /*  The receiver's check in the only safe order: size, signature with `pk`
     (the enrolled key of frame 0), strict decode, "province" == pk. */
-int cchc_provfig_open (const uint8_t pk[32], const uint8_t *body, size_t len,
-                       const uint8_t sig[64], cchc_provfig_t *out)
+int cchc_provfig_open (const uint8_t pk [32], const uint8_t *body, size_t len,
+                       const uint8_t sig [64], cchc_provfig_t *out)
     __attribute__ ((warn_unused_result));
 
 /*  SHA-256 over the units' (code, parent, level) in the given order, each
     as code NUL parent NUL level-digit NUL: the "structure" of a version.
     Callers sort the units by code first. */
-void cchc_provfig_structure (const cchc_provfig_unit_t *units, size_t n,
-                             uint8_t out[32]);
+void cchc_provfig_structure (const cchc_provfig_unit_t *units, size_t n, uint8_t out [32]);
 
 #endif

@@ -16,8 +16,8 @@
 int cchc_mp_unpack (const uint8_t *body, size_t len, msgpack_unpacked *result);
 
 /*  §8 steps 6-10 over a body map whose names[0] is "v". */
-int cchc_mp_fields (const msgpack_object *root, const char *const names [],
-                    size_t count, const msgpack_object *vals []);
+int cchc_mp_fields (const msgpack_object *root, const char *const names [], size_t count,
+                    const msgpack_object *vals []);
 
 /*  A UTF-8 str (bad_type, bad_utf8). */
 int cchc_mp_str (const msgpack_object *obj, const char **ptr, size_t *len);

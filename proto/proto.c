@@ -28,8 +28,8 @@
     level 1; the format itself needs 3).  Below msgpack-c's own limit of 32. */
 #define CCHC_PROTO_DEPTH_MAX 16
 
-static const char s_report_prefix[] = "cchc/v1/report";    /* + its NUL: 15 bytes */
-static const char s_ack_prefix[] = "cchc/v1/ack";          /* + its NUL: 12 bytes */
+static const char s_report_prefix [] = "cchc/v1/report"; /* + its NUL: 15 bytes */
+static const char s_ack_prefix [] = "cchc/v1/ack";       /* + its NUL: 12 bytes */
 
 /* ------------------------------------------------------------------------ */
 /*  Names                                                                   */
@@ -102,8 +102,8 @@ s_be (const uint8_t *p, size_t n)
 static int
 s_scan (const uint8_t *p, size_t len)
 {
-    uint64_t left [CCHC_PROTO_DEPTH_MAX + 1];  /* objects still to read per level */
-    uint64_t pending = 1;                       /* sum of left[] */
+    uint64_t left [CCHC_PROTO_DEPTH_MAX + 1]; /* objects still to read per level */
+    uint64_t pending = 1;                     /* sum of left[] */
     int depth = 0;
     size_t pos = 0;
     left [0] = 1;
@@ -114,55 +114,80 @@ s_scan (const uint8_t *p, size_t len)
             continue;
         }
         if (pos >= len)
-            return -1;                  /* truncated */
+            return -1; /* truncated */
         left [depth]--;
         pending--;
         uint8_t b = p [pos++];
-        size_t lenbytes = 0;            /* size of a length field that follows */
-        uint64_t skip = 0;              /* payload bytes after it */
-        uint64_t items = 0;             /* children of a container */
+        size_t lenbytes = 0; /* size of a length field that follows */
+        uint64_t skip = 0;   /* payload bytes after it */
+        uint64_t items = 0;  /* children of a container */
         bool container = false;
-        size_t extra = 0;               /* ext type byte */
+        size_t extra = 0; /* ext type byte */
 
         if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
-            ;                           /* fixint, nil, bool */
-        else
-        if (b >= 0x80 && b <= 0x8f) {
+            ; /* fixint, nil, bool */
+        else if (b >= 0x80 && b <= 0x8f) {
             container = true;
             items = 2 * (uint64_t) (b & 0x0f);
         }
-        else
-        if (b >= 0x90 && b <= 0x9f) {
+        else if (b >= 0x90 && b <= 0x9f) {
             container = true;
             items = b & 0x0f;
         }
-        else
-        if (b >= 0xa0 && b <= 0xbf)
+        else if (b >= 0xa0 && b <= 0xbf)
             skip = b & 0x1f;
         else {
             switch (b) {
-                case 0xc4: case 0xd9: lenbytes = 1; break;         /* bin8, str8 */
-                case 0xc5: case 0xda: lenbytes = 2; break;         /* bin16, str16 */
-                case 0xc6: case 0xdb: lenbytes = 4; break;         /* bin32, str32 */
-                case 0xc7: lenbytes = 1; extra = 1; break;         /* ext8 */
-                case 0xc8: lenbytes = 2; extra = 1; break;         /* ext16 */
-                case 0xc9: lenbytes = 4; extra = 1; break;         /* ext32 */
-                case 0xca: skip = 4; break;                        /* float32 */
-                case 0xcb: skip = 8; break;                        /* float64 */
-                case 0xcc: case 0xd0: skip = 1; break;             /* (u)int8 */
-                case 0xcd: case 0xd1: skip = 2; break;
-                case 0xce: case 0xd2: skip = 4; break;
-                case 0xcf: case 0xd3: skip = 8; break;
-                case 0xd4: skip = 2; break;                        /* fixext1..16 */
+                case 0xc4:
+                case 0xd9: lenbytes = 1; break; /* bin8, str8 */
+                case 0xc5:
+                case 0xda: lenbytes = 2; break; /* bin16, str16 */
+                case 0xc6:
+                case 0xdb: lenbytes = 4; break; /* bin32, str32 */
+                case 0xc7:
+                    lenbytes = 1;
+                    extra = 1;
+                    break; /* ext8 */
+                case 0xc8:
+                    lenbytes = 2;
+                    extra = 1;
+                    break; /* ext16 */
+                case 0xc9:
+                    lenbytes = 4;
+                    extra = 1;
+                    break;                  /* ext32 */
+                case 0xca: skip = 4; break; /* float32 */
+                case 0xcb: skip = 8; break; /* float64 */
+                case 0xcc:
+                case 0xd0: skip = 1; break; /* (u)int8 */
+                case 0xcd:
+                case 0xd1: skip = 2; break;
+                case 0xce:
+                case 0xd2: skip = 4; break;
+                case 0xcf:
+                case 0xd3: skip = 8; break;
+                case 0xd4: skip = 2; break; /* fixext1..16 */
                 case 0xd5: skip = 3; break;
                 case 0xd6: skip = 5; break;
                 case 0xd7: skip = 9; break;
                 case 0xd8: skip = 17; break;
-                case 0xdc: container = true; lenbytes = 2; break;  /* array16 */
-                case 0xdd: container = true; lenbytes = 4; break;  /* array32 */
-                case 0xde: container = true; lenbytes = 2; break;  /* map16 */
-                case 0xdf: container = true; lenbytes = 4; break;  /* map32 */
-                default: return -1;                                /* 0xc1 */
+                case 0xdc:
+                    container = true;
+                    lenbytes = 2;
+                    break; /* array16 */
+                case 0xdd:
+                    container = true;
+                    lenbytes = 4;
+                    break; /* array32 */
+                case 0xde:
+                    container = true;
+                    lenbytes = 2;
+                    break; /* map16 */
+                case 0xdf:
+                    container = true;
+                    lenbytes = 4;
+                    break;          /* map32 */
+                default: return -1; /* 0xc1 */
             }
         }
         if (lenbytes) {
@@ -171,7 +196,7 @@ s_scan (const uint8_t *p, size_t len)
             uint64_t n = s_be (p + pos, lenbytes);
             pos += lenbytes;
             if (container)
-                items = (b == 0xde || b == 0xdf)? 2 * n: n;
+                items = (b == 0xde || b == 0xdf) ? 2 * n : n;
             else
                 skip = n + extra;
         }
@@ -190,7 +215,7 @@ s_scan (const uint8_t *p, size_t len)
             pending += items;
         }
     }
-    return pos == len? 0: -1;
+    return pos == len ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -289,14 +314,14 @@ s_unpack (const uint8_t *body, size_t len, msgpack_unpacked *result)
 {
     msgpack_unpacked_init (result);
     if (!body || len == 0 || len > CCHC_PROTO_BODY_MAX)
-        return len > CCHC_PROTO_BODY_MAX? CCHC_REASON_TOO_LARGE: CCHC_REASON_MALFORMED;
+        return len > CCHC_PROTO_BODY_MAX ? CCHC_REASON_TOO_LARGE : CCHC_REASON_MALFORMED;
     if (s_scan (body, len))
         return CCHC_REASON_MALFORMED;
     size_t off = 0;
     msgpack_unpack_return rc = msgpack_unpack_next (result, (const char *) body, len, &off);
     if (rc == MSGPACK_UNPACK_NOMEM_ERROR) {
         msgpack_unpacked_destroy (result);
-        return CCHC_REASON_BUSY;        /* out of memory: transient */
+        return CCHC_REASON_BUSY; /* out of memory: transient */
     }
     if (rc != MSGPACK_UNPACK_SUCCESS || off != len) {
         msgpack_unpacked_destroy (result);
@@ -380,8 +405,7 @@ s_obs_decode (const msgpack_object *obj, cchc_obs_t *obs)
             obs->is_float = true;
             obs->fval = v->via.f64;
             break;
-        default:
-            return CCHC_REASON_BAD_TYPE;
+        default: return CCHC_REASON_BAD_TYPE;
     }
     return CCHC_REASON_NONE;
 }
@@ -399,7 +423,7 @@ s_obs_check (const cchc_obs_t *obs)
         return CCHC_REASON_BAD_CODE;
     /*  Years 0001..9999: what "YYYY-MM-DD" can hold. */
     if (obs->date < cchc_date_from_ymd (1, 1, 1)
-    ||  obs->date > cchc_date_from_ymd (9999, 12, 31))
+        || obs->date > cchc_date_from_ymd (9999, 12, 31))
         return CCHC_REASON_BAD_DATE;
     if (obs->is_float && !isfinite (obs->fval))
         return CCHC_REASON_BAD_VALUE;
@@ -472,7 +496,7 @@ cchc_report_encode (const cchc_report_t *report, uint8_t **body, size_t *len)
     msgpack_sbuffer_init (&sbuf);
     msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
     int err = 0;
-    err |= msgpack_pack_map (&pk, report->caps? 7: 6);
+    err |= msgpack_pack_map (&pk, report->caps ? 7 : 6);
     s_pack_cstr (&pk, "v", &err);
     err |= msgpack_pack_uint64 (&pk, CCHC_PROTO_VERSION);
     s_pack_cstr (&pk, "agent", &err);
@@ -497,7 +521,7 @@ cchc_report_encode (const cchc_report_t *report, uint8_t **body, size_t *len)
         else
             err |= msgpack_pack_int64 (&pk, obs->ival);
     }
-    if (report->caps) {                 /* revision 1.2 (PROTOCOL.md §13) */
+    if (report->caps) { /* revision 1.2 (PROTOCOL.md §13) */
         s_pack_cstr (&pk, "caps", &err);
         err |= msgpack_pack_uint64 (&pk, report->caps);
     }
@@ -535,7 +559,7 @@ cchc_ack_encode (const cchc_ack_t *ack, uint8_t **body, size_t *len)
     msgpack_sbuffer_init (&sbuf);
     msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
     int err = 0;
-    err |= msgpack_pack_map (&pk, ack->has_high? 8: 7);
+    err |= msgpack_pack_map (&pk, ack->has_high ? 8 : 7);
     s_pack_cstr (&pk, "v", &err);
     err |= msgpack_pack_uint64 (&pk, CCHC_PROTO_VERSION);
     s_pack_cstr (&pk, "agent", &err);
@@ -555,7 +579,7 @@ cchc_ack_encode (const cchc_ack_t *ack, uint8_t **body, size_t *len)
     }
     s_pack_cstr (&pk, "time", &err);
     err |= msgpack_pack_uint64 (&pk, ack->time_ms);
-    if (ack->has_high) {                /* revision 1.2 (PROTOCOL.md §13) */
+    if (ack->has_high) { /* revision 1.2 (PROTOCOL.md §13) */
         s_pack_cstr (&pk, "high", &err);
         err |= msgpack_pack_uint64 (&pk, ack->high);
     }
@@ -566,11 +590,19 @@ cchc_ack_encode (const cchc_ack_t *ack, uint8_t **body, size_t *len)
 /*  Decoding                                                                 */
 
 /*  "caps" is optional (revision 1.2): after the required keys. */
-static const char *const s_report_keys [] = {
-    "v", "agent", "unit", "seq", "created", "obs", "caps"
+static const char *const s_report_keys [] = { "v",       "agent", "unit", "seq",
+                                              "created", "obs",   "caps" };
+enum {
+    R_V,
+    R_AGENT,
+    R_UNIT,
+    R_SEQ,
+    R_CREATED,
+    R_OBS,
+    R_REQUIRED = R_OBS + 1,
+    R_CAPS = R_REQUIRED,
+    R_COUNT
 };
-enum { R_V, R_AGENT, R_UNIT, R_SEQ, R_CREATED, R_OBS, R_REQUIRED = R_OBS + 1,
-       R_CAPS = R_REQUIRED, R_COUNT };
 
 static int
 s_report_fill (const msgpack_object *root, cchc_report_t *out)
@@ -620,7 +652,7 @@ s_report_fill (const msgpack_object *root, cchc_report_t *out)
             return CCHC_REASON_BAD_TYPE;
         if (caps > UINT32_MAX)
             return CCHC_REASON_BAD_VALUE;
-        out->caps = (uint32_t) caps;    /* bits not known here are ignored */
+        out->caps = (uint32_t) caps; /* bits not known here are ignored */
     }
     return CCHC_REASON_NONE;
 }
@@ -642,11 +674,20 @@ cchc_report_decode (const uint8_t *body, size_t len, cchc_report_t *out)
 }
 
 /*  "high" is optional (revision 1.2): after the required keys. */
-static const char *const s_ack_keys [] = {
-    "v", "agent", "seq", "status", "reason", "rejected", "time", "high"
+static const char *const s_ack_keys [] = { "v",      "agent",    "seq",  "status",
+                                           "reason", "rejected", "time", "high" };
+enum {
+    A_V,
+    A_AGENT,
+    A_SEQ,
+    A_STATUS,
+    A_REASON,
+    A_REJECTED,
+    A_TIME,
+    A_REQUIRED = A_TIME + 1,
+    A_HIGH = A_REQUIRED,
+    A_COUNT
 };
-enum { A_V, A_AGENT, A_SEQ, A_STATUS, A_REASON, A_REJECTED, A_TIME,
-       A_REQUIRED = A_TIME + 1, A_HIGH = A_REQUIRED, A_COUNT };
 
 static int
 s_ack_fill (const msgpack_object *root, cchc_ack_t *out)
@@ -758,8 +799,8 @@ cchc_ack_clear (cchc_ack_t *ack)
 static size_t
 s_signed_input (cchc_kind_t kind, const uint8_t *body, size_t len, uint8_t *buf)
 {
-    const char *prefix = kind == CCHC_KIND_REPORT? s_report_prefix: s_ack_prefix;
-    size_t plen = strlen (prefix) + 1;  /* with its NUL */
+    const char *prefix = kind == CCHC_KIND_REPORT ? s_report_prefix : s_ack_prefix;
+    size_t plen = strlen (prefix) + 1; /* with its NUL */
     memcpy (buf, prefix, plen);
     if (len)
         memcpy (buf + plen, body, len);
@@ -767,8 +808,8 @@ s_signed_input (cchc_kind_t kind, const uint8_t *body, size_t len, uint8_t *buf)
 }
 
 void
-cchc_proto_sign (cchc_kind_t kind, const cchc_key_t *key,
-                 const uint8_t *body, size_t len, uint8_t sig [64])
+cchc_proto_sign (cchc_kind_t kind, const cchc_key_t *key, const uint8_t *body, size_t len,
+                 uint8_t sig [64])
 {
     assert (kind == CCHC_KIND_REPORT || kind == CCHC_KIND_ACK);
     assert (key && sig);
@@ -780,8 +821,8 @@ cchc_proto_sign (cchc_kind_t kind, const cchc_key_t *key,
 }
 
 int
-cchc_proto_verify (cchc_kind_t kind, const uint8_t pk [32],
-                   const uint8_t *body, size_t len, const uint8_t sig [64])
+cchc_proto_verify (cchc_kind_t kind, const uint8_t pk [32], const uint8_t *body, size_t len,
+                   const uint8_t sig [64])
 {
     assert (kind == CCHC_KIND_REPORT || kind == CCHC_KIND_ACK);
     assert (pk && sig);
@@ -791,7 +832,7 @@ cchc_proto_verify (cchc_kind_t kind, const uint8_t pk [32],
         return -1;
     uint8_t buf [sizeof s_report_prefix + CCHC_PROTO_BODY_MAX];
     size_t n = s_signed_input (kind, body, len, buf);
-    return crypto_sign_verify_detached (sig, buf, n, pk) == 0? 0: -1;
+    return crypto_sign_verify_detached (sig, buf, n, pk) == 0 ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -828,8 +869,8 @@ cchc_report_open (const uint8_t pk [32], const uint8_t *body, size_t len,
 }
 
 int
-cchc_ack_open (const uint8_t pk [32], const uint8_t *body, size_t len,
-               const uint8_t sig [64], cchc_ack_t *out)
+cchc_ack_open (const uint8_t pk [32], const uint8_t *body, size_t len, const uint8_t sig [64],
+               cchc_ack_t *out)
 {
     assert (pk && sig && out);
     memset (out, 0, sizeof *out);

@@ -59,8 +59,8 @@
 #include "common/text.h"
 
 #define CCHC_PROTO_VERSION 1
-#define CCHC_PROTO_BODY_MAX 65536       /* bytes in frame 1 */
-#define CCHC_PROTO_OBS_MAX 1000         /* observations per report */
+#define CCHC_PROTO_BODY_MAX 65536 /* bytes in frame 1 */
+#define CCHC_PROTO_OBS_MAX 1000   /* observations per report */
 #define CCHC_PROTO_SEQ_MAX INT64_MAX
 /*  The value domain a collector counts (PROTOCOL.md §5): 0 .. 2^53, finite,
     so that any sum of up to 2^10 values is exact in a double and far from
@@ -72,56 +72,53 @@
     understands in the ack.  CCHC_CAP_HIGH: the ack may carry "high". */
 #define CCHC_CAP_HIGH 1u
 
-typedef enum {
-    CCHC_KIND_REPORT = 1,
-    CCHC_KIND_ACK = 2
-} cchc_kind_t;
+typedef enum { CCHC_KIND_REPORT = 1, CCHC_KIND_ACK = 2 } cchc_kind_t;
 
 typedef enum {
-    CCHC_STATUS_ACCEPTED = 0,       /* stored and committed: delete from outbox */
-    CCHC_STATUS_DUPLICATE = 1,      /* (agent, seq) already stored: delete too */
-    CCHC_STATUS_REJECTED = 2,       /* permanent: dead-letter, never retry */
-    CCHC_STATUS_RETRY_LATER = 3     /* transient: nothing stored, send again later */
+    CCHC_STATUS_ACCEPTED = 0,   /* stored and committed: delete from outbox */
+    CCHC_STATUS_DUPLICATE = 1,  /* (agent, seq) already stored: delete too */
+    CCHC_STATUS_REJECTED = 2,   /* permanent: dead-letter, never retry */
+    CCHC_STATUS_RETRY_LATER = 3 /* transient: nothing stored, send again later */
 } cchc_status_t;
 
 /*  Reason codes.  1..31: the message itself; 32..63: collector policy;
     64..95: transient.  Names (cchc_reason_name) are the PROTOCOL.md names. */
 typedef enum {
     CCHC_REASON_NONE = 0,
-    CCHC_REASON_TOO_LARGE = 1,          /* body over CCHC_PROTO_BODY_MAX */
-    CCHC_REASON_BAD_FRAMES = 2,         /* not 3 frames, or key/signature length */
-    CCHC_REASON_MALFORMED = 3,          /* not one complete msgpack object */
-    CCHC_REASON_BAD_VERSION = 4,        /* "v" is not 1 */
-    CCHC_REASON_BAD_TYPE = 5,           /* a field (or the body) has the wrong type */
+    CCHC_REASON_TOO_LARGE = 1,   /* body over CCHC_PROTO_BODY_MAX */
+    CCHC_REASON_BAD_FRAMES = 2,  /* not 3 frames, or key/signature length */
+    CCHC_REASON_MALFORMED = 3,   /* not one complete msgpack object */
+    CCHC_REASON_BAD_VERSION = 4, /* "v" is not 1 */
+    CCHC_REASON_BAD_TYPE = 5,    /* a field (or the body) has the wrong type */
     CCHC_REASON_MISSING_FIELD = 6,
     CCHC_REASON_DUPLICATE_FIELD = 7,
     CCHC_REASON_UNKNOWN_FIELD = 8,
-    CCHC_REASON_BAD_UTF8 = 9,           /* a str that is not UTF-8 */
-    CCHC_REASON_BAD_CODE = 10,          /* unit or metric code syntax/length */
-    CCHC_REASON_BAD_DATE = 11,          /* not YYYY-MM-DD or not a real date */
-    CCHC_REASON_BAD_VALUE = 12,         /* NaN, Inf, int outside int64 */
-    CCHC_REASON_BAD_COUNT = 13,         /* no observations, or over the limit */
-    CCHC_REASON_BAD_SEQ = 14,           /* seq 0 or over 2^63-1 */
-    CCHC_REASON_KEY_MISMATCH = 15,      /* "agent" differs from frame 0 */
+    CCHC_REASON_BAD_UTF8 = 9,      /* a str that is not UTF-8 */
+    CCHC_REASON_BAD_CODE = 10,     /* unit or metric code syntax/length */
+    CCHC_REASON_BAD_DATE = 11,     /* not YYYY-MM-DD or not a real date */
+    CCHC_REASON_BAD_VALUE = 12,    /* NaN, Inf, int outside int64 */
+    CCHC_REASON_BAD_COUNT = 13,    /* no observations, or over the limit */
+    CCHC_REASON_BAD_SEQ = 14,      /* seq 0 or over 2^63-1 */
+    CCHC_REASON_KEY_MISMATCH = 15, /* "agent" differs from frame 0 */
     CCHC_REASON_BAD_SIGNATURE = 16,
     CCHC_REASON_DUPLICATE_OBSERVATION = 17, /* same (metric, date) twice */
-    CCHC_REASON_UNKNOWN_AGENT = 32,     /* key not enrolled */
+    CCHC_REASON_UNKNOWN_AGENT = 32,         /* key not enrolled */
     CCHC_REASON_REVOKED_AGENT = 33,
-    CCHC_REASON_UNIT_MISMATCH = 34,     /* "unit" is not the key's enrolled unit */
-    CCHC_REASON_FUTURE_TIMESTAMP = 35,  /* "created" too far ahead of collector time */
-    CCHC_REASON_DATE_OUT_OF_RANGE = 36, /* per observation */
-    CCHC_REASON_UNKNOWN_METRIC = 37,    /* per observation */
-    CCHC_REASON_VALUE_OUT_OF_RANGE = 38, /* per observation: negative, or over
+    CCHC_REASON_UNIT_MISMATCH = 34,        /* "unit" is not the key's enrolled unit */
+    CCHC_REASON_FUTURE_TIMESTAMP = 35,     /* "created" too far ahead of collector time */
+    CCHC_REASON_DATE_OUT_OF_RANGE = 36,    /* per observation */
+    CCHC_REASON_UNKNOWN_METRIC = 37,       /* per observation */
+    CCHC_REASON_VALUE_OUT_OF_RANGE = 38,   /* per observation: negative, or over
                                            CCHC_PROTO_VALUE_MAX */
-    CCHC_REASON_SUPERSEDED = 39,        /* per observation: the collector holds
+    CCHC_REASON_SUPERSEDED = 39,           /* per observation: the collector holds
                                            a value for (metric, date) from a
                                            higher seq; this one does not count */
-    CCHC_REASON_PROVINCE_MISMATCH = 48, /* figures (§15.5): "code" is not the
+    CCHC_REASON_PROVINCE_MISMATCH = 48,    /* figures (§15.5): "code" is not the
                                            key's province */
     CCHC_REASON_UNEXPECTED_CATALOGUE = 49, /* figures (§15.5): not the catalogue
                                            expected for the period's year */
-    CCHC_REASON_BUSY = 64,              /* overloaded: retry later */
-    CCHC_REASON_STORAGE = 65,           /* database error (busy, disk full) */
+    CCHC_REASON_BUSY = 64,                 /* overloaded: retry later */
+    CCHC_REASON_STORAGE = 65,              /* database error (busy, disk full) */
     CCHC_REASON_SHUTTING_DOWN = 66
 } cchc_reason_t;
 
@@ -130,38 +127,38 @@ const char *cchc_status_name (int status);
 const char *cchc_reason_name (int reason);
 
 typedef struct {
-    char metric[CCHC_METRIC_MAX + 1];
+    char metric [CCHC_METRIC_MAX + 1];
     cchc_date_t date;
     bool is_float;
-    int64_t ival;       /* when !is_float */
-    double fval;        /* when is_float */
+    int64_t ival; /* when !is_float */
+    double fval;  /* when is_float */
 } cchc_obs_t;
 
 typedef struct {
-    uint8_t agent[CCHC_KEY_PUBLIC_BYTES];
-    char unit[CCHC_UNIT_MAX + 1];
+    uint8_t agent [CCHC_KEY_PUBLIC_BYTES];
+    char unit [CCHC_UNIT_MAX + 1];
     uint64_t seq;
     uint64_t created_ms;
     uint32_t nobs;
-    cchc_obs_t *obs;    /* nobs entries; malloc'd by decode, freed by clear */
-    uint32_t caps;      /* CCHC_CAP_* (0: key absent, a 1.0/1.1 agent) */
+    cchc_obs_t *obs; /* nobs entries; malloc'd by decode, freed by clear */
+    uint32_t caps;   /* CCHC_CAP_* (0: key absent, a 1.0/1.1 agent) */
 } cchc_report_t;
 
 typedef struct {
-    uint32_t index;     /* into the report's obs */
-    uint32_t reason;    /* cchc_reason_t */
+    uint32_t index;  /* into the report's obs */
+    uint32_t reason; /* cchc_reason_t */
 } cchc_obs_reject_t;
 
 typedef struct {
-    uint8_t agent[CCHC_KEY_PUBLIC_BYTES];
+    uint8_t agent [CCHC_KEY_PUBLIC_BYTES];
     uint64_t seq;
-    uint32_t status;    /* cchc_status_t */
-    uint32_t reason;    /* cchc_reason_t */
+    uint32_t status; /* cchc_status_t */
+    uint32_t reason; /* cchc_reason_t */
     uint32_t nrejected;
-    cchc_obs_reject_t *rejected;    /* malloc'd by decode, freed by clear */
+    cchc_obs_reject_t *rejected; /* malloc'd by decode, freed by clear */
     uint64_t time_ms;
-    bool has_high;      /* the "high" key is present (revision 1.2) */
-    uint64_t high;      /* the highest seq the collector holds from this agent */
+    bool has_high; /* the "high" key is present (revision 1.2) */
+    uint64_t high; /* the highest seq the collector holds from this agent */
 } cchc_ack_t;
 
 /*  Encode into a malloc'd buffer (*body, *len).  The encoder checks what the
@@ -183,21 +180,21 @@ void cchc_report_clear (cchc_report_t *report);
 void cchc_ack_clear (cchc_ack_t *ack);
 
 /*  Sign / verify prefix(kind) || body.  verify returns 0 or -1 only. */
-void cchc_proto_sign (cchc_kind_t kind, const cchc_key_t *key,
-                      const uint8_t *body, size_t len, uint8_t sig[64]);
-int cchc_proto_verify (cchc_kind_t kind, const uint8_t pk[32],
-                       const uint8_t *body, size_t len, const uint8_t sig[64])
+void cchc_proto_sign (cchc_kind_t kind, const cchc_key_t *key, const uint8_t *body, size_t len,
+                      uint8_t sig [64]);
+int cchc_proto_verify (cchc_kind_t kind, const uint8_t pk [32], const uint8_t *body,
+                       size_t len, const uint8_t sig [64])
     __attribute__ ((warn_unused_result));
 
 /*  The receiver's whole check, in the only safe order: size → signature over
     the raw bytes with `pk` (looked up from frame 0 by the caller) → strict
     decode → "agent" == pk.  Returns CCHC_REASON_NONE or a reason; on success
     *out must be cleared by the caller. */
-int cchc_report_open (const uint8_t pk[32], const uint8_t *body, size_t len,
-                      const uint8_t sig[64], cchc_report_t *out)
+int cchc_report_open (const uint8_t pk [32], const uint8_t *body, size_t len,
+                      const uint8_t sig [64], cchc_report_t *out)
     __attribute__ ((warn_unused_result));
-int cchc_ack_open (const uint8_t pk[32], const uint8_t *body, size_t len,
-                   const uint8_t sig[64], cchc_ack_t *out)
+int cchc_ack_open (const uint8_t pk [32], const uint8_t *body, size_t len,
+                   const uint8_t sig [64], cchc_ack_t *out)
     __attribute__ ((warn_unused_result));
 
 #endif

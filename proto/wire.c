@@ -34,7 +34,7 @@ s_copy_peer (char out [CCHC_WIRE_PEER_MAX], const char *peer)
 {
     size_t i = 0;
     for (; peer [i] && i < CCHC_WIRE_PEER_MAX - 1; i++)
-        out [i] = peer [i] > 0x20 && peer [i] < 0x7F? peer [i]: '?';
+        out [i] = peer [i] > 0x20 && peer [i] < 0x7F ? peer [i] : '?';
     out [i] = 0;
 }
 
@@ -46,7 +46,7 @@ cchc_wire_recv (void *socket, bool router, int flags, cchc_wire_msg_t *msg)
 
     /*  Payload frames (after the routing id): sizes of the first three. */
     size_t sizes [3] = { 0, 0, 0 };
-    size_t nparts = 0;                  /* payload frames seen */
+    size_t nparts = 0; /* payload frames seen */
     bool routing_seen = !router;
     bool more = true;
     bool first = true;
@@ -56,8 +56,8 @@ cchc_wire_recv (void *socket, bool router, int flags, cchc_wire_msg_t *msg)
     while (more) {
         zmq_msg_t part;
         zmq_msg_init (&part);
-        int rc = first? zmq_msg_recv (&part, socket, flags)
-                      : s_recv_part (&part, socket, flags & ~ZMQ_DONTWAIT);
+        int rc = first ? zmq_msg_recv (&part, socket, flags)
+                       : s_recv_part (&part, socket, flags & ~ZMQ_DONTWAIT);
         if (rc == -1) {
             int saved = errno;
             zmq_msg_close (&part);
@@ -83,15 +83,14 @@ cchc_wire_recv (void *socket, bool router, int flags, cchc_wire_msg_t *msg)
                 msg->routing_len = size;
             }
             else
-                routing_too_long = true;    /* not a ZeroMQ routing id */
+                routing_too_long = true; /* not a ZeroMQ routing id */
         }
         else {
             if (nparts < 3)
                 sizes [nparts] = size;
             if (nparts == 0 && size == CCHC_KEY_PUBLIC_BYTES)
                 memcpy (msg->key, data, size);
-            else
-            if (nparts == 1 && size >= 1 && size <= CCHC_PROTO_BODY_MAX) {
+            else if (nparts == 1 && size >= 1 && size <= CCHC_PROTO_BODY_MAX) {
                 msg->body = malloc (size);
                 if (msg->body) {
                     memcpy (msg->body, data, size);
@@ -100,20 +99,17 @@ cchc_wire_recv (void *socket, bool router, int flags, cchc_wire_msg_t *msg)
                 else
                     result = CCHC_REASON_BUSY;
             }
-            else
-            if (nparts == 2 && size == CCHC_KEY_SIGNATURE_BYTES)
+            else if (nparts == 2 && size == CCHC_KEY_SIGNATURE_BYTES)
                 memcpy (msg->sig, data, size);
             nparts++;
         }
         zmq_msg_close (&part);
     }
 
-    if (routing_too_long || nparts != 3
-    ||  sizes [0] != CCHC_KEY_PUBLIC_BYTES || sizes [2] != CCHC_KEY_SIGNATURE_BYTES
-    ||  sizes [1] == 0)
+    if (routing_too_long || nparts != 3 || sizes [0] != CCHC_KEY_PUBLIC_BYTES
+        || sizes [2] != CCHC_KEY_SIGNATURE_BYTES || sizes [1] == 0)
         result = CCHC_REASON_BAD_FRAMES;
-    else
-    if (sizes [1] > CCHC_PROTO_BODY_MAX)
+    else if (sizes [1] > CCHC_PROTO_BODY_MAX)
         result = CCHC_REASON_TOO_LARGE;
 
     if (result) {
@@ -143,8 +139,7 @@ cchc_wire_send (void *socket, const uint8_t *routing, size_t routing_len,
     assert (routing || routing_len == 0);
     assert (len >= 1 && len <= CCHC_PROTO_BODY_MAX);
     flags &= ~ZMQ_SNDMORE;
-    if (routing
-    &&  zmq_send (socket, routing, routing_len, flags | ZMQ_SNDMORE) == -1)
+    if (routing && zmq_send (socket, routing, routing_len, flags | ZMQ_SNDMORE) == -1)
         return -1;
     if (zmq_send (socket, key, CCHC_KEY_PUBLIC_BYTES, flags | ZMQ_SNDMORE) == -1)
         return -1;
@@ -156,8 +151,8 @@ cchc_wire_send (void *socket, const uint8_t *routing, size_t routing_len,
 }
 
 int
-cchc_wire_send_report (void *socket, const cchc_key_t *key,
-                       const cchc_report_t *report, int flags)
+cchc_wire_send_report (void *socket, const cchc_key_t *key, const cchc_report_t *report,
+                       int flags)
 {
     assert (socket && key && report);
     const uint8_t *pk = cchc_key_public (key);
@@ -193,8 +188,8 @@ cchc_wire_send_ack (void *socket, const uint8_t *routing, size_t routing_len,
     }
     uint8_t sig [CCHC_KEY_SIGNATURE_BYTES];
     cchc_proto_sign (CCHC_KIND_ACK, key, body, len, sig);
-    rc = cchc_wire_send (socket, routing, routing_len, cchc_key_public (key),
-                         body, len, sig, flags);
+    rc = cchc_wire_send (socket, routing, routing_len, cchc_key_public (key), body, len, sig,
+                         flags);
     free (body);
     return rc;
 }

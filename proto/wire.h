@@ -12,13 +12,13 @@
 
 /*  One received message.  Owned buffers; free with cchc_wire_msg_clear. */
 typedef struct {
-    uint8_t routing_id[CCHC_WIRE_ROUTING_MAX];  /* ROUTER only */
+    uint8_t routing_id [CCHC_WIRE_ROUTING_MAX]; /* ROUTER only */
     size_t routing_len;
-    uint8_t key[CCHC_KEY_PUBLIC_BYTES];
+    uint8_t key [CCHC_KEY_PUBLIC_BYTES];
     uint8_t *body;
     size_t body_len;
-    uint8_t sig[CCHC_KEY_SIGNATURE_BYTES];
-    char peer[CCHC_WIRE_PEER_MAX];              /* ROUTER only: the sender's
+    uint8_t sig [CCHC_KEY_SIGNATURE_BYTES];
+    char peer [CCHC_WIRE_PEER_MAX]; /* ROUTER only: the sender's
                                                    address (ZeroMQ's
                                                    "Peer-Address" property,
                                                    e.g. 10.0.0.7), "" if unknown */
@@ -36,14 +36,14 @@ void cchc_wire_msg_clear (cchc_wire_msg_t *msg);
 /*  Send [routing id] + key + body + signature.  routing may be NULL (DEALER).
     Returns 0 or -1 (zmq error). */
 int cchc_wire_send (void *socket, const uint8_t *routing, size_t routing_len,
-                    const uint8_t key[32], const uint8_t *body, size_t len,
-                    const uint8_t sig[64], int flags);
+                    const uint8_t key [32], const uint8_t *body, size_t len,
+                    const uint8_t sig [64], int flags);
 
 /*  Encode, sign and send in one call.  Returns 0, a reason (invalid fields;
     send_report: CCHC_REASON_KEY_MISMATCH when report->agent is not the key's
     public key), or -1 (zmq error, or ENOMEM). */
-int cchc_wire_send_report (void *socket, const cchc_key_t *key,
-                           const cchc_report_t *report, int flags);
+int cchc_wire_send_report (void *socket, const cchc_key_t *key, const cchc_report_t *report,
+                           int flags);
 int cchc_wire_send_ack (void *socket, const uint8_t *routing, size_t routing_len,
                         const cchc_key_t *key, const cchc_ack_t *ack, int flags);
 

@@ -15,30 +15,64 @@
 
 static int cchc_test_failed_ = 0, cchc_test_passed_ = 0, cchc_test_cur_ = 0;
 
-#define CHECK(expr) do { if (!(expr)) { \
-    fprintf (stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #expr); \
-    cchc_test_cur_ = 1; return; } } while (0)
+#define CHECK(expr)                                                                   \
+    do {                                                                              \
+        if (!(expr)) {                                                                \
+            fprintf (stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #expr); \
+            cchc_test_cur_ = 1;                                                       \
+            return;                                                                   \
+        }                                                                             \
+    } while (0)
 
-#define CHECK_EQ_INT(a, b) do { long long a_ = (long long) (a), b_ = (long long) (b); \
-    if (a_ != b_) { fprintf (stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n", \
-        __FILE__, __LINE__, #a, #b, a_, b_); cchc_test_cur_ = 1; return; } } while (0)
+#define CHECK_EQ_INT(a, b)                                                               \
+    do {                                                                                 \
+        long long a_ = (long long) (a), b_ = (long long) (b);                            \
+        if (a_ != b_) {                                                                  \
+            fprintf (stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n", __FILE__, \
+                     __LINE__, #a, #b, a_, b_);                                          \
+            cchc_test_cur_ = 1;                                                          \
+            return;                                                                      \
+        }                                                                                \
+    } while (0)
 
-#define CHECK_EQ_STR(a, b) do { const char *a_ = (a), *b_ = (b); \
-    if (!a_ || !b_ || strcmp (a_, b_) != 0) { \
-        fprintf (stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" != \"%s\")\n", \
-        __FILE__, __LINE__, #a, #b, a_ ? a_ : "(null)", b_ ? b_ : "(null)"); \
-        cchc_test_cur_ = 1; return; } } while (0)
+#define CHECK_EQ_STR(a, b)                                                                   \
+    do {                                                                                     \
+        const char *a_ = (a), *b_ = (b);                                                     \
+        if (!a_ || !b_ || strcmp (a_, b_) != 0) {                                            \
+            fprintf (stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" != \"%s\")\n", __FILE__, \
+                     __LINE__, #a, #b, a_ ? a_ : "(null)", b_ ? b_ : "(null)");              \
+            cchc_test_cur_ = 1;                                                              \
+            return;                                                                          \
+        }                                                                                    \
+    } while (0)
 
-#define CHECK_NEAR(a, b, eps) do { double a_ = (a), b_ = (b); \
-    if (!(a_ - b_ <= (eps) && b_ - a_ <= (eps))) { \
-        fprintf (stderr, "%s:%d: CHECK failed: %s ~= %s (%.9g != %.9g)\n", \
-        __FILE__, __LINE__, #a, #b, a_, b_); cchc_test_cur_ = 1; return; } } while (0)
+#define CHECK_NEAR(a, b, eps)                                                            \
+    do {                                                                                 \
+        double a_ = (a), b_ = (b);                                                       \
+        if (!(a_ - b_ <= (eps) && b_ - a_ <= (eps))) {                                   \
+            fprintf (stderr, "%s:%d: CHECK failed: %s ~= %s (%.9g != %.9g)\n", __FILE__, \
+                     __LINE__, #a, #b, a_, b_);                                          \
+            cchc_test_cur_ = 1;                                                          \
+            return;                                                                      \
+        }                                                                                \
+    } while (0)
 
-#define CCHC_TEST_RUN(fn) do { cchc_test_cur_ = 0; fn (); \
-    if (cchc_test_cur_) { cchc_test_failed_++; fprintf (stderr, "FAIL %s\n", #fn); } \
-    else { cchc_test_passed_++; fprintf (stderr, "ok   %s\n", #fn); } } while (0)
+#define CCHC_TEST_RUN(fn)                       \
+    do {                                        \
+        cchc_test_cur_ = 0;                     \
+        fn ();                                  \
+        if (cchc_test_cur_) {                   \
+            cchc_test_failed_++;                \
+            fprintf (stderr, "FAIL %s\n", #fn); \
+        }                                       \
+        else {                                  \
+            cchc_test_passed_++;                \
+            fprintf (stderr, "ok   %s\n", #fn); \
+        }                                       \
+    } while (0)
 
-#define CCHC_TEST_DONE() (printf ("%d passed, %d failed\n", cchc_test_passed_, \
-    cchc_test_failed_), cchc_test_failed_ ? 1 : 0)
+#define CCHC_TEST_DONE()                                                      \
+    (printf ("%d passed, %d failed\n", cchc_test_passed_, cchc_test_failed_), \
+     cchc_test_failed_ ? 1 : 0)
 
 #endif

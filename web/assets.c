@@ -11,7 +11,7 @@ cchc_web_asset_find (const char *path)
     if (strcmp (path, "/") == 0)
         path = "/index.html";
     for (size_t i = 0; i < cchc_web_asset_count; i++)
-        if (strcmp (cchc_web_assets[i].path, path) == 0)
-            return &cchc_web_assets[i];
+        if (strcmp (cchc_web_assets [i].path, path) == 0)
+            return &cchc_web_assets [i];
     return NULL;
 }

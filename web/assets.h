@@ -12,15 +12,15 @@
 #include <stddef.h>
 
 typedef struct {
-    const char *path;               /* URL path, "/index.html", "/app.js" */
-    const char *content_type;       /* "text/html; charset=utf-8", ... */
+    const char *path;         /* URL path, "/index.html", "/app.js" */
+    const char *content_type; /* "text/html; charset=utf-8", ... */
     const unsigned char *data;
-    size_t size;                    /* bytes in data */
-    const char *etag;               /* quoted strong ETag: first 16 hex digits
+    size_t size;      /* bytes in data */
+    const char *etag; /* quoted strong ETag: first 16 hex digits
                                        of the file's SHA-256 */
 } cchc_web_asset_t;
 
-extern const cchc_web_asset_t cchc_web_assets[];
+extern const cchc_web_asset_t cchc_web_assets [];
 extern const size_t cchc_web_asset_count;
 
 /*  The asset served at `path` ("/" is "/index.html"), or NULL. */

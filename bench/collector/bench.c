@@ -68,22 +68,22 @@
 #define CCHC_SOURCE_DIR "."
 #endif
 
-static const char *s_metrics [] = { CCHC_TEST_METRICS };   /* tests/collector/metrics.h */
+static const char *s_metrics [] = { CCHC_TEST_METRICS }; /* tests/collector/metrics.h */
 #define METRICS_COUNT (sizeof s_metrics / sizeof s_metrics [0])
 
 typedef struct {
     uint8_t *body;
     size_t len;
     uint8_t sig [64];
-    double sent_at;         /* seconds, monotonic */
+    double sent_at; /* seconds, monotonic */
 } s_msg_t;
 
 typedef struct {
     cchc_key_t *key;
     char unit [CCHC_UNIT_MAX + 1];
-    s_msg_t *msgs;          /* seq i+1 at index i */
-    size_t count;           /* messages of this agent */
-    size_t next;            /* next index to send */
+    s_msg_t *msgs; /* seq i+1 at index i */
+    size_t count;  /* messages of this agent */
+    size_t next;   /* next index to send */
     size_t acked;
     void *socket;
 } s_agent_t;
@@ -96,7 +96,7 @@ s_now (void)
     return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
-static pid_t s_child;           /* the collector, once started */
+static pid_t s_child; /* the collector, once started */
 
 static void
 s_die (const char *what)
@@ -119,7 +119,7 @@ s_free_port (void)
     addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
     socklen_t len = sizeof addr;
     if (fd < 0 || bind (fd, (struct sockaddr *) &addr, sizeof addr)
-    ||  getsockname (fd, (struct sockaddr *) &addr, &len))
+        || getsockname (fd, (struct sockaddr *) &addr, &len))
         s_die ("no free port");
     close (fd);
     return ntohs (addr.sin_port);
@@ -137,8 +137,8 @@ s_send (s_agent_t *agent, size_t index)
 {
     s_msg_t *msg = &agent->msgs [index];
     msg->sent_at = s_now ();
-    if (cchc_wire_send (agent->socket, NULL, 0, cchc_key_public (agent->key),
-                        msg->body, msg->len, msg->sig, 0))
+    if (cchc_wire_send (agent->socket, NULL, 0, cchc_key_public (agent->key), msg->body,
+                        msg->len, msg->sig, 0))
         s_die ("send failed");
 }
 
@@ -148,7 +148,7 @@ typedef struct {
     size_t nlatency;
     size_t acked;
     size_t not_accepted;
-    bool paced;             /* --rate: acks do not send the next report */
+    bool paced; /* --rate: acks do not send the next report */
 } s_run_t;
 
 /*  Take every ack waiting on an agent's socket, sending its next report for
@@ -160,7 +160,8 @@ s_drain (s_run_t *run, s_agent_t *agent)
     for (;;) {
         int events = 0;
         size_t len = sizeof events;
-        if (zmq_getsockopt (agent->socket, ZMQ_EVENTS, &events, &len) || !(events & ZMQ_POLLIN))
+        if (zmq_getsockopt (agent->socket, ZMQ_EVENTS, &events, &len)
+            || !(events & ZMQ_POLLIN))
             return;
         cchc_wire_msg_t msg;
         while (cchc_wire_recv (agent->socket, false, ZMQ_DONTWAIT, &msg) == 0) {
@@ -222,8 +223,9 @@ s_cpu_read (pid_t pid, s_cpu_t *cpu)
         snprintf (name, sizeof name, "%.*s", (int) (close - open - 1), open + 1);
         /*  After ")": state, then fields 4.. ; utime and stime are 14, 15. */
         unsigned long utime = 0, stime = 0;
-        if (sscanf (close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-                    &utime, &stime) != 2)
+        if (sscanf (close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
+                    &stime)
+            != 2)
             continue;
         size_t i;
         for (i = 0; i < cpu->count && strcmp (cpu->name [i], name); i++)
@@ -267,7 +269,7 @@ s_self_cpu (void)
     struct rusage usage;
     getrusage (RUSAGE_SELF, &usage);
     return (double) usage.ru_utime.tv_sec + (double) usage.ru_utime.tv_usec / 1e6
-         + (double) usage.ru_stime.tv_sec + (double) usage.ru_stime.tv_usec / 1e6;
+           + (double) usage.ru_stime.tv_sec + (double) usage.ru_stime.tv_usec / 1e6;
 }
 
 int
@@ -279,25 +281,41 @@ main (int argc, char **argv)
     const char *collector = CCHC_COLLECTOR_BIN, *synchronous = "full";
     bool keep = false, curve = false;
     for (int i = 1; i < argc; i++) {
-        const char *val = i + 1 < argc? argv [i + 1]: NULL;
-        if (strcmp (argv [i], "--keep") == 0) { keep = true; continue; }
-        if (strcmp (argv [i], "--curve") == 0) { curve = true; continue; }
+        const char *val = i + 1 < argc ? argv [i + 1] : NULL;
+        if (strcmp (argv [i], "--keep") == 0) {
+            keep = true;
+            continue;
+        }
+        if (strcmp (argv [i], "--curve") == 0) {
+            curve = true;
+            continue;
+        }
         if (!val)
             s_die ("usage: see the comment at the top of bench/collector/bench.c");
         i++;
-        if (strcmp (argv [i - 1], "--agents") == 0) nagents = strtoul (val, NULL, 10);
-        else if (strcmp (argv [i - 1], "--messages") == 0) nmessages = strtoul (val, NULL, 10);
-        else if (strcmp (argv [i - 1], "--window") == 0) window = strtoul (val, NULL, 10);
-        else if (strcmp (argv [i - 1], "--obs") == 0) nobs = strtoul (val, NULL, 10);
-        else if (strcmp (argv [i - 1], "--rate") == 0) pace = strtod (val, NULL);
-        else if (strcmp (argv [i - 1], "--verifiers") == 0) verifiers = atoi (val);
-        else if (strcmp (argv [i - 1], "--batch") == 0) batch = atoi (val);
-        else if (strcmp (argv [i - 1], "--synchronous") == 0) synchronous = val;
-        else if (strcmp (argv [i - 1], "--collector") == 0) collector = val;
-        else s_die ("unknown option");
+        if (strcmp (argv [i - 1], "--agents") == 0)
+            nagents = strtoul (val, NULL, 10);
+        else if (strcmp (argv [i - 1], "--messages") == 0)
+            nmessages = strtoul (val, NULL, 10);
+        else if (strcmp (argv [i - 1], "--window") == 0)
+            window = strtoul (val, NULL, 10);
+        else if (strcmp (argv [i - 1], "--obs") == 0)
+            nobs = strtoul (val, NULL, 10);
+        else if (strcmp (argv [i - 1], "--rate") == 0)
+            pace = strtod (val, NULL);
+        else if (strcmp (argv [i - 1], "--verifiers") == 0)
+            verifiers = atoi (val);
+        else if (strcmp (argv [i - 1], "--batch") == 0)
+            batch = atoi (val);
+        else if (strcmp (argv [i - 1], "--synchronous") == 0)
+            synchronous = val;
+        else if (strcmp (argv [i - 1], "--collector") == 0)
+            collector = val;
+        else
+            s_die ("unknown option");
     }
-    if (!nagents || nagents > 999 || nmessages < nagents || !window
-    ||  !nobs || nobs > 4 * METRICS_COUNT || pace < 0 || pace > 1e6)
+    if (!nagents || nagents > 999 || nmessages < nagents || !window || !nobs
+        || nobs > 4 * METRICS_COUNT || pace < 0 || pace > 1e6)
         s_die ("bad numbers: 1..999 agents, messages >= agents, 1..128 observations, "
                "rate 0..1000000");
     if (sodium_init () < 0)
@@ -326,8 +344,8 @@ main (int argc, char **argv)
         snprintf (units [i].where, sizeof units [i].where, "bench:%zu", i);
     }
     cchc_db_import_t imported;
-    if (cchc_db_units_import (store, units, nagents + 1, 0, 0, false, &imported,
-                                 err, sizeof err))
+    if (cchc_db_units_import (store, units, nagents + 1, 0, 0, false, &imported, err,
+                              sizeof err))
         s_die (err);
     free (units);
 
@@ -339,8 +357,9 @@ main (int argc, char **argv)
         s_agent_t *agent = &agents [a];
         agent->key = cchc_key_new ();
         snprintf (agent->unit, sizeof agent->unit, "B%03d", (int) ((a + 1) % 1000));
-        if (cchc_db_agent_enroll (store, cchc_key_public (agent->key), agent->unit,
-                                     "bench", now_ms, err, sizeof err) < 0)
+        if (cchc_db_agent_enroll (store, cchc_key_public (agent->key), agent->unit, "bench",
+                                  now_ms, err, sizeof err)
+            < 0)
             s_die (err);
         agent->count = nmessages / nagents + (a < nmessages % nagents);
         agent->msgs = calloc (agent->count, sizeof *agent->msgs);
@@ -375,27 +394,26 @@ main (int argc, char **argv)
     snprintf (key_path, sizeof key_path, "%s/collector.key", dir);
     snprintf (pub_path, sizeof pub_path, "%s/collector.key.pub", dir);
     if (!server || cchc_key_save (server, key_path, pub_path, err, sizeof err))
-        s_die (err [0]? err: "collector key");
+        s_die (err [0] ? err : "collector key");
 
     /*  2. The collector, as a child process. */
     int port = s_free_port ();
-    char endpoint [64], bind_set [96], state_set [300], verifiers_set [64],
-         batch_set [64], criteria_set [600], sync_set [64];
+    char endpoint [64], bind_set [96], state_set [300], verifiers_set [64], batch_set [64],
+        criteria_set [600], sync_set [64];
     snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
     snprintf (bind_set, sizeof bind_set, "collector.bind=%s", endpoint);
     snprintf (state_set, sizeof state_set, "collector.state_dir=%s", dir);
     snprintf (verifiers_set, sizeof verifiers_set, "collector.verifiers=%d", verifiers);
     snprintf (batch_set, sizeof batch_set, "collector.batch_max=%d", batch);
     snprintf (sync_set, sizeof sync_set, "collector.synchronous=%s", synchronous);
-    snprintf (criteria_set, sizeof criteria_set, "collector.criteria=%s/data/criteria/default.ini",
-              CCHC_SOURCE_DIR);
+    snprintf (criteria_set, sizeof criteria_set,
+              "collector.criteria=%s/data/criteria/default.ini", CCHC_SOURCE_DIR);
     pid_t child = fork ();
     if (child == 0) {
-        execl (collector, collector, "--set", bind_set, "--set", state_set,
-               "--set", verifiers_set, "--set", batch_set, "--set", criteria_set,
-               "--set", sync_set, "--set", "log.level=warn",
-               "--set", curve? "collector.curve=true": "collector.curve=false",
-               (char *) NULL);
+        execl (collector, collector, "--set", bind_set, "--set", state_set, "--set",
+               verifiers_set, "--set", batch_set, "--set", criteria_set, "--set", sync_set,
+               "--set", "log.level=warn", "--set",
+               curve ? "collector.curve=true" : "collector.curve=false", (char *) NULL);
         perror (collector);
         _exit (127);
     }
@@ -409,8 +427,8 @@ main (int argc, char **argv)
         if (curve) {
             char server_z85 [41], public_z85 [41], secret_z85 [41];
             if (cchc_key_curve_public_z85 (cchc_key_public (server), server_z85)
-            ||  cchc_key_curve_public_z85 (cchc_key_public (agents [a].key), public_z85)
-            ||  cchc_key_curve_secret_z85 (agents [a].key, secret_z85))
+                || cchc_key_curve_public_z85 (cchc_key_public (agents [a].key), public_z85)
+                || cchc_key_curve_secret_z85 (agents [a].key, secret_z85))
                 s_die ("curve keys");
             zmq_setsockopt (agents [a].socket, ZMQ_CURVE_SERVERKEY, server_z85, 40);
             zmq_setsockopt (agents [a].socket, ZMQ_CURVE_PUBLICKEY, public_z85, 40);
@@ -463,7 +481,7 @@ main (int argc, char **argv)
         size_t fd_len = sizeof fd;
         struct epoll_event event = { .events = EPOLLIN, .data.u64 = a };
         if (zmq_getsockopt (agents [a].socket, ZMQ_FD, &fd, &fd_len)
-        ||  epoll_ctl (epoll, EPOLL_CTL_ADD, fd, &event))
+            || epoll_ctl (epoll, EPOLL_CTL_ADD, fd, &event))
             s_die ("epoll: socket fd");
     }
 
@@ -473,8 +491,9 @@ main (int argc, char **argv)
     s_cpu_read (child, &cpu_start);
     double client_cpu = s_self_cpu ();
     double start = s_now ();
-    s_run_t run = { .latency = latency, .nlatency = nlatency, .acked = acked_total,
-                    .paced = pace > 0 };
+    s_run_t run = {
+        .latency = latency, .nlatency = nlatency, .acked = acked_total, .paced = pace > 0
+    };
     size_t sent = 0, held = 0, turn = 0;
     if (!run.paced)
         for (size_t a = 0; a < nagents; a++)
@@ -492,22 +511,22 @@ main (int argc, char **argv)
             while (sent < due && sent < timed) {
                 size_t tried = 0;
                 while (tried < nagents
-                &&     (agents [turn].next >= agents [turn].count
-                ||      agents [turn].next - agents [turn].acked >= window)) {
+                       && (agents [turn].next >= agents [turn].count
+                           || agents [turn].next - agents [turn].acked >= window)) {
                     turn = (turn + 1) % nagents;
                     tried++;
                 }
                 if (tried == nagents) {
-                    held++;         /* every window full: late, sent on an ack */
+                    held++; /* every window full: late, sent on an ack */
                     break;
                 }
                 s_send (&agents [turn], agents [turn].next++);
-                s_drain (&run, &agents [turn]);     /* the send may take the fd's signal */
+                s_drain (&run, &agents [turn]); /* the send may take the fd's signal */
                 turn = (turn + 1) % nagents;
                 sent++;
             }
             double next = start + (double) sent / pace;
-            timeout = next > now? (int) ((next - now) * 1e3) + 1: 1;
+            timeout = next > now ? (int) ((next - now) * 1e3) + 1 : 1;
         }
         struct epoll_event ready [64];
         int n = epoll_wait (epoll, ready, 64, timeout);
@@ -518,8 +537,7 @@ main (int argc, char **argv)
             s_drain (&run, &agents [ready [i].data.u64]);
         if (run.acked > before)
             last_ack = s_now ();
-        else
-        if (s_now () - last_ack > 10)
+        else if (s_now () - last_ack > 10)
             s_die ("no ack for 10 s");
     }
     nlatency = run.nlatency;
@@ -541,10 +559,12 @@ main (int argc, char **argv)
     if (store) {
         sqlite3_stmt *stmt;
         if (sqlite3_prepare_v2 (cchc_db_handle (store),
-            "SELECT (SELECT count(*) FROM journal),"
-            " (SELECT value FROM stats WHERE name = 'batches'),"
-            " (SELECT value FROM stats WHERE name = 'batch.avg')", -1, &stmt, NULL) == SQLITE_OK
-        &&  sqlite3_step (stmt) == SQLITE_ROW) {
+                                "SELECT (SELECT count(*) FROM journal),"
+                                " (SELECT value FROM stats WHERE name = 'batches'),"
+                                " (SELECT value FROM stats WHERE name = 'batch.avg')",
+                                -1, &stmt, NULL)
+                == SQLITE_OK
+            && sqlite3_step (stmt) == SQLITE_ROW) {
             stored = sqlite3_column_int64 (stmt, 0);
             batches = sqlite3_column_int64 (stmt, 1);
             avg_batch = sqlite3_column_double (stmt, 2);
@@ -564,7 +584,8 @@ main (int argc, char **argv)
             s_msg_t *msg = &agents [a].msgs [s];
             memcpy (buf + prefix, msg->body, msg->len);
             if (crypto_sign_verify_detached (msg->sig, buf, prefix + msg->len,
-                                             cchc_key_public (agents [a].key)) != 0)
+                                             cchc_key_public (agents [a].key))
+                != 0)
                 bad++;
             verified++;
         }
@@ -573,8 +594,8 @@ main (int argc, char **argv)
     free (buf);
 
     qsort (latency, nlatency, sizeof *latency, s_cmp_double);
-    double p50 = nlatency? latency [nlatency / 2]: 0;
-    double p99 = nlatency? latency [(size_t) ((double) nlatency * 0.99)]: 0;
+    double p50 = nlatency ? latency [nlatency / 2] : 0;
+    double p99 = nlatency ? latency [(size_t) ((double) nlatency * 0.99)] : 0;
     double rate = (double) timed / elapsed;
     double vrate = (double) verified / velapsed;
     size_t avg_len = 0;
@@ -584,23 +605,25 @@ main (int argc, char **argv)
 
     printf ("cchc-bench-collector: %zu agents, %zu reports x %zu observations "
             "(~%zu bytes each), window %zu per agent, %d verifiers, batch %d, "
-            "synchronous=%s, %ld cores\n", nagents, nmessages, nobs, avg_len, window,
-            verifiers, batch, synchronous, sysconf (_SC_NPROCESSORS_ONLN));
+            "synchronous=%s, %ld cores\n",
+            nagents, nmessages, nobs, avg_len, window, verifiers, batch, synchronous,
+            sysconf (_SC_NPROCESSORS_ONLN));
     printf ("ingest:      %.0f messages/s, %.0f observations/s (%zu timed reports in "
-            "%.2f s; acks after commit)\n", rate, rate * (double) nobs, timed, elapsed);
+            "%.2f s; acks after commit)\n",
+            rate, rate * (double) nobs, timed, elapsed);
     printf ("ack latency: p50 %.2f ms, p99 %.2f ms", p50 * 1e3, p99 * 1e3);
     if (pace > 0)
-        printf (" (sent at %.0f reports/s; a send found every window full %zu times)",
-                pace, held);
+        printf (" (sent at %.0f reports/s; a send found every window full %zu times)", pace,
+                held);
     printf ("\n");
     printf ("verify-only: %.0f messages/s, %.1f us CPU per report (single thread, "
-            "crypto_sign_verify_detached over the same %zu signed reports)\n", vrate,
-            vcpu, verified);
+            "crypto_sign_verify_detached over the same %zu signed reports)\n",
+            vrate, vcpu, verified);
     printf ("ratio:       %.2f (ingest / single-thread verify)\n", rate / vrate);
     printf ("stored:      %lld journal rows (expected %zu), %lld commits, %.1f reports "
-            "per commit; not accepted: %zu; collector exit %d\n", stored, nmessages,
-            batches, avg_batch, not_accepted,
-            WIFEXITED (status)? WEXITSTATUS (status): -1);
+            "per commit; not accepted: %zu; collector exit %d\n",
+            stored, nmessages, batches, avg_batch, not_accepted,
+            WIFEXITED (status) ? WEXITSTATUS (status) : -1);
     printf ("cpu:         per report (us):");
     double collector_cpu = 0;
     for (size_t i = 0; i < cpu_end.count; i++) {
@@ -614,11 +637,11 @@ main (int argc, char **argv)
         if (used > 0)
             collector_cpu += used * 1e6 / (double) timed;
     }
-    printf (", client (all threads) %.0f; load %.1f\n",
-            client_cpu * 1e6 / (double) timed, s_load ());
+    printf (", client (all threads) %.0f; load %.1f\n", client_cpu * 1e6 / (double) timed,
+            s_load ());
     printf ("efficiency:  %.2f (collector CPU %.0f us per report / verify CPU %.1f us "
-            "per report)%s\n", collector_cpu / vcpu, collector_cpu, vcpu,
-            curve? "; CURVE on": "; CURVE off");
+            "per report)%s\n",
+            collector_cpu / vcpu, collector_cpu, vcpu, curve ? "; CURVE on" : "; CURVE off");
     (void) total_obs;
 
     for (size_t a = 0; a < nagents; a++) {
@@ -641,6 +664,6 @@ main (int argc, char **argv)
     else
         printf ("state kept in %s\n", dir);
     bool ok = stored == (long long) nmessages && bad == 0 && not_accepted == 0
-           && WIFEXITED (status) && WEXITSTATUS (status) == 0;
-    return ok? 0: 1;
+              && WIFEXITED (status) && WEXITSTATUS (status) == 0;
+    return ok ? 0 : 1;
 }

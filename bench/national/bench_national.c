@@ -43,7 +43,7 @@ s_cpu (void)
     struct rusage ru;
     getrusage (RUSAGE_SELF, &ru);
     return (double) ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6
-         + (double) ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+           + (double) ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 static long
@@ -59,7 +59,7 @@ s_exec (sqlite3 *db, const char *sql)
 {
     char *msg = NULL;
     if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        fprintf (stderr, "sql: %s\n", msg? msg: sqlite3_errmsg (db));
+        fprintf (stderr, "sql: %s\n", msg ? msg : sqlite3_errmsg (db));
         sqlite3_free (msg);
         return -1;
     }
@@ -67,7 +67,7 @@ s_exec (sqlite3 *db, const char *sql)
 }
 
 typedef struct {
-    const char *prefix;         /* province code prefix */
+    const char *prefix; /* province code prefix */
     int provinces;
     int year;
     bool districts;
@@ -97,7 +97,7 @@ s_feed (cchc_national_t *nat, const s_structure_t *s, const uint8_t cat [32],
                 memset (x, 0, sizeof *x);
                 snprintf (x->code, sizeof x->code, "%.3s%04d", code, u % 10000);
                 snprintf (x->name, sizeof x->name, "Đơn vị %d của tỉnh %s", u, code);
-                x->level = u < 20? 0: (s->districts && u < 30)? 1: 2;
+                x->level = u < 20 ? 0 : (s->districts && u < 30) ? 1 : 2;
                 if (x->level == 2)
                     snprintf (x->parent, sizeof x->parent, "%.8s", code);
                 x->flags = CCHC_PROVFIG_HAS_INDEX | CCHC_PROVFIG_COMPLETE;
@@ -107,15 +107,23 @@ s_feed (cchc_national_t *nat, const s_structure_t *s, const uint8_t cat [32],
                 x->rank = (uint32_t) u + 1;
                 x->scores = scores [u];
                 for (int k = 0; k < INDICATORS; k++)
-                    scores [u][k] = (cchc_provfig_score_t) { 0, 0.75, 4, 5 };
+                    scores [u][k] = (cchc_provfig_score_t){ 0, 0.75, 4, 5 };
             }
             for (int k = 0; k < INDICATORS; k++)
                 for (int l = -1; l < 3; l++) {
                     cchc_provfig_figure_t *g = &figs [k * 4 + l + 1];
-                    *g = (cchc_provfig_figure_t) { (uint32_t) k, l,
-                        CCHC_PROVFIG_HAS_DENOMINATOR | CCHC_PROVFIG_HAS_VALUE
-                        | CCHC_PROVFIG_HAS_TARGET | (k < 3? CCHC_PROVFIG_PLAN: 0),
-                        75, 100, 0.75, 0.8, UNITS, 0 };
+                    *g = (cchc_provfig_figure_t){ (uint32_t) k,
+                                                  l,
+                                                  CCHC_PROVFIG_HAS_DENOMINATOR
+                                                      | CCHC_PROVFIG_HAS_VALUE
+                                                      | CCHC_PROVFIG_HAS_TARGET
+                                                      | (k < 3 ? CCHC_PROVFIG_PLAN : 0),
+                                                  75,
+                                                  100,
+                                                  0.75,
+                                                  0.8,
+                                                  UNITS,
+                                                  0 };
                 }
             cchc_provfig_t f;
             memset (&f, 0, sizeof f);
@@ -138,7 +146,7 @@ s_feed (cchc_national_t *nat, const s_structure_t *s, const uint8_t cat [32],
                 f.units = units + part * PER_PART;
                 f.nunits = PER_PART;
                 f.figures = figs;
-                f.nfigures = part == 0? INDICATORS * 4: 0;
+                f.nfigures = part == 0 ? INDICATORS * 4 : 0;
                 cchc_wire_msg_t msg;
                 memset (&msg, 0, sizeof msg);
                 if (cchc_provfig_encode (&f, &msg.body, &msg.body_len) != CCHC_REASON_NONE) {
@@ -165,7 +173,7 @@ s_feed (cchc_national_t *nat, const s_structure_t *s, const uint8_t cat [32],
 int
 main (int argc, char **argv)
 {
-    const char *dir = argc > 1? argv [1]: "/tmp";
+    const char *dir = argc > 1 ? argv [1] : "/tmp";
     cchc_log_set_level (CCHC_LOG_WARN);
     if (sodium_init () < 0)
         return 1;
@@ -177,10 +185,8 @@ main (int argc, char **argv)
         return 1;
     }
     sqlite3 *db = cchc_db_handle (store);
-    s_structure_t structures [2] = {
-        { "P", 63, 2024, true, 10101, 20250630 },
-        { "Q", 34, 2026, false, 20250701, 99991231 }
-    };
+    s_structure_t structures [2] = { { "P", 63, 2024, true, 10101, 20250630 },
+                                     { "Q", 34, 2026, false, 20250701, 99991231 } };
     uint8_t cat [32];
     crypto_hash_sha256 (cat, (const uint8_t *) "bench", 5);
     char hex [65], expect [256];
@@ -194,7 +200,8 @@ main (int argc, char **argv)
             keys [s][p] = cchc_key_new_from_seed (seed);
             char sql [512], khex [65];
             cchc_key_public_hex (keys [s][p], khex);
-            snprintf (sql, sizeof sql,
+            snprintf (
+                sql, sizeof sql,
                 "INSERT INTO unit (code, name, kind, level, parent, valid_from, valid_to) "
                 "VALUES ('%s%02d', 'Tỉnh %s%02d', 'Tỉnh', 'tinh', NULL, %lld, %lld);"
                 "INSERT INTO agent (pubkey, unit, name, enrolled_at) "
@@ -213,7 +220,8 @@ main (int argc, char **argv)
         return 1;
     }
     printf ("national roll-up and ranking: %d units per province, %d indicators, "
-            "parts of %d units\n", UNITS, INDICATORS, PER_PART);
+            "parts of %d units\n",
+            UNITS, INDICATORS, PER_PART);
     int status = 0;
     for (int s = 0; s < 2 && status == 0; s++) {
         const s_structure_t *st = &structures [s];
@@ -225,8 +233,9 @@ main (int argc, char **argv)
             break;
         }
         printf ("%d provinces x %d units x 4 quarters (%d, %s): received and stored %ld "
-                "messages in %.2f s (%.0f us CPU per message)\n", st->provinces, UNITS,
-                st->year, st->districts? "with districts": "no districts", n, t1 - t0,
+                "messages in %.2f s (%.0f us CPU per message)\n",
+                st->provinces, UNITS, st->year,
+                st->districts ? "with districts" : "no districts", n, t1 - t0,
                 (c1 - c0) * 1e6 / (double) n);
         double worst = 0, total = 0, cpu = 0;
         for (int q = 1; q <= 4; q++) {

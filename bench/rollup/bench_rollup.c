@@ -69,13 +69,13 @@ s_catalogue (const char *path)
             fclose (out);
         return -1;
     }
-    char buf[4096];
+    char buf [4096];
     size_t n;
     while ((n = fread (buf, 1, sizeof buf, in)) > 0)
         fwrite (buf, 1, n, out);
     for (int i = 0; i < S_EXTRA_METRICS; i++)
-        fprintf (out, "\n[metric.extra_%d]\nname = Chỉ tiêu bổ sung %d\nkind = counter\n",
-                 i, i);
+        fprintf (out, "\n[metric.extra_%d]\nname = Chỉ tiêu bổ sung %d\nkind = counter\n", i,
+                 i);
     fclose (in);
     return fclose (out);
 }
@@ -112,20 +112,27 @@ s_generate (const char *path, const cchc_criteria_t *cat, int units,
     sqlite3_stmt *unit = NULL, *agent = NULL, *journal = NULL, *obs = NULL;
     size_t *order = NULL;
     if (s_exec (db, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
-                    "PRAGMA cache_size = -1000000;") != 0
-        || s_exec (db, CCHC_DB_SCHEMA_SQL) != 0
-        || s_exec (db, "BEGIN") != 0)
+                    "PRAGMA cache_size = -1000000;")
+            != 0
+        || s_exec (db, CCHC_DB_SCHEMA_SQL) != 0 || s_exec (db, "BEGIN") != 0)
         goto done;
-    if (sqlite3_prepare_v2 (db, "INSERT INTO unit (code, name, kind, level, parent)"
-                            " VALUES (?1, ?2, 'Xã', ?3, '08')", -1, &unit, NULL)
-        || sqlite3_prepare_v2 (db, "INSERT INTO agent (id, pubkey, unit, name,"
+    if (sqlite3_prepare_v2 (db,
+                            "INSERT INTO unit (code, name, kind, level, parent)"
+                            " VALUES (?1, ?2, 'Xã', ?3, '08')",
+                            -1, &unit, NULL)
+        || sqlite3_prepare_v2 (db,
+                               "INSERT INTO agent (id, pubkey, unit, name,"
                                " enrolled_at) VALUES (?1, randomblob(32), ?2, ?2, 0)",
                                -1, &agent, NULL)
-        || sqlite3_prepare_v2 (db, "INSERT INTO journal (id, agent, seq, received_at,"
+        || sqlite3_prepare_v2 (db,
+                               "INSERT INTO journal (id, agent, seq, received_at,"
                                " body, sig) VALUES (?1, ?2, ?3, ?4, x'80',"
-                               " zeroblob(64))", -1, &journal, NULL)
-        || sqlite3_prepare_v2 (db, "INSERT INTO observation (agent, unit, metric, day,"
-                               " value, seq, journal) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &obs, NULL)) {
+                               " zeroblob(64))",
+                               -1, &journal, NULL)
+        || sqlite3_prepare_v2 (db,
+                               "INSERT INTO observation (agent, unit, metric, day,"
+                               " value, seq, journal) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                               -1, &obs, NULL)) {
         fprintf (stderr, "prepare: %s\n", sqlite3_errmsg (db));
         goto done;
     }
@@ -135,12 +142,12 @@ s_generate (const char *path, const cchc_criteria_t *cat, int units,
     if (!order)
         goto done;
     for (size_t m = 0; m < nm; m++)
-        order[m] = m;
+        order [m] = m;
     s_sort_cat = cat;
     qsort (order, nm, sizeof *order, s_metric_cmp);
     int64_t jid = 0;
     for (int u = 0; u < units; u++) {
-        char code[16], name[48];
+        char code [16], name [48];
         snprintf (code, sizeof code, "U%05d", u);
         snprintf (name, sizeof name, "Đơn vị thử %d", u);
         const char *level = u < 50 ? "so" : u < 200 ? "huyen" : "xa";
@@ -160,8 +167,8 @@ s_generate (const char *path, const cchc_criteria_t *cat, int units,
             sqlite3_bind_int64 (journal, 1, jid);
             sqlite3_bind_int64 (journal, 2, u + 1);
             sqlite3_bind_int64 (journal, 3, d + 1);
-            sqlite3_bind_int64 (journal, 4, cchc_date_start_utc_ms (w->first + d + 1)
-                                            + 3600000);
+            sqlite3_bind_int64 (journal, 4,
+                                cchc_date_start_utc_ms (w->first + d + 1) + 3600000);
             if (sqlite3_step (journal) != SQLITE_DONE)
                 goto step_fail;
             sqlite3_reset (journal);
@@ -169,14 +176,13 @@ s_generate (const char *path, const cchc_criteria_t *cat, int units,
         /* observations in primary-key order: (agent, day, metric) */
         for (int d = 0; d < S_DAYS; d++) {
             for (size_t k = 0; k < nm; k++) {
-                const cchc_metric_t *metric = cchc_criteria_metric (cat, order[k]);
+                const cchc_metric_t *metric = cchc_criteria_metric (cat, order [k]);
                 bool gauge = metric->kind == CCHC_METRIC_GAUGE;
                 sqlite3_bind_int64 (obs, 1, u + 1);
                 sqlite3_bind_text (obs, 2, code, -1, SQLITE_STATIC);
                 sqlite3_bind_text (obs, 3, metric->code, -1, SQLITE_STATIC);
                 sqlite3_bind_int (obs, 4, cchc_date_to_yyyymmdd (w->first + d));
-                sqlite3_bind_int64 (obs, 5, gauge ? 100 + s_rand () % 50
-                                                  : s_rand () % 40);
+                sqlite3_bind_int64 (obs, 5, gauge ? 100 + s_rand () % 50 : s_rand () % 40);
                 sqlite3_bind_int64 (obs, 6, d + 1);
                 sqlite3_bind_int64 (obs, 7, first_jid + d);
                 if (sqlite3_step (obs) != SQLITE_DONE)
@@ -216,9 +222,11 @@ s_units_in (const char *path)
     /* (a database of an older schema, key (agent, metric, day), is made again) */
     if (access (path, R_OK) == 0
         && sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK
-        && sqlite3_prepare_v2 (db, "SELECT count(*) FROM unit WHERE (SELECT pk FROM"
+        && sqlite3_prepare_v2 (db,
+                               "SELECT count(*) FROM unit WHERE (SELECT pk FROM"
                                " pragma_table_info ('observation') WHERE name = 'day') = 2",
-                               -1, &st, NULL) == SQLITE_OK
+                               -1, &st, NULL)
+               == SQLITE_OK
         && sqlite3_step (st) == SQLITE_ROW)
         n = sqlite3_column_int (st, 0);
     sqlite3_finalize (st);
@@ -230,10 +238,10 @@ static double
 s_time_rollup (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t *p,
                bool with_previous, cchc_rollup_t **out)
 {
-    char err[256];
+    char err [256];
     double t0 = s_now ();
-    cchc_rollup_t *r = cchc_rollup_load (db, cat, p, cchc_clock_now_ms (),
-                                         with_previous, err, sizeof err);
+    cchc_rollup_t *r =
+        cchc_rollup_load (db, cat, p, cchc_clock_now_ms (), with_previous, err, sizeof err);
     double t = s_now () - t0;
     if (!r) {
         fprintf (stderr, "rollup: %s\n", err);
@@ -247,9 +255,12 @@ static bool
 s_has_month_table (sqlite3 *db)
 {
     sqlite3_stmt *st = NULL;
-    bool has = sqlite3_prepare_v2 (db, "SELECT 1 FROM sqlite_master"
-                                   " WHERE name = 'observation_month'", -1, &st, NULL)
-               == SQLITE_OK && sqlite3_step (st) == SQLITE_ROW;
+    bool has = sqlite3_prepare_v2 (db,
+                                   "SELECT 1 FROM sqlite_master"
+                                   " WHERE name = 'observation_month'",
+                                   -1, &st, NULL)
+                   == SQLITE_OK
+               && sqlite3_step (st) == SQLITE_ROW;
     sqlite3_finalize (st);
     return has;
 }
@@ -263,10 +274,10 @@ s_has_month_table (sqlite3 *db)
 static int
 s_trigger_cost (void)
 {
-    static const char *what[] = { "no summary", "triggers", "writer's delta" };
-    double rate[3] = { 0, 0, 0 };
+    static const char *what [] = { "no summary", "triggers", "writer's delta" };
+    double rate [3] = { 0, 0, 0 };
     for (int mode = 0; mode < 3; mode++) {
-        char path[64], err[256];
+        char path [64], err [256];
         snprintf (path, sizeof path, "/tmp/cchc-bench-trig-%d.db", (int) getpid ());
         remove (path);
         sqlite3 *db = NULL;
@@ -277,25 +288,35 @@ s_trigger_cost (void)
             || s_exec (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
             || s_exec (db, CCHC_DB_SCHEMA_SQL)
             || (mode > 0 && cchc_db_month_apply (db, err, sizeof err) != 0)
-            || (mode == 2 && (!delta || sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_TRIGGER,
-                                                           0, &off) != SQLITE_OK))
+            || (mode == 2
+                && (!delta
+                    || sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, &off)
+                           != SQLITE_OK))
             || s_exec (db, "INSERT INTO agent (id, pubkey, unit, name, enrolled_at)"
                            " VALUES (1, randomblob(32), 'U', 'u', 0);"
                            "INSERT INTO journal (id, agent, seq, received_at, body, sig)"
                            " VALUES (1, 1, 1, 0, x'80', zeroblob(64))")
-            || sqlite3_prepare_v2 (db, mode == 2
-                ? "INSERT INTO observation (agent, unit, metric, day, value, seq, journal)"
-                  " VALUES (1, 'U', ?1, ?2, ?3, ?4, 1) ON CONFLICT DO NOTHING"
-                : "INSERT INTO observation (agent, unit, metric, day, value, seq, journal)"
-                  " VALUES (1, 'U', ?1, ?2, ?3, ?4, 1) ON CONFLICT DO UPDATE SET"
-                  " unit = excluded.unit, value = excluded.value, seq = excluded.seq,"
-                  " journal = excluded.journal WHERE excluded.seq > observation.seq",
-                -1, &put, NULL) != SQLITE_OK
-            || sqlite3_prepare_v2 (db, "SELECT seq, value FROM observation WHERE agent = 1"
-                                   " AND day = ?2 AND metric = ?1", -1, &get, NULL)
-            || sqlite3_prepare_v2 (db, "UPDATE observation SET value = ?3, seq = ?4"
-                                   " WHERE agent = 1 AND day = ?2 AND metric = ?1", -1,
-                                   &set, NULL)) {
+            || sqlite3_prepare_v2 (
+                   db,
+                   mode == 2
+                       ? "INSERT INTO observation (agent, unit, metric, day, value, seq, "
+                         "journal)"
+                         " VALUES (1, 'U', ?1, ?2, ?3, ?4, 1) ON CONFLICT DO NOTHING"
+                       : "INSERT INTO observation (agent, unit, metric, day, value, seq, "
+                         "journal)"
+                         " VALUES (1, 'U', ?1, ?2, ?3, ?4, 1) ON CONFLICT DO UPDATE SET"
+                         " unit = excluded.unit, value = excluded.value, seq = excluded.seq,"
+                         " journal = excluded.journal WHERE excluded.seq > observation.seq",
+                   -1, &put, NULL)
+                   != SQLITE_OK
+            || sqlite3_prepare_v2 (db,
+                                   "SELECT seq, value FROM observation WHERE agent = 1"
+                                   " AND day = ?2 AND metric = ?1",
+                                   -1, &get, NULL)
+            || sqlite3_prepare_v2 (db,
+                                   "UPDATE observation SET value = ?3, seq = ?4"
+                                   " WHERE agent = 1 AND day = ?2 AND metric = ?1",
+                                   -1, &set, NULL)) {
             fprintf (stderr, "trigger cost: %s\n", db ? sqlite3_errmsg (db) : "open");
             sqlite3_finalize (put);
             sqlite3_finalize (get);
@@ -308,12 +329,12 @@ s_trigger_cost (void)
         const int n = 200000, batch = 1000;
         double t0 = s_now ();
         for (int i = 0; i < n; i++) {
-            char metric[16];
+            char metric [16];
             if (i % batch == 0)
                 s_exec (db, "BEGIN");
             snprintf (metric, sizeof metric, "m%02d", i % 40);
-            int32_t day = cchc_date_to_yyyymmdd (cchc_date_from_ymd (2021, 1, 1)
-                                                + (i / 40) % 365);
+            int32_t day =
+                cchc_date_to_yyyymmdd (cchc_date_from_ymd (2021, 1, 1) + (i / 40) % 365);
             sqlite3_bind_text (put, 1, metric, -1, SQLITE_TRANSIENT);
             sqlite3_bind_int (put, 2, day);
             sqlite3_bind_int64 (put, 3, i % 97);
@@ -322,11 +343,15 @@ s_trigger_cost (void)
                 fprintf (stderr, "trigger cost: %s\n", sqlite3_errmsg (db));
             sqlite3_reset (put);
             if (mode == 2) {
-                cchc_rollup_obs_t row = { .agent = 1, .metric = metric, .unit = "U",
-                                          .day = day, .ival = i % 97, .journal = 1 };
+                cchc_rollup_obs_t row = { .agent = 1,
+                                          .metric = metric,
+                                          .unit = "U",
+                                          .day = day,
+                                          .ival = i % 97,
+                                          .journal = 1 };
                 cchc_rollup_obs_t old = row;
                 bool added = sqlite3_changes (db) == 1;
-                if (!added) {       /* (a second year: each row replaced) */
+                if (!added) { /* (a second year: each row replaced) */
                     sqlite3_bind_text (get, 1, metric, -1, SQLITE_TRANSIENT);
                     sqlite3_bind_int (get, 2, day);
                     if (sqlite3_step (get) == SQLITE_ROW)
@@ -347,14 +372,14 @@ s_trigger_cost (void)
                 s_exec (db, "COMMIT");
             }
         }
-        rate[mode] = n / (s_now () - t0);
+        rate [mode] = n / (s_now () - t0);
         sqlite3_finalize (put);
         sqlite3_finalize (get);
         sqlite3_finalize (set);
         sqlite3_close (db);
         cchc_rollup_delta_destroy (&delta);
         remove (path);
-        char wal[80];
+        char wal [80];
         snprintf (wal, sizeof wal, "%s-wal", path);
         remove (wal);
         snprintf (wal, sizeof wal, "%s-shm", path);
@@ -362,8 +387,8 @@ s_trigger_cost (void)
     }
     printf ("observation upserts (WAL, batches of 1,000):");
     for (int mode = 0; mode < 3; mode++)
-        printf ("%s %.0f rows/s %s (%.0f%%)", mode ? "," : "", rate[mode], what[mode],
-                100.0 * rate[mode] / rate[0]);
+        printf ("%s %.0f rows/s %s (%.0f%%)", mode ? "," : "", rate [mode], what [mode],
+                100.0 * rate [mode] / rate [0]);
     printf ("\n");
     return 0;
 }
@@ -375,17 +400,17 @@ main (int argc, char **argv)
     const char *path = "/tmp/cchc-bench-rollup.db";
     bool keep = false, daily = true;
     for (int i = 1; i < argc; i++) {
-        if (strcmp (argv[i], "--units") == 0 && i + 1 < argc)
-            units = atoi (argv[++i]);
-        else if (strcmp (argv[i], "--db") == 0 && i + 1 < argc)
-            path = argv[++i];
-        else if (strcmp (argv[i], "--keep") == 0)
+        if (strcmp (argv [i], "--units") == 0 && i + 1 < argc)
+            units = atoi (argv [++i]);
+        else if (strcmp (argv [i], "--db") == 0 && i + 1 < argc)
+            path = argv [++i];
+        else if (strcmp (argv [i], "--keep") == 0)
             keep = true;
-        else if (strcmp (argv[i], "--no-daily") == 0)
+        else if (strcmp (argv [i], "--no-daily") == 0)
             daily = false;
         else {
             fprintf (stderr, "usage: %s [--units N] [--db PATH] [--keep] [--no-daily]\n",
-                     argv[0]);
+                     argv [0]);
             return 2;
         }
     }
@@ -393,10 +418,9 @@ main (int argc, char **argv)
         fprintf (stderr, "--units: 1..99999\n");
         return 2;
     }
-    char cat_path[64];
-    snprintf (cat_path, sizeof cat_path, "/tmp/cchc-bench-criteria-%d.ini",
-              (int) getpid ());
-    char err[512];
+    char cat_path [64];
+    snprintf (cat_path, sizeof cat_path, "/tmp/cchc-bench-criteria-%d.ini", (int) getpid ());
+    char err [512];
     cchc_criteria_t *cat = NULL;
     if (s_catalogue (cat_path) != 0
         || !(cat = cchc_criteria_load (cat_path, err, sizeof err))) {
@@ -411,8 +435,8 @@ main (int argc, char **argv)
     cchc_rollup_window (cat, &period, 0, &w);
     long long rows = (long long) units * (long long) nm * S_DAYS;
     printf ("roll-up benchmark: %d units × %zu metrics × %d days = %lld observation"
-            " rows, period %s (%d..%d)\n", units, nm, S_DAYS, rows, w.id,
-            (int) w.first_day, (int) w.last_day);
+            " rows, period %s (%d..%d)\n",
+            units, nm, S_DAYS, rows, w.id, (int) w.first_day, (int) w.last_day);
 
     if (s_units_in (path) != units) {
         remove (path);
@@ -439,8 +463,8 @@ main (int argc, char **argv)
             double t = s_time_rollup (db, cat, &period, false, &r);
             if (t < 0)
                 return 1;
-            printf ("%-46s %.3f s  %.2f M rows/s\n", "daily rows (no observation_month)",
-                    t, (double) rows / t / 1e6);
+            printf ("%-46s %.3f s  %.2f M rows/s\n", "daily rows (no observation_month)", t,
+                    (double) rows / t / 1e6);
             cchc_rollup_destroy (&r);
         }
         double t0 = s_now ();
@@ -450,8 +474,8 @@ main (int argc, char **argv)
         }
         printf ("%-46s %.1f s\n", "observation_month backfilled in", s_now () - t0);
     }
-    const char *label[] = { "first run (page cache as generation left it)",
-                            "second run", "with the previous quarter" };
+    const char *label [] = { "first run (page cache as generation left it)", "second run",
+                             "with the previous quarter" };
     for (int run = 0; run < 3; run++) {
         double t = s_time_rollup (db, cat, &period, run == 2, &r);
         if (t < 0) {
@@ -459,8 +483,8 @@ main (int argc, char **argv)
             break;
         }
         printf ("%-46s %.3f s  %.2f M rows/s  (%zu units, %zu ranked, journal ≤ %lld)\n",
-                label[run], t, (double) rows / t / 1e6, r->unit_count,
-                r->dist[CCHC_LEVEL_COUNT].ranked, (long long) r->journal_max);
+                label [run], t, (double) rows / t / 1e6, r->unit_count,
+                r->dist [CCHC_LEVEL_COUNT].ranked, (long long) r->journal_max);
         if (run == 1)
             printf ("goal ≤ 2 s: %s\n", t <= 2.0 ? "met" : "NOT met");
         cchc_rollup_destroy (&r);

@@ -15,13 +15,13 @@
     parents, codes) is checked by cchc_db_units_check / _import.  Returns
     0, or -1 with "file:line: reason" lines appended to err (which must hold
     a string, "" to start with). */
-int cchc_units_read_csv (const char *path, cchc_db_unit_t **rows, size_t *count,
-                         char *err, size_t errlen);
+int cchc_units_read_csv (const char *path, cchc_db_unit_t **rows, size_t *count, char *err,
+                         size_t errlen);
 
 typedef struct {
-    size_t journal_rows;        /* journal rows re-verified */
-    size_t observations;        /* observation rows compared */
-    size_t mismatches;          /* problems found (each printed to out) */
+    size_t journal_rows; /* journal rows re-verified */
+    size_t observations; /* observation rows compared */
+    size_t mismatches;   /* problems found (each printed to out) */
 } cchc_audit_result_t;
 
 /*  Re-verify every journal row's signature with the enrolled key of its
@@ -31,7 +31,7 @@ typedef struct {
     last_seq counters.  Each mismatch is one line on `out` (the first 200;
     all are counted).  Runs in one read transaction, so a running collector
     does not disturb it.  Returns 0 (see result->mismatches) or -1 with err. */
-int cchc_audit_run (cchc_db_t *store, FILE *out, cchc_audit_result_t *result,
-                    char *err, size_t errlen);
+int cchc_audit_run (cchc_db_t *store, FILE *out, cchc_audit_result_t *result, char *err,
+                    size_t errlen);
 
 #endif

@@ -64,11 +64,9 @@ s_value_text (sqlite3_stmt *stmt, int col, char *buf, size_t size)
 {
     if (sqlite3_column_type (stmt, col) == SQLITE_INTEGER)
         snprintf (buf, size, "%lld", (long long) sqlite3_column_int64 (stmt, col));
-    else
-    if (sqlite3_column_type (stmt, col) == SQLITE_FLOAT)
+    else if (sqlite3_column_type (stmt, col) == SQLITE_FLOAT)
         snprintf (buf, size, "%.17g", sqlite3_column_double (stmt, col));
-    else
-    if (sqlite3_column_type (stmt, col) == SQLITE_NULL)
+    else if (sqlite3_column_type (stmt, col) == SQLITE_NULL)
         snprintf (buf, size, "(none)");
     else
         snprintf (buf, size, "'%s'", (const char *) sqlite3_column_text (stmt, col));
@@ -76,7 +74,8 @@ s_value_text (sqlite3_stmt *stmt, int col, char *buf, size_t size)
 
 /*  Reporting month (yyyymm) of column `day`: the days 15/(M-1)..14/M
     (collector/figures/rollup.h, cchc_rollup_month_of). */
-#define S_MONTH_OF_DAY "(CASE WHEN day % 100 < 15 THEN day / 100" \
+#define S_MONTH_OF_DAY                         \
+    "(CASE WHEN day % 100 < 15 THEN day / 100" \
     " WHEN day / 100 % 100 = 12 THEN (day / 10000 + 1) * 100 + 1 ELSE day / 100 + 1 END)"
 
 /*  observation_month (when the roll-up made it) must hold, per (agent, month,
@@ -88,8 +87,11 @@ static int
 s_audit_months (s_audit_t *self, sqlite3 *db)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                            " AND name = 'observation_month'", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2 (db,
+                            "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                            " AND name = 'observation_month'",
+                            -1, &st, NULL)
+        != SQLITE_OK)
         return -1;
     bool has = sqlite3_step (st) == SQLITE_ROW && sqlite3_column_int (st, 0) > 0;
     sqlite3_finalize (st);
@@ -105,14 +107,17 @@ s_audit_months (s_audit_t *self, sqlite3 *db)
         values (collector/db/schema.h, CCHC_DB_MONTH_BACKFILL_SQL, says why
         it is exact enough); the comparison below allows for rounding. */
     if (sqlite3_exec (db,
-        "DROP TABLE IF EXISTS temp.audit_month;"
-        "CREATE TEMP TABLE audit_month AS"
-        " SELECT agent, " S_MONTH_OF_DAY " AS month, metric, unit, total(value) AS total,"
-        " count(*) AS rows, min(day) AS day_first, max(day) AS day_last,"
-        " max(journal) AS journal_top FROM observation GROUP BY 1, 2, 3, 4;",
-        NULL, NULL, NULL) != SQLITE_OK)
+                      "DROP TABLE IF EXISTS temp.audit_month;"
+                      "CREATE TEMP TABLE audit_month AS"
+                      " SELECT agent, " S_MONTH_OF_DAY
+                      " AS month, metric, unit, total(value) AS total,"
+                      " count(*) AS rows, min(day) AS day_first, max(day) AS day_last,"
+                      " max(journal) AS journal_top FROM observation GROUP BY 1, 2, 3, 4;",
+                      NULL, NULL, NULL)
+        != SQLITE_OK)
         return -1;
-    int rc = sqlite3_prepare_v2 (db,
+    int rc = sqlite3_prepare_v2 (
+        db,
         "SELECT e.agent, e.month, e.metric, e.unit, m.agent IS NULL,"
         "       m.total, m.rows, m.day_first, m.day_last, m.last_value, m.last_journal,"
         "       m.journal_max, e.total, e.rows, e.day_first, e.day_last, o.value,"
@@ -133,7 +138,8 @@ s_audit_months (s_audit_t *self, sqlite3 *db)
         "       0, 0, 0, 0, 0, 0, 0"
         "  FROM temp.cchc_month_now m WHERE NOT EXISTS (SELECT 1 FROM temp.audit_month e"
         "   WHERE e.agent = m.agent AND e.month = m.month AND e.metric = m.metric"
-        "     AND e.unit = m.unit)", -1, &st, NULL);
+        "     AND e.unit = m.unit)",
+        -1, &st, NULL);
     if (rc != SQLITE_OK)
         return -1;
     while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
@@ -148,30 +154,36 @@ s_audit_months (s_audit_t *self, sqlite3 *db)
         s_value_text (st, 12, want_total, sizeof want_total);
         s_value_text (st, 16, want_last, sizeof want_last);
         if (absent == 1)
-            s_mismatch (self, "observation_month agent %" PRId64 " %d %s %s is missing: "
-                        "the observations sum to %s over %lld rows", agent, month,
-                        metric, unit, want_total, (long long) sqlite3_column_int64 (st, 13));
+            s_mismatch (self,
+                        "observation_month agent %" PRId64 " %d %s %s is missing: "
+                        "the observations sum to %s over %lld rows",
+                        agent, month, metric, unit, want_total,
+                        (long long) sqlite3_column_int64 (st, 13));
         else if (absent == 2)
-            s_mismatch (self, "observation_month agent %" PRId64 " %d %s %s = %s over "
-                        "%lld rows: no observation row is behind it", agent, month,
-                        metric, unit, total, (long long) sqlite3_column_int64 (st, 6));
+            s_mismatch (self,
+                        "observation_month agent %" PRId64 " %d %s %s = %s over "
+                        "%lld rows: no observation row is behind it",
+                        agent, month, metric, unit, total,
+                        (long long) sqlite3_column_int64 (st, 6));
         else
-            s_mismatch (self, "observation_month agent %" PRId64 " %d %s %s: total %s, "
+            s_mismatch (self,
+                        "observation_month agent %" PRId64 " %d %s %s: total %s, "
                         "%lld rows, days %d..%d, last %s (journal %lld), journal max "
                         "%lld; the observations say total %s, %lld rows, days %d..%d, "
-                        "last %s (journal %lld), newest journal %lld", agent, month,
-                        metric, unit, total, (long long) sqlite3_column_int64 (st, 6),
-                        sqlite3_column_int (st, 7), sqlite3_column_int (st, 8), last,
+                        "last %s (journal %lld), newest journal %lld",
+                        agent, month, metric, unit, total,
+                        (long long) sqlite3_column_int64 (st, 6), sqlite3_column_int (st, 7),
+                        sqlite3_column_int (st, 8), last,
                         (long long) sqlite3_column_int64 (st, 10),
                         (long long) sqlite3_column_int64 (st, 11), want_total,
-                        (long long) sqlite3_column_int64 (st, 13),
-                        sqlite3_column_int (st, 14), sqlite3_column_int (st, 15),
-                        want_last, (long long) sqlite3_column_int64 (st, 17),
+                        (long long) sqlite3_column_int64 (st, 13), sqlite3_column_int (st, 14),
+                        sqlite3_column_int (st, 15), want_last,
+                        (long long) sqlite3_column_int64 (st, 17),
                         (long long) sqlite3_column_int64 (st, 18));
     }
     sqlite3_finalize (st);
     sqlite3_exec (db, "DROP TABLE IF EXISTS temp.audit_month;", NULL, NULL, NULL);
-    return rc == SQLITE_DONE? 0: -1;
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /*  Step 1, one journal row: signature, decoding, seq; its values put into
@@ -190,8 +202,7 @@ s_audit_row (s_audit_t *self, sqlite3_stmt *journal, sqlite3_stmt *put)
     const uint8_t *pk = sqlite3_column_blob (journal, 6);
     int pklen = sqlite3_column_bytes (journal, 6);
     if (!pk || pklen != 32) {
-        s_mismatch (self, "journal %" PRId64 ": agent %" PRId64 " is not enrolled",
-                    id, agent);
+        s_mismatch (self, "journal %" PRId64 ": agent %" PRId64 " is not enrolled", id, agent);
         return 0;
     }
     if (!body || !sig || siglen != 64) {
@@ -201,15 +212,19 @@ s_audit_row (s_audit_t *self, sqlite3_stmt *journal, sqlite3_stmt *put)
     cchc_report_t report;
     int reason = cchc_report_open (pk, body, len, sig, &report);
     if (reason) {
-        s_mismatch (self, "journal %" PRId64 " (agent %" PRId64 ", seq %" PRId64 "): "
-                    "%s with the enrolled key", id, agent, seq,
-                    reason == CCHC_REASON_BAD_SIGNATURE? "signature does not verify"
-                    : cchc_reason_name (reason));
+        s_mismatch (self,
+                    "journal %" PRId64 " (agent %" PRId64 ", seq %" PRId64 "): "
+                    "%s with the enrolled key",
+                    id, agent, seq,
+                    reason == CCHC_REASON_BAD_SIGNATURE ? "signature does not verify"
+                                                        : cchc_reason_name (reason));
         return 0;
     }
     if (report.seq != (uint64_t) seq)
-        s_mismatch (self, "journal %" PRId64 ": row says seq %" PRId64
-                    ", the signed message says %" PRIu64, id, seq, report.seq);
+        s_mismatch (self,
+                    "journal %" PRId64 ": row says seq %" PRId64
+                    ", the signed message says %" PRIu64,
+                    id, seq, report.seq);
     else
         for (uint32_t i = 0; i < report.nobs; i++) {
             if (s_refused (refused, i))
@@ -241,12 +256,14 @@ static int
 s_audit_stored (s_audit_t *self, sqlite3 *db)
 {
     sqlite3_stmt *cmp = NULL;
-    if (sqlite3_prepare_v2 (db,
-        "SELECT o.agent, o.metric, o.day, o.value, o.seq, o.journal,"
-        "       e.value, e.seq, e.journal, e.agent IS NULL"
-        " FROM observation o LEFT JOIN temp.audit_expected e"
-        "   ON e.agent = o.agent AND e.metric = o.metric AND e.day = o.day",
-        -1, &cmp, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2 (
+            db,
+            "SELECT o.agent, o.metric, o.day, o.value, o.seq, o.journal,"
+            "       e.value, e.seq, e.journal, e.agent IS NULL"
+            " FROM observation o LEFT JOIN temp.audit_expected e"
+            "   ON e.agent = o.agent AND e.metric = o.metric AND e.day = o.day",
+            -1, &cmp, NULL)
+        != SQLITE_OK)
         return -1;
     int rc;
     while ((rc = sqlite3_step (cmp)) == SQLITE_ROW) {
@@ -258,25 +275,28 @@ s_audit_stored (s_audit_t *self, sqlite3 *db)
         s_value_text (cmp, 3, stored, sizeof stored);
         s_value_text (cmp, 6, expected, sizeof expected);
         if (sqlite3_column_int (cmp, 9)) {
-            s_mismatch (self, "observation agent %" PRId64 " %s %d = %s: no journal "
-                        "row holds it", agent, metric, day, stored);
+            s_mismatch (self,
+                        "observation agent %" PRId64 " %s %d = %s: no journal "
+                        "row holds it",
+                        agent, metric, day, stored);
             continue;
         }
         bool same_type = sqlite3_column_type (cmp, 3) == sqlite3_column_type (cmp, 6);
-        bool same_value = same_type
+        bool same_value =
+            same_type
             && (sqlite3_column_type (cmp, 3) == SQLITE_INTEGER
-                ? sqlite3_column_int64 (cmp, 3) == sqlite3_column_int64 (cmp, 6)
-                : sqlite3_column_type (cmp, 3) == SQLITE_FLOAT
-                  && memcmp (&(double) { sqlite3_column_double (cmp, 3) },
-                             &(double) { sqlite3_column_double (cmp, 6) },
-                             sizeof (double)) == 0);
-        if (!same_value
-        ||  sqlite3_column_int64 (cmp, 4) != sqlite3_column_int64 (cmp, 7)
-        ||  sqlite3_column_int64 (cmp, 5) != sqlite3_column_int64 (cmp, 8))
-            s_mismatch (self, "observation agent %" PRId64 " %s %d = %s (seq %lld, "
+                    ? sqlite3_column_int64 (cmp, 3) == sqlite3_column_int64 (cmp, 6)
+                    : sqlite3_column_type (cmp, 3) == SQLITE_FLOAT
+                          && memcmp (&(double){ sqlite3_column_double (cmp, 3) },
+                                     &(double){ sqlite3_column_double (cmp, 6) },
+                                     sizeof (double))
+                                 == 0);
+        if (!same_value || sqlite3_column_int64 (cmp, 4) != sqlite3_column_int64 (cmp, 7)
+            || sqlite3_column_int64 (cmp, 5) != sqlite3_column_int64 (cmp, 8))
+            s_mismatch (self,
+                        "observation agent %" PRId64 " %s %d = %s (seq %lld, "
                         "journal %lld), but the journal says %s (seq %lld, journal %lld)",
-                        agent, metric, day, stored,
-                        (long long) sqlite3_column_int64 (cmp, 4),
+                        agent, metric, day, stored, (long long) sqlite3_column_int64 (cmp, 4),
                         (long long) sqlite3_column_int64 (cmp, 5), expected,
                         (long long) sqlite3_column_int64 (cmp, 7),
                         (long long) sqlite3_column_int64 (cmp, 8));
@@ -290,20 +310,24 @@ static int
 s_audit_missing (s_audit_t *self, sqlite3 *db)
 {
     sqlite3_stmt *cmp = NULL;
-    if (sqlite3_prepare_v2 (db,
-        "SELECT e.agent, e.metric, e.day, e.value, e.seq FROM temp.audit_expected e"
-        " WHERE NOT EXISTS (SELECT 1 FROM observation o WHERE o.agent = e.agent"
-        "   AND o.metric = e.metric AND o.day = e.day)", -1, &cmp, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2 (
+            db,
+            "SELECT e.agent, e.metric, e.day, e.value, e.seq FROM temp.audit_expected e"
+            " WHERE NOT EXISTS (SELECT 1 FROM observation o WHERE o.agent = e.agent"
+            "   AND o.metric = e.metric AND o.day = e.day)",
+            -1, &cmp, NULL)
+        != SQLITE_OK)
         return -1;
     int rc;
     while ((rc = sqlite3_step (cmp)) == SQLITE_ROW) {
         char expected [64];
         s_value_text (cmp, 3, expected, sizeof expected);
-        s_mismatch (self, "observation agent %lld %s %d is missing: the journal "
-                    "says %s (seq %lld)", (long long) sqlite3_column_int64 (cmp, 0),
-                    (const char *) sqlite3_column_text (cmp, 1),
-                    sqlite3_column_int (cmp, 2), expected,
-                    (long long) sqlite3_column_int64 (cmp, 4));
+        s_mismatch (self,
+                    "observation agent %lld %s %d is missing: the journal "
+                    "says %s (seq %lld)",
+                    (long long) sqlite3_column_int64 (cmp, 0),
+                    (const char *) sqlite3_column_text (cmp, 1), sqlite3_column_int (cmp, 2),
+                    expected, (long long) sqlite3_column_int64 (cmp, 4));
     }
     sqlite3_finalize (cmp);
     return rc == SQLITE_DONE ? 0 : -1;
@@ -314,15 +338,18 @@ static int
 s_audit_agents (s_audit_t *self, sqlite3 *db)
 {
     sqlite3_stmt *cmp = NULL;
-    if (sqlite3_prepare_v2 (db,
-        "SELECT a.id, a.accepted, a.last_seq, count(j.id), coalesce(max(j.seq), 0)"
-        " FROM agent a LEFT JOIN journal j ON j.agent = a.id GROUP BY a.id"
-        " HAVING a.accepted != count(j.id) OR a.last_seq != coalesce(max(j.seq), 0)",
-        -1, &cmp, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2 (
+            db,
+            "SELECT a.id, a.accepted, a.last_seq, count(j.id), coalesce(max(j.seq), 0)"
+            " FROM agent a LEFT JOIN journal j ON j.agent = a.id GROUP BY a.id"
+            " HAVING a.accepted != count(j.id) OR a.last_seq != coalesce(max(j.seq), 0)",
+            -1, &cmp, NULL)
+        != SQLITE_OK)
         return -1;
     int rc;
     while ((rc = sqlite3_step (cmp)) == SQLITE_ROW)
-        s_mismatch (self, "agent %lld: accepted %lld, last seq %lld, but the journal "
+        s_mismatch (self,
+                    "agent %lld: accepted %lld, last seq %lld, but the journal "
                     "holds %lld messages up to seq %lld",
                     (long long) sqlite3_column_int64 (cmp, 0),
                     (long long) sqlite3_column_int64 (cmp, 1),
@@ -334,8 +361,8 @@ s_audit_agents (s_audit_t *self, sqlite3 *db)
 }
 
 int
-cchc_audit_run (cchc_db_t *store, FILE *out, cchc_audit_result_t *result,
-                char *err, size_t errlen)
+cchc_audit_run (cchc_db_t *store, FILE *out, cchc_audit_result_t *result, char *err,
+                size_t errlen)
 {
     assert (store && out && result);
     memset (result, 0, sizeof *result);
@@ -344,22 +371,29 @@ cchc_audit_run (cchc_db_t *store, FILE *out, cchc_audit_result_t *result,
     sqlite3_stmt *journal = NULL, *put = NULL;
     int status = -1;
 
-    if (sqlite3_exec (db,
-        "DROP TABLE IF EXISTS temp.audit_expected;"
-        "CREATE TEMP TABLE audit_expected (agent INTEGER, metric TEXT, day INTEGER,"
-        " value, seq INTEGER, journal INTEGER, PRIMARY KEY (agent, metric, day))"
-        " WITHOUT ROWID;"
-        "BEGIN;", NULL, NULL, NULL) != SQLITE_OK)
+    if (sqlite3_exec (
+            db,
+            "DROP TABLE IF EXISTS temp.audit_expected;"
+            "CREATE TEMP TABLE audit_expected (agent INTEGER, metric TEXT, day INTEGER,"
+            " value, seq INTEGER, journal INTEGER, PRIMARY KEY (agent, metric, day))"
+            " WITHOUT ROWID;"
+            "BEGIN;",
+            NULL, NULL, NULL)
+        != SQLITE_OK)
         goto dberror;
     if (sqlite3_prepare_v2 (db,
-        "SELECT j.id, j.agent, j.seq, j.body, j.sig, j.refused, a.pubkey"
-        " FROM journal j LEFT JOIN agent a ON a.id = j.agent"
-        " ORDER BY j.agent, j.seq", -1, &journal, NULL) != SQLITE_OK
-    ||  sqlite3_prepare_v2 (db,
-        "INSERT INTO temp.audit_expected VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-        " ON CONFLICT (agent, metric, day) DO UPDATE SET value = excluded.value,"
-        " seq = excluded.seq, journal = excluded.journal WHERE excluded.seq > seq",
-        -1, &put, NULL) != SQLITE_OK)
+                            "SELECT j.id, j.agent, j.seq, j.body, j.sig, j.refused, a.pubkey"
+                            " FROM journal j LEFT JOIN agent a ON a.id = j.agent"
+                            " ORDER BY j.agent, j.seq",
+                            -1, &journal, NULL)
+            != SQLITE_OK
+        || sqlite3_prepare_v2 (
+               db,
+               "INSERT INTO temp.audit_expected VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+               " ON CONFLICT (agent, metric, day) DO UPDATE SET value = excluded.value,"
+               " seq = excluded.seq, journal = excluded.journal WHERE excluded.seq > seq",
+               -1, &put, NULL)
+               != SQLITE_OK)
         goto dberror;
 
     /*  1. Every journal row: signature, decoding, seq; expected values. */

@@ -39,7 +39,7 @@ s_sql_one (sqlite3 *db, const char *sql, int64_t *out)
         rc = SQLITE_OK;
     }
     sqlite3_finalize (st);
-    return rc == SQLITE_OK? 0: -1;
+    return rc == SQLITE_OK ? 0 : -1;
 }
 
 /*  fsync the folder holding `path` (the rename is durable). */
@@ -51,8 +51,7 @@ s_sync_dir (const char *path)
     char *slash = strrchr (dir, '/');
     if (!slash)
         strcpy (dir, ".");
-    else
-    if (slash == dir)
+    else if (slash == dir)
         dir [1] = 0;
     else
         *slash = 0;
@@ -89,10 +88,10 @@ s_copy_steps (sqlite3_backup **bk_p, int64_t step)
         rc = sqlite3_backup_step (bk, (int) step);
         int total = sqlite3_backup_pagecount (bk);
         int done_pages = total - sqlite3_backup_remaining (bk);
-        int pct = total? (int) ((int64_t) done_pages * 100 / total): 100;
+        int pct = total ? (int) ((int64_t) done_pages * 100 / total) : 100;
         if (tty || pct / 10 != last_shown / 10 || rc == SQLITE_DONE) {
-            fprintf (stderr, "%sbackup: %3d%% (%d of %d pages)%s", tty? "\r": "", pct,
-                     done_pages, total, tty && rc != SQLITE_DONE? "": "\n");
+            fprintf (stderr, "%sbackup: %3d%% (%d of %d pages)%s", tty ? "\r" : "", pct,
+                     done_pages, total, tty && rc != SQLITE_DONE ? "" : "\n");
             last_shown = pct;
         }
         if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
@@ -110,7 +109,7 @@ s_check_copy (sqlite3 *dst, const char *tmp, int64_t journal_rows)
     int64_t copied = -1;
     sqlite3_stmt *st = NULL;
     if (sqlite3_exec (dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK
-    ||  sqlite3_prepare_v2 (dst, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK) {
+        || sqlite3_prepare_v2 (dst, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK) {
         fprintf (stderr, "cchcctl: %s: %s\n", tmp, sqlite3_errmsg (dst));
         return -1;
     }
@@ -119,16 +118,17 @@ s_check_copy (sqlite3 *dst, const char *tmp, int64_t journal_rows)
     while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
         const char *line = (const char *) sqlite3_column_text (st, 0);
         if (!line || strcmp (line, "ok") != 0) {
-            fprintf (stderr, "cchcctl: integrity_check of the copy: %s\n", line? line: "?");
+            fprintf (stderr, "cchcctl: integrity_check of the copy: %s\n", line ? line : "?");
             ok = false;
         }
     }
     sqlite3_finalize (st);
-    if (rc != SQLITE_DONE || !ok
-    ||  s_sql_one (dst, "SELECT count(*) FROM journal", &copied) || copied != journal_rows) {
+    if (rc != SQLITE_DONE || !ok || s_sql_one (dst, "SELECT count(*) FROM journal", &copied)
+        || copied != journal_rows) {
         fprintf (stderr, "cchcctl: the copy does not check out (%s)\n",
-                 rc != SQLITE_DONE? sqlite3_errmsg (dst): !ok? "integrity_check"
-                 : "journal count differs");
+                 rc != SQLITE_DONE ? sqlite3_errmsg (dst)
+                 : !ok             ? "integrity_check"
+                                   : "journal count differs");
         return -1;
     }
     return 0;
@@ -151,15 +151,14 @@ s_publish (const char *tmp, const char *out, const char **what)
     *what = "rename";
     if (link (tmp, out) == 0)
         unlink (tmp);
-    else
-    if (errno == EEXIST) {
+    else if (errno == EEXIST) {
         fprintf (stderr, "cchcctl: %s: exists (a backup never overwrites a file)\n", out);
         return -1;
     }
-    else
-    if (access (out, F_OK) == 0 || rename (tmp, out) != 0) {
-        fprintf (stderr, "cchcctl: %s: %s\n", out, access (out, F_OK) == 0
-                 ? "exists (a backup never overwrites a file)": strerror (errno));
+    else if (access (out, F_OK) == 0 || rename (tmp, out) != 0) {
+        fprintf (stderr, "cchcctl: %s: %s\n", out,
+                 access (out, F_OK) == 0 ? "exists (a backup never overwrites a file)"
+                                         : strerror (errno));
         return -1;
     }
     s_sync_dir (out);
@@ -211,13 +210,13 @@ cchc_ctl_backup (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
         reads the same snapshot, so the copy is consistent and the collector's
         commits (WAL) neither wait for it nor restart it. */
     if (sqlite3_exec (src, "BEGIN", NULL, NULL, NULL) != SQLITE_OK
-    ||  s_sql_one (src, "SELECT count(*) FROM journal", &journal_rows)
-    ||  s_sql_one (src, "SELECT ifnull(max(id), 0) FROM journal", &journal_max)) {
+        || s_sql_one (src, "SELECT count(*) FROM journal", &journal_rows)
+        || s_sql_one (src, "SELECT ifnull(max(id), 0) FROM journal", &journal_max)) {
         fprintf (stderr, "cchcctl: %s\n", sqlite3_errmsg (src));
         goto done;
     }
     if (sqlite3_open_v2 (tmp, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        fprintf (stderr, "cchcctl: %s: %s\n", tmp, dst? sqlite3_errmsg (dst): "cannot open");
+        fprintf (stderr, "cchcctl: %s: %s\n", tmp, dst ? sqlite3_errmsg (dst) : "cannot open");
         goto done;
     }
     bk = sqlite3_backup_init (dst, "main", src, "main");
@@ -245,8 +244,9 @@ cchc_ctl_backup (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
     struct stat st_out;
     stat (out, &st_out);
     printf ("backup %s: %lld bytes, %lld journal rows (up to journal id %lld), "
-            "integrity_check ok\n", out, (long long) st_out.st_size,
-            (long long) journal_rows, (long long) journal_max);
+            "integrity_check ok\n",
+            out, (long long) st_out.st_size, (long long) journal_rows,
+            (long long) journal_max);
     status = 0;
 done:
     if (bk)

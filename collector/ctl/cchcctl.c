@@ -83,10 +83,10 @@ s_usage_print (FILE *out, const cchc_ctl_command_t *only)
         if (only && c != only)
             continue;
         char head [160];
-        snprintf (head, sizeof head, "%s%s %s", only? "usage: cchcctl ": "  ", c->name,
+        snprintf (head, sizeof head, "%s%s %s", only ? "usage: cchcctl " : "  ", c->name,
                   c->synopsis);
         const char *h = c->help;
-        int width = (int) strlen (head);        /* the names are ASCII */
+        int width = (int) strlen (head); /* the names are ASCII */
         if (width > 34 || only)
             fprintf (out, "%s\n%36s", head, "");
         else
@@ -100,22 +100,26 @@ s_usage_print (FILE *out, const cchc_ctl_command_t *only)
     }
     if (!only)
         fputs (
-    "  national catalogue FILE           YEAR:SHA256 of a catalogue (national.expect)\n"
-    "  national rank --period P [--format table|json|csv|xlsx] [--out FILE]\n"
-    "                [--pdf FILE] [--html FILE] [--deadline-day N]\n"
-    "                                    the provinces ranked (national role); csv/xlsx\n"
-    "                                    the export (xlsx needs --out), --pdf / --html\n"
-    "                                    the printable national report\n"
-    "  national province --province CODE --period P [--version N]\n"
-    "                                    a province's units as received (JSON)\n"
-    "  national versions [--period P]    every version of figures received\n"
-    "  national audit                    re-verify the provinces' signed figures\n"
-    "  national prove --province-db FILE --province CODE --period P [--version N]\n"
-    "                                    a figure held = what the province's journal\n"
-    "                                    gives (with --criteria FILE)\n"
-    "  upstream queue | status           the province's figures for the national\n"
-    "                                    collector (upstream.* settings)\n"
-    "options: --criteria FILE (catalogue; default collector.criteria)\n", out);
+            "  national catalogue FILE           YEAR:SHA256 of a catalogue "
+            "(national.expect)\n"
+            "  national rank --period P [--format table|json|csv|xlsx] [--out FILE]\n"
+            "                [--pdf FILE] [--html FILE] [--deadline-day N]\n"
+            "                                    the provinces ranked (national role); "
+            "csv/xlsx\n"
+            "                                    the export (xlsx needs --out), --pdf / "
+            "--html\n"
+            "                                    the printable national report\n"
+            "  national province --province CODE --period P [--version N]\n"
+            "                                    a province's units as received (JSON)\n"
+            "  national versions [--period P]    every version of figures received\n"
+            "  national audit                    re-verify the provinces' signed figures\n"
+            "  national prove --province-db FILE --province CODE --period P [--version N]\n"
+            "                                    a figure held = what the province's journal\n"
+            "                                    gives (with --criteria FILE)\n"
+            "  upstream queue | status           the province's figures for the national\n"
+            "                                    collector (upstream.* settings)\n"
+            "options: --criteria FILE (catalogue; default collector.criteria)\n",
+            out);
 }
 
 static int
@@ -151,11 +155,9 @@ s_args_parse (const cchc_ctl_command_t *c, int argc, char **argv, cchc_ctl_args_
                 goto usage;
             if (!takes)
                 a->values [k] = "";
-            else
-            if (arg [len] == '=')
+            else if (arg [len] == '=')
                 a->values [k] = arg + len + 1;
-            else
-            if (i + 1 < argc)
+            else if (i + 1 < argc)
                 a->values [k] = argv [++i];
             else {
                 fprintf (stderr, "cchcctl: %s needs a value\n", arg);
@@ -183,7 +185,7 @@ cchc_ctl_arg (const cchc_ctl_args_t *a, const char *name)
     size_t len = strlen (name);
     for (size_t k = 0; k < CCHC_CTL_OPTS_MAX && a->cmd->opts [k]; k++)
         if (strncmp (a->cmd->opts [k], name, len) == 0
-        &&  (a->cmd->opts [k][len] == 0 || a->cmd->opts [k][len] == '='))
+            && (a->cmd->opts [k][len] == 0 || a->cmd->opts [k][len] == '='))
             return a->values [k];
     assert (!"option not in the command's table entry");
     return NULL;
@@ -225,8 +227,7 @@ s_format_ymd (int32_t ymd, char buf [16])
 {
     if (ymd <= CCHC_DB_DAY_MIN)
         snprintf (buf, 16, "-");
-    else
-    if (ymd >= CCHC_DB_DAY_MAX)
+    else if (ymd >= CCHC_DB_DAY_MAX)
         snprintf (buf, 16, "-");
     else
         snprintf (buf, 16, "%04d-%02d-%02d", ymd / 10000, ymd / 100 % 100, ymd % 100);
@@ -243,14 +244,13 @@ s_open (const cchc_collector_conf_t *conf, bool create)
     if (create && !*conf->db) {
         struct stat st;
         if (stat (conf->state_dir, &st) != 0 && mkdir (conf->state_dir, 0700) != 0
-        &&  errno != EEXIST) {
+            && errno != EEXIST) {
             fprintf (stderr, "cchcctl: %s: %s\n", conf->state_dir, strerror (errno));
             return NULL;
         }
     }
     if (!create && access (path, F_OK) != 0) {
-        fprintf (stderr, "cchcctl: no database at %s (give --state DIR or --db PATH)\n",
-                 path);
+        fprintf (stderr, "cchcctl: no database at %s (give --state DIR or --db PATH)\n", path);
         return NULL;
     }
     cchc_db_t *store = cchc_db_open (path, create, err, sizeof err);
@@ -275,7 +275,7 @@ s_keygen (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
     }
     cchc_key_t *key = cchc_key_new ();
     if (!key || cchc_key_save (key, out, pub, err, sizeof err)) {
-        fprintf (stderr, "cchcctl: %s\n", key? err: "cannot generate a key");
+        fprintf (stderr, "cchcctl: %s\n", key ? err : "cannot generate a key");
         cchc_key_destroy (&key);
         return 1;
     }
@@ -345,15 +345,15 @@ s_units_import (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
         return 1;
     }
     cchc_db_import_t result;
-    int rc = cchc_db_units_import (store, rows, count, from, to, replace,
-                                      &result, err, sizeof err);
+    int rc =
+        cchc_db_units_import (store, rows, count, from, to, replace, &result, err, sizeof err);
     free (rows);
     if (rc) {
         fprintf (stderr, "%s\nnothing imported\n", err);
         return 1;
     }
-    printf ("imported %zu units: %zu new, %zu changed, %zu unchanged, %zu closed\n",
-            count, result.added, result.changed, result.unchanged, result.closed);
+    printf ("imported %zu units: %zu new, %zu changed, %zu unchanged, %zu closed\n", count,
+            result.added, result.changed, result.unchanged, result.closed);
     return 0;
 }
 
@@ -367,11 +367,14 @@ s_units_list (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
         return 2;
     sqlite3 *db = cchc_db_handle (store);
     sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2 (db,
-        "SELECT code, level, coalesce(parent, ''), valid_from, valid_to, kind, name"
-        " FROM unit WHERE ?1 OR (valid_from <= ?2 AND valid_to >= ?2)"
-        " ORDER BY CASE level WHEN 'tinh' THEN 0 WHEN 'so' THEN 1 WHEN 'huyen' THEN 2"
-        " ELSE 3 END, code, valid_from", -1, &stmt, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2 (
+            db,
+            "SELECT code, level, coalesce(parent, ''), valid_from, valid_to, kind, name"
+            " FROM unit WHERE ?1 OR (valid_from <= ?2 AND valid_to >= ?2)"
+            " ORDER BY CASE level WHEN 'tinh' THEN 0 WHEN 'so' THEN 1 WHEN 'huyen' THEN 2"
+            " ELSE 3 END, code, valid_from",
+            -1, &stmt, NULL)
+        != SQLITE_OK) {
         fprintf (stderr, "cchcctl: %s\n", sqlite3_errmsg (db));
         return 1;
     }
@@ -432,8 +435,8 @@ s_agent_enroll (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
         fprintf (stderr, "cchcctl: %s\n", err);
         return 1;
     }
-    int64_t id = cchc_db_agent_enroll_on (store, pk, unit, name, on, cchc_clock_now_ms (),
-                                             err, sizeof err);
+    int64_t id = cchc_db_agent_enroll_on (store, pk, unit, name, on, cchc_clock_now_ms (), err,
+                                          sizeof err);
     if (id < 0) {
         fprintf (stderr, "cchcctl: %s\n", err);
         return 1;
@@ -460,8 +463,8 @@ s_agent_revoke (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
         return 2;
     }
     char err [512];
-    id = cchc_db_agent_revoke (store, hex? pk: NULL, id, cchc_clock_now_ms (),
-                                  err, sizeof err);
+    id = cchc_db_agent_revoke (store, hex ? pk : NULL, id, cchc_clock_now_ms (), err,
+                               sizeof err);
     if (id < 0) {
         fprintf (stderr, "cchcctl: %s\n", err);
         return 1;
@@ -478,7 +481,7 @@ s_time_text (sqlite3_stmt *stmt, int col, char *buf, size_t size)
     else {
         char iso [32];
         cchc_clock_format_iso (sqlite3_column_int64 (stmt, col), iso, sizeof iso);
-        iso [19] = 'Z';             /* to the second */
+        iso [19] = 'Z'; /* to the second */
         iso [20] = 0;
         iso [10] = ' ';
         cchc_strlcpy (buf, iso, size);
@@ -492,10 +495,11 @@ s_agent_list (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
     cchc_db_t *store = ctx->store;
     sqlite3 *db = cchc_db_handle (store);
     sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2 (db,
-        "SELECT id, unit, name, pubkey, last_seen, last_seq, accepted, duplicates,"
-        " rejected, revoked_at, clock_skew, clock_ahead FROM agent ORDER BY unit, id",
-        -1, &stmt, NULL)
+    if (sqlite3_prepare_v2 (
+            db,
+            "SELECT id, unit, name, pubkey, last_seen, last_seq, accepted, duplicates,"
+            " rejected, revoked_at, clock_skew, clock_ahead FROM agent ORDER BY unit, id",
+            -1, &stmt, NULL)
         != SQLITE_OK) {
         fprintf (stderr, "cchcctl: %s\n", sqlite3_errmsg (db));
         return 1;
@@ -503,9 +507,9 @@ s_agent_list (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
     /*  clock: its newest report's `created` minus our receive time, s (> 0:
         its clock ahead; < 0: behind, or the report waited in its outbox);
         ahead: the most it was ever found ahead (schema.h: agent.clock_*). */
-    printf ("%-4s %-10s %-64s %-20s %10s %9s %6s %8s %8s %8s %-20s %s\n", "id", "unit",
-            "key", "last seen (UTC)", "last seq", "accepted", "dupl.", "rejected",
-            "clock s", "ahead s", "revoked", "name");
+    printf ("%-4s %-10s %-64s %-20s %10s %9s %6s %8s %8s %8s %-20s %s\n", "id", "unit", "key",
+            "last seen (UTC)", "last seq", "accepted", "dupl.", "rejected", "clock s",
+            "ahead s", "revoked", "name");
     size_t n = 0;
     int rc;
     while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
@@ -551,11 +555,11 @@ s_audit (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
         return 1;
     }
     printf ("audit: %zu journal rows re-verified, %zu observations compared, "
-            "%zu mismatches\n", result.journal_rows, result.observations,
-            result.mismatches);
+            "%zu mismatches\n",
+            result.journal_rows, result.observations, result.mismatches);
     /*  A national database: its provinces' signed figures too. */
     int national = cchc_national_ctl_audit (ctx->conf);
-    return result.mismatches || national? 1: 0;
+    return result.mismatches || national ? 1 : 0;
 }
 
 static int
@@ -565,8 +569,9 @@ s_stats (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
     cchc_db_t *store = ctx->store;
     sqlite3 *db = cchc_db_handle (store);
     sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2 (db, "SELECT name, value, updated_at FROM stats ORDER BY name",
-                            -1, &stmt, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2 (db, "SELECT name, value, updated_at FROM stats ORDER BY name", -1,
+                            &stmt, NULL)
+        != SQLITE_OK) {
         fprintf (stderr, "cchcctl: %s\n", sqlite3_errmsg (db));
         return 1;
     }
@@ -596,60 +601,164 @@ s_stats (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
     char iso [32];
     cchc_clock_format_iso (updated, iso, sizeof iso);
     printf ("updated %s (%.1f s ago)%s\n", iso, (double) (now - updated) / 1000.0,
-            now - updated > 10000? ": the collector is probably not running": "");
+            now - updated > 10000 ? ": the collector is probably not running" : "");
     return 0;
 }
 
 /* ---------------------------------------------------------------- table */
 
 static const cchc_ctl_command_t s_commands [] = {
-    { "keygen", "--out FILE", "new key pair: FILE (0600) and FILE.pub",
-      { "--out=" }, 0, 0, CCHC_CTL_NONE, s_keygen },
-    { "pubkey", "[FILE]", "printable and CurveZMQ public key of a key\n"
-      "file (default: the collector's)", { NULL }, 0, 1, CCHC_CTL_NONE, s_pubkey },
-    { "units import", "FILE.csv... [--valid-from DATE] [--valid-to DATE] [--replace]",
+    { "keygen",
+      "--out FILE",
+      "new key pair: FILE (0600) and FILE.pub",
+      { "--out=" },
+      0,
+      0,
+      CCHC_CTL_NONE,
+      s_keygen },
+    { "pubkey",
+      "[FILE]",
+      "printable and CurveZMQ public key of a key\n"
+      "file (default: the collector's)",
+      { NULL },
+      0,
+      1,
+      CCHC_CTL_NONE,
+      s_pubkey },
+    { "units import",
+      "FILE.csv... [--valid-from DATE] [--valid-to DATE] [--replace]",
       "load units (code,name,kind,level,parent);\n--replace closes units not in the files",
-      { "--valid-from=", "--valid-to=", "--replace" }, 1, CCHC_CTL_WORDS_MAX, CCHC_CTL_STORE_CREATE,
+      { "--valid-from=", "--valid-to=", "--replace" },
+      1,
+      CCHC_CTL_WORDS_MAX,
+      CCHC_CTL_STORE_CREATE,
       s_units_import },
-    { "units list", "[--on DATE | --all]", "units valid on DATE (default today)",
-      { "--on=", "--all" }, 0, 0, CCHC_CTL_STORE, s_units_list },
-    { "agent enroll", "--unit CODE --name NAME (--key HEX | --key-file FILE.pub) [--on DATE]",
+    { "units list",
+      "[--on DATE | --all]",
+      "units valid on DATE (default today)",
+      { "--on=", "--all" },
+      0,
+      0,
+      CCHC_CTL_STORE,
+      s_units_list },
+    { "agent enroll",
+      "--unit CODE --name NAME (--key HEX | --key-file FILE.pub) [--on DATE]",
       "enrol an agent's public key for a unit valid today\n(or on DATE: a unit a "
       "reorganisation closed)",
-      { "--unit=", "--name=", "--key=", "--key-file=", "--on=" }, 0, 0, CCHC_CTL_STORE,
+      { "--unit=", "--name=", "--key=", "--key-file=", "--on=" },
+      0,
+      0,
+      CCHC_CTL_STORE,
       s_agent_enroll },
-    { "agent revoke", "(--key HEX | --id N)", "revoke an agent",
-      { "--key=", "--id=" }, 0, 0, CCHC_CTL_STORE, s_agent_revoke },
-    { "agent list", "", "agents, their counters and keys", { NULL }, 0, 0, CCHC_CTL_STORE,
+    { "agent revoke",
+      "(--key HEX | --id N)",
+      "revoke an agent",
+      { "--key=", "--id=" },
+      0,
+      0,
+      CCHC_CTL_STORE,
+      s_agent_revoke },
+    { "agent list",
+      "",
+      "agents, their counters and keys",
+      { NULL },
+      0,
+      0,
+      CCHC_CTL_STORE,
       s_agent_list },
-    { "audit", "", "re-verify the journal, compare observations", { NULL }, 0, 0, CCHC_CTL_STORE,
+    { "audit",
+      "",
+      "re-verify the journal, compare observations",
+      { NULL },
+      0,
+      0,
+      CCHC_CTL_STORE,
       s_audit },
-    { "stats", "", "counters of the running collector", { NULL }, 0, 0, CCHC_CTL_STORE, s_stats },
-    { "rollup", "--period P [--unit CODE] [--format table|json|csv] [--live]",
+    { "stats",
+      "",
+      "counters of the running collector",
+      { NULL },
+      0,
+      0,
+      CCHC_CTL_STORE,
+      s_stats },
+    { "rollup",
+      "--period P [--unit CODE] [--format table|json|csv] [--live]",
       "a period's figures (P: 2021-Q1, 2021-03,\n2021-H1, 2021-9M, 2021); locked periods:\n"
       "the stored final figures unless --live",
-      { "--period=", "--unit=", "--format=", "--live" }, 0, 0, CCHC_CTL_NONE, cchc_ctl_rollup },
-    { "report", "--period P --out FILE | --pdf FILE [--live]",
+      { "--period=", "--unit=", "--format=", "--live" },
+      0,
+      0,
+      CCHC_CTL_NONE,
+      cchc_ctl_rollup },
+    { "report",
+      "--period P --out FILE | --pdf FILE [--live]",
       "the report draft (Vietnamese, Markdown), or\nthe printable report (PDF, A4)",
-      { "--period=", "--out=", "--pdf=", "--live" }, 0, 0, CCHC_CTL_NONE, cchc_ctl_report },
-    { "explain", "--period P --unit CODE (--indicator CODE | --metric CODE) "
-      "[--format table|json|csv]", "the observations and signed messages behind a figure",
+      { "--period=", "--out=", "--pdf=", "--live" },
+      0,
+      0,
+      CCHC_CTL_NONE,
+      cchc_ctl_report },
+    { "explain",
+      "--period P --unit CODE (--indicator CODE | --metric CODE) "
+      "[--format table|json|csv]",
+      "the observations and signed messages behind a figure",
       { "--period=", "--unit=", "--indicator=", "--metric=", "--code=", "--format=" },
-      0, 0, CCHC_CTL_NONE, cchc_ctl_explain },
-    { "criteria check", "FILE", "validate a criteria catalogue", { NULL }, 1, 1, CCHC_CTL_NONE,
+      0,
+      0,
+      CCHC_CTL_NONE,
+      cchc_ctl_explain },
+    { "criteria check",
+      "FILE",
+      "validate a criteria catalogue",
+      { NULL },
+      1,
+      1,
+      CCHC_CTL_NONE,
       cchc_ctl_criteria_check },
-    { "period list", "", "stored periods: state, computed, journal", { NULL }, 0, 0,
-      CCHC_CTL_NONE, cchc_ctl_period_list },
-    { "period log", "[--period P]", "locks and reopens", { "--period=" }, 0, 0, CCHC_CTL_NONE,
+    { "period list",
+      "",
+      "stored periods: state, computed, journal",
+      { NULL },
+      0,
+      0,
+      CCHC_CTL_NONE,
+      cchc_ctl_period_list },
+    { "period log",
+      "[--period P]",
+      "locks and reopens",
+      { "--period=" },
+      0,
+      0,
+      CCHC_CTL_NONE,
       cchc_ctl_period_log },
-    { "period lock", "--period P [--reason TEXT] | --due", "lock a closed period now (final),\n"
+    { "period lock",
+      "--period P [--reason TEXT] | --due",
+      "lock a closed period now (final),\n"
       "or every period due and waiting for a hand",
-      { "--period=", "--reason=", "--due" }, 0, 0, CCHC_CTL_NONE, cchc_ctl_period_lock },
-    { "period reopen", "--period P --reason TEXT", "reopen a locked period (logged); it\n"
-      "stays open until period lock", { "--period=", "--reason=" }, 0, 0, CCHC_CTL_NONE,
+      { "--period=", "--reason=", "--due" },
+      0,
+      0,
+      CCHC_CTL_NONE,
+      cchc_ctl_period_lock },
+    { "period reopen",
+      "--period P --reason TEXT",
+      "reopen a locked period (logged); it\n"
+      "stays open until period lock",
+      { "--period=", "--reason=" },
+      0,
+      0,
+      CCHC_CTL_NONE,
       cchc_ctl_period_reopen },
-    { "backup", "--out FILE [--step PAGES]", "online copy of the database (0600, checked;\n"
-      "PAGES per step, default 1024)", { "--out=", "--step=" }, 0, 0, CCHC_CTL_NONE, cchc_ctl_backup },
+    { "backup",
+      "--out FILE [--step PAGES]",
+      "online copy of the database (0600, checked;\n"
+      "PAGES per step, default 1024)",
+      { "--out=", "--step=" },
+      0,
+      0,
+      CCHC_CTL_NONE,
+      cchc_ctl_backup },
 };
 
 static const cchc_ctl_command_t *
@@ -666,7 +775,7 @@ s_command_find (int argc, char **argv, int *words)
 {
     for (size_t i = 0; i < sizeof s_commands / sizeof s_commands [0]; i++) {
         const char *name = s_commands [i].name, *space = strchr (name, ' ');
-        size_t len = space? (size_t) (space - name): strlen (name);
+        size_t len = space ? (size_t) (space - name) : strlen (name);
         if (strncmp (argv [0], name, len) != 0 || argv [0][len])
             continue;
         if (!space) {
@@ -695,8 +804,7 @@ s_take_criteria (int *argc, char **argv, const char **criteria)
             }
             *criteria = argv [++i];
         }
-        else
-        if (strncmp (arg, "--criteria=", 11) == 0)
+        else if (strncmp (arg, "--criteria=", 11) == 0)
             *criteria = arg + 11;
         else
             argv [kept++] = argv [i];
@@ -717,7 +825,7 @@ main (int argc, char **argv)
     char err [1024];
     cchc_collector_conf_t conf;
     if (cchc_collector_conf_from_args (&conf, &argc, argv, err, sizeof err)
-    ||  cchc_collector_conf_clock (&conf, err, sizeof err)) {
+        || cchc_collector_conf_clock (&conf, err, sizeof err)) {
         fprintf (stderr, "cchcctl: %s\n", err);
         return 2;
     }
@@ -727,7 +835,8 @@ main (int argc, char **argv)
     if (argc < 2)
         return s_usage ();
     const char *name = argv [1];
-    if (strcmp (name, "--help") == 0 || strcmp (name, "-h") == 0 || strcmp (name, "help") == 0) {
+    if (strcmp (name, "--help") == 0 || strcmp (name, "-h") == 0
+        || strcmp (name, "help") == 0) {
         s_usage_print (stdout, NULL);
         return 0;
     }
@@ -738,7 +847,7 @@ main (int argc, char **argv)
     /*  The national role's commands (collector/national/ctl.c). */
     if (strcmp (name, "national") == 0 || strcmp (name, "upstream") == 0) {
         int nrc = cchc_national_ctl (&conf, criteria_arg, name, argc - 2, argv + 2);
-        return nrc == 2? s_usage (): nrc;
+        return nrc == 2 ? s_usage () : nrc;
     }
     int words = 0;
     const cchc_ctl_command_t *cmd = s_command_find (argc - 1, argv + 1, &words);
@@ -753,7 +862,8 @@ main (int argc, char **argv)
         return 2;
     }
     cchc_ctl_ctx_t ctx = { .conf = &conf, .criteria = criteria };
-    if (cmd->need != CCHC_CTL_NONE && !(ctx.store = s_open (&conf, cmd->need == CCHC_CTL_STORE_CREATE)))
+    if (cmd->need != CCHC_CTL_NONE
+        && !(ctx.store = s_open (&conf, cmd->need == CCHC_CTL_STORE_CREATE)))
         return 1;
     int rc = cmd->run (&ctx, &args);
     cchc_db_destroy (&ctx.store);

@@ -11,13 +11,12 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-
 /*  What a command is run with: the configuration, the catalogue's path, and
     the database when the command's table entry asks for it. */
 typedef struct {
     const cchc_collector_conf_t *conf;
-    const char *criteria;           /* catalogue path (--criteria or the config) */
-    cchc_db_t *store;            /* CCHC_CTL_STORE / CCHC_CTL_STORE_CREATE commands */
+    const char *criteria; /* catalogue path (--criteria or the config) */
+    cchc_db_t *store;     /* CCHC_CTL_STORE / CCHC_CTL_STORE_CREATE commands */
 } cchc_ctl_ctx_t;
 
 #define CCHC_CTL_OPTS_MAX 8
@@ -28,9 +27,9 @@ typedef struct cchc_ctl_command_t cchc_ctl_command_t;
 /*  A command's arguments, parsed once against its entry's options. */
 typedef struct {
     const cchc_ctl_command_t *cmd;
-    const char *values [CCHC_CTL_OPTS_MAX];    /* by option, NULL when not given;
+    const char *values [CCHC_CTL_OPTS_MAX]; /* by option, NULL when not given;
                                            "" for a given flag */
-    const char *words [CCHC_CTL_WORDS_MAX];    /* the other arguments, in order */
+    const char *words [CCHC_CTL_WORDS_MAX]; /* the other arguments, in order */
     int word_count;
 } cchc_ctl_args_t;
 
@@ -43,7 +42,7 @@ typedef enum { CCHC_CTL_NONE = 0, CCHC_CTL_STORE, CCHC_CTL_STORE_CREATE } cchc_c
 struct cchc_ctl_command_t {
     const char *name;
     const char *synopsis;
-    const char *help;               /* lines separated by '\n' */
+    const char *help; /* lines separated by '\n' */
     const char *opts [CCHC_CTL_OPTS_MAX];
     int words_min, words_max;
     cchc_ctl_need_t need;

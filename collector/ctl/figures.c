@@ -38,13 +38,12 @@ cchc_ctl_open_readonly (const cchc_collector_conf_t *conf)
         return NULL;
     }
     if (access (path, F_OK) != 0) {
-        fprintf (stderr, "cchcctl: no database at %s (give --state DIR or --db PATH)\n",
-                 path);
+        fprintf (stderr, "cchcctl: no database at %s (give --state DIR or --db PATH)\n", path);
         return NULL;
     }
     sqlite3 *db = NULL;
     if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fprintf (stderr, "cchcctl: %s: %s\n", path, db? sqlite3_errmsg (db): "cannot open");
+        fprintf (stderr, "cchcctl: %s: %s\n", path, db ? sqlite3_errmsg (db) : "cannot open");
         sqlite3_close (db);
         return NULL;
     }
@@ -59,7 +58,7 @@ s_criteria (const char *path)
     cchc_criteria_t *cat = cchc_criteria_load (path, err, sizeof err);
     if (!cat)
         fprintf (stderr, "cchcctl: criteria: %s%s\n", err,
-                 access (path, F_OK) == 0? "": " (give --criteria FILE or --config)");
+                 access (path, F_OK) == 0 ? "" : " (give --criteria FILE or --config)");
     return cat;
 }
 
@@ -71,8 +70,10 @@ s_period_arg (const char *text, cchc_period_t *period)
         return -1;
     }
     if (strlen (text) >= CCHC_PERIOD_ID_MAX || cchc_period_parse (text, period)) {
-        fprintf (stderr, "cchcctl: bad period '%s' (e.g. 2021-03, 2021-Q1, 2021-H1, "
-                 "2021-9M, 2021)\n", text);
+        fprintf (stderr,
+                 "cchcctl: bad period '%s' (e.g. 2021-03, 2021-Q1, 2021-H1, "
+                 "2021-9M, 2021)\n",
+                 text);
         return -1;
     }
     return 0;
@@ -119,7 +120,8 @@ s_who (char *buf, size_t size)
     size_t n = 0;
     if (euid != uid) {
         s_user_name (euid, other, sizeof other);
-        n += (size_t) snprintf (extra + n, sizeof extra - n, "%seuid %s", n? ", ": "", other);
+        n +=
+            (size_t) snprintf (extra + n, sizeof extra - n, "%seuid %s", n ? ", " : "", other);
     }
     FILE *f = fopen ("/proc/self/loginuid", "r");
     unsigned long login = (unsigned long) -1;
@@ -131,15 +133,16 @@ s_who (char *buf, size_t size)
     if (login != (unsigned long) -1 && login != 4294967295UL && (uid_t) login != uid
         && n < sizeof extra) {
         s_user_name ((uid_t) login, other, sizeof other);
-        n += (size_t) snprintf (extra + n, sizeof extra - n, "%slogin %s", n? ", ": "", other);
+        n += (size_t) snprintf (extra + n, sizeof extra - n, "%slogin %s", n ? ", " : "",
+                                other);
     }
     const char *env = getenv ("SUDO_USER");
     char sudo [41] = "";
     for (size_t i = 0; env && env [i] && i < sizeof sudo - 1; i++)
-        sudo [i] = env [i] > 0x20 && env [i] < 0x7F? env [i]: '?';   /* no control bytes */
+        sudo [i] = env [i] > 0x20 && env [i] < 0x7F ? env [i] : '?'; /* no control bytes */
     if (*sudo && strcmp (sudo, user) != 0 && n < sizeof extra)
-        n += (size_t) snprintf (extra + n, sizeof extra - n, "%sSUDO_USER %s",
-                                n? ", ": "", sudo);
+        n += (size_t) snprintf (extra + n, sizeof extra - n, "%sSUDO_USER %s", n ? ", " : "",
+                                sudo);
     if (n)
         snprintf (buf, size, "%s (%s)", user, extra);
     else
@@ -148,12 +151,11 @@ s_who (char *buf, size_t size)
 
 /*  Load the figures people see; prints the failure. */
 static cchc_figures_t *
-s_figures (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t *period,
-           bool live)
+s_figures (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t *period, bool live)
 {
     char err [1024];
     cchc_figures_t *fig = cchc_figures_load (db, cat, period, cchc_clock_now_ms (),
-                                             live? CCHC_FIGURES_LIVE: 0, err, sizeof err);
+                                             live ? CCHC_FIGURES_LIVE : 0, err, sizeof err);
     if (!fig)
         fprintf (stderr, "cchcctl: %s\n", err);
     return fig;
@@ -166,8 +168,9 @@ s_figures_note (const cchc_figures_t *fig)
     const cchc_rollup_window_t *w = &fig->rollup->window;
     s_local_text (w->as_of_ms, at, sizeof at);
     fprintf (stderr, "%s: %s — %s, as of %s (UTC+7), journal position %lld\n", w->id,
-             cchc_pstate_code (fig->state), fig->stored? "stored final figures"
-             : "computed now", at, (long long) fig->journal_pos);
+             cchc_pstate_code (fig->state),
+             fig->stored ? "stored final figures" : "computed now", at,
+             (long long) fig->journal_pos);
 }
 
 int
@@ -188,27 +191,30 @@ cchc_ctl_rollup (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
         return 2;
     }
     cchc_criteria_t *cat = s_criteria (ctx->criteria);
-    sqlite3 *db = cat? cchc_ctl_open_readonly (conf): NULL;
-    cchc_figures_t *fig = db? s_figures (db, cat, &period, live): NULL;
+    sqlite3 *db = cat ? cchc_ctl_open_readonly (conf) : NULL;
+    cchc_figures_t *fig = db ? s_figures (db, cat, &period, live) : NULL;
     int rc = 1;
     if (fig) {
         char err [512] = "";
         if (unit && cchc_rollup_unit_find (fig->rollup, unit) < 0)
             snprintf (err, sizeof err, "no scored unit '%s' in %s", unit,
                       fig->rollup->window.id);
-        else
-        if (fmt == CCHC_FORMAT_JSON) {
+        else if (fmt == CCHC_FORMAT_JSON) {
             /* the roll-up's JSON, and what the store says about it */
             json_t *root = cchc_rollup_json (fig->rollup, unit);
             if (root) {
-                json_object_set_new (root, "state", json_string (cchc_pstate_code (fig->state)));
+                json_object_set_new (root, "state",
+                                     json_string (cchc_pstate_code (fig->state)));
                 json_object_set_new (root, "stored", json_boolean (fig->stored));
-                json_object_set_new (root, "journal_position", json_integer (fig->journal_pos));
-                json_object_set_new (root, "locked_at", fig->has_row && fig->row.locked_at
-                                     ? json_integer (fig->row.locked_at): json_null ());
+                json_object_set_new (root, "journal_position",
+                                     json_integer (fig->journal_pos));
+                json_object_set_new (root, "locked_at",
+                                     fig->has_row && fig->row.locked_at
+                                         ? json_integer (fig->row.locked_at)
+                                         : json_null ());
             }
             if (root && json_dumpf (root, stdout, JSON_INDENT (2)) == 0
-            &&  fputc ('\n', stdout) != EOF && fflush (stdout) == 0)
+                && fputc ('\n', stdout) != EOF && fflush (stdout) == 0)
                 rc = 0;
             else
                 snprintf (err, sizeof err, "cannot write the JSON");
@@ -216,7 +222,7 @@ cchc_ctl_rollup (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
         }
         else {
             s_figures_note (fig);
-            rc = cchc_rollup_write (fig->rollup, unit, fmt, stdout, err, sizeof err)? 1: 0;
+            rc = cchc_rollup_write (fig->rollup, unit, fmt, stdout, err, sizeof err) ? 1 : 0;
         }
         if (rc)
             fprintf (stderr, "cchcctl: %s\n", err);
@@ -231,8 +237,8 @@ int
 cchc_ctl_report (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
 {
     const cchc_collector_conf_t *conf = ctx->conf;
-    const char *period_text = cchc_ctl_arg (a, "--period"), *out_path = cchc_ctl_arg (a, "--out"),
-               *pdf_path = cchc_ctl_arg (a, "--pdf");
+    const char *period_text = cchc_ctl_arg (a, "--period"),
+               *out_path = cchc_ctl_arg (a, "--out"), *pdf_path = cchc_ctl_arg (a, "--pdf");
     bool live = cchc_ctl_flag (a, "--live");
     cchc_period_t period;
     if (!out_path == !pdf_path)
@@ -240,30 +246,30 @@ cchc_ctl_report (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
     if (s_period_arg (period_text, &period))
         return 2;
     cchc_criteria_t *cat = s_criteria (ctx->criteria);
-    sqlite3 *db = cat? cchc_ctl_open_readonly (conf): NULL;
+    sqlite3 *db = cat ? cchc_ctl_open_readonly (conf) : NULL;
     if (db && pdf_path) {
         /* the printable report, as written at each lock */
         char err [512] = "";
         int prc = cchc_reports_pdf (db, cat, &period, cchc_clock_now_ms (),
-                                    live? CCHC_FIGURES_LIVE: 0, pdf_path, err, sizeof err);
+                                    live ? CCHC_FIGURES_LIVE : 0, pdf_path, err, sizeof err);
         if (prc)
             fprintf (stderr, "cchcctl: %s\n", err);
         else
             fprintf (stderr, "wrote %s\n", pdf_path);
         sqlite3_close (db);
         cchc_criteria_destroy (&cat);
-        return prc? 1: 0;
+        return prc ? 1 : 0;
     }
-    cchc_figures_t *fig = db? s_figures (db, cat, &period, live): NULL;
+    cchc_figures_t *fig = db ? s_figures (db, cat, &period, live) : NULL;
     int rc = 1;
     if (fig) {
         char err [512] = "";
         bool to_stdout = strcmp (out_path, "-") == 0;
-        FILE *out = to_stdout? stdout: fopen (out_path, "w");
+        FILE *out = to_stdout ? stdout : fopen (out_path, "w");
         if (!out)
             snprintf (err, sizeof err, "%s: %s", out_path, strerror (errno));
         else {
-            rc = cchc_report_write (fig->rollup, out, err, sizeof err)? 1: 0;
+            rc = cchc_report_write (fig->rollup, out, err, sizeof err) ? 1 : 0;
             if (!to_stdout && fclose (out) != 0 && rc == 0) {
                 snprintf (err, sizeof err, "%s: %s", out_path, strerror (errno));
                 rc = 1;
@@ -316,9 +322,11 @@ cchc_ctl_explain (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
     char id [CCHC_PERIOD_ID_MAX];
     cchc_period_format (&period, id, sizeof id);
     if (cchc_periods_row (db, id, &row, NULL, 0) == 1 && row.state == CCHC_PSTATE_LOCKED)
-        fprintf (stderr, "note: %s is locked; its final figures cover the journal up to "
+        fprintf (stderr,
+                 "note: %s is locked; its final figures cover the journal up to "
                  "%lld: rows with a higher journal id arrived after them and are not "
-                 "in them\n", id, (long long) row.journal_pos);
+                 "in them\n",
+                 id, (long long) row.journal_pos);
     sqlite3_close (db);
     if (cchc_explain_cli (path, criteria, period_text, unit, code, format, stdout, err,
                           sizeof err)) {
@@ -358,12 +366,12 @@ cchc_ctl_period_list (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
         return 0;
     }
     if (managed < 0 || cchc_periods_rows (db, &rows, &count, err, sizeof err)) {
-        fprintf (stderr, "cchcctl: %s\n", managed < 0? sqlite3_errmsg (db): err);
+        fprintf (stderr, "cchcctl: %s\n", managed < 0 ? sqlite3_errmsg (db) : err);
         sqlite3_close (db);
         return 1;
     }
-    printf ("%-8s %-11s %-19s %10s %6s %-19s %s\n", "period", "state",
-            "computed (UTC+7)", "journal", "units", "locked (UTC+7)", "by");
+    printf ("%-8s %-11s %-19s %10s %6s %-19s %s\n", "period", "state", "computed (UTC+7)",
+            "journal", "units", "locked (UTC+7)", "by");
     for (size_t i = 0; i < count; i++) {
         const cchc_period_row_t *r = &rows [i];
         char at [32], locked [32];
@@ -371,15 +379,17 @@ cchc_ctl_period_list (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
         s_local_text (r->locked_at, locked, sizeof locked);
         char after [96] = "";
         if (r->state == CCHC_PSTATE_LOCKED && r->after_lock_units > 0)
-            snprintf (after, sizeof after, "  (%lld units changed after the lock: reopen to "
-                      "take them in)", (long long) r->after_lock_units);
+            snprintf (after, sizeof after,
+                      "  (%lld units changed after the lock: reopen to "
+                      "take them in)",
+                      (long long) r->after_lock_units);
         printf ("%-8s %-11s %-19s %10lld %6lld %-19s %s%s\n", r->period,
                 cchc_pstate_code (r->state), at, (long long) r->journal_pos,
                 (long long) r->units, locked, r->locked_by,
-                r->state == CCHC_PSTATE_LOCKED? after: r->reopened_at
-                ? "  (reopened: lock it with period lock)"
-                : r->manual? "  (data came after the lock day: lock it with period lock)"
-                : "");
+                r->state == CCHC_PSTATE_LOCKED ? after
+                : r->reopened_at               ? "  (reopened: lock it with period lock)"
+                : r->manual ? "  (data came after the lock day: lock it with period lock)"
+                            : "");
     }
     printf ("%zu periods\n", count);
     free (rows);
@@ -396,7 +406,7 @@ s_print_event (const cchc_period_event_t *e, void *arg)
     s_local_text (e->computed_at, computed, sizeof computed);
     printf ("%-6lld %-8s %-9s %-19s %-24s journal %-8lld computed %-19s %s\n",
             (long long) e->id, e->period, e->event, at, e->who, (long long) e->journal_pos,
-            computed, e->reason? e->reason: "");
+            computed, e->reason ? e->reason : "");
     return 0;
 }
 
@@ -418,12 +428,12 @@ cchc_ctl_period_log (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
     char err [512];
     printf ("%-6s %-8s %-9s %-19s %-24s %-16s %-28s %s\n", "id", "period", "event",
             "at (UTC+7)", "who", "journal", "figures computed (UTC+7)", "reason");
-    int rc = cchc_periods_events (db, period_text? id: NULL, s_print_event, NULL, err,
+    int rc = cchc_periods_events (db, period_text ? id : NULL, s_print_event, NULL, err,
                                   sizeof err);
     if (rc)
         fprintf (stderr, "cchcctl: %s\n", err);
     sqlite3_close (db);
-    return rc? 1: 0;
+    return rc ? 1 : 0;
 }
 
 /*  After a lock: the report files, as the collector writes them, and the
@@ -442,7 +452,8 @@ s_period_change (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a, bool reope
 {
     const cchc_collector_conf_t *conf = ctx->conf;
     const char *criteria = ctx->criteria;
-    const char *period_text = cchc_ctl_arg (a, "--period"), *reason = cchc_ctl_arg (a, "--reason");
+    const char *period_text = cchc_ctl_arg (a, "--period"),
+               *reason = cchc_ctl_arg (a, "--reason");
     bool due = !reopen && cchc_ctl_flag (a, "--due");
     cchc_period_t period;
     if (due && period_text) {
@@ -459,8 +470,7 @@ s_period_change (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a, bool reope
     if (cchc_collector_conf_db_path (conf, path, sizeof path))
         return 1;
     if (access (path, F_OK) != 0) {
-        fprintf (stderr, "cchcctl: no database at %s (give --state DIR or --db PATH)\n",
-                 path);
+        fprintf (stderr, "cchcctl: no database at %s (give --state DIR or --db PATH)\n", path);
         return 1;
     }
     s_who (who, sizeof who);
@@ -473,8 +483,9 @@ s_period_change (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a, bool reope
         cchc_criteria_destroy (&cat);
         return 1;
     }
-    cchc_periods_config_t pc = { .db_path = path, .criteria = cat,
-                                 .on_locked = s_on_locked, .on_locked_arg = reports };
+    cchc_periods_config_t pc = {
+        .db_path = path, .criteria = cat, .on_locked = s_on_locked, .on_locked_arg = reports
+    };
     cchc_periods_t *keeper = cchc_periods_new (&pc, err, sizeof err);
     if (!keeper) {
         fprintf (stderr, "cchcctl: %s\n", err);
@@ -490,10 +501,10 @@ s_period_change (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a, bool reope
             fprintf (stderr, "cchcctl: %s\n", err);
         cchc_periods_destroy (&keeper);
         cchc_criteria_destroy (&cat);
-        return drc? 1: 0;
+        return drc ? 1 : 0;
     }
-    int rc = reopen? cchc_periods_reopen (keeper, &period, now, who, reason, err, sizeof err)
-                   : cchc_periods_lock (keeper, &period, now, who, reason, err, sizeof err);
+    int rc = reopen ? cchc_periods_reopen (keeper, &period, now, who, reason, err, sizeof err)
+                    : cchc_periods_lock (keeper, &period, now, who, reason, err, sizeof err);
     if (rc)
         fprintf (stderr, "cchcctl: %s\n", err);
     else {
@@ -502,13 +513,15 @@ s_period_change (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a, bool reope
         cchc_period_row_t row;
         if (cchc_periods_row (cchc_periods_handle (keeper), id, &row, err, sizeof err) == 1)
             printf ("%s %s by %s: journal position %lld, %lld units%s\n", id,
-                    reopen? "reopened": "locked", who, (long long) row.journal_pos,
-                    (long long) row.units, reopen? "; it stays closed (figures follow "
-                    "late data) until `cchcctl period lock`": "; its figures are final");
+                    reopen ? "reopened" : "locked", who, (long long) row.journal_pos,
+                    (long long) row.units,
+                    reopen ? "; it stays closed (figures follow "
+                             "late data) until `cchcctl period lock`"
+                           : "; its figures are final");
     }
     cchc_periods_destroy (&keeper);
     cchc_criteria_destroy (&cat);
-    return rc? 1: 0;
+    return rc ? 1 : 0;
 }
 
 int

@@ -20,7 +20,7 @@
 
 typedef struct {
     const char *path;
-    size_t line;                    /* line being parsed, 1-based */
+    size_t line; /* line being parsed, 1-based */
     bool header_seen;
     char fields [UNITS_FIELDS][256];
     size_t field_len [UNITS_FIELDS];
@@ -48,10 +48,9 @@ s_error (s_reader_t *self, const char *fmt, ...)
         self->err [used++] = '\n';
         self->err [used] = 0;
     }
-    int n = self->line
-          ? snprintf (self->err + used, self->errlen - used, "%s:%zu: ",
-                      self->path, self->line)
-          : snprintf (self->err + used, self->errlen - used, "%s: ", self->path);
+    int n = self->line ? snprintf (self->err + used, self->errlen - used,
+                                   "%s:%zu: ", self->path, self->line)
+                       : snprintf (self->err + used, self->errlen - used, "%s: ", self->path);
     if (n < 0 || (size_t) n >= self->errlen - used)
         return;
     used += (size_t) n;
@@ -103,15 +102,14 @@ s_on_record (int terminator, void *arg)
 
     if (!self->header_seen) {
         self->header_seen = true;
-        static const char *names [UNITS_FIELDS] = {
-            "code", "name", "kind", "level", "parent"
-        };
+        static const char *names [UNITS_FIELDS] = { "code", "name", "kind", "level",
+                                                    "parent" };
         bool ok = nfields == UNITS_FIELDS;
         for (size_t i = 0; ok && i < UNITS_FIELDS; i++)
             ok = strcmp (self->fields [i], names [i]) == 0;
         if (!ok)
             s_error (self, "the first line must be the header "
-                     "\"code,name,kind,level,parent\"");
+                           "\"code,name,kind,level,parent\"");
         return;
     }
     if (nfields != UNITS_FIELDS) {
@@ -129,14 +127,14 @@ s_on_record (int terminator, void *arg)
     cchc_db_unit_t row;
     memset (&row, 0, sizeof row);
     if (!s_copy (self, row.code, sizeof row.code, 0, "code")
-    ||  !s_copy (self, row.name, sizeof row.name, 1, "name")
-    ||  !s_copy (self, row.kind, sizeof row.kind, 2, "kind")
-    ||  !s_copy (self, row.level, sizeof row.level, 3, "level")
-    ||  !s_copy (self, row.parent, sizeof row.parent, 4, "parent"))
+        || !s_copy (self, row.name, sizeof row.name, 1, "name")
+        || !s_copy (self, row.kind, sizeof row.kind, 2, "kind")
+        || !s_copy (self, row.level, sizeof row.level, 3, "level")
+        || !s_copy (self, row.parent, sizeof row.parent, 4, "parent"))
         return;
     snprintf (row.where, sizeof row.where, "%s:%zu", self->path, self->line);
     if (self->count == self->cap) {
-        size_t cap = self->cap? self->cap * 2: 256;
+        size_t cap = self->cap ? self->cap * 2 : 256;
         cchc_db_unit_t *bigger = realloc (self->rows, cap * sizeof *bigger);
         if (!bigger) {
             self->nomem = true;
@@ -149,8 +147,8 @@ s_on_record (int terminator, void *arg)
 }
 
 int
-cchc_units_read_csv (const char *path, cchc_db_unit_t **rows, size_t *count,
-                     char *err, size_t errlen)
+cchc_units_read_csv (const char *path, cchc_db_unit_t **rows, size_t *count, char *err,
+                     size_t errlen)
 {
     assert (path && rows && count && err && errlen);
     s_reader_t self;
@@ -180,7 +178,7 @@ cchc_units_read_csv (const char *path, cchc_db_unit_t **rows, size_t *count,
         self.line++;
         const char *data = line;
         if (self.line == 1 && len >= 3 && memcmp (line, "\xEF\xBB\xBF", 3) == 0) {
-            data += 3;              /* UTF-8 byte order mark */
+            data += 3; /* UTF-8 byte order mark */
             len -= 3;
         }
         if (memchr (data, 0, (size_t) len)) {
@@ -198,7 +196,7 @@ cchc_units_read_csv (const char *path, cchc_db_unit_t **rows, size_t *count,
             break;
     }
     if (!parse_failed && !self.nomem
-    &&  csv_fini (&parser, s_on_field, s_on_record, &self) != 0) {
+        && csv_fini (&parser, s_on_field, s_on_record, &self) != 0) {
         s_error (&self, "%s", csv_strerror (csv_error (&parser)));
         parse_failed = true;
     }
@@ -221,13 +219,12 @@ cchc_units_read_csv (const char *path, cchc_db_unit_t **rows, size_t *count,
     }
     if (!self.header_seen) {
         s_error (&self, "empty file (expected the header "
-                 "\"code,name,kind,level,parent\")");
+                        "\"code,name,kind,level,parent\")");
         return -1;
     }
     if (self.errors > UNITS_ERRORS_MAX) {
         size_t used = strlen (err);
-        snprintf (err + used, errlen - used, "\n%s: ... %zu errors in all", path,
-                  self.errors);
+        snprintf (err + used, errlen - used, "\n%s: ... %zu errors in all", path, self.errors);
     }
-    return self.errors || parse_failed? -1: 0;
+    return self.errors || parse_failed ? -1 : 0;
 }

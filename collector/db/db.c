@@ -31,20 +31,16 @@ static const char *s_sql [S_COUNT] = {
         "INSERT INTO journal (agent, seq, received_at, body, sig, refused, day_first,"
         " day_last) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
         " ON CONFLICT (agent, seq) DO NOTHING",
-    [S_JOURNAL_GET] =
-        "SELECT body FROM journal WHERE agent = ?1 AND seq = ?2",
-    [S_OBS_PUT] =
-        "INSERT INTO observation (agent, unit, metric, day, value, seq, journal)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-        " ON CONFLICT (agent, metric, day) DO UPDATE SET unit = excluded.unit,"
-        " value = excluded.value, seq = excluded.seq, journal = excluded.journal"
-        " WHERE excluded.seq > observation.seq",
-    [S_OBS_GET] =
-        "SELECT seq, unit, value, journal FROM observation"
-        " WHERE agent = ?1 AND day = ?2 AND metric = ?3",
-    [S_OBS_SET] =
-        "UPDATE observation SET unit = ?4, value = ?5, seq = ?6, journal = ?7"
-        " WHERE agent = ?1 AND day = ?2 AND metric = ?3",
+    [S_JOURNAL_GET] = "SELECT body FROM journal WHERE agent = ?1 AND seq = ?2",
+    [S_OBS_PUT] = "INSERT INTO observation (agent, unit, metric, day, value, seq, journal)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                  " ON CONFLICT (agent, metric, day) DO UPDATE SET unit = excluded.unit,"
+                  " value = excluded.value, seq = excluded.seq, journal = excluded.journal"
+                  " WHERE excluded.seq > observation.seq",
+    [S_OBS_GET] = "SELECT seq, unit, value, journal FROM observation"
+                  " WHERE agent = ?1 AND day = ?2 AND metric = ?3",
+    [S_OBS_SET] = "UPDATE observation SET unit = ?4, value = ?5, seq = ?6, journal = ?7"
+                  " WHERE agent = ?1 AND day = ?2 AND metric = ?3",
     [S_AGENT_NOTE] =
         "UPDATE agent SET last_seen = max(coalesce(last_seen, 0), ?2),"
         " accepted = accepted + ?3, duplicates = duplicates + ?4,"
@@ -52,12 +48,10 @@ static const char *s_sql [S_COUNT] = {
         " clock_skew = coalesce(?7, clock_skew),"
         " clock_ahead = max(clock_ahead, coalesce(?8, 0)),"
         " clock_at = CASE WHEN ?7 IS NULL THEN clock_at ELSE ?2 END WHERE id = ?1",
-    [S_AGENT_HIGH] =
-        "SELECT last_seq FROM agent WHERE id = ?1",
-    [S_STATS_PUT] =
-        "INSERT INTO stats (name, value, updated_at) VALUES (?1, ?2, ?3)"
-        " ON CONFLICT (name) DO UPDATE SET value = excluded.value,"
-        " updated_at = excluded.updated_at",
+    [S_AGENT_HIGH] = "SELECT last_seq FROM agent WHERE id = ?1",
+    [S_STATS_PUT] = "INSERT INTO stats (name, value, updated_at) VALUES (?1, ?2, ?3)"
+                    " ON CONFLICT (name) DO UPDATE SET value = excluded.value,"
+                    " updated_at = excluded.updated_at",
 };
 
 struct cchc_db_t {
@@ -74,16 +68,14 @@ s_fail (cchc_db_t *self, int rc)
 {
     self->errcode = rc;
     snprintf (self->errmsg, sizeof self->errmsg, "%s",
-              self->db? sqlite3_errmsg (self->db): sqlite3_errstr (rc));
+              self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
 }
-
 
 static sqlite3_stmt *
 s_stmt (cchc_db_t *self, int which)
 {
     if (!self->stmt [which]) {
-        int rc = sqlite3_prepare_v3 (self->db, s_sql [which], -1,
-                                     SQLITE_PREPARE_PERSISTENT,
+        int rc = sqlite3_prepare_v3 (self->db, s_sql [which], -1, SQLITE_PREPARE_PERSISTENT,
                                      &self->stmt [which], NULL);
         if (rc != SQLITE_OK) {
             s_fail (self, rc);
@@ -114,8 +106,7 @@ s_exec (cchc_db_t *self, const char *sql)
     int rc = sqlite3_exec (self->db, sql, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         self->errcode = rc;
-        snprintf (self->errmsg, sizeof self->errmsg, "%s",
-                  msg? msg: sqlite3_errstr (rc));
+        snprintf (self->errmsg, sizeof self->errmsg, "%s", msg ? msg : sqlite3_errstr (rc));
         sqlite3_free (msg);
         return -1;
     }
@@ -131,13 +122,13 @@ cchc_db_open (const char *path, bool create, char *err, size_t errlen)
         s_seterr (err, errlen, "out of memory");
         return NULL;
     }
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
-              | (create? SQLITE_OPEN_CREATE: 0);
+    int flags =
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2 (path, &self->db, flags, NULL);
     if (rc != SQLITE_OK) {
         s_seterr (err, errlen, "%s: %s%s", path,
-                  self->db? sqlite3_errmsg (self->db): sqlite3_errstr (rc),
-                  create? "": " (no database there yet?)");
+                  self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc),
+                  create ? "" : " (no database there yet?)");
         cchc_db_destroy (&self);
         return NULL;
     }
@@ -148,9 +139,8 @@ cchc_db_open (const char *path, bool create, char *err, size_t errlen)
         opening an old database at once migrate it once (migrate.c). */
     char why [256];
     if (s_exec (self, "PRAGMA journal_mode = WAL;")
-    ||  s_exec (self, "PRAGMA foreign_keys = ON;")
-    ||  s_exec (self, "PRAGMA synchronous = FULL;")
-    ||  s_exec (self, "BEGIN IMMEDIATE;")) {
+        || s_exec (self, "PRAGMA foreign_keys = ON;")
+        || s_exec (self, "PRAGMA synchronous = FULL;") || s_exec (self, "BEGIN IMMEDIATE;")) {
         s_seterr (err, errlen, "%s: %s", path, self->errmsg);
         cchc_db_destroy (&self);
         return NULL;
@@ -214,7 +204,7 @@ cchc_db_take_error (cchc_db_t *self)
 {
     assert (self);
     int rc = sqlite3_extended_errcode (self->db);
-    s_fail (self, rc == SQLITE_OK? SQLITE_ERROR: rc);
+    s_fail (self, rc == SQLITE_OK ? SQLITE_ERROR : rc);
 }
 
 bool
@@ -228,28 +218,24 @@ cchc_db_transient (int code)
         case SQLITE_NOMEM:
         case SQLITE_CANTOPEN:
         case SQLITE_PROTOCOL:
-        case SQLITE_READONLY:
-            return true;
-        default:
-            return false;
+        case SQLITE_READONLY: return true;
+        default: return false;
     }
 }
 
 int
-cchc_db_tune (cchc_db_t *self, bool sync_full, int64_t busy_timeout_ms,
-                 int64_t max_pages)
+cchc_db_tune (cchc_db_t *self, bool sync_full, int64_t busy_timeout_ms, int64_t max_pages)
 {
     assert (self);
     sqlite3_busy_timeout (self->db, (int) busy_timeout_ms);
-    if (s_exec (self, sync_full? "PRAGMA synchronous = FULL;"
-                               : "PRAGMA synchronous = NORMAL;"))
+    if (s_exec (self,
+                sync_full ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;"))
         return -1;
-    if (s_exec (self, "PRAGMA cache_size = -65536;"))     /* 64 MiB */
+    if (s_exec (self, "PRAGMA cache_size = -65536;")) /* 64 MiB */
         return -1;
     if (max_pages > 0) {
         char sql [64];
-        snprintf (sql, sizeof sql, "PRAGMA max_page_count = %lld;",
-                  (long long) max_pages);
+        snprintf (sql, sizeof sql, "PRAGMA max_page_count = %lld;", (long long) max_pages);
         if (s_exec (self, sql))
             return -1;
     }
@@ -270,7 +256,7 @@ cchc_db_ingest_mode (cchc_db_t *self, atomic_int *wal_pages)
 {
     assert (self);
     if (s_exec (self, "PRAGMA foreign_keys = OFF;")
-    ||  s_exec (self, "PRAGMA temp_store = MEMORY;"))
+        || s_exec (self, "PRAGMA temp_store = MEMORY;"))
         return -1;
     if (wal_pages)
         sqlite3_wal_hook (self->db, s_wal_hook, (void *) wal_pages);
@@ -283,8 +269,7 @@ int
 cchc_db_checkpoint (cchc_db_t *self)
 {
     assert (self);
-    int rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-                                        NULL, NULL);
+    int rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
         s_fail (self, rc);
         return -1;
@@ -315,10 +300,10 @@ cchc_db_rollback (cchc_db_t *self)
 /* ---------------------------------------------------------------- ingest */
 
 int
-cchc_db_journal_add (cchc_db_t *self, int64_t agent, uint64_t seq,
-                        int64_t received_ms, const uint8_t *body, size_t len,
-                        const uint8_t sig [64], const char *refused,
-                        int32_t day_first, int32_t day_last, int64_t *journal_id)
+cchc_db_journal_add (cchc_db_t *self, int64_t agent, uint64_t seq, int64_t received_ms,
+                     const uint8_t *body, size_t len, const uint8_t sig [64],
+                     const char *refused, int32_t day_first, int32_t day_last,
+                     int64_t *journal_id)
 {
     assert (self && body && sig && journal_id);
     sqlite3_stmt *stmt = s_stmt (self, S_JOURNAL_ADD);
@@ -352,8 +337,8 @@ cchc_db_journal_add (cchc_db_t *self, int64_t agent, uint64_t seq,
 }
 
 int
-cchc_db_journal_same (cchc_db_t *self, int64_t agent, uint64_t seq,
-                         const uint8_t *body, size_t len)
+cchc_db_journal_same (cchc_db_t *self, int64_t agent, uint64_t seq, const uint8_t *body,
+                      size_t len)
 {
     assert (self && body);
     sqlite3_stmt *stmt = s_stmt (self, S_JOURNAL_GET);
@@ -368,8 +353,7 @@ cchc_db_journal_same (cchc_db_t *self, int64_t agent, uint64_t seq,
         size_t stored_len = (size_t) sqlite3_column_bytes (stmt, 0);
         same = stored_len == len && stored && memcmp (stored, body, len) == 0;
     }
-    else
-    if (rc != SQLITE_DONE) {
+    else if (rc != SQLITE_DONE) {
         s_fail (self, rc);
         same = -1;
     }
@@ -379,7 +363,7 @@ cchc_db_journal_same (cchc_db_t *self, int64_t agent, uint64_t seq,
 
 int
 cchc_db_observation_put (cchc_db_t *self, int64_t agent, const char *unit,
-                            const cchc_obs_t *obs, uint64_t seq, int64_t journal_id)
+                         const cchc_obs_t *obs, uint64_t seq, int64_t journal_id)
 {
     assert (self && unit && obs);
     sqlite3_stmt *stmt = s_stmt (self, S_OBS_PUT);
@@ -415,14 +399,15 @@ s_obs_insert (cchc_db_t *self, size_t n)
     if (self->obs_insert [n])
         return self->obs_insert [n];
     char sql [128 + CCHC_DB_ROWS_PER_INSERT * 48];
-    size_t used = (size_t) snprintf (sql, sizeof sql, "INSERT OR IGNORE INTO observation"
+    size_t used = (size_t) snprintf (sql, sizeof sql,
+                                     "INSERT OR IGNORE INTO observation"
                                      " (agent, unit, metric, day, value, seq, journal)"
                                      " VALUES ");
     for (size_t i = 0; i < n; i++) {
         int p = (int) i * 7;
         used += (size_t) snprintf (sql + used, sizeof sql - used,
-                                   "%s(?%d,?%d,?%d,?%d,?%d,?%d,?%d)", i? ",": "",
-                                   p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7);
+                                   "%s(?%d,?%d,?%d,?%d,?%d,?%d,?%d)", i ? "," : "", p + 1,
+                                   p + 2, p + 3, p + 4, p + 5, p + 6, p + 7);
     }
     int rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
                                  &self->obs_insert [n], NULL);
@@ -447,20 +432,20 @@ s_obs_resolve (cchc_db_t *self, const cchc_db_row_t *row, cchc_db_old_t *old)
     sqlite3_bind_text (stmt, 3, row->obs->metric, -1, SQLITE_STATIC);
     int rc = sqlite3_step (stmt);
     if (rc != SQLITE_ROW) {
-        s_fail (self, rc == SQLITE_DONE? SQLITE_INTERNAL: rc);
+        s_fail (self, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc);
         sqlite3_reset (stmt);
         return -1;
     }
     int64_t old_seq = sqlite3_column_int64 (stmt, 0);
     if (old_seq == (int64_t) row->seq && sqlite3_column_int64 (stmt, 3) == row->journal) {
         sqlite3_reset (stmt);
-        return 1;                       /* the INSERT added it */
+        return 1; /* the INSERT added it */
     }
     const char *old_unit = (const char *) sqlite3_column_text (stmt, 1);
-    cchc_strlcpy (old->unit, old_unit? old_unit: "", sizeof old->unit);
+    cchc_strlcpy (old->unit, old_unit ? old_unit : "", sizeof old->unit);
     old->is_float = sqlite3_column_type (stmt, 2) == SQLITE_FLOAT;
-    old->ival = old->is_float? 0: sqlite3_column_int64 (stmt, 2);
-    old->fval = old->is_float? sqlite3_column_double (stmt, 2): 0;
+    old->ival = old->is_float ? 0 : sqlite3_column_int64 (stmt, 2);
+    old->fval = old->is_float ? sqlite3_column_double (stmt, 2) : 0;
     sqlite3_reset (stmt);
     if (old_seq >= (int64_t) row->seq)
         return 0;
@@ -480,11 +465,11 @@ s_obs_resolve (cchc_db_t *self, const cchc_db_row_t *row, cchc_db_old_t *old)
 }
 
 int
-cchc_db_observations_write (cchc_db_t *self, const cchc_db_row_t *rows,
-                               size_t count, int *result, cchc_db_old_t *old)
+cchc_db_observations_write (cchc_db_t *self, const cchc_db_row_t *rows, size_t count,
+                            int *result, cchc_db_old_t *old)
 {
     assert (self && (rows || !count) && result && old);
-    for (size_t done = 0; done < count; ) {
+    for (size_t done = 0; done < count;) {
         size_t n = count - done;
         if (n > CCHC_DB_ROWS_PER_INSERT)
             n = CCHC_DB_ROWS_PER_INSERT;
@@ -524,19 +509,18 @@ cchc_db_triggers (cchc_db_t *self, bool on)
 {
     assert (self);
     int now = -1;
-    int rc = sqlite3_db_config (self->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, on? 1: 0, &now);
-    if (rc != SQLITE_OK || now != (on? 1: 0)) {
-        s_fail (self, rc != SQLITE_OK? rc: SQLITE_ERROR);
+    int rc = sqlite3_db_config (self->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, on ? 1 : 0, &now);
+    if (rc != SQLITE_OK || now != (on ? 1 : 0)) {
+        s_fail (self, rc != SQLITE_OK ? rc : SQLITE_ERROR);
         return -1;
     }
     return 0;
 }
 
 int
-cchc_db_agent_note (cchc_db_t *self, int64_t agent, int64_t seen_ms,
-                       int accepted, int duplicates, int rejected,
-                       uint64_t accepted_seq, bool has_skew, int64_t skew_ms,
-                       int64_t ahead_ms)
+cchc_db_agent_note (cchc_db_t *self, int64_t agent, int64_t seen_ms, int accepted,
+                    int duplicates, int rejected, uint64_t accepted_seq, bool has_skew,
+                    int64_t skew_ms, int64_t ahead_ms)
 {
     assert (self);
     sqlite3_stmt *stmt = s_stmt (self, S_AGENT_NOTE);
@@ -571,7 +555,7 @@ cchc_db_agent_high (cchc_db_t *self, int64_t agent, uint64_t *high)
     int rc = sqlite3_step (stmt);
     if (rc == SQLITE_ROW) {
         sqlite3_int64 v = sqlite3_column_int64 (stmt, 0);
-        *high = v > 0? (uint64_t) v: 0;
+        *high = v > 0 ? (uint64_t) v : 0;
         rc = SQLITE_DONE;
     }
     sqlite3_reset (stmt);
@@ -583,8 +567,7 @@ cchc_db_agent_high (cchc_db_t *self, int64_t agent, uint64_t *high)
 }
 
 int
-cchc_db_stats_put (cchc_db_t *self, const char *name, int64_t value,
-                      int64_t now_ms)
+cchc_db_stats_put (cchc_db_t *self, const char *name, int64_t value, int64_t now_ms)
 {
     assert (self && name);
     sqlite3_stmt *stmt = s_stmt (self, S_STATS_PUT);
@@ -597,8 +580,7 @@ cchc_db_stats_put (cchc_db_t *self, const char *name, int64_t value,
 }
 
 int
-cchc_db_stats_put_real (cchc_db_t *self, const char *name, double value,
-                           int64_t now_ms)
+cchc_db_stats_put_real (cchc_db_t *self, const char *name, double value, int64_t now_ms)
 {
     assert (self && name);
     sqlite3_stmt *stmt = s_stmt (self, S_STATS_PUT);
@@ -624,8 +606,8 @@ cchc_db_enrolment_version (cchc_db_t *self, int64_t *version)
 {
     assert (self && version);
     sqlite3_stmt *stmt;
-    int rc = sqlite3_prepare_v2 (self->db,
-        "SELECT version FROM enrolment WHERE id = 1", -1, &stmt, NULL);
+    int rc = sqlite3_prepare_v2 (self->db, "SELECT version FROM enrolment WHERE id = 1", -1,
+                                 &stmt, NULL);
     if (rc != SQLITE_OK) {
         s_fail (self, rc);
         return -1;
@@ -633,8 +615,7 @@ cchc_db_enrolment_version (cchc_db_t *self, int64_t *version)
     rc = sqlite3_step (stmt);
     if (rc == SQLITE_ROW)
         *version = sqlite3_column_int64 (stmt, 0);
-    else
-    if (rc == SQLITE_DONE)
+    else if (rc == SQLITE_DONE)
         *version = 0;
     else {
         s_fail (self, rc);
@@ -646,15 +627,14 @@ cchc_db_enrolment_version (cchc_db_t *self, int64_t *version)
 }
 
 int
-cchc_db_agents_each (cchc_db_t *self,
-                        int (*fn) (const cchc_db_agent_t *agent, void *arg),
-                        void *arg)
+cchc_db_agents_each (cchc_db_t *self, int (*fn) (const cchc_db_agent_t *agent, void *arg),
+                     void *arg)
 {
     assert (self && fn);
     sqlite3_stmt *stmt;
-    int rc = sqlite3_prepare_v2 (self->db,
-        "SELECT id, pubkey, unit, revoked_at IS NOT NULL FROM agent ORDER BY id",
-        -1, &stmt, NULL);
+    int rc = sqlite3_prepare_v2 (
+        self->db, "SELECT id, pubkey, unit, revoked_at IS NOT NULL FROM agent ORDER BY id", -1,
+        &stmt, NULL);
     if (rc != SQLITE_OK) {
         s_fail (self, rc);
         return -1;
@@ -669,7 +649,7 @@ cchc_db_agents_each (cchc_db_t *self,
             continue;
         memcpy (agent.pubkey, pk, 32);
         const char *unit = (const char *) sqlite3_column_text (stmt, 2);
-        cchc_strlcpy (agent.unit, unit? unit: "", sizeof agent.unit);
+        cchc_strlcpy (agent.unit, unit ? unit : "", sizeof agent.unit);
         agent.revoked = sqlite3_column_int (stmt, 3) != 0;
         if (fn (&agent, arg)) {
             result = -1;
@@ -691,17 +671,16 @@ s_today_ymd (void)
 }
 
 int64_t
-cchc_db_agent_enroll (cchc_db_t *self, const uint8_t pubkey [32],
-                         const char *unit, const char *name, int64_t now_ms,
-                         char *err, size_t errlen)
+cchc_db_agent_enroll (cchc_db_t *self, const uint8_t pubkey [32], const char *unit,
+                      const char *name, int64_t now_ms, char *err, size_t errlen)
 {
     return cchc_db_agent_enroll_on (self, pubkey, unit, name, 0, now_ms, err, errlen);
 }
 
 int64_t
-cchc_db_agent_enroll_on (cchc_db_t *self, const uint8_t pubkey [32],
-                            const char *unit, const char *name, int32_t on_ymd,
-                            int64_t now_ms, char *err, size_t errlen)
+cchc_db_agent_enroll_on (cchc_db_t *self, const uint8_t pubkey [32], const char *unit,
+                         const char *name, int32_t on_ymd, int64_t now_ms, char *err,
+                         size_t errlen)
 {
     assert (self && pubkey && unit && name);
     if (!*name || !cchc_utf8_valid (name, strlen (name)) || strlen (name) > 200) {
@@ -714,9 +693,9 @@ cchc_db_agent_enroll_on (cchc_db_t *self, const uint8_t pubkey [32],
     }
     int64_t id = -1;
     sqlite3_stmt *stmt = NULL;
-    int32_t today = on_ymd > 0? on_ymd: s_today_ymd ();
-    int rc = sqlite3_prepare_v2 (self->db,
-        "SELECT 1 FROM unit WHERE code = ?1 AND valid_from <= ?2 AND valid_to >= ?2",
+    int32_t today = on_ymd > 0 ? on_ymd : s_today_ymd ();
+    int rc = sqlite3_prepare_v2 (
+        self->db, "SELECT 1 FROM unit WHERE code = ?1 AND valid_from <= ?2 AND valid_to >= ?2",
         -1, &stmt, NULL);
     if (rc != SQLITE_OK)
         goto dberror;
@@ -731,16 +710,19 @@ cchc_db_agent_enroll_on (cchc_db_t *self, const uint8_t pubkey [32],
                       (int) (on_ymd / 10000), (int) (on_ymd / 100 % 100),
                       (int) (on_ymd % 100));
         else
-            s_seterr (err, errlen, "no unit '%s' valid today (import units first: "
+            s_seterr (err, errlen,
+                      "no unit '%s' valid today (import units first: "
                       "cchcctl units import FILE.csv; a unit closed by a "
-                      "reorganisation: --on DATE)", unit);
+                      "reorganisation: --on DATE)",
+                      unit);
         goto failed;
     }
     if (rc != SQLITE_ROW)
         goto dberror;
 
     rc = sqlite3_prepare_v2 (self->db,
-        "SELECT id, revoked_at IS NOT NULL FROM agent WHERE pubkey = ?1", -1, &stmt, NULL);
+                             "SELECT id, revoked_at IS NOT NULL FROM agent WHERE pubkey = ?1",
+                             -1, &stmt, NULL);
     if (rc != SQLITE_OK)
         goto dberror;
     sqlite3_bind_blob (stmt, 1, pubkey, 32, SQLITE_STATIC);
@@ -748,8 +730,9 @@ cchc_db_agent_enroll_on (cchc_db_t *self, const uint8_t pubkey [32],
     if (rc == SQLITE_ROW) {
         s_seterr (err, errlen, "this key is already enrolled as agent %lld%s",
                   (long long) sqlite3_column_int64 (stmt, 0),
-                  sqlite3_column_int (stmt, 1)? " (revoked: a revoked key is "
-                  "never enrolled again, make a new one)": "");
+                  sqlite3_column_int (stmt, 1) ? " (revoked: a revoked key is "
+                                                 "never enrolled again, make a new one)"
+                                               : "");
         sqlite3_finalize (stmt);
         goto failed;
     }
@@ -758,9 +741,10 @@ cchc_db_agent_enroll_on (cchc_db_t *self, const uint8_t pubkey [32],
     if (rc != SQLITE_DONE)
         goto dberror;
 
-    rc = sqlite3_prepare_v2 (self->db,
-        "INSERT INTO agent (pubkey, unit, name, enrolled_at) VALUES (?1, ?2, ?3, ?4)",
-        -1, &stmt, NULL);
+    rc = sqlite3_prepare_v2 (
+        self->db,
+        "INSERT INTO agent (pubkey, unit, name, enrolled_at) VALUES (?1, ?2, ?3, ?4)", -1,
+        &stmt, NULL);
     if (rc != SQLITE_OK)
         goto dberror;
     sqlite3_bind_blob (stmt, 1, pubkey, 32, SQLITE_STATIC);
@@ -788,14 +772,15 @@ failed:
 }
 
 int64_t
-cchc_db_agent_revoke (cchc_db_t *self, const uint8_t *pubkey, int64_t id,
-                         int64_t now_ms, char *err, size_t errlen)
+cchc_db_agent_revoke (cchc_db_t *self, const uint8_t *pubkey, int64_t id, int64_t now_ms,
+                      char *err, size_t errlen)
 {
     assert (self);
     sqlite3_stmt *stmt;
-    int rc = sqlite3_prepare_v2 (self->db, pubkey
-        ? "SELECT id, revoked_at FROM agent WHERE pubkey = ?1"
-        : "SELECT id, revoked_at FROM agent WHERE id = ?1", -1, &stmt, NULL);
+    int rc = sqlite3_prepare_v2 (self->db,
+                                 pubkey ? "SELECT id, revoked_at FROM agent WHERE pubkey = ?1"
+                                        : "SELECT id, revoked_at FROM agent WHERE id = ?1",
+                                 -1, &stmt, NULL);
     if (rc != SQLITE_OK) {
         s_seterr (err, errlen, "database: %s", sqlite3_errmsg (self->db));
         return -1;
@@ -817,11 +802,11 @@ cchc_db_agent_revoke (cchc_db_t *self, const uint8_t *pubkey, int64_t id,
     bool already = sqlite3_column_type (stmt, 1) != SQLITE_NULL;
     sqlite3_finalize (stmt);
     if (already)
-        return id;          /* revoking twice is harmless */
+        return id; /* revoking twice is harmless */
 
-    rc = sqlite3_prepare_v2 (self->db,
-        "UPDATE agent SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-        -1, &stmt, NULL);
+    rc = sqlite3_prepare_v2 (
+        self->db, "UPDATE agent SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL", -1,
+        &stmt, NULL);
     if (rc != SQLITE_OK) {
         s_seterr (err, errlen, "database: %s", sqlite3_errmsg (self->db));
         return -1;
@@ -845,19 +830,21 @@ cchc_db_observation_days (sqlite3 *db, int32_t *first, int32_t *last)
     assert (db && first && last);
     *first = *last = 0;
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2 (db,
-        "SELECT ifnull (min ((SELECT min (o.day) FROM observation AS o"
-        "                      WHERE o.agent = a.id)), 0),"
-        "       ifnull (max ((SELECT max (o.day) FROM observation AS o"
-        "                      WHERE o.agent = a.id)), 0)"
-        "  FROM agent AS a", -1, &st, NULL);
+    int rc =
+        sqlite3_prepare_v2 (db,
+                            "SELECT ifnull (min ((SELECT min (o.day) FROM observation AS o"
+                            "                      WHERE o.agent = a.id)), 0),"
+                            "       ifnull (max ((SELECT max (o.day) FROM observation AS o"
+                            "                      WHERE o.agent = a.id)), 0)"
+                            "  FROM agent AS a",
+                            -1, &st, NULL);
     if (rc == SQLITE_OK && (rc = sqlite3_step (st)) == SQLITE_ROW) {
         *first = sqlite3_column_int (st, 0);
         *last = sqlite3_column_int (st, 1);
         rc = SQLITE_OK;
     }
     sqlite3_finalize (st);
-    return rc == SQLITE_OK? 0: -1;
+    return rc == SQLITE_OK ? 0 : -1;
 }
 
 int
@@ -866,12 +853,13 @@ cchc_db_observation_any (sqlite3 *db, int32_t first, int32_t last, int64_t befor
     assert (db);
     sqlite3_stmt *st = NULL;
     int has = -1;
-    const char *sql = before_ms > 0
-        ? "SELECT EXISTS (SELECT 1 FROM agent AS a, observation AS o"
-          " JOIN journal AS j ON j.id = o.journal"
-          " WHERE o.agent = a.id AND o.day BETWEEN ?1 AND ?2 AND j.received_at < ?3)"
-        : "SELECT EXISTS (SELECT 1 FROM agent AS a, observation AS o"
-          " WHERE o.agent = a.id AND o.day BETWEEN ?1 AND ?2)";
+    const char *sql =
+        before_ms > 0
+            ? "SELECT EXISTS (SELECT 1 FROM agent AS a, observation AS o"
+              " JOIN journal AS j ON j.id = o.journal"
+              " WHERE o.agent = a.id AND o.day BETWEEN ?1 AND ?2 AND j.received_at < ?3)"
+            : "SELECT EXISTS (SELECT 1 FROM agent AS a, observation AS o"
+              " WHERE o.agent = a.id AND o.day BETWEEN ?1 AND ?2)";
     if (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_int (st, 1, first);
         sqlite3_bind_int (st, 2, last);
@@ -892,7 +880,8 @@ cchc_db_data_version (sqlite3 *db, cchc_db_data_version_t *v)
     assert (db && v);
     memset (v, 0, sizeof *v);
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2 (db,
+    int rc = sqlite3_prepare_v2 (
+        db,
         "SELECT (SELECT ifnull(max(id), 0) FROM journal),"
         "       (SELECT ifnull(max(version), 0) FROM enrolment),"
         "       (SELECT ifnull(sum(length(code) * 7 + length(name) * 131 + valid_from"
@@ -900,7 +889,8 @@ cchc_db_data_version (sqlite3 *db, cchc_db_data_version_t *v)
         "               + count(*) * 1000003 FROM unit),"
         "       (SELECT count(DISTINCT code) FROM unit),"
         "       (SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-        "          AND name IN ('period_result', 'period_event'))", -1, &st, NULL);
+        "          AND name IN ('period_result', 'period_event'))",
+        -1, &st, NULL);
     if (rc != SQLITE_OK || sqlite3_step (st) != SQLITE_ROW) {
         sqlite3_finalize (st);
         return -1;
@@ -913,9 +903,10 @@ cchc_db_data_version (sqlite3 *db, cchc_db_data_version_t *v)
     sqlite3_finalize (st);
     v->periods = -1;
     if (managed) {
-        if (sqlite3_prepare_v2 (db, "SELECT ifnull(max(id), 0) FROM period_event", -1,
-                                &st, NULL) != SQLITE_OK
-        ||  sqlite3_step (st) != SQLITE_ROW) {
+        if (sqlite3_prepare_v2 (db, "SELECT ifnull(max(id), 0) FROM period_event", -1, &st,
+                                NULL)
+                != SQLITE_OK
+            || sqlite3_step (st) != SQLITE_ROW) {
             sqlite3_finalize (st);
             return -1;
         }
@@ -930,14 +921,13 @@ cchc_db_journal_position (sqlite3 *db, int64_t *position)
 {
     assert (db && position);
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2 (db, "SELECT ifnull(max(id), 0) FROM journal", -1,
-                                 &st, NULL);
+    int rc = sqlite3_prepare_v2 (db, "SELECT ifnull(max(id), 0) FROM journal", -1, &st, NULL);
     if (rc == SQLITE_OK && (rc = sqlite3_step (st)) == SQLITE_ROW) {
         *position = sqlite3_column_int64 (st, 0);
         rc = SQLITE_OK;
     }
     sqlite3_finalize (st);
-    return rc == SQLITE_OK? 0: -1;
+    return rc == SQLITE_OK ? 0 : -1;
 }
 
 int
@@ -945,12 +935,14 @@ cchc_db_agents_key (sqlite3 *db, uint64_t key [5])
 {
     assert (db && key);
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db,
+    if (sqlite3_prepare_v2 (
+            db,
             "SELECT count(*), ifnull(max(last_seen), 0), ifnull(sum(rejected), 0),"
             "       ifnull(sum(accepted), 0) + ifnull(sum(duplicates), 0) * 7,"
             "       ifnull(sum(ifnull(revoked_at, 0) % 1000003), 0) FROM agent",
-            -1, &st, NULL) != SQLITE_OK
-    ||  sqlite3_step (st) != SQLITE_ROW) {
+            -1, &st, NULL)
+            != SQLITE_OK
+        || sqlite3_step (st) != SQLITE_ROW) {
         sqlite3_finalize (st);
         return -1;
     }

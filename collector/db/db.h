@@ -46,8 +46,7 @@ typedef struct cchc_db_t cchc_db_t;
     schema to CCHC_DB_VERSION (cchc_db_schema_apply), WAL mode, foreign
     keys, a busy timeout of 5 s.  Refuses a database whose user_version is
     newer than CCHC_DB_VERSION.  NULL with err set. */
-cchc_db_t *cchc_db_open (const char *path, bool create,
-                               char *err, size_t errlen);
+cchc_db_t *cchc_db_open (const char *path, bool create, char *err, size_t errlen);
 void cchc_db_destroy (cchc_db_t **self_p);
 
 sqlite3 *cchc_db_handle (cchc_db_t *self);
@@ -62,8 +61,7 @@ void cchc_db_take_error (cchc_db_t *self);
 /*  Durability and limits: synchronous FULL (fsync at every commit) or NORMAL,
     how long to wait for another writer's lock, and an optional cap on the
     database size in pages (0: none; a full database answers SQLITE_FULL). */
-int cchc_db_tune (cchc_db_t *self, bool sync_full, int64_t busy_timeout_ms,
-                     int64_t max_pages);
+int cchc_db_tune (cchc_db_t *self, bool sync_full, int64_t busy_timeout_ms, int64_t max_pages);
 
 /*  Make this connection the ingest writer's: temporary storage in memory,
     foreign keys are not
@@ -99,7 +97,6 @@ int cchc_db_month_apply (sqlite3 *db, char *err, size_t errlen);
     0 or -1 with err. */
 int cchc_db_periods_apply (sqlite3 *db, char *err, size_t errlen);
 
-
 /* ---------------------------------------------------------------- ingest */
 
 /*  Append a message to the journal.  day_first .. day_last (yyyymmdd): the
@@ -107,25 +104,23 @@ int cchc_db_periods_apply (sqlite3 *db, char *err, size_t errlen);
     triggers off, so the follower rebuilds their months (0, 0: none).
     Returns 1 and *journal_id when it was added, 0 when (agent, seq) is
     already there (nothing written), -1 on error. */
-int cchc_db_journal_add (cchc_db_t *self, int64_t agent, uint64_t seq,
-                            int64_t received_ms, const uint8_t *body, size_t len,
-                            const uint8_t sig[64], const char *refused,
-                            int32_t day_first, int32_t day_last,
-                            int64_t *journal_id);
+int cchc_db_journal_add (cchc_db_t *self, int64_t agent, uint64_t seq, int64_t received_ms,
+                         const uint8_t *body, size_t len, const uint8_t sig [64],
+                         const char *refused, int32_t day_first, int32_t day_last,
+                         int64_t *journal_id);
 
 /*  1 if the journal row (agent, seq) holds exactly `body`, 0 if it differs
     or is absent, -1 on error. */
-int cchc_db_journal_same (cchc_db_t *self, int64_t agent, uint64_t seq,
-                             const uint8_t *body, size_t len);
+int cchc_db_journal_same (cchc_db_t *self, int64_t agent, uint64_t seq, const uint8_t *body,
+                          size_t len);
 
 /*  Upsert one observation: written unless the row holds a higher seq. */
-int cchc_db_observation_put (cchc_db_t *self, int64_t agent,
-                                const char *unit, const cchc_obs_t *obs,
-                                uint64_t seq, int64_t journal_id);
+int cchc_db_observation_put (cchc_db_t *self, int64_t agent, const char *unit,
+                             const cchc_obs_t *obs, uint64_t seq, int64_t journal_id);
 
 /*  The row an observation write replaced. */
 typedef struct {
-    char unit[CCHC_UNIT_MAX + 1];
+    char unit [CCHC_UNIT_MAX + 1];
     bool is_float;
     int64_t ival;
     double fval;
@@ -134,11 +129,11 @@ typedef struct {
 /*  One observation row for cchc_db_observations_write. */
 typedef struct {
     int64_t agent;
-    const char *unit;           /* the agent's unit */
+    const char *unit; /* the agent's unit */
     const cchc_obs_t *obs;
     uint64_t seq;
-    int64_t journal;            /* the message's journal row */
-    void *owner;                /* the caller's (the writer's job); unused here */
+    int64_t journal; /* the message's journal row */
+    void *owner;     /* the caller's (the writer's job); unused here */
 } cchc_db_row_t;
 
 /*  Up to this many rows go into one INSERT statement. */
@@ -153,8 +148,8 @@ typedef struct {
     the table's NOT NULL / CHECK constraints, and a row skipped anyway would
     be found missing by that read, which fails the write (SQLITE_INTERNAL).  Sets result[i] (1 added, 2 replaced with old[i]
     described, 0 left alone).  0 or -1. */
-int cchc_db_observations_write (cchc_db_t *self, const cchc_db_row_t *rows,
-                                   size_t count, int *result, cchc_db_old_t *old);
+int cchc_db_observations_write (cchc_db_t *self, const cchc_db_row_t *rows, size_t count,
+                                int *result, cchc_db_old_t *old);
 
 /*  Observation reads that need no index but the key (agent, day, metric):
     one seek per agent. */
@@ -165,8 +160,7 @@ int cchc_db_observation_days (sqlite3 *db, int32_t *first, int32_t *last);
 /*  1 when some observation is dated in [first, last] (yyyymmdd) — with
     before_ms > 0, one whose message arrived before before_ms (UTC ms) —,
     0 when none, -1 on error. */
-int cchc_db_observation_any (sqlite3 *db, int32_t first, int32_t last,
-                             int64_t before_ms);
+int cchc_db_observation_any (sqlite3 *db, int32_t first, int32_t last, int64_t before_ms);
 
 /* ---------------------------------------------------- the summary (month) */
 
@@ -223,14 +217,14 @@ int32_t cchc_db_month_of (int32_t yyyymmdd);
     when any field differs from an earlier reading, figures computed then
     may be stale (the API's cache, the period keeper's schedule). */
 typedef struct {
-    int64_t journal;        /* max(journal.id), 0 when empty: every message
+    int64_t journal;   /* max(journal.id), 0 when empty: every message
                                up to it is in the snapshot */
-    int64_t enrolment;      /* enrolment.version (agents enrolled, moved,
+    int64_t enrolment; /* enrolment.version (agents enrolled, moved,
                                revoked) */
-    int64_t units_sum;      /* a checksum of the unit table (codes, names,
+    int64_t units_sum; /* a checksum of the unit table (codes, names,
                                validity, parents, row count) */
-    int64_t units;          /* distinct unit codes */
-    int64_t periods;        /* max(period_event.id) (locks and reopens), -1
+    int64_t units;     /* distinct unit codes */
+    int64_t periods;   /* max(period_event.id) (locks and reopens), -1
                                when the period tables do not exist */
 } cchc_db_data_version_t;
 
@@ -243,7 +237,7 @@ int cchc_db_journal_position (sqlite3 *db, int64_t *position);
 /*  A key of the agents' counters (count, newest last_seen, rejected,
     accepted and duplicates, revocations): changes whenever a listing of
     agents would.  0 or -1. */
-int cchc_db_agents_key (sqlite3 *db, uint64_t key[5]);
+int cchc_db_agents_key (sqlite3 *db, uint64_t key [5]);
 
 /*  Fire triggers (the default) or not, in this connection.  The collector's
     writer turns them off and keeps the roll-up's observation_month current
@@ -256,10 +250,9 @@ int cchc_db_triggers (cchc_db_t *self, bool on);
     max(last_seq, accepted_seq) (0 leaves it); with has_skew, its clock
     (schema.h: clock_skew = skew_ms of the newest report, clock_ahead =
     max(clock_ahead, ahead_ms), clock_at = seen_ms). */
-int cchc_db_agent_note (cchc_db_t *self, int64_t agent, int64_t seen_ms,
-                           int accepted, int duplicates, int rejected,
-                           uint64_t accepted_seq, bool has_skew, int64_t skew_ms,
-                           int64_t ahead_ms);
+int cchc_db_agent_note (cchc_db_t *self, int64_t agent, int64_t seen_ms, int accepted,
+                        int duplicates, int rejected, uint64_t accepted_seq, bool has_skew,
+                        int64_t skew_ms, int64_t ahead_ms);
 
 /*  The highest seq accepted from an agent (its last_seq; 0 if none or no
     such agent): the "high" of a revision-1.2 ack (PROTOCOL.md §6).  0 or
@@ -267,10 +260,8 @@ int cchc_db_agent_note (cchc_db_t *self, int64_t agent, int64_t seen_ms,
 int cchc_db_agent_high (cchc_db_t *self, int64_t agent, uint64_t *high);
 
 /*  Set one stats row (inside or outside a transaction). */
-int cchc_db_stats_put (cchc_db_t *self, const char *name, int64_t value,
-                          int64_t now_ms);
-int cchc_db_stats_put_real (cchc_db_t *self, const char *name, double value,
-                               int64_t now_ms);
+int cchc_db_stats_put (cchc_db_t *self, const char *name, int64_t value, int64_t now_ms);
+int cchc_db_stats_put_real (cchc_db_t *self, const char *name, double value, int64_t now_ms);
 
 /*  Empty the stats table (a collector starting afresh). */
 int cchc_db_stats_clear (cchc_db_t *self);
@@ -279,8 +270,8 @@ int cchc_db_stats_clear (cchc_db_t *self);
 
 typedef struct {
     int64_t id;
-    uint8_t pubkey[32];
-    char unit[CCHC_UNIT_MAX + 1];
+    uint8_t pubkey [32];
+    char unit [CCHC_UNIT_MAX + 1];
     bool revoked;
 } cchc_db_agent_t;
 
@@ -289,27 +280,24 @@ int cchc_db_enrolment_version (cchc_db_t *self, int64_t *version);
 
 /*  Call fn for every agent row (revoked ones too).  fn returns 0 to go on.
     Returns 0, or -1 on a database error or when fn returned non-zero. */
-int cchc_db_agents_each (cchc_db_t *self,
-                            int (*fn) (const cchc_db_agent_t *agent, void *arg),
-                            void *arg);
+int cchc_db_agents_each (cchc_db_t *self, int (*fn) (const cchc_db_agent_t *agent, void *arg),
+                         void *arg);
 
 /*  Enrol a key for a unit (which must exist and be valid today).  Returns the
     new agent id, or -1 with err ("key already enrolled as agent 3", ...). */
-int64_t cchc_db_agent_enroll (cchc_db_t *self, const uint8_t pubkey[32],
-                                 const char *unit, const char *name,
-                                 int64_t now_ms, char *err, size_t errlen);
+int64_t cchc_db_agent_enroll (cchc_db_t *self, const uint8_t pubkey [32], const char *unit,
+                              const char *name, int64_t now_ms, char *err, size_t errlen);
 
 /*  The same for a unit valid on the local day on_ymd (yyyymmdd; 0: today):
     a unit a reorganisation closed (a province before 2025-07-01) reporting
     the periods it existed in. */
-int64_t cchc_db_agent_enroll_on (cchc_db_t *self, const uint8_t pubkey[32],
-                                    const char *unit, const char *name, int32_t on_ymd,
-                                    int64_t now_ms, char *err, size_t errlen);
+int64_t cchc_db_agent_enroll_on (cchc_db_t *self, const uint8_t pubkey [32], const char *unit,
+                                 const char *name, int32_t on_ymd, int64_t now_ms, char *err,
+                                 size_t errlen);
 
 /*  Revoke by key (pubkey not NULL) or id.  Returns the id, or -1 with err. */
-int64_t cchc_db_agent_revoke (cchc_db_t *self, const uint8_t *pubkey,
-                                 int64_t id, int64_t now_ms,
-                                 char *err, size_t errlen);
+int64_t cchc_db_agent_revoke (cchc_db_t *self, const uint8_t *pubkey, int64_t id,
+                              int64_t now_ms, char *err, size_t errlen);
 
 /* ----------------------------------------------------------------- units */
 
@@ -318,26 +306,25 @@ int64_t cchc_db_agent_revoke (cchc_db_t *self, const uint8_t *pubkey,
 #define CCHC_DB_DAY_MAX 99991231
 
 typedef struct {
-    char code[CCHC_UNIT_MAX + 1];
-    char name[256];
-    char kind[64];
-    char level[8];                  /* tinh, so, huyen, xa */
-    char parent[CCHC_UNIT_MAX + 1]; /* "" for none */
-    char where[300];                /* "file:line" for messages */
+    char code [CCHC_UNIT_MAX + 1];
+    char name [256];
+    char kind [64];
+    char level [8];                  /* tinh, so, huyen, xa */
+    char parent [CCHC_UNIT_MAX + 1]; /* "" for none */
+    char where [300];                /* "file:line" for messages */
 } cchc_db_unit_t;
 
 typedef struct {
-    size_t added;       /* codes seen for the first time */
-    size_t changed;     /* codes whose open row was closed and replaced */
-    size_t unchanged;   /* identical to the open row */
-    size_t closed;      /* open rows closed by `replace` */
+    size_t added;     /* codes seen for the first time */
+    size_t changed;   /* codes whose open row was closed and replaced */
+    size_t unchanged; /* identical to the open row */
+    size_t closed;    /* open rows closed by `replace` */
 } cchc_db_import_t;
 
 /*  Check rows by themselves (codes, names, levels, parent present or not,
     duplicate codes), without the database.  0, or -1 with "file:line:
     reason" lines appended to err (which must hold a string). */
-int cchc_db_units_check (const cchc_db_unit_t *rows, size_t count,
-                            char *err, size_t errlen);
+int cchc_db_units_check (const cchc_db_unit_t *rows, size_t count, char *err, size_t errlen);
 
 /*  Import a structure in one transaction, all or nothing.
 
@@ -350,10 +337,9 @@ int cchc_db_units_check (const cchc_db_unit_t *rows, size_t count,
     `rows` is closed the day before.  Past rows are never rewritten.
     Every row is checked (level, parent exists and is above, no duplicate
     codes); errors are "file:line: reason" lines in err.  Returns 0 or -1. */
-int cchc_db_units_import (cchc_db_t *self, const cchc_db_unit_t *rows,
-                             size_t count, int32_t valid_from, int32_t valid_to,
-                             bool replace, cchc_db_import_t *result,
-                             char *err, size_t errlen);
+int cchc_db_units_import (cchc_db_t *self, const cchc_db_unit_t *rows, size_t count,
+                          int32_t valid_from, int32_t valid_to, bool replace,
+                          cchc_db_import_t *result, char *err, size_t errlen);
 
 /*  yyyymmdd of a local day number, and back: the names callers in the
     collector still use for common/period.h's cchc_date_to_yyyymmdd and

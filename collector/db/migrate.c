@@ -19,7 +19,7 @@ s_exec (sqlite3 *db, const char *sql, char *err, size_t errlen)
     char *msg = NULL;
     int rc = sqlite3_exec (db, sql, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
-        cchc_errf (err, errlen, "%s", msg? msg: sqlite3_errmsg (db));
+        cchc_errf (err, errlen, "%s", msg ? msg : sqlite3_errmsg (db));
         sqlite3_free (msg);
         return -1;
     }
@@ -34,13 +34,13 @@ s_int (sqlite3 *db, const char *sql, int64_t *value, char *err, size_t errlen)
     int rc = sqlite3_prepare_v2 (db, sql, -1, &st, NULL);
     if (rc == SQLITE_OK) {
         rc = sqlite3_step (st);
-        *value = rc == SQLITE_ROW? sqlite3_column_int64 (st, 0): 0;
-        rc = rc == SQLITE_ROW || rc == SQLITE_DONE? SQLITE_OK: rc;
+        *value = rc == SQLITE_ROW ? sqlite3_column_int64 (st, 0) : 0;
+        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
     }
     if (rc != SQLITE_OK)
         cchc_errf (err, errlen, "%s", sqlite3_errmsg (db));
     sqlite3_finalize (st);
-    return rc == SQLITE_OK? 0: -1;
+    return rc == SQLITE_OK ? 0 : -1;
 }
 
 /*  Step 3: observation_month, whatever state an older release left it in:
@@ -50,25 +50,31 @@ static int
 s_month (sqlite3 *db, char *err, size_t errlen)
 {
     int64_t pk = 0, exists = 0;
-    if (s_int (db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-               " AND name = 'observation_month'", &exists, err, errlen))
+    if (s_int (db,
+               "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+               " AND name = 'observation_month'",
+               &exists, err, errlen))
         return -1;
     if (exists) {
-        if (s_int (db, "SELECT pk FROM pragma_table_info ('observation_month')"
-                   " WHERE name = 'month'", &pk, err, errlen))
+        if (s_int (db,
+                   "SELECT pk FROM pragma_table_info ('observation_month')"
+                   " WHERE name = 'month'",
+                   &pk, err, errlen))
             return -1;
         if (pk != 2 && s_exec (db, "DROP TABLE observation_month", err, errlen))
             return -1;
     }
     if (s_exec (db, CCHC_DB_MONTH_SQL, err, errlen)
-    ||  s_exec (db, CCHC_DB_MONTH_POSITION_SQL, err, errlen)
-    ||  s_exec (db, CCHC_DB_MONTH_TRIGGERS_SQL, err, errlen))
+        || s_exec (db, CCHC_DB_MONTH_POSITION_SQL, err, errlen)
+        || s_exec (db, CCHC_DB_MONTH_TRIGGERS_SQL, err, errlen))
         return -1;
     int64_t backfill = 0;
-    if (s_int (db, "SELECT NOT EXISTS (SELECT 1 FROM observation_month)"
-               " AND EXISTS (SELECT 1 FROM observation)", &backfill, err, errlen))
+    if (s_int (db,
+               "SELECT NOT EXISTS (SELECT 1 FROM observation_month)"
+               " AND EXISTS (SELECT 1 FROM observation)",
+               &backfill, err, errlen))
         return -1;
-    return backfill? s_exec (db, CCHC_DB_MONTH_BACKFILL_SQL, err, errlen): 0;
+    return backfill ? s_exec (db, CCHC_DB_MONTH_BACKFILL_SQL, err, errlen) : 0;
 }
 
 /*  Step 6: the agent's clock columns, added unless there (a database
@@ -77,20 +83,22 @@ static int
 s_agent_clock (sqlite3 *db, char *err, size_t errlen)
 {
     int64_t has = 0;
-    if (s_int (db, "SELECT count(*) FROM pragma_table_info ('agent')"
-               " WHERE name = 'clock_skew'", &has, err, errlen))
+    if (s_int (db,
+               "SELECT count(*) FROM pragma_table_info ('agent')"
+               " WHERE name = 'clock_skew'",
+               &has, err, errlen))
         return -1;
-    return has? 0: s_exec (db, CCHC_DB_MIGRATE_5_6, err, errlen);
+    return has ? 0 : s_exec (db, CCHC_DB_MIGRATE_5_6, err, errlen);
 }
 
 /*  The chain: step i brings a database from version i - 1 to version i.
     Version 1 databases had CCHC_DB_SCHEMA_1's tables; steps after it
     change what exists (see schema.h's history). */
 typedef struct {
-    int version;            /* user_version once the step is done */
-    const char *what;       /* for messages */
-    const char *sql;        /* run first, or NULL */
-    int (*fn) (sqlite3 *db, char *err, size_t errlen);     /* then, or NULL */
+    int version;                                       /* user_version once the step is done */
+    const char *what;                                  /* for messages */
+    const char *sql;                                   /* run first, or NULL */
+    int (*fn) (sqlite3 *db, char *err, size_t errlen); /* then, or NULL */
 } s_step_t;
 
 static const s_step_t s_steps [] = {
@@ -110,10 +118,10 @@ static int
 s_create (sqlite3 *db, char *err, size_t errlen)
 {
     if (s_exec (db, CCHC_DB_SCHEMA_SQL, err, errlen)
-    ||  s_exec (db, CCHC_DB_MONTH_SQL, err, errlen)
-    ||  s_exec (db, CCHC_DB_MONTH_POSITION_SQL, err, errlen)
-    ||  s_exec (db, CCHC_DB_MONTH_TRIGGERS_SQL, err, errlen)
-    ||  s_exec (db, CCHC_DB_NATIONAL_SQL, err, errlen))
+        || s_exec (db, CCHC_DB_MONTH_SQL, err, errlen)
+        || s_exec (db, CCHC_DB_MONTH_POSITION_SQL, err, errlen)
+        || s_exec (db, CCHC_DB_MONTH_TRIGGERS_SQL, err, errlen)
+        || s_exec (db, CCHC_DB_NATIONAL_SQL, err, errlen))
         return -1;
     return 0;
 }
@@ -125,8 +133,10 @@ cchc_db_schema_apply (sqlite3 *db, char *err, size_t errlen)
     assert (s_steps [STEPS - 1].version == CCHC_DB_VERSION);
     int64_t version = 0, tables = 0;
     if (s_int (db, "PRAGMA user_version", &version, err, errlen)
-    ||  s_int (db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-               " AND name = 'journal'", &tables, err, errlen))
+        || s_int (db,
+                  "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                  " AND name = 'journal'",
+                  &tables, err, errlen))
         return -1;
     if (version > CCHC_DB_VERSION) {
         cchc_errf (err, errlen, "schema version %lld is newer than this program's (%d)",
@@ -150,9 +160,9 @@ cchc_db_schema_apply (sqlite3 *db, char *err, size_t errlen)
                 continue;
             char why [256] = "";
             if ((step->sql && s_exec (db, step->sql, why, sizeof why))
-            ||  (step->fn && step->fn (db, why, sizeof why))) {
-                cchc_errf (err, errlen, "migration to schema %d (%s): %s",
-                           step->version, step->what, why);
+                || (step->fn && step->fn (db, why, sizeof why))) {
+                cchc_errf (err, errlen, "migration to schema %d (%s): %s", step->version,
+                           step->what, why);
                 return -1;
             }
         }
@@ -169,8 +179,8 @@ cchc_db_month_apply (sqlite3 *db, char *err, size_t errlen)
     if (s_exec (db, "SAVEPOINT cchc_db_month", err, errlen))
         return -1;
     if (s_month (db, err, errlen)) {
-        sqlite3_exec (db, "ROLLBACK TO cchc_db_month; RELEASE cchc_db_month",
-                      NULL, NULL, NULL);
+        sqlite3_exec (db, "ROLLBACK TO cchc_db_month; RELEASE cchc_db_month", NULL, NULL,
+                      NULL);
         return -1;
     }
     return s_exec (db, "RELEASE cchc_db_month", err, errlen);
@@ -183,8 +193,8 @@ cchc_db_periods_apply (sqlite3 *db, char *err, size_t errlen)
     if (s_exec (db, "SAVEPOINT cchc_db_periods", err, errlen))
         return -1;
     if (s_exec (db, CCHC_DB_PERIODS_SQL, err, errlen)) {
-        sqlite3_exec (db, "ROLLBACK TO cchc_db_periods; RELEASE cchc_db_periods",
-                      NULL, NULL, NULL);
+        sqlite3_exec (db, "ROLLBACK TO cchc_db_periods; RELEASE cchc_db_periods", NULL, NULL,
+                      NULL);
         return -1;
     }
     return s_exec (db, "RELEASE cchc_db_periods", err, errlen);

@@ -32,7 +32,7 @@ typedef struct {
     char metric [CCHC_METRIC_MAX + 1];
     char unit [CCHC_UNIT_MAX + 1];
     bool used;
-    bool real;                      /* the total is a double */
+    bool real; /* the total is a double */
     int64_t itotal;
     double ftotal;
     int64_t rows;
@@ -63,13 +63,13 @@ cchc_db_month_of (int32_t d)
 static int32_t
 s_month_first (int32_t m)
 {
-    return m % 100 == 1? (m / 100 - 1) * 10000 + 1215: (m - 1) * 100 + 15;
+    return m % 100 == 1 ? (m / 100 - 1) * 10000 + 1215 : (m - 1) * 100 + 15;
 }
 
 static int32_t
 s_month_next (int32_t m)
 {
-    return m % 100 == 12? (m / 100 + 1) * 100 + 1: m + 1;
+    return m % 100 == 12 ? (m / 100 + 1) * 100 + 1 : m + 1;
 }
 
 static int
@@ -77,25 +77,25 @@ s_key_cmp (const void *a, const void *b)
 {
     const s_key_t *x = a, *y = b;
     if (x->agent != y->agent)
-        return x->agent < y->agent? -1: 1;
-    return x->month < y->month? -1: x->month > y->month;
+        return x->agent < y->agent ? -1 : 1;
+    return x->month < y->month ? -1 : x->month > y->month;
 }
 
 static int
 s_keys_add (s_keys_t *keys, int64_t agent, int32_t month)
 {
     if (keys->count && keys->keys [keys->count - 1].agent == agent
-    &&  keys->keys [keys->count - 1].month == month)
+        && keys->keys [keys->count - 1].month == month)
         return 0;
     if (keys->count == keys->alloc) {
-        size_t want = keys->alloc? keys->alloc * 2: 256;
+        size_t want = keys->alloc ? keys->alloc * 2 : 256;
         s_key_t *k = realloc (keys->keys, want * sizeof *k);
         if (!k)
             return -1;
         keys->keys = k;
         keys->alloc = want;
     }
-    keys->keys [keys->count++] = (s_key_t) { agent, month };
+    keys->keys [keys->count++] = (s_key_t){ agent, month };
     return 0;
 }
 
@@ -103,16 +103,17 @@ s_keys_add (s_keys_t *keys, int64_t agent, int32_t month)
     < 0: all), sorted, each once; *last: the last row's id (from when none),
     *more: rows remain after it.  SQLITE_OK or an SQLite code. */
 static int
-s_tail (sqlite3 *db, int64_t from, int64_t limit, s_keys_t *keys, int64_t *last,
-        bool *more)
+s_tail (sqlite3 *db, int64_t from, int64_t limit, s_keys_t *keys, int64_t *last, bool *more)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2 (db, "SELECT id, agent, day_first, day_last FROM journal"
-                                 " WHERE id > ?1 ORDER BY id LIMIT ?2", -1, &st, NULL);
+    int rc = sqlite3_prepare_v2 (db,
+                                 "SELECT id, agent, day_first, day_last FROM journal"
+                                 " WHERE id > ?1 ORDER BY id LIMIT ?2",
+                                 -1, &st, NULL);
     if (rc != SQLITE_OK)
         return rc;
     sqlite3_bind_int64 (st, 1, from);
-    sqlite3_bind_int64 (st, 2, limit < 0? -1: limit + 1);
+    sqlite3_bind_int64 (st, 2, limit < 0 ? -1 : limit + 1);
     *last = from;
     *more = false;
     int64_t taken = 0;
@@ -124,12 +125,12 @@ s_tail (sqlite3 *db, int64_t from, int64_t limit, s_keys_t *keys, int64_t *last,
         taken++;
         *last = sqlite3_column_int64 (st, 0);
         if (sqlite3_column_type (st, 2) == SQLITE_NULL
-        ||  sqlite3_column_type (st, 3) == SQLITE_NULL)
+            || sqlite3_column_type (st, 3) == SQLITE_NULL)
             continue;
         int64_t agent = sqlite3_column_int64 (st, 1);
         int32_t first = sqlite3_column_int (st, 2), last_day = sqlite3_column_int (st, 3);
         if (first < CCHC_DB_DAY_MIN || last_day > CCHC_DB_DAY_MAX || first > last_day)
-            continue;                   /* not written by cchc_db_journal_add */
+            continue; /* not written by cchc_db_journal_add */
         int32_t end = cchc_db_month_of (last_day);
         for (int32_t m = cchc_db_month_of (first); m <= end; m = s_month_next (m))
             if (s_keys_add (keys, agent, m)) {
@@ -166,7 +167,7 @@ s_hash (const char *metric, const char *unit)
 static int
 s_folds_grow (s_folds_t *f)
 {
-    size_t size = f->size? f->size * 2: 256;
+    size_t size = f->size ? f->size * 2 : 256;
     s_fold_t *slots = calloc (size, sizeof *slots);
     if (!slots)
         return -1;
@@ -195,8 +196,7 @@ s_folds_get (s_folds_t *f, const char *metric, const char *unit)
         return NULL;
     size_t k = s_hash (metric, unit) & (f->size - 1);
     while (f->slots [k].used) {
-        if (strcmp (f->slots [k].metric, metric) == 0
-        &&  strcmp (f->slots [k].unit, unit) == 0)
+        if (strcmp (f->slots [k].metric, metric) == 0 && strcmp (f->slots [k].unit, unit) == 0)
             return &f->slots [k];
         k = (k + 1) & (f->size - 1);
     }
@@ -233,8 +233,7 @@ s_fold_add (s_fold_t *e, sqlite3_stmt *st, int col)
     value, journal of ?1 agent, days ?2..?3) and write each summary row with
     `write` (the 11 columns of observation_month).  SQLITE_OK or a code. */
 static int
-s_rebuild (sqlite3_stmt *read, sqlite3_stmt *write, s_folds_t *f, int64_t agent,
-           int32_t month)
+s_rebuild (sqlite3_stmt *read, sqlite3_stmt *write, s_folds_t *f, int64_t agent, int32_t month)
 {
     memset (f->slots, 0, f->size * sizeof *f->slots);
     f->used = 0;
@@ -245,7 +244,7 @@ s_rebuild (sqlite3_stmt *read, sqlite3_stmt *write, s_folds_t *f, int64_t agent,
     while ((rc = sqlite3_step (read)) == SQLITE_ROW) {
         const char *metric = (const char *) sqlite3_column_text (read, 0);
         const char *unit = (const char *) sqlite3_column_text (read, 1);
-        s_fold_t *e = metric && unit? s_folds_get (f, metric, unit): NULL;
+        s_fold_t *e = metric && unit ? s_folds_get (f, metric, unit) : NULL;
         if (!e) {
             sqlite3_reset (read);
             return SQLITE_NOMEM;
@@ -256,7 +255,7 @@ s_rebuild (sqlite3_stmt *read, sqlite3_stmt *write, s_folds_t *f, int64_t agent,
         e->rows++;
         if (day < e->first)
             e->first = day;
-        if (day >= e->last) {           /* rows come in day order */
+        if (day >= e->last) { /* rows come in day order */
             e->last = day;
             e->last_real = sqlite3_column_type (read, 3) != SQLITE_INTEGER;
             e->last_ival = sqlite3_column_int64 (read, 3);
@@ -298,9 +297,8 @@ s_rebuild (sqlite3_stmt *read, sqlite3_stmt *write, s_folds_t *f, int64_t agent,
     return SQLITE_OK;
 }
 
-static const char *s_read_sql =
-    "SELECT metric, unit, day, value, journal FROM observation"
-    " WHERE agent = ?1 AND day BETWEEN ?2 AND ?3";
+static const char *s_read_sql = "SELECT metric, unit, day, value, journal FROM observation"
+                                " WHERE agent = ?1 AND day BETWEEN ?2 AND ?3";
 
 /*  The follower's position, or -1 when the database has none (no
     month_position table: a database of an older release, or one built
@@ -314,13 +312,13 @@ s_position (sqlite3 *db, int64_t *position)
                                  -1, &st, NULL);
     if (rc != SQLITE_OK) {
         /*  "no such table": no follower here. */
-        return sqlite3_errcode (db) == SQLITE_ERROR? SQLITE_OK: rc;
+        return sqlite3_errcode (db) == SQLITE_ERROR ? SQLITE_OK : rc;
     }
     rc = sqlite3_step (st);
     if (rc == SQLITE_ROW)
         *position = sqlite3_column_int64 (st, 0);
     sqlite3_finalize (st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE? SQLITE_OK: rc;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 /*  Rebuild `keys` in observation_month and move the position to `last`,
@@ -330,32 +328,37 @@ s_follow_apply (sqlite3 *db, const s_keys_t *keys, int64_t last)
 {
     sqlite3_stmt *read = NULL, *drop = NULL, *write = NULL, *move = NULL;
     s_folds_t folds = { 0 };
-    int rc = s_folds_grow (&folds)? SQLITE_NOMEM: SQLITE_OK;
+    int rc = s_folds_grow (&folds) ? SQLITE_NOMEM : SQLITE_OK;
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v2 (db, s_read_sql, -1, &read, NULL);
     if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2 (db, "DELETE FROM observation_month"
-                                 " WHERE agent = ?1 AND month = ?2", -1, &drop, NULL);
+        rc = sqlite3_prepare_v2 (db,
+                                 "DELETE FROM observation_month"
+                                 " WHERE agent = ?1 AND month = ?2",
+                                 -1, &drop, NULL);
     if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2 (db, "INSERT INTO observation_month (agent, metric, month,"
+        rc = sqlite3_prepare_v2 (db,
+                                 "INSERT INTO observation_month (agent, metric, month,"
                                  " unit, total, rows, day_first, day_last, last_value,"
                                  " last_journal, journal_max) VALUES (?1, ?2, ?3, ?4, ?5,"
-                                 " ?6, ?7, ?8, ?9, ?10, ?11)", -1, &write, NULL);
+                                 " ?6, ?7, ?8, ?9, ?10, ?11)",
+                                 -1, &write, NULL);
     if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2 (db, "UPDATE month_position SET journal = ?1 WHERE id = 1",
-                                 -1, &move, NULL);
+        rc = sqlite3_prepare_v2 (db, "UPDATE month_position SET journal = ?1 WHERE id = 1", -1,
+                                 &move, NULL);
     for (size_t i = 0; i < keys->count && rc == SQLITE_OK; i++) {
         sqlite3_bind_int64 (drop, 1, keys->keys [i].agent);
         sqlite3_bind_int (drop, 2, keys->keys [i].month);
         rc = sqlite3_step (drop);
         sqlite3_reset (drop);
-        rc = rc == SQLITE_DONE? s_rebuild (read, write, &folds, keys->keys [i].agent,
-                                           keys->keys [i].month): rc;
+        rc = rc == SQLITE_DONE
+                 ? s_rebuild (read, write, &folds, keys->keys [i].agent, keys->keys [i].month)
+                 : rc;
     }
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64 (move, 1, last);
         rc = sqlite3_step (move);
-        rc = rc == SQLITE_DONE? SQLITE_OK: rc;
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
     }
     sqlite3_finalize (read);
     sqlite3_finalize (drop);
@@ -395,7 +398,8 @@ cchc_db_month_settled (cchc_db_t *self)
 {
     assert (self);
     char *msg = NULL;
-    int rc = sqlite3_exec (cchc_db_handle (self), "UPDATE month_position SET journal ="
+    int rc = sqlite3_exec (cchc_db_handle (self),
+                           "UPDATE month_position SET journal ="
                            " (SELECT coalesce (max (id), 0) FROM journal) WHERE id = 1",
                            NULL, NULL, &msg);
     sqlite3_free (msg);
@@ -441,34 +445,39 @@ cchc_db_month_settle (sqlite3 *db, int64_t *pending)
         rc = s_tail (db, position, -1, &keys, &last, &more);
     if (rc != SQLITE_OK || keys.count == 0) {
         free (keys.keys);
-        return rc == SQLITE_OK? 0: -1;
+        return rc == SQLITE_OK ? 0 : -1;
     }
     sqlite3_stmt *read = NULL, *mark = NULL, *write = NULL;
     s_folds_t folds = { 0 };
-    rc = s_folds_grow (&folds)? SQLITE_NOMEM: SQLITE_OK;
+    rc = s_folds_grow (&folds) ? SQLITE_NOMEM : SQLITE_OK;
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v2 (db, s_read_sql, -1, &read, NULL);
     if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2 (db, "INSERT INTO temp.cchc_month_pending (agent, month)"
-                                 " VALUES (?1, ?2)", -1, &mark, NULL);
+        rc = sqlite3_prepare_v2 (db,
+                                 "INSERT INTO temp.cchc_month_pending (agent, month)"
+                                 " VALUES (?1, ?2)",
+                                 -1, &mark, NULL);
     if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2 (db, "INSERT INTO temp.cchc_month_fresh VALUES (?1, ?2,"
-                                 " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", -1, &write, NULL);
+        rc = sqlite3_prepare_v2 (db,
+                                 "INSERT INTO temp.cchc_month_fresh VALUES (?1, ?2,"
+                                 " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                 -1, &write, NULL);
     for (size_t i = 0; i < keys.count && rc == SQLITE_OK; i++) {
         sqlite3_bind_int64 (mark, 1, keys.keys [i].agent);
         sqlite3_bind_int (mark, 2, keys.keys [i].month);
         rc = sqlite3_step (mark);
         sqlite3_reset (mark);
-        rc = rc == SQLITE_DONE? s_rebuild (read, write, &folds, keys.keys [i].agent,
-                                           keys.keys [i].month): rc;
+        rc = rc == SQLITE_DONE
+                 ? s_rebuild (read, write, &folds, keys.keys [i].agent, keys.keys [i].month)
+                 : rc;
     }
     sqlite3_finalize (read);
     sqlite3_finalize (mark);
     sqlite3_finalize (write);
     free (folds.slots);
-    *pending = rc == SQLITE_OK? (int64_t) keys.count: 0;
+    *pending = rc == SQLITE_OK ? (int64_t) keys.count : 0;
     free (keys.keys);
-    return rc == SQLITE_OK? 0: -1;
+    return rc == SQLITE_OK ? 0 : -1;
 }
 
 /*  The summary as of the caller's snapshot, for one query: settled inside a
@@ -482,7 +491,7 @@ s_settled_query (sqlite3 *db, const char *sql)
     int64_t pending = 0;
     sqlite3_stmt *st = NULL;
     if (cchc_db_month_settle (db, &pending) != 0
-    ||  sqlite3_prepare_v2 (db, sql, -1, &st, NULL) != SQLITE_OK) {
+        || sqlite3_prepare_v2 (db, sql, -1, &st, NULL) != SQLITE_OK) {
         sqlite3_exec (db, "RELEASE cchc_db_month", NULL, NULL, NULL);
         return NULL;
     }
@@ -494,7 +503,7 @@ s_settled_done (sqlite3 *db, sqlite3_stmt *st, int rc)
 {
     sqlite3_finalize (st);
     sqlite3_exec (db, "RELEASE cchc_db_month", NULL, NULL, NULL);
-    return rc == SQLITE_DONE? 0: -1;
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int
@@ -503,10 +512,10 @@ cchc_db_month_journal_each (sqlite3 *db, cchc_db_month_journal_fn *fn, void *arg
     assert (db && fn);
     /*  journal_max never shrinks as rows change, so the settled rows of a
         pending month are at most what it holds: no need to leave them out. */
-    sqlite3_stmt *st = s_settled_query (db,
-        "SELECT month, max (journal_max) FROM (SELECT month, journal_max"
-        "  FROM main.observation_month UNION ALL SELECT month, journal_max"
-        "  FROM temp.cchc_month_fresh) GROUP BY month ORDER BY month");
+    sqlite3_stmt *st = s_settled_query (
+        db, "SELECT month, max (journal_max) FROM (SELECT month, journal_max"
+            "  FROM main.observation_month UNION ALL SELECT month, journal_max"
+            "  FROM temp.cchc_month_fresh) GROUP BY month ORDER BY month");
     if (!st)
         return -1;
     int rc;
@@ -524,9 +533,9 @@ cchc_db_month_units_after (sqlite3 *db, int32_t month_first, int32_t month_last,
 {
     assert (db && units);
     *units = 0;
-    sqlite3_stmt *st = s_settled_query (db,
-        "SELECT count (DISTINCT unit) FROM temp.cchc_month_now"
-        " WHERE month BETWEEN ?1 AND ?2 AND journal_max > ?3");
+    sqlite3_stmt *st =
+        s_settled_query (db, "SELECT count (DISTINCT unit) FROM temp.cchc_month_now"
+                             " WHERE month BETWEEN ?1 AND ?2 AND journal_max > ?3");
     if (!st)
         return -1;
     sqlite3_bind_int (st, 1, month_first);

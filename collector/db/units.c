@@ -48,7 +48,7 @@ static bool
 s_ymd_valid (int32_t ymd)
 {
     return ymd >= CCHC_DB_DAY_MIN && ymd <= CCHC_DB_DAY_MAX
-        && cchc_date_ymd_valid (ymd / 10000, ymd / 100 % 100, ymd % 100);
+           && cchc_date_ymd_valid (ymd / 10000, ymd / 100 % 100, ymd % 100);
 }
 
 static int32_t
@@ -69,8 +69,10 @@ s_unit_row_valid (const cchc_db_unit_t *row, char *err, size_t errlen)
 {
     bool ok = true;
     if (!cchc_unit_code_valid (row->code, strlen (row->code))) {
-        s_adderr (err, errlen, "%s: code '%s' is not 1..%d characters of "
-                  "[A-Za-z0-9_.-]", row->where, row->code, CCHC_UNIT_MAX);
+        s_adderr (err, errlen,
+                  "%s: code '%s' is not 1..%d characters of "
+                  "[A-Za-z0-9_.-]",
+                  row->where, row->code, CCHC_UNIT_MAX);
         ok = false;
     }
     if (!*row->name || !cchc_utf8_valid (row->name, strlen (row->name))) {
@@ -83,25 +85,20 @@ s_unit_row_valid (const cchc_db_unit_t *row, char *err, size_t errlen)
     }
     int rank = s_level_rank (row->level);
     if (rank < 0) {
-        s_adderr (err, errlen, "%s: level '%s' is not one of tinh, so, huyen, xa",
-                  row->where, row->level);
-        ok = false;
-    }
-    else
-    if (rank == 0 && *row->parent) {
-        s_adderr (err, errlen, "%s: a province (level tinh) has no parent",
-                  row->where);
-        ok = false;
-    }
-    else
-    if (rank > 0 && !*row->parent) {
-        s_adderr (err, errlen, "%s: level %s needs a parent unit", row->where,
+        s_adderr (err, errlen, "%s: level '%s' is not one of tinh, so, huyen, xa", row->where,
                   row->level);
         ok = false;
     }
+    else if (rank == 0 && *row->parent) {
+        s_adderr (err, errlen, "%s: a province (level tinh) has no parent", row->where);
+        ok = false;
+    }
+    else if (rank > 0 && !*row->parent) {
+        s_adderr (err, errlen, "%s: level %s needs a parent unit", row->where, row->level);
+        ok = false;
+    }
     if (*row->parent && strcmp (row->parent, row->code) == 0) {
-        s_adderr (err, errlen, "%s: unit '%s' is its own parent", row->where,
-                  row->code);
+        s_adderr (err, errlen, "%s: unit '%s' is its own parent", row->where, row->code);
         ok = false;
     }
     return ok;
@@ -119,33 +116,42 @@ s_unit_latest (sqlite3 *db, const char *code, s_unit_row_t *out)
 {
     memset (out, 0, sizeof *out);
     sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2 (db,
-        "SELECT name, kind, level, coalesce(parent, ''), valid_from, valid_to"
-        " FROM unit WHERE code = ?1 ORDER BY valid_from DESC LIMIT 1",
-        -1, &stmt, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2 (
+            db,
+            "SELECT name, kind, level, coalesce(parent, ''), valid_from, valid_to"
+            " FROM unit WHERE code = ?1 ORDER BY valid_from DESC LIMIT 1",
+            -1, &stmt, NULL)
+        != SQLITE_OK)
         return -1;
     sqlite3_bind_text (stmt, 1, code, -1, SQLITE_STATIC);
     int rc = sqlite3_step (stmt);
     if (rc == SQLITE_ROW) {
         out->found = true;
-        cchc_strlcpy (out->name, (const char *) sqlite3_column_text (stmt, 0), sizeof out->name);
-        cchc_strlcpy (out->kind, (const char *) sqlite3_column_text (stmt, 1), sizeof out->kind);
-        cchc_strlcpy (out->level, (const char *) sqlite3_column_text (stmt, 2), sizeof out->level);
-        cchc_strlcpy (out->parent, (const char *) sqlite3_column_text (stmt, 3), sizeof out->parent);
+        cchc_strlcpy (out->name, (const char *) sqlite3_column_text (stmt, 0),
+                      sizeof out->name);
+        cchc_strlcpy (out->kind, (const char *) sqlite3_column_text (stmt, 1),
+                      sizeof out->kind);
+        cchc_strlcpy (out->level, (const char *) sqlite3_column_text (stmt, 2),
+                      sizeof out->level);
+        cchc_strlcpy (out->parent, (const char *) sqlite3_column_text (stmt, 3),
+                      sizeof out->parent);
         out->valid_from = sqlite3_column_int (stmt, 4);
         out->valid_to = sqlite3_column_int (stmt, 5);
     }
     sqlite3_finalize (stmt);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE? 0: -1;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 static int
 s_unit_insert (sqlite3 *db, const cchc_db_unit_t *row, int32_t from, int32_t to)
 {
     sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2 (db,
-        "INSERT INTO unit (code, name, kind, level, parent, valid_from, valid_to)"
-        " VALUES (?1, ?2, ?3, ?4, nullif(?5, ''), ?6, ?7)", -1, &stmt, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2 (
+            db,
+            "INSERT INTO unit (code, name, kind, level, parent, valid_from, valid_to)"
+            " VALUES (?1, ?2, ?3, ?4, nullif(?5, ''), ?6, ?7)",
+            -1, &stmt, NULL)
+        != SQLITE_OK)
         return -1;
     sqlite3_bind_text (stmt, 1, row->code, -1, SQLITE_STATIC);
     sqlite3_bind_text (stmt, 2, row->name, -1, SQLITE_STATIC);
@@ -156,23 +162,24 @@ s_unit_insert (sqlite3 *db, const cchc_db_unit_t *row, int32_t from, int32_t to)
     sqlite3_bind_int (stmt, 7, to);
     int rc = sqlite3_step (stmt);
     sqlite3_finalize (stmt);
-    return rc == SQLITE_DONE? 0: -1;
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
 static int
 s_unit_close (sqlite3 *db, const char *code, int32_t valid_from, int32_t valid_to)
 {
     sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2 (db,
-        "UPDATE unit SET valid_to = ?3 WHERE code = ?1 AND valid_from = ?2",
-        -1, &stmt, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2 (
+            db, "UPDATE unit SET valid_to = ?3 WHERE code = ?1 AND valid_from = ?2", -1, &stmt,
+            NULL)
+        != SQLITE_OK)
         return -1;
     sqlite3_bind_text (stmt, 1, code, -1, SQLITE_STATIC);
     sqlite3_bind_int (stmt, 2, valid_from);
     sqlite3_bind_int (stmt, 3, valid_to);
     int rc = sqlite3_step (stmt);
     sqlite3_finalize (stmt);
-    return rc == SQLITE_DONE? 0: -1;
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /*  qsort has no context argument: the rows being sorted (one thread only,
@@ -184,18 +191,17 @@ s_index_cmp (const void *a, const void *b)
 {
     size_t x = *(const size_t *) a, y = *(const size_t *) b;
     int cmp = strcmp (s_sort_rows [x].code, s_sort_rows [y].code);
-    return cmp? cmp: (x < y? -1: x > y);
+    return cmp ? cmp : (x < y ? -1 : x > y);
 }
 
 static int
 s_code_cmp (const void *a, const void *b)
 {
-    return strcmp (*(const char * const *) a, *(const char * const *) b);
+    return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
 int
-cchc_db_units_check (const cchc_db_unit_t *rows, size_t count,
-                        char *err, size_t errlen)
+cchc_db_units_check (const cchc_db_unit_t *rows, size_t count, char *err, size_t errlen)
 {
     assert (rows || count == 0);
     bool ok = true;
@@ -203,7 +209,7 @@ cchc_db_units_check (const cchc_db_unit_t *rows, size_t count,
         if (!s_unit_row_valid (&rows [i], err, errlen))
             ok = false;
     if (count < 2)
-        return ok? 0: -1;
+        return ok ? 0 : -1;
     /*  Duplicates: sort indexes by code, report every later occurrence. */
     size_t *order = malloc (count * sizeof *order);
     if (!order) {
@@ -217,20 +223,19 @@ cchc_db_units_check (const cchc_db_unit_t *rows, size_t count,
     for (size_t i = 1; i < count; i++) {
         const cchc_db_unit_t *a = &rows [order [i - 1]], *b = &rows [order [i]];
         if (strcmp (a->code, b->code) == 0) {
-            s_adderr (err, errlen, "%s: code '%s' appears twice (first at %s)",
-                      b->where, b->code, a->where);
+            s_adderr (err, errlen, "%s: code '%s' appears twice (first at %s)", b->where,
+                      b->code, a->where);
             ok = false;
         }
     }
     free (order);
-    return ok? 0: -1;
+    return ok ? 0 : -1;
 }
 
 int
-cchc_db_units_import (cchc_db_t *self, const cchc_db_unit_t *rows,
-                         size_t count, int32_t valid_from, int32_t valid_to,
-                         bool replace, cchc_db_import_t *result,
-                         char *err, size_t errlen)
+cchc_db_units_import (cchc_db_t *self, const cchc_db_unit_t *rows, size_t count,
+                      int32_t valid_from, int32_t valid_to, bool replace,
+                      cchc_db_import_t *result, char *err, size_t errlen)
 {
     assert (self && (rows || count == 0) && result);
     memset (result, 0, sizeof *result);
@@ -250,7 +255,8 @@ cchc_db_units_import (cchc_db_t *self, const cchc_db_unit_t *rows,
         return -1;
     }
     if (replace && !valid_from) {
-        s_seterr (err, errlen, "--replace needs --valid-from (the day the new "
+        s_seterr (err, errlen,
+                  "--replace needs --valid-from (the day the new "
                   "structure starts)");
         return -1;
     }
@@ -258,7 +264,7 @@ cchc_db_units_import (cchc_db_t *self, const cchc_db_unit_t *rows,
         s_seterr (err, errlen, "no units to import");
         return -1;
     }
-    int32_t to = valid_to? valid_to: CCHC_DB_DAY_MAX;
+    int32_t to = valid_to ? valid_to : CCHC_DB_DAY_MAX;
 
     /*  1. Each row alone, then duplicate codes. */
     if (cchc_db_units_check (rows, count, err, errlen))
@@ -292,10 +298,9 @@ cchc_db_units_import (cchc_db_t *self, const cchc_db_unit_t *rows,
         if (s_unit_latest (cchc_db_handle (self), row->code, &old))
             goto dberror;
         bool same = old.found && strcmp (old.name, row->name) == 0
-                 && strcmp (old.kind, row->kind) == 0
-                 && strcmp (old.level, row->level) == 0
-                 && strcmp (old.parent, row->parent) == 0;
-        int32_t start = valid_from? valid_from: CCHC_DB_DAY_MIN;
+                    && strcmp (old.kind, row->kind) == 0 && strcmp (old.level, row->level) == 0
+                    && strcmp (old.parent, row->parent) == 0;
+        int32_t start = valid_from ? valid_from : CCHC_DB_DAY_MIN;
         if (!old.found) {
             if (valid_to && to < start) {
                 s_adderr (err, errlen, "%s: --valid-to is before the unit's start",
@@ -309,37 +314,42 @@ cchc_db_units_import (cchc_db_t *self, const cchc_db_unit_t *rows,
             result->added++;
             continue;
         }
-        bool open = old.valid_to >= (valid_from? valid_from: s_today_ymd ());
+        bool open = old.valid_to >= (valid_from ? valid_from : s_today_ymd ());
         if (same && open) {
-            check_day [i] = valid_from && valid_from > old.valid_from
-                          ? valid_from: old.valid_from;
+            check_day [i] =
+                valid_from && valid_from > old.valid_from ? valid_from : old.valid_from;
             result->unchanged++;
             continue;
         }
         if (!valid_from) {
             s_format_ymd (old.valid_from, day);
             if (!open)
-                s_adderr (err, errlen, "%s: unit '%s' was closed (valid to %d); give "
-                          "--valid-from to bring it back", row->where, row->code,
-                          old.valid_to);
+                s_adderr (err, errlen,
+                          "%s: unit '%s' was closed (valid to %d); give "
+                          "--valid-from to bring it back",
+                          row->where, row->code, old.valid_to);
             else
-                s_adderr (err, errlen, "%s: unit '%s' differs from the stored one "
+                s_adderr (err, errlen,
+                          "%s: unit '%s' differs from the stored one "
                           "(valid from %s); give --valid-from for the day the new "
-                          "structure starts", row->where, row->code, day);
+                          "structure starts",
+                          row->where, row->code, day);
             ok = false;
             continue;
         }
         if (old.valid_from >= valid_from) {
             s_format_ymd (old.valid_from, day);
             s_format_ymd (valid_from, day2);
-            s_adderr (err, errlen, "%s: unit '%s' has a row valid from %s: a "
-                      "structure from %s would rewrite it", row->where,
-                      row->code, day, day2);
+            s_adderr (err, errlen,
+                      "%s: unit '%s' has a row valid from %s: a "
+                      "structure from %s would rewrite it",
+                      row->where, row->code, day, day2);
             ok = false;
             continue;
         }
-        if (open && s_unit_close (cchc_db_handle (self), row->code, old.valid_from,
-                                  s_day_before (valid_from)))
+        if (open
+            && s_unit_close (cchc_db_handle (self), row->code, old.valid_from,
+                             s_day_before (valid_from)))
             goto dberror;
         if (s_unit_insert (cchc_db_handle (self), row, valid_from, to))
             goto dberror;
@@ -353,21 +363,26 @@ cchc_db_units_import (cchc_db_t *self, const cchc_db_unit_t *rows,
     /*  3. Replace: close what is valid on valid_from and not imported. */
     if (replace && ok) {
         sqlite3_stmt *stmt;
-        if (sqlite3_prepare_v2 (cchc_db_handle (self),
-            "SELECT code, valid_from FROM unit WHERE valid_from <= ?1 AND valid_to >= ?1",
-            -1, &stmt, NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v2 (
+                cchc_db_handle (self),
+                "SELECT code, valid_from FROM unit WHERE valid_from <= ?1 AND valid_to >= ?1",
+                -1, &stmt, NULL)
+            != SQLITE_OK)
             goto dberror;
         sqlite3_bind_int (stmt, 1, valid_from);
         /*  Collect first: closing while iterating the same table is unsafe. */
         size_t nclose = 0, cap = 0;
-        struct close_s { char code [CCHC_UNIT_MAX + 1]; int32_t from; } *close = NULL;
+        struct close_s {
+            char code [CCHC_UNIT_MAX + 1];
+            int32_t from;
+        } *close = NULL;
         int rc;
         while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
             const char *code = (const char *) sqlite3_column_text (stmt, 0);
             if (code && bsearch (&code, codes, count, sizeof *codes, s_code_cmp))
                 continue;
             if (nclose == cap) {
-                cap = cap? cap * 2: 64;
+                cap = cap ? cap * 2 : 64;
                 struct close_s *bigger = realloc (close, cap * sizeof *close);
                 if (!bigger) {
                     free (close);
@@ -377,7 +392,7 @@ cchc_db_units_import (cchc_db_t *self, const cchc_db_unit_t *rows,
                 }
                 close = bigger;
             }
-            cchc_strlcpy (close [nclose].code, code? code: "", sizeof close [nclose].code);
+            cchc_strlcpy (close [nclose].code, code ? code : "", sizeof close [nclose].code);
             close [nclose].from = sqlite3_column_int (stmt, 1);
             nclose++;
         }
@@ -389,8 +404,10 @@ cchc_db_units_import (cchc_db_t *self, const cchc_db_unit_t *rows,
         for (size_t i = 0; i < nclose; i++) {
             if (close [i].from >= valid_from) {
                 s_format_ymd (close [i].from, day);
-                s_adderr (err, errlen, "unit '%s' (not in the import) starts on %s: "
-                          "closing it before would rewrite it", close [i].code, day);
+                s_adderr (err, errlen,
+                          "unit '%s' (not in the import) starts on %s: "
+                          "closing it before would rewrite it",
+                          close [i].code, day);
                 ok = false;
                 continue;
             }
@@ -408,8 +425,10 @@ cchc_db_units_import (cchc_db_t *self, const cchc_db_unit_t *rows,
     if (ok) {
         sqlite3_stmt *stmt;
         if (sqlite3_prepare_v2 (cchc_db_handle (self),
-            "SELECT level FROM unit WHERE code = ?1 AND valid_from <= ?2 AND valid_to >= ?2",
-            -1, &stmt, NULL) != SQLITE_OK)
+                                "SELECT level FROM unit WHERE code = ?1 AND valid_from <= ?2 "
+                                "AND valid_to >= ?2",
+                                -1, &stmt, NULL)
+            != SQLITE_OK)
             goto dberror;
         for (size_t i = 0; i < count; i++) {
             const cchc_db_unit_t *row = &rows [i];
@@ -420,20 +439,21 @@ cchc_db_units_import (cchc_db_t *self, const cchc_db_unit_t *rows,
             int rc = sqlite3_step (stmt);
             if (rc == SQLITE_ROW) {
                 const char *level = (const char *) sqlite3_column_text (stmt, 0);
-                if (!s_parent_level_ok (row->level, level? level: "")) {
-                    s_adderr (err, errlen, "%s: parent '%s' (level %s) cannot hold a "
+                if (!s_parent_level_ok (row->level, level ? level : "")) {
+                    s_adderr (err, errlen,
+                              "%s: parent '%s' (level %s) cannot hold a "
                               "unit of level %s (so, huyen: under tinh; xa: under "
-                              "huyen or tinh)", row->where, row->parent,
-                              level? level: "?", row->level);
+                              "huyen or tinh)",
+                              row->where, row->parent, level ? level : "?", row->level);
                     ok = false;
                 }
             }
-            else
-            if (rc == SQLITE_DONE) {
+            else if (rc == SQLITE_DONE) {
                 s_format_ymd (check_day [i], day);
-                s_adderr (err, errlen, "%s: parent '%s' is not a unit valid on %s "
-                          "(neither in this import nor in the database)", row->where,
-                          row->parent, day);
+                s_adderr (err, errlen,
+                          "%s: parent '%s' is not a unit valid on %s "
+                          "(neither in this import nor in the database)",
+                          row->where, row->parent, day);
                 ok = false;
             }
             else {
@@ -463,4 +483,3 @@ failed:
     memset (result, 0, sizeof *result);
     return -1;
 }
-

@@ -13,14 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_RANK_SCALE 1e6        /* indices compare rounded to 1e-6 */
+#define S_RANK_SCALE 1e6 /* indices compare rounded to 1e-6 */
 
 /* ------------------------------------------------------------------------ */
 /*  Window */
 
 void
-cchc_rollup_window (const cchc_criteria_t *cat, const cchc_period_t *period,
-                    int64_t as_of_ms, cchc_rollup_window_t *w)
+cchc_rollup_window (const cchc_criteria_t *cat, const cchc_period_t *period, int64_t as_of_ms,
+                    cchc_rollup_window_t *w)
 {
     assert (cat && period && w);
     memset (w, 0, sizeof *w);
@@ -36,10 +36,10 @@ cchc_rollup_window (const cchc_criteria_t *cat, const cchc_period_t *period,
     w->due_ms = cchc_date_start_utc_ms (due + 1);
     w->lock_ms = cchc_date_start_utc_ms (lock);
     for (int l = 0; l < CCHC_LEVEL_COUNT; l++) {
-        cchc_date_t d = cchc_period_deadline (period,
-                                              cchc_criteria_level_due_day (cat, (cchc_level_t) l));
-        w->level_due_day[l] = cchc_date_to_yyyymmdd (d);
-        w->level_due_ms[l] = cchc_date_start_utc_ms (d + 1);
+        cchc_date_t d =
+            cchc_period_deadline (period, cchc_criteria_level_due_day (cat, (cchc_level_t) l));
+        w->level_due_day [l] = cchc_date_to_yyyymmdd (d);
+        w->level_due_ms [l] = cchc_date_start_utc_ms (d + 1);
     }
     w->as_of_ms = as_of_ms;
 }
@@ -50,8 +50,8 @@ cchc_rollup_window (const cchc_criteria_t *cat, const cchc_period_t *period,
 static int
 s_row_cmp (const void *a, const void *b)
 {
-    const cchc_rollup_row_t *x = *(const cchc_rollup_row_t * const *) a;
-    const cchc_rollup_row_t *y = *(const cchc_rollup_row_t * const *) b;
+    const cchc_rollup_row_t *x = *(const cchc_rollup_row_t *const *) a;
+    const cchc_rollup_row_t *y = *(const cchc_rollup_row_t *const *) b;
     if (x->unit != y->unit)
         return x->unit < y->unit ? -1 : 1;
     if (x->metric != y->metric)
@@ -81,27 +81,26 @@ cchc_rollup_fold (const cchc_criteria_t *cat, const cchc_rollup_window_t *w,
         return -1;
     }
     for (size_t i = 0; i < row_count; i++)
-        order[i] = &rows[i];
+        order [i] = &rows [i];
     qsort (order, row_count, sizeof *order, s_row_cmp);
 
     size_t n = 0;
-    for (size_t i = 0; i < row_count; ) {
-        const cchc_rollup_row_t *g = order[i];
+    for (size_t i = 0; i < row_count;) {
+        const cchc_rollup_row_t *g = order [i];
         size_t end = i;
-        while (end < row_count && order[end]->unit == g->unit
-               && order[end]->metric == g->metric && order[end]->agent == g->agent)
+        while (end < row_count && order [end]->unit == g->unit
+               && order [end]->metric == g->metric && order [end]->agent == g->agent)
             end++;
         assert (g->metric < cchc_criteria_metric_count (cat));
         if (g->metric >= cchc_criteria_metric_count (cat)) {
-            i = end;            /* misuse; skipped when asserts are off */
+            i = end; /* misuse; skipped when asserts are off */
             continue;
         }
         bool gauge = cchc_criteria_metric (cat, g->metric)->kind == CCHC_METRIC_GAUGE;
-        cchc_rollup_part_t part = { .unit = g->unit, .metric = g->metric,
-                                    .agent = g->agent };
+        cchc_rollup_part_t part = { .unit = g->unit, .metric = g->metric, .agent = g->agent };
         const cchc_rollup_row_t *newest = NULL;
         for (size_t k = i; k < end; k++) {
-            const cchc_rollup_row_t *r = order[k];
+            const cchc_rollup_row_t *r = order [k];
             if (r->day > w->last_day || (!gauge && r->day < w->first_day))
                 continue;
             if (gauge) {
@@ -123,7 +122,7 @@ cchc_rollup_fold (const cchc_criteria_t *cat, const cchc_rollup_window_t *w,
         if (newest) {
             part.journal_max = newest->journal;
             part.received_max = newest->received_at;
-            parts[n++] = part;
+            parts [n++] = part;
         }
         i = end;
     }
@@ -168,8 +167,8 @@ s_rank_key (double index)
     context).  Before ranks are known, `rank` is 0 and `key` orders. */
 typedef struct {
     int level;
-    int rank;                   /* 0: no index, after the ranked */
-    int64_t key;                /* index rounded to 1e-6 */
+    int rank;    /* 0: no index, after the ranked */
+    int64_t key; /* index rounded to 1e-6 */
     const char *code;
     size_t unit;
 } s_rank_item_t;
@@ -214,13 +213,13 @@ s_fill_cells (cchc_rollup_t *r, const cchc_rollup_part_t *parts, size_t part_cou
 {
     const cchc_criteria_t *cat = r->criteria;
     for (size_t i = 0; i < part_count; i++) {
-        const cchc_rollup_part_t *p = &parts[i];
-        cchc_rollup_cell_t *c = &r->units[p->unit].cells[p->metric];
+        const cchc_rollup_part_t *p = &parts [i];
+        cchc_rollup_cell_t *c = &r->units [p->unit].cells [p->metric];
         bool gauge = cchc_criteria_metric (cat, p->metric)->kind == CCHC_METRIC_GAUGE;
         if (gauge && c->present && p->day_last < c->day_last)
-            continue;           /* an older value of another agent */
+            continue; /* an older value of another agent */
         if (gauge && c->present && p->day_last > c->day_last)
-            memset (c, 0, sizeof *c);   /* a newer day replaces the older */
+            memset (c, 0, sizeof *c); /* a newer day replaces the older */
         if (!c->present) {
             c->present = true;
             c->day_first = p->day_first;
@@ -252,7 +251,7 @@ s_score (const cchc_rollup_window_t *w, const cchc_indicator_t *ind,
         s->state = CCHC_SCORE_NOT_APPLICABLE;
         return;
     }
-    s->target = ind->target[u->level];
+    s->target = ind->target [u->level];
     if (ind->rule == CCHC_RULE_ON_TIME) {
         s->points_max = ind->points;
         if (u->on_time) {
@@ -268,9 +267,9 @@ s_score (const cchc_rollup_window_t *w, const cchc_indicator_t *ind,
         }
         return;
     }
-    const cchc_rollup_cell_t *num = &u->cells[ind->numerator];
-    const cchc_rollup_cell_t *den = ind->denominator >= 0
-                                  ? &u->cells[ind->denominator] : NULL;
+    const cchc_rollup_cell_t *num = &u->cells [ind->numerator];
+    const cchc_rollup_cell_t *den =
+        ind->denominator >= 0 ? &u->cells [ind->denominator] : NULL;
     if (den && den->present && den->value == 0) {
         s->state = CCHC_SCORE_NOT_APPLICABLE;
         s->denominator = 0;
@@ -307,9 +306,8 @@ s_score_unit (cchc_rollup_t *r, cchc_rollup_unit_result_t *u)
     size_t nm = cchc_criteria_metric_count (cat);
     int64_t last_expected = 0;
     for (size_t m = 0; m < nm; m++) {
-        cchc_rollup_cell_t *c = &u->cells[m];
-        c->expected = (cchc_criteria_metric (cat, m)->levels
-                       & CCHC_LEVEL_BIT (u->level)) != 0;
+        cchc_rollup_cell_t *c = &u->cells [m];
+        c->expected = (cchc_criteria_metric (cat, m)->levels & CCHC_LEVEL_BIT (u->level)) != 0;
         if (c->present && c->received_max > u->last_received_ms)
             u->last_received_ms = c->received_max;
         if (c->journal_max > r->journal_max)
@@ -324,17 +322,17 @@ s_score_unit (cchc_rollup_t *r, cchc_rollup_unit_result_t *u)
         }
     }
     u->complete = u->metrics_reported == u->metrics_expected;
-    int64_t due_ms = w->level_due_ms[u->level];
+    int64_t due_ms = w->level_due_ms [u->level];
     u->on_time = u->complete && last_expected < due_ms;
     u->pending = !u->on_time && w->as_of_ms < due_ms;
 
     size_t ni = cchc_criteria_indicator_count (cat);
     for (size_t i = 0; i < ni; i++) {
         const cchc_indicator_t *ind = cchc_criteria_indicator (cat, i);
-        cchc_rollup_score_t *s = &u->scores[i];
+        cchc_rollup_score_t *s = &u->scores [i];
         s_score (w, ind, u, s);
-        u->area_earned[ind->area] += s->points;
-        u->area_applicable[ind->area] += s->points_max;
+        u->area_earned [ind->area] += s->points;
+        u->area_applicable [ind->area] += s->points_max;
         u->earned += s->points;
         u->applicable += s->points_max;
         if (s->state == CCHC_SCORE_MISSING)
@@ -354,14 +352,14 @@ s_rank (cchc_rollup_t *r)
     for (int level = 0; level < CCHC_LEVEL_COUNT; level++) {
         size_t n = 0;
         for (size_t i = 0; i < r->unit_count; i++)
-            if ((int) r->units[i].level == level && r->units[i].has_index)
-                items[n++] = (s_rank_item_t) { level, 0, s_rank_key (r->units[i].index),
-                                               r->units[i].code, i };
+            if ((int) r->units [i].level == level && r->units [i].has_index)
+                items [n++] = (s_rank_item_t){ level, 0, s_rank_key (r->units [i].index),
+                                               r->units [i].code, i };
         qsort (items, n, sizeof *items, s_rank_cmp);
         for (size_t k = 0; k < n; k++) {
-            cchc_rollup_unit_result_t *u = &r->units[items[k].unit];
-            if (k > 0 && items[k].key == items[k - 1].key)
-                u->rank = r->units[items[k - 1].unit].rank;
+            cchc_rollup_unit_result_t *u = &r->units [items [k].unit];
+            if (k > 0 && items [k].key == items [k - 1].key)
+                u->rank = r->units [items [k - 1].unit].rank;
             else
                 u->rank = (int) k + 1;
         }
@@ -378,7 +376,7 @@ s_distribution (cchc_rollup_t *r)
     if (!values)
         return -1;
     for (int level = 0; level <= CCHC_LEVEL_COUNT; level++) {
-        cchc_rollup_dist_t *d = &r->dist[level];
+        cchc_rollup_dist_t *d = &r->dist [level];
         d->grade_counts = calloc (ng ? ng : 1, sizeof *d->grade_counts);
         if (!d->grade_counts) {
             free (values);
@@ -387,7 +385,7 @@ s_distribution (cchc_rollup_t *r)
         size_t n = 0;
         double sum = 0;
         for (size_t i = 0; i < r->unit_count; i++) {
-            const cchc_rollup_unit_result_t *u = &r->units[i];
+            const cchc_rollup_unit_result_t *u = &r->units [i];
             if (level != CCHC_LEVEL_COUNT && (int) u->level != level)
                 continue;
             d->units++;
@@ -397,12 +395,12 @@ s_distribution (cchc_rollup_t *r)
                 d->late++;
             if (!u->has_index)
                 continue;
-            values[n++] = u->index;
+            values [n++] = u->index;
             sum += u->index;
             bool graded = false;
             for (size_t g = 0; g < ng && !graded; g++)
                 if (u->index >= cchc_criteria_grade (r->criteria, g)->at - 1e-9) {
-                    d->grade_counts[g]++;
+                    d->grade_counts [g]++;
                     graded = true;
                 }
             if (!graded)
@@ -414,9 +412,9 @@ s_distribution (cchc_rollup_t *r)
             continue;
         }
         qsort (values, n, sizeof *values, s_double_cmp);
-        d->min = values[0];
-        d->max = values[n - 1];
-        d->median = n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+        d->min = values [0];
+        d->max = values [n - 1];
+        d->median = n % 2 ? values [n / 2] : (values [n / 2 - 1] + values [n / 2]) / 2;
         d->mean = sum / (double) n;
     }
     free (values);
@@ -432,11 +430,11 @@ s_figure (cchc_rollup_t *r, size_t indicator, int level, cchc_rollup_figure_t *f
     f->level = level;
     f->denominator = ind->denominator >= 0 ? 0 : NAN;
     if (level >= 0)
-        f->target = ind->target[level];
+        f->target = ind->target [level];
     else {
         f->target = NAN;
         for (int l = 0; l < CCHC_LEVEL_COUNT; l++) {
-            double t = ind->target[l];
+            double t = ind->target [l];
             if (isnan (t))
                 continue;
             if (isnan (f->target))
@@ -448,8 +446,8 @@ s_figure (cchc_rollup_t *r, size_t indicator, int level, cchc_rollup_figure_t *f
         }
     }
     for (size_t i = 0; i < r->unit_count; i++) {
-        const cchc_rollup_unit_result_t *u = &r->units[i];
-        const cchc_rollup_score_t *s = &u->scores[indicator];
+        const cchc_rollup_unit_result_t *u = &r->units [i];
+        const cchc_rollup_score_t *s = &u->scores [indicator];
         if (!s->for_level || (level >= 0 && (int) u->level != level))
             continue;
         if (s->state == CCHC_SCORE_MISSING) {
@@ -468,8 +466,8 @@ s_figure (cchc_rollup_t *r, size_t indicator, int level, cchc_rollup_figure_t *f
     else
         f->value = f->denominator > 0 ? f->numerator / f->denominator : NAN;
     f->has_value = !isnan (f->value);
-    f->met = f->has_value && !isnan (f->target)
-             && cchc_indicator_met (ind, f->target, f->value);
+    f->met =
+        f->has_value && !isnan (f->target) && cchc_indicator_met (ind, f->target, f->value);
 }
 
 static int
@@ -484,10 +482,10 @@ s_figures (cchc_rollup_t *r)
         const cchc_indicator_t *ind = cchc_criteria_indicator (cat, i);
         if (ind->rule == CCHC_RULE_ON_TIME)
             continue;
-        s_figure (r, i, -1, &r->figures[r->figure_count++]);
+        s_figure (r, i, -1, &r->figures [r->figure_count++]);
         for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
             if (ind->levels & CCHC_LEVEL_BIT (l))
-                s_figure (r, i, l, &r->figures[r->figure_count++]);
+                s_figure (r, i, l, &r->figures [r->figure_count++]);
     }
     return 0;
 }
@@ -495,8 +493,8 @@ s_figures (cchc_rollup_t *r)
 static int
 s_code_cmp (const void *a, const void *b)
 {
-    const cchc_rollup_unit_result_t *x = *(const cchc_rollup_unit_result_t * const *) a;
-    const cchc_rollup_unit_result_t *y = *(const cchc_rollup_unit_result_t * const *) b;
+    const cchc_rollup_unit_result_t *x = *(const cchc_rollup_unit_result_t *const *) a;
+    const cchc_rollup_unit_result_t *y = *(const cchc_rollup_unit_result_t *const *) b;
     return strcmp (x->code, y->code);
 }
 
@@ -507,25 +505,24 @@ cchc_rollup_compare (cchc_rollup_t *r, const cchc_rollup_t *prev)
     r->has_previous = true;
     r->previous = prev->window.period;
     for (size_t i = 0; i < r->unit_count; i++) {
-        r->units[i].has_change = false;
-        r->units[i].change = 0;
-        r->units[i].prev_rank = 0;
+        r->units [i].has_change = false;
+        r->units [i].change = 0;
+        r->units [i].prev_rank = 0;
     }
     if (prev->unit_count == 0)
         return 0;
-    const cchc_rollup_unit_result_t **by_code = malloc (prev->unit_count
-                                                        * sizeof *by_code);
+    const cchc_rollup_unit_result_t **by_code = malloc (prev->unit_count * sizeof *by_code);
     if (!by_code)
         return -1;
     for (size_t i = 0; i < prev->unit_count; i++)
-        by_code[i] = &prev->units[i];
+        by_code [i] = &prev->units [i];
     qsort (by_code, prev->unit_count, sizeof *by_code, s_code_cmp);
     for (size_t i = 0; i < r->unit_count; i++) {
-        cchc_rollup_unit_result_t *u = &r->units[i];
+        cchc_rollup_unit_result_t *u = &r->units [i];
         const cchc_rollup_unit_result_t *key = u, **hit;
         hit = bsearch (&key, by_code, prev->unit_count, sizeof *by_code, s_code_cmp);
         if (!hit || (*hit)->level != u->level || (*hit)->metrics_reported == 0)
-            continue;           /* changed level, or no data then: no comparison */
+            continue; /* changed level, or no data then: no comparison */
         u->prev_rank = (*hit)->rank;
         if (u->has_index && (*hit)->has_index) {
             u->has_change = true;
@@ -549,10 +546,10 @@ cchc_rollup_by_code (const cchc_rollup_t *self)
         return NULL;
     }
     for (size_t i = 0; i < self->unit_count; i++)
-        units[i] = &self->units[i];
+        units [i] = &self->units [i];
     qsort (units, self->unit_count, sizeof *units, s_code_cmp);
     for (size_t i = 0; i < self->unit_count; i++)
-        order[i] = (size_t) (units[i] - self->units);
+        order [i] = (size_t) (units [i] - self->units);
     free (units);
     return order;
 }
@@ -570,13 +567,13 @@ cchc_rollup_compute (const cchc_criteria_t *cat, const cchc_rollup_window_t *w,
     size_t ni = cchc_criteria_indicator_count (cat);
     size_t na = cchc_criteria_area_count (cat);
     for (size_t i = 0; i < unit_count; i++)
-        if (!units[i].code || !units[i].name || (int) units[i].level < 0
-            || units[i].level >= CCHC_LEVEL_COUNT) {
+        if (!units [i].code || !units [i].name || (int) units [i].level < 0
+            || units [i].level >= CCHC_LEVEL_COUNT) {
             cchc_errf (err, errlen, "unit %zu: no code, no name or a bad level", i);
             return NULL;
         }
     for (size_t i = 0; i < part_count; i++)
-        if (parts[i].unit >= unit_count || parts[i].metric >= nm) {
+        if (parts [i].unit >= unit_count || parts [i].metric >= nm) {
             cchc_errf (err, errlen, "part %zu: unit or metric index out of range", i);
             return NULL;
         }
@@ -602,26 +599,26 @@ cchc_rollup_compute (const cchc_criteria_t *cat, const cchc_rollup_window_t *w,
         goto fail;
     }
     for (size_t i = 0; i < unit_count; i++) {
-        cchc_rollup_unit_result_t *u = &r->units[i];
-        u->code = s_strdup_or_null (units[i].code, &oom);
-        u->name = s_strdup_or_null (units[i].name, &oom);
-        u->parent = s_strdup_or_null (units[i].parent, &oom);
-        u->level = units[i].level;
+        cchc_rollup_unit_result_t *u = &r->units [i];
+        u->code = s_strdup_or_null (units [i].code, &oom);
+        u->name = s_strdup_or_null (units [i].name, &oom);
+        u->parent = s_strdup_or_null (units [i].parent, &oom);
+        u->level = units [i].level;
         u->scores = scores + i * ni;
         u->cells = cells + i * nm;
         u->area_earned = areas + i * na * 2;
         u->area_applicable = u->area_earned + na;
     }
-    if (unit_count == 0) {      /* keep the flat arrays owned by units[0] */
-        r->units[0].scores = scores;
-        r->units[0].cells = cells;
-        r->units[0].area_earned = areas;
+    if (unit_count == 0) { /* keep the flat arrays owned by units[0] */
+        r->units [0].scores = scores;
+        r->units [0].cells = cells;
+        r->units [0].area_earned = areas;
     }
     if (oom)
         goto fail;
     s_fill_cells (r, parts, part_count);
     for (size_t i = 0; i < unit_count; i++)
-        s_score_unit (r, &r->units[i]);
+        s_score_unit (r, &r->units [i]);
     if (s_rank (r) != 0 || s_distribution (r) != 0 || s_figures (r) != 0
         || (previous && cchc_rollup_compare (r, previous) != 0))
         goto fail;
@@ -641,17 +638,17 @@ cchc_rollup_destroy (cchc_rollup_t **self_p)
     cchc_rollup_t *self = *self_p;
     if (self->units) {
         for (size_t i = 0; i < self->unit_count; i++) {
-            free (self->units[i].code);
-            free (self->units[i].name);
-            free (self->units[i].parent);
+            free (self->units [i].code);
+            free (self->units [i].name);
+            free (self->units [i].parent);
         }
-        free (self->units[0].scores);
-        free (self->units[0].cells);
-        free (self->units[0].area_earned);
+        free (self->units [0].scores);
+        free (self->units [0].cells);
+        free (self->units [0].area_earned);
         free (self->units);
     }
     for (int l = 0; l <= CCHC_LEVEL_COUNT; l++)
-        free (self->dist[l].grade_counts);
+        free (self->dist [l].grade_counts);
     free (self->figures);
     free (self);
     *self_p = NULL;
@@ -662,7 +659,7 @@ cchc_rollup_unit_find (const cchc_rollup_t *self, const char *code)
 {
     assert (self);
     for (size_t i = 0; code && i < self->unit_count; i++)
-        if (strcmp (self->units[i].code, code) == 0)
+        if (strcmp (self->units [i].code, code) == 0)
             return (int) i;
     return -1;
 }
@@ -681,13 +678,13 @@ cchc_rollup_ranking (const cchc_rollup_t *self, int level, size_t *count)
     }
     size_t n = 0;
     for (size_t i = 0; i < self->unit_count; i++) {
-        const cchc_rollup_unit_result_t *u = &self->units[i];
+        const cchc_rollup_unit_result_t *u = &self->units [i];
         if (level < 0 || (int) u->level == level)
-            items[n++] = (s_rank_item_t) { (int) u->level, u->rank, 0, u->code, i };
+            items [n++] = (s_rank_item_t){ (int) u->level, u->rank, 0, u->code, i };
     }
     qsort (items, n, sizeof *items, s_rank_cmp);
     for (size_t k = 0; k < n; k++)
-        order[k] = items[k].unit;
+        order [k] = items [k].unit;
     free (items);
     *count = n;
     return order;
@@ -697,7 +694,7 @@ const cchc_rollup_figure_t *
 cchc_rollup_figure (const cchc_rollup_t *self, size_t indicator, int level)
 {
     for (size_t i = 0; i < self->figure_count; i++)
-        if (self->figures[i].indicator == indicator && self->figures[i].level == level)
-            return &self->figures[i];
+        if (self->figures [i].indicator == indicator && self->figures [i].level == level)
+            return &self->figures [i];
     return NULL;
 }

@@ -7,7 +7,6 @@
 #include "collector/figures/criteria_impl.h"
 #include "common/text.h"
 
-
 #include <assert.h>
 #include <errno.h>
 #include <limits.h>
@@ -22,20 +21,20 @@
 /* ------------------------------------------------------------------------ */
 /*  Levels */
 
-static const char *s_level_codes[CCHC_LEVEL_COUNT] = { "so", "huyen", "xa" };
+static const char *s_level_codes [CCHC_LEVEL_COUNT] = { "so", "huyen", "xa" };
 
 const char *
 cchc_level_code (cchc_level_t level)
 {
     assert ((int) level >= 0 && level < CCHC_LEVEL_COUNT);
-    return s_level_codes[level];
+    return s_level_codes [level];
 }
 
 int
 cchc_level_parse (const char *text, cchc_level_t *level)
 {
     for (int i = 0; i < CCHC_LEVEL_COUNT; i++)
-        if (text && strcmp (text, s_level_codes[i]) == 0) {
+        if (text && strcmp (text, s_level_codes [i]) == 0) {
             *level = (cchc_level_t) i;
             return 0;
         }
@@ -66,15 +65,15 @@ cchc_criteria_destroy (cchc_criteria_t **self_p)
     free (self->source);
     free (self->text);
     for (size_t i = 0; i < self->metric_count; i++) {
-        free ((char *) self->metrics[i].pub.code);
-        free ((char *) self->metrics[i].pub.name);
+        free ((char *) self->metrics [i].pub.code);
+        free ((char *) self->metrics [i].pub.name);
     }
     for (size_t i = 0; i < self->area_count; i++) {
-        free ((char *) self->areas[i].pub.code);
-        free ((char *) self->areas[i].pub.name);
+        free ((char *) self->areas [i].pub.code);
+        free ((char *) self->areas [i].pub.name);
     }
     for (size_t i = 0; i < self->indicator_count; i++) {
-        cchc_criteria_indicator_rec_t *si = &self->indicators[i];
+        cchc_criteria_indicator_rec_t *si = &self->indicators [i];
         free ((char *) si->pub.code);
         free ((char *) si->pub.name);
         free (si->area_ref);
@@ -82,7 +81,7 @@ cchc_criteria_destroy (cchc_criteria_t **self_p)
         free (si->denominator_ref);
     }
     for (size_t i = 0; i < self->grade_count; i++)
-        free ((char *) self->grades[i].name);
+        free ((char *) self->grades [i].name);
     free (self->metrics);
     free (self->areas);
     free (self->indicators);
@@ -97,17 +96,37 @@ cchc_criteria_metric_known (const cchc_criteria_t *self, const char *code)
     return cchc_criteria_metric_find (self, code) >= 0;
 }
 
-const char *cchc_criteria_name (const cchc_criteria_t *self) { return self->name; }
-int cchc_criteria_year (const cchc_criteria_t *self) { return self->year; }
-double cchc_criteria_total (const cchc_criteria_t *self) { return self->total; }
-int cchc_criteria_due_day (const cchc_criteria_t *self) { return self->due_day; }
+const char *
+cchc_criteria_name (const cchc_criteria_t *self)
+{
+    return self->name;
+}
+int
+cchc_criteria_year (const cchc_criteria_t *self)
+{
+    return self->year;
+}
+double
+cchc_criteria_total (const cchc_criteria_t *self)
+{
+    return self->total;
+}
+int
+cchc_criteria_due_day (const cchc_criteria_t *self)
+{
+    return self->due_day;
+}
 int
 cchc_criteria_level_due_day (const cchc_criteria_t *self, cchc_level_t level)
 {
     assert (self && level < CCHC_LEVEL_COUNT);
-    return self->level_due[level];
+    return self->level_due [level];
 }
-int cchc_criteria_lock_day (const cchc_criteria_t *self) { return self->lock_day; }
+int
+cchc_criteria_lock_day (const cchc_criteria_t *self)
+{
+    return self->lock_day;
+}
 
 size_t
 cchc_criteria_metric_count (const cchc_criteria_t *self)
@@ -119,7 +138,7 @@ const cchc_metric_t *
 cchc_criteria_metric (const cchc_criteria_t *self, size_t index)
 {
     assert (index < self->metric_count);
-    return &self->metrics[index].pub;
+    return &self->metrics [index].pub;
 }
 
 int
@@ -129,7 +148,7 @@ cchc_criteria_metric_find (const cchc_criteria_t *self, const char *code)
     if (!code)
         return -1;
     for (size_t i = 0; i < self->metric_count; i++)
-        if (strcmp (self->metrics[i].pub.code, code) == 0)
+        if (strcmp (self->metrics [i].pub.code, code) == 0)
             return (int) i;
     return -1;
 }
@@ -144,7 +163,7 @@ const cchc_area_t *
 cchc_criteria_area (const cchc_criteria_t *self, size_t index)
 {
     assert (index < self->area_count);
-    return &self->areas[index].pub;
+    return &self->areas [index].pub;
 }
 
 size_t
@@ -157,7 +176,7 @@ const cchc_indicator_t *
 cchc_criteria_indicator (const cchc_criteria_t *self, size_t index)
 {
     assert (index < self->indicator_count);
-    return &self->indicators[index].pub;
+    return &self->indicators [index].pub;
 }
 
 int
@@ -166,7 +185,7 @@ cchc_criteria_indicator_find (const cchc_criteria_t *self, const char *code)
     if (!code)
         return -1;
     for (size_t i = 0; i < self->indicator_count; i++)
-        if (strcmp (self->indicators[i].pub.code, code) == 0)
+        if (strcmp (self->indicators [i].pub.code, code) == 0)
             return (int) i;
     return -1;
 }
@@ -181,15 +200,15 @@ const cchc_grade_t *
 cchc_criteria_grade (const cchc_criteria_t *self, size_t index)
 {
     assert (index < self->grade_count);
-    return &self->grades[index];
+    return &self->grades [index];
 }
 
 const char *
 cchc_criteria_grade_of (const cchc_criteria_t *self, double index)
 {
     for (size_t i = 0; i < self->grade_count; i++)
-        if (index >= self->grades[i].at - 1e-9)
-            return self->grades[i].name;
+        if (index >= self->grades [i].at - 1e-9)
+            return self->grades [i].name;
     return NULL;
 }
 
@@ -209,7 +228,7 @@ cchc_indicator_score (const cchc_indicator_t *ind, cchc_level_t level, double va
 {
     assert (ind->levels & CCHC_LEVEL_BIT (level));
     assert (ind->rule != CCHC_RULE_ON_TIME);
-    double target = ind->target[level];
+    double target = ind->target [level];
     if (isnan (value))
         return 0;
     switch (ind->rule) {
@@ -221,16 +240,14 @@ cchc_indicator_score (const cchc_indicator_t *ind, cchc_level_t level, double va
                 could overflow to infinity). */
             if (ind->higher)
                 return value <= 0 ? 0 : ind->points * (value / target);
-            return ind->points * (target / value);  /* value > target >= 0 */
+            return ind->points * (target / value); /* value > target >= 0 */
         case CCHC_RULE_THRESHOLD:
             return cchc_indicator_met (ind, target, value) ? ind->points : 0;
         case CCHC_RULE_BANDS:
             for (size_t b = 0; b < ind->band_count; b++)
-                if (cchc_indicator_met (ind, ind->bands[b].at, value))
-                    return ind->points * ind->bands[b].share;
+                if (cchc_indicator_met (ind, ind->bands [b].at, value))
+                    return ind->points * ind->bands [b].share;
             return 0;
-        default:
-            assert (false);
-            return 0;
+        default: assert (false); return 0;
     }
 }

@@ -63,8 +63,8 @@ typedef struct cchc_criteria_t cchc_criteria_t;
 cchc_criteria_t *cchc_criteria_load (const char *path, char *err, size_t errlen);
 /*  The same over text[0..len) (need not be NUL-terminated), as if it were the
     content of a file called `name` (used in messages: "name:line: reason"). */
-cchc_criteria_t *cchc_criteria_load_string (const char *name, const char *text,
-                                            size_t len, char *err, size_t errlen);
+cchc_criteria_t *cchc_criteria_load_string (const char *name, const char *text, size_t len,
+                                            char *err, size_t errlen);
 void cchc_criteria_destroy (cchc_criteria_t **self_p);
 
 /*  The file name (or the name given with the text) and the exact text the
@@ -81,9 +81,9 @@ bool cchc_criteria_metric_known (const cchc_criteria_t *self, const char *code);
 /*  Levels of scored units.  (The province itself, level "tinh", is not scored.) */
 
 typedef enum {
-    CCHC_LEVEL_SO = 0,      /* sở, ban, ngành */
-    CCHC_LEVEL_HUYEN = 1,   /* UBND cấp huyện */
-    CCHC_LEVEL_XA = 2,      /* UBND cấp xã */
+    CCHC_LEVEL_SO = 0,    /* sở, ban, ngành */
+    CCHC_LEVEL_HUYEN = 1, /* UBND cấp huyện */
+    CCHC_LEVEL_XA = 2,    /* UBND cấp xã */
     CCHC_LEVEL_COUNT = 3
 } cchc_level_t;
 
@@ -100,8 +100,8 @@ int cchc_level_parse (const char *text, cchc_level_t *level);
     Indices are stable: metric i, area i, indicator i in file order. */
 
 typedef enum {
-    CCHC_METRIC_COUNTER = 1,    /* window value = sum of its days */
-    CCHC_METRIC_GAUGE = 2       /* window value = latest value dated <= window end */
+    CCHC_METRIC_COUNTER = 1, /* window value = sum of its days */
+    CCHC_METRIC_GAUGE = 2    /* window value = latest value dated <= window end */
 } cchc_metric_kind_t;
 
 typedef enum {
@@ -117,42 +117,42 @@ typedef enum {
 #define CCHC_BANDS_MAX 8
 
 typedef struct {
-    double at;          /* value threshold (same scale as the value: 0.9 = 90%) */
-    double share;       /* share of the points earned, 0..1 */
+    double at;    /* value threshold (same scale as the value: 0.9 = 90%) */
+    double share; /* share of the points earned, 0..1 */
 } cchc_band_t;
 
 typedef struct {
     const char *code;
-    const char *name;           /* Vietnamese */
+    const char *name; /* Vietnamese */
     cchc_metric_kind_t kind;
-    unsigned levels;            /* CCHC_LEVEL_BIT mask of levels that report it */
+    unsigned levels; /* CCHC_LEVEL_BIT mask of levels that report it */
 } cchc_metric_t;
 
 typedef struct {
     const char *code;
-    const char *name;           /* Vietnamese */
-    double points;              /* sum of its indicators' points */
+    const char *name; /* Vietnamese */
+    double points;    /* sum of its indicators' points */
 } cchc_area_t;
 
 typedef struct {
     const char *code;
-    const char *name;           /* Vietnamese */
-    size_t area;                /* index of its area */
+    const char *name; /* Vietnamese */
+    size_t area;      /* index of its area */
     cchc_rule_t rule;
-    int numerator;              /* metric index; -1 for on_time */
-    int denominator;            /* metric index; -1: the value is the numerator */
-    bool higher;                /* higher is better (false: lower is better) */
-    double target[CCHC_LEVEL_COUNT];    /* per level; NAN where it does not apply */
+    int numerator;                    /* metric index; -1 for on_time */
+    int denominator;                  /* metric index; -1: the value is the numerator */
+    bool higher;                      /* higher is better (false: lower is better) */
+    double target [CCHC_LEVEL_COUNT]; /* per level; NAN where it does not apply */
     double points;
-    unsigned levels;            /* CCHC_LEVEL_BIT mask it applies to */
-    bool plan;                  /* one of the plan's targets (province summary) */
+    unsigned levels; /* CCHC_LEVEL_BIT mask it applies to */
+    bool plan;       /* one of the plan's targets (province summary) */
     size_t band_count;
-    cchc_band_t bands[CCHC_BANDS_MAX];  /* best first */
+    cchc_band_t bands [CCHC_BANDS_MAX]; /* best first */
 } cchc_indicator_t;
 
 typedef struct {
-    double at;                  /* lowest index of the grade */
-    const char *name;           /* Vietnamese, e.g. "Xuất sắc" */
+    double at;        /* lowest index of the grade */
+    const char *name; /* Vietnamese, e.g. "Xuất sắc" */
 } cchc_grade_t;
 
 const char *cchc_criteria_name (const cchc_criteria_t *self);
@@ -173,8 +173,7 @@ size_t cchc_criteria_area_count (const cchc_criteria_t *self);
 const cchc_area_t *cchc_criteria_area (const cchc_criteria_t *self, size_t index);
 
 size_t cchc_criteria_indicator_count (const cchc_criteria_t *self);
-const cchc_indicator_t *cchc_criteria_indicator (const cchc_criteria_t *self,
-                                                 size_t index);
+const cchc_indicator_t *cchc_criteria_indicator (const cchc_criteria_t *self, size_t index);
 int cchc_criteria_indicator_find (const cchc_criteria_t *self, const char *code);
 
 /*  Grades, highest first (may be 0). */
@@ -185,8 +184,7 @@ const char *cchc_criteria_grade_of (const cchc_criteria_t *self, double index);
 
 /*  Points earned by `value` on indicator `ind` for `level` (rules above).
     The indicator must apply to the level and must not be on_time. */
-double cchc_indicator_score (const cchc_indicator_t *ind, cchc_level_t level,
-                             double value);
+double cchc_indicator_score (const cchc_indicator_t *ind, cchc_level_t level, double value);
 /*  True when `value` meets the target (>= for higher, <= for lower). */
 bool cchc_indicator_met (const cchc_indicator_t *ind, double target, double value);
 

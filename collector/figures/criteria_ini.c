@@ -24,59 +24,64 @@
 #include <string.h>
 #include <sys/types.h>
 
-#define S_LINE_MAX 200          /* inih's INI_MAX_LINE (Debian build) */
+#define S_LINE_MAX 200 /* inih's INI_MAX_LINE (Debian build) */
 
 /* ------------------------------------------------------------------------ */
 /*  The catalogue */
 
-typedef enum { S_SEC_NONE, S_SEC_CATALOGUE, S_SEC_METRIC, S_SEC_AREA,
-               S_SEC_INDICATOR } s_sec_kind_t;
+typedef enum {
+    S_SEC_NONE,
+    S_SEC_CATALOGUE,
+    S_SEC_METRIC,
+    S_SEC_AREA,
+    S_SEC_INDICATOR
+} s_sec_kind_t;
 
 /*  Keys of each section kind; a section remembers which it has seen (bit i)
     and the line of each. */
-const char *const cchc_criteria_keys_catalogue[] = { "name", "year", "total", "due_day",
-                                          "lock_day", "grades", "due_day.so",
-                                          "due_day.huyen", "due_day.xa", NULL };
-static const char *const s_keys_metric[] = { "name", "kind", "levels", NULL };
-static const char *const s_keys_area[] = { "name", NULL };
-const char *const cchc_criteria_keys_indicator[] = {
-    "name", "area", "rule", "numerator", "denominator", "target", "target.so",
-    "target.huyen", "target.xa", "better", "points", "bands", "levels", "plan",
-    NULL
+const char *const cchc_criteria_keys_catalogue [] = {
+    "name",   "year",       "total",         "due_day",    "lock_day",
+    "grades", "due_day.so", "due_day.huyen", "due_day.xa", NULL
 };
+static const char *const s_keys_metric [] = { "name", "kind", "levels", NULL };
+static const char *const s_keys_area [] = { "name", NULL };
+const char *const cchc_criteria_keys_indicator [] = { "name",      "area",         "rule",
+                                                      "numerator", "denominator",  "target",
+                                                      "target.so", "target.huyen", "target.xa",
+                                                      "better",    "points",       "bands",
+                                                      "levels",    "plan",         NULL };
 
 /*  Parser state shared by the reader and the handler. */
 typedef struct {
     cchc_criteria_t *cat;
-    const char *path;           /* file name, or the name given for a text */
-    const char *text;           /* the text (cchc_criteria_load reads the file) */
+    const char *path; /* file name, or the name given for a text */
+    const char *text; /* the text (cchc_criteria_load reads the file) */
     size_t text_len, text_pos;
-    bool oom;                   /* no memory for a line of the text */
-    char *buf;                  /* current line (getline buffer) */
+    bool oom;  /* no memory for a line of the text */
+    char *buf; /* current line (getline buffer) */
     size_t buf_size;
     int lineno;
     bool failed;
-    int fail_line;              /* line of the first error (0: none given) */
+    int fail_line; /* line of the first error (0: none given) */
     char *err;
     size_t errlen;
     /* current section */
     s_sec_kind_t sec_kind;
     const char *const *sec_keys;
-    cchc_criteria_where_t *sec_where;       /* where-record of the current section */
-    size_t sec_index;           /* its index in its array */
-    int sec_key_count;          /* keys seen in it */
+    cchc_criteria_where_t *sec_where; /* where-record of the current section */
+    size_t sec_index;                 /* its index in its array */
+    int sec_key_count;                /* keys seen in it */
     bool catalogue_seen;
 } s_parser_t;
 
-static void
-s_fail (s_parser_t *p, int line, const char *fmt, ...)
+static void s_fail (s_parser_t *p, int line, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 
 static void
 s_fail (s_parser_t *p, int line, const char *fmt, ...)
 {
     if (p->failed)
-        return;                 /* keep the first error */
+        return; /* keep the first error */
     p->failed = true;
     p->fail_line = line;
     if (!p->err || p->errlen == 0)
@@ -114,9 +119,10 @@ s_trim (char *s)
     while (*s == ' ' || *s == '\t')
         s++;
     size_t n = strlen (s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'
-                     || s[n - 1] == '\n'))
-        s[--n] = '\0';
+    while (
+        n > 0
+        && (s [n - 1] == ' ' || s [n - 1] == '\t' || s [n - 1] == '\r' || s [n - 1] == '\n'))
+        s [--n] = '\0';
     return s;
 }
 
@@ -124,16 +130,16 @@ s_trim (char *s)
 static int
 s_parse_number (const char *text, double *out)
 {
-    char buf[64];
+    char buf [64];
     size_t n = cchc_strlcpy (buf, text, sizeof buf);
     if (n >= sizeof buf || n == 0)
         return -1;
     bool percent = false;
-    if (buf[n - 1] == '%') {
+    if (buf [n - 1] == '%') {
         percent = true;
-        buf[--n] = '\0';
-        while (n > 0 && buf[n - 1] == ' ')
-            buf[--n] = '\0';
+        buf [--n] = '\0';
+        while (n > 0 && buf [n - 1] == ' ')
+            buf [--n] = '\0';
     }
     double v;
     if (cchc_parse_double (buf, &v) != 0)
@@ -146,13 +152,12 @@ s_parse_number (const char *text, double *out)
 static int
 s_parse_levels (const char *text, unsigned *mask)
 {
-    char buf[S_LINE_MAX];
+    char buf [S_LINE_MAX];
     if (cchc_strlcpy (buf, text, sizeof buf) >= sizeof buf)
         return -1;
     unsigned m = 0;
     char *save = NULL;
-    for (char *tok = strtok_r (buf, ",", &save); tok;
-         tok = strtok_r (NULL, ",", &save)) {
+    for (char *tok = strtok_r (buf, ",", &save); tok; tok = strtok_r (NULL, ",", &save)) {
         cchc_level_t level;
         if (cchc_level_parse (s_trim (tok), &level) != 0)
             return -1;
@@ -169,8 +174,8 @@ s_parse_levels (const char *text, unsigned *mask)
 int
 cchc_criteria_key_index (const char *const *keys, const char *name)
 {
-    for (int i = 0; keys[i]; i++)
-        if (strcmp (keys[i], name) == 0)
+    for (int i = 0; keys [i]; i++)
+        if (strcmp (keys [i], name) == 0)
             return i;
     return -1;
 }
@@ -181,20 +186,20 @@ s_open_metric (s_parser_t *p, const char *code)
 {
     cchc_criteria_t *cat = p->cat;
     for (size_t i = 0; i < cat->metric_count; i++)
-        if (strcmp (cat->metrics[i].pub.code, code) == 0) {
-            s_fail (p, p->lineno, "duplicate metric '%s' (first at line %d)",
-                    code, cat->metrics[i].where.line);
+        if (strcmp (cat->metrics [i].pub.code, code) == 0) {
+            s_fail (p, p->lineno, "duplicate metric '%s' (first at line %d)", code,
+                    cat->metrics [i].where.line);
             return false;
         }
-    cchc_criteria_metric_rec_t *grown = s_grow (cat->metrics, &cat->metric_alloc,
-                                                cat->metric_count, sizeof *grown);
-    if (!grown || !(grown[cat->metric_count].pub.code = strdup (code))) {
+    cchc_criteria_metric_rec_t *grown =
+        s_grow (cat->metrics, &cat->metric_alloc, cat->metric_count, sizeof *grown);
+    if (!grown || !(grown [cat->metric_count].pub.code = strdup (code))) {
         cat->metrics = grown ? grown : cat->metrics;
         s_fail (p, p->lineno, "out of memory");
         return false;
     }
     cat->metrics = grown;
-    cchc_criteria_metric_rec_t *m = &cat->metrics[cat->metric_count];
+    cchc_criteria_metric_rec_t *m = &cat->metrics [cat->metric_count];
     m->pub.levels = CCHC_LEVELS_ALL;
     m->where.line = p->lineno;
     p->sec_keys = s_keys_metric;
@@ -209,20 +214,20 @@ s_open_area (s_parser_t *p, const char *code)
 {
     cchc_criteria_t *cat = p->cat;
     for (size_t i = 0; i < cat->area_count; i++)
-        if (strcmp (cat->areas[i].pub.code, code) == 0) {
-            s_fail (p, p->lineno, "duplicate area '%s' (first at line %d)",
-                    code, cat->areas[i].where.line);
+        if (strcmp (cat->areas [i].pub.code, code) == 0) {
+            s_fail (p, p->lineno, "duplicate area '%s' (first at line %d)", code,
+                    cat->areas [i].where.line);
             return false;
         }
-    cchc_criteria_area_rec_t *grown = s_grow (cat->areas, &cat->area_alloc,
-                                              cat->area_count, sizeof *grown);
-    if (!grown || !(grown[cat->area_count].pub.code = strdup (code))) {
+    cchc_criteria_area_rec_t *grown =
+        s_grow (cat->areas, &cat->area_alloc, cat->area_count, sizeof *grown);
+    if (!grown || !(grown [cat->area_count].pub.code = strdup (code))) {
         cat->areas = grown ? grown : cat->areas;
         s_fail (p, p->lineno, "out of memory");
         return false;
     }
     cat->areas = grown;
-    cchc_criteria_area_rec_t *a = &cat->areas[cat->area_count];
+    cchc_criteria_area_rec_t *a = &cat->areas [cat->area_count];
     a->where.line = p->lineno;
     p->sec_keys = s_keys_area;
     p->sec_where = &a->where;
@@ -236,28 +241,27 @@ s_open_indicator (s_parser_t *p, const char *code)
 {
     cchc_criteria_t *cat = p->cat;
     for (size_t i = 0; i < cat->indicator_count; i++)
-        if (strcmp (cat->indicators[i].pub.code, code) == 0) {
-            s_fail (p, p->lineno, "duplicate indicator '%s' (first at line %d)",
-                    code, cat->indicators[i].where.line);
+        if (strcmp (cat->indicators [i].pub.code, code) == 0) {
+            s_fail (p, p->lineno, "duplicate indicator '%s' (first at line %d)", code,
+                    cat->indicators [i].where.line);
             return false;
         }
-    cchc_criteria_indicator_rec_t *grown = s_grow (cat->indicators,
-                                                   &cat->indicator_alloc,
-                                                   cat->indicator_count, sizeof *grown);
-    if (!grown || !(grown[cat->indicator_count].pub.code = strdup (code))) {
+    cchc_criteria_indicator_rec_t *grown =
+        s_grow (cat->indicators, &cat->indicator_alloc, cat->indicator_count, sizeof *grown);
+    if (!grown || !(grown [cat->indicator_count].pub.code = strdup (code))) {
         cat->indicators = grown ? grown : cat->indicators;
         s_fail (p, p->lineno, "out of memory");
         return false;
     }
     cat->indicators = grown;
-    cchc_criteria_indicator_rec_t *ind = &cat->indicators[cat->indicator_count];
+    cchc_criteria_indicator_rec_t *ind = &cat->indicators [cat->indicator_count];
     ind->pub.rule = CCHC_RULE_PROPORTIONAL;
     ind->pub.higher = true;
     ind->pub.levels = CCHC_LEVELS_ALL;
     ind->pub.numerator = -1;
     ind->pub.denominator = -1;
     for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
-        ind->pub.target[l] = NAN;
+        ind->pub.target [l] = NAN;
     ind->where.line = p->lineno;
     p->sec_keys = cchc_criteria_keys_indicator;
     p->sec_where = &ind->where;
@@ -306,18 +310,22 @@ s_section_open (s_parser_t *p, char *header)
     else if (kind_len == 9 && strncmp (name, "indicator", 9) == 0)
         kind = S_SEC_INDICATOR;
     if (kind == S_SEC_NONE) {
-        s_fail (p, p->lineno, "unknown section [%s] (expected [catalogue], "
-                "[metric.CODE], [area.CODE] or [indicator.CODE])", name);
+        s_fail (p, p->lineno,
+                "unknown section [%s] (expected [catalogue], "
+                "[metric.CODE], [area.CODE] or [indicator.CODE])",
+                name);
         return;
     }
     if (!code || !cchc_metric_code_valid (code, strlen (code))) {
-        s_fail (p, p->lineno, "bad code in [%s]: codes are a lowercase letter "
-                "then [a-z0-9_], at most %d bytes", name, CCHC_METRIC_MAX);
+        s_fail (p, p->lineno,
+                "bad code in [%s]: codes are a lowercase letter "
+                "then [a-z0-9_], at most %d bytes",
+                name, CCHC_METRIC_MAX);
         return;
     }
     bool opened = kind == S_SEC_METRIC ? s_open_metric (p, code)
                   : kind == S_SEC_AREA ? s_open_area (p, code)
-                  : s_open_indicator (p, code);
+                                       : s_open_indicator (p, code);
     if (opened)
         p->sec_kind = kind;
 }
@@ -354,7 +362,7 @@ s_getline (s_parser_t *p)
         p->buf_size = n + 1;
     }
     memcpy (p->buf, start, n);
-    p->buf[n] = '\0';
+    p->buf [n] = '\0';
     p->text_pos += n;
     return (ssize_t) n;
 }
@@ -377,11 +385,11 @@ s_reader (char *str, int num, void *stream)
             line += 3;
             n -= 3;
         }
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-            line[--n] = '\0';
+        while (n > 0 && (line [n - 1] == '\n' || line [n - 1] == '\r'))
+            line [--n] = '\0';
         if (n + 1 > num) {
             s_fail (p, p->lineno, "line longer than %d bytes", num - 1);
-            line[num - 1] = '\0';
+            line [num - 1] = '\0';
         }
         if (memchr (line, '\0', (size_t) n) || !cchc_utf8_valid (line, strlen (line)))
             s_fail (p, p->lineno, "not valid UTF-8 text");
@@ -390,18 +398,19 @@ s_reader (char *str, int num, void *stream)
             start++;
         bool blank = *start == '\0' || *start == '#' || *start == ';';
         if (!blank && start != line)
-            s_fail (p, p->lineno, "line starts with spaces (continuation lines "
+            s_fail (p, p->lineno,
+                    "line starts with spaces (continuation lines "
                     "are not supported: keep each value on one line)");
         if (!blank && *start == '[' && !p->failed) {
             s_section_close (p);
-            char header[S_LINE_MAX];
+            char header [S_LINE_MAX];
             cchc_strlcpy (header, start, sizeof header);
             s_section_open (p, header);
         }
         if (p->failed) {
             /* Keep inih from acting on anything more: hand it comments. */
-            str[0] = '#';
-            str[1] = '\0';
+            str [0] = '#';
+            str [1] = '\0';
             return str;
         }
         cchc_strlcpy (str, line, (size_t) num);
@@ -443,11 +452,10 @@ static void
 s_parse_grades (s_parser_t *p, const char *value)
 {
     cchc_criteria_t *cat = p->cat;
-    char buf[S_LINE_MAX];
+    char buf [S_LINE_MAX];
     cchc_strlcpy (buf, value, sizeof buf);
     char *save = NULL;
-    for (char *tok = strtok_r (buf, ",", &save); tok;
-         tok = strtok_r (NULL, ",", &save)) {
+    for (char *tok = strtok_r (buf, ",", &save); tok; tok = strtok_r (NULL, ",", &save)) {
         char *colon = strchr (tok, ':');
         double at;
         if (!colon) {
@@ -456,25 +464,25 @@ s_parse_grades (s_parser_t *p, const char *value)
         }
         *colon = '\0';
         char *label = s_trim (colon + 1);
-        if (s_parse_number (s_trim (tok), &at) != 0 || at < 0 || at > 100
-            || *label == '\0') {
-            s_fail (p, p->lineno, "grades: bad item '%s:%s' (index 0..100, then "
-                    "a name)", s_trim (tok), label);
+        if (s_parse_number (s_trim (tok), &at) != 0 || at < 0 || at > 100 || *label == '\0') {
+            s_fail (p, p->lineno,
+                    "grades: bad item '%s:%s' (index 0..100, then "
+                    "a name)",
+                    s_trim (tok), label);
             return;
         }
-        if (cat->grade_count > 0 && !(at < cat->grades[cat->grade_count - 1].at)) {
+        if (cat->grade_count > 0 && !(at < cat->grades [cat->grade_count - 1].at)) {
             s_fail (p, p->lineno, "grades must go from the highest index down");
             return;
         }
-        cchc_grade_t *grown = realloc (cat->grades,
-                                       (cat->grade_count + 1) * sizeof *grown);
+        cchc_grade_t *grown = realloc (cat->grades, (cat->grade_count + 1) * sizeof *grown);
         if (!grown) {
             s_fail (p, p->lineno, "out of memory");
             return;
         }
         cat->grades = grown;
-        grown[cat->grade_count].at = at;
-        if (!(grown[cat->grade_count].name = strdup (label))) {
+        grown [cat->grade_count].at = at;
+        if (!(grown [cat->grade_count].name = strdup (label))) {
             s_fail (p, p->lineno, "out of memory");
             return;
         }
@@ -488,23 +496,22 @@ s_parse_grades (s_parser_t *p, const char *value)
 static void
 s_parse_bands (s_parser_t *p, cchc_indicator_t *ind, const char *value)
 {
-    char buf[S_LINE_MAX];
+    char buf [S_LINE_MAX];
     cchc_strlcpy (buf, value, sizeof buf);
     char *save = NULL;
     ind->band_count = 0;
-    for (char *tok = strtok_r (buf, ",", &save); tok;
-         tok = strtok_r (NULL, ",", &save)) {
+    for (char *tok = strtok_r (buf, ",", &save); tok; tok = strtok_r (NULL, ",", &save)) {
         char *colon = strchr (tok, ':');
         double at, share;
         if (!colon) {
-            s_fail (p, p->lineno, "bands: expected 'value:share' items, e.g. "
+            s_fail (p, p->lineno,
+                    "bands: expected 'value:share' items, e.g. "
                     "\"0.9:1, 0.7:0.5\"");
             return;
         }
         *colon = '\0';
         if (s_parse_number (s_trim (tok), &at) != 0
-            || s_parse_number (s_trim (colon + 1), &share) != 0
-            || share < 0 || share > 1) {
+            || s_parse_number (s_trim (colon + 1), &share) != 0 || share < 0 || share > 1) {
             s_fail (p, p->lineno, "bands: bad item (value:share, share 0..1)");
             return;
         }
@@ -512,8 +519,8 @@ s_parse_bands (s_parser_t *p, cchc_indicator_t *ind, const char *value)
             s_fail (p, p->lineno, "bands: at most %d bands", CCHC_BANDS_MAX);
             return;
         }
-        ind->bands[ind->band_count].at = at;
-        ind->bands[ind->band_count].share = share;
+        ind->bands [ind->band_count].at = at;
+        ind->bands [ind->band_count].share = share;
         ind->band_count++;
     }
     if (ind->band_count == 0)
@@ -527,9 +534,7 @@ s_handle_catalogue (s_parser_t *p, int key, const char *value)
     int64_t n = 0;
     double d = 0;
     switch (key) {
-        case 0:
-            s_set_string (p, &cat->name, value);
-            break;
+        case 0: s_set_string (p, &cat->name, value); break;
         case 1:
             if (cchc_parse_int64 (value, 1900, 9999, &n) != 0)
                 s_fail (p, p->lineno, "year: expected a year, got '%s'", value);
@@ -537,8 +542,7 @@ s_handle_catalogue (s_parser_t *p, int key, const char *value)
             break;
         case 2:
             if (s_parse_number (value, &d) != 0 || d <= 0)
-                s_fail (p, p->lineno, "total: expected a positive number, got '%s'",
-                        value);
+                s_fail (p, p->lineno, "total: expected a positive number, got '%s'", value);
             cat->total = d;
             break;
         case 3:
@@ -548,62 +552,53 @@ s_handle_catalogue (s_parser_t *p, int key, const char *value)
         case 8:
             if (cchc_parse_int64 (value, 1, 28, &n) != 0)
                 s_fail (p, p->lineno, "%s: expected a day 1..28, got '%s'",
-                        cchc_criteria_keys_catalogue[key], value);
+                        cchc_criteria_keys_catalogue [key], value);
             if (key == 3)
                 cat->due_all = (int) n;
             else if (key == 4)
                 cat->lock_day = (int) n;
             else
-                cat->level_due[key - 6] = (int) n;
+                cat->level_due [key - 6] = (int) n;
             break;
-        case 5:
-            s_parse_grades (p, value);
-            break;
-        default:
-            assert (false);
+        case 5: s_parse_grades (p, value); break;
+        default: assert (false);
     }
 }
 
 static void
 s_handle_metric (s_parser_t *p, int key, const char *value)
 {
-    cchc_metric_t *m = &p->cat->metrics[p->sec_index].pub;
+    cchc_metric_t *m = &p->cat->metrics [p->sec_index].pub;
     switch (key) {
-        case 0:
-            s_set_string (p, (char **) &m->name, value);
-            break;
+        case 0: s_set_string (p, (char **) &m->name, value); break;
         case 1:
             if (strcmp (value, "counter") == 0)
                 m->kind = CCHC_METRIC_COUNTER;
             else if (strcmp (value, "gauge") == 0)
                 m->kind = CCHC_METRIC_GAUGE;
             else
-                s_fail (p, p->lineno, "kind: expected counter or gauge, got '%s'",
-                        value);
+                s_fail (p, p->lineno, "kind: expected counter or gauge, got '%s'", value);
             break;
         case 2:
             if (s_parse_levels (value, &m->levels) != 0)
-                s_fail (p, p->lineno, "levels: expected a list of so, huyen, xa; "
-                        "got '%s'", value);
+                s_fail (p, p->lineno,
+                        "levels: expected a list of so, huyen, xa; "
+                        "got '%s'",
+                        value);
             break;
-        default:
-            assert (false);
+        default: assert (false);
     }
 }
 
 static void
 s_handle_indicator (s_parser_t *p, int key, const char *value)
 {
-    cchc_criteria_indicator_rec_t *si = &p->cat->indicators[p->sec_index];
+    cchc_criteria_indicator_rec_t *si = &p->cat->indicators [p->sec_index];
     cchc_indicator_t *ind = &si->pub;
     double d = 0;
     switch (key) {
-        case 0:
-            s_set_string (p, (char **) &ind->name, value);
-            break;
-        case 1:
-            s_set_code_ref (p, &si->area_ref, value, false);
-            break;
+        case 0: s_set_string (p, (char **) &ind->name, value); break;
+        case 1: s_set_code_ref (p, &si->area_ref, value, false); break;
         case 2:
             if (strcmp (value, "proportional") == 0)
                 ind->rule = CCHC_RULE_PROPORTIONAL;
@@ -614,29 +609,29 @@ s_handle_indicator (s_parser_t *p, int key, const char *value)
             else if (strcmp (value, "on_time") == 0)
                 ind->rule = CCHC_RULE_ON_TIME;
             else
-                s_fail (p, p->lineno, "rule: expected proportional, threshold, "
-                        "bands or on_time; got '%s'", value);
+                s_fail (p, p->lineno,
+                        "rule: expected proportional, threshold, "
+                        "bands or on_time; got '%s'",
+                        value);
             break;
-        case 3:
-            s_set_code_ref (p, &si->numerator_ref, value, false);
-            break;
-        case 4:
-            s_set_code_ref (p, &si->denominator_ref, value, true);
-            break;
+        case 3: s_set_code_ref (p, &si->numerator_ref, value, false); break;
+        case 4: s_set_code_ref (p, &si->denominator_ref, value, true); break;
         case 5:
         case 6:
         case 7:
         case 8:
             if (s_parse_number (value, &d) != 0 || d < 0)
-                s_fail (p, p->lineno, "%s: expected a number >= 0 such as 0.82 "
-                        "or 82%%, got '%s'", cchc_criteria_keys_indicator[key], value);
+                s_fail (p, p->lineno,
+                        "%s: expected a number >= 0 such as 0.82 "
+                        "or 82%%, got '%s'",
+                        cchc_criteria_keys_indicator [key], value);
             else if (key == 5) {
                 for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
-                    if (!si->where.key_line[6 + l])
-                        ind->target[l] = d;
+                    if (!si->where.key_line [6 + l])
+                        ind->target [l] = d;
             }
             else
-                ind->target[key - 6] = d;
+                ind->target [key - 6] = d;
             break;
         case 9:
             if (strcmp (value, "higher") == 0)
@@ -644,22 +639,20 @@ s_handle_indicator (s_parser_t *p, int key, const char *value)
             else if (strcmp (value, "lower") == 0)
                 ind->higher = false;
             else
-                s_fail (p, p->lineno, "better: expected higher or lower, got '%s'",
-                        value);
+                s_fail (p, p->lineno, "better: expected higher or lower, got '%s'", value);
             break;
         case 10:
             if (s_parse_number (value, &d) != 0 || d <= 0)
-                s_fail (p, p->lineno, "points: expected a number > 0, got '%s'",
-                        value);
+                s_fail (p, p->lineno, "points: expected a number > 0, got '%s'", value);
             ind->points = d;
             break;
-        case 11:
-            s_parse_bands (p, ind, value);
-            break;
+        case 11: s_parse_bands (p, ind, value); break;
         case 12:
             if (s_parse_levels (value, &ind->levels) != 0)
-                s_fail (p, p->lineno, "levels: expected a list of so, huyen, xa; "
-                        "got '%s'", value);
+                s_fail (p, p->lineno,
+                        "levels: expected a list of so, huyen, xa; "
+                        "got '%s'",
+                        value);
             break;
         case 13:
             if (strcmp (value, "yes") == 0 || strcmp (value, "true") == 0)
@@ -669,8 +662,7 @@ s_handle_indicator (s_parser_t *p, int key, const char *value)
             else
                 s_fail (p, p->lineno, "plan: expected yes or no, got '%s'", value);
             break;
-        default:
-            assert (false);
+        default: assert (false);
     }
 }
 
@@ -678,7 +670,7 @@ static int
 s_handler (void *user, const char *section, const char *name, const char *value)
 {
     s_parser_t *p = user;
-    (void) section;             /* the reader opened it already */
+    (void) section; /* the reader opened it already */
     if (p->failed)
         return 0;
     if (p->sec_kind == S_SEC_NONE) {
@@ -691,29 +683,22 @@ s_handler (void *user, const char *section, const char *name, const char *value)
         return 0;
     }
     assert (key < CCHC_CRITERIA_KEYS_MAX);
-    if (p->sec_where->key_line[key]) {
+    if (p->sec_where->key_line [key]) {
         s_fail (p, p->lineno, "duplicate key '%s' (first at line %d)", name,
-                p->sec_where->key_line[key]);
+                p->sec_where->key_line [key]);
         return 0;
     }
     p->sec_key_count++;
     switch (p->sec_kind) {
-        case S_SEC_CATALOGUE:
-            s_handle_catalogue (p, key, value);
-            break;
-        case S_SEC_METRIC:
-            s_handle_metric (p, key, value);
-            break;
+        case S_SEC_CATALOGUE: s_handle_catalogue (p, key, value); break;
+        case S_SEC_METRIC: s_handle_metric (p, key, value); break;
         case S_SEC_AREA:
-            s_set_string (p, (char **) &p->cat->areas[p->sec_index].pub.name, value);
+            s_set_string (p, (char **) &p->cat->areas [p->sec_index].pub.name, value);
             break;
-        case S_SEC_INDICATOR:
-            s_handle_indicator (p, key, value);
-            break;
-        default:
-            assert (false);
+        case S_SEC_INDICATOR: s_handle_indicator (p, key, value); break;
+        default: assert (false);
     }
-    p->sec_where->key_line[key] = p->lineno;
+    p->sec_where->key_line [key] = p->lineno;
     return p->failed ? 0 : 1;
 }
 
@@ -726,7 +711,7 @@ s_validate (s_parser_t *p)
         return;
     }
     int line = 0;
-    char msg[512] = "";
+    char msg [512] = "";
     if (cchc_criteria_check (p->cat, &line, msg, sizeof msg) != 0)
         s_fail (p, line, "%s", msg);
 }
@@ -748,13 +733,15 @@ s_load (s_parser_t *p)
     free (p->buf);
     p->buf = NULL;
     if (rc > 0 && p->failed && rc < p->fail_line)
-        p->failed = false;      /* inih's syntax error came first */
+        p->failed = false; /* inih's syntax error came first */
     if (p->oom)
         rc = -2;
     if (rc != 0 && !p->failed)
-        s_fail (p, rc > 0 ? rc : 0, rc > 0 ? "syntax error (expected [section], "
-                "key = value, or a # comment)" : rc == -2 ? "out of memory"
-                : "cannot read the file");
+        s_fail (p, rc > 0 ? rc : 0,
+                rc > 0     ? "syntax error (expected [section], "
+                             "key = value, or a # comment)"
+                : rc == -2 ? "out of memory"
+                           : "cannot read the file");
     if (!p->failed)
         s_validate (p);
     if (p->failed) {
@@ -769,7 +756,7 @@ cchc_criteria_load (const char *path, char *err, size_t errlen)
 {
     assert (path);
     if (err && errlen)
-        err[0] = '\0';
+        err [0] = '\0';
     FILE *f = fopen (path, "r");
     if (!f) {
         cchc_errf (err, errlen, "%s: cannot open: %s", path, strerror (errno));
@@ -778,7 +765,7 @@ cchc_criteria_load (const char *path, char *err, size_t errlen)
     char *text = NULL;
     size_t len = 0;
     FILE *mem = open_memstream (&text, &len);
-    char buf[4096];
+    char buf [4096];
     size_t n;
     while (mem && (n = fread (buf, 1, sizeof buf, f)) > 0)
         if (fwrite (buf, 1, n, mem) != n)
@@ -798,15 +785,16 @@ cchc_criteria_load (const char *path, char *err, size_t errlen)
 }
 
 cchc_criteria_t *
-cchc_criteria_load_string (const char *name, const char *text, size_t len,
-                           char *err, size_t errlen)
+cchc_criteria_load_string (const char *name, const char *text, size_t len, char *err,
+                           size_t errlen)
 {
     assert (name);
     assert (text || len == 0);
     if (err && errlen)
-        err[0] = '\0';
-    s_parser_t p = { .path = name, .text = text ? text : "", .text_len = len,
-                     .err = err, .errlen = errlen };
+        err [0] = '\0';
+    s_parser_t p = {
+        .path = name, .text = text ? text : "", .text_len = len, .err = err, .errlen = errlen
+    };
     cchc_criteria_t *cat = s_load (&p);
     if (!cat)
         return NULL;
@@ -818,6 +806,6 @@ cchc_criteria_load_string (const char *name, const char *text, size_t len,
         return NULL;
     }
     memcpy (cat->text, text ? text : "", len);
-    cat->text[len] = 0;
+    cat->text [len] = 0;
     return cat;
 }

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* ------------------------------------------------------------------------ */
 /*  observation_month: schema, triggers, backfill (rollup.h) */
 
@@ -35,21 +34,21 @@ cchc_rollup_month_of (int32_t d)
 typedef struct {
     int64_t agent;
     int32_t month;
-    char metric[CCHC_METRIC_MAX + 1];
-    char unit[CCHC_UNIT_MAX + 1];
-    bool real;                  /* the total change is a double */
-    int64_t itotal;             /* while !real */
-    double ftotal;              /* when real */
-    int64_t rows;               /* rows added − rows that left */
-    int32_t day_first;          /* days of the rows added or replaced */
-    int32_t day_last;           /* (INT32_MAX, 0 when none) */
-    bool last_real;             /* the value of the row on day_last */
+    char metric [CCHC_METRIC_MAX + 1];
+    char unit [CCHC_UNIT_MAX + 1];
+    bool real;         /* the total change is a double */
+    int64_t itotal;    /* while !real */
+    double ftotal;     /* when real */
+    int64_t rows;      /* rows added − rows that left */
+    int32_t day_first; /* days of the rows added or replaced */
+    int32_t day_last;  /* (INT32_MAX, 0 when none) */
+    bool last_real;    /* the value of the row on day_last */
     int64_t last_ival;
     double last_fval;
     int64_t last_journal;
     int64_t journal_max;
-    bool removed;               /* a row left: drop if empty, recompute edges */
-    size_t order;               /* notes of one key merge in the order noted */
+    bool removed; /* a row left: drop if empty, recompute edges */
+    size_t order; /* notes of one key merge in the order noted */
 } s_delta_entry_t;
 
 /*  Summary rows per upsert statement. */
@@ -58,8 +57,8 @@ typedef struct {
 struct cchc_rollup_delta_t {
     s_delta_entry_t *entries;
     size_t count, alloc;
-    sqlite3 *db;                /* the statements' connection */
-    sqlite3_stmt *upsert[S_DELTA_PER_UPSERT + 1];  /* [n]: of n rows */
+    sqlite3 *db;                                   /* the statements' connection */
+    sqlite3_stmt *upsert [S_DELTA_PER_UPSERT + 1]; /* [n]: of n rows */
     sqlite3_stmt *drop, *edges;
 };
 
@@ -77,7 +76,8 @@ static const char *s_delta_upsert_sql =
     " journal_max = max (journal_max, excluded.journal_max)";
 
 #define S_DELTA_KEY " WHERE agent = ?1 AND month = ?2 AND metric = ?3 AND unit = ?4"
-#define S_DELTA_ROWS " FROM observation AS o WHERE o.agent = ?1" \
+#define S_DELTA_ROWS                                                     \
+    " FROM observation AS o WHERE o.agent = ?1"                          \
     " AND o.day BETWEEN " CCHC_DB_MONTH_FIRST " AND " CCHC_DB_MONTH_LAST \
     " AND o.metric = ?3 AND o.unit = ?4"
 
@@ -89,8 +89,8 @@ static const char *s_delta_edges_sql =
     " day_first = (SELECT min (o.day)" S_DELTA_ROWS "),"
     " day_last = (SELECT max (o.day)" S_DELTA_ROWS "),"
     " last_value = (SELECT o.value" S_DELTA_ROWS " ORDER BY o.day DESC LIMIT 1),"
-    " last_journal = (SELECT o.journal" S_DELTA_ROWS " ORDER BY o.day DESC LIMIT 1)"
-    S_DELTA_KEY;
+    " last_journal = (SELECT o.journal" S_DELTA_ROWS
+    " ORDER BY o.day DESC LIMIT 1)" S_DELTA_KEY;
 
 cchc_rollup_delta_t *
 cchc_rollup_delta_new (void)
@@ -102,8 +102,8 @@ static void
 s_delta_finalize (cchc_rollup_delta_t *self)
 {
     for (int i = 0; i <= S_DELTA_PER_UPSERT; i++) {
-        sqlite3_finalize (self->upsert[i]);
-        self->upsert[i] = NULL;
+        sqlite3_finalize (self->upsert [i]);
+        self->upsert [i] = NULL;
     }
     sqlite3_finalize (self->drop);
     sqlite3_finalize (self->edges);
@@ -141,8 +141,7 @@ cchc_rollup_delta_clear (cchc_rollup_delta_t *self)
 /*  total += sign × value, as SQLite's arithmetic would type it: integer
     while every term is and the sum fits, else real. */
 static void
-s_delta_total_add (s_delta_entry_t *e, bool is_float, int64_t ival, double fval,
-                   int sign)
+s_delta_total_add (s_delta_entry_t *e, bool is_float, int64_t ival, double fval, int sign)
 {
     if (!e->real && !is_float) {
         int64_t sum;
@@ -174,7 +173,7 @@ s_delta_entry (cchc_rollup_delta_t *self, const cchc_rollup_obs_t *row)
         self->entries = e;
         self->alloc = want;
     }
-    s_delta_entry_t *e = &self->entries[self->count];
+    s_delta_entry_t *e = &self->entries [self->count];
     memset (e, 0, sizeof *e);
     e->order = self->count++;
     e->agent = row->agent;
@@ -203,8 +202,9 @@ cchc_rollup_delta_note (cchc_rollup_delta_t *self, const cchc_rollup_obs_t *old,
                         const cchc_rollup_obs_t *row)
 {
     assert (self && row && row->metric && row->unit);
-    assert (!old || (old->agent == row->agent && old->day == row->day
-                     && old->unit && strcmp (old->metric, row->metric) == 0));
+    assert (!old
+            || (old->agent == row->agent && old->day == row->day && old->unit
+                && strcmp (old->metric, row->metric) == 0));
     if (old && strcmp (old->unit, row->unit) != 0) {
         /*  The row moved to another unit: out of the old unit's month. */
         s_delta_entry_t *e = s_delta_entry (self, old);
@@ -279,10 +279,12 @@ s_delta_prepare (cchc_rollup_delta_t *self, sqlite3 *db)
     if (self->db == db)
         return 0;
     s_delta_finalize (self);
-    if (sqlite3_prepare_v3 (db, s_delta_drop_sql, -1, SQLITE_PREPARE_PERSISTENT,
-                            &self->drop, NULL) != SQLITE_OK
+    if (sqlite3_prepare_v3 (db, s_delta_drop_sql, -1, SQLITE_PREPARE_PERSISTENT, &self->drop,
+                            NULL)
+            != SQLITE_OK
         || sqlite3_prepare_v3 (db, s_delta_edges_sql, -1, SQLITE_PREPARE_PERSISTENT,
-                               &self->edges, NULL) != SQLITE_OK) {
+                               &self->edges, NULL)
+               != SQLITE_OK) {
         s_delta_finalize (self);
         return -1;
     }
@@ -294,9 +296,9 @@ static sqlite3_stmt *
 s_delta_upsert (cchc_rollup_delta_t *self, size_t n)
 {
     assert (n >= 1 && n <= S_DELTA_PER_UPSERT);
-    if (self->upsert[n])
-        return self->upsert[n];
-    char sql[2048 + S_DELTA_PER_UPSERT * 64];
+    if (self->upsert [n])
+        return self->upsert [n];
+    char sql [2048 + S_DELTA_PER_UPSERT * 64];
     size_t used = (size_t) snprintf (sql, sizeof sql,
                                      "INSERT INTO observation_month (agent, metric, month,"
                                      " unit, total, rows, day_first, day_last, last_value,"
@@ -308,10 +310,11 @@ s_delta_upsert (cchc_rollup_delta_t *self, size_t n)
                                        (int) i * 11 + k, k < 11 ? "," : ")");
     }
     snprintf (sql + used, sizeof sql - used, "%s", s_delta_upsert_sql);
-    if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-                            &self->upsert[n], NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &self->upsert [n],
+                            NULL)
+        != SQLITE_OK)
         return NULL;
-    return self->upsert[n];
+    return self->upsert [n];
 }
 
 static int
@@ -340,7 +343,7 @@ s_delta_write (cchc_rollup_delta_t *self, const s_delta_entry_t *entries, size_t
     if (!st)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        const s_delta_entry_t *e = &entries[i];
+        const s_delta_entry_t *e = &entries [i];
         int p = (int) i * 11;
         sqlite3_bind_int64 (st, p + 1, e->agent);
         sqlite3_bind_text (st, p + 2, e->metric, -1, SQLITE_STATIC);
@@ -362,7 +365,7 @@ s_delta_write (cchc_rollup_delta_t *self, const s_delta_entry_t *entries, size_t
     }
     int rc = s_delta_step (st);
     for (size_t i = 0; i < n && rc == 0; i++) {
-        const s_delta_entry_t *e = &entries[i];
+        const s_delta_entry_t *e = &entries [i];
         if (!e->removed)
             continue;
         s_delta_bind_key (self->drop, e);
@@ -375,8 +378,7 @@ s_delta_write (cchc_rollup_delta_t *self, const s_delta_entry_t *entries, size_t
 }
 
 int
-cchc_rollup_delta_apply (cchc_rollup_delta_t *self, sqlite3 *db, char *err,
-                         size_t errlen)
+cchc_rollup_delta_apply (cchc_rollup_delta_t *self, sqlite3 *db, char *err, size_t errlen)
 {
     assert (self && db);
     if (self->count == 0)
@@ -389,13 +391,13 @@ cchc_rollup_delta_apply (cchc_rollup_delta_t *self, sqlite3 *db, char *err,
     qsort (self->entries, self->count, sizeof *self->entries, s_delta_order_cmp);
     size_t n = 0;
     for (size_t i = 0; i < self->count; i++)
-        if (n > 0 && s_delta_cmp (&self->entries[n - 1], &self->entries[i]) == 0)
-            s_delta_merge (&self->entries[n - 1], &self->entries[i]);
+        if (n > 0 && s_delta_cmp (&self->entries [n - 1], &self->entries [i]) == 0)
+            s_delta_merge (&self->entries [n - 1], &self->entries [i]);
         else
-            self->entries[n++] = self->entries[i];
+            self->entries [n++] = self->entries [i];
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i += S_DELTA_PER_UPSERT)
-        rc = s_delta_write (self, &self->entries[i],
+        rc = s_delta_write (self, &self->entries [i],
                             n - i < S_DELTA_PER_UPSERT ? n - i : S_DELTA_PER_UPSERT);
     if (rc != 0)
         cchc_errf (err, errlen, "observation_month: %s", sqlite3_errmsg (db));

@@ -45,7 +45,7 @@ typedef struct {
     size_t errlen;
     /* units (sorted by code) */
     cchc_rollup_unit_t *units;
-    char **strings;             /* owned copies behind units */
+    char **strings; /* owned copies behind units */
     size_t unit_count;
     /* parts */
     cchc_rollup_part_t *parts;
@@ -80,7 +80,7 @@ static void
 s_loader_reset (s_loader_t *l)
 {
     for (size_t i = 0; i < l->unit_count * 3; i++)
-        free (l->strings[i]);
+        free (l->strings [i]);
     free (l->strings);
     free (l->units);
     free (l->parts);
@@ -95,10 +95,11 @@ s_load_units (s_loader_t *l, const cchc_rollup_window_t *w)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2 (l->db,
-            "SELECT code, name, level, parent FROM unit"
-            " WHERE valid_from <= ?1 AND valid_to >= ?1"
-            " AND level IN ('so','huyen','xa') ORDER BY code, valid_from DESC",
-            -1, &st, NULL) != SQLITE_OK)
+                            "SELECT code, name, level, parent FROM unit"
+                            " WHERE valid_from <= ?1 AND valid_to >= ?1"
+                            " AND level IN ('so','huyen','xa') ORDER BY code, valid_from DESC",
+                            -1, &st, NULL)
+        != SQLITE_OK)
         return s_sql_fail (l, "units");
     sqlite3_bind_int (st, 1, w->last_day);
     size_t alloc = 0;
@@ -110,9 +111,8 @@ s_load_units (s_loader_t *l, const cchc_rollup_window_t *w)
         const char *parent = (const char *) sqlite3_column_text (st, 3);
         if (!code || !name || !level)
             continue;
-        if (l->unit_count > 0
-            && strcmp (l->units[l->unit_count - 1].code, code) == 0)
-            continue;           /* overlapping validity: keep the latest row */
+        if (l->unit_count > 0 && strcmp (l->units [l->unit_count - 1].code, code) == 0)
+            continue; /* overlapping validity: keep the latest row */
         if (l->unit_count == alloc) {
             alloc = alloc ? alloc * 2 : 256;
             cchc_rollup_unit_t *u = realloc (l->units, alloc * sizeof *u);
@@ -127,16 +127,16 @@ s_load_units (s_loader_t *l, const cchc_rollup_window_t *w)
                 return -1;
             }
         }
-        cchc_rollup_unit_t *u = &l->units[l->unit_count];
-        char **s = &l->strings[l->unit_count * 3];
-        s[0] = strdup (code);
-        s[1] = strdup (name);
-        s[2] = parent ? strdup (parent) : NULL;
+        cchc_rollup_unit_t *u = &l->units [l->unit_count];
+        char **s = &l->strings [l->unit_count * 3];
+        s [0] = strdup (code);
+        s [1] = strdup (name);
+        s [2] = parent ? strdup (parent) : NULL;
         l->unit_count++;
-        u->code = s[0];
-        u->name = s[1];
-        u->parent = s[2];
-        if (!s[0] || !s[1] || (parent && !s[2])) {
+        u->code = s [0];
+        u->name = s [1];
+        u->parent = s [2];
+        if (!s [0] || !s [1] || (parent && !s [2])) {
             sqlite3_finalize (st);
             cchc_errf (l->err, l->errlen, "out of memory");
             return -1;
@@ -155,7 +155,7 @@ s_unit_index (const s_loader_t *l, const char *code)
     size_t lo = 0, hi = l->unit_count;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        int c = strcmp (l->units[mid].code, code);
+        int c = strcmp (l->units [mid].code, code);
         if (c == 0)
             return (int) mid;
         if (c < 0)
@@ -177,7 +177,7 @@ s_part_add (s_loader_t *l)
         l->parts = p;
         l->part_alloc = want;
     }
-    cchc_rollup_part_t *p = &l->parts[l->part_count++];
+    cchc_rollup_part_t *p = &l->parts [l->part_count++];
     memset (p, 0, sizeof *p);
     return p;
 }
@@ -189,11 +189,15 @@ s_load_metric_table (s_loader_t *l)
     if (s_exec (l, "CREATE TEMP TABLE IF NOT EXISTS cchc_rollup_metric ("
                    " code TEXT PRIMARY KEY, kind INTEGER NOT NULL,"
                    " idx INTEGER NOT NULL) WITHOUT ROWID;"
-                   "DELETE FROM temp.cchc_rollup_metric;") != 0)
+                   "DELETE FROM temp.cchc_rollup_metric;")
+        != 0)
         return -1;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (l->db, "INSERT INTO temp.cchc_rollup_metric"
-                            " VALUES (?1, ?2, ?3)", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2 (l->db,
+                            "INSERT INTO temp.cchc_rollup_metric"
+                            " VALUES (?1, ?2, ?3)",
+                            -1, &st, NULL)
+        != SQLITE_OK)
         return s_sql_fail (l, "metric table");
     size_t nm = cchc_criteria_metric_count (l->cat);
     for (size_t m = 0; m < nm; m++) {
@@ -216,8 +220,11 @@ static int
 s_has_month_table (s_loader_t *l, bool *has)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (l->db, "SELECT 1 FROM sqlite_master WHERE type = 'table'"
-                            " AND name = 'observation_month'", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2 (l->db,
+                            "SELECT 1 FROM sqlite_master WHERE type = 'table'"
+                            " AND name = 'observation_month'",
+                            -1, &st, NULL)
+        != SQLITE_OK)
         return s_sql_fail (l, "schema");
     int rc = sqlite3_step (st);
     *has = rc == SQLITE_ROW;
@@ -228,9 +235,8 @@ s_has_month_table (s_loader_t *l, bool *has)
 }
 
 static int
-s_add_part (s_loader_t *l, const char *unit, int64_t agent, size_t metric,
-            double value, int64_t rows, int32_t day_first, int32_t day_last,
-            int64_t journal)
+s_add_part (s_loader_t *l, const char *unit, int64_t agent, size_t metric, double value,
+            int64_t rows, int32_t day_first, int32_t day_last, int64_t journal)
 {
     int u = unit ? s_unit_index (l, unit) : -1;
     if (u < 0) {
@@ -256,17 +262,17 @@ s_add_part (s_loader_t *l, const char *unit, int64_t agent, size_t metric,
 /*  Counters from the monthly sums: the window's months of each agent, by
     primary-key seeks, in (month, metric, unit) order; s_load_counters folds
     each (agent, metric, unit) over the months. */
-#define S_SQL_MONTH_COUNTERS \
+#define S_SQL_MONTH_COUNTERS                                                   \
     "SELECT o.agent, m.idx, o.unit, o.total, o.rows, o.day_first, o.day_last," \
-    "       o.journal_max" \
-    "  FROM agent AS a CROSS JOIN observation_month AS o" \
-    "       CROSS JOIN temp.cchc_rollup_metric AS m" \
-    " WHERE o.agent = a.id AND o.month BETWEEN ?1 AND ?2" \
+    "       o.journal_max"                                                     \
+    "  FROM agent AS a CROSS JOIN observation_month AS o"                      \
+    "       CROSS JOIN temp.cchc_rollup_metric AS m"                           \
+    " WHERE o.agent = a.id AND o.month BETWEEN ?1 AND ?2"                      \
     "   AND m.code = o.metric AND m.kind = 1"
 static const char *s_sql_month_counters = S_SQL_MONTH_COUNTERS;
 /*  The same without the pending agents, and for one pending agent ?3. */
-static const char *s_sql_settled_counters = S_SQL_MONTH_COUNTERS
-    "   AND a.id NOT IN (SELECT agent FROM temp.cchc_month_pending)";
+static const char *s_sql_settled_counters =
+    S_SQL_MONTH_COUNTERS "   AND a.id NOT IN (SELECT agent FROM temp.cchc_month_pending)";
 static const char *s_sql_pending_counters =
     "SELECT o.agent, m.idx, o.unit, o.total, o.rows, o.day_first, o.day_last,"
     "       o.journal_max"
@@ -280,19 +286,19 @@ static const char *s_sql_pending_counters =
     another unit in an earlier month leaves its old unit no carried gauge;
     the daily fallback and the core keep one per unit.  Agents are rarely
     moved.) */
-#define S_SQL_MONTH_GAUGES \
+#define S_SQL_MONTH_GAUGES                                                 \
     "SELECT o.agent, m.idx, o.unit, o.day_last, o.day_last, o.last_value," \
-    "       o.last_journal" \
-    "  FROM agent AS a CROSS JOIN temp.cchc_rollup_metric AS m" \
-    "       CROSS JOIN observation_month AS o" \
-    " WHERE m.kind = 2 AND o.agent = a.id" \
-    "   AND o.month = (SELECT max (x.month) FROM observation_month AS x" \
-    "                   WHERE x.agent = a.id AND x.metric = m.code" \
-    "                     AND x.month <= ?2)" \
+    "       o.last_journal"                                                \
+    "  FROM agent AS a CROSS JOIN temp.cchc_rollup_metric AS m"            \
+    "       CROSS JOIN observation_month AS o"                             \
+    " WHERE m.kind = 2 AND o.agent = a.id"                                 \
+    "   AND o.month = (SELECT max (x.month) FROM observation_month AS x"   \
+    "                   WHERE x.agent = a.id AND x.metric = m.code"        \
+    "                     AND x.month <= ?2)"                              \
     "   AND o.metric = m.code"
 static const char *s_sql_month_gauges = S_SQL_MONTH_GAUGES;
-static const char *s_sql_settled_gauges = S_SQL_MONTH_GAUGES
-    "   AND a.id NOT IN (SELECT agent FROM temp.cchc_month_pending)";
+static const char *s_sql_settled_gauges =
+    S_SQL_MONTH_GAUGES "   AND a.id NOT IN (SELECT agent FROM temp.cchc_month_pending)";
 /*  (the agent's latest month per metric read once: a MAX() sub-query per
     row would read the view's months again for each) */
 static const char *s_sql_pending_gauges =
@@ -323,16 +329,16 @@ static const char *s_sql_day_gauges =
 /*  One (metric, unit) of the agent being folded. */
 typedef struct {
     size_t metric;
-    char unit[CCHC_UNIT_MAX + 1];
-    bool unit_ok;               /* the code fitted (else: no such unit) */
+    char unit [CCHC_UNIT_MAX + 1];
+    bool unit_ok; /* the code fitted (else: no such unit) */
     double total;
     int64_t rows, journal;
     int32_t first, last;
-    long next;                  /* next entry of the same metric, or -1 */
+    long next; /* next entry of the same metric, or -1 */
 } s_fold_t;
 
 typedef struct {
-    long *head;                 /* [metric count]: first entry, or -1 */
+    long *head; /* [metric count]: first entry, or -1 */
     s_fold_t *entries;
     size_t count, alloc;
 } s_folder_t;
@@ -355,11 +361,12 @@ s_fold_flush (s_loader_t *l, s_folder_t *f, int64_t agent)
     qsort (f->entries, f->count, sizeof *f->entries, s_fold_cmp);
     int rc = 0;
     for (size_t i = 0; i < f->count; i++) {
-        s_fold_t *e = &f->entries[i];
-        f->head[e->metric] = -1;
-        if (rc == 0 && s_add_part (l, e->unit_ok ? e->unit : NULL, agent, e->metric,
-                                   e->total, e->rows, e->first, e->last,
-                                   e->journal) != 0)
+        s_fold_t *e = &f->entries [i];
+        f->head [e->metric] = -1;
+        if (rc == 0
+            && s_add_part (l, e->unit_ok ? e->unit : NULL, agent, e->metric, e->total, e->rows,
+                           e->first, e->last, e->journal)
+                   != 0)
             rc = -1;
     }
     f->count = 0;
@@ -384,8 +391,8 @@ s_fold_rows (s_loader_t *l, s_folder_t *f, sqlite3_stmt *st, size_t nm, int64_t 
             *agent = a;
         }
         long i;
-        for (i = f->head[m]; i >= 0 && strcmp (f->entries[i].unit, u) != 0;
-             i = f->entries[i].next)
+        for (i = f->head [m]; i >= 0 && strcmp (f->entries [i].unit, u) != 0;
+             i = f->entries [i].next)
             ;
         if (i < 0) {
             if (f->count == f->alloc) {
@@ -399,15 +406,15 @@ s_fold_rows (s_loader_t *l, s_folder_t *f, sqlite3_stmt *st, size_t nm, int64_t 
                 f->alloc = want;
             }
             i = (long) f->count++;
-            s_fold_t *e = &f->entries[i];
+            s_fold_t *e = &f->entries [i];
             memset (e, 0, sizeof *e);
             e->metric = (size_t) m;
             e->unit_ok = cchc_strlcpy (e->unit, u, sizeof e->unit) < sizeof e->unit;
             e->first = INT32_MAX;
-            e->next = f->head[m];
-            f->head[m] = i;
+            e->next = f->head [m];
+            f->head [m] = i;
         }
-        s_fold_t *e = &f->entries[i];
+        s_fold_t *e = &f->entries [i];
         e->total += sqlite3_column_double (st, 3);
         e->rows += sqlite3_column_int64 (st, 4);
         int32_t first = sqlite3_column_int (st, 5), last = sqlite3_column_int (st, 6);
@@ -432,16 +439,18 @@ s_load_counters (s_loader_t *l, const cchc_rollup_window_t *w, bool monthly)
         return -1;
     }
     for (size_t m = 0; m < nm; m++)
-        f.head[m] = -1;
+        f.head [m] = -1;
     bool split = monthly && l->pending_count > 0;
     const char *sql = !monthly ? s_sql_day_counters
-                    : split ? s_sql_settled_counters : s_sql_month_counters;
+                      : split  ? s_sql_settled_counters
+                               : s_sql_month_counters;
     sqlite3_stmt *st = NULL, *one = NULL;
     int64_t agent = 0;
     int rc = -1;
     if (sqlite3_prepare_v2 (l->db, sql, -1, &st, NULL) != SQLITE_OK
-        || (split && sqlite3_prepare_v2 (l->db, s_sql_pending_counters, -1, &one,
-                                         NULL) != SQLITE_OK)) {
+        || (split
+            && sqlite3_prepare_v2 (l->db, s_sql_pending_counters, -1, &one, NULL)
+                   != SQLITE_OK)) {
         s_sql_fail (l, "counters");
         goto done;
     }
@@ -454,7 +463,7 @@ s_load_counters (s_loader_t *l, const cchc_rollup_window_t *w, bool monthly)
     for (size_t i = 0; split && i < l->pending_count; i++) {
         sqlite3_bind_int (one, 1, first);
         sqlite3_bind_int (one, 2, last);
-        sqlite3_bind_int64 (one, 3, l->pending[i]);
+        sqlite3_bind_int64 (one, 3, l->pending [i]);
         if (s_fold_rows (l, &f, one, nm, &agent) != 0)
             goto done;
     }
@@ -483,7 +492,8 @@ s_gauge_rows (s_loader_t *l, sqlite3_stmt *st)
         if (s_add_part (l, (const char *) sqlite3_column_text (st, 2),
                         sqlite3_column_int64 (st, 0), (size_t) m,
                         sqlite3_column_double (st, 5), 1, day, day,
-                        sqlite3_column_int64 (st, 6)) != 0) {
+                        sqlite3_column_int64 (st, 6))
+            != 0) {
             sqlite3_reset (st);
             return -1;
         }
@@ -499,12 +509,14 @@ s_load_gauges (s_loader_t *l, const cchc_rollup_window_t *w, bool monthly)
 {
     bool split = monthly && l->pending_count > 0;
     const char *sql = !monthly ? s_sql_day_gauges
-                    : split ? s_sql_settled_gauges : s_sql_month_gauges;
+                      : split  ? s_sql_settled_gauges
+                               : s_sql_month_gauges;
     sqlite3_stmt *st = NULL, *one = NULL;
     int rc = -1;
     if (sqlite3_prepare_v2 (l->db, sql, -1, &st, NULL) != SQLITE_OK
-        || (split && sqlite3_prepare_v2 (l->db, s_sql_pending_gauges, -1, &one,
-                                         NULL) != SQLITE_OK)) {
+        || (split
+            && sqlite3_prepare_v2 (l->db, s_sql_pending_gauges, -1, &one, NULL)
+                   != SQLITE_OK)) {
         s_sql_fail (l, "gauges");
         goto done;
     }
@@ -514,7 +526,7 @@ s_load_gauges (s_loader_t *l, const cchc_rollup_window_t *w, bool monthly)
         goto done;
     for (size_t i = 0; split && i < l->pending_count; i++) {
         sqlite3_bind_int (one, 2, last);
-        sqlite3_bind_int64 (one, 3, l->pending[i]);
+        sqlite3_bind_int64 (one, 3, l->pending [i]);
         if (s_gauge_rows (l, one) != 0)
             goto done;
     }
@@ -539,9 +551,11 @@ s_load_pending (s_loader_t *l)
     if (months == 0)
         return 0;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (l->db, "SELECT DISTINCT p.agent FROM temp.cchc_month_pending"
+    if (sqlite3_prepare_v2 (l->db,
+                            "SELECT DISTINCT p.agent FROM temp.cchc_month_pending"
                             " AS p JOIN agent AS a ON a.id = p.agent ORDER BY p.agent",
-                            -1, &st, NULL) != SQLITE_OK)
+                            -1, &st, NULL)
+        != SQLITE_OK)
         return s_sql_fail (l, "observation_month");
     size_t alloc = 0;
     int rc;
@@ -557,7 +571,7 @@ s_load_pending (s_loader_t *l)
             l->pending = p;
             alloc = want;
         }
-        l->pending[l->pending_count++] = sqlite3_column_int64 (st, 0);
+        l->pending [l->pending_count++] = sqlite3_column_int64 (st, 0);
     }
     sqlite3_finalize (st);
     return rc == SQLITE_DONE ? 0 : s_sql_fail (l, "observation_month");
@@ -586,25 +600,26 @@ s_load_arrivals (s_loader_t *l)
         return -1;
     }
     for (size_t i = 0; i < l->part_count; i++)
-        ids[i] = l->parts[i].journal_max;
+        ids [i] = l->parts [i].journal_max;
     qsort (ids, l->part_count, sizeof *ids, s_int64_cmp);
     size_t n = 0;
     for (size_t i = 0; i < l->part_count; i++)
-        if (n == 0 || ids[n - 1] != ids[i])
-            ids[n++] = ids[i];
+        if (n == 0 || ids [n - 1] != ids [i])
+            ids [n++] = ids [i];
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (l->db, "SELECT received_at FROM journal WHERE id = ?1",
-                            -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2 (l->db, "SELECT received_at FROM journal WHERE id = ?1", -1, &st,
+                            NULL)
+        != SQLITE_OK) {
         free (ids);
         free (times);
         return s_sql_fail (l, "journal");
     }
     for (size_t i = 0; i < n; i++) {
-        sqlite3_bind_int64 (st, 1, ids[i]);
+        sqlite3_bind_int64 (st, 1, ids [i]);
         int rc = sqlite3_step (st);
         /* a row without its journal entry (should not happen): treat as
            arriving never, i.e. late */
-        times[i] = rc == SQLITE_ROW ? sqlite3_column_int64 (st, 0) : INT64_MAX;
+        times [i] = rc == SQLITE_ROW ? sqlite3_column_int64 (st, 0) : INT64_MAX;
         if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
             sqlite3_finalize (st);
             free (ids);
@@ -615,10 +630,9 @@ s_load_arrivals (s_loader_t *l)
     }
     sqlite3_finalize (st);
     for (size_t i = 0; i < l->part_count; i++) {
-        int64_t *hit = bsearch (&l->parts[i].journal_max, ids, n, sizeof *ids,
-                                s_int64_cmp);
+        int64_t *hit = bsearch (&l->parts [i].journal_max, ids, n, sizeof *ids, s_int64_cmp);
         assert (hit);
-        l->parts[i].received_max = times[hit - ids];
+        l->parts [i].received_max = times [hit - ids];
     }
     free (ids);
     free (times);
@@ -634,11 +648,10 @@ s_load_one (s_loader_t *l, const cchc_period_t *period, int64_t as_of_ms,
     cchc_rollup_t *r = NULL;
     bool monthly = false;
     if (s_has_month_table (l, &monthly) == 0 && (!monthly || s_load_pending (l) == 0)
-        && s_load_units (l, &w) == 0
-        && s_load_counters (l, &w, monthly) == 0
+        && s_load_units (l, &w) == 0 && s_load_counters (l, &w, monthly) == 0
         && s_load_gauges (l, &w, monthly) == 0 && s_load_arrivals (l) == 0) {
-        r = cchc_rollup_compute (l->cat, &w, l->units, l->unit_count, l->parts,
-                                 l->part_count, previous, l->err, l->errlen);
+        r = cchc_rollup_compute (l->cat, &w, l->units, l->unit_count, l->parts, l->part_count,
+                                 previous, l->err, l->errlen);
         if (r)
             r->parts_ignored = l->parts_ignored;
     }
@@ -647,9 +660,8 @@ s_load_one (s_loader_t *l, const cchc_period_t *period, int64_t as_of_ms,
 }
 
 cchc_rollup_t *
-cchc_rollup_load (sqlite3 *db, const cchc_criteria_t *cat,
-                  const cchc_period_t *period, int64_t as_of_ms,
-                  bool with_previous, char *err, size_t errlen)
+cchc_rollup_load (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t *period,
+                  int64_t as_of_ms, bool with_previous, char *err, size_t errlen)
 {
     assert (db && cat && period);
     s_loader_t l = { .db = db, .cat = cat, .err = err, .errlen = errlen };
@@ -681,23 +693,26 @@ done:
     observation_month when it exists (with the agents of every message past
     the summary's position: their months may not be in it yet), else every
     agent. */
-#define S_EXPLAIN_AGENTS_MONTH \
-    "SELECT DISTINCT agent FROM observation_month" \
+#define S_EXPLAIN_AGENTS_MONTH                         \
+    "SELECT DISTINCT agent FROM observation_month"     \
     " WHERE metric = ?1 AND unit = ?2 AND month <= ?3" \
-    " UNION SELECT agent FROM journal" \
+    " UNION SELECT agent FROM journal"                 \
     " WHERE id > coalesce ((SELECT journal FROM month_position), 0)"
-#define S_EXPLAIN_AGENTS_ALL "SELECT id FROM agent WHERE ?1 IS NOT NULL" \
+#define S_EXPLAIN_AGENTS_ALL                    \
+    "SELECT id FROM agent WHERE ?1 IS NOT NULL" \
     " AND ?2 IS NOT NULL AND ?3 IS NOT NULL"
 
 static int
 s_explain_metric (sqlite3 *db, const cchc_rollup_window_t *w, const char *unit,
-                  const cchc_metric_t *metric, cchc_rollup_source_fn *fn, void *arg,
-                  char *err, size_t errlen)
+                  const cchc_metric_t *metric, cchc_rollup_source_fn *fn, void *arg, char *err,
+                  size_t errlen)
 {
     bool gauge = metric->kind == CCHC_METRIC_GAUGE;
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2 (db, "SELECT 1 FROM sqlite_master WHERE type = 'table'"
-                                 " AND name = 'observation_month'", -1, &st, NULL);
+    int rc = sqlite3_prepare_v2 (db,
+                                 "SELECT 1 FROM sqlite_master WHERE type = 'table'"
+                                 " AND name = 'observation_month'",
+                                 -1, &st, NULL);
     if (rc != SQLITE_OK)
         goto sql_fail;
     bool monthly = sqlite3_step (st) == SQLITE_ROW;
@@ -705,12 +720,14 @@ s_explain_metric (sqlite3 *db, const cchc_rollup_window_t *w, const char *unit,
     st = NULL;
     const char *agents = monthly ? S_EXPLAIN_AGENTS_MONTH : S_EXPLAIN_AGENTS_ALL;
     int32_t from = w->first_day, to = w->last_day;
-    char sql[1024];
+    char sql [1024];
     if (gauge) {
         /* the unit's latest day <= the end, over all its agents */
-        snprintf (sql, sizeof sql, "SELECT max (o.day) FROM observation AS o"
+        snprintf (sql, sizeof sql,
+                  "SELECT max (o.day) FROM observation AS o"
                   " WHERE o.agent IN (%s) AND o.metric = ?1 AND o.unit = ?2"
-                  " AND o.day <= ?4", agents);
+                  " AND o.day <= ?4",
+                  agents);
         if (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) != SQLITE_OK)
             goto sql_fail;
         sqlite3_bind_text (st, 1, metric->code, -1, SQLITE_STATIC);
@@ -721,7 +738,7 @@ s_explain_metric (sqlite3 *db, const cchc_rollup_window_t *w, const char *unit,
             goto sql_fail;
         if (sqlite3_column_type (st, 0) == SQLITE_NULL) {
             sqlite3_finalize (st);
-            return 0;           /* no value at all */
+            return 0; /* no value at all */
         }
         from = to = sqlite3_column_int (st, 0);
         sqlite3_finalize (st);
@@ -733,7 +750,8 @@ s_explain_metric (sqlite3 *db, const cchc_rollup_window_t *w, const char *unit,
               "       LEFT JOIN journal AS j ON j.id = o.journal"
               " WHERE o.agent IN (%s) AND o.metric = ?1 AND o.unit = ?2"
               "   AND o.day BETWEEN ?4 AND ?5"
-              " ORDER BY o.day, o.agent", agents);
+              " ORDER BY o.day, o.agent",
+              agents);
     if (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) != SQLITE_OK)
         goto sql_fail;
     sqlite3_bind_text (st, 1, metric->code, -1, SQLITE_STATIC);
@@ -772,37 +790,40 @@ sql_fail:
 }
 
 int
-cchc_rollup_explain (sqlite3 *db, const cchc_criteria_t *cat,
-                     const cchc_rollup_window_t *w, const char *unit,
-                     const char *code, cchc_rollup_source_fn *fn, void *arg,
+cchc_rollup_explain (sqlite3 *db, const cchc_criteria_t *cat, const cchc_rollup_window_t *w,
+                     const char *unit, const char *code, cchc_rollup_source_fn *fn, void *arg,
                      char *err, size_t errlen)
 {
     assert (db && cat && w && unit && code && fn);
-    int metrics[2] = { -1, -1 };
+    int metrics [2] = { -1, -1 };
     int m = cchc_criteria_metric_find (cat, code);
     int i = cchc_criteria_indicator_find (cat, code);
     if (m >= 0)
-        metrics[0] = m;
+        metrics [0] = m;
     else if (i >= 0) {
         const cchc_indicator_t *ind = cchc_criteria_indicator (cat, (size_t) i);
         if (ind->rule == CCHC_RULE_ON_TIME) {
-            cchc_errf (err, errlen, "indicator '%s' is computed from the arrival of "
-                   "all the unit's metrics: explain each metric", code);
+            cchc_errf (err, errlen,
+                       "indicator '%s' is computed from the arrival of "
+                       "all the unit's metrics: explain each metric",
+                       code);
             return -1;
         }
-        metrics[0] = ind->numerator;
-        metrics[1] = ind->denominator;
+        metrics [0] = ind->numerator;
+        metrics [1] = ind->denominator;
     }
     else {
-        cchc_errf (err, errlen, "'%s' is neither a metric nor an indicator of the "
-               "catalogue", code);
+        cchc_errf (err, errlen,
+                   "'%s' is neither a metric nor an indicator of the "
+                   "catalogue",
+                   code);
         return -1;
     }
     for (int k = 0; k < 2; k++)
-        if (metrics[k] >= 0
-            && s_explain_metric (db, w, unit,
-                                 cchc_criteria_metric (cat, (size_t) metrics[k]),
-                                 fn, arg, err, errlen) != 0)
+        if (metrics [k] >= 0
+            && s_explain_metric (db, w, unit, cchc_criteria_metric (cat, (size_t) metrics [k]),
+                                 fn, arg, err, errlen)
+                   != 0)
             return -1;
     return 0;
 }

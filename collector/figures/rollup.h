@@ -67,19 +67,19 @@
 
 typedef struct {
     cchc_period_t period;
-    char id[CCHC_PERIOD_ID_MAX];    /* "2021-Q1" */
-    cchc_date_t first, last;        /* local days, inclusive */
-    int32_t first_day, last_day;    /* the same as yyyymmdd (observation.day) */
-    int32_t due_day, lock_day;      /* yyyymmdd of the due and lock days
+    char id [CCHC_PERIOD_ID_MAX];             /* "2021-Q1" */
+    cchc_date_t first, last;                  /* local days, inclusive */
+    int32_t first_day, last_day;              /* the same as yyyymmdd (observation.day) */
+    int32_t due_day, lock_day;                /* yyyymmdd of the due and lock days
                                        (due: the latest level's) */
-    int64_t due_ms;                 /* UTC ms of the start of the day after
+    int64_t due_ms;                           /* UTC ms of the start of the day after
                                        the latest level's due day */
-    int32_t level_due_day[CCHC_LEVEL_COUNT];   /* yyyymmdd, per level */
-    int64_t level_due_ms[CCHC_LEVEL_COUNT];    /* a unit of the level is on
+    int32_t level_due_day [CCHC_LEVEL_COUNT]; /* yyyymmdd, per level */
+    int64_t level_due_ms [CCHC_LEVEL_COUNT];  /* a unit of the level is on
                                        time iff received_at < this (the start
                                        of the day after its due day) */
-    int64_t lock_ms;                /* UTC ms of the start of the lock day */
-    int64_t as_of_ms;               /* when the figures are computed (UTC ms) */
+    int64_t lock_ms;                          /* UTC ms of the start of the lock day */
+    int64_t as_of_ms;                         /* when the figures are computed (UTC ms) */
 } cchc_rollup_window_t;
 
 /*  Fill `w` for `period` with the catalogue's due and lock days.  Can't fail. */
@@ -92,24 +92,24 @@ void cchc_rollup_window (const cchc_criteria_t *cat, const cchc_period_t *period
 /*  Core input */
 
 typedef struct {
-    const char *code;           /* unit code */
-    const char *name;           /* Vietnamese name */
-    const char *parent;         /* parent code, may be NULL */
+    const char *code;   /* unit code */
+    const char *name;   /* Vietnamese name */
+    const char *parent; /* parent code, may be NULL */
     cchc_level_t level;
 } cchc_rollup_unit_t;
 
 /*  One agent's contribution to one unit's metric over the window. */
 typedef struct {
-    size_t unit;                /* index into the units array */
-    size_t metric;              /* metric index in the catalogue */
-    int64_t agent;              /* agent id */
-    double value;               /* counter: sum of the agent's rows in the window;
+    size_t unit;          /* index into the units array */
+    size_t metric;        /* metric index in the catalogue */
+    int64_t agent;        /* agent id */
+    double value;         /* counter: sum of the agent's rows in the window;
                                    gauge: the agent's latest value dated <= last */
-    int32_t day_first;          /* counter: first day with a row; gauge: its day */
-    int32_t day_last;           /* counter: last day with a row; gauge: its day */
-    int64_t rows;               /* observation rows folded in */
-    int64_t journal_max;        /* highest journal id among them */
-    int64_t received_max;       /* received_at (UTC ms) of that journal entry */
+    int32_t day_first;    /* counter: first day with a row; gauge: its day */
+    int32_t day_last;     /* counter: last day with a row; gauge: its day */
+    int64_t rows;         /* observation rows folded in */
+    int64_t journal_max;  /* highest journal id among them */
+    int64_t received_max; /* received_at (UTC ms) of that journal entry */
 } cchc_rollup_part_t;
 
 /*  One observation row, for cchc_rollup_fold(). */
@@ -117,10 +117,10 @@ typedef struct {
     size_t unit;
     size_t metric;
     int64_t agent;
-    int32_t day;                /* yyyymmdd */
+    int32_t day; /* yyyymmdd */
     double value;
     int64_t journal;
-    int64_t received_at;        /* UTC ms */
+    int64_t received_at; /* UTC ms */
 } cchc_rollup_row_t;
 
 /*  Fold raw rows into parts for the window: counters keep rows dated in the
@@ -145,91 +145,91 @@ const char *cchc_score_state_name (cchc_score_state_t state);
 
 /*  One metric of one unit over the window. */
 typedef struct {
-    bool expected;              /* the unit's level reports this metric */
-    bool present;               /* some row feeds it */
-    double value;               /* window value (0 when absent) */
-    int32_t day_first, day_last;/* yyyymmdd range of its rows (gauge: the day) */
-    int64_t rows;               /* observation rows behind it */
-    int agents;                 /* agents that contributed */
-    int64_t journal_max;        /* newest journal entry behind it */
-    int64_t received_max;       /* and when it arrived (UTC ms) */
+    bool expected;               /* the unit's level reports this metric */
+    bool present;                /* some row feeds it */
+    double value;                /* window value (0 when absent) */
+    int32_t day_first, day_last; /* yyyymmdd range of its rows (gauge: the day) */
+    int64_t rows;                /* observation rows behind it */
+    int agents;                  /* agents that contributed */
+    int64_t journal_max;         /* newest journal entry behind it */
+    int64_t received_max;        /* and when it arrived (UTC ms) */
 } cchc_rollup_cell_t;
 
 /*  One indicator of one unit. */
 typedef struct {
     cchc_score_state_t state;
-    bool for_level;             /* the indicator is for the unit's level */
-    double numerator;           /* window value of the numerator metric (on_time:
+    bool for_level;     /* the indicator is for the unit's level */
+    double numerator;   /* window value of the numerator metric (on_time:
                                    1 on time, 0 not); NAN when missing */
-    double denominator;         /* NAN when none or missing */
-    double value;               /* NAN unless ok */
-    double target;              /* NAN when not for the level */
-    double points_max;          /* the indicator's points when ok or missing, else 0 */
-    double points;              /* earned */
+    double denominator; /* NAN when none or missing */
+    double value;       /* NAN unless ok */
+    double target;      /* NAN when not for the level */
+    double points_max;  /* the indicator's points when ok or missing, else 0 */
+    double points;      /* earned */
 } cchc_rollup_score_t;
 
 typedef struct {
     char *code, *name, *parent; /* parent may be NULL */
     cchc_level_t level;
-    cchc_rollup_score_t *scores;    /* [indicator_count] */
-    cchc_rollup_cell_t *cells;      /* [metric_count] */
-    double *area_earned;            /* [area_count] */
-    double *area_applicable;        /* [area_count] */
+    cchc_rollup_score_t *scores; /* [indicator_count] */
+    cchc_rollup_cell_t *cells;   /* [metric_count] */
+    double *area_earned;         /* [area_count] */
+    double *area_applicable;     /* [area_count] */
     double earned, applicable;
-    bool has_index;                 /* applicable > 0 */
-    double index;                   /* 0..100 */
-    int rank;                       /* 1.. within the level; 0 without index */
-    const char *grade;              /* catalogue grade, or NULL */
+    bool has_index;    /* applicable > 0 */
+    double index;      /* 0..100 */
+    int rank;          /* 1.. within the level; 0 without index */
+    const char *grade; /* catalogue grade, or NULL */
     bool has_change;
-    double change;                  /* index − previous period's index */
-    int prev_rank;                  /* previous period's rank, 0 if none */
+    double change; /* index − previous period's index */
+    int prev_rank; /* previous period's rank, 0 if none */
     size_t metrics_expected, metrics_reported;
-    size_t indicators_missing;      /* indicators in state missing */
-    bool complete;                  /* metrics_reported == metrics_expected */
-    bool on_time;                   /* complete and arrived before due_ms */
-    bool pending;                   /* not on time, but the due day has not passed */
-    int64_t last_received_ms;       /* newest arrival behind its values, 0 if none */
+    size_t indicators_missing; /* indicators in state missing */
+    bool complete;             /* metrics_reported == metrics_expected */
+    bool on_time;              /* complete and arrived before due_ms */
+    bool pending;              /* not on time, but the due day has not passed */
+    int64_t last_received_ms;  /* newest arrival behind its values, 0 if none */
 } cchc_rollup_unit_result_t;
 
 /*  A province figure: one indicator over all units with data, for one level
     or (level = -1) all its levels together. */
 typedef struct {
     size_t indicator;
-    int level;                  /* cchc_level_t, or -1 for all levels */
-    double numerator;           /* sums over the units with data */
-    double denominator;         /* NAN when the indicator has none */
-    double value;               /* NAN when no data or Σ denominator = 0 */
-    double target;              /* NAN for level -1 when the levels' targets differ */
+    int level;          /* cchc_level_t, or -1 for all levels */
+    double numerator;   /* sums over the units with data */
+    double denominator; /* NAN when the indicator has none */
+    double value;       /* NAN when no data or Σ denominator = 0 */
+    double target;      /* NAN for level -1 when the levels' targets differ */
     bool has_value;
-    bool met;                   /* has_value and the target is met */
-    size_t units;               /* units whose data is in the sums */
-    size_t units_missing;       /* units it applies to without data */
+    bool met;             /* has_value and the target is met */
+    size_t units;         /* units whose data is in the sums */
+    size_t units_missing; /* units it applies to without data */
 } cchc_rollup_figure_t;
 
 /*  Distribution of unit indices in one level (or all levels). */
 typedef struct {
-    size_t units;               /* scored units */
-    size_t ranked;              /* of them, with an index */
-    double min, median, max, mean;  /* NAN when ranked = 0 */
-    size_t *grade_counts;       /* [grade_count] units per catalogue grade */
-    size_t ungraded;            /* ranked units below every grade */
-    size_t incomplete;          /* units whose data is not complete */
-    size_t late;                /* complete, but arrived after the due day */
+    size_t units;                  /* scored units */
+    size_t ranked;                 /* of them, with an index */
+    double min, median, max, mean; /* NAN when ranked = 0 */
+    size_t *grade_counts;          /* [grade_count] units per catalogue grade */
+    size_t ungraded;               /* ranked units below every grade */
+    size_t incomplete;             /* units whose data is not complete */
+    size_t late;                   /* complete, but arrived after the due day */
 } cchc_rollup_dist_t;
 
 typedef struct {
-    const cchc_criteria_t *criteria;    /* borrowed: must outlive the result */
+    const cchc_criteria_t *criteria; /* borrowed: must outlive the result */
     cchc_rollup_window_t window;
-    cchc_rollup_unit_result_t *units;   /* in the input order */
+    cchc_rollup_unit_result_t *units; /* in the input order */
     size_t unit_count;
-    cchc_rollup_figure_t *figures;      /* every indicator but on_time ones:
+    cchc_rollup_figure_t *figures; /* every indicator but on_time ones:
                                            level -1, then each of its levels */
     size_t figure_count;
-    cchc_rollup_dist_t dist[CCHC_LEVEL_COUNT + 1];  /* [CCHC_LEVEL_COUNT] = all */
+    cchc_rollup_dist_t dist [CCHC_LEVEL_COUNT + 1]; /* [CCHC_LEVEL_COUNT] = all */
     bool has_previous;
-    cchc_period_t previous;             /* the period `change` compares with */
-    size_t parts_ignored;               /* input parts for units not scored */
-    int64_t journal_max;                /* newest journal entry behind any figure */
+    cchc_period_t previous; /* the period `change` compares with */
+    size_t parts_ignored;   /* input parts for units not scored */
+    int64_t journal_max;    /* newest journal entry behind any figure */
 } cchc_rollup_t;
 
 /*  The core.  `previous` (may be NULL) is the previous period's result, for
@@ -237,14 +237,10 @@ typedef struct {
     out of range are refused (-1); parts of a metric the unit's level does not
     report are kept (they count in sums but not for completeness).
     NULL on failure with the reason in err. */
-cchc_rollup_t *cchc_rollup_compute (const cchc_criteria_t *cat,
-                                    const cchc_rollup_window_t *w,
-                                    const cchc_rollup_unit_t *units,
-                                    size_t unit_count,
-                                    const cchc_rollup_part_t *parts,
-                                    size_t part_count,
-                                    const cchc_rollup_t *previous,
-                                    char *err, size_t errlen);
+cchc_rollup_t *cchc_rollup_compute (const cchc_criteria_t *cat, const cchc_rollup_window_t *w,
+                                    const cchc_rollup_unit_t *units, size_t unit_count,
+                                    const cchc_rollup_part_t *parts, size_t part_count,
+                                    const cchc_rollup_t *previous, char *err, size_t errlen);
 void cchc_rollup_destroy (cchc_rollup_t **self_p);
 
 /*  Index of the unit with `code`, or -1. */
@@ -273,8 +269,8 @@ int cchc_rollup_compare (cchc_rollup_t *r, const cchc_rollup_t *prev);
 size_t *cchc_rollup_by_code (const cchc_rollup_t *self);
 
 /*  The province figure of indicator `indicator` at `level` (-1: all), or NULL. */
-const cchc_rollup_figure_t *cchc_rollup_figure (const cchc_rollup_t *self,
-                                                size_t indicator, int level);
+const cchc_rollup_figure_t *cchc_rollup_figure (const cchc_rollup_t *self, size_t indicator,
+                                                int level);
 
 /* ------------------------------------------------------------------------ */
 /*  SQLite: the roll-up's own table over collector/db/schema.h
@@ -337,10 +333,10 @@ typedef struct {
     int64_t agent;
     const char *metric;
     const char *unit;
-    int32_t day;                /* yyyymmdd */
+    int32_t day; /* yyyymmdd */
     bool is_float;
-    int64_t ival;               /* when !is_float */
-    double fval;                /* when is_float */
+    int64_t ival; /* when !is_float */
+    double fval;  /* when is_float */
     int64_t journal;
 } cchc_rollup_obs_t;
 
@@ -363,8 +359,7 @@ size_t cchc_rollup_delta_size (const cchc_rollup_delta_t *self);
     caller's transaction, after the observation rows were written) and
     forget them.  0, or -1 with the reason in err (the delta is then
     cleared too: roll the transaction back). */
-int cchc_rollup_delta_apply (cchc_rollup_delta_t *self, sqlite3 *db,
-                             char *err, size_t errlen);
+int cchc_rollup_delta_apply (cchc_rollup_delta_t *self, sqlite3 *db, char *err, size_t errlen);
 
 /*  Forget the noted changes (the transaction was rolled back). */
 void cchc_rollup_delta_clear (cchc_rollup_delta_t *self);
@@ -388,14 +383,14 @@ typedef struct {
     const char *metric;
     int64_t agent;
     const char *agent_name;
-    int32_t day;                /* yyyymmdd */
+    int32_t day; /* yyyymmdd */
     double value;
-    bool is_integer;            /* stored as an integer (the protocol keeps the
+    bool is_integer; /* stored as an integer (the protocol keeps the
                                    kind): then ivalue is the exact value */
     int64_t ivalue;
-    int64_t seq;                /* the message's seq */
-    int64_t journal;            /* the signed message (journal.id) */
-    int64_t received_at;        /* UTC ms */
+    int64_t seq;         /* the message's seq */
+    int64_t journal;     /* the signed message (journal.id) */
+    int64_t received_at; /* UTC ms */
 } cchc_rollup_source_t;
 
 /*  Called per row; return 0 to go on, -1 to stop (explain then returns -1). */
@@ -407,8 +402,7 @@ typedef int (cchc_rollup_source_fn) (const cchc_rollup_source_t *row, void *arg)
     rows of the unit's latest day <= the window's last day.
     0 or -1 with the reason in err (unknown code, SQL error). */
 int cchc_rollup_explain (sqlite3 *db, const cchc_criteria_t *cat,
-                         const cchc_rollup_window_t *w, const char *unit,
-                         const char *code, cchc_rollup_source_fn *fn, void *arg,
-                         char *err, size_t errlen);
+                         const cchc_rollup_window_t *w, const char *unit, const char *code,
+                         cchc_rollup_source_fn *fn, void *arg, char *err, size_t errlen);
 
 #endif

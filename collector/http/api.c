@@ -9,14 +9,13 @@
 /*  Routes: one small function per endpoint, found in a table */
 
 typedef struct {
-    const char *rest;               /* the path after a prefix route's prefix */
+    const char *rest; /* the path after a prefix route's prefix */
     cchc_api_param_fn *param;
     void *arg;
     const char *if_none_match;
 } s_request_t;
 
-typedef void (s_route_fn) (cchc_api_t *self, const s_request_t *rq,
-                           cchc_api_reply_t *reply);
+typedef void (s_route_fn) (cchc_api_t *self, const s_request_t *rq, cchc_api_reply_t *reply);
 
 /*  A blob of the entry of the `period` parameter's period. */
 static void
@@ -40,9 +39,9 @@ s_route_ranking (cchc_api_t *self, const s_request_t *rq, cchc_api_reply_t *repl
     cchc_period_t p;
     if (cchc_api_param_period (self, rq->param, rq->arg, &p, reply) == 0
         && cchc_api_param_level (rq->param, rq->arg, true, &level, reply) == 0)
-        cchc_api_get_entry_blob (self, level < 0 ? CCHC_API_BLOB_RANK_ALL
-                                                 : CCHC_API_BLOB_RANK_SO + level,
-                                 &p, rq->if_none_match, reply);
+        cchc_api_get_entry_blob (
+            self, level < 0 ? CCHC_API_BLOB_RANK_ALL : CCHC_API_BLOB_RANK_SO + level, &p,
+            rq->if_none_match, reply);
 }
 
 static void
@@ -121,7 +120,7 @@ static const struct {
     const char *path;
     bool prefix, empty;
     s_route_fn *fn;
-} s_routes[] = {
+} s_routes [] = {
     { "/api/v1/catalogue", false, false, s_route_catalogue },
     { "/api/v1/periods", false, false, s_route_periods },
     { "/api/v1/summary", false, false, s_route_summary },
@@ -138,21 +137,22 @@ static const struct {
 };
 
 void
-cchc_api_handle (cchc_api_t *self, const char *path, cchc_api_param_fn *param,
-                 void *param_arg, const char *if_none_match, cchc_api_reply_t *reply)
+cchc_api_handle (cchc_api_t *self, const char *path, cchc_api_param_fn *param, void *param_arg,
+                 const char *if_none_match, cchc_api_reply_t *reply)
 {
     assert (self && path && param && reply);
     cchc_api_reply_init (reply);
-    s_request_t rq = { .rest = "", .param = param, .arg = param_arg,
-                       .if_none_match = if_none_match };
-    for (size_t i = 0; i < sizeof s_routes / sizeof s_routes[0]; i++) {
-        size_t len = strlen (s_routes[i].path);
-        if (s_routes[i].prefix ? strncmp (path, s_routes[i].path, len) != 0
-                               || (!path[len] && !s_routes[i].empty)
-                               : strcmp (path, s_routes[i].path) != 0)
+    s_request_t rq = {
+        .rest = "", .param = param, .arg = param_arg, .if_none_match = if_none_match
+    };
+    for (size_t i = 0; i < sizeof s_routes / sizeof s_routes [0]; i++) {
+        size_t len = strlen (s_routes [i].path);
+        if (s_routes [i].prefix ? strncmp (path, s_routes [i].path, len) != 0
+                                      || (!path [len] && !s_routes [i].empty)
+                                : strcmp (path, s_routes [i].path) != 0)
             continue;
         rq.rest = path + len;
-        s_routes[i].fn (self, &rq, reply);
+        s_routes [i].fn (self, &rq, reply);
         return;
     }
     if (strncmp (path, "/api/v1/", 8) == 0)
@@ -181,7 +181,8 @@ cchc_api_prefetch (cchc_api_t *self, const char *period)
 {
     assert (self);
     cchc_period_t p;
-    if (!period || strlen (period) >= CCHC_PERIOD_ID_MAX || cchc_period_parse (period, &p) != 0)
+    if (!period || strlen (period) >= CCHC_PERIOD_ID_MAX
+        || cchc_period_parse (period, &p) != 0)
         return -1;
     pthread_mutex_lock (&self->mutex);
     cchc_api_slot_t *s = cchc_api_slot_get (self, &p);
@@ -204,7 +205,7 @@ cchc_api_stats (cchc_api_t *self, cchc_api_stats_t *stats)
     stats->agents_loads = atomic_load (&self->agents_loads);
     pthread_mutex_lock (&self->mutex);
     for (size_t i = 0; i < self->slot_count; i++)
-        stats->periods += self->slots[i].used && self->slots[i].entry;
+        stats->periods += self->slots [i].used && self->slots [i].entry;
     pthread_mutex_unlock (&self->mutex);
 }
 
@@ -263,8 +264,7 @@ cchc_api_new (const cchc_api_config_t *conf, char *err, size_t errlen)
     self->pool_size = self->conf.connections;
     self->pool = calloc ((size_t) self->pool_size, sizeof *self->pool);
     self->pool_busy = calloc ((size_t) self->pool_size, sizeof *self->pool_busy);
-    if (!self->db_path || !self->tmpdir || !self->slots
-        || !self->pool || !self->pool_busy) {
+    if (!self->db_path || !self->tmpdir || !self->slots || !self->pool || !self->pool_busy) {
         cchc_errf (err, errlen, "out of memory");
         goto fail;
     }
@@ -273,13 +273,13 @@ cchc_api_new (const cchc_api_config_t *conf, char *err, size_t errlen)
     cchc_api_poll (self);
     if (!self->agents) {
         cchc_errf (err, errlen, "%s: cannot read the agent table: %s", self->db_path,
-               sqlite3_errmsg (self->wdb));
+                   sqlite3_errmsg (self->wdb));
         goto fail;
     }
     json_t *cat = cchc_api_catalogue_json (self->criteria);
     size_t size = 0;
     char *text = cchc_api_dump (cat, &size);
-    char etag[64];
+    char etag [64];
     snprintf (etag, sizeof etag, "\"%s-catalogue\"", self->instance);
     if (!text || !(self->catalogue = cchc_api_blob_new (text, size, etag))) {
         cchc_errf (err, errlen, "out of memory");
@@ -314,13 +314,13 @@ cchc_api_destroy (cchc_api_t **self_p)
     if (was_running)
         pthread_join (self->worker, NULL);
     for (size_t i = 0; self->slots && i < self->slot_count; i++)
-        cchc_api_entry_unref (&self->slots[i].entry);
+        cchc_api_entry_unref (&self->slots [i].entry);
     free (self->slots);
     cchc_api_agents_unref (&self->agents);
     cchc_api_blob_unref (&self->catalogue);
     cchc_api_blob_unref (&self->agents_blob);
     for (int i = 0; self->pool && i < self->pool_size; i++)
-        sqlite3_close (self->pool[i]);
+        sqlite3_close (self->pool [i]);
     free (self->pool);
     free (self->pool_busy);
     sqlite3_close (self->wdb);

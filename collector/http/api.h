@@ -38,22 +38,22 @@
 typedef struct cchc_api_t cchc_api_t;
 
 typedef struct {
-    const char *db_path;            /* the collector database (read-only use) */
-    const cchc_criteria_t *criteria;    /* the process's catalogue, borrowed
+    const char *db_path;             /* the collector database (read-only use) */
+    const cchc_criteria_t *criteria; /* the process's catalogue, borrowed
                                        (outlives the API) */
-    int poll_ms;                    /* version check interval; 0: 1000 */
-    int refresh_ms;                 /* min interval between recomputations of
+    int poll_ms;                     /* version check interval; 0: 1000 */
+    int refresh_ms;                  /* min interval between recomputations of
                                        one period; 0: 3000 */
-    int idle_ms;                    /* drop periods unused that long; 0: 600000 */
-    int wait_ms;                    /* a request waits that long for a first
+    int idle_ms;                     /* drop periods unused that long; 0: 600000 */
+    int wait_ms;                     /* a request waits that long for a first
                                        computation; 0: 60000 */
-    int max_periods;                /* periods kept in memory; 0: 24 */
-    int connections;                /* read-only connections for requests; 0: 4 */
-    int silent_days;                /* a unit is silent when no agent of it sent
+    int max_periods;                 /* periods kept in memory; 0: 24 */
+    int connections;                 /* read-only connections for requests; 0: 4 */
+    int silent_days;                 /* a unit is silent when no agent of it sent
                                        anything for that many days nor since
                                        the last round its level had to report
                                        (common/period.h); 0: 7 */
-    const char *tmpdir;             /* for XLSX files being built; NULL: $TMPDIR
+    const char *tmpdir;              /* for XLSX files being built; NULL: $TMPDIR
                                        or /tmp */
 } cchc_api_config_t;
 
@@ -67,14 +67,14 @@ void cchc_api_destroy (cchc_api_t **self_p);
 
 /*  A reply.  The body belongs to the reply until cchc_api_reply_release(). */
 typedef struct {
-    int status;                     /* HTTP status: 200, 304, 400, 404, ... */
-    const char *content_type;       /* static string */
-    const char *body;               /* may be NULL when size is 0 */
+    int status;               /* HTTP status: 200, 304, 400, 404, ... */
+    const char *content_type; /* static string */
+    const char *body;         /* may be NULL when size is 0 */
     size_t size;
-    char etag[64];                  /* quoted ETag, "" when none */
-    char disposition[160];          /* Content-Disposition, "" when none */
-    char cache_control[48];         /* "" when none */
-    void (*release) (void *arg);    /* frees body; NULL when nothing to free */
+    char etag [64];              /* quoted ETag, "" when none */
+    char disposition [160];      /* Content-Disposition, "" when none */
+    char cache_control [48];     /* "" when none */
+    void (*release) (void *arg); /* frees body; NULL when nothing to free */
     void *release_arg;
 } cchc_api_reply_t;
 
@@ -85,17 +85,15 @@ typedef const char *(cchc_api_param_fn) (void *arg, const char *name);
     /export/.  `if_none_match` (may be NULL) is the request's If-None-Match:
     when it equals the reply's ETag the reply is 304 with no body.
     Always fills `reply` (errors are JSON {"error": "...", "status": N}). */
-void cchc_api_handle (cchc_api_t *self, const char *path,
-                      cchc_api_param_fn *param, void *param_arg,
-                      const char *if_none_match, cchc_api_reply_t *reply);
+void cchc_api_handle (cchc_api_t *self, const char *path, cchc_api_param_fn *param,
+                      void *param_arg, const char *if_none_match, cchc_api_reply_t *reply);
 
 /*  Free the reply's body (it may be shared and reference-counted).
     Idempotent. */
 void cchc_api_reply_release (cchc_api_reply_t *reply);
 
 /*  Fill `reply` with a JSON error {"error": message, "status": status}. */
-void cchc_api_reply_error (cchc_api_reply_t *reply, int status,
-                           const char *message);
+void cchc_api_reply_error (cchc_api_reply_t *reply, int status, const char *message);
 
 /*  Count a request answered with `status` by the HTTP layer (shown by
     /api/v1/health).  Thread-safe. */
@@ -107,11 +105,11 @@ int cchc_api_prefetch (cchc_api_t *self, const char *period);
 
 /*  Counters for tests and the benchmark. */
 typedef struct {
-    uint64_t computations;          /* roll-ups computed */
+    uint64_t computations; /* roll-ups computed */
     uint64_t compute_failures;
-    int64_t last_compute_ms;        /* duration of the last one */
-    uint64_t agents_loads;          /* agents snapshots loaded */
-    size_t periods;                 /* periods in memory */
+    int64_t last_compute_ms; /* duration of the last one */
+    uint64_t agents_loads;   /* agents snapshots loaded */
+    size_t periods;          /* periods in memory */
 } cchc_api_stats_t;
 
 void cchc_api_stats (cchc_api_t *self, cchc_api_stats_t *stats);

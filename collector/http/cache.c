@@ -14,7 +14,6 @@ cchc_api_jstr_or_null (const char *s)
     return s ? json_string (s) : json_null ();
 }
 
-
 const char *
 cchc_api_rule_code (cchc_rule_t rule)
 {
@@ -26,7 +25,6 @@ cchc_api_rule_code (cchc_rule_t rule)
         default: return "";
     }
 }
-
 
 int64_t
 cchc_api_status_max_age (void)
@@ -90,7 +88,6 @@ cchc_api_dump (json_t *root, size_t *size)
     return text;
 }
 
-
 void
 cchc_api_agents_unref (cchc_api_agents_t **a_p)
 {
@@ -98,9 +95,9 @@ cchc_api_agents_unref (cchc_api_agents_t **a_p)
     *a_p = NULL;
     if (a && atomic_fetch_sub (&a->refs, 1) == 1) {
         for (size_t i = 0; i < a->count; i++) {
-            free (a->agents[i].unit);
-            free (a->agents[i].unit_name);
-            free (a->agents[i].name);
+            free (a->agents [i].unit);
+            free (a->agents [i].unit_name);
+            free (a->agents [i].name);
         }
         free (a->agents);
         free (a);
@@ -114,14 +111,13 @@ cchc_api_agents_first (const cchc_api_agents_t *a, const char *unit)
     size_t lo = 0, hi = a->count;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (strcmp (a->agents[mid].unit, unit) < 0)
+        if (strcmp (a->agents [mid].unit, unit) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
     return lo;
 }
-
 
 void
 cchc_api_entry_unref (cchc_api_entry_t **e_p)
@@ -130,7 +126,7 @@ cchc_api_entry_unref (cchc_api_entry_t **e_p)
     *e_p = NULL;
     if (e && atomic_fetch_sub (&e->refs, 1) == 1) {
         for (int i = 0; i < CCHC_API_BLOB_COUNT; i++)
-            cchc_api_blob_unref (&e->blobs[i]);
+            cchc_api_blob_unref (&e->blobs [i]);
         pthread_mutex_destroy (&e->blob_mutex);
         cchc_figures_destroy (&e->fig);
         free (e->by_code);
@@ -154,9 +150,9 @@ cchc_api_entry_unit (const cchc_api_entry_t *e, const char *code)
     size_t lo = 0, hi = r->unit_count;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        int c = strcmp (r->units[e->by_code[mid]].code, code);
+        int c = strcmp (r->units [e->by_code [mid]].code, code);
         if (c == 0)
-            return (int) e->by_code[mid];
+            return (int) e->by_code [mid];
         if (c < 0)
             lo = mid + 1;
         else
@@ -171,20 +167,17 @@ cchc_api_entry_unit_name (const cchc_api_entry_t *e, const char *code)
     if (!code)
         return NULL;
     int u = cchc_api_entry_unit (e, code);
-    return u < 0 ? NULL : e->rollup->units[u].name;
+    return u < 0 ? NULL : e->rollup->units [u].name;
 }
-
-
 
 int
 cchc_api_open (const char *path, sqlite3 **db, char *err, size_t errlen)
 {
     *db = NULL;
-    int rc = sqlite3_open_v2 (path, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-                              NULL);
+    int rc = sqlite3_open_v2 (path, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        cchc_errf (err, errlen, "%s: %s", path, *db ? sqlite3_errmsg (*db)
-                                                : sqlite3_errstr (rc));
+        cchc_errf (err, errlen, "%s: %s", path,
+                   *db ? sqlite3_errmsg (*db) : sqlite3_errstr (rc));
         sqlite3_close (*db);
         *db = NULL;
         return -1;
@@ -194,9 +187,12 @@ cchc_api_open (const char *path, sqlite3 **db, char *err, size_t errlen)
     /* the schema must be there: the collector (collector/db/) creates it */
     sqlite3_stmt *st = NULL;
     int tables = 0;
-    if (sqlite3_prepare_v2 (*db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+    if (sqlite3_prepare_v2 (*db,
+                            "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
                             " AND name IN ('unit','agent','journal','observation',"
-                            "'enrolment','stats')", -1, &st, NULL) == SQLITE_OK
+                            "'enrolment','stats')",
+                            -1, &st, NULL)
+            == SQLITE_OK
         && sqlite3_step (st) == SQLITE_ROW)
         tables = sqlite3_column_int (st, 0);
     else {
@@ -208,8 +204,9 @@ cchc_api_open (const char *path, sqlite3 **db, char *err, size_t errlen)
     }
     sqlite3_finalize (st);
     if (tables != 6) {
-        cchc_errf (err, errlen, "%s: not a collector database (collector/db/schema.h tables missing)",
-               path);
+        cchc_errf (err, errlen,
+                   "%s: not a collector database (collector/db/schema.h tables missing)",
+                   path);
         sqlite3_close (*db);
         *db = NULL;
         return -1;
@@ -223,20 +220,20 @@ cchc_api_pool_get (cchc_api_t *self, char *err, size_t errlen)
     pthread_mutex_lock (&self->pool_mutex);
     for (;;) {
         for (int i = 0; i < self->pool_size; i++)
-            if (!self->pool_busy[i]) {
-                self->pool_busy[i] = true;
-                sqlite3 *db = self->pool[i];
+            if (!self->pool_busy [i]) {
+                self->pool_busy [i] = true;
+                sqlite3 *db = self->pool [i];
                 pthread_mutex_unlock (&self->pool_mutex);
                 if (!db) {
                     if (cchc_api_open (self->db_path, &db, err, errlen) != 0) {
                         pthread_mutex_lock (&self->pool_mutex);
-                        self->pool_busy[i] = false;
+                        self->pool_busy [i] = false;
                         pthread_cond_signal (&self->pool_cond);
                         pthread_mutex_unlock (&self->pool_mutex);
                         return NULL;
                     }
                     pthread_mutex_lock (&self->pool_mutex);
-                    self->pool[i] = db;
+                    self->pool [i] = db;
                     pthread_mutex_unlock (&self->pool_mutex);
                 }
                 return db;
@@ -250,8 +247,8 @@ cchc_api_pool_put (cchc_api_t *self, sqlite3 *db)
 {
     pthread_mutex_lock (&self->pool_mutex);
     for (int i = 0; i < self->pool_size; i++)
-        if (self->pool[i] == db) {
-            self->pool_busy[i] = false;
+        if (self->pool [i] == db) {
+            self->pool_busy [i] = false;
             break;
         }
     pthread_cond_signal (&self->pool_cond);
@@ -278,8 +275,8 @@ s_stored_row (cchc_api_t *self, const char *id, cchc_period_row_t *row, bool *ma
     pthread_mutex_lock (&self->mutex);
     *managed = self->managed;
     for (size_t i = 0; i < self->prow_count && !found; i++)
-        if (strcmp (self->prows[i].period, id) == 0) {
-            *row = self->prows[i];
+        if (strcmp (self->prows [i].period, id) == 0) {
+            *row = self->prows [i];
             found = true;
         }
     pthread_mutex_unlock (&self->mutex);
@@ -293,11 +290,12 @@ s_stored_row (cchc_api_t *self, const char *id, cchc_period_row_t *row, bool *ma
     NULL): the entry whose figures are shown, which says "locked" when they
     are the stored final ones.  Takes self->mutex. */
 json_t *
-cchc_api_period_json (cchc_api_t *self, const cchc_period_t *p, int64_t now, const cchc_api_entry_t *e)
+cchc_api_period_json (cchc_api_t *self, const cchc_period_t *p, int64_t now,
+                      const cchc_api_entry_t *e)
 {
     cchc_rollup_window_t w;
     cchc_rollup_window (self->criteria, p, now, &w);
-    char name[64];
+    char name [64];
     cchc_label_period (p, CCHC_LABEL_SENTENCE, name, sizeof name);
     cchc_period_row_t row;
     bool managed;
@@ -306,7 +304,7 @@ cchc_api_period_json (cchc_api_t *self, const cchc_period_t *p, int64_t now, con
     if (e && e->fig->stored)
         ps = CCHC_PSTATE_LOCKED;
     else if (e && ps == CCHC_PSTATE_LOCKED && managed)
-        ps = CCHC_PSTATE_CLOSED;    /* locked meanwhile: the next entry shows it */
+        ps = CCHC_PSTATE_CLOSED; /* locked meanwhile: the next entry shows it */
     const char *state = cchc_pstate_code (ps);
     json_t *o = json_object ();
     json_object_set_new (o, "id", json_string (w.id));
@@ -318,7 +316,7 @@ cchc_api_period_json (cchc_api_t *self, const cchc_period_t *p, int64_t now, con
     json_t *dues = json_object ();
     for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
         json_object_set_new (dues, cchc_level_code ((cchc_level_t) l),
-                             cchc_rollup_json_day (w.level_due_day[l]));
+                             cchc_rollup_json_day (w.level_due_day [l]));
     json_object_set_new (o, "due_days", dues);
     json_object_set_new (o, "lock_day", cchc_rollup_json_day (w.lock_day));
     json_object_set_new (o, "state", json_string (state));
@@ -327,25 +325,28 @@ cchc_api_period_json (cchc_api_t *self, const cchc_period_t *p, int64_t now, con
     /* the figures: those of the reply (e), else those the collector stored */
     bool locked_row = has_row && row.state == CCHC_PSTATE_LOCKED;
     if (e) {
-        json_object_set_new (o, "computed_at", cchc_rollup_json_time (e->rollup->window.as_of_ms));
+        json_object_set_new (o, "computed_at",
+                             cchc_rollup_json_time (e->rollup->window.as_of_ms));
         json_object_set_new (o, "journal_position", json_integer (e->fig->journal_pos));
         json_object_set_new (o, "stored", json_boolean (e->fig->stored));
     }
     else {
-        json_object_set_new (o, "computed_at", has_row ? cchc_rollup_json_time (row.computed_at)
-                                                       : json_null ());
-        json_object_set_new (o, "journal_position", has_row
-                             ? json_integer (row.journal_pos) : json_null ());
+        json_object_set_new (o, "computed_at",
+                             has_row ? cchc_rollup_json_time (row.computed_at) : json_null ());
+        json_object_set_new (o, "journal_position",
+                             has_row ? json_integer (row.journal_pos) : json_null ());
         json_object_set_new (o, "stored", json_boolean (locked_row));
     }
-    json_object_set_new (o, "locked_at", locked_row ? cchc_rollup_json_time (row.locked_at)
+    json_object_set_new (o, "locked_at",
+                         locked_row ? cchc_rollup_json_time (row.locked_at) : json_null ());
+    json_object_set_new (o, "locked_by",
+                         locked_row && *row.locked_by ? json_string (row.locked_by)
+                                                      : json_null ());
+    json_object_set_new (o, "reopened_at",
+                         has_row && row.reopened_at ? cchc_rollup_json_time (row.reopened_at)
                                                     : json_null ());
-    json_object_set_new (o, "locked_by", locked_row && *row.locked_by
-                         ? json_string (row.locked_by) : json_null ());
-    json_object_set_new (o, "reopened_at", has_row && row.reopened_at
-                         ? cchc_rollup_json_time (row.reopened_at) : json_null ());
-    json_object_set_new (o, "lock_by_hand", json_boolean (has_row && !locked_row
-                                                          && row.manual));
+    json_object_set_new (o, "lock_by_hand",
+                         json_boolean (has_row && !locked_row && row.manual));
     /* locked: units whose data changed after the lock, waiting for a reopen */
     json_object_set_new (o, "after_lock_units",
                          json_integer (locked_row ? row.after_lock_units : 0));
@@ -374,7 +375,7 @@ cchc_api_default_period (cchc_api_t *self, int64_t now, cchc_period_t *p)
 /*  Worker side: versions, agents, computing */
 
 static int
-s_read_version (sqlite3 *db, cchc_api_version_t *v, uint64_t agents_key[5],
+s_read_version (sqlite3 *db, cchc_api_version_t *v, uint64_t agents_key [5],
                 int32_t *data_first, int32_t *data_last)
 {
     cchc_db_data_version_t version;
@@ -399,13 +400,16 @@ s_load_agents (sqlite3 *db, char *err, size_t errlen)
         return NULL;
     atomic_init (&a->refs, 1);
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db,
+    if (sqlite3_prepare_v2 (
+            db,
             "SELECT a.id, a.unit, a.name, a.pubkey, a.enrolled_at, a.revoked_at,"
             "       a.last_seen, a.last_seq, a.accepted, a.duplicates, a.rejected,"
             "       (SELECT u.name FROM unit AS u WHERE u.code = a.unit"
             "         ORDER BY u.valid_from DESC LIMIT 1),"
             "       a.clock_skew, a.clock_ahead, a.clock_at"
-            "  FROM agent AS a ORDER BY a.unit, a.id", -1, &st, NULL) != SQLITE_OK) {
+            "  FROM agent AS a ORDER BY a.unit, a.id",
+            -1, &st, NULL)
+        != SQLITE_OK) {
         cchc_errf (err, errlen, "agents: %s", sqlite3_errmsg (db));
         free (a);
         return NULL;
@@ -421,7 +425,7 @@ s_load_agents (sqlite3 *db, char *err, size_t errlen)
             a->agents = p;
             alloc = want;
         }
-        cchc_api_agent_t *g = &a->agents[a->count];
+        cchc_api_agent_t *g = &a->agents [a->count];
         memset (g, 0, sizeof *g);
         g->id = sqlite3_column_int64 (st, 0);
         const char *unit = (const char *) sqlite3_column_text (st, 1);
@@ -451,14 +455,14 @@ s_load_agents (sqlite3 *db, char *err, size_t errlen)
     }
     sqlite3_finalize (st);
     if (rc != SQLITE_DONE) {
-        cchc_errf (err, errlen, "agents: %s", rc == SQLITE_NOMEM || rc == SQLITE_ROW
-               ? "out of memory" : sqlite3_errmsg (db));
+        cchc_errf (err, errlen, "agents: %s",
+                   rc == SQLITE_NOMEM || rc == SQLITE_ROW ? "out of memory"
+                                                          : sqlite3_errmsg (db));
         cchc_api_agents_unref (&a);
         return NULL;
     }
     return a;
 }
-
 
 static cchc_api_entry_t *
 s_compute (cchc_api_t *self, const cchc_period_t *period, const cchc_api_version_t *version,
@@ -467,8 +471,8 @@ s_compute (cchc_api_t *self, const cchc_period_t *period, const cchc_api_version
     int64_t t0 = cchc_clock_mono_ms ();
     int64_t now = cchc_clock_now_ms ();
     /* a locked period: its stored final figures; otherwise computed now */
-    cchc_figures_t *fig = cchc_figures_load (self->wdb, self->criteria, period, now, 0,
-                                             err, errlen);
+    cchc_figures_t *fig =
+        cchc_figures_load (self->wdb, self->criteria, period, now, 0, err, errlen);
     if (!fig)
         return NULL;
     const cchc_rollup_t *r = fig->rollup;
@@ -498,15 +502,15 @@ s_compute (cchc_api_t *self, const cchc_period_t *period, const cchc_api_version
     return e;
 }
 
-
 /*  Serialise the replies most asked for before the entry is published. */
 static void
 s_prebuild (cchc_api_t *self, cchc_api_entry_t *e)
 {
-    static const int keys[] = { CCHC_API_BLOB_SUMMARY, CCHC_API_BLOB_RANK_SO, CCHC_API_BLOB_RANK_SO + 1,
-                                CCHC_API_BLOB_RANK_SO + 2, CCHC_API_BLOB_STATUS };
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        cchc_api_blob_t *b = cchc_api_entry_blob (self, e, keys[i]);
+    static const int keys [] = { CCHC_API_BLOB_SUMMARY, CCHC_API_BLOB_RANK_SO,
+                                 CCHC_API_BLOB_RANK_SO + 1, CCHC_API_BLOB_RANK_SO + 2,
+                                 CCHC_API_BLOB_STATUS };
+    for (size_t i = 0; i < sizeof keys / sizeof keys [0]; i++) {
+        cchc_api_blob_t *b = cchc_api_entry_blob (self, e, keys [i]);
         cchc_api_blob_unref (&b);
     }
 }
@@ -524,12 +528,12 @@ static bool
 s_boundary_passed (const cchc_api_entry_t *e, int64_t now)
 {
     const cchc_rollup_window_t *w = &e->rollup->window;
-    int64_t b[3 + CCHC_LEVEL_COUNT] = { cchc_date_start_utc_ms (w->first),
-                                        cchc_date_start_utc_ms (w->last + 1), w->lock_ms };
+    int64_t b [3 + CCHC_LEVEL_COUNT] = { cchc_date_start_utc_ms (w->first),
+                                         cchc_date_start_utc_ms (w->last + 1), w->lock_ms };
     for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
-        b[3 + l] = w->level_due_ms[l];
+        b [3 + l] = w->level_due_ms [l];
     for (int i = 0; i < 3 + CCHC_LEVEL_COUNT; i++)
-        if (e->computed_ms < b[i] && b[i] <= now)
+        if (e->computed_ms < b [i] && b [i] <= now)
             return true;
     return false;
 }
@@ -551,7 +555,7 @@ void
 cchc_api_poll (cchc_api_t *self)
 {
     cchc_api_version_t v;
-    uint64_t key[5];
+    uint64_t key [5];
     int32_t first, last;
     if (s_read_version (self->wdb, &v, key, &first, &last) != 0) {
         static cchc_ratelimit_t rl = CCHC_RATELIMIT_INIT (60000, 1);
@@ -562,9 +566,9 @@ cchc_api_poll (cchc_api_t *self)
     /* the periods the collector stores (states, positions) */
     cchc_period_row_t *prows = NULL;
     size_t prow_count = 0;
-    char perr[256];
-    if (v.periods >= 0 && cchc_periods_rows (self->wdb, &prows, &prow_count, perr,
-                                             sizeof perr) != 0) {
+    char perr [256];
+    if (v.periods >= 0
+        && cchc_periods_rows (self->wdb, &prows, &prow_count, perr, sizeof perr) != 0) {
         static cchc_ratelimit_t rl = CCHC_RATELIMIT_INIT (60000, 1);
         cchc_log_limited (&rl, CCHC_LOG_WARN, "http: %s", perr);
     }
@@ -573,8 +577,7 @@ cchc_api_poll (cchc_api_t *self)
     self->prows = prows;
     self->prow_count = prow_count;
     self->managed = v.periods >= 0;
-    bool agents_changed = memcmp (key, self->agents_key, sizeof key) != 0
-                          || !self->agents;
+    bool agents_changed = memcmp (key, self->agents_key, sizeof key) != 0 || !self->agents;
     self->version = v;
     self->data_first = first;
     self->data_last = last;
@@ -582,9 +585,11 @@ cchc_api_poll (cchc_api_t *self)
 
     /* the province (level tinh) for the dashboard's title */
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (self->wdb, "SELECT code, name FROM unit WHERE level = 'tinh'"
-                            " ORDER BY valid_to DESC, valid_from DESC LIMIT 1", -1, &st,
-                            NULL) == SQLITE_OK
+    if (sqlite3_prepare_v2 (self->wdb,
+                            "SELECT code, name FROM unit WHERE level = 'tinh'"
+                            " ORDER BY valid_to DESC, valid_from DESC LIMIT 1",
+                            -1, &st, NULL)
+            == SQLITE_OK
         && sqlite3_step (st) == SQLITE_ROW) {
         const char *code = (const char *) sqlite3_column_text (st, 0);
         const char *name = (const char *) sqlite3_column_text (st, 1);
@@ -601,7 +606,7 @@ cchc_api_poll (cchc_api_t *self)
 
     if (!agents_changed)
         return;
-    char err[256] = "";
+    char err [256] = "";
     cchc_api_agents_t *a = s_load_agents (self->wdb, err, sizeof err);
     if (!a) {
         cchc_warn ("http: %s", err);
@@ -631,7 +636,7 @@ s_run_slot (cchc_api_t *self, cchc_api_slot_t *slot)
     slot->wanted = false;
     pthread_mutex_unlock (&self->mutex);
 
-    char err[256] = "";
+    char err [256] = "";
     cchc_api_entry_t *e = s_compute (self, &period, &version, err, sizeof err);
     if (e)
         s_prebuild (self, e);
@@ -668,7 +673,7 @@ static void
 s_refresh_status (cchc_api_t *self, int64_t mono)
 {
     for (size_t i = 0; i < self->slot_count; i++) {
-        cchc_api_slot_t *s = &self->slots[i];
+        cchc_api_slot_t *s = &self->slots [i];
         if (!s->used || !s->entry || mono - s->used_mono > self->conf.idle_ms)
             continue;
         cchc_api_entry_t *e = s_entry_ref (s->entry);
@@ -692,8 +697,8 @@ cchc_api_worker (void *arg)
         /* 1. first computations somebody waits for */
         cchc_api_slot_t *todo = NULL;
         for (size_t i = 0; i < self->slot_count && !todo; i++)
-            if (self->slots[i].used && self->slots[i].wanted && !self->slots[i].entry)
-                todo = &self->slots[i];
+            if (self->slots [i].used && self->slots [i].wanted && !self->slots [i].entry)
+                todo = &self->slots [i];
         if (todo) {
             s_run_slot (self, todo);
             continue;
@@ -710,7 +715,7 @@ cchc_api_worker (void *arg)
             }
             /* drop idle periods */
             for (size_t i = 0; i < self->slot_count; i++) {
-                cchc_api_slot_t *s = &self->slots[i];
+                cchc_api_slot_t *s = &self->slots [i];
                 if (s->used && !s->computing && s->waiters == 0
                     && mono - s->used_mono > self->conf.idle_ms) {
                     cchc_api_entry_t *e = s->entry;
@@ -723,7 +728,7 @@ cchc_api_worker (void *arg)
             /* mark stale periods */
             int64_t now = cchc_clock_now_ms ();
             for (size_t i = 0; i < self->slot_count; i++) {
-                cchc_api_slot_t *s = &self->slots[i];
+                cchc_api_slot_t *s = &self->slots [i];
                 if (s->used && s->entry && !s->computing
                     && s_entry_stale (s->entry, &self->version, now))
                     s->wanted = true;
@@ -734,7 +739,7 @@ cchc_api_worker (void *arg)
         cchc_api_slot_t *stale = NULL;
         int64_t wait_until = next_poll;
         for (size_t i = 0; i < self->slot_count; i++) {
-            cchc_api_slot_t *s = &self->slots[i];
+            cchc_api_slot_t *s = &self->slots [i];
             if (!s->used || !s->wanted || !s->entry || s->computing)
                 continue;
             int64_t due = s->entry->computed_mono + self->conf.refresh_ms;
@@ -775,11 +780,11 @@ cchc_api_worker (void *arg)
 cchc_api_slot_t *
 cchc_api_slot_get (cchc_api_t *self, const cchc_period_t *period)
 {
-    char id[CCHC_PERIOD_ID_MAX];
+    char id [CCHC_PERIOD_ID_MAX];
     cchc_period_format (period, id, sizeof id);
     cchc_api_slot_t *free_slot = NULL, *lru = NULL;
     for (size_t i = 0; i < self->slot_count; i++) {
-        cchc_api_slot_t *s = &self->slots[i];
+        cchc_api_slot_t *s = &self->slots [i];
         if (!s->used) {
             if (!free_slot)
                 free_slot = s;
@@ -796,7 +801,7 @@ cchc_api_slot_get (cchc_api_t *self, const cchc_period_t *period)
            requests hold it */
         cchc_api_entry_t *e = lru->entry;
         memset (lru, 0, sizeof *lru);
-        cchc_api_entry_unref (&e);     /* refs > 1 if in use: no free under the lock */
+        cchc_api_entry_unref (&e); /* refs > 1 if in use: no free under the lock */
         s = lru;
     }
     if (!s)
@@ -812,8 +817,8 @@ cchc_api_slot_get (cchc_api_t *self, const cchc_period_t *period)
 /*  The computed entry of `period`, waiting for its first computation if
     needed.  NULL with an HTTP status and message on failure. */
 cchc_api_entry_t *
-cchc_api_acquire (cchc_api_t *self, const cchc_period_t *period, int *status,
-           char *err, size_t errlen)
+cchc_api_acquire (cchc_api_t *self, const cchc_period_t *period, int *status, char *err,
+                  size_t errlen)
 {
     pthread_mutex_lock (&self->mutex);
     cchc_api_slot_t *s = cchc_api_slot_get (self, period);
@@ -860,8 +865,10 @@ cchc_api_acquire (cchc_api_t *self, const cchc_period_t *period, int *status,
         }
         else {
             *status = 503;
-            cchc_errf (err, errlen, "the figures of %s are still being computed; "
-                   "try again shortly", s->id);
+            cchc_errf (err, errlen,
+                       "the figures of %s are still being computed; "
+                       "try again shortly",
+                       s->id);
         }
     }
     pthread_mutex_unlock (&self->mutex);

@@ -19,7 +19,7 @@ cchc_api_get_periods (cchc_api_t *self, cchc_api_reply_t *reply)
     cchc_date_t today = cchc_date_from_utc_ms (now);
     pthread_mutex_lock (&self->mutex);
     int32_t first = self->data_first, last = self->data_last;
-    char province_code[CCHC_UNIT_MAX + 1];
+    char province_code [CCHC_UNIT_MAX + 1];
     cchc_strlcpy (province_code, self->province_code, sizeof province_code);
     char *province_name = self->province_name ? strdup (self->province_name) : NULL;
     pthread_mutex_unlock (&self->mutex);
@@ -38,8 +38,10 @@ cchc_api_get_periods (cchc_api_t *self, cchc_api_reply_t *reply)
     json_object_set_new (clock, "demo", json_boolean (cchc_clock_is_demo ()));
     json_object_set_new (clock, "speed", json_integer (cchc_clock_speed ()));
     json_object_set_new (root, "clock", clock);
-    json_object_set_new (root, "data_first_day", first > 0 ? cchc_rollup_json_day (first) : json_null ());
-    json_object_set_new (root, "data_last_day", last > 0 ? cchc_rollup_json_day (last) : json_null ());
+    json_object_set_new (root, "data_first_day",
+                         first > 0 ? cchc_rollup_json_day (first) : json_null ());
+    json_object_set_new (root, "data_last_day",
+                         last > 0 ? cchc_rollup_json_day (last) : json_null ());
     json_t *prov = json_object ();
     json_object_set_new (prov, "code", json_string (province_code));
     json_object_set_new (prov, "name", cchc_api_jstr_or_null (province_name));
@@ -47,20 +49,21 @@ cchc_api_get_periods (cchc_api_t *self, cchc_api_reply_t *reply)
     free (province_name);
     cchc_period_t def;
     cchc_api_default_period (self, now, &def);
-    char id[CCHC_PERIOD_ID_MAX];
+    char id [CCHC_PERIOD_ID_MAX];
     cchc_period_format (&def, id, sizeof id);
     json_object_set_new (root, "default", json_string (id));
 
     json_t *periods = json_array ();
-    static const cchc_period_kind_t kinds[] = { CCHC_PERIOD_YEAR, CCHC_PERIOD_NINE_MONTHS,
-        CCHC_PERIOD_HALF, CCHC_PERIOD_QUARTER, CCHC_PERIOD_MONTH };
-    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+    static const cchc_period_kind_t kinds [] = { CCHC_PERIOD_YEAR, CCHC_PERIOD_NINE_MONTHS,
+                                                 CCHC_PERIOD_HALF, CCHC_PERIOD_QUARTER,
+                                                 CCHC_PERIOD_MONTH };
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds [0]; k++) {
         cchc_period_t p;
-        if (cchc_period_of (kinds[k], from, &p) != 0) {
+        if (cchc_period_of (kinds [k], from, &p) != 0) {
             /* 9 months: from lies between 15/09 and 14/12, take next year's */
             cchc_period_t y;
             cchc_period_of (CCHC_PERIOD_YEAR, from, &y);
-            p = (cchc_period_t) { CCHC_PERIOD_NINE_MONTHS, y.year + 1, 1 };
+            p = (cchc_period_t){ CCHC_PERIOD_NINE_MONTHS, y.year + 1, 1 };
         }
         json_t *list = json_array ();
         for (int guard = 0; guard < 1200; guard++) {
@@ -82,10 +85,10 @@ cchc_api_get_periods (cchc_api_t *self, cchc_api_reply_t *reply)
 
 void
 cchc_api_get_entry_blob (cchc_api_t *self, int key, const cchc_period_t *p, const char *inm,
-                  cchc_api_reply_t *reply)
+                         cchc_api_reply_t *reply)
 {
     int status = 500;
-    char err[320];
+    char err [320];
     cchc_api_entry_t *e = cchc_api_acquire (self, p, &status, err, sizeof err);
     if (!e) {
         cchc_api_reply_error (reply, status, err);
@@ -115,34 +118,37 @@ s_agent_json (const cchc_api_agent_t *g, int64_t now, int silent_days, bool with
     json_object_set_new (o, "revoked_at", cchc_rollup_json_time (g->revoked_at));
     json_object_set_new (o, "active", json_boolean (g->revoked_at == 0));
     json_object_set_new (o, "last_seen", cchc_rollup_json_time (g->last_seen));
-    json_object_set_new (o, "days_silent", g->last_seen > 0
-                         ? json_integer ((now - g->last_seen) / CCHC_DAY_MS) : json_null ());
-    json_object_set_new (o, "silent", json_boolean (
-        g->revoked_at == 0 && (g->last_seen <= 0
-                               || now - g->last_seen >= (int64_t) silent_days * CCHC_DAY_MS)));
+    json_object_set_new (o, "days_silent",
+                         g->last_seen > 0 ? json_integer ((now - g->last_seen) / CCHC_DAY_MS)
+                                          : json_null ());
+    json_object_set_new (
+        o, "silent",
+        json_boolean (g->revoked_at == 0
+                      && (g->last_seen <= 0
+                          || now - g->last_seen >= (int64_t) silent_days * CCHC_DAY_MS)));
     json_object_set_new (o, "last_seq", json_integer (g->last_seq));
     json_object_set_new (o, "accepted", json_integer (g->accepted));
     json_object_set_new (o, "duplicates", json_integer (g->duplicates));
     json_object_set_new (o, "rejected", json_integer (g->rejected));
     /*  Its clock against ours, from its reports (schema.h: agent.clock_*). */
-    json_object_set_new (o, "clock_skew_ms", g->has_clock ? json_integer (g->clock_skew)
-                                                          : json_null ());
+    json_object_set_new (o, "clock_skew_ms",
+                         g->has_clock ? json_integer (g->clock_skew) : json_null ());
     json_object_set_new (o, "clock_ahead_max_ms", json_integer (g->clock_ahead));
-    json_object_set_new (o, "clock_measured_at", cchc_rollup_json_time (g->has_clock
-                                                                        ? g->clock_at : 0));
+    json_object_set_new (o, "clock_measured_at",
+                         cchc_rollup_json_time (g->has_clock ? g->clock_at : 0));
     return o;
 }
 
 void
 cchc_api_get_unit (cchc_api_t *self, const char *code, const cchc_period_t *p,
-            cchc_api_reply_t *reply)
+                   cchc_api_reply_t *reply)
 {
     if (!cchc_unit_code_valid (code, strlen (code))) {
         cchc_api_reply_errorf (reply, 404, "unknown unit '%.32s'", code);
         return;
     }
     int status = 500;
-    char err[320];
+    char err [320];
     cchc_api_entry_t *e = cchc_api_acquire (self, p, &status, err, sizeof err);
     if (!e) {
         cchc_api_reply_error (reply, status, err);
@@ -151,13 +157,13 @@ cchc_api_get_unit (cchc_api_t *self, const char *code, const cchc_period_t *p,
     int ui = cchc_api_entry_unit (e, code);
     if (ui < 0) {
         cchc_api_reply_errorf (reply, 404, "unknown unit '%s' (not a scored unit in %s)", code,
-                        e->id);
+                               e->id);
         cchc_api_entry_unref (&e);
         return;
     }
     const cchc_rollup_t *r = e->rollup;
     const cchc_criteria_t *cat = r->criteria;
-    const cchc_rollup_unit_result_t *u = &r->units[ui];
+    const cchc_rollup_unit_result_t *u = &r->units [ui];
     int64_t now = cchc_clock_now_ms ();
     json_t *full = cchc_rollup_json (r, code);
     json_t *ju = full ? json_array_get (json_object_get (full, "units"), 0) : NULL;
@@ -171,11 +177,12 @@ cchc_api_get_unit (cchc_api_t *self, const char *code, const cchc_period_t *p,
     json_decref (full);
     /* names beside the codes */
     json_object_set_new (ju, "level_name", json_string (cchc_label_level (u->level)));
-    json_object_set_new (ju, "parent_name", cchc_api_jstr_or_null (cchc_api_entry_unit_name (e, u->parent)));
+    json_object_set_new (ju, "parent_name",
+                         cchc_api_jstr_or_null (cchc_api_entry_unit_name (e, u->parent)));
     json_object_set_new (ju, "has_index", json_boolean (u->has_index));
     size_t level_units = 0;
     for (size_t i = 0; i < r->unit_count; i++)
-        level_units += r->units[i].level == u->level && r->units[i].has_index;
+        level_units += r->units [i].level == u->level && r->units [i].has_index;
     json_object_set_new (ju, "ranked_in_level", json_integer ((json_int_t) level_units));
     json_t *areas = json_object_get (ju, "areas");
     for (size_t a = 0; a < json_array_size (areas); a++) {
@@ -189,17 +196,23 @@ cchc_api_get_unit (cchc_api_t *self, const char *code, const cchc_period_t *p,
         json_t *ji = json_array_get (inds, i);
         const cchc_indicator_t *ind = cchc_criteria_indicator (cat, i);
         json_object_set_new (ji, "name", json_string (ind->name));
-        json_object_set_new (ji, "area_name", json_string (cchc_criteria_area (cat, ind->area)->name));
-        json_object_set_new (ji, "state_name", json_string (
-            cchc_score_state_name (u->scores[i].state)));
+        json_object_set_new (ji, "area_name",
+                             json_string (cchc_criteria_area (cat, ind->area)->name));
+        json_object_set_new (ji, "state_name",
+                             json_string (cchc_score_state_name (u->scores [i].state)));
         json_object_set_new (ji, "rule", json_string (cchc_api_rule_code (ind->rule)));
         json_object_set_new (ji, "better", json_string (ind->higher ? "higher" : "lower"));
-        json_object_set_new (ji, "rate", json_boolean (ind->denominator >= 0
-                                                       || ind->rule == CCHC_RULE_ON_TIME));
-        json_object_set_new (ji, "numerator_metric", ind->numerator >= 0 ? json_string (
-            cchc_criteria_metric (cat, (size_t) ind->numerator)->code) : json_null ());
-        json_object_set_new (ji, "denominator_metric", ind->denominator >= 0 ? json_string (
-            cchc_criteria_metric (cat, (size_t) ind->denominator)->code) : json_null ());
+        json_object_set_new (
+            ji, "rate",
+            json_boolean (ind->denominator >= 0 || ind->rule == CCHC_RULE_ON_TIME));
+        json_object_set_new (ji, "numerator_metric",
+                             ind->numerator >= 0 ? json_string (
+                                 cchc_criteria_metric (cat, (size_t) ind->numerator)->code)
+                                                 : json_null ());
+        json_object_set_new (ji, "denominator_metric",
+                             ind->denominator >= 0 ? json_string (
+                                 cchc_criteria_metric (cat, (size_t) ind->denominator)->code)
+                                                   : json_null ());
     }
     json_t *metrics = json_object_get (ju, "metrics");
     for (size_t m = 0; m < json_array_size (metrics); m++)
@@ -212,9 +225,9 @@ cchc_api_get_unit (cchc_api_t *self, const char *code, const cchc_period_t *p,
     json_t *agents = json_array ();
     cchc_api_agents_t *a = cchc_api_agents_get (self);
     for (size_t i = a ? cchc_api_agents_first (a, code) : 0;
-         a && i < a->count && strcmp (a->agents[i].unit, code) == 0; i++)
-        json_array_append_new (agents, s_agent_json (&a->agents[i], now,
-                                                     self->conf.silent_days, false));
+         a && i < a->count && strcmp (a->agents [i].unit, code) == 0; i++)
+        json_array_append_new (
+            agents, s_agent_json (&a->agents [i], now, self->conf.silent_days, false));
     cchc_api_agents_unref (&a);
     json_object_set_new (root, "agents", agents);
     cchc_api_entry_unref (&e);
@@ -229,7 +242,8 @@ cchc_api_agents_blob (cchc_api_t *self, cchc_api_agents_t *a)
     int64_t mono = cchc_clock_mono_ms ();
     pthread_mutex_lock (&self->agents_blob_mutex);
     cchc_api_blob_t *b = self->agents_blob;
-    if (!b || b->agents_gen != a->generation || mono - b->built_mono >= cchc_api_status_max_age ()) {
+    if (!b || b->agents_gen != a->generation
+        || mono - b->built_mono >= cchc_api_status_max_age ()) {
         int64_t now = cchc_clock_now_ms ();
         json_t *root = json_object ();
         json_object_set_new (root, "now", cchc_rollup_json_time (now));
@@ -237,8 +251,8 @@ cchc_api_agents_blob (cchc_api_t *self, cchc_api_agents_t *a)
         json_t *list = json_array ();
         size_t active = 0, silent = 0;
         for (size_t i = 0; i < a->count; i++) {
-            json_t *o = s_agent_json (&a->agents[i], now, self->conf.silent_days, true);
-            active += a->agents[i].revoked_at == 0;
+            json_t *o = s_agent_json (&a->agents [i], now, self->conf.silent_days, true);
+            active += a->agents [i].revoked_at == 0;
             silent += json_is_true (json_object_get (o, "silent"));
             json_array_append_new (list, o);
         }
@@ -248,7 +262,7 @@ cchc_api_agents_blob (cchc_api_t *self, cchc_api_agents_t *a)
         json_object_set_new (root, "agents", list);
         size_t size = 0;
         char *text = cchc_api_dump (root, &size);
-        char etag[64];
+        char etag [64];
         snprintf (etag, sizeof etag, "\"%s-a%llu-%lld\"", self->instance,
                   (unsigned long long) a->generation, (long long) (mono / 1000));
         cchc_api_blob_t *nb = text ? cchc_api_blob_new (text, size, etag) : NULL;
@@ -289,17 +303,19 @@ s_health_cache (cchc_api_t *self)
     pthread_mutex_lock (&self->mutex);
     json_t *cached = json_array ();
     for (size_t i = 0; i < self->slot_count; i++) {
-        const cchc_api_slot_t *s = &self->slots[i];
+        const cchc_api_slot_t *s = &self->slots [i];
         if (!s->used)
             continue;
         json_t *o = json_object ();
         json_object_set_new (o, "period", json_string (s->id));
-        json_object_set_new (o, "computed_at", s->entry ? cchc_rollup_json_time (s->entry->computed_ms)
-                                                        : json_null ());
-        json_object_set_new (o, "compute_ms", s->entry ? json_integer (s->entry->compute_ms)
-                                                       : json_null ());
-        json_object_set_new (o, "journal_max", s->entry
-                             ? json_integer (s->entry->version.journal_max) : json_null ());
+        json_object_set_new (o, "computed_at",
+                             s->entry ? cchc_rollup_json_time (s->entry->computed_ms)
+                                      : json_null ());
+        json_object_set_new (o, "compute_ms",
+                             s->entry ? json_integer (s->entry->compute_ms) : json_null ());
+        json_object_set_new (o, "journal_max",
+                             s->entry ? json_integer (s->entry->version.journal_max)
+                                      : json_null ());
         json_object_set_new (o, "computing", json_boolean (s->computing));
         json_object_set_new (o, "stale", json_boolean (s->wanted));
         json_object_set_new (o, "error", s->failed ? json_string (s->error) : json_null ());
@@ -308,19 +324,19 @@ s_health_cache (cchc_api_t *self)
     json_object_set_new (cache, "journal_max", json_integer (self->version.journal_max));
     pthread_mutex_unlock (&self->mutex);
     json_object_set_new (cache, "periods", cached);
-    json_object_set_new (cache, "computations", json_integer (
-        (json_int_t) atomic_load (&self->computations)));
-    json_object_set_new (cache, "failures", json_integer (
-        (json_int_t) atomic_load (&self->compute_failures)));
-    json_object_set_new (cache, "last_compute_ms", json_integer (
-        (json_int_t) atomic_load (&self->last_compute_ms)));
+    json_object_set_new (cache, "computations",
+                         json_integer ((json_int_t) atomic_load (&self->computations)));
+    json_object_set_new (cache, "failures",
+                         json_integer ((json_int_t) atomic_load (&self->compute_failures)));
+    json_object_set_new (cache, "last_compute_ms",
+                         json_integer ((json_int_t) atomic_load (&self->last_compute_ms)));
     return cache;
 }
 
 void
 cchc_api_get_health (cchc_api_t *self, cchc_api_reply_t *reply)
 {
-    char err[256] = "";
+    char err [256] = "";
     sqlite3 *db = cchc_api_pool_get (self, err, sizeof err);
     if (!db) {
         cchc_api_reply_error (reply, 500, err);
@@ -337,15 +353,17 @@ cchc_api_get_health (cchc_api_t *self, cchc_api_reply_t *reply)
     json_t *stats = json_object ();
     int64_t stats_updated = 0;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db, "SELECT name, value, updated_at FROM stats ORDER BY name",
-                            -1, &st, NULL) == SQLITE_OK) {
+    if (sqlite3_prepare_v2 (db, "SELECT name, value, updated_at FROM stats ORDER BY name", -1,
+                            &st, NULL)
+        == SQLITE_OK) {
         while (sqlite3_step (st) == SQLITE_ROW) {
             const char *name = (const char *) sqlite3_column_text (st, 0);
             if (!name)
                 continue;
-            json_object_set_new (stats, name, sqlite3_column_type (st, 1) == SQLITE_INTEGER
-                                 ? json_integer (sqlite3_column_int64 (st, 1))
-                                 : cchc_rollup_json_real (sqlite3_column_double (st, 1)));
+            json_object_set_new (stats, name,
+                                 sqlite3_column_type (st, 1) == SQLITE_INTEGER
+                                     ? json_integer (sqlite3_column_int64 (st, 1))
+                                     : cchc_rollup_json_real (sqlite3_column_double (st, 1)));
             int64_t at = sqlite3_column_int64 (st, 2);
             if (at > stats_updated)
                 stats_updated = at;
@@ -359,10 +377,10 @@ cchc_api_get_health (cchc_api_t *self, cchc_api_reply_t *reply)
     int64_t agents = 0, active = 0, rejected = 0, accepted = 0, duplicates = 0;
     for (size_t i = 0; a && i < a->count; i++) {
         agents++;
-        active += a->agents[i].revoked_at == 0;
-        rejected += a->agents[i].rejected;
-        accepted += a->agents[i].accepted;
-        duplicates += a->agents[i].duplicates;
+        active += a->agents [i].revoked_at == 0;
+        rejected += a->agents [i].rejected;
+        accepted += a->agents [i].accepted;
+        duplicates += a->agents [i].duplicates;
     }
     cchc_api_agents_unref (&a);
     pthread_mutex_lock (&self->mutex);
@@ -377,8 +395,8 @@ cchc_api_get_health (cchc_api_t *self, cchc_api_reply_t *reply)
     json_object_set_new (db_o, "rejected", json_integer (rejected));
 
     json_t *collector = json_object ();
-    json_object_set_new (collector, "running", json_boolean (
-        stats_updated > 0 && now - stats_updated < 15000));
+    json_object_set_new (collector, "running",
+                         json_boolean (stats_updated > 0 && now - stats_updated < 15000));
     json_object_set_new (collector, "stats_updated_at", cchc_rollup_json_time (stats_updated));
     json_object_set_new (collector, "stats", stats);
     json_object_set_new (root, "collector", collector);
@@ -387,11 +405,16 @@ cchc_api_get_health (cchc_api_t *self, cchc_api_reply_t *reply)
     json_object_set_new (root, "cache", s_health_cache (self));
 
     json_t *http = json_object ();
-    json_object_set_new (http, "requests", json_integer ((json_int_t) atomic_load (&self->http_requests)));
-    json_object_set_new (http, "status_2xx", json_integer ((json_int_t) atomic_load (&self->http_2xx)));
-    json_object_set_new (http, "status_3xx", json_integer ((json_int_t) atomic_load (&self->http_3xx)));
-    json_object_set_new (http, "status_4xx", json_integer ((json_int_t) atomic_load (&self->http_4xx)));
-    json_object_set_new (http, "status_5xx", json_integer ((json_int_t) atomic_load (&self->http_5xx)));
+    json_object_set_new (http, "requests",
+                         json_integer ((json_int_t) atomic_load (&self->http_requests)));
+    json_object_set_new (http, "status_2xx",
+                         json_integer ((json_int_t) atomic_load (&self->http_2xx)));
+    json_object_set_new (http, "status_3xx",
+                         json_integer ((json_int_t) atomic_load (&self->http_3xx)));
+    json_object_set_new (http, "status_4xx",
+                         json_integer ((json_int_t) atomic_load (&self->http_4xx)));
+    json_object_set_new (http, "status_5xx",
+                         json_integer ((json_int_t) atomic_load (&self->http_5xx)));
     json_object_set_new (root, "http", http);
     cchc_api_reply_json (reply, root);
 }
@@ -416,7 +439,8 @@ s_trend_last (cchc_api_t *self, cchc_api_param_fn *param, void *arg, cchc_period
         }
         cchc_rollup_window (cat, &to, now, &w);
         if (cchc_api_future (&w, now)) {
-            cchc_api_reply_errorf (reply, 404, "unknown period '%s': it has not started yet", w.id);
+            cchc_api_reply_errorf (reply, 404, "unknown period '%s': it has not started yet",
+                                   w.id);
             return -1;
         }
     }
@@ -430,8 +454,10 @@ s_trend_last (cchc_api_t *self, cchc_api_param_fn *param, void *arg, cchc_period
             if (strcmp (kind, cchc_rollup_json_kind (i)) == 0)
                 k = (cchc_period_kind_t) i;
         if (!k) {
-            cchc_api_reply_errorf (reply, 400, "bad kind '%.16s': month, quarter, half, "
-                            "nine_months or year", kind);
+            cchc_api_reply_errorf (reply, 400,
+                                   "bad kind '%.16s': month, quarter, half, "
+                                   "nine_months or year",
+                                   kind);
             return -1;
         }
         cchc_date_t first, last;
@@ -439,7 +465,7 @@ s_trend_last (cchc_api_t *self, cchc_api_param_fn *param, void *arg, cchc_period
         if (cchc_period_of (k, last, &to) != 0) {
             cchc_period_t y;
             cchc_period_of (CCHC_PERIOD_YEAR, last, &y);
-            to = (cchc_period_t) { CCHC_PERIOD_NINE_MONTHS, y.year, 1 };
+            to = (cchc_period_t){ CCHC_PERIOD_NINE_MONTHS, y.year, 1 };
         }
     }
     *out = to;
@@ -460,24 +486,25 @@ s_trend_unit_point (json_t *root, json_t *pt, const cchc_rollup_unit_result_t *u
         json_object_set_new (root, "unit", ju);
     }
     if (ind < 0) {
-        json_object_set_new (pt, "value", u && u->has_index ? cchc_rollup_json_real (u->index)
-                                                            : json_null ());
-        json_object_set_new (pt, "rank", u && u->rank ? json_integer (u->rank)
-                                                      : json_null ());
+        json_object_set_new (
+            pt, "value", u && u->has_index ? cchc_rollup_json_real (u->index) : json_null ());
+        json_object_set_new (pt, "rank", u && u->rank ? json_integer (u->rank) : json_null ());
         json_object_set_new (pt, "grade", cchc_api_jstr_or_null (u ? u->grade : NULL));
     }
     else {
-        const cchc_rollup_score_t *s = u && ind_e >= 0 ? &u->scores[ind_e] : NULL;
+        const cchc_rollup_score_t *s = u && ind_e >= 0 ? &u->scores [ind_e] : NULL;
         json_object_set_new (pt, "value", s ? cchc_rollup_json_real (s->value) : json_null ());
-        json_object_set_new (pt, "numerator", s ? cchc_rollup_json_real (s->numerator) : json_null ());
-        json_object_set_new (pt, "denominator", s ? cchc_rollup_json_real (s->denominator)
-                                                  : json_null ());
-        json_object_set_new (pt, "target", s ? cchc_rollup_json_real (s->target) : json_null ());
+        json_object_set_new (pt, "numerator",
+                             s ? cchc_rollup_json_real (s->numerator) : json_null ());
+        json_object_set_new (pt, "denominator",
+                             s ? cchc_rollup_json_real (s->denominator) : json_null ());
+        json_object_set_new (pt, "target",
+                             s ? cchc_rollup_json_real (s->target) : json_null ());
         json_object_set_new (pt, "points", s ? json_real (s->points) : json_null ());
-        json_object_set_new (pt, "points_max", s ? json_real (s->points_max)
-                                                 : json_null ());
-        json_object_set_new (pt, "score_state", s ? json_string (
-            cchc_score_state_code (s->state)) : json_null ());
+        json_object_set_new (pt, "points_max", s ? json_real (s->points_max) : json_null ());
+        json_object_set_new (pt, "score_state",
+                             s ? json_string (cchc_score_state_code (s->state))
+                               : json_null ());
     }
 }
 
@@ -487,7 +514,7 @@ static void
 s_trend_level_point (json_t *pt, const cchc_rollup_t *r, int level, int ind, int ind_e)
 {
     if (ind < 0) {
-        const cchc_rollup_dist_t *d = &r->dist[level < 0 ? CCHC_LEVEL_COUNT : level];
+        const cchc_rollup_dist_t *d = &r->dist [level < 0 ? CCHC_LEVEL_COUNT : level];
         json_object_set_new (pt, "value", cchc_rollup_json_real (d->mean));
         json_object_set_new (pt, "median", cchc_rollup_json_real (d->median));
         json_object_set_new (pt, "min", cchc_rollup_json_real (d->min));
@@ -495,22 +522,25 @@ s_trend_level_point (json_t *pt, const cchc_rollup_t *r, int level, int ind, int
         json_object_set_new (pt, "ranked", json_integer ((json_int_t) d->ranked));
     }
     else {
-        const cchc_rollup_figure_t *f = ind_e >= 0
-            ? cchc_rollup_figure (r, (size_t) ind_e, level) : NULL;
-        json_object_set_new (pt, "value", f && f->has_value ? cchc_rollup_json_real (f->value)
-                                                            : json_null ());
-        json_object_set_new (pt, "numerator", f ? cchc_rollup_json_real (f->numerator) : json_null ());
-        json_object_set_new (pt, "denominator", f ? cchc_rollup_json_real (f->denominator) : json_null ());
-        json_object_set_new (pt, "target", f ? cchc_rollup_json_real (f->target) : json_null ());
+        const cchc_rollup_figure_t *f =
+            ind_e >= 0 ? cchc_rollup_figure (r, (size_t) ind_e, level) : NULL;
+        json_object_set_new (
+            pt, "value", f && f->has_value ? cchc_rollup_json_real (f->value) : json_null ());
+        json_object_set_new (pt, "numerator",
+                             f ? cchc_rollup_json_real (f->numerator) : json_null ());
+        json_object_set_new (pt, "denominator",
+                             f ? cchc_rollup_json_real (f->denominator) : json_null ());
+        json_object_set_new (pt, "target",
+                             f ? cchc_rollup_json_real (f->target) : json_null ());
         json_object_set_new (pt, "met", f ? json_boolean (f->met) : json_null ());
-        json_object_set_new (pt, "units", f ? json_integer ((json_int_t) f->units)
-                                            : json_null ());
+        json_object_set_new (pt, "units",
+                             f ? json_integer ((json_int_t) f->units) : json_null ());
     }
 }
 
 void
 cchc_api_get_trend (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
-             cchc_api_reply_t *reply)
+                    cchc_api_reply_t *reply)
 {
     const cchc_criteria_t *cat = self->criteria;
     const char *code = param (arg, "code");
@@ -520,8 +550,10 @@ cchc_api_get_trend (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
     if (strcmp (code, "index") != 0) {
         ind = cchc_criteria_indicator_find (cat, code);
         if (ind < 0) {
-            cchc_api_reply_errorf (reply, 404, "unknown indicator '%.48s' (use an indicator "
-                            "code of the catalogue, or index)", code);
+            cchc_api_reply_errorf (reply, 404,
+                                   "unknown indicator '%.48s' (use an indicator "
+                                   "code of the catalogue, or index)",
+                                   code);
             return;
         }
     }
@@ -538,31 +570,36 @@ cchc_api_get_trend (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
     int64_t count = 8;
     const char *count_text = param (arg, "count");
     if (count_text && cchc_parse_int64 (count_text, 1, CCHC_API_TREND_MAX, &count) != 0) {
-        cchc_api_reply_errorf (reply, 400, "bad count '%.16s': 1 to %d", count_text, CCHC_API_TREND_MAX);
+        cchc_api_reply_errorf (reply, 400, "bad count '%.16s': 1 to %d", count_text,
+                               CCHC_API_TREND_MAX);
         return;
     }
     cchc_period_t to;
     if (s_trend_last (self, param, arg, &to, reply) != 0)
         return;
-    cchc_period_t periods[CCHC_API_TREND_MAX];
-    periods[count - 1] = to;
+    cchc_period_t periods [CCHC_API_TREND_MAX];
+    periods [count - 1] = to;
     for (int64_t i = count - 1; i > 0; i--)
-        cchc_period_prev (&periods[i], &periods[i - 1]);
+        cchc_period_prev (&periods [i], &periods [i - 1]);
 
     int64_t now = cchc_clock_now_ms ();
     json_t *root = json_object ();
     json_object_set_new (root, "code", json_string (code));
-    json_object_set_new (root, "name", json_string (
-        ind < 0 ? "Chỉ số CCHC" : cchc_criteria_indicator (cat, (size_t) ind)->name));
+    json_object_set_new (
+        root, "name",
+        json_string (ind < 0 ? "Chỉ số CCHC"
+                             : cchc_criteria_indicator (cat, (size_t) ind)->name));
     json_object_set_new (root, "kind", json_string (cchc_rollup_json_kind (to.kind)));
-    json_object_set_new (root, "level", unit ? json_null () : level < 0 ? json_string ("all")
-                         : json_string (cchc_level_code ((cchc_level_t) level)));
+    json_object_set_new (root, "level",
+                         unit        ? json_null ()
+                         : level < 0 ? json_string ("all")
+                                     : json_string (cchc_level_code ((cchc_level_t) level)));
     json_object_set_new (root, "unit", json_null ());
     json_t *points = json_array ();
     for (int64_t i = 0; i < count; i++) {
         int status = 500;
-        char err[320];
-        cchc_api_entry_t *e = cchc_api_acquire (self, &periods[i], &status, err, sizeof err);
+        char err [320];
+        cchc_api_entry_t *e = cchc_api_acquire (self, &periods [i], &status, err, sizeof err);
         if (!e) {
             json_decref (points);
             json_decref (root);
@@ -571,11 +608,11 @@ cchc_api_get_trend (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
         }
         const cchc_rollup_t *r = e->rollup;
         json_t *pt = json_object ();
-        char name[64];
-        cchc_label_period (&periods[i], CCHC_LABEL_SENTENCE, name, sizeof name);
+        char name [64];
+        cchc_label_period (&periods [i], CCHC_LABEL_SENTENCE, name, sizeof name);
         json_object_set_new (pt, "period", json_string (e->id));
         json_object_set_new (pt, "name", json_string (name));
-        json_t *jp = cchc_api_period_json (self, &periods[i], now, e);
+        json_t *jp = cchc_api_period_json (self, &periods [i], now, e);
         json_object_set_new (pt, "state", json_incref (json_object_get (jp, "state")));
         json_decref (jp);
         /* a locked period's figures carry the catalogue of their day */
@@ -583,15 +620,15 @@ cchc_api_get_trend (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
         if (unit) {
             int ui = cchc_api_entry_unit (e, unit);
             if (ui < 0 && i == count - 1) {
-                cchc_api_reply_errorf (reply, 404, "unknown unit '%s' (not a scored unit in %s)",
-                                unit, e->id);
+                cchc_api_reply_errorf (
+                    reply, 404, "unknown unit '%s' (not a scored unit in %s)", unit, e->id);
                 json_decref (pt);
                 json_decref (points);
                 json_decref (root);
                 cchc_api_entry_unref (&e);
                 return;
             }
-            s_trend_unit_point (root, pt, ui >= 0 ? &r->units[ui] : NULL, ind, ind_e);
+            s_trend_unit_point (root, pt, ui >= 0 ? &r->units [ui] : NULL, ind, ind_e);
         }
         else
             s_trend_level_point (pt, r, level, ind, ind_e);
@@ -622,8 +659,9 @@ s_explain_row (const cchc_rollup_source_t *row, void *arg)
     json_object_set_new (o, "agent_name", cchc_api_jstr_or_null (row->agent_name));
     json_object_set_new (o, "day", cchc_rollup_json_day (row->day));
     /*  the protocol keeps the kind: an integer is one (47, not 47.0) */
-    json_object_set_new (o, "value", row->is_integer ? json_integer (row->ivalue)
-                                                     : cchc_rollup_json_real (row->value));
+    json_object_set_new (o, "value",
+                         row->is_integer ? json_integer (row->ivalue)
+                                         : cchc_rollup_json_real (row->value));
     json_object_set_new (o, "seq", json_integer (row->seq));
     json_object_set_new (o, "journal", json_integer (row->journal));
     json_object_set_new (o, "received_at", cchc_rollup_json_time (row->received_at));
@@ -634,7 +672,7 @@ s_explain_row (const cchc_rollup_source_t *row, void *arg)
 
 void
 cchc_api_get_explain (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
-               cchc_api_reply_t *reply)
+                      cchc_api_reply_t *reply)
 {
     cchc_period_t p;
     if (cchc_api_param_period (self, param, arg, &p, reply) != 0)
@@ -642,7 +680,8 @@ cchc_api_get_explain (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
     const char *unit = param (arg, "unit");
     const char *code = param (arg, "code");
     if (!unit || !code) {
-        cchc_api_reply_error (reply, 400, "explain needs unit= and code= (a metric or "
+        cchc_api_reply_error (reply, 400,
+                              "explain needs unit= and code= (a metric or "
                               "indicator code)");
         return;
     }
@@ -651,7 +690,7 @@ cchc_api_get_explain (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
         return;
     }
     int status = 500;
-    char err[320];
+    char err [320];
     cchc_api_entry_t *e = cchc_api_acquire (self, &p, &status, err, sizeof err);
     if (!e) {
         cchc_api_reply_error (reply, status, err);
@@ -659,14 +698,16 @@ cchc_api_get_explain (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
     }
     if (cchc_api_entry_unit (e, unit) < 0) {
         cchc_api_reply_errorf (reply, 404, "unknown unit '%s' (not a scored unit in %s)", unit,
-                        e->id);
+                               e->id);
         cchc_api_entry_unref (&e);
         return;
     }
     if (cchc_criteria_metric_find (self->criteria, code) < 0
         && cchc_criteria_indicator_find (self->criteria, code) < 0) {
-        cchc_api_reply_errorf (reply, 404, "unknown code '%.48s': neither a metric nor an "
-                        "indicator of the catalogue", code);
+        cchc_api_reply_errorf (reply, 404,
+                               "unknown code '%.48s': neither a metric nor an "
+                               "indicator of the catalogue",
+                               code);
         cchc_api_entry_unref (&e);
         return;
     }
@@ -698,7 +739,7 @@ cchc_api_get_explain (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
 
 void
 cchc_api_get_export (cchc_api_t *self, const char *what, cchc_api_param_fn *param, void *arg,
-              cchc_api_reply_t *reply)
+                     cchc_api_reply_t *reply)
 {
     const char *dot = strrchr (what, '.');
     cchc_export_format_t format;
@@ -707,17 +748,22 @@ cchc_api_get_export (cchc_api_t *self, const char *what, cchc_api_param_fn *para
     else if (dot && strcmp (dot, ".xlsx") == 0)
         format = CCHC_EXPORT_XLSX;
     else {
-        cchc_api_reply_errorf (reply, 404, "unknown export '%.40s' (ranking, summary or status, "
-                        ".csv or .xlsx)", what);
+        cchc_api_reply_errorf (reply, 404,
+                               "unknown export '%.40s' (ranking, summary or status, "
+                               ".csv or .xlsx)",
+                               what);
         return;
     }
     size_t base = (size_t) (dot - what);
-    int table = base == 7 && strncmp (what, "ranking", 7) == 0 ? 1
-              : base == 7 && strncmp (what, "summary", 7) == 0 ? 2
-              : base == 6 && strncmp (what, "status", 6) == 0 ? 3 : 0;
+    int table = base == 7 && strncmp (what, "ranking", 7) == 0   ? 1
+                : base == 7 && strncmp (what, "summary", 7) == 0 ? 2
+                : base == 6 && strncmp (what, "status", 6) == 0  ? 3
+                                                                 : 0;
     if (!table) {
-        cchc_api_reply_errorf (reply, 404, "unknown export '%.40s' (ranking, summary or status, "
-                        ".csv or .xlsx)", what);
+        cchc_api_reply_errorf (reply, 404,
+                               "unknown export '%.40s' (ranking, summary or status, "
+                               ".csv or .xlsx)",
+                               what);
         return;
     }
     cchc_period_t p;
@@ -726,7 +772,7 @@ cchc_api_get_export (cchc_api_t *self, const char *what, cchc_api_param_fn *para
         || (table == 1 && cchc_api_param_level (param, arg, true, &level, reply) != 0))
         return;
     int status = 500;
-    char err[320];
+    char err [320];
     cchc_api_entry_t *e = cchc_api_acquire (self, &p, &status, err, sizeof err);
     if (!e) {
         cchc_api_reply_error (reply, status, err);
@@ -736,8 +782,8 @@ cchc_api_get_export (cchc_api_t *self, const char *what, cchc_api_param_fn *para
     size_t size = 0;
     int rc;
     if (table == 1)
-        rc = cchc_export_ranking (e->rollup, level, format, self->tmpdir, &out, &size,
-                                  err, sizeof err);
+        rc = cchc_export_ranking (e->rollup, level, format, self->tmpdir, &out, &size, err,
+                                  sizeof err);
     else if (table == 2)
         rc = cchc_export_summary (e->rollup, format, self->tmpdir, &out, &size, err,
                                   sizeof err);
@@ -746,7 +792,8 @@ cchc_api_get_export (cchc_api_t *self, const char *what, cchc_api_param_fn *para
         size_t n = 0;
         cchc_status_row_t *rows = cchc_api_status_rows (self, e, a, cchc_clock_now_ms (), &n);
         rc = rows ? cchc_export_status (e->rollup, rows, n, self->conf.silent_days, format,
-                                        self->tmpdir, &out, &size, err, sizeof err) : -1;
+                                        self->tmpdir, &out, &size, err, sizeof err)
+                  : -1;
         if (!rows)
             cchc_errf (err, sizeof err, "out of memory");
         free (rows);
@@ -764,9 +811,9 @@ cchc_api_get_export (cchc_api_t *self, const char *what, cchc_api_param_fn *para
     reply->release = free;
     reply->release_arg = out;
     cchc_strlcpy (reply->cache_control, "no-store", sizeof reply->cache_control);
-    static const char *names[] = { "", "xep-hang", "tong-hop", "tinh-hinh-bao-cao" };
+    static const char *names [] = { "", "xep-hang", "tong-hop", "tinh-hinh-bao-cao" };
     snprintf (reply->disposition, sizeof reply->disposition,
-              "attachment; filename=\"cchc-%s-%s%s%s%s\"", names[table], e->id,
+              "attachment; filename=\"cchc-%s-%s%s%s%s\"", names [table], e->id,
               level >= 0 ? "-" : "", level >= 0 ? cchc_level_code ((cchc_level_t) level) : "",
               format == CCHC_EXPORT_CSV ? ".csv" : ".xlsx");
     cchc_api_entry_unref (&e);
@@ -780,16 +827,15 @@ cchc_api_get_export (cchc_api_t *self, const char *what, cchc_api_param_fn *para
     parameters as ranking: ranking.csv, ranking.xlsx, report.html (the
     printable report's print view), report.pdf. */
 
-static const char *const s_national_files[] = {
-    "ranking.csv", "ranking.xlsx", "report.html", "report.pdf", NULL
-};
+static const char *const s_national_files [] = { "ranking.csv", "ranking.xlsx", "report.html",
+                                                 "report.pdf", NULL };
 
 /*  The ranking `root` rendered as `what` (one of s_national_files). */
 static void
 s_national_file (cchc_api_t *self, const json_t *root, const char *what, const char *id,
                  cchc_api_reply_t *reply)
 {
-    char err[512] = "", *out = NULL;
+    char err [512] = "", *out = NULL;
     size_t size = 0;
     int rc;
     const char *type = CCHC_API_CSV_TYPE;
@@ -837,17 +883,17 @@ s_national_what (const char *what)
         return 0;
     if (strcmp (what, "province") == 0)
         return 1;
-    for (size_t i = 0; s_national_files[i]; i++)
-        if (strcmp (what, s_national_files[i]) == 0)
+    for (size_t i = 0; s_national_files [i]; i++)
+        if (strcmp (what, s_national_files [i]) == 0)
             return 0;
     return -1;
 }
 
 void
 cchc_api_get_national (cchc_api_t *self, const char *what, cchc_api_param_fn *param,
-                void *param_arg, cchc_api_reply_t *reply)
+                       void *param_arg, cchc_api_reply_t *reply)
 {
-    char err[512];
+    char err [512];
     const char *period = param (param_arg, "period");
     cchc_period_t p;
     int kind = s_national_what (what);
@@ -855,11 +901,12 @@ cchc_api_get_national (cchc_api_t *self, const char *what, cchc_api_param_fn *pa
         cchc_api_reply_errorf (reply, 404, "no such endpoint '/api/v1/national/%.40s'", what);
         return;
     }
-    if (!period || strlen (period) >= CCHC_PERIOD_ID_MAX || cchc_period_parse (period, &p) != 0) {
+    if (!period || strlen (period) >= CCHC_PERIOD_ID_MAX
+        || cchc_period_parse (period, &p) != 0) {
         cchc_api_reply_error (reply, 400, "period=P is required (2021-Q1, 2021-03, ...)");
         return;
     }
-    char id[CCHC_PERIOD_ID_MAX];
+    char id [CCHC_PERIOD_ID_MAX];
     cchc_period_format (&p, id, sizeof id);
     int64_t number = 0;
     const char *text = param (param_arg, kind == 0 ? "deadline_day" : "version");
@@ -879,9 +926,9 @@ cchc_api_get_national (cchc_api_t *self, const char *what, cchc_api_param_fn *pa
     }
     json_t *root = NULL;
     int rc = kind == 0
-        ? cchc_national_rank (db, &p, number > 0 && number <= 31 ? (int) number : 28, &root,
-                              err, sizeof err)
-        : cchc_national_province (db, province, id, number, &root, err, sizeof err);
+                 ? cchc_national_rank (db, &p, number > 0 && number <= 31 ? (int) number : 28,
+                                       &root, err, sizeof err)
+                 : cchc_national_province (db, province, id, number, &root, err, sizeof err);
     cchc_api_pool_put (self, db);
     if (rc != 0) {
         cchc_api_reply_error (reply, kind == 1 ? 404 : 500, err);

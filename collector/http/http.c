@@ -29,12 +29,13 @@
 #include <unistd.h>
 
 #define S_TOKEN_MIN 16
-#define S_CSP "default-src 'self'; img-src 'self' data:; style-src 'self'; " \
-              "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; " \
-              "base-uri 'none'; form-action 'none'"
+#define S_CSP                                                         \
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; "    \
+    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; " \
+    "base-uri 'none'; form-action 'none'"
 
-#define S_ANSWER_MAX_MS 60000   /* an answer must be delivered within this */
-#define S_WATCH_MS 250          /* how often the watchdog looks */
+#define S_ANSWER_MAX_MS 60000 /* an answer must be delivered within this */
+#define S_WATCH_MS 250        /* how often the watchdog looks */
 
 /*  One open connection, from MHD's "started" notification to "closed".  The
     watchdog shuts down its socket when `deadline` passes: through a
@@ -42,24 +43,24 @@
     a descriptor number MHD has closed and reused. */
 typedef struct s_conn_t {
     struct s_conn_t *prev, *next;
-    int fd;                         /* dup of the connection's socket, or -1 */
-    char peer[INET6_ADDRSTRLEN + 1];
-    int64_t deadline;               /* monotonic ms */
-    bool answering;                 /* headers in, the answer under way */
-    bool cut;                       /* shut down by the watchdog */
+    int fd; /* dup of the connection's socket, or -1 */
+    char peer [INET6_ADDRSTRLEN + 1];
+    int64_t deadline; /* monotonic ms */
+    bool answering;   /* headers in, the answer under way */
+    bool cut;         /* shut down by the watchdog */
 } s_conn_t;
 
 struct cchc_http_t {
     struct MHD_Daemon *daemon;
     cchc_api_t *api;
     bool has_token;
-    uint8_t token_hash[crypto_generichash_BYTES];
+    uint8_t token_hash [crypto_generichash_BYTES];
     int port;
 
     /*  Connection bounds (http.h) and the watchdog. */
     int max_connections, max_per_peer;
     int64_t request_timeout_ms;
-    pthread_mutex_t lock;           /* guards everything below */
+    pthread_mutex_t lock; /* guards everything below */
     pthread_cond_t wake;
     s_conn_t *conns;
     size_t nconns;
@@ -81,7 +82,7 @@ cchc_http_address_is_loopback (const char *address)
         if (IN6_IS_ADDR_LOOPBACK (&a6))
             return 1;
         if (IN6_IS_ADDR_V4MAPPED (&a6))
-            return a6.s6_addr[12] == 127;
+            return a6.s6_addr [12] == 127;
     }
     return 0;
 }
@@ -108,11 +109,10 @@ s_send_reply (cchc_http_t *self, struct MHD_Connection *conn, cchc_api_reply_t *
     }
     else if (reply->release) {
         resp = MHD_create_response_from_buffer_with_free_callback_cls (
-            reply->size, (void *) (uintptr_t) reply->body, reply->release,
-            reply->release_arg);
+            reply->size, (void *) (uintptr_t) reply->body, reply->release, reply->release_arg);
         if (!resp)
             cchc_api_reply_release (reply);
-        reply->release = NULL;      /* MHD owns it now */
+        reply->release = NULL; /* MHD owns it now */
     }
     else
         resp = MHD_create_response_from_buffer (reply->size, (void *) reply->body,
@@ -122,11 +122,11 @@ s_send_reply (cchc_http_t *self, struct MHD_Connection *conn, cchc_api_reply_t *
     s_add_common_headers (resp);
     if (reply->status != 304 && reply->content_type)
         MHD_add_response_header (resp, MHD_HTTP_HEADER_CONTENT_TYPE, reply->content_type);
-    if (reply->etag[0])
+    if (reply->etag [0])
         MHD_add_response_header (resp, MHD_HTTP_HEADER_ETAG, reply->etag);
-    if (reply->cache_control[0])
+    if (reply->cache_control [0])
         MHD_add_response_header (resp, MHD_HTTP_HEADER_CACHE_CONTROL, reply->cache_control);
-    if (reply->disposition[0])
+    if (reply->disposition [0])
         MHD_add_response_header (resp, "Content-Disposition", reply->disposition);
     if (reply->status == 401)
         MHD_add_response_header (resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
@@ -140,8 +140,7 @@ s_send_reply (cchc_http_t *self, struct MHD_Connection *conn, cchc_api_reply_t *
 }
 
 static enum MHD_Result
-s_send_error (cchc_http_t *self, struct MHD_Connection *conn, int status,
-              const char *message)
+s_send_error (cchc_http_t *self, struct MHD_Connection *conn, int status, const char *message)
 {
     cchc_api_reply_t reply;
     memset (&reply, 0, sizeof reply);
@@ -152,8 +151,8 @@ s_send_error (cchc_http_t *self, struct MHD_Connection *conn, int status,
 static const char *
 s_param (void *arg, const char *name)
 {
-    return MHD_lookup_connection_value ((struct MHD_Connection *) arg,
-                                        MHD_GET_ARGUMENT_KIND, name);
+    return MHD_lookup_connection_value ((struct MHD_Connection *) arg, MHD_GET_ARGUMENT_KIND,
+                                        name);
 }
 
 /*  An address as text ("10.0.0.7", "::1"), "?" if unknown. */
@@ -166,8 +165,7 @@ s_addr_text (const struct sockaddr *sa, char *buf, size_t size)
     if (sa->sa_family == AF_INET)
         inet_ntop (AF_INET, &((const struct sockaddr_in *) sa)->sin_addr, buf,
                    (socklen_t) size);
-    else
-    if (sa->sa_family == AF_INET6)
+    else if (sa->sa_family == AF_INET6)
         inet_ntop (AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr, buf,
                    (socklen_t) size);
 }
@@ -178,7 +176,7 @@ s_peer (struct MHD_Connection *conn, char *buf, size_t size)
 {
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info (conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    s_addr_text (info? info->client_addr: NULL, buf, size);
+    s_addr_text (info ? info->client_addr : NULL, buf, size);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -194,7 +192,7 @@ s_accept (void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
     (void) addrlen;
     cchc_http_t *self = cls;
-    char peer[INET6_ADDRSTRLEN + 1];
+    char peer [INET6_ADDRSTRLEN + 1];
     s_addr_text (addr, peer, sizeof peer);
     size_t same = 0, all;
     pthread_mutex_lock (&self->lock);
@@ -203,14 +201,17 @@ s_accept (void *cls, const struct sockaddr *addr, socklen_t addrlen)
         same += strcmp (c->peer, peer) == 0;
     pthread_mutex_unlock (&self->lock);
     if (same >= (size_t) self->max_per_peer) {
-        cchc_log_limited (&s_rl_refused, CCHC_LOG_WARN, "http: refused a connection "
+        cchc_log_limited (&s_rl_refused, CCHC_LOG_WARN,
+                          "http: refused a connection "
                           "from %s: %zu open from it already (http.max_per_peer)",
                           peer, same);
         return MHD_NO;
     }
     if (all >= (size_t) self->max_connections) {
-        cchc_log_limited (&s_rl_refused, CCHC_LOG_WARN, "http: refused a connection "
-                          "from %s: %zu open in all (http.max_connections)", peer, all);
+        cchc_log_limited (&s_rl_refused, CCHC_LOG_WARN,
+                          "http: refused a connection "
+                          "from %s: %zu open in all (http.max_connections)",
+                          peer, all);
         return MHD_NO;
     }
     return MHD_YES;
@@ -225,10 +226,10 @@ s_notify (void *cls, struct MHD_Connection *conn, void **socket_context,
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         s_conn_t *c = calloc (1, sizeof *c);
         if (!c)
-            return;                 /* then only MHD's idle timeout bounds it */
+            return; /* then only MHD's idle timeout bounds it */
         const union MHD_ConnectionInfo *info =
             MHD_get_connection_info (conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        c->fd = info? fcntl (info->connect_fd, F_DUPFD_CLOEXEC, 0): -1;
+        c->fd = info ? fcntl (info->connect_fd, F_DUPFD_CLOEXEC, 0) : -1;
         s_peer (conn, c->peer, sizeof c->peer);
         pthread_mutex_lock (&self->lock);
         c->deadline = cchc_clock_mono_ms () + self->request_timeout_ms;
@@ -240,8 +241,7 @@ s_notify (void *cls, struct MHD_Connection *conn, void **socket_context,
         pthread_mutex_unlock (&self->lock);
         *socket_context = c;
     }
-    else
-    if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+    else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
         s_conn_t *c = *socket_context;
         *socket_context = NULL;
         pthread_mutex_lock (&self->lock);
@@ -266,13 +266,13 @@ s_conn_phase (cchc_http_t *self, struct MHD_Connection *conn, bool answering)
 {
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info (conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    s_conn_t *c = info? info->socket_context: NULL;
+    s_conn_t *c = info ? info->socket_context : NULL;
     if (!c)
         return;
     pthread_mutex_lock (&self->lock);
     c->answering = answering;
-    c->deadline = cchc_clock_mono_ms ()
-                + (answering? S_ANSWER_MAX_MS: self->request_timeout_ms);
+    c->deadline =
+        cchc_clock_mono_ms () + (answering ? S_ANSWER_MAX_MS : self->request_timeout_ms);
     pthread_mutex_unlock (&self->lock);
 }
 
@@ -307,10 +307,13 @@ s_watchdog_run (void *arg)
                 continue;
             shutdown (c->fd, SHUT_RDWR);
             c->cut = true;
-            cchc_log_limited (&s_rl_cut, CCHC_LOG_WARN, "http: closed a connection "
-                              "from %s: %s", c->peer, c->answering
-                              ? "its answer was not taken within 60 s"
-                              : "no complete request within http.request_timeout");
+            cchc_log_limited (&s_rl_cut, CCHC_LOG_WARN,
+                              "http: closed a connection "
+                              "from %s: %s",
+                              c->peer,
+                              c->answering
+                                  ? "its answer was not taken within 60 s"
+                                  : "no complete request within http.request_timeout");
         }
     }
     pthread_mutex_unlock (&self->lock);
@@ -327,21 +330,20 @@ s_authorised (cchc_http_t *self, struct MHD_Connection *conn)
     if (!self->has_token)
         return true;
     const char *given = NULL;
-    const char *auth = MHD_lookup_connection_value (conn, MHD_HEADER_KIND,
-                                                    MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *auth =
+        MHD_lookup_connection_value (conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     if (auth && strncasecmp (auth, "Bearer ", 7) == 0)
         given = auth + 7;
     if (!given)
         given = MHD_lookup_connection_value (conn, MHD_GET_ARGUMENT_KIND, "token");
     if (!given)
         return false;
-    uint8_t hash[crypto_generichash_BYTES];
-    crypto_generichash (hash, sizeof hash, (const uint8_t *) given, strlen (given),
-                        NULL, 0);
+    uint8_t hash [crypto_generichash_BYTES];
+    crypto_generichash (hash, sizeof hash, (const uint8_t *) given, strlen (given), NULL, 0);
     if (sodium_memcmp (hash, self->token_hash, sizeof hash) == 0)
         return true;
     static cchc_ratelimit_t rl = CCHC_RATELIMIT_INIT (60000, 10);
-    char peer[INET6_ADDRSTRLEN + 1];
+    char peer [INET6_ADDRSTRLEN + 1];
     s_peer (conn, peer, sizeof peer);
     cchc_log_limited (&rl, CCHC_LOG_WARN, "http: wrong access token from %s", peer);
     return false;
@@ -350,13 +352,13 @@ s_authorised (cchc_http_t *self, struct MHD_Connection *conn)
 static enum MHD_Result
 s_send_asset (cchc_http_t *self, struct MHD_Connection *conn, const cchc_web_asset_t *a)
 {
-    const char *inm = MHD_lookup_connection_value (conn, MHD_HEADER_KIND,
-                                                   MHD_HTTP_HEADER_IF_NONE_MATCH);
+    const char *inm =
+        MHD_lookup_connection_value (conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
     bool fresh = inm && strstr (inm, a->etag);
-    struct MHD_Response *resp = fresh
-        ? MHD_create_response_from_buffer (0, (void *) "", MHD_RESPMEM_PERSISTENT)
-        : MHD_create_response_from_buffer (a->size, (void *) a->data,
-                                           MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *resp =
+        fresh ? MHD_create_response_from_buffer (0, (void *) "", MHD_RESPMEM_PERSISTENT)
+              : MHD_create_response_from_buffer (a->size, (void *) a->data,
+                                                 MHD_RESPMEM_PERSISTENT);
     if (!resp)
         return MHD_NO;
     s_add_common_headers (resp);
@@ -381,7 +383,7 @@ s_handler (void *cls, struct MHD_Connection *conn, const char *url, const char *
     cchc_http_t *self = cls;
     static int first_call_seen;
     if (*con_cls == NULL)
-        s_conn_phase (self, conn, true);        /* the headers are in */
+        s_conn_phase (self, conn, true); /* the headers are in */
     if (strcmp (method, MHD_HTTP_METHOD_GET) != 0
         && strcmp (method, MHD_HTTP_METHOD_HEAD) != 0)
         /* answered on the first call: MHD discards any body and closes */
@@ -394,7 +396,7 @@ s_handler (void *cls, struct MHD_Connection *conn, const char *url, const char *
         return MHD_YES;
     }
     if (*upload_data_size != 0) {
-        *upload_data_size = 0;          /* a GET with a body: ignore it */
+        *upload_data_size = 0; /* a GET with a body: ignore it */
         return MHD_YES;
     }
     if (!url || !cchc_utf8_valid (url, strlen (url)))
@@ -408,11 +410,12 @@ s_handler (void *cls, struct MHD_Connection *conn, const char *url, const char *
     if (!api && !export)
         return s_send_error (self, conn, 404, "not found");
     if (!s_authorised (self, conn))
-        return s_send_error (self, conn, 401, "access token required: send "
+        return s_send_error (self, conn, 401,
+                             "access token required: send "
                              "\"Authorization: Bearer TOKEN\" or ?token=TOKEN");
     cchc_api_reply_t reply;
-    const char *inm = MHD_lookup_connection_value (conn, MHD_HEADER_KIND,
-                                                   MHD_HTTP_HEADER_IF_NONE_MATCH);
+    const char *inm =
+        MHD_lookup_connection_value (conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
     cchc_api_handle (self->api, url, s_param, conn, inm, &reply);
     return s_send_reply (self, conn, &reply);
 }
@@ -421,11 +424,11 @@ static void
 s_mhd_log (void *cls, const char *fmt, va_list ap)
 {
     (void) cls;
-    char line[512];
+    char line [512];
     vsnprintf (line, sizeof line, fmt, ap);
     size_t n = strlen (line);
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        line[--n] = '\0';
+    while (n > 0 && (line [n - 1] == '\n' || line [n - 1] == '\r'))
+        line [--n] = '\0';
     static cchc_ratelimit_t rl = CCHC_RATELIMIT_INIT (60000, 10);
     cchc_log_limited (&rl, CCHC_LOG_WARN, "http: %s", line);
 }
@@ -458,24 +461,29 @@ cchc_http_new (const cchc_http_config_t *conf, char *err, size_t errlen)
         v6 = true;
     }
     else {
-        cchc_errf (err, errlen, "bad HTTP address '%s': an IPv4 or IPv6 literal "
-               "(127.0.0.1, 0.0.0.0, ::1)", address);
+        cchc_errf (err, errlen,
+                   "bad HTTP address '%s': an IPv4 or IPv6 literal "
+                   "(127.0.0.1, 0.0.0.0, ::1)",
+                   address);
         return NULL;
     }
     if (!cchc_http_address_is_loopback (address) && !token) {
-        cchc_errf (err, errlen, "refusing to serve HTTP on %s without an access token: "
-               "set a token (at least %d characters) or bind to 127.0.0.1",
-               address, S_TOKEN_MIN);
+        cchc_errf (err, errlen,
+                   "refusing to serve HTTP on %s without an access token: "
+                   "set a token (at least %d characters) or bind to 127.0.0.1",
+                   address, S_TOKEN_MIN);
         return NULL;
     }
     if (token) {
         size_t len = strlen (token);
         bool ok = len >= S_TOKEN_MIN && len <= 256;
         for (size_t i = 0; ok && i < len; i++)
-            ok = token[i] > 0x20 && token[i] < 0x7F && token[i] != '&' && token[i] != '#';
+            ok = token [i] > 0x20 && token [i] < 0x7F && token [i] != '&' && token [i] != '#';
         if (!ok) {
-            cchc_errf (err, errlen, "bad access token: %d to 256 printable ASCII "
-                   "characters, no spaces, '&' or '#'", S_TOKEN_MIN);
+            cchc_errf (err, errlen,
+                       "bad access token: %d to 256 printable ASCII "
+                       "characters, no spaces, '&' or '#'",
+                       S_TOKEN_MIN);
             return NULL;
         }
     }
@@ -488,16 +496,15 @@ cchc_http_new (const cchc_http_config_t *conf, char *err, size_t errlen)
         cchc_errf (err, errlen, "out of memory");
         return NULL;
     }
-    self->max_connections = conf->max_connections > 0? conf->max_connections: 256;
-    self->max_per_peer = conf->max_per_peer > 0? conf->max_per_peer: 16;
-    self->request_timeout_ms = conf->request_timeout_ms > 0? conf->request_timeout_ms
-                                                           : 10000;
+    self->max_connections = conf->max_connections > 0 ? conf->max_connections : 256;
+    self->max_per_peer = conf->max_per_peer > 0 ? conf->max_per_peer : 16;
+    self->request_timeout_ms = conf->request_timeout_ms > 0 ? conf->request_timeout_ms : 10000;
     pthread_mutex_init (&self->lock, NULL);
     pthread_cond_init (&self->wake, NULL);
     if (token) {
         self->has_token = true;
-        crypto_generichash (self->token_hash, sizeof self->token_hash,
-                            (const uint8_t *) token, strlen (token), NULL, 0);
+        crypto_generichash (self->token_hash, sizeof self->token_hash, (const uint8_t *) token,
+                            strlen (token), NULL, 0);
     }
     int threads = conf->threads > 0 ? conf->threads : 4;
     cchc_api_config_t api_conf = {
@@ -523,29 +530,27 @@ cchc_http_new (const cchc_http_config_t *conf, char *err, size_t errlen)
         flags |= MHD_USE_IPv6;
     self->daemon = MHD_start_daemon (
         flags, (uint16_t) conf->port, s_accept, self, s_handler, self,
-        MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, v6 ? (struct sockaddr *) &sin6 : (struct sockaddr *) &sin,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned) threads,
+        MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+        v6 ? (struct sockaddr *) &sin6 : (struct sockaddr *) &sin, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned) threads,
         /*  Backstops a margin above s_accept's limits, which log the peer. */
         MHD_OPTION_CONNECTION_LIMIT, (unsigned) (self->max_connections + 4 * threads),
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) (self->max_per_peer + 4),
         /*  Idle connections; s_watchdog_run bounds the rest. */
-        MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned) ((self->request_timeout_ms + 999) / 1000),
-        MHD_OPTION_NOTIFY_CONNECTION, s_notify, self,
-        MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
-        MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) ((self->request_timeout_ms + 999) / 1000),
+        MHD_OPTION_NOTIFY_CONNECTION, s_notify, self, MHD_OPTION_NOTIFY_COMPLETED, s_completed,
+        self, MHD_OPTION_END);
     if (!self->daemon) {
-        cchc_errf (err, errlen, "cannot serve HTTP on %s port %d (address in use?)",
-               address, conf->port);
+        cchc_errf (err, errlen, "cannot serve HTTP on %s port %d (address in use?)", address,
+                   conf->port);
         cchc_http_destroy (&self);
         return NULL;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info (self->daemon,
-                                                           MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_BIND_PORT);
     self->port = info ? info->port : conf->port;
-    cchc_info ("http: dashboard on http://%s%s%s:%d/%s", v6 ? "[" : "", address,
-               v6 ? "]" : "", self->port, token ? " (access token required)" : "");
+    cchc_info ("http: dashboard on http://%s%s%s:%d/%s", v6 ? "[" : "", address, v6 ? "]" : "",
+               self->port, token ? " (access token required)" : "");
     return self;
 }
 
@@ -565,7 +570,7 @@ cchc_http_destroy (cchc_http_t **self_p)
         pthread_join (self->watchdog, NULL);
     }
     if (self->daemon)
-        MHD_stop_daemon (self->daemon);     /* every connection is "closed" */
+        MHD_stop_daemon (self->daemon); /* every connection is "closed" */
     assert (self->conns == NULL);
     pthread_cond_destroy (&self->wake);
     pthread_mutex_destroy (&self->lock);

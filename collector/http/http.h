@@ -39,27 +39,26 @@
 typedef struct cchc_http_t cchc_http_t;
 
 typedef struct {
-    const char *address;        /* IPv4 or IPv6 literal; NULL: "127.0.0.1" */
-    int port;                   /* 0: any free port (see cchc_http_port) */
-    const char *token;          /* access token, NULL or "" for none; at least
+    const char *address;             /* IPv4 or IPv6 literal; NULL: "127.0.0.1" */
+    int port;                        /* 0: any free port (see cchc_http_port) */
+    const char *token;               /* access token, NULL or "" for none; at least
                                    16 characters when set */
-    const char *db_path;        /* collector database */
-    const cchc_criteria_t *criteria;    /* the process's catalogue, borrowed
+    const char *db_path;             /* collector database */
+    const cchc_criteria_t *criteria; /* the process's catalogue, borrowed
                                        (outlives the server) */
-    int threads;                /* MHD thread pool size; 0: 4 */
-    int silent_days;            /* api.h; 0: 7 */
-    int refresh_ms;             /* api.h; 0: 3000 */
-    int poll_ms;                /* api.h; 0: 1000 */
-    int max_connections;        /* open connections in all; 0: 256 */
-    int max_per_peer;           /* open connections from one address; 0: 16 */
-    int request_timeout_ms;     /* headers complete within this; 0: 10000 */
+    int threads;                     /* MHD thread pool size; 0: 4 */
+    int silent_days;                 /* api.h; 0: 7 */
+    int refresh_ms;                  /* api.h; 0: 3000 */
+    int poll_ms;                     /* api.h; 0: 1000 */
+    int max_connections;             /* open connections in all; 0: 256 */
+    int max_per_peer;                /* open connections from one address; 0: 16 */
+    int request_timeout_ms;          /* headers complete within this; 0: 10000 */
 } cchc_http_config_t;
 
 /*  Open the database, bind and start serving.
     NULL with the reason in err (bad address, non-loopback without a token,
     port in use, database unreadable, no catalogue). */
-cchc_http_t *cchc_http_new (const cchc_http_config_t *conf, char *err,
-                            size_t errlen);
+cchc_http_t *cchc_http_new (const cchc_http_config_t *conf, char *err, size_t errlen);
 
 /*  Stop serving (waits for requests in progress) and free everything.
     Accepts NULL; sets *self_p = NULL. */

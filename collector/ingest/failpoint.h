@@ -44,7 +44,7 @@ cchc_failpoint (const char *name, char *err, size_t errlen)
 #include "common/clock.h"
 #include "common/log.h"
 
-#define CCHC_TEST_CLOCK_JUMP_MS (24 * 3600 * 1000LL)    /* one day */
+#define CCHC_TEST_CLOCK_JUMP_MS (24 * 3600 * 1000LL) /* one day */
 
 static void *
 cchc_test_clock_run (void *arg)
@@ -56,10 +56,9 @@ cchc_test_clock_run (void *arg)
             continue;
         /*  The demonstration clock machinery (clock.h) keeps its speed and
             goes on ticking from the new instant. */
-        cchc_clock_demo_t jump = {
-            .start_ms = cchc_clock_now_ms () + CCHC_TEST_CLOCK_JUMP_MS,
-            .speed = cchc_clock_speed (), .anchor_ms = 0
-        };
+        cchc_clock_demo_t jump = { .start_ms = cchc_clock_now_ms () + CCHC_TEST_CLOCK_JUMP_MS,
+                                   .speed = cchc_clock_speed (),
+                                   .anchor_ms = 0 };
         cchc_clock_demo_apply (&jump);
         char iso [32];
         cchc_clock_format_iso (cchc_clock_now_ms (), iso, sizeof iso);
@@ -75,7 +74,7 @@ cchc_test_clock_start (void)
     static sigset_t set;
     sigemptyset (&set);
     sigaddset (&set, SIGUSR2);
-    pthread_sigmask (SIG_BLOCK, &set, NULL);    /* inherited by every thread */
+    pthread_sigmask (SIG_BLOCK, &set, NULL); /* inherited by every thread */
     pthread_t thread;
     if (pthread_create (&thread, NULL, cchc_test_clock_run, &set) == 0)
         pthread_detach (thread);

@@ -3,7 +3,7 @@
     tear-down of the inproc sockets and threads (the writer lives in
     writer.c).
 */
-#define _GNU_SOURCE             /* pthread_setname_np */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "collector/ingest/failpoint.h"
 #include "collector/ingest/ingest.h"
 #include "collector/ingest/job.h"
@@ -25,9 +25,9 @@
 #include <zmq.h>
 
 #define EP_VERIFY "inproc://cchc-verify"
-#define EP_WRITE  "inproc://cchc-write"
-#define EP_SIGN   "inproc://cchc-sign"
-#define EP_ACK    "inproc://cchc-ack"
+#define EP_WRITE "inproc://cchc-write"
+#define EP_SIGN "inproc://cchc-sign"
+#define EP_ACK "inproc://cchc-ack"
 
 /*  Messages taken from the ROUTER per wake-up before looking at acks. */
 #define READ_BURST 64
@@ -36,10 +36,10 @@ typedef struct {
     struct cchc_ingest_t *ingest;
     pthread_t thread;
     bool started;
-    void *verify;       /* PULL: new jobs from main */
-    void *sign;         /* PULL: committed jobs from the writer */
-    void *write;        /* PUSH: to the writer */
-    void *ack;          /* PUSH: signed acks to main */
+    void *verify; /* PULL: new jobs from main */
+    void *sign;   /* PULL: committed jobs from the writer */
+    void *write;  /* PUSH: to the writer */
+    void *ack;    /* PUSH: signed acks to main */
 } s_worker_t;
 
 struct cchc_ingest_t {
@@ -49,12 +49,12 @@ struct cchc_ingest_t {
     cchc_keytab_t *keytab;
     const cchc_criteria_t *criteria;
     cchc_stats_t *stats;
-    cchc_db_t *reader;       /* main thread: enrolment refresh */
+    cchc_db_t *reader; /* main thread: enrolment refresh */
     int64_t enrolment_version;
     cchc_date_t min_date;
 
-    void *verify;               /* main: PUSH to workers */
-    void *ack;                  /* main: PULL from workers */
+    void *verify; /* main: PUSH to workers */
+    void *ack;    /* main: PULL from workers */
     s_worker_t *workers;
     size_t nworkers;
     cchc_writer_t writer;
@@ -65,7 +65,7 @@ struct cchc_ingest_t {
     cchc_db_t *checkpointer;
     atomic_int wal_pages;
     pthread_t checkpoint_thread;
-    bool checkpoint_init;              /* its mutex and condition made */
+    bool checkpoint_init; /* its mutex and condition made */
     bool checkpoint_started;
     bool checkpoint_stop;
     pthread_mutex_t checkpoint_lock;
@@ -77,7 +77,7 @@ struct cchc_ingest_t {
     pthread_mutex_t unauth_lock;
     bool unauth_lock_ready;
     double unauth_tokens;
-    int64_t unauth_refilled;    /* monotonic ms */
+    int64_t unauth_refilled; /* monotonic ms */
 };
 
 static cchc_ratelimit_t s_rl_input = CCHC_RATELIMIT_INIT (10000, 10);
@@ -112,7 +112,7 @@ cchc_job_pass (void *socket, cchc_job_t **job_p)
     while (rc == -1 && errno == EINTR);
     if (rc == -1)
         return -1;
-    *job_p = NULL;                      /* the receiving thread owns it now */
+    *job_p = NULL; /* the receiving thread owns it now */
     return 0;
 }
 
@@ -146,7 +146,7 @@ s_hex8 (const uint8_t *key, char out [17])
 static const char *
 s_peer (const cchc_job_t *job)
 {
-    return job->msg.peer [0]? job->msg.peer: "unknown peer";
+    return job->msg.peer [0] ? job->msg.peer : "unknown peer";
 }
 
 static void
@@ -166,19 +166,20 @@ s_unauth_answer (struct cchc_ingest_t *self, const cchc_job_t *job, int reason)
     double rate = (double) self->conf->unauth_acks;
     int64_t now = cchc_clock_mono_ms ();
     pthread_mutex_lock (&self->unauth_lock);
-    double tokens = self->unauth_tokens
-                  + (double) (now - self->unauth_refilled) * rate / 1000.0;
+    double tokens =
+        self->unauth_tokens + (double) (now - self->unauth_refilled) * rate / 1000.0;
     if (tokens > rate)
         tokens = rate;
     self->unauth_refilled = now;
     bool answer = tokens >= 1.0;
-    self->unauth_tokens = answer? tokens - 1.0: tokens;
+    self->unauth_tokens = answer ? tokens - 1.0 : tokens;
     pthread_mutex_unlock (&self->unauth_lock);
     if (answer)
         atomic_fetch_add_explicit (&self->stats->unauth_answered, 1, memory_order_relaxed);
     else {
         atomic_fetch_add_explicit (&self->stats->unauth_dropped, 1, memory_order_relaxed);
-        cchc_log_limited (&s_rl_unauth_drop, CCHC_LOG_WARN, "unauthenticated messages "
+        cchc_log_limited (&s_rl_unauth_drop, CCHC_LOG_WARN,
+                          "unauthenticated messages "
                           "over collector.unauth_acks (%lld a second): dropped "
                           "unanswered (this one from %s, %s)",
                           (long long) self->conf->unauth_acks, s_peer (job),
@@ -193,7 +194,7 @@ s_verify (struct cchc_ingest_t *self, cchc_job_t *job)
 {
     char who [17];
     s_hex8 (job->msg.key, who);
-    if (job->pre_reason == CCHC_REASON_BUSY) {     /* no memory for the body */
+    if (job->pre_reason == CCHC_REASON_BUSY) { /* no memory for the body */
         job->kind = CCHC_JOB_ACK;
         job->status = CCHC_STATUS_RETRY_LATER;
         job->reason = CCHC_REASON_BUSY;
@@ -201,37 +202,41 @@ s_verify (struct cchc_ingest_t *self, cchc_job_t *job)
     }
     if (job->pre_reason) {
         /*  Not authenticated: frame 0 (when it had 32 bytes) is only a claim. */
-        cchc_log_limited (&s_rl_unauth, CCHC_LOG_WARN, "refused an unauthenticated "
-                          "message from %s (%s)", s_peer (job),
-                          cchc_reason_name (job->pre_reason));
+        cchc_log_limited (&s_rl_unauth, CCHC_LOG_WARN,
+                          "refused an unauthenticated "
+                          "message from %s (%s)",
+                          s_peer (job), cchc_reason_name (job->pre_reason));
         s_refuse (job, CCHC_JOB_ACK, (uint32_t) job->pre_reason);
         return;
     }
     cchc_keytab_entry_t entry;
     if (!cchc_keytab_lookup (self->keytab, job->msg.key, &entry)) {
-        cchc_log_limited (&s_rl_unauth, CCHC_LOG_WARN, "refused an unauthenticated "
-                          "message from %s (unknown_agent: key %s...)", s_peer (job), who);
+        cchc_log_limited (&s_rl_unauth, CCHC_LOG_WARN,
+                          "refused an unauthenticated "
+                          "message from %s (unknown_agent: key %s...)",
+                          s_peer (job), who);
         s_refuse (job, CCHC_JOB_ACK, CCHC_REASON_UNKNOWN_AGENT);
         return;
     }
-    int rc = cchc_report_open (entry.pubkey, job->msg.body, job->msg.body_len,
-                               job->msg.sig, &job->report);
+    int rc = cchc_report_open (entry.pubkey, job->msg.body, job->msg.body_len, job->msg.sig,
+                               &job->report);
     if (rc) {
         /*  After the signature step every failure is the agent's own doing:
             count it against the agent; the seq cannot be trusted either way. */
-        bool authenticated = rc != CCHC_REASON_BAD_SIGNATURE
-                          && rc != CCHC_REASON_TOO_LARGE;
+        bool authenticated = rc != CCHC_REASON_BAD_SIGNATURE && rc != CCHC_REASON_TOO_LARGE;
         if (authenticated)
-            cchc_log_limited (&s_rl_input, CCHC_LOG_WARN, "refused a message from "
-                              "agent %lld (%s) at %s: %s", (long long) entry.id,
-                              entry.unit, s_peer (job), cchc_reason_name (rc));
+            cchc_log_limited (&s_rl_input, CCHC_LOG_WARN,
+                              "refused a message from "
+                              "agent %lld (%s) at %s: %s",
+                              (long long) entry.id, entry.unit, s_peer (job),
+                              cchc_reason_name (rc));
         else
-            cchc_log_limited (&s_rl_unauth, CCHC_LOG_WARN, "refused an unauthenticated "
+            cchc_log_limited (&s_rl_unauth, CCHC_LOG_WARN,
+                              "refused an unauthenticated "
                               "message from %s (%s: claims key %s..., agent %lld)",
-                              s_peer (job), cchc_reason_name (rc), who,
-                              (long long) entry.id);
-        job->agent_id = authenticated? entry.id: 0;
-        s_refuse (job, authenticated? CCHC_JOB_COUNT: CCHC_JOB_ACK, (uint32_t) rc);
+                              s_peer (job), cchc_reason_name (rc), who, (long long) entry.id);
+        job->agent_id = authenticated ? entry.id : 0;
+        s_refuse (job, authenticated ? CCHC_JOB_COUNT : CCHC_JOB_ACK, (uint32_t) rc);
         /*  The verification was spent already; the answer need not be. */
         if (!authenticated && !s_unauth_answer (self, job, rc))
             job->unanswered = true;
@@ -241,28 +246,31 @@ s_verify (struct cchc_ingest_t *self, cchc_job_t *job)
     if (entry.revoked) {
         /*  Authenticated, so counted against the agent; but a revoked key's
             seq is never answered (PROTOCOL.md 9.2: seq 0, keep the data). */
-        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN, "refused seq %llu from "
-                          "revoked agent %lld at %s", (unsigned long long) job->report.seq,
-                          (long long) entry.id, s_peer (job));
+        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN,
+                          "refused seq %llu from "
+                          "revoked agent %lld at %s",
+                          (unsigned long long) job->report.seq, (long long) entry.id,
+                          s_peer (job));
         s_refuse (job, CCHC_JOB_COUNT, CCHC_REASON_REVOKED_AGENT);
         return;
     }
     job->seq = job->report.seq;
     memcpy (job->unit, entry.unit, sizeof job->unit);
     if (strcmp (job->report.unit, entry.unit) != 0) {
-        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN, "refused seq %llu from agent "
+        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN,
+                          "refused seq %llu from agent "
                           "%lld at %s: unit %s, enrolled for %s",
-                          (unsigned long long) job->seq, (long long) entry.id,
-                          s_peer (job), job->report.unit, entry.unit);
+                          (unsigned long long) job->seq, (long long) entry.id, s_peer (job),
+                          job->report.unit, entry.unit);
         s_refuse (job, CCHC_JOB_COUNT, CCHC_REASON_UNIT_MISMATCH);
         return;
     }
     int64_t now = cchc_clock_now_ms ();
     if (job->report.created_ms > (uint64_t) (now + self->conf->max_skew_ms)) {
-        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN, "refused seq %llu from agent "
+        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN,
+                          "refused seq %llu from agent "
                           "%lld at %s: created %lld ms ahead of collector time",
-                          (unsigned long long) job->seq, (long long) entry.id,
-                          s_peer (job),
+                          (unsigned long long) job->seq, (long long) entry.id, s_peer (job),
                           (long long) ((int64_t) job->report.created_ms - now));
         /*  A clock error is transient (NTP fixes it, or the operator): the
             agent keeps the report and sends it again later (PROTOCOL.md
@@ -280,12 +288,11 @@ s_verify (struct cchc_ingest_t *self, cchc_job_t *job)
         uint32_t reason = 0;
         if (obs->date < self->min_date || obs->date > last)
             reason = CCHC_REASON_DATE_OUT_OF_RANGE;
-        else
-        if (self->criteria && !cchc_criteria_metric_known (self->criteria, obs->metric))
+        else if (self->criteria && !cchc_criteria_metric_known (self->criteria, obs->metric))
             reason = CCHC_REASON_UNKNOWN_METRIC;
-        else
-        if (obs->is_float? !(obs->fval >= 0 && obs->fval <= (double) CCHC_PROTO_VALUE_MAX)
-                         : (obs->ival < 0 || obs->ival > CCHC_PROTO_VALUE_MAX))
+        else if (obs->is_float
+                     ? !(obs->fval >= 0 && obs->fval <= (double) CCHC_PROTO_VALUE_MAX)
+                     : (obs->ival < 0 || obs->ival > CCHC_PROTO_VALUE_MAX))
             reason = CCHC_REASON_VALUE_OUT_OF_RANGE;
         if (!reason)
             continue;
@@ -304,10 +311,11 @@ s_verify (struct cchc_ingest_t *self, cchc_job_t *job)
     if (job->nrejected) {
         char date [11];
         cchc_date_format (job->report.obs [job->rejected [0].index].date, date, sizeof date);
-        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN, "agent %lld at %s seq %llu: %u of "
+        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN,
+                          "agent %lld at %s seq %llu: %u of "
                           "%u observations refused (first: %s %s, %s)",
-                          (long long) entry.id, s_peer (job),
-                          (unsigned long long) job->seq, job->nrejected, job->report.nobs,
+                          (long long) entry.id, s_peer (job), (unsigned long long) job->seq,
+                          job->nrejected, job->report.nobs,
                           job->report.obs [job->rejected [0].index].metric, date,
                           cchc_reason_name ((int) job->rejected [0].reason));
     }
@@ -321,7 +329,7 @@ static int
 s_reject_cmp (const void *a, const void *b)
 {
     const cchc_obs_reject_t *x = a, *y = b;
-    return x->index < y->index? -1: x->index > y->index;
+    return x->index < y->index ? -1 : x->index > y->index;
 }
 
 /*  Encode and sign the ack of a job whose verdict is final. */
@@ -336,10 +344,9 @@ s_sign (struct cchc_ingest_t *self, cchc_job_t *job)
     ack.seq = job->seq;
     ack.status = job->status;
     ack.reason = job->reason;
-    bool listed = job->status == CCHC_STATUS_ACCEPTED
-               || job->status == CCHC_STATUS_REJECTED;
-    ack.nrejected = listed? job->nrejected: 0;
-    ack.rejected = listed? job->rejected: NULL;
+    bool listed = job->status == CCHC_STATUS_ACCEPTED || job->status == CCHC_STATUS_REJECTED;
+    ack.nrejected = listed ? job->nrejected : 0;
+    ack.rejected = listed ? job->rejected : NULL;
     /*  The writer appends superseded observations after the policy ones:
         the wire wants the indexes ascending. */
     if (ack.nrejected > 1)
@@ -347,19 +354,21 @@ s_sign (struct cchc_ingest_t *self, cchc_job_t *job)
     ack.time_ms = (uint64_t) cchc_clock_now_ms ();
     /*  Only stored or duplicate answers carry it (never retry_later: the
         writer's transaction may have been rolled back). */
-    ack.has_high = job->has_high && (job->status == CCHC_STATUS_ACCEPTED
-                                     || job->status == CCHC_STATUS_DUPLICATE);
+    ack.has_high =
+        job->has_high
+        && (job->status == CCHC_STATUS_ACCEPTED || job->status == CCHC_STATUS_DUPLICATE);
     ack.high = job->high;
     int rc = cchc_ack_encode (&ack, &job->ack_body, &job->ack_len);
     if (rc) {
-        cchc_log_limited (&s_rl_internal, CCHC_LOG_ERROR, "cannot encode an ack "
-                          "(%s)", rc == -1? "out of memory": cchc_reason_name (rc));
+        cchc_log_limited (&s_rl_internal, CCHC_LOG_ERROR,
+                          "cannot encode an ack "
+                          "(%s)",
+                          rc == -1 ? "out of memory" : cchc_reason_name (rc));
         job->ack_body = NULL;
         job->ack_len = 0;
         return;
     }
-    cchc_proto_sign (CCHC_KIND_ACK, self->key, job->ack_body, job->ack_len,
-                     job->ack_sig);
+    cchc_proto_sign (CCHC_KIND_ACK, self->key, job->ack_body, job->ack_len, job->ack_sig);
 }
 
 static void *
@@ -376,7 +385,7 @@ s_worker_run (void *arg)
         if (zmq_poll (items, 2, -1) == -1) {
             if (errno == EINTR)
                 continue;
-            break;                      /* ETERM: shutting down */
+            break; /* ETERM: shutting down */
         }
         /*  Committed work first: it finishes jobs and frees memory. */
         cchc_job_t *job;
@@ -395,8 +404,7 @@ s_worker_run (void *arg)
             if (job->kind == CCHC_JOB_ACK)
                 s_sign (self, job);
             else {
-                atomic_fetch_add_explicit (&self->stats->write_queue, 1,
-                                           memory_order_relaxed);
+                atomic_fetch_add_explicit (&self->stats->write_queue, 1, memory_order_relaxed);
                 next = worker->write;
             }
             if (cchc_job_pass (next, &job)) {
@@ -404,8 +412,7 @@ s_worker_run (void *arg)
                 break;
             }
         }
-        else
-        if (errno == ETERM)
+        else if (errno == ETERM)
             break;
     }
 done:
@@ -476,8 +483,7 @@ s_refresh (struct cchc_ingest_t *self, bool force)
     size_t n = cchc_keytab_size (self->keytab);
     atomic_store_explicit (&self->stats->agents, (int64_t) n, memory_order_relaxed);
     if (!force)
-        cchc_notice ("enrolment changed: %zu agents (version %lld)", n,
-                     (long long) version);
+        cchc_notice ("enrolment changed: %zu agents (version %lld)", n, (long long) version);
     self->enrolment_version = version;
 }
 
@@ -487,12 +493,11 @@ s_answer (struct cchc_ingest_t *self, void *router, cchc_job_t *job)
 {
     cchc_stats_t *stats = self->stats;
     if (job->unanswered)
-        ;                               /* counted in s_unauth_answer */
-    else
-    if (job->ack_body) {
+        ; /* counted in s_unauth_answer */
+    else if (job->ack_body) {
         int rc = cchc_wire_send (router, job->msg.routing_id, job->msg.routing_len,
-                                 cchc_key_public (self->key), job->ack_body,
-                                 job->ack_len, job->ack_sig, ZMQ_DONTWAIT);
+                                 cchc_key_public (self->key), job->ack_body, job->ack_len,
+                                 job->ack_sig, ZMQ_DONTWAIT);
         if (rc)
             atomic_fetch_add_explicit (&stats->acks_lost, 1, memory_order_relaxed);
     }
@@ -501,8 +506,7 @@ s_answer (struct cchc_ingest_t *self, void *router, cchc_job_t *job)
     switch (job->status) {
         case CCHC_STATUS_ACCEPTED:
             atomic_fetch_add_explicit (&stats->accepted, 1, memory_order_relaxed);
-            atomic_fetch_add_explicit (&stats->obs_stored,
-                                       job->report.nobs - job->nrejected,
+            atomic_fetch_add_explicit (&stats->obs_stored, job->report.nobs - job->nrejected,
                                        memory_order_relaxed);
             atomic_fetch_add_explicit (&stats->obs_refused, job->nrejected,
                                        memory_order_relaxed);
@@ -534,7 +538,7 @@ s_read (struct cchc_ingest_t *self, void *router)
         cchc_job_t *job = calloc (1, sizeof *job);
         if (!job) {
             cchc_log_limited (&s_rl_internal, CCHC_LOG_ERROR, "out of memory");
-            return 0;           /* leave the message queued; try again later */
+            return 0; /* leave the message queued; try again later */
         }
         int rc = cchc_wire_recv (router, true, ZMQ_DONTWAIT, &job->msg);
         if (rc == -1) {
@@ -552,9 +556,10 @@ s_read (struct cchc_ingest_t *self, void *router)
         /*  Failed authentication without any cryptography (job.h): over the
             budget, dropped here, before it takes a place in flight. */
         cchc_keytab_entry_t entry;
-        int unauth = rc == CCHC_REASON_BAD_FRAMES || rc == CCHC_REASON_TOO_LARGE? rc
-                   : rc == 0 && !cchc_keytab_lookup (self->keytab, job->msg.key, &entry)
-                   ? CCHC_REASON_UNKNOWN_AGENT: 0;
+        int unauth = rc == CCHC_REASON_BAD_FRAMES || rc == CCHC_REASON_TOO_LARGE ? rc
+                     : rc == 0 && !cchc_keytab_lookup (self->keytab, job->msg.key, &entry)
+                         ? CCHC_REASON_UNKNOWN_AGENT
+                         : 0;
         if (unauth && !s_unauth_answer (self, job, unauth)) {
             atomic_fetch_add_explicit (&self->stats->rejected, 1, memory_order_relaxed);
             atomic_fetch_add_explicit (&self->stats->rejected_by [unauth], 1,
@@ -563,11 +568,9 @@ s_read (struct cchc_ingest_t *self, void *router)
             continue;
         }
         self->inflight++;
-        atomic_store_explicit (&self->stats->inflight, self->inflight,
-                               memory_order_relaxed);
-        if ((uint64_t) self->inflight
-            > (uint64_t) atomic_load_explicit (&self->stats->inflight_max,
-                                               memory_order_relaxed))
+        atomic_store_explicit (&self->stats->inflight, self->inflight, memory_order_relaxed);
+        if ((uint64_t) self->inflight > (uint64_t) atomic_load_explicit (
+                &self->stats->inflight_max, memory_order_relaxed))
             atomic_store_explicit (&self->stats->inflight_max, self->inflight,
                                    memory_order_relaxed);
         if (cchc_job_pass (self->verify, &job)) {
@@ -596,20 +599,21 @@ cchc_ingest_run (cchc_ingest_t *self, void *router, volatile sig_atomic_t *stop)
         if (draining && (self->inflight == 0 || cchc_clock_mono_ms () >= drain_deadline)) {
             if (self->inflight)
                 cchc_warn ("stopping with %lld messages unanswered (their senders "
-                           "will send them again)", (long long) self->inflight);
+                           "will send them again)",
+                           (long long) self->inflight);
             return 0;
         }
         bool room = !draining && self->inflight < self->conf->max_inflight;
         zmq_pollitem_t items [2] = {
             { self->ack, 0, ZMQ_POLLIN, 0 },
-            { router, 0, room? ZMQ_POLLIN: 0, 0 },
+            { router, 0, room ? ZMQ_POLLIN : 0, 0 },
         };
         int64_t now = cchc_clock_mono_ms ();
         long timeout = (long) (next_refresh - now);
         if (timeout < 0)
             timeout = 0;
         if (timeout > 200)
-            timeout = 200;              /* notice *stop promptly */
+            timeout = 200; /* notice *stop promptly */
         int rc = zmq_poll (items, 2, timeout);
         if (rc == -1) {
             if (errno == EINTR)
@@ -644,7 +648,7 @@ s_socket (void *ctx, int type, const char *endpoint, bool bind, int hwm)
     zmq_setsockopt (socket, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt (socket, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt (socket, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    if ((bind? zmq_bind (socket, endpoint): zmq_connect (socket, endpoint)) == -1) {
+    if ((bind ? zmq_bind (socket, endpoint) : zmq_connect (socket, endpoint)) == -1) {
         zmq_close (socket);
         return NULL;
     }
@@ -654,8 +658,8 @@ s_socket (void *ctx, int type, const char *endpoint, bool bind, int hwm)
 cchc_ingest_t *
 cchc_ingest_new (void *ctx, const cchc_ingest_args_t *args, char *err, size_t errlen)
 {
-    assert (ctx && args && args->conf && args->db_path && args->key
-            && args->keytab && args->stats);
+    assert (ctx && args && args->conf && args->db_path && args->key && args->keytab
+            && args->stats);
     cchc_ingest_t *self = calloc (1, sizeof *self);
     if (!self) {
         snprintf (err, errlen, "out of memory");
@@ -685,10 +689,9 @@ cchc_ingest_new (void *ctx, const cchc_ingest_args_t *args, char *err, size_t er
     if (!self->checkpointer)
         goto failed;
     if (cchc_db_tune (self->writer.store, strcmp (self->conf->synchronous, "full") == 0,
-                         self->conf->busy_timeout_ms, self->conf->max_pages)
-    ||  cchc_db_ingest_mode (self->writer.store, &self->wal_pages)) {
-        snprintf (err, errlen, "%s: %s", args->db_path,
-                  cchc_db_errmsg (self->writer.store));
+                      self->conf->busy_timeout_ms, self->conf->max_pages)
+        || cchc_db_ingest_mode (self->writer.store, &self->wal_pages)) {
+        snprintf (err, errlen, "%s: %s", args->db_path, cchc_db_errmsg (self->writer.store));
         goto failed;
     }
     if (CCHC_FAILPOINT ("ingest.tune", err, errlen))
@@ -794,10 +797,14 @@ cchc_ingest_destroy (cchc_ingest_t **self_p)
         if (worker->started)
             pthread_join (worker->thread, NULL);
         else {
-            if (worker->verify) zmq_close (worker->verify);
-            if (worker->sign) zmq_close (worker->sign);
-            if (worker->write) zmq_close (worker->write);
-            if (worker->ack) zmq_close (worker->ack);
+            if (worker->verify)
+                zmq_close (worker->verify);
+            if (worker->sign)
+                zmq_close (worker->sign);
+            if (worker->write)
+                zmq_close (worker->write);
+            if (worker->ack)
+                zmq_close (worker->ack);
         }
     }
     /*  A started writer closes its own sockets; otherwise they are closed
@@ -805,8 +812,10 @@ cchc_ingest_destroy (cchc_ingest_t **self_p)
     if (self->writer_started)
         pthread_join (self->writer_thread, NULL);
     else {
-        if (self->writer.inbox) zmq_close (self->writer.inbox);
-        if (self->writer.outbox) zmq_close (self->writer.outbox);
+        if (self->writer.inbox)
+            zmq_close (self->writer.inbox);
+        if (self->writer.outbox)
+            zmq_close (self->writer.outbox);
     }
     if (self->checkpoint_started) {
         pthread_mutex_lock (&self->checkpoint_lock);

@@ -34,40 +34,40 @@
 #include "proto/wire.h"
 
 typedef enum {
-    CCHC_JOB_ACK = 0,       /* verdict final, no database work */
-    CCHC_JOB_STORE = 1,     /* store in the journal and observations */
-    CCHC_JOB_COUNT = 2      /* authenticated rejection: agent counters only */
+    CCHC_JOB_ACK = 0,   /* verdict final, no database work */
+    CCHC_JOB_STORE = 1, /* store in the journal and observations */
+    CCHC_JOB_COUNT = 2  /* authenticated rejection: agent counters only */
 } cchc_job_kind_t;
 
 typedef struct {
-    cchc_wire_msg_t msg;        /* routing id, key, body, signature */
-    int pre_reason;             /* refused by cchc_wire_recv, or 0 */
-    int64_t received_ms;        /* collector wall clock */
-    int64_t received_mono;      /* monotonic ms, for the drain */
+    cchc_wire_msg_t msg;   /* routing id, key, body, signature */
+    int pre_reason;        /* refused by cchc_wire_recv, or 0 */
+    int64_t received_ms;   /* collector wall clock */
+    int64_t received_mono; /* monotonic ms, for the drain */
 
     cchc_job_kind_t kind;
-    int64_t agent_id;           /* enrolled agent (0: unknown / unauthenticated) */
-    char unit[CCHC_UNIT_MAX + 1];
-    cchc_report_t report;       /* decoded when authenticated */
-    uint64_t seq;               /* answered seq: 0 unless authenticated */
-    uint32_t status;            /* cchc_status_t */
-    uint32_t reason;            /* cchc_reason_t */
-    uint32_t nrejected;         /* per-observation refusals */
-    uint32_t npolicy;           /* of which the verifier's (the writer adds
+    int64_t agent_id; /* enrolled agent (0: unknown / unauthenticated) */
+    char unit [CCHC_UNIT_MAX + 1];
+    cchc_report_t report; /* decoded when authenticated */
+    uint64_t seq;         /* answered seq: 0 unless authenticated */
+    uint32_t status;      /* cchc_status_t */
+    uint32_t reason;      /* cchc_reason_t */
+    uint32_t nrejected;   /* per-observation refusals */
+    uint32_t npolicy;     /* of which the verifier's (the writer adds
                                    `superseded` after them, afresh on each
                                    attempt) */
     cchc_obs_reject_t *rejected;
 
-    bool has_high;              /* the report asked for "high" (CCHC_CAP_HIGH)
+    bool has_high; /* the report asked for "high" (CCHC_CAP_HIGH)
                                    and the writer read it after storing */
-    uint64_t high;              /* the agent's highest accepted seq */
+    uint64_t high; /* the agent's highest accepted seq */
 
-    bool unanswered;            /* failed authentication over the budget of
+    bool unanswered;   /* failed authentication over the budget of
                                    collector.unauth_acks: no ack is signed
                                    or sent (ingest.c) */
-    uint8_t *ack_body;          /* signed ack, ready to send */
+    uint8_t *ack_body; /* signed ack, ready to send */
     size_t ack_len;
-    uint8_t ack_sig[64];
+    uint8_t ack_sig [64];
 } cchc_job_t;
 
 /*  Free a job and everything it holds.  Accepts NULL. */

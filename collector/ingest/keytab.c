@@ -11,10 +11,10 @@
 
 struct cchc_keytab_t {
     pthread_rwlock_t lock;
-    cchc_keytab_entry_t *by_key;        /* sorted by pubkey */
-    cchc_keytab_entry_t **by_curve;     /* into by_key, sorted by curve */
-    size_t size;                        /* entries in by_key */
-    size_t ncurve;                      /* entries in by_curve */
+    cchc_keytab_entry_t *by_key;    /* sorted by pubkey */
+    cchc_keytab_entry_t **by_curve; /* into by_key, sorted by curve */
+    size_t size;                    /* entries in by_key */
+    size_t ncurve;                  /* entries in by_curve */
 };
 
 cchc_keytab_t *
@@ -53,7 +53,7 @@ s_add (const cchc_db_agent_t *agent, void *arg)
 {
     s_build_t *build = arg;
     if (build->size == build->cap) {
-        size_t cap = build->cap? build->cap * 2: 64;
+        size_t cap = build->cap ? build->cap * 2 : 64;
         cchc_keytab_entry_t *bigger = realloc (build->entries, cap * sizeof *bigger);
         if (!bigger) {
             build->nomem = true;
@@ -66,8 +66,7 @@ s_add (const cchc_db_agent_t *agent, void *arg)
     memset (entry, 0, sizeof *entry);
     entry->id = agent->id;
     memcpy (entry->pubkey, agent->pubkey, 32);
-    entry->curve_ok = crypto_sign_ed25519_pk_to_curve25519 (entry->curve,
-                                                            agent->pubkey) == 0;
+    entry->curve_ok = crypto_sign_ed25519_pk_to_curve25519 (entry->curve, agent->pubkey) == 0;
     memcpy (entry->unit, agent->unit, sizeof entry->unit);
     entry->revoked = agent->revoked;
     return 0;
@@ -83,8 +82,8 @@ s_cmp_key (const void *a, const void *b)
 static int
 s_cmp_curve (const void *a, const void *b)
 {
-    const cchc_keytab_entry_t *x = *(cchc_keytab_entry_t * const *) a;
-    const cchc_keytab_entry_t *y = *(cchc_keytab_entry_t * const *) b;
+    const cchc_keytab_entry_t *x = *(cchc_keytab_entry_t *const *) a;
+    const cchc_keytab_entry_t *y = *(cchc_keytab_entry_t *const *) b;
     return memcmp (x->curve, y->curve, 32);
 }
 
@@ -125,15 +124,15 @@ cchc_keytab_load (cchc_keytab_t *self, cchc_db_t *store)
 }
 
 bool
-cchc_keytab_lookup (cchc_keytab_t *self, const uint8_t pubkey [32],
-                    cchc_keytab_entry_t *out)
+cchc_keytab_lookup (cchc_keytab_t *self, const uint8_t pubkey [32], cchc_keytab_entry_t *out)
 {
     assert (self && pubkey && out);
     cchc_keytab_entry_t probe;
     memcpy (probe.pubkey, pubkey, 32);
     pthread_rwlock_rdlock (&self->lock);
-    const cchc_keytab_entry_t *found = self->size
-        ? bsearch (&probe, self->by_key, self->size, sizeof probe, s_cmp_key): NULL;
+    const cchc_keytab_entry_t *found =
+        self->size ? bsearch (&probe, self->by_key, self->size, sizeof probe, s_cmp_key)
+                   : NULL;
     if (found)
         *out = *found;
     pthread_rwlock_unlock (&self->lock);

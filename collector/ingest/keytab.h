@@ -15,11 +15,11 @@
 #include "collector/db/db.h"
 
 typedef struct {
-    int64_t id;                     /* agent.id */
-    uint8_t pubkey[32];             /* Ed25519 */
-    uint8_t curve[32];              /* X25519 form of pubkey (CurveZMQ) */
-    bool curve_ok;                  /* pubkey converted */
-    char unit[CCHC_UNIT_MAX + 1];
+    int64_t id;          /* agent.id */
+    uint8_t pubkey [32]; /* Ed25519 */
+    uint8_t curve [32];  /* X25519 form of pubkey (CurveZMQ) */
+    bool curve_ok;       /* pubkey converted */
+    char unit [CCHC_UNIT_MAX + 1];
     bool revoked;
 } cchc_keytab_entry_t;
 
@@ -33,9 +33,9 @@ void cchc_keytab_destroy (cchc_keytab_t **self_p);
 int cchc_keytab_load (cchc_keytab_t *self, cchc_db_t *store);
 
 /*  Copy the entry of a key into *out.  False when not enrolled. */
-bool cchc_keytab_lookup (cchc_keytab_t *self, const uint8_t pubkey[32],
+bool cchc_keytab_lookup (cchc_keytab_t *self, const uint8_t pubkey [32],
                          cchc_keytab_entry_t *out);
-bool cchc_keytab_lookup_curve (cchc_keytab_t *self, const uint8_t curve[32],
+bool cchc_keytab_lookup_curve (cchc_keytab_t *self, const uint8_t curve [32],
                                cchc_keytab_entry_t *out);
 
 /*  Number of entries (revoked included). */

@@ -64,7 +64,8 @@ s_on_signal (int signum)
 static void
 s_usage (FILE *out)
 {
-    fprintf (out,
+    fprintf (
+        out,
         "usage: cchc-collector [options]\n"
         "  --config FILE        INI settings (see --print-config for every key)\n"
         "  --state DIR          state folder: DIR/collector.db, DIR/collector.key\n"
@@ -110,21 +111,20 @@ s_key (const char *path, char *err, size_t errlen)
     }
     char hex [65];
     cchc_key_public_hex (key, hex);
-    cchc_notice ("created the collector key %s (public key %s, also in %s)",
-                 path, hex, pub);
+    cchc_notice ("created the collector key %s (public key %s, also in %s)", path, hex, pub);
     return key;
 }
 
 static void *
-s_router (void *ctx, const cchc_collector_conf_t *conf, const cchc_key_t *key,
-          char *err, size_t errlen)
+s_router (void *ctx, const cchc_collector_conf_t *conf, const cchc_key_t *key, char *err,
+          size_t errlen)
 {
     void *router = zmq_socket (ctx, ZMQ_ROUTER);
     if (!router) {
         snprintf (err, errlen, "ROUTER: %s", zmq_strerror (errno));
         return NULL;
     }
-    int64_t maxmsg = CCHC_PROTO_BODY_MAX + 4096;   /* TOO_LARGE gets an ack */
+    int64_t maxmsg = CCHC_PROTO_BODY_MAX + 4096; /* TOO_LARGE gets an ack */
     int rcvhwm = 128, sndhwm = 1000, linger = 2000, keepalive = 1;
     int handshake = (int) conf->handshake_ms;
     zmq_setsockopt (router, ZMQ_HANDSHAKE_IVL, &handshake, sizeof handshake);
@@ -166,8 +166,7 @@ s_router (void *ctx, const cchc_collector_conf_t *conf, const cchc_key_t *key,
     key), the outbox (upstream.outbox or STATE_DIR/upstream.outbox). */
 static cchc_upstream_t *
 s_upstream (void *ctx, const cchc_collector_conf_t *conf, const char *db_path,
-            const cchc_key_t *collector_key, cchc_key_t **own_key, char *err,
-            size_t errlen)
+            const cchc_key_t *collector_key, cchc_key_t **own_key, char *err, size_t errlen)
 {
     cchc_upstream_config_t uc;
     memset (&uc, 0, sizeof uc);
@@ -176,8 +175,8 @@ s_upstream (void *ctx, const cchc_collector_conf_t *conf, const char *db_path,
         return NULL;
     }
     if (cchc_key_parse_public (conf->upstream_national_key, uc.national_pk) != 0
-        && cchc_key_load_public (conf->upstream_national_key, uc.national_pk, err,
-                                 errlen) != 0)
+        && cchc_key_load_public (conf->upstream_national_key, uc.national_pk, err, errlen)
+               != 0)
         return NULL;
     const cchc_key_t *key = collector_key;
     if (*conf->upstream_key) {
@@ -235,7 +234,7 @@ s_national (void *ctx, const cchc_collector_conf_t *conf, const char *db_path,
     cchc_criteria_t *catalogue = NULL;
     void *router = NULL;
     if (!store || !keytab) {
-        cchc_error ("national: %s", *err? err: "out of memory");
+        cchc_error ("national: %s", *err ? err : "out of memory");
         goto done;
     }
     int64_t version = -1;
@@ -244,10 +243,10 @@ s_national (void *ctx, const cchc_collector_conf_t *conf, const char *db_path,
         cchc_error ("%s", err);
         goto done;
     }
-    cchc_national_config_t nc = {
-        .db_path = db_path, .expect = conf->national_expect,
-        .accept_any = conf->national_accept_any, .busy_timeout_ms = conf->busy_timeout_ms
-    };
+    cchc_national_config_t nc = { .db_path = db_path,
+                                  .expect = conf->national_expect,
+                                  .accept_any = conf->national_accept_any,
+                                  .busy_timeout_ms = conf->busy_timeout_ms };
     national = cchc_national_new (&nc, key, err, sizeof err);
     if (!national) {
         cchc_error ("national: %s", err);
@@ -267,11 +266,12 @@ s_national (void *ctx, const cchc_collector_conf_t *conf, const char *db_path,
             cchc_error ("dashboard: %s", err);
             goto done;
         }
-        cchc_http_config_t http_conf = {
-            .address = conf->http_address, .port = (int) conf->http_port,
-            .token = conf->http_token, .db_path = db_path, .criteria = catalogue,
-            .threads = (int) conf->http_threads
-        };
+        cchc_http_config_t http_conf = { .address = conf->http_address,
+                                         .port = (int) conf->http_port,
+                                         .token = conf->http_token,
+                                         .db_path = db_path,
+                                         .criteria = catalogue,
+                                         .threads = (int) conf->http_threads };
         http = cchc_http_new (&http_conf, err, sizeof err);
         if (!http) {
             cchc_error ("dashboard: %s", err);
@@ -284,14 +284,14 @@ s_national (void *ctx, const cchc_collector_conf_t *conf, const char *db_path,
     char hex [65];
     cchc_key_public_hex (key, hex);
     cchc_notice ("cchc-collector %s (national role) listening on %s (CurveZMQ %s, "
-                 "database %s, national key %s)", CCHC_VERSION, endpoint,
-                 conf->curve? "on": "off", db_path, hex);
+                 "database %s, national key %s)",
+                 CCHC_VERSION, endpoint, conf->curve ? "on" : "off", db_path, hex);
     /*  Serve in slices so that enrolments reach the key table. */
     status = 0;
     while (!s_stop) {
         int rc = cchc_national_serve (national, router, (int) conf->refresh_ms);
         if (rc != 0) {
-            status = rc > 0? 0: 1;
+            status = rc > 0 ? 0 : 1;
             break;
         }
         s_keytab_refresh (store, keytab, &version);
@@ -354,7 +354,7 @@ s_setup (cchc_collector_conf_t *conf)
         cchc_error ("%s", err);
         return 2;
     }
-    CCHC_TEST_CLOCK_START ();           /* the test copy only (failpoint.h) */
+    CCHC_TEST_CLOCK_START (); /* the test copy only (failpoint.h) */
     if (*conf->clock_demo) {
         char iso [32];
         cchc_clock_format_iso (cchc_clock_now_ms (), iso, sizeof iso);
@@ -419,11 +419,12 @@ s_periods (const cchc_collector_conf_t *conf, const char *db_path,
         snprintf (err, errlen, "collector.reports: path too long");
         return NULL;
     }
-    cchc_periods_config_t periods_conf = {
-        .db_path = db_path, .criteria = criteria,
-        .interval_ms = conf->rollup_ms, .busy_timeout_ms = conf->busy_timeout_ms,
-        .on_locked = cchc_reports_on_locked, .on_locked_arg = reports
-    };
+    cchc_periods_config_t periods_conf = { .db_path = db_path,
+                                           .criteria = criteria,
+                                           .interval_ms = conf->rollup_ms,
+                                           .busy_timeout_ms = conf->busy_timeout_ms,
+                                           .on_locked = cchc_reports_on_locked,
+                                           .on_locked_arg = reports };
     char e2 [1024] = "";
     cchc_periods_t *periods = cchc_periods_new (&periods_conf, e2, sizeof e2);
     if (!periods) {
@@ -441,7 +442,7 @@ s_periods (const cchc_collector_conf_t *conf, const char *db_path,
     else if (pass.locked)
         cchc_notice ("periods: %zu periods locked at start", pass.locked);
     if (cchc_periods_start (periods, e2, sizeof e2)
-    ||  CCHC_FAILPOINT ("main.periods", e2, sizeof e2)) {
+        || CCHC_FAILPOINT ("main.periods", e2, sizeof e2)) {
         snprintf (err, errlen, "periods: %s", e2);
         cchc_periods_destroy (&periods);
     }
@@ -467,8 +468,7 @@ typedef struct {
     is in `p`, for s_province_stop). */
 static int
 s_province_start (s_province_t *p, const cchc_collector_conf_t *conf, const char *db_path,
-                  const cchc_key_t *key, const cchc_criteria_t *criteria,
-                  cchc_stats_t *stats)
+                  const cchc_key_t *key, const cchc_criteria_t *criteria, cchc_stats_t *stats)
 {
     char err [1024] = "";
     p->ctx = zmq_ctx_new ();
@@ -481,10 +481,12 @@ s_province_start (s_province_t *p, const cchc_collector_conf_t *conf, const char
         cchc_error ("%s", err);
         return -1;
     }
-    cchc_ingest_args_t args = {
-        .conf = conf, .db_path = db_path, .key = key, .keytab = p->keytab,
-        .criteria = criteria, .stats = stats
-    };
+    cchc_ingest_args_t args = { .conf = conf,
+                                .db_path = db_path,
+                                .key = key,
+                                .keytab = p->keytab,
+                                .criteria = criteria,
+                                .stats = stats };
     p->ingest = cchc_ingest_new (p->ctx, &args, err, sizeof err);
     if (!p->ingest) {
         cchc_error ("%s", err);
@@ -505,15 +507,16 @@ s_province_start (s_province_t *p, const cchc_collector_conf_t *conf, const char
         return -1;
     }
     if (conf->http_enabled) {
-        cchc_http_config_t http_conf = {
-            .address = conf->http_address, .port = (int) conf->http_port,
-            .token = conf->http_token, .db_path = db_path,
-            .criteria = criteria,
-            .threads = (int) conf->http_threads,
-            .max_connections = (int) conf->http_max_connections,
-            .max_per_peer = (int) conf->http_max_per_peer,
-            .request_timeout_ms = (int) conf->http_request_timeout_ms
-        };
+        cchc_http_config_t http_conf = { .address = conf->http_address,
+                                         .port = (int) conf->http_port,
+                                         .token = conf->http_token,
+                                         .db_path = db_path,
+                                         .criteria = criteria,
+                                         .threads = (int) conf->http_threads,
+                                         .max_connections = (int) conf->http_max_connections,
+                                         .max_per_peer = (int) conf->http_max_per_peer,
+                                         .request_timeout_ms =
+                                             (int) conf->http_request_timeout_ms };
         p->http = cchc_http_new (&http_conf, err, sizeof err);
         if (!p->http || CCHC_FAILPOINT ("main.http", err, sizeof err)) {
             cchc_error ("dashboard: %s", err);
@@ -521,8 +524,8 @@ s_province_start (s_province_t *p, const cchc_collector_conf_t *conf, const char
         }
     }
     if (*conf->upstream_endpoint) {
-        p->upstream = s_upstream (p->ctx, conf, db_path, key, &p->upstream_key, err,
-                                  sizeof err);
+        p->upstream =
+            s_upstream (p->ctx, conf, db_path, key, &p->upstream_key, err, sizeof err);
         if (!p->upstream) {
             cchc_error ("upstream: %s", err);
             return -1;
@@ -534,14 +537,14 @@ s_province_start (s_province_t *p, const cchc_collector_conf_t *conf, const char
 static void
 s_province_stop (s_province_t *p)
 {
-    cchc_upstream_destroy (&p->upstream);   /* the outbox keeps what is unsent */
+    cchc_upstream_destroy (&p->upstream); /* the outbox keeps what is unsent */
     cchc_key_destroy (&p->upstream_key);
     cchc_http_destroy (&p->http);
-    cchc_periods_destroy (&p->periods);     /* stops the schedule */
+    cchc_periods_destroy (&p->periods); /* stops the schedule */
     cchc_monitor_destroy (&p->monitor);
     if (p->router)
-        zmq_close (p->router);              /* lingers to flush the last acks */
-    cchc_ingest_destroy (&p->ingest);       /* shuts the context down */
+        zmq_close (p->router);        /* lingers to flush the last acks */
+    cchc_ingest_destroy (&p->ingest); /* shuts the context down */
     if (p->ctx)
         zmq_ctx_shutdown (p->ctx);
     cchc_zap_destroy (&p->zap);
@@ -570,10 +573,11 @@ s_province (const cchc_collector_conf_t *conf, const char *db_path, const cchc_k
         char hex [65];
         cchc_key_public_hex (key, hex);
         cchc_notice ("cchc-collector %s listening on %s (CurveZMQ %s, %lld verifiers, "
-                     "database %s, collector key %s)", CCHC_VERSION, endpoint,
-                     conf->curve? "on": "off", (long long) conf->verifiers, db_path, hex);
+                     "database %s, collector key %s)",
+                     CCHC_VERSION, endpoint, conf->curve ? "on" : "off",
+                     (long long) conf->verifiers, db_path, hex);
 
-        status = cchc_ingest_run (p.ingest, p.router, &s_stop) == 0? 0: 1;
+        status = cchc_ingest_run (p.ingest, p.router, &s_stop) == 0 ? 0 : 1;
         cchc_notice ("stopped: %llu accepted, %llu duplicate, %llu rejected, %llu retry-later",
                      (unsigned long long) atomic_load (&stats.accepted),
                      (unsigned long long) atomic_load (&stats.duplicate),
@@ -602,7 +606,7 @@ main (int argc, char **argv)
 
     char db_path [CCHC_COLLECTOR_PATH_MAX + 32], key_path [CCHC_COLLECTOR_PATH_MAX + 32];
     if (cchc_collector_conf_db_path (&conf, db_path, sizeof db_path)
-    ||  cchc_collector_conf_key_path (&conf, key_path, sizeof key_path)) {
+        || cchc_collector_conf_key_path (&conf, key_path, sizeof key_path)) {
         cchc_error ("state paths are too long");
         return 1;
     }
@@ -621,7 +625,7 @@ main (int argc, char **argv)
         s_signals_block (&old);
         void *ctx = zmq_ctx_new ();
         s_signals_handle (&old);
-        status = ctx? s_national (ctx, &conf, db_path, key): 1;
+        status = ctx ? s_national (ctx, &conf, db_path, key) : 1;
         if (ctx)
             zmq_ctx_term (ctx);
         cchc_key_destroy (&key);

@@ -3,7 +3,7 @@
     the peer's address, and shedding the listen backlog when descriptors
     run out.
 */
-#define _GNU_SOURCE             /* accept4, pthread_setname_np */
+#define _GNU_SOURCE /* accept4, pthread_setname_np */
 #include "collector/ingest/monitor.h"
 
 #include "common/log.h"
@@ -29,25 +29,26 @@
 #include <zmq.h>
 
 #define S_ENDPOINT "inproc://cchc-router-monitor"
-#define S_EVENTS (ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_ACCEPT_FAILED | ZMQ_EVENT_DISCONNECTED \
-                  | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL \
-                  | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+#define S_EVENTS                                                            \
+    (ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_ACCEPT_FAILED | ZMQ_EVENT_DISCONNECTED  \
+     | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL \
+     | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
 #define S_PEER_MAX 64
-#define S_FD_TRACKED 65536      /* peers remembered for descriptors below this */
-#define S_SHED_MAX 256          /* backlog connections shed per failed accept */
+#define S_FD_TRACKED 65536 /* peers remembered for descriptors below this */
+#define S_SHED_MAX 256     /* backlog connections shed per failed accept */
 
 struct cchc_monitor_t {
     void *router;
-    void *pair;                 /* the monitor's end */
+    void *pair; /* the monitor's end */
     cchc_stats_t *stats;
     pthread_t thread;
     bool started;
     atomic_bool stop;
     int listener;               /* the ROUTER's listening descriptor, or -1 */
     int spare;                  /* a descriptor kept in reserve, or -1 */
-    char (*peers)[S_PEER_MAX];  /* by descriptor: the peer ZeroMQ accepted */
+    char (*peers) [S_PEER_MAX]; /* by descriptor: the peer ZeroMQ accepted */
     size_t npeers;
-    uint16_t failed_event;      /* a handshake failure waiting for its
+    uint16_t failed_event; /* a handshake failure waiting for its
                                    DISCONNECTED (which names the descriptor) */
     uint32_t failed_value;
 };
@@ -68,13 +69,13 @@ cchc_monitor_raise_fd_limit (void)
         if (setrlimit (RLIMIT_NOFILE, &rl) != 0)
             rl.rlim_cur = before;
     }
-    long limit = rl.rlim_cur == RLIM_INFINITY? -1: (long) rl.rlim_cur;
+    long limit = rl.rlim_cur == RLIM_INFINITY ? -1 : (long) rl.rlim_cur;
     if (rl.rlim_cur != before)
         cchc_info ("descriptor limit raised from %ld to %ld", (long) before, limit);
     if (limit >= 0 && limit < 1024)
         cchc_warn ("descriptor limit is only %ld (ulimit -n; LimitNOFILE= in the unit): "
                    "about %ld connections at once, the rest wait or are shed",
-                   limit, limit > 64? limit - 64: 0);
+                   limit, limit > 64 ? limit - 64 : 0);
     return limit;
 }
 
@@ -94,8 +95,7 @@ s_peer_of (int fd, char out [S_PEER_MAX])
         inet_ntop (AF_INET, &a->sin_addr, ip, sizeof ip);
         port = ntohs (a->sin_port);
     }
-    else
-    if (ss.ss_family == AF_INET6) {
+    else if (ss.ss_family == AF_INET6) {
         const struct sockaddr_in6 *a = (const struct sockaddr_in6 *) &ss;
         inet_ntop (AF_INET6, &a->sin6_addr, ip, sizeof ip);
         port = ntohs (a->sin6_port);
@@ -112,29 +112,28 @@ s_find_listener (void *router)
     char endpoint [256] = "";
     size_t size = sizeof endpoint;
     if (zmq_getsockopt (router, ZMQ_LAST_ENDPOINT, endpoint, &size) != 0
-    ||  strncmp (endpoint, "tcp://", 6) != 0)
+        || strncmp (endpoint, "tcp://", 6) != 0)
         return -1;
     const char *colon = strrchr (endpoint, ':');
     int64_t port;
     if (!colon || cchc_parse_int64 (colon + 1, 1, 65535, &port) != 0)
         return -1;
     struct rlimit rl;
-    int top = getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536
-            ? (int) rl.rlim_cur: 65536;
+    int top =
+        getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ? (int) rl.rlim_cur : 65536;
     for (int fd = 0; fd < top; fd++) {
         int listening = 0;
         socklen_t len = sizeof listening;
-        if (getsockopt (fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0
-        ||  !listening)
+        if (getsockopt (fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening)
             continue;
         struct sockaddr_storage ss;
         socklen_t alen = sizeof ss;
         if (getsockname (fd, (struct sockaddr *) &ss, &alen) != 0)
             continue;
-        unsigned p = ss.ss_family == AF_INET
-                   ? ntohs (((struct sockaddr_in *) &ss)->sin_port)
-                   : ss.ss_family == AF_INET6
-                   ? ntohs (((struct sockaddr_in6 *) &ss)->sin6_port): 0;
+        unsigned p = ss.ss_family == AF_INET ? ntohs (((struct sockaddr_in *) &ss)->sin_port)
+                     : ss.ss_family == AF_INET6
+                         ? ntohs (((struct sockaddr_in6 *) &ss)->sin6_port)
+                         : 0;
         if (p != (unsigned) port)
             continue;
         /*  Never wait in accept(): libzmq's listener is non-blocking (its
@@ -175,7 +174,8 @@ s_shed (cchc_monitor_t *self)
     self->spare = open ("/dev/null", O_RDONLY | O_CLOEXEC);
     if (shed) {
         atomic_fetch_add_explicit (&self->stats->conn_shed, shed, memory_order_relaxed);
-        cchc_log_limited (&s_rl_shed, CCHC_LOG_WARN, "zmq: out of descriptors: closed "
+        cchc_log_limited (&s_rl_shed, CCHC_LOG_WARN,
+                          "zmq: out of descriptors: closed "
                           "%zu connections waiting to be accepted (the last from %s)",
                           shed, last);
     }
@@ -185,13 +185,15 @@ static const char *
 s_handshake_reason (uint16_t event, uint32_t value, char *buf, size_t size)
 {
     if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
-        snprintf (buf, size, "authentication refused (ZAP status %u: not an enrolled "
-                  "agent's key)", (unsigned) value);
-    else
-    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
+        snprintf (buf, size,
+                  "authentication refused (ZAP status %u: not an enrolled "
+                  "agent's key)",
+                  (unsigned) value);
+    else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
         snprintf (buf, size, "protocol error %#x", (unsigned) value);
-    else    /* libzmq gives no reason here: the value is a stale errno */
-        snprintf (buf, size, "no complete handshake (idle past "
+    else /* libzmq gives no reason here: the value is a stale errno */
+        snprintf (buf, size,
+                  "no complete handshake (idle past "
                   "collector.handshake_timeout, or it left early)");
     return buf;
 }
@@ -204,7 +206,7 @@ s_event (cchc_monitor_t *self, uint16_t event, uint32_t value, const char *endpo
         case ZMQ_EVENT_ACCEPTED:
             if (value < S_FD_TRACKED) {
                 if (value >= self->npeers) {
-                    size_t want = value + 1 > 2 * self->npeers? value + 1: 2 * self->npeers;
+                    size_t want = value + 1 > 2 * self->npeers ? value + 1 : 2 * self->npeers;
                     void *p = realloc (self->peers, want * sizeof *self->peers);
                     if (!p)
                         break;
@@ -219,40 +221,41 @@ s_event (cchc_monitor_t *self, uint16_t event, uint32_t value, const char *endpo
         case ZMQ_EVENT_ACCEPT_FAILED: {
             atomic_fetch_add_explicit (&stats->accept_failed, 1, memory_order_relaxed);
             int err = (int) value;
-            cchc_log_limited (&s_rl_accept, CCHC_LOG_WARN, "zmq: cannot accept a "
-                              "connection on %s: %s", endpoint, strerror (err));
+            cchc_log_limited (&s_rl_accept, CCHC_LOG_WARN,
+                              "zmq: cannot accept a "
+                              "connection on %s: %s",
+                              endpoint, strerror (err));
             if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)
                 s_shed (self);
             break;
         }
-        case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
-            self->failed_event = 0;
-            break;
+        case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: self->failed_event = 0; break;
         case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
         case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
         case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
             atomic_fetch_add_explicit (&stats->handshake_failed, 1, memory_order_relaxed);
-            self->failed_event = event;     /* logged at its DISCONNECTED */
+            self->failed_event = event; /* logged at its DISCONNECTED */
             self->failed_value = value;
             break;
         case ZMQ_EVENT_DISCONNECTED: {
             const char *peer = value < self->npeers && self->peers [value][0]
-                             ? self->peers [value]: "an unknown peer";
+                                   ? self->peers [value]
+                                   : "an unknown peer";
             if (self->failed_event) {
                 char reason [128];
-                cchc_log_limited (&s_rl_handshake, CCHC_LOG_WARN, "zmq: handshake "
-                                  "failed with %s: %s", peer,
-                                  s_handshake_reason (self->failed_event,
-                                                      self->failed_value, reason,
-                                                      sizeof reason));
+                cchc_log_limited (&s_rl_handshake, CCHC_LOG_WARN,
+                                  "zmq: handshake "
+                                  "failed with %s: %s",
+                                  peer,
+                                  s_handshake_reason (self->failed_event, self->failed_value,
+                                                      reason, sizeof reason));
                 self->failed_event = 0;
             }
             if (value < self->npeers)
                 self->peers [value][0] = 0;
             break;
         }
-        default:
-            break;
+        default: break;
     }
 }
 
@@ -279,7 +282,7 @@ s_run (void *arg)
         bool more = zmq_msg_more (&head);
         if (more && zmq_msg_recv (&addr, self->pair, 0) != -1)
             more = zmq_msg_more (&addr);
-        while (more) {                  /* never expected: keep in step */
+        while (more) { /* never expected: keep in step */
             zmq_msg_t rest;
             zmq_msg_init (&rest);
             more = zmq_msg_recv (&rest, self->pair, 0) != -1 && zmq_msg_more (&rest);
@@ -292,8 +295,8 @@ s_run (void *arg)
             memcpy (&event, d, 2);
             memcpy (&value, d + 2, 4);
             char endpoint [256];
-            size_t n = zmq_msg_size (&addr) < sizeof endpoint - 1
-                     ? zmq_msg_size (&addr): sizeof endpoint - 1;
+            size_t n = zmq_msg_size (&addr) < sizeof endpoint - 1 ? zmq_msg_size (&addr)
+                                                                  : sizeof endpoint - 1;
             memcpy (endpoint, zmq_msg_data (&addr), n);
             endpoint [n] = 0;
             s_event (self, event, value, endpoint);
@@ -305,8 +308,7 @@ s_run (void *arg)
 }
 
 cchc_monitor_t *
-cchc_monitor_new (void *ctx, void *router, cchc_stats_t *stats, char *err,
-                  size_t errlen)
+cchc_monitor_new (void *ctx, void *router, cchc_stats_t *stats, char *err, size_t errlen)
 {
     assert (ctx && router && stats);
     cchc_monitor_t *self = calloc (1, sizeof *self);
@@ -322,8 +324,8 @@ cchc_monitor_new (void *ctx, void *router, cchc_stats_t *stats, char *err,
         cchc_info ("zmq: the listening socket was not found: no backlog shedding "
                    "when descriptors run out");
     if (zmq_socket_monitor (router, S_ENDPOINT, S_EVENTS) != 0
-    ||  !(self->pair = zmq_socket (ctx, ZMQ_PAIR))
-    ||  zmq_connect (self->pair, S_ENDPOINT) != 0) {
+        || !(self->pair = zmq_socket (ctx, ZMQ_PAIR))
+        || zmq_connect (self->pair, S_ENDPOINT) != 0) {
         cchc_errf (err, errlen, "socket monitor: %s", zmq_strerror (errno));
         cchc_monitor_destroy (&self);
         return NULL;
@@ -347,7 +349,7 @@ cchc_monitor_destroy (cchc_monitor_t **self_p)
     if (!self)
         return;
     *self_p = NULL;
-    zmq_socket_monitor (self->router, NULL, 0);     /* no more events */
+    zmq_socket_monitor (self->router, NULL, 0); /* no more events */
     if (self->started) {
         atomic_store (&self->stop, true);
         pthread_join (self->thread, NULL);

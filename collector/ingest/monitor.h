@@ -28,8 +28,8 @@ typedef struct cchc_monitor_t cchc_monitor_t;
 
 /*  Start watching `router` (bound already: its listening descriptor is
     found then).  NULL with the reason in err. */
-cchc_monitor_t *cchc_monitor_new (void *ctx, void *router, cchc_stats_t *stats,
-                                  char *err, size_t errlen);
+cchc_monitor_t *cchc_monitor_new (void *ctx, void *router, cchc_stats_t *stats, char *err,
+                                  size_t errlen);
 
 /*  Stop watching and free everything.  Accepts NULL; sets *self_p = NULL. */
 void cchc_monitor_destroy (cchc_monitor_t **self_p);

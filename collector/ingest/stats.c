@@ -22,8 +22,8 @@ cchc_stats_max (atomic_uint_fast64_t *max, uint64_t value)
 {
     uint_fast64_t seen = atomic_load_explicit (max, memory_order_relaxed);
     while (value > seen
-       &&  !atomic_compare_exchange_weak_explicit (max, &seen, value,
-                memory_order_relaxed, memory_order_relaxed))
+           && !atomic_compare_exchange_weak_explicit (max, &seen, value, memory_order_relaxed,
+                                                      memory_order_relaxed))
         ;
 }
 
@@ -35,7 +35,10 @@ cchc_stats_save (const cchc_stats_t *stats, cchc_db_t *store, int64_t now_ms)
     assert (stats && store);
     if (cchc_db_begin (store))
         return -1;
-    struct { const char *name; int64_t value; } rows [] = {
+    struct {
+        const char *name;
+        int64_t value;
+    } rows [] = {
         { "pid", (int64_t) getpid () },
         { "started_at", stats->started_ms },
         { "received", LOAD (received) },
@@ -65,11 +68,13 @@ cchc_stats_save (const cchc_stats_t *stats, cchc_db_t *store, int64_t now_ms)
         rc = cchc_db_stats_put (store, rows [i].name, rows [i].value, now_ms);
     int64_t batches = LOAD (batches);
     if (rc == 0)
-        rc = cchc_db_stats_put_real (store, "batch.avg",
-                 batches? (double) LOAD (batch_items) / (double) batches: 0, now_ms);
+        rc = cchc_db_stats_put_real (
+            store, "batch.avg", batches ? (double) LOAD (batch_items) / (double) batches : 0,
+            now_ms);
     if (rc == 0)
-        rc = cchc_db_stats_put_real (store, "commit.avg_us",
-                 batches? (double) LOAD (commit_us_total) / (double) batches: 0, now_ms);
+        rc = cchc_db_stats_put_real (
+            store, "commit.avg_us",
+            batches ? (double) LOAD (commit_us_total) / (double) batches : 0, now_ms);
     for (int reason = 0; reason < CCHC_STATS_REASONS && rc == 0; reason++) {
         int64_t count = LOAD (rejected_by [reason]);
         if (!count)

@@ -14,15 +14,15 @@
 #define CCHC_STATS_REASONS 128
 
 typedef struct {
-    int64_t started_ms;                 /* UTC ms */
+    int64_t started_ms; /* UTC ms */
     /*  Messages, by outcome (counted when the ack is handed to ZeroMQ). */
     atomic_uint_fast64_t received;
     atomic_uint_fast64_t accepted;
     atomic_uint_fast64_t duplicate;
     atomic_uint_fast64_t rejected;
-    atomic_uint_fast64_t rejected_by[CCHC_STATS_REASONS];
+    atomic_uint_fast64_t rejected_by [CCHC_STATS_REASONS];
     atomic_uint_fast64_t retry_later;
-    atomic_uint_fast64_t acks_lost;     /* could not be queued to the peer */
+    atomic_uint_fast64_t acks_lost; /* could not be queued to the peer */
     /*  Messages that failed authentication: answered within the budget of
         collector.unauth_acks, dropped unanswered over it. */
     atomic_uint_fast64_t unauth_answered;
@@ -43,10 +43,10 @@ typedef struct {
     atomic_uint_fast64_t commit_us_max;
     atomic_uint_fast64_t commit_failures;
     /*  Gauges. */
-    atomic_int_fast64_t inflight;       /* read, not yet answered */
+    atomic_int_fast64_t inflight; /* read, not yet answered */
     atomic_int_fast64_t inflight_max;
-    atomic_int_fast64_t write_queue;    /* waiting for / in the writer */
-    atomic_int_fast64_t agents;         /* keys in the key table */
+    atomic_int_fast64_t write_queue; /* waiting for / in the writer */
+    atomic_int_fast64_t agents;      /* keys in the key table */
 } cchc_stats_t;
 
 /*  Zero everything, set started_ms. */

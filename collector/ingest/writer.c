@@ -25,7 +25,7 @@
     error the jobs are tried one per transaction so one bad job cannot fail
     its neighbours.  Jobs go on to be signed only after COMMIT.
 */
-#define _GNU_SOURCE             /* pthread_setname_np */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "collector/ingest/writer.h"
 #include "collector/ingest/job.h"
 #include "collector/figures/rollup.h"
@@ -81,7 +81,7 @@ s_refused_text (const cchc_job_t *job, bool *nomem)
     }
     size_t used = 0;
     for (uint32_t i = 0; i < job->nrejected; i++)
-        used += (size_t) snprintf (text + used, size - used, "%s%u:%u", i? ",": "",
+        used += (size_t) snprintf (text + used, size - used, "%s%u:%u", i ? "," : "",
                                    job->rejected [i].index, job->rejected [i].reason);
     return text;
 }
@@ -91,21 +91,21 @@ typedef struct {
     int64_t agent, seen;
     int accepted, duplicates, rejected;
     uint64_t last_seq;
-    bool has_skew;              /* a decoded report gave its clock: */
-    int64_t skew, ahead;        /* created - received, newest / largest */
+    bool has_skew;       /* a decoded report gave its clock: */
+    int64_t skew, ahead; /* created - received, newest / largest */
 } s_note_t;
 
 /*  What one transaction collects before writing it out. */
 struct s_batch_t {
-    cchc_db_row_t *rows;         /* observations waiting to be written */
-    int *result;                    /* [rows_alloc] */
-    cchc_db_old_t *old;          /* [rows_alloc] */
+    cchc_db_row_t *rows; /* observations waiting to be written */
+    int *result;         /* [rows_alloc] */
+    cchc_db_old_t *old;  /* [rows_alloc] */
     size_t nrows, rows_alloc;
     s_note_t *notes;
     size_t nnotes, notes_alloc;
-    cchc_rollup_delta_t *delta;     /* the summary's changes since its position */
-    bool month_known;               /* delta holds all of them (else: rebuild) */
-    int64_t month_next;             /* monotonic ms of the next s_month_apply */
+    cchc_rollup_delta_t *delta; /* the summary's changes since its position */
+    bool month_known;           /* delta holds all of them (else: rebuild) */
+    int64_t month_next;         /* monotonic ms of the next s_month_apply */
 };
 
 /*  The summed changes are no longer all the changes since the position (a
@@ -134,7 +134,8 @@ s_month_apply (cchc_writer_t *self, s_batch_t *batch)
             batch->month_known = batch->delta != NULL;
         }
         else
-            cchc_log_limited (&s_rl_store, CCHC_LOG_WARN, "observation_month not "
+            cchc_log_limited (&s_rl_store, CCHC_LOG_WARN,
+                              "observation_month not "
                               "brought up to date (readers compute it): %s",
                               cchc_db_errmsg (self->store));
         return;
@@ -143,8 +144,9 @@ s_month_apply (cchc_writer_t *self, s_batch_t *batch)
         return;
     char err [256] = "";
     int rc = cchc_db_begin (self->store);
-    if (rc == 0 && cchc_rollup_delta_apply (batch->delta, cchc_db_handle (self->store),
-                                            err, sizeof err)) {
+    if (rc == 0
+        && cchc_rollup_delta_apply (batch->delta, cchc_db_handle (self->store), err,
+                                    sizeof err)) {
         cchc_db_take_error (self->store);
         rc = -1;
     }
@@ -153,7 +155,8 @@ s_month_apply (cchc_writer_t *self, s_batch_t *batch)
     if (rc == 0)
         rc = cchc_db_commit (self->store);
     if (rc) {
-        cchc_log_limited (&s_rl_store, CCHC_LOG_WARN, "observation_month changes not "
+        cchc_log_limited (&s_rl_store, CCHC_LOG_WARN,
+                          "observation_month changes not "
                           "applied (rebuilt from the rows next): %s",
                           cchc_db_errmsg (self->store));
         cchc_db_rollback (self->store);
@@ -166,14 +169,14 @@ s_row_cmp (const void *a, const void *b)
 {
     const cchc_db_row_t *x = a, *y = b;
     if (x->agent != y->agent)
-        return x->agent < y->agent? -1: 1;
+        return x->agent < y->agent ? -1 : 1;
     if (x->obs->date != y->obs->date)
-        return x->obs->date < y->obs->date? -1: 1;
+        return x->obs->date < y->obs->date ? -1 : 1;
     int cmp = strcmp (x->obs->metric, y->obs->metric);
     if (cmp)
         return cmp;
     /*  Highest seq first: it is the one that counts. */
-    return x->seq > y->seq? -1: x->seq < y->seq;
+    return x->seq > y->seq ? -1 : x->seq < y->seq;
 }
 
 /*  A row that did not count: the stored value (or another in the batch)
@@ -191,7 +194,7 @@ s_superseded (const cchc_db_row_t *row)
             return -1;
     }
     if (job->nrejected >= job->report.nobs)
-        return 0;                       /* cannot happen: disjoint from policy */
+        return 0; /* cannot happen: disjoint from policy */
     job->rejected [job->nrejected].index = (uint32_t) (row->obs - job->report.obs);
     job->rejected [job->nrejected].reason = CCHC_REASON_SUPERSEDED;
     job->nrejected++;
@@ -202,7 +205,7 @@ static bool
 s_row_same_key (const cchc_db_row_t *x, const cchc_db_row_t *y)
 {
     return x->agent == y->agent && x->obs->date == y->obs->date
-        && strcmp (x->obs->metric, y->obs->metric) == 0;
+           && strcmp (x->obs->metric, y->obs->metric) == 0;
 }
 
 /*  Write the collected rows in key order (neighbours in the B-tree), one
@@ -219,11 +222,9 @@ s_rows_write (cchc_writer_t *self, s_batch_t *batch)
     for (size_t i = 0; i < batch->nrows; i++)
         if (n == 0 || !s_row_same_key (&batch->rows [n - 1], &batch->rows [i]))
             batch->rows [n++] = batch->rows [i];
-        else
-        if (s_superseded (&batch->rows [i]))    /* a higher seq in this batch */
+        else if (s_superseded (&batch->rows [i])) /* a higher seq in this batch */
             return -1;
-    if (cchc_db_observations_write (self->store, batch->rows, n, batch->result,
-                                       batch->old))
+    if (cchc_db_observations_write (self->store, batch->rows, n, batch->result, batch->old))
         return -1;
     for (size_t i = 0; i < n; i++)
         if (batch->result [i] == 0 && s_superseded (&batch->rows [i]))
@@ -233,19 +234,22 @@ s_rows_write (cchc_writer_t *self, s_batch_t *batch)
             continue;
         const cchc_db_row_t *row = &batch->rows [i];
         const cchc_db_old_t *old = &batch->old [i];
-        cchc_rollup_obs_t now = {
-            .agent = row->agent, .metric = row->obs->metric, .unit = row->unit,
-            .day = cchc_db_day_ymd (row->obs->date), .is_float = row->obs->is_float,
-            .ival = row->obs->ival, .fval = row->obs->fval, .journal = row->journal
-        };
-        cchc_rollup_obs_t before = now;     /* old[i] is set only when replaced */
+        cchc_rollup_obs_t now = { .agent = row->agent,
+                                  .metric = row->obs->metric,
+                                  .unit = row->unit,
+                                  .day = cchc_db_day_ymd (row->obs->date),
+                                  .is_float = row->obs->is_float,
+                                  .ival = row->obs->ival,
+                                  .fval = row->obs->fval,
+                                  .journal = row->journal };
+        cchc_rollup_obs_t before = now; /* old[i] is set only when replaced */
         if (batch->result [i] == 2) {
             before.unit = old->unit;
             before.is_float = old->is_float;
             before.ival = old->ival;
             before.fval = old->fval;
         }
-        if (cchc_rollup_delta_note (batch->delta, batch->result [i] == 2? &before: NULL,
+        if (cchc_rollup_delta_note (batch->delta, batch->result [i] == 2 ? &before : NULL,
                                     &now))
             s_month_forget (batch);
     }
@@ -255,8 +259,7 @@ s_rows_write (cchc_writer_t *self, s_batch_t *batch)
 
 /*  Queue a stored job's observations (those not refused).  0 or -1. */
 static int
-s_rows_add (cchc_writer_t *self, s_batch_t *batch, cchc_job_t *job,
-            int64_t journal_id)
+s_rows_add (cchc_writer_t *self, s_batch_t *batch, cchc_job_t *job, int64_t journal_id)
 {
     /*  A retried attempt starts again from the verifier's refusals. */
     job->nrejected = job->npolicy;
@@ -273,7 +276,7 @@ s_rows_add (cchc_writer_t *self, s_batch_t *batch, cchc_job_t *job,
                     return -1;
             }
             else {
-                size_t want = batch->rows_alloc? batch->rows_alloc * 2: 1024;
+                size_t want = batch->rows_alloc ? batch->rows_alloc * 2 : 1024;
                 cchc_db_row_t *rows = realloc (batch->rows, want * sizeof *rows);
                 if (rows)
                     batch->rows = rows;
@@ -288,27 +291,29 @@ s_rows_add (cchc_writer_t *self, s_batch_t *batch, cchc_job_t *job,
                 batch->rows_alloc = want;
             }
         }
-        batch->rows [batch->nrows++] = (cchc_db_row_t) {
-            .agent = job->agent_id, .unit = job->unit, .obs = &job->report.obs [i],
-            .seq = job->seq, .journal = journal_id, .owner = job
-        };
+        batch->rows [batch->nrows++] = (cchc_db_row_t){ .agent = job->agent_id,
+                                                        .unit = job->unit,
+                                                        .obs = &job->report.obs [i],
+                                                        .seq = job->seq,
+                                                        .journal = journal_id,
+                                                        .owner = job };
     }
     return 0;
 }
 
 /*  Add to an agent's counters for this batch.  0 or -1 (out of memory). */
 static int
-s_note (s_batch_t *batch, const cchc_job_t *job, int accepted, int duplicates,
-        int rejected, uint64_t last_seq)
+s_note (s_batch_t *batch, const cchc_job_t *job, int accepted, int duplicates, int rejected,
+        uint64_t last_seq)
 {
     int64_t agent = job->agent_id, seen = job->received_ms;
     s_note_t *note = NULL;
-    for (size_t i = batch->nnotes; i-- > 0 && !note; )
+    for (size_t i = batch->nnotes; i-- > 0 && !note;)
         if (batch->notes [i].agent == agent)
             note = &batch->notes [i];
     if (!note) {
         if (batch->nnotes == batch->notes_alloc) {
-            size_t want = batch->notes_alloc? batch->notes_alloc * 2: 64;
+            size_t want = batch->notes_alloc ? batch->notes_alloc * 2 : 64;
             s_note_t *notes = realloc (batch->notes, want * sizeof *notes);
             if (!notes)
                 return -1;
@@ -331,7 +336,7 @@ s_note (s_batch_t *batch, const cchc_job_t *job, int accepted, int duplicates,
         is the one that matters most). */
     if (job->report.seq != 0) {
         int64_t skew = (int64_t) job->report.created_ms - job->received_ms;
-        note->ahead = !note->has_skew || skew > note->ahead? skew: note->ahead;
+        note->ahead = !note->has_skew || skew > note->ahead ? skew : note->ahead;
         note->skew = skew;
         note->has_skew = true;
     }
@@ -374,25 +379,24 @@ s_apply (cchc_writer_t *self, s_batch_t *batch, cchc_job_t *job)
     int32_t first, last;
     s_days (job, &first, &last);
     int64_t journal_id = 0;
-    int rc = cchc_db_journal_add (self->store, job->agent_id, job->seq,
-                                     job->received_ms, job->msg.body,
-                                     job->msg.body_len, job->msg.sig, refused,
-                                     first, last, &journal_id);
+    int rc = cchc_db_journal_add (self->store, job->agent_id, job->seq, job->received_ms,
+                                  job->msg.body, job->msg.body_len, job->msg.sig, refused,
+                                  first, last, &journal_id);
     free (refused);
     if (rc < 0)
         return -1;
     if (rc == 0) {
         /*  Already stored, a second or a month ago: change nothing. */
-        int same = cchc_db_journal_same (self->store, job->agent_id, job->seq,
-                                            job->msg.body, job->msg.body_len);
+        int same = cchc_db_journal_same (self->store, job->agent_id, job->seq, job->msg.body,
+                                         job->msg.body_len);
         if (same < 0)
             return -1;
         if (!same)
-            cchc_log_limited (&s_rl_dup, CCHC_LOG_WARN, "agent %lld sent seq %llu "
+            cchc_log_limited (&s_rl_dup, CCHC_LOG_WARN,
+                              "agent %lld sent seq %llu "
                               "again with different content: answered duplicate, "
                               "kept the first (an agent must never reuse a seq)",
-                              (long long) job->agent_id,
-                              (unsigned long long) job->seq);
+                              (long long) job->agent_id, (unsigned long long) job->seq);
         job->status = CCHC_STATUS_DUPLICATE;
         job->reason = CCHC_REASON_NONE;
         return s_note (batch, job, 0, 1, 0, 0);
@@ -424,8 +428,8 @@ s_try (cchc_writer_t *self, s_batch_t *batch, cchc_job_t **jobs, size_t n)
     for (size_t i = 0; i < batch->nnotes && rc == 0; i++) {
         const s_note_t *note = &batch->notes [i];
         rc = cchc_db_agent_note (self->store, note->agent, note->seen, note->accepted,
-                                    note->duplicates, note->rejected, note->last_seq,
-                                    note->has_skew, note->skew, note->ahead);
+                                 note->duplicates, note->rejected, note->last_seq,
+                                 note->has_skew, note->skew, note->ahead);
     }
     /*  Revision 1.2: an agent that asks is told its high-water seq, read in
         the transaction that stored its report (PROTOCOL.md §6). */
@@ -466,9 +470,12 @@ s_commit (cchc_writer_t *self, s_batch_t *batch, cchc_job_t **jobs, size_t n)
     if (s_try (self, batch, jobs, n)) {
         int code = cchc_db_errcode (self->store);
         atomic_fetch_add_explicit (&stats->commit_failures, 1, memory_order_relaxed);
-        cchc_log_limited (&s_rl_store, CCHC_LOG_ERROR, "storing %zu messages failed "
-                          "(%s): %s", n, cchc_db_transient (code)
-                          ? "transient: answered retry-later": "trying one by one",
+        cchc_log_limited (&s_rl_store, CCHC_LOG_ERROR,
+                          "storing %zu messages failed "
+                          "(%s): %s",
+                          n,
+                          cchc_db_transient (code) ? "transient: answered retry-later"
+                                                   : "trying one by one",
                           cchc_db_errmsg (self->store));
         if (cchc_db_transient (code) || n == 1)
             s_retry_later (jobs, n);
@@ -481,8 +488,7 @@ s_commit (cchc_writer_t *self, s_batch_t *batch, cchc_job_t **jobs, size_t n)
     atomic_fetch_add_explicit (&stats->batches, 1, memory_order_relaxed);
     atomic_fetch_add_explicit (&stats->batch_items, n, memory_order_relaxed);
     cchc_stats_max (&stats->batch_max, n);
-    atomic_fetch_add_explicit (&stats->commit_us_total, (uint64_t) took,
-                               memory_order_relaxed);
+    atomic_fetch_add_explicit (&stats->commit_us_total, (uint64_t) took, memory_order_relaxed);
     cchc_stats_max (&stats->commit_us_max, (uint64_t) took);
 }
 
@@ -506,7 +512,8 @@ cchc_writer_run (void *arg)
     s_batch_t rows = { .delta = cchc_rollup_delta_new () };
     if (cchc_db_triggers (self->store, false))
         cchc_warn ("cannot turn triggers off (%s): observation_month kept by "
-                   "triggers", cchc_db_errmsg (self->store));
+                   "triggers",
+                   cchc_db_errmsg (self->store));
     /*  What a crash left past the summary's position, rebuilt first. */
     s_month_apply (self, &rows);
     size_t n = 0;
@@ -515,9 +522,8 @@ cchc_writer_run (void *arg)
     bool running = true;
     while (running) {
         int64_t now = cchc_clock_mono_ms ();
-        int64_t wait = (n? deadline: next_stats) - now;
-        bool month_due = !rows.month_known
-                      || cchc_rollup_delta_size (rows.delta) > 0;
+        int64_t wait = (n ? deadline : next_stats) - now;
+        bool month_due = !rows.month_known || cchc_rollup_delta_size (rows.delta) > 0;
         if (!n && month_due && rows.month_next - now < wait)
             wait = rows.month_next - now;
         if (wait < 0)
@@ -525,15 +531,14 @@ cchc_writer_run (void *arg)
         zmq_pollitem_t item = { self->inbox, 0, ZMQ_POLLIN, 0 };
         int rc = zmq_poll (&item, 1, (long) wait);
         if (rc == -1 && errno != EINTR)
-            break;                      /* ETERM */
+            break; /* ETERM */
         if (rc > 0) {
             cchc_job_t *job;
             while (n < cap && (job = cchc_job_take (self->inbox, ZMQ_DONTWAIT))) {
                 if (n == 0)
                     deadline = cchc_clock_mono_ms () + conf->batch_wait_ms;
                 batch [n++] = job;
-                atomic_fetch_sub_explicit (&self->stats->write_queue, 1,
-                                           memory_order_relaxed);
+                atomic_fetch_sub_explicit (&self->stats->write_queue, 1, memory_order_relaxed);
             }
             if (errno == ETERM)
                 running = false;
@@ -546,8 +551,8 @@ cchc_writer_run (void *arg)
                     cchc_job_destroy (&batch [i]);
             n = 0;
         }
-        if (now >= rows.month_next || (rows.delta && cchc_rollup_delta_size (rows.delta)
-                                       >= S_MONTH_NOTES_MAX))
+        if (now >= rows.month_next
+            || (rows.delta && cchc_rollup_delta_size (rows.delta) >= S_MONTH_NOTES_MAX))
             s_month_apply (self, &rows);
         if (now >= next_stats) {
             if (cchc_stats_save (self->stats, self->store, cchc_clock_now_ms ()))
@@ -559,7 +564,7 @@ cchc_writer_run (void *arg)
     for (size_t i = 0; i < n; i++)
         cchc_job_destroy (&batch [i]);
     free (batch);
-    s_month_apply (self, &rows);        /* a clean stop leaves it settled */
+    s_month_apply (self, &rows); /* a clean stop leaves it settled */
     cchc_db_triggers (self->store, true);
     cchc_rollup_delta_destroy (&rows.delta);
     free (rows.rows);

@@ -17,9 +17,9 @@
 #include "collector/db/db.h"
 
 typedef struct {
-    void *inbox;                        /* PULL: jobs from the workers */
-    void *outbox;                       /* PUSH: committed jobs to sign */
-    cchc_db_t *store;                /* the writer's own connection */
+    void *inbox;      /* PULL: jobs from the workers */
+    void *outbox;     /* PUSH: committed jobs to sign */
+    cchc_db_t *store; /* the writer's own connection */
     const cchc_collector_conf_t *conf;
     cchc_stats_t *stats;
 } cchc_writer_t;

@@ -1,5 +1,5 @@
 /*  zap.c — ZAP handler admitting enrolled agents' CurveZMQ keys (zap.h). */
-#define _GNU_SOURCE             /* pthread_setname_np */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "collector/ingest/zap.h"
 
 #include "common/log.h"
@@ -18,7 +18,7 @@
 #define ZAP_FRAMES_MAX 8
 
 struct cchc_zap_t {
-    void *socket;               /* REP */
+    void *socket; /* REP */
     cchc_keytab_t *keytab;
     pthread_t thread;
     bool started;
@@ -29,7 +29,7 @@ static cchc_ratelimit_t s_rl_refused = CCHC_RATELIMIT_INIT (10000, 10);
 static int
 s_send (void *socket, const void *data, size_t size, bool more)
 {
-    return zmq_send (socket, data, size, more? ZMQ_SNDMORE: 0) == -1? -1: 0;
+    return zmq_send (socket, data, size, more ? ZMQ_SNDMORE : 0) == -1 ? -1 : 0;
 }
 
 static void *
@@ -79,16 +79,15 @@ s_run (void *arg)
             address [len] = 0;
         }
         bool version_ok = count >= 6 && zmq_msg_size (&frames [0]) == 3
-                       && memcmp (zmq_msg_data (&frames [0]), "1.0", 3) == 0;
+                          && memcmp (zmq_msg_data (&frames [0]), "1.0", 3) == 0;
         bool curve = count >= 7 && zmq_msg_size (&frames [5]) == 5
-                  && memcmp (zmq_msg_data (&frames [5]), "CURVE", 5) == 0
-                  && zmq_msg_size (&frames [6]) == 32;
+                     && memcmp (zmq_msg_data (&frames [5]), "CURVE", 5) == 0
+                     && zmq_msg_size (&frames [6]) == 32;
         if (!version_ok) {
             status = "500";
             text = "bad ZAP request";
         }
-        else
-        if (!curve)
+        else if (!curve)
             text = "CurveZMQ required";
         else {
             cchc_keytab_entry_t entry;
@@ -106,17 +105,19 @@ s_run (void *arg)
             char z85 [41] = "?";
             if (curve)
                 zmq_z85_encode (z85, zmq_msg_data (&frames [6]), 32);
-            cchc_log_limited (&s_rl_refused, CCHC_LOG_WARN, "refused a connection "
-                              "from %s: %s (transport key %s)", address, text, z85);
+            cchc_log_limited (&s_rl_refused, CCHC_LOG_WARN,
+                              "refused a connection "
+                              "from %s: %s (transport key %s)",
+                              address, text, z85);
         }
-        const void *request_id = count >= 2? zmq_msg_data (&frames [1]): "";
-        size_t request_len = count >= 2? zmq_msg_size (&frames [1]): 0;
+        const void *request_id = count >= 2 ? zmq_msg_data (&frames [1]) : "";
+        size_t request_len = count >= 2 ? zmq_msg_size (&frames [1]) : 0;
         int rc = s_send (self->socket, "1.0", 3, true)
-              || s_send (self->socket, request_id, request_len, true)
-              || s_send (self->socket, status, 3, true)
-              || s_send (self->socket, text, strlen (text), true)
-              || s_send (self->socket, user, strlen (user), true)
-              || s_send (self->socket, "", 0, false);
+                 || s_send (self->socket, request_id, request_len, true)
+                 || s_send (self->socket, status, 3, true)
+                 || s_send (self->socket, text, strlen (text), true)
+                 || s_send (self->socket, user, strlen (user), true)
+                 || s_send (self->socket, "", 0, false);
         for (size_t i = 0; i < count; i++)
             zmq_msg_close (&frames [i]);
         if (rc && errno == ETERM)
@@ -139,9 +140,8 @@ cchc_zap_new (void *ctx, cchc_keytab_t *keytab, char *err, size_t errlen)
     self->keytab = keytab;
     self->socket = zmq_socket (ctx, ZMQ_REP);
     int linger = 0;
-    if (!self->socket
-    ||  zmq_setsockopt (self->socket, ZMQ_LINGER, &linger, sizeof linger)
-    ||  zmq_bind (self->socket, ZAP_ENDPOINT)) {
+    if (!self->socket || zmq_setsockopt (self->socket, ZMQ_LINGER, &linger, sizeof linger)
+        || zmq_bind (self->socket, ZAP_ENDPOINT)) {
         snprintf (err, errlen, "ZAP handler: %s", zmq_strerror (errno));
         if (self->socket)
             zmq_close (self->socket);

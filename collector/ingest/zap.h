@@ -15,8 +15,7 @@ typedef struct cchc_zap_t cchc_zap_t;
 
 /*  Bind the handler (before any CURVE server socket binds) and start its
     thread.  NULL with err set. */
-cchc_zap_t *cchc_zap_new (void *zmq_ctx, cchc_keytab_t *keytab,
-                          char *err, size_t errlen);
+cchc_zap_t *cchc_zap_new (void *zmq_ctx, cchc_keytab_t *keytab, char *err, size_t errlen);
 
 /*  Join the thread: call after the context was shut down.  Accepts NULL. */
 void cchc_zap_destroy (cchc_zap_t **self_p);

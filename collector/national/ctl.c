@@ -69,9 +69,10 @@ s_db (const cchc_collector_conf_t *conf, bool write)
         cchc_db_destroy (&store);
     }
     sqlite3 *db = NULL;
-    if (sqlite3_open_v2 (path, &db, write? SQLITE_OPEN_READWRITE: SQLITE_OPEN_READONLY,
-                         NULL) != SQLITE_OK) {
-        fprintf (stderr, "cchcctl: %s: %s\n", path, db? sqlite3_errmsg (db): "out of memory");
+    if (sqlite3_open_v2 (path, &db, write ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY, NULL)
+        != SQLITE_OK) {
+        fprintf (stderr, "cchcctl: %s: %s\n", path,
+                 db ? sqlite3_errmsg (db) : "out of memory");
         sqlite3_close (db);
         return NULL;
     }
@@ -86,8 +87,8 @@ static int
 s_is_national (sqlite3 *db)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2 (db, "SELECT 1 FROM national_message LIMIT 1",
-                            -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2 (db, "SELECT 1 FROM national_message LIMIT 1", -1, &st, NULL)
+        != SQLITE_OK)
         return 0;
     int rc = sqlite3_step (st) == SQLITE_ROW;
     sqlite3_finalize (st);
@@ -112,7 +113,7 @@ s_catalogue (int argc, char **argv)
         fseek (f, 0, SEEK_END);
         long n = ftell (f);
         fseek (f, 0, SEEK_SET);
-        text = n >= 0? malloc ((size_t) n + 1): NULL;
+        text = n >= 0 ? malloc ((size_t) n + 1) : NULL;
         if (text && fread (text, 1, (size_t) n, f) == (size_t) n)
             len = (size_t) n;
         else {
@@ -151,9 +152,10 @@ static void
 s_rank_table (json_t *r, const char *period_text)
 {
     printf ("Xếp hạng các tỉnh, thành phố — kỳ %s (%d tỉnh, thành phố; đã gửi %d, "
-            "chưa gửi %d, gửi muộn %d; hạn %s)\n", period_text,
-            (int) json_integer_value (json_object_get (json_object_get (r, "structure"),
-                                                       "provinces")),
+            "chưa gửi %d, gửi muộn %d; hạn %s)\n",
+            period_text,
+            (int) json_integer_value (
+                json_object_get (json_object_get (r, "structure"), "provinces")),
             (int) json_integer_value (json_object_get (r, "reported")),
             (int) json_integer_value (json_object_get (r, "missing")),
             (int) json_integer_value (json_object_get (r, "late")),
@@ -162,7 +164,8 @@ s_rank_table (json_t *r, const char *period_text)
             "Thay đổi", "Phiên bản", "Tình trạng");
     size_t i;
     json_t *p;
-    json_array_foreach (json_object_get (r, "provinces"), i, p) {
+    json_array_foreach (json_object_get (r, "provinces"), i, p)
+    {
         json_t *rank = json_object_get (p, "rank"), *score = json_object_get (p, "score");
         json_t *change = json_object_get (p, "change");
         char rs [16] = "—", ss [32] = "—", cs [32] = "", vs [32] = "";
@@ -175,7 +178,7 @@ s_rank_table (json_t *r, const char *period_text)
         if (json_is_integer (json_object_get (p, "version")))
             snprintf (vs, sizeof vs, "%d%s",
                       (int) json_integer_value (json_object_get (p, "version")),
-                      json_is_true (json_object_get (p, "revised"))? " (sửa)": "");
+                      json_is_true (json_object_get (p, "revised")) ? " (sửa)" : "");
         for (char *c = ss; *c; c++)
             if (*c == '.')
                 *c = ',';
@@ -186,7 +189,7 @@ s_rank_table (json_t *r, const char *period_text)
                 json_string_value (json_object_get (p, "code")),
                 json_string_value (json_object_get (p, "name")), ss, cs, vs,
                 s_status_vi (json_string_value (json_object_get (p, "status"))),
-                json_is_true (json_object_get (p, "late"))? ", muộn": "");
+                json_is_true (json_object_get (p, "late")) ? ", muộn" : "");
     }
 }
 
@@ -194,15 +197,15 @@ s_rank_table (json_t *r, const char *period_text)
 static int
 s_write_out (const char *path, const char *data, size_t size)
 {
-    FILE *f = path && strcmp (path, "-") != 0? fopen (path, "wb"): stdout;
+    FILE *f = path && strcmp (path, "-") != 0 ? fopen (path, "wb") : stdout;
     bool ok = f && fwrite (data, 1, size, f) == size;
     if (f && f != stdout)
         ok = fclose (f) == 0 && ok;
     else if (f)
         ok = fflush (f) == 0 && ok;
     if (!ok)
-        fprintf (stderr, "cchcctl: cannot write %s\n", path? path: "stdout");
-    return ok? 0: 1;
+        fprintf (stderr, "cchcctl: cannot write %s\n", path ? path : "stdout");
+    return ok ? 0 : 1;
 }
 
 /*  The ranking as a file (collector/present/national.h): csv | xlsx to
@@ -214,18 +217,18 @@ s_rank_files (json_t *r, const char *criteria, const char *format, const char *o
               const char *pdf, const char *html)
 {
     char err [512] = "";
-    cchc_criteria_t *cat = criteria && *criteria? cchc_criteria_load (criteria, err, sizeof err)
-                                                : NULL;
-    err [0] = 0;                /* no catalogue: the indicators' codes instead */
+    cchc_criteria_t *cat =
+        criteria && *criteria ? cchc_criteria_load (criteria, err, sizeof err) : NULL;
+    err [0] = 0; /* no catalogue: the indicators' codes instead */
     int rc = 0;
     char *data = NULL;
     size_t size = 0;
     const char *tmp = getenv ("TMPDIR");
     if (strcmp (format, "csv") == 0 || strcmp (format, "xlsx") == 0) {
-        if (cchc_present_national_export (r, cat, strcmp (format, "csv") == 0? CCHC_EXPORT_CSV
-                                                                             : CCHC_EXPORT_XLSX,
-                                          tmp && *tmp? tmp: "/tmp", &data, &size, err,
-                                          sizeof err) != 0)
+        if (cchc_present_national_export (
+                r, cat, strcmp (format, "csv") == 0 ? CCHC_EXPORT_CSV : CCHC_EXPORT_XLSX,
+                tmp && *tmp ? tmp : "/tmp", &data, &size, err, sizeof err)
+            != 0)
             rc = 1;
         else
             rc = s_write_out (out, data, size);
@@ -237,7 +240,8 @@ s_rank_files (json_t *r, const char *criteria, const char *format, const char *o
         rc = 1;
     if (rc == 0 && html) {
         if (cchc_present_national_html (r, cat, cchc_clock_now_ms (), true, &data, &size, err,
-                                        sizeof err) != 0)
+                                        sizeof err)
+            != 0)
             rc = 1;
         else
             rc = s_write_out (html, data, size);
@@ -293,7 +297,7 @@ s_rank (const cchc_collector_conf_t *conf, const char *criteria, int argc, char 
     if (file || pdf || html) {
         char path [CCHC_COLLECTOR_PATH_MAX + 32] = "";
         cchc_collector_conf_criteria_path (conf, criteria, path, sizeof path);
-        rc = s_rank_files (r, path, file? format: "", out, pdf, html);
+        rc = s_rank_files (r, path, file ? format : "", out, pdf, html);
     }
     else if (strcmp (format, "json") == 0) {
         char *s = json_dumps (r, JSON_INDENT (2));
@@ -359,10 +363,13 @@ s_versions (const cchc_collector_conf_t *conf, int argc, char **argv)
     if (!db)
         return 1;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2 (db, "SELECT province, period, version, parts_in, parts, "
+    if (sqlite3_prepare_v2 (
+            db,
+            "SELECT province, period, version, parts_in, parts, "
             "complete_at IS NOT NULL, journal, units_total FROM national_version "
             "WHERE ?1 IS NULL OR period = ?1 ORDER BY period, province, version",
-            -1, &st, NULL) != SQLITE_OK) {
+            -1, &st, NULL)
+        != SQLITE_OK) {
         fprintf (stderr, "cchcctl: %s\n", sqlite3_errmsg (db));
         sqlite3_close (db);
         return 1;
@@ -375,7 +382,7 @@ s_versions (const cchc_collector_conf_t *conf, int argc, char **argv)
                 sqlite3_column_text (st, 1), (long long) sqlite3_column_int64 (st, 2),
                 (long long) sqlite3_column_int64 (st, 3),
                 (long long) sqlite3_column_int64 (st, 4),
-                sqlite3_column_int (st, 5)? "yes": "no",
+                sqlite3_column_int (st, 5) ? "yes" : "no",
                 (long long) sqlite3_column_int64 (st, 6),
                 (long long) sqlite3_column_int64 (st, 7));
     sqlite3_finalize (st);
@@ -403,7 +410,7 @@ cchc_national_ctl_audit (const cchc_collector_conf_t *conf)
     }
     printf ("national: %" PRId64 " figures messages re-verified, %" PRId64 " problems\n",
             messages, problems);
-    return problems? 1: 0;
+    return problems ? 1 : 0;
 }
 
 /*  One dead letter of the upstream outbox: a figures message the national
@@ -449,14 +456,15 @@ s_upstream (const cchc_collector_conf_t *conf, const char *sub, int argc, char *
         else
             cchc_collector_conf_key_path (conf, key_path, sizeof key_path);
         cchc_key_t *key = cchc_key_load (key_path, err, sizeof err);
-        sqlite3 *db = key? s_db (conf, false): NULL;
+        sqlite3 *db = key ? s_db (conf, false) : NULL;
         size_t versions = 0, messages = 0;
         if (!key)
             fprintf (stderr, "cchcctl: %s\n", err);
         if (!key || !db
             || cchc_upstream_queue (db, outbox, key, conf->upstream_province,
                                     cchc_clock_now_ms (), &versions, &messages, err,
-                                    sizeof err) != 0) {
+                                    sizeof err)
+                   != 0) {
             if (key && db)
                 fprintf (stderr, "cchcctl: %s\n", err);
             rc = 1;
@@ -473,11 +481,13 @@ s_upstream (const cchc_collector_conf_t *conf, const char *sub, int argc, char *
             rc = 1;
         }
         else {
-            printf ("messages waiting: %" PRId64 "\ndead letters: %" PRId64 "\nnext seq: %"
-                    PRIu64 "\n", stats.messages, stats.dead, stats.next_seq);
+            printf ("messages waiting: %" PRId64 "\ndead letters: %" PRId64
+                    "\nnext seq: %" PRIu64 "\n",
+                    stats.messages, stats.dead, stats.next_seq);
             int count = 0;
             if (stats.dead > 0
-                && cchc_outbox_dead_each (outbox, s_print_dead, &count, err, sizeof err) != 0) {
+                && cchc_outbox_dead_each (outbox, s_print_dead, &count, err, sizeof err)
+                       != 0) {
                 fprintf (stderr, "cchcctl: %s\n", err);
                 rc = 1;
             }
@@ -514,8 +524,8 @@ s_prove (const cchc_collector_conf_t *conf, const char *criteria, int argc, char
         return 1;
     char err [512];
     int64_t units = 0, diffs = 0;
-    int rc = cchc_national_prove (db, pdb, criteria, province, period, version, stdout,
-                                  &units, &diffs, err, sizeof err);
+    int rc = cchc_national_prove (db, pdb, criteria, province, period, version, stdout, &units,
+                                  &diffs, err, sizeof err);
     sqlite3_close (db);
     if (rc != 0) {
         fprintf (stderr, "cchcctl: %s\n", err);
@@ -525,7 +535,7 @@ s_prove (const cchc_collector_conf_t *conf, const char *criteria, int argc, char
         printf ("NOT proved: %" PRId64 " differences over %" PRId64 " units\n", diffs, units);
     else
         printf ("proved: all %" PRId64 " units equal what the journal produces\n", units);
-    return diffs? 1: 0;
+    return diffs ? 1 : 0;
 }
 
 int
@@ -533,7 +543,7 @@ cchc_national_ctl (const cchc_collector_conf_t *conf, const char *criteria, cons
                    int argc, char **argv)
 {
     if (strcmp (cmd, "upstream") == 0)
-        return argc >= 1? s_upstream (conf, argv [0], argc - 1, argv + 1): 2;
+        return argc >= 1 ? s_upstream (conf, argv [0], argc - 1, argv + 1) : 2;
     if (argc < 1)
         return 2;
     const char *sub = argv [0];
@@ -548,7 +558,7 @@ cchc_national_ctl (const cchc_collector_conf_t *conf, const char *criteria, cons
     if (strcmp (sub, "versions") == 0)
         return s_versions (conf, argc, argv);
     if (strcmp (sub, "audit") == 0)
-        return argc == 0? cchc_national_ctl_audit (conf): 2;
+        return argc == 0 ? cchc_national_ctl_audit (conf) : 2;
     if (strcmp (sub, "prove") == 0)
         return s_prove (conf, criteria, argc, argv);
     return 2;

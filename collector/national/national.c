@@ -18,11 +18,11 @@
 #include <zmq.h>
 
 struct cchc_national_t {
-    cchc_db_t *store;           /* the database, its schema brought up to date */
-    sqlite3 *db;                /* its connection */
+    cchc_db_t *store; /* the database, its schema brought up to date */
+    sqlite3 *db;      /* its connection */
     const cchc_key_t *key;
     bool accept_any;
-    cchc_national_expect_t expect[CCHC_NATIONAL_EXPECT_MAX];
+    cchc_national_expect_t expect [CCHC_NATIONAL_EXPECT_MAX];
     size_t nexpect;
 };
 
@@ -31,14 +31,14 @@ cchc_national_expect_parse (const char *text, cchc_national_expect_t *out, size_
                             size_t *n, char *err, size_t errlen)
 {
     *n = 0;
-    const char *p = text? text: "";
+    const char *p = text ? text : "";
     while (*p) {
         while (*p == ' ' || *p == ',')
             p++;
         if (!*p)
             break;
         const char *end = strchr (p, ',');
-        size_t len = end? (size_t) (end - p): strlen (p);
+        size_t len = end ? (size_t) (end - p) : strlen (p);
         char item [128];
         while (len > 0 && p [len - 1] == ' ')
             len--;
@@ -53,8 +53,8 @@ cchc_national_expect_parse (const char *text, cchc_national_expect_t *out, size_
         if (!colon || (*colon = 0, cchc_parse_int64 (item, 1900, 9999, &year) != 0)
             || strlen (colon + 1) != 64
             || cchc_hex_decode (out [*n].hash, 32, colon + 1) != 0) {
-            cchc_errf (err, errlen, "national.expect: '%.*s' is not YEAR:SHA256HEX",
-                       (int) len, p);
+            cchc_errf (err, errlen, "national.expect: '%.*s' is not YEAR:SHA256HEX", (int) len,
+                       p);
             return -1;
         }
         out [*n].year = (int) year;
@@ -65,8 +65,8 @@ cchc_national_expect_parse (const char *text, cchc_national_expect_t *out, size_
 }
 
 cchc_national_t *
-cchc_national_new (const cchc_national_config_t *conf, const cchc_key_t *key,
-                   char *err, size_t errlen)
+cchc_national_new (const cchc_national_config_t *conf, const cchc_key_t *key, char *err,
+                   size_t errlen)
 {
     assert (conf && conf->db_path && key);
     cchc_national_t *self = calloc (1, sizeof *self);
@@ -77,14 +77,16 @@ cchc_national_new (const cchc_national_config_t *conf, const cchc_key_t *key,
     self->key = key;
     self->accept_any = conf->accept_any;
     if (cchc_national_expect_parse (conf->expect, self->expect, CCHC_NATIONAL_EXPECT_MAX,
-                                    &self->nexpect, err, errlen) != 0) {
+                                    &self->nexpect, err, errlen)
+        != 0) {
         free (self);
         return NULL;
     }
     self->store = cchc_db_open (conf->db_path, true, err, errlen);
     if (!self->store
-        || cchc_db_tune (self->store, true, conf->busy_timeout_ms > 0? conf->busy_timeout_ms
-                                                                    : 5000, 0) != 0) {
+        || cchc_db_tune (self->store, true,
+                         conf->busy_timeout_ms > 0 ? conf->busy_timeout_ms : 5000, 0)
+               != 0) {
         if (self->store)
             cchc_errf (err, errlen, "%s: %s", conf->db_path, cchc_db_errmsg (self->store));
         cchc_national_destroy (&self);
@@ -109,7 +111,7 @@ cchc_national_destroy (cchc_national_t **self_p)
 
 typedef struct {
     int64_t id;
-    char unit[CCHC_UNIT_MAX + 1];
+    char unit [CCHC_UNIT_MAX + 1];
     bool revoked;
 } s_agent_t;
 
@@ -118,8 +120,11 @@ static int
 s_agent_find (sqlite3 *db, const uint8_t pk [32], s_agent_t *a)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2 (db, "SELECT id, unit, revoked_at IS NOT NULL FROM agent "
-                            "WHERE pubkey = ?", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2 (db,
+                            "SELECT id, unit, revoked_at IS NOT NULL FROM agent "
+                            "WHERE pubkey = ?",
+                            -1, &st, NULL)
+        != SQLITE_OK)
         return -1;
     sqlite3_bind_blob (st, 1, pk, 32, SQLITE_STATIC);
     int step = sqlite3_step (st), rc = 0;
@@ -156,7 +161,7 @@ s_catalogue_ok (const cchc_national_t *self, const cchc_provfig_t *f)
 static int
 s_exec1 (sqlite3 *db, const char *sql)
 {
-    return sqlite3_exec (db, sql, NULL, NULL, NULL) == SQLITE_OK? 0: -1;
+    return sqlite3_exec (db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
 /*  1 when a row matches the query with its two binds, 0 none, -1 error. */
@@ -164,7 +169,7 @@ static int
 s_exists (sqlite3_stmt *st)
 {
     int step = sqlite3_step (st);
-    int rc = step == SQLITE_ROW? 1: step == SQLITE_DONE? 0: -1;
+    int rc = step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : -1;
     sqlite3_finalize (st);
     return rc;
 }
@@ -175,8 +180,8 @@ s_scores_json (const cchc_provfig_unit_t *u, uint32_t n)
     json_t *a = json_array ();
     for (uint32_t i = 0; i < n; i++)
         json_array_append_new (a, json_pack ("[i, f, f, f]", (int) u->scores [i].state,
-                               u->scores [i].value, u->scores [i].points,
-                               u->scores [i].points_max));
+                                             u->scores [i].value, u->scores [i].points,
+                                             u->scores [i].points_max));
     char *s = json_dumps (a, JSON_COMPACT);
     json_decref (a);
     return s;
@@ -191,16 +196,19 @@ s_store (sqlite3 *db, int64_t agent, const cchc_provfig_t *f, const cchc_wire_ms
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2 (db, "SELECT 1 FROM national_message WHERE agent = ? AND seq = ?",
-                            -1, &st, NULL) != SQLITE_OK)
+                            -1, &st, NULL)
+        != SQLITE_OK)
         return -1;
     sqlite3_bind_int64 (st, 1, agent);
     sqlite3_bind_int64 (st, 2, (int64_t) f->seq);
     int rc = s_exists (st);
     if (rc != 0)
-        return rc < 0? -1: CCHC_STATUS_DUPLICATE;
-    if (sqlite3_prepare_v2 (db, "SELECT 1 FROM national_message WHERE province = ? "
+        return rc < 0 ? -1 : CCHC_STATUS_DUPLICATE;
+    if (sqlite3_prepare_v2 (db,
+                            "SELECT 1 FROM national_message WHERE province = ? "
                             "AND period = ? AND version = ? AND part = ?",
-                            -1, &st, NULL) != SQLITE_OK)
+                            -1, &st, NULL)
+        != SQLITE_OK)
         return -1;
     sqlite3_bind_text (st, 1, f->code, -1, SQLITE_STATIC);
     sqlite3_bind_text (st, 2, f->period, -1, SQLITE_STATIC);
@@ -208,27 +216,29 @@ s_store (sqlite3 *db, int64_t agent, const cchc_provfig_t *f, const cchc_wire_ms
     sqlite3_bind_int64 (st, 4, f->part);
     rc = s_exists (st);
     if (rc != 0)
-        return rc < 0? -1: CCHC_STATUS_DUPLICATE;
+        return rc < 0 ? -1 : CCHC_STATUS_DUPLICATE;
 
     /*  The version's header: the first part creates it; the others must
         agree with it. */
-    if (sqlite3_prepare_v2 (db, "SELECT parts, journal, catalogue, structure, units_total "
+    if (sqlite3_prepare_v2 (db,
+                            "SELECT parts, journal, catalogue, structure, units_total "
                             "FROM national_version WHERE province = ? AND period = ? "
-                            "AND version = ?", -1, &st, NULL) != SQLITE_OK)
+                            "AND version = ?",
+                            -1, &st, NULL)
+        != SQLITE_OK)
         return -1;
     sqlite3_bind_text (st, 1, f->code, -1, SQLITE_STATIC);
     sqlite3_bind_text (st, 2, f->period, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (st, 3, (int64_t) f->version);
     int step = sqlite3_step (st);
     bool have = step == SQLITE_ROW;
-    bool agree = have
-        && sqlite3_column_int64 (st, 0) == f->parts
-        && sqlite3_column_int64 (st, 1) == (int64_t) f->journal
-        && sqlite3_column_bytes (st, 2) == 32
-        && memcmp (sqlite3_column_blob (st, 2), f->catalogue, 32) == 0
-        && sqlite3_column_bytes (st, 3) == 32
-        && memcmp (sqlite3_column_blob (st, 3), f->structure, 32) == 0
-        && sqlite3_column_int64 (st, 4) == f->units_total;
+    bool agree = have && sqlite3_column_int64 (st, 0) == f->parts
+                 && sqlite3_column_int64 (st, 1) == (int64_t) f->journal
+                 && sqlite3_column_bytes (st, 2) == 32
+                 && memcmp (sqlite3_column_blob (st, 2), f->catalogue, 32) == 0
+                 && sqlite3_column_bytes (st, 3) == 32
+                 && memcmp (sqlite3_column_blob (st, 3), f->structure, 32) == 0
+                 && sqlite3_column_int64 (st, 4) == f->units_total;
     sqlite3_finalize (st);
     if (step != SQLITE_ROW && step != SQLITE_DONE)
         return -1;
@@ -244,10 +254,14 @@ s_store (sqlite3 *db, int64_t agent, const cchc_provfig_t *f, const cchc_wire_ms
         json_decref (ind);
         if (!inds)
             return -1;
-        if (sqlite3_prepare_v2 (db, "INSERT INTO national_version (province, period, "
+        if (sqlite3_prepare_v2 (
+                db,
+                "INSERT INTO national_version (province, period, "
                 "version, parts, parts_in, first_at, locked_at, journal, catalogue, "
                 "cat_year, structure, units_total, indicators) "
-                "VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK) {
+                "VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)",
+                -1, &st, NULL)
+            != SQLITE_OK) {
             free (inds);
             return -1;
         }
@@ -269,9 +283,12 @@ s_store (sqlite3 *db, int64_t agent, const cchc_provfig_t *f, const cchc_wire_ms
         if (step != SQLITE_DONE)
             return -1;
     }
-    if (sqlite3_prepare_v2 (db, "UPDATE national_version SET parts_in = parts_in + 1, "
-            "complete_at = CASE WHEN parts_in + 1 = parts THEN ? END "
-            "WHERE province = ? AND period = ? AND version = ?", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2 (db,
+                            "UPDATE national_version SET parts_in = parts_in + 1, "
+                            "complete_at = CASE WHEN parts_in + 1 = parts THEN ? END "
+                            "WHERE province = ? AND period = ? AND version = ?",
+                            -1, &st, NULL)
+        != SQLITE_OK)
         return -1;
     sqlite3_bind_int64 (st, 1, now);
     sqlite3_bind_text (st, 2, f->code, -1, SQLITE_STATIC);
@@ -282,9 +299,12 @@ s_store (sqlite3 *db, int64_t agent, const cchc_provfig_t *f, const cchc_wire_ms
     if (step != SQLITE_DONE)
         return -1;
 
-    if (sqlite3_prepare_v2 (db, "INSERT INTO national_message (agent, seq, received_at, "
+    if (sqlite3_prepare_v2 (
+            db,
+            "INSERT INTO national_message (agent, seq, received_at, "
             "province, period, version, part, body, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            -1, &st, NULL) != SQLITE_OK)
+            -1, &st, NULL)
+        != SQLITE_OK)
         return -1;
     sqlite3_bind_int64 (st, 1, agent);
     sqlite3_bind_int64 (st, 2, (int64_t) f->seq);
@@ -300,9 +320,13 @@ s_store (sqlite3 *db, int64_t agent, const cchc_provfig_t *f, const cchc_wire_ms
     if (step != SQLITE_DONE)
         return -1;
 
-    if (sqlite3_prepare_v2 (db, "INSERT OR IGNORE INTO national_unit (province, period, "
+    if (sqlite3_prepare_v2 (
+            db,
+            "INSERT OR IGNORE INTO national_unit (province, period, "
             "version, code, parent, name, level, flags, idx, earned, applicable, rank, "
-            "scores) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+            "scores) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            -1, &st, NULL)
+        != SQLITE_OK)
         return -1;
     rc = CCHC_STATUS_ACCEPTED;
     for (uint32_t i = 0; i < f->nunits && rc == CCHC_STATUS_ACCEPTED; i++) {
@@ -333,10 +357,13 @@ s_store (sqlite3 *db, int64_t agent, const cchc_provfig_t *f, const cchc_wire_ms
     sqlite3_finalize (st);
     if (rc != CCHC_STATUS_ACCEPTED)
         return rc;
-    if (sqlite3_prepare_v2 (db, "INSERT OR IGNORE INTO national_figure (province, period, "
+    if (sqlite3_prepare_v2 (
+            db,
+            "INSERT OR IGNORE INTO national_figure (province, period, "
             "version, indicator, level, flags, numerator, denominator, value, target, "
             "units, units_missing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            -1, &st, NULL) != SQLITE_OK)
+            -1, &st, NULL)
+        != SQLITE_OK)
         return -1;
     for (uint32_t i = 0; i < f->nfigures && rc == CCHC_STATUS_ACCEPTED; i++) {
         const cchc_provfig_figure_t *g = &f->figures [i];
@@ -396,14 +423,15 @@ cchc_national_handle (cchc_national_t *self, const cchc_wire_msg_t *msg, int64_t
     if (strcmp (f.code, agent.unit) != 0) {
         ack->reason = CCHC_REASON_PROVINCE_MISMATCH;
         cchc_warn ("national: figures of %s %s signed by the key of %s: refused "
-                   "(province_mismatch)", f.code, f.period, agent.unit);
+                   "(province_mismatch)",
+                   f.code, f.period, agent.unit);
         goto done;
     }
     if (!s_catalogue_ok (self, &f)) {
         ack->reason = CCHC_REASON_UNEXPECTED_CATALOGUE;
         cchc_warn ("national: figures of %s %s version %llu computed with an unexpected "
-                   "catalogue (year %u): refused (unexpected_catalogue)", f.code, f.period,
-                   (unsigned long long) f.version, f.cat_year);
+                   "catalogue (year %u): refused (unexpected_catalogue)",
+                   f.code, f.period, (unsigned long long) f.version, f.cat_year);
         goto done;
     }
     if (s_exec1 (self->db, "BEGIN IMMEDIATE") != 0) {
@@ -442,14 +470,14 @@ cchc_national_serve (cchc_national_t *self, void *router, int timeout_ms)
     zmq_pollitem_t item = { router, 0, ZMQ_POLLIN, 0 };
     int n = zmq_poll (&item, 1, timeout_ms);
     if (n < 0)
-        return errno == EINTR? 0: errno == ETERM? 1: -1;
+        return errno == EINTR ? 0 : errno == ETERM ? 1 : -1;
     for (int handled = 0; n > 0 && handled < 1000; handled++) {
         cchc_wire_msg_t msg;
         int rc = cchc_wire_recv (router, true, ZMQ_DONTWAIT, &msg);
         if (rc < 0) {
             if (errno == EAGAIN || errno == EINTR)
                 return 0;
-            return errno == ETERM? 1: -1;
+            return errno == ETERM ? 1 : -1;
         }
         cchc_ack_t ack;
         if (rc > 0) {
@@ -462,7 +490,9 @@ cchc_national_serve (cchc_national_t *self, void *router, int timeout_ms)
         else
             cchc_national_handle (self, &msg, cchc_clock_now_ms (), &ack);
         if (cchc_wire_send_ack (router, msg.routing_id, msg.routing_len, self->key, &ack,
-                                ZMQ_DONTWAIT) != 0 && errno != EHOSTUNREACH && errno != EAGAIN)
+                                ZMQ_DONTWAIT)
+                != 0
+            && errno != EHOSTUNREACH && errno != EAGAIN)
             cchc_warn ("national: ack: %s", zmq_strerror (errno));
         cchc_wire_msg_clear (&msg);
     }
@@ -476,7 +506,7 @@ cchc_national_run (cchc_national_t *self, void *router, volatile sig_atomic_t *s
     while (!*stop) {
         int rc = cchc_national_serve (self, router, 200);
         if (rc != 0)
-            return rc > 0? 0: -1;
+            return rc > 0 ? 0 : -1;
     }
     return 0;
 }
@@ -485,15 +515,15 @@ cchc_national_run (cchc_national_t *self, void *router, volatile sig_atomic_t *s
 /*  Ranking                                                                  */
 
 typedef struct {
-    char code[CCHC_UNIT_MAX + 1];
-    char name[256];
-    int64_t version, versions;      /* highest complete version; count of versions */
-    int64_t parts_seen;             /* versions with some part but none complete */
-    int64_t first_complete_at;      /* of the earliest complete version */
-    int64_t received_at;            /* complete_at of the version used */
+    char code [CCHC_UNIT_MAX + 1];
+    char name [256];
+    int64_t version, versions; /* highest complete version; count of versions */
+    int64_t parts_seen;        /* versions with some part but none complete */
+    int64_t first_complete_at; /* of the earliest complete version */
+    int64_t received_at;       /* complete_at of the version used */
     int64_t units;
-    double level_sum[3];
-    int64_t level_n[3];
+    double level_sum [3];
+    int64_t level_n [3];
     bool has_score;
     double score;
     int rank;
@@ -508,19 +538,19 @@ s_prov_cmp (const void *a, const void *b)
 {
     const s_prov_t *x = a, *y = b;
     if (x->has_score != y->has_score)
-        return x->has_score? -1: 1;
+        return x->has_score ? -1 : 1;
     if (x->has_score) {
         double dx = round (x->score * 1e6), dy = round (y->score * 1e6);
         if (dx != dy)
-            return dx > dy? -1: 1;
+            return dx > dy ? -1 : 1;
     }
     return strcmp (x->code, y->code);
 }
 
 /*  The expected provinces of a period, with their figures.  *out malloc'd. */
 static int
-s_provinces (sqlite3 *db, const cchc_period_t *period, s_prov_t **out, size_t *n,
-             char *err, size_t errlen)
+s_provinces (sqlite3 *db, const cchc_period_t *period, s_prov_t **out, size_t *n, char *err,
+             size_t errlen)
 {
     *out = NULL;
     *n = 0;
@@ -532,8 +562,11 @@ s_provinces (sqlite3 *db, const cchc_period_t *period, s_prov_t **out, size_t *n
     cchc_date_to_ymd (last, &y, &m, &d);
     int64_t last_ymd = (int64_t) y * 10000 + m * 100 + d;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2 (db, "SELECT code, name FROM unit WHERE level = 'tinh' "
-            "AND valid_from <= ?1 AND valid_to >= ?1 ORDER BY code", -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2 (db,
+                            "SELECT code, name FROM unit WHERE level = 'tinh' "
+                            "AND valid_from <= ?1 AND valid_to >= ?1 ORDER BY code",
+                            -1, &st, NULL)
+        != SQLITE_OK) {
         cchc_errf (err, errlen, "unit: %s", sqlite3_errmsg (db));
         return -1;
     }
@@ -542,7 +575,7 @@ s_provinces (sqlite3 *db, const cchc_period_t *period, s_prov_t **out, size_t *n
     s_prov_t *p = NULL;
     while (sqlite3_step (st) == SQLITE_ROW) {
         if (*n == cap) {
-            cap = cap? cap * 2: 64;
+            cap = cap ? cap * 2 : 64;
             s_prov_t *q = realloc (p, cap * sizeof *p);
             if (!q) {
                 free (p);
@@ -560,14 +593,23 @@ s_provinces (sqlite3 *db, const cchc_period_t *period, s_prov_t **out, size_t *n
     sqlite3_finalize (st);
 
     sqlite3_stmt *vst = NULL, *ust = NULL;
-    if (sqlite3_prepare_v2 (db, "SELECT max(CASE WHEN complete_at IS NOT NULL THEN version END), "
+    if (sqlite3_prepare_v2 (
+            db,
+            "SELECT max(CASE WHEN complete_at IS NOT NULL THEN version END), "
             "count(*), sum(complete_at IS NULL), min(complete_at) FROM national_version "
-            "WHERE province = ? AND period = ?", -1, &vst, NULL) != SQLITE_OK
-        || sqlite3_prepare_v2 (db, "SELECT level, count(*), sum(idx) FILTER (WHERE flags & 1), "
-            "count(*) FILTER (WHERE flags & 1), (SELECT complete_at FROM national_version v "
-            "WHERE v.province = ?1 AND v.period = ?2 AND v.version = ?3) "
-            "FROM national_unit WHERE province = ?1 AND period = ?2 AND version = ?3 "
-            "GROUP BY level", -1, &ust, NULL) != SQLITE_OK) {
+            "WHERE province = ? AND period = ?",
+            -1, &vst, NULL)
+            != SQLITE_OK
+        || sqlite3_prepare_v2 (
+               db,
+               "SELECT level, count(*), sum(idx) FILTER (WHERE flags & 1), "
+               "count(*) FILTER (WHERE flags & 1), (SELECT complete_at FROM national_version "
+               "v "
+               "WHERE v.province = ?1 AND v.period = ?2 AND v.version = ?3) "
+               "FROM national_unit WHERE province = ?1 AND period = ?2 AND version = ?3 "
+               "GROUP BY level",
+               -1, &ust, NULL)
+               != SQLITE_OK) {
         cchc_errf (err, errlen, "national tables: %s", sqlite3_errmsg (db));
         sqlite3_finalize (vst);
         free (p);
@@ -618,8 +660,8 @@ s_provinces (sqlite3 *db, const cchc_period_t *period, s_prov_t **out, size_t *n
 }
 
 int
-cchc_national_rank (sqlite3 *db, const cchc_period_t *period, int deadline_day,
-                    json_t **out, char *err, size_t errlen)
+cchc_national_rank (sqlite3 *db, const cchc_period_t *period, int deadline_day, json_t **out,
+                    char *err, size_t errlen)
 {
     assert (db && period && out);
     *out = NULL;
@@ -662,9 +704,12 @@ cchc_national_rank (sqlite3 *db, const cchc_period_t *period, int deadline_day,
     cchc_date_format (deadline, deadline_text, sizeof deadline_text);
 
     sqlite3_stmt *plan = NULL;
-    if (sqlite3_prepare_v2 (db, "SELECT indicator, flags, value, target FROM national_figure "
-            "WHERE province = ? AND period = ? AND version = ? AND level = -1 "
-            "AND flags & 16 ORDER BY indicator", -1, &plan, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2 (db,
+                            "SELECT indicator, flags, value, target FROM national_figure "
+                            "WHERE province = ? AND period = ? AND version = ? AND level = -1 "
+                            "AND flags & 16 ORDER BY indicator",
+                            -1, &plan, NULL)
+        != SQLITE_OK) {
         cchc_errf (err, errlen, "national_figure: %s", sqlite3_errmsg (db));
         free (p);
         free (prev);
@@ -674,7 +719,9 @@ cchc_national_rank (sqlite3 *db, const cchc_period_t *period, int deadline_day,
     int reported = 0, missing = 0, late = 0, huyen = 0;
     for (size_t i = 0; i < n; i++) {
         const s_prov_t *x = &p [i];
-        const char *status = x->version > 0? "reported": x->parts_seen > 0? "partial": "missing";
+        const char *status = x->version > 0      ? "reported"
+                             : x->parts_seen > 0 ? "partial"
+                                                 : "missing";
         bool is_late = x->version > 0 && x->first_complete_at >= deadline_end;
         json_t *o = json_pack ("{s:s, s:s, s:s, s:b}", "code", x->code, "name", x->name,
                                "status", status, "late", is_late);
@@ -689,9 +736,10 @@ cchc_national_rank (sqlite3 *db, const cchc_period_t *period, int deadline_day,
             json_t *lv = json_object ();
             for (int l = 0; l < 3; l++)
                 if (x->level_n [l] > 0) {
-                    json_object_set_new (lv, s_level_codes [l], json_pack ("{s:f, s:I}",
-                        "index", x->level_sum [l] / (double) x->level_n [l],
-                        "units", (json_int_t) x->level_n [l]));
+                    json_object_set_new (lv, s_level_codes [l],
+                                         json_pack ("{s:f, s:I}", "index",
+                                                    x->level_sum [l] / (double) x->level_n [l],
+                                                    "units", (json_int_t) x->level_n [l]));
                     if (l == 1)
                         huyen++;
                 }
@@ -704,27 +752,33 @@ cchc_national_rank (sqlite3 *db, const cchc_period_t *period, int deadline_day,
             while (sqlite3_step (plan) == SQLITE_ROW) {
                 int flags = sqlite3_column_int (plan, 1);
                 json_t *e = json_pack ("{s:s, s:b}", "indicator",
-                                       (const char *) sqlite3_column_text (plan, 0),
-                                       "met", (flags & CCHC_PROVFIG_MET) != 0);
-                json_object_set_new (e, "value", flags & CCHC_PROVFIG_HAS_VALUE
-                    ? json_real (sqlite3_column_double (plan, 2)): json_null ());
-                json_object_set_new (e, "target", flags & CCHC_PROVFIG_HAS_TARGET
-                    ? json_real (sqlite3_column_double (plan, 3)): json_null ());
+                                       (const char *) sqlite3_column_text (plan, 0), "met",
+                                       (flags & CCHC_PROVFIG_MET) != 0);
+                json_object_set_new (e, "value",
+                                     flags & CCHC_PROVFIG_HAS_VALUE
+                                         ? json_real (sqlite3_column_double (plan, 2))
+                                         : json_null ());
+                json_object_set_new (e, "target",
+                                     flags & CCHC_PROVFIG_HAS_TARGET
+                                         ? json_real (sqlite3_column_double (plan, 3))
+                                         : json_null ());
                 json_array_append_new (pl, e);
             }
             json_object_set_new (o, "plan", pl);
         }
         else
             missing++;
-        json_object_set_new (o, "score", x->has_score? json_real (x->score): json_null ());
-        json_object_set_new (o, "rank", x->rank? json_integer (x->rank): json_null ());
-        json_object_set_new (o, "change", x->has_change? json_real (x->change): json_null ());
+        json_object_set_new (o, "score", x->has_score ? json_real (x->score) : json_null ());
+        json_object_set_new (o, "rank", x->rank ? json_integer (x->rank) : json_null ());
+        json_object_set_new (o, "change",
+                             x->has_change ? json_real (x->change) : json_null ());
         json_array_append_new (list, o);
     }
     sqlite3_finalize (plan);
     json_object_set_new (root, "period", json_string (id));
-    json_object_set_new (root, "structure", json_pack ("{s:i, s:b}", "provinces", (int) n,
-                         "districts", huyen > 0));
+    json_object_set_new (
+        root, "structure",
+        json_pack ("{s:i, s:b}", "provinces", (int) n, "districts", huyen > 0));
     json_object_set_new (root, "deadline", json_string (deadline_text));
     json_object_set_new (root, "reported", json_integer (reported));
     json_object_set_new (root, "missing", json_integer (missing));
@@ -737,14 +791,16 @@ cchc_national_rank (sqlite3 *db, const cchc_period_t *period, int deadline_day,
 }
 
 int
-cchc_national_province (sqlite3 *db, const char *province, const char *period,
-                        int64_t version, json_t **out, char *err, size_t errlen)
+cchc_national_province (sqlite3 *db, const char *province, const char *period, int64_t version,
+                        json_t **out, char *err, size_t errlen)
 {
     *out = NULL;
     sqlite3_stmt *st;
     if (version <= 0) {
-        if (sqlite3_prepare_v2 (db, "SELECT max(version) FROM national_version WHERE "
-                "province = ? AND period = ? AND complete_at IS NOT NULL", -1, &st, NULL)
+        if (sqlite3_prepare_v2 (db,
+                                "SELECT max(version) FROM national_version WHERE "
+                                "province = ? AND period = ? AND complete_at IS NOT NULL",
+                                -1, &st, NULL)
             != SQLITE_OK) {
             cchc_errf (err, errlen, "national_version: %s", sqlite3_errmsg (db));
             return -1;
@@ -755,9 +811,12 @@ cchc_national_province (sqlite3 *db, const char *province, const char *period,
             version = sqlite3_column_int64 (st, 0);
         sqlite3_finalize (st);
     }
-    if (sqlite3_prepare_v2 (db, "SELECT indicators, journal, locked_at, cat_year, complete_at "
+    if (sqlite3_prepare_v2 (
+            db,
+            "SELECT indicators, journal, locked_at, cat_year, complete_at "
             "FROM national_version WHERE province = ? AND period = ? AND version = ?",
-            -1, &st, NULL) != SQLITE_OK) {
+            -1, &st, NULL)
+        != SQLITE_OK) {
         cchc_errf (err, errlen, "national_version: %s", sqlite3_errmsg (db));
         return -1;
     }
@@ -769,18 +828,21 @@ cchc_national_province (sqlite3 *db, const char *province, const char *period,
         cchc_errf (err, errlen, "no figures of %s for %s", province, period);
         return -1;
     }
-    json_t *root = json_pack ("{s:s, s:s, s:I, s:I, s:I, s:i, s:b}", "province", province,
-        "period", period, "version", (json_int_t) version,
-        "journal", (json_int_t) sqlite3_column_int64 (st, 1),
-        "locked_at", (json_int_t) sqlite3_column_int64 (st, 2),
-        "cat_year", sqlite3_column_int (st, 3),
-        "complete", sqlite3_column_type (st, 4) != SQLITE_NULL);
+    json_t *root = json_pack (
+        "{s:s, s:s, s:I, s:I, s:I, s:i, s:b}", "province", province, "period", period,
+        "version", (json_int_t) version, "journal", (json_int_t) sqlite3_column_int64 (st, 1),
+        "locked_at", (json_int_t) sqlite3_column_int64 (st, 2), "cat_year",
+        sqlite3_column_int (st, 3), "complete", sqlite3_column_type (st, 4) != SQLITE_NULL);
     json_object_set_new (root, "indicators",
                          json_loads ((const char *) sqlite3_column_text (st, 0), 0, NULL));
     sqlite3_finalize (st);
-    if (sqlite3_prepare_v2 (db, "SELECT code, name, parent, level, flags, idx, rank, earned, "
+    if (sqlite3_prepare_v2 (
+            db,
+            "SELECT code, name, parent, level, flags, idx, rank, earned, "
             "applicable, scores FROM national_unit WHERE province = ? AND period = ? "
-            "AND version = ? ORDER BY level, rank = 0, rank, code", -1, &st, NULL) != SQLITE_OK) {
+            "AND version = ? ORDER BY level, rank = 0, rank, code",
+            -1, &st, NULL)
+        != SQLITE_OK) {
         json_decref (root);
         cchc_errf (err, errlen, "national_unit: %s", sqlite3_errmsg (db));
         return -1;
@@ -791,18 +853,17 @@ cchc_national_province (sqlite3 *db, const char *province, const char *period,
     json_t *units = json_array ();
     while (sqlite3_step (st) == SQLITE_ROW) {
         int level = sqlite3_column_int (st, 3), flags = sqlite3_column_int (st, 4);
-        json_t *u = json_pack ("{s:s, s:s, s:s, s:s, s:b, s:f, s:i, s:f, s:f, s:b, s:b}",
-            "code", (const char *) sqlite3_column_text (st, 0),
-            "name", (const char *) sqlite3_column_text (st, 1),
-            "parent", (const char *) sqlite3_column_text (st, 2),
-            "level", level >= 0 && level < 3? s_level_codes [level]: "?",
-            "has_index", (flags & CCHC_PROVFIG_HAS_INDEX) != 0,
-            "index", sqlite3_column_double (st, 5),
-            "rank", sqlite3_column_int (st, 6),
-            "earned", sqlite3_column_double (st, 7),
-            "applicable", sqlite3_column_double (st, 8),
-            "complete", (flags & CCHC_PROVFIG_COMPLETE) != 0,
-            "on_time", (flags & CCHC_PROVFIG_ON_TIME) != 0);
+        json_t *u = json_pack (
+            "{s:s, s:s, s:s, s:s, s:b, s:f, s:i, s:f, s:f, s:b, s:b}", "code",
+            (const char *) sqlite3_column_text (st, 0), "name",
+            (const char *) sqlite3_column_text (st, 1), "parent",
+            (const char *) sqlite3_column_text (st, 2), "level",
+            level >= 0 && level < 3 ? s_level_codes [level] : "?", "has_index",
+            (flags & CCHC_PROVFIG_HAS_INDEX) != 0, "index", sqlite3_column_double (st, 5),
+            "rank", sqlite3_column_int (st, 6), "earned", sqlite3_column_double (st, 7),
+            "applicable", sqlite3_column_double (st, 8), "complete",
+            (flags & CCHC_PROVFIG_COMPLETE) != 0, "on_time",
+            (flags & CCHC_PROVFIG_ON_TIME) != 0);
         json_object_set_new (u, "scores",
                              json_loads ((const char *) sqlite3_column_text (st, 9), 0, NULL));
         json_array_append_new (units, u);
@@ -817,18 +878,23 @@ cchc_national_province (sqlite3 *db, const char *province, const char *period,
 /*  Audit                                                                    */
 
 int
-cchc_national_audit (sqlite3 *db, FILE *out, int64_t *messages, int64_t *problems,
-                     char *err, size_t errlen)
+cchc_national_audit (sqlite3 *db, FILE *out, int64_t *messages, int64_t *problems, char *err,
+                     size_t errlen)
 {
     *messages = 0;
     *problems = 0;
     sqlite3_stmt *st, *ust;
-    if (sqlite3_prepare_v2 (db, "SELECT m.id, a.pubkey, a.unit, m.seq, m.province, m.period, "
-            "m.version, m.part, m.body, m.sig FROM national_message m "
-            "LEFT JOIN agent a ON a.id = m.agent ORDER BY m.id", -1, &st, NULL) != SQLITE_OK
-        || sqlite3_prepare_v2 (db, "SELECT idx, flags, rank FROM national_unit WHERE "
-            "province = ? AND period = ? AND version = ? AND code = ?", -1, &ust, NULL)
-            != SQLITE_OK) {
+    if (sqlite3_prepare_v2 (db,
+                            "SELECT m.id, a.pubkey, a.unit, m.seq, m.province, m.period, "
+                            "m.version, m.part, m.body, m.sig FROM national_message m "
+                            "LEFT JOIN agent a ON a.id = m.agent ORDER BY m.id",
+                            -1, &st, NULL)
+            != SQLITE_OK
+        || sqlite3_prepare_v2 (db,
+                               "SELECT idx, flags, rank FROM national_unit WHERE "
+                               "province = ? AND period = ? AND version = ? AND code = ?",
+                               -1, &ust, NULL)
+               != SQLITE_OK) {
         cchc_errf (err, errlen, "national tables: %s", sqlite3_errmsg (db));
         return -1;
     }
@@ -850,8 +916,8 @@ cchc_national_audit (sqlite3 *db, FILE *out, int64_t *messages, int64_t *problem
         cchc_provfig_t f;
         int rc = cchc_provfig_open (pk, body, len, sig, &f);
         if (rc != CCHC_REASON_NONE) {
-            fprintf (out, "message %lld (%s %s): does not verify: %s\n", (long long) id,
-                     prov, period, cchc_reason_name (rc));
+            fprintf (out, "message %lld (%s %s): does not verify: %s\n", (long long) id, prov,
+                     period, cchc_reason_name (rc));
             (*problems)++;
             continue;
         }
@@ -873,9 +939,11 @@ cchc_national_audit (sqlite3 *db, FILE *out, int64_t *messages, int64_t *problem
                 || sqlite3_column_double (ust, 0) != f.units [i].index
                 || sqlite3_column_int64 (ust, 1) != f.units [i].flags
                 || sqlite3_column_int64 (ust, 2) != f.units [i].rank) {
-                fprintf (out, "message %lld (%s %s v%llu): unit %s differs from the signed "
-                         "body\n", (long long) id, f.code, f.period,
-                         (unsigned long long) f.version, f.units [i].code);
+                fprintf (out,
+                         "message %lld (%s %s v%llu): unit %s differs from the signed "
+                         "body\n",
+                         (long long) id, f.code, f.period, (unsigned long long) f.version,
+                         f.units [i].code);
                 (*problems)++;
             }
         }

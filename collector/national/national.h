@@ -55,17 +55,17 @@
 
 typedef struct {
     int year;
-    uint8_t hash[32];
+    uint8_t hash [32];
 } cchc_national_expect_t;
 
 /*  Parse "YEAR:SHA256HEX,YEAR:SHA256HEX" ("" gives none).  0 or -1. */
-int cchc_national_expect_parse (const char *text, cchc_national_expect_t *out,
-                                size_t max, size_t *n, char *err, size_t errlen);
+int cchc_national_expect_parse (const char *text, cchc_national_expect_t *out, size_t max,
+                                size_t *n, char *err, size_t errlen);
 
 typedef struct {
     const char *db_path;
-    const char *expect;             /* national.expect */
-    bool accept_any;                /* national.accept_any_catalogue */
+    const char *expect; /* national.expect */
+    bool accept_any;    /* national.accept_any_catalogue */
     int64_t busy_timeout_ms;
 } cchc_national_config_t;
 
@@ -73,14 +73,14 @@ typedef struct cchc_national_t cchc_national_t;
 
 /*  Open (creating) the database, its schema (collector/db/schema.h, the
     national tables included) brought up to date.  NULL with err. */
-cchc_national_t *cchc_national_new (const cchc_national_config_t *conf,
-                                    const cchc_key_t *key, char *err, size_t errlen);
+cchc_national_t *cchc_national_new (const cchc_national_config_t *conf, const cchc_key_t *key,
+                                    char *err, size_t errlen);
 void cchc_national_destroy (cchc_national_t **self_p);
 
 /*  Decide and store one received message; fill *ack (the caller signs and
     sends it).  Returns 0; -1 only when the ack could not be made. */
-int cchc_national_handle (cchc_national_t *self, const cchc_wire_msg_t *msg,
-                          int64_t now_ms, cchc_ack_t *ack);
+int cchc_national_handle (cchc_national_t *self, const cchc_wire_msg_t *msg, int64_t now_ms,
+                          cchc_ack_t *ack);
 
 /*  Wait up to timeout_ms for messages on `router` (bound, ROUTER) and
     answer every one waiting, each after its commit.  0, 1 (the context was
@@ -89,8 +89,7 @@ int cchc_national_serve (cchc_national_t *self, void *router, int timeout_ms);
 
 /*  Serve `router` until *stop: every message is answered
     after its commit.  0 or -1. */
-int cchc_national_run (cchc_national_t *self, void *router,
-                       volatile sig_atomic_t *stop);
+int cchc_national_run (cchc_national_t *self, void *router, volatile sig_atomic_t *stop);
 
 /*  The ranking of `period` (rule above) as JSON (new reference in *out):
       { "period", "structure": {"provinces", "levels"}, "deadline",

@@ -29,7 +29,7 @@ static bool
 s_refused (const char *refused, uint32_t index)
 {
     /*  'index:reason,index:reason' ascending */
-    for (const char *p = refused; p && *p; ) {
+    for (const char *p = refused; p && *p;) {
         char *end;
         unsigned long i = strtoul (p, &end, 10);
         if (end == p)
@@ -50,23 +50,30 @@ s_replay (sqlite3 *db, int64_t journal, char *err, size_t errlen)
     char *msg = NULL;
     char sql [512];
     snprintf (sql, sizeof sql,
-        "INSERT INTO unit SELECT * FROM p.unit;"
-        "INSERT INTO agent SELECT * FROM p.agent;"
-        "INSERT INTO journal SELECT * FROM p.journal WHERE id <= %lld;", (long long) journal);
+              "INSERT INTO unit SELECT * FROM p.unit;"
+              "INSERT INTO agent SELECT * FROM p.agent;"
+              "INSERT INTO journal SELECT * FROM p.journal WHERE id <= %lld;",
+              (long long) journal);
     if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        cchc_errf (err, errlen, "copying the province's tables: %s", msg? msg: "");
+        cchc_errf (err, errlen, "copying the province's tables: %s", msg ? msg : "");
         sqlite3_free (msg);
         return -1;
     }
     sqlite3_stmt *rd = NULL, *wr = NULL;
-    if (sqlite3_prepare_v2 (db, "SELECT j.id, j.agent, j.seq, j.body, j.refused, a.unit "
-            "FROM journal j JOIN agent a ON a.id = j.agent ORDER BY j.id", -1, &rd, NULL)
+    if (sqlite3_prepare_v2 (db,
+                            "SELECT j.id, j.agent, j.seq, j.body, j.refused, a.unit "
+                            "FROM journal j JOIN agent a ON a.id = j.agent ORDER BY j.id",
+                            -1, &rd, NULL)
             != SQLITE_OK
-        || sqlite3_prepare_v2 (db, "INSERT INTO observation (agent, unit, metric, day, value, "
-            "seq, journal) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (agent, day, metric) "
-            "DO UPDATE SET unit = excluded.unit, value = excluded.value, seq = excluded.seq, "
-            "journal = excluded.journal WHERE excluded.seq > observation.seq",
-            -1, &wr, NULL) != SQLITE_OK) {
+        || sqlite3_prepare_v2 (
+               db,
+               "INSERT INTO observation (agent, unit, metric, day, value, "
+               "seq, journal) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (agent, day, metric) "
+               "DO UPDATE SET unit = excluded.unit, value = excluded.value, seq = "
+               "excluded.seq, "
+               "journal = excluded.journal WHERE excluded.seq > observation.seq",
+               -1, &wr, NULL)
+               != SQLITE_OK) {
         cchc_errf (err, errlen, "replay: %s", sqlite3_errmsg (db));
         sqlite3_finalize (rd);
         return -1;
@@ -111,10 +118,9 @@ s_replay (sqlite3 *db, int64_t journal, char *err, size_t errlen)
 }
 
 int
-cchc_national_prove (sqlite3 *national, const char *province_db,
-                     const char *criteria_path, const char *province, const char *period,
-                     int64_t version, FILE *out, int64_t *units, int64_t *diffs,
-                     char *err, size_t errlen)
+cchc_national_prove (sqlite3 *national, const char *province_db, const char *criteria_path,
+                     const char *province, const char *period, int64_t version, FILE *out,
+                     int64_t *units, int64_t *diffs, char *err, size_t errlen)
 {
     *units = 0;
     *diffs = 0;
@@ -149,28 +155,34 @@ cchc_national_prove (sqlite3 *national, const char *province_db,
     uint8_t hash [32], want [32];
     cchc_upstream_catalogue_hash (text, (size_t) n, hash);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2 (national, "SELECT catalogue FROM national_version WHERE "
-            "province = ? AND period = ? AND version = ?", -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2 (national,
+                            "SELECT catalogue FROM national_version WHERE "
+                            "province = ? AND period = ? AND version = ?",
+                            -1, &st, NULL)
+        != SQLITE_OK) {
         cchc_errf (err, errlen, "%s", sqlite3_errmsg (national));
         goto done;
     }
     sqlite3_bind_text (st, 1, province, -1, SQLITE_STATIC);
     sqlite3_bind_text (st, 2, period, -1, SQLITE_STATIC);
     sqlite3_bind_int64 (st, 3, version);
-    bool same = sqlite3_step (st) == SQLITE_ROW && sqlite3_column_bytes (st, 0) == 32
-             && (memcpy (want, sqlite3_column_blob (st, 0), 32), memcmp (want, hash, 32) == 0);
+    bool same =
+        sqlite3_step (st) == SQLITE_ROW && sqlite3_column_bytes (st, 0) == 32
+        && (memcpy (want, sqlite3_column_blob (st, 0), 32), memcmp (want, hash, 32) == 0);
     sqlite3_finalize (st);
     if (!same) {
-        cchc_errf (err, errlen, "%s is not the catalogue the figures were computed with "
-                   "(its SHA-256 differs from the signed message's)", criteria_path);
+        cchc_errf (err, errlen,
+                   "%s is not the catalogue the figures were computed with "
+                   "(its SHA-256 differs from the signed message's)",
+                   criteria_path);
         goto done;
     }
     cat = cchc_criteria_load_string (criteria_path, text, (size_t) n, err, errlen);
     if (!cat)
         goto done;
 
-    snprintf (path, sizeof path, "%s/cchc-prove-%d.db", getenv ("TMPDIR")? getenv ("TMPDIR")
-                                                                          : "/tmp", (int) getpid ());
+    snprintf (path, sizeof path, "%s/cchc-prove-%d.db",
+              getenv ("TMPDIR") ? getenv ("TMPDIR") : "/tmp", (int) getpid ());
     unlink (path);
     scratch = cchc_db_open (path, true, err, errlen);
     if (!scratch)
@@ -180,7 +192,7 @@ cchc_national_prove (sqlite3 *national, const char *province_db,
     char *msg = NULL;
     if (sqlite3_exec (db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL) != SQLITE_OK
         || sqlite3_exec (db, uri, NULL, NULL, &msg) != SQLITE_OK) {
-        cchc_errf (err, errlen, "%s: %s", province_db, msg? msg: sqlite3_errmsg (db));
+        cchc_errf (err, errlen, "%s: %s", province_db, msg ? msg : sqlite3_errmsg (db));
         sqlite3_free (msg);
         sqlite3_free (uri);
         goto done;
@@ -198,7 +210,8 @@ cchc_national_prove (sqlite3 *national, const char *province_db,
              province, period, (long long) version, province_db, (long long) journal);
     size_t i;
     json_t *u;
-    json_array_foreach (json_object_get (held, "units"), i, u) {
+    json_array_foreach (json_object_get (held, "units"), i, u)
+    {
         (*units)++;
         const char *code = json_string_value (json_object_get (u, "code"));
         int k = cchc_rollup_unit_find (r, code);
@@ -209,13 +222,15 @@ cchc_national_prove (sqlite3 *national, const char *province_db,
         }
         const cchc_rollup_unit_result_t *x = &r->units [k];
         double held_index = json_number_value (json_object_get (u, "index"));
-        double index = x->has_index? x->index: 0;
-        bool ok = fabs (index - held_index) < 1e-6
-               && fabs (x->earned - json_number_value (json_object_get (u, "earned"))) < 1e-6
-               && fabs (x->applicable - json_number_value (json_object_get (u, "applicable"))) < 1e-6
-               && x->has_index == json_is_true (json_object_get (u, "has_index"))
-               && x->complete == json_is_true (json_object_get (u, "complete"))
-               && x->on_time == json_is_true (json_object_get (u, "on_time"));
+        double index = x->has_index ? x->index : 0;
+        bool ok =
+            fabs (index - held_index) < 1e-6
+            && fabs (x->earned - json_number_value (json_object_get (u, "earned"))) < 1e-6
+            && fabs (x->applicable - json_number_value (json_object_get (u, "applicable")))
+                   < 1e-6
+            && x->has_index == json_is_true (json_object_get (u, "has_index"))
+            && x->complete == json_is_true (json_object_get (u, "complete"))
+            && x->on_time == json_is_true (json_object_get (u, "on_time"));
         if (!ok) {
             fprintf (out, "  %s: the Ministry holds index %.6f, the journal gives %.6f\n",
                      code, held_index, index);
@@ -223,8 +238,8 @@ cchc_national_prove (sqlite3 *national, const char *province_db,
         }
     }
     if ((size_t) *units != r->unit_count) {
-        fprintf (out, "  the journal gives %zu units, the Ministry holds %lld\n", r->unit_count,
-                 (long long) *units);
+        fprintf (out, "  the journal gives %zu units, the Ministry holds %lld\n",
+                 r->unit_count, (long long) *units);
         (*diffs)++;
     }
     rc = 0;

@@ -13,9 +13,8 @@
     must be the message's) and compare every unit.  Differences go to `out`;
     *units gets the units compared, *diffs the differences.  0 (compared:
     proved when *diffs is 0), or -1 with err. */
-int cchc_national_prove (sqlite3 *national, const char *province_db,
-                         const char *criteria_path, const char *province,
-                         const char *period, int64_t version, FILE *out,
+int cchc_national_prove (sqlite3 *national, const char *province_db, const char *criteria_path,
+                         const char *province, const char *period, int64_t version, FILE *out,
                          int64_t *units, int64_t *diffs, char *err, size_t errlen);
 
 #endif

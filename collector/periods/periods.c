@@ -73,8 +73,11 @@ int
 cchc_periods_managed (sqlite3 *db)
 {
     int64_t n = 0;
-    if (s_int64 (db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                 " AND name IN ('period_result', 'period_event')", &n) != 0)
+    if (s_int64 (db,
+                 "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                 " AND name IN ('period_result', 'period_event')",
+                 &n)
+        != 0)
         return -1;
     return n == 2 ? 1 : 0;
 }
@@ -88,8 +91,11 @@ s_snapshot_text (sqlite3 *db, const char *id)
 {
     sqlite3_stmt *st = NULL;
     char *text = NULL;
-    if (sqlite3_prepare_v2 (db, "SELECT snapshot FROM period_result WHERE period = ?1"
-                            " AND state = 'locked'", -1, &st, NULL) == SQLITE_OK) {
+    if (sqlite3_prepare_v2 (db,
+                            "SELECT snapshot FROM period_result WHERE period = ?1"
+                            " AND state = 'locked'",
+                            -1, &st, NULL)
+        == SQLITE_OK) {
         sqlite3_bind_text (st, 1, id, -1, SQLITE_STATIC);
         if (sqlite3_step (st) == SQLITE_ROW && sqlite3_column_text (st, 0))
             text = strdup ((const char *) sqlite3_column_text (st, 0));
@@ -104,7 +110,7 @@ cchc_figures_destroy (cchc_figures_t **self_p)
     if (!self_p || !*self_p)
         return;
     cchc_figures_t *self = *self_p;
-    cchc_rollup_destroy (&self->rollup);       /* before the catalogue it borrows */
+    cchc_rollup_destroy (&self->rollup); /* before the catalogue it borrows */
     cchc_criteria_destroy (&self->criteria);
     free (self);
     *self_p = NULL;
@@ -120,7 +126,7 @@ cchc_figures_load (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t 
         cchc_errf (err, errlen, "out of memory");
         return NULL;
     }
-    char id[CCHC_PERIOD_ID_MAX];
+    char id [CCHC_PERIOD_ID_MAX];
     cchc_period_format (period, id, sizeof id);
     if (s_exec (db, "SAVEPOINT cchc_figures", err, errlen) != 0) {
         free (f);
@@ -150,7 +156,7 @@ cchc_figures_load (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t 
         char *text = s_snapshot_text (db, id);
         if (!text) {
             cchc_errf (err, errlen, "%s: the locked result cannot be read: %s", id,
-                   sqlite3_errmsg (db));
+                       sqlite3_errmsg (db));
             goto done;
         }
         f->rollup = cchc_periods_restore (text, &f->criteria, err, errlen);
@@ -164,7 +170,7 @@ cchc_figures_load (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t 
         /* change against the previous period's final figures when locked */
         cchc_period_t p0;
         cchc_period_prev (period, &p0);
-        char id0[CCHC_PERIOD_ID_MAX];
+        char id0 [CCHC_PERIOD_ID_MAX];
         cchc_period_format (&p0, id0, sizeof id0);
         char *text0 = f->managed ? s_snapshot_text (db, id0) : NULL;
         if (text0) {
@@ -186,11 +192,11 @@ cchc_figures_load (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t 
         else if (!(f->rollup = cchc_rollup_load (db, cat, period, now, true, err, errlen)))
             goto done;
         if (f->managed)
-            f->rollup->window.lock_ms = INT64_MAX;      /* not locked (yet) */
+            f->rollup->window.lock_ms = INT64_MAX; /* not locked (yet) */
     }
     f->state = cchc_periods_state (&w, f->has_row ? &f->row : NULL, f->managed, now);
     if (!f->stored && f->state == CCHC_PSTATE_LOCKED && f->managed)
-        f->state = CCHC_PSTATE_CLOSED;      /* live figures of a locked period */
+        f->state = CCHC_PSTATE_CLOSED; /* live figures of a locked period */
     ok = true;
 done:
     sqlite3_exec (db, "RELEASE cchc_figures", NULL, NULL, NULL);
@@ -233,27 +239,30 @@ cchc_periods_new (const cchc_periods_config_t *conf, char *err, size_t errlen)
         goto fail;
     }
     self->conf.db_path = self->db_path;
-    int rc = sqlite3_open_v2 (self->db_path, &self->db, SQLITE_OPEN_READWRITE
-                              | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2 (self->db_path, &self->db,
+                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         cchc_errf (err, errlen, "%s: %s", self->db_path,
-               self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
+                   self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
         goto fail;
     }
     sqlite3_busy_timeout (self->db, (int) self->conf.busy_timeout_ms);
     sqlite3_extended_result_codes (self->db, 1);
     int64_t tables = 0;
-    if (s_int64 (self->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                 " AND name IN ('unit', 'agent', 'journal', 'observation')", &tables)) {
+    if (s_int64 (self->db,
+                 "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                 " AND name IN ('unit', 'agent', 'journal', 'observation')",
+                 &tables)) {
         cchc_errf (err, errlen, "%s: %s", self->db_path, sqlite3_errmsg (self->db));
         goto fail;
     }
     if (tables != 4) {
-        cchc_errf (err, errlen, "%s: not a collector database (collector/db/schema.h tables missing)",
-               self->db_path);
+        cchc_errf (err, errlen,
+                   "%s: not a collector database (collector/db/schema.h tables missing)",
+                   self->db_path);
         goto fail;
     }
-    char e2[256];
+    char e2 [256];
     if (cchc_db_periods_apply (self->db, e2, sizeof e2) != 0) {
         cchc_errf (err, errlen, "%s: period tables: %s", self->db_path, e2);
         goto fail;
@@ -310,11 +319,11 @@ typedef struct {
     const cchc_figures_t *fig;
     cchc_pstate_t state;
     int64_t version;
-    const char *snapshot;       /* locked only */
+    const char *snapshot; /* locked only */
     s_event_t event;
     int64_t at;
     const char *who, *reason;
-    int manual;                 /* -1 keep, 0 clear, 1 set (the table's manual) */
+    int manual; /* -1 keep, 0 clear, 1 set (the table's manual) */
 } s_write_t;
 
 /*  The stored result of the figures (malloc'ed JSON text), NULL when out
@@ -346,7 +355,8 @@ s_store_row (sqlite3 *db, const s_write_t *wr, const char *result)
     const cchc_rollup_t *r = wr->fig->rollup;
     bool locking = wr->state == CCHC_PSTATE_LOCKED;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db,
+    if (sqlite3_prepare_v2 (
+            db,
             "INSERT INTO period_result (period, state, computed_at, journal_pos,"
             " journal_max, data_version, units, result, snapshot, locked_at, locked_by,"
             " reopened_at, manual)"
@@ -359,7 +369,9 @@ s_store_row (sqlite3 *db, const s_write_t *wr, const char *result)
             " locked_by = excluded.locked_by,"
             " reopened_at = CASE WHEN ?13 THEN excluded.reopened_at ELSE reopened_at END,"
             " manual = CASE WHEN ?14 >= 0 THEN ?14 ELSE manual END,"
-            " revision = revision + 1", -1, &st, NULL) != SQLITE_OK)
+            " revision = revision + 1",
+            -1, &st, NULL)
+        != SQLITE_OK)
         return -1;
     sqlite3_bind_text (st, 1, wr->id, -1, SQLITE_STATIC);
     sqlite3_bind_text (st, 2, cchc_pstate_code (wr->state), -1, SQLITE_STATIC);
@@ -392,9 +404,11 @@ s_store_event (sqlite3 *db, const s_write_t *wr, int64_t old_pos, int64_t old_at
 {
     const cchc_rollup_t *r = wr->fig->rollup;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db, "INSERT INTO period_event (period, event, at, who,"
-                                " reason, journal_pos, computed_at, result)"
-                                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1, &st, NULL)
+    if (sqlite3_prepare_v2 (db,
+                            "INSERT INTO period_event (period, event, at, who,"
+                            " reason, journal_pos, computed_at, result)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                            -1, &st, NULL)
         != SQLITE_OK)
         return -1;
     bool reopen = wr->event == S_EVENT_REOPENED;
@@ -437,8 +451,10 @@ s_store (cchc_periods_t *self, const s_write_t *wr, char *err, size_t errlen)
     /* 1. the row must be the one the figures were computed against */
     int64_t revision = 0, old_pos = 0, old_at = 0;
     char *old_result = NULL;
-    if (sqlite3_prepare_v2 (db, "SELECT revision, journal_pos, computed_at, result"
-                            " FROM period_result WHERE period = ?1", -1, &st, NULL)
+    if (sqlite3_prepare_v2 (db,
+                            "SELECT revision, journal_pos, computed_at, result"
+                            " FROM period_result WHERE period = ?1",
+                            -1, &st, NULL)
         != SQLITE_OK)
         goto sql_error;
     sqlite3_bind_text (st, 1, wr->id, -1, SQLITE_STATIC);
@@ -480,9 +496,8 @@ rollback:
 }
 
 int
-cchc_periods_refresh_version (cchc_periods_t *self, const cchc_period_t *period,
-                              int64_t now, int64_t version, int manual, char *err,
-                              size_t errlen)
+cchc_periods_refresh_version (cchc_periods_t *self, const cchc_period_t *period, int64_t now,
+                              int64_t version, int manual, char *err, size_t errlen)
 {
     cchc_figures_t *fig = cchc_figures_load (self->db, self->criteria, period, now,
                                              CCHC_FIGURES_LIVE, err, errlen);
@@ -491,10 +506,13 @@ cchc_periods_refresh_version (cchc_periods_t *self, const cchc_period_t *period,
     int rc = 1;
     if (!(fig->has_row && fig->row.state == CCHC_PSTATE_LOCKED)) {
         const cchc_rollup_window_t *w = &fig->rollup->window;
-        s_write_t wr = {
-            .id = w->id, .fig = fig, .version = version, .at = now, .manual = manual,
-            .state = now < cchc_periods_close_ms (w) ? CCHC_PSTATE_PROVISIONAL : CCHC_PSTATE_CLOSED
-        };
+        s_write_t wr = { .id = w->id,
+                         .fig = fig,
+                         .version = version,
+                         .at = now,
+                         .manual = manual,
+                         .state = now < cchc_periods_close_ms (w) ? CCHC_PSTATE_PROVISIONAL
+                                                                  : CCHC_PSTATE_CLOSED };
         rc = s_store (self, &wr, err, errlen);
     }
     cchc_figures_destroy (&fig);
@@ -508,14 +526,16 @@ cchc_periods_refresh (cchc_periods_t *self, const cchc_period_t *period, int64_t
     assert (self && period);
     int rc = cchc_periods_refresh_version (self, period, now, 0, -1, err, errlen);
     if (rc == 1) {
-        char id[CCHC_PERIOD_ID_MAX];
+        char id [CCHC_PERIOD_ID_MAX];
         cchc_period_format (period, id, sizeof id);
         cchc_period_row_t row;
         if (cchc_periods_row (self->db, id, &row, NULL, 0) == 1
             && row.state == CCHC_PSTATE_LOCKED)
-            cchc_errf (err, errlen, "%s is locked: its figures are final (reopen it first)", id);
+            cchc_errf (err, errlen, "%s is locked: its figures are final (reopen it first)",
+                       id);
         else
-            cchc_errf (err, errlen, "%s changed meanwhile, or the database stayed busy; try again", id);
+            cchc_errf (err, errlen,
+                       "%s changed meanwhile, or the database stayed busy; try again", id);
         return -1;
     }
     return rc;
@@ -523,15 +543,15 @@ cchc_periods_refresh (cchc_periods_t *self, const cchc_period_t *period, int64_t
 
 int
 cchc_periods_lock_version (cchc_periods_t *self, const cchc_period_t *period, int64_t now,
-                           int64_t version, const char *who, const char *reason,
-                           char *err, size_t errlen)
+                           int64_t version, const char *who, const char *reason, char *err,
+                           size_t errlen)
 {
-    char id[CCHC_PERIOD_ID_MAX];
+    char id [CCHC_PERIOD_ID_MAX];
     cchc_period_format (period, id, sizeof id);
     cchc_rollup_window_t w;
     cchc_rollup_window (self->criteria, period, now, &w);
     if (now < cchc_periods_close_ms (&w)) {
-        char last[16];
+        char last [16];
         cchc_date_format (w.last, last, sizeof last);
         cchc_errf (err, errlen, "%s cannot be locked: its window runs until %s", id, last);
         return -1;
@@ -559,28 +579,39 @@ cchc_periods_lock_version (cchc_periods_t *self, const cchc_period_t *period, in
     snapshot = cchc_periods_snapshot (fig->rollup, cchc_criteria_source (self->criteria),
                                       cchc_criteria_text (self->criteria));
     if (!snapshot) {
-        cchc_errf (err, errlen, "%s: cannot serialise the figures (a value is not finite,"
-               " or out of memory)", id);
+        cchc_errf (err, errlen,
+                   "%s: cannot serialise the figures (a value is not finite,"
+                   " or out of memory)",
+                   id);
         goto done;
     }
-    char e2[256] = "";
+    char e2 [256] = "";
     back = cchc_periods_restore (snapshot, &cat2, e2, sizeof e2);
     if (!back || !cchc_rollup_equal (fig->rollup, back)) {
-        cchc_errf (err, errlen, "%s: the stored figures would not restore exactly (%s);"
-               " not locked", id, back ? "they differ" : e2);
+        cchc_errf (err, errlen,
+                   "%s: the stored figures would not restore exactly (%s);"
+                   " not locked",
+                   id, back ? "they differ" : e2);
         goto done;
     }
-    s_write_t wr = {
-        .id = id, .fig = fig, .state = CCHC_PSTATE_LOCKED, .version = version,
-        .snapshot = snapshot, .event = S_EVENT_LOCKED, .at = now, .who = who,
-        .reason = reason, .manual = 0
-    };
+    s_write_t wr = { .id = id,
+                     .fig = fig,
+                     .state = CCHC_PSTATE_LOCKED,
+                     .version = version,
+                     .snapshot = snapshot,
+                     .event = S_EVENT_LOCKED,
+                     .at = now,
+                     .who = who,
+                     .reason = reason,
+                     .manual = 0 };
     rc = s_store (self, &wr, err, errlen);
     if (rc == 1)
-        cchc_errf (err, errlen, "%s changed meanwhile, or the database stayed busy; try again", id);
+        cchc_errf (err, errlen, "%s changed meanwhile, or the database stayed busy; try again",
+                   id);
     if (rc == 0)
         cchc_notice ("period %s locked by %s: final figures of %zu units, journal"
-                     " position %lld", id, who ? who : "?", fig->rollup->unit_count,
+                     " position %lld",
+                     id, who ? who : "?", fig->rollup->unit_count,
                      (long long) fig->journal_pos);
 done:
     cchc_rollup_destroy (&back);
@@ -614,15 +645,15 @@ cchc_periods_lock_due (cchc_periods_t *self, int64_t now, const char *who, size_
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         cchc_period_t period;
-        if (rows[i].state == CCHC_PSTATE_LOCKED || rows[i].reopened_at
-            || cchc_period_parse (rows[i].period, &period) != 0)
+        if (rows [i].state == CCHC_PSTATE_LOCKED || rows [i].reopened_at
+            || cchc_period_parse (rows [i].period, &period) != 0)
             continue;
         cchc_rollup_window_t w;
         cchc_rollup_window (self->criteria, &period, now, &w);
         if (now < w.lock_ms)
             continue;
-        if (cchc_periods_lock_version (self, &period, now, 0, who, "lock --due", err,
-                                       errlen) != 0)
+        if (cchc_periods_lock_version (self, &period, now, 0, who, "lock --due", err, errlen)
+            != 0)
             rc = -1;
         else
             (*locked)++;
@@ -636,7 +667,7 @@ cchc_periods_reopen (cchc_periods_t *self, const cchc_period_t *period, int64_t 
                      const char *who, const char *reason, char *err, size_t errlen)
 {
     assert (self && period);
-    char id[CCHC_PERIOD_ID_MAX];
+    char id [CCHC_PERIOD_ID_MAX];
     cchc_period_format (period, id, sizeof id);
     if (!reason || !*reason) {
         cchc_errf (err, errlen, "reopening %s needs a reason", id);
@@ -650,14 +681,19 @@ cchc_periods_reopen (cchc_periods_t *self, const cchc_period_t *period, int64_t 
     if (!fig->has_row || fig->row.state != CCHC_PSTATE_LOCKED)
         cchc_errf (err, errlen, "%s is not locked", id);
     else {
-        s_write_t wr = {
-            .id = id, .fig = fig, .state = CCHC_PSTATE_CLOSED, .version = 0,
-            .event = S_EVENT_REOPENED, .at = now, .who = who, .reason = reason,
-            .manual = 1
-        };
+        s_write_t wr = { .id = id,
+                         .fig = fig,
+                         .state = CCHC_PSTATE_CLOSED,
+                         .version = 0,
+                         .event = S_EVENT_REOPENED,
+                         .at = now,
+                         .who = who,
+                         .reason = reason,
+                         .manual = 1 };
         rc = s_store (self, &wr, err, errlen);
         if (rc == 1) {
-            cchc_errf (err, errlen, "%s changed meanwhile, or the database stayed busy; try again", id);
+            cchc_errf (err, errlen,
+                       "%s changed meanwhile, or the database stayed busy; try again", id);
             rc = -1;
         }
         if (rc == 0)
@@ -683,9 +719,9 @@ s_month_add (int32_t month, int64_t max, void *arg)
         self->months = p;
         self->month_alloc = want;
     }
-    int64_t running = self->month_count ? self->months[self->month_count - 1].max : 0;
-    self->months[self->month_count].month = month;
-    self->months[self->month_count].max = max > running ? max : running;
+    int64_t running = self->month_count ? self->months [self->month_count - 1].max : 0;
+    self->months [self->month_count].month = month;
+    self->months [self->month_count].max = max > running ? max : running;
     self->month_count++;
     return 0;
 }
@@ -696,11 +732,14 @@ int
 cchc_periods_load_months (cchc_periods_t *self)
 {
     int64_t has = 0;
-    if (s_int64 (self->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                 " AND name = 'observation_month'", &has) != 0)
+    if (s_int64 (self->db,
+                 "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                 " AND name = 'observation_month'",
+                 &has)
+        != 0)
         return -1;
     self->month_count = 0;
     if (!has)
-        return 0;               /* versions fall back to max(journal.id) */
+        return 0; /* versions fall back to max(journal.id) */
     return cchc_db_month_journal_each (self->db, s_month_add, self);
 }

@@ -73,7 +73,6 @@
 /*  Default scope of the schedule (days after a window's end). */
 #define CCHC_PERIODS_SCOPE_DAYS 400
 
-
 /*  1 when the database has the tables (a collector with this module ran on
     it), 0 when not, -1 on error. */
 int cchc_periods_managed (sqlite3 *db);
@@ -82,8 +81,8 @@ int cchc_periods_managed (sqlite3 *db);
 /*  States and stored rows */
 
 typedef enum {
-    CCHC_PSTATE_NONE = 0,           /* no stored row */
-    CCHC_PSTATE_FUTURE = 1,         /* the window has not started */
+    CCHC_PSTATE_NONE = 0,   /* no stored row */
+    CCHC_PSTATE_FUTURE = 1, /* the window has not started */
     CCHC_PSTATE_PROVISIONAL = 2,
     CCHC_PSTATE_CLOSED = 3,
     CCHC_PSTATE_LOCKED = 4
@@ -94,20 +93,20 @@ const char *cchc_pstate_code (cchc_pstate_t state);
 const char *cchc_pstate_name (cchc_pstate_t state);
 
 typedef struct {
-    char period[CCHC_PERIOD_ID_MAX];
-    cchc_pstate_t state;            /* provisional, closed or locked */
-    int64_t computed_at;            /* UTC ms */
+    char period [CCHC_PERIOD_ID_MAX];
+    cchc_pstate_t state; /* provisional, closed or locked */
+    int64_t computed_at; /* UTC ms */
     int64_t journal_pos;
     int64_t journal_max;
     int64_t data_version;
     int64_t units;
-    int64_t locked_at;              /* 0 when not locked */
-    char locked_by[64];
-    int64_t reopened_at;            /* 0 unless reopened (and not locked since) */
-    bool manual;                    /* locked only by hand (see the table) */
+    int64_t locked_at; /* 0 when not locked */
+    char locked_by [64];
+    int64_t reopened_at; /* 0 unless reopened (and not locked since) */
+    bool manual;         /* locked only by hand (see the table) */
     int64_t revision;
     bool has_snapshot;
-    int64_t after_lock_units;       /* locked, read by cchc_periods_rows: units
+    int64_t after_lock_units; /* locked, read by cchc_periods_rows: units
                                        whose data in the window changed after
                                        the lock (kept in the journal, not in
                                        the figures until a reopen) */
@@ -115,21 +114,21 @@ typedef struct {
 
 /*  The stored row of `period` (an id).  1 found, 0 none (or no tables), -1
     error with err. */
-int cchc_periods_row (sqlite3 *db, const char *period, cchc_period_row_t *row,
-                      char *err, size_t errlen);
+int cchc_periods_row (sqlite3 *db, const char *period, cchc_period_row_t *row, char *err,
+                      size_t errlen);
 
 /*  Every stored row, oldest window first (then by kind).  *rows is
     malloc'ed (free it; NULL when none).  0 or -1. */
-int cchc_periods_rows (sqlite3 *db, cchc_period_row_t **rows, size_t *count,
-                       char *err, size_t errlen);
+int cchc_periods_rows (sqlite3 *db, cchc_period_row_t **rows, size_t *count, char *err,
+                       size_t errlen);
 
 typedef struct {
     int64_t id;
     const char *period;
-    const char *event;              /* "locked" | "reopened" */
-    int64_t at;                     /* UTC ms */
+    const char *event; /* "locked" | "reopened" */
+    int64_t at;        /* UTC ms */
     const char *who;
-    const char *reason;             /* may be NULL */
+    const char *reason; /* may be NULL */
     int64_t journal_pos;
     int64_t computed_at;
 } cchc_period_event_t;
@@ -138,16 +137,15 @@ typedef int (cchc_period_event_fn) (const cchc_period_event_t *event, void *arg)
 
 /*  Call fn for every event (of `period`, or all when NULL), oldest first.
     0, or -1 (error, or fn returned -1). */
-int cchc_periods_events (sqlite3 *db, const char *period, cchc_period_event_fn *fn,
-                         void *arg, char *err, size_t errlen);
+int cchc_periods_events (sqlite3 *db, const char *period, cchc_period_event_fn *fn, void *arg,
+                         char *err, size_t errlen);
 
 /*  The state of a period at `now`: locked when its stored row is; future /
     provisional by the window; after the window, closed — or, on a database
     without the tables (no schedule ever ran: a copy, a test fixture),
     locked once the lock instant has passed, as the calendar says. */
-cchc_pstate_t cchc_periods_state (const cchc_rollup_window_t *w,
-                                  const cchc_period_row_t *row, bool managed,
-                                  int64_t now);
+cchc_pstate_t cchc_periods_state (const cchc_rollup_window_t *w, const cchc_period_row_t *row,
+                                  bool managed, int64_t now);
 
 /* ------------------------------------------------------------------------ */
 /*  The figures of a period as people see them (cchcctl rollup / report,
@@ -156,27 +154,27 @@ cchc_pstate_t cchc_periods_state (const cchc_rollup_window_t *w,
     period's stored final result when that one is locked. */
 
 typedef struct {
-    cchc_rollup_t *rollup;          /* owned */
-    cchc_criteria_t *criteria;      /* owned when restored: the catalogue the
+    cchc_rollup_t *rollup;     /* owned */
+    cchc_criteria_t *criteria; /* owned when restored: the catalogue the
                                        locked figures were computed with;
                                        NULL when the caller's `cat` is used */
-    cchc_pstate_t state;            /* cchc_periods_state */
-    bool stored;                    /* restored from the stored snapshot */
-    bool managed;                   /* the database has the tables */
+    cchc_pstate_t state;       /* cchc_periods_state */
+    bool stored;               /* restored from the stored snapshot */
+    bool managed;              /* the database has the tables */
     bool has_row;
-    cchc_period_row_t row;          /* the stored row, when has_row */
-    int64_t journal_pos;            /* journal position the figures cover */
+    cchc_period_row_t row; /* the stored row, when has_row */
+    int64_t journal_pos;   /* journal position the figures cover */
 } cchc_figures_t;
 
-#define CCHC_FIGURES_LIVE 1         /* flag: compute now even when locked */
+#define CCHC_FIGURES_LIVE 1 /* flag: compute now even when locked */
 
 /*  Load the figures (one read transaction, nested as a savepoint in the
     caller's).  Computed figures of a period that is not locked get a window
     whose lock instant lies in the future (INT64_MAX): reports and exports
     then call them provisional.  NULL with err. */
 cchc_figures_t *cchc_figures_load (sqlite3 *db, const cchc_criteria_t *cat,
-                                   const cchc_period_t *period, int64_t now,
-                                   int flags, char *err, size_t errlen);
+                                   const cchc_period_t *period, int64_t now, int flags,
+                                   char *err, size_t errlen);
 void cchc_figures_destroy (cchc_figures_t **self_p);
 
 /* ------------------------------------------------------------------------ */
@@ -191,8 +189,8 @@ char *cchc_periods_snapshot (const cchc_rollup_t *r, const char *criteria_name,
 /*  Restore a snapshot: the catalogue it carries (*cat, owned by the
     caller, destroy it after the roll-up) and the roll-up, equal field for
     field to the one serialised.  NULL with err. */
-cchc_rollup_t *cchc_periods_restore (const char *snapshot, cchc_criteria_t **cat,
-                                     char *err, size_t errlen);
+cchc_rollup_t *cchc_periods_restore (const char *snapshot, cchc_criteria_t **cat, char *err,
+                                     size_t errlen);
 
 /*  True when a and b hold the same figures (every field of every unit,
     cell, score, figure and distribution).  Used to check a snapshot before
@@ -213,20 +211,19 @@ typedef void (cchc_periods_locked_fn) (cchc_periods_t *keeper, const cchc_period
 
 typedef struct {
     const char *db_path;
-    const cchc_criteria_t *criteria;    /* the process's catalogue, borrowed: it
+    const cchc_criteria_t *criteria;   /* the process's catalogue, borrowed: it
                                        outlives the keeper (its text goes into
                                        locked snapshots) */
-    cchc_periods_locked_fn *on_locked;  /* may be NULL */
+    cchc_periods_locked_fn *on_locked; /* may be NULL */
     void *on_locked_arg;
-    int64_t interval_ms;            /* schedule pass interval (default 10 s) */
-    int64_t busy_timeout_ms;        /* wait for the writer's lock; 0: 5000 */
-    int scope_days;                 /* 0: CCHC_PERIODS_SCOPE_DAYS */
+    int64_t interval_ms;     /* schedule pass interval (default 10 s) */
+    int64_t busy_timeout_ms; /* wait for the writer's lock; 0: 5000 */
+    int scope_days;          /* 0: CCHC_PERIODS_SCOPE_DAYS */
 } cchc_periods_config_t;
 
 /*  Open the database (read-write; must be a collector database), apply the
     tables.  NULL with err. */
-cchc_periods_t *cchc_periods_new (const cchc_periods_config_t *conf, char *err,
-                                  size_t errlen);
+cchc_periods_t *cchc_periods_new (const cchc_periods_config_t *conf, char *err, size_t errlen);
 
 /*  Stop the schedule thread if running, close, free.  Accepts NULL. */
 void cchc_periods_destroy (cchc_periods_t **self_p);
@@ -235,12 +232,12 @@ sqlite3 *cchc_periods_handle (cchc_periods_t *self);
 const cchc_criteria_t *cchc_periods_criteria (cchc_periods_t *self);
 
 typedef struct {
-    size_t considered;              /* periods in scope */
-    size_t computed;                /* figures stored (provisional / closed) */
-    size_t locked;                  /* periods locked */
-    size_t failed;                  /* computations or writes that failed */
-    size_t deferred;                /* given up because the row changed meanwhile */
-    size_t held;                    /* due, not locked: the clock jumped forward */
+    size_t considered; /* periods in scope */
+    size_t computed;   /* figures stored (provisional / closed) */
+    size_t locked;     /* periods locked */
+    size_t failed;     /* computations or writes that failed */
+    size_t deferred;   /* given up because the row changed meanwhile */
+    size_t held;       /* due, not locked: the clock jumped forward */
     int64_t duration_ms;
 } cchc_periods_pass_t;
 
@@ -267,16 +264,15 @@ int cchc_periods_start (cchc_periods_t *self, char *err, size_t errlen);
 
 /*  Compute and store `period` now (provisional or closed).  Refused for a
     locked period.  0 or -1 with err. */
-int cchc_periods_refresh (cchc_periods_t *self, const cchc_period_t *period,
-                          int64_t now, char *err, size_t errlen);
+int cchc_periods_refresh (cchc_periods_t *self, const cchc_period_t *period, int64_t now,
+                          char *err, size_t errlen);
 
 /*  Lock `period` now: compute the final figures, check that their snapshot
     restores exactly, store them (state locked) and log the event with `who`
     and `reason` (may be NULL).  Refused when the window has not ended or the
     period is already locked.  0 or -1 with err. */
-int cchc_periods_lock (cchc_periods_t *self, const cchc_period_t *period,
-                       int64_t now, const char *who, const char *reason,
-                       char *err, size_t errlen);
+int cchc_periods_lock (cchc_periods_t *self, const cchc_period_t *period, int64_t now,
+                       const char *who, const char *reason, char *err, size_t errlen);
 
 /*  Lock every period that is due and waiting for a hand (`cchcctl period
     lock --due`): each stored row not locked, not reopened, whose lock
@@ -285,14 +281,13 @@ int cchc_periods_lock (cchc_periods_t *self, const cchc_period_t *period,
     an explicit `period lock ID`.  *locked counts the periods locked (each
     told to on_locked).  0, or -1 with err (the first failure; those before
     it stay locked). */
-int cchc_periods_lock_due (cchc_periods_t *self, int64_t now, const char *who,
-                           size_t *locked, char *err, size_t errlen);
+int cchc_periods_lock_due (cchc_periods_t *self, int64_t now, const char *who, size_t *locked,
+                           char *err, size_t errlen);
 
 /*  Reopen a locked period: log who, when, why (required) and the figures
     it supersedes; recompute it now (state closed).  It stays closed until
     cchc_periods_lock.  0 or -1 with err. */
-int cchc_periods_reopen (cchc_periods_t *self, const cchc_period_t *period,
-                         int64_t now, const char *who, const char *reason,
-                         char *err, size_t errlen);
+int cchc_periods_reopen (cchc_periods_t *self, const cchc_period_t *period, int64_t now,
+                         const char *who, const char *reason, char *err, size_t errlen);
 
 #endif

@@ -13,22 +13,22 @@
 
 /*  The keeper (periods.h), its schedule thread (schedule.c) included. */
 typedef struct {
-    int32_t month;              /* yyyymm */
-    int64_t max;                /* newest journal id of this month and before */
+    int32_t month; /* yyyymm */
+    int64_t max;   /* newest journal id of this month and before */
 } cchc_periods_month_t;
 
 struct cchc_periods_t {
     cchc_periods_config_t conf;
     char *db_path;
-    const cchc_criteria_t *criteria;    /* conf.criteria, borrowed */
+    const cchc_criteria_t *criteria; /* conf.criteria, borrowed */
     sqlite3 *db;
 
     /* data versions (pass) */
-    bool have_months;           /* month map read at journal position seen */
+    bool have_months; /* month map read at journal position seen */
     int64_t seen_journal;
     cchc_periods_month_t *months;
     size_t month_count, month_alloc;
-    int64_t next_lock_ms;       /* next lock instant in scope, 0: none */
+    int64_t next_lock_ms; /* next lock instant in scope, 0: none */
 
     /* the schedule thread */
     pthread_mutex_t mutex;
@@ -36,10 +36,9 @@ struct cchc_periods_t {
     pthread_t thread;
     bool started, running;
     /*  Clock-jump guard of the schedule thread (schedule.c). */
-    int64_t base_wall, base_mono;   /* at the first pass; 0: not yet */
-    bool hold_locks;                /* the wall clock ran ahead: lock nothing */
+    int64_t base_wall, base_mono; /* at the first pass; 0: not yet */
+    bool hold_locks;              /* the wall clock ran ahead: lock nothing */
 };
-
 
 /*  Compute and store one period (provisional or closed; `version` its data
     version, 0 none; `manual` -1 keep, 0 clear, 1 set).  0, 1 deferred or
@@ -50,9 +49,9 @@ int cchc_periods_refresh_version (cchc_periods_t *self, const cchc_period_t *per
 
 /*  Lock one period (cchc_periods_lock with the data version to store).
     0, 1 deferred, -1 error. */
-int cchc_periods_lock_version (cchc_periods_t *self, const cchc_period_t *period,
-                               int64_t now, int64_t version, const char *who,
-                               const char *reason, char *err, size_t errlen);
+int cchc_periods_lock_version (cchc_periods_t *self, const cchc_period_t *period, int64_t now,
+                               int64_t version, const char *who, const char *reason, char *err,
+                               size_t errlen);
 
 /*  Reload the month map (newest journal id per reporting month, as a prefix
     maximum) into self->months.  0 or -1. */

@@ -65,7 +65,8 @@ s_pstate_parse (const char *text)
     return CCHC_PSTATE_NONE;
 }
 
-#define S_ROW_COLUMNS "period, state, computed_at, journal_pos, journal_max," \
+#define S_ROW_COLUMNS                                                    \
+    "period, state, computed_at, journal_pos, journal_max,"              \
     " data_version, units, ifnull(locked_at, 0), ifnull(locked_by, '')," \
     " ifnull(reopened_at, 0), revision, snapshot IS NOT NULL, manual"
 
@@ -91,8 +92,8 @@ s_row_read (sqlite3_stmt *st, cchc_period_row_t *row)
 }
 
 int
-cchc_periods_row (sqlite3 *db, const char *period, cchc_period_row_t *row,
-                  char *err, size_t errlen)
+cchc_periods_row (sqlite3 *db, const char *period, cchc_period_row_t *row, char *err,
+                  size_t errlen)
 {
     assert (db && period && row);
     memset (row, 0, sizeof *row);
@@ -103,8 +104,11 @@ cchc_periods_row (sqlite3 *db, const char *period, cchc_period_row_t *row,
         return managed;
     }
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db, "SELECT " S_ROW_COLUMNS " FROM period_result"
-                            " WHERE period = ?1", -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2 (db,
+                            "SELECT " S_ROW_COLUMNS " FROM period_result"
+                            " WHERE period = ?1",
+                            -1, &st, NULL)
+        != SQLITE_OK) {
         cchc_errf (err, errlen, "period_result: %s", sqlite3_errmsg (db));
         return -1;
     }
@@ -132,8 +136,8 @@ s_row_cmp (const void *a, const void *b)
 }
 
 int
-cchc_periods_rows (sqlite3 *db, cchc_period_row_t **rows, size_t *count,
-                   char *err, size_t errlen)
+cchc_periods_rows (sqlite3 *db, cchc_period_row_t **rows, size_t *count, char *err,
+                   size_t errlen)
 {
     assert (db && rows && count);
     *rows = NULL;
@@ -145,8 +149,8 @@ cchc_periods_rows (sqlite3 *db, cchc_period_row_t **rows, size_t *count,
         return managed;
     }
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db, "SELECT " S_ROW_COLUMNS " FROM period_result", -1, &st,
-                            NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2 (db, "SELECT " S_ROW_COLUMNS " FROM period_result", -1, &st, NULL)
+        != SQLITE_OK) {
         cchc_errf (err, errlen, "period_result: %s", sqlite3_errmsg (db));
         return -1;
     }
@@ -163,12 +167,12 @@ cchc_periods_rows (sqlite3 *db, cchc_period_row_t **rows, size_t *count,
             *rows = p;
             alloc = want;
         }
-        s_row_read (st, &(*rows)[(*count)++]);
+        s_row_read (st, &(*rows) [(*count)++]);
     }
     sqlite3_finalize (st);
     if (rc != SQLITE_DONE) {
-        cchc_errf (err, errlen, "period_result: %s", rc == SQLITE_NOMEM ? "out of memory"
-               : sqlite3_errmsg (db));
+        cchc_errf (err, errlen, "period_result: %s",
+                   rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg (db));
         free (*rows);
         *rows = NULL;
         *count = 0;
@@ -179,23 +183,25 @@ cchc_periods_rows (sqlite3 *db, cchc_period_row_t **rows, size_t *count,
     /* locked rows: the units whose data in the window changed after the lock
        (from the summary, one row per agent, metric and month) */
     for (size_t i = 0; i < *count; i++) {
-        cchc_period_row_t *row = &(*rows)[i];
+        cchc_period_row_t *row = &(*rows) [i];
         cchc_period_t period;
         cchc_date_t first, last;
         if (row->state != CCHC_PSTATE_LOCKED || cchc_period_parse (row->period, &period))
             continue;
         cchc_period_window (&period, &first, &last);
-        if (cchc_db_month_units_after (db, cchc_rollup_month_of (cchc_date_to_yyyymmdd (first)),
+        if (cchc_db_month_units_after (db,
+                                       cchc_rollup_month_of (cchc_date_to_yyyymmdd (first)),
                                        cchc_rollup_month_of (cchc_date_to_yyyymmdd (last)),
-                                       row->journal_pos, &row->after_lock_units) != 0)
-            row->after_lock_units = 0;      /* an older database: not known */
+                                       row->journal_pos, &row->after_lock_units)
+            != 0)
+            row->after_lock_units = 0; /* an older database: not known */
     }
     return 0;
 }
 
 int
-cchc_periods_events (sqlite3 *db, const char *period, cchc_period_event_fn *fn,
-                     void *arg, char *err, size_t errlen)
+cchc_periods_events (sqlite3 *db, const char *period, cchc_period_event_fn *fn, void *arg,
+                     char *err, size_t errlen)
 {
     assert (db && fn);
     int managed = cchc_periods_managed (db);
@@ -205,10 +211,12 @@ cchc_periods_events (sqlite3 *db, const char *period, cchc_period_event_fn *fn,
         return managed;
     }
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db, "SELECT id, period, event, at, who, reason, journal_pos,"
+    if (sqlite3_prepare_v2 (db,
+                            "SELECT id, period, event, at, who, reason, journal_pos,"
                             " computed_at FROM period_event"
-                            " WHERE ?1 IS NULL OR period = ?1 ORDER BY id", -1, &st,
-                            NULL) != SQLITE_OK) {
+                            " WHERE ?1 IS NULL OR period = ?1 ORDER BY id",
+                            -1, &st, NULL)
+        != SQLITE_OK) {
         cchc_errf (err, errlen, "period_event: %s", sqlite3_errmsg (db));
         return -1;
     }
@@ -216,16 +224,14 @@ cchc_periods_events (sqlite3 *db, const char *period, cchc_period_event_fn *fn,
         sqlite3_bind_text (st, 1, period, -1, SQLITE_STATIC);
     int rc;
     while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
-        cchc_period_event_t e = {
-            .id = sqlite3_column_int64 (st, 0),
-            .period = (const char *) sqlite3_column_text (st, 1),
-            .event = (const char *) sqlite3_column_text (st, 2),
-            .at = sqlite3_column_int64 (st, 3),
-            .who = (const char *) sqlite3_column_text (st, 4),
-            .reason = (const char *) sqlite3_column_text (st, 5),
-            .journal_pos = sqlite3_column_int64 (st, 6),
-            .computed_at = sqlite3_column_int64 (st, 7)
-        };
+        cchc_period_event_t e = { .id = sqlite3_column_int64 (st, 0),
+                                  .period = (const char *) sqlite3_column_text (st, 1),
+                                  .event = (const char *) sqlite3_column_text (st, 2),
+                                  .at = sqlite3_column_int64 (st, 3),
+                                  .who = (const char *) sqlite3_column_text (st, 4),
+                                  .reason = (const char *) sqlite3_column_text (st, 5),
+                                  .journal_pos = sqlite3_column_int64 (st, 6),
+                                  .computed_at = sqlite3_column_int64 (st, 7) };
         if (fn (&e, arg) != 0) {
             sqlite3_finalize (st);
             cchc_errf (err, errlen, "stopped");
@@ -239,8 +245,8 @@ cchc_periods_events (sqlite3 *db, const char *period, cchc_period_event_fn *fn,
 }
 
 cchc_pstate_t
-cchc_periods_state (const cchc_rollup_window_t *w, const cchc_period_row_t *row,
-                    bool managed, int64_t now)
+cchc_periods_state (const cchc_rollup_window_t *w, const cchc_period_row_t *row, bool managed,
+                    int64_t now)
 {
     assert (w);
     if (row && row->state == CCHC_PSTATE_LOCKED)

@@ -36,8 +36,8 @@ static int64_t
 s_month_max (const cchc_periods_t *self, int32_t month)
 {
     int64_t max = 0;
-    for (size_t i = 0; i < self->month_count && self->months[i].month <= month; i++)
-        max = self->months[i].max;
+    for (size_t i = 0; i < self->month_count && self->months [i].month <= month; i++)
+        max = self->months [i].max;
     return max;
 }
 
@@ -53,7 +53,7 @@ s_scope (int64_t now, int scope_days, cchc_period_t *out, size_t max)
             /* 9 months, from 15/09 to 14/12: this reporting year's has ended */
             cchc_period_t y;
             cchc_period_of (CCHC_PERIOD_YEAR, today, &y);
-            p = (cchc_period_t) { CCHC_PERIOD_NINE_MONTHS, y.year, 1 };
+            p = (cchc_period_t){ CCHC_PERIOD_NINE_MONTHS, y.year, 1 };
         }
         for (int guard = 0; guard < 64 && n < max; guard++) {
             cchc_date_t first, last;
@@ -61,7 +61,7 @@ s_scope (int64_t now, int scope_days, cchc_period_t *out, size_t max)
             if (last < today - scope_days)
                 break;
             if (first <= today)
-                out[n++] = p;
+                out [n++] = p;
             cchc_period_t prev;
             cchc_period_prev (&p, &prev);
             p = prev;
@@ -91,19 +91,19 @@ static const cchc_period_row_t *
 s_find_row (const cchc_period_row_t *rows, size_t count, const char *id)
 {
     for (size_t i = 0; i < count; i++)
-        if (strcmp (rows[i].period, id) == 0)
-            return &rows[i];
+        if (strcmp (rows [i].period, id) == 0)
+            return &rows [i];
     return NULL;
 }
 
 /*  What one pass reads in its first, read transaction. */
 typedef struct {
-    int64_t journal, enrolment, units_sum;      /* data versions */
-    cchc_period_row_t *rows;                    /* what is stored */
+    int64_t journal, enrolment, units_sum; /* data versions */
+    cchc_period_row_t *rows;               /* what is stored */
     size_t row_count;
-    cchc_period_t scope[S_SCOPE_MAX];           /* periods in scope */
+    cchc_period_t scope [S_SCOPE_MAX]; /* periods in scope */
     size_t n;
-    bool late_only[S_SCOPE_MAX];                /* data only after the lock instant */
+    bool late_only [S_SCOPE_MAX]; /* data only after the lock instant */
 } s_pass_t;
 
 /*  1. what is stored, and the data versions, in one read transaction.
@@ -147,27 +147,27 @@ s_pass_locks (cchc_periods_t *self, s_pass_t *ps, int64_t now, cchc_periods_pass
         /* scope lists newest first per kind: walking it backwards is close
            enough to oldest first, and every due lock is taken this pass */
         cchc_rollup_window_t w;
-        cchc_rollup_window (self->criteria, &ps->scope[k], now, &w);
+        cchc_rollup_window (self->criteria, &ps->scope [k], now, &w);
         const cchc_period_row_t *row = s_find_row (ps->rows, ps->row_count, w.id);
         if (row && (row->state == CCHC_PSTATE_LOCKED || row->manual))
             continue;
         if (!row && s_has_data (db, &w) != 1)
-            continue;           /* nothing to lock (yet): no data in the window */
+            continue; /* nothing to lock (yet): no data in the window */
         if (now < w.lock_ms) {
             if (!next_lock || w.lock_ms < next_lock)
                 next_lock = w.lock_ms;
             continue;
         }
         if (!row && s_has_data_before (db, &w, w.lock_ms) != 1) {
-            ps->late_only[k] = true;    /* stored below, to be locked by hand */
+            ps->late_only [k] = true; /* stored below, to be locked by hand */
             continue;
         }
         if (self->hold_locks) {
-            pass->held++;           /* the clock jumped: see cchc_periods_clock_jumped */
+            pass->held++; /* the clock jumped: see cchc_periods_clock_jumped */
             continue;
         }
-        char e2[512] = "";
-        int lrc = cchc_periods_lock_version (self, &ps->scope[k], now, 0, "schedule", NULL,
+        char e2 [512] = "";
+        int lrc = cchc_periods_lock_version (self, &ps->scope [k], now, 0, "schedule", NULL,
                                              e2, sizeof e2);
         if (lrc == 0)
             pass->locked++;
@@ -186,13 +186,13 @@ s_pass_locks (cchc_periods_t *self, s_pass_t *ps, int64_t now, cchc_periods_pass
     months (of all, without the month map), the enrolment version and the
     units' checksum, mixed. */
 static int64_t
-s_data_version (const cchc_periods_t *self, const s_pass_t *ps,
-                const cchc_rollup_window_t *w)
+s_data_version (const cchc_periods_t *self, const s_pass_t *ps, const cchc_rollup_window_t *w)
 {
-    int64_t data = self->month_count
-                   ? s_month_max (self, cchc_rollup_month_of (w->last_day)) : ps->journal;
+    int64_t data = self->month_count ? s_month_max (self, cchc_rollup_month_of (w->last_day))
+                                     : ps->journal;
     return (int64_t) (s_mix (s_mix (s_mix (0, (uint64_t) data), (uint64_t) ps->enrolment),
-                             (uint64_t) ps->units_sum) >> 1);
+                             (uint64_t) ps->units_sum)
+                      >> 1);
 }
 
 /*  3. recompute what changed, newest first. */
@@ -201,25 +201,25 @@ s_pass_compute (cchc_periods_t *self, s_pass_t *ps, int64_t now, cchc_periods_pa
 {
     for (size_t k = 0; k < ps->n; k++) {
         cchc_rollup_window_t w;
-        cchc_rollup_window (self->criteria, &ps->scope[k], now, &w);
+        cchc_rollup_window (self->criteria, &ps->scope [k], now, &w);
         const cchc_period_row_t *row = s_find_row (ps->rows, ps->row_count, w.id);
         if (row && row->state == CCHC_PSTATE_LOCKED)
             continue;
-        if (now >= w.lock_ms && !(row && row->manual) && !ps->late_only[k])
-            continue;           /* locked above (or the lock failed: retried) */
+        if (now >= w.lock_ms && !(row && row->manual) && !ps->late_only [k])
+            continue; /* locked above (or the lock failed: retried) */
         if (!row && s_has_data (self->db, &w) != 1)
-            continue;           /* no data in the window yet: nothing stored */
+            continue; /* no data in the window yet: nothing stored */
         int64_t version = s_data_version (self, ps, &w);
         int64_t close = cchc_periods_close_ms (&w);
-        bool due = !row || row->data_version != version
-                   || (row->computed_at < close && close <= now);
+        bool due =
+            !row || row->data_version != version || (row->computed_at < close && close <= now);
         for (int l = 0; l < CCHC_LEVEL_COUNT && !due; l++)
-            due = row->computed_at < w.level_due_ms[l] && w.level_due_ms[l] <= now;
+            due = row->computed_at < w.level_due_ms [l] && w.level_due_ms [l] <= now;
         if (!due)
             continue;
-        char e2[512] = "";
-        int frc = cchc_periods_refresh_version (self, &ps->scope[k], now, version,
-                                                ps->late_only[k] ? 1 : -1, e2, sizeof e2);
+        char e2 [512] = "";
+        int frc = cchc_periods_refresh_version (self, &ps->scope [k], now, version,
+                                                ps->late_only [k] ? 1 : -1, e2, sizeof e2);
         if (frc == 0)
             pass->computed++;
         else if (frc == 1)
@@ -227,8 +227,7 @@ s_pass_compute (cchc_periods_t *self, s_pass_t *ps, int64_t now, cchc_periods_pa
         else {
             pass->failed++;
             static cchc_ratelimit_t rl = CCHC_RATELIMIT_INIT (60000, 5);
-            cchc_log_limited (&rl, CCHC_LOG_WARN, "periods: cannot compute %s: %s",
-                              w.id, e2);
+            cchc_log_limited (&rl, CCHC_LOG_WARN, "periods: cannot compute %s: %s", w.id, e2);
         }
     }
 }
@@ -263,8 +262,8 @@ cchc_periods_pass (cchc_periods_t *self, int64_t now, bool locks_only,
     (the new time is right: the guard starts afresh).  Returns true while
     locks are held. */
 bool
-cchc_periods_clock_jumped (int64_t *base_wall, int64_t *base_mono, int64_t wall,
-                           int64_t mono, int64_t speed)
+cchc_periods_clock_jumped (int64_t *base_wall, int64_t *base_mono, int64_t wall, int64_t mono,
+                           int64_t speed)
 {
     if (*base_mono == 0 && *base_wall == 0) {
         *base_wall = wall;
@@ -297,9 +296,11 @@ s_clock_guard (cchc_periods_t *self, int64_t now)
                         "(restart it if the new time is right)",
                         (long long) ((now - self->base_wall
                                       - (cchc_clock_mono_ms () - self->base_mono)
-                                        * cchc_clock_speed ()) / 1000));
+                                            * cchc_clock_speed ())
+                                     / 1000));
         else if (held)
-            cchc_log_limited (&rl_jump, CCHC_LOG_ERROR, "clock jumped forward: period "
+            cchc_log_limited (&rl_jump, CCHC_LOG_ERROR,
+                              "clock jumped forward: period "
                               "locks still held (set the clock back, or restart)");
         else
             cchc_notice ("the wall clock agrees with the elapsed time again: "
@@ -310,8 +311,7 @@ s_clock_guard (cchc_periods_t *self, int64_t now)
 
 /*  When the schedule thread wakes next (CLOCK_MONOTONIC, into `ts`). */
 static void
-s_next_pass (const cchc_periods_t *self, const cchc_periods_pass_t *pass,
-             struct timespec *ts)
+s_next_pass (const cchc_periods_t *self, const cchc_periods_pass_t *pass, struct timespec *ts)
 {
     /* next pass: after the interval, never busier than ~1/3 of a core,
        but right at the next lock instant */
@@ -350,7 +350,7 @@ s_run (void *arg)
         int64_t now = cchc_clock_now_ms ();
         s_clock_guard (self, now);
         cchc_periods_pass_t pass;
-        char err[512] = "";
+        char err [512] = "";
         if (cchc_periods_pass (self, now, false, &pass, err, sizeof err) != 0) {
             static cchc_ratelimit_t rl = CCHC_RATELIMIT_INIT (60000, 2);
             cchc_log_limited (&rl, CCHC_LOG_WARN, "periods: pass failed: %s", err);
@@ -358,9 +358,9 @@ s_run (void *arg)
         }
         else if (pass.computed || pass.locked || pass.failed)
             cchc_debug ("periods: %zu in scope, %zu computed, %zu locked, %zu failed,"
-                        " %zu deferred in %lld ms", pass.considered, pass.computed,
-                        pass.locked, pass.failed, pass.deferred,
-                        (long long) pass.duration_ms);
+                        " %zu deferred in %lld ms",
+                        pass.considered, pass.computed, pass.locked, pass.failed,
+                        pass.deferred, (long long) pass.duration_ms);
         struct timespec ts;
         s_next_pass (self, &pass, &ts);
         pthread_mutex_lock (&self->mutex);

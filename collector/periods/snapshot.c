@@ -78,16 +78,17 @@ cchc_periods_snapshot (const cchc_rollup_t *r, const char *criteria_name,
     json_object_set_new (root, "as_of", json_integer (r->window.as_of_ms));
     json_object_set_new (root, "lock_ms", json_integer (r->window.lock_ms));
     json_object_set_new (root, "lock_day", json_integer (r->window.lock_day));
-    json_object_set_new (root, "criteria", json_pack ("{s:s, s:s}", "name",
-                         criteria_name ? criteria_name : "", "text", criteria_text));
+    json_object_set_new (root, "criteria",
+                         json_pack ("{s:s, s:s}", "name", criteria_name ? criteria_name : "",
+                                    "text", criteria_text));
     json_t *units = json_array (), *cells = json_array (), *changes = json_array ();
     bool bad = false;
     for (size_t i = 0; i < r->unit_count; i++) {
-        const cchc_rollup_unit_result_t *u = &r->units[i];
-        json_array_append_new (units, json_pack ("[s, s, s?, s]", u->code, u->name,
-                               u->parent, cchc_level_code (u->level)));
+        const cchc_rollup_unit_result_t *u = &r->units [i];
+        json_array_append_new (units, json_pack ("[s, s, s?, s]", u->code, u->name, u->parent,
+                                                 cchc_level_code (u->level)));
         for (size_t m = 0; m < nm; m++) {
-            const cchc_rollup_cell_t *c = &u->cells[m];
+            const cchc_rollup_cell_t *c = &u->cells [m];
             if (!c->present)
                 continue;
             if (!isfinite (c->value))
@@ -144,15 +145,15 @@ s_units_read (json_t *ju, cchc_rollup_unit_t *units, char *err, size_t errlen)
     for (size_t i = 0; i < json_array_size (ju); i++) {
         json_t *u = json_array_get (ju, i);
         cchc_level_t level;
-        units[i].code = json_string_value (json_array_get (u, 0));
-        units[i].name = json_string_value (json_array_get (u, 1));
-        units[i].parent = json_string_value (json_array_get (u, 2));
+        units [i].code = json_string_value (json_array_get (u, 0));
+        units [i].name = json_string_value (json_array_get (u, 1));
+        units [i].parent = json_string_value (json_array_get (u, 2));
         const char *lc = json_string_value (json_array_get (u, 3));
-        if (!units[i].code || !units[i].name || !lc || cchc_level_parse (lc, &level) != 0) {
+        if (!units [i].code || !units [i].name || !lc || cchc_level_parse (lc, &level) != 0) {
             cchc_errf (err, errlen, "snapshot: unit %zu is malformed", i);
             return -1;
         }
-        units[i].level = level;
+        units [i].level = level;
     }
     return 0;
 }
@@ -172,7 +173,7 @@ s_cells_read (json_t *jc, const cchc_criteria_t *cat, size_t nu, cchc_rollup_par
             cchc_errf (err, errlen, "snapshot: cell %zu is malformed", i);
             return -1;
         }
-        cchc_rollup_part_t *p = &parts[i];
+        cchc_rollup_part_t *p = &parts [i];
         p->unit = (size_t) u;
         p->metric = (size_t) m;
         p->value = json_number_value (v);
@@ -204,11 +205,11 @@ s_changes_read (json_t *root, json_t *jx, cchc_rollup_t *r, char *err, size_t er
             cchc_errf (err, errlen, "snapshot: change %zu is malformed", i);
             return -1;
         }
-        r->units[u].prev_rank = (int) s_ai (x, 1, 0);
+        r->units [u].prev_rank = (int) s_ai (x, 1, 0);
         json_t *ch = json_array_get (x, 2);
         if (json_is_number (ch)) {
-            r->units[u].has_change = true;
-            r->units[u].change = json_number_value (ch);
+            r->units [u].has_change = true;
+            r->units [u].change = json_number_value (ch);
         }
     }
     return 0;
@@ -244,8 +245,8 @@ cchc_periods_restore (const char *snapshot, cchc_criteria_t **cat_out, char *err
         cchc_errf (err, errlen, "snapshot: not a %s document", S_SNAPSHOT_FORMAT);
         goto done;
     }
-    cat = cchc_criteria_load_string (name && *name ? name : "snapshot", text,
-                                     strlen (text), err, errlen);
+    cat = cchc_criteria_load_string (name && *name ? name : "snapshot", text, strlen (text),
+                                     err, errlen);
     if (!cat)
         goto done;
     cchc_rollup_window_t w;
@@ -268,7 +269,7 @@ cchc_periods_restore (const char *snapshot, cchc_criteria_t **cat_out, char *err
         goto done;
     for (size_t i = 0; i < nc; i++) {
         json_t *c = json_array_get (jc, i);
-        r->units[parts[i].unit].cells[parts[i].metric].agents = (int) s_ai (c, 6, 1);
+        r->units [parts [i].unit].cells [parts [i].metric].agents = (int) s_ai (c, 6, 1);
     }
     if (s_changes_read (root, jx, r, err, errlen) != 0) {
         cchc_rollup_destroy (&r);
@@ -323,48 +324,47 @@ cchc_rollup_equal (const cchc_rollup_t *a, const cchc_rollup_t *b)
     if (a->has_previous && cchc_period_cmp (&a->previous, &b->previous) != 0)
         return false;
     for (size_t i = 0; i < a->unit_count; i++) {
-        const cchc_rollup_unit_result_t *x = &a->units[i], *y = &b->units[i];
+        const cchc_rollup_unit_result_t *x = &a->units [i], *y = &b->units [i];
         if (!s_streq (x->code, y->code) || !s_streq (x->name, y->name)
             || !s_streq (x->parent, y->parent) || x->level != y->level
             || !s_deq (x->earned, y->earned) || !s_deq (x->applicable, y->applicable)
             || x->has_index != y->has_index || !s_deq (x->index, y->index)
             || x->rank != y->rank || !s_streq (x->grade, y->grade)
             || x->has_change != y->has_change
-            || (x->has_change && !s_deq (x->change, y->change))
-            || x->prev_rank != y->prev_rank
+            || (x->has_change && !s_deq (x->change, y->change)) || x->prev_rank != y->prev_rank
             || x->metrics_expected != y->metrics_expected
             || x->metrics_reported != y->metrics_reported
-            || x->indicators_missing != y->indicators_missing
-            || x->complete != y->complete || x->on_time != y->on_time
-            || x->pending != y->pending || x->last_received_ms != y->last_received_ms)
+            || x->indicators_missing != y->indicators_missing || x->complete != y->complete
+            || x->on_time != y->on_time || x->pending != y->pending
+            || x->last_received_ms != y->last_received_ms)
             return false;
         for (size_t k = 0; k < ni; k++) {
-            const cchc_rollup_score_t *s = &x->scores[k], *t = &y->scores[k];
+            const cchc_rollup_score_t *s = &x->scores [k], *t = &y->scores [k];
             if (s->state != t->state || s->for_level != t->for_level
                 || !s_deq (s->numerator, t->numerator)
-                || !s_deq (s->denominator, t->denominator)
-                || !s_deq (s->value, t->value) || !s_deq (s->target, t->target)
-                || !s_deq (s->points_max, t->points_max) || !s_deq (s->points, t->points))
+                || !s_deq (s->denominator, t->denominator) || !s_deq (s->value, t->value)
+                || !s_deq (s->target, t->target) || !s_deq (s->points_max, t->points_max)
+                || !s_deq (s->points, t->points))
                 return false;
         }
         for (size_t m = 0; m < nm; m++) {
-            const cchc_rollup_cell_t *c = &x->cells[m], *d = &y->cells[m];
+            const cchc_rollup_cell_t *c = &x->cells [m], *d = &y->cells [m];
             if (c->expected != d->expected || c->present != d->present)
                 return false;
-            if (c->present && (!s_deq (c->value, d->value) || c->day_first != d->day_first
-                               || c->day_last != d->day_last || c->rows != d->rows
-                               || c->agents != d->agents
-                               || c->journal_max != d->journal_max
-                               || c->received_max != d->received_max))
+            if (c->present
+                && (!s_deq (c->value, d->value) || c->day_first != d->day_first
+                    || c->day_last != d->day_last || c->rows != d->rows
+                    || c->agents != d->agents || c->journal_max != d->journal_max
+                    || c->received_max != d->received_max))
                 return false;
         }
         for (size_t k = 0; k < na; k++)
-            if (!s_deq (x->area_earned[k], y->area_earned[k])
-                || !s_deq (x->area_applicable[k], y->area_applicable[k]))
+            if (!s_deq (x->area_earned [k], y->area_earned [k])
+                || !s_deq (x->area_applicable [k], y->area_applicable [k]))
                 return false;
     }
     for (size_t i = 0; i < a->figure_count; i++) {
-        const cchc_rollup_figure_t *f = &a->figures[i], *g = &b->figures[i];
+        const cchc_rollup_figure_t *f = &a->figures [i], *g = &b->figures [i];
         if (f->indicator != g->indicator || f->level != g->level
             || !s_deq (f->numerator, g->numerator) || !s_deq (f->denominator, g->denominator)
             || !s_deq (f->value, g->value) || !s_deq (f->target, g->target)
@@ -373,15 +373,15 @@ cchc_rollup_equal (const cchc_rollup_t *a, const cchc_rollup_t *b)
             return false;
     }
     for (int l = 0; l <= CCHC_LEVEL_COUNT; l++) {
-        const cchc_rollup_dist_t *d = &a->dist[l], *e = &b->dist[l];
+        const cchc_rollup_dist_t *d = &a->dist [l], *e = &b->dist [l];
         if (d->units != e->units || d->ranked != e->ranked || !s_deq (d->min, e->min)
             || !s_deq (d->median, e->median) || !s_deq (d->max, e->max)
             || !s_deq (d->mean, e->mean) || d->ungraded != e->ungraded
             || d->incomplete != e->incomplete || d->late != e->late)
             return false;
         for (size_t g = 0; g < ng; g++)
-            if ((d->grade_counts ? d->grade_counts[g] : 0)
-                != (e->grade_counts ? e->grade_counts[g] : 0))
+            if ((d->grade_counts ? d->grade_counts [g] : 0)
+                != (e->grade_counts ? e->grade_counts [g] : 0))
                 return false;
     }
     return true;

@@ -31,15 +31,17 @@ s_session_open (s_session_t *s, const char *db_path, const char *criteria_path,
 {
     memset (s, 0, sizeof *s);
     if (!period || cchc_period_parse (period, &s->period) != 0) {
-        cchc_errf (err, errlen, "bad period '%s' (e.g. 2021-03, 2021-Q1, 2021-H1, "
-               "2021-9M, 2021)", period ? period : "");
+        cchc_errf (err, errlen,
+                   "bad period '%s' (e.g. 2021-03, 2021-Q1, 2021-H1, "
+                   "2021-9M, 2021)",
+                   period ? period : "");
         return -1;
     }
     if (!(s->cat = cchc_criteria_load (criteria_path, err, errlen)))
         return -1;
     if (sqlite3_open_v2 (db_path, &s->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
         cchc_errf (err, errlen, "%s: %s", db_path,
-               s->db ? sqlite3_errmsg (s->db) : "cannot open");
+                   s->db ? sqlite3_errmsg (s->db) : "cannot open");
         sqlite3_close (s->db);
         s->db = NULL;
         cchc_criteria_destroy (&s->cat);
@@ -79,7 +81,7 @@ static int
 s_explain_row (const cchc_rollup_source_t *row, void *arg)
 {
     s_explain_t *x = arg;
-    char day[16], at[40];
+    char day [16], at [40];
     cchc_report_iso_day (row->day, day, sizeof day);
     cchc_report_local_time (row->received_at, true, at, sizeof at);
     x->rows++;
@@ -88,12 +90,13 @@ s_explain_row (const cchc_rollup_source_t *row, void *arg)
         json_object_set_new (o, "unit", json_string (row->unit));
         json_object_set_new (o, "metric", json_string (row->metric));
         json_object_set_new (o, "agent", json_integer (row->agent));
-        json_object_set_new (o, "agent_name", row->agent_name
-                             ? json_string (row->agent_name) : json_null ());
+        json_object_set_new (o, "agent_name",
+                             row->agent_name ? json_string (row->agent_name) : json_null ());
         json_object_set_new (o, "day", json_string (day));
         /*  the protocol keeps the kind: an integer prints as one (811, not 811.0) */
-        json_object_set_new (o, "value", row->is_integer ? json_integer (row->ivalue)
-                                                         : cchc_rollup_json_real (row->value));
+        json_object_set_new (o, "value",
+                             row->is_integer ? json_integer (row->ivalue)
+                                             : cchc_rollup_json_real (row->value));
         json_object_set_new (o, "seq", json_integer (row->seq));
         json_object_set_new (o, "journal", json_integer (row->journal));
         json_object_set_new (o, "received_at", json_string (at));
@@ -104,8 +107,8 @@ s_explain_row (const cchc_rollup_source_t *row, void *arg)
         cchc_report_csv_text (x->out, row->agent_name);
         fprintf (x->out, ",%s,", day);
         s_explain_value (x->out, row, 0);
-        fprintf (x->out, ",%lld,%lld,%s\r\n", (long long) row->seq,
-                 (long long) row->journal, at);
+        fprintf (x->out, ",%lld,%lld,%s\r\n", (long long) row->seq, (long long) row->journal,
+                 at);
     }
     else {
         fprintf (x->out, "%-24s %-10s %6lld ", row->metric, day, (long long) row->agent);
@@ -118,8 +121,8 @@ s_explain_row (const cchc_rollup_source_t *row, void *arg)
 
 int
 cchc_explain_cli (const char *db_path, const char *criteria_path, const char *period,
-                  const char *unit, const char *code, const char *format, FILE *out,
-                  char *err, size_t errlen)
+                  const char *unit, const char *code, const char *format, FILE *out, char *err,
+                  size_t errlen)
 {
     s_explain_t x = { .out = out };
     if (cchc_format_parse (format ? format : "table", &x.format) != 0) {
@@ -138,16 +141,14 @@ cchc_explain_cli (const char *db_path, const char *criteria_path, const char *pe
     if (x.format == CCHC_FORMAT_JSON)
         x.array = json_array ();
     else if (x.format == CCHC_FORMAT_CSV)
-        fputs ("unit,metric,agent,agent_name,day,value,seq,journal,received_at\r\n",
-               out);
+        fputs ("unit,metric,agent,agent_name,day,value,seq,journal,received_at\r\n", out);
     else
-        fprintf (out, "%-24s %-10s %6s %12s %8s %10s  %-25s  %s\n", "metric", "day",
-                 "agent", "value", "seq", "journal", "received_at", "agent_name");
-    int rc = cchc_rollup_explain (s.db, s.cat, &w, unit, code, s_explain_row, &x,
-                                  err, errlen);
+        fprintf (out, "%-24s %-10s %6s %12s %8s %10s  %-25s  %s\n", "metric", "day", "agent",
+                 "value", "seq", "journal", "received_at", "agent_name");
+    int rc = cchc_rollup_explain (s.db, s.cat, &w, unit, code, s_explain_row, &x, err, errlen);
     if (rc == 0 && x.format == CCHC_FORMAT_JSON) {
-        json_t *root = json_pack ("{s:s, s:s, s:s, s:O}", "period", w.id, "unit", unit,
-                                  "code", code, "rows", x.array);
+        json_t *root = json_pack ("{s:s, s:s, s:s, s:O}", "period", w.id, "unit", unit, "code",
+                                  code, "rows", x.array);
         rc = root && json_dumpf (root, out, JSON_INDENT (2)) == 0 ? 0 : -1;
         fputc ('\n', out);
         json_decref (root);
@@ -158,27 +159,26 @@ cchc_explain_cli (const char *db_path, const char *criteria_path, const char *pe
 }
 
 int
-cchc_criteria_check_cli (const char *criteria_path, FILE *out, char *err,
-                         size_t errlen)
+cchc_criteria_check_cli (const char *criteria_path, FILE *out, char *err, size_t errlen)
 {
     cchc_criteria_t *cat = cchc_criteria_load (criteria_path, err, errlen);
     if (!cat)
         return -1;
     size_t nm = cchc_criteria_metric_count (cat), na = cchc_criteria_area_count (cat),
            ni = cchc_criteria_indicator_count (cat);
-    char total[32];
+    char total [32];
     cchc_report_vi_num (cchc_criteria_total (cat), 2, total, sizeof total);
     fprintf (out, "Bộ tiêu chí hợp lệ: %s (năm %d)\n", cchc_criteria_name (cat),
              cchc_criteria_year (cat));
-    fprintf (out, "%zu chỉ tiêu thống kê, %zu lĩnh vực, %zu tiêu chí, tổng %s điểm; "
+    fprintf (out,
+             "%zu chỉ tiêu thống kê, %zu lĩnh vực, %zu tiêu chí, tổng %s điểm; "
              "hạn gửi số liệu ngày %d (sở, ban, ngành), %d (cấp huyện), %d (cấp xã), "
              "khóa số liệu ngày %d của tháng cuối kỳ.\n",
              nm, na, ni, total, cchc_criteria_level_due_day (cat, CCHC_LEVEL_SO),
              cchc_criteria_level_due_day (cat, CCHC_LEVEL_HUYEN),
-             cchc_criteria_level_due_day (cat, CCHC_LEVEL_XA),
-             cchc_criteria_lock_day (cat));
+             cchc_criteria_level_due_day (cat, CCHC_LEVEL_XA), cchc_criteria_lock_day (cat));
     for (size_t a = 0; a < na; a++) {
-        char pts[32];
+        char pts [32];
         cchc_report_vi_num (cchc_criteria_area (cat, a)->points, 2, pts, sizeof pts);
         fprintf (out, "  %-12s %8s điểm  %s\n", cchc_criteria_area (cat, a)->code, pts,
                  cchc_criteria_area (cat, a)->name);
@@ -193,7 +193,7 @@ cchc_criteria_check_cli (const char *criteria_path, FILE *out, char *err,
                 count++;
             }
         }
-        char p[32];
+        char p [32];
         cchc_report_vi_num (pts, 2, p, sizeof p);
         fprintf (out, "%s: %zu tiêu chí, tối đa %s điểm\n",
                  cchc_label_level_short ((cchc_level_t) l), count, p);

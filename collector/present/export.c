@@ -23,37 +23,37 @@
 
 typedef enum {
     S_EMPTY = 0,
-    S_TEXT,         /* string */
-    S_NUM,          /* number, 2 decimals shown */
-    S_INT,          /* whole number */
-    S_PCT           /* fraction shown as a percentage */
+    S_TEXT, /* string */
+    S_NUM,  /* number, 2 decimals shown */
+    S_INT,  /* whole number */
+    S_PCT   /* fraction shown as a percentage */
 } s_kind_t;
 
 typedef struct {
     s_kind_t kind;
-    char *text;     /* owned */
+    char *text; /* owned */
     double num;
 } s_cell_t;
 
 typedef struct {
     const char *header;
-    double width;   /* XLSX column width */
+    double width; /* XLSX column width */
 } s_col_t;
 
 typedef struct {
-    char name[64];          /* sheet name */
-    char title[256];        /* first row */
-    char subtitle[256];     /* second row */
-    s_col_t cols[40];
+    char name [64];      /* sheet name */
+    char title [256];    /* first row */
+    char subtitle [256]; /* second row */
+    s_col_t cols [40];
     int ncols;
-    s_cell_t *cells;        /* rows × ncols */
+    s_cell_t *cells; /* rows × ncols */
     size_t rows, alloc;
-    size_t col;             /* next column of the current row */
+    size_t col; /* next column of the current row */
     bool oom;
 } s_sheet_t;
 
 typedef struct {
-    s_sheet_t sheets[CCHC_LEVEL_COUNT];
+    s_sheet_t sheets [CCHC_LEVEL_COUNT];
     int count;
 } s_book_t;
 
@@ -61,7 +61,7 @@ static void
 s_col (s_sheet_t *s, const char *header, double width)
 {
     assert (s->ncols < 40);
-    s->cols[s->ncols++] = (s_col_t) { header, width };
+    s->cols [s->ncols++] = (s_col_t){ header, width };
 }
 
 static void
@@ -77,7 +77,7 @@ s_row (s_sheet_t *s)
         s->cells = c;
         s->alloc = want;
     }
-    memset (&s->cells[s->rows * (size_t) s->ncols], 0, (size_t) s->ncols * sizeof *s->cells);
+    memset (&s->cells [s->rows * (size_t) s->ncols], 0, (size_t) s->ncols * sizeof *s->cells);
     s->rows++;
     s->col = 0;
 }
@@ -89,7 +89,7 @@ s_next (s_sheet_t *s)
         assert (s->oom || s->col < (size_t) s->ncols);
         return NULL;
     }
-    return &s->cells[(s->rows - 1) * (size_t) s->ncols + s->col++];
+    return &s->cells [(s->rows - 1) * (size_t) s->ncols + s->col++];
 }
 
 static void
@@ -125,9 +125,9 @@ static void
 s_book_free (s_book_t *b)
 {
     for (int i = 0; i < b->count; i++) {
-        s_sheet_t *s = &b->sheets[i];
+        s_sheet_t *s = &b->sheets [i];
         for (size_t k = 0; k < s->rows * (size_t) s->ncols; k++)
-            free (s->cells[k].text);
+            free (s->cells [k].text);
         free (s->cells);
     }
 }
@@ -145,17 +145,17 @@ s_write_csv (const s_book_t *b, char **out, size_t *size, char *err, size_t errl
         cchc_errf (err, errlen, "out of memory");
         return -1;
     }
-    fputs ("\xEF\xBB\xBF", f);      /* BOM: spreadsheets then read UTF-8 */
+    fputs ("\xEF\xBB\xBF", f); /* BOM: spreadsheets then read UTF-8 */
     bool multi = b->count > 1;
     for (int i = 0; i < b->count; i++) {
-        const s_sheet_t *s = &b->sheets[i];
+        const s_sheet_t *s = &b->sheets [i];
         if (i == 0) {
             if (multi)
                 fputs ("Bảng,", f);
             for (int c = 0; c < s->ncols; c++) {
                 if (c)
                     fputc (',', f);
-                cchc_csv_field (f, s->cols[c].header, false);
+                cchc_csv_field (f, s->cols [c].header, false);
             }
             fputs ("\r\n", f);
         }
@@ -165,7 +165,7 @@ s_write_csv (const s_book_t *b, char **out, size_t *size, char *err, size_t errl
                 fputc (',', f);
             }
             for (int c = 0; c < s->ncols; c++) {
-                const s_cell_t *cell = &s->cells[r * (size_t) s->ncols + (size_t) c];
+                const s_cell_t *cell = &s->cells [r * (size_t) s->ncols + (size_t) c];
                 if (c)
                     fputc (',', f);
                 if (cell->kind == S_TEXT)
@@ -229,10 +229,10 @@ cchc_export_file_read (const char *path, char **out, size_t *size, char *err, si
 }
 
 static int
-s_write_xlsx (const s_book_t *b, const char *tmpdir, char **out, size_t *size,
-              char *err, size_t errlen)
+s_write_xlsx (const s_book_t *b, const char *tmpdir, char **out, size_t *size, char *err,
+              size_t errlen)
 {
-    char path[512];
+    char path [512];
     snprintf (path, sizeof path, "%s/cchc-export-XXXXXX", tmpdir ? tmpdir : "/tmp");
     int fd = mkstemp (path);
     if (fd < 0) {
@@ -249,8 +249,9 @@ s_write_xlsx (const s_book_t *b, const char *tmpdir, char **out, size_t *size,
         cchc_errf (err, errlen, "cannot create the workbook");
         return -1;
     }
-    lxw_doc_properties props = { .title = (char *) b->sheets[0].title,
-                                 .author = (char *) "cchc", .created = 0 };
+    lxw_doc_properties props = { .title = (char *) b->sheets [0].title,
+                                 .author = (char *) "cchc",
+                                 .created = 0 };
     workbook_set_properties (wb, &props);
     lxw_format *title = workbook_add_format (wb);
     format_set_bold (title);
@@ -270,7 +271,7 @@ s_write_xlsx (const s_book_t *b, const char *tmpdir, char **out, size_t *size,
     lxw_format *pct = workbook_add_format (wb);
     format_set_num_format (pct, "0.0%");
     for (int i = 0; i < b->count; i++) {
-        const s_sheet_t *s = &b->sheets[i];
+        const s_sheet_t *s = &b->sheets [i];
         lxw_worksheet *ws = workbook_add_worksheet (wb, s->name);
         if (!ws) {
             workbook_close (wb);
@@ -279,18 +280,18 @@ s_write_xlsx (const s_book_t *b, const char *tmpdir, char **out, size_t *size,
             return -1;
         }
         worksheet_set_landscape (ws);
-        worksheet_set_paper (ws, 9);        /* A4 */
+        worksheet_set_paper (ws, 9); /* A4 */
         worksheet_fit_to_pages (ws, 1, 0);
         worksheet_write_string (ws, 0, 0, s->title, title);
         worksheet_write_string (ws, 1, 0, s->subtitle, sub);
         for (int c = 0; c < s->ncols; c++) {
-            worksheet_set_column (ws, (lxw_col_t) c, (lxw_col_t) c, s->cols[c].width, NULL);
-            worksheet_write_string (ws, 3, (lxw_col_t) c, s->cols[c].header, head);
+            worksheet_set_column (ws, (lxw_col_t) c, (lxw_col_t) c, s->cols [c].width, NULL);
+            worksheet_write_string (ws, 3, (lxw_col_t) c, s->cols [c].header, head);
         }
         worksheet_set_row (ws, 3, 45, NULL);
         for (size_t r = 0; r < s->rows; r++)
             for (int c = 0; c < s->ncols; c++) {
-                const s_cell_t *cell = &s->cells[r * (size_t) s->ncols + (size_t) c];
+                const s_cell_t *cell = &s->cells [r * (size_t) s->ncols + (size_t) c];
                 lxw_row_t row = (lxw_row_t) (4 + r);
                 switch (cell->kind) {
                     case S_TEXT:
@@ -305,8 +306,7 @@ s_write_xlsx (const s_book_t *b, const char *tmpdir, char **out, size_t *size,
                     case S_PCT:
                         worksheet_write_number (ws, row, (lxw_col_t) c, cell->num, pct);
                         break;
-                    default:
-                        break;
+                    default: break;
                 }
             }
         worksheet_freeze_panes (ws, 4, 0);
@@ -330,7 +330,7 @@ s_write (s_book_t *b, cchc_export_format_t format, const char *tmpdir, char **ou
          size_t *size, char *err, size_t errlen)
 {
     for (int i = 0; i < b->count; i++)
-        if (b->sheets[i].oom) {
+        if (b->sheets [i].oom) {
             s_book_free (b);
             cchc_errf (err, errlen, "out of memory");
             return -1;
@@ -352,7 +352,7 @@ static s_sheet_t *
 s_current (cchc_export_book_t *self)
 {
     assert (self && self->book.count > 0);
-    return &self->book.sheets[self->book.count - 1];
+    return &self->book.sheets [self->book.count - 1];
 }
 
 cchc_export_book_t *
@@ -368,7 +368,7 @@ cchc_export_sheet (cchc_export_book_t *self, const char *name, const char *title
     assert (self && name);
     if (self->book.count == CCHC_LEVEL_COUNT)
         return -1;
-    s_sheet_t *s = &self->book.sheets[self->book.count++];
+    s_sheet_t *s = &self->book.sheets [self->book.count++];
     cchc_strlcpy (s->name, name, sizeof s->name);
     cchc_strlcpy (s->title, title ? title : "", sizeof s->title);
     cchc_strlcpy (s->subtitle, subtitle ? subtitle : "", sizeof s->subtitle);
@@ -419,8 +419,7 @@ cchc_export_skip (cchc_export_book_t *self)
 
 int
 cchc_export_book_write (cchc_export_book_t **self_p, cchc_export_format_t format,
-                        const char *tmpdir, char **out, size_t *size, char *err,
-                        size_t errlen)
+                        const char *tmpdir, char **out, size_t *size, char *err, size_t errlen)
 {
     assert (self_p && *self_p && out && size);
     cchc_export_book_t *self = *self_p;
@@ -461,7 +460,7 @@ static void
 s_vi_time (int64_t utc_ms, char *buf, size_t size)
 {
     if (utc_ms <= 0 || utc_ms == INT64_MAX) {
-        buf[0] = '\0';
+        buf [0] = '\0';
         return;
     }
     cchc_date_t day = cchc_date_from_utc_ms (utc_ms);
@@ -477,7 +476,7 @@ static void
 s_subtitle (const cchc_rollup_t *r, char *buf, size_t size)
 {
     const cchc_rollup_window_t *w = &r->window;
-    char a[16], b[16], asof[32];
+    char a [16], b [16], asof [32];
     s_vi_day (w->first_day, a, sizeof a);
     s_vi_day (w->last_day, b, sizeof b);
     s_vi_time (w->as_of_ms, asof, sizeof asof);
@@ -492,8 +491,8 @@ s_parent_name (const cchc_rollup_t *r, const size_t *parents, size_t np, const c
     if (!code)
         return NULL;
     for (size_t i = 0; i < np; i++)
-        if (strcmp (r->units[parents[i]].code, code) == 0)
-            return r->units[parents[i]].name;
+        if (strcmp (r->units [parents [i]].code, code) == 0)
+            return r->units [parents [i]].name;
     return NULL;
 }
 
@@ -503,8 +502,8 @@ s_parents (const cchc_rollup_t *r, size_t *np)
     size_t *p = malloc ((r->unit_count ? r->unit_count : 1) * sizeof *p);
     size_t n = 0;
     for (size_t i = 0; p && i < r->unit_count; i++)
-        if (r->units[i].level != CCHC_LEVEL_XA)
-            p[n++] = i;
+        if (r->units [i].level != CCHC_LEVEL_XA)
+            p [n++] = i;
     *np = n;
     return p;
 }
@@ -514,8 +513,7 @@ s_parents (const cchc_rollup_t *r, size_t *np)
 
 int
 cchc_export_ranking (const cchc_rollup_t *r, int level, cchc_export_format_t format,
-                     const char *tmpdir, char **out, size_t *size, char *err,
-                     size_t errlen)
+                     const char *tmpdir, char **out, size_t *size, char *err, size_t errlen)
 {
     assert (r && out && size);
     assert (level >= -1 && level < CCHC_LEVEL_COUNT);
@@ -527,7 +525,7 @@ cchc_export_ranking (const cchc_rollup_t *r, int level, cchc_export_format_t for
         cchc_errf (err, errlen, "out of memory");
         return -1;
     }
-    char period[64], subtitle[256];
+    char period [64], subtitle [256];
     cchc_label_period (&r->window.period, CCHC_LABEL_LOWER, period, sizeof period);
     s_subtitle (r, subtitle, sizeof subtitle);
     s_book_t book;
@@ -535,10 +533,10 @@ cchc_export_ranking (const cchc_rollup_t *r, int level, cchc_export_format_t for
     for (int l = 0; l < CCHC_LEVEL_COUNT; l++) {
         if (level >= 0 && l != level)
             continue;
-        s_sheet_t *s = &book.sheets[book.count++];
+        s_sheet_t *s = &book.sheets [book.count++];
         cchc_strlcpy (s->name, cchc_label_level ((cchc_level_t) l), sizeof s->name);
-        snprintf (s->title, sizeof s->title, "Xếp hạng Chỉ số CCHC %s — %s",
-                  period, cchc_label_level ((cchc_level_t) l));
+        snprintf (s->title, sizeof s->title, "Xếp hạng Chỉ số CCHC %s — %s", period,
+                  cchc_label_level ((cchc_level_t) l));
         cchc_strlcpy (s->subtitle, subtitle, sizeof s->subtitle);
         s_col (s, "Hạng", 6);
         s_col (s, "Mã đơn vị", 10);
@@ -565,7 +563,7 @@ cchc_export_ranking (const cchc_rollup_t *r, int level, cchc_export_format_t for
             return -1;
         }
         for (size_t k = 0; k < n; k++) {
-            const cchc_rollup_unit_result_t *u = &r->units[order[k]];
+            const cchc_rollup_unit_result_t *u = &r->units [order [k]];
             s_row (s);
             if (u->rank)
                 s_num (s, S_INT, u->rank);
@@ -588,7 +586,7 @@ cchc_export_ranking (const cchc_rollup_t *r, int level, cchc_export_format_t for
             else
                 s_next (s);
             for (size_t a = 0; a < na; a++)
-                s_num (s, S_NUM, u->area_earned[a]);
+                s_num (s, S_NUM, u->area_earned [a]);
             s_num (s, S_NUM, u->earned);
             s_num (s, S_NUM, u->applicable);
             s_num (s, S_INT, (double) u->metrics_reported);
@@ -606,17 +604,16 @@ cchc_export_ranking (const cchc_rollup_t *r, int level, cchc_export_format_t for
 /*  Summary */
 
 int
-cchc_export_summary (const cchc_rollup_t *r, cchc_export_format_t format,
-                     const char *tmpdir, char **out, size_t *size, char *err,
-                     size_t errlen)
+cchc_export_summary (const cchc_rollup_t *r, cchc_export_format_t format, const char *tmpdir,
+                     char **out, size_t *size, char *err, size_t errlen)
 {
     assert (r && out && size);
     const cchc_criteria_t *cat = r->criteria;
-    char period[64];
+    char period [64];
     cchc_label_period (&r->window.period, CCHC_LABEL_LOWER, period, sizeof period);
     s_book_t book;
     memset (&book, 0, sizeof book);
-    s_sheet_t *s = &book.sheets[book.count++];
+    s_sheet_t *s = &book.sheets [book.count++];
     cchc_strlcpy (s->name, "Chỉ tiêu Kế hoạch", sizeof s->name);
     snprintf (s->title, sizeof s->title, "Kết quả thực hiện các chỉ tiêu CCHC %s", period);
     s_subtitle (r, s->subtitle, sizeof s->subtitle);
@@ -631,7 +628,7 @@ cchc_export_summary (const cchc_rollup_t *r, cchc_export_format_t format,
     s_col (s, "Đạt mục tiêu", 8);
     s_col (s, "Số đơn vị có số liệu", 9);
     s_col (s, "Số đơn vị thiếu số liệu", 9);
-    for (int pass = 0; pass < 2; pass++)        /* plan targets first */
+    for (int pass = 0; pass < 2; pass++) /* plan targets first */
         for (size_t i = 0; i < cchc_criteria_indicator_count (cat); i++) {
             const cchc_indicator_t *ind = cchc_criteria_indicator (cat, i);
             if (ind->plan != (pass == 0))
@@ -670,12 +667,12 @@ cchc_export_status (const cchc_rollup_t *r, const cchc_status_row_t *rows, size_
                     char **out, size_t *size, char *err, size_t errlen)
 {
     assert (r && (rows || count == 0) && out && size);
-    char period[64], silent[96];
+    char period [64], silent [96];
     cchc_label_period (&r->window.period, CCHC_LABEL_LOWER, period, sizeof period);
     snprintf (silent, sizeof silent, "Không gửi tin ≥ %d ngày", silent_days);
     s_book_t book;
     memset (&book, 0, sizeof book);
-    s_sheet_t *s = &book.sheets[book.count++];
+    s_sheet_t *s = &book.sheets [book.count++];
     cchc_strlcpy (s->name, "Tình hình báo cáo", sizeof s->name);
     snprintf (s->title, sizeof s->title, "Tình hình gửi số liệu CCHC %s", period);
     s_subtitle (r, s->subtitle, sizeof s->subtitle);
@@ -695,8 +692,8 @@ cchc_export_status (const cchc_rollup_t *r, const cchc_status_row_t *rows, size_
     s_col (s, "Tin được nhận", 9);
     s_col (s, "Tin bị từ chối", 9);
     for (size_t i = 0; i < count; i++) {
-        const cchc_status_row_t *row = &rows[i];
-        char seen[32];
+        const cchc_status_row_t *row = &rows [i];
+        char seen [32];
         s_vi_time (row->last_seen_ms, seen, sizeof seen);
         s_row (s);
         s_text (s, cchc_label_level (row->level));
@@ -704,7 +701,7 @@ cchc_export_status (const cchc_rollup_t *r, const cchc_status_row_t *rows, size_
         s_text (s, row->name);
         s_text (s, row->parent_name);
         s_num (s, S_INT, row->agents);
-        s_text (s, seen[0] ? seen : "Chưa bao giờ");
+        s_text (s, seen [0] ? seen : "Chưa bao giờ");
         if (row->days_silent >= 0)
             s_num (s, S_INT, row->days_silent);
         else

@@ -28,42 +28,38 @@
 typedef struct {
     const char *code, *name;
     cchc_level_t level;
-    const char *parent_name;        /* may be NULL */
-    int agents;                     /* agents enrolled for it (not revoked) */
-    int64_t last_seen_ms;           /* newest agent.last_seen, 0 if never */
-    int days_silent;                /* whole days since then; -1 if never */
-    int64_t last_received_ms;       /* newest arrival behind the window's data */
+    const char *parent_name;  /* may be NULL */
+    int agents;               /* agents enrolled for it (not revoked) */
+    int64_t last_seen_ms;     /* newest agent.last_seen, 0 if never */
+    int days_silent;          /* whole days since then; -1 if never */
+    int64_t last_received_ms; /* newest arrival behind the window's data */
     size_t metrics_expected, metrics_reported;
     bool complete, on_time, pending;
-    bool late;                      /* not on time and the due day has passed */
-    bool no_data;                   /* no observation dated in the window */
-    bool silent;                    /* no message for silent_days, or no agent */
-    int64_t rejected;               /* messages rejected, all its agents */
+    bool late;        /* not on time and the due day has passed */
+    bool no_data;     /* no observation dated in the window */
+    bool silent;      /* no message for silent_days, or no agent */
+    int64_t rejected; /* messages rejected, all its agents */
     int64_t accepted;
-    bool has_clock;                 /* an active agent's reports gave its clock: */
-    int64_t clock_skew_ms;          /* the furthest off of them (agent.clock_skew) */
+    bool has_clock;        /* an active agent's reports gave its clock: */
+    int64_t clock_skew_ms; /* the furthest off of them (agent.clock_skew) */
 } cchc_status_row_t;
 
-typedef enum {
-    CCHC_EXPORT_CSV = 1,
-    CCHC_EXPORT_XLSX = 2
-} cchc_export_format_t;
+typedef enum { CCHC_EXPORT_CSV = 1, CCHC_EXPORT_XLSX = 2 } cchc_export_format_t;
 
 /*  "ranking" per level (level < 0: every level; CSV then has a level column,
     XLSX one sheet per level). */
-int cchc_export_ranking (const cchc_rollup_t *r, int level,
-                         cchc_export_format_t format, const char *tmpdir,
-                         char **out, size_t *size, char *err, size_t errlen);
+int cchc_export_ranking (const cchc_rollup_t *r, int level, cchc_export_format_t format,
+                         const char *tmpdir, char **out, size_t *size, char *err,
+                         size_t errlen);
 
 /*  The province figures against the plan's targets. */
 int cchc_export_summary (const cchc_rollup_t *r, cchc_export_format_t format,
-                         const char *tmpdir, char **out, size_t *size,
-                         char *err, size_t errlen);
+                         const char *tmpdir, char **out, size_t *size, char *err,
+                         size_t errlen);
 
 /*  Reporting status, rows in the given order. */
-int cchc_export_status (const cchc_rollup_t *r, const cchc_status_row_t *rows,
-                        size_t count, int silent_days,
-                        cchc_export_format_t format, const char *tmpdir,
+int cchc_export_status (const cchc_rollup_t *r, const cchc_status_row_t *rows, size_t count,
+                        int silent_days, cchc_export_format_t format, const char *tmpdir,
                         char **out, size_t *size, char *err, size_t errlen);
 
 /*  Another table, built cell by cell and written by the same CSV and XLSX

@@ -19,7 +19,7 @@ struct cchc_html_t {
     size_t len;
 };
 
-#define S_STYLESHEET "/bao-cao.css"        /* web/bao-cao.css, embedded */
+#define S_STYLESHEET "/bao-cao.css" /* web/bao-cao.css, embedded */
 
 /*  `text` escaped for HTML; \n as <br> when `breaks`. */
 static void
@@ -55,7 +55,8 @@ s_motto (void *arg, const char *body, const char *number, const char *place_date
     s_text (self->f, number, true);
     fputs ("</span>", self->f);
     fputs ("</div><div><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><b>Độc lập - Tự do - "
-           "Hạnh phúc</b><i>", self->f);
+           "Hạnh phúc</b><i>",
+           self->f);
     s_text (self->f, place_date, true);
     fputs ("</i></div></div>\n", self->f);
 }
@@ -66,7 +67,10 @@ s_title (void *arg, const char *text, double size, bool bold)
     cchc_html_t *self = arg;
     /*  classes, not style attributes: the dashboard's CSP allows no inline
         style */
-    fprintf (self->f, "<h2 class=\"%s%s\">", size >= 15 ? "t1" : size >= 13 ? "t2" : "t3",
+    fprintf (self->f, "<h2 class=\"%s%s\">",
+             size >= 15   ? "t1"
+             : size >= 13 ? "t2"
+                          : "t3",
              bold ? "" : " light");
     s_text (self->f, text, true);
     fputs ("</h2>\n", self->f);
@@ -97,19 +101,19 @@ s_table (void *arg, size_t ncols, const double *widths, const char *align,
     cchc_html_t *self = arg;
     double total = 0;
     for (size_t c = 0; c < ncols; c++)
-        total += widths[c] > 0 ? widths[c] : 0;
+        total += widths [c] > 0 ? widths [c] : 0;
     fputs ("<table><colgroup>", self->f);
     for (size_t c = 0; c < ncols; c++)
         fprintf (self->f, "<col width=\"%.0f%%\">",
-                 total > 0 ? 100.0 * widths[c] / total : 100.0 / (double) ncols);
+                 total > 0 ? 100.0 * widths [c] / total : 100.0 / (double) ncols);
     fputs ("</colgroup>\n", self->f);
     for (size_t r = 0; r < rows; r++) {
         fputs (r == 0 ? "<thead><tr>" : "<tr>", self->f);
         for (size_t c = 0; c < ncols; c++) {
-            char a = align && strlen (align) > c ? align[c] : 'l';
+            char a = align && strlen (align) > c ? align [c] : 'l';
             fprintf (self->f, "<%s class=\"%c\">", r == 0 ? "th" : "td",
                      a == 'r' || a == 'c' ? a : 'l');
-            s_text (self->f, cells[r * ncols + c], true);
+            s_text (self->f, cells [r * ncols + c], true);
             fputs (r == 0 ? "</th>" : "</td>", self->f);
         }
         fputs (r == 0 ? "</tr></thead><tbody>\n" : "</tr>\n", self->f);
@@ -129,7 +133,8 @@ cchc_html_new (const char *title, bool standalone)
         return NULL;
     }
     fputs ("<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\">"
-           "<meta name=\"viewport\" content=\"width=device-width\"><title>", self->f);
+           "<meta name=\"viewport\" content=\"width=device-width\"><title>",
+           self->f);
     s_text (self->f, title ? title : "", false);
     const cchc_web_asset_t *css = cchc_web_asset_find (S_STYLESHEET);
     if (standalone && css) {
@@ -147,7 +152,7 @@ cchc_report_sink_t
 cchc_html_sink (cchc_html_t *self)
 {
     assert (self);
-    return (cchc_report_sink_t) { self, s_motto, s_title, s_heading, s_paragraph, s_table };
+    return (cchc_report_sink_t){ self, s_motto, s_title, s_heading, s_paragraph, s_table };
 }
 
 int

@@ -32,7 +32,6 @@ cchc_report_sink_t cchc_html_sink (cchc_html_t *self);
 
 /*  Finish the page: *out (malloc'ed) and *size; destroys it (accepts
     NULL).  0, or -1 with err. */
-int cchc_html_close (cchc_html_t **self_p, char **out, size_t *size, char *err,
-                     size_t errlen);
+int cchc_html_close (cchc_html_t **self_p, char **out, size_t *size, char *err, size_t errlen);
 
 #endif

@@ -24,14 +24,14 @@
 #include <stddef.h>
 
 typedef enum {
-    CCHC_LABEL_SENTENCE = 0,    /* first letter capital */
+    CCHC_LABEL_SENTENCE = 0, /* first letter capital */
     CCHC_LABEL_LOWER = 1,
     CCHC_LABEL_UPPER = 2
 } cchc_label_case_t;
 
 /*  The period's Vietnamese name into buf (truncated to size).  Can't fail. */
-void cchc_label_period (const cchc_period_t *p, cchc_label_case_t letter_case,
-                        char *buf, size_t size);
+void cchc_label_period (const cchc_period_t *p, cchc_label_case_t letter_case, char *buf,
+                        size_t size);
 
 /*  Full name of a level: "Sở, ban, ngành", "UBND huyện, thành phố",
     "UBND xã, phường, thị trấn"; "" for anything else. */

@@ -33,17 +33,17 @@
 #include <stdint.h>
 
 int cchc_present_national_export (const json_t *rank, const cchc_criteria_t *cat,
-                                  cchc_export_format_t format, const char *tmpdir,
-                                  char **out, size_t *size, char *err, size_t errlen);
+                                  cchc_export_format_t format, const char *tmpdir, char **out,
+                                  size_t *size, char *err, size_t errlen);
 
 /*  The report's composition; `now_ms` dates it. */
 int cchc_present_national_print (const json_t *rank, const cchc_criteria_t *cat,
-                                 int64_t now_ms, const cchc_report_sink_t *sink,
-                                 char *err, size_t errlen);
+                                 int64_t now_ms, const cchc_report_sink_t *sink, char *err,
+                                 size_t errlen);
 
 /*  The report as a PDF at `path`. */
-int cchc_present_national_pdf (const json_t *rank, const cchc_criteria_t *cat,
-                               int64_t now_ms, const char *path, char *err, size_t errlen);
+int cchc_present_national_pdf (const json_t *rank, const cchc_criteria_t *cat, int64_t now_ms,
+                               const char *path, char *err, size_t errlen);
 
 /*  The same PDF as bytes (*out malloc'ed), through a temporary file in
     `tmpdir` (NULL: /tmp) that is removed. */
@@ -53,8 +53,8 @@ int cchc_present_national_pdf_bytes (const json_t *rank, const cchc_criteria_t *
 
 /*  The report as the HTML print view (*out malloc'ed); `standalone`: the
     stylesheet copied in (a file), else linked (the dashboard, html.h). */
-int cchc_present_national_html (const json_t *rank, const cchc_criteria_t *cat,
-                                int64_t now_ms, bool standalone, char **out, size_t *size,
-                                char *err, size_t errlen);
+int cchc_present_national_html (const json_t *rank, const cchc_criteria_t *cat, int64_t now_ms,
+                                bool standalone, char **out, size_t *size, char *err,
+                                size_t errlen);
 
 #endif

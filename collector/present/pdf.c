@@ -37,14 +37,14 @@ struct cchc_pdf_t {
     cairo_surface_t *surface;
     cairo_t *cr;
     PangoLayout *layout;
-    double y;                   /* cursor, from the top of the page */
-    int page;                   /* 1.. */
+    double y; /* cursor, from the top of the page */
+    int page; /* 1.. */
 };
 
 static void
 s_footer (cchc_pdf_t *self)
 {
-    char text[32];
+    char text [32];
     snprintf (text, sizeof text, "%d", self->page);
     PangoFontDescription *fd = pango_font_description_from_string (S_FAMILY);
     pango_font_description_set_absolute_size (fd, 10 * PANGO_SCALE);
@@ -139,8 +139,7 @@ cchc_pdf_new (const char *path, char *err, size_t errlen)
 }
 
 void
-cchc_pdf_motto (cchc_pdf_t *self, const char *body, const char *number,
-                const char *place_date)
+cchc_pdf_motto (cchc_pdf_t *self, const char *body, const char *number, const char *place_date)
 {
     assert (self);
     /* two columns: 38 % issuing body, 62 % the motto */
@@ -179,7 +178,8 @@ cchc_pdf_motto (cchc_pdf_t *self, const char *body, const char *number,
     cairo_move_to (self->cr, mid - half, rule_y);
     cairo_line_to (self->cr, mid + half, rule_y);
     cairo_stroke (self->cr);
-    double hc = s_layout (self, place_date, size + 1, false, true, PANGO_ALIGN_CENTER, false, rw);
+    double hc =
+        s_layout (self, place_date, size + 1, false, true, PANGO_ALIGN_CENTER, false, rw);
     cairo_move_to (self->cr, S_LEFT + lw, rule_y + 8);
     pango_cairo_show_layout (self->cr, self->layout);
     double right_end = rule_y + 8 + hc;
@@ -218,10 +218,11 @@ s_row_height (cchc_pdf_t *self, size_t ncols, const double *cw, const char *alig
 {
     double h = 0;
     for (size_t c = 0; c < ncols; c++) {
-        PangoAlignment a = align[c] == 'r' ? PANGO_ALIGN_RIGHT
-                           : align[c] == 'c' ? PANGO_ALIGN_CENTER : PANGO_ALIGN_LEFT;
-        double ch = s_layout (self, row[c], S_TABLE, bold, false, bold ? PANGO_ALIGN_CENTER : a,
-                              false, cw[c] - 2 * S_PAD);
+        PangoAlignment a = align [c] == 'r'   ? PANGO_ALIGN_RIGHT
+                           : align [c] == 'c' ? PANGO_ALIGN_CENTER
+                                              : PANGO_ALIGN_LEFT;
+        double ch = s_layout (self, row [c], S_TABLE, bold, false,
+                              bold ? PANGO_ALIGN_CENTER : a, false, cw [c] - 2 * S_PAD);
         if (ch > h)
             h = ch;
     }
@@ -234,34 +235,35 @@ s_row_draw (cchc_pdf_t *self, size_t ncols, const double *cw, const char *align,
 {
     double x = S_LEFT;
     for (size_t c = 0; c < ncols; c++) {
-        PangoAlignment a = align[c] == 'r' ? PANGO_ALIGN_RIGHT
-                           : align[c] == 'c' ? PANGO_ALIGN_CENTER : PANGO_ALIGN_LEFT;
-        s_layout (self, row[c], S_TABLE, bold, false, bold ? PANGO_ALIGN_CENTER : a,
-                  false, cw[c] - 2 * S_PAD);
+        PangoAlignment a = align [c] == 'r'   ? PANGO_ALIGN_RIGHT
+                           : align [c] == 'c' ? PANGO_ALIGN_CENTER
+                                              : PANGO_ALIGN_LEFT;
+        s_layout (self, row [c], S_TABLE, bold, false, bold ? PANGO_ALIGN_CENTER : a, false,
+                  cw [c] - 2 * S_PAD);
         cairo_move_to (self->cr, x + S_PAD, self->y + S_PAD);
         pango_cairo_show_layout (self->cr, self->layout);
-        cairo_rectangle (self->cr, x, self->y, cw[c], h);
+        cairo_rectangle (self->cr, x, self->y, cw [c], h);
         cairo_stroke (self->cr);
-        x += cw[c];
+        x += cw [c];
     }
     self->y += h;
 }
 
 void
-cchc_pdf_table (cchc_pdf_t *self, size_t ncols, const double *widths,
-                const char *align, const char *const *cells, size_t rows)
+cchc_pdf_table (cchc_pdf_t *self, size_t ncols, const double *widths, const char *align,
+                const char *const *cells, size_t rows)
 {
     assert (self && ncols > 0 && widths && align && strlen (align) >= ncols);
     if (rows == 0)
         return;
     double total = 0;
     for (size_t c = 0; c < ncols; c++)
-        total += widths[c] > 0 ? widths[c] : 1;
+        total += widths [c] > 0 ? widths [c] : 1;
     double *cw = malloc (ncols * sizeof *cw);
     if (!cw)
         return;
     for (size_t c = 0; c < ncols; c++)
-        cw[c] = S_WIDTH * (widths[c] > 0 ? widths[c] : 1) / total;
+        cw [c] = S_WIDTH * (widths [c] > 0 ? widths [c] : 1) / total;
     const char *const *head = cells;
     double hh = s_row_height (self, ncols, cw, align, head, true);
     /* the header and the first row together */

@@ -47,8 +47,8 @@ void cchc_pdf_paragraph (cchc_pdf_t *self, const char *text, bool italic);
     numbers, scaled to the text width), `align` one of l, c, r per column,
     `cells` rows × ncols strings (NULL is empty), row 0 the header (bold,
     repeated on every page the table continues on). */
-void cchc_pdf_table (cchc_pdf_t *self, size_t ncols, const double *widths,
-                     const char *align, const char *const *cells, size_t rows);
+void cchc_pdf_table (cchc_pdf_t *self, size_t ncols, const double *widths, const char *align,
+                     const char *const *cells, size_t rows);
 
 /*  Finish the document and write it; destroys it (accepts NULL).  0, or -1
     with err (the file may then be partial: write to a temporary name). */

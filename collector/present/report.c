@@ -59,17 +59,17 @@ cchc_report_vi_dues (const cchc_rollup_window_t *w, char *buf, size_t size)
 {
     bool same = true;
     for (int l = 1; l < CCHC_LEVEL_COUNT; l++)
-        same = same && w->level_due_day[l] == w->level_due_day[0];
-    char day[16];
+        same = same && w->level_due_day [l] == w->level_due_day [0];
+    char day [16];
     if (same) {
-        cchc_report_vi_day (w->level_due_day[0], day, sizeof day);
+        cchc_report_vi_day (w->level_due_day [0], day, sizeof day);
         snprintf (buf, size, "ngày %s", day);
         return;
     }
     size_t used = 0;
-    buf[0] = 0;
+    buf [0] = 0;
     for (int l = 0; l < CCHC_LEVEL_COUNT && used < size; l++) {
-        cchc_report_vi_day (w->level_due_day[l], day, sizeof day);
+        cchc_report_vi_day (w->level_due_day [l], day, sizeof day);
         int n = snprintf (buf + used, size - used, "%s%s ngày %s", l ? "; " : "",
                           cchc_label_level_short ((cchc_level_t) l), day);
         if (n < 0)
@@ -103,25 +103,25 @@ cchc_report_vi_num (double v, int decimals, char *buf, size_t size)
         snprintf (buf, size, "–");
         return;
     }
-    char raw[64];
+    char raw [64];
     snprintf (raw, sizeof raw, "%.*f", decimals, fabs (v));
     char *dot = strchr (raw, '.');
     size_t int_len = dot ? (size_t) (dot - raw) : strlen (raw);
-    char out[96];
+    char out [96];
     size_t o = 0;
     if (v < 0 && strspn (raw, "0.") != strlen (raw))
-        out[o++] = '-';
+        out [o++] = '-';
     for (size_t i = 0; i < int_len; i++) {
         if (i > 0 && (int_len - i) % 3 == 0)
-            out[o++] = '.';
-        out[o++] = raw[i];
+            out [o++] = '.';
+        out [o++] = raw [i];
     }
     if (dot) {
-        out[o++] = ',';
+        out [o++] = ',';
         for (const char *p = dot + 1; *p; p++)
-            out[o++] = *p;
+            out [o++] = *p;
     }
-    out[o] = '\0';
+    out [o] = '\0';
     snprintf (buf, size, "%s", out);
 }
 
@@ -138,7 +138,7 @@ cchc_report_vi_value (const cchc_indicator_t *ind, double v, char *buf, size_t s
         return;
     }
     if (ind->denominator >= 0) {
-        char n[64];
+        char n [64];
         cchc_report_vi_num (v * 100, 1, n, sizeof n);
         snprintf (buf, size, "%.24s%%", n);
     }
@@ -156,8 +156,8 @@ s_width (const char *s)
         unsigned c = *p;
         size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
         unsigned cp = c;
-        if (len == 2 && p[1])
-            cp = ((c & 0x1F) << 6) | (p[1] & 0x3F);
+        if (len == 2 && p [1])
+            cp = ((c & 0x1F) << 6) | (p [1] & 0x3F);
         bool combining = len == 2 && cp >= 0x300 && cp <= 0x36F;
         if (!combining)
             w++;
@@ -182,12 +182,12 @@ s_col (FILE *out, const char *s, size_t width, bool right)
     /* cut at a code point boundary, width-1 columns, then "…" */
     const unsigned char *p = (const unsigned char *) s;
     size_t used = 0, bytes = 0;
-    while (p[bytes] && used < width - 1) {
-        unsigned c = p[bytes];
+    while (p [bytes] && used < width - 1) {
+        unsigned c = p [bytes];
         size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
         bytes += len;
         used++;
-        while (p[bytes] == 0xCC || p[bytes] == 0xCD)  /* combining marks */
+        while (p [bytes] == 0xCC || p [bytes] == 0xCD) /* combining marks */
             bytes += 2;
     }
     fwrite (s, 1, bytes, out);
@@ -218,14 +218,15 @@ s_write_csv (const cchc_rollup_t *r, const char *unit, FILE *out)
     const cchc_criteria_t *cat = r->criteria;
     fputs ("period,unit,name,level,index,rank,change,complete,on_time,"
            "indicator,area,state,numerator,denominator,value,target,points,"
-           "points_max\r\n", out);
+           "points_max\r\n",
+           out);
     for (size_t i = 0; i < r->unit_count; i++) {
-        const cchc_rollup_unit_result_t *u = &r->units[i];
+        const cchc_rollup_unit_result_t *u = &r->units [i];
         if (unit && strcmp (unit, u->code) != 0)
             continue;
         for (size_t k = 0; k < cchc_criteria_indicator_count (cat); k++) {
             const cchc_indicator_t *ind = cchc_criteria_indicator (cat, k);
-            const cchc_rollup_score_t *s = &u->scores[k];
+            const cchc_rollup_score_t *s = &u->scores [k];
             fprintf (out, "%s,", r->window.id);
             cchc_report_csv_text (out, u->code);
             fputc (',', out);
@@ -259,21 +260,21 @@ s_write_csv (const cchc_rollup_t *r, const char *unit, FILE *out)
 /* ------------------------------------------------------------------------ */
 /*  Text table */
 
-
 static void
 s_table_header (const cchc_rollup_t *r, FILE *out)
 {
     const cchc_rollup_window_t *w = &r->window;
-    char a[16], b[16], due[160], lock[16], asof[40];
+    char a [16], b [16], due [160], lock [16], asof [40];
     cchc_report_vi_day (w->first_day, a, sizeof a);
     cchc_report_vi_day (w->last_day, b, sizeof b);
     cchc_report_vi_dues (w, due, sizeof due);
     cchc_report_vi_day (w->lock_day, lock, sizeof lock);
     cchc_report_local_time (w->as_of_ms, false, asof, sizeof asof);
     const char *dues = strncmp (due, "ngày ", strlen ("ngày ")) == 0
-                       ? due + strlen ("ngày ") : due;     /* one day for all */
-    fprintf (out, "Kỳ %s: %s – %s · hạn gửi %s · khóa %s · tính đến %s\n",
-             w->id, a, b, dues, lock, asof);
+                           ? due + strlen ("ngày ")
+                           : due; /* one day for all */
+    fprintf (out, "Kỳ %s: %s – %s · hạn gửi %s · khóa %s · tính đến %s\n", w->id, a, b, dues,
+             lock, asof);
     fprintf (out, "Bộ tiêu chí: %s\n", cchc_criteria_name (r->criteria));
 }
 
@@ -282,10 +283,10 @@ s_table_units (const cchc_rollup_t *r, FILE *out)
 {
     s_table_header (r, out);
     for (int level = 0; level < CCHC_LEVEL_COUNT; level++) {
-        const cchc_rollup_dist_t *d = &r->dist[level];
+        const cchc_rollup_dist_t *d = &r->dist [level];
         if (d->units == 0)
             continue;
-        char med[32];
+        char med [32];
         cchc_report_vi_num (d->median, 2, med, sizeof med);
         fprintf (out, "\n%s: %zu đơn vị, %zu có chỉ số, trung vị %s\n",
                  cchc_label_level_short ((cchc_level_t) level), d->units, d->ranked, med);
@@ -308,8 +309,8 @@ s_table_units (const cchc_rollup_t *r, FILE *out)
         if (!order)
             return;
         for (size_t k = 0; k < n; k++) {
-            const cchc_rollup_unit_result_t *u = &r->units[order[k]];
-            char rank[16], idx[32], chg[32], pts[48];
+            const cchc_rollup_unit_result_t *u = &r->units [order [k]];
+            char rank [16], idx [32], chg [32], pts [48];
             if (u->rank)
                 snprintf (rank, sizeof rank, "%d", u->rank);
             else
@@ -317,11 +318,11 @@ s_table_units (const cchc_rollup_t *r, FILE *out)
             cchc_report_vi_num (u->index, 2, idx, sizeof idx);
             if (u->has_change) {
                 cchc_report_vi_num (u->change, 2, chg + 1, sizeof chg - 1);
-                chg[0] = u->change > 0.005 ? '+' : ' ';
+                chg [0] = u->change > 0.005 ? '+' : ' ';
             }
             else
                 snprintf (chg, sizeof chg, "–");
-            char e[24], ap[24];
+            char e [24], ap [24];
             cchc_report_vi_num (u->earned, 2, e, sizeof e);
             cchc_report_vi_num (u->applicable, 2, ap, sizeof ap);
             snprintf (pts, sizeof pts, "%s/%s", e, ap);
@@ -336,8 +337,10 @@ s_table_units (const cchc_rollup_t *r, FILE *out)
             fputs ("  ", out);
             s_col (out, pts, 13, true);
             fprintf (out, "  %5zu  %s\n", u->indicators_missing,
-                     u->on_time ? "có" : u->pending ? "chưa đến hạn"
-             : u->complete ? "chậm" : "thiếu");
+                     u->on_time    ? "có"
+                     : u->pending  ? "chưa đến hạn"
+                     : u->complete ? "chậm"
+                                   : "thiếu");
         }
         free (order);
     }
@@ -348,38 +351,42 @@ s_table_unit (const cchc_rollup_t *r, const cchc_rollup_unit_result_t *u, FILE *
 {
     const cchc_criteria_t *cat = r->criteria;
     s_table_header (r, out);
-    char idx[32], rank[32] = "–", chg[32] = "–";
+    char idx [32], rank [32] = "–", chg [32] = "–";
     cchc_report_vi_num (u->index, 2, idx, sizeof idx);
     if (u->rank)
         snprintf (rank, sizeof rank, "%d", u->rank);
     if (u->has_change) {
         cchc_report_vi_num (u->change, 2, chg + 1, sizeof chg - 1);
-        chg[0] = u->change > 0.005 ? '+' : ' ';
+        chg [0] = u->change > 0.005 ? '+' : ' ';
     }
-    fprintf (out, "\n%s — %s (%s)\nChỉ số %s · hạng %s · thay đổi %s · xếp loại %s\n",
-             u->code, u->name, cchc_label_level_short (u->level), idx, rank, chg,
+    fprintf (out, "\n%s — %s (%s)\nChỉ số %s · hạng %s · thay đổi %s · xếp loại %s\n", u->code,
+             u->name, cchc_label_level_short (u->level), idx, rank, chg,
              u->grade ? u->grade : "–");
     fprintf (out, "Số liệu: %zu/%zu chỉ tiêu thống kê · %s\n\n", u->metrics_reported,
              u->metrics_expected,
-             u->on_time ? "đúng hạn" : u->pending ? "chưa đến hạn" :
-             u->complete ? "gửi chậm" : "thiếu số liệu");
-    static const char *heads[] = { "Tử số", "Mẫu số", "Giá trị", "Mục tiêu", "Điểm",
-                                   "Tối đa" };
-    static const size_t widths[] = { 12, 12, 9, 9, 6, 6 };
+             u->on_time    ? "đúng hạn"
+             : u->pending  ? "chưa đến hạn"
+             : u->complete ? "gửi chậm"
+                           : "thiếu số liệu");
+    static const char *heads [] = {
+        "Tử số", "Mẫu số", "Giá trị", "Mục tiêu", "Điểm", "Tối đa"
+    };
+    static const size_t widths [] = { 12, 12, 9, 9, 6, 6 };
     s_col (out, "Tiêu chí", 20, false);
     fputs ("  ", out);
     s_col (out, "Lĩnh vực", 10, false);
     for (int k = 0; k < 6; k++) {
         fputs ("  ", out);
-        s_col (out, heads[k], widths[k], true);
+        s_col (out, heads [k], widths [k], true);
     }
     fputs ("  Trạng thái\n", out);
     for (size_t i = 0; i < cchc_criteria_indicator_count (cat); i++) {
         const cchc_indicator_t *ind = cchc_criteria_indicator (cat, i);
-        const cchc_rollup_score_t *s = &u->scores[i];
-        char num[32], den[32], val[32], tgt[32], pts[32], max[32];
-        cchc_report_vi_num (s->numerator, fabs (s->numerator - round (s->numerator)) < 1e-9
-                  ? 0 : 2, num, sizeof num);
+        const cchc_rollup_score_t *s = &u->scores [i];
+        char num [32], den [32], val [32], tgt [32], pts [32], max [32];
+        cchc_report_vi_num (s->numerator,
+                            fabs (s->numerator - round (s->numerator)) < 1e-9 ? 0 : 2, num,
+                            sizeof num);
         cchc_report_vi_num (s->denominator, 0, den, sizeof den);
         cchc_report_vi_value (ind, s->value, val, sizeof val);
         cchc_report_vi_value (ind, s->target, tgt, sizeof tgt);
@@ -404,9 +411,9 @@ s_table_unit (const cchc_rollup_t *r, const cchc_rollup_unit_result_t *u, FILE *
     }
     bool any = false;
     for (size_t m = 0; m < cchc_criteria_metric_count (cat); m++)
-        if (u->cells[m].expected && !u->cells[m].present) {
-            fprintf (out, "%s %s", any ? "," : "\nThiếu số liệu:",
-                     cchc_criteria_metric (cat, m)->code);
+        if (u->cells [m].expected && !u->cells [m].present) {
+            fprintf (out, "%s %s",
+                     any ? "," : "\nThiếu số liệu:", cchc_criteria_metric (cat, m)->code);
             any = true;
         }
     if (any)
@@ -414,14 +421,16 @@ s_table_unit (const cchc_rollup_t *r, const cchc_rollup_unit_result_t *u, FILE *
 }
 
 int
-cchc_rollup_write (const cchc_rollup_t *r, const char *unit, cchc_format_t format,
-                   FILE *out, char *err, size_t errlen)
+cchc_rollup_write (const cchc_rollup_t *r, const char *unit, cchc_format_t format, FILE *out,
+                   char *err, size_t errlen)
 {
     assert (r && out);
     int ui = -1;
     if (unit && (ui = cchc_rollup_unit_find (r, unit)) < 0) {
-        cchc_errf (err, errlen, "unit '%s' is not scored in %s (unknown, not valid "
-               "on %d, or level tinh)", unit, r->window.id, (int) r->window.last_day);
+        cchc_errf (err, errlen,
+                   "unit '%s' is not scored in %s (unknown, not valid "
+                   "on %d, or level tinh)",
+                   unit, r->window.id, (int) r->window.last_day);
         return -1;
     }
     if (format == CCHC_FORMAT_JSON) {
@@ -430,8 +439,8 @@ cchc_rollup_write (const cchc_rollup_t *r, const char *unit, cchc_format_t forma
             cchc_errf (err, errlen, "out of memory");
             return -1;
         }
-        int rc = json_dumpf (j, out, JSON_INDENT (2) | JSON_REAL_PRECISION (12)
-                                     | JSON_ENSURE_ASCII * 0);
+        int rc = json_dumpf (
+            j, out, JSON_INDENT (2) | JSON_REAL_PRECISION (12) | JSON_ENSURE_ASCII * 0);
         json_decref (j);
         fputc ('\n', out);
         if (rc != 0) {
@@ -442,7 +451,7 @@ cchc_rollup_write (const cchc_rollup_t *r, const char *unit, cchc_format_t forma
     else if (format == CCHC_FORMAT_CSV)
         s_write_csv (r, unit, out);
     else if (ui >= 0)
-        s_table_unit (r, &r->units[ui], out);
+        s_table_unit (r, &r->units [ui], out);
     else
         s_table_units (r, out);
     if (fflush (out) != 0 || ferror (out)) {
@@ -473,9 +482,11 @@ s_report_plan (const cchc_rollup_t *r, FILE *out)
     fputs ("## I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CỦA KẾ HOẠCH\n\n", out);
     fputs ("Kết quả của tỉnh được tính trên tổng số liệu của tất cả các cơ quan, "
            "đơn vị có số liệu trong kỳ (tử số và mẫu số cộng dồn), so với chỉ "
-           "tiêu của Kế hoạch.\n\n", out);
+           "tiêu của Kế hoạch.\n\n",
+           out);
     fputs ("| STT | Chỉ tiêu | Phạm vi | Kết quả | Tử số / mẫu số | Chỉ tiêu kế hoạch "
-           "| Đánh giá |\n|---:|---|---|---:|---:|---:|---|\n", out);
+           "| Đánh giá |\n|---:|---|---|---:|---:|---:|---|\n",
+           out);
     int stt = 0;
     for (size_t i = 0; i < cchc_criteria_indicator_count (cat); i++) {
         const cchc_indicator_t *ind = cchc_criteria_indicator (cat, i);
@@ -488,7 +499,7 @@ s_report_plan (const cchc_rollup_t *r, FILE *out)
             const cchc_rollup_figure_t *f = cchc_rollup_figure (r, i, l);
             if (!f)
                 continue;
-            char val[32], tgt[32], num[32], den[32], frac[80];
+            char val [32], tgt [32], num [32], den [32], frac [80];
             cchc_report_vi_value (ind, f->value, val, sizeof val);
             cchc_report_vi_value (ind, f->target, tgt, sizeof tgt);
             cchc_report_vi_num (f->numerator, 0, num, sizeof num);
@@ -499,7 +510,8 @@ s_report_plan (const cchc_rollup_t *r, FILE *out)
             else
                 snprintf (frac, sizeof frac, "%s", num);
             const char *verdict = !f->has_value ? "Chưa có số liệu"
-                                : f->met ? "Đạt" : "Chưa đạt";
+                                  : f->met      ? "Đạt"
+                                                : "Chưa đạt";
             if (l <= 0)
                 fprintf (out, "| %d | ", stt);
             else
@@ -508,8 +520,10 @@ s_report_plan (const cchc_rollup_t *r, FILE *out)
                 s_md (out, ind->name);
             fprintf (out, " | %s | %s | %s | %s%s | %s",
                      l < 0 ? CCHC_LABEL_PROVINCE : cchc_label_level_short ((cchc_level_t) l),
-                     val, frac, ind->higher ? (ind->rule == CCHC_RULE_PROPORTIONAL
-                                               && f->target >= 1 ? "" : "≥ ") : "≤ ",
+                     val, frac,
+                     ind->higher
+                         ? (ind->rule == CCHC_RULE_PROPORTIONAL && f->target >= 1 ? "" : "≥ ")
+                         : "≤ ",
                      tgt, verdict);
             if (f->units_missing)
                 fprintf (out, " (%zu đơn vị thiếu số liệu)", f->units_missing);
@@ -518,7 +532,8 @@ s_report_plan (const cchc_rollup_t *r, FILE *out)
     }
     if (stt == 0)
         fputs ("| | Bộ tiêu chí không đánh dấu chỉ tiêu kế hoạch nào (plan = yes) "
-               "| | | | | |\n", out);
+               "| | | | | |\n",
+               out);
     fputc ('\n', out);
 }
 
@@ -532,8 +547,7 @@ s_report_distribution (const cchc_rollup_t *r, FILE *out)
            "tiêu chí áp dụng cho đơn vị. Tiêu chí có mẫu số bằng 0 trong kỳ thì "
            "không áp dụng; tiêu chí áp dụng nhưng thiếu số liệu được 0 điểm.\n\n",
            out);
-    fputs ("| Cấp | Số đơn vị | Có chỉ số | Thấp nhất | Trung vị | Cao nhất | Bình quân",
-           out);
+    fputs ("| Cấp | Số đơn vị | Có chỉ số | Thấp nhất | Trung vị | Cao nhất | Bình quân", out);
     for (size_t g = 0; g < ng; g++) {
         fputs (" | ", out);
         s_md (out, cchc_criteria_grade (cat, g)->name);
@@ -543,10 +557,10 @@ s_report_distribution (const cchc_rollup_t *r, FILE *out)
         fputs ("|---:", out);
     fputs ("|---:|---:|\n", out);
     for (int l = 0; l <= CCHC_LEVEL_COUNT; l++) {
-        const cchc_rollup_dist_t *d = &r->dist[l];
+        const cchc_rollup_dist_t *d = &r->dist [l];
         if (d->units == 0 && l < CCHC_LEVEL_COUNT)
             continue;
-        char mn[32], md[32], mx[32], mean[32];
+        char mn [32], md [32], mx [32], mean [32];
         cchc_report_vi_num (d->min, 2, mn, sizeof mn);
         cchc_report_vi_num (d->median, 2, md, sizeof md);
         cchc_report_vi_num (d->max, 2, mx, sizeof mx);
@@ -556,7 +570,7 @@ s_report_distribution (const cchc_rollup_t *r, FILE *out)
                                        : cchc_label_level_short ((cchc_level_t) l),
                  d->units, d->ranked, mn, md, mx, mean);
         for (size_t g = 0; g < ng; g++)
-            fprintf (out, " | %zu", d->grade_counts[g]);
+            fprintf (out, " | %zu", d->grade_counts [g]);
         fprintf (out, " | %zu | %zu |\n", d->incomplete, d->late);
     }
     fputc ('\n', out);
@@ -572,19 +586,19 @@ s_report_ranking (const cchc_rollup_t *r, int level, int section, FILE *out)
         return;
     }
     fprintf (out, "### %d. Xếp hạng %s\n\n", section,
-             level == CCHC_LEVEL_SO ? "các sở, ban, ngành"
+             level == CCHC_LEVEL_SO      ? "các sở, ban, ngành"
              : level == CCHC_LEVEL_HUYEN ? "UBND các huyện, thành phố"
-             : "UBND các xã, phường, thị trấn");
+                                         : "UBND các xã, phường, thị trấn");
     fprintf (out, "| Hạng | Mã | Cơ quan, đơn vị | Chỉ số (%%) | Điểm | So với kỳ trước"
-             " | Xếp loại | Ghi chú |\n|---:|---|---|---:|---:|---:|---|---|\n");
+                  " | Xếp loại | Ghi chú |\n|---:|---|---|---:|---:|---:|---|---|\n");
     for (size_t k = 0; k < n; k++) {
-        const cchc_rollup_unit_result_t *u = &r->units[order[k]];
-        char idx[32], e[32], ap[32], chg[48];
+        const cchc_rollup_unit_result_t *u = &r->units [order [k]];
+        char idx [32], e [32], ap [32], chg [48];
         cchc_report_vi_num (u->index, 2, idx, sizeof idx);
         cchc_report_vi_num (u->earned, 2, e, sizeof e);
         cchc_report_vi_num (u->applicable, 2, ap, sizeof ap);
         if (u->has_change) {
-            char c[32];
+            char c [32];
             cchc_report_vi_num (u->change, 2, c, sizeof c);
             snprintf (chg, sizeof chg, "%s%s", u->change > 0.005 ? "+" : "", c);
             if (u->prev_rank) {
@@ -623,29 +637,31 @@ s_report_areas (const cchc_rollup_t *r, int section, FILE *out)
 {
     const cchc_criteria_t *cat = r->criteria;
     size_t na = cchc_criteria_area_count (cat);
-    fprintf (out, "### %d. Kết quả theo lĩnh vực\n\nTỷ lệ điểm đạt được trên điểm "
-             "áp dụng, cộng chung các đơn vị cùng cấp.\n\n| Lĩnh vực", section);
+    fprintf (out,
+             "### %d. Kết quả theo lĩnh vực\n\nTỷ lệ điểm đạt được trên điểm "
+             "áp dụng, cộng chung các đơn vị cùng cấp.\n\n| Lĩnh vực",
+             section);
     for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
-        if (r->dist[l].units)
+        if (r->dist [l].units)
             fprintf (out, " | %s", cchc_label_level_short ((cchc_level_t) l));
     fputs (" |\n|---", out);
     for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
-        if (r->dist[l].units)
+        if (r->dist [l].units)
             fputs ("|---:", out);
     fputs ("|\n", out);
     for (size_t a = 0; a < na; a++) {
         fputs ("| ", out);
         s_md (out, cchc_criteria_area (cat, a)->name);
         for (int l = 0; l < CCHC_LEVEL_COUNT; l++) {
-            if (!r->dist[l].units)
+            if (!r->dist [l].units)
                 continue;
             double e = 0, ap = 0;
             for (size_t i = 0; i < r->unit_count; i++)
-                if ((int) r->units[i].level == l) {
-                    e += r->units[i].area_earned[a];
-                    ap += r->units[i].area_applicable[a];
+                if ((int) r->units [i].level == l) {
+                    e += r->units [i].area_earned [a];
+                    ap += r->units [i].area_applicable [a];
                 }
-            char pct[32];
+            char pct [32];
             cchc_report_vi_num (ap > 0 ? 100 * e / ap : NAN, 1, pct, sizeof pct);
             fprintf (out, " | %s%s", pct, ap > 0 ? "%" : "");
         }
@@ -658,32 +674,34 @@ static void
 s_report_gaps (const cchc_rollup_t *r, FILE *out)
 {
     const cchc_criteria_t *cat = r->criteria;
-    char due[160];
+    char due [160];
     cchc_report_vi_dues (&r->window, due, sizeof due);
     bool one = strncmp (due, "ngày ", strlen ("ngày ")) == 0;
-    fprintf (out, "## III. CƠ QUAN, ĐƠN VỊ THIẾU SỐ LIỆU HOẶC GỬI SỐ LIỆU CHẬM\n\n"
+    fprintf (out,
+             "## III. CƠ QUAN, ĐƠN VỊ THIẾU SỐ LIỆU HOẶC GỬI SỐ LIỆU CHẬM\n\n"
              "Số liệu của kỳ được coi là đúng hạn khi đầy đủ và đến hệ thống "
-             "trước 24 giờ %s%s.\n\n", one ? "" : "ngày hạn gửi của cấp mình: ", due);
+             "trước 24 giờ %s%s.\n\n",
+             one ? "" : "ngày hạn gửi của cấp mình: ", due);
     size_t n;
     size_t *order = cchc_rollup_ranking (r, -1, &n);
     if (!order)
         return;
     size_t shown = 0;
     for (size_t k = 0; k < n; k++) {
-        const cchc_rollup_unit_result_t *u = &r->units[order[k]];
+        const cchc_rollup_unit_result_t *u = &r->units [order [k]];
         if (u->on_time)
             continue;
         if (shown++ == 0)
             fputs ("| Cơ quan, đơn vị | Cấp | Số liệu đã có | Còn thiếu "
-                   "| Lần gửi cuối | Tình trạng |\n|---|---|---:|---|---|---|\n", out);
+                   "| Lần gửi cuối | Tình trạng |\n|---|---|---:|---|---|---|\n",
+                   out);
         fputs ("| ", out);
         s_md (out, u->name);
-        fprintf (out, " (%s) | %s | %zu/%zu | ", u->code,
-                 cchc_label_level_short (u->level), u->metrics_reported,
-                 u->metrics_expected);
+        fprintf (out, " (%s) | %s | %zu/%zu | ", u->code, cchc_label_level_short (u->level),
+                 u->metrics_reported, u->metrics_expected);
         size_t listed = 0, missing = u->metrics_expected - u->metrics_reported;
         for (size_t m = 0; m < cchc_criteria_metric_count (cat); m++) {
-            if (!u->cells[m].expected || u->cells[m].present)
+            if (!u->cells [m].expected || u->cells [m].present)
                 continue;
             if (listed == 3) {
                 fprintf (out, " và %zu chỉ tiêu khác", missing - listed);
@@ -695,12 +713,13 @@ s_report_gaps (const cchc_rollup_t *r, FILE *out)
         }
         if (missing == 0)
             fputs ("–", out);
-        char last[40] = "chưa gửi";
+        char last [40] = "chưa gửi";
         if (u->last_received_ms > 0 && u->last_received_ms != INT64_MAX)
             cchc_report_local_time (u->last_received_ms, false, last, sizeof last);
         fprintf (out, " | %s | %s |\n", last,
-                 u->pending ? "Chưa đến hạn gửi"
-                 : !u->complete ? "Thiếu số liệu" : "Gửi chậm");
+                 u->pending     ? "Chưa đến hạn gửi"
+                 : !u->complete ? "Thiếu số liệu"
+                                : "Gửi chậm");
     }
     if (shown == 0)
         fputs ("Tất cả các cơ quan, đơn vị đã gửi đầy đủ số liệu đúng hạn.\n", out);
@@ -713,7 +732,7 @@ cchc_report_write (const cchc_rollup_t *r, FILE *out, char *err, size_t errlen)
 {
     assert (r && out);
     const cchc_rollup_window_t *w = &r->window;
-    char title[64], a[16], b[16], due[160], lock[16], asof[40];
+    char title [64], a [16], b [16], due [160], lock [16], asof [40];
     cchc_label_period (&w->period, CCHC_LABEL_UPPER, title, sizeof title);
     cchc_report_vi_day (w->first_day, a, sizeof a);
     cchc_report_vi_day (w->last_day, b, sizeof b);
@@ -723,10 +742,13 @@ cchc_report_write (const cchc_rollup_t *r, FILE *out, char *err, size_t errlen)
 
     fprintf (out, "# BÁO CÁO KẾT QUẢ CẢI CÁCH HÀNH CHÍNH %s\n\n", title);
     fputs ("*Dự thảo do hệ thống tự động tổng hợp; Sở Nội vụ rà soát, hoàn chỉnh "
-           "trước khi trình Ủy ban nhân dân tỉnh.*\n\n", out);
+           "trước khi trình Ủy ban nhân dân tỉnh.*\n\n",
+           out);
     fprintf (out, "- Kỳ báo cáo: %s (số liệu từ ngày %s đến ngày %s).\n", w->id, a, b);
-    fprintf (out, "- Hạn gửi số liệu của các cơ quan, đơn vị: %s; khóa số liệu "
-             "của kỳ: ngày %s.\n", due, lock);
+    fprintf (out,
+             "- Hạn gửi số liệu của các cơ quan, đơn vị: %s; khóa số liệu "
+             "của kỳ: ngày %s.\n",
+             due, lock);
     fprintf (out, "- Số liệu tổng hợp đến: %s (giờ Việt Nam)", asof);
     if (w->as_of_ms < w->lock_ms)
         fputs (" — **số liệu tạm tính, kỳ chưa khóa**", out);
@@ -735,10 +757,11 @@ cchc_report_write (const cchc_rollup_t *r, FILE *out, char *err, size_t errlen)
     fprintf (out, ".\n- Số cơ quan, đơn vị được đánh giá: %zu", r->unit_count);
     const char *sep = " (";
     for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
-        if (r->dist[l].units) {
-            fprintf (out, "%s%zu %s", sep, r->dist[l].units,
-                     l == CCHC_LEVEL_SO ? "sở, ban, ngành"
-                     : l == CCHC_LEVEL_HUYEN ? "UBND cấp huyện" : "UBND cấp xã");
+        if (r->dist [l].units) {
+            fprintf (out, "%s%zu %s", sep, r->dist [l].units,
+                     l == CCHC_LEVEL_SO      ? "sở, ban, ngành"
+                     : l == CCHC_LEVEL_HUYEN ? "UBND cấp huyện"
+                                             : "UBND cấp xã");
             sep = ", ";
         }
     fputs (*sep == ',' ? ").\n\n" : ".\n\n", out);
@@ -748,13 +771,14 @@ cchc_report_write (const cchc_rollup_t *r, FILE *out, char *err, size_t errlen)
     s_report_distribution (r, out);
     int section = 2;
     for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
-        if (r->dist[l].units)
+        if (r->dist [l].units)
             s_report_ranking (r, l, section++, out);
     s_report_areas (r, section, out);
     s_report_gaps (r, out);
 
     fputs ("## IV. GHI CHÚ VỀ SỐ LIỆU\n\n", out);
-    fprintf (out, "Mọi con số trong báo cáo được tính tự động từ các bản tin có chữ "
+    fprintf (out,
+             "Mọi con số trong báo cáo được tính tự động từ các bản tin có chữ "
              "ký số do phần mềm của các cơ quan, đơn vị gửi về; bản tin mới nhất "
              "được dùng có số thứ tự %lld trong nhật ký của hệ thống. Có thể truy "
              "nguyên từng chỉ số đến từng số liệu và bản tin gốc bằng lệnh "

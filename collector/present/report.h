@@ -39,8 +39,8 @@ int cchc_format_parse (const char *text, cchc_format_t *format);
 
 /*  Write the roll-up (or one unit: unit != NULL) in `format`.
     0, or -1 with the reason in err (unknown unit, write error). */
-int cchc_rollup_write (const cchc_rollup_t *r, const char *unit,
-                       cchc_format_t format, FILE *out, char *err, size_t errlen);
+int cchc_rollup_write (const cchc_rollup_t *r, const char *unit, cchc_format_t format,
+                       FILE *out, char *err, size_t errlen);
 
 /*  The report draft in Vietnamese, Markdown: province figures against the
     plan's targets, index distribution and ranking tables per level, results
@@ -56,8 +56,7 @@ int cchc_report_write (const cchc_rollup_t *r, FILE *out, char *err, size_t errl
     text, never markup.  0, or -1 with err. */
 typedef struct {
     void *arg;
-    void (*motto) (void *arg, const char *body, const char *number,
-                   const char *place_date);
+    void (*motto) (void *arg, const char *body, const char *number, const char *place_date);
     void (*title) (void *arg, const char *text, double size, bool bold);
     void (*heading) (void *arg, const char *text);
     void (*paragraph) (void *arg, const char *text, bool italic);
@@ -69,12 +68,11 @@ int cchc_report_print (const cchc_rollup_t *r, const char *province, bool final,
                        const cchc_report_sink_t *sink, char *err, size_t errlen);
 
 /*  Admin tool commands (see above).  0, or -1 with the reason in err. */
-int cchc_explain_cli (const char *db_path, const char *criteria_path,
-                      const char *period, const char *unit, const char *code,
-                      const char *format, FILE *out, char *err, size_t errlen);
+int cchc_explain_cli (const char *db_path, const char *criteria_path, const char *period,
+                      const char *unit, const char *code, const char *format, FILE *out,
+                      char *err, size_t errlen);
 /*  Load and validate a catalogue; print a summary in Vietnamese (counts,
     points per area and per level) or fail with "path:line: reason". */
-int cchc_criteria_check_cli (const char *criteria_path, FILE *out,
-                             char *err, size_t errlen);
+int cchc_criteria_check_cli (const char *criteria_path, FILE *out, char *err, size_t errlen);
 
 #endif

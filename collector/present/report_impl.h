@@ -46,7 +46,7 @@ void cchc_report_vi_value (const cchc_indicator_t *ind, double v, char *buf, siz
 typedef struct {
     char **v;
     size_t n, alloc;
-    bool drop;                  /* out of memory, or not to be drawn */
+    bool drop; /* out of memory, or not to be drawn */
 } cchc_report_cells_t;
 
 void cchc_report_cell (cchc_report_cells_t *t, const char *fmt, ...)

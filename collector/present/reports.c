@@ -56,11 +56,14 @@ s_table (void *arg, size_t ncols, const double *widths, const char *align,
 static void
 s_province (sqlite3 *db, int32_t day, char *buf, size_t size)
 {
-    buf[0] = 0;
+    buf [0] = 0;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db, "SELECT name FROM unit WHERE level = 'tinh'"
+    if (sqlite3_prepare_v2 (db,
+                            "SELECT name FROM unit WHERE level = 'tinh'"
                             " AND valid_from <= ?1 AND (valid_to IS NULL OR valid_to >= ?1)"
-                            " ORDER BY valid_from DESC LIMIT 1", -1, &st, NULL) == SQLITE_OK) {
+                            " ORDER BY valid_from DESC LIMIT 1",
+                            -1, &st, NULL)
+        == SQLITE_OK) {
         sqlite3_bind_int (st, 1, day);
         if (sqlite3_step (st) == SQLITE_ROW && sqlite3_column_text (st, 0))
             cchc_strlcpy (buf, (const char *) sqlite3_column_text (st, 0), size);
@@ -78,7 +81,7 @@ cchc_reports_pdf_compose (const char *path, cchc_reports_compose_fn *compose, vo
         return -1;
     cchc_report_sink_t sink = { pdf, s_motto, s_title, s_heading, s_paragraph, s_table };
     int rc = compose (arg, &sink, err, errlen);
-    char e2[256] = "";
+    char e2 [256] = "";
     if (cchc_pdf_close (&pdf, e2, sizeof e2) != 0 && rc == 0) {
         cchc_errf (err, errlen, "%s: %s", path, e2);
         rc = -1;
@@ -102,7 +105,7 @@ s_province_compose (void *arg, const cchc_report_sink_t *sink, char *err, size_t
 static int
 s_pdf_of (sqlite3 *db, const cchc_figures_t *fig, const char *path, char *err, size_t errlen)
 {
-    char province[256];
+    char province [256];
     s_province (db, fig->rollup->window.last_day, province, sizeof province);
     s_province_report_t p = { fig->rollup, province, fig->stored };
     return cchc_reports_pdf_compose (path, s_province_compose, &p, err, errlen);
@@ -134,7 +137,7 @@ s_mkdir (const char *path, char *err, size_t errlen)
 static int
 s_write_file (const char *path, const char *data, size_t size, char *err, size_t errlen)
 {
-    char tmp[1200];
+    char tmp [1200];
     snprintf (tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen (tmp, "wb");
     if (!f) {
@@ -159,8 +162,11 @@ s_version (sqlite3 *db, const char *id)
 {
     int v = 0;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db, "SELECT count(*) FROM period_event WHERE period = ?1"
-                            " AND event = 'locked'", -1, &st, NULL) == SQLITE_OK) {
+    if (sqlite3_prepare_v2 (db,
+                            "SELECT count(*) FROM period_event WHERE period = ?1"
+                            " AND event = 'locked'",
+                            -1, &st, NULL)
+        == SQLITE_OK) {
         sqlite3_bind_text (st, 1, id, -1, SQLITE_STATIC);
         if (sqlite3_step (st) == SQLITE_ROW)
             v = sqlite3_column_int (st, 0);
@@ -171,14 +177,14 @@ s_version (sqlite3 *db, const char *id)
 
 int
 cchc_reports_write (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t *period,
-                    const char *reports_dir, int64_t now, cchc_reports_done_t *done,
-                    char *err, size_t errlen)
+                    const char *reports_dir, int64_t now, cchc_reports_done_t *done, char *err,
+                    size_t errlen)
 {
     assert (db && cat && period && reports_dir && done);
     memset (done, 0, sizeof *done);
-    char id[CCHC_PERIOD_ID_MAX];
+    char id [CCHC_PERIOD_ID_MAX];
     cchc_period_format (period, id, sizeof id);
-    char dir[900];
+    char dir [900];
     if ((size_t) snprintf (dir, sizeof dir, "%s/%s", reports_dir, id) >= sizeof dir) {
         cchc_errf (err, errlen, "reports: path too long");
         return -1;
@@ -190,18 +196,18 @@ cchc_reports_write (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t
         return -1;
     const cchc_rollup_t *r = fig->rollup;
     done->version = fig->stored ? s_version (db, id) : 0;
-    char suffix[16] = "";
+    char suffix [16] = "";
     if (done->version > 1)
         snprintf (suffix, sizeof suffix, "-v%d", done->version);
     else if (!fig->stored)
         snprintf (suffix, sizeof suffix, "-du-thao");
     for (size_t i = 0; i < r->unit_count; i++) {
         done->units++;
-        done->complete += r->units[i].complete;
-        done->on_time += r->units[i].on_time;
+        done->complete += r->units [i].complete;
+        done->on_time += r->units [i].on_time;
     }
     int rc = 0;
-    char path[1100];
+    char path [1100];
 
     /* the PDF, through a temporary name */
     snprintf (done->pdf, sizeof done->pdf, "%s/bao-cao%s.pdf", dir, suffix);
@@ -232,18 +238,25 @@ cchc_reports_write (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t
     }
 
     /* the exports, as the dashboard offers them */
-    static const struct { const char *name; int which; cchc_export_format_t format;
-                          const char *ext; } files[] = {
-        { "xep-hang", 0, CCHC_EXPORT_XLSX, "xlsx" }, { "xep-hang", 0, CCHC_EXPORT_CSV, "csv" },
-        { "tong-hop", 1, CCHC_EXPORT_XLSX, "xlsx" }, { "tong-hop", 1, CCHC_EXPORT_CSV, "csv" },
+    static const struct {
+        const char *name;
+        int which;
+        cchc_export_format_t format;
+        const char *ext;
+    } files [] = {
+        { "xep-hang", 0, CCHC_EXPORT_XLSX, "xlsx" },
+        { "xep-hang", 0, CCHC_EXPORT_CSV, "csv" },
+        { "tong-hop", 1, CCHC_EXPORT_XLSX, "xlsx" },
+        { "tong-hop", 1, CCHC_EXPORT_CSV, "csv" },
     };
-    for (size_t k = 0; rc == 0 && k < sizeof files / sizeof files[0]; k++) {
+    for (size_t k = 0; rc == 0 && k < sizeof files / sizeof files [0]; k++) {
         char *out = NULL;
         size_t size = 0;
-        int erc = files[k].which == 0
-            ? cchc_export_ranking (r, -1, files[k].format, dir, &out, &size, err, errlen)
-            : cchc_export_summary (r, files[k].format, dir, &out, &size, err, errlen);
-        snprintf (path, sizeof path, "%s/%s%s.%s", dir, files[k].name, suffix, files[k].ext);
+        int erc =
+            files [k].which == 0
+                ? cchc_export_ranking (r, -1, files [k].format, dir, &out, &size, err, errlen)
+                : cchc_export_summary (r, files [k].format, dir, &out, &size, err, errlen);
+        snprintf (path, sizeof path, "%s/%s%s.%s", dir, files [k].name, suffix, files [k].ext);
         if (erc != 0 || s_write_file (path, out, size, err, errlen) != 0)
             rc = -1;
         else
@@ -259,7 +272,7 @@ cchc_reports_on_locked (cchc_periods_t *keeper, const cchc_period_t *period, int
                         void *arg)
 {
     assert (keeper && period && arg);
-    char id[CCHC_PERIOD_ID_MAX], err[512] = "";
+    char id [CCHC_PERIOD_ID_MAX], err [512] = "";
     cchc_period_format (period, id, sizeof id);
     if (period->kind == CCHC_PERIOD_MONTH) {
         /* no files for a month: its figures, for the log (and the demo) */
@@ -272,17 +285,19 @@ cchc_reports_on_locked (cchc_periods_t *keeper, const cchc_period_t *period, int
         }
         size_t complete = 0, on_time = 0;
         for (size_t i = 0; i < fig->rollup->unit_count; i++) {
-            complete += fig->rollup->units[i].complete;
-            on_time += fig->rollup->units[i].on_time;
+            complete += fig->rollup->units [i].complete;
+            on_time += fig->rollup->units [i].on_time;
         }
-        cchc_notice ("reports: %s v%d: %zu units, %zu complete, %zu on time (a month: no files)",
-                     id, s_version (db, id), fig->rollup->unit_count, complete, on_time);
+        cchc_notice (
+            "reports: %s v%d: %zu units, %zu complete, %zu on time (a month: no files)", id,
+            s_version (db, id), fig->rollup->unit_count, complete, on_time);
         cchc_figures_destroy (&fig);
         return;
     }
     cchc_reports_done_t done;
     if (cchc_reports_write (cchc_periods_handle (keeper), cchc_periods_criteria (keeper),
-                            period, arg, now, &done, err, sizeof err) != 0)
+                            period, arg, now, &done, err, sizeof err)
+        != 0)
         cchc_warn ("reports: %s: cannot write the report files: %s", id, err);
     else
         cchc_notice ("reports: %s v%d: %zu units, %zu complete, %zu on time: %s (%zu files)",

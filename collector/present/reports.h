@@ -33,25 +33,23 @@
 #include <stdint.h>
 
 typedef struct {
-    char pdf[1024];             /* path of the PDF written */
-    int version;                /* 1, 2, ... */
-    size_t files;               /* files written */
-    size_t units, complete, on_time;    /* of the figures */
+    char pdf [1024];                 /* path of the PDF written */
+    int version;                     /* 1, 2, ... */
+    size_t files;                    /* files written */
+    size_t units, complete, on_time; /* of the figures */
 } cchc_reports_done_t;
 
 /*  Write the files of `period` (locked or not: a report of figures not
     locked says "DỰ THẢO") into reports_dir/ID/, creating the folders.
     0, or -1 with err. */
-int cchc_reports_write (sqlite3 *db, const cchc_criteria_t *cat,
-                        const cchc_period_t *period, const char *reports_dir,
-                        int64_t now, cchc_reports_done_t *done,
+int cchc_reports_write (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t *period,
+                        const char *reports_dir, int64_t now, cchc_reports_done_t *done,
                         char *err, size_t errlen);
 
 /*  The printable report of `period` alone, as a PDF at `path` (cchcctl
     report --pdf FILE).  0, or -1 with err. */
-int cchc_reports_pdf (sqlite3 *db, const cchc_criteria_t *cat,
-                      const cchc_period_t *period, int64_t now, int flags,
-                      const char *path, char *err, size_t errlen);
+int cchc_reports_pdf (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t *period,
+                      int64_t now, int flags, const char *path, char *err, size_t errlen);
 
 /*  A printable report composed into a sink (report.h) drawn as a PDF at
     `path` by pdf.c: the province's report above and the national one

@@ -36,10 +36,10 @@ cchc_upstream_catalogue_hash (const char *text, size_t len, uint8_t hash [32])
 /*  One version: the restored figures as message parts                      */
 
 typedef struct {
-    cchc_provfig_t head;                    /* header, indicators, figures */
-    cchc_provfig_unit_t *units;             /* all units, by code */
+    cchc_provfig_t head;        /* header, indicators, figures */
+    cchc_provfig_unit_t *units; /* all units, by code */
     cchc_provfig_score_t *scores;
-    char (*indicators)[CCHC_METRIC_MAX + 1];
+    char (*indicators) [CCHC_METRIC_MAX + 1];
     cchc_provfig_figure_t *figures;
     size_t nunits;
     size_t per_part;
@@ -66,7 +66,7 @@ s_unit_cmp (const void *a, const void *b)
 static double
 s_fin (double d)
 {
-    return isfinite (d)? d: 0;
+    return isfinite (d) ? d : 0;
 }
 
 /*  Copy at most max bytes of UTF-8 text, cut at a character boundary. */
@@ -85,13 +85,13 @@ s_copy_utf8 (char *dst, const char *src, size_t max)
 
 /*  Fill `v` from a restored roll-up. */
 static int
-s_version_build (s_version_t *v, const cchc_rollup_t *r, const cchc_criteria_t *cat,
-                 char *err, size_t errlen)
+s_version_build (s_version_t *v, const cchc_rollup_t *r, const cchc_criteria_t *cat, char *err,
+                 size_t errlen)
 {
     size_t ni = cchc_criteria_indicator_count (cat);
     if (ni == 0 || ni > CCHC_PROVFIG_INDICATORS_MAX) {
-        cchc_errf (err, errlen, "the catalogue has %zu indicators (1..%d can be sent)",
-                   ni, CCHC_PROVFIG_INDICATORS_MAX);
+        cchc_errf (err, errlen, "the catalogue has %zu indicators (1..%d can be sent)", ni,
+                   CCHC_PROVFIG_INDICATORS_MAX);
         return -1;
     }
     if (r->unit_count > CCHC_PROVFIG_PARTS_MAX * CCHC_PROVFIG_UNITS_MAX
@@ -119,21 +119,21 @@ s_version_build (s_version_t *v, const cchc_rollup_t *r, const cchc_criteria_t *
             return -1;
         }
         cchc_strlcpy (o->code, u->code, sizeof o->code);
-        cchc_strlcpy (o->parent, u->parent? u->parent: "", sizeof o->parent);
-        s_copy_utf8 (o->name, u->name? u->name: "", CCHC_PROVFIG_NAME_MAX);
+        cchc_strlcpy (o->parent, u->parent ? u->parent : "", sizeof o->parent);
+        s_copy_utf8 (o->name, u->name ? u->name : "", CCHC_PROVFIG_NAME_MAX);
         o->level = (uint32_t) u->level;
-        o->flags = (u->has_index? CCHC_PROVFIG_HAS_INDEX: 0)
-                 | (u->complete? CCHC_PROVFIG_COMPLETE: 0)
-                 | (u->on_time? CCHC_PROVFIG_ON_TIME: 0);
-        o->index = u->has_index? s_fin (u->index): 0;
+        o->flags = (u->has_index ? CCHC_PROVFIG_HAS_INDEX : 0)
+                   | (u->complete ? CCHC_PROVFIG_COMPLETE : 0)
+                   | (u->on_time ? CCHC_PROVFIG_ON_TIME : 0);
+        o->index = u->has_index ? s_fin (u->index) : 0;
         o->earned = s_fin (u->earned);
         o->applicable = s_fin (u->applicable);
-        o->rank = u->rank > 0? (uint32_t) u->rank: 0;
+        o->rank = u->rank > 0 ? (uint32_t) u->rank : 0;
         o->scores = v->scores + i * ni;
         for (size_t k = 0; k < ni; k++) {
             const cchc_rollup_score_t *s = &u->scores [k];
             o->scores [k].state = (uint32_t) s->state;
-            o->scores [k].value = s->state == CCHC_SCORE_OK? s_fin (s->value): 0;
+            o->scores [k].value = s->state == CCHC_SCORE_OK ? s_fin (s->value) : 0;
             o->scores [k].points = s_fin (s->points);
             o->scores [k].points_max = s_fin (s->points_max);
         }
@@ -147,11 +147,12 @@ s_version_build (s_version_t *v, const cchc_rollup_t *r, const cchc_criteria_t *
         cchc_provfig_figure_t *o = &v->figures [i];
         o->indicator = (uint32_t) f->indicator;
         o->level = f->level;
-        o->flags = (isfinite (f->denominator)? CCHC_PROVFIG_HAS_DENOMINATOR: 0)
-                 | (f->has_value && isfinite (f->value)? CCHC_PROVFIG_HAS_VALUE: 0)
-                 | (isfinite (f->target)? CCHC_PROVFIG_HAS_TARGET: 0)
-                 | (f->met? CCHC_PROVFIG_MET: 0)
-                 | (cchc_criteria_indicator (cat, f->indicator)->plan? CCHC_PROVFIG_PLAN: 0);
+        o->flags =
+            (isfinite (f->denominator) ? CCHC_PROVFIG_HAS_DENOMINATOR : 0)
+            | (f->has_value && isfinite (f->value) ? CCHC_PROVFIG_HAS_VALUE : 0)
+            | (isfinite (f->target) ? CCHC_PROVFIG_HAS_TARGET : 0)
+            | (f->met ? CCHC_PROVFIG_MET : 0)
+            | (cchc_criteria_indicator (cat, f->indicator)->plan ? CCHC_PROVFIG_PLAN : 0);
         o->numerator = s_fin (f->numerator);
         o->denominator = s_fin (f->denominator);
         o->value = s_fin (f->value);
@@ -171,20 +172,19 @@ s_version_build (s_version_t *v, const cchc_rollup_t *r, const cchc_criteria_t *
 static uint32_t
 s_parts (const s_version_t *v)
 {
-    return v->nunits == 0? 1: (uint32_t) ((v->nunits + v->per_part - 1) / v->per_part);
+    return v->nunits == 0 ? 1 : (uint32_t) ((v->nunits + v->per_part - 1) / v->per_part);
 }
 
 /*  Part `part` of the version with `seq`. */
 static int
-s_encode_part (const s_version_t *v, uint32_t part, uint64_t seq, uint8_t **body,
-               size_t *len)
+s_encode_part (const s_version_t *v, uint32_t part, uint64_t seq, uint8_t **body, size_t *len)
 {
     cchc_provfig_t f = v->head;
     f.seq = seq;
     f.part = part;
     f.parts = s_parts (v);
     size_t first = (size_t) part * v->per_part;
-    size_t n = v->nunits - first < v->per_part? v->nunits - first: v->per_part;
+    size_t n = v->nunits - first < v->per_part ? v->nunits - first : v->per_part;
     f.units = v->units + first;
     f.nunits = (uint32_t) n;
     if (part > 0)
@@ -241,8 +241,11 @@ static int
 s_province_code (sqlite3 *db, char *code, size_t size, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db, "SELECT code FROM unit WHERE level = 'tinh' "
-                            "ORDER BY valid_from DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2 (db,
+                            "SELECT code FROM unit WHERE level = 'tinh' "
+                            "ORDER BY valid_from DESC LIMIT 1",
+                            -1, &st, NULL)
+        != SQLITE_OK) {
         cchc_errf (err, errlen, "unit table: %s", sqlite3_errmsg (db));
         return -1;
     }
@@ -252,7 +255,8 @@ s_province_code (sqlite3 *db, char *code, size_t size, char *err, size_t errlen)
         rc = 0;
     }
     else
-        cchc_errf (err, errlen, "no province (level tinh) in the unit table: set "
+        cchc_errf (err, errlen,
+                   "no province (level tinh) in the unit table: set "
                    "upstream.province");
     sqlite3_finalize (st);
     return rc;
@@ -262,8 +266,7 @@ s_province_code (sqlite3 *db, char *code, size_t size, char *err, size_t errlen)
 static int
 s_queue_one (cchc_outbox_t *outbox, const cchc_key_t *key, const char *code,
              const char *period, int64_t version, int64_t locked_at, int64_t journal,
-             const char *snapshot, int64_t now_ms, size_t *messages, char *err,
-             size_t errlen)
+             const char *snapshot, int64_t now_ms, size_t *messages, char *err, size_t errlen)
 {
     cchc_criteria_t *cat = NULL;
     cchc_rollup_t *r = cchc_periods_restore (snapshot, &cat, err, errlen);
@@ -274,8 +277,9 @@ s_queue_one (cchc_outbox_t *outbox, const cchc_key_t *key, const char *code,
     memset (&v, 0, sizeof v);
     json_error_t jerr;
     json_t *root = json_loads (snapshot, 0, &jerr);
-    const char *text = root? json_string_value (json_object_get (
-                                json_object_get (root, "criteria"), "text")): NULL;
+    const char *text =
+        root ? json_string_value (json_object_get (json_object_get (root, "criteria"), "text"))
+             : NULL;
     if (!text) {
         cchc_errf (err, errlen, "period %s: the snapshot has no catalogue text", period);
         goto done;
@@ -288,11 +292,11 @@ s_queue_one (cchc_outbox_t *outbox, const cchc_key_t *key, const char *code,
     v.head.created_ms = (uint64_t) now_ms;
     cchc_strlcpy (v.head.period, period, sizeof v.head.period);
     v.head.version = (uint64_t) version;
-    v.head.locked_ms = locked_at > 0? (uint64_t) locked_at: 0;
-    v.head.journal = journal > 0? (uint64_t) journal: 0;
+    v.head.locked_ms = locked_at > 0 ? (uint64_t) locked_at : 0;
+    v.head.journal = journal > 0 ? (uint64_t) journal : 0;
     cchc_upstream_catalogue_hash (text, strlen (text), v.head.catalogue);
     int year = cchc_criteria_year (cat);
-    v.head.cat_year = year > 0 && year <= 9999? (uint32_t) year: 0;
+    v.head.cat_year = year > 0 && year <= 9999 ? (uint32_t) year : 0;
     if (s_plan (&v, err, errlen) != 0)
         goto done;
     char state_key [64], state_value [32];
@@ -300,11 +304,12 @@ s_queue_one (cchc_outbox_t *outbox, const cchc_key_t *key, const char *code,
     snprintf (state_value, sizeof state_value, "%lld", (long long) version);
     uint32_t parts = s_parts (&v);
     uint64_t first = 0;
-    if (cchc_outbox_put (outbox, parts, s_build_cb, &v, state_key, state_value, now_ms,
-                         &first, err, errlen) != 0)
+    if (cchc_outbox_put (outbox, parts, s_build_cb, &v, state_key, state_value, now_ms, &first,
+                         err, errlen)
+        != 0)
         goto done;
-    cchc_notice ("upstream: %s version %lld queued (%zu units, %u parts, seq %llu..)",
-                 period, (long long) version, v.nunits, parts, (unsigned long long) first);
+    cchc_notice ("upstream: %s version %lld queued (%zu units, %u parts, seq %llu..)", period,
+                 (long long) version, v.nunits, parts, (unsigned long long) first);
     *messages += parts;
     rc = 0;
 done:
@@ -317,31 +322,33 @@ done:
 
 int
 cchc_upstream_queue (sqlite3 *db, cchc_outbox_t *outbox, const cchc_key_t *key,
-                     const char *code, int64_t now_ms, size_t *versions,
-                     size_t *messages, char *err, size_t errlen)
+                     const char *code, int64_t now_ms, size_t *versions, size_t *messages,
+                     char *err, size_t errlen)
 {
     assert (db && outbox && key && versions && messages);
     *versions = 0;
     *messages = 0;
     if (cchc_periods_managed (db) != 1)
-        return 0;                       /* no period tables yet: nothing locked */
+        return 0; /* no period tables yet: nothing locked */
     char province [CCHC_UNIT_MAX + 1];
     if (code && *code)
         cchc_strlcpy (province, code, sizeof province);
-    else
-    if (s_province_code (db, province, sizeof province, err, errlen) != 0)
+    else if (s_province_code (db, province, sizeof province, err, errlen) != 0)
         return -1;
     if (!cchc_unit_code_valid (province, strlen (province))) {
         cchc_errf (err, errlen, "province code '%s' is not a unit code", province);
         return -1;
     }
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db,
+    if (sqlite3_prepare_v2 (
+            db,
             "SELECT r.period, r.locked_at, r.journal_pos, r.snapshot,"
             " (SELECT count(*) FROM period_event e WHERE e.period = r.period"
             "  AND e.event = 'locked')"
             " FROM period_result r WHERE r.state = 'locked' AND r.snapshot IS NOT NULL"
-            " ORDER BY r.locked_at, r.period", -1, &st, NULL) != SQLITE_OK) {
+            " ORDER BY r.locked_at, r.period",
+            -1, &st, NULL)
+        != SQLITE_OK) {
         cchc_errf (err, errlen, "period_result: %s", sqlite3_errmsg (db));
         return -1;
     }
@@ -361,10 +368,11 @@ cchc_upstream_queue (sqlite3 *db, cchc_outbox_t *outbox, const cchc_key_t *key,
         }
         if (got == 1 && atoll (have) >= version)
             continue;
-        if (s_queue_one (outbox, key, province, period, version,
-                         sqlite3_column_int64 (st, 1), sqlite3_column_int64 (st, 2),
-                         (const char *) sqlite3_column_text (st, 3), now_ms, messages,
-                         err, errlen) != 0)
+        if (s_queue_one (outbox, key, province, period, version, sqlite3_column_int64 (st, 1),
+                         sqlite3_column_int64 (st, 2),
+                         (const char *) sqlite3_column_text (st, 3), now_ms, messages, err,
+                         errlen)
+            != 0)
             rc = -1;
         else
             (*versions)++;
@@ -380,7 +388,7 @@ struct cchc_upstream_t {
     void *ctx;
     cchc_upstream_config_t conf;
     char *db_path, *province;
-    const cchc_key_t *key;              /* borrowed */
+    const cchc_key_t *key; /* borrowed */
     cchc_outbox_t *outbox;
     cchc_sender_t *sender;
     pthread_t thread;
@@ -389,8 +397,8 @@ struct cchc_upstream_t {
 };
 
 cchc_upstream_t *
-cchc_upstream_new (void *zmq_ctx, const cchc_upstream_config_t *conf,
-                   const cchc_key_t *key, char *err, size_t errlen)
+cchc_upstream_new (void *zmq_ctx, const cchc_upstream_config_t *conf, const cchc_key_t *key,
+                   char *err, size_t errlen)
 {
     assert (zmq_ctx && conf && key && conf->db_path && conf->outbox_path && conf->endpoint);
     cchc_upstream_t *self = calloc (1, sizeof *self);
@@ -401,14 +409,14 @@ cchc_upstream_new (void *zmq_ctx, const cchc_upstream_config_t *conf,
     self->ctx = zmq_ctx;
     self->conf = *conf;
     self->db_path = strdup (conf->db_path);
-    self->province = strdup (conf->province? conf->province: "");
+    self->province = strdup (conf->province ? conf->province : "");
     /*  The key is borrowed by the sender for the transport identity and by
         the scan for signing: the caller keeps it alive (collector main). */
     self->key = key;
     self->conf.db_path = self->db_path;
     self->conf.province = self->province;
     self->outbox = cchc_outbox_open (conf->outbox_path, true, err, errlen);
-    if (!self->outbox) {            /* err set by the outbox */
+    if (!self->outbox) { /* err set by the outbox */
         cchc_upstream_destroy (&self);
         return NULL;
     }
@@ -423,9 +431,9 @@ cchc_upstream_new (void *zmq_ctx, const cchc_upstream_config_t *conf,
     cchc_strlcpy (sc.endpoints [0], conf->endpoint, sizeof sc.endpoints [0]);
     memcpy (sc.collector_pk, conf->national_pk, 32);
     sc.curve = conf->curve;
-    sc.request_timeout_ms = conf->request_timeout_ms > 0? conf->request_timeout_ms: 10000;
+    sc.request_timeout_ms = conf->request_timeout_ms > 0 ? conf->request_timeout_ms : 10000;
     sc.backoff_min_ms = 1000;
-    sc.backoff_max_ms = conf->backoff_max_ms > 0? conf->backoff_max_ms: 300000;
+    sc.backoff_max_ms = conf->backoff_max_ms > 0 ? conf->backoff_max_ms : 300000;
     if (sc.backoff_max_ms < sc.backoff_min_ms)
         sc.backoff_min_ms = sc.backoff_max_ms;
     sc.failback_ms = 600000;
@@ -448,18 +456,20 @@ s_thread (void *arg)
         int64_t now = cchc_clock_now_ms ();
         if (now >= next_scan) {
             char err [512] = "";
-            if (!db && sqlite3_open_v2 (self->db_path, &db, SQLITE_OPEN_READONLY, NULL)
+            if (!db
+                && sqlite3_open_v2 (self->db_path, &db, SQLITE_OPEN_READONLY, NULL)
                        != SQLITE_OK) {
                 cchc_warn ("upstream: cannot open %s: %s", self->db_path,
-                           db? sqlite3_errmsg (db): "out of memory");
+                           db ? sqlite3_errmsg (db) : "out of memory");
                 sqlite3_close (db);
                 db = NULL;
             }
             if (db) {
                 sqlite3_busy_timeout (db, 5000);
                 size_t versions = 0, messages = 0;
-                if (cchc_upstream_queue (db, self->outbox, self->key, self->province,
-                                         now, &versions, &messages, err, sizeof err) != 0)
+                if (cchc_upstream_queue (db, self->outbox, self->key, self->province, now,
+                                         &versions, &messages, err, sizeof err)
+                    != 0)
                     cchc_warn ("upstream: %s", err);
             }
             next_scan = now + self->conf.interval_ms;

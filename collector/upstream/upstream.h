@@ -37,21 +37,21 @@
     queued, *messages how many messages (parts).  0, or -1 with err (what
     was queued before the failure stays queued). */
 int cchc_upstream_queue (sqlite3 *db, cchc_outbox_t *outbox, const cchc_key_t *key,
-                         const char *code, int64_t now_ms, size_t *versions,
-                         size_t *messages, char *err, size_t errlen);
+                         const char *code, int64_t now_ms, size_t *versions, size_t *messages,
+                         char *err, size_t errlen);
 
 typedef struct cchc_upstream_t cchc_upstream_t;
 
 typedef struct {
-    const char *db_path;            /* the province database (read-only use) */
-    const char *outbox_path;        /* created when missing */
-    const char *endpoint;           /* the national ROUTER */
-    uint8_t national_pk[32];        /* pinned */
+    const char *db_path;      /* the province database (read-only use) */
+    const char *outbox_path;  /* created when missing */
+    const char *endpoint;     /* the national ROUTER */
+    uint8_t national_pk [32]; /* pinned */
     bool curve;
-    const char *province;           /* "" or NULL: from the unit table */
-    int64_t interval_ms;            /* scan interval */
-    int64_t request_timeout_ms;     /* 0: 10 s */
-    int64_t backoff_max_ms;         /* 0: 5 min */
+    const char *province;       /* "" or NULL: from the unit table */
+    int64_t interval_ms;        /* scan interval */
+    int64_t request_timeout_ms; /* 0: 10 s */
+    int64_t backoff_max_ms;     /* 0: 5 min */
 } cchc_upstream_config_t;
 
 /*  Open the outbox, copy the key (borrowed only during the call).  NULL with
@@ -67,6 +67,6 @@ int cchc_upstream_start (cchc_upstream_t *self, char *err, size_t errlen);
 void cchc_upstream_destroy (cchc_upstream_t **self_p);
 
 /*  The SHA-256 identity of a catalogue's text (hex in out[65]). */
-void cchc_upstream_catalogue_hash (const char *text, size_t len, uint8_t hash[32]);
+void cchc_upstream_catalogue_hash (const char *text, size_t len, uint8_t hash [32]);
 
 #endif

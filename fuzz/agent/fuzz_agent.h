@@ -58,7 +58,8 @@ s_check_result (const cchc_source_result_t *res, cchc_date_t today)
     for (size_t i = 0; i < res->nobs; i++) {
         const cchc_obs_t *o = &res->obs [i];
         s_check (memchr (o->metric, '\0', sizeof o->metric)
-                 && cchc_metric_code_valid (o->metric, strlen (o->metric)), "metric");
+                     && cchc_metric_code_valid (o->metric, strlen (o->metric)),
+                 "metric");
         s_check (o->date <= today + 1, "date not after tomorrow");
         s_check (!o->is_float || isfinite (o->fval), "finite value");
         cchc_report_t r;
@@ -80,8 +81,8 @@ static bool
 s_obs_equal (const cchc_obs_t *a, const cchc_obs_t *b)
 {
     return strcmp (a->metric, b->metric) == 0 && a->date == b->date
-        && a->is_float == b->is_float
-        && (a->is_float ? a->fval == b->fval : a->ival == b->ival);
+           && a->is_float == b->is_float
+           && (a->is_float ? a->fval == b->fval : a->ival == b->ival);
 }
 
 static void

@@ -27,8 +27,7 @@
 
 #define S_DAY_MS (86400000LL)
 
-static const char *s_hex =
-    "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+static const char *s_hex = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
 
 static void
 s_check (bool ok, const char *what)
@@ -46,13 +45,11 @@ static bool
 s_source_same (const cchc_source_conf_t *a, const cchc_source_conf_t *b)
 {
     return strcmp (a->name, b->name) == 0 && a->type == b->type
-        && strcmp (a->type_text, b->type_text) == 0
-        && strcmp (a->command, b->command) == 0
-        && strcmp (a->database, b->database) == 0
-        && strcmp (a->query, b->query) == 0
-        && strcmp (a->folder, b->folder) == 0
-        && a->interval_ms == b->interval_ms && a->timeout_ms == b->timeout_ms
-        && a->max_output == b->max_output && a->enabled == b->enabled;
+           && strcmp (a->type_text, b->type_text) == 0 && strcmp (a->command, b->command) == 0
+           && strcmp (a->database, b->database) == 0 && strcmp (a->query, b->query) == 0
+           && strcmp (a->folder, b->folder) == 0 && a->interval_ms == b->interval_ms
+           && a->timeout_ms == b->timeout_ms && a->max_output == b->max_output
+           && a->enabled == b->enabled;
 }
 
 /*  Same settings (the derived fields are not compared). */
@@ -62,15 +59,13 @@ s_same (const cchc_agent_conf_t *a, const cchc_agent_conf_t *b)
     if (strcmp (a->unit, b->unit) || strcmp (a->key_file, b->key_file)
         || strcmp (a->outbox, b->outbox) || strcmp (a->log_level, b->log_level)
         || strcmp (a->endpoints_text, b->endpoints_text)
-        || strcmp (a->collector_key, b->collector_key)
-        || a->interval_ms != b->interval_ms || a->curve != b->curve
-        || a->request_timeout_ms != b->request_timeout_ms
-        || a->backoff_min_ms != b->backoff_min_ms
-        || a->backoff_max_ms != b->backoff_max_ms || a->failback_ms != b->failback_ms
-        || a->window != b->window || a->batch_max != b->batch_max
-        || a->max_messages != b->max_messages || a->max_age_ms != b->max_age_ms
-        || a->warn_messages != b->warn_messages || a->warn_age_ms != b->warn_age_ms
-        || a->status_max_age_ms != b->status_max_age_ms
+        || strcmp (a->collector_key, b->collector_key) || a->interval_ms != b->interval_ms
+        || a->curve != b->curve || a->request_timeout_ms != b->request_timeout_ms
+        || a->backoff_min_ms != b->backoff_min_ms || a->backoff_max_ms != b->backoff_max_ms
+        || a->failback_ms != b->failback_ms || a->window != b->window
+        || a->batch_max != b->batch_max || a->max_messages != b->max_messages
+        || a->max_age_ms != b->max_age_ms || a->warn_messages != b->warn_messages
+        || a->warn_age_ms != b->warn_age_ms || a->status_max_age_ms != b->status_max_age_ms
         || a->status_stale_ms != b->status_stale_ms || a->nsources != b->nsources)
         return false;
     for (size_t i = 0; i < a->nsources; i++)
@@ -98,9 +93,9 @@ s_name_valid (const char *name)
 static void
 s_check_limits (const cchc_agent_conf_t *c)
 {
-    s_check (S_TERMINATED (c->unit) && S_TERMINATED (c->key_file)
-             && S_TERMINATED (c->outbox) && S_TERMINATED (c->log_level)
-             && S_TERMINATED (c->endpoints_text) && S_TERMINATED (c->collector_key),
+    s_check (S_TERMINATED (c->unit) && S_TERMINATED (c->key_file) && S_TERMINATED (c->outbox)
+                 && S_TERMINATED (c->log_level) && S_TERMINATED (c->endpoints_text)
+                 && S_TERMINATED (c->collector_key),
              "strings terminated");
     s_check (S_IN (c->interval_ms, 1000, 7 * S_DAY_MS), "agent.interval");
     s_check (S_IN (c->request_timeout_ms, 100, 3600000), "request_timeout");
@@ -109,8 +104,9 @@ s_check_limits (const cchc_agent_conf_t *c)
     s_check (S_IN (c->failback_ms, 1000, S_DAY_MS), "failback");
     s_check (S_IN (c->window, 1, 256) && S_IN (c->batch_max, 1, 900), "window, batch");
     s_check (c->max_messages >= 0 && c->max_age_ms >= 0 && c->warn_messages >= 1
-             && c->warn_age_ms >= 1000 && c->status_max_age_ms >= 1000
-             && c->status_stale_ms >= 1000, "outbox, status");
+                 && c->warn_age_ms >= 1000 && c->status_max_age_ms >= 1000
+                 && c->status_stale_ms >= 1000,
+             "outbox, status");
     s_check (c->nsources <= CCHC_AGENT_SOURCES_MAX, "source count");
     for (size_t i = 0; i < c->nsources; i++) {
         const cchc_source_conf_t *s = &c->sources [i];
@@ -118,8 +114,9 @@ s_check_limits (const cchc_agent_conf_t *c)
         for (size_t j = 0; j < i; j++)
             s_check (strcmp (c->sources [j].name, s->name) != 0, "source names distinct");
         s_check (S_TERMINATED (s->type_text) && S_TERMINATED (s->command)
-                 && S_TERMINATED (s->database) && S_TERMINATED (s->query)
-                 && S_TERMINATED (s->folder), "source strings terminated");
+                     && S_TERMINATED (s->database) && S_TERMINATED (s->query)
+                     && S_TERMINATED (s->folder),
+                 "source strings terminated");
         s_check (S_IN (s->interval_ms, 0, 7 * S_DAY_MS), "source interval");
         s_check (S_IN (s->timeout_ms, 100, 3600000), "source timeout");
         s_check (S_IN (s->max_output, 1024, 64LL * 1024 * 1024), "source max_output");
@@ -145,9 +142,10 @@ s_check_finish (const cchc_agent_conf_t *conf)
         cchc_source_type_t t;
         s_check (cchc_source_type_parse (s->type_text, &t) == 0 && t == s->type,
                  "source type");
-        s_check (s->type == CCHC_SOURCE_EXEC ? s->command [0] != 0
+        s_check (s->type == CCHC_SOURCE_EXEC  ? s->command [0] != 0
                  : s->type == CCHC_SOURCE_SQL ? s->database [0] && s->query [0]
-                 : s->folder [0] != 0, "source has what its type needs");
+                                              : s->folder [0] != 0,
+                 "source has what its type needs");
     }
     /*  The collector checks, with a pinned key (a path would read a file). */
     uint8_t pk [32];
@@ -163,8 +161,9 @@ s_check_finish (const cchc_agent_conf_t *conf)
         for (size_t i = 0; i < c->nendpoints; i++) {
             const char *e = c->endpoints [i];
             s_check (S_TERMINATED (c->endpoints [i]) && strlen (e) >= 7
-                     && (strncmp (e, "tcp://", 6) == 0 || strncmp (e, "ipc://", 6) == 0)
-                     && !strpbrk (e, ", \t\r\n"), "endpoint");
+                         && (strncmp (e, "tcp://", 6) == 0 || strncmp (e, "ipc://", 6) == 0)
+                         && !strpbrk (e, ", \t\r\n"),
+                     "endpoint");
         }
         s_check (c->backoff_min_ms <= c->backoff_max_ms, "backoff order");
     }
@@ -179,8 +178,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     s_check (conf && before, "conf_new");
     char err [512];
     memset (err, 'x', sizeof err);
-    int rc = cchc_agent_conf_load_string (conf, "fuzz.ini", (const char *) data, size,
-                                          err, sizeof err);
+    int rc = cchc_agent_conf_load_string (conf, "fuzz.ini", (const char *) data, size, err,
+                                          sizeof err);
     if (rc != 0) {
         s_check (rc == -1, "returns 0 or -1");
         s_check (memchr (err, '\0', sizeof err) != NULL, "message terminated");

@@ -28,7 +28,7 @@ s_is_header (const char *line, size_t len)
         while (end < len && line [end] != ',')
             end++;
         if ((i < 2) != (end < len))
-            return false;           /* not exactly three fields */
+            return false; /* not exactly three fields */
         size_t a = pos, b = end;
         while (a < b && (line [a] == ' ' || line [a] == '\t'))
             a++;
@@ -68,8 +68,8 @@ s_content_rows (const char *text, size_t len)
 }
 
 static void
-s_round_trip (const cchc_source_result_t *res, cchc_date_t today, bool quoted,
-              bool header, const char *eol)
+s_round_trip (const cchc_source_result_t *res, cchc_date_t today, bool quoted, bool header,
+              const char *eol)
 {
     size_t cap = res->nobs * 160 + 64;
     char *text = malloc (cap);
@@ -84,8 +84,8 @@ s_round_trip (const cchc_source_result_t *res, cchc_date_t today, bool quoted,
         s_value_text (o, value, sizeof value);
         cchc_date_format (o->date, date, sizeof date);
         const char *q = quoted ? "\"" : "";
-        int w = snprintf (text + len, cap - len, "%s%s%s,%s%s%s,%s%s%s%s", q, o->metric,
-                          q, q, date, q, q, value, q, eol);
+        int w = snprintf (text + len, cap - len, "%s%s%s,%s%s%s,%s%s%s%s", q, o->metric, q, q,
+                          date, q, q, value, q, eol);
         s_check (w > 0 && (size_t) w < cap - len, "row fits");
         len += (size_t) w;
     }

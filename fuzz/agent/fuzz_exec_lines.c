@@ -41,8 +41,7 @@ s_content_lines (const char *text, size_t len)
 }
 
 static void
-s_round_trip (const cchc_source_result_t *res, cchc_date_t today, bool dated,
-              const char *eol)
+s_round_trip (const cchc_source_result_t *res, cchc_date_t today, bool dated, const char *eol)
 {
     size_t cap = res->nobs * 128 + 1;
     char *text = malloc (cap);
@@ -54,9 +53,8 @@ s_round_trip (const cchc_source_result_t *res, cchc_date_t today, bool dated,
         s_value_text (o, value, sizeof value);
         cchc_date_format (o->date, date, sizeof date);
         bool with_date = dated || o->date != today;
-        int w = snprintf (text + len, cap - len, "%s%s%s%s%s%s", o->metric,
-                          i % 2 ? "\t" : " ", value, with_date ? " " : "",
-                          with_date ? date : "", eol);
+        int w = snprintf (text + len, cap - len, "%s%s%s%s%s%s", o->metric, i % 2 ? "\t" : " ",
+                          value, with_date ? " " : "", with_date ? date : "", eol);
         s_check (w > 0 && (size_t) w < cap - len, "line fits");
         len += (size_t) w;
     }

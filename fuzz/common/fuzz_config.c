@@ -27,18 +27,18 @@ typedef struct {
 } conf_t;
 
 static const cchc_config_entry_t s_table [] = {
-    { "collector.bind", CCHC_CONFIG_STRING, offsetof (conf_t, bind), 32,
-      0, 0, "tcp://127.0.0.1:7070", "ROUTER endpoint" },
-    { "collector.batch_max", CCHC_CONFIG_INT, offsetof (conf_t, batch_max), 0,
-      1, 10000, "256", "messages per commit" },
-    { "collector.verbose", CCHC_CONFIG_BOOL, offsetof (conf_t, verbose), 0,
-      0, 0, "false", "log more" },
-    { "collector.timeout", CCHC_CONFIG_DURATION, offsetof (conf_t, timeout), 0,
-      0, INT64_MAX, "30s", "wait" },
-    { "agent.name", CCHC_CONFIG_STRING, offsetof (conf_t, name), 17,
-      0, 0, "SNV", "unit code" },
-    { "agent.offset", CCHC_CONFIG_INT, offsetof (conf_t, offset), 0,
-      INT64_MIN, INT64_MAX, "0", "anything" },
+    { "collector.bind", CCHC_CONFIG_STRING, offsetof (conf_t, bind), 32, 0, 0,
+      "tcp://127.0.0.1:7070", "ROUTER endpoint" },
+    { "collector.batch_max", CCHC_CONFIG_INT, offsetof (conf_t, batch_max), 0, 1, 10000, "256",
+      "messages per commit" },
+    { "collector.verbose", CCHC_CONFIG_BOOL, offsetof (conf_t, verbose), 0, 0, 0, "false",
+      "log more" },
+    { "collector.timeout", CCHC_CONFIG_DURATION, offsetof (conf_t, timeout), 0, 0, INT64_MAX,
+      "30s", "wait" },
+    { "agent.name", CCHC_CONFIG_STRING, offsetof (conf_t, name), 17, 0, 0, "SNV",
+      "unit code" },
+    { "agent.offset", CCHC_CONFIG_INT, offsetof (conf_t, offset), 0, INT64_MIN, INT64_MAX, "0",
+      "anything" },
     { .name = NULL }
 };
 
@@ -55,8 +55,8 @@ static bool
 s_same (const conf_t *a, const conf_t *b)
 {
     return strcmp (a->bind, b->bind) == 0 && a->batch_max == b->batch_max
-        && a->verbose == b->verbose && a->timeout == b->timeout
-        && strcmp (a->name, b->name) == 0 && a->offset == b->offset;
+           && a->verbose == b->verbose && a->timeout == b->timeout
+           && strcmp (a->name, b->name) == 0 && a->offset == b->offset;
 }
 
 int
@@ -67,11 +67,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     s_defaults (&before);
     char err [512];
     memset (err, 'x', sizeof err);
-    int rc = cchc_config_load_string (s_table, &conf, "fuzz.ini", (const char *) data,
-                                      size, err, sizeof err);
+    int rc = cchc_config_load_string (s_table, &conf, "fuzz.ini", (const char *) data, size,
+                                      err, sizeof err);
     if (rc != 0) {
-        if (rc != -1 || !memchr (err, '\0', sizeof err)
-        ||  strncmp (err, "fuzz.ini:", 9) != 0 || !s_same (&conf, &before))
+        if (rc != -1 || !memchr (err, '\0', sizeof err) || strncmp (err, "fuzz.ini:", 9) != 0
+            || !s_same (&conf, &before))
             abort ();
     }
     else {
@@ -84,12 +84,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         fclose (out);
         conf_t back;
         s_defaults (&back);
-        back.batch_max = 1;             //  make sure the file sets it
+        back.batch_max = 1;  //  make sure the file sets it
         back.verbose = !conf.verbose;
-        rc = cchc_config_load_string (s_table, &back, "printed", text, len,
-                                      err, sizeof err);
+        rc = cchc_config_load_string (s_table, &back, "printed", text, len, err, sizeof err);
         if (rc != 0 || !s_same (&conf, &back)) {
-            fprintf (stderr, "round trip failed (%s):\n%s", rc? err: "values differ", text);
+            fprintf (stderr, "round trip failed (%s):\n%s", rc ? err : "values differ", text);
             abort ();
         }
         free (text);

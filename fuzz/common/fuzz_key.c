@@ -101,7 +101,8 @@ s_check_secret (const cchc_key_t *key, const char *text, size_t len)
     s_check (s_key_line (text, len, &line, &line_len), "one key line");
     size_t tag_len = strlen (S_SECRET_TAG);
     s_check (line_len == tag_len + 1 + 64 && memcmp (line, S_SECRET_TAG, tag_len) == 0
-             && line [tag_len] == ' ', "the key line is tag + 64 hex digits");
+                 && line [tag_len] == ' ',
+             "the key line is tag + 64 hex digits");
     uint8_t seed [32];
     s_check (s_decode (line + tag_len + 1, seed), "the hex decodes");
     cchc_key_t *again = cchc_key_new_from_seed (seed);
@@ -133,12 +134,12 @@ s_check_public (const uint8_t pk [32], const char *text, size_t len)
         hex = line;
     else {
         s_check (line_len == tag_len + 1 + 64 && memcmp (line, S_PUBLIC_TAG, tag_len) == 0
-                 && line [tag_len] == ' ', "the key line is [tag +] 64 hex digits");
+                     && line [tag_len] == ' ',
+                 "the key line is [tag +] 64 hex digits");
         hex = line + tag_len + 1;
     }
     uint8_t expect [32];
-    s_check (s_decode (hex, expect) && memcmp (expect, pk, 32) == 0,
-             "the key is the line's");
+    s_check (s_decode (hex, expect) && memcmp (expect, pk, 32) == 0, "the key is the line's");
     /*  The canonical public file reads back. */
     char canon [128], hexbuf [65];
     cchc_hex_encode (hexbuf, pk, 32);
@@ -146,7 +147,9 @@ s_check_public (const uint8_t pk [32], const char *text, size_t len)
     uint8_t back [32];
     char err [256];
     s_check (cchc_key_parse_public_text ("canon", canon, (size_t) n, back, err, sizeof err)
-             == 0 && memcmp (back, pk, 32) == 0, "canonical public file reads back");
+                     == 0
+                 && memcmp (back, pk, 32) == 0,
+             "canonical public file reads back");
     char z85 [41];
     memset (z85, 0, sizeof z85);
     int rc = cchc_key_curve_public_z85 (pk, z85);
@@ -174,11 +177,12 @@ s_check_file (const uint8_t *data, size_t size)
     int fd = open (s_tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     s_check (fd >= 0, "temp file");
     s_check (fchmod (fd, 0600) == 0 && write (fd, data, size) == (ssize_t) size
-             && close (fd) == 0, "temp file written");
+                 && close (fd) == 0,
+             "temp file written");
     char e1 [512], e2 [512];
     cchc_key_t *a = cchc_key_load (s_tmp_path, e1, sizeof e1);
-    cchc_key_t *b = cchc_key_parse_secret_text (s_tmp_path, (const char *) data, size,
-                                                e2, sizeof e2);
+    cchc_key_t *b =
+        cchc_key_parse_secret_text (s_tmp_path, (const char *) data, size, e2, sizeof e2);
     s_check ((a == NULL) == (b == NULL), "secret: file and text, same outcome");
     if (a)
         s_check (memcmp (cchc_key_public (a), cchc_key_public (b), 32) == 0,
@@ -190,8 +194,8 @@ s_check_file (const uint8_t *data, size_t size)
 
     uint8_t p1 [32], p2 [32];
     int r1 = cchc_key_load_public (s_tmp_path, p1, e1, sizeof e1);
-    int r2 = cchc_key_parse_public_text (s_tmp_path, (const char *) data, size, p2,
-                                         e2, sizeof e2);
+    int r2 =
+        cchc_key_parse_public_text (s_tmp_path, (const char *) data, size, p2, e2, sizeof e2);
     s_check (r1 == r2, "public: file and text, same outcome");
     if (r1 == 0)
         s_check (memcmp (p1, p2, 32) == 0, "public: file and text, same key");

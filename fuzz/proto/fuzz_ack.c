@@ -17,9 +17,9 @@ static void
 s_check_limits (const cchc_ack_t *a)
 {
     if (a->seq > (uint64_t) CCHC_PROTO_SEQ_MAX || a->status > CCHC_STATUS_RETRY_LATER
-    ||  a->time_ms > (uint64_t) INT64_MAX || a->nrejected > CCHC_PROTO_OBS_MAX
-    ||  (a->nrejected > 0 && !a->rejected)
-    ||  a->high > (uint64_t) CCHC_PROTO_SEQ_MAX || (!a->has_high && a->high != 0))
+        || a->time_ms > (uint64_t) INT64_MAX || a->nrejected > CCHC_PROTO_OBS_MAX
+        || (a->nrejected > 0 && !a->rejected) || a->high > (uint64_t) CCHC_PROTO_SEQ_MAX
+        || (!a->has_high && a->high != 0))
         abort ();
     for (uint32_t i = 0; i < a->nrejected; i++) {
         if (a->rejected [i].index >= CCHC_PROTO_OBS_MAX)
@@ -49,12 +49,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             abort ();
         cchc_ack_t again;
         if (cchc_ack_decode (body, len, &again) != CCHC_REASON_NONE
-        ||  !s_ack_equal (&a, &again))
+            || !s_ack_equal (&a, &again))
             abort ();
         uint8_t *body2 = NULL;
         size_t len2 = 0;
-        if (cchc_ack_encode (&again, &body2, &len2) != CCHC_REASON_NONE
-        ||  len2 != len || memcmp (body, body2, len) != 0)
+        if (cchc_ack_encode (&again, &body2, &len2) != CCHC_REASON_NONE || len2 != len
+            || memcmp (body, body2, len) != 0)
             abort ();
         /*  Canonical is never longer than what was decoded. */
         if (len > size)

@@ -17,19 +17,18 @@
 static void
 s_check_limits (const cchc_provfig_t *f)
 {
-    if (f->seq < 1 || f->seq > (uint64_t) CCHC_PROTO_SEQ_MAX || f->version < 1
-    ||  f->parts < 1 || f->parts > CCHC_PROVFIG_PARTS_MAX || f->part >= f->parts
-    ||  f->nindicators < 1 || f->nindicators > CCHC_PROVFIG_INDICATORS_MAX
-    ||  f->nunits > CCHC_PROVFIG_UNITS_MAX || f->nunits > f->units_total
-    ||  (f->part > 0 && f->nfigures > 0)
-    ||  !cchc_unit_code_valid (f->code, strlen (f->code)))
+    if (f->seq < 1 || f->seq > (uint64_t) CCHC_PROTO_SEQ_MAX || f->version < 1 || f->parts < 1
+        || f->parts > CCHC_PROVFIG_PARTS_MAX || f->part >= f->parts || f->nindicators < 1
+        || f->nindicators > CCHC_PROVFIG_INDICATORS_MAX || f->nunits > CCHC_PROVFIG_UNITS_MAX
+        || f->nunits > f->units_total || (f->part > 0 && f->nfigures > 0)
+        || !cchc_unit_code_valid (f->code, strlen (f->code)))
         abort ();
     for (uint32_t i = 0; i < f->nfigures; i++)
         if (f->figures [i].indicator >= f->nindicators || !isfinite (f->figures [i].value))
             abort ();
     for (uint32_t i = 0; i < f->nunits; i++)
         if (f->units [i].level > 2 || !isfinite (f->units [i].index)
-        ||  !cchc_unit_code_valid (f->units [i].code, strlen (f->units [i].code)))
+            || !cchc_unit_code_valid (f->units [i].code, strlen (f->units [i].code)))
             abort ();
 }
 
@@ -57,8 +56,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             cchc_provfig_t g;
             if (cchc_provfig_decode (body, len, &g) != CCHC_REASON_NONE)
                 abort ();
-            if (cchc_provfig_encode (&g, &body2, &len2) != CCHC_REASON_NONE
-            ||  len2 != len || memcmp (body, body2, len) != 0)
+            if (cchc_provfig_encode (&g, &body2, &len2) != CCHC_REASON_NONE || len2 != len
+                || memcmp (body, body2, len) != 0)
                 abort ();
             cchc_provfig_clear (&g);
         }

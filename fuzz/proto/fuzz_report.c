@@ -18,10 +18,9 @@
 static void
 s_check_limits (const cchc_report_t *r)
 {
-    if (r->nobs < 1 || r->nobs > CCHC_PROTO_OBS_MAX || !r->obs
-    ||  r->seq < 1 || r->seq > (uint64_t) CCHC_PROTO_SEQ_MAX
-    ||  r->created_ms > (uint64_t) INT64_MAX
-    ||  !cchc_unit_code_valid (r->unit, strlen (r->unit)))
+    if (r->nobs < 1 || r->nobs > CCHC_PROTO_OBS_MAX || !r->obs || r->seq < 1
+        || r->seq > (uint64_t) CCHC_PROTO_SEQ_MAX || r->created_ms > (uint64_t) INT64_MAX
+        || !cchc_unit_code_valid (r->unit, strlen (r->unit)))
         abort ();
     for (uint32_t i = 0; i < r->nobs; i++) {
         const cchc_obs_t *o = &r->obs [i];
@@ -57,18 +56,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             if (size < CCHC_PROTO_BODY_MAX - 4 * CCHC_PROTO_OBS_MAX)
                 abort ();
         }
-        else
-        if (erc != CCHC_REASON_NONE)
+        else if (erc != CCHC_REASON_NONE)
             abort ();
         else {
             cchc_report_t again;
             if (cchc_report_decode (body, len, &again) != CCHC_REASON_NONE
-            ||  !s_report_equal (&r, &again))
+                || !s_report_equal (&r, &again))
                 abort ();
             uint8_t *body2 = NULL;
             size_t len2 = 0;
-            if (cchc_report_encode (&again, &body2, &len2) != CCHC_REASON_NONE
-            ||  len2 != len || memcmp (body, body2, len) != 0)
+            if (cchc_report_encode (&again, &body2, &len2) != CCHC_REASON_NONE || len2 != len
+                || memcmp (body, body2, len) != 0)
                 abort ();
             free (body2);
             cchc_report_clear (&again);
@@ -81,7 +79,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             uint8_t sig [64];
             cchc_proto_sign (CCHC_KIND_REPORT, key, body, len, sig);
             if (cchc_report_open (pk, body, len, sig, &again) != CCHC_REASON_NONE
-            ||  !s_report_equal (&r, &again))
+                || !s_report_equal (&r, &again))
                 abort ();
             cchc_report_clear (&again);
         }

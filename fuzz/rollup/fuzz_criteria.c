@@ -89,12 +89,11 @@ s_print (const cchc_criteria_t *cat, size_t *len)
     FILE *out = open_memstream (&text, len);
     s_check (out != NULL, "open_memstream");
     char n [64];
-    fprintf (out, "[catalogue]\nname %s%s\nyear = %d\n",
-             s_eq (cchc_criteria_name (cat)), cchc_criteria_name (cat),
-             cchc_criteria_year (cat));
+    fprintf (out, "[catalogue]\nname %s%s\nyear = %d\n", s_eq (cchc_criteria_name (cat)),
+             cchc_criteria_name (cat), cchc_criteria_year (cat));
     s_num (n, sizeof n, cchc_criteria_total (cat));
-    fprintf (out, "total = %s\ndue_day = %d\nlock_day = %d\n", n,
-             cchc_criteria_due_day (cat), cchc_criteria_lock_day (cat));
+    fprintf (out, "total = %s\ndue_day = %d\nlock_day = %d\n", n, cchc_criteria_due_day (cat),
+             cchc_criteria_lock_day (cat));
     if (cchc_criteria_grade_count (cat) > 0) {
         fprintf (out, "grades = ");
         for (size_t i = 0; i < cchc_criteria_grade_count (cat); i++) {
@@ -106,9 +105,8 @@ s_print (const cchc_criteria_t *cat, size_t *len)
     }
     for (size_t i = 0; i < cchc_criteria_metric_count (cat); i++) {
         const cchc_metric_t *m = cchc_criteria_metric (cat, i);
-        fprintf (out, "[metric.%s]\nname %s%s\nkind = %s\nlevels = ", m->code,
-                 s_eq (m->name), m->name,
-                 m->kind == CCHC_METRIC_COUNTER ? "counter" : "gauge");
+        fprintf (out, "[metric.%s]\nname %s%s\nkind = %s\nlevels = ", m->code, s_eq (m->name),
+                 m->name, m->kind == CCHC_METRIC_COUNTER ? "counter" : "gauge");
         s_levels (out, m->levels);
         fprintf (out, "\n");
     }
@@ -119,8 +117,10 @@ s_print (const cchc_criteria_t *cat, size_t *len)
     for (size_t i = 0; i < cchc_criteria_indicator_count (cat); i++) {
         const cchc_indicator_t *ind = cchc_criteria_indicator (cat, i);
         s_num (n, sizeof n, ind->points);
-        fprintf (out, "[indicator.%s]\nname %s%s\narea = %s\nrule = %s\npoints = %s\n"
-                 "plan = %s\nlevels = ", ind->code, s_eq (ind->name), ind->name,
+        fprintf (out,
+                 "[indicator.%s]\nname %s%s\narea = %s\nrule = %s\npoints = %s\n"
+                 "plan = %s\nlevels = ",
+                 ind->code, s_eq (ind->name), ind->name,
                  cchc_criteria_area (cat, ind->area)->code, s_rule_name (ind->rule), n,
                  ind->plan ? "yes" : "no");
         s_levels (out, ind->levels);
@@ -160,8 +160,7 @@ s_longest_line_fits (const char *text, size_t len)
     for (size_t i = 0; i < len; i++) {
         if (text [i] == '\n')
             run = 0;
-        else
-        if (++run > 199)
+        else if (++run > 199)
             return false;
     }
     return true;
@@ -174,12 +173,12 @@ s_check_scores (const cchc_indicator_t *ind)
         if (!(ind->levels & CCHC_LEVEL_BIT (l)))
             continue;
         double t = ind->target [l];
-        const double values [] = { 0, t / 2, t, t * 2, t * 1e300, -1, 1e300, 1e-300,
-                                   -1e300, NAN, INFINITY };
+        const double values [] = { 0,     t / 2,  t,      t * 2, t * 1e300, -1,
+                                   1e300, 1e-300, -1e300, NAN,   INFINITY };
         for (size_t v = 0; v < sizeof values / sizeof values [0]; v++) {
             double score = cchc_indicator_score (ind, (cchc_level_t) l, values [v]);
-            s_check (isfinite (score) && score >= 0
-                     && score <= ind->points * (1 + 1e-12), "score within 0..points");
+            s_check (isfinite (score) && score >= 0 && score <= ind->points * (1 + 1e-12),
+                     "score within 0..points");
         }
     }
 }
@@ -218,8 +217,7 @@ s_check_limits (const cchc_criteria_t *cat)
         s_check (cchc_metric_code_valid (a->code, strlen (a->code)), "area code");
         s_check (a->name && *a->name, "area name");
         for (size_t j = 0; j < i; j++)
-            s_check (strcmp (cchc_criteria_area (cat, j)->code, a->code) != 0,
-                     "area unique");
+            s_check (strcmp (cchc_criteria_area (cat, j)->code, a->code) != 0, "area unique");
     }
     size_t ni = cchc_criteria_indicator_count (cat);
     s_check (ni > 0, "indicators");
@@ -227,8 +225,7 @@ s_check_limits (const cchc_criteria_t *cat)
     for (size_t i = 0; i < ni; i++) {
         const cchc_indicator_t *ind = cchc_criteria_indicator (cat, i);
         s_check (cchc_metric_code_valid (ind->code, strlen (ind->code)), "indicator code");
-        s_check (cchc_criteria_indicator_find (cat, ind->code) == (int) i,
-                 "indicator unique");
+        s_check (cchc_criteria_indicator_find (cat, ind->code) == (int) i, "indicator unique");
         s_check (ind->name && *ind->name, "indicator name");
         s_check (ind->area < na, "indicator area");
         s_check (isfinite (ind->points) && ind->points > 0, "points");
@@ -237,12 +234,11 @@ s_check_limits (const cchc_criteria_t *cat)
         sum += ind->points;
         area_sum [ind->area] += ind->points;
         if (ind->rule == CCHC_RULE_ON_TIME) {
-            s_check (ind->numerator == -1 && ind->denominator == -1
-                     && ind->band_count == 0, "on_time takes no metrics");
+            s_check (ind->numerator == -1 && ind->denominator == -1 && ind->band_count == 0,
+                     "on_time takes no metrics");
             continue;
         }
-        s_check (ind->rule >= CCHC_RULE_PROPORTIONAL && ind->rule <= CCHC_RULE_BANDS,
-                 "rule");
+        s_check (ind->rule >= CCHC_RULE_PROPORTIONAL && ind->rule <= CCHC_RULE_BANDS, "rule");
         s_check (ind->numerator >= 0 && (size_t) ind->numerator < nm, "numerator");
         s_check (ind->denominator >= -1 && ind->denominator < (int) nm, "denominator");
         for (int l = 0; l < CCHC_LEVEL_COUNT; l++) {
@@ -251,10 +247,12 @@ s_check_limits (const cchc_criteria_t *cat)
             s_check (applies ? isfinite (t) && t >= 0 : isnan (t), "target per level");
             if (applies) {
                 s_check (cchc_criteria_metric (cat, (size_t) ind->numerator)->levels
-                         & CCHC_LEVEL_BIT (l), "numerator reported by the level");
+                             & CCHC_LEVEL_BIT (l),
+                         "numerator reported by the level");
                 s_check (ind->denominator < 0
-                         || (cchc_criteria_metric (cat, (size_t) ind->denominator)->levels
-                             & CCHC_LEVEL_BIT (l)), "denominator reported by the level");
+                             || (cchc_criteria_metric (cat, (size_t) ind->denominator)->levels
+                                 & CCHC_LEVEL_BIT (l)),
+                         "denominator reported by the level");
                 s_check (!(ind->rule == CCHC_RULE_PROPORTIONAL && ind->higher) || t > 0,
                          "proportional higher target > 0");
             }
@@ -265,14 +263,16 @@ s_check_limits (const cchc_criteria_t *cat)
             s_check (isfinite (band->at) && band->share >= 0 && band->share <= 1, "band");
             if (b > 0)
                 s_check ((ind->higher ? band->at < band [-1].at : band->at > band [-1].at)
-                         && band->share <= band [-1].share, "bands order");
+                             && band->share <= band [-1].share,
+                         "bands order");
         }
         s_check_scores (ind);
     }
     s_check (fabs (sum - total) <= 1e-9, "points add up to the total");
     for (size_t i = 0; i < na; i++)
         s_check (fabs (cchc_criteria_area (cat, i)->points - area_sum [i])
-                 <= 1e-9 * (1 + fabs (area_sum [i])), "area points");
+                     <= 1e-9 * (1 + fabs (area_sum [i])),
+                 "area points");
     free (area_sum);
 }
 
@@ -280,10 +280,10 @@ static void
 s_check_same (const cchc_criteria_t *a, const cchc_criteria_t *b)
 {
     s_check (strcmp (cchc_criteria_name (a), cchc_criteria_name (b)) == 0
-             && cchc_criteria_year (a) == cchc_criteria_year (b)
-             && cchc_criteria_total (a) == cchc_criteria_total (b)
-             && cchc_criteria_due_day (a) == cchc_criteria_due_day (b)
-             && cchc_criteria_lock_day (a) == cchc_criteria_lock_day (b),
+                 && cchc_criteria_year (a) == cchc_criteria_year (b)
+                 && cchc_criteria_total (a) == cchc_criteria_total (b)
+                 && cchc_criteria_due_day (a) == cchc_criteria_due_day (b)
+                 && cchc_criteria_lock_day (a) == cchc_criteria_lock_day (b),
              "round trip: catalogue");
     s_check (cchc_criteria_grade_count (a) == cchc_criteria_grade_count (b),
              "round trip: grade count");
@@ -296,14 +296,16 @@ s_check_same (const cchc_criteria_t *a, const cchc_criteria_t *b)
     for (size_t i = 0; i < cchc_criteria_metric_count (a); i++) {
         const cchc_metric_t *x = cchc_criteria_metric (a, i), *y = cchc_criteria_metric (b, i);
         s_check (strcmp (x->code, y->code) == 0 && strcmp (x->name, y->name) == 0
-                 && x->kind == y->kind && x->levels == y->levels, "round trip: metric");
+                     && x->kind == y->kind && x->levels == y->levels,
+                 "round trip: metric");
     }
     s_check (cchc_criteria_area_count (a) == cchc_criteria_area_count (b),
              "round trip: area count");
     for (size_t i = 0; i < cchc_criteria_area_count (a); i++) {
         const cchc_area_t *x = cchc_criteria_area (a, i), *y = cchc_criteria_area (b, i);
         s_check (strcmp (x->code, y->code) == 0 && strcmp (x->name, y->name) == 0
-                 && x->points == y->points, "round trip: area");
+                     && x->points == y->points,
+                 "round trip: area");
     }
     s_check (cchc_criteria_indicator_count (a) == cchc_criteria_indicator_count (b),
              "round trip: indicator count");
@@ -311,16 +313,15 @@ s_check_same (const cchc_criteria_t *a, const cchc_criteria_t *b)
         const cchc_indicator_t *x = cchc_criteria_indicator (a, i);
         const cchc_indicator_t *y = cchc_criteria_indicator (b, i);
         bool same = strcmp (x->code, y->code) == 0 && strcmp (x->name, y->name) == 0
-                 && x->area == y->area && x->rule == y->rule
-                 && x->numerator == y->numerator && x->denominator == y->denominator
-                 && x->higher == y->higher && x->points == y->points
-                 && x->levels == y->levels && x->plan == y->plan
-                 && x->band_count == y->band_count;
+                    && x->area == y->area && x->rule == y->rule && x->numerator == y->numerator
+                    && x->denominator == y->denominator && x->higher == y->higher
+                    && x->points == y->points && x->levels == y->levels && x->plan == y->plan
+                    && x->band_count == y->band_count;
         for (int l = 0; l < CCHC_LEVEL_COUNT; l++)
             same = same && s_same_double (x->target [l], y->target [l]);
         for (size_t k = 0; same && k < x->band_count; k++)
-            same = x->bands [k].at == y->bands [k].at
-                && x->bands [k].share == y->bands [k].share;
+            same =
+                x->bands [k].at == y->bands [k].at && x->bands [k].share == y->bands [k].share;
         s_check (same, "round trip: indicator");
     }
 }
@@ -346,8 +347,8 @@ s_check_file (const uint8_t *data, size_t size)
     s_check (f && fwrite (data, 1, size, f) == size && fclose (f) == 0, "temp file");
     char err1 [512], err2 [512];
     cchc_criteria_t *a = cchc_criteria_load (s_tmp_path, err1, sizeof err1);
-    cchc_criteria_t *b = cchc_criteria_load_string (s_tmp_path, (const char *) data, size,
-                                                    err2, sizeof err2);
+    cchc_criteria_t *b =
+        cchc_criteria_load_string (s_tmp_path, (const char *) data, size, err2, sizeof err2);
     s_check ((a == NULL) == (b == NULL), "file and text: same outcome");
     if (a)
         s_check_same (a, b);
@@ -362,11 +363,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     char err [512];
     memset (err, 'x', sizeof err);
-    cchc_criteria_t *cat = cchc_criteria_load_string ("fuzz.ini", (const char *) data,
-                                                      size, err, sizeof err);
+    cchc_criteria_t *cat =
+        cchc_criteria_load_string ("fuzz.ini", (const char *) data, size, err, sizeof err);
     if (!cat) {
         s_check (memchr (err, '\0', sizeof err) && strncmp (err, "fuzz.ini:", 9) == 0
-                 && strlen (err) > 10, "a refusal names the file and says why");
+                     && strlen (err) > 10,
+                 "a refusal names the file and says why");
     }
     else {
         s_check (err [0] == '\0', "no message on success");
@@ -374,8 +376,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         size_t len = 0;
         char *text = s_print (cat, &len);
         if (s_longest_line_fits (text, len)) {
-            cchc_criteria_t *back = cchc_criteria_load_string ("printed", text, len,
-                                                               err, sizeof err);
+            cchc_criteria_t *back =
+                cchc_criteria_load_string ("printed", text, len, err, sizeof err);
             if (!back)
                 fprintf (stderr, "printed catalogue refused: %s\n%s", err, text);
             s_check (back != NULL, "the printed catalogue loads");

@@ -41,27 +41,27 @@ main (int argc, char **argv)
     const char *bind = NULL, *mode = NULL, *claim = NULL, *count_file = NULL;
     const char *key_file = NULL;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp (argv[i], "--bind") == 0)
-            bind = argv[i + 1];
-        else if (strcmp (argv[i], "--mode") == 0)
-            mode = argv[i + 1];
-        else if (strcmp (argv[i], "--claim") == 0)
-            claim = argv[i + 1];
-        else if (strcmp (argv[i], "--key") == 0)
-            key_file = argv[i + 1];
-        else if (strcmp (argv[i], "--count-file") == 0)
-            count_file = argv[i + 1];
+        if (strcmp (argv [i], "--bind") == 0)
+            bind = argv [i + 1];
+        else if (strcmp (argv [i], "--mode") == 0)
+            mode = argv [i + 1];
+        else if (strcmp (argv [i], "--claim") == 0)
+            claim = argv [i + 1];
+        else if (strcmp (argv [i], "--key") == 0)
+            key_file = argv [i + 1];
+        else if (strcmp (argv [i], "--count-file") == 0)
+            count_file = argv [i + 1];
     }
     bool old = mode && strcmp (mode, "v1.1") == 0;
     if (!bind || !mode || (strcmp (mode, "wrong-key") && strcmp (mode, "silent") && !old)
         || (old && !key_file)) {
         fprintf (stderr, "usage: fake_collector --bind EP --mode wrong-key|silent|v1.1 "
-                 "[--claim FILE.pub] [--key FILE] [--count-file FILE]\n");
+                         "[--claim FILE.pub] [--key FILE] [--count-file FILE]\n");
         return 2;
     }
     bool silent = strcmp (mode, "silent") == 0;
-    uint8_t claimed[32];
-    char err[256];
+    uint8_t claimed [32];
+    char err [256];
     cchc_key_t *key = old ? cchc_key_load (key_file, err, sizeof err) : cchc_key_new ();
     if (!key) {
         fprintf (stderr, "fake_collector: %s\n", old ? err : "no key");
@@ -94,18 +94,19 @@ main (int argc, char **argv)
         memset (&m, 0, sizeof m);
         int rc = cchc_wire_recv (sock, true, ZMQ_DONTWAIT, &m);
         cchc_report_t r;
-        if (rc == 0 && cchc_report_open (m.key, m.body, m.body_len, m.sig, &r) == CCHC_REASON_NONE) {
+        if (rc == 0
+            && cchc_report_open (m.key, m.body, m.body_len, m.sig, &r) == CCHC_REASON_NONE) {
             bool refuse = old && r.caps != 0;
             count += !refuse;
             if (old && !refuse && count_file) {
-                char path[4096];
+                char path [4096];
                 snprintf (path, sizeof path, "%s.obs", count_file);
                 FILE *f = fopen (path, "a");
                 for (uint32_t i = 0; f && i < r.nobs; i++) {
-                    char date[11];
-                    cchc_date_format (r.obs[i].date, date, sizeof date);
-                    fprintf (f, "%s %s %lld\n", r.obs[i].metric, date,
-                             (long long) r.obs[i].ival);
+                    char date [11];
+                    cchc_date_format (r.obs [i].date, date, sizeof date);
+                    fprintf (f, "%s %s %lld\n", r.obs [i].metric, date,
+                             (long long) r.obs [i].ival);
                 }
                 if (f)
                     fclose (f);
@@ -128,10 +129,10 @@ main (int argc, char **argv)
                 uint8_t *body;
                 size_t len;
                 if (cchc_ack_encode (&ack, &body, &len) == CCHC_REASON_NONE) {
-                    uint8_t sig[64];
+                    uint8_t sig [64];
                     cchc_proto_sign (CCHC_KIND_ACK, key, body, len, sig);
-                    cchc_wire_send (sock, m.routing_id, m.routing_len, claimed, body, len,
-                                    sig, 0);
+                    cchc_wire_send (sock, m.routing_id, m.routing_len, claimed, body, len, sig,
+                                    0);
                     free (body);
                 }
             }

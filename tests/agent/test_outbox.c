@@ -16,8 +16,8 @@
 #include "common/key.h"
 #include "proto/proto.h"
 
-static char s_dir[256];
-static char s_path[300];
+static char s_dir [256];
+static char s_path [300];
 static int s_counter = 0;
 
 static void
@@ -29,7 +29,7 @@ s_fresh (void)
 static cchc_key_t *
 s_key (uint8_t fill)
 {
-    uint8_t seed[32];
+    uint8_t seed [32];
     memset (seed, fill, sizeof seed);
     return cchc_key_new_from_seed (seed);
 }
@@ -73,7 +73,7 @@ static void
 test_seq_persists (void)
 {
     s_fresh ();
-    char err[512];
+    char err [512];
     cchc_key_t *key = s_key (1);
     cchc_outbox_t *ob = cchc_outbox_open (s_path, true, err, sizeof err);
     CHECK (ob);
@@ -120,8 +120,8 @@ test_seq_persists (void)
 static void
 test_open_missing (void)
 {
-    char err[512];
-    char path[400];
+    char err [512];
+    char path [400];
     snprintf (path, sizeof path, "%s/nope/outbox.db", s_dir);
     cchc_outbox_t *ob = cchc_outbox_open (path, true, err, sizeof err);
     CHECK (ob == NULL);
@@ -135,11 +135,11 @@ static void
 test_only_changed (void)
 {
     s_fresh ();
-    char err[512];
+    char err [512];
     cchc_outbox_t *ob = cchc_outbox_open (s_path, true, err, sizeof err);
     CHECK (ob);
     cchc_key_t *key = s_key (2);
-    cchc_obs_t obs[3] = {
+    cchc_obs_t obs [3] = {
         s_obs ("tthc_received", 2021, 3, 1, 10),
         s_obs ("tthc_received", 2021, 3, 2, 20),
         s_obsf ("survey_satisfied", 2021, 3, 1, 0.5),
@@ -176,9 +176,12 @@ test_only_changed (void)
     c.ival = 20;
     CHECK (cchc_outbox_observe (ob, &c, 1, 1007, &queued, err, sizeof err) == 0);
     CHECK_EQ_INT (queued, 1);
-    CHECK_EQ_INT (s_count ("SELECT value FROM pending WHERE metric='tthc_received' AND day=20210302"), 20);
+    CHECK_EQ_INT (
+        s_count ("SELECT value FROM pending WHERE metric='tthc_received' AND day=20210302"),
+        20);
     /*  Invalid input fails the whole call. */
-    cchc_obs_t bad[2] = { s_obs ("tthc_received", 2021, 3, 3, 1), s_obs ("Bad-Code", 2021, 3, 3, 1) };
+    cchc_obs_t bad [2] = { s_obs ("tthc_received", 2021, 3, 3, 1),
+                           s_obs ("Bad-Code", 2021, 3, 3, 1) };
     CHECK (cchc_outbox_observe (ob, bad, 2, 1008, &queued, err, sizeof err) == -1);
     CHECK (strstr (err, "Bad-Code"));
     cchc_obs_t nan = s_obsf ("tthc_received", 2021, 3, 3, NAN);
@@ -192,32 +195,33 @@ static void
 test_freeze_signed_identical (void)
 {
     s_fresh ();
-    char err[512];
+    char err [512];
     cchc_outbox_t *ob = cchc_outbox_open (s_path, true, err, sizeof err);
     CHECK (ob);
     cchc_key_t *key = s_key (3);
-    cchc_obs_t obs[25];
+    cchc_obs_t obs [25];
     for (int i = 0; i < 25; i++)
-        obs[i] = s_obs ("tthc_resolved", 2021, 1, 1 + i, 100 + i);
+        obs [i] = s_obs ("tthc_resolved", 2021, 1, 1 + i, 100 + i);
     CHECK (cchc_outbox_observe (ob, obs, 25, 1000, NULL, err, sizeof err) == 0);
-    uint64_t seqs[3];
+    uint64_t seqs [3];
     for (int i = 0; i < 3; i++)
-        CHECK_EQ_INT (cchc_outbox_freeze (ob, key, "SNV", 10, 2000 + i, &seqs[i], err, sizeof err), 1);
-    CHECK_EQ_INT (seqs[1], seqs[0] + 1);
-    CHECK_EQ_INT (seqs[2], seqs[0] + 2);
+        CHECK_EQ_INT (
+            cchc_outbox_freeze (ob, key, "SNV", 10, 2000 + i, &seqs [i], err, sizeof err), 1);
+    CHECK_EQ_INT (seqs [1], seqs [0] + 1);
+    CHECK_EQ_INT (seqs [2], seqs [0] + 2);
     /*  Messages are 10, 10, 5 observations, oldest first, and verify. */
     cchc_outbox_msg_t m1, m2;
     CHECK_EQ_INT (cchc_outbox_next (ob, 0, &m1, err, sizeof err), 1);
-    CHECK_EQ_INT (m1.seq, seqs[0]);
+    CHECK_EQ_INT (m1.seq, seqs [0]);
     CHECK_EQ_INT (m1.nobs, 10);
     cchc_report_t r;
     CHECK_EQ_INT (cchc_report_open (cchc_key_public (key), m1.body, m1.len, m1.sig, &r),
                   CCHC_REASON_NONE);
-    CHECK_EQ_INT (r.seq, seqs[0]);
+    CHECK_EQ_INT (r.seq, seqs [0]);
     CHECK_EQ_STR (r.unit, "SNV");
     CHECK_EQ_INT (r.nobs, 10);
-    CHECK_EQ_INT (r.obs[0].ival, 100);
-    CHECK_EQ_INT (r.obs[9].ival, 109);
+    CHECK_EQ_INT (r.obs [0].ival, 100);
+    CHECK_EQ_INT (r.obs [9].ival, 109);
     CHECK_EQ_INT (r.created_ms, 2000);
     cchc_report_clear (&r);
     /*  Read again: the very same bytes. */
@@ -225,11 +229,11 @@ test_freeze_signed_identical (void)
     CHECK (m1.len == m2.len && memcmp (m1.body, m2.body, m1.len) == 0);
     CHECK (memcmp (m1.sig, m2.sig, 64) == 0);
     cchc_outbox_msg_clear (&m2);
-    CHECK_EQ_INT (cchc_outbox_next (ob, seqs[1], &m2, err, sizeof err), 1);
-    CHECK_EQ_INT (m2.seq, seqs[2]);
+    CHECK_EQ_INT (cchc_outbox_next (ob, seqs [1], &m2, err, sizeof err), 1);
+    CHECK_EQ_INT (m2.seq, seqs [2]);
     CHECK_EQ_INT (m2.nobs, 5);
     cchc_outbox_msg_clear (&m2);
-    CHECK_EQ_INT (cchc_outbox_next (ob, seqs[2], &m2, err, sizeof err), 0);
+    CHECK_EQ_INT (cchc_outbox_next (ob, seqs [2], &m2, err, sizeof err), 0);
     cchc_outbox_msg_clear (&m1);
     cchc_outbox_destroy (&ob);
     cchc_key_destroy (&key);
@@ -239,19 +243,20 @@ static void
 test_acks (void)
 {
     s_fresh ();
-    char err[512];
+    char err [512];
     cchc_outbox_t *ob = cchc_outbox_open (s_path, true, err, sizeof err);
     CHECK (ob);
     cchc_key_t *key = s_key (4);
-    uint64_t seq[5];
+    uint64_t seq [5];
     for (int i = 0; i < 5; i++) {
-        cchc_obs_t obs[3] = {
+        cchc_obs_t obs [3] = {
             s_obs ("tthc_received", 2021, 2, 1 + i, i),
             s_obs ("tthc_resolved", 2021, 2, 1 + i, i),
             s_obs ("nonsense_metric", 2021, 2, 1 + i, i),
         };
         CHECK (cchc_outbox_observe (ob, obs, 3, 1000, NULL, err, sizeof err) == 0);
-        CHECK_EQ_INT (cchc_outbox_freeze (ob, key, "SNV", 100, 1000, &seq[i], err, sizeof err), 1);
+        CHECK_EQ_INT (
+            cchc_outbox_freeze (ob, key, "SNV", 100, 1000, &seq [i], err, sizeof err), 1);
     }
     cchc_ack_t ack;
     memset (&ack, 0, sizeof ack);
@@ -264,7 +269,7 @@ test_acks (void)
     CHECK (cchc_outbox_ack (ob, &ack, 2000, &out, &dead, err, sizeof err) == 0);
     CHECK_EQ_INT (out, CCHC_OUTBOX_ACK_IGNORED);
     /*  retry_later keeps it. */
-    ack.seq = seq[0];
+    ack.seq = seq [0];
     ack.status = CCHC_STATUS_RETRY_LATER;
     ack.reason = CCHC_REASON_BUSY;
     CHECK (cchc_outbox_ack (ob, &ack, 2000, &out, &dead, err, sizeof err) == 0);
@@ -279,7 +284,8 @@ test_acks (void)
     CHECK (cchc_outbox_ack (ob, &ack, 2001, &out, &dead, err, sizeof err) == 0);
     CHECK_EQ_INT (out, CCHC_OUTBOX_ACK_DELIVERED);
     CHECK_EQ_INT (dead, 1);
-    CHECK_EQ_INT (s_count ("SELECT count(*) FROM dead WHERE metric='nonsense_metric' AND reason=37"), 1);
+    CHECK_EQ_INT (
+        s_count ("SELECT count(*) FROM dead WHERE metric='nonsense_metric' AND reason=37"), 1);
     /*  The same ack again: the message is gone. */
     CHECK (cchc_outbox_ack (ob, &ack, 2002, &out, &dead, err, sizeof err) == 0);
     CHECK_EQ_INT (out, CCHC_OUTBOX_ACK_UNKNOWN);
@@ -287,12 +293,12 @@ test_acks (void)
     /*  duplicate deletes. */
     ack.nrejected = 0;
     ack.rejected = NULL;
-    ack.seq = seq[1];
+    ack.seq = seq [1];
     ack.status = CCHC_STATUS_DUPLICATE;
     CHECK (cchc_outbox_ack (ob, &ack, 2003, &out, &dead, err, sizeof err) == 0);
     CHECK_EQ_INT (out, CCHC_OUTBOX_ACK_DELIVERED);
     /*  rejected: every observation to dead letters, message gone. */
-    ack.seq = seq[2];
+    ack.seq = seq [2];
     ack.status = CCHC_STATUS_REJECTED;
     ack.reason = CCHC_REASON_UNIT_MISMATCH;
     CHECK (cchc_outbox_ack (ob, &ack, 2004, &out, &dead, err, sizeof err) == 0);
@@ -300,7 +306,7 @@ test_acks (void)
     CHECK_EQ_INT (dead, 3);
     CHECK_EQ_INT (s_count ("SELECT count(*) FROM dead WHERE reason=34"), 3);
     /*  An unknown status deletes nothing. */
-    ack.seq = seq[3];
+    ack.seq = seq [3];
     ack.status = 9;
     CHECK (cchc_outbox_ack (ob, &ack, 2005, &out, &dead, err, sizeof err) == 0);
     CHECK_EQ_INT (out, CCHC_OUTBOX_ACK_IGNORED);
@@ -338,7 +344,7 @@ s_dead_cb (void *arg, const cchc_outbox_dead_t *d)
 static int64_t
 s_msg_caps (cchc_outbox_t *ob, uint64_t seq)
 {
-    char err[512];
+    char err [512];
     cchc_outbox_msg_t m;
     memset (&m, 0, sizeof m);
     int64_t caps = -1;
@@ -361,11 +367,11 @@ static void
 test_high_water (void)
 {
     s_fresh ();
-    char err[512];
+    char err [512];
     cchc_outbox_t *ob = cchc_outbox_open (s_path, true, err, sizeof err);
     CHECK (ob);
     cchc_key_t *key = s_key (6);
-    cchc_obs_t obs[2] = {
+    cchc_obs_t obs [2] = {
         s_obs ("docs_sent", 2021, 3, 1, 20),
         s_obs ("tthc_received", 2021, 3, 1, 4),
     };
@@ -381,7 +387,7 @@ test_high_water (void)
     ack.nrejected = 1;
     ack.rejected = &rej;
     ack.has_high = true;
-    ack.high = seq + 31536000000000ULL;         /* an outbox a year ahead */
+    ack.high = seq + 31536000000000ULL; /* an outbox a year ahead */
     cchc_outbox_ack_outcome_t out;
     uint32_t dead = 9;
     CHECK (cchc_outbox_ack (ob, &ack, 2000, &out, &dead, err, sizeof err) == 0);
@@ -390,7 +396,8 @@ test_high_water (void)
     CHECK_EQ_INT (s_count ("SELECT count(*) FROM dead"), 0);
     CHECK_EQ_INT (s_count ("SELECT count(*) FROM message"), 0);
     CHECK_EQ_INT (s_count ("SELECT count(*) FROM pending WHERE metric = 'docs_sent' "
-                           "AND value = 20"), 1);
+                           "AND value = 20"),
+                  1);
     CHECK_EQ_INT (s_count ("SELECT count(*) FROM pending"), 1);
     CHECK_EQ_INT (s_count ("SELECT value FROM meta WHERE key = 'next_seq'"),
                   (int64_t) ack.high + 1);
@@ -408,7 +415,7 @@ test_high_water (void)
     CHECK_EQ_INT (s_count ("SELECT value FROM meta WHERE key = 'next_seq'"),
                   (int64_t) again + 1);
     /*  A 1.1 collector: superseded and no `high` is a dead letter. */
-    obs[0].ival = 21;
+    obs [0].ival = 21;
     CHECK (cchc_outbox_observe (ob, obs, 1, 4000, NULL, err, sizeof err) == 0);
     CHECK_EQ_INT (cchc_outbox_freeze (ob, key, "SNV", 100, 4000, &seq, err, sizeof err), 1);
     memset (&ack, 0, sizeof ack);
@@ -431,15 +438,16 @@ static void
 test_caps_refused (void)
 {
     s_fresh ();
-    char err[512];
+    char err [512];
     cchc_outbox_t *ob = cchc_outbox_open (s_path, true, err, sizeof err);
     CHECK (ob);
     cchc_key_t *key = s_key (7);
-    uint64_t seq[2];
+    uint64_t seq [2];
     for (int i = 0; i < 2; i++) {
         cchc_obs_t o = s_obs ("docs_sent", 2021, 3, 1 + i, 7 + i);
         CHECK (cchc_outbox_observe (ob, &o, 1, 1000, NULL, err, sizeof err) == 0);
-        CHECK_EQ_INT (cchc_outbox_freeze (ob, key, "SNV", 100, 1000, &seq[i], err, sizeof err), 1);
+        CHECK_EQ_INT (
+            cchc_outbox_freeze (ob, key, "SNV", 100, 1000, &seq [i], err, sizeof err), 1);
     }
     int64_t requeued = -1;
     CHECK (cchc_outbox_caps_refused (ob, 5000, &requeued, err, sizeof err) == 0);
@@ -448,7 +456,7 @@ test_caps_refused (void)
     CHECK_EQ_INT (s_count ("SELECT count(*) FROM pending"), 2);
     uint64_t plain;
     CHECK_EQ_INT (cchc_outbox_freeze (ob, key, "SNV", 100, 6000, &plain, err, sizeof err), 1);
-    CHECK (plain > seq[1]);
+    CHECK (plain > seq [1]);
     CHECK_EQ_INT (s_msg_caps (ob, plain), 0);
     CHECK_EQ_INT (s_count ("SELECT count(*) FROM pending"), 0);
     /*  Nothing frozen with caps: nothing to do. */
@@ -459,8 +467,9 @@ test_caps_refused (void)
     cchc_obs_t o = s_obs ("docs_sent", 2021, 3, 3, 9);
     CHECK (cchc_outbox_observe (ob, &o, 1, 8000, NULL, err, sizeof err) == 0);
     uint64_t later;
-    CHECK_EQ_INT (cchc_outbox_freeze (ob, key, "SNV", 100, 7000 + 24 * 3600 * 1000LL,
-                                      &later, err, sizeof err), 1);
+    CHECK_EQ_INT (cchc_outbox_freeze (ob, key, "SNV", 100, 7000 + 24 * 3600 * 1000LL, &later,
+                                      err, sizeof err),
+                  1);
     CHECK_EQ_INT (s_msg_caps (ob, later), CCHC_CAP_HIGH);
     cchc_outbox_destroy (&ob);
     cchc_key_destroy (&key);
@@ -470,7 +479,7 @@ static void
 test_limits_and_dead (void)
 {
     s_fresh ();
-    char err[512];
+    char err [512];
     cchc_outbox_t *ob = cchc_outbox_open (s_path, true, err, sizeof err);
     CHECK (ob);
     cchc_key_t *key = s_key (5);
@@ -478,7 +487,8 @@ test_limits_and_dead (void)
         cchc_obs_t o = s_obs ("docs_sent", 2021, 4, 1 + i, i);
         CHECK (cchc_outbox_observe (ob, &o, 1, 1000 + i * 1000, NULL, err, sizeof err) == 0);
         uint64_t seq;
-        CHECK_EQ_INT (cchc_outbox_freeze (ob, key, "SNV", 100, 1000, &seq, err, sizeof err), 1);
+        CHECK_EQ_INT (cchc_outbox_freeze (ob, key, "SNV", 100, 1000, &seq, err, sizeof err),
+                      1);
     }
     cchc_obs_t p = s_obs ("docs_sent", 2021, 4, 20, 7);
     CHECK (cchc_outbox_observe (ob, &p, 1, 500, NULL, err, sizeof err) == 0);
@@ -490,7 +500,9 @@ test_limits_and_dead (void)
     CHECK (cchc_outbox_enforce (ob, 3, 0, 10000, &dropped, err, sizeof err) == 0);
     CHECK_EQ_INT (dropped, 2);
     CHECK_EQ_INT (s_count ("SELECT count(*) FROM message"), 3);
-    CHECK_EQ_INT (s_count ("SELECT count(*) FROM dead WHERE detail LIKE 'dropped%' AND day IN (20210401, 20210402)"), 2);
+    CHECK_EQ_INT (s_count ("SELECT count(*) FROM dead WHERE detail LIKE 'dropped%' AND day IN "
+                           "(20210401, 20210402)"),
+                  2);
     /*  Age: entries queued before now - max_age go (message queued at 3000,
         pending at 500). */
     CHECK (cchc_outbox_enforce (ob, 0, 6000, 9500, &dropped, err, sizeof err) == 0);
@@ -529,12 +541,12 @@ static void
 test_state_and_sources (void)
 {
     s_fresh ();
-    char err[512], v[64];
+    char err [512], v [64];
     cchc_outbox_t *ob = cchc_outbox_open (s_path, true, err, sizeof err);
     CHECK (ob);
     CHECK_EQ_INT (cchc_outbox_state_get (ob, "endpoint", v, sizeof v), 0);
-    const char *k[] = { "endpoint", "last_ack" };
-    const char *val[] = { "tcp://x:1", "123" };
+    const char *k [] = { "endpoint", "last_ack" };
+    const char *val [] = { "tcp://x:1", "123" };
     CHECK (cchc_outbox_state_put (ob, k, val, 2) == 0);
     CHECK_EQ_INT (cchc_outbox_state_get (ob, "endpoint", v, sizeof v), 1);
     CHECK_EQ_STR (v, "tcp://x:1");
@@ -542,7 +554,8 @@ test_state_and_sources (void)
     CHECK_EQ_INT (cchc_outbox_state_get (ob, "endpoint", v, sizeof v), 1);
     CHECK_EQ_STR (v, "tcp://y:2");
     CHECK (cchc_outbox_source_report (ob, "motcua", true, NULL, 3, 100) == 0);
-    CHECK (cchc_outbox_source_report (ob, "motcua", false, "exited with status 2", 0, 200) == 0);
+    CHECK (cchc_outbox_source_report (ob, "motcua", false, "exited with status 2", 0, 200)
+           == 0);
     /*  A second handle (e.g. `submit` while the daemon runs) sees it all. */
     cchc_outbox_t *ob2 = cchc_outbox_open (s_path, false, err, sizeof err);
     CHECK (ob2);
@@ -570,16 +583,16 @@ test_crash_safety (void)
 {
     for (int round = 0; round < 3; round++) {
         s_fresh ();
-        char err[512];
+        char err [512];
         cchc_outbox_t *ob = cchc_outbox_open (s_path, true, err, sizeof err);
         CHECK (ob);
         cchc_outbox_destroy (&ob);
-        int fds[2];
+        int fds [2];
         CHECK (pipe (fds) == 0);
         pid_t pid = fork ();
         CHECK (pid >= 0);
         if (pid == 0) {
-            close (fds[0]);
+            close (fds [0]);
             cchc_key_t *key = s_key (6);
             cchc_outbox_t *cob = cchc_outbox_open (s_path, false, err, sizeof err);
             for (int i = 1; cob && i < 100000; i++) {
@@ -591,25 +604,25 @@ test_crash_safety (void)
                 if (i % 2 == 0
                     && cchc_outbox_freeze (cob, key, "SNV", 3, i, &seq, err, sizeof err) != 1)
                     _exit (4);
-                if (write (fds[1], &i, sizeof i) != sizeof i)
+                if (write (fds [1], &i, sizeof i) != sizeof i)
                     _exit (5);
             }
             _exit (0);
         }
-        close (fds[1]);
+        close (fds [1]);
         /*  Kill it once it is well under way (a busy machine is slow: wait
             for progress, not for a time), at a point that moves each round. */
         int last = 0, v;
-        while (last < 11 && read (fds[0], &v, sizeof v) == sizeof v)
+        while (last < 11 && read (fds [0], &v, sizeof v) == sizeof v)
             last = v;
         usleep (50000 + 100000 * round);
         kill (pid, SIGKILL);
         int status;
         waitpid (pid, &status, 0);
         CHECK (WIFSIGNALED (status));
-        while (read (fds[0], &v, sizeof v) == sizeof v)
+        while (read (fds [0], &v, sizeof v) == sizeof v)
             last = v;
-        close (fds[0]);
+        close (fds [0]);
         CHECK (last > 10);
 
         ob = cchc_outbox_open (s_path, false, err, sizeof err);
@@ -626,11 +639,11 @@ test_crash_safety (void)
             cchc_report_t r;
             CHECK_EQ_INT (cchc_report_decode (m.body, m.len, &r), CCHC_REASON_NONE);
             for (uint32_t k = 0; k < r.nobs; k++) {
-                int64_t i = r.obs[k].ival;
+                int64_t i = r.obs [k].ival;
                 if (i >= 1 && i <= max_i) {
-                    if (seen[i])
+                    if (seen [i])
                         dup = true;
-                    seen[i] = 1;
+                    seen [i] = 1;
                 }
             }
             cchc_report_clear (&r);
@@ -646,9 +659,9 @@ test_crash_safety (void)
         while (sqlite3_step (st) == SQLITE_ROW) {
             int64_t i = sqlite3_column_int64 (st, 0);
             if (i >= 1 && i <= max_i) {
-                if (seen[i])
+                if (seen [i])
                     dup = true;
-                seen[i] = 1;
+                seen [i] = 1;
             }
         }
         sqlite3_finalize (st);
@@ -656,7 +669,7 @@ test_crash_safety (void)
         CHECK (!dup);
         int missing = 0;
         for (int i = 1; i <= last; i++)
-            if (!seen[i])
+            if (!seen [i])
                 missing++;
         free (seen);
         CHECK_EQ_INT (missing, 0);
@@ -701,49 +714,53 @@ static void
 test_damaged_rows_set_aside (void)
 {
     s_fresh ();
-    char err[512];
+    char err [512];
     cchc_outbox_t *ob = cchc_outbox_open (s_path, true, err, sizeof err);
     CHECK (ob);
     cchc_key_t *key = s_key (3);
-    uint64_t seqs[6];
+    uint64_t seqs [6];
     for (int i = 0; i < 6; i++) {
         cchc_obs_t o = s_obs ("docs_sent", 2021, 3, 1 + i, i + 1);
         CHECK (cchc_outbox_observe (ob, &o, 1, 1000, NULL, err, sizeof err) == 0);
-        CHECK (cchc_outbox_freeze (ob, key, "SNV", 10, 1000, &seqs[i], err, sizeof err) == 1);
+        CHECK (cchc_outbox_freeze (ob, key, "SNV", 10, 1000, &seqs [i], err, sizeof err) == 1);
     }
-    char sql[300];
-    snprintf (sql, sizeof sql, "UPDATE message SET body = x'' WHERE seq = %llu;"
-              "UPDATE message SET body = CAST(replace(CAST(body AS TEXT), 'SNV', 'STP') AS BLOB)"
-              " WHERE seq = %llu;"
-              "UPDATE message SET sig = zeroblob(64) WHERE seq = %llu;",
-              (unsigned long long) seqs[0], (unsigned long long) seqs[2],
-              (unsigned long long) seqs[4]);
+    char sql [300];
+    snprintf (
+        sql, sizeof sql,
+        "UPDATE message SET body = x'' WHERE seq = %llu;"
+        "UPDATE message SET body = CAST(replace(CAST(body AS TEXT), 'SNV', 'STP') AS BLOB)"
+        " WHERE seq = %llu;"
+        "UPDATE message SET sig = zeroblob(64) WHERE seq = %llu;",
+        (unsigned long long) seqs [0], (unsigned long long) seqs [2],
+        (unsigned long long) seqs [4]);
     s_sql (s_path, sql);
     cchc_outbox_msg_t m;
     CHECK_EQ_INT (cchc_outbox_next (ob, 0, &m, err, sizeof err), 1);
-    CHECK (m.seq == seqs[1]);
+    CHECK (m.seq == seqs [1]);
     CHECK_EQ_INT (m.set_aside, 1);
-    CHECK (m.aside_seq == seqs[0]);
+    CHECK (m.aside_seq == seqs [0]);
     CHECK_EQ_STR (m.aside_reason, "empty body");
     cchc_outbox_msg_clear (&m);
-    CHECK_EQ_INT (cchc_outbox_next (ob, seqs[1], &m, err, sizeof err), 1);
-    CHECK (m.seq == seqs[3]);
+    CHECK_EQ_INT (cchc_outbox_next (ob, seqs [1], &m, err, sizeof err), 1);
+    CHECK (m.seq == seqs [3]);
     CHECK_EQ_INT (m.set_aside, 1);
     cchc_outbox_msg_clear (&m);
-    CHECK_EQ_INT (cchc_outbox_next (ob, seqs[3], &m, err, sizeof err), 1);
-    CHECK (m.seq == seqs[5]);
+    CHECK_EQ_INT (cchc_outbox_next (ob, seqs [3], &m, err, sizeof err), 1);
+    CHECK (m.seq == seqs [5]);
     cchc_outbox_msg_clear (&m);
-    CHECK_EQ_INT (cchc_outbox_next (ob, seqs[5], &m, err, sizeof err), 0);
+    CHECK_EQ_INT (cchc_outbox_next (ob, seqs [5], &m, err, sizeof err), 0);
     cchc_outbox_stats_t st;
     CHECK (cchc_outbox_stats (ob, &st, err, sizeof err) == 0);
     CHECK_EQ_INT (st.aside, 3);
     CHECK_EQ_INT (st.messages, 3);
-    char list[512] = "";
+    char list [512] = "";
     CHECK (cchc_outbox_aside_each (ob, s_aside_cb, list, err, sizeof err) == 0);
-    char want[512];
-    snprintf (want, sizeof want, "%llu:empty body|%llu:signature does not verify|"
-              "%llu:signature does not verify|", (unsigned long long) seqs[0],
-              (unsigned long long) seqs[2], (unsigned long long) seqs[4]);
+    char want [512];
+    snprintf (want, sizeof want,
+              "%llu:empty body|%llu:signature does not verify|"
+              "%llu:signature does not verify|",
+              (unsigned long long) seqs [0], (unsigned long long) seqs [2],
+              (unsigned long long) seqs [4]);
     CHECK_EQ_STR (list, want);
     /*  Kept across reopen; --requeue keeps them, --clear removes them. */
     cchc_outbox_destroy (&ob);
@@ -767,7 +784,7 @@ static void
 test_open_refuses_damage (void)
 {
     s_fresh ();
-    char err[1024];
+    char err [1024];
     cchc_outbox_t *ob = cchc_outbox_open (s_path, true, err, sizeof err);
     CHECK (ob);
     cchc_key_t *key = s_key (4);
@@ -794,7 +811,7 @@ test_open_refuses_damage (void)
     f = fopen (s_path, "wb");
     CHECK (f);
     fclose (f);
-    char wal[400];
+    char wal [400];
     snprintf (wal, sizeof wal, "%s-wal", s_path);
     unlink (wal);
     ob = cchc_outbox_open (s_path, true, err, sizeof err);
@@ -828,7 +845,7 @@ main (void)
     CCHC_TEST_RUN (test_crash_safety);
     CCHC_TEST_RUN (test_damaged_rows_set_aside);
     CCHC_TEST_RUN (test_open_refuses_damage);
-    char cmd[400];
+    char cmd [400];
     snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
     if (system (cmd) != 0)
         fprintf (stderr, "cannot remove %s\n", s_dir);

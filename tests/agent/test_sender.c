@@ -20,11 +20,11 @@
 
 typedef enum {
     FAKE_ACCEPT,
-    FAKE_WRONG_KEY,     /* signs with a key that is not the pinned one */
-    FAKE_FORGED_FRAME,  /* claims the pinned key in frame 0, signs with another */
+    FAKE_WRONG_KEY,    /* signs with a key that is not the pinned one */
+    FAKE_FORGED_FRAME, /* claims the pinned key in frame 0, signs with another */
     FAKE_OTHER_AGENT,
     FAKE_SEQ0,
-    FAKE_SEQ0_BADSIG,   /* seq 0, bad_signature */
+    FAKE_SEQ0_BADSIG, /* seq 0, bad_signature */
     FAKE_REJECT,
     FAKE_RETRY,
     FAKE_SILENT,
@@ -33,29 +33,29 @@ typedef enum {
 
 typedef struct {
     void *sock;
-    char endpoint[128];
+    char endpoint [128];
     fake_mode_t mode;
-    cchc_key_t *key;            /* the collector key (pinned by the agent) */
-    cchc_key_t *other;          /* some other key */
+    cchc_key_t *key;   /* the collector key (pinned by the agent) */
+    cchc_key_t *other; /* some other key */
     int received;
     /*  First body seen for the first seq, to compare resends */
     uint64_t first_seq;
-    uint8_t first_body[CCHC_PROTO_BODY_MAX];
+    uint8_t first_body [CCHC_PROTO_BODY_MAX];
     size_t first_len;
     int identical_resends;
     int different_resends;
-    uint64_t seqs_seen[4096];
+    uint64_t seqs_seen [4096];
     int nseqs;
 } fake_t;
 
 static void *s_ctx;
-static char s_dir[256];
+static char s_dir [256];
 static int s_n = 0;
 
 static cchc_key_t *
 s_key (uint8_t fill)
 {
-    uint8_t seed[32];
+    uint8_t seed [32];
     memset (seed, fill, sizeof seed);
     return cchc_key_new_from_seed (seed);
 }
@@ -103,7 +103,7 @@ fake_serve (fake_t *f)
         }
         f->received++;
         if (f->nseqs < 4096)
-            f->seqs_seen[f->nseqs++] = r.seq;
+            f->seqs_seen [f->nseqs++] = r.seq;
         if (f->first_seq == 0) {
             f->first_seq = r.seq;
             memcpy (f->first_body, m.body, m.body_len);
@@ -122,37 +122,34 @@ fake_serve (fake_t *f)
         ack.time_ms = (uint64_t) cchc_clock_now_ms ();
         const cchc_key_t *signer = f->key;
         switch (f->mode) {
-        case FAKE_ACCEPT:
-            ack.status = CCHC_STATUS_ACCEPTED;
-            break;
-        case FAKE_WRONG_KEY:
-            ack.status = CCHC_STATUS_ACCEPTED;
-            signer = f->other;
-            break;
-        case FAKE_OTHER_AGENT:
-            ack.status = CCHC_STATUS_ACCEPTED;
-            memcpy (ack.agent, cchc_key_public (f->other), 32);
-            break;
-        case FAKE_SEQ0:
-            ack.status = CCHC_STATUS_REJECTED;
-            ack.reason = CCHC_REASON_UNKNOWN_AGENT;
-            ack.seq = 0;
-            break;
-        case FAKE_SEQ0_BADSIG:
-            ack.status = CCHC_STATUS_REJECTED;
-            ack.reason = CCHC_REASON_BAD_SIGNATURE;
-            ack.seq = 0;
-            break;
-        case FAKE_REJECT:
-            ack.status = CCHC_STATUS_REJECTED;
-            ack.reason = CCHC_REASON_UNIT_MISMATCH;
-            break;
-        case FAKE_RETRY:
-            ack.status = CCHC_STATUS_RETRY_LATER;
-            ack.reason = CCHC_REASON_BUSY;
-            break;
-        default:
-            break;
+            case FAKE_ACCEPT: ack.status = CCHC_STATUS_ACCEPTED; break;
+            case FAKE_WRONG_KEY:
+                ack.status = CCHC_STATUS_ACCEPTED;
+                signer = f->other;
+                break;
+            case FAKE_OTHER_AGENT:
+                ack.status = CCHC_STATUS_ACCEPTED;
+                memcpy (ack.agent, cchc_key_public (f->other), 32);
+                break;
+            case FAKE_SEQ0:
+                ack.status = CCHC_STATUS_REJECTED;
+                ack.reason = CCHC_REASON_UNKNOWN_AGENT;
+                ack.seq = 0;
+                break;
+            case FAKE_SEQ0_BADSIG:
+                ack.status = CCHC_STATUS_REJECTED;
+                ack.reason = CCHC_REASON_BAD_SIGNATURE;
+                ack.seq = 0;
+                break;
+            case FAKE_REJECT:
+                ack.status = CCHC_STATUS_REJECTED;
+                ack.reason = CCHC_REASON_UNIT_MISMATCH;
+                break;
+            case FAKE_RETRY:
+                ack.status = CCHC_STATUS_RETRY_LATER;
+                ack.reason = CCHC_REASON_BUSY;
+                break;
+            default: break;
         }
         if (f->mode == FAKE_SILENT)
             ;
@@ -165,7 +162,7 @@ fake_serve (fake_t *f)
             uint8_t *body;
             size_t len;
             cchc_ack_encode (&ack, &body, &len);
-            uint8_t sig[64];
+            uint8_t sig [64];
             cchc_proto_sign (CCHC_KIND_ACK, f->other, body, len, sig);
             cchc_wire_send (f->sock, m.routing_id, m.routing_len, cchc_key_public (f->key),
                             body, len, sig, 0);
@@ -182,7 +179,7 @@ typedef struct {
     cchc_outbox_t *outbox;
     cchc_key_t *key;
     cchc_sender_t *sender;
-    char path[300];
+    char path [300];
 } agent_t;
 
 /*  An agent with `n` messages of 3 observations each in its outbox. */
@@ -191,16 +188,16 @@ agent_init (agent_t *a, int n, fake_t **fakes, int nfakes, int64_t timeout_ms)
 {
     memset (a, 0, sizeof *a);
     snprintf (a->path, sizeof a->path, "%s/outbox-%d.db", s_dir, ++s_n);
-    char err[512];
+    char err [512];
     a->outbox = cchc_outbox_open (a->path, true, err, sizeof err);
     a->key = s_key (0x11);
     for (int i = 0; i < n; i++) {
-        cchc_obs_t o[3];
+        cchc_obs_t o [3];
         memset (o, 0, sizeof o);
         for (int k = 0; k < 3; k++) {
-            snprintf (o[k].metric, sizeof o[k].metric, "m%d", k);
-            o[k].date = cchc_date_from_ymd (2021, 1, 1) + i;
-            o[k].ival = i * 10 + k;
+            snprintf (o [k].metric, sizeof o [k].metric, "m%d", k);
+            o [k].date = cchc_date_from_ymd (2021, 1, 1) + i;
+            o [k].ival = i * 10 + k;
         }
         cchc_outbox_observe (a->outbox, o, 3, 1000, NULL, err, sizeof err);
         uint64_t seq;
@@ -210,8 +207,8 @@ agent_init (agent_t *a, int n, fake_t **fakes, int nfakes, int64_t timeout_ms)
     memset (&sc, 0, sizeof sc);
     sc.nendpoints = (size_t) nfakes;
     for (int i = 0; i < nfakes; i++)
-        snprintf (sc.endpoints[i], sizeof sc.endpoints[i], "%s", fakes[i]->endpoint);
-    memcpy (sc.collector_pk, cchc_key_public (fakes[0]->key), 32);
+        snprintf (sc.endpoints [i], sizeof sc.endpoints [i], "%s", fakes [i]->endpoint);
+    memcpy (sc.collector_pk, cchc_key_public (fakes [0]->key), 32);
     sc.request_timeout_ms = timeout_ms;
     sc.backoff_min_ms = 50;
     sc.backoff_max_ms = 200;
@@ -232,7 +229,7 @@ static int64_t
 s_messages (agent_t *a)
 {
     cchc_outbox_stats_t st;
-    char err[512];
+    char err [512];
     cchc_outbox_stats (a->outbox, &st, err, sizeof err);
     return st.messages;
 }
@@ -246,7 +243,7 @@ s_run (agent_t *a, fake_t **fakes, int nfakes, int64_t ms, bool until_empty)
     while (cchc_clock_mono_ms () < end) {
         cchc_sender_pump (a->sender);
         for (int i = 0; i < nfakes; i++)
-            fake_serve (fakes[i]);
+            fake_serve (fakes [i]);
         if (until_empty && s_messages (a) == 0)
             return;
         usleep (2000);
@@ -258,7 +255,7 @@ test_deliver_backlog (void)
 {
     fake_t f;
     fake_init (&f, FAKE_ACCEPT);
-    fake_t *fs[] = { &f };
+    fake_t *fs [] = { &f };
     agent_t a;
     agent_init (&a, 40, fs, 1, 2000);
     CHECK_EQ_INT (s_messages (&a), 40);
@@ -267,7 +264,7 @@ test_deliver_backlog (void)
     CHECK_EQ_INT (f.received, 40);
     /*  In seq order, each once. */
     for (int i = 1; i < f.nseqs; i++)
-        CHECK (f.seqs_seen[i] == f.seqs_seen[i - 1] + 1);
+        CHECK (f.seqs_seen [i] == f.seqs_seen [i - 1] + 1);
     cchc_sender_info_t info;
     cchc_sender_info (a.sender, &info);
     CHECK_EQ_INT (info.delivered, 40);
@@ -281,11 +278,12 @@ test_deliver_backlog (void)
 static void
 test_untrusted_acks_ignored (void)
 {
-    fake_mode_t modes[] = { FAKE_WRONG_KEY, FAKE_FORGED_FRAME, FAKE_OTHER_AGENT, FAKE_GARBAGE };
-    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+    fake_mode_t modes [] = { FAKE_WRONG_KEY, FAKE_FORGED_FRAME, FAKE_OTHER_AGENT,
+                             FAKE_GARBAGE };
+    for (size_t i = 0; i < sizeof modes / sizeof modes [0]; i++) {
         fake_t f;
-        fake_init (&f, modes[i]);
-        fake_t *fs[] = { &f };
+        fake_init (&f, modes [i]);
+        fake_t *fs [] = { &f };
         agent_t a;
         agent_init (&a, 3, fs, 1, 300);
         s_run (&a, fs, 1, 500, false);
@@ -310,26 +308,26 @@ test_untrusted_acks_ignored (void)
 static void
 test_seq0_and_retry_keep_everything (void)
 {
-    fake_mode_t modes[] = { FAKE_SEQ0, FAKE_RETRY, FAKE_SEQ0_BADSIG };
-    uint32_t problem[] = { CCHC_REASON_UNKNOWN_AGENT, 0, CCHC_REASON_BAD_SIGNATURE };
+    fake_mode_t modes [] = { FAKE_SEQ0, FAKE_RETRY, FAKE_SEQ0_BADSIG };
+    uint32_t problem [] = { CCHC_REASON_UNKNOWN_AGENT, 0, CCHC_REASON_BAD_SIGNATURE };
     for (size_t i = 0; i < 3; i++) {
         fake_t f;
-        fake_init (&f, modes[i]);
-        fake_t *fs[] = { &f };
+        fake_init (&f, modes [i]);
+        fake_t *fs [] = { &f };
         agent_t a;
         agent_init (&a, 5, fs, 1, 5000);
         s_run (&a, fs, 1, 400, false);
         CHECK_EQ_INT (s_messages (&a), 5);
         cchc_sender_info_t info;
         cchc_sender_info (a.sender, &info);
-        CHECK_EQ_INT (info.answer_problem, problem[i]);
-        CHECK (info.last_error[0] != 0);
+        CHECK_EQ_INT (info.answer_problem, problem [i]);
+        CHECK (info.last_error [0] != 0);
         /*  Issue 13.1: bad_signature is not "key not enrolled". */
-        if (modes[i] == FAKE_SEQ0_BADSIG) {
+        if (modes [i] == FAKE_SEQ0_BADSIG) {
             CHECK (strstr (info.last_error, "bad_signature") != NULL);
             CHECK (strstr (info.last_error, "not enrolled") == NULL);
         }
-        if (modes[i] == FAKE_SEQ0)
+        if (modes [i] == FAKE_SEQ0)
             CHECK (strstr (info.last_error, "not enrolled") != NULL);
         /*  It backs off: in 400 ms with backoff 50..200 ms, a few rounds,
             not hundreds of sends. */
@@ -350,16 +348,16 @@ test_rejected_dead_letters (void)
 {
     fake_t f;
     fake_init (&f, FAKE_REJECT);
-    fake_t *fs[] = { &f };
+    fake_t *fs [] = { &f };
     agent_t a;
     agent_init (&a, 2, fs, 1, 2000);
     s_run (&a, fs, 1, 3000, true);
     CHECK_EQ_INT (s_messages (&a), 0);
     cchc_outbox_stats_t st;
-    char err[512];
+    char err [512];
     CHECK (cchc_outbox_stats (a.outbox, &st, err, sizeof err) == 0);
     CHECK_EQ_INT (st.dead, 6);
-    CHECK_EQ_INT (f.received, 2);   /* never retried */
+    CHECK_EQ_INT (f.received, 2); /* never retried */
     agent_destroy (&a);
     fake_destroy (&f);
 }
@@ -375,7 +373,7 @@ test_failover (void)
     /*  Same collector key on both (one collector database). */
     cchc_key_destroy (&good.key);
     good.key = s_key (0xc0);
-    fake_t *fs[] = { &silent, &good };
+    fake_t *fs [] = { &silent, &good };
     agent_t a;
     agent_init (&a, 4, fs, 2, 300);
     int64_t t0 = cchc_clock_mono_ms ();
@@ -405,14 +403,17 @@ test_damaged_row_does_not_stop_delivery (void)
 {
     fake_t f;
     fake_init (&f, FAKE_ACCEPT);
-    fake_t *fs[] = { &f };
+    fake_t *fs [] = { &f };
     agent_t a;
     agent_init (&a, 8, fs, 1, 2000);
     sqlite3 *db;
     CHECK (sqlite3_open (a.path, &db) == SQLITE_OK);
     sqlite3_busy_timeout (db, 5000);
-    CHECK (sqlite3_exec (db, "UPDATE message SET body = x'' WHERE seq = "
-                         "(SELECT min(seq) FROM message)", NULL, NULL, NULL) == SQLITE_OK);
+    CHECK (sqlite3_exec (db,
+                         "UPDATE message SET body = x'' WHERE seq = "
+                         "(SELECT min(seq) FROM message)",
+                         NULL, NULL, NULL)
+           == SQLITE_OK);
     sqlite3_close (db);
     s_run (&a, fs, 1, 5000, true);
     CHECK_EQ_INT (s_messages (&a), 0);
@@ -422,7 +423,7 @@ test_damaged_row_does_not_stop_delivery (void)
     CHECK_EQ_INT (info.delivered, 7);
     CHECK_EQ_INT (info.aside, 1);
     cchc_outbox_stats_t st;
-    char err[512];
+    char err [512];
     CHECK (cchc_outbox_stats (a.outbox, &st, err, sizeof err) == 0);
     CHECK_EQ_INT (st.aside, 1);
     agent_destroy (&a);
@@ -467,7 +468,7 @@ main (void)
     CCHC_TEST_RUN (test_backoff_bounds);
     CCHC_TEST_RUN (test_damaged_row_does_not_stop_delivery);
     zmq_ctx_term (s_ctx);
-    char cmd[400];
+    char cmd [400];
     snprintf (cmd, sizeof cmd, "rm -rf '%s'", s_dir);
     if (system (cmd) != 0)
         fprintf (stderr, "cannot remove %s\n", s_dir);

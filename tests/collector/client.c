@@ -46,7 +46,7 @@
 #include <sodium.h>
 #include <zmq.h>
 
-static const char *s_metrics [] = { CCHC_TEST_METRICS };   /* tests/collector/metrics.h */
+static const char *s_metrics [] = { CCHC_TEST_METRICS }; /* tests/collector/metrics.h */
 #define METRICS_COUNT (sizeof s_metrics / sizeof s_metrics [0])
 
 typedef struct {
@@ -92,8 +92,8 @@ s_connect (void *ctx, const s_args_t *args)
             transport = other;
         }
         if (cchc_key_curve_public_z85 (args->server, server)
-        ||  cchc_key_curve_public_z85 (cchc_key_public (transport), public)
-        ||  cchc_key_curve_secret_z85 (transport, secret))
+            || cchc_key_curve_public_z85 (cchc_key_public (transport), public)
+            || cchc_key_curve_secret_z85 (transport, secret))
             s_die ("%s", "cannot derive CurveZMQ keys");
         cchc_key_destroy (&other);
         zmq_setsockopt (socket, ZMQ_CURVE_SERVERKEY, server, 40);
@@ -108,8 +108,7 @@ s_connect (void *ctx, const s_args_t *args)
 
 /*  Wait for one ack; print it; fill *out.  0, or -1 on timeout. */
 static int
-s_recv_ack (void *socket, const s_args_t *args, long timeout_ms, cchc_ack_t *out,
-            bool print)
+s_recv_ack (void *socket, const s_args_t *args, long timeout_ms, cchc_ack_t *out, bool print)
 {
     zmq_pollitem_t item = { socket, 0, ZMQ_POLLIN, 0 };
     int64_t deadline = cchc_clock_mono_ms () + timeout_ms;
@@ -126,14 +125,16 @@ s_recv_ack (void *socket, const s_args_t *args, long timeout_ms, cchc_ack_t *out
         rc = cchc_wire_recv (socket, false, 0, &msg);
         if (rc != 0) {
             if (print)
-                printf ("bad-ack-frames reason=%s\n", rc > 0? cchc_reason_name (rc): "zmq");
+                printf ("bad-ack-frames reason=%s\n", rc > 0 ? cchc_reason_name (rc) : "zmq");
             cchc_wire_msg_clear (&msg);
             continue;
         }
-        int reason = args->have_server
-            ? (memcmp (msg.key, args->server, 32)? CCHC_REASON_KEY_MISMATCH
-               : cchc_ack_open (args->server, msg.body, msg.body_len, msg.sig, out))
-            : cchc_ack_decode (msg.body, msg.body_len, out);
+        int reason =
+            args->have_server
+                ? (memcmp (msg.key, args->server, 32)
+                       ? CCHC_REASON_KEY_MISMATCH
+                       : cchc_ack_open (args->server, msg.body, msg.body_len, msg.sig, out))
+                : cchc_ack_decode (msg.body, msg.body_len, out);
         cchc_wire_msg_clear (&msg);
         if (reason) {
             if (print)
@@ -142,10 +143,10 @@ s_recv_ack (void *socket, const s_args_t *args, long timeout_ms, cchc_ack_t *out
         }
         if (print) {
             printf ("status=%s reason=%s seq=%" PRIu64 " rejected=",
-                    cchc_status_name ((int) out->status),
-                    cchc_reason_name ((int) out->reason), out->seq);
+                    cchc_status_name ((int) out->status), cchc_reason_name ((int) out->reason),
+                    out->seq);
             for (uint32_t i = 0; i < out->nrejected; i++)
-                printf ("%s%u:%s", i? ",": "", out->rejected [i].index,
+                printf ("%s%u:%s", i ? "," : "", out->rejected [i].index,
                         cchc_reason_name ((int) out->rejected [i].reason));
             printf ("\n");
         }
@@ -200,8 +201,8 @@ s_send_raw (void *socket, const uint8_t key [32], const uint8_t *body, size_t le
             const uint8_t sig [64])
 {
     if (zmq_send (socket, key, 32, ZMQ_SNDMORE) == -1
-    ||  zmq_send (socket, body, len, ZMQ_SNDMORE) == -1
-    ||  zmq_send (socket, sig, 64, 0) == -1)
+        || zmq_send (socket, body, len, ZMQ_SNDMORE) == -1
+        || zmq_send (socket, sig, 64, 0) == -1)
         return -1;
     return 0;
 }
@@ -212,11 +213,11 @@ s_cmd_send (void *ctx, s_args_t *args)
     uint8_t *body = NULL;
     size_t len = 0;
     if (args->garbage || args->oversize) {
-        len = (size_t) (args->garbage? args->garbage: args->oversize);
+        len = (size_t) (args->garbage ? args->garbage : args->oversize);
         body = malloc (len);
         randombytes_buf (body, len);
         if (args->garbage)
-            body [0] = 0xc1;            /* never-used msgpack byte */
+            body [0] = 0xc1; /* never-used msgpack byte */
     }
     else {
         cchc_report_t report;
@@ -227,8 +228,7 @@ s_cmd_send (void *ctx, s_args_t *args)
         cchc_strlcpy (report.unit, args->unit, sizeof report.unit);
         report.seq = args->seq;
         report.created_ms = s_created (args->created_text);
-        s_parse_obs (args->obs_text? args->obs_text: "tthc_received,2021-03-01,5",
-                     &report);
+        s_parse_obs (args->obs_text ? args->obs_text : "tthc_received,2021-03-01,5", &report);
         int rc = cchc_report_encode (&report, &body, &len);
         free (report.obs);
         if (rc)
@@ -238,7 +238,7 @@ s_cmd_send (void *ctx, s_args_t *args)
     if (len <= CCHC_PROTO_BODY_MAX)
         cchc_proto_sign (CCHC_KIND_REPORT, args->key, body, len, sig);
     else
-        randombytes_buf (sig, sizeof sig);      /* cannot be signed: too large */
+        randombytes_buf (sig, sizeof sig); /* cannot be signed: too large */
     if (args->tamper >= 0 && (size_t) args->tamper < len)
         body [args->tamper] ^= 0x01;
     void *socket = s_connect (ctx, args);
@@ -251,7 +251,7 @@ s_cmd_send (void *ctx, s_args_t *args)
     else
         printf ("no-ack\n");
     zmq_close (socket);
-    return rc == 0? 0: 3;
+    return rc == 0 ? 0 : 3;
 }
 
 /* ---------------------------------------------------------------- stream */
@@ -260,7 +260,7 @@ typedef struct {
     uint8_t *body;
     size_t len;
     uint8_t sig [64];
-    int64_t sent_at;        /* mono ms; 0 = not in flight */
+    int64_t sent_at; /* mono ms; 0 = not in flight */
     bool done;
 } s_msg_t;
 
@@ -295,7 +295,7 @@ s_cmd_stream (void *ctx, s_args_t *args)
         cchc_proto_sign (CCHC_KIND_REPORT, args->key, msgs [s].body, msgs [s].len,
                          msgs [s].sig);
     }
-    FILE *log = args->ack_log? fopen (args->ack_log, "a"): NULL;
+    FILE *log = args->ack_log ? fopen (args->ack_log, "a") : NULL;
     void *socket = s_connect (ctx, args);
     size_t done = 0, next = 1, inflight = 0;
     uint64_t accepted = 0, duplicate = 0, retry = 0, resent = 0, other = 0;
@@ -306,16 +306,16 @@ s_cmd_stream (void *ctx, s_args_t *args)
         /*  Re-send what timed out (the collector may have died with it). */
         for (size_t s = 1; s < next; s++)
             if (!msgs [s].done && msgs [s].sent_at
-            &&  now - msgs [s].sent_at > args->timeout_ms) {
-                s_send_raw (socket, cchc_key_public (args->key), msgs [s].body,
-                            msgs [s].len, msgs [s].sig);
+                && now - msgs [s].sent_at > args->timeout_ms) {
+                s_send_raw (socket, cchc_key_public (args->key), msgs [s].body, msgs [s].len,
+                            msgs [s].sig);
                 msgs [s].sent_at = now;
                 resent++;
             }
         while (inflight < (size_t) args->window && next <= n
-           &&  (!args->rate || now >= next_at)) {
-            s_send_raw (socket, cchc_key_public (args->key), msgs [next].body,
-                        msgs [next].len, msgs [next].sig);
+               && (!args->rate || now >= next_at)) {
+            s_send_raw (socket, cchc_key_public (args->key), msgs [next].body, msgs [next].len,
+                        msgs [next].sig);
             msgs [next].sent_at = now;
             next++;
             inflight++;
@@ -324,7 +324,7 @@ s_cmd_stream (void *ctx, s_args_t *args)
         }
         long wait = 100;
         if (args->rate && next <= n && inflight < (size_t) args->window)
-            wait = next_at > now? (long) (next_at - now) + 1: 0;
+            wait = next_at > now ? (long) (next_at - now) + 1 : 0;
         cchc_ack_t ack;
         if (s_recv_ack (socket, args, wait, &ack, false))
             continue;
@@ -344,10 +344,9 @@ s_cmd_stream (void *ctx, s_args_t *args)
                 else
                     duplicate++;
             }
-            else
-            if (ack.status == CCHC_STATUS_RETRY_LATER) {
+            else if (ack.status == CCHC_STATUS_RETRY_LATER) {
                 retry++;
-                msgs [s].sent_at = 1;       /* re-send at the next pass */
+                msgs [s].sent_at = 1; /* re-send at the next pass */
             }
             else
                 other++;
@@ -357,13 +356,13 @@ s_cmd_stream (void *ctx, s_args_t *args)
     zmq_close (socket);
     if (log)
         fclose (log);
-    printf ("acked=%zu of %zu accepted=%" PRIu64 " duplicate=%" PRIu64 " retry_later=%"
-            PRIu64 " resent=%" PRIu64 " other=%" PRIu64 "\n", done, n, accepted,
-            duplicate, retry, resent, other);
+    printf ("acked=%zu of %zu accepted=%" PRIu64 " duplicate=%" PRIu64 " retry_later=%" PRIu64
+            " resent=%" PRIu64 " other=%" PRIu64 "\n",
+            done, n, accepted, duplicate, retry, resent, other);
     for (size_t s = 1; s <= n; s++)
         free (msgs [s].body);
     free (msgs);
-    return done == n && other == 0? 0: 1;
+    return done == n && other == 0 ? 0 : 1;
 }
 
 /* ----------------------------------------------------------------- flood */
@@ -396,10 +395,11 @@ s_cmd_flood (void *ctx, s_args_t *args, const char *kind)
             randombytes_buf (body, sizeof body);
             randombytes_buf (sig, sizeof sig);
             body [0] = 0xc1;
-            int rc = frames
-                ? (zmq_send (socket, key, 32, ZMQ_SNDMORE) == -1
-                   || zmq_send (socket, body, sizeof body, 0) == -1? -1: 0)
-                : s_send_raw (socket, key, body, sizeof body, sig);
+            int rc = frames ? (zmq_send (socket, key, 32, ZMQ_SNDMORE) == -1
+                                       || zmq_send (socket, body, sizeof body, 0) == -1
+                                   ? -1
+                                   : 0)
+                            : s_send_raw (socket, key, body, sizeof body, sig);
             if (rc)
                 break;
             sent++;
@@ -432,7 +432,7 @@ s_cmd_freeport (void)
     addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
     socklen_t len = sizeof addr;
     if (fd < 0 || bind (fd, (struct sockaddr *) &addr, sizeof addr)
-    ||  getsockname (fd, (struct sockaddr *) &addr, &len))
+        || getsockname (fd, (struct sockaddr *) &addr, &len))
         return 1;
     printf ("%d\n", ntohs (addr.sin_port));
     close (fd);
@@ -458,7 +458,7 @@ main (int argc, char **argv)
     const char *kind = NULL;
     for (int i = 2; i < argc; i++) {
         const char *opt = argv [i];
-        const char *val = i + 1 < argc? argv [i + 1]: NULL;
+        const char *val = i + 1 < argc ? argv [i + 1] : NULL;
         if (strcmp (opt, "--curve") == 0) {
             args.curve = true;
             continue;
@@ -466,26 +466,46 @@ main (int argc, char **argv)
         if (!val)
             s_die ("%s needs a value", opt);
         i++;
-        if (strcmp (opt, "--endpoint") == 0) args.endpoint = val;
-        else if (strcmp (opt, "--key") == 0) args.key_file = val;
-        else if (strcmp (opt, "--server") == 0) args.server_file = val;
-        else if (strcmp (opt, "--transport-key") == 0) args.transport_file = val;
-        else if (strcmp (opt, "--unit") == 0) args.unit = val;
-        else if (strcmp (opt, "--seq") == 0) args.seq = strtoull (val, NULL, 10);
-        else if (strcmp (opt, "--count") == 0) args.count = strtoull (val, NULL, 10);
-        else if (strcmp (opt, "--created") == 0) args.created_text = val;
-        else if (strcmp (opt, "--obs") == 0) args.obs_text = val;
-        else if (strcmp (opt, "--tamper") == 0) args.tamper = atol (val);
-        else if (strcmp (opt, "--garbage") == 0) args.garbage = atol (val);
-        else if (strcmp (opt, "--oversize") == 0) args.oversize = atol (val);
-        else if (strcmp (opt, "--timeout") == 0) args.timeout_ms = atol (val);
-        else if (strcmp (opt, "--window") == 0) args.window = atol (val);
-        else if (strcmp (opt, "--obs-per") == 0) args.obs_per = atol (val);
-        else if (strcmp (opt, "--ack-log") == 0) args.ack_log = val;
-        else if (strcmp (opt, "--deadline") == 0) args.deadline_ms = atol (val);
-        else if (strcmp (opt, "--rate") == 0) args.rate = atol (val);
-        else if (strcmp (opt, "--kind") == 0) kind = val;
-        else s_die ("unknown option %s", opt);
+        if (strcmp (opt, "--endpoint") == 0)
+            args.endpoint = val;
+        else if (strcmp (opt, "--key") == 0)
+            args.key_file = val;
+        else if (strcmp (opt, "--server") == 0)
+            args.server_file = val;
+        else if (strcmp (opt, "--transport-key") == 0)
+            args.transport_file = val;
+        else if (strcmp (opt, "--unit") == 0)
+            args.unit = val;
+        else if (strcmp (opt, "--seq") == 0)
+            args.seq = strtoull (val, NULL, 10);
+        else if (strcmp (opt, "--count") == 0)
+            args.count = strtoull (val, NULL, 10);
+        else if (strcmp (opt, "--created") == 0)
+            args.created_text = val;
+        else if (strcmp (opt, "--obs") == 0)
+            args.obs_text = val;
+        else if (strcmp (opt, "--tamper") == 0)
+            args.tamper = atol (val);
+        else if (strcmp (opt, "--garbage") == 0)
+            args.garbage = atol (val);
+        else if (strcmp (opt, "--oversize") == 0)
+            args.oversize = atol (val);
+        else if (strcmp (opt, "--timeout") == 0)
+            args.timeout_ms = atol (val);
+        else if (strcmp (opt, "--window") == 0)
+            args.window = atol (val);
+        else if (strcmp (opt, "--obs-per") == 0)
+            args.obs_per = atol (val);
+        else if (strcmp (opt, "--ack-log") == 0)
+            args.ack_log = val;
+        else if (strcmp (opt, "--deadline") == 0)
+            args.deadline_ms = atol (val);
+        else if (strcmp (opt, "--rate") == 0)
+            args.rate = atol (val);
+        else if (strcmp (opt, "--kind") == 0)
+            kind = val;
+        else
+            s_die ("unknown option %s", opt);
     }
     if (!args.endpoint || !args.key_file)
         s_die ("%s", "--endpoint and --key are required");
@@ -502,11 +522,9 @@ main (int argc, char **argv)
     int rc = 2;
     if (strcmp (cmd, "send") == 0)
         rc = s_cmd_send (ctx, &args);
-    else
-    if (strcmp (cmd, "stream") == 0)
+    else if (strcmp (cmd, "stream") == 0)
         rc = s_cmd_stream (ctx, &args);
-    else
-    if (strcmp (cmd, "flood") == 0)
+    else if (strcmp (cmd, "flood") == 0)
         rc = s_cmd_flood (ctx, &args, kind);
     else
         s_die ("unknown command %s", cmd);

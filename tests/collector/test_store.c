@@ -33,12 +33,17 @@ s_fresh (void)
         return NULL;
     cchc_db_unit_t rows [2];
     memset (rows, 0, sizeof rows);
-    strcpy (rows [0].code, "08"); strcpy (rows [0].name, "Tỉnh");
-    strcpy (rows [0].kind, "Tỉnh"); strcpy (rows [0].level, "tinh");
+    strcpy (rows [0].code, "08");
+    strcpy (rows [0].name, "Tỉnh");
+    strcpy (rows [0].kind, "Tỉnh");
+    strcpy (rows [0].level, "tinh");
     strcpy (rows [0].where, "t:1");
-    strcpy (rows [1].code, "SNV"); strcpy (rows [1].name, "Sở Nội vụ");
-    strcpy (rows [1].kind, "Sở"); strcpy (rows [1].level, "so");
-    strcpy (rows [1].parent, "08"); strcpy (rows [1].where, "t:2");
+    strcpy (rows [1].code, "SNV");
+    strcpy (rows [1].name, "Sở Nội vụ");
+    strcpy (rows [1].kind, "Sở");
+    strcpy (rows [1].level, "so");
+    strcpy (rows [1].parent, "08");
+    strcpy (rows [1].where, "t:2");
     cchc_db_import_t result;
     if (cchc_db_units_import (store, rows, 2, 0, 0, false, &result, err, sizeof err)) {
         fprintf (stderr, "%s\n", err);
@@ -53,7 +58,7 @@ s_int (cchc_db_t *store, const char *sql)
     sqlite3_stmt *stmt;
     int64_t value = -999;
     if (sqlite3_prepare_v2 (cchc_db_handle (store), sql, -1, &stmt, NULL) == SQLITE_OK
-    &&  sqlite3_step (stmt) == SQLITE_ROW)
+        && sqlite3_step (stmt) == SQLITE_ROW)
         value = sqlite3_column_int64 (stmt, 0);
     sqlite3_finalize (stmt);
     return value;
@@ -81,9 +86,11 @@ test_journal_exactly_once (void)
     CHECK (agent > 0);
     int64_t jid = 0, jid2 = 0;
     CHECK (cchc_db_begin (store) == 0);
-    CHECK_EQ_INT (cchc_db_journal_add (store, agent, 7, 100, body, 4, sig, NULL, 0, 0, &jid), 1);
+    CHECK_EQ_INT (cchc_db_journal_add (store, agent, 7, 100, body, 4, sig, NULL, 0, 0, &jid),
+                  1);
     CHECK (jid > 0);
-    CHECK_EQ_INT (cchc_db_journal_add (store, agent, 7, 200, body, 3, sig, "0:37", 0, 0, &jid2), 0);
+    CHECK_EQ_INT (
+        cchc_db_journal_add (store, agent, 7, 200, body, 3, sig, "0:37", 0, 0, &jid2), 0);
     CHECK_EQ_INT (jid2, 0);
     CHECK (cchc_db_commit (store) == 0);
     CHECK_EQ_INT (cchc_db_journal_same (store, agent, 7, body, 4), 1);
@@ -98,7 +105,7 @@ test_journal_exactly_once (void)
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM journal"), 1);
     cchc_db_destroy (&store);
     CHECK (store == NULL);
-    cchc_db_destroy (&store);        /* NULL is fine */
+    cchc_db_destroy (&store); /* NULL is fine */
 }
 
 static void
@@ -118,10 +125,10 @@ test_observation_last_writer_wins (void)
     obs.ival = 90;
     CHECK (cchc_db_journal_add (store, agent, 9, 1, body, 1, sig, NULL, 0, 0, &j9) == 1);
     CHECK (cchc_db_observation_put (store, agent, "SNV", &obs, 9, j9) == 0);
-    obs.ival = 70;                      /* older seq, arriving late */
+    obs.ival = 70; /* older seq, arriving late */
     CHECK (cchc_db_journal_add (store, agent, 7, 1, body, 1, sig, NULL, 0, 0, &j7) == 1);
     CHECK (cchc_db_observation_put (store, agent, "SNV", &obs, 7, j7) == 0);
-    obs.is_float = true;                /* floats keep their type */
+    obs.is_float = true; /* floats keep their type */
     obs.fval = 2.5;
     obs.date = cchc_date_from_ymd (2021, 3, 2);
     CHECK (cchc_db_observation_put (store, agent, "SNV", &obs, 7, j7) == 0);
@@ -129,8 +136,10 @@ test_observation_last_writer_wins (void)
     CHECK_EQ_INT (s_int (store, "SELECT value FROM observation WHERE day = 20210301"), 90);
     CHECK_EQ_INT (s_int (store, "SELECT seq FROM observation WHERE day = 20210301"), 9);
     CHECK_EQ_INT (s_int (store, "SELECT journal FROM observation WHERE day = 20210301"), j9);
-    CHECK_EQ_INT (s_int (store, "SELECT typeof(value) = 'real' AND value = 2.5 FROM observation"
-                                " WHERE day = 20210302"), 1);
+    CHECK_EQ_INT (s_int (store,
+                         "SELECT typeof(value) = 'real' AND value = 2.5 FROM observation"
+                         " WHERE day = 20210302"),
+                  1);
     cchc_db_destroy (&store);
 }
 
@@ -158,7 +167,7 @@ test_observations_write (void)
         char metric [16];
         snprintf (metric, sizeof metric, "m%02d", i % 10);
         obs [i] = s_obs (metric, 2021, 3, 1 + i / 10, i);
-        rows [i] = (cchc_db_row_t) { agent, "SNV", &obs [i], 5, j5, NULL };
+        rows [i] = (cchc_db_row_t){ agent, "SNV", &obs [i], 5, j5, NULL };
     }
     CHECK (cchc_db_observations_write (store, rows, N, result, old) == 0);
     for (int i = 0; i < N; i++)
@@ -180,14 +189,14 @@ test_observations_write (void)
             more [k].fval = 0.25;
         }
         bool older = k >= 10 && k < 15;
-        batch [k] = (cchc_db_row_t) { agent, k == 3? "STP": "SNV", &more [k],
-                                         older? 3: 9, older? j3: j9, NULL };
-        if (k >= 15)                    /* days not stored yet */
+        batch [k] = (cchc_db_row_t){ agent,         k == 3 ? "STP" : "SNV", &more [k],
+                                     older ? 3 : 9, older ? j3 : j9,        NULL };
+        if (k >= 15) /* days not stored yet */
             more [k].date = cchc_date_from_ymd (2021, 4, k);
     }
     CHECK (cchc_db_observations_write (store, batch, 20, result, old) == 0);
     for (int k = 0; k < 20; k++) {
-        int want = k < 10? 2: k < 15? 0: 1;
+        int want = k < 10 ? 2 : k < 15 ? 0 : 1;
         CHECK_EQ_INT (result [k], want);
         if (want == 2) {
             CHECK_EQ_STR (old [k].unit, "SNV");
@@ -202,17 +211,19 @@ test_observations_write (void)
     CHECK_EQ_INT (s_int (store, "SELECT sum(value) FROM observation WHERE seq = 5"),
                   (N - 1) * N / 2 - (30 + 39) * 10 / 2);
     CHECK_EQ_INT (s_int (store, "SELECT typeof(value) = 'real' AND value = 0.25"
-                                " FROM observation WHERE day = 20210304 AND metric = 'm02'"), 1);
+                                " FROM observation WHERE day = 20210304 AND metric = 'm02'"),
+                  1);
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation WHERE unit = 'STP'"
-                                " AND journal = (SELECT id FROM journal WHERE seq = 9)"), 1);
+                                " AND journal = (SELECT id FROM journal WHERE seq = 9)"),
+                  1);
     cchc_db_destroy (&store);
 }
 
 /*  Store one message of observations as the writer does (triggers off):
     its journal row with the days it carries, the rows.  Its journal id. */
 static int64_t
-s_store (cchc_db_t *store, int64_t agent, uint64_t seq, const char *unit,
-         cchc_obs_t *obs, int n)
+s_store (cchc_db_t *store, int64_t agent, uint64_t seq, const char *unit, cchc_obs_t *obs,
+         int n)
 {
     uint8_t sig [64] = { 0 }, body [2] = { 0x80, (uint8_t) seq };
     cchc_db_row_t rows [16];
@@ -221,18 +232,19 @@ s_store (cchc_db_t *store, int64_t agent, uint64_t seq, const char *unit,
     int32_t first = 0, last = 0;
     for (int i = 0; i < n; i++) {
         int32_t day = cchc_db_day_ymd (obs [i].date);
-        first = first && first < day? first: day;
-        last = last > day? last: day;
+        first = first && first < day ? first : day;
+        last = last > day ? last : day;
     }
     int64_t journal = 0;
     if (cchc_db_begin (store)
-    ||  cchc_db_journal_add (store, agent, seq, 1, body, 2, sig, NULL, first, last,
-                             &journal) != 1)
+        || cchc_db_journal_add (store, agent, seq, 1, body, 2, sig, NULL, first, last,
+                                &journal)
+               != 1)
         return -1;
     for (int i = 0; i < n; i++)
-        rows [i] = (cchc_db_row_t) { agent, unit, &obs [i], seq, journal, NULL };
+        rows [i] = (cchc_db_row_t){ agent, unit, &obs [i], seq, journal, NULL };
     if (cchc_db_observations_write (store, rows, (size_t) n, result, old)
-    ||  cchc_db_commit (store))
+        || cchc_db_commit (store))
         return -1;
     return journal;
 }
@@ -243,7 +255,9 @@ static int64_t
 s_month_wrong (cchc_db_t *store, const char *table)
 {
     char sql [2048];
-    snprintf (sql, sizeof sql, "%s"
+    snprintf (
+        sql, sizeof sql,
+        "%s"
         " SELECT (SELECT count (*) FROM e LEFT JOIN %s AS m USING (agent, month, metric, unit)"
         "  LEFT JOIN observation AS o ON o.agent = e.agent AND o.day = e.l"
         "   AND o.metric = e.metric"
@@ -251,9 +265,11 @@ s_month_wrong (cchc_db_t *store, const char *table)
         "   OR m.day_first != e.f OR m.day_last != e.l OR m.last_value != o.value"
         "   OR m.last_journal != o.journal OR m.journal_max < o.journal)"
         " + abs ((SELECT count (*) FROM %s) - (SELECT count (*) FROM e))",
-        "WITH e AS (SELECT agent, " CCHC_DB_MONTH ("day") " AS month, metric, unit,"
-        "  sum (value) AS total, count (*) AS n, min (day) AS f, max (day) AS l"
-        "  FROM observation GROUP BY 1, 2, 3, 4)", table, table);
+        "WITH e AS (SELECT agent, " CCHC_DB_MONTH (
+            "day") " AS month, metric, unit,"
+                   "  sum (value) AS total, count (*) AS n, min (day) AS f, max (day) AS l"
+                   "  FROM observation GROUP BY 1, 2, 3, 4)",
+        table, table);
     return s_int (store, sql);
 }
 
@@ -265,7 +281,7 @@ s_settle (cchc_db_t *store)
     sqlite3 *db = cchc_db_handle (store);
     int64_t pending = -1;
     if (sqlite3_exec (db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK
-    ||  cchc_db_month_settle (db, &pending) != 0)
+        || cchc_db_month_settle (db, &pending) != 0)
         return -1;
     int64_t wrong = s_month_wrong (store, "temp.cchc_month_now");
     sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
@@ -291,12 +307,14 @@ test_month_follower (void)
         (202104) */
     cchc_obs_t obs [12];
     for (int i = 0; i < 12; i++)
-        obs [i] = s_obs (i % 3 == 0? "a": i % 3 == 1? "b": "c", 2021, 3,
-                         i / 3 < 3? 1 + i / 3: 20, 10 + i);
+        obs [i] = s_obs (i % 3 == 0   ? "a"
+                         : i % 3 == 1 ? "b"
+                                      : "c",
+                         2021, 3, i / 3 < 3 ? 1 + i / 3 : 20, 10 + i);
     int64_t j1 = s_store (store, agent, 1, "SNV", obs, 12);
     CHECK (j1 > 0);
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation_month"), 0);
-    CHECK_EQ_INT (s_settle (store), 2 * 1000);     /* 2 months pending, exact */
+    CHECK_EQ_INT (s_settle (store), 2 * 1000); /* 2 months pending, exact */
     bool left = true;
     CHECK (cchc_db_month_follow (store, -1, &left) == 0);
     CHECK (!left);
@@ -313,8 +331,8 @@ test_month_follower (void)
     CHECK (j3 > 0 && s_store (store, agent, 4, "STP", three + 1, 2) > 0);
     cchc_obs_t two [1] = { s_obs ("a", 2021, 3, 1, -5) };
     CHECK (s_store (store, agent, 2, "SNV", two, 1) > 0);
-    CHECK (s_month_wrong (store, "observation_month") > 0);    /* stale */
-    CHECK_EQ_INT (s_settle (store), 2 * 1000);     /* 202103 and 202104, exact */
+    CHECK (s_month_wrong (store, "observation_month") > 0); /* stale */
+    CHECK_EQ_INT (s_settle (store), 2 * 1000);              /* 202103 and 202104, exact */
     /*  one message per step: the view stays exact between the steps */
     CHECK (cchc_db_month_follow (store, 1, &left) == 0);
     CHECK (left);
@@ -353,15 +371,17 @@ s_schema (cchc_db_t *store)
 {
     sqlite3_stmt *stmt;
     char *text = NULL;
-    if (sqlite3_prepare_v2 (cchc_db_handle (store),
-        "SELECT group_concat (line, char(10)) FROM (SELECT type || ' ' || name"
-        " || CASE WHEN name IN ('observation', 'observation_month') THEN ': ' ||"
-        " (SELECT group_concat (c.name || ' ' || c.type || ' ' || c.\"notnull\""
-        " || ' ' || c.pk, ', ') FROM pragma_table_info (m.name) AS c)"
-        " WHEN type IN ('index', 'trigger') THEN ': ' || sql ELSE '' END AS line"
-        " FROM sqlite_master AS m WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name)",
-        -1, &stmt, NULL) == SQLITE_OK
-    &&  sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0))
+    if (sqlite3_prepare_v2 (
+            cchc_db_handle (store),
+            "SELECT group_concat (line, char(10)) FROM (SELECT type || ' ' || name"
+            " || CASE WHEN name IN ('observation', 'observation_month') THEN ': ' ||"
+            " (SELECT group_concat (c.name || ' ' || c.type || ' ' || c.\"notnull\""
+            " || ' ' || c.pk, ', ') FROM pragma_table_info (m.name) AS c)"
+            " WHEN type IN ('index', 'trigger') THEN ': ' || sql ELSE '' END AS line"
+            " FROM sqlite_master AS m WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name)",
+            -1, &stmt, NULL)
+            == SQLITE_OK
+        && sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_text (stmt, 0))
         text = strdup ((const char *) sqlite3_column_text (stmt, 0));
     sqlite3_finalize (stmt);
     return text;
@@ -378,33 +398,38 @@ test_migration_1_2 (void)
     snprintf (path, sizeof path, "%s/v1.db", s_dir);
     sqlite3 *db = NULL;
     CHECK (sqlite3_open (path, &db) == SQLITE_OK);
-    CHECK (sqlite3_exec (db,
-        "PRAGMA journal_mode = WAL;"
-        "CREATE TABLE unit (code TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,"
-        " level TEXT NOT NULL, parent TEXT, valid_from INTEGER NOT NULL DEFAULT 10101,"
-        " valid_to INTEGER NOT NULL DEFAULT 99991231, PRIMARY KEY (code, valid_from));"
-        "CREATE TABLE agent (id INTEGER PRIMARY KEY, pubkey BLOB NOT NULL UNIQUE,"
-        " unit TEXT NOT NULL, name TEXT NOT NULL, enrolled_at INTEGER NOT NULL,"
-        " revoked_at INTEGER, last_seen INTEGER, last_seq INTEGER NOT NULL DEFAULT 0,"
-        " accepted INTEGER NOT NULL DEFAULT 0, duplicates INTEGER NOT NULL DEFAULT 0,"
-        " rejected INTEGER NOT NULL DEFAULT 0);"
-        "CREATE TABLE journal (id INTEGER PRIMARY KEY, agent INTEGER NOT NULL"
-        " REFERENCES agent(id), seq INTEGER NOT NULL, received_at INTEGER NOT NULL,"
-        " body BLOB NOT NULL, sig BLOB NOT NULL, refused TEXT, UNIQUE (agent, seq));"
-        "CREATE TABLE observation (agent INTEGER NOT NULL REFERENCES agent(id),"
-        " unit TEXT NOT NULL, metric TEXT NOT NULL, day INTEGER NOT NULL,"
-        " value NOT NULL, seq INTEGER NOT NULL,"
-        " journal INTEGER NOT NULL REFERENCES journal(id),"
-        " PRIMARY KEY (agent, metric, day)) WITHOUT ROWID;"
-        "CREATE INDEX observation_by_day ON observation (day, metric, unit);"
-        "CREATE TRIGGER observation_old AFTER INSERT ON observation BEGIN SELECT 1; END;"
-        "INSERT INTO agent (id, pubkey, unit, name, enrolled_at) VALUES (1, x'"
-        "0101010101010101010101010101010101010101010101010101010101010101', 'SNV', 'a', 0);"
-        "INSERT INTO journal VALUES (1, 1, 1, 0, x'80', zeroblob(64), NULL);"
-        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99)"
-        " INSERT INTO observation SELECT 1, 'SNV', 'm' || (i % 7), 20210101 + i / 7,"
-        " CASE WHEN i % 3 = 0 THEN i / 4.0 ELSE i END, 1, 1 FROM n;"
-        "PRAGMA user_version = 1;", NULL, NULL, NULL) == SQLITE_OK);
+    CHECK (
+        sqlite3_exec (
+            db,
+            "PRAGMA journal_mode = WAL;"
+            "CREATE TABLE unit (code TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,"
+            " level TEXT NOT NULL, parent TEXT, valid_from INTEGER NOT NULL DEFAULT 10101,"
+            " valid_to INTEGER NOT NULL DEFAULT 99991231, PRIMARY KEY (code, valid_from));"
+            "CREATE TABLE agent (id INTEGER PRIMARY KEY, pubkey BLOB NOT NULL UNIQUE,"
+            " unit TEXT NOT NULL, name TEXT NOT NULL, enrolled_at INTEGER NOT NULL,"
+            " revoked_at INTEGER, last_seen INTEGER, last_seq INTEGER NOT NULL DEFAULT 0,"
+            " accepted INTEGER NOT NULL DEFAULT 0, duplicates INTEGER NOT NULL DEFAULT 0,"
+            " rejected INTEGER NOT NULL DEFAULT 0);"
+            "CREATE TABLE journal (id INTEGER PRIMARY KEY, agent INTEGER NOT NULL"
+            " REFERENCES agent(id), seq INTEGER NOT NULL, received_at INTEGER NOT NULL,"
+            " body BLOB NOT NULL, sig BLOB NOT NULL, refused TEXT, UNIQUE (agent, seq));"
+            "CREATE TABLE observation (agent INTEGER NOT NULL REFERENCES agent(id),"
+            " unit TEXT NOT NULL, metric TEXT NOT NULL, day INTEGER NOT NULL,"
+            " value NOT NULL, seq INTEGER NOT NULL,"
+            " journal INTEGER NOT NULL REFERENCES journal(id),"
+            " PRIMARY KEY (agent, metric, day)) WITHOUT ROWID;"
+            "CREATE INDEX observation_by_day ON observation (day, metric, unit);"
+            "CREATE TRIGGER observation_old AFTER INSERT ON observation BEGIN SELECT 1; END;"
+            "INSERT INTO agent (id, pubkey, unit, name, enrolled_at) VALUES (1, x'"
+            "0101010101010101010101010101010101010101010101010101010101010101', 'SNV', 'a', "
+            "0);"
+            "INSERT INTO journal VALUES (1, 1, 1, 0, x'80', zeroblob(64), NULL);"
+            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99)"
+            " INSERT INTO observation SELECT 1, 'SNV', 'm' || (i % 7), 20210101 + i / 7,"
+            " CASE WHEN i % 3 = 0 THEN i / 4.0 ELSE i END, 1, 1 FROM n;"
+            "PRAGMA user_version = 1;",
+            NULL, NULL, NULL)
+        == SQLITE_OK);
     sqlite3_close (db);
     cchc_db_t *store = cchc_db_open (path, false, err, sizeof err);
     CHECK (store);
@@ -417,16 +442,22 @@ test_migration_1_2 (void)
                   (4950 - 1683) * 4 + 1683);
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation WHERE agent = 1"
                                 " AND metric = 'm3' AND day = 20210101 + 52 / 7"
-                                " AND value = 52 AND seq = 1 AND journal = 1"), 1);
-    CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM observation WHERE typeof(value) = 'real'"),
-                  34);
+                                " AND value = 52 AND seq = 1 AND journal = 1"),
+                  1);
+    CHECK_EQ_INT (
+        s_int (store, "SELECT count(*) FROM observation WHERE typeof(value) = 'real'"), 34);
     /*  the new key order, no day index, the old trigger gone */
     CHECK_EQ_INT (s_int (store, "SELECT pk FROM pragma_table_info ('observation')"
-                                " WHERE name = 'day'"), 2);
+                                " WHERE name = 'day'"),
+                  2);
     CHECK_EQ_INT (s_int (store, "SELECT pk FROM pragma_table_info ('observation')"
-                                " WHERE name = 'metric'"), 3);
-    CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM sqlite_master WHERE name = 'observation_by_day'"), 0);
-    CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM sqlite_master WHERE name = 'observation_old'"), 0);
+                                " WHERE name = 'metric'"),
+                  3);
+    CHECK_EQ_INT (
+        s_int (store, "SELECT count(*) FROM sqlite_master WHERE name = 'observation_by_day'"),
+        0);
+    CHECK_EQ_INT (
+        s_int (store, "SELECT count(*) FROM sqlite_master WHERE name = 'observation_old'"), 0);
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
     /*  the summary was kept with every write until schema 5: settled */
     CHECK_EQ_INT (s_int (store, "SELECT journal FROM month_position"), 1);
@@ -435,11 +466,11 @@ test_migration_1_2 (void)
         and triggers, the same observation and summary definitions */
     cchc_db_t *fresh = s_fresh ();
     CHECK (fresh);
-    char *walked = s_schema (store), *made = fresh? s_schema (fresh): NULL;
+    char *walked = s_schema (store), *made = fresh ? s_schema (fresh) : NULL;
     bool same = walked && made && strcmp (walked, made) == 0;
     if (!same)
-        fprintf (stderr, "migrated:\n%s\nnew:\n%s\n", walked? walked: "?",
-                 made? made: "?");
+        fprintf (stderr, "migrated:\n%s\nnew:\n%s\n", walked ? walked : "?",
+                 made ? made : "?");
     free (walked);
     free (made);
     cchc_db_destroy (&fresh);
@@ -464,7 +495,7 @@ test_migration_4_5 (void)
     char err [512], path [128];
     cchc_db_t *fresh = s_fresh ();
     CHECK (fresh);
-    char *made = fresh? s_schema (fresh): NULL;
+    char *made = fresh ? s_schema (fresh) : NULL;
     cchc_db_destroy (&fresh);
     for (int national = 0; national < 2; national++) {
         cchc_db_t *store = s_fresh ();
@@ -474,16 +505,23 @@ test_migration_4_5 (void)
         sqlite3 *db = NULL;
         CHECK (sqlite3_open (path, &db) == SQLITE_OK);
         /*  back to version 4: without schema 6's summary position */
-        CHECK (sqlite3_exec (db, "DROP TABLE month_position;"
-            " ALTER TABLE journal DROP COLUMN day_first;"
-            " ALTER TABLE journal DROP COLUMN day_last;", NULL, NULL, NULL) == SQLITE_OK);
-        CHECK (sqlite3_exec (db, national
-            ? "INSERT INTO national_version VALUES ('08', '2021-Q1', 1, 1, 1, 10, 11, 9, 245,"
-              " zeroblob(32), 2021, zeroblob(32), 165, '[\"I1\"]');"
-              "PRAGMA user_version = 4;"
-            : "DROP TABLE national_message; DROP TABLE national_version;"
-              " DROP TABLE national_unit; DROP TABLE national_figure;"
-              "PRAGMA user_version = 4;", NULL, NULL, NULL) == SQLITE_OK);
+        CHECK (sqlite3_exec (db,
+                             "DROP TABLE month_position;"
+                             " ALTER TABLE journal DROP COLUMN day_first;"
+                             " ALTER TABLE journal DROP COLUMN day_last;",
+                             NULL, NULL, NULL)
+               == SQLITE_OK);
+        CHECK (sqlite3_exec (db,
+                             national
+                                 ? "INSERT INTO national_version VALUES ('08', '2021-Q1', 1, "
+                                   "1, 1, 10, 11, 9, 245,"
+                                   " zeroblob(32), 2021, zeroblob(32), 165, '[\"I1\"]');"
+                                   "PRAGMA user_version = 4;"
+                                 : "DROP TABLE national_message; DROP TABLE national_version;"
+                                   " DROP TABLE national_unit; DROP TABLE national_figure;"
+                                   "PRAGMA user_version = 4;",
+                             NULL, NULL, NULL)
+               == SQLITE_OK);
         sqlite3_close (db);
         store = cchc_db_open (path, false, err, sizeof err);
         CHECK (store);
@@ -491,11 +529,13 @@ test_migration_4_5 (void)
             continue;
         CHECK_EQ_INT (s_int (store, "PRAGMA user_version"), CCHC_DB_VERSION);
         CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                                    " AND name LIKE 'national_%'"), 4);
+                                    " AND name LIKE 'national_%'"),
+                      4);
         CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM national_version"), national);
         if (national)
             CHECK_EQ_INT (s_int (store, "SELECT journal FROM national_version"
-                                        " WHERE province = '08' AND period = '2021-Q1'"), 245);
+                                        " WHERE province = '08' AND period = '2021-Q1'"),
+                          245);
         char *walked = s_schema (store);
         CHECK (walked && made && strcmp (walked, made) == 0);
         free (walked);
@@ -532,7 +572,8 @@ test_agent_counters_and_enrolment (void)
     CHECK_EQ_INT (s_int (store, "SELECT clock_ahead FROM agent"), 180000);
     CHECK_EQ_INT (s_int (store, "SELECT clock_at FROM agent"), 600);
     CHECK_EQ_INT (s_int (store, "SELECT last_seq FROM agent"), 12);
-    CHECK_EQ_INT (s_int (store, "SELECT accepted * 100 + duplicates * 10 + rejected FROM agent"), 212);
+    CHECK_EQ_INT (
+        s_int (store, "SELECT accepted * 100 + duplicates * 10 + rejected FROM agent"), 212);
     /*  Counters do not touch the enrolment version; revocation does. */
     CHECK (cchc_db_enrolment_version (store, &version) == 0);
     CHECK_EQ_INT (version, 1);
@@ -554,28 +595,35 @@ test_units_validity (void)
     cchc_db_import_t result;
     cchc_db_unit_t row;
     memset (&row, 0, sizeof row);
-    strcpy (row.code, "SNV"); strcpy (row.name, "Sở Nội vụ mới");
-    strcpy (row.kind, "Sở"); strcpy (row.level, "so"); strcpy (row.parent, "08");
+    strcpy (row.code, "SNV");
+    strcpy (row.name, "Sở Nội vụ mới");
+    strcpy (row.kind, "Sở");
+    strcpy (row.level, "so");
+    strcpy (row.parent, "08");
     strcpy (row.where, "f:2");
     /*  A change without a start day is refused, with one. */
     CHECK (cchc_db_units_import (store, &row, 1, 0, 0, false, &result, err, sizeof err) < 0);
     CHECK (strstr (err, "f:2: unit 'SNV' differs"));
-    CHECK (cchc_db_units_import (store, &row, 1, 20250701, 0, false, &result,
-                                    err, sizeof err) == 0);
+    CHECK (cchc_db_units_import (store, &row, 1, 20250701, 0, false, &result, err, sizeof err)
+           == 0);
     CHECK_EQ_INT (result.changed, 1);
-    CHECK_EQ_INT (s_int (store, "SELECT valid_to FROM unit WHERE code = 'SNV' AND valid_from = 10101"),
-                  20250630);
+    CHECK_EQ_INT (
+        s_int (store, "SELECT valid_to FROM unit WHERE code = 'SNV' AND valid_from = 10101"),
+        20250630);
     CHECK_EQ_INT (s_int (store, "SELECT count(*) FROM unit WHERE code = 'SNV'"), 2);
     /*  Before the last start: would rewrite the past. */
     strcpy (row.name, "Khác");
-    CHECK (cchc_db_units_import (store, &row, 1, 20250101, 0, false, &result,
-                                    err, sizeof err) < 0);
+    CHECK (cchc_db_units_import (store, &row, 1, 20250101, 0, false, &result, err, sizeof err)
+           < 0);
     CHECK (strstr (err, "would rewrite"));
     /*  Row checks without the database. */
     cchc_db_unit_t bad [2];
     memset (bad, 0, sizeof bad);
-    strcpy (bad [0].code, "X"); strcpy (bad [0].name, "x"); strcpy (bad [0].kind, "x");
-    strcpy (bad [0].level, "xa"); strcpy (bad [0].where, "g:2");
+    strcpy (bad [0].code, "X");
+    strcpy (bad [0].name, "x");
+    strcpy (bad [0].kind, "x");
+    strcpy (bad [0].level, "xa");
+    strcpy (bad [0].where, "g:2");
     bad [1] = bad [0];
     strcpy (bad [1].where, "g:3");
     err [0] = 0;
@@ -597,10 +645,12 @@ test_keytab (void)
     for (int i = 0; i < 3; i++) {
         keys [i] = cchc_key_new ();
         CHECK (keys [i]);
-        CHECK (cchc_db_agent_enroll (store, cchc_key_public (keys [i]), "SNV", "a",
-                                        1, err, sizeof err) > 0);
+        CHECK (cchc_db_agent_enroll (store, cchc_key_public (keys [i]), "SNV", "a", 1, err,
+                                     sizeof err)
+               > 0);
     }
-    CHECK (cchc_db_agent_revoke (store, cchc_key_public (keys [2]), 0, 5, err, sizeof err) > 0);
+    CHECK (cchc_db_agent_revoke (store, cchc_key_public (keys [2]), 0, 5, err, sizeof err)
+           > 0);
     cchc_keytab_t *keytab = cchc_keytab_new ();
     CHECK (keytab);
     cchc_keytab_entry_t entry;
@@ -633,8 +683,10 @@ test_conf_args (void)
 {
     cchc_collector_conf_t conf;
     char err [512];
-    char *argv [] = { "prog", "--state", "/x/st", "--set", "collector.verifiers=3",
-                      "--print-config", "--db=/y/c.db", "extra", NULL };
+    char *argv [] = {
+        "prog",           "--state",      "/x/st", "--set", "collector.verifiers=3",
+        "--print-config", "--db=/y/c.db", "extra", NULL
+    };
     int argc = 8;
     CHECK (cchc_collector_conf_from_args (&conf, &argc, argv, err, sizeof err) == 0);
     CHECK_EQ_INT (argc, 3);

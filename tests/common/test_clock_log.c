@@ -65,15 +65,24 @@ test_iso (void)
         CHECK_EQ_INT (back, t);
     }
 
-    const char *bad [] = {
-        "2021-03-14T16:59:59", "2021-03-14 16:59:59Z", "2021-03-14T24:00:00Z",
-        "2021-03-14T23:60:00Z", "2021-03-14T23:59:60Z", "2021-02-29T00:00:00Z",
-        "2021-03-14T16:59:59.99Z", "2021-03-14T16:59:59.9999Z",
-        "2021-03-14T16:59:59,999Z", "2021-03-14T16:59:59+07:00",
-        "2021-03-14T16:59:59ZZ", " 2021-03-14T16:59:59Z", "2021-3-14T16:59:59Z",
-        "2021-03-14T1:59:59Z", "2021-03-14", "", "2021-03-14T16:59:59.99aZ",
-        NULL
-    };
+    const char *bad [] = { "2021-03-14T16:59:59",
+                           "2021-03-14 16:59:59Z",
+                           "2021-03-14T24:00:00Z",
+                           "2021-03-14T23:60:00Z",
+                           "2021-03-14T23:59:60Z",
+                           "2021-02-29T00:00:00Z",
+                           "2021-03-14T16:59:59.99Z",
+                           "2021-03-14T16:59:59.9999Z",
+                           "2021-03-14T16:59:59,999Z",
+                           "2021-03-14T16:59:59+07:00",
+                           "2021-03-14T16:59:59ZZ",
+                           " 2021-03-14T16:59:59Z",
+                           "2021-3-14T16:59:59Z",
+                           "2021-03-14T1:59:59Z",
+                           "2021-03-14",
+                           "",
+                           "2021-03-14T16:59:59.99aZ",
+                           NULL };
     for (int i = 0; bad [i]; i++) {
         ms = 42;
         int rc = cchc_clock_parse_iso (bad [i], &ms);
@@ -95,7 +104,7 @@ test_fake_clock (void)
     cchc_clock_set_fake (1615741199000LL);
     CHECK_EQ_INT (cchc_clock_now_ms (), 1615741199000LL);
     s_sleep_ms (15);
-    CHECK_EQ_INT (cchc_clock_now_ms (), 1615741199000LL);     //  stays fixed
+    CHECK_EQ_INT (cchc_clock_now_ms (), 1615741199000LL);  //  stays fixed
     cchc_clock_set_fake (-5);
     CHECK_EQ_INT (cchc_clock_now_ms (), -5);
     cchc_clock_set_real ();
@@ -124,7 +133,7 @@ test_demo_clock (void)
     CHECK (now >= start && now < start + 60000);
     s_sleep_ms (30);
     int64_t later = cchc_clock_now_ms ();
-    CHECK (later >= now + 25);                  //  it ticks
+    CHECK (later >= now + 25);  //  it ticks
     CHECK_EQ_INT (cchc_clock_speed (), 1);
 
     //  A day a second, anchored one real second ago: about a day later.
@@ -135,7 +144,7 @@ test_demo_clock (void)
     CHECK_EQ_INT (d.speed, 86400);
     CHECK_EQ_INT (d.anchor_ms, real - 1000);
     cchc_clock_demo_apply (&d);
-    start = 1607965200000LL;                    //  2020-12-15 00:00 local
+    start = 1607965200000LL;  //  2020-12-15 00:00 local
     now = cchc_clock_now_ms ();
     CHECK (now >= start + 86400000LL && now < start + 61 * 86400000LL);
     CHECK_EQ_INT (cchc_clock_speed (), 86400);
@@ -152,12 +161,20 @@ test_demo_clock (void)
     CHECK (cchc_clock_now_ms () < start);
 
     //  Invalid specs change nothing.
-    const char *bad [] = { "", "tomorrow", "2021-03-14", "2021-13-01T00:00:00Z",
-                           "2021-03-14T16:59:59Z,", "2021-03-14T16:59:59Z,0",
-                           "2021-03-14T16:59:59Z,1000001", "2021-03-14T16:59:59Z,1.5",
-                           "2021-03-14T16:59:59Z,2,", "2021-03-14T16:59:59Z,2,abc",
-                           "2021-03-14T16:59:59Z,2,5", "2021-03-14T16:59:59Z,2,3,4",
-                           ",1", "+86400000",
+    const char *bad [] = { "",
+                           "tomorrow",
+                           "2021-03-14",
+                           "2021-13-01T00:00:00Z",
+                           "2021-03-14T16:59:59Z,",
+                           "2021-03-14T16:59:59Z,0",
+                           "2021-03-14T16:59:59Z,1000001",
+                           "2021-03-14T16:59:59Z,1.5",
+                           "2021-03-14T16:59:59Z,2,",
+                           "2021-03-14T16:59:59Z,2,abc",
+                           "2021-03-14T16:59:59Z,2,5",
+                           "2021-03-14T16:59:59Z,2,3,4",
+                           ",1",
+                           "+86400000",
                            "2021-03-14T16:59:59Z,2,10000000000000000000000000000000000"
                            "000000000000000000000000000000000000000000000000000000000"
                            "000000000000000000000000000000000000000000000000000000000",
@@ -173,16 +190,25 @@ test_demo_clock (void)
     }
 
     //  Refused where a program is configured for production.
-    const char *local [] = { "tcp://127.0.0.1:7070", "tcp://[::1]:7070",
-                             "tcp://localhost:7070", "ipc:///tmp/x", "inproc://a",
-                             "tcp://127.0.0.1;127.0.0.2:7070", NULL };
+    const char *local [] = { "tcp://127.0.0.1:7070",
+                             "tcp://[::1]:7070",
+                             "tcp://localhost:7070",
+                             "ipc:///tmp/x",
+                             "inproc://a",
+                             "tcp://127.0.0.1;127.0.0.2:7070",
+                             NULL };
     CHECK (cchc_clock_demo_refused (false, local) == NULL);
     CHECK (cchc_clock_demo_refused (false, NULL) == NULL);
     CHECK (cchc_clock_demo_refused (true, local) != NULL);
-    const char *remote [] = { "tcp://0.0.0.0:7070", "tcp://*:7070", "tcp://10.0.0.1:7070",
-                              "tcp://127.evil.example:7070", "tcp://eth0:7070",
-                              "tcp://127.0.0.1;10.0.0.1:7070", "tcp://[::]:7070",
-                              "udp://127.0.0.1:1", NULL };
+    const char *remote [] = { "tcp://0.0.0.0:7070",
+                              "tcp://*:7070",
+                              "tcp://10.0.0.1:7070",
+                              "tcp://127.evil.example:7070",
+                              "tcp://eth0:7070",
+                              "tcp://127.0.0.1;10.0.0.1:7070",
+                              "tcp://[::]:7070",
+                              "udp://127.0.0.1:1",
+                              NULL };
     for (int i = 0; remote [i]; i++) {
         const char *one [] = { "tcp://127.0.0.1:1", remote [i], NULL };
         if (!cchc_clock_demo_refused (false, one))
@@ -223,14 +249,14 @@ test_demo_gate (void)
     char gate [256], spec [400], line [128], err [256];
     snprintf (gate, sizeof gate, "%s/clock.gate", dir);
     int64_t real = s_system_ms ();
-    int64_t start = 1607965200000LL;            //  2020-12-15 00:00 local
+    int64_t start = 1607965200000LL;  //  2020-12-15 00:00 local
     snprintf (spec, sizeof spec, "2020-12-14T17:00:00Z,86400,%lld,%s",
               (long long) (real - 1000), gate);
     cchc_clock_demo_t d;
     CHECK_EQ_INT (cchc_clock_demo_parse (spec, &d, err, sizeof err), 0);
     CHECK (strcmp (d.gate, gate) == 0);
     cchc_clock_demo_apply (&d);
-    CHECK_EQ_INT (cchc_clock_now_ms (), start);         //  no file: held at START
+    CHECK_EQ_INT (cchc_clock_now_ms (), start);  //  no file: held at START
 
     //  a day after START (anchored a second ago), but held at noon
     snprintf (line, sizeof line, "%lld %lld\n", (long long) (real - 1000),
@@ -249,13 +275,14 @@ test_demo_gate (void)
     s_gate_write (gate, line);
     s_sleep_ms (30);
     int64_t now = cchc_clock_now_ms ();
-    CHECK (now > start + 43200000 && now < start + 60 * 86400000LL);    //  it ticks again
+    CHECK (now > start + 43200000 && now < start + 60 * 86400000LL);  //  it ticks again
 
     //  a malformed or missing file changes nothing (the clock keeps ticking;
     //  any of these taken would hold it at 5 ms after 1970); an anchor that
     //  would go back is not followed back
-    const char *bad [] = { "", "12", "x y\n", "1700000000000 5", "5 5\n",
-                           "1700000000000 5 6\n", NULL };
+    const char *bad [] = {
+        "", "12", "x y\n", "1700000000000 5", "5 5\n", "1700000000000 5 6\n", NULL
+    };
     for (int i = 0; bad [i]; i++) {
         s_gate_write (gate, bad [i]);
         s_sleep_ms (30);
@@ -270,18 +297,20 @@ test_demo_gate (void)
     CHECK (cchc_clock_now_ms () > now);
     snprintf (line, sizeof line, "%lld %lld\n", (long long) (s_system_ms () + 3600000),
               (long long) (start + 400 * 86400000LL));
-    s_gate_write (gate, line);                          //  would read before START
+    s_gate_write (gate, line);  //  would read before START
     s_sleep_ms (3);
     CHECK (cchc_clock_now_ms () >= now);
     unlink (gate);
     rmdir (dir);
 
     //  GATE must be an absolute path
-    CHECK_EQ_INT (cchc_clock_demo_parse ("2020-12-14T17:00:00Z,86400,1607965200000,gate",
-                                         &d, err, sizeof err), -1);
+    CHECK_EQ_INT (cchc_clock_demo_parse ("2020-12-14T17:00:00Z,86400,1607965200000,gate", &d,
+                                         err, sizeof err),
+                  -1);
     CHECK (strstr (err, "GATE") != NULL);
-    CHECK_EQ_INT (cchc_clock_demo_parse ("2020-12-14T17:00:00Z,86400,1607965200000,/a,b",
-                                         &d, err, sizeof err), 0);
+    CHECK_EQ_INT (cchc_clock_demo_parse ("2020-12-14T17:00:00Z,86400,1607965200000,/a,b", &d,
+                                         err, sizeof err),
+                  0);
     CHECK (strcmp (d.gate, "/a,b") == 0);
     cchc_clock_set_real ();
     CHECK (!cchc_clock_is_demo ());
@@ -307,7 +336,7 @@ test_clock_threads (void)
     for (int i = 0; i < 3; i++)
         CHECK_EQ_INT (pthread_create (&threads [i], NULL, s_clock_worker, NULL), 0);
     for (int i = 0; i < 20000; i++)
-        cchc_clock_set_fake (i % 2? 1000: 2000);
+        cchc_clock_set_fake (i % 2 ? 1000 : 2000);
     int bad = 0;
     for (int i = 0; i < 3; i++) {
         void *rc;
@@ -329,7 +358,7 @@ s_capture_begin (void)
 {
     const char *tmp = getenv ("TMPDIR");
     snprintf (s_capture_path, sizeof s_capture_path, "%s/cchc-test-log-XXXXXX",
-              tmp && *tmp? tmp: "/tmp");
+              tmp && *tmp ? tmp : "/tmp");
     int fd = mkstemp (s_capture_path);
     if (fd < 0)
         return -1;
@@ -356,7 +385,7 @@ s_capture_end (void)
     long size = ftell (f);
     fseek (f, 0, SEEK_SET);
     char *text = malloc ((size_t) size + 1);
-    size_t n = text? fread (text, 1, (size_t) size, f): 0;
+    size_t n = text ? fread (text, 1, (size_t) size, f) : 0;
     if (text)
         text [n] = '\0';
     fclose (f);
@@ -411,9 +440,9 @@ test_log_levels (void)
     char *text = s_capture_end ();
     cchc_clock_set_real ();
     CHECK (text);
-    int ok = strcmp (text,
-        "2021-03-14T16:59:59.123Z error cchc-test: disk /var is full\n"
-        "2021-03-14T16:59:59.123Z warn cchc-test: queue at 90%\n") == 0;
+    int ok = strcmp (text, "2021-03-14T16:59:59.123Z error cchc-test: disk /var is full\n"
+                           "2021-03-14T16:59:59.123Z warn cchc-test: queue at 90%\n")
+             == 0;
     if (!ok)
         fprintf (stderr, "got:\n%s", text);
     free (text);
@@ -428,8 +457,8 @@ test_log_journal (void)
     struct stat st;
     fstat (STDERR_FILENO, &st);
     char value [64];
-    snprintf (value, sizeof value, "%llu:%llu",
-              (unsigned long long) st.st_dev, (unsigned long long) st.st_ino);
+    snprintf (value, sizeof value, "%llu:%llu", (unsigned long long) st.st_dev,
+              (unsigned long long) st.st_ino);
     setenv ("JOURNAL_STREAM", value, 1);
     cchc_log_init ("cchc-collector", CCHC_LOG_DEBUG);
     cchc_error ("bad %s", "thing");
@@ -448,13 +477,13 @@ test_log_journal (void)
     unsetenv ("JOURNAL_STREAM");
     cchc_log_init ("cchc-test", CCHC_LOG_INFO);
     CHECK (text);
-    int ok = strcmp (text,
-        "<3>cchc-collector: error: bad thing\n"
-        "<4>cchc-collector: warn: w\n"
-        "<5>cchc-collector: notice: n\n"
-        "<6>cchc-collector: info: i\n"
-        "<7>cchc-collector: debug: d\n"
-        "1970-01-01T00:00:00.000Z info cchc-collector: plain\n") == 0;
+    int ok = strcmp (text, "<3>cchc-collector: error: bad thing\n"
+                           "<4>cchc-collector: warn: w\n"
+                           "<5>cchc-collector: notice: n\n"
+                           "<6>cchc-collector: info: i\n"
+                           "<7>cchc-collector: debug: d\n"
+                           "1970-01-01T00:00:00.000Z info cchc-collector: plain\n")
+             == 0;
     if (!ok)
         fprintf (stderr, "got:\n%s", text);
     free (text);
@@ -478,8 +507,8 @@ test_log_one_line (void)
     CHECK_EQ_INT (s_count_lines (text), 2);
     char *second = strchr (text, '\n') + 1;
     int ok = strstr (text, "t: two lines  and [31m escape\n") != NULL
-          && strlen (second) <= 2048 && strlen (second) > 1900
-          && strstr (second, "xxx...\n") != NULL;
+             && strlen (second) <= 2048 && strlen (second) > 1900
+             && strstr (second, "xxx...\n") != NULL;
     if (!ok)
         fprintf (stderr, "got:\n%.300s\n", text);
     free (text);
@@ -512,9 +541,9 @@ test_ratelimit (void)
     CHECK (text);
     int lines = s_count_lines (text);
     int ok = strstr (text, "bad message 0\n") && strstr (text, "bad message 2\n")
-          && !strstr (text, "bad message 3")
-          && strstr (text, "bad message 10 (7 similar lines suppressed)\n")
-          && strstr (text, "bad message 11\n");
+             && !strstr (text, "bad message 3")
+             && strstr (text, "bad message 10 (7 similar lines suppressed)\n")
+             && strstr (text, "bad message 11\n");
     if (!ok || lines != 5)
         fprintf (stderr, "got:\n%s", text);
     free (text);
@@ -552,15 +581,14 @@ test_log_threads (void)
     //  Every line is whole: a stamp, then one of the two messages.
     int info = 0, limited = 0, broken = 0;
     char *save = NULL;
-    for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save)) {
+    for (char *line = strtok_r (text, "\n", &save); line;
+         line = strtok_r (NULL, "\n", &save)) {
         if (strlen (line) < 25 || line [4] != '-' || line [23] != 'Z')
             broken++;
-        else
-        if (strstr (line, " info mt: worker ") && strstr (line, "-padding-end")
-        &&  strstr (strstr (line, "mt: ") + 1, "mt: ") == NULL)
+        else if (strstr (line, " info mt: worker ") && strstr (line, "-padding-end")
+                 && strstr (strstr (line, "mt: ") + 1, "mt: ") == NULL)
             info++;
-        else
-        if (strstr (line, " warn mt: limited "))
+        else if (strstr (line, " warn mt: limited "))
             limited++;
         else
             broken++;

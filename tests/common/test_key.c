@@ -39,9 +39,9 @@ s_write (const char *name, const char *text, mode_t mode)
     if (fd < 0)
         return -1;
     size_t len = strlen (text);
-    int rc = write (fd, text, len) == (ssize_t) len? 0: -1;
+    int rc = write (fd, text, len) == (ssize_t) len ? 0 : -1;
     close (fd);
-    return chmod (path, mode) == 0? rc: -1;
+    return chmod (path, mode) == 0 ? rc : -1;
 }
 
 static size_t
@@ -58,11 +58,9 @@ s_read (const char *path, char *buf, size_t size)
 
 static const char *s_seed1 =
     "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
-static const char *s_pk1 =
-    "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
-static const char *s_sig1 =
-    "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
-    "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b";
+static const char *s_pk1 = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+static const char *s_sig1 = "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+                            "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b";
 
 //  RFC 8032, 7.1, TEST 1: seed -> public key, and the signature of "".
 static void
@@ -88,16 +86,16 @@ test_rfc8032_vector (void)
     CHECK (memcmp (cchc_key_public (again), cchc_key_public (key), 32) == 0);
     const uint8_t msg [] = "bao cao quy 1";
     cchc_key_sign (again, sig, msg, sizeof msg);
-    CHECK_EQ_INT (crypto_sign_verify_detached (sig, msg, sizeof msg,
-                                               cchc_key_public (key)), 0);
+    CHECK_EQ_INT (crypto_sign_verify_detached (sig, msg, sizeof msg, cchc_key_public (key)),
+                  0);
     sig [10] ^= 0x01;
-    CHECK_EQ_INT (crypto_sign_verify_detached (sig, msg, sizeof msg,
-                                               cchc_key_public (key)), -1);
+    CHECK_EQ_INT (crypto_sign_verify_detached (sig, msg, sizeof msg, cchc_key_public (key)),
+                  -1);
     cchc_key_destroy (&again);
     CHECK (again == NULL);
     cchc_key_destroy (&key);
     CHECK (key == NULL);
-    cchc_key_destroy (&key);            //  NULL is fine
+    cchc_key_destroy (&key);  //  NULL is fine
 }
 
 static void
@@ -109,10 +107,10 @@ test_random_keys (void)
     CHECK (memcmp (cchc_key_public (a), cchc_key_public (b), 32) != 0);
     uint8_t sig [64];
     cchc_key_sign (a, sig, (const uint8_t *) "x", 1);
-    CHECK_EQ_INT (crypto_sign_verify_detached (sig, (const uint8_t *) "x", 1,
-                                               cchc_key_public (a)), 0);
-    CHECK_EQ_INT (crypto_sign_verify_detached (sig, (const uint8_t *) "x", 1,
-                                               cchc_key_public (b)), -1);
+    CHECK_EQ_INT (
+        crypto_sign_verify_detached (sig, (const uint8_t *) "x", 1, cchc_key_public (a)), 0);
+    CHECK_EQ_INT (
+        crypto_sign_verify_detached (sig, (const uint8_t *) "x", 1, cchc_key_public (b)), -1);
     cchc_key_destroy (&a);
     cchc_key_destroy (&b);
 }
@@ -126,12 +124,18 @@ test_public_hex (void)
     cchc_hex_encode (hex, pk, 32);
     CHECK_EQ_STR (hex, s_pk1);
     CHECK_EQ_INT (cchc_key_parse_public ("D75A980182B10AB7D54BFED3C964073A"
-                                         "0EE172F3DAA62325AF021A68F707511A", pk), 0);
+                                         "0EE172F3DAA62325AF021A68F707511A",
+                                         pk),
+                  0);
     CHECK_EQ_INT (cchc_key_parse_public ("d75a98", pk), -1);
     CHECK_EQ_INT (cchc_key_parse_public ("d75a980182b10ab7d54bfed3c964073a"
-                                         "0ee172f3daa62325af021a68f707511az", pk), -1);
+                                         "0ee172f3daa62325af021a68f707511az",
+                                         pk),
+                  -1);
     CHECK_EQ_INT (cchc_key_parse_public ("d75a980182b10ab7d54bfed3c964073a"
-                                         "0ee172f3daa62325af021a68f707511a0", pk), -1);
+                                         "0ee172f3daa62325af021a68f707511a0",
+                                         pk),
+                  -1);
     CHECK_EQ_INT (cchc_key_parse_public ("", pk), -1);
     CHECK_EQ_INT (cchc_key_parse_public (NULL, pk), -1);
 }
@@ -160,8 +164,10 @@ test_save_load (void)
     char text [512];
     s_read (sec, text, sizeof text);
     char expect [512];
-    snprintf (expect, sizeof expect, "# cchc secret key: keep private, mode 0600\n"
-              "cchc-ed25519-secret-v1 %s\n", s_seed1);
+    snprintf (expect, sizeof expect,
+              "# cchc secret key: keep private, mode 0600\n"
+              "cchc-ed25519-secret-v1 %s\n",
+              s_seed1);
     CHECK_EQ_STR (text, expect);
     s_read (pub, text, sizeof text);
     snprintf (expect, sizeof expect, "cchc-ed25519-public-v1 %s\n", s_pk1);
@@ -237,8 +243,8 @@ test_overwrite_refused (void)
 
     //  Missing folder: a clear error.
     err [0] = '\0';
-    CHECK_EQ_INT (cchc_key_save (other, s_path ("no/such/dir.key"), NULL, err,
-                                 sizeof err), -1);
+    CHECK_EQ_INT (cchc_key_save (other, s_path ("no/such/dir.key"), NULL, err, sizeof err),
+                  -1);
     CHECK (strlen (err) > 0);
     cchc_key_destroy (&key);
     cchc_key_destroy (&other);
@@ -255,8 +261,10 @@ test_modes (void)
     cchc_key_t *key = cchc_key_load (s_path ("m644.key"), err, sizeof err);
     CHECK (key == NULL);
     char expect [512];
-    snprintf (expect, sizeof expect, "key file %s has mode 0644; it must be 0600 "
-              "(chmod 600 %s)", s_path ("m644.key"), s_path ("m644.key"));
+    snprintf (expect, sizeof expect,
+              "key file %s has mode 0644; it must be 0600 "
+              "(chmod 600 %s)",
+              s_path ("m644.key"), s_path ("m644.key"));
     CHECK_EQ_STR (err, expect);
 
     const mode_t bad [] = { 0640, 0604, 0610, 0601, 0660, 0666, 0700 | 0004 };
@@ -321,14 +329,23 @@ test_malformed (void)
         "\n\n",
         "cchc-ed25519-secret-v1\n",
         "cchc-ed25519-secret-v1 9d61b19deffd5a60ba844af492ec2cc4\n",
-        "cchc-ed25519-secret-v1 9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f6\n",
-        "cchc-ed25519-secret-v1 9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f600\n",
-        "cchc-ed25519-secret-v1 9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7fzz\n",
-        "cchc-ed25519-secret-v1  9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f6\n",
-        "cchc-ed25519-secret-v2 9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60\n",
+        "cchc-ed25519-secret-v1 "
+        "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f6\n",
+        "cchc-ed25519-secret-v1 "
+        "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f600\n",
+        "cchc-ed25519-secret-v1 "
+        "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7fzz\n",
+        "cchc-ed25519-secret-v1  "
+        "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f6\n",
+        "cchc-ed25519-secret-v2 "
         "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60\n",
-        " cchc-ed25519-secret-v1 9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60\n",
-        two_keys, trailing, pub_line, big,
+        "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60\n",
+        " cchc-ed25519-secret-v1 "
+        "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60\n",
+        two_keys,
+        trailing,
+        pub_line,
+        big,
         NULL
     };
     char err [512];
@@ -458,7 +475,9 @@ test_curve_keys (void)
 static int
 s_remove (const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-    (void) st; (void) flag; (void) ftw;
+    (void) st;
+    (void) flag;
+    (void) ftw;
     return remove (path);
 }
 
@@ -470,8 +489,8 @@ test_parse_text (void)
     char text [256];
     int n = snprintf (text, sizeof text, "# k\r\ncchc-ed25519-secret-v1 %s", s_seed1);
     char err [512] = "";
-    cchc_key_t *key = cchc_key_parse_secret_text ("mem.key", text, (size_t) n,
-                                                  err, sizeof err);
+    cchc_key_t *key =
+        cchc_key_parse_secret_text ("mem.key", text, (size_t) n, err, sizeof err);
     CHECK (key);
     char hex [65];
     cchc_key_public_hex (key, hex);
@@ -497,13 +516,13 @@ test_parse_text (void)
     CHECK (strstr (err, "too large"));
 
     n = snprintf (text, sizeof text, "%s", s_pk1);
-    CHECK_EQ_INT (cchc_key_parse_public_text ("mem.pub", text, (size_t) n, pk,
-                                              err, sizeof err), 0);
+    CHECK_EQ_INT (
+        cchc_key_parse_public_text ("mem.pub", text, (size_t) n, pk, err, sizeof err), 0);
     cchc_hex_encode (hex, pk, 32);
     CHECK_EQ_STR (hex, s_pk1);
     n = snprintf (text, sizeof text, "cchc-ed25519-secret-v1 %s\n", s_seed1);
-    CHECK_EQ_INT (cchc_key_parse_public_text ("mem.pub", text, (size_t) n, pk,
-                                              err, sizeof err), -1);
+    CHECK_EQ_INT (
+        cchc_key_parse_public_text ("mem.pub", text, (size_t) n, pk, err, sizeof err), -1);
     CHECK (strstr (err, "key file mem.pub holds a secret key"));
 }
 
@@ -511,7 +530,7 @@ int
 main (void)
 {
     const char *tmp = getenv ("TMPDIR");
-    snprintf (s_dir, sizeof s_dir, "%s/cchc-test-key-XXXXXX", tmp && *tmp? tmp: "/tmp");
+    snprintf (s_dir, sizeof s_dir, "%s/cchc-test-key-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp (s_dir)) {
         perror ("mkdtemp");
         return 1;

@@ -45,25 +45,25 @@ test_utf8 (void)
     CHECK (cchc_utf8_valid ("abc", 3));
     const char *vi = "Sở Nội vụ tỉnh Bắc Ninh";
     CHECK (cchc_utf8_valid (vi, strlen (vi)));
-    CHECK (cchc_utf8_valid ("\xf4\x8f\xbf\xbf", 4));           //  U+10FFFF
-    CHECK (cchc_utf8_valid ("\xed\x9f\xbf", 3));               //  U+D7FF
-    CHECK (cchc_utf8_valid ("\xee\x80\x80", 3));               //  U+E000
-    CHECK (cchc_utf8_valid ("\xf0\x90\x80\x80", 4));           //  U+10000
+    CHECK (cchc_utf8_valid ("\xf4\x8f\xbf\xbf", 4));  //  U+10FFFF
+    CHECK (cchc_utf8_valid ("\xed\x9f\xbf", 3));      //  U+D7FF
+    CHECK (cchc_utf8_valid ("\xee\x80\x80", 3));      //  U+E000
+    CHECK (cchc_utf8_valid ("\xf0\x90\x80\x80", 4));  //  U+10000
 
-    CHECK (!cchc_utf8_valid ("a\0b", 3));                      //  NUL
-    CHECK (!cchc_utf8_valid ("\xc0\xaf", 2));                  //  overlong '/'
+    CHECK (!cchc_utf8_valid ("a\0b", 3));      //  NUL
+    CHECK (!cchc_utf8_valid ("\xc0\xaf", 2));  //  overlong '/'
     CHECK (!cchc_utf8_valid ("\xc1\xbf", 2));
-    CHECK (!cchc_utf8_valid ("\xe0\x80\xaf", 3));              //  overlong
-    CHECK (!cchc_utf8_valid ("\xf0\x80\x80\xaf", 4));          //  overlong
-    CHECK (!cchc_utf8_valid ("\xed\xa0\x80", 3));              //  surrogate
-    CHECK (!cchc_utf8_valid ("\xed\xbf\xbf", 3));              //  surrogate
-    CHECK (!cchc_utf8_valid ("\xf4\x90\x80\x80", 4));          //  > U+10FFFF
+    CHECK (!cchc_utf8_valid ("\xe0\x80\xaf", 3));      //  overlong
+    CHECK (!cchc_utf8_valid ("\xf0\x80\x80\xaf", 4));  //  overlong
+    CHECK (!cchc_utf8_valid ("\xed\xa0\x80", 3));      //  surrogate
+    CHECK (!cchc_utf8_valid ("\xed\xbf\xbf", 3));      //  surrogate
+    CHECK (!cchc_utf8_valid ("\xf4\x90\x80\x80", 4));  //  > U+10FFFF
     CHECK (!cchc_utf8_valid ("\xf5\x80\x80\x80", 4));
     CHECK (!cchc_utf8_valid ("\xff", 1));
-    CHECK (!cchc_utf8_valid ("\x80", 1));                      //  lone continuation
-    CHECK (!cchc_utf8_valid ("\xc3", 1));                      //  truncated
-    CHECK (!cchc_utf8_valid ("\xe1\x80", 2));                  //  truncated
-    CHECK (!cchc_utf8_valid ("\xc3\x28", 2));                  //  bad continuation
+    CHECK (!cchc_utf8_valid ("\x80", 1));      //  lone continuation
+    CHECK (!cchc_utf8_valid ("\xc3", 1));      //  truncated
+    CHECK (!cchc_utf8_valid ("\xe1\x80", 2));  //  truncated
+    CHECK (!cchc_utf8_valid ("\xc3\x28", 2));  //  bad continuation
     CHECK (!cchc_utf8_valid ("\xe1\x80\x28", 3));
     //  Length is honoured: a valid prefix of an invalid buffer is valid.
     CHECK (cchc_utf8_valid ("ab\xff", 2));
@@ -189,7 +189,7 @@ s_csv (const char *text, bool text_cell, char *buf, size_t size)
 static void
 test_csv_field (void)
 {
-    char b[128];
+    char b [128];
     s_csv ("Sở Nội vụ", true, b, sizeof b);
     CHECK_EQ_STR (b, "Sở Nội vụ");
     s_csv ("a,b \"c\"", true, b, sizeof b);

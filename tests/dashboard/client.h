@@ -23,8 +23,8 @@
 
 typedef struct {
     int status;
-    char *headers;      /* raw header block, NUL-terminated */
-    char *body;         /* NUL-terminated (binary bodies: use size) */
+    char *headers; /* raw header block, NUL-terminated */
+    char *body;    /* NUL-terminated (binary bodies: use size) */
     size_t size;
 } cchc_http_reply_t;
 
@@ -38,15 +38,14 @@ cchc_http_reply_free (cchc_http_reply_t *r)
 
 /*  Value of header `name` in the reply (copied into buf), or NULL. */
 static inline const char *
-cchc_http_reply_header (const cchc_http_reply_t *r, const char *name, char *buf,
-                        size_t size)
+cchc_http_reply_header (const cchc_http_reply_t *r, const char *name, char *buf, size_t size)
 {
     size_t n = strlen (name);
-    for (const char *p = r->headers; p && *p; ) {
+    for (const char *p = r->headers; p && *p;) {
         const char *eol = strstr (p, "\r\n");
         if (!eol)
             eol = p + strlen (p);
-        if ((size_t) (eol - p) > n && strncasecmp (p, name, n) == 0 && p[n] == ':') {
+        if ((size_t) (eol - p) > n && strncasecmp (p, name, n) == 0 && p [n] == ':') {
             const char *v = p + n + 1;
             while (*v == ' ')
                 v++;
@@ -54,7 +53,7 @@ cchc_http_reply_header (const cchc_http_reply_t *r, const char *name, char *buf,
             if (len >= size)
                 len = size - 1;
             memcpy (buf, v, len);
-            buf[len] = '\0';
+            buf [len] = '\0';
             return buf;
         }
         p = *eol ? eol + 2 : eol;
@@ -118,7 +117,7 @@ cchc_http_parse (const char *buf, size_t len, bool eof, bool head, cchc_http_rep
     if (!headers)
         return -1;
     cchc_http_reply_t tmp = { .status = status, .headers = headers };
-    char cl[32];
+    char cl [32];
     long want = -1;
     if (cchc_http_reply_header (&tmp, "Content-Length", cl, sizeof cl))
         want = atol (cl);
@@ -145,7 +144,7 @@ cchc_http_parse (const char *buf, size_t len, bool eof, bool head, cchc_http_rep
         return -1;
     }
     memcpy (tmp.body, buf + hlen, body_len);
-    tmp.body[body_len] = '\0';
+    tmp.body [body_len] = '\0';
     tmp.size = body_len;
     *r = tmp;
     return (long) (hlen + body_len);
@@ -161,13 +160,13 @@ cchc_http_request (int port, const char *method, const char *path, const char *e
     int fd = cchc_http_connect (port);
     if (fd < 0)
         return -1;
-    char req[4096];
-    int n = snprintf (req, sizeof req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
-                      "Connection: close\r\n%s%s\r\n", method, path, port,
-                      extra ? extra : "",
+    char req [4096];
+    int n = snprintf (req, sizeof req,
+                      "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                      "Connection: close\r\n%s%s\r\n",
+                      method, path, port, extra ? extra : "",
                       strcmp (method, "POST") == 0 ? "Content-Length: 2\r\n" : "");
-    if (n < 0 || (size_t) n >= sizeof req
-        || cchc_http_send_all (fd, req, (size_t) n) != 0
+    if (n < 0 || (size_t) n >= sizeof req || cchc_http_send_all (fd, req, (size_t) n) != 0
         || (strcmp (method, "POST") == 0 && cchc_http_send_all (fd, "{}", 2) != 0)) {
         close (fd);
         return -1;
@@ -226,7 +225,7 @@ cchc_client_get (cchc_client_t *c, const char *path, cchc_http_reply_t *r)
             if (c->fd < 0)
                 return -1;
         }
-        char req[2048];
+        char req [2048];
         int n = snprintf (req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", path);
         if (cchc_http_send_all (c->fd, req, (size_t) n) != 0) {
             close (c->fd);

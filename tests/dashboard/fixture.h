@@ -37,16 +37,16 @@
 #include <stdint.h>
 
 typedef struct {
-    int generated_units;        /* 0: the Tuyên Quang sample */
-    int year;                   /* reporting year, e.g. 2021 */
-    int quarters;               /* quarters with data, 1..4 */
-    int days_per_month;         /* reporting days per month, 1..4 */
-    int64_t last_seen_ms;       /* agents that keep sending were last seen then
+    int generated_units;  /* 0: the Tuyên Quang sample */
+    int year;             /* reporting year, e.g. 2021 */
+    int quarters;         /* quarters with data, 1..4 */
+    int days_per_month;   /* reporting days per month, 1..4 */
+    int64_t last_seen_ms; /* agents that keep sending were last seen then
                                    (UTC ms); 0: at their last data message */
 } cchc_fixture_t;
 
 /*  Create (replacing) the database at `path`.  0, or -1 with the reason. */
-int cchc_fixture_build (const char *path, const char *criteria_path,
-                        const cchc_fixture_t *f, char *err, size_t errlen);
+int cchc_fixture_build (const char *path, const char *criteria_path, const cchc_fixture_t *f,
+                        char *err, size_t errlen);
 
 #endif

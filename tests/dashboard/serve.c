@@ -40,8 +40,8 @@ static int
 s_usage (void)
 {
     fprintf (stderr, "usage: cchc-dashboard-serve --db FILE [--criteria FILE] "
-             "[--address ADDR] [--port N] [--token TOKEN] [--port-file FILE] "
-             "[--fixture tq|N] [--year Y] [--quarters Q] [--now ISO]\n");
+                     "[--address ADDR] [--port N] [--token TOKEN] [--port-file FILE] "
+                     "[--fixture tq|N] [--year Y] [--quarters Q] [--now ISO]\n");
     return 2;
 }
 
@@ -54,20 +54,30 @@ main (int argc, char **argv)
     const char *fixture = NULL, *now = NULL;
     int port = 0, year = 2021, quarters = 4;
     for (int i = 1; i < argc; i += 2) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        const char *a = argv [i];
+        const char *v = i + 1 < argc ? argv [i + 1] : NULL;
         if (!v)
             return s_usage ();
-        if (strcmp (a, "--db") == 0) db = v;
-        else if (strcmp (a, "--criteria") == 0) criteria = v;
-        else if (strcmp (a, "--address") == 0) address = v;
-        else if (strcmp (a, "--port") == 0) port = atoi (v);
-        else if (strcmp (a, "--token") == 0) token = v;
-        else if (strcmp (a, "--port-file") == 0) port_file = v;
-        else if (strcmp (a, "--fixture") == 0) fixture = v;
-        else if (strcmp (a, "--year") == 0) year = atoi (v);
-        else if (strcmp (a, "--quarters") == 0) quarters = atoi (v);
-        else if (strcmp (a, "--now") == 0) now = v;
+        if (strcmp (a, "--db") == 0)
+            db = v;
+        else if (strcmp (a, "--criteria") == 0)
+            criteria = v;
+        else if (strcmp (a, "--address") == 0)
+            address = v;
+        else if (strcmp (a, "--port") == 0)
+            port = atoi (v);
+        else if (strcmp (a, "--token") == 0)
+            token = v;
+        else if (strcmp (a, "--port-file") == 0)
+            port_file = v;
+        else if (strcmp (a, "--fixture") == 0)
+            fixture = v;
+        else if (strcmp (a, "--year") == 0)
+            year = atoi (v);
+        else if (strcmp (a, "--quarters") == 0)
+            quarters = atoi (v);
+        else if (strcmp (a, "--now") == 0)
+            now = v;
         else
             return s_usage ();
     }
@@ -81,10 +91,13 @@ main (int argc, char **argv)
         }
         cchc_clock_set_fake (ms);
     }
-    char err[512];
+    char err [512];
     if (fixture) {
-        cchc_fixture_t f = { .generated_units = strcmp (fixture, "tq") == 0 ? 0 : atoi (fixture),
-                             .year = year, .quarters = quarters, .days_per_month = 4,
+        cchc_fixture_t f = { .generated_units =
+                                 strcmp (fixture, "tq") == 0 ? 0 : atoi (fixture),
+                             .year = year,
+                             .quarters = quarters,
+                             .days_per_month = 4,
                              .last_seen_ms = cchc_clock_now_ms () - 3600 * 1000 };
         if (cchc_fixture_build (db, criteria, &f, err, sizeof err) != 0) {
             fprintf (stderr, "fixture: %s\n", err);
@@ -96,8 +109,9 @@ main (int argc, char **argv)
         fprintf (stderr, "cchc-dashboard-serve: %s\n", err);
         return 1;
     }
-    cchc_http_config_t conf = { .address = address, .port = port, .token = token,
-                                .db_path = db, .criteria = cat };
+    cchc_http_config_t conf = {
+        .address = address, .port = port, .token = token, .db_path = db, .criteria = cat
+    };
     cchc_http_t *http = cchc_http_new (&conf, err, sizeof err);
     if (!http) {
         fprintf (stderr, "cchc-dashboard-serve: %s\n", err);
@@ -109,7 +123,7 @@ main (int argc, char **argv)
     printf ("port %d\n", cchc_http_port (http));
     fflush (stdout);
     if (port_file) {
-        char tmp[1024];
+        char tmp [1024];
         snprintf (tmp, sizeof tmp, "%s.tmp", port_file);
         FILE *f = fopen (tmp, "w");
         if (f) {

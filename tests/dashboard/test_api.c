@@ -31,7 +31,7 @@
 #endif
 
 static const char *s_criteria = CCHC_SOURCE_DIR "/data/criteria/default.ini";
-static char s_db[1024], s_dir[900];
+static char s_db [1024], s_dir [900];
 static cchc_http_t *s_http;
 static int s_port;
 static cchc_criteria_t *s_cat;
@@ -64,7 +64,7 @@ s_rollup (const char *id)
     cchc_period_t p;
     if (cchc_period_parse (id, &p) != 0)
         return NULL;
-    char err[256];
+    char err [256];
     cchc_rollup_t *r = cchc_rollup_load (s_ro, s_cat, &p, s_now, true, err, sizeof err);
     if (!r)
         fprintf (stderr, "rollup %s: %s\n", id, err);
@@ -101,7 +101,8 @@ s_find (json_t *array, const char *key, const char *value)
 {
     size_t i;
     json_t *o;
-    json_array_foreach (array, i, o) {
+    json_array_foreach (array, i, o)
+    {
         const char *v = json_string_value (json_object_get (o, key));
         if (v && strcmp (v, value) == 0)
             return o;
@@ -120,44 +121,48 @@ test_periods (void)
     CHECK_EQ_INT (status, 200);
     CHECK (j);
     CHECK_EQ_STR (json_string_value (json_object_get (j, "default")), "2021-Q4");
-    CHECK_EQ_STR (json_string_value (json_object_get (json_object_get (j, "province"), "name")),
-                  "Tỉnh Tuyên Quang");
+    CHECK_EQ_STR (
+        json_string_value (json_object_get (json_object_get (j, "province"), "name")),
+        "Tỉnh Tuyên Quang");
     CHECK_EQ_STR (json_string_value (json_object_get (j, "data_first_day")), "2020-12-15");
     json_t *periods = json_object_get (j, "periods");
-    struct { const char *id, *state; } want[] = {
-        { "2021-Q1", "locked" }, { "2021-Q3", "locked" }, { "2021-Q4", "closed" },
-        { "2021-H1", "locked" }, { "2021-H2", "closed" }, { "2021-9M", "locked" },
-        { "2021", "closed" }, { "2022-Q1", "provisional" }, { "2021-03", "locked" },
+    struct {
+        const char *id, *state;
+    } want [] = {
+        { "2021-Q1", "locked" }, { "2021-Q3", "locked" },      { "2021-Q4", "closed" },
+        { "2021-H1", "locked" }, { "2021-H2", "closed" },      { "2021-9M", "locked" },
+        { "2021", "closed" },    { "2022-Q1", "provisional" }, { "2021-03", "locked" },
     };
-    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-        json_t *p = s_find (periods, "id", want[i].id);
+    for (size_t i = 0; i < sizeof want / sizeof want [0]; i++) {
+        json_t *p = s_find (periods, "id", want [i].id);
         CHECK (p);
-        CHECK_EQ_STR (json_string_value (json_object_get (p, "state")), want[i].state);
+        CHECK_EQ_STR (json_string_value (json_object_get (p, "state")), want [i].state);
     }
     json_t *q1 = s_find (periods, "id", "2021-Q1");
     CHECK_EQ_STR (json_string_value (json_object_get (q1, "first_day")), "2020-12-15");
     CHECK_EQ_STR (json_string_value (json_object_get (q1, "last_day")), "2021-03-14");
     CHECK_EQ_STR (json_string_value (json_object_get (q1, "lock_day")), "2021-03-22");
     CHECK_EQ_STR (json_string_value (json_object_get (q1, "name")), "Quý I năm 2021");
-    CHECK (s_find (periods, "id", "2022-Q2") == NULL);     /* not started */
-    CHECK (s_find (periods, "id", "2020-Q4") == NULL);     /* before the data */
+    CHECK (s_find (periods, "id", "2022-Q2") == NULL); /* not started */
+    CHECK (s_find (periods, "id", "2020-Q4") == NULL); /* before the data */
     json_decref (j);
 }
 
 static void
 test_summary_equals_rollup (void)
 {
-    const char *ids[] = { "2021-Q1", "2021-Q4", "2021-H1", "2021" };
-    for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++) {
-        char path[128];
-        snprintf (path, sizeof path, "/api/v1/summary?period=%s", ids[k]);
+    const char *ids [] = { "2021-Q1", "2021-Q4", "2021-H1", "2021" };
+    for (size_t k = 0; k < sizeof ids / sizeof ids [0]; k++) {
+        char path [128];
+        snprintf (path, sizeof path, "/api/v1/summary?period=%s", ids [k]);
         int status;
         json_t *j = s_get_json (path, &status);
         CHECK_EQ_INT (status, 200);
-        cchc_rollup_t *r = s_rollup (ids[k]);
+        cchc_rollup_t *r = s_rollup (ids [k]);
         CHECK (j && r);
-        CHECK_EQ_STR (json_string_value (json_object_get (json_object_get (j, "period"), "id")),
-                      ids[k]);
+        CHECK_EQ_STR (
+            json_string_value (json_object_get (json_object_get (j, "period"), "id")),
+            ids [k]);
         json_t *targets = json_object_get (j, "targets");
         size_t plan = 0, seen = 0;
         for (size_t i = 0; i < cchc_criteria_indicator_count (s_cat); i++) {
@@ -202,15 +207,15 @@ test_summary_equals_rollup (void)
         json_t *all = json_object_get (json_object_get (j, "reporting"), "all");
         size_t complete = 0, on_time = 0;
         for (size_t i = 0; i < r->unit_count; i++) {
-            complete += r->units[i].complete;
-            on_time += r->units[i].on_time;
+            complete += r->units [i].complete;
+            on_time += r->units [i].on_time;
         }
         CHECK_EQ_INT (json_integer_value (json_object_get (all, "units")), r->unit_count);
         CHECK_EQ_INT (json_integer_value (json_object_get (all, "complete")), complete);
         CHECK_EQ_INT (json_integer_value (json_object_get (all, "on_time")), on_time);
         json_t *dist = json_object_get (json_object_get (j, "distribution"), "all");
-        CHECK (s_eq (json_object_get (dist, "mean"), r->dist[CCHC_LEVEL_COUNT].mean));
-        CHECK (s_eq (json_object_get (dist, "median"), r->dist[CCHC_LEVEL_COUNT].median));
+        CHECK (s_eq (json_object_get (dist, "mean"), r->dist [CCHC_LEVEL_COUNT].mean));
+        CHECK (s_eq (json_object_get (dist, "median"), r->dist [CCHC_LEVEL_COUNT].median));
         cchc_rollup_destroy (&r);
         json_decref (j);
     }
@@ -224,7 +229,7 @@ test_ranking_equals_rollup (void)
     CHECK (r->has_previous);
     size_t total = 0;
     for (int l = 0; l < CCHC_LEVEL_COUNT; l++) {
-        char path[128];
+        char path [128];
         snprintf (path, sizeof path, "/api/v1/ranking?period=2021-Q2&level=%s",
                   cchc_level_code ((cchc_level_t) l));
         int status;
@@ -235,7 +240,7 @@ test_ranking_equals_rollup (void)
         json_t *units = json_object_get (j, "units");
         size_t n = 0;
         for (size_t i = 0; i < r->unit_count; i++) {
-            const cchc_rollup_unit_result_t *u = &r->units[i];
+            const cchc_rollup_unit_result_t *u = &r->units [i];
             if ((int) u->level != l)
                 continue;
             n++;
@@ -252,14 +257,15 @@ test_ranking_equals_rollup (void)
             CHECK_EQ_INT (json_array_size (areas), cchc_criteria_area_count (s_cat));
             for (size_t a = 0; a < cchc_criteria_area_count (s_cat); a++)
                 CHECK (s_eq (json_object_get (json_array_get (areas, a), "earned"),
-                             u->area_earned[a]));
+                             u->area_earned [a]));
         }
         CHECK_EQ_INT (json_array_size (units), n);
         /* ordered by rank */
         int prev = 0;
         size_t i;
         json_t *o;
-        json_array_foreach (units, i, o) {
+        json_array_foreach (units, i, o)
+        {
             json_t *rk = json_object_get (o, "rank");
             if (json_is_null (rk))
                 continue;
@@ -293,12 +299,12 @@ test_unit (void)
     CHECK_EQ_STR (json_string_value (json_object_get (ju, "name")), "Sở Tư pháp");
     int ui = cchc_rollup_unit_find (r, "STP");
     CHECK (ui >= 0);
-    const cchc_rollup_unit_result_t *u = &r->units[ui];
+    const cchc_rollup_unit_result_t *u = &r->units [ui];
     CHECK (s_eq (json_object_get (ju, "index"), u->index));
     json_t *inds = json_object_get (ju, "indicators");
     CHECK_EQ_INT (json_array_size (inds), cchc_criteria_indicator_count (s_cat));
     for (size_t i = 0; i < cchc_criteria_indicator_count (s_cat); i++) {
-        const cchc_rollup_score_t *s = &u->scores[i];
+        const cchc_rollup_score_t *s = &u->scores [i];
         json_t *ji = json_array_get (inds, i);
         CHECK_EQ_STR (json_string_value (json_object_get (ji, "code")),
                       cchc_criteria_indicator (s_cat, i)->code);
@@ -347,17 +353,18 @@ test_status (void)
     CHECK (json_is_false (json_object_get (lv, "on_time")));
     CHECK (json_is_true (json_object_get (lv, "complete")));
     CHECK (json_is_false (json_object_get (lv, "silent")));
-    json_t *tb = s_find (units, "code", "02296");      /* stopped after Q3 */
+    json_t *tb = s_find (units, "code", "02296"); /* stopped after Q3 */
     CHECK (json_is_true (json_object_get (tb, "silent")));
     CHECK (json_is_true (json_object_get (tb, "no_data")));
     CHECK (json_integer_value (json_object_get (tb, "days_silent")) >= 80);
     CHECK (json_is_false (json_object_get (s_find (units, "code", "SNV"), "silent")));
-    CHECK_EQ_INT (json_integer_value (json_object_get (json_object_get (j, "all"), "silent")), 2);
+    CHECK_EQ_INT (json_integer_value (json_object_get (json_object_get (j, "all"), "silent")),
+                  2);
     json_t *sxd = s_find (units, "code", "SXD");
     CHECK_EQ_INT (json_integer_value (json_object_get (sxd, "rejected")), 3);
     size_t late = 0;
     for (size_t i = 0; i < r->unit_count; i++) {
-        const cchc_rollup_unit_result_t *u = &r->units[i];
+        const cchc_rollup_unit_result_t *u = &r->units [i];
         json_t *ju = s_find (units, "code", u->code);
         CHECK (ju);
         CHECK (json_is_true (json_object_get (ju, "on_time")) == u->on_time);
@@ -366,7 +373,7 @@ test_status (void)
     }
     CHECK_EQ_INT (json_integer_value (json_object_get (json_object_get (j, "all"), "late")),
                   late);
-    CHECK (late >= 4);      /* SNGV, STP (incomplete), 02515, 02296 */
+    CHECK (late >= 4); /* SNGV, STP (incomplete), 02515, 02296 */
     json_decref (j);
     cchc_rollup_destroy (&r);
 }
@@ -381,15 +388,15 @@ test_trend (void)
     json_t *points = json_object_get (j, "points");
     CHECK_EQ_INT (json_array_size (points), 4);
     for (int q = 1; q <= 4; q++) {
-        char id[32];
+        char id [32];
         snprintf (id, sizeof id, "2021-Q%d", q);
         cchc_rollup_t *r = s_rollup (id);
         CHECK (r);
         int ui = cchc_rollup_unit_find (r, "SNV");
         json_t *pt = json_array_get (points, (size_t) q - 1);
         CHECK_EQ_STR (json_string_value (json_object_get (pt, "period")), id);
-        CHECK (s_eq (json_object_get (pt, "value"), r->units[ui].index));
-        CHECK_EQ_INT (json_integer_value (json_object_get (pt, "rank")), r->units[ui].rank);
+        CHECK (s_eq (json_object_get (pt, "value"), r->units [ui].index));
+        CHECK_EQ_INT (json_integer_value (json_object_get (pt, "rank")), r->units [ui].rank);
         cchc_rollup_destroy (&r);
     }
     json_decref (j);
@@ -426,7 +433,8 @@ test_agents_health (void)
     CHECK_EQ_INT (status, 200);
     CHECK_EQ_STR (json_string_value (json_object_get (j, "status")), "ok");
     sqlite3_stmt *st = NULL;
-    CHECK (sqlite3_prepare_v2 (s_ro, "SELECT max(id) FROM journal", -1, &st, NULL) == SQLITE_OK);
+    CHECK (sqlite3_prepare_v2 (s_ro, "SELECT max(id) FROM journal", -1, &st, NULL)
+           == SQLITE_OK);
     CHECK (sqlite3_step (st) == SQLITE_ROW);
     int64_t jmax = sqlite3_column_int64 (st, 0);
     sqlite3_finalize (st);
@@ -455,11 +463,11 @@ test_agents_health (void)
     double sum = 0;
     size_t i;
     json_t *o;
-    json_array_foreach (rows, i, o)
-        if (strcmp (json_string_value (json_object_get (o, "metric")),
-                    "docs_sent_electronic") == 0)
-            sum += json_number_value (json_object_get (o, "value"));
-    CHECK_NEAR (sum, r->units[ui].scores[ind].numerator, 1e-9);
+    json_array_foreach (rows, i,
+                        o) if (strcmp (json_string_value (json_object_get (o, "metric")),
+                                       "docs_sent_electronic")
+                               == 0) sum += json_number_value (json_object_get (o, "value"));
+    CHECK_NEAR (sum, r->units [ui].scores [ind].numerator, 1e-9);
     cchc_rollup_destroy (&r);
     json_decref (j);
 }
@@ -467,7 +475,10 @@ test_agents_health (void)
 static void
 test_errors (void)
 {
-    struct { const char *path; int status; } cases[] = {
+    struct {
+        const char *path;
+        int status;
+    } cases [] = {
         { "/api/v1/summary?period=2021-Q5", 404 },
         { "/api/v1/summary?period=nonsense", 404 },
         { "/api/v1/summary?period=2030-Q1", 404 },
@@ -482,21 +493,21 @@ test_errors (void)
         { "/export/ranking.pdf", 404 },
         { "/export/ranking.csv?period=2021-Q9", 404 },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
         int status;
-        json_t *j = s_get_json (cases[i].path, &status);
-        if (status != cases[i].status)
-            fprintf (stderr, "%s: %d\n", cases[i].path, status);
-        CHECK_EQ_INT (status, cases[i].status);
-        CHECK (s_is_error (j, cases[i].status));
+        json_t *j = s_get_json (cases [i].path, &status);
+        if (status != cases [i].status)
+            fprintf (stderr, "%s: %d\n", cases [i].path, status);
+        CHECK_EQ_INT (status, cases [i].status);
+        CHECK (s_is_error (j, cases [i].status));
         json_decref (j);
     }
-    const char *methods[] = { "POST", "PUT", "DELETE", "PATCH" };
+    const char *methods [] = { "POST", "PUT", "DELETE", "PATCH" };
     for (size_t i = 0; i < 4; i++) {
         cchc_http_reply_t r;
-        CHECK (cchc_http_request (s_port, methods[i], "/api/v1/summary", NULL, &r) == 0);
+        CHECK (cchc_http_request (s_port, methods [i], "/api/v1/summary", NULL, &r) == 0);
         CHECK_EQ_INT (r.status, 405);
-        char allow[64];
+        char allow [64];
         CHECK (cchc_http_reply_header (&r, "Allow", allow, sizeof allow));
         CHECK_EQ_STR (allow, "GET, HEAD");
         json_t *j = json_loadb (r.body, r.size, 0, NULL);
@@ -506,7 +517,8 @@ test_errors (void)
     }
     /* HEAD: headers, no body */
     cchc_http_reply_t r;
-    CHECK (cchc_http_request (s_port, "HEAD", "/api/v1/summary?period=2021-Q1", NULL, &r) == 0);
+    CHECK (cchc_http_request (s_port, "HEAD", "/api/v1/summary?period=2021-Q1", NULL, &r)
+           == 0);
     CHECK_EQ_INT (r.status, 200);
     CHECK_EQ_INT (r.size, 0);
     cchc_http_reply_free (&r);
@@ -518,15 +530,16 @@ test_etag_and_static (void)
     cchc_http_reply_t r;
     CHECK (cchc_http_get (s_port, "/api/v1/ranking?period=2021-Q1&level=so", &r) == 0);
     CHECK_EQ_INT (r.status, 200);
-    char etag[80], extra[160], ct[80];
+    char etag [80], extra [160], ct [80];
     CHECK (cchc_http_reply_header (&r, "ETag", etag, sizeof etag));
     CHECK (cchc_http_reply_header (&r, "Content-Type", ct, sizeof ct));
     CHECK (strstr (ct, "application/json"));
     CHECK (cchc_http_reply_header (&r, "Content-Security-Policy", ct, sizeof ct));
     cchc_http_reply_free (&r);
     snprintf (extra, sizeof extra, "If-None-Match: %s\r\n", etag);
-    CHECK (cchc_http_request (s_port, "GET", "/api/v1/ranking?period=2021-Q1&level=so",
-                              extra, &r) == 0);
+    CHECK (
+        cchc_http_request (s_port, "GET", "/api/v1/ranking?period=2021-Q1&level=so", extra, &r)
+        == 0);
     CHECK_EQ_INT (r.status, 304);
     CHECK_EQ_INT (r.size, 0);
     cchc_http_reply_free (&r);
@@ -538,16 +551,16 @@ test_etag_and_static (void)
     CHECK (strstr (r.body, "<html"));
     CHECK (strstr (r.body, "app.js"));
     cchc_http_reply_free (&r);
-    const char *assets[] = { "/app.js", "/app.css", "/index.html" };
+    const char *assets [] = { "/app.js", "/app.css", "/index.html" };
     for (size_t i = 0; i < 3; i++) {
-        CHECK (cchc_http_get (s_port, assets[i], &r) == 0);
+        CHECK (cchc_http_get (s_port, assets [i], &r) == 0);
         CHECK_EQ_INT (r.status, 200);
         CHECK (r.size > 100);
         /* no CDN, no external fonts: nothing is loaded from elsewhere */
-        const char *outside[] = { "src=\"http", "href=\"http", "url(http", "url('http",
-                                  "@import", "//cdn", "googleapis", "fetch('http" };
-        for (size_t k = 0; k < sizeof outside / sizeof outside[0]; k++)
-            CHECK (!strstr (r.body, outside[k]));
+        const char *outside [] = { "src=\"http", "href=\"http", "url(http",   "url('http",
+                                   "@import",    "//cdn",       "googleapis", "fetch('http" };
+        for (size_t k = 0; k < sizeof outside / sizeof outside [0]; k++)
+            CHECK (!strstr (r.body, outside [k]));
         cchc_http_reply_free (&r);
     }
     CHECK (cchc_http_get (s_port, "/nothing.html", &r) == 0);
@@ -574,18 +587,18 @@ test_exports (void)
     cchc_http_reply_t r;
     CHECK (cchc_http_get (s_port, "/export/ranking.xlsx?period=2021-Q1&level=xa", &r) == 0);
     CHECK_EQ_INT (r.status, 200);
-    char ct[128], cd[160];
+    char ct [128], cd [160];
     CHECK (cchc_http_reply_header (&r, "Content-Type", ct, sizeof ct));
     CHECK (strstr (ct, "spreadsheetml"));
     CHECK (cchc_http_reply_header (&r, "Content-Disposition", cd, sizeof cd));
     CHECK (strstr (cd, "attachment") && strstr (cd, ".xlsx"));
     CHECK (r.size > 4000);
     CHECK (memcmp (r.body, "PK\x03\x04", 4) == 0);
-    CHECK (s_has (r.body, r.size, "PK\x05\x06"));           /* end of central directory */
+    CHECK (s_has (r.body, r.size, "PK\x05\x06")); /* end of central directory */
     CHECK (s_has (r.body, r.size, "[Content_Types].xml"));
     CHECK (s_has (r.body, r.size, "xl/workbook.xml"));
     CHECK (s_has (r.body, r.size, "xl/worksheets/sheet1.xml"));
-    char path[1100];
+    char path [1100];
     snprintf (path, sizeof path, "%s/ranking-2021-Q1-xa.xlsx", s_dir);
     FILE *f = fopen (path, "wb");
     CHECK (f);
@@ -593,7 +606,7 @@ test_exports (void)
     fclose (f);
     cchc_http_reply_free (&r);
     if (access ("/usr/bin/unzip", X_OK) == 0) {
-        char cmd[1200];
+        char cmd [1200];
         snprintf (cmd, sizeof cmd, "unzip -tq '%s' >/dev/null 2>&1", path);
         CHECK (system (cmd) == 0);
     }
@@ -611,30 +624,30 @@ test_exports (void)
     CHECK (memcmp (r.body, "\xEF\xBB\xBF", 3) == 0);
     size_t lines = 0;
     for (size_t i = 0; i < r.size; i++)
-        lines += r.body[i] == '\n';
+        lines += r.body [i] == '\n';
     CHECK_EQ_INT (lines, 1 + 23);
     CHECK (strstr (r.body, "Phường Ỷ La"));
     int best = -1;
     for (size_t i = 0; i < roll->unit_count; i++)
-        if (roll->units[i].level == CCHC_LEVEL_XA && roll->units[i].rank == 1)
+        if (roll->units [i].level == CCHC_LEVEL_XA && roll->units [i].rank == 1)
             best = (int) i;
     CHECK (best >= 0);
-    char row[256];
+    char row [256];
     snprintf (row, sizeof row, "\r\n1,%s,%s,Thành phố Tuyên Quang,%.10g,",
-              roll->units[best].code, roll->units[best].name, roll->units[best].index);
-    if (strcmp (roll->units[best].parent, "071") == 0)
+              roll->units [best].code, roll->units [best].name, roll->units [best].index);
+    if (strcmp (roll->units [best].parent, "071") == 0)
         snprintf (row, sizeof row, "\r\n1,%s,%s,Huyện Lâm Bình,%.10g,",
-                  roll->units[best].code, roll->units[best].name, roll->units[best].index);
+                  roll->units [best].code, roll->units [best].name, roll->units [best].index);
     CHECK (strstr (r.body, row));
     cchc_http_reply_free (&r);
     cchc_rollup_destroy (&roll);
 
-    const char *others[] = { "/export/summary.xlsx?period=2021-Q1",
-                             "/export/summary.csv?period=2021-Q1",
-                             "/export/status.xlsx?period=2021-Q4",
-                             "/export/status.csv?period=2021-Q4" };
+    const char *others [] = { "/export/summary.xlsx?period=2021-Q1",
+                              "/export/summary.csv?period=2021-Q1",
+                              "/export/status.xlsx?period=2021-Q4",
+                              "/export/status.csv?period=2021-Q4" };
     for (size_t i = 0; i < 4; i++) {
-        CHECK (cchc_http_get (s_port, others[i], &r) == 0);
+        CHECK (cchc_http_get (s_port, others [i], &r) == 0);
         CHECK_EQ_INT (r.status, 200);
         CHECK (r.size > 500);
         cchc_http_reply_free (&r);
@@ -648,9 +661,11 @@ test_exports (void)
 static void
 test_token (void)
 {
-    char err[256];
-    cchc_http_config_t conf = { .address = "127.0.0.1", .port = 0,
-                                .token = "s3cret-token-0123456789", .db_path = s_db,
+    char err [256];
+    cchc_http_config_t conf = { .address = "127.0.0.1",
+                                .port = 0,
+                                .token = "s3cret-token-0123456789",
+                                .db_path = s_db,
                                 .criteria = s_cat };
     cchc_http_t *h = cchc_http_new (&conf, err, sizeof err);
     CHECK (h);
@@ -666,17 +681,19 @@ test_token (void)
     CHECK_EQ_INT (r.status, 401);
     cchc_http_reply_free (&r);
     CHECK (cchc_http_request (port, "GET", "/api/v1/periods",
-                              "Authorization: Bearer s3cret-token-0123456789\r\n", &r) == 0);
+                              "Authorization: Bearer s3cret-token-0123456789\r\n", &r)
+           == 0);
     CHECK_EQ_INT (r.status, 200);
     cchc_http_reply_free (&r);
     CHECK (cchc_http_request (port, "GET", "/api/v1/periods",
-                              "Authorization: Bearer s3cret-token-012345678\r\n", &r) == 0);
+                              "Authorization: Bearer s3cret-token-012345678\r\n", &r)
+           == 0);
     CHECK_EQ_INT (r.status, 401);
     cchc_http_reply_free (&r);
     CHECK (cchc_http_get (port, "/api/v1/periods?token=s3cret-token-0123456789", &r) == 0);
     CHECK_EQ_INT (r.status, 200);
     cchc_http_reply_free (&r);
-    CHECK (cchc_http_get (port, "/", &r) == 0);        /* static files hold no data */
+    CHECK (cchc_http_get (port, "/", &r) == 0); /* static files hold no data */
     CHECK_EQ_INT (r.status, 200);
     cchc_http_reply_free (&r);
     cchc_http_destroy (&h);
@@ -687,33 +704,38 @@ test_token (void)
 static void
 test_refuse_without_token (void)
 {
-    char err[256] = "";
-    const char *addresses[] = { "0.0.0.0", "::", "192.168.1.10" };
+    char err [256] = "";
+    const char *addresses [] = { "0.0.0.0", "::", "192.168.1.10" };
     for (size_t i = 0; i < 3; i++) {
-        cchc_http_config_t conf = { .address = addresses[i], .port = 0, .db_path = s_db,
-                                    .criteria = s_cat };
-        err[0] = '\0';
+        cchc_http_config_t conf = {
+            .address = addresses [i], .port = 0, .db_path = s_db, .criteria = s_cat
+        };
+        err [0] = '\0';
         cchc_http_t *h = cchc_http_new (&conf, err, sizeof err);
         CHECK (h == NULL);
         CHECK (strstr (err, "token"));
     }
     /* a short token is refused too */
-    cchc_http_config_t conf = { .address = "0.0.0.0", .port = 0, .token = "short",
-                                .db_path = s_db, .criteria = s_cat };
+    cchc_http_config_t conf = {
+        .address = "0.0.0.0", .port = 0, .token = "short", .db_path = s_db, .criteria = s_cat
+    };
     CHECK (cchc_http_new (&conf, err, sizeof err) == NULL);
     /* not an address literal */
-    conf = (cchc_http_config_t) { .address = "localhost", .port = 0, .db_path = s_db,
-                                  .criteria = s_cat };
+    conf = (cchc_http_config_t){
+        .address = "localhost", .port = 0, .db_path = s_db, .criteria = s_cat
+    };
     CHECK (cchc_http_new (&conf, err, sizeof err) == NULL);
     CHECK (strstr (err, "address"));
     /* an unreadable database */
-    conf = (cchc_http_config_t) { .port = 0, .db_path = "/nonexistent/x.db",
-                                  .criteria = s_cat };
+    conf =
+        (cchc_http_config_t){ .port = 0, .db_path = "/nonexistent/x.db", .criteria = s_cat };
     CHECK (cchc_http_new (&conf, err, sizeof err) == NULL);
     /* with a token, any address is accepted */
-    conf = (cchc_http_config_t) { .address = "0.0.0.0", .port = 0,
-                                  .token = "another-long-token-42", .db_path = s_db,
-                                  .criteria = s_cat };
+    conf = (cchc_http_config_t){ .address = "0.0.0.0",
+                                 .port = 0,
+                                 .token = "another-long-token-42",
+                                 .db_path = s_db,
+                                 .criteria = s_cat };
     cchc_http_t *h = cchc_http_new (&conf, err, sizeof err);
     if (!h)
         fprintf (stderr, "0.0.0.0 with a token: %s\n", err);
@@ -733,43 +755,46 @@ test_refuse_without_token (void)
 static void
 test_csv_formula (void)
 {
-    char db[1100], err[512];
+    char db [1100], err [512];
     snprintf (db, sizeof db, "%s/test_csv_formula.db", s_dir);
-    cchc_fixture_t f = { .generated_units = 0, .year = 2021, .quarters = 2,
-                         .days_per_month = 1, .last_seen_ms = s_now - 3600 * 1000 };
+    cchc_fixture_t f = { .generated_units = 0,
+                         .year = 2021,
+                         .quarters = 2,
+                         .days_per_month = 1,
+                         .last_seen_ms = s_now - 3600 * 1000 };
     CHECK (cchc_fixture_build (db, s_criteria, &f, err, sizeof err) == 0);
     sqlite3 *rw = NULL;
     CHECK (sqlite3_open (db, &rw) == SQLITE_OK);
-    CHECK (sqlite3_exec (rw,
-        "UPDATE unit SET name = '=HYPERLINK(\"http://evil.example/\",\"Bấm\")' WHERE code = 'SNV';"
-        "UPDATE unit SET name = '+cmd|'' /C calc''!A0' WHERE code = 'STP';"
-        "UPDATE unit SET name = '@SUM(1+1)*cmd|'' /C calc''!A0' WHERE code = 'SXD';"
-        "UPDATE unit SET name = '-2+3+cmd|'' /C calc''!A0' WHERE code = 'SNGV';"
-        "UPDATE unit SET name = char(9) || '=1+2' WHERE code = 'SYT';",
-        NULL, NULL, NULL) == SQLITE_OK);
+    CHECK (sqlite3_exec (
+               rw,
+               "UPDATE unit SET name = '=HYPERLINK(\"http://evil.example/\",\"Bấm\")' WHERE "
+               "code = 'SNV';"
+               "UPDATE unit SET name = '+cmd|'' /C calc''!A0' WHERE code = 'STP';"
+               "UPDATE unit SET name = '@SUM(1+1)*cmd|'' /C calc''!A0' WHERE code = 'SXD';"
+               "UPDATE unit SET name = '-2+3+cmd|'' /C calc''!A0' WHERE code = 'SNGV';"
+               "UPDATE unit SET name = char(9) || '=1+2' WHERE code = 'SYT';",
+               NULL, NULL, NULL)
+           == SQLITE_OK);
     sqlite3_close (rw);
-    cchc_http_config_t conf = { .port = 0, .db_path = db, .criteria = s_cat,
-                                .threads = 2 };
+    cchc_http_config_t conf = { .port = 0, .db_path = db, .criteria = s_cat, .threads = 2 };
     cchc_http_t *h = cchc_http_new (&conf, err, sizeof err);
     CHECK (h);
     int port = cchc_http_port (h);
-    const char *paths[] = { "/export/ranking.csv?period=2021-Q2&level=so",
-                            "/export/ranking.csv?period=2021-Q2",
-                            "/export/status.csv?period=2021-Q2" };
-    const char *safe[] = { ",\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"Bấm\"\")\",",
-                           ",\"'+cmd|' /C calc'!A0\",",
-                           ",\"'@SUM(1+1)*cmd|' /C calc'!A0\",",
-                           ",\"'-2+3+cmd|' /C calc'!A0\",",
-                           ",\"'\t=1+2\"," };
+    const char *paths [] = { "/export/ranking.csv?period=2021-Q2&level=so",
+                             "/export/ranking.csv?period=2021-Q2",
+                             "/export/status.csv?period=2021-Q2" };
+    const char *safe [] = { ",\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"Bấm\"\")\",",
+                            ",\"'+cmd|' /C calc'!A0\",", ",\"'@SUM(1+1)*cmd|' /C calc'!A0\",",
+                            ",\"'-2+3+cmd|' /C calc'!A0\",", ",\"'\t=1+2\"," };
     bool negative_number = false;
     for (size_t i = 0; i < 3; i++) {
         cchc_http_reply_t r;
-        CHECK (cchc_http_get (port, paths[i], &r) == 0);
+        CHECK (cchc_http_get (port, paths [i], &r) == 0);
         CHECK_EQ_INT (r.status, 200);
-        for (size_t k = 0; k < sizeof safe / sizeof safe[0]; k++) {
-            if (!strstr (r.body, safe[k]))
-                fprintf (stderr, "%s: missing %s\n", paths[i], safe[k]);
-            CHECK (strstr (r.body, safe[k]));
+        for (size_t k = 0; k < sizeof safe / sizeof safe [0]; k++) {
+            if (!strstr (r.body, safe [k]))
+                fprintf (stderr, "%s: missing %s\n", paths [i], safe [k]);
+            CHECK (strstr (r.body, safe [k]));
         }
         /* no field of the file starts with a formula character unquoted */
         const char *p = r.body;
@@ -777,7 +802,7 @@ test_csv_formula (void)
         for (; *p; p++) {
             if (at_field && !quoted && strchr ("=+@\t", *p))
                 break;
-            if (at_field && *p == '-' && !(p[1] >= '0' && p[1] <= '9'))
+            if (at_field && *p == '-' && !(p [1] >= '0' && p [1] <= '9'))
                 break;
             if (at_field && *p == '-')
                 negative_number = true;
@@ -788,7 +813,7 @@ test_csv_formula (void)
                 at_field = true;
         }
         if (*p)
-            fprintf (stderr, "%s: formula cell at: %.60s\n", paths[i], p);
+            fprintf (stderr, "%s: formula cell at: %.60s\n", paths [i], p);
         CHECK (*p == '\0');
         cchc_http_reply_free (&r);
     }
@@ -805,31 +830,37 @@ test_invalidation (void)
     int status;
     json_t *before = s_get_json ("/api/v1/units/SNV?period=2021-Q3", &status);
     CHECK_EQ_INT (status, 200);
-    double old_index = json_number_value (json_object_get (json_object_get (before, "unit"),
-                                                           "index"));
+    double old_index =
+        json_number_value (json_object_get (json_object_get (before, "unit"), "index"));
     json_decref (before);
 
     sqlite3 *rw = NULL;
     CHECK (sqlite3_open (s_db, &rw) == SQLITE_OK);
     sqlite3_busy_timeout (rw, 5000);
-    CHECK (sqlite3_exec (rw,
-        "BEGIN;"
-        "INSERT INTO journal (id, agent, seq, received_at, body, sig)"
-        "  SELECT max(id) + 1, (SELECT id FROM agent WHERE unit = 'SNV'), 100000,"
-        "         1631000000000, x'00', zeroblob(64) FROM journal;"
-        "INSERT OR REPLACE INTO observation (agent, unit, metric, day, value, seq, journal)"
-        "  SELECT (SELECT id FROM agent WHERE unit = 'SNV'), 'SNV', 'docs_sent_electronic',"
-        "         20210801, 0, 100000, max(id) FROM journal;"
-        "INSERT OR REPLACE INTO observation (agent, unit, metric, day, value, seq, journal)"
-        "  SELECT (SELECT id FROM agent WHERE unit = 'SNV'), 'SNV', 'docs_sent',"
-        "         20210801, 100000, 100000, max(id) FROM journal;"
-        "COMMIT;", NULL, NULL, NULL) == SQLITE_OK);
+    CHECK (sqlite3_exec (
+               rw,
+               "BEGIN;"
+               "INSERT INTO journal (id, agent, seq, received_at, body, sig)"
+               "  SELECT max(id) + 1, (SELECT id FROM agent WHERE unit = 'SNV'), 100000,"
+               "         1631000000000, x'00', zeroblob(64) FROM journal;"
+               "INSERT OR REPLACE INTO observation (agent, unit, metric, day, value, seq, "
+               "journal)"
+               "  SELECT (SELECT id FROM agent WHERE unit = 'SNV'), 'SNV', "
+               "'docs_sent_electronic',"
+               "         20210801, 0, 100000, max(id) FROM journal;"
+               "INSERT OR REPLACE INTO observation (agent, unit, metric, day, value, seq, "
+               "journal)"
+               "  SELECT (SELECT id FROM agent WHERE unit = 'SNV'), 'SNV', 'docs_sent',"
+               "         20210801, 100000, 100000, max(id) FROM journal;"
+               "COMMIT;",
+               NULL, NULL, NULL)
+           == SQLITE_OK);
     sqlite3_close (rw);
 
     cchc_rollup_t *r = s_rollup ("2021-Q3");
     CHECK (r);
     int ui = cchc_rollup_unit_find (r, "SNV");
-    double new_index = r->units[ui].index;
+    double new_index = r->units [ui].index;
     CHECK (new_index < old_index - 1);
     bool seen = false;
     for (int i = 0; i < 100 && !seen; i++) {
@@ -844,7 +875,7 @@ test_invalidation (void)
     json_t *j = s_get_json ("/api/v1/ranking?period=2021-Q3&level=so", &status);
     json_t *ju = s_find (json_object_get (j, "units"), "code", "SNV");
     CHECK (s_eq (json_object_get (ju, "index"), new_index));
-    CHECK_EQ_INT (json_integer_value (json_object_get (ju, "rank")), r->units[ui].rank);
+    CHECK_EQ_INT (json_integer_value (json_object_get (ju, "rank")), r->units [ui].rank);
     json_decref (j);
     cchc_rollup_destroy (&r);
 }
@@ -853,7 +884,7 @@ int
 main (int argc, char **argv)
 {
     cchc_log_init ("test_api", CCHC_LOG_WARN);
-    snprintf (s_dir, sizeof s_dir, "%s", argc > 1 ? argv[1] : ".");
+    snprintf (s_dir, sizeof s_dir, "%s", argc > 1 ? argv [1] : ".");
     mkdir (s_dir, 0755);
     snprintf (s_db, sizeof s_db, "%s/test_api.db", s_dir);
     /* 20/12/2021 10:00 local: Q1–Q3 locked, Q4 closed (due day passed, lock
@@ -861,9 +892,12 @@ main (int argc, char **argv)
     if (cchc_clock_parse_iso ("2021-12-20T03:00:00Z", &s_now) != 0)
         return 1;
     cchc_clock_set_fake (s_now);
-    char err[512];
-    cchc_fixture_t f = { .generated_units = 0, .year = 2021, .quarters = 4,
-                         .days_per_month = 4, .last_seen_ms = s_now - 3600 * 1000 };
+    char err [512];
+    cchc_fixture_t f = { .generated_units = 0,
+                         .year = 2021,
+                         .quarters = 4,
+                         .days_per_month = 4,
+                         .last_seen_ms = s_now - 3600 * 1000 };
     if (cchc_fixture_build (s_db, s_criteria, &f, err, sizeof err) != 0) {
         fprintf (stderr, "fixture: %s\n", err);
         return 1;
@@ -873,8 +907,12 @@ main (int argc, char **argv)
         fprintf (stderr, "setup: %s\n", err);
         return 1;
     }
-    cchc_http_config_t conf = { .port = 0, .db_path = s_db, .criteria = s_cat,
-                                .poll_ms = 100, .refresh_ms = 200, .threads = 2 };
+    cchc_http_config_t conf = { .port = 0,
+                                .db_path = s_db,
+                                .criteria = s_cat,
+                                .poll_ms = 100,
+                                .refresh_ms = 200,
+                                .threads = 2 };
     s_http = cchc_http_new (&conf, err, sizeof err);
     if (!s_http) {
         fprintf (stderr, "server: %s\n", err);

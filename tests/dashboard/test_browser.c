@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static char s_dir[900], s_chromium[1100], s_serve[1100];
+static char s_dir [900], s_chromium [1100], s_serve [1100];
 static pid_t s_start_server (const char *name, const char *token, int *port);
 static int s_port;
 static pid_t s_server = -1;
@@ -41,18 +41,18 @@ s_find_chromium (void)
         snprintf (s_chromium, sizeof s_chromium, "%s", env);
         return true;
     }
-    const char *names[] = { "chromium", "chromium-browser", "google-chrome",
-                            "google-chrome-stable" };
+    const char *names [] = { "chromium", "chromium-browser", "google-chrome",
+                             "google-chrome-stable" };
     const char *path = getenv ("PATH");
-    char dirs[4096];
+    char dirs [4096];
     snprintf (dirs, sizeof dirs, "%s:/usr/bin:/usr/local/bin:/snap/bin", path ? path : "");
-    for (size_t n = 0; n < sizeof names / sizeof names[0]; n++) {
-        char copy[4096];
+    for (size_t n = 0; n < sizeof names / sizeof names [0]; n++) {
+        char copy [4096];
         snprintf (copy, sizeof copy, "%s", dirs);
         for (char *save = NULL, *d = strtok_r (copy, ":", &save); d;
              d = strtok_r (NULL, ":", &save)) {
-            char cand[1024];
-            snprintf (cand, sizeof cand, "%s/%s", d, names[n]);
+            char cand [1024];
+            snprintf (cand, sizeof cand, "%s/%s", d, names [n]);
             if (access (cand, X_OK) == 0) {
                 snprintf (s_chromium, sizeof s_chromium, "%s", cand);
                 return true;
@@ -67,7 +67,7 @@ s_find_chromium (void)
 static int
 s_wait (pid_t pid, int ms)
 {
-    for (int waited = 0; ; waited += 50) {
+    for (int waited = 0;; waited += 50) {
         int status;
         pid_t r = waitpid (pid, &status, WNOHANG);
         if (r == pid)
@@ -89,7 +89,7 @@ s_wait (pid_t pid, int ms)
 static int
 s_chromium_run (const char *url, const char *png, char **dom)
 {
-    char out[1100], profile[1100], shot[1200];
+    char out [1100], profile [1100], shot [1200];
     snprintf (out, sizeof out, "%s/chromium-out.html", s_dir);
     snprintf (profile, sizeof profile, "--user-data-dir=%s/chromium-profile", s_dir);
     if (png)
@@ -132,7 +132,7 @@ s_chromium_run (const char *url, const char *png, char **dom)
         *dom = NULL;
         return -1;
     }
-    (*dom)[size] = '\0';
+    (*dom) [size] = '\0';
     fclose (f);
     return 0;
 }
@@ -140,7 +140,7 @@ s_chromium_run (const char *url, const char *png, char **dom)
 static char *
 s_dom (const char *fragment)
 {
-    char url[512];
+    char url [512];
     snprintf (url, sizeof url, "http://127.0.0.1:%d/%s", s_port, fragment);
     char *dom = NULL;
     if (s_chromium_run (url, NULL, &dom) != 0)
@@ -169,58 +169,58 @@ s_api (const char *path)
 static void
 s_vi (double v, int decimals, char *buf, size_t size)
 {
-    char raw[128];
+    char raw [128];
     snprintf (raw, sizeof raw, "%.30f", fabs (v));
     char *dot = strchr (raw, '.');
     size_t ilen = (size_t) (dot - raw);
     /* digits: integer part + `decimals` fraction digits, rounded */
-    char digits[128];
+    char digits [128];
     size_t n = 0;
     for (size_t i = 0; i < ilen; i++)
-        digits[n++] = raw[i];
+        digits [n++] = raw [i];
     for (int i = 0; i < decimals; i++)
-        digits[n++] = dot[1 + i];
-    if (dot[1 + decimals] >= '5') {
+        digits [n++] = dot [1 + i];
+    if (dot [1 + decimals] >= '5') {
         size_t k = n;
         while (k > 0) {
             k--;
-            if (digits[k] == '9')
-                digits[k] = '0';
+            if (digits [k] == '9')
+                digits [k] = '0';
             else {
-                digits[k]++;
+                digits [k]++;
                 break;
             }
             if (k == 0) {
                 memmove (digits + 1, digits, n);
-                digits[0] = '1';
+                digits [0] = '1';
                 n++;
                 ilen++;
                 break;
             }
         }
     }
-    char out[160];
+    char out [160];
     size_t o = 0;
     if (v < 0)
-        out[o++] = '-';
+        out [o++] = '-';
     for (size_t i = 0; i < ilen; i++) {
         if (i > 0 && (ilen - i) % 3 == 0)
-            out[o++] = '.';
-        out[o++] = digits[i];
+            out [o++] = '.';
+        out [o++] = digits [i];
     }
     if (decimals > 0) {
-        out[o++] = ',';
+        out [o++] = ',';
         for (int i = 0; i < decimals; i++)
-            out[o++] = digits[ilen + (size_t) i];
+            out [o++] = digits [ilen + (size_t) i];
     }
-    out[o] = '\0';
+    out [o] = '\0';
     snprintf (buf, size, "%s", out);
 }
 
 static void
 s_rate (double v, char *buf, size_t size)
 {
-    char n[64];
+    char n [64];
     s_vi (v * 100, 1, n, sizeof n);
     snprintf (buf, size, "%.24s%%", n);
 }
@@ -237,13 +237,13 @@ s_segment (const char *dom, const char *start, const char *end)
     return strndup (a, len);
 }
 
-static bool
-s_contains (const char *hay, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+static bool s_contains (const char *hay, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
 
 static bool
 s_contains (const char *hay, const char *fmt, ...)
 {
-    char needle[512];
+    char needle [512];
     va_list ap;
     va_start (ap, fmt);
     vsnprintf (needle, sizeof needle, fmt, ap);
@@ -264,8 +264,9 @@ s_check_ranking (const char *dom, json_t *ranking)
     size_t i;
     json_t *u;
     int rows = 0;
-    json_array_foreach (json_object_get (ranking, "units"), i, u) {
-        char start[64], idx[32];
+    json_array_foreach (json_object_get (ranking, "units"), i, u)
+    {
+        char start [64], idx [32];
         snprintf (start, sizeof start, "data-code=\"%s\"",
                   json_string_value (json_object_get (u, "code")));
         char *row = s_segment (dom, start, "</tr>");
@@ -315,9 +316,11 @@ test_ranking_and_period_switch (void)
     size_t i;
     json_t *u;
     int differ = 0;
-    json_array_foreach (json_object_get (q1, "units"), i, u) {
+    json_array_foreach (json_object_get (q1, "units"), i, u)
+    {
         json_t *a = json_object_get (u, "index");
-        json_t *b = json_object_get (json_array_get (json_object_get (q2, "units"), i), "index");
+        json_t *b =
+            json_object_get (json_array_get (json_object_get (q2, "units"), i), "index");
         differ += json_is_number (a) && json_is_number (b)
                   && json_number_value (a) != json_number_value (b);
     }
@@ -351,13 +354,15 @@ test_overview_targets (void)
     size_t i;
     json_t *t;
     int cards = 0;
-    json_array_foreach (json_object_get (s, "targets"), i, t) {
-        char start[96], v[32];
+    json_array_foreach (json_object_get (s, "targets"), i, t)
+    {
+        char start [96], v [32];
         snprintf (start, sizeof start, "data-indicator=\"%s\"",
                   json_string_value (json_object_get (t, "indicator")));
         char *card = s_segment (dom, start, "data-indicator=");
         CHECK (card);
-        CHECK (s_contains (card, ">%s</div>", json_string_value (json_object_get (t, "name"))));
+        CHECK (
+            s_contains (card, ">%s</div>", json_string_value (json_object_get (t, "name"))));
         s_rate (json_number_value (json_object_get (t, "value")), v, sizeof v);
         CHECK (s_contains (card, "class=\"t-value\">%s<", v));
         json_t *target = json_object_get (t, "target");
@@ -367,7 +372,8 @@ test_overview_targets (void)
         }
         size_t k;
         json_t *l;
-        json_array_foreach (json_object_get (t, "levels"), k, l) {
+        json_array_foreach (json_object_get (t, "levels"), k, l)
+        {
             s_rate (json_number_value (json_object_get (l, "value")), v, sizeof v);
             CHECK (s_contains (card, "class=\"lv-val\">%s<", v));
             s_rate (json_number_value (json_object_get (l, "target")), v, sizeof v);
@@ -393,7 +399,7 @@ test_unit_and_status (void)
     char *dom = s_dom ("#/don-vi/02215?period=2021-Q3");
     CHECK (dom);
     CHECK (s_contains (dom, ">Phường Ỷ La</h2>"));
-    char idx[32];
+    char idx [32];
     s_vi (json_number_value (json_object_get (json_object_get (u, "unit"), "index")), 2, idx,
           sizeof idx);
     CHECK (s_contains (dom, "class=\"value\">%s<", idx));
@@ -405,13 +411,13 @@ test_unit_and_status (void)
     json_t *e_docs = NULL;
     size_t i;
     json_t *o;
-    json_array_foreach (inds, i, o)
-        if (strcmp (json_string_value (json_object_get (o, "code")), "e_docs") == 0)
-            e_docs = o;
+    json_array_foreach (
+        inds, i, o) if (strcmp (json_string_value (json_object_get (o, "code")), "e_docs")
+                        == 0) e_docs = o;
     CHECK (e_docs);
     char *row = s_segment (dom, "data-indicator=\"e_docs\"", "</tr>");
     CHECK (row);
-    char num[32], den[32];
+    char num [32], den [32];
     s_vi (json_number_value (json_object_get (e_docs, "numerator")), 0, num, sizeof num);
     s_vi (json_number_value (json_object_get (e_docs, "denominator")), 0, den, sizeof den);
     CHECK (s_contains (row, ">%s</td>", num));
@@ -455,7 +461,7 @@ test_token_not_in_links (void)
     int port = 0;
     pid_t pid = s_start_server ("browser-token", token, &port);
     CHECK (pid > 0);
-    char url[512];
+    char url [512];
     snprintf (url, sizeof url, "http://127.0.0.1:%d/?token=%s#/xep-hang/so?period=2021-Q1",
               port, token);
     char *dom = NULL;
@@ -481,7 +487,7 @@ s_png_ok (const char *path)
     FILE *f = fopen (path, "rb");
     if (!f)
         return false;
-    unsigned char head[8];
+    unsigned char head [8];
     bool ok = fread (head, 1, 8, f) == 8 && memcmp (head, "\x89PNG\r\n\x1a\n", 8) == 0;
     fseek (f, 0, SEEK_END);
     ok = ok && ftell (f) > 20000;
@@ -492,16 +498,16 @@ s_png_ok (const char *path)
 static void
 test_screenshots (void)
 {
-    const char *pages[][2] = {
+    const char *pages [][2] = {
         { "#/tong-quan?period=2021-Q4", "dashboard-overview.png" },
         { "#/xep-hang/xa?period=2021-Q3", "dashboard-ranking.png" },
         { "#/don-vi/071?period=2021-Q4", "dashboard-unit.png" },
         { "#/tinh-hinh-bao-cao?period=2021-Q4", "dashboard-status.png" },
     };
-    for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
-        char url[256], png[1100];
-        snprintf (url, sizeof url, "http://127.0.0.1:%d/%s", s_port, pages[i][0]);
-        snprintf (png, sizeof png, "%s/%s", s_dir, pages[i][1]);
+    for (size_t i = 0; i < sizeof pages / sizeof pages [0]; i++) {
+        char url [256], png [1100];
+        snprintf (url, sizeof url, "http://127.0.0.1:%d/%s", s_port, pages [i][0]);
+        snprintf (png, sizeof png, "%s/%s", s_dir, pages [i][1]);
         unlink (png);
         CHECK (s_chromium_run (url, png, NULL) == 0);
         CHECK (s_png_ok (png));
@@ -516,7 +522,7 @@ test_screenshots (void)
 static pid_t
 s_start_server (const char *name, const char *token, int *port)
 {
-    char db[1100], port_file[1100];
+    char db [1100], port_file [1100];
     snprintf (db, sizeof db, "%s/%s.db", s_dir, name);
     snprintf (port_file, sizeof port_file, "%s/%s.port", s_dir, name);
     unlink (port_file);
@@ -584,9 +590,9 @@ main (int argc, char **argv)
         printf ("SKIP: no chromium found (deploy/install-deps.sh installs it)\n");
         return 77;
     }
-    snprintf (s_dir, sizeof s_dir, "%s", argv[1]);
+    snprintf (s_dir, sizeof s_dir, "%s", argv [1]);
     mkdir (s_dir, 0755);
-    snprintf (s_serve, sizeof s_serve, "%s", argv[2]);
+    snprintf (s_serve, sizeof s_serve, "%s", argv [2]);
     s_server = s_start_server ("browser", NULL, &s_port);
     if (s_server < 0)
         return 1;

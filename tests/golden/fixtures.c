@@ -23,14 +23,17 @@ main (int argc, char **argv)
     int64_t now;
     if (cchc_clock_parse_iso ("2021-12-20T03:00:00Z", &now) != 0)
         return 1;
-    cchc_fixture_t f = { .generated_units = 0, .year = 2021, .quarters = 4,
-                         .days_per_month = 4, .last_seen_ms = now - 3600 * 1000 };
-    char err[512];
-    if (cchc_fixture_build (argv[1], argv[2], &f, err, sizeof err) != 0) {
-        fprintf (stderr, "fixture %s: %s\n", argv[1], err);
+    cchc_fixture_t f = { .generated_units = 0,
+                         .year = 2021,
+                         .quarters = 4,
+                         .days_per_month = 4,
+                         .last_seen_ms = now - 3600 * 1000 };
+    char err [512];
+    if (cchc_fixture_build (argv [1], argv [2], &f, err, sizeof err) != 0) {
+        fprintf (stderr, "fixture %s: %s\n", argv [1], err);
         return 1;
     }
-    if (fx_db_create (argv[3], FX_TRIGGERS) != 0)
+    if (fx_db_create (argv [3], FX_TRIGGERS) != 0)
         return 1;
     return 0;
 }

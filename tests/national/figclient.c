@@ -56,7 +56,7 @@ main (int argc, char **argv)
     long timeout = 5000;
     bool tamper = false;
     for (int i = 2; i < argc; i++) {
-        const char *a = argv [i], *v = i + 1 < argc? argv [i + 1]: NULL;
+        const char *a = argv [i], *v = i + 1 < argc ? argv [i + 1] : NULL;
         if (strcmp (a, "--tamper") == 0) {
             tamper = true;
             continue;
@@ -64,20 +64,34 @@ main (int argc, char **argv)
         if (!v)
             s_die ("option without a value");
         i++;
-        if (strcmp (a, "--endpoint") == 0) endpoint = v;
-        else if (strcmp (a, "--key") == 0) key_file = v;
-        else if (strcmp (a, "--server") == 0) server_file = v;
-        else if (strcmp (a, "--code") == 0) code = v;
-        else if (strcmp (a, "--period") == 0) period = v;
-        else if (strcmp (a, "--catalogue") == 0) catalogue = v;
-        else if (strcmp (a, "--version") == 0) version = s_u64 (v);
-        else if (strcmp (a, "--seq") == 0) seq = s_u64 (v);
-        else if (strcmp (a, "--cat-year") == 0) cat_year = s_u64 (v);
-        else if (strcmp (a, "--units") == 0) nunits = s_u64 (v);
-        else if (strcmp (a, "--base") == 0) base = s_u64 (v);
-        else if (strcmp (a, "--timeout") == 0) timeout = (long) s_u64 (v);
-        else if (strcmp (a, "--at") == 0) at = s_u64 (v);
-        else s_die ("unknown option");
+        if (strcmp (a, "--endpoint") == 0)
+            endpoint = v;
+        else if (strcmp (a, "--key") == 0)
+            key_file = v;
+        else if (strcmp (a, "--server") == 0)
+            server_file = v;
+        else if (strcmp (a, "--code") == 0)
+            code = v;
+        else if (strcmp (a, "--period") == 0)
+            period = v;
+        else if (strcmp (a, "--catalogue") == 0)
+            catalogue = v;
+        else if (strcmp (a, "--version") == 0)
+            version = s_u64 (v);
+        else if (strcmp (a, "--seq") == 0)
+            seq = s_u64 (v);
+        else if (strcmp (a, "--cat-year") == 0)
+            cat_year = s_u64 (v);
+        else if (strcmp (a, "--units") == 0)
+            nunits = s_u64 (v);
+        else if (strcmp (a, "--base") == 0)
+            base = s_u64 (v);
+        else if (strcmp (a, "--timeout") == 0)
+            timeout = (long) s_u64 (v);
+        else if (strcmp (a, "--at") == 0)
+            at = s_u64 (v);
+        else
+            s_die ("unknown option");
     }
     if (!endpoint || !key_file || !server_file || !code || !period || nunits > 1000)
         s_die ("--endpoint, --key, --server, --code and --period are required");
@@ -95,7 +109,7 @@ main (int argc, char **argv)
     snprintf (f.code, sizeof f.code, "%s", code);
     snprintf (f.period, sizeof f.period, "%s", period);
     f.seq = seq;
-    f.created_ms = at? at: (uint64_t) cchc_clock_now_ms ();
+    f.created_ms = at ? at : (uint64_t) cchc_clock_now_ms ();
     f.version = version;
     f.locked_ms = f.created_ms;
     f.journal = 1;
@@ -125,7 +139,7 @@ main (int argc, char **argv)
         units [i].earned = units [i].index / 10;
         units [i].applicable = 10;
         units [i].rank = 1;
-        scores [i] = (cchc_provfig_score_t) { 0, 0.5, 5, 10 };
+        scores [i] = (cchc_provfig_score_t){ 0, 0.5, 5, 10 };
         units [i].scores = &scores [i];
     }
     f.nindicators = 1;
@@ -157,11 +171,11 @@ main (int argc, char **argv)
     if (zmq_poll (&item, 1, timeout) == 1) {
         cchc_wire_msg_t msg;
         cchc_ack_t ack;
-        if (cchc_wire_recv (sock, false, 0, &msg) == 0
-            && memcmp (msg.key, server, 32) == 0
+        if (cchc_wire_recv (sock, false, 0, &msg) == 0 && memcmp (msg.key, server, 32) == 0
             && cchc_ack_open (server, msg.body, msg.body_len, msg.sig, &ack) == 0) {
-            printf ("status=%s reason=%s seq=%" PRIu64 "\n", cchc_status_name ((int) ack.status),
-                    cchc_reason_name ((int) ack.reason), ack.seq);
+            printf ("status=%s reason=%s seq=%" PRIu64 "\n",
+                    cchc_status_name ((int) ack.status), cchc_reason_name ((int) ack.reason),
+                    ack.seq);
             cchc_ack_clear (&ack);
             rc = 0;
         }

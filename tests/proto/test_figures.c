@@ -14,21 +14,21 @@
 
 #include "tests/test.h"
 
-static const uint8_t s_seed [32] = {   /* RFC 8032 TEST 1 */
-    0x9d, 0x61, 0xb1, 0x9d, 0xef, 0xfd, 0x5a, 0x60, 0xba, 0x84, 0x4a, 0xf4, 0x92, 0xec,
-    0x2c, 0xc4, 0x44, 0x49, 0xc5, 0x69, 0x7b, 0x32, 0x69, 0x19, 0x70, 0x3b, 0xac, 0x03,
-    0x1c, 0xae, 0x7f, 0x60
+static const uint8_t s_seed [32] = { /* RFC 8032 TEST 1 */
+                                     0x9d, 0x61, 0xb1, 0x9d, 0xef, 0xfd, 0x5a, 0x60,
+                                     0xba, 0x84, 0x4a, 0xf4, 0x92, 0xec, 0x2c, 0xc4,
+                                     0x44, 0x49, 0xc5, 0x69, 0x7b, 0x32, 0x69, 0x19,
+                                     0x70, 0x3b, 0xac, 0x03, 0x1c, 0xae, 0x7f, 0x60
 };
 
 static char s_ind [2][CCHC_METRIC_MAX + 1] = { "tthc_ontime", "report_on_time" };
-static cchc_provfig_score_t s_scores [2][2] = {
-    { { 0, 0.9, 18, 20 }, { 0, 1, 10, 10 } },
-    { { 2, 0, 0, 20 }, { 1, 0, 0, 0 } }
-};
-static cchc_provfig_figure_t s_figs [1] = {
-    { 0, -1, CCHC_PROVFIG_HAS_DENOMINATOR | CCHC_PROVFIG_HAS_VALUE | CCHC_PROVFIG_HAS_TARGET
-             | CCHC_PROVFIG_MET, 45, 50, 0.9, 0.8, 1, 1 }
-};
+static cchc_provfig_score_t s_scores [2][2] = { { { 0, 0.9, 18, 20 }, { 0, 1, 10, 10 } },
+                                                { { 2, 0, 0, 20 }, { 1, 0, 0, 0 } } };
+static cchc_provfig_figure_t s_figs [1] = { { 0, -1,
+                                              CCHC_PROVFIG_HAS_DENOMINATOR
+                                                  | CCHC_PROVFIG_HAS_VALUE
+                                                  | CCHC_PROVFIG_HAS_TARGET | CCHC_PROVFIG_MET,
+                                              45, 50, 0.9, 0.8, 1, 1 } };
 
 /*  The vector's message (PROTOCOL.md §15.6). */
 static void
@@ -55,10 +55,10 @@ s_small (cchc_provfig_t *f, const cchc_key_t *key)
     memcpy (f->province, cchc_key_public (key), 32);
     strcpy (f->code, "08");
     f->seq = 1;
-    f->created_ms = 1619110800000ULL;      /* 2021-04-22T17:00:00Z */
+    f->created_ms = 1619110800000ULL; /* 2021-04-22T17:00:00Z */
     strcpy (f->period, "2021-Q1");
     f->version = 1;
-    f->locked_ms = 1619024400000ULL;        /* 2021-04-22 00:00 local */
+    f->locked_ms = 1619024400000ULL; /* 2021-04-22 00:00 local */
     f->journal = 4711;
     crypto_hash_sha256 (f->catalogue, (const uint8_t *) "catalogue", 9);
     f->cat_year = 2021;
@@ -164,7 +164,7 @@ test_encoder_refuses (void)
     CHECK_EQ_INT (cchc_provfig_encode (&f, &body, &len), CCHC_REASON_BAD_VALUE);
     s_small (&f, key);
     f.parts = 2;
-    f.part = 1;      /* figures only in part 0 */
+    f.part = 1; /* figures only in part 0 */
     CHECK_EQ_INT (cchc_provfig_encode (&f, &body, &len), CCHC_REASON_BAD_COUNT);
     s_small (&f, key);
     f.units_total = 1;
@@ -212,7 +212,7 @@ test_size_plan (void)
         units [i].rank = (uint32_t) i + 1;
         units [i].scores = scores + (size_t) i * K;
         for (int j = 0; j < K; j++)
-            units [i].scores [j] = (cchc_provfig_score_t) { 0, 1.0 / 7.0, 2.5, 3 };
+            units [i].scores [j] = (cchc_provfig_score_t){ 0, 1.0 / 7.0, 2.5, 3 };
     }
     cchc_provfig_t f;
     memset (&f, 0, sizeof f);

@@ -15,13 +15,14 @@
 
 #include "tests/test.h"
 
-static const uint8_t s_seed_agent [32] = {
-    0x9d, 0x61, 0xb1, 0x9d, 0xef, 0xfd, 0x5a, 0x60, 0xba, 0x84, 0x4a, 0xf4, 0x92, 0xec, 0x2c, 0xc4,
-    0x44, 0x49, 0xc5, 0x69, 0x7b, 0x32, 0x69, 0x19, 0x70, 0x3b, 0xac, 0x03, 0x1c, 0xae, 0x7f, 0x60
-};
+static const uint8_t s_seed_agent [32] = { 0x9d, 0x61, 0xb1, 0x9d, 0xef, 0xfd, 0x5a, 0x60,
+                                           0xba, 0x84, 0x4a, 0xf4, 0x92, 0xec, 0x2c, 0xc4,
+                                           0x44, 0x49, 0xc5, 0x69, 0x7b, 0x32, 0x69, 0x19,
+                                           0x70, 0x3b, 0xac, 0x03, 0x1c, 0xae, 0x7f, 0x60 };
 static const uint8_t s_seed_collector [32] = {
-    0x4c, 0xcd, 0x08, 0x9b, 0x28, 0xff, 0x96, 0xda, 0x9d, 0xb6, 0xc3, 0x46, 0xec, 0x11, 0x4e, 0x0f,
-    0x5b, 0x8a, 0x31, 0x9f, 0x35, 0xab, 0xa6, 0x24, 0xda, 0x8c, 0xf6, 0xed, 0x4f, 0xb8, 0xa6, 0xfb
+    0x4c, 0xcd, 0x08, 0x9b, 0x28, 0xff, 0x96, 0xda, 0x9d, 0xb6, 0xc3,
+    0x46, 0xec, 0x11, 0x4e, 0x0f, 0x5b, 0x8a, 0x31, 0x9f, 0x35, 0xab,
+    0xa6, 0x24, 0xda, 0x8c, 0xf6, 0xed, 0x4f, 0xb8, 0xa6, 0xfb
 };
 
 /* ------------------------------------------------------------------------ */
@@ -29,7 +30,7 @@ static const uint8_t s_seed_collector [32] = {
 
 typedef void (*pack_fn) (msgpack_packer *pk);
 typedef struct {
-    const char *key;        /* NULL: end of list */
+    const char *key; /* NULL: end of list */
     pack_fn fn;
 } field_t;
 
@@ -45,13 +46,33 @@ p_raw_str (msgpack_packer *pk, const char *s, size_t n)
     msgpack_pack_str_with_body (pk, s, n);
 }
 
-static uint8_t s_agent_pk [32];     /* set in main from s_seed_agent */
+static uint8_t s_agent_pk [32]; /* set in main from s_seed_agent */
 
-static void p_v1 (msgpack_packer *pk) { msgpack_pack_uint64 (pk, 1); }
-static void p_agent (msgpack_packer *pk) { msgpack_pack_bin_with_body (pk, s_agent_pk, 32); }
-static void p_unit (msgpack_packer *pk) { p_str (pk, "STP"); }
-static void p_seq (msgpack_packer *pk) { msgpack_pack_uint64 (pk, 42); }
-static void p_created (msgpack_packer *pk) { msgpack_pack_uint64 (pk, 1615741199000ULL); }
+static void
+p_v1 (msgpack_packer *pk)
+{
+    msgpack_pack_uint64 (pk, 1);
+}
+static void
+p_agent (msgpack_packer *pk)
+{
+    msgpack_pack_bin_with_body (pk, s_agent_pk, 32);
+}
+static void
+p_unit (msgpack_packer *pk)
+{
+    p_str (pk, "STP");
+}
+static void
+p_seq (msgpack_packer *pk)
+{
+    msgpack_pack_uint64 (pk, 42);
+}
+static void
+p_created (msgpack_packer *pk)
+{
+    msgpack_pack_uint64 (pk, 1615741199000ULL);
+}
 
 static void
 p_obs_one (msgpack_packer *pk, const char *metric, const char *date)
@@ -74,10 +95,26 @@ p_obs (msgpack_packer *pk)
 }
 
 /*  Ack fields. */
-static void p_ack_seq (msgpack_packer *pk) { msgpack_pack_uint64 (pk, 42); }
-static void p_status (msgpack_packer *pk) { msgpack_pack_uint64 (pk, 0); }
-static void p_reason (msgpack_packer *pk) { msgpack_pack_uint64 (pk, 0); }
-static void p_time (msgpack_packer *pk) { msgpack_pack_uint64 (pk, 1615741200000ULL); }
+static void
+p_ack_seq (msgpack_packer *pk)
+{
+    msgpack_pack_uint64 (pk, 42);
+}
+static void
+p_status (msgpack_packer *pk)
+{
+    msgpack_pack_uint64 (pk, 0);
+}
+static void
+p_reason (msgpack_packer *pk)
+{
+    msgpack_pack_uint64 (pk, 0);
+}
+static void
+p_time (msgpack_packer *pk)
+{
+    msgpack_pack_uint64 (pk, 1615741200000ULL);
+}
 static void
 p_rejected (msgpack_packer *pk)
 {
@@ -91,13 +128,14 @@ p_rejected (msgpack_packer *pk)
 }
 
 static const field_t s_report_good [] = {
-    { "v", p_v1 }, { "agent", p_agent }, { "unit", p_unit }, { "seq", p_seq },
-    { "created", p_created }, { "obs", p_obs }, { NULL, NULL }
+    { "v", p_v1 },    { "agent", p_agent },     { "unit", p_unit },
+    { "seq", p_seq }, { "created", p_created }, { "obs", p_obs },
+    { NULL, NULL }
 };
-static const field_t s_ack_good [] = {
-    { "v", p_v1 }, { "agent", p_agent }, { "seq", p_ack_seq }, { "status", p_status },
-    { "reason", p_reason }, { "rejected", p_rejected }, { "time", p_time }, { NULL, NULL }
-};
+static const field_t s_ack_good [] = { { "v", p_v1 },          { "agent", p_agent },
+                                       { "seq", p_ack_seq },   { "status", p_status },
+                                       { "reason", p_reason }, { "rejected", p_rejected },
+                                       { "time", p_time },     { NULL, NULL } };
 
 typedef enum { OP_NONE, OP_REPLACE, OP_REMOVE, OP_ADD, OP_DUP, OP_FIRST } op_t;
 
@@ -120,7 +158,7 @@ s_build (msgpack_sbuffer *sb, const field_t *base, op_t op, const char *key, pac
             fields [n++] = base [i];
     }
     if (op == OP_ADD)
-        fields [n++] = (field_t) { key, fn };
+        fields [n++] = (field_t){ key, fn };
     if (op == OP_FIRST) {
         for (size_t i = 0; i < n; i++)
             if (strcmp (fields [i].key, key) == 0) {
@@ -141,53 +179,165 @@ s_build (msgpack_sbuffer *sb, const field_t *base, op_t op, const char *key, pac
 }
 
 /*  Value makers for the refusal table. */
-static void p_v2 (msgpack_packer *pk) { msgpack_pack_uint64 (pk, 2); }
-static void p_v0 (msgpack_packer *pk) { msgpack_pack_uint64 (pk, 0); }
-static void p_str1 (msgpack_packer *pk) { p_str (pk, "1"); }
-static void p_neg1 (msgpack_packer *pk) { msgpack_pack_int64 (pk, -1); }
-static void p_float1 (msgpack_packer *pk) { msgpack_pack_double (pk, 1.0); }
-static void p_nil (msgpack_packer *pk) { msgpack_pack_nil (pk); }
-static void p_true (msgpack_packer *pk) { msgpack_pack_true (pk); }
-static void p_u64_1 (msgpack_packer *pk)
-{   /* 1 as uint64 (non-canonical, still valid) */
+static void
+p_v2 (msgpack_packer *pk)
+{
+    msgpack_pack_uint64 (pk, 2);
+}
+static void
+p_v0 (msgpack_packer *pk)
+{
+    msgpack_pack_uint64 (pk, 0);
+}
+static void
+p_str1 (msgpack_packer *pk)
+{
+    p_str (pk, "1");
+}
+static void
+p_neg1 (msgpack_packer *pk)
+{
+    msgpack_pack_int64 (pk, -1);
+}
+static void
+p_float1 (msgpack_packer *pk)
+{
+    msgpack_pack_double (pk, 1.0);
+}
+static void
+p_nil (msgpack_packer *pk)
+{
+    msgpack_pack_nil (pk);
+}
+static void
+p_true (msgpack_packer *pk)
+{
+    msgpack_pack_true (pk);
+}
+static void
+p_u64_1 (msgpack_packer *pk)
+{ /* 1 as uint64 (non-canonical, still valid) */
     static const char b [9] = { (char) 0xcf, 0, 0, 0, 0, 0, 0, 0, 1 };
     msgpack_pack_str_body (pk, b, sizeof b);
 }
-static void p_i8_1 (msgpack_packer *pk)
-{   /* 1 as int8 (non-canonical, still valid) */
+static void
+p_i8_1 (msgpack_packer *pk)
+{ /* 1 as int8 (non-canonical, still valid) */
     static const char b [2] = { (char) 0xd0, 1 };
     msgpack_pack_str_body (pk, b, sizeof b);
 }
-static void p_agent_str (msgpack_packer *pk) { p_raw_str (pk, (const char *) s_agent_pk, 32); }
-static void p_agent_31 (msgpack_packer *pk) { msgpack_pack_bin_with_body (pk, s_agent_pk, 31); }
-static void p_agent_33 (msgpack_packer *pk)
+static void
+p_agent_str (msgpack_packer *pk)
+{
+    p_raw_str (pk, (const char *) s_agent_pk, 32);
+}
+static void
+p_agent_31 (msgpack_packer *pk)
+{
+    msgpack_pack_bin_with_body (pk, s_agent_pk, 31);
+}
+static void
+p_agent_33 (msgpack_packer *pk)
 {
     uint8_t k [33] = { 0 };
     msgpack_pack_bin_with_body (pk, k, 33);
 }
-static void p_unit_bin (msgpack_packer *pk) { msgpack_pack_bin_with_body (pk, "STP", 3); }
-static void p_unit_empty (msgpack_packer *pk) { p_str (pk, ""); }
-static void p_unit_17 (msgpack_packer *pk) { p_str (pk, "ABCDEFGHIJKLMNOPQ"); }
-static void p_unit_16 (msgpack_packer *pk) { p_str (pk, "ABCDEFGHIJKLMNOP"); }
-static void p_unit_space (msgpack_packer *pk) { p_str (pk, "S TP"); }
-static void p_unit_utf8 (msgpack_packer *pk) { p_str (pk, "S\xc6\xa0"); }    /* "SƠ": UTF-8, bad code */
-static void p_unit_bad_utf8 (msgpack_packer *pk) { p_str (pk, "S\xff"); }
-static void p_unit_overlong (msgpack_packer *pk) { p_str (pk, "\xc0\xaf"); }
-static void p_unit_nul (msgpack_packer *pk) { p_raw_str (pk, "S\0P", 3); }
-static void p_unit_str8 (msgpack_packer *pk)
-{   /* "STP" as str8 (non-canonical, valid) */
+static void
+p_unit_bin (msgpack_packer *pk)
+{
+    msgpack_pack_bin_with_body (pk, "STP", 3);
+}
+static void
+p_unit_empty (msgpack_packer *pk)
+{
+    p_str (pk, "");
+}
+static void
+p_unit_17 (msgpack_packer *pk)
+{
+    p_str (pk, "ABCDEFGHIJKLMNOPQ");
+}
+static void
+p_unit_16 (msgpack_packer *pk)
+{
+    p_str (pk, "ABCDEFGHIJKLMNOP");
+}
+static void
+p_unit_space (msgpack_packer *pk)
+{
+    p_str (pk, "S TP");
+}
+static void
+p_unit_utf8 (msgpack_packer *pk)
+{
+    p_str (pk, "S\xc6\xa0");
+} /* "SƠ": UTF-8, bad code */
+static void
+p_unit_bad_utf8 (msgpack_packer *pk)
+{
+    p_str (pk, "S\xff");
+}
+static void
+p_unit_overlong (msgpack_packer *pk)
+{
+    p_str (pk, "\xc0\xaf");
+}
+static void
+p_unit_nul (msgpack_packer *pk)
+{
+    p_raw_str (pk, "S\0P", 3);
+}
+static void
+p_unit_str8 (msgpack_packer *pk)
+{ /* "STP" as str8 (non-canonical, valid) */
     static const char b [5] = { (char) 0xd9, 3, 'S', 'T', 'P' };
     msgpack_pack_str_body (pk, b, sizeof b);
 }
-static void p_seq_max (msgpack_packer *pk) { msgpack_pack_uint64 (pk, (uint64_t) INT64_MAX); }
-static void p_seq_over (msgpack_packer *pk) { msgpack_pack_uint64 (pk, (uint64_t) INT64_MAX + 1); }
-static void p_u64_max (msgpack_packer *pk) { msgpack_pack_uint64 (pk, UINT64_MAX); }
-static void p_u32_over (msgpack_packer *pk) { msgpack_pack_uint64 (pk, (uint64_t) UINT32_MAX + 1); }
-static void p_u32_max (msgpack_packer *pk) { msgpack_pack_uint64 (pk, UINT32_MAX); }
-static void p_u4 (msgpack_packer *pk) { msgpack_pack_uint64 (pk, 4); }
-static void p_u3 (msgpack_packer *pk) { msgpack_pack_uint64 (pk, 3); }
-static void p_empty_array (msgpack_packer *pk) { msgpack_pack_array (pk, 0); }
-static void p_empty_map (msgpack_packer *pk) { msgpack_pack_map (pk, 0); }
+static void
+p_seq_max (msgpack_packer *pk)
+{
+    msgpack_pack_uint64 (pk, (uint64_t) INT64_MAX);
+}
+static void
+p_seq_over (msgpack_packer *pk)
+{
+    msgpack_pack_uint64 (pk, (uint64_t) INT64_MAX + 1);
+}
+static void
+p_u64_max (msgpack_packer *pk)
+{
+    msgpack_pack_uint64 (pk, UINT64_MAX);
+}
+static void
+p_u32_over (msgpack_packer *pk)
+{
+    msgpack_pack_uint64 (pk, (uint64_t) UINT32_MAX + 1);
+}
+static void
+p_u32_max (msgpack_packer *pk)
+{
+    msgpack_pack_uint64 (pk, UINT32_MAX);
+}
+static void
+p_u4 (msgpack_packer *pk)
+{
+    msgpack_pack_uint64 (pk, 4);
+}
+static void
+p_u3 (msgpack_packer *pk)
+{
+    msgpack_pack_uint64 (pk, 3);
+}
+static void
+p_empty_array (msgpack_packer *pk)
+{
+    msgpack_pack_array (pk, 0);
+}
+static void
+p_empty_map (msgpack_packer *pk)
+{
+    msgpack_pack_map (pk, 0);
+}
 
 static void
 p_obs_n (msgpack_packer *pk, size_t n)
@@ -199,8 +349,16 @@ p_obs_n (msgpack_packer *pk, size_t n)
         p_obs_one (pk, metric, "2021-03-14");
     }
 }
-static void p_obs_1000 (msgpack_packer *pk) { p_obs_n (pk, 1000); }
-static void p_obs_1001 (msgpack_packer *pk) { p_obs_n (pk, 1001); }
+static void
+p_obs_1000 (msgpack_packer *pk)
+{
+    p_obs_n (pk, 1000);
+}
+static void
+p_obs_1001 (msgpack_packer *pk)
+{
+    p_obs_n (pk, 1001);
+}
 
 /*  One observation [metric, date, value] where the parts come from callers. */
 static void
@@ -213,48 +371,207 @@ p_obs_custom (msgpack_packer *pk, pack_fn metric, pack_fn date, pack_fn value)
     date (pk);
     value (pk);
 }
-static void m_ok (msgpack_packer *pk) { p_str (pk, "tthc_resolved"); }
-static void m_int (msgpack_packer *pk) { msgpack_pack_uint64 (pk, 5); }
-static void m_bin (msgpack_packer *pk) { msgpack_pack_bin_with_body (pk, "tthc", 4); }
-static void m_upper (msgpack_packer *pk) { p_str (pk, "Tthc"); }
-static void m_digit (msgpack_packer *pk) { p_str (pk, "1tthc"); }
-static void m_dash (msgpack_packer *pk) { p_str (pk, "tthc-x"); }
-static void m_empty (msgpack_packer *pk) { p_str (pk, ""); }
-static void m_48 (msgpack_packer *pk) { p_str (pk, "a23456789012345678901234567890123456789012345678"); }
-static void m_49 (msgpack_packer *pk) { p_str (pk, "a234567890123456789012345678901234567890123456789"); }
-static void m_bad_utf8 (msgpack_packer *pk) { p_str (pk, "tthc\xe0\x80"); }
-static void m_surrogate (msgpack_packer *pk) { p_str (pk, "a\xed\xa0\x80"); }
-static void m_dup (msgpack_packer *pk) { p_str (pk, "tthc_received"); }
-static void d_ok (msgpack_packer *pk) { p_str (pk, "2021-03-14"); }
-static void d_other (msgpack_packer *pk) { p_str (pk, "2021-03-15"); }
-static void d_feb29 (msgpack_packer *pk) { p_str (pk, "2021-02-29"); }
-static void d_leap (msgpack_packer *pk) { p_str (pk, "2020-02-29"); }
-static void d_feb29_1900 (msgpack_packer *pk) { p_str (pk, "1900-02-29"); }
-static void d_short (msgpack_packer *pk) { p_str (pk, "2021-3-14"); }
-static void d_month13 (msgpack_packer *pk) { p_str (pk, "2021-13-01"); }
-static void d_day0 (msgpack_packer *pk) { p_str (pk, "2021-03-00"); }
-static void d_year0 (msgpack_packer *pk) { p_str (pk, "0000-01-01"); }
-static void d_slash (msgpack_packer *pk) { p_str (pk, "2021/03/14"); }
-static void d_trailing (msgpack_packer *pk) { p_str (pk, "2021-03-14 "); }
-static void d_time (msgpack_packer *pk) { p_str (pk, "2021-03-14T00:00"); }
-static void d_bad_utf8 (msgpack_packer *pk) { p_str (pk, "2021-03-1\xff"); }
-static void d_int (msgpack_packer *pk) { msgpack_pack_uint64 (pk, 20210314); }
-static void v_ok (msgpack_packer *pk) { msgpack_pack_int64 (pk, -5); }
-static void v_nan (msgpack_packer *pk) { msgpack_pack_double (pk, NAN); }
-static void v_inf (msgpack_packer *pk) { msgpack_pack_double (pk, -INFINITY); }
-static void v_f32_inf (msgpack_packer *pk) { msgpack_pack_float (pk, INFINITY); }
-static void v_f32_nan (msgpack_packer *pk) { msgpack_pack_float (pk, NAN); }
-static void v_f32 (msgpack_packer *pk) { msgpack_pack_float (pk, 1.5f); }
-static void v_u64_over (msgpack_packer *pk) { msgpack_pack_uint64 (pk, (uint64_t) INT64_MAX + 1); }
-static void v_i64_min (msgpack_packer *pk) { msgpack_pack_int64 (pk, INT64_MIN); }
-static void v_i64_max (msgpack_packer *pk) { msgpack_pack_int64 (pk, INT64_MAX); }
-static void v_str (msgpack_packer *pk) { p_str (pk, "5"); }
-static void v_nil (msgpack_packer *pk) { msgpack_pack_nil (pk); }
-static void v_bool (msgpack_packer *pk) { msgpack_pack_false (pk); }
-static void v_ext (msgpack_packer *pk) { msgpack_pack_ext_with_body (pk, "abcd", 4, 1); }
+static void
+m_ok (msgpack_packer *pk)
+{
+    p_str (pk, "tthc_resolved");
+}
+static void
+m_int (msgpack_packer *pk)
+{
+    msgpack_pack_uint64 (pk, 5);
+}
+static void
+m_bin (msgpack_packer *pk)
+{
+    msgpack_pack_bin_with_body (pk, "tthc", 4);
+}
+static void
+m_upper (msgpack_packer *pk)
+{
+    p_str (pk, "Tthc");
+}
+static void
+m_digit (msgpack_packer *pk)
+{
+    p_str (pk, "1tthc");
+}
+static void
+m_dash (msgpack_packer *pk)
+{
+    p_str (pk, "tthc-x");
+}
+static void
+m_empty (msgpack_packer *pk)
+{
+    p_str (pk, "");
+}
+static void
+m_48 (msgpack_packer *pk)
+{
+    p_str (pk, "a23456789012345678901234567890123456789012345678");
+}
+static void
+m_49 (msgpack_packer *pk)
+{
+    p_str (pk, "a234567890123456789012345678901234567890123456789");
+}
+static void
+m_bad_utf8 (msgpack_packer *pk)
+{
+    p_str (pk, "tthc\xe0\x80");
+}
+static void
+m_surrogate (msgpack_packer *pk)
+{
+    p_str (pk, "a\xed\xa0\x80");
+}
+static void
+m_dup (msgpack_packer *pk)
+{
+    p_str (pk, "tthc_received");
+}
+static void
+d_ok (msgpack_packer *pk)
+{
+    p_str (pk, "2021-03-14");
+}
+static void
+d_other (msgpack_packer *pk)
+{
+    p_str (pk, "2021-03-15");
+}
+static void
+d_feb29 (msgpack_packer *pk)
+{
+    p_str (pk, "2021-02-29");
+}
+static void
+d_leap (msgpack_packer *pk)
+{
+    p_str (pk, "2020-02-29");
+}
+static void
+d_feb29_1900 (msgpack_packer *pk)
+{
+    p_str (pk, "1900-02-29");
+}
+static void
+d_short (msgpack_packer *pk)
+{
+    p_str (pk, "2021-3-14");
+}
+static void
+d_month13 (msgpack_packer *pk)
+{
+    p_str (pk, "2021-13-01");
+}
+static void
+d_day0 (msgpack_packer *pk)
+{
+    p_str (pk, "2021-03-00");
+}
+static void
+d_year0 (msgpack_packer *pk)
+{
+    p_str (pk, "0000-01-01");
+}
+static void
+d_slash (msgpack_packer *pk)
+{
+    p_str (pk, "2021/03/14");
+}
+static void
+d_trailing (msgpack_packer *pk)
+{
+    p_str (pk, "2021-03-14 ");
+}
+static void
+d_time (msgpack_packer *pk)
+{
+    p_str (pk, "2021-03-14T00:00");
+}
+static void
+d_bad_utf8 (msgpack_packer *pk)
+{
+    p_str (pk, "2021-03-1\xff");
+}
+static void
+d_int (msgpack_packer *pk)
+{
+    msgpack_pack_uint64 (pk, 20210314);
+}
+static void
+v_ok (msgpack_packer *pk)
+{
+    msgpack_pack_int64 (pk, -5);
+}
+static void
+v_nan (msgpack_packer *pk)
+{
+    msgpack_pack_double (pk, NAN);
+}
+static void
+v_inf (msgpack_packer *pk)
+{
+    msgpack_pack_double (pk, -INFINITY);
+}
+static void
+v_f32_inf (msgpack_packer *pk)
+{
+    msgpack_pack_float (pk, INFINITY);
+}
+static void
+v_f32_nan (msgpack_packer *pk)
+{
+    msgpack_pack_float (pk, NAN);
+}
+static void
+v_f32 (msgpack_packer *pk)
+{
+    msgpack_pack_float (pk, 1.5f);
+}
+static void
+v_u64_over (msgpack_packer *pk)
+{
+    msgpack_pack_uint64 (pk, (uint64_t) INT64_MAX + 1);
+}
+static void
+v_i64_min (msgpack_packer *pk)
+{
+    msgpack_pack_int64 (pk, INT64_MIN);
+}
+static void
+v_i64_max (msgpack_packer *pk)
+{
+    msgpack_pack_int64 (pk, INT64_MAX);
+}
+static void
+v_str (msgpack_packer *pk)
+{
+    p_str (pk, "5");
+}
+static void
+v_nil (msgpack_packer *pk)
+{
+    msgpack_pack_nil (pk);
+}
+static void
+v_bool (msgpack_packer *pk)
+{
+    msgpack_pack_false (pk);
+}
+static void
+v_ext (msgpack_packer *pk)
+{
+    msgpack_pack_ext_with_body (pk, "abcd", 4, 1);
+}
 
-#define OBS_FN(name, m, d, v) \
-    static void name (msgpack_packer *pk) { p_obs_custom (pk, m, d, v); }
+#define OBS_FN(name, m, d, v)             \
+    static void name (msgpack_packer *pk) \
+    {                                     \
+        p_obs_custom (pk, m, d, v);       \
+    }
 OBS_FN (o_ok, m_ok, d_ok, v_ok)
 OBS_FN (o_metric_int, m_int, d_ok, v_ok)
 OBS_FN (o_metric_bin, m_bin, d_ok, v_ok)
@@ -358,10 +675,30 @@ r_entries (msgpack_packer *pk, const uint64_t *idx, size_t n)
         msgpack_pack_uint64 (pk, 37);
     }
 }
-static void r_desc (msgpack_packer *pk) { uint64_t i [] = { 3, 2 }; r_entries (pk, i, 2); }
-static void r_equal (msgpack_packer *pk) { uint64_t i [] = { 3, 3 }; r_entries (pk, i, 2); }
-static void r_1000 (msgpack_packer *pk) { uint64_t i [] = { 1000 }; r_entries (pk, i, 1); }
-static void r_999 (msgpack_packer *pk) { uint64_t i [] = { 0, 999 }; r_entries (pk, i, 2); }
+static void
+r_desc (msgpack_packer *pk)
+{
+    uint64_t i [] = { 3, 2 };
+    r_entries (pk, i, 2);
+}
+static void
+r_equal (msgpack_packer *pk)
+{
+    uint64_t i [] = { 3, 3 };
+    r_entries (pk, i, 2);
+}
+static void
+r_1000 (msgpack_packer *pk)
+{
+    uint64_t i [] = { 1000 };
+    r_entries (pk, i, 1);
+}
+static void
+r_999 (msgpack_packer *pk)
+{
+    uint64_t i [] = { 0, 999 };
+    r_entries (pk, i, 2);
+}
 static void
 r_count (msgpack_packer *pk, size_t n)
 {
@@ -372,8 +709,16 @@ r_count (msgpack_packer *pk, size_t n)
         msgpack_pack_uint64 (pk, 36);
     }
 }
-static void r_all_1000 (msgpack_packer *pk) { r_count (pk, 1000); }
-static void r_1001 (msgpack_packer *pk) { r_count (pk, 1001); }
+static void
+r_all_1000 (msgpack_packer *pk)
+{
+    r_count (pk, 1000);
+}
+static void
+r_1001 (msgpack_packer *pk)
+{
+    r_count (pk, 1001);
+}
 static void
 r_entry_len3 (msgpack_packer *pk)
 {
@@ -571,9 +916,12 @@ static const case_t s_cases [] = {
     { "value nil", R, OP_REPLACE, "obs", o_vnil, CCHC_REASON_BAD_TYPE },
     { "value bool", R, OP_REPLACE, "obs", o_vbool, CCHC_REASON_BAD_TYPE },
     { "value ext", R, OP_REPLACE, "obs", o_vext, CCHC_REASON_BAD_TYPE },
-    { "duplicate observation", R, OP_REPLACE, "obs", o_dup, CCHC_REASON_DUPLICATE_OBSERVATION },
-    { "duplicate far apart", R, OP_REPLACE, "obs", o_dup_far, CCHC_REASON_DUPLICATE_OBSERVATION },
-    { "value checked before duplicates", R, OP_REPLACE, "obs", o_dup_then_bad, CCHC_REASON_BAD_VALUE },
+    { "duplicate observation", R, OP_REPLACE, "obs", o_dup,
+      CCHC_REASON_DUPLICATE_OBSERVATION },
+    { "duplicate far apart", R, OP_REPLACE, "obs", o_dup_far,
+      CCHC_REASON_DUPLICATE_OBSERVATION },
+    { "value checked before duplicates", R, OP_REPLACE, "obs", o_dup_then_bad,
+      CCHC_REASON_BAD_VALUE },
 
     /* ack fields */
     { "ack seq 2^63", A, OP_REPLACE, "seq", p_seq_over, CCHC_REASON_BAD_SEQ },
@@ -592,8 +940,10 @@ static const case_t s_cases [] = {
     { "ack index 1000", A, OP_REPLACE, "rejected", r_1000, CCHC_REASON_BAD_VALUE },
     { "ack index descending", A, OP_REPLACE, "rejected", r_desc, CCHC_REASON_BAD_VALUE },
     { "ack index repeated", A, OP_REPLACE, "rejected", r_equal, CCHC_REASON_BAD_VALUE },
-    { "ack entry reason 2^32", A, OP_REPLACE, "rejected", r_reason_over, CCHC_REASON_BAD_VALUE },
-    { "ack entry reason float", A, OP_REPLACE, "rejected", r_reason_float, CCHC_REASON_BAD_TYPE },
+    { "ack entry reason 2^32", A, OP_REPLACE, "rejected", r_reason_over,
+      CCHC_REASON_BAD_VALUE },
+    { "ack entry reason float", A, OP_REPLACE, "rejected", r_reason_float,
+      CCHC_REASON_BAD_TYPE },
     { "ack time 2^63", A, OP_REPLACE, "time", p_seq_over, CCHC_REASON_BAD_VALUE },
     { "ack time float", A, OP_REPLACE, "time", p_float1, CCHC_REASON_BAD_TYPE },
 };
@@ -608,9 +958,9 @@ s_decode (cchc_kind_t kind, const uint8_t *body, size_t len)
         cchc_report_t r;
         rc = cchc_report_decode (body, len, &r);
         if (rc == 0 && r.nobs == 0)
-            rc = 999;                   /* must never happen */
+            rc = 999; /* must never happen */
         if (rc != 0 && (r.obs || r.nobs))
-            rc = 998;                   /* must be cleared on failure */
+            rc = 998; /* must be cleared on failure */
         cchc_report_clear (&r);
     }
     else {
@@ -631,18 +981,18 @@ test_crafted_bodies (void)
     for (size_t i = 0; i < sizeof s_cases / sizeof s_cases [0]; i++) {
         const case_t *c = &s_cases [i];
         msgpack_sbuffer sb;
-        s_build (&sb, c->kind == CCHC_KIND_REPORT? s_report_good: s_ack_good,
-                 c->op, c->key, c->fn);
+        s_build (&sb, c->kind == CCHC_KIND_REPORT ? s_report_good : s_ack_good, c->op, c->key,
+                 c->fn);
         int rc = s_decode (c->kind, (const uint8_t *) sb.data, sb.size);
         if (rc != c->expect) {
-            fprintf (stderr, "case '%s': got %d %s, want %d %s\n", c->name,
-                     rc, cchc_reason_name (rc), c->expect, cchc_reason_name (c->expect));
+            fprintf (stderr, "case '%s': got %d %s, want %d %s\n", c->name, rc,
+                     cchc_reason_name (rc), c->expect, cchc_reason_name (c->expect));
             failures++;
         }
         if (rc >= 0 && rc < 128)
             seen [rc] = true;
         /*  The same body as the other kind is never accepted. */
-        int other = s_decode (c->kind == CCHC_KIND_REPORT? CCHC_KIND_ACK: CCHC_KIND_REPORT,
+        int other = s_decode (c->kind == CCHC_KIND_REPORT ? CCHC_KIND_ACK : CCHC_KIND_REPORT,
                               (const uint8_t *) sb.data, sb.size);
         if (other == CCHC_REASON_NONE) {
             fprintf (stderr, "case '%s': accepted as the other kind\n", c->name);
@@ -653,10 +1003,12 @@ test_crafted_bodies (void)
     CHECK_EQ_INT (failures, 0);
     /*  Every body-level reason has at least one case here. */
     const int body_reasons [] = {
-        CCHC_REASON_BAD_VERSION, CCHC_REASON_BAD_TYPE, CCHC_REASON_MISSING_FIELD,
-        CCHC_REASON_DUPLICATE_FIELD, CCHC_REASON_UNKNOWN_FIELD, CCHC_REASON_BAD_UTF8,
-        CCHC_REASON_BAD_CODE, CCHC_REASON_BAD_DATE, CCHC_REASON_BAD_VALUE,
-        CCHC_REASON_BAD_COUNT, CCHC_REASON_BAD_SEQ, CCHC_REASON_DUPLICATE_OBSERVATION
+        CCHC_REASON_BAD_VERSION,   CCHC_REASON_BAD_TYPE,
+        CCHC_REASON_MISSING_FIELD, CCHC_REASON_DUPLICATE_FIELD,
+        CCHC_REASON_UNKNOWN_FIELD, CCHC_REASON_BAD_UTF8,
+        CCHC_REASON_BAD_CODE,      CCHC_REASON_BAD_DATE,
+        CCHC_REASON_BAD_VALUE,     CCHC_REASON_BAD_COUNT,
+        CCHC_REASON_BAD_SEQ,       CCHC_REASON_DUPLICATE_OBSERVATION
     };
     for (size_t i = 0; i < sizeof body_reasons / sizeof body_reasons [0]; i++)
         CHECK (seen [body_reasons [i]]);
@@ -706,13 +1058,17 @@ test_structure (void)
     const uint8_t reserved [] = { 0xc1 };
     CHECK_EQ_INT (s_decode (CCHC_KIND_REPORT, reserved, 1), CCHC_REASON_MALFORMED);
     const uint8_t trunc_map [] = { 0x82, 0xa1, 'v', 0x01 };
-    CHECK_EQ_INT (s_decode (CCHC_KIND_REPORT, trunc_map, sizeof trunc_map), CCHC_REASON_MALFORMED);
+    CHECK_EQ_INT (s_decode (CCHC_KIND_REPORT, trunc_map, sizeof trunc_map),
+                  CCHC_REASON_MALFORMED);
     const uint8_t trunc_str [] = { 0x81, 0xa5, 'v' };
-    CHECK_EQ_INT (s_decode (CCHC_KIND_REPORT, trunc_str, sizeof trunc_str), CCHC_REASON_MALFORMED);
+    CHECK_EQ_INT (s_decode (CCHC_KIND_REPORT, trunc_str, sizeof trunc_str),
+                  CCHC_REASON_MALFORMED);
     const uint8_t trunc_u64 [] = { 0x81, 0xa1, 'v', 0xcf, 0, 0 };
-    CHECK_EQ_INT (s_decode (CCHC_KIND_REPORT, trunc_u64, sizeof trunc_u64), CCHC_REASON_MALFORMED);
+    CHECK_EQ_INT (s_decode (CCHC_KIND_REPORT, trunc_u64, sizeof trunc_u64),
+                  CCHC_REASON_MALFORMED);
     const uint8_t trunc_len [] = { 0x81, 0xa1, 'v', 0xdb, 0 };
-    CHECK_EQ_INT (s_decode (CCHC_KIND_REPORT, trunc_len, sizeof trunc_len), CCHC_REASON_MALFORMED);
+    CHECK_EQ_INT (s_decode (CCHC_KIND_REPORT, trunc_len, sizeof trunc_len),
+                  CCHC_REASON_MALFORMED);
     /*  A second object after the first (trailing bytes). */
     const uint8_t two [] = { 0x80, 0x80 };
     CHECK_EQ_INT (s_decode (CCHC_KIND_REPORT, two, sizeof two), CCHC_REASON_MALFORMED);
@@ -820,10 +1176,10 @@ test_huge_declared (void)
     buf [1] = 0x00;
     buf [2] = 0x00;
     buf [3] = 0x7f;
-    buf [4] = 0xfd;     /* 32765 pairs = 65530 objects in 65531 bytes */
+    buf [4] = 0xfd; /* 32765 pairs = 65530 objects in 65531 bytes */
     memset (buf + 5, 0xc0, CCHC_PROTO_BODY_MAX - 5);
     rc = s_decode (CCHC_KIND_REPORT, buf, 5 + 65530);
-    CHECK_EQ_INT (rc, CCHC_REASON_BAD_TYPE);    /* nil key */
+    CHECK_EQ_INT (rc, CCHC_REASON_BAD_TYPE); /* nil key */
     free (buf);
     CHECK (t1 - t0 < 1.0);
 }
@@ -843,17 +1199,20 @@ static void
 test_depth (void)
 {
     msgpack_sbuffer sb;
-    s_nest_depth = 15;      /* the map is level 1, so 16 levels in all */
+    s_nest_depth = 15; /* the map is level 1, so 16 levels in all */
     s_build (&sb, s_report_good, OP_REPLACE, "unit", p_nested);
-    CHECK_EQ_INT (s_decode (CCHC_KIND_REPORT, (uint8_t *) sb.data, sb.size), CCHC_REASON_BAD_TYPE);
+    CHECK_EQ_INT (s_decode (CCHC_KIND_REPORT, (uint8_t *) sb.data, sb.size),
+                  CCHC_REASON_BAD_TYPE);
     msgpack_sbuffer_destroy (&sb);
     s_nest_depth = 16;
     s_build (&sb, s_report_good, OP_REPLACE, "unit", p_nested);
-    CHECK_EQ_INT (s_decode (CCHC_KIND_REPORT, (uint8_t *) sb.data, sb.size), CCHC_REASON_MALFORMED);
+    CHECK_EQ_INT (s_decode (CCHC_KIND_REPORT, (uint8_t *) sb.data, sb.size),
+                  CCHC_REASON_MALFORMED);
     msgpack_sbuffer_destroy (&sb);
     s_nest_depth = 40;
     s_build (&sb, s_ack_good, OP_REPLACE, "time", p_nested);
-    CHECK_EQ_INT (s_decode (CCHC_KIND_ACK, (uint8_t *) sb.data, sb.size), CCHC_REASON_MALFORMED);
+    CHECK_EQ_INT (s_decode (CCHC_KIND_ACK, (uint8_t *) sb.data, sb.size),
+                  CCHC_REASON_MALFORMED);
     msgpack_sbuffer_destroy (&sb);
 }
 
@@ -883,14 +1242,15 @@ s_obs_float (const char *metric, int y, int m, int d, double v)
 static bool
 s_report_equal (const cchc_report_t *a, const cchc_report_t *b)
 {
-    if (memcmp (a->agent, b->agent, 32) || strcmp (a->unit, b->unit)
-    ||  a->seq != b->seq || a->created_ms != b->created_ms || a->nobs != b->nobs)
+    if (memcmp (a->agent, b->agent, 32) || strcmp (a->unit, b->unit) || a->seq != b->seq
+        || a->created_ms != b->created_ms || a->nobs != b->nobs)
         return false;
     for (uint32_t i = 0; i < a->nobs; i++) {
         const cchc_obs_t *x = &a->obs [i], *y = &b->obs [i];
         if (strcmp (x->metric, y->metric) || x->date != y->date || x->is_float != y->is_float)
             return false;
-        if (x->is_float? memcmp (&x->fval, &y->fval, sizeof x->fval) != 0: x->ival != y->ival)
+        if (x->is_float ? memcmp (&x->fval, &y->fval, sizeof x->fval) != 0
+                        : x->ival != y->ival)
             return false;
     }
     return true;
@@ -935,10 +1295,10 @@ test_report_round_trip (void)
     /*  Encoding the decoded report gives the same bytes. */
     uint8_t *body2 = NULL;
     size_t len2 = 0;
-    int rc2 = rc == 0? cchc_report_encode (&d, &body2, &len2): -1;
+    int rc2 = rc == 0 ? cchc_report_encode (&d, &body2, &len2) : -1;
     bool same = rc2 == 0 && len2 == len && memcmp (body, body2, len) == 0;
     cchc_report_clear (&d);
-    cchc_report_clear (&d);     /* twice is safe */
+    cchc_report_clear (&d); /* twice is safe */
     free (body);
     free (body2);
     CHECK_EQ_INT (rc, CCHC_REASON_NONE);
@@ -968,10 +1328,15 @@ test_rev12_keys (void)
     r.caps = CCHC_CAP_HIGH;
     int rc = cchc_report_encode (&r, &with, &wlen);
     bool grew = rc == 0 && wlen == plen + 6 && with [0] == 0x87 && plain [0] == 0x86
-             && memcmp (with + 1, plain + 1, plen - 1) == 0
-             && memcmp (with + plen, "\xa4" "caps" "\x01", 6) == 0;
+                && memcmp (with + 1, plain + 1, plen - 1) == 0
+                && memcmp (with + plen,
+                           "\xa4"
+                           "caps"
+                           "\x01",
+                           6)
+                       == 0;
     cchc_report_t d;
-    int drc = rc == 0? cchc_report_decode (with, wlen, &d): -1;
+    int drc = rc == 0 ? cchc_report_decode (with, wlen, &d) : -1;
     bool caps = drc == 0 && d.caps == CCHC_CAP_HIGH;
     if (drc == 0)
         cchc_report_clear (&d);
@@ -995,9 +1360,14 @@ test_rev12_keys (void)
     a.high = (uint64_t) INT64_MAX;
     rc = cchc_ack_encode (&a, &with, &wlen);
     grew = rc == 0 && wlen == plen + 14 && with [0] == 0x88 && plain [0] == 0x87
-        && memcmp (with + plen, "\xa4" "high" "\xcf", 6) == 0;
+           && memcmp (with + plen,
+                      "\xa4"
+                      "high"
+                      "\xcf",
+                      6)
+                  == 0;
     cchc_ack_t da;
-    drc = rc == 0? cchc_ack_decode (with, wlen, &da): -1;
+    drc = rc == 0 ? cchc_ack_decode (with, wlen, &da) : -1;
     bool high = drc == 0 && da.has_high && da.high == (uint64_t) INT64_MAX;
     cchc_ack_clear (&da);
     drc = cchc_ack_decode (plain, plen, &da);
@@ -1031,9 +1401,8 @@ test_ack_round_trip (void)
     cchc_ack_t d;
     int rc = cchc_ack_decode (body, len, &d);
     bool eq = rc == 0 && memcmp (d.agent, a.agent, 32) == 0 && d.seq == a.seq
-           && d.status == a.status && d.reason == a.reason && d.nrejected == 3
-           && d.time_ms == a.time_ms
-           && memcmp (d.rejected, rej, sizeof rej) == 0;
+              && d.status == a.status && d.reason == a.reason && d.nrejected == 3
+              && d.time_ms == a.time_ms && memcmp (d.rejected, rej, sizeof rej) == 0;
     cchc_ack_clear (&d);
     free (body);
     CHECK_EQ_INT (rc, CCHC_REASON_NONE);
@@ -1077,22 +1446,18 @@ test_canonical_bytes (void)
     uint8_t *body;
     size_t len;
     CHECK_EQ_INT (cchc_report_encode (&r, &body, &len), CCHC_REASON_NONE);
-    static const uint8_t head [] = {
-        0x86, 0xa1, 'v', 0x01, 0xa5, 'a', 'g', 'e', 'n', 't', 0xc4, 0x20
-    };
+    static const uint8_t head [] = { 0x86, 0xa1, 'v', 0x01, 0xa5, 'a',
+                                     'g',  'e',  'n', 't',  0xc4, 0x20 };
     static const uint8_t tail [] = {
-        0xa4, 'u', 'n', 'i', 't', 0xa2, '0', '8',
-        0xa3, 's', 'e', 'q', 0xcd, 0x01, 0x2c,
-        0xa7, 'c', 'r', 'e', 'a', 't', 'e', 'd', 0x05,
-        0xa3, 'o', 'b', 's', 0x93,
-        0x93, 0xa1, 'm', 0xaa, '2', '0', '2', '1', '-', '0', '3', '-', '1', '4', 0xcc, 0xc8,
-        0x93, 0xa1, 'n', 0xaa, '2', '0', '2', '1', '-', '0', '3', '-', '1', '4', 0xd0, 0x9c,
-        0x93, 0xa1, 'o', 0xaa, '2', '0', '2', '1', '-', '0', '3', '-', '1', '4',
-        0xcb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0
+        0xa4, 'u',  'n',  'i',  't',  0xa2, '0',  '8',  0xa3, 's',  'e',  'q', 0xcd, 0x01,
+        0x2c, 0xa7, 'c',  'r',  'e',  'a',  't',  'e',  'd',  0x05, 0xa3, 'o', 'b',  's',
+        0x93, 0x93, 0xa1, 'm',  0xaa, '2',  '0',  '2',  '1',  '-',  '0',  '3', '-',  '1',
+        '4',  0xcc, 0xc8, 0x93, 0xa1, 'n',  0xaa, '2',  '0',  '2',  '1',  '-', '0',  '3',
+        '-',  '1',  '4',  0xd0, 0x9c, 0x93, 0xa1, 'o',  0xaa, '2',  '0',  '2', '1',  '-',
+        '0',  '3',  '-',  '1',  '4',  0xcb, 0x3f, 0xf0, 0,    0,    0,    0,   0,    0
     };
-    bool ok = len == sizeof head + 32 + sizeof tail
-           && memcmp (body, head, sizeof head) == 0
-           && memcmp (body + sizeof head + 32, tail, sizeof tail) == 0;
+    bool ok = len == sizeof head + 32 + sizeof tail && memcmp (body, head, sizeof head) == 0
+              && memcmp (body + sizeof head + 32, tail, sizeof tail) == 0;
     free (body);
     CHECK (ok);
 }
@@ -1120,7 +1485,7 @@ test_encode_refusals (void)
     CHECK (body == NULL && len == 0);
     snprintf (r.unit, sizeof r.unit, "%s", "S P");
     CHECK_EQ_INT (cchc_report_encode (&r, &body, &len), CCHC_REASON_BAD_CODE);
-    memset (r.unit, 'A', sizeof r.unit);        /* not terminated */
+    memset (r.unit, 'A', sizeof r.unit); /* not terminated */
     CHECK_EQ_INT (cchc_report_encode (&r, &body, &len), CCHC_REASON_BAD_CODE);
     snprintf (r.unit, sizeof r.unit, "%s", "S\xff");
     CHECK_EQ_INT (cchc_report_encode (&r, &body, &len), CCHC_REASON_BAD_UTF8);
@@ -1171,7 +1536,7 @@ test_encode_refusals (void)
         snprintf (many [i].metric, sizeof many [i].metric, "m%d", i);
     int rc2 = cchc_report_encode (&r, &body, &len);
     cchc_report_t d;
-    int rc3 = rc2 == 0? cchc_report_decode (body, len, &d): -2;
+    int rc3 = rc2 == 0 ? cchc_report_decode (body, len, &d) : -2;
     if (rc2 == 0)
         free (body);
     if (rc3 == 0)
@@ -1251,7 +1616,8 @@ test_open (void)
     /*  Sizes. */
     int empty = cchc_report_open (s_agent_pk, body, 0, sig, &d);
     uint8_t *big = calloc (1, CCHC_PROTO_BODY_MAX + 1);
-    int too_large = big? cchc_report_open (s_agent_pk, big, CCHC_PROTO_BODY_MAX + 1, sig, &d): -2;
+    int too_large =
+        big ? cchc_report_open (s_agent_pk, big, CCHC_PROTO_BODY_MAX + 1, sig, &d) : -2;
     /*  A correctly signed malformed body reaches the decoder. */
     uint8_t sig3 [64];
     cchc_proto_sign (CCHC_KIND_REPORT, agent, body, len - 1, sig3);
@@ -1282,18 +1648,18 @@ test_open (void)
     cchc_proto_sign (CCHC_KIND_ACK, collector, body, len, sig);
     cchc_ack_t da;
     int ack_ok = cchc_ack_open (cchc_key_public (collector), body, len, sig, &da);
-    bool ack_eq = ack_ok == 0 && da.seq == 7 && da.nrejected == 1
-               && da.rejected [0].index == 1 && da.rejected [0].reason == 37;
+    bool ack_eq = ack_ok == 0 && da.seq == 7 && da.nrejected == 1 && da.rejected [0].index == 1
+                  && da.rejected [0].reason == 37;
     cchc_ack_clear (&da);
     /*  Not verified against the agent's own key, nor as a report. */
     int ack_wrong = cchc_ack_open (s_agent_pk, body, len, sig, &da);
-    int as_report = cchc_proto_verify (CCHC_KIND_REPORT, cchc_key_public (collector),
-                                       body, len, sig);
+    int as_report =
+        cchc_proto_verify (CCHC_KIND_REPORT, cchc_key_public (collector), body, len, sig);
     int ack_big = cchc_ack_open (s_agent_pk, body, CCHC_PROTO_BODY_MAX + 1, sig, &da);
     free (body);
     cchc_key_destroy (&agent);
     cchc_key_destroy (&collector);
-    cchc_key_destroy (&collector);      /* NULL-safe */
+    cchc_key_destroy (&collector); /* NULL-safe */
     CHECK_EQ_INT (ack_ok, CCHC_REASON_NONE);
     CHECK (ack_eq);
     CHECK_EQ_INT (ack_wrong, CCHC_REASON_BAD_SIGNATURE);
@@ -1321,9 +1687,9 @@ test_bit_flips (void)
     size_t accepted = 0, tried = 0;
     cchc_report_t d;
     for (size_t bit = 0; bit < (len + 64 + 32) * 8; bit++) {
-        uint8_t *byte = bit < len * 8? &body [bit / 8]
-                      : bit < (len + 64) * 8? &sig [bit / 8 - len]
-                      : &pk [bit / 8 - len - 64];
+        uint8_t *byte = bit < len * 8          ? &body [bit / 8]
+                        : bit < (len + 64) * 8 ? &sig [bit / 8 - len]
+                                               : &pk [bit / 8 - len - 64];
         *byte ^= (uint8_t) (1u << (bit % 8));
         if (cchc_report_open (pk, body, len, sig, &d) == CCHC_REASON_NONE) {
             accepted++;
@@ -1353,9 +1719,9 @@ test_bit_flips (void)
     accepted = 0;
     cchc_ack_t da;
     for (size_t bit = 0; bit < (len + 64 + 32) * 8; bit++) {
-        uint8_t *byte = bit < len * 8? &body [bit / 8]
-                      : bit < (len + 64) * 8? &sig [bit / 8 - len]
-                      : &pk [bit / 8 - len - 64];
+        uint8_t *byte = bit < len * 8          ? &body [bit / 8]
+                        : bit < (len + 64) * 8 ? &sig [bit / 8 - len]
+                                               : &pk [bit / 8 - len - 64];
         *byte ^= (uint8_t) (1u << (bit % 8));
         if (cchc_ack_open (pk, body, len, sig, &da) == CCHC_REASON_NONE) {
             accepted++;
@@ -1383,7 +1749,8 @@ test_names (void)
     CHECK_EQ_STR (cchc_status_name (-1), "unknown");
     CHECK_EQ_STR (cchc_reason_name (CCHC_REASON_NONE), "none");
     CHECK_EQ_STR (cchc_reason_name (CCHC_REASON_BAD_SIGNATURE), "bad_signature");
-    CHECK_EQ_STR (cchc_reason_name (CCHC_REASON_DUPLICATE_OBSERVATION), "duplicate_observation");
+    CHECK_EQ_STR (cchc_reason_name (CCHC_REASON_DUPLICATE_OBSERVATION),
+                  "duplicate_observation");
     CHECK_EQ_STR (cchc_reason_name (CCHC_REASON_DATE_OUT_OF_RANGE), "date_out_of_range");
     CHECK_EQ_STR (cchc_reason_name (CCHC_REASON_SHUTTING_DOWN), "shutting_down");
     CHECK_EQ_STR (cchc_reason_name (18), "unknown");

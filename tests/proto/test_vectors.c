@@ -28,7 +28,7 @@ typedef struct {
     char *key [FIELDS_MAX];
     char *value [FIELDS_MAX];
     size_t n;
-    int line;           /* of the "vector:" line */
+    int line; /* of the "vector:" line */
 } block_t;
 
 /*  The one value of `key`, or NULL (missing or given twice). */
@@ -99,7 +99,7 @@ s_code_name (const char *s, uint64_t *code, char *name, size_t size)
 static uint8_t *
 s_unhex (const char *hex, size_t *len)
 {
-    size_t n = hex? strlen (hex): 1;
+    size_t n = hex ? strlen (hex) : 1;
     if (n % 2)
         return NULL;
     uint8_t *buf = malloc (n / 2 + 1);
@@ -144,17 +144,16 @@ s_block_key (const block_t *b)
 /*  The document's prefix, signed length, and the signature checked over
     prefix || body with libsodium directly. */
 static bool
-s_check_signed_input (const block_t *b, const char *want_prefix,
-                      const uint8_t *body, size_t len, const uint8_t pk [32],
-                      const uint8_t sig [64])
+s_check_signed_input (const block_t *b, const char *want_prefix, const uint8_t *body,
+                      size_t len, const uint8_t pk [32], const uint8_t sig [64])
 {
     size_t plen;
     uint8_t *prefix = s_unhex (s_get (b, "prefix"), &plen);
     uint64_t signed_length;
     bool ok = prefix && plen == strlen (want_prefix) + 1
-           && memcmp (prefix, want_prefix, plen) == 0
-           && s_u64 (s_get (b, "signed_length"), &signed_length) == 0
-           && signed_length == plen + len;
+              && memcmp (prefix, want_prefix, plen) == 0
+              && s_u64 (s_get (b, "signed_length"), &signed_length) == 0
+              && signed_length == plen + len;
     if (ok) {
         uint8_t *input = malloc (plen + len);
         ok = input != NULL;
@@ -175,10 +174,10 @@ static int s_reports_caps, s_acks_high;
 static void
 s_check_report (const block_t *b)
 {
-    static const char *const allowed [] = {
-        "vector", "kind", "seed", "public_key", "agent", "unit", "seq", "created",
-        "obs", "caps", "prefix", "signed_length", "body", "signature", NULL
-    };
+    static const char *const allowed [] = { "vector", "kind",      "seed",   "public_key",
+                                            "agent",  "unit",      "seq",    "created",
+                                            "obs",    "caps",      "prefix", "signed_length",
+                                            "body",   "signature", NULL };
     CHECK (s_only_keys (b, allowed));
     cchc_key_t *key = s_block_key (b);
     CHECK (key);
@@ -188,11 +187,11 @@ s_check_report (const block_t *b)
     memset (&r, 0, sizeof r);
     memset (obs, 0, sizeof obs);
     r.obs = obs;
-    bool fields_ok = s_get (b, "agent") && cchc_hex_decode (r.agent, 32, s_get (b, "agent")) == 0
-                  && memcmp (r.agent, cchc_key_public (key), 32) == 0
-                  && s_get (b, "unit") && strlen (s_get (b, "unit")) <= CCHC_UNIT_MAX
-                  && s_u64 (s_get (b, "seq"), &r.seq) == 0
-                  && s_u64 (s_get (b, "created"), &r.created_ms) == 0;
+    bool fields_ok =
+        s_get (b, "agent") && cchc_hex_decode (r.agent, 32, s_get (b, "agent")) == 0
+        && memcmp (r.agent, cchc_key_public (key), 32) == 0 && s_get (b, "unit")
+        && strlen (s_get (b, "unit")) <= CCHC_UNIT_MAX && s_u64 (s_get (b, "seq"), &r.seq) == 0
+        && s_u64 (s_get (b, "created"), &r.created_ms) == 0;
     if (fields_ok)
         snprintf (r.unit, sizeof r.unit, "%s", s_get (b, "unit"));
     /*  Revision 1.2: the optional "caps" key (absent: 0). */
@@ -209,20 +208,19 @@ s_check_report (const block_t *b)
         char line [256], metric [64], date [32], kind [16], value [64];
         snprintf (line, sizeof line, "%s", b->value [i]);
         if (sscanf (line, "%63s %31s %15s %63s", metric, date, kind, value) != 4
-        ||  strlen (metric) > CCHC_METRIC_MAX || r.nobs == CCHC_PROTO_OBS_MAX) {
+            || strlen (metric) > CCHC_METRIC_MAX || r.nobs == CCHC_PROTO_OBS_MAX) {
             fields_ok = false;
             break;
         }
         cchc_obs_t *o = &obs [r.nobs++];
-        cchc_strlcpy (o->metric, metric, sizeof o->metric);   /* length checked above */
+        cchc_strlcpy (o->metric, metric, sizeof o->metric); /* length checked above */
         if (cchc_date_parse (date, strlen (date), &o->date) != 0)
             fields_ok = false;
         if (strcmp (kind, "int") == 0) {
             has_int = true;
             fields_ok &= cchc_parse_int64 (value, INT64_MIN, INT64_MAX, &o->ival) == 0;
         }
-        else
-        if (strcmp (kind, "float") == 0) {
+        else if (strcmp (kind, "float") == 0) {
             has_float = true;
             o->is_float = true;
             fields_ok &= cchc_parse_double (value, &o->fval) == 0;
@@ -232,7 +230,7 @@ s_check_report (const block_t *b)
     }
     uint8_t *body = NULL, *doc_body = NULL, *doc_sig = NULL;
     size_t len = 0, doc_len = 0, sig_len = 0;
-    int enc = fields_ok? cchc_report_encode (&r, &body, &len): -2;
+    int enc = fields_ok ? cchc_report_encode (&r, &body, &len) : -2;
     uint8_t sig [64];
     if (enc == 0)
         cchc_proto_sign (CCHC_KIND_REPORT, key, body, len, sig);
@@ -241,20 +239,20 @@ s_check_report (const block_t *b)
     doc_body = s_unhex (s_get (b, "body"), &doc_len);
     doc_sig = s_unhex (s_get (b, "signature"), &sig_len);
     bool input_ok = doc_body && doc_sig && sig_len == 64
-                 && s_check_signed_input (b, "cchc/v1/report", doc_body, doc_len,
-                                          cchc_key_public (key), doc_sig);
+                    && s_check_signed_input (b, "cchc/v1/report", doc_body, doc_len,
+                                             cchc_key_public (key), doc_sig);
     cchc_report_t got;
     int open = doc_body && doc_sig && sig_len == 64
-             ? cchc_report_open (cchc_key_public (key), doc_body, doc_len, doc_sig, &got): -2;
+                   ? cchc_report_open (cchc_key_public (key), doc_body, doc_len, doc_sig, &got)
+                   : -2;
     bool same = open == 0 && got.seq == r.seq && got.created_ms == r.created_ms
-             && got.caps == r.caps
-             && strcmp (got.unit, r.unit) == 0 && got.nobs == r.nobs
-             && memcmp (got.agent, r.agent, 32) == 0;
+                && got.caps == r.caps && strcmp (got.unit, r.unit) == 0 && got.nobs == r.nobs
+                && memcmp (got.agent, r.agent, 32) == 0;
     for (uint32_t i = 0; same && i < r.nobs; i++)
         same = strcmp (got.obs [i].metric, obs [i].metric) == 0
-            && got.obs [i].date == obs [i].date && got.obs [i].is_float == obs [i].is_float
-            && (obs [i].is_float? got.obs [i].fval == obs [i].fval
-                                : got.obs [i].ival == obs [i].ival);
+               && got.obs [i].date == obs [i].date && got.obs [i].is_float == obs [i].is_float
+               && (obs [i].is_float ? got.obs [i].fval == obs [i].fval
+                                    : got.obs [i].ival == obs [i].ival);
     if (open == 0)
         cchc_report_clear (&got);
     free (body);
@@ -282,10 +280,11 @@ static void
 s_check_figures (const block_t *b)
 {
     static const char *const allowed [] = {
-        "vector", "kind", "seed", "public_key", "province", "code", "seq", "created",
-        "period", "version", "locked", "journal", "catalogue", "cat_year", "structure",
-        "part", "parts", "units_total", "indicator", "figure", "unit", "score",
-        "prefix", "signed_length", "body", "signature", NULL
+        "vector",    "kind",      "seed",      "public_key", "province", "code",
+        "seq",       "created",   "period",    "version",    "locked",   "journal",
+        "catalogue", "cat_year",  "structure", "part",       "parts",    "units_total",
+        "indicator", "figure",    "unit",      "score",      "prefix",   "signed_length",
+        "body",      "signature", NULL
     };
     CHECK (s_only_keys (b, allowed));
     cchc_key_t *key = s_block_key (b);
@@ -303,21 +302,22 @@ s_check_figures (const block_t *b)
     f.figures = figs;
     f.units = units;
     uint64_t u [8];
-    bool ok = s_get (b, "province") && cchc_hex_decode (f.province, 32, s_get (b, "province")) == 0
-           && memcmp (f.province, cchc_key_public (key), 32) == 0
-           && s_get (b, "code") && strlen (s_get (b, "code")) <= CCHC_UNIT_MAX
-           && s_get (b, "period") && strlen (s_get (b, "period")) < CCHC_PERIOD_ID_MAX
-           && s_u64 (s_get (b, "seq"), &f.seq) == 0
-           && s_u64 (s_get (b, "created"), &f.created_ms) == 0
-           && s_u64 (s_get (b, "version"), &f.version) == 0
-           && s_u64 (s_get (b, "locked"), &f.locked_ms) == 0
-           && s_u64 (s_get (b, "journal"), &f.journal) == 0
-           && s_get (b, "catalogue") && cchc_hex_decode (f.catalogue, 32, s_get (b, "catalogue")) == 0
-           && s_get (b, "structure") && cchc_hex_decode (f.structure, 32, s_get (b, "structure")) == 0
-           && s_u64 (s_get (b, "cat_year"), &u [0]) == 0
-           && s_u64 (s_get (b, "part"), &u [1]) == 0
-           && s_u64 (s_get (b, "parts"), &u [2]) == 0
-           && s_u64 (s_get (b, "units_total"), &u [3]) == 0;
+    bool ok =
+        s_get (b, "province") && cchc_hex_decode (f.province, 32, s_get (b, "province")) == 0
+        && memcmp (f.province, cchc_key_public (key), 32) == 0 && s_get (b, "code")
+        && strlen (s_get (b, "code")) <= CCHC_UNIT_MAX && s_get (b, "period")
+        && strlen (s_get (b, "period")) < CCHC_PERIOD_ID_MAX
+        && s_u64 (s_get (b, "seq"), &f.seq) == 0
+        && s_u64 (s_get (b, "created"), &f.created_ms) == 0
+        && s_u64 (s_get (b, "version"), &f.version) == 0
+        && s_u64 (s_get (b, "locked"), &f.locked_ms) == 0
+        && s_u64 (s_get (b, "journal"), &f.journal) == 0 && s_get (b, "catalogue")
+        && cchc_hex_decode (f.catalogue, 32, s_get (b, "catalogue")) == 0
+        && s_get (b, "structure")
+        && cchc_hex_decode (f.structure, 32, s_get (b, "structure")) == 0
+        && s_u64 (s_get (b, "cat_year"), &u [0]) == 0 && s_u64 (s_get (b, "part"), &u [1]) == 0
+        && s_u64 (s_get (b, "parts"), &u [2]) == 0
+        && s_u64 (s_get (b, "units_total"), &u [3]) == 0;
     if (ok) {
         snprintf (f.code, sizeof f.code, "%s", s_get (b, "code"));
         snprintf (f.period, sizeof f.period, "%s", s_get (b, "period"));
@@ -333,42 +333,41 @@ s_check_figures (const block_t *b)
             if (ok)
                 snprintf (ind [f.nindicators++], CCHC_METRIC_MAX + 1, "%s", v);
         }
-        else
-        if (strcmp (k, "figure") == 0) {
+        else if (strcmp (k, "figure") == 0) {
             cchc_provfig_figure_t *g = &figs [f.nfigures];
             ok = f.nfigures < GMAX
-              && sscanf (v, "%u %d %u %lf %lf %lf %lf %u %u", &g->indicator, &g->level,
-                         &g->flags, &g->numerator, &g->denominator, &g->value,
-                         &g->target, &g->units, &g->units_missing) == 9;
+                 && sscanf (v, "%u %d %u %lf %lf %lf %lf %u %u", &g->indicator, &g->level,
+                            &g->flags, &g->numerator, &g->denominator, &g->value, &g->target,
+                            &g->units, &g->units_missing)
+                        == 9;
             f.nfigures++;
         }
-        else
-        if (strcmp (k, "unit") == 0) {
+        else if (strcmp (k, "unit") == 0) {
             cchc_provfig_unit_t *n = &units [f.nunits];
             char code [32], parent [32];
             int used = 0;
             ok = f.nunits < UMAX
-              && sscanf (v, "%31s %31s %u %u %lf %lf %lf %u %n", code, parent, &n->level,
-                         &n->flags, &n->index, &n->earned, &n->applicable, &n->rank,
-                         &used) == 8
-              && strlen (code) <= CCHC_UNIT_MAX && strlen (parent) <= CCHC_UNIT_MAX
-              && strlen (v + used) <= CCHC_PROVFIG_NAME_MAX;
+                 && sscanf (v, "%31s %31s %u %u %lf %lf %lf %u %n", code, parent, &n->level,
+                            &n->flags, &n->index, &n->earned, &n->applicable, &n->rank, &used)
+                        == 8
+                 && strlen (code) <= CCHC_UNIT_MAX && strlen (parent) <= CCHC_UNIT_MAX
+                 && strlen (v + used) <= CCHC_PROVFIG_NAME_MAX;
             if (ok) {
                 snprintf (n->code, sizeof n->code, "%s", code);
                 snprintf (n->parent, sizeof n->parent, "%s",
-                          strcmp (parent, "-") == 0? "": parent);
+                          strcmp (parent, "-") == 0 ? "" : parent);
                 snprintf (n->name, sizeof n->name, "%s", v + used);
                 n->scores = scores [f.nunits];
                 f.nunits++;
             }
         }
-        else
-        if (strcmp (k, "score") == 0) {
+        else if (strcmp (k, "score") == 0) {
             ok = f.nunits > 0 && nscores [f.nunits - 1] < IMAX;
             if (ok) {
                 cchc_provfig_score_t *sc = &scores [f.nunits - 1][nscores [f.nunits - 1]++];
                 ok = sscanf (v, "%u %lf %lf %lf", &sc->state, &sc->value, &sc->points,
-                             &sc->points_max) == 4;
+                             &sc->points_max)
+                     == 4;
             }
         }
     }
@@ -376,11 +375,11 @@ s_check_figures (const block_t *b)
         ok = nscores [i] == f.nindicators;
     uint8_t structure [32];
     cchc_provfig_structure (units, f.nunits, structure);
-    bool structure_ok = ok && f.nunits == f.units_total
-                     && memcmp (structure, f.structure, 32) == 0;
+    bool structure_ok =
+        ok && f.nunits == f.units_total && memcmp (structure, f.structure, 32) == 0;
     uint8_t *body = NULL, *doc_body = NULL, *doc_sig = NULL;
     size_t len = 0, doc_len = 0, sig_len = 0;
-    int enc = ok? cchc_provfig_encode (&f, &body, &len): -2;
+    int enc = ok ? cchc_provfig_encode (&f, &body, &len) : -2;
     uint8_t sig [64];
     if (enc == 0)
         cchc_provfig_sign (key, body, len, sig);
@@ -389,18 +388,20 @@ s_check_figures (const block_t *b)
     doc_body = s_unhex (s_get (b, "body"), &doc_len);
     doc_sig = s_unhex (s_get (b, "signature"), &sig_len);
     bool input_ok = doc_body && doc_sig && sig_len == 64
-                 && s_check_signed_input (b, "cchc/v1/figures", doc_body, doc_len,
-                                          cchc_key_public (key), doc_sig);
+                    && s_check_signed_input (b, "cchc/v1/figures", doc_body, doc_len,
+                                             cchc_key_public (key), doc_sig);
     cchc_provfig_t got;
-    int open = doc_body && doc_sig && sig_len == 64
-             ? cchc_provfig_open (cchc_key_public (key), doc_body, doc_len, doc_sig, &got): -2;
+    int open =
+        doc_body && doc_sig && sig_len == 64
+            ? cchc_provfig_open (cchc_key_public (key), doc_body, doc_len, doc_sig, &got)
+            : -2;
     bool same = open == 0 && got.seq == f.seq && got.version == f.version
-             && got.nunits == f.nunits && got.nfigures == f.nfigures
-             && strcmp (got.period, f.period) == 0 && got.journal == f.journal;
+                && got.nunits == f.nunits && got.nfigures == f.nfigures
+                && strcmp (got.period, f.period) == 0 && got.journal == f.journal;
     for (uint32_t i = 0; same && i < f.nunits; i++)
         same = strcmp (got.units [i].code, units [i].code) == 0
-            && strcmp (got.units [i].name, units [i].name) == 0
-            && got.units [i].index == units [i].index;
+               && strcmp (got.units [i].name, units [i].name) == 0
+               && got.units [i].index == units [i].index;
     if (open == 0)
         cchc_provfig_clear (&got);
     free (body);
@@ -421,10 +422,10 @@ s_check_figures (const block_t *b)
 static void
 s_check_ack (const block_t *b)
 {
-    static const char *const allowed [] = {
-        "vector", "kind", "seed", "public_key", "agent", "seq", "status", "reason",
-        "rejected", "time", "high", "prefix", "signed_length", "body", "signature", NULL
-    };
+    static const char *const allowed [] = { "vector",        "kind", "seed",      "public_key",
+                                            "agent",         "seq",  "status",    "reason",
+                                            "rejected",      "time", "high",      "prefix",
+                                            "signed_length", "body", "signature", NULL };
     CHECK (s_only_keys (b, allowed));
     cchc_key_t *key = s_block_key (b);
     CHECK (key);
@@ -435,14 +436,13 @@ s_check_ack (const block_t *b)
     a.rejected = rej;
     uint64_t status = 0, reason = 0;
     char sname [64], rname [64];
-    bool fields_ok = s_get (b, "agent") && cchc_hex_decode (a.agent, 32, s_get (b, "agent")) == 0
-                  && s_u64 (s_get (b, "seq"), &a.seq) == 0
-                  && s_u64 (s_get (b, "time"), &a.time_ms) == 0
-                  && s_code_name (s_get (b, "status"), &status, sname, sizeof sname) == 0
-                  && s_code_name (s_get (b, "reason"), &reason, rname, sizeof rname) == 0
-                  && status <= 3 && reason <= UINT32_MAX
-                  && strcmp (sname, cchc_status_name ((int) status)) == 0
-                  && strcmp (rname, cchc_reason_name ((int) reason)) == 0;
+    bool fields_ok =
+        s_get (b, "agent") && cchc_hex_decode (a.agent, 32, s_get (b, "agent")) == 0
+        && s_u64 (s_get (b, "seq"), &a.seq) == 0 && s_u64 (s_get (b, "time"), &a.time_ms) == 0
+        && s_code_name (s_get (b, "status"), &status, sname, sizeof sname) == 0
+        && s_code_name (s_get (b, "reason"), &reason, rname, sizeof rname) == 0 && status <= 3
+        && reason <= UINT32_MAX && strcmp (sname, cchc_status_name ((int) status)) == 0
+        && strcmp (rname, cchc_reason_name ((int) reason)) == 0;
     a.status = (uint32_t) status;
     a.reason = (uint32_t) reason;
     /*  Revision 1.2: the optional "high" key. */
@@ -457,8 +457,8 @@ s_check_ack (const block_t *b)
         unsigned idx, why;
         char name [64];
         if (sscanf (b->value [i], "%u %u %63s", &idx, &why, name) != 3
-        ||  strcmp (name, cchc_reason_name ((int) why)) != 0
-        ||  a.nrejected == CCHC_PROTO_OBS_MAX)
+            || strcmp (name, cchc_reason_name ((int) why)) != 0
+            || a.nrejected == CCHC_PROTO_OBS_MAX)
             fields_ok = false;
         else {
             rej [a.nrejected].index = idx;
@@ -468,7 +468,7 @@ s_check_ack (const block_t *b)
     }
     uint8_t *body = NULL, *doc_body = NULL, *doc_sig = NULL;
     size_t len = 0, doc_len = 0, sig_len = 0;
-    int enc = fields_ok? cchc_ack_encode (&a, &body, &len): -2;
+    int enc = fields_ok ? cchc_ack_encode (&a, &body, &len) : -2;
     uint8_t sig [64];
     if (enc == 0)
         cchc_proto_sign (CCHC_KIND_ACK, key, body, len, sig);
@@ -477,21 +477,24 @@ s_check_ack (const block_t *b)
     doc_body = s_unhex (s_get (b, "body"), &doc_len);
     doc_sig = s_unhex (s_get (b, "signature"), &sig_len);
     bool input_ok = doc_body && doc_sig && sig_len == 64
-                 && s_check_signed_input (b, "cchc/v1/ack", doc_body, doc_len,
-                                          cchc_key_public (key), doc_sig);
+                    && s_check_signed_input (b, "cchc/v1/ack", doc_body, doc_len,
+                                             cchc_key_public (key), doc_sig);
     cchc_ack_t got;
     int open = doc_body && doc_sig && sig_len == 64
-             ? cchc_ack_open (cchc_key_public (key), doc_body, doc_len, doc_sig, &got): -2;
-    bool same = open == 0 && got.seq == a.seq && got.status == a.status
-             && got.reason == a.reason && got.time_ms == a.time_ms
-             && got.nrejected == a.nrejected && memcmp (got.agent, a.agent, 32) == 0
-             && got.has_high == a.has_high && got.high == a.high
-             && (a.nrejected == 0
-                 || memcmp (got.rejected, rej, a.nrejected * sizeof *rej) == 0);
+                   ? cchc_ack_open (cchc_key_public (key), doc_body, doc_len, doc_sig, &got)
+                   : -2;
+    bool same =
+        open == 0 && got.seq == a.seq && got.status == a.status && got.reason == a.reason
+        && got.time_ms == a.time_ms && got.nrejected == a.nrejected
+        && memcmp (got.agent, a.agent, 32) == 0 && got.has_high == a.has_high
+        && got.high == a.high
+        && (a.nrejected == 0 || memcmp (got.rejected, rej, a.nrejected * sizeof *rej) == 0);
     /*  An ack is never a report, whatever key. */
     cchc_report_t as_report;
-    int cross = doc_body && doc_sig && sig_len == 64
-              ? cchc_report_open (cchc_key_public (key), doc_body, doc_len, doc_sig, &as_report): -2;
+    int cross =
+        doc_body && doc_sig && sig_len == 64
+            ? cchc_report_open (cchc_key_public (key), doc_body, doc_len, doc_sig, &as_report)
+            : -2;
     if (open == 0)
         cchc_ack_clear (&got);
     if (a.nrejected)
@@ -514,10 +517,15 @@ s_check_ack (const block_t *b)
 static void
 s_check_curve (const block_t *b)
 {
-    static const char *const allowed [] = {
-        "vector", "kind", "seed", "public_key", "curve_public", "curve_public_z85",
-        "curve_secret", "curve_secret_z85", NULL
-    };
+    static const char *const allowed [] = { "vector",
+                                            "kind",
+                                            "seed",
+                                            "public_key",
+                                            "curve_public",
+                                            "curve_public_z85",
+                                            "curve_secret",
+                                            "curve_secret_z85",
+                                            NULL };
     CHECK (s_only_keys (b, allowed));
     cchc_key_t *key = s_block_key (b);
     CHECK (key);
@@ -617,14 +625,11 @@ test_vectors (void)
             fprintf (stderr, "vector %s (line %d)\n", s_get (&b, "vector"), b.line);
             if (kind && strcmp (kind, "report") == 0)
                 s_check_report (&b);
-            else
-            if (kind && strcmp (kind, "ack") == 0)
+            else if (kind && strcmp (kind, "ack") == 0)
                 s_check_ack (&b);
-            else
-            if (kind && strcmp (kind, "curve") == 0)
+            else if (kind && strcmp (kind, "curve") == 0)
                 s_check_curve (&b);
-            else
-            if (kind && strcmp (kind, "figures") == 0)
+            else if (kind && strcmp (kind, "figures") == 0)
                 s_check_figures (&b);
             else
                 cchc_test_cur_ = 1;
@@ -643,12 +648,12 @@ test_vectors (void)
     CHECK (s_reports >= 2);
     CHECK (s_reports_mixed >= 1);
     CHECK (s_acks_with_rejections >= 1);
-    CHECK (s_reports_caps >= 1);     /* revision 1.2 keys */
+    CHECK (s_reports_caps >= 1); /* revision 1.2 keys */
     CHECK (s_acks_high >= 1);
     CHECK (s_curves >= 1);
     CHECK (s_figures >= 1);
-    fprintf (stderr, "%d vector blocks: %d reports, %d acks, %d curve\n",
-             blocks, s_reports, s_acks, s_curves);
+    fprintf (stderr, "%d vector blocks: %d reports, %d acks, %d curve\n", blocks, s_reports,
+             s_acks, s_curves);
 }
 
 static int
@@ -680,7 +685,7 @@ test_refusal_table (void)
             two the reasons. */
         char tokens [8][80];
         int nt = 0;
-        for (const char *p = strchr (line, '`'); p && nt < 8; ) {
+        for (const char *p = strchr (line, '`'); p && nt < 8;) {
             const char *q = strchr (p + 1, '`');
             if (!q || q - p - 1 >= 80)
                 break;
@@ -691,9 +696,9 @@ test_refusal_table (void)
         }
         bool empty = strncmp (line, "| *(empty)*", 11) == 0;
         size_t len = 0;
-        uint8_t *body = empty? calloc (1, 1): s_unhex (nt >= 3? tokens [0]: NULL, &len);
-        int want_report = nt >= 2? s_reason_code (tokens [nt - 2]): -1;
-        int want_ack = nt >= 1? s_reason_code (tokens [nt - 1]): -1;
+        uint8_t *body = empty ? calloc (1, 1) : s_unhex (nt >= 3 ? tokens [0] : NULL, &len);
+        int want_report = nt >= 2 ? s_reason_code (tokens [nt - 2]) : -1;
+        int want_ack = nt >= 1 ? s_reason_code (tokens [nt - 1]) : -1;
         if (!body || want_report < 0 || want_ack < 0) {
             fprintf (stderr, "line %zu: cannot parse the row\n", i + 1);
             bad++;
@@ -708,8 +713,8 @@ test_refusal_table (void)
         cchc_proto_sign (CCHC_KIND_ACK, key, body, len, sig);
         int got_ack = cchc_ack_open (cchc_key_public (key), body, len, sig, &a);
         if (got_report != want_report || got_ack != want_ack) {
-            fprintf (stderr, "line %zu: got %s / %s\n", i + 1,
-                     cchc_reason_name (got_report), cchc_reason_name (got_ack));
+            fprintf (stderr, "line %zu: got %s / %s\n", i + 1, cchc_reason_name (got_report),
+                     cchc_reason_name (got_ack));
             bad++;
         }
         if (got_report == 0)

@@ -35,8 +35,8 @@ s_setup (void)
     char endpoint [256];
     size_t size = sizeof endpoint;
     if (zmq_bind (s_router, "tcp://127.0.0.1:*") != 0
-    ||  zmq_getsockopt (s_router, ZMQ_LAST_ENDPOINT, endpoint, &size) != 0
-    ||  zmq_connect (s_dealer, endpoint) != 0) {
+        || zmq_getsockopt (s_router, ZMQ_LAST_ENDPOINT, endpoint, &size) != 0
+        || zmq_connect (s_dealer, endpoint) != 0) {
         fprintf (stderr, "zmq setup: %s\n", zmq_strerror (errno));
         exit (1);
     }
@@ -86,8 +86,7 @@ s_exchange (uint64_t seq)
     cchc_report_t got;
     int rc = cchc_report_open (msg.key, msg.body, msg.body_len, msg.sig, &got);
     int bad = rc != 0 || got.seq != seq || got.obs [0].ival != (int64_t) seq * 10
-           || memcmp (msg.key, cchc_key_public (s_agent), 32) != 0
-           || msg.routing_len == 0;
+              || memcmp (msg.key, cchc_key_public (s_agent), 32) != 0 || msg.routing_len == 0;
     cchc_ack_t ack;
     memset (&ack, 0, sizeof ack);
     memcpy (ack.agent, msg.key, 32);
@@ -106,12 +105,14 @@ s_exchange (uint64_t seq)
     if (cchc_wire_recv (s_dealer, false, 0, &msg) != 0)
         return 5;
     cchc_ack_t got_ack;
-    rc = cchc_ack_open (cchc_key_public (s_collector), msg.body, msg.body_len, msg.sig, &got_ack);
-    bad = rc != 0 || got_ack.seq != seq || memcmp (got_ack.agent, cchc_key_public (s_agent), 32)
-       || memcmp (msg.key, cchc_key_public (s_collector), 32) || msg.routing_len != 0;
+    rc = cchc_ack_open (cchc_key_public (s_collector), msg.body, msg.body_len, msg.sig,
+                        &got_ack);
+    bad = rc != 0 || got_ack.seq != seq
+          || memcmp (got_ack.agent, cchc_key_public (s_agent), 32)
+          || memcmp (msg.key, cchc_key_public (s_collector), 32) || msg.routing_len != 0;
     cchc_ack_clear (&got_ack);
     cchc_wire_msg_clear (&msg);
-    return bad? 6: 0;
+    return bad ? 6 : 0;
 }
 
 static void
@@ -131,7 +132,7 @@ s_send_frames (const size_t *sizes, size_t n)
         if (!buf)
             return -1;
         memset (buf, 0x5a, sizes [i] + 1);
-        int rc = zmq_send (s_dealer, buf, sizes [i], i + 1 < n? ZMQ_SNDMORE: 0);
+        int rc = zmq_send (s_dealer, buf, sizes [i], i + 1 < n ? ZMQ_SNDMORE : 0);
         free (buf);
         if (rc == -1)
             return -1;
@@ -150,7 +151,7 @@ s_bad (const size_t *sizes, size_t n)
         rc = -3;
     /*  The key is kept when frame 0 had 32 bytes (for the seq-0 answer). */
     uint8_t want [32];
-    memset (want, n > 0 && sizes [0] == 32? 0x5a: 0, sizeof want);
+    memset (want, n > 0 && sizes [0] == 32 ? 0x5a : 0, sizeof want);
     if (memcmp (msg.key, want, 32) != 0)
         rc = -4;
     cchc_wire_msg_clear (&msg);
@@ -214,7 +215,8 @@ test_errors (void)
     r.seq = 0;
     CHECK_EQ_INT (cchc_wire_send_report (s_dealer, s_agent, &r, 0), CCHC_REASON_BAD_SEQ);
     r.seq = 7;
-    CHECK_EQ_INT (cchc_wire_send_report (s_dealer, s_collector, &r, 0), CCHC_REASON_KEY_MISMATCH);
+    CHECK_EQ_INT (cchc_wire_send_report (s_dealer, s_collector, &r, 0),
+                  CCHC_REASON_KEY_MISMATCH);
     cchc_ack_t a;
     memset (&a, 0, sizeof a);
     a.status = 9;

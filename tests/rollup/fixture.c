@@ -77,7 +77,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SENT 0      /* default arrival: 2021-03-16 10:00 local */
+#define SENT 0 /* default arrival: 2021-03-16 10:00 local */
 
 typedef struct {
     const char *unit;
@@ -85,23 +85,23 @@ typedef struct {
     const char *metric;
     int32_t day;
     double value;
-    int32_t recv_day;           /* local arrival day; SENT: default */
+    int32_t recv_day; /* local arrival day; SENT: default */
     int recv_hour, recv_minute;
-    int recv_ms;                /* added milliseconds */
+    int recv_ms; /* added milliseconds */
 } s_row_t;
 
-static const s_row_t s_rows[] = {
+static const s_row_t s_rows [] = {
     /* S1 */
     { "S1", 11, "resolved", 20201215, 40, SENT, 0, 0, 0 },
     { "S1", 11, "resolved", 20210314, 60, SENT, 0, 0, 0 },
-    { "S1", 11, "resolved", 20201214, 1000, 20201215, 9, 0, 0 },   /* 2020-Q4 */
+    { "S1", 11, "resolved", 20201214, 1000, 20201215, 9, 0, 0 }, /* 2020-Q4 */
     { "S1", 11, "online", 20210314, 30, SENT, 0, 0, 0 },
-    { "S1", 11, "online", 20210315, 50, 20210316, 11, 0, 0 },      /* 2021-Q2 */
+    { "S1", 11, "online", 20210315, 50, 20210316, 11, 0, 0 }, /* 2021-Q2 */
     { "S1", 11, "late", 20210101, 0, SENT, 0, 0, 0 },
     { "S1", 11, "apologized", 20210101, 0, SENT, 0, 0, 0 },
     { "S1", 11, "wf", 20210201, 100, SENT, 0, 0, 0 },
     { "S1", 11, "wf_online", 20210201, 82, SENT, 0, 0, 0 },
-    { "S1", 11, "procs", 20201101, 40, 20201102, 8, 0, 0 },        /* carried */
+    { "S1", 11, "procs", 20201101, 40, 20201102, 8, 0, 0 }, /* carried */
     { "S1", 11, "procs_online", 20210110, 26, SENT, 0, 0, 0 },
     { "S1", 11, "cases", 20210101, 0, SENT, 0, 0, 0 },
     /* S2, agent 21 */
@@ -119,7 +119,7 @@ static const s_row_t s_rows[] = {
     { "S2", 22, "online", 20210106, 9, SENT, 0, 0, 0 },
     { "S2", 22, "late", 20210106, 0, SENT, 0, 0, 0 },
     { "S2", 22, "wf", 20210106, 50, SENT, 0, 0, 0 },
-    { "S2", 22, "wf_online", 20210106, 21, 20210319, 0, 0, 0 },    /* late */
+    { "S2", 22, "wf_online", 20210106, 21, 20210319, 0, 0, 0 }, /* late */
     { "S2", 22, "procs", 20210301, 10, SENT, 0, 0, 0 },
     { "S2", 22, "procs_online", 20210201, 13, SENT, 0, 0, 0 },
     /* S3 */
@@ -147,7 +147,7 @@ static const s_row_t s_rows[] = {
     { "H2", 51, "wf", 20210301, 200, SENT, 0, 0, 0 },
     { "H2", 51, "wf_online", 20210301, 31, SENT, 0, 0, 0 },
     { "H2", 51, "procs", 20210314, 10, SENT, 0, 0, 0 },
-    { "H2", 51, "procs", 20210315, 999, 20210316, 11, 0, 0 },      /* after */
+    { "H2", 51, "procs", 20210315, 999, 20210316, 11, 0, 0 }, /* after */
     { "H2", 51, "procs_online", 20210314, 10, SENT, 0, 0, 0 },
     { "H2", 51, "cases", 20210301, 2, SENT, 0, 0, 0 },
     /* X1 */
@@ -174,14 +174,14 @@ static const s_row_t s_rows[] = {
     { "X3", 81, "wf", 20210110, 40, SENT, 0, 0, 0 },
     { "X3", 81, "wf_online", 20210110, 14, SENT, 0, 0, 0 },
     { "X3", 81, "cases", 20210110, 1, SENT, 0, 0, 0 },
-    { "X3", 81, "procs", 20210110, 7, SENT, 0, 0, 0 },             /* not for xa */
-    { "X3", 81, "foo", 20210110, 3, SENT, 0, 0, 0 },               /* unknown */
+    { "X3", 81, "procs", 20210110, 7, SENT, 0, 0, 0 }, /* not for xa */
+    { "X3", 81, "foo", 20210110, 3, SENT, 0, 0, 0 },   /* unknown */
     /* OLD: no longer valid in 2021-Q1 */
     { "OLD", 99, "resolved", 20210110, 5, SENT, 0, 0, 0 },
 };
-#define S_ROW_COUNT (sizeof s_rows / sizeof s_rows[0])
+#define S_ROW_COUNT (sizeof s_rows / sizeof s_rows [0])
 
-static const cchc_rollup_unit_t s_units[] = {
+static const cchc_rollup_unit_t s_units [] = {
     { "S1", "Sở Tư pháp", "08", CCHC_LEVEL_SO },
     { "S2", "Sở Nội vụ", "08", CCHC_LEVEL_SO },
     { "S3", "Sở Tài chính", "08", CCHC_LEVEL_SO },
@@ -192,7 +192,7 @@ static const cchc_rollup_unit_t s_units[] = {
     { "X3", "UBND thị trấn Na Hang", "H1", CCHC_LEVEL_XA },
     { "X4", "UBND xã Côn Lôn", "H1", CCHC_LEVEL_XA },
 };
-#define S_UNIT_COUNT (sizeof s_units / sizeof s_units[0])
+#define S_UNIT_COUNT (sizeof s_units / sizeof s_units [0])
 
 int64_t
 fx_local_ms (int32_t yyyymmdd, int hour, int minute)
@@ -212,9 +212,9 @@ s_received (const s_row_t *r)
 cchc_criteria_t *
 fx_criteria (void)
 {
-    char err[512];
-    cchc_criteria_t *cat = cchc_criteria_load (CCHC_SOURCE_DIR "/tests/rollup/small.ini",
-                                               err, sizeof err);
+    char err [512];
+    cchc_criteria_t *cat =
+        cchc_criteria_load (CCHC_SOURCE_DIR "/tests/rollup/small.ini", err, sizeof err);
     if (!cat)
         fprintf (stderr, "fixture: %s\n", err);
     return cat;
@@ -235,17 +235,21 @@ fx_rows (const cchc_criteria_t *cat, size_t *count)
         return NULL;
     size_t n = 0;
     for (size_t i = 0; i < S_ROW_COUNT; i++) {
-        const s_row_t *r = &s_rows[i];
+        const s_row_t *r = &s_rows [i];
         int m = cchc_criteria_metric_find (cat, r->metric);
         size_t u;
         for (u = 0; u < S_UNIT_COUNT; u++)
-            if (strcmp (s_units[u].code, r->unit) == 0)
+            if (strcmp (s_units [u].code, r->unit) == 0)
                 break;
         if (m < 0 || u == S_UNIT_COUNT)
             continue;
-        rows[n++] = (cchc_rollup_row_t) {
-            .unit = u, .metric = (size_t) m, .agent = r->agent, .day = r->day,
-            .value = r->value, .journal = (int64_t) i + 1,
+        rows [n++] = (cchc_rollup_row_t){
+            .unit = u,
+            .metric = (size_t) m,
+            .agent = r->agent,
+            .day = r->day,
+            .value = r->value,
+            .journal = (int64_t) i + 1,
             .received_at = s_received (r),
         };
     }
@@ -277,52 +281,56 @@ fx_db_create (const char *path, fx_mode_t mode)
     }
     int rc = -1;
     sqlite3_stmt *journal = NULL, *obs = NULL;
-    char err[256];
-    if (fx_exec (db, "PRAGMA synchronous = OFF") != 0
-        || fx_exec (db, CCHC_DB_SCHEMA_SQL) != 0 || fx_exec (db, "BEGIN") != 0)
+    char err [256];
+    if (fx_exec (db, "PRAGMA synchronous = OFF") != 0 || fx_exec (db, CCHC_DB_SCHEMA_SQL) != 0
+        || fx_exec (db, "BEGIN") != 0)
         goto done;
     if (mode == FX_TRIGGERS && cchc_db_month_apply (db, err, sizeof err) != 0) {
         fprintf (stderr, "fixture: %s\n", err);
         goto done;
     }
-    if (fx_exec (db,
-        "INSERT INTO unit (code, name, kind, level, parent) VALUES"
-        " ('08', 'Tỉnh Thử', 'Tỉnh', 'tinh', NULL),"
-        " ('S1', 'Sở Tư pháp', 'Sở', 'so', '08'),"
-        " ('S2', 'Sở Nội vụ', 'Sở', 'so', '08'),"
-        " ('S3', 'Sở Tài chính', 'Sở', 'so', '08'),"
-        " ('H1', 'UBND huyện Na Hang', 'Huyện', 'huyen', '08'),"
-        " ('H2', 'UBND huyện Lâm Bình', 'Huyện', 'huyen', '08'),"
-        " ('X1', 'UBND xã Thượng Lâm', 'Xã', 'xa', 'H2'),"
-        " ('X2', 'UBND xã Khuôn Hà', 'Xã', 'xa', 'H2'),"
-        " ('X3', 'UBND thị trấn Na Hang', 'Thị trấn', 'xa', 'H1'),"
-        " ('X4', 'UBND xã Côn Lôn', 'Xã', 'xa', 'H1');"
-        "INSERT INTO unit (code, name, kind, level, parent, valid_from, valid_to)"
-        " VALUES ('OLD', 'UBND xã Cũ', 'Xã', 'xa', 'H1', 19900101, 20201231);"
-        "INSERT INTO agent (id, pubkey, unit, name, enrolled_at) VALUES"
-        " (11, randomblob(32), 'S1', 'Một cửa Sở Tư pháp', 0),"
-        " (21, randomblob(32), 'S2', 'Một cửa Sở Nội vụ', 0),"
-        " (22, randomblob(32), 'S2', 'Văn phòng Sở Nội vụ', 0),"
-        " (31, randomblob(32), 'S3', 'Sở Tài chính', 0),"
-        " (41, randomblob(32), 'H1', 'Na Hang', 0),"
-        " (51, randomblob(32), 'H2', 'Lâm Bình', 0),"
-        " (61, randomblob(32), 'X1', 'Thượng Lâm', 0),"
-        " (71, randomblob(32), 'X2', 'Khuôn Hà', 0),"
-        " (81, randomblob(32), 'X3', 'TT Na Hang', 0),"
-        " (91, randomblob(32), 'X4', 'Côn Lôn', 0),"
-        " (99, randomblob(32), 'OLD', 'Xã Cũ', 0);") != 0)
+    if (fx_exec (db, "INSERT INTO unit (code, name, kind, level, parent) VALUES"
+                     " ('08', 'Tỉnh Thử', 'Tỉnh', 'tinh', NULL),"
+                     " ('S1', 'Sở Tư pháp', 'Sở', 'so', '08'),"
+                     " ('S2', 'Sở Nội vụ', 'Sở', 'so', '08'),"
+                     " ('S3', 'Sở Tài chính', 'Sở', 'so', '08'),"
+                     " ('H1', 'UBND huyện Na Hang', 'Huyện', 'huyen', '08'),"
+                     " ('H2', 'UBND huyện Lâm Bình', 'Huyện', 'huyen', '08'),"
+                     " ('X1', 'UBND xã Thượng Lâm', 'Xã', 'xa', 'H2'),"
+                     " ('X2', 'UBND xã Khuôn Hà', 'Xã', 'xa', 'H2'),"
+                     " ('X3', 'UBND thị trấn Na Hang', 'Thị trấn', 'xa', 'H1'),"
+                     " ('X4', 'UBND xã Côn Lôn', 'Xã', 'xa', 'H1');"
+                     "INSERT INTO unit (code, name, kind, level, parent, valid_from, valid_to)"
+                     " VALUES ('OLD', 'UBND xã Cũ', 'Xã', 'xa', 'H1', 19900101, 20201231);"
+                     "INSERT INTO agent (id, pubkey, unit, name, enrolled_at) VALUES"
+                     " (11, randomblob(32), 'S1', 'Một cửa Sở Tư pháp', 0),"
+                     " (21, randomblob(32), 'S2', 'Một cửa Sở Nội vụ', 0),"
+                     " (22, randomblob(32), 'S2', 'Văn phòng Sở Nội vụ', 0),"
+                     " (31, randomblob(32), 'S3', 'Sở Tài chính', 0),"
+                     " (41, randomblob(32), 'H1', 'Na Hang', 0),"
+                     " (51, randomblob(32), 'H2', 'Lâm Bình', 0),"
+                     " (61, randomblob(32), 'X1', 'Thượng Lâm', 0),"
+                     " (71, randomblob(32), 'X2', 'Khuôn Hà', 0),"
+                     " (81, randomblob(32), 'X3', 'TT Na Hang', 0),"
+                     " (91, randomblob(32), 'X4', 'Côn Lôn', 0),"
+                     " (99, randomblob(32), 'OLD', 'Xã Cũ', 0);")
+        != 0)
         goto done;
-    if (sqlite3_prepare_v2 (db, "INSERT INTO journal (id, agent, seq, received_at,"
+    if (sqlite3_prepare_v2 (db,
+                            "INSERT INTO journal (id, agent, seq, received_at,"
                             " body, sig) VALUES (?1, ?2, ?1, ?3, x'80', zeroblob(64))",
-                            -1, &journal, NULL) != SQLITE_OK
-        || sqlite3_prepare_v2 (db, "INSERT INTO observation (agent, unit, metric, day,"
+                            -1, &journal, NULL)
+            != SQLITE_OK
+        || sqlite3_prepare_v2 (db,
+                               "INSERT INTO observation (agent, unit, metric, day,"
                                " value, seq, journal) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-                               -1, &obs, NULL) != SQLITE_OK) {
+                               -1, &obs, NULL)
+               != SQLITE_OK) {
         fprintf (stderr, "fixture: %s\n", sqlite3_errmsg (db));
         goto done;
     }
     for (size_t i = 0; i < S_ROW_COUNT; i++) {
-        const s_row_t *r = &s_rows[i];
+        const s_row_t *r = &s_rows [i];
         sqlite3_bind_int64 (journal, 1, (sqlite3_int64) i + 1);
         sqlite3_bind_int64 (journal, 2, r->agent);
         sqlite3_bind_int64 (journal, 3, s_received (r));

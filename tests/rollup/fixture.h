@@ -26,9 +26,9 @@ cchc_rollup_row_t *fx_rows (const cchc_criteria_t *cat, size_t *count);
 
 /*  How the fixture database gets observation_month. */
 typedef enum {
-    FX_DAILY = 0,       /* not at all: the loader reads the daily rows */
-    FX_TRIGGERS = 1,    /* roll-up schema applied first, kept by triggers */
-    FX_BACKFILL = 2     /* roll-up schema applied after the rows: backfilled */
+    FX_DAILY = 0,    /* not at all: the loader reads the daily rows */
+    FX_TRIGGERS = 1, /* roll-up schema applied first, kept by triggers */
+    FX_BACKFILL = 2  /* roll-up schema applied after the rows: backfilled */
 } fx_mode_t;
 
 /*  Create a database at `path` (schema + every unit, agent, journal entry and

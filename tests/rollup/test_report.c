@@ -21,9 +21,9 @@
 
 #define SMALL CCHC_SOURCE_DIR "/tests/rollup/small.ini"
 
-static char s_db[64];
-static char s_err[512];
-static const char *s_ctl;           /* the cchcctl binary */
+static char s_db [64];
+static char s_err [512];
+static const char *s_ctl; /* the cchcctl binary */
 
 /*  Run `cchcctl --db s_db --criteria SMALL ARGS...` with the clock at now_ms
     (--set clock.demo); its stdout as a malloc'ed text, its stderr in s_err and
@@ -31,7 +31,7 @@ static const char *s_ctl;           /* the cchcctl binary */
 static char *
 s_run_ctl (int64_t now_ms, const char *db, int *status, const char *fmt, ...)
 {
-    char iso[32], args[512], cmd[2048], errpath[64];
+    char iso [32], args [512], cmd [2048], errpath [64];
     cchc_clock_format_iso (now_ms, iso, sizeof iso);
     va_list ap;
     va_start (ap, fmt);
@@ -46,7 +46,7 @@ s_run_ctl (int64_t now_ms, const char *db, int *status, const char *fmt, ...)
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream (&text, &len);
-    char buf[4096];
+    char buf [4096];
     size_t n;
     while (out && (n = fread (buf, 1, sizeof buf, p)) > 0)
         fwrite (buf, 1, n, out);
@@ -54,11 +54,11 @@ s_run_ctl (int64_t now_ms, const char *db, int *status, const char *fmt, ...)
         fclose (out);
     int rc = pclose (p);
     *status = WIFEXITED (rc) ? WEXITSTATUS (rc) : -1;
-    s_err[0] = 0;
+    s_err [0] = 0;
     FILE *e = fopen (errpath, "r");
     if (e) {
         size_t k = fread (s_err, 1, sizeof s_err - 1, e);
-        s_err[k] = 0;
+        s_err [k] = 0;
         fclose (e);
     }
     remove (errpath);
@@ -89,14 +89,18 @@ s_ctl_fails (const char *db, const char *args)
 }
 
 /*  Run `fn` writing into a memory stream; returns the text (free it). */
-#define CAPTURE(text, call) do { \
-    size_t len_ = 0; char *buf_ = NULL; \
-    FILE *out = open_memstream (&buf_, &len_); \
-    int rc_ = out ? (call) : -1; \
-    if (out) fclose (out); \
-    if (rc_ != 0) fprintf (stderr, "  error: %s\n", s_err); \
-    text = rc_ == 0 ? buf_ : (free (buf_), NULL); \
-} while (0)
+#define CAPTURE(text, call)                           \
+    do {                                              \
+        size_t len_ = 0;                              \
+        char *buf_ = NULL;                            \
+        FILE *out = open_memstream (&buf_, &len_);    \
+        int rc_ = out ? (call) : -1;                  \
+        if (out)                                      \
+            fclose (out);                             \
+        if (rc_ != 0)                                 \
+            fprintf (stderr, "  error: %s\n", s_err); \
+        text = rc_ == 0 ? buf_ : (free (buf_), NULL); \
+    } while (0)
 
 static int64_t
 s_after_lock (void)
@@ -137,8 +141,8 @@ test_table (void)
     CHECK (text);
     CHECK (strstr (text, "S3 — Sở Tài chính (Sở, ban, ngành)"));
     CHECK (strstr (text, "Số liệu: 6/9 chỉ tiêu thống kê · thiếu số liệu"));
-    CHECK (strstr (text, "thiếu số liệu\n"));           /* workfiles row */
-    CHECK (strstr (text, "không áp dụng\n"));           /* apology row */
+    CHECK (strstr (text, "thiếu số liệu\n")); /* workfiles row */
+    CHECK (strstr (text, "không áp dụng\n")); /* apology row */
     CHECK (strstr (text, "Thiếu số liệu: apologized, wf, wf_online"));
     free (text);
 }
@@ -162,7 +166,8 @@ test_json (void)
     json_t *s2 = NULL, *x4 = NULL;
     size_t i;
     json_t *u;
-    json_array_foreach (units, i, u) {
+    json_array_foreach (units, i, u)
+    {
         const char *code = json_string_value (json_object_get (u, "code"));
         if (code && strcmp (code, "S2") == 0)
             s2 = u;
@@ -174,7 +179,7 @@ test_json (void)
     CHECK_EQ_INT (json_integer_value (json_object_get (s2, "rank")), 3);
     CHECK (json_is_false (json_object_get (s2, "on_time")));
     CHECK (json_is_null (json_object_get (s2, "change")));
-    CHECK (!json_object_get (s2, "metrics"));   /* only for one unit */
+    CHECK (!json_object_get (s2, "metrics")); /* only for one unit */
     /* a missing indicator: null value, never 0 */
     json_t *ind = json_array_get (json_object_get (x4, "indicators"), 0);
     CHECK_EQ_STR (json_string_value (json_object_get (ind, "state")), "missing");
@@ -183,7 +188,8 @@ test_json (void)
     /* province */
     json_t *figures = json_object_get (json_object_get (root, "province"), "figures");
     bool found = false;
-    json_array_foreach (figures, i, u) {
+    json_array_foreach (figures, i, u)
+    {
         if (strcmp (json_string_value (json_object_get (u, "indicator")), "workfiles") == 0
             && strcmp (json_string_value (json_object_get (u, "level")), "xa") == 0) {
             found = true;
@@ -240,10 +246,9 @@ test_csv (void)
     cchc_period_parse ("2021-Q1", &p);
     cchc_rollup_window_t w;
     cchc_rollup_window (cat, &p, s_after_lock (), &w);
-    cchc_rollup_unit_t unit = { "N1", "UBND xã \"Mới\", huyện Na Hang", NULL,
-                                CCHC_LEVEL_XA };
-    cchc_rollup_t *r = cchc_rollup_compute (cat, &w, &unit, 1, NULL, 0, NULL, s_err,
-                                            sizeof s_err);
+    cchc_rollup_unit_t unit = { "N1", "UBND xã \"Mới\", huyện Na Hang", NULL, CCHC_LEVEL_XA };
+    cchc_rollup_t *r =
+        cchc_rollup_compute (cat, &w, &unit, 1, NULL, 0, NULL, s_err, sizeof s_err);
     CHECK (r);
     CAPTURE (text, cchc_rollup_write (r, NULL, CCHC_FORMAT_CSV, out, s_err, sizeof s_err));
     CHECK (text);
@@ -256,9 +261,9 @@ test_csv (void)
 static void
 test_report (void)
 {
-    char path[64];
+    char path [64];
     snprintf (path, sizeof path, "/tmp/cchc-report-%d.md", (int) getpid ());
-    char args[128];
+    char args [128];
     snprintf (args, sizeof args, "report --period 2021-Q1 --out '%s'", path);
     char *none = s_ctl_ok (s_after_lock (), args);
     CHECK (none);
@@ -272,7 +277,7 @@ test_report (void)
     CHECK (text && n > 0);
     CHECK (cchc_utf8_valid (text, n));
     CHECK (strstr (text, "# BÁO CÁO KẾT QUẢ CẢI CÁCH HÀNH CHÍNH QUÝ I NĂM 2021"));
-    CHECK (!strstr (text, "tạm tính"));        /* computed after the lock day */
+    CHECK (!strstr (text, "tạm tính")); /* computed after the lock day */
     CHECK (strstr (text, "## I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CỦA KẾ HOẠCH"));
     /* plan targets: overall, and per level where the levels differ */
     CHECK (strstr (text, "| 1 | Tỷ lệ hồ sơ giải quyết trực tuyến | Toàn tỉnh | 21,1% | "
@@ -281,7 +286,7 @@ test_report (void)
                          "(1 đơn vị thiếu số liệu) |")
            || strstr (text, "| |  | UBND cấp xã | 35,0% | 35 / 100 | ≥ 35,0% | Đạt "
                             "(1 đơn vị thiếu số liệu) |"));
-    CHECK (!strstr (text, "Tỷ lệ hồ sơ trễ hạn có văn bản xin lỗi |"));  /* not plan */
+    CHECK (!strstr (text, "Tỷ lệ hồ sơ trễ hạn có văn bản xin lỗi |")); /* not plan */
     /* ranking tables per level */
     CHECK (strstr (text, "### 2. Xếp hạng các sở, ban, ngành"));
     CHECK (strstr (text, "| 1 | S1 | Sở Tư pháp | 100,00 | 35,00/35,00 | +100,00 (hạng 1) "
@@ -305,7 +310,7 @@ test_report (void)
                          "môi trường mạng | 16/03/2021 10:00 | Thiếu số liệu |"));
     CHECK (strstr (text, "| UBND xã Côn Lôn (X4) | UBND cấp xã | 0/7 |"));
     CHECK (strstr (text, "và 4 chỉ tiêu khác | chưa gửi | Thiếu số liệu |"));
-    CHECK (!strstr (text, "(H1) |"));           /* on time: not listed */
+    CHECK (!strstr (text, "(H1) |")); /* on time: not listed */
     CHECK (strstr (text, "số thứ tự 75 trong nhật ký"));
     free (text);
 
@@ -321,8 +326,8 @@ test_report (void)
     cchc_criteria_t *cat = fx_criteria ();
     cchc_period_t p;
     cchc_period_parse ("2021-Q1", &p);
-    cchc_rollup_t *r = cat ? cchc_rollup_load (db, cat, &p, early, false, s_err,
-                                               sizeof s_err) : NULL;
+    cchc_rollup_t *r =
+        cat ? cchc_rollup_load (db, cat, &p, early, false, s_err, sizeof s_err) : NULL;
     sqlite3_close (db);
     CHECK (r);
     CAPTURE (draft, cchc_report_write (r, out, s_err, sizeof s_err));
@@ -337,27 +342,27 @@ test_report (void)
 static void
 test_report_periods (void)
 {
-    const char *ids[] = { "2021-H1", "2021-H2", "2021-9M", "2021", "2021-03", "2021-Q4" };
-    const char *titles[] = { "6 THÁNG ĐẦU NĂM 2021", "6 THÁNG CUỐI NĂM 2021",
-                             "9 THÁNG NĂM 2021", "CẢI CÁCH HÀNH CHÍNH NĂM 2021\n",
-                             "THÁNG 3 NĂM 2021", "QUÝ IV NĂM 2021" };
+    const char *ids [] = { "2021-H1", "2021-H2", "2021-9M", "2021", "2021-03", "2021-Q4" };
+    const char *titles [] = { "6 THÁNG ĐẦU NĂM 2021", "6 THÁNG CUỐI NĂM 2021",
+                              "9 THÁNG NĂM 2021",     "CẢI CÁCH HÀNH CHÍNH NĂM 2021\n",
+                              "THÁNG 3 NĂM 2021",     "QUÝ IV NĂM 2021" };
     cchc_criteria_t *cat = fx_criteria ();
     CHECK (cat);
     for (int k = 0; k < 6; k++) {
         cchc_period_t p;
-        CHECK (cchc_period_parse (ids[k], &p) == 0);
+        CHECK (cchc_period_parse (ids [k], &p) == 0);
         cchc_rollup_window_t w;
         cchc_rollup_window (cat, &p, fx_local_ms (20220101, 0, 0), &w);
-        cchc_rollup_t *r = cchc_rollup_compute (cat, &w, NULL, 0, NULL, 0, NULL, s_err,
-                                                sizeof s_err);
+        cchc_rollup_t *r =
+            cchc_rollup_compute (cat, &w, NULL, 0, NULL, 0, NULL, s_err, sizeof s_err);
         CHECK (r);
         char *text;
         CAPTURE (text, cchc_report_write (r, out, s_err, sizeof s_err));
         cchc_rollup_destroy (&r);
         CHECK (text);
-        if (!strstr (text, titles[k]))
-            fprintf (stderr, "  %s: no '%s'\n", ids[k], titles[k]);
-        CHECK (strstr (text, titles[k]));
+        if (!strstr (text, titles [k]))
+            fprintf (stderr, "  %s: no '%s'\n", ids [k], titles [k]);
+        CHECK (strstr (text, titles [k]));
         free (text);
     }
     cchc_criteria_destroy (&cat);
@@ -374,8 +379,8 @@ test_explain_cli (void)
     CHECK (strstr (text, "S2,online,21,Một cửa Sở Nội vụ,2021-01-05,6,14,14,"
                          "2021-03-16T10:00:00+07:00\r\n"));
     free (text);
-    CAPTURE (text, cchc_explain_cli (s_db, SMALL, "2021-Q1", "S2", "wf_online", "json",
-                                     out, s_err, sizeof s_err));
+    CAPTURE (text, cchc_explain_cli (s_db, SMALL, "2021-Q1", "S2", "wf_online", "json", out,
+                                     s_err, sizeof s_err));
     CHECK (text);
     json_error_t jerr;
     json_t *root = json_loads (text, 0, &jerr);
@@ -403,16 +408,19 @@ test_cli_errors (void)
     CHECK_EQ_INT (s_ctl_fails ("/nonexistent/cchc.db", "rollup --period 2021-Q1"), 1);
     CHECK (strstr (s_err, "/nonexistent/cchc.db"));
     CHECK_EQ_INT (s_ctl_fails (NULL, "--criteria /nonexistent/criteria.ini rollup "
-                                     "--period 2021-Q1"), 1);
+                                     "--period 2021-Q1"),
+                  1);
     CHECK (strstr (s_err, "/nonexistent/criteria.ini: cannot open"));
     CHECK_EQ_INT (s_ctl_fails (NULL, "report --period 2021-Q1 --out "
-                                     "/nonexistent/dir/report.md"), 1);
+                                     "/nonexistent/dir/report.md"),
+                  1);
     CHECK (strstr (s_err, "/nonexistent/dir/report.md"));
     CHECK (cchc_explain_cli (s_db, SMALL, "2021-Q1", "S1", "nope", "table", out, s_err,
-                             sizeof s_err) == -1);
+                             sizeof s_err)
+           == -1);
     CHECK (strstr (s_err, "neither a metric nor an indicator"));
     /* a database that is not a collector database */
-    char bogus[64];
+    char bogus [64];
     snprintf (bogus, sizeof bogus, "/tmp/cchc-bogus-%d.db", (int) getpid ());
     FILE *b = fopen (bogus, "w");
     CHECK (b);
@@ -427,8 +435,8 @@ static void
 test_criteria_check (void)
 {
     char *text;
-    CAPTURE (text, cchc_criteria_check_cli (CCHC_SOURCE_DIR "/data/criteria/default.ini",
-                                            out, s_err, sizeof s_err));
+    CAPTURE (text, cchc_criteria_check_cli (CCHC_SOURCE_DIR "/data/criteria/default.ini", out,
+                                            s_err, sizeof s_err));
     CHECK (text);
     CHECK (strstr (text, "Bộ tiêu chí hợp lệ:"));
     CHECK (strstr (text, "32 chỉ tiêu thống kê, 8 lĩnh vực, 19 tiêu chí, tổng 100,00 điểm"));
@@ -447,7 +455,7 @@ main (int argc, char **argv)
         fprintf (stderr, "usage: test_report CCHCCTL\n");
         return 2;
     }
-    s_ctl = argv[1];
+    s_ctl = argv [1];
     snprintf (s_db, sizeof s_db, "/tmp/cchc-report-%d.db", (int) getpid ());
     if (fx_db_create (s_db, FX_TRIGGERS) != 0)
         return 1;

@@ -18,14 +18,14 @@
 #define EPS 1e-9
 
 static cchc_criteria_t *s_cat;
-static char s_db_paths[3][64];      /* per fx_mode_t */
-static const char *s_db_path;       /* the one in use */
+static char s_db_paths [3][64]; /* per fx_mode_t */
+static const char *s_db_path;   /* the one in use */
 
 static const cchc_rollup_unit_result_t *
 s_unit (const cchc_rollup_t *r, const char *code)
 {
     int i = cchc_rollup_unit_find (r, code);
-    return i < 0 ? NULL : &r->units[i];
+    return i < 0 ? NULL : &r->units [i];
 }
 
 static const cchc_rollup_score_t *
@@ -33,7 +33,7 @@ s_score (const cchc_rollup_t *r, const char *unit, const char *indicator)
 {
     const cchc_rollup_unit_result_t *u = s_unit (r, unit);
     int i = cchc_criteria_indicator_find (r->criteria, indicator);
-    return u && i >= 0 ? &u->scores[i] : NULL;
+    return u && i >= 0 ? &u->scores [i] : NULL;
 }
 
 static const cchc_rollup_cell_t *
@@ -41,7 +41,7 @@ s_cell (const cchc_rollup_t *r, const char *unit, const char *metric)
 {
     const cchc_rollup_unit_result_t *u = s_unit (r, unit);
     int m = cchc_criteria_metric_find (r->criteria, metric);
-    return u && m >= 0 ? &u->cells[m] : NULL;
+    return u && m >= 0 ? &u->cells [m] : NULL;
 }
 
 static const cchc_rollup_figure_t *
@@ -64,11 +64,10 @@ s_core (const char *period, int64_t as_of, const cchc_rollup_t *previous)
     const cchc_rollup_unit_t *units = fx_units (&nu);
     cchc_rollup_row_t *rows = fx_rows (s_cat, &nr);
     cchc_rollup_part_t *parts = NULL;
-    char err[256];
+    char err [256];
     cchc_rollup_t *r = NULL;
     if (rows && cchc_rollup_fold (s_cat, &w, rows, nr, &parts, &np) == 0)
-        r = cchc_rollup_compute (s_cat, &w, units, nu, parts, np, previous,
-                                 err, sizeof err);
+        r = cchc_rollup_compute (s_cat, &w, units, nu, parts, np, previous, err, sizeof err);
     free (rows);
     free (parts);
     return r;
@@ -86,9 +85,8 @@ s_db (const char *period, int64_t as_of, bool with_previous)
         sqlite3_close (db);
         return NULL;
     }
-    char err[256] = "";
-    cchc_rollup_t *r = cchc_rollup_load (db, s_cat, &p, as_of, with_previous,
-                                         err, sizeof err);
+    char err [256] = "";
+    cchc_rollup_t *r = cchc_rollup_load (db, s_cat, &p, as_of, with_previous, err, sizeof err);
     if (!r)
         fprintf (stderr, "  load: %s\n", err);
     sqlite3_close (db);
@@ -173,12 +171,12 @@ s_check_q1 (const cchc_rollup_t *r)
     CHECK_NEAR (u->applicable, 40, EPS);
     CHECK_NEAR (u->index, 40, EPS);
     CHECK_EQ_INT (u->rank, 3);
-    int a = 0;                  /* area a: online_resolved + apology */
-    CHECK_NEAR (u->area_earned[a], 8.5, EPS);
-    CHECK_NEAR (u->area_applicable[a], 15, EPS);
-    CHECK_NEAR (u->area_earned[1], 7.5, EPS);
-    CHECK_NEAR (u->area_earned[2], 0, EPS);
-    CHECK_NEAR (u->area_applicable[2], 10, EPS);
+    int a = 0; /* area a: online_resolved + apology */
+    CHECK_NEAR (u->area_earned [a], 8.5, EPS);
+    CHECK_NEAR (u->area_applicable [a], 15, EPS);
+    CHECK_NEAR (u->area_earned [1], 7.5, EPS);
+    CHECK_NEAR (u->area_earned [2], 0, EPS);
+    CHECK_NEAR (u->area_applicable [2], 10, EPS);
 
     /* S3: zero denominator beats a missing numerator; missing workfiles */
     s = s_score (r, "S3", "apology");
@@ -186,7 +184,7 @@ s_check_q1 (const cchc_rollup_t *r)
     CHECK (isnan (s->numerator));
     s = s_score (r, "S3", "workfiles");
     CHECK_EQ_INT (s->state, CCHC_SCORE_MISSING);
-    CHECK (isnan (s->value));       /* never a zero rate */
+    CHECK (isnan (s->value)); /* never a zero rate */
     CHECK (isnan (s->numerator) && isnan (s->denominator));
     CHECK_NEAR (s->points, 0, 0);
     CHECK_NEAR (s->points_max, 10, 0);
@@ -282,24 +280,24 @@ s_check_q1 (const cchc_rollup_t *r)
     CHECK (s_fig (r, "report_on_time", -1) == NULL);
 
     /* distribution */
-    const cchc_rollup_dist_t *d = &r->dist[CCHC_LEVEL_SO];
+    const cchc_rollup_dist_t *d = &r->dist [CCHC_LEVEL_SO];
     CHECK_EQ_INT (d->units, 3);
     CHECK_EQ_INT (d->ranked, 3);
     CHECK_NEAR (d->min, 40, EPS);
     CHECK_NEAR (d->median, 100.0 * 20 / 35, EPS);
     CHECK_NEAR (d->max, 100, EPS);
     CHECK_NEAR (d->mean, (100 + 40 + 100.0 * 20 / 35) / 3, EPS);
-    CHECK_EQ_INT (d->grade_counts[0], 1);   /* Tốt: S1 */
-    CHECK_EQ_INT (d->grade_counts[1], 1);   /* Đạt: S3 */
-    CHECK_EQ_INT (d->grade_counts[2], 1);   /* Chưa đạt: S2 */
-    CHECK_EQ_INT (d->incomplete, 1);     /* S3 */
-    CHECK_EQ_INT (d->late, 1);           /* S2 */
-    d = &r->dist[CCHC_LEVEL_XA];
+    CHECK_EQ_INT (d->grade_counts [0], 1); /* Tốt: S1 */
+    CHECK_EQ_INT (d->grade_counts [1], 1); /* Đạt: S3 */
+    CHECK_EQ_INT (d->grade_counts [2], 1); /* Chưa đạt: S2 */
+    CHECK_EQ_INT (d->incomplete, 1);       /* S3 */
+    CHECK_EQ_INT (d->late, 1);             /* S2 */
+    d = &r->dist [CCHC_LEVEL_XA];
     CHECK_NEAR (d->median, 80, EPS);
     CHECK_NEAR (d->min, 0, 0);
-    d = &r->dist[CCHC_LEVEL_COUNT];
+    d = &r->dist [CCHC_LEVEL_COUNT];
     CHECK_EQ_INT (d->units, 9);
-    CHECK_NEAR (d->median, 80, EPS);    /* 0 40 41.7 57.1 80 80 85 85.7 100 */
+    CHECK_NEAR (d->median, 80, EPS); /* 0 40 41.7 57.1 80 80 85 85.7 100 */
     CHECK_EQ_INT (d->incomplete, 2);
 }
 
@@ -324,11 +322,10 @@ s_q1_database (void)
     CHECK (cchc_rollup_unit_find (r, "08") < 0);
     CHECK_EQ_INT (r->parts_ignored, 1);
     CHECK_EQ_INT (s_cell (r, "S1", "resolved")->journal_max, 2);
-    CHECK_EQ_INT (s_cell (r, "S1", "resolved")->received_max,
-                  fx_local_ms (20210316, 10, 0));
+    CHECK_EQ_INT (s_cell (r, "S1", "resolved")->received_max, fx_local_ms (20210316, 10, 0));
     /* against 2020-Q4, which saw only S1's 14/12 row and its carried gauge */
     CHECK (r->has_previous);
-    char prev[CCHC_PERIOD_ID_MAX];
+    char prev [CCHC_PERIOD_ID_MAX];
     cchc_period_format (&r->previous, prev, sizeof prev);
     CHECK_EQ_STR (prev, "2020-Q4");
     const cchc_rollup_unit_result_t *u = s_unit (r, "S1");
@@ -346,9 +343,8 @@ s_q1_database (void)
     CHECK (fx_exec (db, "BEGIN") == 0);
     cchc_period_t q1;
     cchc_period_parse ("2021-Q1", &q1);
-    char err[256];
-    r = cchc_rollup_load (db, s_cat, &q1, fx_local_ms (20210325, 9, 0), true, err,
-                          sizeof err);
+    char err [256];
+    r = cchc_rollup_load (db, s_cat, &q1, fx_local_ms (20210325, 9, 0), true, err, sizeof err);
     CHECK (r);
     CHECK_NEAR (s_unit (r, "S2")->index, 40, EPS);
     cchc_rollup_destroy (&r);
@@ -368,7 +364,7 @@ static void
 test_q1_database (void)
 {
     for (int mode = 0; mode < 3; mode++) {
-        s_db_path = s_db_paths[mode];
+        s_db_path = s_db_paths [mode];
         s_q1_database ();
         if (cchc_test_cur_) {
             fprintf (stderr, "  (database mode %d)\n", mode);
@@ -383,9 +379,9 @@ test_window_edges (void)
 {
     int64_t as_of = fx_local_ms (20210625, 9, 0);
     for (int path = 0; path < 4; path++) {
-        s_db_path = s_db_paths[path ? path - 1 : 0];
-        cchc_rollup_t *q2 = path ? s_db ("2021-Q2", as_of, false)
-                                 : s_core ("2021-Q2", as_of, NULL);
+        s_db_path = s_db_paths [path ? path - 1 : 0];
+        cchc_rollup_t *q2 =
+            path ? s_db ("2021-Q2", as_of, false) : s_core ("2021-Q2", as_of, NULL);
         CHECK (q2);
         CHECK_NEAR (s_cell (q2, "S1", "online")->value, 50, 0);
         CHECK_EQ_INT (s_cell (q2, "S1", "online")->day_first, 20210315);
@@ -398,8 +394,8 @@ test_window_edges (void)
         CHECK_NEAR (s_cell (q2, "S1", "procs")->value, 40, 0);
         cchc_rollup_destroy (&q2);
         /* month 2021-03 is 15/02..14/03, month 2021-04 starts on 15/03 */
-        cchc_rollup_t *m3 = path ? s_db ("2021-03", as_of, false)
-                                 : s_core ("2021-03", as_of, NULL);
+        cchc_rollup_t *m3 =
+            path ? s_db ("2021-03", as_of, false) : s_core ("2021-03", as_of, NULL);
         CHECK (m3);
         CHECK_NEAR (s_cell (m3, "S1", "resolved")->value, 60, 0);
         CHECK_NEAR (s_cell (m3, "S1", "online")->value, 30, 0);
@@ -421,7 +417,7 @@ test_pending_before_due (void)
     CHECK_EQ_INT (u->indicators_missing, 2);
     CHECK (s_unit (r, "S1")->on_time);
     CHECK_EQ_INT (s_score (r, "S1", "report_on_time")->state, CCHC_SCORE_OK);
-    CHECK_EQ_INT (r->dist[CCHC_LEVEL_SO].late, 0);
+    CHECK_EQ_INT (r->dist [CCHC_LEVEL_SO].late, 0);
     cchc_rollup_destroy (&r);
 }
 
@@ -435,19 +431,20 @@ test_level_due_days (void)
 {
     FILE *f = fopen (CCHC_SOURCE_DIR "/tests/rollup/small.ini", "r");
     CHECK (f);
-    char text[32768];
+    char text [32768];
     size_t len = fread (text, 1, sizeof text - 1, f);
     fclose (f);
-    text[len] = 0;
+    text [len] = 0;
     char *due = strstr (text, "due_day = 18\n");
     CHECK (due);
-    char edited[33000];
-    snprintf (edited, sizeof edited, "%.*sdue_day.so = 18\ndue_day.huyen = 17\n"
-              "due_day.xa = 16\n%s", (int) (due - text), text,
-              due + strlen ("due_day = 18\n"));
-    char err[256];
-    cchc_criteria_t *cat = cchc_criteria_load_string ("levels.ini", edited, strlen (edited),
-                                                      err, sizeof err);
+    char edited [33000];
+    snprintf (edited, sizeof edited,
+              "%.*sdue_day.so = 18\ndue_day.huyen = 17\n"
+              "due_day.xa = 16\n%s",
+              (int) (due - text), text, due + strlen ("due_day = 18\n"));
+    char err [256];
+    cchc_criteria_t *cat =
+        cchc_criteria_load_string ("levels.ini", edited, strlen (edited), err, sizeof err);
     if (!cat)
         fprintf (stderr, "  %s\n", err);
     CHECK (cat);
@@ -460,11 +457,11 @@ test_level_due_days (void)
     CHECK_EQ_INT (cchc_period_parse ("2021-Q1", &p), 0);
     cchc_rollup_window_t w;
     cchc_rollup_window (cat, &p, fx_local_ms (20210325, 12, 0), &w);
-    CHECK_EQ_INT (w.level_due_day[CCHC_LEVEL_XA], 20210316);
-    CHECK_EQ_INT (w.level_due_day[CCHC_LEVEL_HUYEN], 20210317);
-    CHECK_EQ_INT (w.level_due_day[CCHC_LEVEL_SO], 20210318);
+    CHECK_EQ_INT (w.level_due_day [CCHC_LEVEL_XA], 20210316);
+    CHECK_EQ_INT (w.level_due_day [CCHC_LEVEL_HUYEN], 20210317);
+    CHECK_EQ_INT (w.level_due_day [CCHC_LEVEL_SO], 20210318);
     CHECK_EQ_INT (w.due_day, 20210318);
-    CHECK_EQ_INT (w.level_due_ms[CCHC_LEVEL_XA], fx_local_ms (20210317, 0, 0));
+    CHECK_EQ_INT (w.level_due_ms [CCHC_LEVEL_XA], fx_local_ms (20210317, 0, 0));
 
     /* every unit's rows arrive on 17/03 at noon, local */
     size_t nu, nr, np;
@@ -472,52 +469,52 @@ test_level_due_days (void)
     cchc_rollup_row_t *rows = fx_rows (cat, &nr);
     CHECK (rows);
     for (size_t i = 0; i < nr; i++)
-        rows[i].received_at = fx_local_ms (20210317, 12, 0);
+        rows [i].received_at = fx_local_ms (20210317, 12, 0);
     cchc_rollup_part_t *parts = NULL;
     CHECK_EQ_INT (cchc_rollup_fold (cat, &w, rows, nr, &parts, &np), 0);
-    cchc_rollup_t *r = cchc_rollup_compute (cat, &w, units, nu, parts, np, NULL,
-                                            err, sizeof err);
+    cchc_rollup_t *r =
+        cchc_rollup_compute (cat, &w, units, nu, parts, np, NULL, err, sizeof err);
     CHECK (r);
-    size_t complete[CCHC_LEVEL_COUNT] = { 0 };
+    size_t complete [CCHC_LEVEL_COUNT] = { 0 };
     for (size_t i = 0; i < r->unit_count; i++) {
-        const cchc_rollup_unit_result_t *u = &r->units[i];
+        const cchc_rollup_unit_result_t *u = &r->units [i];
         if (!u->complete)
             continue;
-        complete[u->level]++;
+        complete [u->level]++;
         /* a commune (due the 16th): late; a district (the 17th, until its
            end) and a department (the 18th): on time */
         bool not_xa = u->level != CCHC_LEVEL_XA;
         CHECK_EQ_INT (u->on_time, not_xa);
         CHECK (!u->pending);
     }
-    CHECK (complete[CCHC_LEVEL_SO] > 0 && complete[CCHC_LEVEL_XA] > 0);
+    CHECK (complete [CCHC_LEVEL_SO] > 0 && complete [CCHC_LEVEL_XA] > 0);
     cchc_rollup_destroy (&r);
     free (parts);
 
     /* arrived on 18/03: the district is late too */
     for (size_t i = 0; i < nr; i++)
-        rows[i].received_at = fx_local_ms (20210318, 8, 0);
+        rows [i].received_at = fx_local_ms (20210318, 8, 0);
     CHECK_EQ_INT (cchc_rollup_fold (cat, &w, rows, nr, &parts, &np), 0);
     r = cchc_rollup_compute (cat, &w, units, nu, parts, np, NULL, err, sizeof err);
     CHECK (r);
     for (size_t i = 0; i < r->unit_count; i++)
-        if (r->units[i].complete) {
-            bool so = r->units[i].level == CCHC_LEVEL_SO;
-            CHECK_EQ_INT (r->units[i].on_time, so);
+        if (r->units [i].complete) {
+            bool so = r->units [i].level == CCHC_LEVEL_SO;
+            CHECK_EQ_INT (r->units [i].on_time, so);
         }
-    CHECK (complete[CCHC_LEVEL_HUYEN] > 0);
+    CHECK (complete [CCHC_LEVEL_HUYEN] > 0);
     cchc_rollup_destroy (&r);
     free (parts);
 
     /* arrived on 16/03: every level on time */
     for (size_t i = 0; i < nr; i++)
-        rows[i].received_at = fx_local_ms (20210316, 23, 59);
+        rows [i].received_at = fx_local_ms (20210316, 23, 59);
     CHECK_EQ_INT (cchc_rollup_fold (cat, &w, rows, nr, &parts, &np), 0);
     r = cchc_rollup_compute (cat, &w, units, nu, parts, np, NULL, err, sizeof err);
     CHECK (r);
     for (size_t i = 0; i < r->unit_count; i++)
-        if (r->units[i].complete)
-            CHECK (r->units[i].on_time);
+        if (r->units [i].complete)
+            CHECK (r->units [i].on_time);
     cchc_rollup_destroy (&r);
     free (parts);
     free (rows);
@@ -526,9 +523,9 @@ test_level_due_days (void)
 
 typedef struct {
     int count;
-    int64_t journals[8];
-    int64_t agents[8];
-    int32_t days[8];
+    int64_t journals [8];
+    int64_t agents [8];
+    int32_t days [8];
     double sum;
 } s_seen_t;
 
@@ -537,9 +534,9 @@ s_collect (const cchc_rollup_source_t *row, void *arg)
 {
     s_seen_t *seen = arg;
     if (seen->count < 8) {
-        seen->journals[seen->count] = row->journal;
-        seen->agents[seen->count] = row->agent;
-        seen->days[seen->count] = row->day;
+        seen->journals [seen->count] = row->journal;
+        seen->agents [seen->count] = row->agent;
+        seen->days [seen->count] = row->day;
     }
     seen->count++;
     seen->sum += row->value;
@@ -555,47 +552,52 @@ s_explain (void)
     cchc_period_parse ("2021-Q1", &p);
     cchc_rollup_window_t w;
     cchc_rollup_window (s_cat, &p, 0, &w);
-    char err[256];
+    char err [256];
     /* S2 online_resolved: online of agents 21, 22; then resolved of both */
     s_seen_t seen = { 0 };
-    CHECK (cchc_rollup_explain (db, s_cat, &w, "S2", "online_resolved", s_collect,
-                                &seen, err, sizeof err) == 0);
+    CHECK (cchc_rollup_explain (db, s_cat, &w, "S2", "online_resolved", s_collect, &seen, err,
+                                sizeof err)
+           == 0);
     CHECK_EQ_INT (seen.count, 4);
-    CHECK_EQ_INT (seen.journals[0], 14);    /* online, agent 21 (fixture row 14) */
-    CHECK_EQ_INT (seen.agents[0], 21);
-    CHECK_EQ_INT (seen.journals[1], 23);    /* online, agent 22 */
-    CHECK_EQ_INT (seen.journals[2], 13);    /* resolved, agent 21 */
-    CHECK_EQ_INT (seen.journals[3], 22);
+    CHECK_EQ_INT (seen.journals [0], 14); /* online, agent 21 (fixture row 14) */
+    CHECK_EQ_INT (seen.agents [0], 21);
+    CHECK_EQ_INT (seen.journals [1], 23); /* online, agent 22 */
+    CHECK_EQ_INT (seen.journals [2], 13); /* resolved, agent 21 */
+    CHECK_EQ_INT (seen.journals [3], 22);
     CHECK_NEAR (seen.sum, 6 + 9 + 60 + 40, 0);
     /* a gauge: only the unit's latest day */
     memset (&seen, 0, sizeof seen);
-    CHECK (cchc_rollup_explain (db, s_cat, &w, "S2", "procs_online", s_collect,
-                                &seen, err, sizeof err) == 0);
+    CHECK (cchc_rollup_explain (db, s_cat, &w, "S2", "procs_online", s_collect, &seen, err,
+                                sizeof err)
+           == 0);
     CHECK_EQ_INT (seen.count, 1);
-    CHECK_EQ_INT (seen.agents[0], 21);
-    CHECK_EQ_INT (seen.days[0], 20210310);
+    CHECK_EQ_INT (seen.agents [0], 21);
+    CHECK_EQ_INT (seen.days [0], 20210310);
     /* carried from before the window */
     memset (&seen, 0, sizeof seen);
-    CHECK (cchc_rollup_explain (db, s_cat, &w, "S1", "procs", s_collect, &seen,
-                                err, sizeof err) == 0);
+    CHECK (
+        cchc_rollup_explain (db, s_cat, &w, "S1", "procs", s_collect, &seen, err, sizeof err)
+        == 0);
     CHECK_EQ_INT (seen.count, 1);
-    CHECK_EQ_INT (seen.days[0], 20201101);
+    CHECK_EQ_INT (seen.days [0], 20201101);
     /* counters: only the window's days */
     memset (&seen, 0, sizeof seen);
-    CHECK (cchc_rollup_explain (db, s_cat, &w, "S1", "resolved", s_collect, &seen,
-                                err, sizeof err) == 0);
+    CHECK (cchc_rollup_explain (db, s_cat, &w, "S1", "resolved", s_collect, &seen, err,
+                                sizeof err)
+           == 0);
     CHECK_EQ_INT (seen.count, 2);
     CHECK_NEAR (seen.sum, 100, 0);
     /* nothing for a unit without data; errors for unknown codes */
     memset (&seen, 0, sizeof seen);
-    CHECK (cchc_rollup_explain (db, s_cat, &w, "X4", "wf", s_collect, &seen,
-                                err, sizeof err) == 0);
+    CHECK (cchc_rollup_explain (db, s_cat, &w, "X4", "wf", s_collect, &seen, err, sizeof err)
+           == 0);
     CHECK_EQ_INT (seen.count, 0);
-    CHECK (cchc_rollup_explain (db, s_cat, &w, "S1", "nope", s_collect, &seen,
-                                err, sizeof err) == -1);
+    CHECK (cchc_rollup_explain (db, s_cat, &w, "S1", "nope", s_collect, &seen, err, sizeof err)
+           == -1);
     CHECK (strstr (err, "neither a metric nor an indicator"));
-    CHECK (cchc_rollup_explain (db, s_cat, &w, "S1", "report_on_time", s_collect,
-                                &seen, err, sizeof err) == -1);
+    CHECK (cchc_rollup_explain (db, s_cat, &w, "S1", "report_on_time", s_collect, &seen, err,
+                                sizeof err)
+           == -1);
     sqlite3_close (db);
 }
 
@@ -603,7 +605,7 @@ static void
 test_explain (void)
 {
     for (int mode = 0; mode < 3; mode++) {
-        s_db_path = s_db_paths[mode];
+        s_db_path = s_db_paths [mode];
         s_explain ();
         if (cchc_test_cur_) {
             fprintf (stderr, "  (database mode %d)\n", mode);
@@ -622,21 +624,21 @@ test_bad_input (void)
     size_t nu;
     const cchc_rollup_unit_t *units = fx_units (&nu);
     cchc_rollup_part_t part = { .unit = nu, .metric = 0, .rows = 1 };
-    char err[256] = "";
-    CHECK (cchc_rollup_compute (s_cat, &w, units, nu, &part, 1, NULL, err,
-                                sizeof err) == NULL);
+    char err [256] = "";
+    CHECK (cchc_rollup_compute (s_cat, &w, units, nu, &part, 1, NULL, err, sizeof err)
+           == NULL);
     CHECK (strstr (err, "out of range"));
     part.unit = 0;
     part.metric = 999;
-    CHECK (cchc_rollup_compute (s_cat, &w, units, nu, &part, 1, NULL, err,
-                                sizeof err) == NULL);
+    CHECK (cchc_rollup_compute (s_cat, &w, units, nu, &part, 1, NULL, err, sizeof err)
+           == NULL);
     /* no units at all: an empty result */
-    cchc_rollup_t *r = cchc_rollup_compute (s_cat, &w, NULL, 0, NULL, 0, NULL, err,
-                                            sizeof err);
+    cchc_rollup_t *r =
+        cchc_rollup_compute (s_cat, &w, NULL, 0, NULL, 0, NULL, err, sizeof err);
     CHECK (r);
     CHECK_EQ_INT (r->unit_count, 0);
-    CHECK_EQ_INT (r->dist[CCHC_LEVEL_COUNT].ranked, 0);
-    CHECK (isnan (r->dist[CCHC_LEVEL_COUNT].median));
+    CHECK_EQ_INT (r->dist [CCHC_LEVEL_COUNT].ranked, 0);
+    CHECK (isnan (r->dist [CCHC_LEVEL_COUNT].median));
     CHECK (!s_fig (r, "online_resolved", -1)->has_value);
     cchc_rollup_destroy (&r);
 }
@@ -655,10 +657,13 @@ s_rand (void)
     return (uint32_t) (s_rng >> 11);
 }
 
-static const char *s_year_units[][3] = {
-    { "SNV", "so", "Sở Nội vụ" }, { "STP", "so", "Sở Tư pháp" },
-    { "070", "huyen", "Thành phố Tuyên Quang" }, { "071", "huyen", "Huyện Lâm Bình" },
-    { "02200", "xa", "Phường Phan Thiết" }, { "02203", "xa", "Phường Minh Xuân" },
+static const char *s_year_units [][3] = {
+    { "SNV", "so", "Sở Nội vụ" },
+    { "STP", "so", "Sở Tư pháp" },
+    { "070", "huyen", "Thành phố Tuyên Quang" },
+    { "071", "huyen", "Huyện Lâm Bình" },
+    { "02200", "xa", "Phường Phan Thiết" },
+    { "02203", "xa", "Phường Minh Xuân" },
 };
 
 static int
@@ -670,27 +675,33 @@ s_year_db (const char *path, const cchc_criteria_t *cat)
         return -1;
     int rc = -1;
     sqlite3_stmt *unit = NULL, *agent = NULL, *journal = NULL, *obs = NULL;
-    if (fx_exec (db, "PRAGMA synchronous = OFF") != 0
-        || fx_exec (db, CCHC_DB_SCHEMA_SQL) != 0 || fx_exec (db, "BEGIN") != 0)
+    if (fx_exec (db, "PRAGMA synchronous = OFF") != 0 || fx_exec (db, CCHC_DB_SCHEMA_SQL) != 0
+        || fx_exec (db, "BEGIN") != 0)
         goto done;
-    if (sqlite3_prepare_v2 (db, "INSERT INTO unit (code, name, kind, level) VALUES"
-                            " (?1, ?2, 'x', ?3)", -1, &unit, NULL)
-        || sqlite3_prepare_v2 (db, "INSERT INTO agent (id, pubkey, unit, name,"
+    if (sqlite3_prepare_v2 (db,
+                            "INSERT INTO unit (code, name, kind, level) VALUES"
+                            " (?1, ?2, 'x', ?3)",
+                            -1, &unit, NULL)
+        || sqlite3_prepare_v2 (db,
+                               "INSERT INTO agent (id, pubkey, unit, name,"
                                " enrolled_at) VALUES (?1, randomblob(32), ?2, 'a', 0)",
                                -1, &agent, NULL)
-        || sqlite3_prepare_v2 (db, "INSERT INTO journal (id, agent, seq, received_at,"
+        || sqlite3_prepare_v2 (db,
+                               "INSERT INTO journal (id, agent, seq, received_at,"
                                " body, sig) VALUES (?1, ?2, ?1, ?3, x'80', zeroblob(64))",
                                -1, &journal, NULL)
-        || sqlite3_prepare_v2 (db, "INSERT INTO observation (agent, unit, metric,"
+        || sqlite3_prepare_v2 (db,
+                               "INSERT INTO observation (agent, unit, metric,"
                                " day, value, seq, journal) VALUES"
-                               " (?1, ?2, ?3, ?4, ?5, ?6, ?6)", -1, &obs, NULL))
+                               " (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                               -1, &obs, NULL))
         goto done;
-    size_t nu = sizeof s_year_units / sizeof s_year_units[0];
+    size_t nu = sizeof s_year_units / sizeof s_year_units [0];
     int64_t jid = 0;
     for (size_t u = 0; u < nu; u++) {
-        sqlite3_bind_text (unit, 1, s_year_units[u][0], -1, SQLITE_STATIC);
-        sqlite3_bind_text (unit, 2, s_year_units[u][2], -1, SQLITE_STATIC);
-        sqlite3_bind_text (unit, 3, s_year_units[u][1], -1, SQLITE_STATIC);
+        sqlite3_bind_text (unit, 1, s_year_units [u][0], -1, SQLITE_STATIC);
+        sqlite3_bind_text (unit, 2, s_year_units [u][2], -1, SQLITE_STATIC);
+        sqlite3_bind_text (unit, 3, s_year_units [u][1], -1, SQLITE_STATIC);
         if (sqlite3_step (unit) != SQLITE_DONE)
             goto done;
         sqlite3_reset (unit);
@@ -698,7 +709,7 @@ s_year_db (const char *path, const cchc_criteria_t *cat)
         for (int a = 0; a < (u == 0 ? 2 : 1); a++) {
             int64_t agent_id = (int64_t) u * 10 + a + 1;
             sqlite3_bind_int64 (agent, 1, agent_id);
-            sqlite3_bind_text (agent, 2, s_year_units[u][0], -1, SQLITE_STATIC);
+            sqlite3_bind_text (agent, 2, s_year_units [u][0], -1, SQLITE_STATIC);
             if (sqlite3_step (agent) != SQLITE_DONE)
                 goto done;
             sqlite3_reset (agent);
@@ -708,8 +719,7 @@ s_year_db (const char *path, const cchc_criteria_t *cat)
                 jid++;
                 sqlite3_bind_int64 (journal, 1, jid);
                 sqlite3_bind_int64 (journal, 2, agent_id);
-                sqlite3_bind_int64 (journal, 3, cchc_date_start_utc_ms (d + 1)
-                                                + 3600000);
+                sqlite3_bind_int64 (journal, 3, cchc_date_start_utc_ms (d + 1) + 3600000);
                 if (sqlite3_step (journal) != SQLITE_DONE)
                     goto done;
                 sqlite3_reset (journal);
@@ -717,15 +727,14 @@ s_year_db (const char *path, const cchc_criteria_t *cat)
                     const cchc_metric_t *metric = cchc_criteria_metric (cat, m);
                     bool gauge = metric->kind == CCHC_METRIC_GAUGE;
                     if (gauge && (d % 9) != 0)
-                        continue;       /* gauges now and then */
+                        continue; /* gauges now and then */
                     if (!gauge && s_rand () % 5 == 0)
-                        continue;       /* and some days without a counter */
+                        continue; /* and some days without a counter */
                     sqlite3_bind_int64 (obs, 1, agent_id);
-                    sqlite3_bind_text (obs, 2, s_year_units[u][0], -1, SQLITE_STATIC);
+                    sqlite3_bind_text (obs, 2, s_year_units [u][0], -1, SQLITE_STATIC);
                     sqlite3_bind_text (obs, 3, metric->code, -1, SQLITE_STATIC);
                     sqlite3_bind_int (obs, 4, cchc_date_to_yyyymmdd (d));
-                    sqlite3_bind_int64 (obs, 5, gauge ? 50 + s_rand () % 50
-                                                      : s_rand () % 20);
+                    sqlite3_bind_int64 (obs, 5, gauge ? 50 + s_rand () % 50 : s_rand () % 20);
                     sqlite3_bind_int64 (obs, 6, jid);
                     if (sqlite3_step (obs) != SQLITE_DONE)
                         goto done;
@@ -752,9 +761,9 @@ s_load_period (sqlite3 *db, const cchc_criteria_t *cat, const char *id)
     cchc_period_t p;
     if (cchc_period_parse (id, &p) != 0)
         return NULL;
-    char err[256];
-    cchc_rollup_t *r = cchc_rollup_load (db, cat, &p, fx_local_ms (20220101, 0, 0),
-                                         false, err, sizeof err);
+    char err [256];
+    cchc_rollup_t *r =
+        cchc_rollup_load (db, cat, &p, fx_local_ms (20220101, 0, 0), false, err, sizeof err);
     if (!r)
         fprintf (stderr, "  %s: %s\n", id, err);
     return r;
@@ -768,9 +777,9 @@ s_check_sum (const cchc_rollup_t *whole, cchc_rollup_t *const *parts, size_t n)
     const cchc_criteria_t *cat = whole->criteria;
     for (size_t u = 0; u < whole->unit_count; u++)
         for (size_t m = 0; m < cchc_criteria_metric_count (cat); m++) {
-            const cchc_rollup_cell_t *w = &whole->units[u].cells[m];
+            const cchc_rollup_cell_t *w = &whole->units [u].cells [m];
             if (cchc_criteria_metric (cat, m)->kind == CCHC_METRIC_GAUGE) {
-                const cchc_rollup_cell_t *last = &parts[n - 1]->units[u].cells[m];
+                const cchc_rollup_cell_t *last = &parts [n - 1]->units [u].cells [m];
                 CHECK_NEAR (w->value, last->value, 0);
                 CHECK_EQ_INT (w->day_last, last->day_last);
                 continue;
@@ -778,9 +787,9 @@ s_check_sum (const cchc_rollup_t *whole, cchc_rollup_t *const *parts, size_t n)
             double sum = 0;
             int64_t rows = 0;
             for (size_t k = 0; k < n; k++) {
-                CHECK_EQ_STR (parts[k]->units[u].code, whole->units[u].code);
-                sum += parts[k]->units[u].cells[m].value;
-                rows += parts[k]->units[u].cells[m].rows;
+                CHECK_EQ_STR (parts [k]->units [u].code, whole->units [u].code);
+                sum += parts [k]->units [u].cells [m].value;
+                rows += parts [k]->units [u].cells [m].rows;
             }
             CHECK_NEAR (w->value, sum, 0);
             CHECK_EQ_INT (w->rows, rows);
@@ -788,14 +797,13 @@ s_check_sum (const cchc_rollup_t *whole, cchc_rollup_t *const *parts, size_t n)
         }
     /* province numerators of counter indicators add up too */
     for (size_t i = 0; i < whole->figure_count; i++) {
-        const cchc_rollup_figure_t *f = &whole->figures[i];
+        const cchc_rollup_figure_t *f = &whole->figures [i];
         const cchc_indicator_t *ind = cchc_criteria_indicator (cat, f->indicator);
-        if (cchc_criteria_metric (cat, (size_t) ind->numerator)->kind
-            != CCHC_METRIC_COUNTER)
+        if (cchc_criteria_metric (cat, (size_t) ind->numerator)->kind != CCHC_METRIC_COUNTER)
             continue;
         double sum = 0;
         for (size_t k = 0; k < n; k++)
-            sum += parts[k]->figures[i].numerator;
+            sum += parts [k]->figures [i].numerator;
         CHECK_NEAR (f->numerator, sum, 0);
     }
 }
@@ -805,35 +813,42 @@ static cchc_rollup_t *
 s_core_from_db (sqlite3 *db, const cchc_criteria_t *cat, const cchc_rollup_window_t *w)
 {
     enum { MAX_UNITS = 16 };
-    cchc_rollup_unit_t units[MAX_UNITS];
-    char codes[MAX_UNITS][16], names[MAX_UNITS][64];
+    cchc_rollup_unit_t units [MAX_UNITS];
+    char codes [MAX_UNITS][16], names [MAX_UNITS][64];
     size_t nu = 0, nr = 0, alloc = 1024;
     cchc_rollup_row_t *rows = malloc (alloc * sizeof *rows);
     cchc_rollup_part_t *parts = NULL;
     cchc_rollup_t *r = NULL;
     sqlite3_stmt *st = NULL;
-    if (!rows || sqlite3_prepare_v2 (db, "SELECT code, name, level FROM unit"
-            " WHERE valid_from <= ?1 AND valid_to >= ?1 AND level != 'tinh'"
-            " ORDER BY code", -1, &st, NULL) != SQLITE_OK)
+    if (!rows
+        || sqlite3_prepare_v2 (db,
+                               "SELECT code, name, level FROM unit"
+                               " WHERE valid_from <= ?1 AND valid_to >= ?1 AND level != 'tinh'"
+                               " ORDER BY code",
+                               -1, &st, NULL)
+               != SQLITE_OK)
         goto done;
     sqlite3_bind_int (st, 1, w->last_day);
     while (sqlite3_step (st) == SQLITE_ROW && nu < MAX_UNITS) {
-        snprintf (codes[nu], sizeof codes[nu], "%s", sqlite3_column_text (st, 0));
-        snprintf (names[nu], sizeof names[nu], "%s", sqlite3_column_text (st, 1));
-        units[nu] = (cchc_rollup_unit_t) { codes[nu], names[nu], NULL, 0 };
-        cchc_level_parse ((const char *) sqlite3_column_text (st, 2), &units[nu].level);
+        snprintf (codes [nu], sizeof codes [nu], "%s", sqlite3_column_text (st, 0));
+        snprintf (names [nu], sizeof names [nu], "%s", sqlite3_column_text (st, 1));
+        units [nu] = (cchc_rollup_unit_t){ codes [nu], names [nu], NULL, 0 };
+        cchc_level_parse ((const char *) sqlite3_column_text (st, 2), &units [nu].level);
         nu++;
     }
     sqlite3_finalize (st);
-    if (sqlite3_prepare_v2 (db, "SELECT o.unit, o.metric, o.agent, o.day, o.value,"
-            " o.journal, j.received_at FROM observation o JOIN journal j"
-            " ON j.id = o.journal", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2 (db,
+                            "SELECT o.unit, o.metric, o.agent, o.day, o.value,"
+                            " o.journal, j.received_at FROM observation o JOIN journal j"
+                            " ON j.id = o.journal",
+                            -1, &st, NULL)
+        != SQLITE_OK)
         goto done;
     while (sqlite3_step (st) == SQLITE_ROW) {
         const char *unit = (const char *) sqlite3_column_text (st, 0);
         int m = cchc_criteria_metric_find (cat, (const char *) sqlite3_column_text (st, 1));
         size_t u = 0;
-        while (u < nu && strcmp (codes[u], unit) != 0)
+        while (u < nu && strcmp (codes [u], unit) != 0)
             u++;
         if (m < 0 || u == nu)
             continue;
@@ -844,15 +859,18 @@ s_core_from_db (sqlite3 *db, const cchc_criteria_t *cat, const cchc_rollup_windo
             rows = more;
             alloc *= 2;
         }
-        rows[nr++] = (cchc_rollup_row_t) {
-            .unit = u, .metric = (size_t) m, .agent = sqlite3_column_int64 (st, 2),
-            .day = sqlite3_column_int (st, 3), .value = sqlite3_column_double (st, 4),
+        rows [nr++] = (cchc_rollup_row_t){
+            .unit = u,
+            .metric = (size_t) m,
+            .agent = sqlite3_column_int64 (st, 2),
+            .day = sqlite3_column_int (st, 3),
+            .value = sqlite3_column_double (st, 4),
             .journal = sqlite3_column_int64 (st, 5),
             .received_at = sqlite3_column_int64 (st, 6),
         };
     }
     size_t np;
-    char err[256];
+    char err [256];
     if (cchc_rollup_fold (cat, w, rows, nr, &parts, &np) == 0)
         r = cchc_rollup_compute (cat, w, units, nu, parts, np, NULL, err, sizeof err);
 done:
@@ -867,15 +885,15 @@ static void s_periods_agree (const char *path, const cchc_criteria_t *cat);
 static void
 test_periods_agree (void)
 {
-    char err[512];
-    cchc_criteria_t *cat = cchc_criteria_load (
-        CCHC_SOURCE_DIR "/data/criteria/default.ini", err, sizeof err);
+    char err [512];
+    cchc_criteria_t *cat =
+        cchc_criteria_load (CCHC_SOURCE_DIR "/data/criteria/default.ini", err, sizeof err);
     CHECK (cat);
-    char path[64];
+    char path [64];
     snprintf (path, sizeof path, "/tmp/cchc-rollup-year-%d.db", (int) getpid ());
     CHECK (s_year_db (path, cat) == 0);
     for (int pass = 0; pass < 3; pass++) {
-        if (pass == 1) {        /* now with observation_month, backfilled */
+        if (pass == 1) { /* now with observation_month, backfilled */
             sqlite3 *rw = NULL;
             CHECK (sqlite3_open (path, &rw) == SQLITE_OK);
             CHECK (fx_exec (rw, "PRAGMA synchronous = OFF") == 0);
@@ -889,23 +907,28 @@ test_periods_agree (void)
                table — the loader reads them from the rows */
             sqlite3 *rw = NULL;
             CHECK (sqlite3_open (path, &rw) == SQLITE_OK);
-            CHECK (fx_exec (rw,
-                "UPDATE month_position SET journal = (SELECT max (id) - 500 FROM journal);"
-                "UPDATE journal SET"
-                " day_first = (SELECT min (day) FROM observation WHERE journal = journal.id),"
-                " day_last = (SELECT max (day) FROM observation WHERE journal = journal.id)"
-                " WHERE id > (SELECT journal FROM month_position);"
-                "UPDATE observation_month SET total = total + 1000, last_value = -1,"
-                " day_last = day_first, rows = rows + 1 WHERE (agent, month) IN"
-                " (SELECT j.agent, o.month FROM journal AS j JOIN observation_month AS o"
-                "  ON o.agent = j.agent AND o.day_first <= j.day_last"
-                "  AND o.day_last >= j.day_first"
-                "  WHERE j.id > (SELECT journal FROM month_position)) AND month % 2 = 0;"
-                "DELETE FROM observation_month WHERE month % 2 = 1 AND (agent, month) IN"
-                " (SELECT j.agent, o.month FROM journal AS j JOIN observation_month AS o"
-                "  ON o.agent = j.agent AND o.day_first <= j.day_last"
-                "  AND o.day_last >= j.day_first"
-                "  WHERE j.id > (SELECT journal FROM month_position))") == 0);
+            CHECK (
+                fx_exec (
+                    rw,
+                    "UPDATE month_position SET journal = (SELECT max (id) - 500 FROM journal);"
+                    "UPDATE journal SET"
+                    " day_first = (SELECT min (day) FROM observation WHERE journal = "
+                    "journal.id),"
+                    " day_last = (SELECT max (day) FROM observation WHERE journal = "
+                    "journal.id)"
+                    " WHERE id > (SELECT journal FROM month_position);"
+                    "UPDATE observation_month SET total = total + 1000, last_value = -1,"
+                    " day_last = day_first, rows = rows + 1 WHERE (agent, month) IN"
+                    " (SELECT j.agent, o.month FROM journal AS j JOIN observation_month AS o"
+                    "  ON o.agent = j.agent AND o.day_first <= j.day_last"
+                    "  AND o.day_last >= j.day_first"
+                    "  WHERE j.id > (SELECT journal FROM month_position)) AND month % 2 = 0;"
+                    "DELETE FROM observation_month WHERE month % 2 = 1 AND (agent, month) IN"
+                    " (SELECT j.agent, o.month FROM journal AS j JOIN observation_month AS o"
+                    "  ON o.agent = j.agent AND o.day_first <= j.day_last"
+                    "  AND o.day_last >= j.day_first"
+                    "  WHERE j.id > (SELECT journal FROM month_position))")
+                == 0);
             CHECK (sqlite3_changes (rw) > 0);
             sqlite3_close (rw);
         }
@@ -924,73 +947,71 @@ s_periods_agree (const char *path, const cchc_criteria_t *cat)
 {
     sqlite3 *db = NULL;
     CHECK (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
-    const char *ids[] = { "2021-Q1", "2021-Q2", "2021-Q3", "2021-Q4", "2021-H1",
-                          "2021-H2", "2021-9M", "2021", "2021-01", "2021-02",
-                          "2021-03" };
+    const char *ids [] = { "2021-Q1", "2021-Q2", "2021-Q3", "2021-Q4", "2021-H1", "2021-H2",
+                           "2021-9M", "2021",    "2021-01", "2021-02", "2021-03" };
     enum { Q1, Q2, Q3, Q4, H1, H2, M9, Y, M01, M02, M03, N };
-    cchc_rollup_t *r[N] = { 0 };
+    cchc_rollup_t *r [N] = { 0 };
     bool loaded = true;
     for (int k = 0; k < N; k++)
-        loaded = loaded && (r[k] = s_load_period (db, cat, ids[k])) != NULL;
+        loaded = loaded && (r [k] = s_load_period (db, cat, ids [k])) != NULL;
     if (loaded) {
-        CHECK_EQ_INT (r[Y]->unit_count, 6);
-        cchc_rollup_t *quarters[] = { r[Q1], r[Q2], r[Q3], r[Q4] };
-        s_check_sum (r[Y], quarters, 4);
-        cchc_rollup_t *halves[] = { r[H1], r[H2] };
-        s_check_sum (r[Y], halves, 2);
-        cchc_rollup_t *h1[] = { r[Q1], r[Q2] };
-        s_check_sum (r[H1], h1, 2);
-        cchc_rollup_t *h2[] = { r[Q3], r[Q4] };
-        s_check_sum (r[H2], h2, 2);
-        cchc_rollup_t *nine[] = { r[Q1], r[Q2], r[Q3] };
-        s_check_sum (r[M9], nine, 3);
-        cchc_rollup_t *months[] = { r[M01], r[M02], r[M03] };
-        s_check_sum (r[Q1], months, 3);
+        CHECK_EQ_INT (r [Y]->unit_count, 6);
+        cchc_rollup_t *quarters [] = { r [Q1], r [Q2], r [Q3], r [Q4] };
+        s_check_sum (r [Y], quarters, 4);
+        cchc_rollup_t *halves [] = { r [H1], r [H2] };
+        s_check_sum (r [Y], halves, 2);
+        cchc_rollup_t *h1 [] = { r [Q1], r [Q2] };
+        s_check_sum (r [H1], h1, 2);
+        cchc_rollup_t *h2 [] = { r [Q3], r [Q4] };
+        s_check_sum (r [H2], h2, 2);
+        cchc_rollup_t *nine [] = { r [Q1], r [Q2], r [Q3] };
+        s_check_sum (r [M9], nine, 3);
+        cchc_rollup_t *months [] = { r [M01], r [M02], r [M03] };
+        s_check_sum (r [Q1], months, 3);
         /* two agents of SNV summed, each day */
-        CHECK_EQ_INT (s_cell (r[Q1], "SNV", "workfiles")->agents, 2);
+        CHECK_EQ_INT (s_cell (r [Q1], "SNV", "workfiles")->agents, 2);
         /* every unit reported every metric: complete, on time, indexed */
-        for (size_t u = 0; u < r[Y]->unit_count; u++) {
-            CHECK (r[Y]->units[u].complete);
-            CHECK (r[Y]->units[u].has_index);
+        for (size_t u = 0; u < r [Y]->unit_count; u++) {
+            CHECK (r [Y]->units [u].complete);
+            CHECK (r [Y]->units [u].has_index);
         }
     }
     /* the core, fed raw rows, gives what the loader's SQL folding gives */
     if (loaded) {
-        static const int compared[] = { Q1, H2, Y, M02 };
-        for (size_t c = 0; c < sizeof compared / sizeof compared[0]; c++) {
-            int k = compared[c];
-            cchc_rollup_t *core = s_core_from_db (db, cat, &r[k]->window);
+        static const int compared [] = { Q1, H2, Y, M02 };
+        for (size_t c = 0; c < sizeof compared / sizeof compared [0]; c++) {
+            int k = compared [c];
+            cchc_rollup_t *core = s_core_from_db (db, cat, &r [k]->window);
             CHECK (core);
-            CHECK_EQ_INT (core->unit_count, r[k]->unit_count);
+            CHECK_EQ_INT (core->unit_count, r [k]->unit_count);
             for (size_t u = 0; u < core->unit_count; u++) {
-                const cchc_rollup_unit_result_t *a = &core->units[u], *b = &r[k]->units[u];
+                const cchc_rollup_unit_result_t *a = &core->units [u], *b = &r [k]->units [u];
                 CHECK_EQ_STR (a->code, b->code);
                 CHECK_NEAR (a->index, b->index, 0);
                 CHECK_EQ_INT (a->rank, b->rank);
                 CHECK_EQ_INT (a->on_time, b->on_time);
                 for (size_t m = 0; m < cchc_criteria_metric_count (cat); m++) {
-                    CHECK_NEAR (a->cells[m].value, b->cells[m].value, 0);
-                    CHECK_EQ_INT (a->cells[m].rows, b->cells[m].rows);
-                    CHECK_EQ_INT (a->cells[m].day_last, b->cells[m].day_last);
-                    CHECK_EQ_INT (a->cells[m].journal_max, b->cells[m].journal_max);
-                    CHECK_EQ_INT (a->cells[m].received_max, b->cells[m].received_max);
+                    CHECK_NEAR (a->cells [m].value, b->cells [m].value, 0);
+                    CHECK_EQ_INT (a->cells [m].rows, b->cells [m].rows);
+                    CHECK_EQ_INT (a->cells [m].day_last, b->cells [m].day_last);
+                    CHECK_EQ_INT (a->cells [m].journal_max, b->cells [m].journal_max);
+                    CHECK_EQ_INT (a->cells [m].received_max, b->cells [m].received_max);
                 }
             }
             cchc_rollup_destroy (&core);
         }
     }
     for (int k = 0; k < N; k++)
-        cchc_rollup_destroy (&r[k]);
+        cchc_rollup_destroy (&r [k]);
     sqlite3_close (db);
 }
-
 
 /* ------------------------------------------------------------------------ */
 /*  observation_month stays equal to the daily rows under every kind of write */
 
 typedef struct {
     int64_t agent;
-    char metric[8], unit[8];
+    char metric [8], unit [8];
     int32_t month, day_first, day_last;
     int64_t rows, last_journal, journal_max;
     double total, last_value;
@@ -1015,12 +1036,14 @@ static void
 s_check_month_table (sqlite3 *db)
 {
     enum { MAX = 4096 };
-    static s_month_t want[MAX], got[MAX];
+    static s_month_t want [MAX], got [MAX];
     size_t nw = 0, ng = 0;
     sqlite3_stmt *st = NULL;
-    CHECK (sqlite3_prepare_v2 (db, "SELECT agent, metric, unit, day, value, journal"
+    CHECK (sqlite3_prepare_v2 (db,
+                               "SELECT agent, metric, unit, day, value, journal"
                                " FROM observation ORDER BY agent, metric, unit, day",
-                               -1, &st, NULL) == SQLITE_OK);
+                               -1, &st, NULL)
+           == SQLITE_OK);
     while (sqlite3_step (st) == SQLITE_ROW && nw < MAX) {
         int64_t agent = sqlite3_column_int64 (st, 0);
         const char *metric = (const char *) sqlite3_column_text (st, 1);
@@ -1029,10 +1052,10 @@ s_check_month_table (sqlite3 *db)
         int32_t month = cchc_rollup_month_of (day);
         double value = sqlite3_column_double (st, 4);
         int64_t journal = sqlite3_column_int64 (st, 5);
-        s_month_t *m = nw ? &want[nw - 1] : NULL;
+        s_month_t *m = nw ? &want [nw - 1] : NULL;
         if (!m || m->agent != agent || strcmp (m->metric, metric) || strcmp (m->unit, unit)
             || m->month != month) {
-            m = &want[nw++];
+            m = &want [nw++];
             memset (m, 0, sizeof *m);
             m->agent = agent;
             snprintf (m->metric, sizeof m->metric, "%s", metric);
@@ -1042,7 +1065,7 @@ s_check_month_table (sqlite3 *db)
         }
         m->total += value;
         m->rows++;
-        m->day_last = day;          /* rows come in day order */
+        m->day_last = day; /* rows come in day order */
         m->last_value = value;
         m->last_journal = journal;
         if (journal > m->journal_max)
@@ -1050,12 +1073,14 @@ s_check_month_table (sqlite3 *db)
     }
     sqlite3_finalize (st);
     qsort (want, nw, sizeof *want, s_month_cmp);
-    CHECK (sqlite3_prepare_v2 (db, "SELECT agent, metric, unit, month, total, rows,"
+    CHECK (sqlite3_prepare_v2 (db,
+                               "SELECT agent, metric, unit, month, total, rows,"
                                " day_first, day_last, last_value, last_journal,"
-                               " journal_max FROM observation_month", -1, &st, NULL)
+                               " journal_max FROM observation_month",
+                               -1, &st, NULL)
            == SQLITE_OK);
     while (sqlite3_step (st) == SQLITE_ROW && ng < MAX) {
-        s_month_t *m = &got[ng++];
+        s_month_t *m = &got [ng++];
         m->agent = sqlite3_column_int64 (st, 0);
         snprintf (m->metric, sizeof m->metric, "%s", sqlite3_column_text (st, 1));
         snprintf (m->unit, sizeof m->unit, "%s", sqlite3_column_text (st, 2));
@@ -1072,22 +1097,22 @@ s_check_month_table (sqlite3 *db)
     qsort (got, ng, sizeof *got, s_month_cmp);
     CHECK_EQ_INT (ng, nw);
     for (size_t i = 0; i < nw; i++) {
-        CHECK (s_month_cmp (&got[i], &want[i]) == 0);
-        CHECK_NEAR (got[i].total, want[i].total, 0);
-        CHECK_EQ_INT (got[i].rows, want[i].rows);
-        CHECK_EQ_INT (got[i].day_first, want[i].day_first);
-        CHECK_EQ_INT (got[i].day_last, want[i].day_last);
-        CHECK_NEAR (got[i].last_value, want[i].last_value, 0);
-        CHECK_EQ_INT (got[i].last_journal, want[i].last_journal);
+        CHECK (s_month_cmp (&got [i], &want [i]) == 0);
+        CHECK_NEAR (got [i].total, want [i].total, 0);
+        CHECK_EQ_INT (got [i].rows, want [i].rows);
+        CHECK_EQ_INT (got [i].day_first, want [i].day_first);
+        CHECK_EQ_INT (got [i].day_last, want [i].day_last);
+        CHECK_NEAR (got [i].last_value, want [i].last_value, 0);
+        CHECK_EQ_INT (got [i].last_journal, want [i].last_journal);
         /* the newest change may have left the month (moved or deleted) */
-        CHECK (got[i].journal_max >= want[i].journal_max);
+        CHECK (got [i].journal_max >= want [i].journal_max);
     }
 }
 
 static void
 test_month_triggers (void)
 {
-    char path[64], err[256];
+    char path [64], err [256];
     snprintf (path, sizeof path, "/tmp/cchc-rollup-trig-%d.db", (int) getpid ());
     remove (path);
     sqlite3 *db = NULL;
@@ -1095,40 +1120,45 @@ test_month_triggers (void)
     CHECK (fx_exec (db, "PRAGMA synchronous = OFF") == 0);
     CHECK (fx_exec (db, CCHC_DB_SCHEMA_SQL) == 0);
     CHECK (cchc_db_month_apply (db, err, sizeof err) == 0);
-    CHECK (cchc_db_month_apply (db, err, sizeof err) == 0);     /* idempotent */
+    CHECK (cchc_db_month_apply (db, err, sizeof err) == 0); /* idempotent */
     CHECK (fx_exec (db, "INSERT INTO agent (id, pubkey, unit, name, enrolled_at)"
                         " VALUES (1, randomblob(32), 'A', 'a', 0),"
                         " (2, randomblob(32), 'B', 'b', 0),"
-                        " (3, randomblob(32), 'A', 'c', 0)") == 0);
+                        " (3, randomblob(32), 'A', 'c', 0)")
+           == 0);
     /* the collector's write: upsert, last writer (higher seq) wins */
     sqlite3_stmt *put = NULL, *journal = NULL;
+    CHECK (sqlite3_prepare_v2 (
+               db,
+               "INSERT INTO observation (agent, unit, metric, day, value, seq, journal)"
+               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT DO UPDATE SET"
+               " unit = excluded.unit, value = excluded.value, seq = excluded.seq,"
+               " journal = excluded.journal WHERE excluded.seq > observation.seq",
+               -1, &put, NULL)
+           == SQLITE_OK);
     CHECK (sqlite3_prepare_v2 (db,
-        "INSERT INTO observation (agent, unit, metric, day, value, seq, journal)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT DO UPDATE SET"
-        " unit = excluded.unit, value = excluded.value, seq = excluded.seq,"
-        " journal = excluded.journal WHERE excluded.seq > observation.seq",
-        -1, &put, NULL) == SQLITE_OK);
-    CHECK (sqlite3_prepare_v2 (db, "INSERT INTO journal (id, agent, seq, received_at,"
+                               "INSERT INTO journal (id, agent, seq, received_at,"
                                " body, sig) VALUES (?1, 1, ?1, 0, x'80', zeroblob(64))",
-                               -1, &journal, NULL) == SQLITE_OK);
-    static const int32_t days[] = { 20201214, 20201215, 20201231, 20210101, 20210114,
-                                    20210115, 20210210, 20210214, 20210215, 20210314 };
-    static const char *units[] = { "A", "B" }, *metrics[] = { "x", "g", "y" };
+                               -1, &journal, NULL)
+           == SQLITE_OK);
+    static const int32_t days [] = { 20201214, 20201215, 20201231, 20210101, 20210114,
+                                     20210115, 20210210, 20210214, 20210215, 20210314 };
+    static const char *units [] = { "A", "B" }, *metrics [] = { "x", "g", "y" };
     int64_t seq = 0;
     for (int round = 0; round < 40; round++) {
         CHECK (fx_exec (db, "BEGIN") == 0);
         for (int k = 0; k < 25; k++) {
             uint32_t r = s_rand ();
             int what = (int) (r % 20);
-            if (what < 15) {            /* upsert, sometimes for another unit */
+            if (what < 15) { /* upsert, sometimes for another unit */
                 seq++;
                 sqlite3_bind_int64 (journal, 1, seq);
                 CHECK (sqlite3_step (journal) == SQLITE_DONE);
                 sqlite3_reset (journal);
                 sqlite3_bind_int64 (put, 1, 1 + (r >> 5) % 3);
-                sqlite3_bind_text (put, 2, units[(r >> 8) % 7 == 0], -1, SQLITE_STATIC);
-                sqlite3_bind_text (put, 3, metrics[(r >> 11) % 3], -1, SQLITE_STATIC);
-                sqlite3_bind_int (put, 4, days[(r >> 13) % 10]);
+                sqlite3_bind_text (put, 2, units [(r >> 8) % 7 == 0], -1, SQLITE_STATIC);
+                sqlite3_bind_text (put, 3, metrics [(r >> 11) % 3], -1, SQLITE_STATIC);
+                sqlite3_bind_int (put, 4, days [(r >> 13) % 10]);
                 if ((r >> 17) % 4 == 0)
                     sqlite3_bind_double (put, 5, (double) ((r >> 19) % 100) / 4);
                 else
@@ -1142,20 +1172,23 @@ test_month_triggers (void)
                     CHECK (rc == SQLITE_CONSTRAINT);
                 }
             }
-            else if (what < 17)         /* move a row to the other unit */
+            else if (what < 17) /* move a row to the other unit */
                 CHECK (fx_exec (db, "UPDATE observation SET unit = CASE unit WHEN 'A'"
                                     " THEN 'B' ELSE 'A' END WHERE"
                                     " (agent, metric, day) IN (SELECT agent, metric, day"
-                                    " FROM observation ORDER BY random() LIMIT 1)") == 0);
-            else if (what < 18)         /* move a row to another day */
+                                    " FROM observation ORDER BY random() LIMIT 1)")
+                       == 0);
+            else if (what < 18) /* move a row to another day */
                 CHECK (fx_exec (db, "UPDATE OR IGNORE observation SET day = 20210216"
                                     " WHERE (agent, metric, day) IN (SELECT agent,"
                                     " metric, day FROM observation ORDER BY random()"
-                                    " LIMIT 1)") == 0);
-            else                        /* delete one */
+                                    " LIMIT 1)")
+                       == 0);
+            else /* delete one */
                 CHECK (fx_exec (db, "DELETE FROM observation WHERE (agent, metric, day)"
                                     " IN (SELECT agent, metric, day FROM observation"
-                                    " ORDER BY random() LIMIT 1)") == 0);
+                                    " ORDER BY random() LIMIT 1)")
+                       == 0);
         }
         CHECK (fx_exec (db, "COMMIT") == 0);
         s_check_month_table (db);
@@ -1216,14 +1249,16 @@ s_delta_put (sqlite3 *db, cchc_rollup_delta_t *delta, const cchc_rollup_obs_t *r
              int64_t seq)
 {
     sqlite3_stmt *get = NULL, *put = NULL;
-    CHECK (sqlite3_prepare_v2 (db, "SELECT seq, unit, value FROM observation"
-                               " WHERE agent = ?1 AND day = ?2 AND metric = ?3", -1, &get,
-                               NULL) == SQLITE_OK);
+    CHECK (sqlite3_prepare_v2 (db,
+                               "SELECT seq, unit, value FROM observation"
+                               " WHERE agent = ?1 AND day = ?2 AND metric = ?3",
+                               -1, &get, NULL)
+           == SQLITE_OK);
     sqlite3_bind_int64 (get, 1, row->agent);
     sqlite3_bind_int (get, 2, row->day);
     sqlite3_bind_text (get, 3, row->metric, -1, SQLITE_STATIC);
     int rc = sqlite3_step (get);
-    char unit[16] = "";
+    char unit [16] = "";
     cchc_rollup_obs_t old = *row;
     bool exists = rc == SQLITE_ROW;
     if (exists) {
@@ -1234,15 +1269,19 @@ s_delta_put (sqlite3 *db, cchc_rollup_delta_t *delta, const cchc_rollup_obs_t *r
         old.fval = sqlite3_column_double (get, 2);
         if (sqlite3_column_int64 (get, 0) >= seq) {
             sqlite3_finalize (get);
-            return;                     /* an older seq changes nothing */
+            return; /* an older seq changes nothing */
         }
     }
     sqlite3_finalize (get);
-    CHECK (sqlite3_prepare_v2 (db, exists
-        ? "UPDATE observation SET unit = ?4, value = ?5, seq = ?6, journal = ?7"
-          " WHERE agent = ?1 AND day = ?2 AND metric = ?3"
-        : "INSERT INTO observation (agent, day, metric, unit, value, seq, journal)"
-          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &put, NULL) == SQLITE_OK);
+    CHECK (sqlite3_prepare_v2 (
+               db,
+               exists
+                   ? "UPDATE observation SET unit = ?4, value = ?5, seq = ?6, journal = ?7"
+                     " WHERE agent = ?1 AND day = ?2 AND metric = ?3"
+                   : "INSERT INTO observation (agent, day, metric, unit, value, seq, journal)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+               -1, &put, NULL)
+           == SQLITE_OK);
     sqlite3_bind_int64 (put, 1, row->agent);
     sqlite3_bind_int (put, 2, row->day);
     sqlite3_bind_text (put, 3, row->metric, -1, SQLITE_STATIC);
@@ -1261,47 +1300,53 @@ s_delta_put (sqlite3 *db, cchc_rollup_delta_t *delta, const cchc_rollup_obs_t *r
 static void
 test_month_delta (void)
 {
-    char path[2][64], err[256];
-    sqlite3 *db[2] = { NULL, NULL };    /* [0] triggers, [1] delta */
+    char path [2][64], err [256];
+    sqlite3 *db [2] = { NULL, NULL }; /* [0] triggers, [1] delta */
     for (int i = 0; i < 2; i++) {
-        snprintf (path[i], sizeof path[i], "/tmp/cchc-rollup-delta-%d-%d.db",
+        snprintf (path [i], sizeof path [i], "/tmp/cchc-rollup-delta-%d-%d.db",
                   (int) getpid (), i);
-        remove (path[i]);
-        CHECK (sqlite3_open (path[i], &db[i]) == SQLITE_OK);
-        CHECK (fx_exec (db[i], "PRAGMA synchronous = OFF") == 0);
-        CHECK (fx_exec (db[i], CCHC_DB_SCHEMA_SQL) == 0);
-        CHECK (cchc_db_month_apply (db[i], err, sizeof err) == 0);
-        CHECK (fx_exec (db[i], "INSERT INTO agent (id, pubkey, unit, name, enrolled_at)"
-                               " VALUES (1, randomblob(32), 'A', 'a', 0),"
-                               " (2, randomblob(32), 'B', 'b', 0),"
-                               " (3, randomblob(32), 'A', 'c', 0)") == 0);
+        remove (path [i]);
+        CHECK (sqlite3_open (path [i], &db [i]) == SQLITE_OK);
+        CHECK (fx_exec (db [i], "PRAGMA synchronous = OFF") == 0);
+        CHECK (fx_exec (db [i], CCHC_DB_SCHEMA_SQL) == 0);
+        CHECK (cchc_db_month_apply (db [i], err, sizeof err) == 0);
+        CHECK (fx_exec (db [i], "INSERT INTO agent (id, pubkey, unit, name, enrolled_at)"
+                                " VALUES (1, randomblob(32), 'A', 'a', 0),"
+                                " (2, randomblob(32), 'B', 'b', 0),"
+                                " (3, randomblob(32), 'A', 'c', 0)")
+               == 0);
     }
     int off = -1;
-    CHECK (sqlite3_db_config (db[1], SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, &off) == SQLITE_OK);
+    CHECK (sqlite3_db_config (db [1], SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, &off) == SQLITE_OK);
     CHECK_EQ_INT (off, 0);
     cchc_rollup_delta_t *delta = cchc_rollup_delta_new ();
     CHECK (delta);
-    sqlite3_stmt *put = NULL, *journal[2] = { NULL, NULL };
-    CHECK (sqlite3_prepare_v2 (db[0],
-        "INSERT INTO observation (agent, unit, metric, day, value, seq, journal)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO UPDATE SET"
-        " unit = excluded.unit, value = excluded.value, seq = excluded.seq,"
-        " journal = excluded.journal WHERE excluded.seq > observation.seq",
-        -1, &put, NULL) == SQLITE_OK);
+    sqlite3_stmt *put = NULL, *journal [2] = { NULL, NULL };
+    CHECK (sqlite3_prepare_v2 (
+               db [0],
+               "INSERT INTO observation (agent, unit, metric, day, value, seq, journal)"
+               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO UPDATE SET"
+               " unit = excluded.unit, value = excluded.value, seq = excluded.seq,"
+               " journal = excluded.journal WHERE excluded.seq > observation.seq",
+               -1, &put, NULL)
+           == SQLITE_OK);
     for (int i = 0; i < 2; i++)
-        CHECK (sqlite3_prepare_v2 (db[i], "INSERT INTO journal (id, agent, seq,"
+        CHECK (sqlite3_prepare_v2 (db [i],
+                                   "INSERT INTO journal (id, agent, seq,"
                                    " received_at, body, sig) VALUES (?1, 1, ?1, 0, x'80',"
-                                   " zeroblob(64))", -1, &journal[i], NULL) == SQLITE_OK);
-    static const int32_t days[] = { 20201214, 20201215, 20201231, 20210101, 20210114,
-                                    20210115, 20210210, 20210214, 20210215, 20210314 };
-    static const char *units[] = { "A", "B" };
-    static const char *metrics[] = { "x", "g", "y", "m3", "m4", "m5", "m6", "m7" };
+                                   " zeroblob(64))",
+                                   -1, &journal [i], NULL)
+               == SQLITE_OK);
+    static const int32_t days [] = { 20201214, 20201215, 20201231, 20210101, 20210114,
+                                     20210115, 20210210, 20210214, 20210215, 20210314 };
+    static const char *units [] = { "A", "B" };
+    static const char *metrics [] = { "x", "g", "y", "m3", "m4", "m5", "m6", "m7" };
     int64_t journal_id = 0;
     for (int round = 0; round < 60; round++) {
         /* every 7th round is rolled back in both (the writer's failed batch) */
         bool undo = round % 7 == 6;
         for (int i = 0; i < 2; i++)
-            CHECK (fx_exec (db[i], "BEGIN") == 0);
+            CHECK (fx_exec (db [i], "BEGIN") == 0);
         int ops = round % 3 == 0 ? 120 : 25;
         for (int k = 0; k < ops; k++) {
             uint32_t r = s_rand ();
@@ -1310,18 +1355,18 @@ test_month_delta (void)
             int64_t seq = (r >> 25) % 9 == 0 && journal_id > 5 ? journal_id - 5 : journal_id;
             cchc_rollup_obs_t row = {
                 .agent = 1 + (r >> 5) % 3,
-                .metric = metrics[(r >> 8) % 8],
-                .unit = units[(r >> 11) % 7 == 0],
-                .day = days[(r >> 14) % 10],
+                .metric = metrics [(r >> 8) % 8],
+                .unit = units [(r >> 11) % 7 == 0],
+                .day = days [(r >> 14) % 10],
                 .is_float = (r >> 18) % 4 == 0,
                 .journal = journal_id,
             };
             row.ival = (r >> 20) % 100;
             row.fval = (double) ((r >> 20) % 100) / 4;
             for (int i = 0; i < 2; i++) {
-                sqlite3_bind_int64 (journal[i], 1, journal_id);
-                CHECK (sqlite3_step (journal[i]) == SQLITE_DONE);
-                sqlite3_reset (journal[i]);
+                sqlite3_bind_int64 (journal [i], 1, journal_id);
+                CHECK (sqlite3_step (journal [i]) == SQLITE_DONE);
+                sqlite3_reset (journal [i]);
             }
             sqlite3_bind_int64 (put, 1, row.agent);
             sqlite3_bind_text (put, 2, row.unit, -1, SQLITE_STATIC);
@@ -1335,44 +1380,50 @@ test_month_delta (void)
             sqlite3_bind_int64 (put, 7, row.journal);
             CHECK (sqlite3_step (put) == SQLITE_DONE);
             sqlite3_reset (put);
-            s_delta_put (db[1], delta, &row, seq);
+            s_delta_put (db [1], delta, &row, seq);
             /* several applies in one transaction, as with the writer's chunks */
             if (k == ops / 2 && round % 2)
-                CHECK (cchc_rollup_delta_apply (delta, db[1], err, sizeof err) == 0);
+                CHECK (cchc_rollup_delta_apply (delta, db [1], err, sizeof err) == 0);
         }
         if (undo) {
             cchc_rollup_delta_clear (delta);
             CHECK_EQ_INT (cchc_rollup_delta_size (delta), 0);
             for (int i = 0; i < 2; i++)
-                CHECK (fx_exec (db[i], "ROLLBACK") == 0);
+                CHECK (fx_exec (db [i], "ROLLBACK") == 0);
             journal_id -= ops;
         }
         else {
             CHECK (cchc_rollup_delta_size (delta) > 0 || round % 2);
-            CHECK (cchc_rollup_delta_apply (delta, db[1], err, sizeof err) == 0);
+            CHECK (cchc_rollup_delta_apply (delta, db [1], err, sizeof err) == 0);
             CHECK_EQ_INT (cchc_rollup_delta_size (delta), 0);
             for (int i = 0; i < 2; i++)
-                CHECK (fx_exec (db[i], "COMMIT") == 0);
+                CHECK (fx_exec (db [i], "COMMIT") == 0);
         }
-        s_month_same (db[0], db[1]);
-        s_check_month_table (db[1]);
+        s_month_same (db [0], db [1]);
+        s_check_month_table (db [1]);
         if (cchc_test_cur_) {
             fprintf (stderr, "  (round %d)\n", round);
             break;
         }
     }
     /* a total past 2^63 turns real, as SQLite's own arithmetic does */
-    CHECK (fx_exec (db[1], "BEGIN") == 0);
-    cchc_rollup_obs_t big = { .agent = 2, .metric = "big", .unit = "B", .day = 20210301,
-                              .ival = INT64_MAX - 5, .journal = 1 };
-    s_delta_put (db[1], delta, &big, 1000000);
+    CHECK (fx_exec (db [1], "BEGIN") == 0);
+    cchc_rollup_obs_t big = { .agent = 2,
+                              .metric = "big",
+                              .unit = "B",
+                              .day = 20210301,
+                              .ival = INT64_MAX - 5,
+                              .journal = 1 };
+    s_delta_put (db [1], delta, &big, 1000000);
     big.day = 20210302;
-    s_delta_put (db[1], delta, &big, 1000000);
-    CHECK (cchc_rollup_delta_apply (delta, db[1], err, sizeof err) == 0);
-    CHECK (fx_exec (db[1], "COMMIT") == 0);
+    s_delta_put (db [1], delta, &big, 1000000);
+    CHECK (cchc_rollup_delta_apply (delta, db [1], err, sizeof err) == 0);
+    CHECK (fx_exec (db [1], "COMMIT") == 0);
     sqlite3_stmt *st = NULL;
-    CHECK (sqlite3_prepare_v2 (db[1], "SELECT typeof (total), total, rows FROM"
-                               " observation_month WHERE metric = 'big'", -1, &st, NULL)
+    CHECK (sqlite3_prepare_v2 (db [1],
+                               "SELECT typeof (total), total, rows FROM"
+                               " observation_month WHERE metric = 'big'",
+                               -1, &st, NULL)
            == SQLITE_OK);
     CHECK (sqlite3_step (st) == SQLITE_ROW);
     CHECK_EQ_STR ((const char *) sqlite3_column_text (st, 0), "real");
@@ -1390,9 +1441,9 @@ test_month_delta (void)
     cchc_rollup_delta_destroy (&delta);
     sqlite3_finalize (put);
     for (int i = 0; i < 2; i++) {
-        sqlite3_finalize (journal[i]);
-        CHECK (sqlite3_close (db[i]) == SQLITE_OK);
-        remove (path[i]);
+        sqlite3_finalize (journal [i]);
+        CHECK (sqlite3_close (db [i]) == SQLITE_OK);
+        remove (path [i]);
     }
 }
 
@@ -1403,12 +1454,12 @@ main (void)
     if (!s_cat)
         return 1;
     for (int mode = 0; mode < 3; mode++) {
-        snprintf (s_db_paths[mode], sizeof s_db_paths[mode], "/tmp/cchc-rollup-%d-%d.db",
+        snprintf (s_db_paths [mode], sizeof s_db_paths [mode], "/tmp/cchc-rollup-%d-%d.db",
                   (int) getpid (), mode);
-        if (fx_db_create (s_db_paths[mode], (fx_mode_t) mode) != 0)
+        if (fx_db_create (s_db_paths [mode], (fx_mode_t) mode) != 0)
             return 1;
     }
-    s_db_path = s_db_paths[0];
+    s_db_path = s_db_paths [0];
     CCHC_TEST_RUN (test_q1_core);
     CCHC_TEST_RUN (test_q1_database);
     CCHC_TEST_RUN (test_window_edges);
@@ -1420,7 +1471,7 @@ main (void)
     CCHC_TEST_RUN (test_month_triggers);
     CCHC_TEST_RUN (test_month_delta);
     for (int mode = 0; mode < 3; mode++)
-        remove (s_db_paths[mode]);
+        remove (s_db_paths [mode]);
     cchc_criteria_destroy (&s_cat);
     return CCHC_TEST_DONE ();
 }
