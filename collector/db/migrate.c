@@ -74,7 +74,15 @@ s_month (sqlite3 *db, char *err, size_t errlen)
                " AND EXISTS (SELECT 1 FROM observation)",
                &backfill, err, errlen))
         return -1;
-    return backfill ? s_exec (db, CCHC_DB_MONTH_BACKFILL_SQL, err, errlen) : 0;
+    if (!backfill)
+        return 0;
+    /*  The backfill holds every row there is: the follower (month.c) has
+        nothing to re-read, so its position is the newest journal row. */
+    static const char settled [] = "UPDATE month_position SET journal ="
+                                   " (SELECT coalesce (max (id), 0) FROM journal)";
+    if (s_exec (db, CCHC_DB_MONTH_BACKFILL_SQL, err, errlen))
+        return -1;
+    return s_exec (db, settled, err, errlen);
 }
 
 /*  Step 6: the agent's clock columns, added unless there (a database

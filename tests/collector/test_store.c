@@ -361,6 +361,13 @@ test_month_follower (void)
     CHECK_EQ_INT (s_int (store, "SELECT journal FROM month_position"), j5);
     CHECK_EQ_INT (s_month_wrong (store, "observation_month"), 0);
     CHECK_EQ_INT (s_settle (store), 0);
+    /*  an empty summary filled again from the rows (cchc_db_month_apply's
+        backfill): it holds every row, so the position is the newest one */
+    CHECK_EQ_INT (s_int (store, "DELETE FROM observation_month RETURNING 1"), 1);
+    CHECK_EQ_INT (s_int (store, "UPDATE month_position SET journal = 0 RETURNING 1"), 1);
+    CHECK (cchc_db_month_apply (cchc_db_handle (store), err, sizeof err) == 0);
+    CHECK_EQ_INT (s_int (store, "SELECT journal FROM month_position"), j5);
+    CHECK_EQ_INT (s_month_wrong (store, "observation_month"), 0);
     cchc_db_destroy (&store);
 }
 
