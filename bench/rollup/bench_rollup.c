@@ -10,8 +10,10 @@
        rows: the loader's fallback when observation_month does not exist.
     3. Applies the roll-up schema: observation_month is filled by its
        backfill (the rows its triggers would have built while ingesting).
-    4. Times cchc_rollup_load() for 2021-Q2 three times (the goal: <= 2 s),
-       the third with the previous quarter (change and previous rank).
+    4. Times cchc_rollup_load() for 2021-Q2 three times, wall clock and the
+       process's CPU (the goal: <= 0.4 s, judged on CPU, which a busy machine
+       does not inflate the way it does wall time), the third with the
+       previous quarter (change and previous rank).
     5. Times what keeping observation_month costs the observation writes
        (200,000 rows, batches of 1,000): without it, by the triggers, by the
        collector writer's delta (collector/figures/rollup.h).
@@ -41,6 +43,15 @@ s_now (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+//  CPU seconds of this process (all threads).
+static double
+s_cpu (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
@@ -236,13 +247,15 @@ s_units_in (const char *path)
 
 static double
 s_time_rollup (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t *p,
-               bool with_previous, cchc_rollup_t **out)
+               bool with_previous, cchc_rollup_t **out, double *cpu)
 {
     char err [256];
-    double t0 = s_now ();
+    double t0 = s_now (), c0 = s_cpu ();
     cchc_rollup_t *r =
         cchc_rollup_load (db, cat, p, cchc_clock_now_ms (), with_previous, err, sizeof err);
     double t = s_now () - t0;
+    if (cpu)
+        *cpu = s_cpu () - c0;
     if (!r) {
         fprintf (stderr, "rollup: %s\n", err);
         return -1;
@@ -460,7 +473,7 @@ main (int argc, char **argv)
     int status = 0;
     if (!s_has_month_table (db)) {
         if (daily) {
-            double t = s_time_rollup (db, cat, &period, false, &r);
+            double t = s_time_rollup (db, cat, &period, false, &r, NULL);
             if (t < 0)
                 return 1;
             printf ("%-46s %.3f s  %.2f M rows/s\n", "daily rows (no observation_month)", t,
@@ -477,16 +490,18 @@ main (int argc, char **argv)
     const char *label [] = { "first run (page cache as generation left it)", "second run",
                              "with the previous quarter" };
     for (int run = 0; run < 3; run++) {
-        double t = s_time_rollup (db, cat, &period, run == 2, &r);
+        double cpu = 0;
+        double t = s_time_rollup (db, cat, &period, run == 2, &r, &cpu);
         if (t < 0) {
             status = 1;
             break;
         }
-        printf ("%-46s %.3f s  %.2f M rows/s  (%zu units, %zu ranked, journal ≤ %lld)\n",
-                label [run], t, (double) rows / t / 1e6, r->unit_count,
+        printf ("%-46s %.3f s  CPU %.3f s  %.2f M rows/s  (%zu units, %zu ranked, journal ≤ "
+                "%lld)\n",
+                label [run], t, cpu, (double) rows / t / 1e6, r->unit_count,
                 r->dist [CCHC_LEVEL_COUNT].ranked, (long long) r->journal_max);
         if (run == 1)
-            printf ("goal ≤ 2 s: %s\n", t <= 2.0 ? "met" : "NOT met");
+            printf ("goal ≤ 0.4 s (CPU): %s\n", cpu <= 0.4 ? "met" : "NOT met");
         cchc_rollup_destroy (&r);
     }
     sqlite3_close (db);
