@@ -423,7 +423,7 @@ s_obs_insert (cchc_db_t *self, size_t n)
 static int
 s_obs_resolve (cchc_db_t *self, const cchc_db_row_t *row, cchc_db_old_t *old)
 {
-    int32_t day = cchc_db_day_ymd (row->obs->date);
+    int32_t day = row->day ? row->day : cchc_db_day_ymd (row->obs->date);
     sqlite3_stmt *stmt = s_stmt (self, S_OBS_GET);
     if (!stmt)
         return -1;
@@ -482,7 +482,8 @@ cchc_db_observations_write (cchc_db_t *self, const cchc_db_row_t *rows, size_t c
             sqlite3_bind_int64 (stmt, p + 1, row->agent);
             sqlite3_bind_text (stmt, p + 2, row->unit, -1, SQLITE_STATIC);
             sqlite3_bind_text (stmt, p + 3, row->obs->metric, -1, SQLITE_STATIC);
-            sqlite3_bind_int (stmt, p + 4, cchc_db_day_ymd (row->obs->date));
+            sqlite3_bind_int (stmt, p + 4,
+                              row->day ? row->day : cchc_db_day_ymd (row->obs->date));
             s_bind_value (stmt, p + 5, row->obs);
             sqlite3_bind_int64 (stmt, p + 6, (sqlite3_int64) row->seq);
             sqlite3_bind_int64 (stmt, p + 7, row->journal);

@@ -134,6 +134,9 @@ typedef struct {
     uint64_t seq;
     int64_t journal; /* the message's journal row */
     void *owner;     /* the caller's (the writer's job); unused here */
+    int32_t day;     /* cchc_db_day_ymd (obs->date) if the caller has it, or
+                        0: computed here */
+    uint32_t order;  /* the caller's (the writer's metric number); unused here */
 } cchc_db_row_t;
 
 /*  Up to this many rows go into one INSERT statement. */

@@ -48,6 +48,8 @@ struct cchc_ingest_t {
     const cchc_key_t *key;
     cchc_keytab_t *keytab;
     const cchc_criteria_t *criteria;
+    const char **metrics; /* the catalogue's metric codes by hash (s_metric_known) */
+    size_t metrics_mask;  /* slots - 1 (a power of two, at least twice the codes) */
     cchc_stats_t *stats;
     cchc_db_t *reader; /* main thread: enrolment refresh */
     int64_t enrolment_version;
@@ -147,6 +149,53 @@ static const char *
 s_peer (const cchc_job_t *job)
 {
     return job->msg.peer [0] ? job->msg.peer : "unknown peer";
+}
+
+/* -------------------------------------------------------- metric codes */
+
+/*  The verifiers look every observation's metric up in the catalogue:
+    through an open-addressing table of its codes (borrowed from the
+    catalogue, which outlives the pipeline) instead of the catalogue's
+    linear search, ~5 % of a verifier's time with 30 observations. */
+static uint32_t
+s_metric_hash (const char *code)
+{
+    uint32_t hash = 2166136261u; /* FNV-1a */
+    for (const unsigned char *c = (const unsigned char *) code; *c; c++)
+        hash = (hash ^ *c) * 16777619u;
+    return hash;
+}
+
+/*  The table of the catalogue's codes.  0 or -1 (out of memory). */
+static int
+s_metrics_index (struct cchc_ingest_t *self)
+{
+    size_t count = cchc_criteria_metric_count (self->criteria), slots = 4;
+    while (slots < 2 * count)
+        slots *= 2;
+    self->metrics = calloc (slots, sizeof *self->metrics);
+    if (!self->metrics)
+        return -1;
+    self->metrics_mask = slots - 1;
+    for (size_t i = 0; i < count; i++) {
+        const char *code = cchc_criteria_metric (self->criteria, i)->code;
+        size_t at = s_metric_hash (code) & self->metrics_mask;
+        while (self->metrics [at] && strcmp (self->metrics [at], code) != 0)
+            at = (at + 1) & self->metrics_mask;
+        self->metrics [at] = code;
+    }
+    return 0;
+}
+
+/*  True if `code` is a metric of the catalogue (cchc_criteria_metric_known). */
+static bool
+s_metric_known (const struct cchc_ingest_t *self, const char *code)
+{
+    for (size_t at = s_metric_hash (code) & self->metrics_mask; self->metrics [at];
+         at = (at + 1) & self->metrics_mask)
+        if (strcmp (self->metrics [at], code) == 0)
+            return true;
+    return false;
 }
 
 static void
@@ -288,7 +337,7 @@ s_verify (struct cchc_ingest_t *self, cchc_job_t *job)
         uint32_t reason = 0;
         if (obs->date < self->min_date || obs->date > last)
             reason = CCHC_REASON_DATE_OUT_OF_RANGE;
-        else if (self->criteria && !cchc_criteria_metric_known (self->criteria, obs->metric))
+        else if (self->criteria && !s_metric_known (self, obs->metric))
             reason = CCHC_REASON_UNKNOWN_METRIC;
         else if (obs->is_float
                      ? !(obs->fval >= 0 && obs->fval <= (double) CCHC_PROTO_VALUE_MAX)
@@ -671,6 +720,10 @@ cchc_ingest_new (void *ctx, const cchc_ingest_args_t *args, char *err, size_t er
     self->keytab = args->keytab;
     self->criteria = args->criteria;
     self->stats = args->stats;
+    if (self->criteria && s_metrics_index (self)) {
+        snprintf (err, errlen, "out of memory");
+        goto failed;
+    }
     const char *min_date = self->conf->min_date;
     if (cchc_date_parse (min_date, strlen (min_date), &self->min_date)) {
         snprintf (err, errlen, "collector.min_date: not a date");
@@ -831,6 +884,7 @@ cchc_ingest_destroy (cchc_ingest_t **self_p)
     if (self->unauth_lock_ready)
         pthread_mutex_destroy (&self->unauth_lock);
     free (self->workers);
+    free (self->metrics);
     cchc_db_destroy (&self->writer.store);
     cchc_db_destroy (&self->checkpointer);
     cchc_db_destroy (&self->reader);

@@ -167,7 +167,7 @@ test_observations_write (void)
         char metric [16];
         snprintf (metric, sizeof metric, "m%02d", i % 10);
         obs [i] = s_obs (metric, 2021, 3, 1 + i / 10, i);
-        rows [i] = (cchc_db_row_t){ agent, "SNV", &obs [i], 5, j5, NULL };
+        rows [i] = (cchc_db_row_t){ agent, "SNV", &obs [i], 5, j5, NULL, 0, 0 };
     }
     CHECK (cchc_db_observations_write (store, rows, N, result, old) == 0);
     for (int i = 0; i < N; i++)
@@ -189,8 +189,10 @@ test_observations_write (void)
             more [k].fval = 0.25;
         }
         bool older = k >= 10 && k < 15;
-        batch [k] = (cchc_db_row_t){ agent,         k == 3 ? "STP" : "SNV", &more [k],
-                                     older ? 3 : 9, older ? j3 : j9,        NULL };
+        batch [k] = (cchc_db_row_t){
+            agent, k == 3 ? "STP" : "SNV", &more [k], older ? 3 : 9, older ? j3 : j9, NULL, 0,
+            0
+        };
         if (k >= 15) /* days not stored yet */
             more [k].date = cchc_date_from_ymd (2021, 4, k);
     }
@@ -242,7 +244,7 @@ s_store (cchc_db_t *store, int64_t agent, uint64_t seq, const char *unit, cchc_o
                != 1)
         return -1;
     for (int i = 0; i < n; i++)
-        rows [i] = (cchc_db_row_t){ agent, unit, &obs [i], seq, journal, NULL };
+        rows [i] = (cchc_db_row_t){ agent, unit, &obs [i], seq, journal, NULL, 0, 0 };
     if (cchc_db_observations_write (store, rows, (size_t) n, result, old)
         || cchc_db_commit (store))
         return -1;
