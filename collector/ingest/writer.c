@@ -48,8 +48,12 @@
 #define WRITER_CHUNK_ROWS 8192
 
 /*  How often the summed summary changes are applied, and how many noted
-    rows force it sooner (bounds the memory: ~150 bytes a row). */
-#define S_MONTH_INTERVAL_MS 1000
+    rows force it sooner (bounds the memory: ~150 bytes a row).  An apply
+    holds the writer for its transaction, so the interval bounds the pause
+    ingest sees: at 4,500 reports/s (100 agents x 30 observations) a second
+    of changes took the ack p99 to ~100 ms, a fifth of one to ~55 ms, for
+    ~5 % more writer CPU than one apply a second (fewer changes folded). */
+#define S_MONTH_INTERVAL_MS 200
 #define S_MONTH_NOTES_MAX 200000
 
 typedef struct s_batch_t s_batch_t;
