@@ -27,8 +27,15 @@ list=$("$CTL" --state "$ST" agent list)
 expect list.header "*clock s  ahead s*" "$(echo "$list" | head -1)"
 expect list.a1 "1" "$(in_range "$(echo "$list" | awk '$1 == 1 { print $10 }')" 90 120)"
 expect list.a2 "1" "$(in_range "$(echo "$list" | awk '$1 == 2 { print $11 }')" 570 600)"
+# the API serves a snapshot of the agent table that its worker reloads when
+# the table changes (every http poll, 1 s), the status after it: wait for
+# each (bounded: 30 s), then check the value
+snv_skew () { api agents | json "[a['clock_skew_ms'] for a in d['agents'] if a['unit'] == 'SNV'][0]"; }
+for _ in $(seq 1 300); do [ "$(snv_skew)" != None ] && break; sleep 0.1; done
 expect api.agent "1" "$(in_range "$(api agents | json "[a['clock_skew_ms'] for a in d['agents'] if a['unit'] == 'SNV'][0]")" 90000 120000)"
 expect api.ahead "1" "$(in_range "$(api agents | json "[a['clock_ahead_max_ms'] for a in d['agents'] if a['unit'] == 'STP'][0]")" 570000 600000)"
+snv_status () { api status | json "[u['clock_skew_ms'] for u in d['units'] if u['code'] == 'SNV'][0]"; }
+for _ in $(seq 1 300); do [ "$(snv_status)" != None ] && break; sleep 0.1; done
 expect api.status "1" "$(in_range "$(api status | json "[u['clock_skew_ms'] for u in d['units'] if u['code'] == 'SNV'][0]")" 90000 120000)"
 # the clock set right: the next report's skew replaces it, the most ahead stays
 expect right.accepted "status=accepted*" \
