@@ -4,8 +4,8 @@
     One transaction per batch.  Inside it, per STORE job in arrival order:
     the journal row (its UNIQUE (agent, seq) makes a re-sent message a
     duplicate that changes nothing; journal ids keep the arrival order).
-    Then the batch's observations, sorted by the key (agent, day, metric)
-    so that they land side by side, one write per key (of several in the
+    Then the batch's observations, sorted by (agent, day, metric number:
+    s_metrics_t) so that they land side by side, one write per key (of several in the
     batch only the highest seq can win, and it replaces the stored row only
     if that holds an older seq), in multi-row INSERTs; last one counter
     update per agent.  COUNT jobs only count.
