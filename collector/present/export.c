@@ -661,6 +661,13 @@ cchc_export_summary (const cchc_rollup_t *r, cchc_export_format_t format, const 
 /* ------------------------------------------------------------------------ */
 /*  Reporting status */
 
+/*  The dashboard's "Lệch đồng hồ" (web/app.js fSkew) as a number a
+    spreadsheet can sort: the unit's furthest-off agent clock against the
+    collector's, in whole seconds rounded half away from zero, > 0 ahead; an
+    empty cell when no report gave it.  The header states the unit and the
+    rounding, and is the same row in CSV and XLSX. */
+#define S_SKEW_HEADER "Lệch đồng hồ (giây, làm tròn; dương: nhanh, âm: chậm)"
+
 int
 cchc_export_status (const cchc_rollup_t *r, const cchc_status_row_t *rows, size_t count,
                     int silent_days, cchc_export_format_t format, const char *tmpdir,
@@ -691,6 +698,7 @@ cchc_export_status (const cchc_rollup_t *r, const cchc_status_row_t *rows, size_
     s_col (s, silent, 10);
     s_col (s, "Tin được nhận", 9);
     s_col (s, "Tin bị từ chối", 9);
+    s_col (s, S_SKEW_HEADER, 12);
     for (size_t i = 0; i < count; i++) {
         const cchc_status_row_t *row = &rows [i];
         char seen [32];
@@ -714,6 +722,10 @@ cchc_export_status (const cchc_rollup_t *r, const cchc_status_row_t *rows, size_
         s_yes (s, row->silent);
         s_num (s, S_INT, (double) row->accepted);
         s_num (s, S_INT, (double) row->rejected);
+        if (row->has_clock)
+            s_num (s, S_INT, (double) llround ((double) row->clock_skew_ms / 1000.0));
+        else
+            s_next (s);
     }
     return s_write (&book, format, tmpdir, out, size, err, errlen);
 }

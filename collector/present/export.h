@@ -9,7 +9,8 @@
       summary   the province's figure for every plan target (and the other
                 indicators), all levels and per level, against the target
       status    reporting status per unit: agents, last message, metrics
-                reported, on time / late / pending, silent, rejected messages
+                reported, on time / late / pending, silent, rejected messages,
+                clock skew (whole seconds, > 0 ahead, empty when unknown)
 
     Headers and sheet names are Vietnamese.  Every function returns a malloc'ed
     buffer (*out, *size) or -1 with the reason in err.

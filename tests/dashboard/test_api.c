@@ -655,6 +655,9 @@ test_exports (void)
     CHECK (cchc_http_get (s_port, "/export/status.csv?period=2021-Q4", &r) == 0);
     CHECK (strstr (r.body, "Sở Ngoại vụ"));
     CHECK (strstr (r.body, "Trễ hạn"));
+    /* the agent clock the dashboard shows, in whole seconds (fixture: 185 s ahead) */
+    CHECK (strstr (r.body, ",\"Lệch đồng hồ (giây, làm tròn; dương: nhanh, âm: chậm)\"\r\n"));
+    CHECK (strstr (r.body, ",Xã Lưỡng Vượng,") && strstr (r.body, ",48,0,185\r\n"));
     cchc_http_reply_free (&r);
 }
 
