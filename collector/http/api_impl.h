@@ -301,9 +301,14 @@ sqlite3 *cchc_api_pool_get (cchc_api_t *self, char *err, size_t errlen);
 
 void cchc_api_pool_put (cchc_api_t *self, sqlite3 *db);
 
-/*  A reply from a blob (takes the reference); 304 on a matching ETag. */
+/*  A reply from a blob (takes the reference); 304 on a matching ETag; 500
+    "out of memory" when b is NULL (a blob that could not be built). */
 void cchc_api_reply_blob (cchc_api_reply_t *reply, cchc_api_blob_t *b,
                           const char *if_none_match);
+
+/*  A 200 reply of a malloc'ed body (takes it: freed after sending). */
+void cchc_api_reply_body (cchc_api_reply_t *reply, const char *type, char *body, size_t size,
+                          const char *cache_control);
 
 void cchc_api_reply_errorf (cchc_api_reply_t *reply, int status, const char *fmt, ...);
 

@@ -96,10 +96,6 @@ cchc_api_get_entry_blob (cchc_api_t *self, int key, const cchc_period_t *p, cons
     }
     cchc_api_blob_t *b = cchc_api_entry_blob (self, e, key);
     cchc_api_entry_unref (&e);
-    if (!b) {
-        cchc_api_reply_error (reply, 500, "out of memory");
-        return;
-    }
     cchc_api_reply_blob (reply, b, inm);
 }
 
@@ -288,10 +284,6 @@ cchc_api_get_agents (cchc_api_t *self, const char *inm, cchc_api_reply_t *reply)
     }
     cchc_api_blob_t *b = cchc_api_agents_blob (self, a);
     cchc_api_agents_unref (&a);
-    if (!b) {
-        cchc_api_reply_error (reply, 500, "out of memory");
-        return;
-    }
     cchc_api_reply_blob (reply, b, inm);
 }
 
@@ -804,13 +796,9 @@ cchc_api_get_export (cchc_api_t *self, const char *what, cchc_api_param_fn *para
         cchc_api_reply_error (reply, 500, err);
         return;
     }
-    reply->status = 200;
-    reply->content_type = format == CCHC_EXPORT_CSV ? CCHC_API_CSV_TYPE : CCHC_API_XLSX_TYPE;
-    reply->body = out;
-    reply->size = size;
-    reply->release = free;
-    reply->release_arg = out;
-    cchc_strlcpy (reply->cache_control, "no-store", sizeof reply->cache_control);
+    cchc_api_reply_body (reply,
+                         format == CCHC_EXPORT_CSV ? CCHC_API_CSV_TYPE : CCHC_API_XLSX_TYPE,
+                         out, size, "no-store");
     static const char *names [] = { "", "xep-hang", "tong-hop", "tinh-hinh-bao-cao" };
     snprintf (reply->disposition, sizeof reply->disposition,
               "attachment; filename=\"cchc-%s-%s%s%s%s\"", names [table], e->id,
@@ -860,13 +848,7 @@ s_national_file (cchc_api_t *self, const json_t *root, const char *what, const c
         cchc_api_reply_error (reply, 500, err);
         return;
     }
-    reply->status = 200;
-    reply->content_type = type;
-    reply->body = out;
-    reply->size = size;
-    reply->release = free;
-    reply->release_arg = out;
-    cchc_strlcpy (reply->cache_control, "no-store", sizeof reply->cache_control);
+    cchc_api_reply_body (reply, type, out, size, "no-store");
     /*  the print view opens in the browser; the others are files */
     if (strcmp (what, "report.html") != 0)
         snprintf (reply->disposition, sizeof reply->disposition,

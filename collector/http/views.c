@@ -63,6 +63,20 @@ cchc_api_reply_errorf (cchc_api_reply_t *reply, int status, const char *fmt, ...
     cchc_api_reply_error (reply, status, msg);
 }
 
+/*  A 200 reply of a malloc'ed body (takes it: freed after sending). */
+void
+cchc_api_reply_body (cchc_api_reply_t *reply, const char *type, char *body, size_t size,
+                     const char *cache_control)
+{
+    reply->status = 200;
+    reply->content_type = type;
+    reply->body = body;
+    reply->size = size;
+    reply->release = free;
+    reply->release_arg = body;
+    cchc_strlcpy (reply->cache_control, cache_control, sizeof reply->cache_control);
+}
+
 /*  A JSON reply from a fresh object (steals root). */
 void
 cchc_api_reply_json (cchc_api_reply_t *reply, json_t *root)
@@ -73,19 +87,17 @@ cchc_api_reply_json (cchc_api_reply_t *reply, json_t *root)
         cchc_api_reply_error (reply, 500, "out of memory");
         return;
     }
-    reply->status = 200;
-    reply->content_type = CCHC_API_JSON_TYPE;
-    reply->body = text;
-    reply->size = size;
-    reply->release = free;
-    reply->release_arg = text;
-    cchc_strlcpy (reply->cache_control, "no-cache", sizeof reply->cache_control);
+    cchc_api_reply_body (reply, CCHC_API_JSON_TYPE, text, size, "no-cache");
 }
 
 /*  A reply from a blob (takes the reference); 304 on a matching ETag. */
 void
 cchc_api_reply_blob (cchc_api_reply_t *reply, cchc_api_blob_t *b, const char *if_none_match)
 {
+    if (!b) {
+        cchc_api_reply_error (reply, 500, "out of memory");
+        return;
+    }
     reply->content_type = CCHC_API_JSON_TYPE;
     cchc_strlcpy (reply->etag, b->etag, sizeof reply->etag);
     cchc_strlcpy (reply->cache_control, "no-cache", sizeof reply->cache_control);

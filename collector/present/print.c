@@ -60,53 +60,34 @@ cchc_report_cells_emit (const cchc_report_sink_t *sink, cchc_report_cells_t *t, 
 }
 
 static void
+s_print_target_row (void *arg, const cchc_report_plan_row_t *row)
+{
+    cchc_report_cells_t *t = arg;
+    int l = row->level;
+    if (l <= 0)
+        cchc_report_cell (t, "%d", row->stt);
+    else
+        cchc_report_cell (t, "%s", "");
+    if (l < 0)
+        cchc_report_cell (t, "%s", row->ind->name);
+    else
+        cchc_report_cell (t, "%s — %s", row->ind->name,
+                          cchc_label_level_short ((cchc_level_t) l));
+    cchc_report_cell (t, "%s%s", row->cmp, row->target);
+    cchc_report_cell (t, "%s", row->value);
+    cchc_report_cell (t, "%s", row->verdict);
+}
+
+static void
 s_print_targets (const cchc_rollup_t *r, const cchc_report_sink_t *sink)
 {
-    const cchc_criteria_t *cat = r->criteria;
     sink->heading (sink->arg, "I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CỦA KẾ HOẠCH");
     cchc_report_cells_t t = { 0 };
     const char *head [] = { "TT", "Chỉ tiêu", "Mục tiêu", "Kết quả", "Đánh giá" };
     for (int c = 0; c < 5; c++)
         cchc_report_cell (&t, "%s", head [c]);
-    int stt = 0;
-    for (size_t i = 0; i < cchc_criteria_indicator_count (cat); i++) {
-        const cchc_indicator_t *ind = cchc_criteria_indicator (cat, i);
-        if (!ind->plan || ind->rule == CCHC_RULE_ON_TIME)
-            continue;
-        const cchc_rollup_figure_t *all = cchc_rollup_figure (r, i, -1);
-        bool per_level = all && isnan (all->target);
-        stt++;
-        for (int l = per_level ? 0 : -1; l < (per_level ? CCHC_LEVEL_COUNT : 0); l++) {
-            const cchc_rollup_figure_t *f = cchc_rollup_figure (r, i, l);
-            if (!f)
-                continue;
-            char val [32], tgt [32];
-            cchc_report_vi_value (ind, f->value, val, sizeof val);
-            cchc_report_vi_value (ind, f->target, tgt, sizeof tgt);
-            if (l <= 0)
-                cchc_report_cell (&t, "%d", stt);
-            else
-                cchc_report_cell (&t, "%s", "");
-            if (l < 0)
-                cchc_report_cell (&t, "%s", ind->name);
-            else
-                cchc_report_cell (&t, "%s — %s", ind->name,
-                                  cchc_label_level_short ((cchc_level_t) l));
-            cchc_report_cell (
-                &t, "%s%s",
-                ind->higher
-                    ? (ind->rule == CCHC_RULE_PROPORTIONAL && f->target >= 1 ? "" : "≥ ")
-                    : "≤ ",
-                tgt);
-            cchc_report_cell (&t, "%s", val);
-            cchc_report_cell (&t, "%s",
-                              !f->has_value ? "Chưa có số liệu"
-                              : f->met      ? "Đạt"
-                                            : "Chưa đạt");
-        }
-    }
     static const double w [] = { 0.6, 5, 1.3, 1.3, 1.6 };
-    if (stt == 0) {
+    if (cchc_report_plan_rows (r, s_print_target_row, &t) == 0) {
         sink->paragraph (sink->arg, "Bộ tiêu chí không đánh dấu chỉ tiêu kế hoạch nào.", true);
         t.drop = true; /* header only: freed, not drawn */
     }

@@ -475,18 +475,10 @@ s_md (FILE *out, const char *s)
     }
 }
 
-static void
-s_report_plan (const cchc_rollup_t *r, FILE *out)
+int
+cchc_report_plan_rows (const cchc_rollup_t *r, cchc_report_plan_fn *fn, void *arg)
 {
     const cchc_criteria_t *cat = r->criteria;
-    fputs ("## I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CỦA KẾ HOẠCH\n\n", out);
-    fputs ("Kết quả của tỉnh được tính trên tổng số liệu của tất cả các cơ quan, "
-           "đơn vị có số liệu trong kỳ (tử số và mẫu số cộng dồn), so với chỉ "
-           "tiêu của Kế hoạch.\n\n",
-           out);
-    fputs ("| STT | Chỉ tiêu | Phạm vi | Kết quả | Tử số / mẫu số | Chỉ tiêu kế hoạch "
-           "| Đánh giá |\n|---:|---|---|---:|---:|---:|---|\n",
-           out);
     int stt = 0;
     for (size_t i = 0; i < cchc_criteria_indicator_count (cat); i++) {
         const cchc_indicator_t *ind = cchc_criteria_indicator (cat, i);
@@ -496,41 +488,62 @@ s_report_plan (const cchc_rollup_t *r, FILE *out)
         bool per_level = all && isnan (all->target);
         stt++;
         for (int l = per_level ? 0 : -1; l < (per_level ? CCHC_LEVEL_COUNT : 0); l++) {
-            const cchc_rollup_figure_t *f = cchc_rollup_figure (r, i, l);
+            cchc_report_plan_row_t row = { .stt = stt, .ind = ind, .level = l };
+            const cchc_rollup_figure_t *f = row.f = cchc_rollup_figure (r, i, l);
             if (!f)
                 continue;
-            char val [32], tgt [32], num [32], den [32], frac [80];
-            cchc_report_vi_value (ind, f->value, val, sizeof val);
-            cchc_report_vi_value (ind, f->target, tgt, sizeof tgt);
-            cchc_report_vi_num (f->numerator, 0, num, sizeof num);
-            if (ind->denominator >= 0) {
-                cchc_report_vi_num (f->denominator, 0, den, sizeof den);
-                snprintf (frac, sizeof frac, "%s / %s", num, den);
-            }
-            else
-                snprintf (frac, sizeof frac, "%s", num);
-            const char *verdict = !f->has_value ? "Chưa có số liệu"
-                                  : f->met      ? "Đạt"
-                                                : "Chưa đạt";
-            if (l <= 0)
-                fprintf (out, "| %d | ", stt);
-            else
-                fputs ("| | ", out);
-            if (l <= 0)
-                s_md (out, ind->name);
-            fprintf (out, " | %s | %s | %s | %s%s | %s",
-                     l < 0 ? CCHC_LABEL_PROVINCE : cchc_label_level_short ((cchc_level_t) l),
-                     val, frac,
-                     ind->higher
-                         ? (ind->rule == CCHC_RULE_PROPORTIONAL && f->target >= 1 ? "" : "≥ ")
-                         : "≤ ",
-                     tgt, verdict);
-            if (f->units_missing)
-                fprintf (out, " (%zu đơn vị thiếu số liệu)", f->units_missing);
-            fputs (" |\n", out);
+            cchc_report_vi_value (ind, f->value, row.value, sizeof row.value);
+            cchc_report_vi_value (ind, f->target, row.target, sizeof row.target);
+            row.cmp = ind->higher
+                          ? (ind->rule == CCHC_RULE_PROPORTIONAL && f->target >= 1 ? "" : "≥ ")
+                          : "≤ ";
+            row.verdict = !f->has_value ? "Chưa có số liệu" : f->met ? "Đạt" : "Chưa đạt";
+            fn (arg, &row);
         }
     }
-    if (stt == 0)
+    return stt;
+}
+
+static void
+s_report_plan_row (void *arg, const cchc_report_plan_row_t *row)
+{
+    FILE *out = arg;
+    const cchc_rollup_figure_t *f = row->f;
+    int l = row->level;
+    char num [32], den [32], frac [80];
+    cchc_report_vi_num (f->numerator, 0, num, sizeof num);
+    if (row->ind->denominator >= 0) {
+        cchc_report_vi_num (f->denominator, 0, den, sizeof den);
+        snprintf (frac, sizeof frac, "%s / %s", num, den);
+    }
+    else
+        snprintf (frac, sizeof frac, "%s", num);
+    if (l <= 0)
+        fprintf (out, "| %d | ", row->stt);
+    else
+        fputs ("| | ", out);
+    if (l <= 0)
+        s_md (out, row->ind->name);
+    fprintf (out, " | %s | %s | %s | %s%s | %s",
+             l < 0 ? CCHC_LABEL_PROVINCE : cchc_label_level_short ((cchc_level_t) l),
+             row->value, frac, row->cmp, row->target, row->verdict);
+    if (f->units_missing)
+        fprintf (out, " (%zu đơn vị thiếu số liệu)", f->units_missing);
+    fputs (" |\n", out);
+}
+
+static void
+s_report_plan (const cchc_rollup_t *r, FILE *out)
+{
+    fputs ("## I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CỦA KẾ HOẠCH\n\n", out);
+    fputs ("Kết quả của tỉnh được tính trên tổng số liệu của tất cả các cơ quan, "
+           "đơn vị có số liệu trong kỳ (tử số và mẫu số cộng dồn), so với chỉ "
+           "tiêu của Kế hoạch.\n\n",
+           out);
+    fputs ("| STT | Chỉ tiêu | Phạm vi | Kết quả | Tử số / mẫu số | Chỉ tiêu kế hoạch "
+           "| Đánh giá |\n|---:|---|---|---:|---:|---:|---|\n",
+           out);
+    if (cchc_report_plan_rows (r, s_report_plan_row, out) == 0)
         fputs ("| | Bộ tiêu chí không đánh dấu chỉ tiêu kế hoạch nào (plan = yes) "
                "| | | | | |\n",
                out);

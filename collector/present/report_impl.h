@@ -37,6 +37,25 @@ void cchc_report_vi_num (double v, int decimals, char *buf, size_t size);
 /*  A value as people read it: a rate as "45,2%", a plain value as a number. */
 void cchc_report_vi_value (const cchc_indicator_t *ind, double v, char *buf, size_t size);
 
+/*  One row of the plan table (section I of the report, in Markdown and in
+    print): an indicator of the plan (not on-time rules) at the province, or
+    at each level when the plan sets its target per level. */
+typedef struct {
+    int stt; /* the indicator's number, from 1 */
+    const cchc_indicator_t *ind;
+    int level; /* -1: the province; else a level */
+    const cchc_rollup_figure_t *f;
+    char value [32], target [32]; /* cchc_report_vi_value */
+    const char *cmp;              /* before the target: "≥ ", "≤ " or "" */
+    const char *verdict;          /* "Đạt", "Chưa đạt", "Chưa có số liệu" */
+} cchc_report_plan_row_t;
+
+typedef void (cchc_report_plan_fn) (void *arg, const cchc_report_plan_row_t *row);
+
+/*  Calls fn for each row of the plan table, in the catalogue's order.
+    Returns the number of plan indicators (0: the catalogue marks none). */
+int cchc_report_plan_rows (const cchc_rollup_t *r, cchc_report_plan_fn *fn, void *arg);
+
 /*  Cells of a table being built for a report sink (report.h): strings
     owned by the list, rows × ncols, row 0 the header.  cchc_report_cell
     appends one (printf format); out of memory sets `drop`.
