@@ -427,6 +427,55 @@ s_fold_rows (s_loader_t *l, s_folder_t *f, sqlite3_stmt *st, size_t nm, int64_t 
     return rc == SQLITE_DONE ? 0 : s_sql_fail (l, "counters");
 }
 
+/*  The rows of one statement, handed to the loader. */
+typedef int (s_rows_fn) (s_loader_t *l, sqlite3_stmt *st, void *arg);
+
+/*  Runs `sql` over the window's days or months (?1 first, ?2 last) through
+    rows; when `split`, then `pending` once for each pending agent (?3).
+    `what` names the figures in a failure's message.  0 or -1. */
+static int
+s_load_split (s_loader_t *l, const char *sql, const char *pending, bool split, int first,
+              int last, s_rows_fn *rows, void *arg, const char *what)
+{
+    sqlite3_stmt *st = NULL, *one = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2 (l->db, sql, -1, &st, NULL) != SQLITE_OK
+        || (split && sqlite3_prepare_v2 (l->db, pending, -1, &one, NULL) != SQLITE_OK)) {
+        s_sql_fail (l, what);
+        goto done;
+    }
+    sqlite3_bind_int (st, 1, first);
+    sqlite3_bind_int (st, 2, last);
+    if (rows (l, st, arg) != 0)
+        goto done;
+    for (size_t i = 0; split && i < l->pending_count; i++) {
+        sqlite3_bind_int (one, 1, first);
+        sqlite3_bind_int (one, 2, last);
+        sqlite3_bind_int64 (one, 3, l->pending [i]);
+        if (rows (l, one, arg) != 0)
+            goto done;
+    }
+    rc = 0;
+done:
+    sqlite3_finalize (st);
+    sqlite3_finalize (one);
+    return rc;
+}
+
+/*  s_fold_rows as an s_rows_fn */
+typedef struct {
+    s_folder_t *f;
+    size_t nm;
+    int64_t agent;
+} s_fold_arg_t;
+
+static int
+s_fold_rows_cb (s_loader_t *l, sqlite3_stmt *st, void *arg)
+{
+    s_fold_arg_t *a = arg;
+    return s_fold_rows (l, a->f, st, a->nm, &a->agent);
+}
+
 /*  Counters, folded per (agent, metric, unit): from the monthly sums (the
     settled agents, then each pending one), or from the daily rows. */
 static int
@@ -444,33 +493,13 @@ s_load_counters (s_loader_t *l, const cchc_rollup_window_t *w, bool monthly)
     const char *sql = !monthly ? s_sql_day_counters
                       : split  ? s_sql_settled_counters
                                : s_sql_month_counters;
-    sqlite3_stmt *st = NULL, *one = NULL;
-    int64_t agent = 0;
-    int rc = -1;
-    if (sqlite3_prepare_v2 (l->db, sql, -1, &st, NULL) != SQLITE_OK
-        || (split
-            && sqlite3_prepare_v2 (l->db, s_sql_pending_counters, -1, &one, NULL)
-                   != SQLITE_OK)) {
-        s_sql_fail (l, "counters");
-        goto done;
-    }
     int first = monthly ? cchc_rollup_month_of (w->first_day) : w->first_day;
     int last = monthly ? cchc_rollup_month_of (w->last_day) : w->last_day;
-    sqlite3_bind_int (st, 1, first);
-    sqlite3_bind_int (st, 2, last);
-    if (s_fold_rows (l, &f, st, nm, &agent) != 0)
-        goto done;
-    for (size_t i = 0; split && i < l->pending_count; i++) {
-        sqlite3_bind_int (one, 1, first);
-        sqlite3_bind_int (one, 2, last);
-        sqlite3_bind_int64 (one, 3, l->pending [i]);
-        if (s_fold_rows (l, &f, one, nm, &agent) != 0)
-            goto done;
-    }
-    rc = s_fold_flush (l, &f, agent);
-done:
-    sqlite3_finalize (st);
-    sqlite3_finalize (one);
+    s_fold_arg_t a = { &f, nm, 0 };
+    int rc = s_load_split (l, sql, s_sql_pending_counters, split, first, last, s_fold_rows_cb,
+                           &a, "counters");
+    if (rc == 0)
+        rc = s_fold_flush (l, &f, a.agent);
     free (f.head);
     free (f.entries);
     return rc;
@@ -478,10 +507,11 @@ done:
 
 /*  The gauge rows of `st`: agent, idx, unit, day, day, value, journal — one
     part each (per unit, the cells keep the latest day over its agents).
-    0 or -1. */
+    0 or -1 (an s_rows_fn). */
 static int
-s_gauge_rows (s_loader_t *l, sqlite3_stmt *st)
+s_gauge_rows (s_loader_t *l, sqlite3_stmt *st, void *unused)
 {
+    (void) unused;
     size_t nm = cchc_criteria_metric_count (l->cat);
     int rc;
     while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
@@ -503,7 +533,7 @@ s_gauge_rows (s_loader_t *l, sqlite3_stmt *st)
 }
 
 /*  Gauges: from the monthly sums (settled agents, then each pending one),
-    or from the daily rows. */
+    or from the daily rows (their statements read ?2 and ?3 only). */
 static int
 s_load_gauges (s_loader_t *l, const cchc_rollup_window_t *w, bool monthly)
 {
@@ -511,30 +541,9 @@ s_load_gauges (s_loader_t *l, const cchc_rollup_window_t *w, bool monthly)
     const char *sql = !monthly ? s_sql_day_gauges
                       : split  ? s_sql_settled_gauges
                                : s_sql_month_gauges;
-    sqlite3_stmt *st = NULL, *one = NULL;
-    int rc = -1;
-    if (sqlite3_prepare_v2 (l->db, sql, -1, &st, NULL) != SQLITE_OK
-        || (split
-            && sqlite3_prepare_v2 (l->db, s_sql_pending_gauges, -1, &one, NULL)
-                   != SQLITE_OK)) {
-        s_sql_fail (l, "gauges");
-        goto done;
-    }
     int last = monthly ? cchc_rollup_month_of (w->last_day) : w->last_day;
-    sqlite3_bind_int (st, 2, last);
-    if (s_gauge_rows (l, st) != 0)
-        goto done;
-    for (size_t i = 0; split && i < l->pending_count; i++) {
-        sqlite3_bind_int (one, 2, last);
-        sqlite3_bind_int64 (one, 3, l->pending [i]);
-        if (s_gauge_rows (l, one) != 0)
-            goto done;
-    }
-    rc = 0;
-done:
-    sqlite3_finalize (st);
-    sqlite3_finalize (one);
-    return rc;
+    return s_load_split (l, sql, s_sql_pending_gauges, split, last, last, s_gauge_rows, NULL,
+                         "gauges");
 }
 
 /*  Once per load (one snapshot): the summary's months the follower has not
