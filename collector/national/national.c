@@ -1,7 +1,7 @@
 /*  national.c — the national role of cchc-collector (see national.h):
     receiving and storing the provinces' figures messages exactly once,
-    ranking the provinces, the drill-down to a province's units, and the
-    audit of the stored signed messages. */
+    ranking the provinces and the drill-down to a province's units (the
+    audit of the stored signed messages is in prove.c). */
 #include "collector/national/national.h"
 #include "collector/db/db.h"
 
@@ -187,12 +187,40 @@ s_scores_json (const cchc_provfig_unit_t *u, uint32_t n)
     return s;
 }
 
-/*  Store one message (inside the caller's transaction).  Returns
-    CCHC_STATUS_ACCEPTED, CCHC_STATUS_DUPLICATE, or -1 (database error) /
-    -2 (a part disagreeing with the version's header: *reason set). */
+/*  Steps a statement that returns no row and finalizes it: 0 done, -1 error. */
 static int
-s_store (sqlite3 *db, int64_t agent, const cchc_provfig_t *f, const cchc_wire_msg_t *msg,
-         int64_t now, int *reason)
+s_step_done (sqlite3_stmt *st)
+{
+    int step = sqlite3_step (st);
+    sqlite3_finalize (st);
+    return step == SQLITE_DONE ? 0 : -1;
+}
+
+/*  Binds a version's key — province, period, version — to parameters 1-3. */
+static void
+s_bind_version (sqlite3_stmt *st, const char *province, const char *period, int64_t version)
+{
+    sqlite3_bind_text (st, 1, province, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 2, period, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 3, version);
+}
+
+/*  Prepares `sql` with the version of `f` bound to parameters 1-3; NULL on
+    error. */
+static sqlite3_stmt *
+s_prepare_version (sqlite3 *db, const char *sql, const cchc_provfig_t *f)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    s_bind_version (st, f->code, f->period, (int64_t) f->version);
+    return st;
+}
+
+/*  1 when the message is held already (same agent and seq, or same part of
+    the same version), 0 not, -1 error. */
+static int
+s_store_seen (sqlite3 *db, int64_t agent, const cchc_provfig_t *f)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2 (db, "SELECT 1 FROM national_message WHERE agent = ? AND seq = ?",
@@ -203,33 +231,65 @@ s_store (sqlite3 *db, int64_t agent, const cchc_provfig_t *f, const cchc_wire_ms
     sqlite3_bind_int64 (st, 2, (int64_t) f->seq);
     int rc = s_exists (st);
     if (rc != 0)
-        return rc < 0 ? -1 : CCHC_STATUS_DUPLICATE;
-    if (sqlite3_prepare_v2 (db,
-                            "SELECT 1 FROM national_message WHERE province = ? "
-                            "AND period = ? AND version = ? AND part = ?",
-                            -1, &st, NULL)
-        != SQLITE_OK)
+        return rc;
+    st = s_prepare_version (db,
+                            "SELECT 1 FROM national_message WHERE province = ?1 "
+                            "AND period = ?2 AND version = ?3 AND part = ?4",
+                            f);
+    if (!st)
         return -1;
-    sqlite3_bind_text (st, 1, f->code, -1, SQLITE_STATIC);
-    sqlite3_bind_text (st, 2, f->period, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (st, 3, (int64_t) f->version);
     sqlite3_bind_int64 (st, 4, f->part);
-    rc = s_exists (st);
-    if (rc != 0)
-        return rc < 0 ? -1 : CCHC_STATUS_DUPLICATE;
+    return s_exists (st);
+}
 
-    /*  The version's header: the first part creates it; the others must
-        agree with it. */
-    if (sqlite3_prepare_v2 (db,
-                            "SELECT parts, journal, catalogue, structure, units_total "
-                            "FROM national_version WHERE province = ? AND period = ? "
-                            "AND version = ?",
-                            -1, &st, NULL)
-        != SQLITE_OK)
+/*  Creates the version's header row from its first part. 0 or -1. */
+static int
+s_version_insert (sqlite3 *db, const cchc_provfig_t *f, int64_t now)
+{
+    json_t *ind = json_array ();
+    for (uint32_t i = 0; i < f->nindicators; i++)
+        json_array_append_new (ind, json_string (f->indicators [i]));
+    char *inds = json_dumps (ind, JSON_COMPACT);
+    json_decref (ind);
+    if (!inds)
         return -1;
-    sqlite3_bind_text (st, 1, f->code, -1, SQLITE_STATIC);
-    sqlite3_bind_text (st, 2, f->period, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (st, 3, (int64_t) f->version);
+    sqlite3_stmt *st = s_prepare_version (db,
+                                          "INSERT INTO national_version (province, period, "
+                                          "version, parts, parts_in, first_at, locked_at, "
+                                          "journal, catalogue, cat_year, structure, "
+                                          "units_total, indicators) "
+                                          "VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                          f);
+    if (!st) {
+        free (inds);
+        return -1;
+    }
+    sqlite3_bind_int64 (st, 4, f->parts);
+    sqlite3_bind_int64 (st, 5, now);
+    sqlite3_bind_int64 (st, 6, (int64_t) f->locked_ms);
+    sqlite3_bind_int64 (st, 7, (int64_t) f->journal);
+    sqlite3_bind_blob (st, 8, f->catalogue, 32, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 9, f->cat_year);
+    sqlite3_bind_blob (st, 10, f->structure, 32, SQLITE_STATIC);
+    sqlite3_bind_int64 (st, 11, f->units_total);
+    sqlite3_bind_text (st, 12, inds, -1, SQLITE_TRANSIENT);
+    int rc = s_step_done (st);
+    free (inds);
+    return rc;
+}
+
+/*  The version's header: the first part creates it; the others must agree
+    with it.  0, -1 database error, -2 a part disagreeing. */
+static int
+s_version_header (sqlite3 *db, const cchc_provfig_t *f, int64_t now)
+{
+    sqlite3_stmt *st = s_prepare_version (db,
+                                          "SELECT parts, journal, catalogue, structure, "
+                                          "units_total FROM national_version WHERE "
+                                          "province = ? AND period = ? AND version = ?",
+                                          f);
+    if (!st)
+        return -1;
     int step = sqlite3_step (st);
     bool have = step == SQLITE_ROW;
     bool agree = have && sqlite3_column_int64 (st, 0) == f->parts
@@ -242,94 +302,65 @@ s_store (sqlite3 *db, int64_t agent, const cchc_provfig_t *f, const cchc_wire_ms
     sqlite3_finalize (st);
     if (step != SQLITE_ROW && step != SQLITE_DONE)
         return -1;
-    if (have && !agree) {
-        *reason = CCHC_REASON_BAD_VALUE;
-        return -2;
-    }
-    if (!have) {
-        json_t *ind = json_array ();
-        for (uint32_t i = 0; i < f->nindicators; i++)
-            json_array_append_new (ind, json_string (f->indicators [i]));
-        char *inds = json_dumps (ind, JSON_COMPACT);
-        json_decref (ind);
-        if (!inds)
-            return -1;
-        if (sqlite3_prepare_v2 (
-                db,
-                "INSERT INTO national_version (province, period, "
-                "version, parts, parts_in, first_at, locked_at, journal, catalogue, "
-                "cat_year, structure, units_total, indicators) "
-                "VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)",
-                -1, &st, NULL)
-            != SQLITE_OK) {
-            free (inds);
-            return -1;
-        }
-        sqlite3_bind_text (st, 1, f->code, -1, SQLITE_STATIC);
-        sqlite3_bind_text (st, 2, f->period, -1, SQLITE_STATIC);
-        sqlite3_bind_int64 (st, 3, (int64_t) f->version);
-        sqlite3_bind_int64 (st, 4, f->parts);
-        sqlite3_bind_int64 (st, 5, now);
-        sqlite3_bind_int64 (st, 6, (int64_t) f->locked_ms);
-        sqlite3_bind_int64 (st, 7, (int64_t) f->journal);
-        sqlite3_bind_blob (st, 8, f->catalogue, 32, SQLITE_STATIC);
-        sqlite3_bind_int64 (st, 9, f->cat_year);
-        sqlite3_bind_blob (st, 10, f->structure, 32, SQLITE_STATIC);
-        sqlite3_bind_int64 (st, 11, f->units_total);
-        sqlite3_bind_text (st, 12, inds, -1, SQLITE_TRANSIENT);
-        step = sqlite3_step (st);
-        sqlite3_finalize (st);
-        free (inds);
-        if (step != SQLITE_DONE)
-            return -1;
-    }
-    if (sqlite3_prepare_v2 (db,
-                            "UPDATE national_version SET parts_in = parts_in + 1, "
-                            "complete_at = CASE WHEN parts_in + 1 = parts THEN ? END "
-                            "WHERE province = ? AND period = ? AND version = ?",
-                            -1, &st, NULL)
-        != SQLITE_OK)
-        return -1;
-    sqlite3_bind_int64 (st, 1, now);
-    sqlite3_bind_text (st, 2, f->code, -1, SQLITE_STATIC);
-    sqlite3_bind_text (st, 3, f->period, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (st, 4, (int64_t) f->version);
-    step = sqlite3_step (st);
-    sqlite3_finalize (st);
-    if (step != SQLITE_DONE)
-        return -1;
+    if (have)
+        return agree ? 0 : -2;
+    return s_version_insert (db, f, now);
+}
 
-    if (sqlite3_prepare_v2 (
-            db,
-            "INSERT INTO national_message (agent, seq, received_at, "
-            "province, period, version, part, body, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            -1, &st, NULL)
-        != SQLITE_OK)
+/*  Counts the part in its version, completing the version with its last
+    part.  0 or -1. */
+static int
+s_version_count_part (sqlite3 *db, const cchc_provfig_t *f, int64_t now)
+{
+    sqlite3_stmt *st =
+        s_prepare_version (db,
+                           "UPDATE national_version SET parts_in = parts_in + 1, "
+                           "complete_at = CASE WHEN parts_in + 1 = parts THEN ?4 "
+                           "END WHERE province = ?1 AND period = ?2 "
+                           "AND version = ?3",
+                           f);
+    if (!st)
         return -1;
-    sqlite3_bind_int64 (st, 1, agent);
-    sqlite3_bind_int64 (st, 2, (int64_t) f->seq);
-    sqlite3_bind_int64 (st, 3, now);
-    sqlite3_bind_text (st, 4, f->code, -1, SQLITE_STATIC);
-    sqlite3_bind_text (st, 5, f->period, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (st, 6, (int64_t) f->version);
+    sqlite3_bind_int64 (st, 4, now);
+    return s_step_done (st);
+}
+
+/*  Keeps the signed message itself, for the audit.  0 or -1. */
+static int
+s_message_insert (sqlite3 *db, int64_t agent, const cchc_provfig_t *f,
+                  const cchc_wire_msg_t *msg, int64_t now)
+{
+    sqlite3_stmt *st = s_prepare_version (db,
+                                          "INSERT INTO national_message (agent, seq, "
+                                          "received_at, province, period, version, part, "
+                                          "body, sig) VALUES (?4, ?5, ?6, ?1, ?2, ?3, ?7, ?8, "
+                                          "?9)",
+                                          f);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64 (st, 4, agent);
+    sqlite3_bind_int64 (st, 5, (int64_t) f->seq);
+    sqlite3_bind_int64 (st, 6, now);
     sqlite3_bind_int64 (st, 7, f->part);
     sqlite3_bind_blob (st, 8, msg->body, (int) msg->body_len, SQLITE_STATIC);
     sqlite3_bind_blob (st, 9, msg->sig, 64, SQLITE_STATIC);
-    step = sqlite3_step (st);
-    sqlite3_finalize (st);
-    if (step != SQLITE_DONE)
-        return -1;
+    return s_step_done (st);
+}
 
-    if (sqlite3_prepare_v2 (
-            db,
-            "INSERT OR IGNORE INTO national_unit (province, period, "
-            "version, code, parent, name, level, flags, idx, earned, applicable, rank, "
-            "scores) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            -1, &st, NULL)
-        != SQLITE_OK)
+/*  Stores the part's units.  0 or -1. */
+static int
+s_units_insert (sqlite3 *db, const cchc_provfig_t *f)
+{
+    sqlite3_stmt *st = s_prepare_version (
+        db,
+        "INSERT OR IGNORE INTO national_unit (province, period, "
+        "version, code, parent, name, level, flags, idx, earned, applicable, rank, "
+        "scores) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f);
+    if (!st)
         return -1;
-    rc = CCHC_STATUS_ACCEPTED;
-    for (uint32_t i = 0; i < f->nunits && rc == CCHC_STATUS_ACCEPTED; i++) {
+    int rc = 0;
+    for (uint32_t i = 0; i < f->nunits && rc == 0; i++) {
         const cchc_provfig_unit_t *u = &f->units [i];
         char *scores = s_scores_json (u, f->nindicators);
         if (!scores) {
@@ -337,9 +368,6 @@ s_store (sqlite3 *db, int64_t agent, const cchc_provfig_t *f, const cchc_wire_ms
             break;
         }
         sqlite3_reset (st);
-        sqlite3_bind_text (st, 1, f->code, -1, SQLITE_STATIC);
-        sqlite3_bind_text (st, 2, f->period, -1, SQLITE_STATIC);
-        sqlite3_bind_int64 (st, 3, (int64_t) f->version);
         sqlite3_bind_text (st, 4, u->code, -1, SQLITE_STATIC);
         sqlite3_bind_text (st, 5, u->parent, -1, SQLITE_STATIC);
         sqlite3_bind_text (st, 6, u->name, -1, SQLITE_STATIC);
@@ -355,22 +383,25 @@ s_store (sqlite3 *db, int64_t agent, const cchc_provfig_t *f, const cchc_wire_ms
         free (scores);
     }
     sqlite3_finalize (st);
-    if (rc != CCHC_STATUS_ACCEPTED)
-        return rc;
-    if (sqlite3_prepare_v2 (
-            db,
-            "INSERT OR IGNORE INTO national_figure (province, period, "
-            "version, indicator, level, flags, numerator, denominator, value, target, "
-            "units, units_missing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            -1, &st, NULL)
-        != SQLITE_OK)
+    return rc;
+}
+
+/*  Stores the part's province figures.  0 or -1. */
+static int
+s_figures_insert (sqlite3 *db, const cchc_provfig_t *f)
+{
+    sqlite3_stmt *st = s_prepare_version (
+        db,
+        "INSERT OR IGNORE INTO national_figure (province, period, "
+        "version, indicator, level, flags, numerator, denominator, value, target, "
+        "units, units_missing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f);
+    if (!st)
         return -1;
-    for (uint32_t i = 0; i < f->nfigures && rc == CCHC_STATUS_ACCEPTED; i++) {
+    int rc = 0;
+    for (uint32_t i = 0; i < f->nfigures && rc == 0; i++) {
         const cchc_provfig_figure_t *g = &f->figures [i];
         sqlite3_reset (st);
-        sqlite3_bind_text (st, 1, f->code, -1, SQLITE_STATIC);
-        sqlite3_bind_text (st, 2, f->period, -1, SQLITE_STATIC);
-        sqlite3_bind_int64 (st, 3, (int64_t) f->version);
         sqlite3_bind_text (st, 4, f->indicators [g->indicator], -1, SQLITE_STATIC);
         sqlite3_bind_int64 (st, 5, g->level);
         sqlite3_bind_int64 (st, 6, g->flags);
@@ -385,6 +416,28 @@ s_store (sqlite3 *db, int64_t agent, const cchc_provfig_t *f, const cchc_wire_ms
     }
     sqlite3_finalize (st);
     return rc;
+}
+
+/*  Store one message (inside the caller's transaction).  Returns
+    CCHC_STATUS_ACCEPTED, CCHC_STATUS_DUPLICATE, or -1 (database error) /
+    -2 (a part disagreeing with the version's header: *reason set). */
+static int
+s_store (sqlite3 *db, int64_t agent, const cchc_provfig_t *f, const cchc_wire_msg_t *msg,
+         int64_t now, int *reason)
+{
+    int rc = s_store_seen (db, agent, f);
+    if (rc != 0)
+        return rc < 0 ? -1 : CCHC_STATUS_DUPLICATE;
+    rc = s_version_header (db, f, now);
+    if (rc == -2) {
+        *reason = CCHC_REASON_BAD_VALUE;
+        return -2;
+    }
+    if (rc != 0 || s_version_count_part (db, f, now) != 0
+        || s_message_insert (db, agent, f, msg, now) != 0 || s_units_insert (db, f) != 0
+        || s_figures_insert (db, f) != 0)
+        return -1;
+    return CCHC_STATUS_ACCEPTED;
 }
 
 int
@@ -547,20 +600,11 @@ s_prov_cmp (const void *a, const void *b)
     return strcmp (x->code, y->code);
 }
 
-/*  The expected provinces of a period, with their figures.  *out malloc'd. */
+/*  The provinces valid on `ymd` (YYYYMMDD), by code.  *out malloc'd. */
 static int
-s_provinces (sqlite3 *db, const cchc_period_t *period, s_prov_t **out, size_t *n, char *err,
-             size_t errlen)
+s_provinces_list (sqlite3 *db, int64_t ymd, s_prov_t **out, size_t *n, char *err,
+                  size_t errlen)
 {
-    *out = NULL;
-    *n = 0;
-    char id [CCHC_PERIOD_ID_MAX];
-    cchc_period_format (period, id, sizeof id);
-    cchc_date_t first, last;
-    cchc_period_window (period, &first, &last);
-    int y, m, d;
-    cchc_date_to_ymd (last, &y, &m, &d);
-    int64_t last_ymd = (int64_t) y * 10000 + m * 100 + d;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2 (db,
                             "SELECT code, name FROM unit WHERE level = 'tinh' "
@@ -570,7 +614,7 @@ s_provinces (sqlite3 *db, const cchc_period_t *period, s_prov_t **out, size_t *n
         cchc_errf (err, errlen, "unit: %s", sqlite3_errmsg (db));
         return -1;
     }
-    sqlite3_bind_int64 (st, 1, last_ymd);
+    sqlite3_bind_int64 (st, 1, ymd);
     size_t cap = 0;
     s_prov_t *p = NULL;
     while (sqlite3_step (st) == SQLITE_ROW) {
@@ -591,7 +635,80 @@ s_provinces (sqlite3 *db, const cchc_period_t *period, s_prov_t **out, size_t *n
         cchc_strlcpy (x->name, (const char *) sqlite3_column_text (st, 1), sizeof x->name);
     }
     sqlite3_finalize (st);
+    *out = p;
+    return 0;
+}
 
+/*  A province's score: the mean over its levels of the level's mean index. */
+static void
+s_prov_score (s_prov_t *x)
+{
+    double sum = 0;
+    int levels = 0;
+    for (int l = 0; l < 3; l++)
+        if (x->level_n [l] > 0) {
+            sum += x->level_sum [l] / (double) x->level_n [l];
+            levels++;
+        }
+    if (levels > 0) {
+        x->has_score = true;
+        x->score = sum / levels;
+    }
+}
+
+/*  Fills a province's versions (vst) and, for its highest complete version,
+    its units by level (ust) and its score. */
+static void
+s_prov_figures (sqlite3_stmt *vst, sqlite3_stmt *ust, const char *id, s_prov_t *x)
+{
+    sqlite3_reset (vst);
+    sqlite3_bind_text (vst, 1, x->code, -1, SQLITE_STATIC);
+    sqlite3_bind_text (vst, 2, id, -1, SQLITE_STATIC);
+    if (sqlite3_step (vst) == SQLITE_ROW) {
+        x->version = sqlite3_column_int64 (vst, 0);
+        x->versions = sqlite3_column_int64 (vst, 1);
+        x->parts_seen = sqlite3_column_int64 (vst, 2);
+        x->first_complete_at = sqlite3_column_int64 (vst, 3);
+    }
+    if (x->version <= 0)
+        return;
+    sqlite3_reset (ust);
+    s_bind_version (ust, x->code, id, x->version);
+    while (sqlite3_step (ust) == SQLITE_ROW) {
+        int level = sqlite3_column_int (ust, 0);
+        x->units += sqlite3_column_int64 (ust, 1);
+        x->received_at = sqlite3_column_int64 (ust, 4);
+        if (level >= 0 && level < 3) {
+            x->level_sum [level] = sqlite3_column_double (ust, 2);
+            x->level_n [level] = sqlite3_column_int64 (ust, 3);
+        }
+    }
+    s_prov_score (x);
+}
+
+/*  The last day of a period's window. */
+static void
+s_period_last (const cchc_period_t *period, int *y, int *m, int *d)
+{
+    cchc_date_t first, last;
+    cchc_period_window (period, &first, &last);
+    cchc_date_to_ymd (last, y, m, d);
+}
+
+/*  The expected provinces of a period, with their figures.  *out malloc'd. */
+static int
+s_provinces (sqlite3 *db, const cchc_period_t *period, s_prov_t **out, size_t *n, char *err,
+             size_t errlen)
+{
+    *out = NULL;
+    *n = 0;
+    char id [CCHC_PERIOD_ID_MAX];
+    cchc_period_format (period, id, sizeof id);
+    int y, m, d;
+    s_period_last (period, &y, &m, &d);
+    s_prov_t *p;
+    if (s_provinces_list (db, (int64_t) y * 10000 + m * 100 + d, &p, n, err, errlen) != 0)
+        return -1;
     sqlite3_stmt *vst = NULL, *ust = NULL;
     if (sqlite3_prepare_v2 (
             db,
@@ -613,50 +730,103 @@ s_provinces (sqlite3 *db, const cchc_period_t *period, s_prov_t **out, size_t *n
         cchc_errf (err, errlen, "national tables: %s", sqlite3_errmsg (db));
         sqlite3_finalize (vst);
         free (p);
+        *n = 0;
         return -1;
     }
-    for (size_t i = 0; i < *n; i++) {
-        s_prov_t *x = &p [i];
-        sqlite3_reset (vst);
-        sqlite3_bind_text (vst, 1, x->code, -1, SQLITE_STATIC);
-        sqlite3_bind_text (vst, 2, id, -1, SQLITE_STATIC);
-        if (sqlite3_step (vst) == SQLITE_ROW) {
-            x->version = sqlite3_column_int64 (vst, 0);
-            x->versions = sqlite3_column_int64 (vst, 1);
-            x->parts_seen = sqlite3_column_int64 (vst, 2);
-            x->first_complete_at = sqlite3_column_int64 (vst, 3);
-        }
-        if (x->version <= 0)
-            continue;
-        sqlite3_reset (ust);
-        sqlite3_bind_text (ust, 1, x->code, -1, SQLITE_STATIC);
-        sqlite3_bind_text (ust, 2, id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64 (ust, 3, x->version);
-        while (sqlite3_step (ust) == SQLITE_ROW) {
-            int level = sqlite3_column_int (ust, 0);
-            x->units += sqlite3_column_int64 (ust, 1);
-            x->received_at = sqlite3_column_int64 (ust, 4);
-            if (level >= 0 && level < 3) {
-                x->level_sum [level] = sqlite3_column_double (ust, 2);
-                x->level_n [level] = sqlite3_column_int64 (ust, 3);
-            }
-        }
-        double sum = 0;
-        int levels = 0;
-        for (int l = 0; l < 3; l++)
-            if (x->level_n [l] > 0) {
-                sum += x->level_sum [l] / (double) x->level_n [l];
-                levels++;
-            }
-        if (levels > 0) {
-            x->has_score = true;
-            x->score = sum / levels;
-        }
-    }
+    for (size_t i = 0; i < *n; i++)
+        s_prov_figures (vst, ust, id, &p [i]);
     sqlite3_finalize (vst);
     sqlite3_finalize (ust);
     *out = p;
     return 0;
+}
+
+/*  Sorts the provinces, ranks those with a score (equal scores to 1e-6 share
+    a rank) and sets their change since the previous period. */
+static void
+s_rank_assign (s_prov_t *p, size_t n, const s_prov_t *prev, size_t nprev)
+{
+    qsort (p, n, sizeof *p, s_prov_cmp);
+    int rank = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!p [i].has_score)
+            continue;
+        if (i == 0 || round (p [i].score * 1e6) != round (p [i - 1].score * 1e6))
+            rank = (int) i + 1;
+        p [i].rank = rank;
+        for (size_t j = 0; j < nprev; j++)
+            if (prev [j].has_score && strcmp (prev [j].code, p [i].code) == 0) {
+                p [i].has_change = true;
+                p [i].change = p [i].score - prev [j].score;
+            }
+    }
+}
+
+/*  The reporting deadline: day `deadline_day` of the window's last month
+    (the month's last day when shorter).  Returns the end of that day (UTC
+    ms) and writes it as text. */
+static int64_t
+s_deadline (const cchc_period_t *period, int deadline_day, char *text, size_t textlen)
+{
+    int y, m, d;
+    s_period_last (period, &y, &m, &d);
+    int dd = deadline_day;
+    while (dd > 28 && !cchc_date_ymd_valid (y, m, dd))
+        dd--;
+    cchc_date_t deadline = cchc_date_from_ymd (y, m, dd);
+    cchc_date_format (deadline, text, textlen);
+    return cchc_date_start_utc_ms (deadline + 1);
+}
+
+/*  A province's plan indicators (province figures flagged 16) as JSON. */
+static json_t *
+s_plan_json (sqlite3_stmt *plan, const s_prov_t *x, const char *id)
+{
+    json_t *pl = json_array ();
+    sqlite3_reset (plan);
+    s_bind_version (plan, x->code, id, x->version);
+    while (sqlite3_step (plan) == SQLITE_ROW) {
+        int flags = sqlite3_column_int (plan, 1);
+        json_t *e =
+            json_pack ("{s:s, s:b}", "indicator", (const char *) sqlite3_column_text (plan, 0),
+                       "met", (flags & CCHC_PROVFIG_MET) != 0);
+        json_object_set_new (e, "value",
+                             flags & CCHC_PROVFIG_HAS_VALUE
+                                 ? json_real (sqlite3_column_double (plan, 2))
+                                 : json_null ());
+        json_object_set_new (e, "target",
+                             flags & CCHC_PROVFIG_HAS_TARGET
+                                 ? json_real (sqlite3_column_double (plan, 3))
+                                 : json_null ());
+        json_array_append_new (pl, e);
+    }
+    return pl;
+}
+
+/*  Adds a reported province's version, units, levels and plan to `o`.
+    Returns whether it has figures of districts (level 1). */
+static bool
+s_prov_reported_json (json_t *o, const s_prov_t *x, sqlite3_stmt *plan, const char *id)
+{
+    bool huyen = false;
+    json_object_set_new (o, "version", json_integer (x->version));
+    json_object_set_new (o, "revised", json_boolean (x->version > 1));
+    json_object_set_new (o, "versions", json_integer (x->versions));
+    json_object_set_new (o, "received_at", json_integer (x->received_at));
+    json_object_set_new (o, "units", json_integer (x->units));
+    json_t *lv = json_object ();
+    for (int l = 0; l < 3; l++)
+        if (x->level_n [l] > 0) {
+            json_object_set_new (lv, s_level_codes [l],
+                                 json_pack ("{s:f, s:I}", "index",
+                                            x->level_sum [l] / (double) x->level_n [l],
+                                            "units", (json_int_t) x->level_n [l]));
+            if (l == 1)
+                huyen = true;
+        }
+    json_object_set_new (o, "levels", lv);
+    json_object_set_new (o, "plan", s_plan_json (plan, x, id));
+    return huyen;
 }
 
 int
@@ -675,33 +845,12 @@ cchc_national_rank (sqlite3 *db, const cchc_period_t *period, int deadline_day, 
         free (p);
         return -1;
     }
-    qsort (p, n, sizeof *p, s_prov_cmp);
-    int rank = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!p [i].has_score)
-            continue;
-        if (i == 0 || round (p [i].score * 1e6) != round (p [i - 1].score * 1e6))
-            rank = (int) i + 1;
-        p [i].rank = rank;
-        for (size_t j = 0; j < nprev; j++)
-            if (prev [j].has_score && strcmp (prev [j].code, p [i].code) == 0) {
-                p [i].has_change = true;
-                p [i].change = p [i].score - prev [j].score;
-            }
-    }
+    s_rank_assign (p, n, prev, nprev);
     char id [CCHC_PERIOD_ID_MAX];
     cchc_period_format (period, id, sizeof id);
-    cchc_date_t first, last;
-    cchc_period_window (period, &first, &last);
-    int y, m, d;
-    cchc_date_to_ymd (last, &y, &m, &d);
-    int dd = deadline_day;
-    while (dd > 28 && !cchc_date_ymd_valid (y, m, dd))
-        dd--;
-    cchc_date_t deadline = cchc_date_from_ymd (y, m, dd);
-    int64_t deadline_end = cchc_date_start_utc_ms (deadline + 1);
     char deadline_text [16];
-    cchc_date_format (deadline, deadline_text, sizeof deadline_text);
+    int64_t deadline_end =
+        s_deadline (period, deadline_day, deadline_text, sizeof deadline_text);
 
     sqlite3_stmt *plan = NULL;
     if (sqlite3_prepare_v2 (db,
@@ -728,43 +877,7 @@ cchc_national_rank (sqlite3 *db, const cchc_period_t *period, int deadline_day, 
         if (x->version > 0) {
             reported++;
             late += is_late;
-            json_object_set_new (o, "version", json_integer (x->version));
-            json_object_set_new (o, "revised", json_boolean (x->version > 1));
-            json_object_set_new (o, "versions", json_integer (x->versions));
-            json_object_set_new (o, "received_at", json_integer (x->received_at));
-            json_object_set_new (o, "units", json_integer (x->units));
-            json_t *lv = json_object ();
-            for (int l = 0; l < 3; l++)
-                if (x->level_n [l] > 0) {
-                    json_object_set_new (lv, s_level_codes [l],
-                                         json_pack ("{s:f, s:I}", "index",
-                                                    x->level_sum [l] / (double) x->level_n [l],
-                                                    "units", (json_int_t) x->level_n [l]));
-                    if (l == 1)
-                        huyen++;
-                }
-            json_object_set_new (o, "levels", lv);
-            json_t *pl = json_array ();
-            sqlite3_reset (plan);
-            sqlite3_bind_text (plan, 1, x->code, -1, SQLITE_STATIC);
-            sqlite3_bind_text (plan, 2, id, -1, SQLITE_STATIC);
-            sqlite3_bind_int64 (plan, 3, x->version);
-            while (sqlite3_step (plan) == SQLITE_ROW) {
-                int flags = sqlite3_column_int (plan, 1);
-                json_t *e = json_pack ("{s:s, s:b}", "indicator",
-                                       (const char *) sqlite3_column_text (plan, 0), "met",
-                                       (flags & CCHC_PROVFIG_MET) != 0);
-                json_object_set_new (e, "value",
-                                     flags & CCHC_PROVFIG_HAS_VALUE
-                                         ? json_real (sqlite3_column_double (plan, 2))
-                                         : json_null ());
-                json_object_set_new (e, "target",
-                                     flags & CCHC_PROVFIG_HAS_TARGET
-                                         ? json_real (sqlite3_column_double (plan, 3))
-                                         : json_null ());
-                json_array_append_new (pl, e);
-            }
-            json_object_set_new (o, "plan", pl);
+            huyen += s_prov_reported_json (o, x, plan, id);
         }
         else
             missing++;
@@ -820,9 +933,7 @@ cchc_national_province (sqlite3 *db, const char *province, const char *period, i
         cchc_errf (err, errlen, "national_version: %s", sqlite3_errmsg (db));
         return -1;
     }
-    sqlite3_bind_text (st, 1, province, -1, SQLITE_STATIC);
-    sqlite3_bind_text (st, 2, period, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (st, 3, version);
+    s_bind_version (st, province, period, version);
     if (version <= 0 || sqlite3_step (st) != SQLITE_ROW) {
         sqlite3_finalize (st);
         cchc_errf (err, errlen, "no figures of %s for %s", province, period);
@@ -847,9 +958,7 @@ cchc_national_province (sqlite3 *db, const char *province, const char *period, i
         cchc_errf (err, errlen, "national_unit: %s", sqlite3_errmsg (db));
         return -1;
     }
-    sqlite3_bind_text (st, 1, province, -1, SQLITE_STATIC);
-    sqlite3_bind_text (st, 2, period, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (st, 3, version);
+    s_bind_version (st, province, period, version);
     json_t *units = json_array ();
     while (sqlite3_step (st) == SQLITE_ROW) {
         int level = sqlite3_column_int (st, 3), flags = sqlite3_column_int (st, 4);
@@ -871,85 +980,5 @@ cchc_national_province (sqlite3 *db, const char *province, const char *period, i
     sqlite3_finalize (st);
     json_object_set_new (root, "units", units);
     *out = root;
-    return 0;
-}
-
-/* ------------------------------------------------------------------------ */
-/*  Audit                                                                    */
-
-int
-cchc_national_audit (sqlite3 *db, FILE *out, int64_t *messages, int64_t *problems, char *err,
-                     size_t errlen)
-{
-    *messages = 0;
-    *problems = 0;
-    sqlite3_stmt *st, *ust;
-    if (sqlite3_prepare_v2 (db,
-                            "SELECT m.id, a.pubkey, a.unit, m.seq, m.province, m.period, "
-                            "m.version, m.part, m.body, m.sig FROM national_message m "
-                            "LEFT JOIN agent a ON a.id = m.agent ORDER BY m.id",
-                            -1, &st, NULL)
-            != SQLITE_OK
-        || sqlite3_prepare_v2 (db,
-                               "SELECT idx, flags, rank FROM national_unit WHERE "
-                               "province = ? AND period = ? AND version = ? AND code = ?",
-                               -1, &ust, NULL)
-               != SQLITE_OK) {
-        cchc_errf (err, errlen, "national tables: %s", sqlite3_errmsg (db));
-        return -1;
-    }
-    while (sqlite3_step (st) == SQLITE_ROW) {
-        (*messages)++;
-        int64_t id = sqlite3_column_int64 (st, 0);
-        const uint8_t *pk = sqlite3_column_blob (st, 1);
-        const uint8_t *body = sqlite3_column_blob (st, 8);
-        const uint8_t *sig = sqlite3_column_blob (st, 9);
-        size_t len = (size_t) sqlite3_column_bytes (st, 8);
-        const char *prov = (const char *) sqlite3_column_text (st, 4);
-        const char *period = (const char *) sqlite3_column_text (st, 5);
-        if (!pk || sqlite3_column_bytes (st, 1) != 32 || !sig
-            || sqlite3_column_bytes (st, 9) != 64 || !body) {
-            fprintf (out, "message %lld: no enrolled key or damaged row\n", (long long) id);
-            (*problems)++;
-            continue;
-        }
-        cchc_provfig_t f;
-        int rc = cchc_provfig_open (pk, body, len, sig, &f);
-        if (rc != CCHC_REASON_NONE) {
-            fprintf (out, "message %lld (%s %s): does not verify: %s\n", (long long) id, prov,
-                     period, cchc_reason_name (rc));
-            (*problems)++;
-            continue;
-        }
-        if ((int64_t) f.seq != sqlite3_column_int64 (st, 3) || strcmp (f.code, prov) != 0
-            || strcmp (f.period, period) != 0
-            || (int64_t) f.version != sqlite3_column_int64 (st, 6)
-            || (int64_t) f.part != sqlite3_column_int64 (st, 7)) {
-            fprintf (out, "message %lld: its columns differ from the signed body\n",
-                     (long long) id);
-            (*problems)++;
-        }
-        for (uint32_t i = 0; i < f.nunits; i++) {
-            sqlite3_reset (ust);
-            sqlite3_bind_text (ust, 1, f.code, -1, SQLITE_STATIC);
-            sqlite3_bind_text (ust, 2, f.period, -1, SQLITE_STATIC);
-            sqlite3_bind_int64 (ust, 3, (int64_t) f.version);
-            sqlite3_bind_text (ust, 4, f.units [i].code, -1, SQLITE_STATIC);
-            if (sqlite3_step (ust) != SQLITE_ROW
-                || sqlite3_column_double (ust, 0) != f.units [i].index
-                || sqlite3_column_int64 (ust, 1) != f.units [i].flags
-                || sqlite3_column_int64 (ust, 2) != f.units [i].rank) {
-                fprintf (out,
-                         "message %lld (%s %s v%llu): unit %s differs from the signed "
-                         "body\n",
-                         (long long) id, f.code, f.period, (unsigned long long) f.version,
-                         f.units [i].code);
-                (*problems)++;
-            }
-        }
-        cchc_provfig_clear (&f);
-    }
-    sqlite3_finalize (st);
-    sqlite3_finalize (ust);
     return 0;
 }
