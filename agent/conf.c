@@ -228,6 +228,32 @@ s_trim (char *s)
     return s;
 }
 
+/*  The "source.key" names set so far, to refuse a key set twice. */
+typedef struct {
+    char (*keys) [96];
+    size_t n, cap;
+} s_seen_t;
+
+/*  Adds full to seen. Returns 0, 1 if it was there already (not added
+    again), or -1 out of memory. */
+static int
+s_seen_add (s_seen_t *seen, const char *full)
+{
+    for (size_t i = 0; i < seen->n; i++)
+        if (strcmp (seen->keys [i], full) == 0)
+            return 1;
+    if (seen->n == seen->cap) {
+        size_t cap = seen->cap ? seen->cap * 2 : 32;
+        void *n = realloc (seen->keys, cap * sizeof *seen->keys);
+        if (!n)
+            return -1;
+        seen->keys = n;
+        seen->cap = cap;
+    }
+    cchc_strlcpy (seen->keys [seen->n++], full, sizeof seen->keys [0]);
+    return 0;
+}
+
 /*  Parse the [source.NAME] sections of text (a private copy, modified):
     every line that belongs to a source section is applied here and blanked
     in `main_text` (same length, line numbers kept) so that the fixed
@@ -238,8 +264,7 @@ static int
 s_sources_parse (cchc_agent_conf_t *self, const char *path, char *text, size_t len,
                  char *main_text, char *err, size_t errlen)
 {
-    char (*seen) [96] = NULL;
-    size_t nseen = 0, cap = 0;
+    s_seen_t seen = { NULL, 0, 0 };
     cchc_source_conf_t *src = NULL;
     char last_key [64] = "";
     int lineno = 0;
@@ -309,32 +334,23 @@ s_sources_parse (cchc_agent_conf_t *self, const char *path, char *text, size_t l
         char *value = s_trim (eq + 1);
         char full [96];
         snprintf (full, sizeof full, "%s.%.40s", src->name, key);
-        for (size_t i = 0; i < nseen; i++)
-            if (strcmp (seen [i], full) == 0) {
+        int added = s_seen_add (&seen, full);
+        if (added != 0) {
+            if (added > 0)
                 snprintf (err, errlen, "%s:%d: duplicate key '%s' in [source.%s]", path,
                           lineno, key, src->name);
-                rc = -1;
-            }
-        if (rc)
-            break;
-        if (nseen == cap) {
-            cap = cap ? cap * 2 : 32;
-            void *n = realloc (seen, cap * sizeof *seen);
-            if (!n) {
+            else
                 snprintf (err, errlen, "out of memory");
-                rc = -1;
-                break;
-            }
-            seen = n;
+            rc = -1;
+            break;
         }
-        cchc_strlcpy (seen [nseen++], full, sizeof seen [0]);
         cchc_strlcpy (last_key, key, sizeof last_key);
         if (s_source_set (src, key, value, false, why, sizeof why) != 0) {
             snprintf (err, errlen, "%s:%d: [source.%s] %s", path, lineno, src->name, why);
             rc = -1;
         }
     }
-    free (seen);
+    free (seen.keys);
     return rc;
 }
 

@@ -602,6 +602,96 @@ s_min (int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
+/*  One turn of the loop's work: reload, sources, freezing, sending, limits
+    and the status heartbeat. Returns how long the loop may sleep (ms). */
+static int64_t
+s_work (s_daemon_t *self)
+{
+    int64_t now = cchc_clock_mono_ms ();
+    if (s_reload) {
+        s_reload = 0;
+        s_reload_conf (self);
+    }
+    /*  Sources due */
+    for (size_t i = 0; i < self->nsources; i++) {
+        s_source_t *s = &self->sources [i];
+        if (!s->job && now >= s->next_run) {
+            s->next_run = now + s_interval (self, &s->conf);
+            s_source_start (self, s);
+        }
+        s_source_step (self, s);
+    }
+    /*  Pending observations into messages: after a source stored some,
+        and every tick (for `cchc-agent submit` from another process). */
+    now = cchc_clock_mono_ms ();
+    if (self->freeze_wanted || now >= self->next_freeze_check) {
+        self->freeze_wanted = false;
+        self->next_freeze_check = now + S_TICK_MS;
+        s_freeze (self);
+    }
+    size_t before = cchc_sender_inflight (self->sender);
+    int64_t wait = cchc_sender_pump (self->sender);
+    if (cchc_sender_inflight (self->sender) < before)
+        self->freeze_wanted = true; /* acks made room: freeze more */
+    now = cchc_clock_mono_ms ();
+    if (now >= self->next_limits) {
+        self->next_limits = now + 60000;
+        s_limits (self);
+    }
+    /*  State for `status`: every heartbeat, and soon after anything
+        an operator would want to see changes (at most once a second). */
+    if (now >= self->next_heartbeat
+        || (s_state_changed (self) && now - self->last_state_write >= 1000)) {
+        self->next_heartbeat = now + self->conf->status_heartbeat_ms;
+        self->last_state_write = now;
+        s_heartbeat (self, false);
+    }
+    if (self->freeze_wanted)
+        wait = 0;
+    return wait;
+}
+
+/*  Sleeps until a socket, a pipe or the signal pipe is ready or WAIT ms
+    pass, whichever is first (sooner if a timer is due). Returns 0, or -1 if
+    zmq_poll failed. */
+static int
+s_sleep (s_daemon_t *self, int64_t wait)
+{
+    int64_t now = cchc_clock_mono_ms ();
+    zmq_pollitem_t items [2 + 2 * CCHC_AGENT_SOURCES_MAX];
+    int nitems = 0;
+    items [nitems++] = (zmq_pollitem_t){ NULL, s_sigpipe [0], ZMQ_POLLIN, 0 };
+    void *sock = cchc_sender_socket (self->sender);
+    if (sock)
+        items [nitems++] = (zmq_pollitem_t){ sock, 0, ZMQ_POLLIN, 0 };
+    wait = s_min (wait, self->next_freeze_check - now);
+    wait = s_min (wait, self->next_heartbeat - now);
+    for (size_t i = 0; i < self->nsources; i++) {
+        s_source_t *s = &self->sources [i];
+        if (s->job) {
+            int fds [2];
+            int n = cchc_exec_fds (s->job, fds);
+            for (int k = 0; k < n; k++)
+                items [nitems++] = (zmq_pollitem_t){ NULL, fds [k], ZMQ_POLLIN, 0 };
+            wait = s_min (wait, cchc_exec_wait_ms (s->job));
+        }
+        else
+            wait = s_min (wait, s->next_run - now);
+    }
+    if (wait < 0)
+        wait = 0;
+    if (zmq_poll (items, nitems, (long) wait) < 0 && errno != EINTR) {
+        cchc_error ("zmq_poll: %s", zmq_strerror (errno));
+        return -1;
+    }
+    if (items [0].revents & ZMQ_POLLIN) {
+        char buf [64];
+        while (read (s_sigpipe [0], buf, sizeof buf) > 0)
+            ;
+    }
+    return 0;
+}
+
 int
 cchc_daemon_run (const char *config_path, char *const *sets, size_t nsets)
 {
@@ -622,82 +712,9 @@ cchc_daemon_run (const char *config_path, char *const *sets, size_t nsets)
         return 1;
     }
     self->freeze_wanted = true;
-    while (!s_stop) {
-        int64_t now = cchc_clock_mono_ms ();
-        if (s_reload) {
-            s_reload = 0;
-            s_reload_conf (self);
-        }
-        /*  Sources due */
-        for (size_t i = 0; i < self->nsources; i++) {
-            s_source_t *s = &self->sources [i];
-            if (!s->job && now >= s->next_run) {
-                s->next_run = now + s_interval (self, &s->conf);
-                s_source_start (self, s);
-            }
-            s_source_step (self, s);
-        }
-        /*  Pending observations into messages: after a source stored some,
-            and every tick (for `cchc-agent submit` from another process). */
-        now = cchc_clock_mono_ms ();
-        if (self->freeze_wanted || now >= self->next_freeze_check) {
-            self->freeze_wanted = false;
-            self->next_freeze_check = now + S_TICK_MS;
-            s_freeze (self);
-        }
-        size_t before = cchc_sender_inflight (self->sender);
-        int64_t wait = cchc_sender_pump (self->sender);
-        if (cchc_sender_inflight (self->sender) < before)
-            self->freeze_wanted = true; /* acks made room: freeze more */
-        now = cchc_clock_mono_ms ();
-        if (now >= self->next_limits) {
-            self->next_limits = now + 60000;
-            s_limits (self);
-        }
-        /*  State for `status`: every heartbeat, and soon after anything
-            an operator would want to see changes (at most once a second). */
-        if (now >= self->next_heartbeat
-            || (s_state_changed (self) && now - self->last_state_write >= 1000)) {
-            self->next_heartbeat = now + self->conf->status_heartbeat_ms;
-            self->last_state_write = now;
-            s_heartbeat (self, false);
-        }
-        if (self->freeze_wanted)
-            wait = 0;
-
-        /*  Sleep until something happens or is due. */
-        zmq_pollitem_t items [2 + 2 * CCHC_AGENT_SOURCES_MAX];
-        int nitems = 0;
-        items [nitems++] = (zmq_pollitem_t){ NULL, s_sigpipe [0], ZMQ_POLLIN, 0 };
-        void *sock = cchc_sender_socket (self->sender);
-        if (sock)
-            items [nitems++] = (zmq_pollitem_t){ sock, 0, ZMQ_POLLIN, 0 };
-        wait = s_min (wait, self->next_freeze_check - now);
-        wait = s_min (wait, self->next_heartbeat - now);
-        for (size_t i = 0; i < self->nsources; i++) {
-            s_source_t *s = &self->sources [i];
-            if (s->job) {
-                int fds [2];
-                int n = cchc_exec_fds (s->job, fds);
-                for (int k = 0; k < n; k++)
-                    items [nitems++] = (zmq_pollitem_t){ NULL, fds [k], ZMQ_POLLIN, 0 };
-                wait = s_min (wait, cchc_exec_wait_ms (s->job));
-            }
-            else
-                wait = s_min (wait, s->next_run - now);
-        }
-        if (wait < 0)
-            wait = 0;
-        if (zmq_poll (items, nitems, (long) wait) < 0 && errno != EINTR) {
-            cchc_error ("zmq_poll: %s", zmq_strerror (errno));
+    while (!s_stop)
+        if (s_sleep (self, s_work (self)) != 0)
             break;
-        }
-        if (items [0].revents & ZMQ_POLLIN) {
-            char buf [64];
-            while (read (s_sigpipe [0], buf, sizeof buf) > 0)
-                ;
-        }
-    }
     cchc_notice ("stopping: %zu message%s in flight will be sent again at the next start",
                  cchc_sender_inflight (self->sender),
                  cchc_sender_inflight (self->sender) == 1 ? "" : "s");

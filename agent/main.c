@@ -292,6 +292,175 @@ s_print_source (void *arg, const cchc_outbox_source_t *s)
     return 0;
 }
 
+/*  status, the daemon line: running, not responding, stopped or never run
+    (from the outbox lock and the saved heartbeat). */
+static void
+s_status_daemon (s_health_t *h, cchc_outbox_t *ob, int64_t now)
+{
+    const cchc_agent_conf_t *conf = h->conf;
+    char t1 [64], t2 [64];
+    int64_t heartbeat = s_state_int (ob, "heartbeat");
+    int64_t stopped = s_state_int (ob, "stopped");
+    int64_t pid = s_state_int (ob, "pid");
+    s_time (heartbeat, t1, sizeof t1);
+    int64_t lock_pid = 0;
+    int alive = s_daemon_alive (conf->outbox, &lock_pid);
+    if (lock_pid > 0)
+        pid = lock_pid;
+    if (alive > 0) {
+        /*  Saves come every status.heartbeat at the latest (daemon.h). */
+        if (heartbeat > 0
+            && now - heartbeat > conf->status_heartbeat_ms + conf->status_stale_ms) {
+            printf ("daemon:      NOT RESPONDING: pid %" PRId64 " holds the outbox lock but "
+                    "its last state save was %s\n",
+                    pid, t1);
+            s_unhealthy (h,
+                         "the daemon (pid %" PRId64 ") is not responding (last state "
+                         "save %s)",
+                         pid, t1);
+        }
+        else
+            printf ("daemon:      running, pid %" PRId64 ", state saved %s\n", pid, t1);
+    }
+    else if (alive < 0 && heartbeat > 0 && stopped < heartbeat
+             && now - heartbeat <= conf->status_heartbeat_ms + conf->status_stale_ms)
+        printf ("daemon:      probably running (cannot read %s.lock), pid %" PRId64
+                ", state saved %s\n",
+                conf->outbox, pid, t1);
+    else if (heartbeat == 0) {
+        printf ("daemon:      never started\n");
+        s_unhealthy (h, "the daemon has never run with this outbox");
+    }
+    else if (stopped >= heartbeat && stopped > 0) {
+        s_time (stopped, t2, sizeof t2);
+        printf ("daemon:      STOPPED at %s\n", t2);
+        s_unhealthy (h, "the daemon is stopped");
+    }
+    else {
+        printf ("daemon:      NOT RUNNING (it did not stop cleanly; last state save %s, "
+                "pid %" PRId64 ")\n",
+                t1, pid);
+        s_unhealthy (h, "the daemon is not running (last state save %s)", t1);
+    }
+}
+
+/*  status, the collector lines: connection, last ack, last error, clock
+    offset and whether the collector accepts this agent's key. */
+static void
+s_status_collector (s_health_t *h, cchc_outbox_t *ob)
+{
+    char endpoint [300], acked [300], last_error [300], t2 [64];
+    cchc_outbox_state_get (ob, "endpoint", endpoint, sizeof endpoint);
+    cchc_outbox_state_get (ob, "acked_endpoint", acked, sizeof acked);
+    cchc_outbox_state_get (ob, "last_error", last_error, sizeof last_error);
+    int64_t last_ack = s_state_int (ob, "last_ack");
+    s_time (last_ack, t2, sizeof t2);
+    printf ("collector:   %s%s; last ack %s%s%s\n",
+            endpoint [0] ? "endpoint " : "no connection open", endpoint [0] ? endpoint : "",
+            t2, acked [0] ? " from " : "", acked);
+    if (last_error [0])
+        printf ("last error:  %s\n", last_error);
+    char clock [32];
+    if (last_ack > 0 && cchc_outbox_state_get (ob, "clock_ahead", clock, sizeof clock) == 1) {
+        /*  Measured from the collector's signed ack ("time"). */
+        int64_t ahead = strtoll (clock, NULL, 10);
+        int64_t mag = ahead < 0 ? -ahead : ahead;
+        printf ("clock:       this computer is %" PRId64 ".%01" PRId64 " s %s the collector "
+                "(at the last ack)\n",
+                mag / 1000, mag % 1000 / 100, ahead >= 0 ? "ahead of" : "behind");
+        if (mag > S_CLOCK_WARN_MS)
+            s_unhealthy (
+                h,
+                "this computer's clock is %" PRId64 " s %s the collector's: "
+                "turn on time synchronisation (timedatectl set-ntp true); reports "
+                "more than the collector's tolerance ahead are held back (retry later)",
+                mag / 1000, ahead >= 0 ? "ahead of" : "behind");
+    }
+    int64_t problem = s_state_int (ob, "key_problem");
+    if (problem == CCHC_REASON_BAD_SIGNATURE)
+        s_unhealthy (h, "the collector cannot verify this agent's signatures "
+                        "(bad_signature): is key_file the key that was enrolled? "
+                        "(compare the key above with `cchcctl agent list`)");
+    else if (problem == 1 || problem == CCHC_REASON_UNKNOWN_AGENT
+             || problem == CCHC_REASON_REVOKED_AGENT)
+        s_unhealthy (h,
+                     "the collector does not accept this agent's key (%s): ask Sở Nội vụ "
+                     "to enrol it (cchc-agent status shows the key)",
+                     problem == 1 ? "not enrolled?" : cchc_reason_name ((int) problem));
+    else if (problem > 0)
+        s_unhealthy (h,
+                     "the collector refuses this agent's reports before reading them "
+                     "(%s): a bug, report it",
+                     cchc_reason_name ((int) problem));
+}
+
+/*  status, the outbox lines: messages waiting, dead letters, set aside. */
+static void
+s_status_outbox (s_health_t *h, cchc_outbox_t *ob, int64_t now)
+{
+    const cchc_agent_conf_t *conf = h->conf;
+    char err [512], t1 [64];
+    cchc_outbox_stats_t st;
+    if (cchc_outbox_stats (ob, &st, err, sizeof err) != 0) {
+        printf ("outbox:      cannot read: %s\n", err);
+        s_unhealthy (h, "outbox unreadable");
+    }
+    else {
+        s_time (st.oldest_ms, t1, sizeof t1);
+        printf ("waiting:     %" PRId64 " message%s (%" PRId64 " value%s) + %" PRId64
+                " pending value%s; oldest %s\n",
+                st.messages, st.messages == 1 ? "" : "s", st.message_obs,
+                st.message_obs == 1 ? "" : "s", st.pending, st.pending == 1 ? "" : "s",
+                st.oldest_ms ? t1 : "none");
+        printf ("dead letters: %" PRId64 "%s\n", st.dead,
+                st.dead ? " (see `cchc-agent dead`)" : "");
+        if (st.oldest_ms && now - st.oldest_ms > conf->status_max_age_ms)
+            s_unhealthy (h, "undelivered data older than %" PRId64 " min",
+                         conf->status_max_age_ms / 60000);
+        if (st.dead > 0)
+            s_unhealthy (h, "%" PRId64 " dead letter%s: values the collector refused", st.dead,
+                         st.dead == 1 ? "" : "s");
+        if (st.aside > 0) {
+            printf ("set aside:   %" PRId64 " DAMAGED message%s, never sent "
+                    "(see `cchc-agent dead`)\n",
+                    st.aside, st.aside == 1 ? "" : "s");
+            s_unhealthy (h,
+                         "%" PRId64 " damaged outbox message%s set aside: their values "
+                         "were not delivered (see `cchc-agent dead`)",
+                         st.aside, st.aside == 1 ? "" : "s");
+        }
+    }
+}
+
+/*  status, one line per source (saved state, else why none), plus refused
+    CSV files. */
+static void
+s_status_sources (s_health_t *h, cchc_outbox_t *ob)
+{
+    const cchc_agent_conf_t *conf = h->conf;
+    char err [512];
+    printf ("sources:\n");
+    if (cchc_outbox_source_each (ob, s_print_source, h, err, sizeof err) != 0)
+        printf ("  cannot read: %s\n", err);
+    for (size_t i = 0; i < conf->nsources; i++) {
+        const cchc_source_conf_t *sc = &conf->sources [i];
+        if (!h->seen [i])
+            printf ("  %-16s %-5s %s\n", sc->name, sc->type_text,
+                    !sc->enabled                  ? "disabled"
+                    : sc->type == CCHC_SOURCE_CSV ? "no file taken yet"
+                                                  : "not run yet");
+        if (sc->type == CCHC_SOURCE_CSV && sc->enabled) {
+            int failed = cchc_csv_failed_count (sc->folder);
+            if (failed > 0) {
+                printf ("  %-16s csv   %d refused file%s in %s/failed\n", sc->name, failed,
+                        failed == 1 ? "" : "s", sc->folder);
+                s_unhealthy (h, "source %s: %d refused CSV file%s in %s/failed", sc->name,
+                             failed, failed == 1 ? "" : "s", sc->folder);
+            }
+        }
+    }
+}
+
 static int
 s_cmd_status (const s_opts_t *o)
 {
@@ -310,148 +479,16 @@ s_cmd_status (const s_opts_t *o)
     h.conf = conf;
     h.healthy = true;
     int64_t now = cchc_clock_now_ms ();
-    char unit [32], key [80], endpoint [300], acked [300], last_error [300], t1 [64], t2 [64];
+    char unit [32], key [80];
     cchc_outbox_state_get (ob, "unit", unit, sizeof unit);
     cchc_outbox_state_get (ob, "agent_key", key, sizeof key);
-    cchc_outbox_state_get (ob, "endpoint", endpoint, sizeof endpoint);
-    cchc_outbox_state_get (ob, "acked_endpoint", acked, sizeof acked);
-    cchc_outbox_state_get (ob, "last_error", last_error, sizeof last_error);
-    int64_t heartbeat = s_state_int (ob, "heartbeat");
-    int64_t stopped = s_state_int (ob, "stopped");
-    int64_t last_ack = s_state_int (ob, "last_ack");
-    int64_t pid = s_state_int (ob, "pid");
     printf ("cchc-agent status — unit %s, agent key %s\n", unit [0] ? unit : "?",
             key [0] ? key : "?");
     printf ("outbox:      %s\n", conf->outbox);
-    s_time (heartbeat, t1, sizeof t1);
-    int64_t lock_pid = 0;
-    int alive = s_daemon_alive (conf->outbox, &lock_pid);
-    if (lock_pid > 0)
-        pid = lock_pid;
-    if (alive > 0) {
-        /*  Saves come every status.heartbeat at the latest (daemon.h). */
-        if (heartbeat > 0
-            && now - heartbeat > conf->status_heartbeat_ms + conf->status_stale_ms) {
-            printf ("daemon:      NOT RESPONDING: pid %" PRId64 " holds the outbox lock but "
-                    "its last state save was %s\n",
-                    pid, t1);
-            s_unhealthy (&h,
-                         "the daemon (pid %" PRId64 ") is not responding (last state "
-                         "save %s)",
-                         pid, t1);
-        }
-        else
-            printf ("daemon:      running, pid %" PRId64 ", state saved %s\n", pid, t1);
-    }
-    else if (alive < 0 && heartbeat > 0 && stopped < heartbeat
-             && now - heartbeat <= conf->status_heartbeat_ms + conf->status_stale_ms)
-        printf ("daemon:      probably running (cannot read %s.lock), pid %" PRId64
-                ", state saved %s\n",
-                conf->outbox, pid, t1);
-    else if (heartbeat == 0) {
-        printf ("daemon:      never started\n");
-        s_unhealthy (&h, "the daemon has never run with this outbox");
-    }
-    else if (stopped >= heartbeat && stopped > 0) {
-        s_time (stopped, t2, sizeof t2);
-        printf ("daemon:      STOPPED at %s\n", t2);
-        s_unhealthy (&h, "the daemon is stopped");
-    }
-    else {
-        printf ("daemon:      NOT RUNNING (it did not stop cleanly; last state save %s, "
-                "pid %" PRId64 ")\n",
-                t1, pid);
-        s_unhealthy (&h, "the daemon is not running (last state save %s)", t1);
-    }
-    s_time (last_ack, t2, sizeof t2);
-    printf ("collector:   %s%s; last ack %s%s%s\n",
-            endpoint [0] ? "endpoint " : "no connection open", endpoint [0] ? endpoint : "",
-            t2, acked [0] ? " from " : "", acked);
-    if (last_error [0])
-        printf ("last error:  %s\n", last_error);
-    char clock [32];
-    if (last_ack > 0 && cchc_outbox_state_get (ob, "clock_ahead", clock, sizeof clock) == 1) {
-        /*  Measured from the collector's signed ack ("time"). */
-        int64_t ahead = strtoll (clock, NULL, 10);
-        int64_t mag = ahead < 0 ? -ahead : ahead;
-        printf ("clock:       this computer is %" PRId64 ".%01" PRId64 " s %s the collector "
-                "(at the last ack)\n",
-                mag / 1000, mag % 1000 / 100, ahead >= 0 ? "ahead of" : "behind");
-        if (mag > S_CLOCK_WARN_MS)
-            s_unhealthy (
-                &h,
-                "this computer's clock is %" PRId64 " s %s the collector's: "
-                "turn on time synchronisation (timedatectl set-ntp true); reports "
-                "more than the collector's tolerance ahead are held back (retry later)",
-                mag / 1000, ahead >= 0 ? "ahead of" : "behind");
-    }
-    int64_t problem = s_state_int (ob, "key_problem");
-    if (problem == CCHC_REASON_BAD_SIGNATURE)
-        s_unhealthy (&h, "the collector cannot verify this agent's signatures "
-                         "(bad_signature): is key_file the key that was enrolled? "
-                         "(compare the key above with `cchcctl agent list`)");
-    else if (problem == 1 || problem == CCHC_REASON_UNKNOWN_AGENT
-             || problem == CCHC_REASON_REVOKED_AGENT)
-        s_unhealthy (&h,
-                     "the collector does not accept this agent's key (%s): ask Sở Nội vụ "
-                     "to enrol it (cchc-agent status shows the key)",
-                     problem == 1 ? "not enrolled?" : cchc_reason_name ((int) problem));
-    else if (problem > 0)
-        s_unhealthy (&h,
-                     "the collector refuses this agent's reports before reading them "
-                     "(%s): a bug, report it",
-                     cchc_reason_name ((int) problem));
-
-    cchc_outbox_stats_t st;
-    if (cchc_outbox_stats (ob, &st, err, sizeof err) != 0) {
-        printf ("outbox:      cannot read: %s\n", err);
-        s_unhealthy (&h, "outbox unreadable");
-    }
-    else {
-        s_time (st.oldest_ms, t1, sizeof t1);
-        printf ("waiting:     %" PRId64 " message%s (%" PRId64 " value%s) + %" PRId64
-                " pending value%s; oldest %s\n",
-                st.messages, st.messages == 1 ? "" : "s", st.message_obs,
-                st.message_obs == 1 ? "" : "s", st.pending, st.pending == 1 ? "" : "s",
-                st.oldest_ms ? t1 : "none");
-        printf ("dead letters: %" PRId64 "%s\n", st.dead,
-                st.dead ? " (see `cchc-agent dead`)" : "");
-        if (st.oldest_ms && now - st.oldest_ms > conf->status_max_age_ms)
-            s_unhealthy (&h, "undelivered data older than %" PRId64 " min",
-                         conf->status_max_age_ms / 60000);
-        if (st.dead > 0)
-            s_unhealthy (&h, "%" PRId64 " dead letter%s: values the collector refused",
-                         st.dead, st.dead == 1 ? "" : "s");
-        if (st.aside > 0) {
-            printf ("set aside:   %" PRId64 " DAMAGED message%s, never sent "
-                    "(see `cchc-agent dead`)\n",
-                    st.aside, st.aside == 1 ? "" : "s");
-            s_unhealthy (&h,
-                         "%" PRId64 " damaged outbox message%s set aside: their values "
-                         "were not delivered (see `cchc-agent dead`)",
-                         st.aside, st.aside == 1 ? "" : "s");
-        }
-    }
-    printf ("sources:\n");
-    if (cchc_outbox_source_each (ob, s_print_source, &h, err, sizeof err) != 0)
-        printf ("  cannot read: %s\n", err);
-    for (size_t i = 0; i < conf->nsources; i++) {
-        const cchc_source_conf_t *sc = &conf->sources [i];
-        if (!h.seen [i])
-            printf ("  %-16s %-5s %s\n", sc->name, sc->type_text,
-                    !sc->enabled                  ? "disabled"
-                    : sc->type == CCHC_SOURCE_CSV ? "no file taken yet"
-                                                  : "not run yet");
-        if (sc->type == CCHC_SOURCE_CSV && sc->enabled) {
-            int failed = cchc_csv_failed_count (sc->folder);
-            if (failed > 0) {
-                printf ("  %-16s csv   %d refused file%s in %s/failed\n", sc->name, failed,
-                        failed == 1 ? "" : "s", sc->folder);
-                s_unhealthy (&h, "source %s: %d refused CSV file%s in %s/failed", sc->name,
-                             failed, failed == 1 ? "" : "s", sc->folder);
-            }
-        }
-    }
+    s_status_daemon (&h, ob, now);
+    s_status_collector (&h, ob);
+    s_status_outbox (&h, ob, now);
+    s_status_sources (&h, ob);
     if (h.healthy)
         printf ("HEALTHY\n");
     else

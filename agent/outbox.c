@@ -214,6 +214,62 @@ s_integrity (cchc_outbox_t *self, char *err, size_t errlen)
     return 0;
 }
 
+/*  Creates the schema and the initial seq of a new outbox, or brings an
+    older schema up to date, in one transaction. Returns 0, or -1 with err
+    set (rolled back) if the database fails or its schema is newer than
+    this agent. */
+static int
+s_schema_ensure (cchc_outbox_t *self, char *err, size_t errlen)
+{
+    if (s_begin (self, err, errlen) != 0) {
+        return -1;
+    }
+    sqlite3_stmt *stmt = s_prepare (self, "PRAGMA user_version", err, errlen);
+    int version = -1;
+    if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+        version = sqlite3_column_int (stmt, 0);
+    sqlite3_finalize (stmt);
+    if (version < 0) {
+        s_rollback (self);
+        return -1;
+    }
+    if (version > S_SCHEMA_VERSION) {
+        snprintf (err, errlen, "outbox %s: schema version %d is newer than this agent (%d)",
+                  self->path, version, S_SCHEMA_VERSION);
+        s_rollback (self);
+        return -1;
+    }
+    if (version == 0) {
+        char pragma [64];
+        snprintf (pragma, sizeof pragma, "PRAGMA user_version=%d", S_SCHEMA_VERSION);
+        /*  A fresh outbox starts its seqs at the current time in µs (see
+            outbox.h), clamped to at least 1. */
+        int64_t first = cchc_clock_now_ms () * 1000;
+        if (first < 1)
+            first = 1;
+        if (s_exec (self, s_schema, err, errlen) != 0
+            || s_exec (self, pragma, err, errlen) != 0
+            || s_meta_set (self, "next_seq", first, err, errlen) != 0
+            || s_meta_set (self, "first_seq", first, err, errlen) != 0) {
+            s_rollback (self);
+            return -1;
+        }
+    }
+    else if (version < S_SCHEMA_VERSION) {
+        char pragma [64];
+        snprintf (pragma, sizeof pragma, "PRAGMA user_version=%d", S_SCHEMA_VERSION);
+        if (s_exec (self, S_SCHEMA_ASIDE, err, errlen) != 0
+            || s_exec (self, pragma, err, errlen) != 0) {
+            s_rollback (self);
+            return -1;
+        }
+    }
+    if (s_commit (self, err, errlen) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
 cchc_outbox_t *
 cchc_outbox_open (const char *path, bool create, char *err, size_t errlen)
 {
@@ -261,56 +317,7 @@ cchc_outbox_open (const char *path, bool create, char *err, size_t errlen)
         cchc_outbox_destroy (&self);
         return NULL;
     }
-    /*  Schema and the initial seq, once. */
-    if (s_begin (self, err, errlen) != 0) {
-        cchc_outbox_destroy (&self);
-        return NULL;
-    }
-    sqlite3_stmt *stmt = s_prepare (self, "PRAGMA user_version", err, errlen);
-    int version = -1;
-    if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
-        version = sqlite3_column_int (stmt, 0);
-    sqlite3_finalize (stmt);
-    if (version < 0) {
-        s_rollback (self);
-        cchc_outbox_destroy (&self);
-        return NULL;
-    }
-    if (version > S_SCHEMA_VERSION) {
-        snprintf (err, errlen, "outbox %s: schema version %d is newer than this agent (%d)",
-                  path, version, S_SCHEMA_VERSION);
-        s_rollback (self);
-        cchc_outbox_destroy (&self);
-        return NULL;
-    }
-    if (version == 0) {
-        char pragma [64];
-        snprintf (pragma, sizeof pragma, "PRAGMA user_version=%d", S_SCHEMA_VERSION);
-        /*  A fresh outbox starts its seqs at the current time in µs (see
-            outbox.h), clamped to at least 1. */
-        int64_t first = cchc_clock_now_ms () * 1000;
-        if (first < 1)
-            first = 1;
-        if (s_exec (self, s_schema, err, errlen) != 0
-            || s_exec (self, pragma, err, errlen) != 0
-            || s_meta_set (self, "next_seq", first, err, errlen) != 0
-            || s_meta_set (self, "first_seq", first, err, errlen) != 0) {
-            s_rollback (self);
-            cchc_outbox_destroy (&self);
-            return NULL;
-        }
-    }
-    else if (version < S_SCHEMA_VERSION) {
-        char pragma [64];
-        snprintf (pragma, sizeof pragma, "PRAGMA user_version=%d", S_SCHEMA_VERSION);
-        if (s_exec (self, S_SCHEMA_ASIDE, err, errlen) != 0
-            || s_exec (self, pragma, err, errlen) != 0) {
-            s_rollback (self);
-            cchc_outbox_destroy (&self);
-            return NULL;
-        }
-    }
-    if (s_commit (self, err, errlen) != 0) {
+    if (s_schema_ensure (self, err, errlen) != 0) {
         cchc_outbox_destroy (&self);
         return NULL;
     }
@@ -527,6 +534,38 @@ s_pending_delete (cchc_outbox_t *self, const int64_t *ids, size_t n, char *err, 
     return 0;
 }
 
+/*  Signs body (a report of nobs observations, the oldest queued at oldest)
+    and stores it as message seq, inside the caller's transaction. Returns
+    0, or -1 with err set. */
+static int
+s_message_store (cchc_outbox_t *self, const cchc_key_t *key, int64_t seq, int64_t now_ms,
+                 const uint8_t *body, size_t len, size_t nobs, int64_t oldest, char *err,
+                 size_t errlen)
+{
+    uint8_t sig [CCHC_KEY_SIGNATURE_BYTES];
+    cchc_proto_sign (CCHC_KIND_REPORT, key, body, len, sig);
+    sqlite3_stmt *ins =
+        s_prepare (self,
+                   "INSERT INTO message (seq, created_at, body, sig, nobs, oldest_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?)",
+                   err, errlen);
+    if (!ins)
+        return -1;
+    sqlite3_bind_int64 (ins, 1, seq);
+    sqlite3_bind_int64 (ins, 2, now_ms);
+    sqlite3_bind_blob (ins, 3, body, (int) len, SQLITE_STATIC);
+    sqlite3_bind_blob (ins, 4, sig, (int) sizeof sig, SQLITE_STATIC);
+    sqlite3_bind_int64 (ins, 5, (int64_t) nobs);
+    sqlite3_bind_int64 (ins, 6, oldest);
+    int step = sqlite3_step (ins);
+    sqlite3_finalize (ins);
+    if (step != SQLITE_DONE) {
+        s_err (self, err, errlen, "store message");
+        return -1;
+    }
+    return 0;
+}
+
 int
 cchc_outbox_freeze (cchc_outbox_t *self, const cchc_key_t *key, const char *unit,
                     size_t max_obs, int64_t now_ms, uint64_t *seq, char *err, size_t errlen)
@@ -597,27 +636,8 @@ cchc_outbox_freeze (cchc_outbox_t *self, const cchc_key_t *key, const char *unit
         if (queued [i] < oldest)
             oldest = queued [i];
 
-    uint8_t sig [CCHC_KEY_SIGNATURE_BYTES];
-    cchc_proto_sign (CCHC_KIND_REPORT, key, body, len, sig);
-    sqlite3_stmt *ins =
-        s_prepare (self,
-                   "INSERT INTO message (seq, created_at, body, sig, nobs, oldest_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?)",
-                   err, errlen);
-    if (!ins)
+    if (s_message_store (self, key, next, now_ms, body, len, n, oldest, err, errlen) != 0)
         goto done;
-    sqlite3_bind_int64 (ins, 1, next);
-    sqlite3_bind_int64 (ins, 2, now_ms);
-    sqlite3_bind_blob (ins, 3, body, (int) len, SQLITE_STATIC);
-    sqlite3_bind_blob (ins, 4, sig, (int) sizeof sig, SQLITE_STATIC);
-    sqlite3_bind_int64 (ins, 5, (int64_t) n);
-    sqlite3_bind_int64 (ins, 6, oldest);
-    int step = sqlite3_step (ins);
-    sqlite3_finalize (ins);
-    if (step != SQLITE_DONE) {
-        s_err (self, err, errlen, "store message");
-        goto done;
-    }
     if (s_pending_delete (self, ids, n, err, errlen) != 0
         || s_meta_set (self, "next_seq", next + 1, err, errlen) != 0)
         goto done;
