@@ -72,11 +72,96 @@ s_value_text (sqlite3_stmt *stmt, int col, char *buf, size_t size)
         snprintf (buf, size, "'%s'", (const char *) sqlite3_column_text (stmt, col));
 }
 
+/*  A check's handler of one row of its query. */
+typedef void (s_audit_row_fn) (s_audit_t *self, sqlite3_stmt *row);
+
+/*  Runs a check's query and hands each row to `fn`.  0, or -1 on a database
+    error. */
+static int
+s_audit_query (s_audit_t *self, sqlite3 *db, const char *sql, s_audit_row_fn *fn)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step (st)) == SQLITE_ROW)
+        fn (self, st);
+    sqlite3_finalize (st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /*  Reporting month (yyyymm) of column `day`: the days 15/(M-1)..14/M
     (collector/figures/rollup.h, cchc_rollup_month_of). */
 #define S_MONTH_OF_DAY                         \
     "(CASE WHEN day % 100 < 15 THEN day / 100" \
     " WHEN day / 100 % 100 = 12 THEN (day / 10000 + 1) * 100 + 1 ELSE day / 100 + 1 END)"
+
+/*  The summary rows that differ from the observations, or lack them
+    (column 4: 1 missing summary, 2 summary of no observation). */
+#define S_AUDIT_MONTHS_SQL                                                              \
+    "SELECT e.agent, e.month, e.metric, e.unit, m.agent IS NULL,"                       \
+    "       m.total, m.rows, m.day_first, m.day_last, m.last_value, m.last_journal,"    \
+    "       m.journal_max, e.total, e.rows, e.day_first, e.day_last, o.value,"          \
+    "       o.journal, e.journal_top"                                                   \
+    "  FROM temp.audit_month e"                                                         \
+    "       LEFT JOIN temp.cchc_month_now m ON m.agent = e.agent AND m.month = e.month" \
+    "            AND m.metric = e.metric AND m.unit = e.unit"                           \
+    "       LEFT JOIN observation o ON o.agent = e.agent AND o.day = e.day_last"        \
+    "            AND o.metric = e.metric"                                               \
+    " WHERE m.agent IS NULL OR m.rows != e.rows OR m.day_first != e.day_first"          \
+    "    OR m.day_last != e.day_last OR m.last_value != o.value"                        \
+    "    OR typeof (m.last_value) != typeof (o.value)"                                  \
+    "    OR m.last_journal != o.journal OR m.journal_max < e.journal_top"               \
+    "    OR abs (m.total - e.total) > 1e-9 * max (1.0, abs (e.total))"                  \
+    " UNION ALL "                                                                       \
+    "SELECT m.agent, m.month, m.metric, m.unit, 2, m.total, m.rows, m.day_first,"       \
+    "       m.day_last, m.last_value, m.last_journal, m.journal_max,"                   \
+    "       0, 0, 0, 0, 0, 0, 0"                                                        \
+    "  FROM temp.cchc_month_now m WHERE NOT EXISTS (SELECT 1 FROM temp.audit_month e"   \
+    "   WHERE e.agent = m.agent AND e.month = m.month AND e.metric = m.metric"          \
+    "     AND e.unit = m.unit)"
+
+/*  Step 5, one differing observation_month row. */
+static void
+s_audit_month_row (s_audit_t *self, sqlite3_stmt *st)
+{
+    int64_t agent = sqlite3_column_int64 (st, 0);
+    int month = sqlite3_column_int (st, 1);
+    const char *metric = (const char *) sqlite3_column_text (st, 2);
+    const char *unit = (const char *) sqlite3_column_text (st, 3);
+    int absent = sqlite3_column_int (st, 4);
+    char total [64], last [64], want_total [64], want_last [64];
+    s_value_text (st, 5, total, sizeof total);
+    s_value_text (st, 9, last, sizeof last);
+    s_value_text (st, 12, want_total, sizeof want_total);
+    s_value_text (st, 16, want_last, sizeof want_last);
+    if (absent == 1)
+        s_mismatch (self,
+                    "observation_month agent %" PRId64 " %d %s %s is missing: "
+                    "the observations sum to %s over %lld rows",
+                    agent, month, metric, unit, want_total,
+                    (long long) sqlite3_column_int64 (st, 13));
+    else if (absent == 2)
+        s_mismatch (self,
+                    "observation_month agent %" PRId64 " %d %s %s = %s over "
+                    "%lld rows: no observation row is behind it",
+                    agent, month, metric, unit, total,
+                    (long long) sqlite3_column_int64 (st, 6));
+    else
+        s_mismatch (
+            self,
+            "observation_month agent %" PRId64 " %d %s %s: total %s, "
+            "%lld rows, days %d..%d, last %s (journal %lld), journal max "
+            "%lld; the observations say total %s, %lld rows, days %d..%d, "
+            "last %s (journal %lld), newest journal %lld",
+            agent, month, metric, unit, total, (long long) sqlite3_column_int64 (st, 6),
+            sqlite3_column_int (st, 7), sqlite3_column_int (st, 8), last,
+            (long long) sqlite3_column_int64 (st, 10),
+            (long long) sqlite3_column_int64 (st, 11), want_total,
+            (long long) sqlite3_column_int64 (st, 13), sqlite3_column_int (st, 14),
+            sqlite3_column_int (st, 15), want_last, (long long) sqlite3_column_int64 (st, 17),
+            (long long) sqlite3_column_int64 (st, 18));
+}
 
 /*  observation_month (when the roll-up made it) must hold, per (agent, month,
     metric, unit), the sums of the observation rows: count, total, first and
@@ -116,74 +201,9 @@ s_audit_months (s_audit_t *self, sqlite3 *db)
                       NULL, NULL, NULL)
         != SQLITE_OK)
         return -1;
-    int rc = sqlite3_prepare_v2 (
-        db,
-        "SELECT e.agent, e.month, e.metric, e.unit, m.agent IS NULL,"
-        "       m.total, m.rows, m.day_first, m.day_last, m.last_value, m.last_journal,"
-        "       m.journal_max, e.total, e.rows, e.day_first, e.day_last, o.value,"
-        "       o.journal, e.journal_top"
-        "  FROM temp.audit_month e"
-        "       LEFT JOIN temp.cchc_month_now m ON m.agent = e.agent AND m.month = e.month"
-        "            AND m.metric = e.metric AND m.unit = e.unit"
-        "       LEFT JOIN observation o ON o.agent = e.agent AND o.day = e.day_last"
-        "            AND o.metric = e.metric"
-        " WHERE m.agent IS NULL OR m.rows != e.rows OR m.day_first != e.day_first"
-        "    OR m.day_last != e.day_last OR m.last_value != o.value"
-        "    OR typeof (m.last_value) != typeof (o.value)"
-        "    OR m.last_journal != o.journal OR m.journal_max < e.journal_top"
-        "    OR abs (m.total - e.total) > 1e-9 * max (1.0, abs (e.total))"
-        " UNION ALL "
-        "SELECT m.agent, m.month, m.metric, m.unit, 2, m.total, m.rows, m.day_first,"
-        "       m.day_last, m.last_value, m.last_journal, m.journal_max,"
-        "       0, 0, 0, 0, 0, 0, 0"
-        "  FROM temp.cchc_month_now m WHERE NOT EXISTS (SELECT 1 FROM temp.audit_month e"
-        "   WHERE e.agent = m.agent AND e.month = m.month AND e.metric = m.metric"
-        "     AND e.unit = m.unit)",
-        -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return -1;
-    while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
-        int64_t agent = sqlite3_column_int64 (st, 0);
-        int month = sqlite3_column_int (st, 1);
-        const char *metric = (const char *) sqlite3_column_text (st, 2);
-        const char *unit = (const char *) sqlite3_column_text (st, 3);
-        int absent = sqlite3_column_int (st, 4);
-        char total [64], last [64], want_total [64], want_last [64];
-        s_value_text (st, 5, total, sizeof total);
-        s_value_text (st, 9, last, sizeof last);
-        s_value_text (st, 12, want_total, sizeof want_total);
-        s_value_text (st, 16, want_last, sizeof want_last);
-        if (absent == 1)
-            s_mismatch (self,
-                        "observation_month agent %" PRId64 " %d %s %s is missing: "
-                        "the observations sum to %s over %lld rows",
-                        agent, month, metric, unit, want_total,
-                        (long long) sqlite3_column_int64 (st, 13));
-        else if (absent == 2)
-            s_mismatch (self,
-                        "observation_month agent %" PRId64 " %d %s %s = %s over "
-                        "%lld rows: no observation row is behind it",
-                        agent, month, metric, unit, total,
-                        (long long) sqlite3_column_int64 (st, 6));
-        else
-            s_mismatch (self,
-                        "observation_month agent %" PRId64 " %d %s %s: total %s, "
-                        "%lld rows, days %d..%d, last %s (journal %lld), journal max "
-                        "%lld; the observations say total %s, %lld rows, days %d..%d, "
-                        "last %s (journal %lld), newest journal %lld",
-                        agent, month, metric, unit, total,
-                        (long long) sqlite3_column_int64 (st, 6), sqlite3_column_int (st, 7),
-                        sqlite3_column_int (st, 8), last,
-                        (long long) sqlite3_column_int64 (st, 10),
-                        (long long) sqlite3_column_int64 (st, 11), want_total,
-                        (long long) sqlite3_column_int64 (st, 13), sqlite3_column_int (st, 14),
-                        sqlite3_column_int (st, 15), want_last,
-                        (long long) sqlite3_column_int64 (st, 17),
-                        (long long) sqlite3_column_int64 (st, 18));
-    }
-    sqlite3_finalize (st);
+    int rc = s_audit_query (self, db, S_AUDIT_MONTHS_SQL, s_audit_month_row);
     sqlite3_exec (db, "DROP TABLE IF EXISTS temp.audit_month;", NULL, NULL, NULL);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return rc;
 }
 
 /*  Step 1, one journal row: signature, decoding, seq; its values put into
@@ -250,114 +270,106 @@ s_audit_row (s_audit_t *self, sqlite3_stmt *journal, sqlite3_stmt *put)
     return 0;
 }
 
+/*  Step 2, one stored observation row against the journal's value. */
+static void
+s_audit_stored_row (s_audit_t *self, sqlite3_stmt *row)
+{
+    self->result->observations++;
+    int64_t agent = sqlite3_column_int64 (row, 0);
+    const char *metric = (const char *) sqlite3_column_text (row, 1);
+    int day = sqlite3_column_int (row, 2);
+    char stored [64], expected [64];
+    s_value_text (row, 3, stored, sizeof stored);
+    s_value_text (row, 6, expected, sizeof expected);
+    if (sqlite3_column_int (row, 9)) {
+        s_mismatch (self,
+                    "observation agent %" PRId64 " %s %d = %s: no journal "
+                    "row holds it",
+                    agent, metric, day, stored);
+        return;
+    }
+    bool same_type = sqlite3_column_type (row, 3) == sqlite3_column_type (row, 6);
+    bool same_value =
+        same_type
+        && (sqlite3_column_type (row, 3) == SQLITE_INTEGER
+                ? sqlite3_column_int64 (row, 3) == sqlite3_column_int64 (row, 6)
+                : sqlite3_column_type (row, 3) == SQLITE_FLOAT
+                      && memcmp (&(double){ sqlite3_column_double (row, 3) },
+                                 &(double){ sqlite3_column_double (row, 6) }, sizeof (double))
+                             == 0);
+    if (!same_value || sqlite3_column_int64 (row, 4) != sqlite3_column_int64 (row, 7)
+        || sqlite3_column_int64 (row, 5) != sqlite3_column_int64 (row, 8))
+        s_mismatch (self,
+                    "observation agent %" PRId64 " %s %d = %s (seq %lld, "
+                    "journal %lld), but the journal says %s (seq %lld, journal %lld)",
+                    agent, metric, day, stored, (long long) sqlite3_column_int64 (row, 4),
+                    (long long) sqlite3_column_int64 (row, 5), expected,
+                    (long long) sqlite3_column_int64 (row, 7),
+                    (long long) sqlite3_column_int64 (row, 8));
+}
+
 /*  Step 2: stored rows that differ from, or are absent in, the journal.
     0, or -1 on a database error. */
 static int
 s_audit_stored (s_audit_t *self, sqlite3 *db)
 {
-    sqlite3_stmt *cmp = NULL;
-    if (sqlite3_prepare_v2 (
-            db,
-            "SELECT o.agent, o.metric, o.day, o.value, o.seq, o.journal,"
-            "       e.value, e.seq, e.journal, e.agent IS NULL"
-            " FROM observation o LEFT JOIN temp.audit_expected e"
-            "   ON e.agent = o.agent AND e.metric = o.metric AND e.day = o.day",
-            -1, &cmp, NULL)
-        != SQLITE_OK)
-        return -1;
-    int rc;
-    while ((rc = sqlite3_step (cmp)) == SQLITE_ROW) {
-        self->result->observations++;
-        int64_t agent = sqlite3_column_int64 (cmp, 0);
-        const char *metric = (const char *) sqlite3_column_text (cmp, 1);
-        int day = sqlite3_column_int (cmp, 2);
-        char stored [64], expected [64];
-        s_value_text (cmp, 3, stored, sizeof stored);
-        s_value_text (cmp, 6, expected, sizeof expected);
-        if (sqlite3_column_int (cmp, 9)) {
-            s_mismatch (self,
-                        "observation agent %" PRId64 " %s %d = %s: no journal "
-                        "row holds it",
-                        agent, metric, day, stored);
-            continue;
-        }
-        bool same_type = sqlite3_column_type (cmp, 3) == sqlite3_column_type (cmp, 6);
-        bool same_value =
-            same_type
-            && (sqlite3_column_type (cmp, 3) == SQLITE_INTEGER
-                    ? sqlite3_column_int64 (cmp, 3) == sqlite3_column_int64 (cmp, 6)
-                    : sqlite3_column_type (cmp, 3) == SQLITE_FLOAT
-                          && memcmp (&(double){ sqlite3_column_double (cmp, 3) },
-                                     &(double){ sqlite3_column_double (cmp, 6) },
-                                     sizeof (double))
-                                 == 0);
-        if (!same_value || sqlite3_column_int64 (cmp, 4) != sqlite3_column_int64 (cmp, 7)
-            || sqlite3_column_int64 (cmp, 5) != sqlite3_column_int64 (cmp, 8))
-            s_mismatch (self,
-                        "observation agent %" PRId64 " %s %d = %s (seq %lld, "
-                        "journal %lld), but the journal says %s (seq %lld, journal %lld)",
-                        agent, metric, day, stored, (long long) sqlite3_column_int64 (cmp, 4),
-                        (long long) sqlite3_column_int64 (cmp, 5), expected,
-                        (long long) sqlite3_column_int64 (cmp, 7),
-                        (long long) sqlite3_column_int64 (cmp, 8));
-    }
-    sqlite3_finalize (cmp);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return s_audit_query (self, db,
+                          "SELECT o.agent, o.metric, o.day, o.value, o.seq, o.journal,"
+                          "       e.value, e.seq, e.journal, e.agent IS NULL"
+                          " FROM observation o LEFT JOIN temp.audit_expected e"
+                          "   ON e.agent = o.agent AND e.metric = o.metric AND e.day = o.day",
+                          s_audit_stored_row);
+}
+
+/*  Step 3, one journal value with no observation row. */
+static void
+s_audit_missing_row (s_audit_t *self, sqlite3_stmt *row)
+{
+    char expected [64];
+    s_value_text (row, 3, expected, sizeof expected);
+    s_mismatch (self,
+                "observation agent %lld %s %d is missing: the journal "
+                "says %s (seq %lld)",
+                (long long) sqlite3_column_int64 (row, 0),
+                (const char *) sqlite3_column_text (row, 1), sqlite3_column_int (row, 2),
+                expected, (long long) sqlite3_column_int64 (row, 4));
 }
 
 /*  Step 3: journal values with no observation row.  0, or -1. */
 static int
 s_audit_missing (s_audit_t *self, sqlite3 *db)
 {
-    sqlite3_stmt *cmp = NULL;
-    if (sqlite3_prepare_v2 (
-            db,
-            "SELECT e.agent, e.metric, e.day, e.value, e.seq FROM temp.audit_expected e"
-            " WHERE NOT EXISTS (SELECT 1 FROM observation o WHERE o.agent = e.agent"
-            "   AND o.metric = e.metric AND o.day = e.day)",
-            -1, &cmp, NULL)
-        != SQLITE_OK)
-        return -1;
-    int rc;
-    while ((rc = sqlite3_step (cmp)) == SQLITE_ROW) {
-        char expected [64];
-        s_value_text (cmp, 3, expected, sizeof expected);
-        s_mismatch (self,
-                    "observation agent %lld %s %d is missing: the journal "
-                    "says %s (seq %lld)",
-                    (long long) sqlite3_column_int64 (cmp, 0),
-                    (const char *) sqlite3_column_text (cmp, 1), sqlite3_column_int (cmp, 2),
-                    expected, (long long) sqlite3_column_int64 (cmp, 4));
-    }
-    sqlite3_finalize (cmp);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return s_audit_query (
+        self, db,
+        "SELECT e.agent, e.metric, e.day, e.value, e.seq FROM temp.audit_expected e"
+        " WHERE NOT EXISTS (SELECT 1 FROM observation o WHERE o.agent = e.agent"
+        "   AND o.metric = e.metric AND o.day = e.day)",
+        s_audit_missing_row);
+}
+
+/*  Step 4, one agent whose counters disagree with the journal. */
+static void
+s_audit_agent_row (s_audit_t *self, sqlite3_stmt *row)
+{
+    s_mismatch (
+        self,
+        "agent %lld: accepted %lld, last seq %lld, but the journal "
+        "holds %lld messages up to seq %lld",
+        (long long) sqlite3_column_int64 (row, 0), (long long) sqlite3_column_int64 (row, 1),
+        (long long) sqlite3_column_int64 (row, 2), (long long) sqlite3_column_int64 (row, 3),
+        (long long) sqlite3_column_int64 (row, 4));
 }
 
 /*  Step 4: agent counters against the journal.  0, or -1. */
 static int
 s_audit_agents (s_audit_t *self, sqlite3 *db)
 {
-    sqlite3_stmt *cmp = NULL;
-    if (sqlite3_prepare_v2 (
-            db,
-            "SELECT a.id, a.accepted, a.last_seq, count(j.id), coalesce(max(j.seq), 0)"
-            " FROM agent a LEFT JOIN journal j ON j.agent = a.id GROUP BY a.id"
-            " HAVING a.accepted != count(j.id) OR a.last_seq != coalesce(max(j.seq), 0)",
-            -1, &cmp, NULL)
-        != SQLITE_OK)
-        return -1;
-    int rc;
-    while ((rc = sqlite3_step (cmp)) == SQLITE_ROW)
-        s_mismatch (self,
-                    "agent %lld: accepted %lld, last seq %lld, but the journal "
-                    "holds %lld messages up to seq %lld",
-                    (long long) sqlite3_column_int64 (cmp, 0),
-                    (long long) sqlite3_column_int64 (cmp, 1),
-                    (long long) sqlite3_column_int64 (cmp, 2),
-                    (long long) sqlite3_column_int64 (cmp, 3),
-                    (long long) sqlite3_column_int64 (cmp, 4));
-    sqlite3_finalize (cmp);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return s_audit_query (
+        self, db,
+        "SELECT a.id, a.accepted, a.last_seq, count(j.id), coalesce(max(j.seq), 0)"
+        " FROM agent a LEFT JOIN journal j ON j.agent = a.id GROUP BY a.id"
+        " HAVING a.accepted != count(j.id) OR a.last_seq != coalesce(max(j.seq), 0)",
+        s_audit_agent_row);
 }
 
 int

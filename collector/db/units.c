@@ -232,6 +232,265 @@ cchc_db_units_check (const cchc_db_unit_t *rows, size_t count, char *err, size_t
     return ok ? 0 : -1;
 }
 
+/*  The import's arguments alone.  0, or -1 with the reason in err. */
+static int
+s_import_args_check (int32_t valid_from, int32_t valid_to, bool replace, size_t count,
+                     char *err, size_t errlen)
+{
+    const char *why = NULL;
+    if (valid_from && !s_ymd_valid (valid_from))
+        why = "--valid-from is not a date";
+    else if (valid_to && !s_ymd_valid (valid_to))
+        why = "--valid-to is not a date";
+    else if (valid_from && valid_to && valid_to < valid_from)
+        why = "--valid-to is before --valid-from";
+    else if (replace && !valid_from)
+        why = "--replace needs --valid-from (the day the new structure starts)";
+    else if (count == 0)
+        why = "no units to import";
+    if (why) {
+        s_seterr (err, errlen, "%s", why);
+        return -1;
+    }
+    return 0;
+}
+
+/*  One imported row: add, replace (close + add) or leave alone, setting the
+    day its parent must be valid on.  1 done, 0 refused (reason added to
+    err), -1 database error. */
+static int
+s_import_row (sqlite3 *db, const cchc_db_unit_t *row, int32_t valid_from, int32_t valid_to,
+              int32_t *check_day, cchc_db_import_t *result, char *err, size_t errlen)
+{
+    char day [16], day2 [16];
+    int32_t to = valid_to ? valid_to : CCHC_DB_DAY_MAX;
+    s_unit_row_t old;
+    if (s_unit_latest (db, row->code, &old))
+        return -1;
+    bool same = old.found && strcmp (old.name, row->name) == 0
+                && strcmp (old.kind, row->kind) == 0 && strcmp (old.level, row->level) == 0
+                && strcmp (old.parent, row->parent) == 0;
+    int32_t start = valid_from ? valid_from : CCHC_DB_DAY_MIN;
+    if (!old.found) {
+        if (valid_to && to < start) {
+            s_adderr (err, errlen, "%s: --valid-to is before the unit's start", row->where);
+            return 0;
+        }
+        if (s_unit_insert (db, row, start, to))
+            return -1;
+        *check_day = start;
+        result->added++;
+        return 1;
+    }
+    bool open = old.valid_to >= (valid_from ? valid_from : s_today_ymd ());
+    if (same && open) {
+        *check_day = valid_from && valid_from > old.valid_from ? valid_from : old.valid_from;
+        result->unchanged++;
+        return 1;
+    }
+    if (!valid_from) {
+        s_format_ymd (old.valid_from, day);
+        if (!open)
+            s_adderr (err, errlen,
+                      "%s: unit '%s' was closed (valid to %d); give "
+                      "--valid-from to bring it back",
+                      row->where, row->code, old.valid_to);
+        else
+            s_adderr (err, errlen,
+                      "%s: unit '%s' differs from the stored one "
+                      "(valid from %s); give --valid-from for the day the new "
+                      "structure starts",
+                      row->where, row->code, day);
+        return 0;
+    }
+    if (old.valid_from >= valid_from) {
+        s_format_ymd (old.valid_from, day);
+        s_format_ymd (valid_from, day2);
+        s_adderr (err, errlen,
+                  "%s: unit '%s' has a row valid from %s: a "
+                  "structure from %s would rewrite it",
+                  row->where, row->code, day, day2);
+        return 0;
+    }
+    if (open && s_unit_close (db, row->code, old.valid_from, s_day_before (valid_from)))
+        return -1;
+    if (s_unit_insert (db, row, valid_from, to))
+        return -1;
+    *check_day = valid_from;
+    if (open)
+        result->changed++;
+    else
+        result->added++;
+    return 1;
+}
+
+typedef struct {
+    char code [CCHC_UNIT_MAX + 1];
+    int32_t from;
+} s_close_t;
+
+/*  The units valid on `day` whose code is not among the sorted `codes`.
+    *out malloc'd.  0, -1 database error, -2 out of memory (err set). */
+static int
+s_import_not_imported (sqlite3 *db, const char **codes, size_t count, int32_t day,
+                       s_close_t **out, size_t *n, char *err, size_t errlen)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2 (
+            db, "SELECT code, valid_from FROM unit WHERE valid_from <= ?1 AND valid_to >= ?1",
+            -1, &stmt, NULL)
+        != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int (stmt, 1, day);
+    size_t cap = 0;
+    s_close_t *close = NULL;
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        const char *code = (const char *) sqlite3_column_text (stmt, 0);
+        if (code && bsearch (&code, codes, count, sizeof *codes, s_code_cmp))
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            s_close_t *bigger = realloc (close, cap * sizeof *close);
+            if (!bigger) {
+                free (close);
+                sqlite3_finalize (stmt);
+                s_seterr (err, errlen, "out of memory");
+                return -2;
+            }
+            close = bigger;
+        }
+        cchc_strlcpy (close [*n].code, code ? code : "", sizeof close [*n].code);
+        close [*n].from = sqlite3_column_int (stmt, 1);
+        (*n)++;
+    }
+    sqlite3_finalize (stmt);
+    if (rc != SQLITE_DONE) {
+        free (close);
+        return -1;
+    }
+    *out = close;
+    return 0;
+}
+
+/*  Replace: close what is valid on valid_from and not imported.  0, -1
+    database error, -2 out of memory; refusals clear *ok. */
+static int
+s_import_replace (sqlite3 *db, const char **codes, size_t count, int32_t valid_from,
+                  cchc_db_import_t *result, bool *ok, char *err, size_t errlen)
+{
+    /*  Collect first: closing while iterating the same table is unsafe. */
+    s_close_t *close;
+    size_t nclose;
+    int rc =
+        s_import_not_imported (db, codes, count, valid_from, &close, &nclose, err, errlen);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < nclose && rc == 0; i++) {
+        if (close [i].from >= valid_from) {
+            char day [16];
+            s_format_ymd (close [i].from, day);
+            s_adderr (err, errlen,
+                      "unit '%s' (not in the import) starts on %s: "
+                      "closing it before would rewrite it",
+                      close [i].code, day);
+            *ok = false;
+            continue;
+        }
+        if (s_unit_close (db, close [i].code, close [i].from, s_day_before (valid_from)))
+            rc = -1;
+        else
+            result->closed++;
+    }
+    free (close);
+    return rc;
+}
+
+/*  Parents: valid on the row's start, and a level above.  0 or -1 database
+    error; refusals clear *ok. */
+static int
+s_import_parents (sqlite3 *db, const cchc_db_unit_t *rows, size_t count,
+                  const int32_t *check_day, bool *ok, char *err, size_t errlen)
+{
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2 (db,
+                            "SELECT level FROM unit WHERE code = ?1 AND valid_from <= ?2 "
+                            "AND valid_to >= ?2",
+                            -1, &stmt, NULL)
+        != SQLITE_OK)
+        return -1;
+    for (size_t i = 0; i < count; i++) {
+        const cchc_db_unit_t *row = &rows [i];
+        if (!*row->parent)
+            continue;
+        sqlite3_bind_text (stmt, 1, row->parent, -1, SQLITE_STATIC);
+        sqlite3_bind_int (stmt, 2, check_day [i]);
+        int rc = sqlite3_step (stmt);
+        if (rc == SQLITE_ROW) {
+            const char *level = (const char *) sqlite3_column_text (stmt, 0);
+            if (!s_parent_level_ok (row->level, level ? level : "")) {
+                s_adderr (err, errlen,
+                          "%s: parent '%s' (level %s) cannot hold a "
+                          "unit of level %s (so, huyen: under tinh; xa: under "
+                          "huyen or tinh)",
+                          row->where, row->parent, level ? level : "?", row->level);
+                *ok = false;
+            }
+        }
+        else if (rc == SQLITE_DONE) {
+            char day [16];
+            s_format_ymd (check_day [i], day);
+            s_adderr (err, errlen,
+                      "%s: parent '%s' is not a unit valid on %s "
+                      "(neither in this import nor in the database)",
+                      row->where, row->parent, day);
+            *ok = false;
+        }
+        else {
+            sqlite3_finalize (stmt);
+            return -1;
+        }
+        sqlite3_reset (stmt);
+    }
+    sqlite3_finalize (stmt);
+    return 0;
+}
+
+/*  Steps 2-4 of the import inside its transaction.  0, -1 database error,
+    -2 failed with err set; refusals clear *ok. */
+static int
+s_import_apply (sqlite3 *db, const cchc_db_unit_t *rows, size_t count, const char **codes,
+                int32_t valid_from, int32_t valid_to, bool replace, cchc_db_import_t *result,
+                bool *ok, char *err, size_t errlen)
+{
+    /*  Day each row's parent must be valid on (its start). */
+    int32_t *check_day = calloc (count, sizeof *check_day);
+    if (!check_day) {
+        s_seterr (err, errlen, "out of memory");
+        return -2;
+    }
+    int rc = 0;
+    /*  2. Per code: add, replace (close + add) or leave alone. */
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        int done = s_import_row (db, &rows [i], valid_from, valid_to, &check_day [i], result,
+                                 err, errlen);
+        if (done < 0)
+            rc = -1;
+        else if (done == 0)
+            *ok = false;
+    }
+    /*  3. Replace: close what is valid on valid_from and not imported. */
+    if (rc == 0 && replace && *ok)
+        rc = s_import_replace (db, codes, count, valid_from, result, ok, err, errlen);
+    /*  4. Parents: valid on the row's start, and a level above. */
+    if (rc == 0 && *ok)
+        rc = s_import_parents (db, rows, count, check_day, ok, err, errlen);
+    free (check_day);
+    return rc;
+}
+
 int
 cchc_db_units_import (cchc_db_t *self, const cchc_db_unit_t *rows, size_t count,
                       int32_t valid_from, int32_t valid_to, bool replace,
@@ -241,31 +500,8 @@ cchc_db_units_import (cchc_db_t *self, const cchc_db_unit_t *rows, size_t count,
     memset (result, 0, sizeof *result);
     if (err && errlen)
         *err = 0;
-    char day [16], day2 [16];
-    if (valid_from && !s_ymd_valid (valid_from)) {
-        s_seterr (err, errlen, "--valid-from is not a date");
+    if (s_import_args_check (valid_from, valid_to, replace, count, err, errlen))
         return -1;
-    }
-    if (valid_to && !s_ymd_valid (valid_to)) {
-        s_seterr (err, errlen, "--valid-to is not a date");
-        return -1;
-    }
-    if (valid_from && valid_to && valid_to < valid_from) {
-        s_seterr (err, errlen, "--valid-to is before --valid-from");
-        return -1;
-    }
-    if (replace && !valid_from) {
-        s_seterr (err, errlen,
-                  "--replace needs --valid-from (the day the new "
-                  "structure starts)");
-        return -1;
-    }
-    if (count == 0) {
-        s_seterr (err, errlen, "no units to import");
-        return -1;
-    }
-    int32_t to = valid_to ? valid_to : CCHC_DB_DAY_MAX;
-
     /*  1. Each row alone, then duplicate codes. */
     if (cchc_db_units_check (rows, count, err, errlen))
         return -1;
@@ -277,209 +513,23 @@ cchc_db_units_import (cchc_db_t *self, const cchc_db_unit_t *rows, size_t count,
     for (size_t i = 0; i < count; i++)
         codes [i] = rows [i].code;
     qsort (codes, count, sizeof *codes, s_code_cmp);
-    bool ok = true;
-
     if (cchc_db_begin (self)) {
         s_seterr (err, errlen, "database: %s", cchc_db_errmsg (self));
         free (codes);
         return -1;
     }
-    /*  Day each row's parent must be valid on (its start). */
-    int32_t *check_day = calloc (count, sizeof *check_day);
-    if (!check_day) {
-        s_seterr (err, errlen, "out of memory");
-        goto failed;
-    }
-
-    /*  2. Per code: add, replace (close + add) or leave alone. */
-    for (size_t i = 0; i < count; i++) {
-        const cchc_db_unit_t *row = &rows [i];
-        s_unit_row_t old;
-        if (s_unit_latest (cchc_db_handle (self), row->code, &old))
-            goto dberror;
-        bool same = old.found && strcmp (old.name, row->name) == 0
-                    && strcmp (old.kind, row->kind) == 0 && strcmp (old.level, row->level) == 0
-                    && strcmp (old.parent, row->parent) == 0;
-        int32_t start = valid_from ? valid_from : CCHC_DB_DAY_MIN;
-        if (!old.found) {
-            if (valid_to && to < start) {
-                s_adderr (err, errlen, "%s: --valid-to is before the unit's start",
-                          row->where);
-                ok = false;
-                continue;
-            }
-            if (s_unit_insert (cchc_db_handle (self), row, start, to))
-                goto dberror;
-            check_day [i] = start;
-            result->added++;
-            continue;
-        }
-        bool open = old.valid_to >= (valid_from ? valid_from : s_today_ymd ());
-        if (same && open) {
-            check_day [i] =
-                valid_from && valid_from > old.valid_from ? valid_from : old.valid_from;
-            result->unchanged++;
-            continue;
-        }
-        if (!valid_from) {
-            s_format_ymd (old.valid_from, day);
-            if (!open)
-                s_adderr (err, errlen,
-                          "%s: unit '%s' was closed (valid to %d); give "
-                          "--valid-from to bring it back",
-                          row->where, row->code, old.valid_to);
-            else
-                s_adderr (err, errlen,
-                          "%s: unit '%s' differs from the stored one "
-                          "(valid from %s); give --valid-from for the day the new "
-                          "structure starts",
-                          row->where, row->code, day);
-            ok = false;
-            continue;
-        }
-        if (old.valid_from >= valid_from) {
-            s_format_ymd (old.valid_from, day);
-            s_format_ymd (valid_from, day2);
-            s_adderr (err, errlen,
-                      "%s: unit '%s' has a row valid from %s: a "
-                      "structure from %s would rewrite it",
-                      row->where, row->code, day, day2);
-            ok = false;
-            continue;
-        }
-        if (open
-            && s_unit_close (cchc_db_handle (self), row->code, old.valid_from,
-                             s_day_before (valid_from)))
-            goto dberror;
-        if (s_unit_insert (cchc_db_handle (self), row, valid_from, to))
-            goto dberror;
-        check_day [i] = valid_from;
-        if (open)
-            result->changed++;
-        else
-            result->added++;
-    }
-
-    /*  3. Replace: close what is valid on valid_from and not imported. */
-    if (replace && ok) {
-        sqlite3_stmt *stmt;
-        if (sqlite3_prepare_v2 (
-                cchc_db_handle (self),
-                "SELECT code, valid_from FROM unit WHERE valid_from <= ?1 AND valid_to >= ?1",
-                -1, &stmt, NULL)
-            != SQLITE_OK)
-            goto dberror;
-        sqlite3_bind_int (stmt, 1, valid_from);
-        /*  Collect first: closing while iterating the same table is unsafe. */
-        size_t nclose = 0, cap = 0;
-        struct close_s {
-            char code [CCHC_UNIT_MAX + 1];
-            int32_t from;
-        } *close = NULL;
-        int rc;
-        while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-            const char *code = (const char *) sqlite3_column_text (stmt, 0);
-            if (code && bsearch (&code, codes, count, sizeof *codes, s_code_cmp))
-                continue;
-            if (nclose == cap) {
-                cap = cap ? cap * 2 : 64;
-                struct close_s *bigger = realloc (close, cap * sizeof *close);
-                if (!bigger) {
-                    free (close);
-                    sqlite3_finalize (stmt);
-                    s_seterr (err, errlen, "out of memory");
-                    goto failed;
-                }
-                close = bigger;
-            }
-            cchc_strlcpy (close [nclose].code, code ? code : "", sizeof close [nclose].code);
-            close [nclose].from = sqlite3_column_int (stmt, 1);
-            nclose++;
-        }
-        sqlite3_finalize (stmt);
-        if (rc != SQLITE_DONE) {
-            free (close);
-            goto dberror;
-        }
-        for (size_t i = 0; i < nclose; i++) {
-            if (close [i].from >= valid_from) {
-                s_format_ymd (close [i].from, day);
-                s_adderr (err, errlen,
-                          "unit '%s' (not in the import) starts on %s: "
-                          "closing it before would rewrite it",
-                          close [i].code, day);
-                ok = false;
-                continue;
-            }
-            if (s_unit_close (cchc_db_handle (self), close [i].code, close [i].from,
-                              s_day_before (valid_from))) {
-                free (close);
-                goto dberror;
-            }
-            result->closed++;
-        }
-        free (close);
-    }
-
-    /*  4. Parents: valid on the row's start, and a level above. */
-    if (ok) {
-        sqlite3_stmt *stmt;
-        if (sqlite3_prepare_v2 (cchc_db_handle (self),
-                                "SELECT level FROM unit WHERE code = ?1 AND valid_from <= ?2 "
-                                "AND valid_to >= ?2",
-                                -1, &stmt, NULL)
-            != SQLITE_OK)
-            goto dberror;
-        for (size_t i = 0; i < count; i++) {
-            const cchc_db_unit_t *row = &rows [i];
-            if (!*row->parent)
-                continue;
-            sqlite3_bind_text (stmt, 1, row->parent, -1, SQLITE_STATIC);
-            sqlite3_bind_int (stmt, 2, check_day [i]);
-            int rc = sqlite3_step (stmt);
-            if (rc == SQLITE_ROW) {
-                const char *level = (const char *) sqlite3_column_text (stmt, 0);
-                if (!s_parent_level_ok (row->level, level ? level : "")) {
-                    s_adderr (err, errlen,
-                              "%s: parent '%s' (level %s) cannot hold a "
-                              "unit of level %s (so, huyen: under tinh; xa: under "
-                              "huyen or tinh)",
-                              row->where, row->parent, level ? level : "?", row->level);
-                    ok = false;
-                }
-            }
-            else if (rc == SQLITE_DONE) {
-                s_format_ymd (check_day [i], day);
-                s_adderr (err, errlen,
-                          "%s: parent '%s' is not a unit valid on %s "
-                          "(neither in this import nor in the database)",
-                          row->where, row->parent, day);
-                ok = false;
-            }
-            else {
-                sqlite3_finalize (stmt);
-                goto dberror;
-            }
-            sqlite3_reset (stmt);
-        }
-        sqlite3_finalize (stmt);
-    }
-    if (!ok)
-        goto failed;
-    if (cchc_db_commit (self)) {
+    bool ok = true;
+    sqlite3 *db = cchc_db_handle (self);
+    int rc = s_import_apply (db, rows, count, codes, valid_from, valid_to, replace, result,
+                             &ok, err, errlen);
+    free (codes);
+    if (rc == -1)
+        s_adderr (err, errlen, "database: %s", sqlite3_errmsg (db));
+    if (rc == 0 && ok && cchc_db_commit (self) == 0)
+        return 0;
+    if (rc == 0 && ok)
         s_seterr (err, errlen, "database: %s", cchc_db_errmsg (self));
-        goto failed;
-    }
-    free (codes);
-    free (check_day);
-    return 0;
-
-dberror:
-    s_adderr (err, errlen, "database: %s", sqlite3_errmsg (cchc_db_handle (self)));
-failed:
     cchc_db_rollback (self);
-    free (codes);
-    free (check_day);
     memset (result, 0, sizeof *result);
     return -1;
 }
