@@ -228,18 +228,27 @@ cchc_export_file_read (const char *path, char **out, size_t *size, char *err, si
     return 0;
 }
 
-static int
-s_write_xlsx (const s_book_t *b, const char *tmpdir, char **out, size_t *size, char *err,
-              size_t errlen)
+int
+cchc_export_tmpfile (const char *tmpdir, const char *prefix, char *path, size_t size,
+                     char *err, size_t errlen)
 {
-    char path [512];
-    snprintf (path, sizeof path, "%s/cchc-export-XXXXXX", tmpdir ? tmpdir : "/tmp");
+    snprintf (path, size, "%s/%s-XXXXXX", tmpdir ? tmpdir : "/tmp", prefix);
     int fd = mkstemp (path);
     if (fd < 0) {
         cchc_errf (err, errlen, "%s: %s", path, strerror (errno));
         return -1;
     }
     close (fd);
+    return 0;
+}
+
+static int
+s_write_xlsx (const s_book_t *b, const char *tmpdir, char **out, size_t *size, char *err,
+              size_t errlen)
+{
+    char path [512];
+    if (cchc_export_tmpfile (tmpdir, "cchc-export", path, sizeof path, err, errlen) != 0)
+        return -1;
     lxw_workbook_options opts = { .constant_memory = LXW_FALSE,
                                   .tmpdir = (char *) (tmpdir ? tmpdir : "/tmp"),
                                   .use_zip64 = LXW_FALSE };
@@ -484,6 +493,21 @@ s_subtitle (const cchc_rollup_t *r, char *buf, size_t size)
               w->as_of_ms >= w->lock_ms ? "đã khóa số liệu" : "tạm tính");
 }
 
+/*  `book` emptied, with one sheet: its name, "TITLE <the period>" and the
+    subtitle. */
+static s_sheet_t *
+s_only_sheet (s_book_t *book, const cchc_rollup_t *r, const char *name, const char *title)
+{
+    char period [64];
+    cchc_label_period (&r->window.period, CCHC_LABEL_LOWER, period, sizeof period);
+    memset (book, 0, sizeof *book);
+    s_sheet_t *s = &book->sheets [book->count++];
+    cchc_strlcpy (s->name, name, sizeof s->name);
+    snprintf (s->title, sizeof s->title, "%s %s", title, period);
+    s_subtitle (r, s->subtitle, sizeof s->subtitle);
+    return s;
+}
+
 /*  Name of the unit `code` among the roll-up's units of levels so/huyen. */
 static const char *
 s_parent_name (const cchc_rollup_t *r, const size_t *parents, size_t np, const char *code)
@@ -609,14 +633,9 @@ cchc_export_summary (const cchc_rollup_t *r, cchc_export_format_t format, const 
 {
     assert (r && out && size);
     const cchc_criteria_t *cat = r->criteria;
-    char period [64];
-    cchc_label_period (&r->window.period, CCHC_LABEL_LOWER, period, sizeof period);
     s_book_t book;
-    memset (&book, 0, sizeof book);
-    s_sheet_t *s = &book.sheets [book.count++];
-    cchc_strlcpy (s->name, "Chỉ tiêu Kế hoạch", sizeof s->name);
-    snprintf (s->title, sizeof s->title, "Kết quả thực hiện các chỉ tiêu CCHC %s", period);
-    s_subtitle (r, s->subtitle, sizeof s->subtitle);
+    s_sheet_t *s =
+        s_only_sheet (&book, r, "Chỉ tiêu Kế hoạch", "Kết quả thực hiện các chỉ tiêu CCHC");
     s_col (s, "Mã tiêu chí", 16);
     s_col (s, "Tiêu chí", 44);
     s_col (s, "Chỉ tiêu Kế hoạch", 9);
@@ -674,15 +693,10 @@ cchc_export_status (const cchc_rollup_t *r, const cchc_status_row_t *rows, size_
                     char **out, size_t *size, char *err, size_t errlen)
 {
     assert (r && (rows || count == 0) && out && size);
-    char period [64], silent [96];
-    cchc_label_period (&r->window.period, CCHC_LABEL_LOWER, period, sizeof period);
+    char silent [96];
     snprintf (silent, sizeof silent, "Không gửi tin ≥ %d ngày", silent_days);
     s_book_t book;
-    memset (&book, 0, sizeof book);
-    s_sheet_t *s = &book.sheets [book.count++];
-    cchc_strlcpy (s->name, "Tình hình báo cáo", sizeof s->name);
-    snprintf (s->title, sizeof s->title, "Tình hình gửi số liệu CCHC %s", period);
-    s_subtitle (r, s->subtitle, sizeof s->subtitle);
+    s_sheet_t *s = s_only_sheet (&book, r, "Tình hình báo cáo", "Tình hình gửi số liệu CCHC");
     s_col (s, "Cấp", 20);
     s_col (s, "Mã đơn vị", 10);
     s_col (s, "Đơn vị", 34);

@@ -99,6 +99,11 @@ int cchc_export_book_write (cchc_export_book_t **self_p, cchc_export_format_t fo
                             size_t errlen);
 void cchc_export_book_destroy (cchc_export_book_t **self_p);
 
+/*  A new empty file PREFIX-XXXXXX (mkstemp) in tmpdir (NULL: /tmp), its
+    name in path (size bytes).  0, or -1 with err. */
+int cchc_export_tmpfile (const char *tmpdir, const char *prefix, char *path, size_t size,
+                         char *err, size_t errlen);
+
 /*  The whole file at `path` (*out malloc'ed, *size).  0, or -1 with err. */
 int cchc_export_file_read (const char *path, char **out, size_t *size, char *err,
                            size_t errlen);

@@ -416,13 +416,8 @@ cchc_present_national_pdf_bytes (const json_t *rank, const cchc_criteria_t *cat,
 {
     assert (rank && out && size);
     char path [600];
-    snprintf (path, sizeof path, "%s/cchc-national-XXXXXX", tmpdir ? tmpdir : "/tmp");
-    int fd = mkstemp (path);
-    if (fd < 0) {
-        cchc_errf (err, errlen, "%s: %s", path, strerror (errno));
+    if (cchc_export_tmpfile (tmpdir, "cchc-national", path, sizeof path, err, errlen) != 0)
         return -1;
-    }
-    close (fd);
     int rc = cchc_present_national_pdf (rank, cat, now_ms, path, err, errlen);
     if (rc == 0)
         rc = cchc_export_file_read (path, out, size, err, errlen);
