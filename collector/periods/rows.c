@@ -91,27 +91,37 @@ s_row_read (sqlite3_stmt *st, cchc_period_row_t *row)
     row->manual = sqlite3_column_int (st, 12) != 0;
 }
 
-int
-cchc_periods_row (sqlite3 *db, const char *period, cchc_period_row_t *row, char *err,
-                  size_t errlen)
+/*  The statement `sql` on table `what` when the database keeps periods:
+    1 with *st, 0 when it does not (no period tables), -1 with err. */
+static int
+s_prepare (sqlite3 *db, const char *sql, const char *what, sqlite3_stmt **st, char *err,
+           size_t errlen)
 {
-    assert (db && period && row);
-    memset (row, 0, sizeof *row);
+    *st = NULL;
     int managed = cchc_periods_managed (db);
     if (managed <= 0) {
         if (managed < 0)
             cchc_errf (err, errlen, "%s", sqlite3_errmsg (db));
         return managed;
     }
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db,
-                            "SELECT " S_ROW_COLUMNS " FROM period_result"
-                            " WHERE period = ?1",
-                            -1, &st, NULL)
-        != SQLITE_OK) {
-        cchc_errf (err, errlen, "period_result: %s", sqlite3_errmsg (db));
+    if (sqlite3_prepare_v2 (db, sql, -1, st, NULL) != SQLITE_OK) {
+        cchc_errf (err, errlen, "%s: %s", what, sqlite3_errmsg (db));
         return -1;
     }
+    return 1;
+}
+
+int
+cchc_periods_row (sqlite3 *db, const char *period, cchc_period_row_t *row, char *err,
+                  size_t errlen)
+{
+    assert (db && period && row);
+    memset (row, 0, sizeof *row);
+    sqlite3_stmt *st;
+    int ready = s_prepare (db, "SELECT " S_ROW_COLUMNS " FROM period_result WHERE period = ?1",
+                           "period_result", &st, err, errlen);
+    if (ready <= 0)
+        return ready;
     sqlite3_bind_text (st, 1, period, -1, SQLITE_STATIC);
     int rc = sqlite3_step (st);
     if (rc == SQLITE_ROW)
@@ -142,18 +152,11 @@ cchc_periods_rows (sqlite3 *db, cchc_period_row_t **rows, size_t *count, char *e
     assert (db && rows && count);
     *rows = NULL;
     *count = 0;
-    int managed = cchc_periods_managed (db);
-    if (managed <= 0) {
-        if (managed < 0)
-            cchc_errf (err, errlen, "%s", sqlite3_errmsg (db));
-        return managed;
-    }
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db, "SELECT " S_ROW_COLUMNS " FROM period_result", -1, &st, NULL)
-        != SQLITE_OK) {
-        cchc_errf (err, errlen, "period_result: %s", sqlite3_errmsg (db));
-        return -1;
-    }
+    sqlite3_stmt *st;
+    int ready = s_prepare (db, "SELECT " S_ROW_COLUMNS " FROM period_result", "period_result",
+                           &st, err, errlen);
+    if (ready <= 0)
+        return ready;
     size_t alloc = 0;
     int rc;
     while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
@@ -204,22 +207,14 @@ cchc_periods_events (sqlite3 *db, const char *period, cchc_period_event_fn *fn, 
                      char *err, size_t errlen)
 {
     assert (db && fn);
-    int managed = cchc_periods_managed (db);
-    if (managed <= 0) {
-        if (managed < 0)
-            cchc_errf (err, errlen, "%s", sqlite3_errmsg (db));
-        return managed;
-    }
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db,
-                            "SELECT id, period, event, at, who, reason, journal_pos,"
-                            " computed_at FROM period_event"
-                            " WHERE ?1 IS NULL OR period = ?1 ORDER BY id",
-                            -1, &st, NULL)
-        != SQLITE_OK) {
-        cchc_errf (err, errlen, "period_event: %s", sqlite3_errmsg (db));
-        return -1;
-    }
+    sqlite3_stmt *st;
+    int ready = s_prepare (db,
+                           "SELECT id, period, event, at, who, reason, journal_pos,"
+                           " computed_at FROM period_event"
+                           " WHERE ?1 IS NULL OR period = ?1 ORDER BY id",
+                           "period_event", &st, err, errlen);
+    if (ready <= 0)
+        return ready;
     if (period)
         sqlite3_bind_text (st, 1, period, -1, SQLITE_STATIC);
     int rc;
