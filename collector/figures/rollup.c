@@ -711,6 +711,24 @@ done:
     "SELECT id FROM agent WHERE ?1 IS NOT NULL" \
     " AND ?2 IS NOT NULL AND ?3 IS NOT NULL"
 
+/*  `sql` bound: ?1 the metric, ?2 the unit, ?3 the window's last month, ?4
+    from and ?5 to (days; a statement without ?5 ignores it).  NULL on an
+    SQL failure (sqlite3_errmsg). */
+static sqlite3_stmt *
+s_explain_prepare (sqlite3 *db, const char *sql, const cchc_rollup_window_t *w,
+                   const char *unit, const cchc_metric_t *metric, int32_t from, int32_t to)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_text (st, 1, metric->code, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 2, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 3, cchc_rollup_month_of (w->last_day));
+    sqlite3_bind_int (st, 4, from);
+    sqlite3_bind_int (st, 5, to);
+    return st;
+}
+
 static int
 s_explain_metric (sqlite3 *db, const cchc_rollup_window_t *w, const char *unit,
                   const cchc_metric_t *metric, cchc_rollup_source_fn *fn, void *arg, char *err,
@@ -737,12 +755,8 @@ s_explain_metric (sqlite3 *db, const cchc_rollup_window_t *w, const char *unit,
                   " WHERE o.agent IN (%s) AND o.metric = ?1 AND o.unit = ?2"
                   " AND o.day <= ?4",
                   agents);
-        if (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) != SQLITE_OK)
+        if (!(st = s_explain_prepare (db, sql, w, unit, metric, w->last_day, w->last_day)))
             goto sql_fail;
-        sqlite3_bind_text (st, 1, metric->code, -1, SQLITE_STATIC);
-        sqlite3_bind_text (st, 2, unit, -1, SQLITE_STATIC);
-        sqlite3_bind_int (st, 3, cchc_rollup_month_of (w->last_day));
-        sqlite3_bind_int (st, 4, w->last_day);
         if ((rc = sqlite3_step (st)) != SQLITE_ROW)
             goto sql_fail;
         if (sqlite3_column_type (st, 0) == SQLITE_NULL) {
@@ -761,13 +775,8 @@ s_explain_metric (sqlite3 *db, const cchc_rollup_window_t *w, const char *unit,
               "   AND o.day BETWEEN ?4 AND ?5"
               " ORDER BY o.day, o.agent",
               agents);
-    if (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) != SQLITE_OK)
+    if (!(st = s_explain_prepare (db, sql, w, unit, metric, from, to)))
         goto sql_fail;
-    sqlite3_bind_text (st, 1, metric->code, -1, SQLITE_STATIC);
-    sqlite3_bind_text (st, 2, unit, -1, SQLITE_STATIC);
-    sqlite3_bind_int (st, 3, cchc_rollup_month_of (w->last_day));
-    sqlite3_bind_int (st, 4, from);
-    sqlite3_bind_int (st, 5, to);
     while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
         cchc_rollup_source_t row = {
             .unit = unit,
