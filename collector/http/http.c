@@ -436,61 +436,88 @@ s_mhd_log (void *cls, const char *fmt, va_list ap)
 /* ------------------------------------------------------------------------ */
 /*  Life cycle */
 
-cchc_http_t *
-cchc_http_new (const cchc_http_config_t *conf, char *err, size_t errlen)
+/*  The address to listen on, as a socket address for `port`.  0, or -1 when
+    it is not an IPv4 or IPv6 literal. */
+static int
+s_listen_address (const char *address, int port, struct sockaddr_in *sin,
+                  struct sockaddr_in6 *sin6, bool *v6, char *err, size_t errlen)
 {
-    assert (conf);
-    const char *address = conf->address && *conf->address ? conf->address : "127.0.0.1";
-    const char *token = conf->token && *conf->token ? conf->token : NULL;
-    if (conf->port < 0 || conf->port > 65535) {
-        cchc_errf (err, errlen, "bad HTTP port %d", conf->port);
-        return NULL;
+    memset (sin, 0, sizeof *sin);
+    memset (sin6, 0, sizeof *sin6);
+    *v6 = false;
+    if (inet_pton (AF_INET, address, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons ((uint16_t) port);
     }
-    struct sockaddr_in sin;
-    struct sockaddr_in6 sin6;
-    memset (&sin, 0, sizeof sin);
-    memset (&sin6, 0, sizeof sin6);
-    bool v6 = false;
-    if (inet_pton (AF_INET, address, &sin.sin_addr) == 1) {
-        sin.sin_family = AF_INET;
-        sin.sin_port = htons ((uint16_t) conf->port);
-    }
-    else if (inet_pton (AF_INET6, address, &sin6.sin6_addr) == 1) {
-        sin6.sin6_family = AF_INET6;
-        sin6.sin6_port = htons ((uint16_t) conf->port);
-        v6 = true;
+    else if (inet_pton (AF_INET6, address, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons ((uint16_t) port);
+        *v6 = true;
     }
     else {
         cchc_errf (err, errlen,
                    "bad HTTP address '%s': an IPv4 or IPv6 literal "
                    "(127.0.0.1, 0.0.0.0, ::1)",
                    address);
-        return NULL;
+        return -1;
     }
+    return 0;
+}
+
+/*  A token is required off loopback, and must be S_TOKEN_MIN to 256
+    printable ASCII characters without spaces, '&' or '#'.  0 or -1. */
+static int
+s_token_check (const char *address, const char *token, char *err, size_t errlen)
+{
     if (!cchc_http_address_is_loopback (address) && !token) {
         cchc_errf (err, errlen,
                    "refusing to serve HTTP on %s without an access token: "
                    "set a token (at least %d characters) or bind to 127.0.0.1",
                    address, S_TOKEN_MIN);
-        return NULL;
+        return -1;
     }
-    if (token) {
-        size_t len = strlen (token);
-        bool ok = len >= S_TOKEN_MIN && len <= 256;
-        for (size_t i = 0; ok && i < len; i++)
-            ok = token [i] > 0x20 && token [i] < 0x7F && token [i] != '&' && token [i] != '#';
-        if (!ok) {
-            cchc_errf (err, errlen,
-                       "bad access token: %d to 256 printable ASCII "
-                       "characters, no spaces, '&' or '#'",
-                       S_TOKEN_MIN);
-            return NULL;
-        }
+    if (!token)
+        return 0;
+    size_t len = strlen (token);
+    bool ok = len >= S_TOKEN_MIN && len <= 256;
+    for (size_t i = 0; ok && i < len; i++)
+        ok = token [i] > 0x20 && token [i] < 0x7F && token [i] != '&' && token [i] != '#';
+    if (!ok) {
+        cchc_errf (err, errlen,
+                   "bad access token: %d to 256 printable ASCII "
+                   "characters, no spaces, '&' or '#'",
+                   S_TOKEN_MIN);
+        return -1;
     }
-    if (sodium_init () < 0) {
-        cchc_errf (err, errlen, "libsodium failed to initialise");
-        return NULL;
-    }
+    return 0;
+}
+
+/*  Starts libmicrohttpd on `addr` with `threads` threads; NULL on error. */
+static struct MHD_Daemon *
+s_daemon_start (cchc_http_t *self, int port, const struct sockaddr *addr, bool v6, int threads)
+{
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    return MHD_start_daemon (
+        flags, (uint16_t) port, s_accept, self, s_handler, self, MHD_OPTION_EXTERNAL_LOGGER,
+        s_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned) threads,
+        /*  Backstops a margin above s_accept's limits, which log the peer. */
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned) (self->max_connections + 4 * threads),
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) (self->max_per_peer + 4),
+        /*  Idle connections; s_watchdog_run bounds the rest. */
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) ((self->request_timeout_ms + 999) / 1000),
+        MHD_OPTION_NOTIFY_CONNECTION, s_notify, self, MHD_OPTION_NOTIFY_COMPLETED, s_completed,
+        self, MHD_OPTION_END);
+}
+
+/*  The server without its daemon: limits, token hash, the API and the
+    watchdog thread.  NULL on error. */
+static cchc_http_t *
+s_http_alloc (const cchc_http_config_t *conf, const char *token, int threads, char *err,
+              size_t errlen)
+{
     cchc_http_t *self = calloc (1, sizeof *self);
     if (!self) {
         cchc_errf (err, errlen, "out of memory");
@@ -506,7 +533,6 @@ cchc_http_new (const cchc_http_config_t *conf, char *err, size_t errlen)
         crypto_generichash (self->token_hash, sizeof self->token_hash, (const uint8_t *) token,
                             strlen (token), NULL, 0);
     }
-    int threads = conf->threads > 0 ? conf->threads : 4;
     cchc_api_config_t api_conf = {
         .db_path = conf->db_path,
         .criteria = conf->criteria,
@@ -525,21 +551,36 @@ cchc_http_new (const cchc_http_config_t *conf, char *err, size_t errlen)
         return NULL;
     }
     self->watchdog_started = true;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
-    if (v6)
-        flags |= MHD_USE_IPv6;
-    self->daemon = MHD_start_daemon (
-        flags, (uint16_t) conf->port, s_accept, self, s_handler, self,
-        MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-        v6 ? (struct sockaddr *) &sin6 : (struct sockaddr *) &sin, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned) threads,
-        /*  Backstops a margin above s_accept's limits, which log the peer. */
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned) (self->max_connections + 4 * threads),
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) (self->max_per_peer + 4),
-        /*  Idle connections; s_watchdog_run bounds the rest. */
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) ((self->request_timeout_ms + 999) / 1000),
-        MHD_OPTION_NOTIFY_CONNECTION, s_notify, self, MHD_OPTION_NOTIFY_COMPLETED, s_completed,
-        self, MHD_OPTION_END);
+    return self;
+}
+
+cchc_http_t *
+cchc_http_new (const cchc_http_config_t *conf, char *err, size_t errlen)
+{
+    assert (conf);
+    const char *address = conf->address && *conf->address ? conf->address : "127.0.0.1";
+    const char *token = conf->token && *conf->token ? conf->token : NULL;
+    if (conf->port < 0 || conf->port > 65535) {
+        cchc_errf (err, errlen, "bad HTTP port %d", conf->port);
+        return NULL;
+    }
+    struct sockaddr_in sin;
+    struct sockaddr_in6 sin6;
+    bool v6;
+    if (s_listen_address (address, conf->port, &sin, &sin6, &v6, err, errlen) != 0
+        || s_token_check (address, token, err, errlen) != 0)
+        return NULL;
+    if (sodium_init () < 0) {
+        cchc_errf (err, errlen, "libsodium failed to initialise");
+        return NULL;
+    }
+    int threads = conf->threads > 0 ? conf->threads : 4;
+    cchc_http_t *self = s_http_alloc (conf, token, threads, err, errlen);
+    if (!self)
+        return NULL;
+    self->daemon = s_daemon_start (self, conf->port,
+                                   v6 ? (struct sockaddr *) &sin6 : (struct sockaddr *) &sin,
+                                   v6, threads);
     if (!self->daemon) {
         cchc_errf (err, errlen, "cannot serve HTTP on %s port %d (address in use?)", address,
                    conf->port);
