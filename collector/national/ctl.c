@@ -49,6 +49,48 @@ s_opt (int argc, char **argv, int *i, const char *name)
     return NULL;
 }
 
+/*  One option of a national command: its name, and where its value goes,
+    a string (`text`) or a number within [min, max] (`number`). */
+typedef struct {
+    const char *name;
+    const char **text;
+    int64_t *number;
+    int64_t min, max;
+} s_option_t;
+
+#define S_TEXT(name, var)     \
+    {                         \
+        name, var, NULL, 0, 0 \
+    }
+#define S_NUMBER(name, var, min, max) \
+    {                                 \
+        name, NULL, var, min, max     \
+    }
+#define S_END                  \
+    {                          \
+        NULL, NULL, NULL, 0, 0 \
+    }
+
+/*  Parses the arguments against `opts` (ended by a NULL name).  0, or 2
+    (usage) on an unknown option, a missing value or a bad number. */
+static int
+s_options (int argc, char **argv, const s_option_t *opts)
+{
+    for (int i = 0; i < argc; i++) {
+        const s_option_t *o = opts;
+        const char *v = NULL;
+        while (o->name && !(v = s_opt (argc, argv, &i, o->name)))
+            o++;
+        if (!o->name)
+            return 2;
+        if (o->text)
+            *o->text = v;
+        else if (cchc_parse_int64 (v, o->min, o->max, o->number) != 0)
+            return 2;
+    }
+    return 0;
+}
+
 static sqlite3 *
 s_db (const cchc_collector_conf_t *conf, bool write)
 {
@@ -258,25 +300,15 @@ s_rank (const cchc_collector_conf_t *conf, const char *criteria, int argc, char 
 {
     const char *period_text = NULL, *format = "table", *out = NULL, *pdf = NULL, *html = NULL;
     int64_t deadline = conf->national_deadline_day;
-    for (int i = 0; i < argc; i++) {
-        const char *v;
-        if ((v = s_opt (argc, argv, &i, "--period")))
-            period_text = v;
-        else if ((v = s_opt (argc, argv, &i, "--format")))
-            format = v;
-        else if ((v = s_opt (argc, argv, &i, "--out")))
-            out = v;
-        else if ((v = s_opt (argc, argv, &i, "--pdf")))
-            pdf = v;
-        else if ((v = s_opt (argc, argv, &i, "--html")))
-            html = v;
-        else if ((v = s_opt (argc, argv, &i, "--deadline-day"))) {
-            if (cchc_parse_int64 (v, 1, 31, &deadline) != 0)
-                return 2;
-        }
-        else
-            return 2;
-    }
+    const s_option_t opts [] = { S_TEXT ("--period", &period_text),
+                                 S_TEXT ("--format", &format),
+                                 S_TEXT ("--out", &out),
+                                 S_TEXT ("--pdf", &pdf),
+                                 S_TEXT ("--html", &html),
+                                 S_NUMBER ("--deadline-day", &deadline, 1, 31),
+                                 S_END };
+    if (s_options (argc, argv, opts))
+        return 2;
     cchc_period_t period;
     bool file = strcmp (format, "csv") == 0 || strcmp (format, "xlsx") == 0;
     if (!period_text || cchc_period_parse (period_text, &period) != 0
@@ -315,19 +347,11 @@ s_province (const cchc_collector_conf_t *conf, int argc, char **argv)
 {
     const char *province = NULL, *period = NULL;
     int64_t version = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *v;
-        if ((v = s_opt (argc, argv, &i, "--province")))
-            province = v;
-        else if ((v = s_opt (argc, argv, &i, "--period")))
-            period = v;
-        else if ((v = s_opt (argc, argv, &i, "--version"))) {
-            if (cchc_parse_int64 (v, 1, UINT32_MAX, &version) != 0)
-                return 2;
-        }
-        else
-            return 2;
-    }
+    const s_option_t opts [] = { S_TEXT ("--province", &province),
+                                 S_TEXT ("--period", &period),
+                                 S_NUMBER ("--version", &version, 1, UINT32_MAX), S_END };
+    if (s_options (argc, argv, opts))
+        return 2;
     if (!province || !period)
         return 2;
     sqlite3 *db = s_db (conf, true);
@@ -352,13 +376,9 @@ static int
 s_versions (const cchc_collector_conf_t *conf, int argc, char **argv)
 {
     const char *period = NULL;
-    for (int i = 0; i < argc; i++) {
-        const char *v;
-        if ((v = s_opt (argc, argv, &i, "--period")))
-            period = v;
-        else
-            return 2;
-    }
+    const s_option_t opts [] = { S_TEXT ("--period", &period), S_END };
+    if (s_options (argc, argv, opts))
+        return 2;
     sqlite3 *db = s_db (conf, true);
     if (!db)
         return 1;
@@ -502,21 +522,12 @@ s_prove (const cchc_collector_conf_t *conf, const char *criteria, int argc, char
 {
     const char *pdb = NULL, *province = NULL, *period = NULL;
     int64_t version = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *v;
-        if ((v = s_opt (argc, argv, &i, "--province-db")))
-            pdb = v;
-        else if ((v = s_opt (argc, argv, &i, "--province")))
-            province = v;
-        else if ((v = s_opt (argc, argv, &i, "--period")))
-            period = v;
-        else if ((v = s_opt (argc, argv, &i, "--version"))) {
-            if (cchc_parse_int64 (v, 1, UINT32_MAX, &version) != 0)
-                return 2;
-        }
-        else
-            return 2;
-    }
+    const s_option_t opts [] = { S_TEXT ("--province-db", &pdb),
+                                 S_TEXT ("--province", &province),
+                                 S_TEXT ("--period", &period),
+                                 S_NUMBER ("--version", &version, 1, UINT32_MAX), S_END };
+    if (s_options (argc, argv, opts))
+        return 2;
     if (!pdb || !province || !period || !criteria)
         return 2;
     sqlite3 *db = s_db (conf, false);
