@@ -204,6 +204,10 @@ struct cchc_api_t {
 cchc_api_entry_t *cchc_api_acquire (cchc_api_t *self, const cchc_period_t *period, int *status,
                                     char *err, size_t errlen);
 
+/*  The same for a handler: NULL when it failed, the error then replied. */
+cchc_api_entry_t *cchc_api_acquire_reply (cchc_api_t *self, const cchc_period_t *period,
+                                          cchc_api_reply_t *reply);
+
 /*  The /api/v1/agents reply of snapshot `a`, built if missing or older than
     a minute ("days silent" moves with time).  New reference or NULL. */
 cchc_api_blob_t *cchc_api_agents_blob (cchc_api_t *self, cchc_api_agents_t *a);

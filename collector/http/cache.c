@@ -875,6 +875,19 @@ cchc_api_acquire (cchc_api_t *self, const cchc_period_t *period, int *status, ch
     return e;
 }
 
+/*  cchc_api_acquire for a handler: NULL when it failed, the error then
+    replied. */
+cchc_api_entry_t *
+cchc_api_acquire_reply (cchc_api_t *self, const cchc_period_t *period, cchc_api_reply_t *reply)
+{
+    int status = 500;
+    char err [320];
+    cchc_api_entry_t *e = cchc_api_acquire (self, period, &status, err, sizeof err);
+    if (!e)
+        cchc_api_reply_error (reply, status, err);
+    return e;
+}
+
 cchc_api_agents_t *
 cchc_api_agents_get (cchc_api_t *self)
 {

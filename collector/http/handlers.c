@@ -87,13 +87,9 @@ void
 cchc_api_get_entry_blob (cchc_api_t *self, int key, const cchc_period_t *p, const char *inm,
                          cchc_api_reply_t *reply)
 {
-    int status = 500;
-    char err [320];
-    cchc_api_entry_t *e = cchc_api_acquire (self, p, &status, err, sizeof err);
-    if (!e) {
-        cchc_api_reply_error (reply, status, err);
+    cchc_api_entry_t *e = cchc_api_acquire_reply (self, p, reply);
+    if (!e)
         return;
-    }
     cchc_api_blob_t *b = cchc_api_entry_blob (self, e, key);
     cchc_api_entry_unref (&e);
     cchc_api_reply_blob (reply, b, inm);
@@ -143,13 +139,9 @@ cchc_api_get_unit (cchc_api_t *self, const char *code, const cchc_period_t *p,
         cchc_api_reply_errorf (reply, 404, "unknown unit '%.32s'", code);
         return;
     }
-    int status = 500;
-    char err [320];
-    cchc_api_entry_t *e = cchc_api_acquire (self, p, &status, err, sizeof err);
-    if (!e) {
-        cchc_api_reply_error (reply, status, err);
+    cchc_api_entry_t *e = cchc_api_acquire_reply (self, p, reply);
+    if (!e)
         return;
-    }
     int ui = cchc_api_entry_unit (e, code);
     if (ui < 0) {
         cchc_api_reply_errorf (reply, 404, "unknown unit '%s' (not a scored unit in %s)", code,
@@ -589,13 +581,10 @@ cchc_api_get_trend (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
     json_object_set_new (root, "unit", json_null ());
     json_t *points = json_array ();
     for (int64_t i = 0; i < count; i++) {
-        int status = 500;
-        char err [320];
-        cchc_api_entry_t *e = cchc_api_acquire (self, &periods [i], &status, err, sizeof err);
+        cchc_api_entry_t *e = cchc_api_acquire_reply (self, &periods [i], reply);
         if (!e) {
             json_decref (points);
             json_decref (root);
-            cchc_api_reply_error (reply, status, err);
             return;
         }
         const cchc_rollup_t *r = e->rollup;
@@ -681,13 +670,9 @@ cchc_api_get_explain (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
         cchc_api_reply_errorf (reply, 404, "unknown unit '%.32s'", unit);
         return;
     }
-    int status = 500;
-    char err [320];
-    cchc_api_entry_t *e = cchc_api_acquire (self, &p, &status, err, sizeof err);
-    if (!e) {
-        cchc_api_reply_error (reply, status, err);
+    cchc_api_entry_t *e = cchc_api_acquire_reply (self, &p, reply);
+    if (!e)
         return;
-    }
     if (cchc_api_entry_unit (e, unit) < 0) {
         cchc_api_reply_errorf (reply, 404, "unknown unit '%s' (not a scored unit in %s)", unit,
                                e->id);
@@ -703,6 +688,7 @@ cchc_api_get_explain (cchc_api_t *self, cchc_api_param_fn *param, void *arg,
         cchc_api_entry_unref (&e);
         return;
     }
+    char err [320];
     sqlite3 *db = cchc_api_pool_get (self, err, sizeof err);
     if (!db) {
         cchc_api_entry_unref (&e);
@@ -763,13 +749,10 @@ cchc_api_get_export (cchc_api_t *self, const char *what, cchc_api_param_fn *para
     if (cchc_api_param_period (self, param, arg, &p, reply) != 0
         || (table == 1 && cchc_api_param_level (param, arg, true, &level, reply) != 0))
         return;
-    int status = 500;
-    char err [320];
-    cchc_api_entry_t *e = cchc_api_acquire (self, &p, &status, err, sizeof err);
-    if (!e) {
-        cchc_api_reply_error (reply, status, err);
+    cchc_api_entry_t *e = cchc_api_acquire_reply (self, &p, reply);
+    if (!e)
         return;
-    }
+    char err [320];
     char *out = NULL;
     size_t size = 0;
     int rc;
