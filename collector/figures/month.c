@@ -336,6 +336,16 @@ s_delta_bind_key (sqlite3_stmt *st, const s_delta_entry_t *e)
 
 /*  Upsert entries [0, n) in one statement, then drop or re-edge those a row
     left.  0 or -1. */
+/*  A figure as the protocol sent it: a real, or an integer (kept exact). */
+static void
+s_bind_value (sqlite3_stmt *st, int i, bool real, double f, int64_t v)
+{
+    if (real)
+        sqlite3_bind_double (st, i, f);
+    else
+        sqlite3_bind_int64 (st, i, v);
+}
+
 static int
 s_delta_write (cchc_rollup_delta_t *self, const s_delta_entry_t *entries, size_t n)
 {
@@ -349,17 +359,11 @@ s_delta_write (cchc_rollup_delta_t *self, const s_delta_entry_t *entries, size_t
         sqlite3_bind_text (st, p + 2, e->metric, -1, SQLITE_STATIC);
         sqlite3_bind_int (st, p + 3, e->month);
         sqlite3_bind_text (st, p + 4, e->unit, -1, SQLITE_STATIC);
-        if (e->real)
-            sqlite3_bind_double (st, p + 5, e->ftotal);
-        else
-            sqlite3_bind_int64 (st, p + 5, e->itotal);
+        s_bind_value (st, p + 5, e->real, e->ftotal, e->itotal);
         sqlite3_bind_int64 (st, p + 6, e->rows);
         sqlite3_bind_int (st, p + 7, e->day_first);
         sqlite3_bind_int (st, p + 8, e->day_last);
-        if (e->last_real)
-            sqlite3_bind_double (st, p + 9, e->last_fval);
-        else
-            sqlite3_bind_int64 (st, p + 9, e->last_ival);
+        s_bind_value (st, p + 9, e->last_real, e->last_fval, e->last_ival);
         sqlite3_bind_int64 (st, p + 10, e->last_journal);
         sqlite3_bind_int64 (st, p + 11, e->journal_max);
     }
