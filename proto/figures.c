@@ -136,20 +136,11 @@ s_check_unit (const cchc_provfig_unit_t *u, uint32_t nindicators)
 /* ------------------------------------------------------------------------ */
 /*  Encoding                                                                 */
 
-static void
-s_pack_cstr (msgpack_packer *pk, const char *s, int *err)
+/*  Every field of f against the table of PROTOCOL.md §15, before encoding:
+    CCHC_REASON_NONE or the reason the decoder would give. */
+static int
+s_check (const cchc_provfig_t *f)
 {
-    size_t n = strlen (s);
-    *err |= msgpack_pack_str (pk, n);
-    *err |= msgpack_pack_str_body (pk, s, n);
-}
-
-int
-cchc_provfig_encode (const cchc_provfig_t *f, uint8_t **body, size_t *len)
-{
-    assert (f && body && len);
-    *body = NULL;
-    *len = 0;
     int rc = s_check_header (f);
     if (rc)
         return rc;
@@ -170,48 +161,59 @@ cchc_provfig_encode (const cchc_provfig_t *f, uint8_t **body, size_t *len)
     for (uint32_t i = 0; i < f->nunits; i++)
         if ((rc = s_check_unit (&f->units [i], f->nindicators)))
             return rc;
+    return CCHC_REASON_NONE;
+}
 
+int
+cchc_provfig_encode (const cchc_provfig_t *f, uint8_t **body, size_t *len)
+{
+    assert (f && body && len);
+    *body = NULL;
+    *len = 0;
+    int rc = s_check (f);
+    if (rc)
+        return rc;
     msgpack_sbuffer sbuf;
     msgpack_packer pk;
     msgpack_sbuffer_init (&sbuf);
     msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
     int err = 0;
     err |= msgpack_pack_map (&pk, F_COUNT);
-    s_pack_cstr (&pk, "v", &err);
+    cchc_mp_pack_cstr (&pk, "v", &err);
     err |= msgpack_pack_uint64 (&pk, CCHC_PROTO_VERSION);
-    s_pack_cstr (&pk, "province", &err);
+    cchc_mp_pack_cstr (&pk, "province", &err);
     err |= msgpack_pack_bin_with_body (&pk, f->province, CCHC_KEY_PUBLIC_BYTES);
-    s_pack_cstr (&pk, "code", &err);
-    s_pack_cstr (&pk, f->code, &err);
-    s_pack_cstr (&pk, "seq", &err);
+    cchc_mp_pack_cstr (&pk, "code", &err);
+    cchc_mp_pack_cstr (&pk, f->code, &err);
+    cchc_mp_pack_cstr (&pk, "seq", &err);
     err |= msgpack_pack_uint64 (&pk, f->seq);
-    s_pack_cstr (&pk, "created", &err);
+    cchc_mp_pack_cstr (&pk, "created", &err);
     err |= msgpack_pack_uint64 (&pk, f->created_ms);
-    s_pack_cstr (&pk, "period", &err);
-    s_pack_cstr (&pk, f->period, &err);
-    s_pack_cstr (&pk, "version", &err);
+    cchc_mp_pack_cstr (&pk, "period", &err);
+    cchc_mp_pack_cstr (&pk, f->period, &err);
+    cchc_mp_pack_cstr (&pk, "version", &err);
     err |= msgpack_pack_uint64 (&pk, f->version);
-    s_pack_cstr (&pk, "locked", &err);
+    cchc_mp_pack_cstr (&pk, "locked", &err);
     err |= msgpack_pack_uint64 (&pk, f->locked_ms);
-    s_pack_cstr (&pk, "journal", &err);
+    cchc_mp_pack_cstr (&pk, "journal", &err);
     err |= msgpack_pack_uint64 (&pk, f->journal);
-    s_pack_cstr (&pk, "catalogue", &err);
+    cchc_mp_pack_cstr (&pk, "catalogue", &err);
     err |= msgpack_pack_bin_with_body (&pk, f->catalogue, 32);
-    s_pack_cstr (&pk, "cat_year", &err);
+    cchc_mp_pack_cstr (&pk, "cat_year", &err);
     err |= msgpack_pack_uint64 (&pk, f->cat_year);
-    s_pack_cstr (&pk, "structure", &err);
+    cchc_mp_pack_cstr (&pk, "structure", &err);
     err |= msgpack_pack_bin_with_body (&pk, f->structure, 32);
-    s_pack_cstr (&pk, "part", &err);
+    cchc_mp_pack_cstr (&pk, "part", &err);
     err |= msgpack_pack_uint64 (&pk, f->part);
-    s_pack_cstr (&pk, "parts", &err);
+    cchc_mp_pack_cstr (&pk, "parts", &err);
     err |= msgpack_pack_uint64 (&pk, f->parts);
-    s_pack_cstr (&pk, "units_total", &err);
+    cchc_mp_pack_cstr (&pk, "units_total", &err);
     err |= msgpack_pack_uint64 (&pk, f->units_total);
-    s_pack_cstr (&pk, "indicators", &err);
+    cchc_mp_pack_cstr (&pk, "indicators", &err);
     err |= msgpack_pack_array (&pk, f->nindicators);
     for (uint32_t i = 0; i < f->nindicators; i++)
-        s_pack_cstr (&pk, f->indicators [i], &err);
-    s_pack_cstr (&pk, "figures", &err);
+        cchc_mp_pack_cstr (&pk, f->indicators [i], &err);
+    cchc_mp_pack_cstr (&pk, "figures", &err);
     err |= msgpack_pack_array (&pk, f->nfigures);
     for (uint32_t i = 0; i < f->nfigures && !err; i++) {
         const cchc_provfig_figure_t *g = &f->figures [i];
@@ -226,14 +228,14 @@ cchc_provfig_encode (const cchc_provfig_t *f, uint8_t **body, size_t *len)
         err |= msgpack_pack_uint64 (&pk, g->units);
         err |= msgpack_pack_uint64 (&pk, g->units_missing);
     }
-    s_pack_cstr (&pk, "units", &err);
+    cchc_mp_pack_cstr (&pk, "units", &err);
     err |= msgpack_pack_array (&pk, f->nunits);
     for (uint32_t i = 0; i < f->nunits && !err; i++) {
         const cchc_provfig_unit_t *u = &f->units [i];
         err |= msgpack_pack_array (&pk, 10);
-        s_pack_cstr (&pk, u->code, &err);
-        s_pack_cstr (&pk, u->parent, &err);
-        s_pack_cstr (&pk, u->name, &err);
+        cchc_mp_pack_cstr (&pk, u->code, &err);
+        cchc_mp_pack_cstr (&pk, u->parent, &err);
+        cchc_mp_pack_cstr (&pk, u->name, &err);
         err |= msgpack_pack_uint64 (&pk, u->level);
         err |= msgpack_pack_uint64 (&pk, u->flags);
         err |= msgpack_pack_double (&pk, u->index);
@@ -250,30 +252,23 @@ cchc_provfig_encode (const cchc_provfig_t *f, uint8_t **body, size_t *len)
             err |= msgpack_pack_double (&pk, s->points_max);
         }
     }
-    if (err) {
-        msgpack_sbuffer_destroy (&sbuf);
-        return -1;
-    }
-    if (sbuf.size > CCHC_PROTO_BODY_MAX) {
-        msgpack_sbuffer_destroy (&sbuf);
-        return CCHC_REASON_TOO_LARGE;
-    }
-    *len = sbuf.size;
-    *body = (uint8_t *) msgpack_sbuffer_release (&sbuf);
-    return CCHC_REASON_NONE;
+    return cchc_mp_finish (&sbuf, err, body, len);
 }
 
 /* ------------------------------------------------------------------------ */
 /*  Decoding                                                                 */
 
+/*  A uint of at most max (bad_type, bad_value). */
 static int
 s_uint (const msgpack_object *o, uint64_t max, uint64_t *out)
 {
-    if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-        return CCHC_REASON_BAD_TYPE;
-    if (o->via.u64 > max)
+    uint64_t u;
+    int rc = cchc_mp_uint (o, &u);
+    if (rc)
+        return rc;
+    if (u > max)
         return CCHC_REASON_BAD_VALUE;
-    *out = o->via.u64;
+    *out = u;
     return CCHC_REASON_NONE;
 }
 
@@ -402,13 +397,12 @@ s_unit_decode (const msgpack_object *o, uint32_t nindicators, cchc_provfig_unit_
     return CCHC_REASON_NONE;
 }
 
+/*  The scalar fields of a figures body, province to units_total, in the
+    order of the table (PROTOCOL.md §15). */
 static int
-s_fill (const msgpack_object *root, cchc_provfig_t *out)
+s_header_fill (const msgpack_object *const f [F_COUNT], cchc_provfig_t *out)
 {
-    const msgpack_object *f [F_COUNT];
-    int rc = cchc_mp_fields (root, s_keys, F_COUNT, f);
-    if (rc)
-        return rc;
+    int rc;
     uint64_t u;
     if ((rc = cchc_mp_key (f [F_PROVINCE], out->province)))
         return rc;
@@ -451,7 +445,19 @@ s_fill (const msgpack_object *root, cchc_provfig_t *out)
     if ((rc = s_uint (f [F_UNITS_TOTAL], CCHC_PROVFIG_PARTS_MAX * CCHC_PROVFIG_UNITS_MAX, &u)))
         return rc;
     out->units_total = (uint32_t) u;
+    return CCHC_REASON_NONE;
+}
 
+static int
+s_fill (const msgpack_object *root, void *out_)
+{
+    cchc_provfig_t *out = out_;
+    const msgpack_object *f [F_COUNT];
+    int rc = cchc_mp_fields (root, s_keys, F_COUNT, F_COUNT, f);
+    if (rc)
+        return rc;
+    if ((rc = s_header_fill (f, out)))
+        return rc;
     const msgpack_object *ind = f [F_INDICATORS];
     if (ind->type != MSGPACK_OBJECT_ARRAY)
         return CCHC_REASON_BAD_TYPE;
@@ -510,12 +516,7 @@ cchc_provfig_decode (const uint8_t *body, size_t len, cchc_provfig_t *out)
 {
     assert (out);
     memset (out, 0, sizeof *out);
-    msgpack_unpacked result;
-    int rc = cchc_mp_unpack (body, len, &result);
-    if (rc)
-        return rc;
-    rc = s_fill (&result.data, out);
-    msgpack_unpacked_destroy (&result);
+    int rc = cchc_mp_decode (body, len, s_fill, out);
     if (rc)
         cchc_provfig_clear (out);
     return rc;
