@@ -720,19 +720,11 @@ cchc_api_get_export (cchc_api_t *self, const char *what, cchc_api_param_fn *para
                      cchc_api_reply_t *reply)
 {
     const char *dot = strrchr (what, '.');
-    cchc_export_format_t format;
-    if (dot && strcmp (dot, ".csv") == 0)
-        format = CCHC_EXPORT_CSV;
-    else if (dot && strcmp (dot, ".xlsx") == 0)
-        format = CCHC_EXPORT_XLSX;
-    else {
-        cchc_api_reply_errorf (reply, 404,
-                               "unknown export '%.40s' (ranking, summary or status, "
-                               ".csv or .xlsx)",
-                               what);
-        return;
-    }
-    size_t base = (size_t) (dot - what);
+    cchc_export_format_t format = !dot                         ? 0
+                                  : strcmp (dot, ".csv") == 0  ? CCHC_EXPORT_CSV
+                                  : strcmp (dot, ".xlsx") == 0 ? CCHC_EXPORT_XLSX
+                                                               : 0;
+    size_t base = format ? (size_t) (dot - what) : 0;
     int table = base == 7 && strncmp (what, "ranking", 7) == 0   ? 1
                 : base == 7 && strncmp (what, "summary", 7) == 0 ? 2
                 : base == 6 && strncmp (what, "status", 6) == 0  ? 3
