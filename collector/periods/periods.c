@@ -495,12 +495,20 @@ rollback:
     return status;
 }
 
+/*  The live figures of a period the keeper is to store, lock or reopen. */
+static cchc_figures_t *
+s_live (cchc_periods_t *self, const cchc_period_t *period, int64_t now, char *err,
+        size_t errlen)
+{
+    return cchc_figures_load (self->db, self->criteria, period, now, CCHC_FIGURES_LIVE, err,
+                              errlen);
+}
+
 int
 cchc_periods_refresh_version (cchc_periods_t *self, const cchc_period_t *period, int64_t now,
                               int64_t version, int manual, char *err, size_t errlen)
 {
-    cchc_figures_t *fig = cchc_figures_load (self->db, self->criteria, period, now,
-                                             CCHC_FIGURES_LIVE, err, errlen);
+    cchc_figures_t *fig = s_live (self, period, now, err, errlen);
     if (!fig)
         return -1;
     int rc = 1;
@@ -556,8 +564,7 @@ cchc_periods_lock_version (cchc_periods_t *self, const cchc_period_t *period, in
         cchc_errf (err, errlen, "%s cannot be locked: its window runs until %s", id, last);
         return -1;
     }
-    cchc_figures_t *fig = cchc_figures_load (self->db, self->criteria, period, now,
-                                             CCHC_FIGURES_LIVE, err, errlen);
+    cchc_figures_t *fig = s_live (self, period, now, err, errlen);
     if (!fig)
         return -1;
     int rc = -1;
@@ -673,8 +680,7 @@ cchc_periods_reopen (cchc_periods_t *self, const cchc_period_t *period, int64_t 
         cchc_errf (err, errlen, "reopening %s needs a reason", id);
         return -1;
     }
-    cchc_figures_t *fig = cchc_figures_load (self->db, self->criteria, period, now,
-                                             CCHC_FIGURES_LIVE, err, errlen);
+    cchc_figures_t *fig = s_live (self, period, now, err, errlen);
     if (!fig)
         return -1;
     int rc = -1;
