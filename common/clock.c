@@ -275,19 +275,6 @@ cchc_clock_real_wait_ms (int64_t clock_ms)
     return (clock_ms + speed - 1) / speed;
 }
 
-//  Value of n digits at s, or -1.
-static int
-s_digits (const char *s, int n)
-{
-    int value = 0;
-    for (int i = 0; i < n; i++) {
-        if (s [i] < '0' || s [i] > '9')
-            return -1;
-        value = value * 10 + (s [i] - '0');
-    }
-    return value;
-}
-
 int
 cchc_clock_parse_iso (const char *text, int64_t *ms)
 {
@@ -303,14 +290,14 @@ cchc_clock_parse_iso (const char *text, int64_t *ms)
         return -1;
     if (text [10] != 'T' || text [13] != ':' || text [16] != ':' || text [len - 1] != 'Z')
         return -1;
-    int hour = s_digits (text + 11, 2);
-    int minute = s_digits (text + 14, 2);
-    int second = s_digits (text + 17, 2);
+    int hour = cchc_digits (text + 11, 2);
+    int minute = cchc_digits (text + 14, 2);
+    int second = cchc_digits (text + 17, 2);
     int milli = 0;
     if (len == 24) {
         if (text [19] != '.')
             return -1;
-        milli = s_digits (text + 20, 3);
+        milli = cchc_digits (text + 20, 3);
     }
     if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59
         || milli < 0)

@@ -12,6 +12,7 @@
         half     6h-5 .. 6h  9M       1 .. 9          year  1 .. 12
 */
 #include "common/period.h"
+#include "common/text.h"
 
 #include <assert.h>
 #include <limits.h>
@@ -105,28 +106,15 @@ cchc_date_from_yyyymmdd (int32_t yyyymmdd)
     return cchc_date_from_ymd (y, m, d);
 }
 
-//  Value of `n` decimal digits at s, or -1 if any is not a digit.
-static int
-s_digits (const char *s, int n)
-{
-    int value = 0;
-    for (int i = 0; i < n; i++) {
-        if (s [i] < '0' || s [i] > '9')
-            return -1;
-        value = value * 10 + (s [i] - '0');
-    }
-    return value;
-}
-
 int
 cchc_date_parse (const char *text, size_t len, cchc_date_t *date)
 {
     assert (date);
     if (!text || len != 10 || text [4] != '-' || text [7] != '-')
         return -1;
-    int year = s_digits (text, 4);
-    int month = s_digits (text + 5, 2);
-    int day = s_digits (text + 8, 2);
+    int year = cchc_digits (text, 4);
+    int month = cchc_digits (text + 5, 2);
+    int day = cchc_digits (text + 8, 2);
     if (year < 0 || month < 0 || day < 0 || !cchc_date_ymd_valid (year, month, day))
         return -1;
     *date = cchc_date_from_ymd (year, month, day);
@@ -365,7 +353,7 @@ cchc_period_parse (const char *text, cchc_period_t *period)
     size_t len = strnlen (text, 8);
     if (len < 4)
         return -1;
-    int year = s_digits (text, 4);
+    int year = cchc_digits (text, 4);
     if (year < 1901 || year > 9998)
         return -1;
     cchc_period_t result = { CCHC_PERIOD_YEAR, year, 1 };
@@ -391,7 +379,7 @@ cchc_period_parse (const char *text, cchc_period_t *period)
         result.kind = CCHC_PERIOD_NINE_MONTHS;
     else {  //  "2021-03"
         result.kind = CCHC_PERIOD_MONTH;
-        result.index = s_digits (text + 5, 2);
+        result.index = cchc_digits (text + 5, 2);
         if (result.index < 1 || result.index > 12)
             return -1;
     }

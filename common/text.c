@@ -234,3 +234,15 @@ cchc_csv_field (FILE *out, const char *text, bool text_cell)
     }
     fputc ('"', out);
 }
+
+int
+cchc_digits (const char *s, int n)
+{
+    int value = 0;
+    for (int i = 0; i < n; i++) {
+        if (s [i] < '0' || s [i] > '9')
+            return -1;
+        value = value * 10 + (s [i] - '0');
+    }
+    return value;
+}

@@ -38,6 +38,11 @@ size_t cchc_strlcpy (char *dst, const char *src, size_t size);
 int cchc_parse_int64 (const char *s, int64_t min, int64_t max, int64_t *out);
 int cchc_parse_double (const char *s, double *out);
 
+/*  Value of exactly n decimal digits at s (n <= 9; no sign, no spaces), or
+    -1 if any of them is not a digit.  For fixed-width fields of dates and
+    times. */
+int cchc_digits (const char *s, int n);
+
 /*  Write one CSV field (RFC 4180: quoted when it holds a comma, a quote, CR
     or LF; quotes doubled).  A text cell (`text_cell`) that begins with
     = + - @, a tab or a carriage return would be run by a spreadsheet as a
