@@ -99,6 +99,18 @@ s_rollback (cchc_outbox_t *self)
         sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/*  Ends the caller's transaction by its outcome rc: commits when rc is 0,
+    else rolls back.  Returns 0, or -1 (rc failed, or the commit did). */
+static int
+s_end (cchc_outbox_t *self, int rc, char *err, size_t errlen)
+{
+    if (rc != 0) {
+        s_rollback (self);
+        return -1;
+    }
+    return s_commit (self, err, errlen);
+}
+
 static sqlite3_stmt *
 s_prepare (cchc_outbox_t *self, const char *sql, char *err, size_t errlen)
 {
@@ -109,6 +121,25 @@ s_prepare (cchc_outbox_t *self, const char *sql, char *err, size_t errlen)
     }
     return stmt;
 }
+
+/*  Copies text column i of stmt into buf (truncated to size; "" for NULL). */
+static void
+s_column_copy (sqlite3_stmt *stmt, int i, char *buf, size_t size)
+{
+    const char *text = (const char *) sqlite3_column_text (stmt, i);
+    cchc_strlcpy (buf, text ? text : "", size);
+}
+
+/*  The caller's callback of a cchc_outbox_*_each walk, for its row
+    function (s_dead_row, s_aside_row, s_source_row). */
+typedef struct {
+    union {
+        cchc_outbox_dead_fn dead;
+        cchc_outbox_aside_fn aside;
+        cchc_outbox_source_fn source;
+    } fn;
+    void *arg;
+} s_each_t;
 
 /*  Each row of `sql` (no parameters) to `row` until it returns non-zero (a
     stop, not an error); `what` names the rows in an error.  0 or -1. */
@@ -474,8 +505,7 @@ s_pending_read (cchc_outbox_t *self, size_t max, cchc_obs_t *obs, int64_t *ids,
         cchc_obs_t *o = &obs [*n];
         memset (o, 0, sizeof *o);
         ids [*n] = sqlite3_column_int64 (stmt, 0);
-        const char *metric = (const char *) sqlite3_column_text (stmt, 1);
-        cchc_strlcpy (o->metric, metric ? metric : "", sizeof o->metric);
+        s_column_copy (stmt, 1, o->metric, sizeof o->metric);
         o->date = cchc_date_from_yyyymmdd (sqlite3_column_int (stmt, 2));
         s_column_value (stmt, 3, &o->is_float, &o->ival, &o->fval);
         queued [*n] = sqlite3_column_int64 (stmt, 4);
@@ -1405,8 +1435,7 @@ cchc_outbox_enforce (cchc_outbox_t *self, int64_t max_messages, int64_t max_age_
             while (rc == 0 && sqlite3_step (sel) == SQLITE_ROW) {
                 cchc_obs_t o;
                 memset (&o, 0, sizeof o);
-                const char *m = (const char *) sqlite3_column_text (sel, 1);
-                cchc_strlcpy (o.metric, m ? m : "", sizeof o.metric);
+                s_column_copy (sel, 1, o.metric, sizeof o.metric);
                 o.date = cchc_date_from_yyyymmdd (sqlite3_column_int (sel, 2));
                 s_column_value (sel, 3, &o.is_float, &o.ival, &o.fval);
                 rc = s_dead_insert (self, now_ms, 0, &o, -1, 0, "dropped: outbox limit", err,
@@ -1423,37 +1452,27 @@ cchc_outbox_enforce (cchc_outbox_t *self, int64_t max_messages, int64_t max_age_
         sqlite3_finalize (sel);
         sqlite3_finalize (del);
     }
-    if (rc != 0) {
-        s_rollback (self);
+    if (rc != 0)
         *dropped = 0;
-        return -1;
-    }
-    return s_commit (self, err, errlen);
+    return s_end (self, rc, err, errlen);
 }
-
-typedef struct {
-    cchc_outbox_dead_fn fn;
-    void *arg;
-} s_dead_each_t;
 
 static int
 s_dead_row (sqlite3_stmt *stmt, void *ctx)
 {
-    s_dead_each_t *each = ctx;
+    s_each_t *each = ctx;
     cchc_outbox_dead_t d;
     memset (&d, 0, sizeof d);
     d.id = sqlite3_column_int64 (stmt, 0);
     d.at_ms = sqlite3_column_int64 (stmt, 1);
     d.seq = (uint64_t) sqlite3_column_int64 (stmt, 2);
-    const char *m = (const char *) sqlite3_column_text (stmt, 3);
-    cchc_strlcpy (d.metric, m ? m : "", sizeof d.metric);
+    s_column_copy (stmt, 3, d.metric, sizeof d.metric);
     d.day = sqlite3_column_int (stmt, 4);
     s_column_value (stmt, 5, &d.is_float, &d.ival, &d.fval);
     d.status = sqlite3_column_int (stmt, 6);
     d.reason = sqlite3_column_int (stmt, 7);
-    const char *det = (const char *) sqlite3_column_text (stmt, 8);
-    cchc_strlcpy (d.detail, det ? det : "", sizeof d.detail);
-    return each->fn (each->arg, &d);
+    s_column_copy (stmt, 8, d.detail, sizeof d.detail);
+    return each->fn.dead (each->arg, &d);
 }
 
 int
@@ -1461,7 +1480,7 @@ cchc_outbox_dead_each (cchc_outbox_t *self, cchc_outbox_dead_fn fn, void *arg, c
                        size_t errlen)
 {
     assert (self && fn);
-    s_dead_each_t each = { fn, arg };
+    s_each_t each = { .fn.dead = fn, .arg = arg };
     return s_rows_each (
         self,
         "SELECT id, at, seq, metric, day, value, status, reason, detail FROM dead "
@@ -1528,31 +1547,21 @@ cchc_outbox_dead_clear (cchc_outbox_t *self, bool requeue, int64_t now_ms, int64
             *count += sqlite3_changes (self->db);
         sqlite3_finalize (stmt);
     }
-    if (rc != 0) {
-        s_rollback (self);
-        return -1;
-    }
-    return s_commit (self, err, errlen);
+    return s_end (self, rc, err, errlen);
 }
-
-typedef struct {
-    cchc_outbox_aside_fn fn;
-    void *arg;
-} s_aside_each_t;
 
 static int
 s_aside_row (sqlite3_stmt *stmt, void *ctx)
 {
-    s_aside_each_t *each = ctx;
+    s_each_t *each = ctx;
     cchc_outbox_aside_t a;
     memset (&a, 0, sizeof a);
     a.seq = (uint64_t) sqlite3_column_int64 (stmt, 0);
     a.at_ms = sqlite3_column_int64 (stmt, 1);
-    const char *r = (const char *) sqlite3_column_text (stmt, 2);
-    cchc_strlcpy (a.reason, r ? r : "", sizeof a.reason);
+    s_column_copy (stmt, 2, a.reason, sizeof a.reason);
     a.nobs = sqlite3_column_int64 (stmt, 3);
     a.body_len = sqlite3_column_int64 (stmt, 4);
-    return each->fn (each->arg, &a);
+    return each->fn.aside (each->arg, &a);
 }
 
 int
@@ -1560,7 +1569,7 @@ cchc_outbox_aside_each (cchc_outbox_t *self, cchc_outbox_aside_fn fn, void *arg,
                         size_t errlen)
 {
     assert (self && fn);
-    s_aside_each_t each = { fn, arg };
+    s_each_t each = { .fn.aside = fn, .arg = arg };
     return s_rows_each (
         self,
         "SELECT seq, at, reason, coalesce(nobs, 0), length(body) FROM aside ORDER BY seq",
@@ -1692,27 +1701,20 @@ cchc_outbox_state_save (cchc_outbox_t *self, const char *const *keys,
     return s_commit (self, NULL, 0);
 }
 
-typedef struct {
-    cchc_outbox_source_fn fn;
-    void *arg;
-} s_source_each_t;
-
 static int
 s_source_row (sqlite3_stmt *stmt, void *ctx)
 {
-    s_source_each_t *each = ctx;
+    s_each_t *each = ctx;
     cchc_outbox_source_t s;
     memset (&s, 0, sizeof s);
-    const char *n = (const char *) sqlite3_column_text (stmt, 0);
-    cchc_strlcpy (s.name, n ? n : "", sizeof s.name);
+    s_column_copy (stmt, 0, s.name, sizeof s.name);
     s.last_run_ms = sqlite3_column_int64 (stmt, 1);
     s.last_ok_ms = sqlite3_column_int64 (stmt, 2);
     s.last_error_ms = sqlite3_column_int64 (stmt, 3);
-    const char *e = (const char *) sqlite3_column_text (stmt, 4);
-    cchc_strlcpy (s.last_error, e ? e : "", sizeof s.last_error);
+    s_column_copy (stmt, 4, s.last_error, sizeof s.last_error);
     s.runs = sqlite3_column_int64 (stmt, 5);
     s.obs_total = sqlite3_column_int64 (stmt, 6);
-    return each->fn (each->arg, &s);
+    return each->fn.source (each->arg, &s);
 }
 
 int
@@ -1720,7 +1722,7 @@ cchc_outbox_source_each (cchc_outbox_t *self, cchc_outbox_source_fn fn, void *ar
                          size_t errlen)
 {
     assert (self && fn);
-    s_source_each_t each = { fn, arg };
+    s_each_t each = { .fn.source = fn, .arg = arg };
     return s_rows_each (
         self,
         "SELECT name, last_run, last_ok, last_error_at, last_error, runs, obs_total "
