@@ -353,8 +353,9 @@ s_check_figures (const block_t *b)
                  && strlen (code) <= CCHC_UNIT_MAX && strlen (parent) <= CCHC_UNIT_MAX
                  && strlen (v + used) <= CCHC_PROVFIG_NAME_MAX;
             if (ok) {
-                snprintf (n->code, sizeof n->code, "%s", code);
-                snprintf (n->parent, sizeof n->parent, "%s",
+                //  lengths checked above; the precision tells the compiler
+                snprintf (n->code, sizeof n->code, "%.*s", CCHC_UNIT_MAX, code);
+                snprintf (n->parent, sizeof n->parent, "%.*s", CCHC_UNIT_MAX,
                           strcmp (parent, "-") == 0 ? "" : parent);
                 snprintf (n->name, sizeof n->name, "%s", v + used);
                 n->scores = scores [f.nunits];
