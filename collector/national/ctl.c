@@ -295,6 +295,37 @@ s_rank_files (json_t *r, const char *criteria, const char *format, const char *o
     return rc;
 }
 
+/*  What `national rank` (period) or `national province` (province) asks. */
+typedef struct {
+    const cchc_period_t *period; /* rank: the period */
+    int deadline_day;            /* rank: day of the reporting deadline */
+    const char *province;        /* province: its code, NULL for rank */
+    const char *period_id;       /* province: the period's id */
+    int64_t version;             /* province: the version, 0 the latest */
+} s_query_t;
+
+/*  The national ranking or a province's figures as JSON, read from the
+    database.  NULL (the reason printed) on error. */
+static json_t *
+s_query (const cchc_collector_conf_t *conf, const s_query_t *q)
+{
+    sqlite3 *db = s_db (conf, true);
+    if (!db)
+        return NULL;
+    char err [512];
+    json_t *r = NULL;
+    int rc = q->province
+                 ? cchc_national_province (db, q->province, q->period_id, q->version, &r, err,
+                                           sizeof err)
+                 : cchc_national_rank (db, q->period, q->deadline_day, &r, err, sizeof err);
+    sqlite3_close (db);
+    if (rc != 0) {
+        fprintf (stderr, "cchcctl: %s\n", err);
+        return NULL;
+    }
+    return r;
+}
+
 static int
 s_rank (const cchc_collector_conf_t *conf, const char *criteria, int argc, char **argv)
 {
@@ -315,17 +346,11 @@ s_rank (const cchc_collector_conf_t *conf, const char *criteria, int argc, char 
         || (!file && strcmp (format, "table") != 0 && strcmp (format, "json") != 0)
         || (strcmp (format, "xlsx") == 0 && !out) || (out && !file))
         return 2;
-    sqlite3 *db = s_db (conf, true);
-    if (!db)
+    json_t *r =
+        s_query (conf, &(s_query_t){ .period = &period, .deadline_day = (int) deadline });
+    if (!r)
         return 1;
-    char err [512];
-    json_t *r = NULL;
-    int rc = cchc_national_rank (db, &period, (int) deadline, &r, err, sizeof err);
-    sqlite3_close (db);
-    if (rc != 0) {
-        fprintf (stderr, "cchcctl: %s\n", err);
-        return 1;
-    }
+    int rc = 0;
     if (file || pdf || html) {
         char path [CCHC_COLLECTOR_PATH_MAX + 32] = "";
         cchc_collector_conf_criteria_path (conf, criteria, path, sizeof path);
@@ -354,17 +379,10 @@ s_province (const cchc_collector_conf_t *conf, int argc, char **argv)
         return 2;
     if (!province || !period)
         return 2;
-    sqlite3 *db = s_db (conf, true);
-    if (!db)
+    json_t *r = s_query (
+        conf, &(s_query_t){ .province = province, .period_id = period, .version = version });
+    if (!r)
         return 1;
-    char err [512];
-    json_t *r = NULL;
-    int rc = cchc_national_province (db, province, period, version, &r, err, sizeof err);
-    sqlite3_close (db);
-    if (rc != 0) {
-        fprintf (stderr, "cchcctl: %s\n", err);
-        return 1;
-    }
     char *s = json_dumps (r, JSON_INDENT (2));
     puts (s);
     free (s);
