@@ -29,19 +29,6 @@
 
 /* ---------------------------------------------------------------- backup */
 
-static int
-s_sql_one (sqlite3 *db, const char *sql, int64_t *out)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2 (db, sql, -1, &st, NULL);
-    if (rc == SQLITE_OK && (rc = sqlite3_step (st)) == SQLITE_ROW) {
-        *out = sqlite3_column_int64 (st, 0);
-        rc = SQLITE_OK;
-    }
-    sqlite3_finalize (st);
-    return rc == SQLITE_OK ? 0 : -1;
-}
-
 /*  fsync the folder holding `path` (the rename is durable). */
 static void
 s_sync_dir (const char *path)
@@ -106,7 +93,7 @@ s_copy_steps (sqlite3_backup **bk_p, int64_t step)
 static int
 s_check_copy (sqlite3 *dst, const char *tmp, int64_t journal_rows)
 {
-    int64_t copied = -1;
+    int64_t copied = -1, copied_max = -1;
     sqlite3_stmt *st = NULL;
     if (sqlite3_exec (dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK
         || sqlite3_prepare_v2 (dst, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK) {
@@ -123,7 +110,7 @@ s_check_copy (sqlite3 *dst, const char *tmp, int64_t journal_rows)
         }
     }
     sqlite3_finalize (st);
-    if (rc != SQLITE_DONE || !ok || s_sql_one (dst, "SELECT count(*) FROM journal", &copied)
+    if (rc != SQLITE_DONE || !ok || cchc_db_journal_extent (dst, &copied, &copied_max)
         || copied != journal_rows) {
         fprintf (stderr, "cchcctl: the copy does not check out (%s)\n",
                  rc != SQLITE_DONE ? sqlite3_errmsg (dst)
@@ -210,8 +197,7 @@ cchc_ctl_backup (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
         reads the same snapshot, so the copy is consistent and the collector's
         commits (WAL) neither wait for it nor restart it. */
     if (sqlite3_exec (src, "BEGIN", NULL, NULL, NULL) != SQLITE_OK
-        || s_sql_one (src, "SELECT count(*) FROM journal", &journal_rows)
-        || s_sql_one (src, "SELECT ifnull(max(id), 0) FROM journal", &journal_max)) {
+        || cchc_db_journal_extent (src, &journal_rows, &journal_max)) {
         fprintf (stderr, "cchcctl: %s\n", sqlite3_errmsg (src));
         goto done;
     }

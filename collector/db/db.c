@@ -873,6 +873,32 @@ cchc_db_observation_any (sqlite3 *db, int32_t first, int32_t last, int64_t befor
     return has;
 }
 
+/* ------------------------------------------------------------ one integer */
+
+int
+cchc_db_int64 (sqlite3 *db, const char *sql, int64_t *out)
+{
+    assert (db && sql && out);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2 (db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step (st)) == SQLITE_ROW) {
+        *out = sqlite3_column_int64 (st, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize (st);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+int
+cchc_db_journal_extent (sqlite3 *db, int64_t *rows, int64_t *max_id)
+{
+    assert (rows && max_id);
+    return cchc_db_int64 (db, "SELECT count(*) FROM journal", rows) == 0
+                   && cchc_db_int64 (db, "SELECT ifnull(max(id), 0) FROM journal", max_id) == 0
+               ? 0
+               : -1;
+}
+
 /* ------------------------------------------------------------ data version */
 
 int

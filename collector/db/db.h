@@ -234,6 +234,14 @@ typedef struct {
 /*  0, or -1 (sqlite3_errmsg (db) says why). */
 int cchc_db_data_version (sqlite3 *db, cchc_db_data_version_t *version);
 
+/*  One integer from a query without parameters (its first column of its first
+    row) on any connection; 0, or -1 with the error on the connection. */
+int cchc_db_int64 (sqlite3 *db, const char *sql, int64_t *out);
+
+/*  The journal's extent on any connection: its row count and newest id (0
+    when empty).  0, or -1 with the error on the connection. */
+int cchc_db_journal_extent (sqlite3 *db, int64_t *rows, int64_t *max_id);
+
 /*  max(journal.id), 0 when empty.  0 or -1. */
 int cchc_db_journal_position (sqlite3 *db, int64_t *position);
 

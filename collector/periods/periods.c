@@ -45,20 +45,6 @@ s_exec (sqlite3 *db, const char *sql, char *err, size_t errlen)
     return 0;
 }
 
-/*  One integer from a query without parameters; -1 on error. */
-static int
-s_int64 (sqlite3 *db, const char *sql, int64_t *out)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2 (db, sql, -1, &st, NULL);
-    if (rc == SQLITE_OK && (rc = sqlite3_step (st)) == SQLITE_ROW) {
-        *out = sqlite3_column_int64 (st, 0);
-        rc = SQLITE_OK;
-    }
-    sqlite3_finalize (st);
-    return rc == SQLITE_OK ? 0 : -1;
-}
-
 /*  UTC ms at which the window's last local day ends. */
 int64_t
 cchc_periods_close_ms (const cchc_rollup_window_t *w)
@@ -73,10 +59,10 @@ int
 cchc_periods_managed (sqlite3 *db)
 {
     int64_t n = 0;
-    if (s_int64 (db,
-                 "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                 " AND name IN ('period_result', 'period_event')",
-                 &n)
+    if (cchc_db_int64 (db,
+                       "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                       " AND name IN ('period_result', 'period_event')",
+                       &n)
         != 0)
         return -1;
     return n == 2 ? 1 : 0;
@@ -249,10 +235,10 @@ cchc_periods_new (const cchc_periods_config_t *conf, char *err, size_t errlen)
     sqlite3_busy_timeout (self->db, (int) self->conf.busy_timeout_ms);
     sqlite3_extended_result_codes (self->db, 1);
     int64_t tables = 0;
-    if (s_int64 (self->db,
-                 "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                 " AND name IN ('unit', 'agent', 'journal', 'observation')",
-                 &tables)) {
+    if (cchc_db_int64 (self->db,
+                       "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                       " AND name IN ('unit', 'agent', 'journal', 'observation')",
+                       &tables)) {
         cchc_errf (err, errlen, "%s: %s", self->db_path, sqlite3_errmsg (self->db));
         goto fail;
     }
@@ -738,10 +724,10 @@ int
 cchc_periods_load_months (cchc_periods_t *self)
 {
     int64_t has = 0;
-    if (s_int64 (self->db,
-                 "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                 " AND name = 'observation_month'",
-                 &has)
+    if (cchc_db_int64 (self->db,
+                       "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                       " AND name = 'observation_month'",
+                       &has)
         != 0)
         return -1;
     self->month_count = 0;
