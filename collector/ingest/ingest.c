@@ -237,6 +237,100 @@ s_unauth_answer (struct cchc_ingest_t *self, const cchc_job_t *job, int reason)
     return answer;
 }
 
+/*  The checks of an authenticated report before its observations: revoked
+    key, unit, clock (PROTOCOL.md §9.2).  true: it may be stored; false: the
+    job is refused (its verdict set). */
+static bool
+s_admit (struct cchc_ingest_t *self, cchc_job_t *job, const cchc_keytab_entry_t *entry,
+         int64_t now)
+{
+    job->agent_id = entry->id;
+    if (entry->revoked) {
+        /*  Authenticated, so counted against the agent; but a revoked key's
+            seq is never answered (PROTOCOL.md 9.2: seq 0, keep the data). */
+        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN,
+                          "refused seq %llu from "
+                          "revoked agent %lld at %s",
+                          (unsigned long long) job->report.seq, (long long) entry->id,
+                          s_peer (job));
+        s_refuse (job, CCHC_JOB_COUNT, CCHC_REASON_REVOKED_AGENT);
+        return false;
+    }
+    job->seq = job->report.seq;
+    memcpy (job->unit, entry->unit, sizeof job->unit);
+    if (strcmp (job->report.unit, entry->unit) != 0) {
+        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN,
+                          "refused seq %llu from agent "
+                          "%lld at %s: unit %s, enrolled for %s",
+                          (unsigned long long) job->seq, (long long) entry->id, s_peer (job),
+                          job->report.unit, entry->unit);
+        s_refuse (job, CCHC_JOB_COUNT, CCHC_REASON_UNIT_MISMATCH);
+        return false;
+    }
+    if (job->report.created_ms > (uint64_t) (now + self->conf->max_skew_ms)) {
+        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN,
+                          "refused seq %llu from agent "
+                          "%lld at %s: created %lld ms ahead of collector time",
+                          (unsigned long long) job->seq, (long long) entry->id, s_peer (job),
+                          (long long) ((int64_t) job->report.created_ms - now));
+        /*  A clock error is transient (NTP fixes it, or the operator): the
+            agent keeps the report and sends it again later (PROTOCOL.md
+            §9.2); a permanent refusal would dead-letter a whole province
+            whose clock (or ours) is a few minutes off. */
+        s_refuse (job, CCHC_JOB_COUNT, CCHC_REASON_FUTURE_TIMESTAMP);
+        job->status = CCHC_STATUS_RETRY_LATER;
+        return false;
+    }
+    return true;
+}
+
+/*  Record the observations the collector refuses (job->rejected); the rest
+    of the report is stored.  false: no memory (the job is answered busy). */
+static bool
+s_check_obs (struct cchc_ingest_t *self, cchc_job_t *job, int64_t now)
+{
+    /*  Per observation: date range, then metric code, then the value
+        domain (PROTOCOL.md §5: 0 .. 2^53, finite). */
+    cchc_date_t last = cchc_date_from_utc_ms (now) + (cchc_date_t) self->conf->future_days;
+    for (uint32_t i = 0; i < job->report.nobs; i++) {
+        const cchc_obs_t *obs = &job->report.obs [i];
+        uint32_t reason = 0;
+        if (obs->date < self->min_date || obs->date > last)
+            reason = CCHC_REASON_DATE_OUT_OF_RANGE;
+        else if (self->criteria && !s_metric_known (self, obs->metric))
+            reason = CCHC_REASON_UNKNOWN_METRIC;
+        else if (obs->is_float
+                     ? !(obs->fval >= 0 && obs->fval <= (double) CCHC_PROTO_VALUE_MAX)
+                     : (obs->ival < 0 || obs->ival > CCHC_PROTO_VALUE_MAX))
+            reason = CCHC_REASON_VALUE_OUT_OF_RANGE;
+        if (!reason)
+            continue;
+        if (!job->rejected) {
+            job->rejected = malloc (job->report.nobs * sizeof *job->rejected);
+            if (!job->rejected) {
+                s_refuse (job, CCHC_JOB_ACK, CCHC_REASON_BUSY);
+                job->status = CCHC_STATUS_RETRY_LATER;
+                return false;
+            }
+        }
+        job->rejected [job->nrejected].index = i;
+        job->rejected [job->nrejected].reason = reason;
+        job->nrejected++;
+    }
+    if (job->nrejected) {
+        char date [11];
+        cchc_date_format (job->report.obs [job->rejected [0].index].date, date, sizeof date);
+        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN,
+                          "agent %lld at %s seq %llu: %u of "
+                          "%u observations refused (first: %s %s, %s)",
+                          (long long) job->agent_id, s_peer (job),
+                          (unsigned long long) job->seq, job->nrejected, job->report.nobs,
+                          job->report.obs [job->rejected [0].index].metric, date,
+                          cchc_reason_name ((int) job->rejected [0].reason));
+    }
+    return true;
+}
+
 /*  Verify and check one new job; sets kind and, for final verdicts, status. */
 static void
 s_verify (struct cchc_ingest_t *self, cchc_job_t *job)
@@ -291,83 +385,9 @@ s_verify (struct cchc_ingest_t *self, cchc_job_t *job)
             job->unanswered = true;
         return;
     }
-    job->agent_id = entry.id;
-    if (entry.revoked) {
-        /*  Authenticated, so counted against the agent; but a revoked key's
-            seq is never answered (PROTOCOL.md 9.2: seq 0, keep the data). */
-        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN,
-                          "refused seq %llu from "
-                          "revoked agent %lld at %s",
-                          (unsigned long long) job->report.seq, (long long) entry.id,
-                          s_peer (job));
-        s_refuse (job, CCHC_JOB_COUNT, CCHC_REASON_REVOKED_AGENT);
-        return;
-    }
-    job->seq = job->report.seq;
-    memcpy (job->unit, entry.unit, sizeof job->unit);
-    if (strcmp (job->report.unit, entry.unit) != 0) {
-        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN,
-                          "refused seq %llu from agent "
-                          "%lld at %s: unit %s, enrolled for %s",
-                          (unsigned long long) job->seq, (long long) entry.id, s_peer (job),
-                          job->report.unit, entry.unit);
-        s_refuse (job, CCHC_JOB_COUNT, CCHC_REASON_UNIT_MISMATCH);
-        return;
-    }
     int64_t now = cchc_clock_now_ms ();
-    if (job->report.created_ms > (uint64_t) (now + self->conf->max_skew_ms)) {
-        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN,
-                          "refused seq %llu from agent "
-                          "%lld at %s: created %lld ms ahead of collector time",
-                          (unsigned long long) job->seq, (long long) entry.id, s_peer (job),
-                          (long long) ((int64_t) job->report.created_ms - now));
-        /*  A clock error is transient (NTP fixes it, or the operator): the
-            agent keeps the report and sends it again later (PROTOCOL.md
-            §9.2); a permanent refusal would dead-letter a whole province
-            whose clock (or ours) is a few minutes off. */
-        s_refuse (job, CCHC_JOB_COUNT, CCHC_REASON_FUTURE_TIMESTAMP);
-        job->status = CCHC_STATUS_RETRY_LATER;
+    if (!s_admit (self, job, &entry, now) || !s_check_obs (self, job, now))
         return;
-    }
-    /*  Per observation: date range, then metric code, then the value
-        domain (PROTOCOL.md §5: 0 .. 2^53, finite). */
-    cchc_date_t last = cchc_date_from_utc_ms (now) + (cchc_date_t) self->conf->future_days;
-    for (uint32_t i = 0; i < job->report.nobs; i++) {
-        const cchc_obs_t *obs = &job->report.obs [i];
-        uint32_t reason = 0;
-        if (obs->date < self->min_date || obs->date > last)
-            reason = CCHC_REASON_DATE_OUT_OF_RANGE;
-        else if (self->criteria && !s_metric_known (self, obs->metric))
-            reason = CCHC_REASON_UNKNOWN_METRIC;
-        else if (obs->is_float
-                     ? !(obs->fval >= 0 && obs->fval <= (double) CCHC_PROTO_VALUE_MAX)
-                     : (obs->ival < 0 || obs->ival > CCHC_PROTO_VALUE_MAX))
-            reason = CCHC_REASON_VALUE_OUT_OF_RANGE;
-        if (!reason)
-            continue;
-        if (!job->rejected) {
-            job->rejected = malloc (job->report.nobs * sizeof *job->rejected);
-            if (!job->rejected) {
-                s_refuse (job, CCHC_JOB_ACK, CCHC_REASON_BUSY);
-                job->status = CCHC_STATUS_RETRY_LATER;
-                return;
-            }
-        }
-        job->rejected [job->nrejected].index = i;
-        job->rejected [job->nrejected].reason = reason;
-        job->nrejected++;
-    }
-    if (job->nrejected) {
-        char date [11];
-        cchc_date_format (job->report.obs [job->rejected [0].index].date, date, sizeof date);
-        cchc_log_limited (&s_rl_input, CCHC_LOG_WARN,
-                          "agent %lld at %s seq %llu: %u of "
-                          "%u observations refused (first: %s %s, %s)",
-                          (long long) entry.id, s_peer (job), (unsigned long long) job->seq,
-                          job->nrejected, job->report.nobs,
-                          job->report.obs [job->rejected [0].index].metric, date,
-                          cchc_reason_name ((int) job->rejected [0].reason));
-    }
     /*  Stored even when every observation was refused (PROTOCOL.md 10.1):
         the journal keeps it, so a resend is a duplicate. */
     job->npolicy = job->nrejected;
@@ -704,6 +724,116 @@ s_socket (void *ctx, int type, const char *endpoint, bool bind, int hwm)
     return socket;
 }
 
+/*  The three connections (reader, writer, checkpointer), the writer tuned. */
+static int
+s_open_databases (cchc_ingest_t *self, const char *db_path, char *err, size_t errlen)
+{
+    if (CCHC_FAILPOINT ("ingest.open", err, errlen))
+        return -1;
+    self->reader = cchc_db_open (db_path, true, err, errlen);
+    if (!self->reader)
+        return -1;
+    self->writer.store = cchc_db_open (db_path, true, err, errlen);
+    if (!self->writer.store)
+        return -1;
+    self->checkpointer = cchc_db_open (db_path, true, err, errlen);
+    if (!self->checkpointer)
+        return -1;
+    if (cchc_db_tune (self->writer.store, strcmp (self->conf->synchronous, "full") == 0,
+                      self->conf->busy_timeout_ms, self->conf->max_pages)
+        || cchc_db_ingest_mode (self->writer.store, &self->wal_pages)) {
+        snprintf (err, errlen, "%s: %s", db_path, cchc_db_errmsg (self->writer.store));
+        return -1;
+    }
+    if (CCHC_FAILPOINT ("ingest.tune", err, errlen))
+        return -1;
+    return 0;
+}
+
+/*  The checkpoint thread (its lock and wake-up first). */
+static int
+s_start_checkpoint (cchc_ingest_t *self, char *err, size_t errlen)
+{
+    pthread_mutex_init (&self->checkpoint_lock, NULL);
+    pthread_cond_init (&self->checkpoint_wake, NULL);
+    self->checkpoint_init = true;
+    if (pthread_create (&self->checkpoint_thread, NULL, s_checkpoint_run, self)) {
+        snprintf (err, errlen, "cannot start the checkpoint thread");
+        return -1;
+    }
+    self->checkpoint_started = true;
+    if (CCHC_FAILPOINT ("ingest.checkpoint", err, errlen))
+        return -1;
+    return 0;
+}
+
+/*  The inproc sockets of the stages and of every verifier. */
+static int
+s_open_sockets (cchc_ingest_t *self, char *err, size_t errlen)
+{
+    /*  Every queue can hold every job in flight: sends never wait. */
+    int hwm = (int) self->conf->max_inflight + 16;
+    self->verify = s_socket (self->ctx, ZMQ_PUSH, EP_VERIFY, true, hwm);
+    self->ack = s_socket (self->ctx, ZMQ_PULL, EP_ACK, true, hwm);
+    self->writer.inbox = s_socket (self->ctx, ZMQ_PULL, EP_WRITE, true, hwm);
+    self->writer.outbox = s_socket (self->ctx, ZMQ_PUSH, EP_SIGN, true, hwm);
+    if (!self->verify || !self->ack || !self->writer.inbox || !self->writer.outbox) {
+        snprintf (err, errlen, "inproc sockets: %s", zmq_strerror (errno));
+        return -1;
+    }
+    if (CCHC_FAILPOINT ("ingest.sockets", err, errlen))
+        return -1;
+    self->nworkers = (size_t) self->conf->verifiers;
+    self->workers = calloc (self->nworkers, sizeof *self->workers);
+    if (!self->workers) {
+        snprintf (err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < self->nworkers; i++) {
+        s_worker_t *worker = &self->workers [i];
+        worker->ingest = self;
+        worker->verify = s_socket (self->ctx, ZMQ_PULL, EP_VERIFY, false, hwm);
+        worker->sign = s_socket (self->ctx, ZMQ_PULL, EP_SIGN, false, hwm);
+        worker->write = s_socket (self->ctx, ZMQ_PUSH, EP_WRITE, false, hwm);
+        worker->ack = s_socket (self->ctx, ZMQ_PUSH, EP_ACK, false, hwm);
+        if (!worker->verify || !worker->sign || !worker->write || !worker->ack) {
+            snprintf (err, errlen, "inproc sockets: %s", zmq_strerror (errno));
+            return -1;
+        }
+        if (i == 0 && CCHC_FAILPOINT ("ingest.worker_sockets", err, errlen))
+            return -1;
+    }
+    return 0;
+}
+
+/*  The writer thread, then the verifiers. */
+static int
+s_start_threads (cchc_ingest_t *self, char *err, size_t errlen)
+{
+    self->writer.conf = self->conf;
+    self->writer.stats = self->stats;
+    if (pthread_create (&self->writer_thread, NULL, cchc_writer_run, &self->writer)) {
+        snprintf (err, errlen, "cannot start the writer thread");
+        return -1;
+    }
+    self->writer_started = true;
+    if (CCHC_FAILPOINT ("ingest.writer", err, errlen))
+        return -1;
+    for (size_t i = 0; i < self->nworkers; i++) {
+        if (pthread_create (&self->workers [i].thread, NULL, s_worker_run,
+                            &self->workers [i])) {
+            snprintf (err, errlen, "cannot start a worker thread");
+            return -1;
+        }
+        self->workers [i].started = true;
+        if (i == 0 && CCHC_FAILPOINT ("ingest.worker", err, errlen))
+            return -1;
+    }
+    if (CCHC_FAILPOINT ("ingest.started", err, errlen))
+        return -1;
+    return 0;
+}
+
 cchc_ingest_t *
 cchc_ingest_new (void *ctx, const cchc_ingest_args_t *args, char *err, size_t errlen)
 {
@@ -730,34 +860,8 @@ cchc_ingest_new (void *ctx, const cchc_ingest_args_t *args, char *err, size_t er
         goto failed;
     }
 
-    if (CCHC_FAILPOINT ("ingest.open", err, errlen))
-        goto failed;
-    self->reader = cchc_db_open (args->db_path, true, err, errlen);
-    if (!self->reader)
-        goto failed;
-    self->writer.store = cchc_db_open (args->db_path, true, err, errlen);
-    if (!self->writer.store)
-        goto failed;
-    self->checkpointer = cchc_db_open (args->db_path, true, err, errlen);
-    if (!self->checkpointer)
-        goto failed;
-    if (cchc_db_tune (self->writer.store, strcmp (self->conf->synchronous, "full") == 0,
-                      self->conf->busy_timeout_ms, self->conf->max_pages)
-        || cchc_db_ingest_mode (self->writer.store, &self->wal_pages)) {
-        snprintf (err, errlen, "%s: %s", args->db_path, cchc_db_errmsg (self->writer.store));
-        goto failed;
-    }
-    if (CCHC_FAILPOINT ("ingest.tune", err, errlen))
-        goto failed;
-    pthread_mutex_init (&self->checkpoint_lock, NULL);
-    pthread_cond_init (&self->checkpoint_wake, NULL);
-    self->checkpoint_init = true;
-    if (pthread_create (&self->checkpoint_thread, NULL, s_checkpoint_run, self)) {
-        snprintf (err, errlen, "cannot start the checkpoint thread");
-        goto failed;
-    }
-    self->checkpoint_started = true;
-    if (CCHC_FAILPOINT ("ingest.checkpoint", err, errlen))
+    if (s_open_databases (self, args->db_path, err, errlen)
+        || s_start_checkpoint (self, err, errlen))
         goto failed;
     pthread_mutex_init (&self->unauth_lock, NULL);
     self->unauth_lock_ready = true;
@@ -766,58 +870,7 @@ cchc_ingest_new (void *ctx, const cchc_ingest_args_t *args, char *err, size_t er
     s_refresh (self, true);
     cchc_notice ("%zu agents enrolled", cchc_keytab_size (self->keytab));
 
-    /*  Every queue can hold every job in flight: sends never wait. */
-    int hwm = (int) self->conf->max_inflight + 16;
-    self->verify = s_socket (ctx, ZMQ_PUSH, EP_VERIFY, true, hwm);
-    self->ack = s_socket (ctx, ZMQ_PULL, EP_ACK, true, hwm);
-    self->writer.inbox = s_socket (ctx, ZMQ_PULL, EP_WRITE, true, hwm);
-    self->writer.outbox = s_socket (ctx, ZMQ_PUSH, EP_SIGN, true, hwm);
-    if (!self->verify || !self->ack || !self->writer.inbox || !self->writer.outbox) {
-        snprintf (err, errlen, "inproc sockets: %s", zmq_strerror (errno));
-        goto failed;
-    }
-    if (CCHC_FAILPOINT ("ingest.sockets", err, errlen))
-        goto failed;
-    self->nworkers = (size_t) self->conf->verifiers;
-    self->workers = calloc (self->nworkers, sizeof *self->workers);
-    if (!self->workers) {
-        snprintf (err, errlen, "out of memory");
-        goto failed;
-    }
-    for (size_t i = 0; i < self->nworkers; i++) {
-        s_worker_t *worker = &self->workers [i];
-        worker->ingest = self;
-        worker->verify = s_socket (ctx, ZMQ_PULL, EP_VERIFY, false, hwm);
-        worker->sign = s_socket (ctx, ZMQ_PULL, EP_SIGN, false, hwm);
-        worker->write = s_socket (ctx, ZMQ_PUSH, EP_WRITE, false, hwm);
-        worker->ack = s_socket (ctx, ZMQ_PUSH, EP_ACK, false, hwm);
-        if (!worker->verify || !worker->sign || !worker->write || !worker->ack) {
-            snprintf (err, errlen, "inproc sockets: %s", zmq_strerror (errno));
-            goto failed;
-        }
-        if (i == 0 && CCHC_FAILPOINT ("ingest.worker_sockets", err, errlen))
-            goto failed;
-    }
-    self->writer.conf = self->conf;
-    self->writer.stats = self->stats;
-    if (pthread_create (&self->writer_thread, NULL, cchc_writer_run, &self->writer)) {
-        snprintf (err, errlen, "cannot start the writer thread");
-        goto failed;
-    }
-    self->writer_started = true;
-    if (CCHC_FAILPOINT ("ingest.writer", err, errlen))
-        goto failed;
-    for (size_t i = 0; i < self->nworkers; i++) {
-        if (pthread_create (&self->workers [i].thread, NULL, s_worker_run,
-                            &self->workers [i])) {
-            snprintf (err, errlen, "cannot start a worker thread");
-            goto failed;
-        }
-        self->workers [i].started = true;
-        if (i == 0 && CCHC_FAILPOINT ("ingest.worker", err, errlen))
-            goto failed;
-    }
-    if (CCHC_FAILPOINT ("ingest.started", err, errlen))
+    if (s_open_sockets (self, err, errlen) || s_start_threads (self, err, errlen))
         goto failed;
     return self;
 
