@@ -42,11 +42,20 @@ EOF
 fpid=$!
 PIDS+=("$fpid")
 sleep 2
-# the flood's own cost: the collector's CPU over 5 s with the connections held
-c0=$(cpu); t0=$(date +%s%N)
-sleep 5
-c1=$(cpu); t1=$(date +%s%N)
-pct=$(( (c1 - c0) * 100 * 1000000000 / hz / (t1 - t0) ))
+# the flood's own cost: the collector's CPU over 5 s with the connections held.
+# Running out of descriptors makes libzmq's listener spin until the monitor
+# sheds the backlog; on a slow (sanitizer) build under load that can still be
+# going on in the first window (130 % seen once), so up to three windows are
+# measured, the flood held all along: pinned means every window is busy (the
+# code before the fix: 99 % in each, for as long as the flood lasted).
+for window in 1 2 3; do
+  c0=$(cpu); t0=$(date +%s%N)
+  sleep 5
+  c1=$(cpu); t1=$(date +%s%N)
+  pct=$(( (c1 - c0) * 100 * 1000000000 / hz / (t1 - t0) ))
+  [ "$pct" -lt 60 ] && break
+  echo "     flood: window $window: collector CPU $pct % of a core, measuring again"
+done
 start=$(date +%s%N)
 got=$(send a1 --unit SNV --seq 2 --timeout 100000)
 took=$(( ($(date +%s%N) - start) / 1000000 ))
@@ -54,7 +63,7 @@ held=$(kill -0 "$fpid" 2>/dev/null && echo yes || echo no)
 kill "$fpid" 2>/dev/null || true
 wait "$fpid" 2>/dev/null || true
 echo "     flood: $(cat "$T/flood.json") held; collector CPU over $(( (t1 - t0) / 1000000 )) ms" \
-     "of it: $pct % of a core; enrolled agent answered in $took ms (flood still held: $held)"
+     "of window $window: $pct % of a core; enrolled agent answered in $took ms (flood still held: $held)"
 expect flood.agent_served "status=accepted reason=none seq=2 rejected=" "$got"
 expect flood.agent_served_during_flood "yes" "$held"
 expect flood.cpu_not_pinned "1" "$(( pct < 60 ))"
