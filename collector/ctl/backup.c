@@ -89,9 +89,10 @@ s_copy_steps (sqlite3_backup **bk_p, int64_t step)
 }
 
 /*  Make the copy self-contained (no -wal beside it) and check it: SQLite's
-    integrity_check and the journal's row count.  0, or -1 (said). */
+    integrity_check and the journal's extent (row count and newest id) equal
+    to the source's.  0, or -1 (said). */
 static int
-s_check_copy (sqlite3 *dst, const char *tmp, int64_t journal_rows)
+s_check_copy (sqlite3 *dst, const char *tmp, int64_t journal_rows, int64_t journal_max)
 {
     int64_t copied = -1, copied_max = -1;
     sqlite3_stmt *st = NULL;
@@ -111,11 +112,11 @@ s_check_copy (sqlite3 *dst, const char *tmp, int64_t journal_rows)
     }
     sqlite3_finalize (st);
     if (rc != SQLITE_DONE || !ok || cchc_db_journal_extent (dst, &copied, &copied_max)
-        || copied != journal_rows) {
+        || copied != journal_rows || copied_max != journal_max) {
         fprintf (stderr, "cchcctl: the copy does not check out (%s)\n",
                  rc != SQLITE_DONE ? sqlite3_errmsg (dst)
                  : !ok             ? "integrity_check"
-                                   : "journal count differs");
+                                   : "journal extent differs");
         return -1;
     }
     return 0;
@@ -218,7 +219,7 @@ cchc_ctl_backup (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
     }
     /*  A self-contained file (no -wal beside it), durable, then checked. */
     what = "check";
-    if (s_check_copy (dst, tmp, journal_rows))
+    if (s_check_copy (dst, tmp, journal_rows, journal_max))
         goto done;
     if (sqlite3_close (dst) != SQLITE_OK) {
         fprintf (stderr, "cchcctl: %s: %s\n", tmp, sqlite3_errmsg (dst));
