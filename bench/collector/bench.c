@@ -51,6 +51,7 @@
 #include <dirent.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -270,6 +271,24 @@ s_self_cpu (void)
     getrusage (RUSAGE_SELF, &usage);
     return (double) usage.ru_utime.tv_sec + (double) usage.ru_utime.tv_usec / 1e6
            + (double) usage.ru_stime.tv_sec + (double) usage.ru_stime.tv_usec / 1e6;
+}
+
+/*  The size of a file, 0 if it is not there. */
+static off_t
+s_file_size (const char *path)
+{
+    struct stat st;
+    return stat (path, &st) == 0 ? st.st_size : 0;
+}
+
+/*  The WAL's largest size seen (sampled as acks come in; a WAL that never
+    starts over grows through the whole run). */
+static void
+s_wal_sample (const char *path, off_t *max)
+{
+    off_t size = s_file_size (path);
+    if (size > *max)
+        *max = size;
 }
 
 int
@@ -502,6 +521,9 @@ main (int argc, char **argv)
     for (size_t a = 0; a < nagents; a++)
         s_drain (&run, &agents [a]);
     double last_ack = s_now ();
+    char wal_path [300];
+    snprintf (wal_path, sizeof wal_path, "%s-wal", db_path);
+    off_t wal_max = 0;
     while (run.acked < nmessages) {
         int timeout = 1000;
         if (run.paced && sent < timed) {
@@ -530,6 +552,7 @@ main (int argc, char **argv)
         }
         struct epoll_event ready [64];
         int n = epoll_wait (epoll, ready, 64, timeout);
+        s_wal_sample (wal_path, &wal_max);
         if (n == -1 && errno == EINTR)
             continue;
         size_t before = run.acked;
@@ -624,6 +647,8 @@ main (int argc, char **argv)
             "per commit; not accepted: %zu; collector exit %d\n",
             stored, nmessages, batches, avg_batch, not_accepted,
             WIFEXITED (status) ? WEXITSTATUS (status) : -1);
+    printf ("wal:         at most %.1f MB during the run (database %.1f MB after it)\n",
+            (double) wal_max / 1e6, (double) s_file_size (db_path) / 1e6);
     printf ("cpu:         per report (us):");
     double collector_cpu = 0;
     for (size_t i = 0; i < cpu_end.count; i++) {

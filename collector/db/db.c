@@ -59,6 +59,7 @@ struct cchc_db_t {
     sqlite3_stmt *stmt [S_COUNT];
     /*  [n]: INSERT of n observation rows (1..CCHC_DB_ROWS_PER_INSERT). */
     sqlite3_stmt *obs_insert [CCHC_DB_ROWS_PER_INSERT + 1];
+    cchc_db_wal_t *wal; /* ingest mode: shared with the checkpointer */
     int errcode;
     char errmsg [256];
 };
@@ -247,26 +248,27 @@ s_wal_hook (void *arg, sqlite3 *db, const char *name, int pages)
 {
     (void) db;
     (void) name;
-    atomic_store_explicit ((atomic_int *) arg, pages, memory_order_relaxed);
+    atomic_store_explicit (&((cchc_db_wal_t *) arg)->pages, pages, memory_order_relaxed);
     return SQLITE_OK;
 }
 
 int
-cchc_db_ingest_mode (cchc_db_t *self, atomic_int *wal_pages)
+cchc_db_ingest_mode (cchc_db_t *self, cchc_db_wal_t *wal)
 {
     assert (self);
     if (s_exec (self, "PRAGMA foreign_keys = OFF;")
         || s_exec (self, "PRAGMA temp_store = MEMORY;"))
         return -1;
-    if (wal_pages)
-        sqlite3_wal_hook (self->db, s_wal_hook, (void *) wal_pages);
+    self->wal = wal;
+    if (wal)
+        sqlite3_wal_hook (self->db, s_wal_hook, (void *) wal);
     else
         sqlite3_wal_autocheckpoint (self->db, 0);
     return 0;
 }
 
 int
-cchc_db_checkpoint (cchc_db_t *self)
+cchc_db_checkpoint (cchc_db_t *self, cchc_db_wal_t *wal)
 {
     assert (self);
     int rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
@@ -274,7 +276,18 @@ cchc_db_checkpoint (cchc_db_t *self)
         s_fail (self, rc);
         return -1;
     }
+    if (wal && rc == SQLITE_OK)
+        atomic_store_explicit (&wal->behind, true, memory_order_relaxed);
     return 0;
+}
+
+void
+cchc_db_wal_catch_up (cchc_db_t *self)
+{
+    assert (self);
+    if (self->wal
+        && atomic_exchange_explicit (&self->wal->behind, false, memory_order_relaxed))
+        sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
 int

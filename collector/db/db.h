@@ -63,18 +63,41 @@ void cchc_db_take_error (cchc_db_t *self);
     database size in pages (0: none; a full database answers SQLITE_FULL). */
 int cchc_db_tune (cchc_db_t *self, bool sync_full, int64_t busy_timeout_ms, int64_t max_pages);
 
+/*  The WAL as the ingest writer and its checkpointer share it.  A PASSIVE
+    checkpoint never blocks the writer, but while the writer keeps
+    committing it never copies the frames added during its own pass, so the
+    WAL never starts over: it grew to ~180 MB in a 20,000-report benchmark
+    (of a 64 MB database), every commit writing into new file pages.  So
+    the checkpointer says when its pass left frames behind, and the writer,
+    between its transactions (no frame can be added meanwhile), copies the
+    few that are left (cchc_db_wal_catch_up); the next write transaction
+    then starts the WAL over from its beginning. */
+typedef struct {
+    atomic_int pages;   /* the WAL's size in pages after the writer's last commit */
+    atomic_bool behind; /* the checkpointer's last pass left frames to copy */
+} cchc_db_wal_t;
+
 /*  Make this connection the ingest writer's: temporary storage in memory,
     foreign keys are not
     re-checked (the writer's references hold by construction: agent ids
     come from the enrolment table, journal ids from the row it just
     inserted; cchcctl audit checks them all), and WAL checkpoints are left to
-    another connection (cchc_db_checkpoint): `wal_pages`, if not NULL, is
-    set to the WAL's size in pages after every commit.  0 or -1. */
-int cchc_db_ingest_mode (cchc_db_t *self, atomic_int *wal_pages);
+    another connection (cchc_db_checkpoint): `wal`, if not NULL, is kept up
+    to date after every commit and read by cchc_db_wal_catch_up (NULL: this
+    connection checkpoints by itself as SQLite does by default).  0 or -1. */
+int cchc_db_ingest_mode (cchc_db_t *self, cchc_db_wal_t *wal);
 
 /*  PRAGMA wal_checkpoint(PASSIVE): copy what it can of the WAL into the
-    database without blocking the writer.  0 or -1. */
-int cchc_db_checkpoint (cchc_db_t *self);
+    database without blocking the writer; with `wal` (the writer's), note
+    whether frames were left behind.  0 or -1. */
+int cchc_db_checkpoint (cchc_db_t *self, cchc_db_wal_t *wal);
+
+/*  On the writer's connection, outside a transaction: if the checkpointer's
+    last pass left frames behind, copy them (a PASSIVE checkpoint of what
+    the writer added during that pass), so the WAL can start over.  A
+    failure is left for the checkpointer's next pass.  Does nothing on a
+    connection not in ingest mode. */
+void cchc_db_wal_catch_up (cchc_db_t *self);
 
 /*  BEGIN IMMEDIATE / COMMIT / ROLLBACK.  rollback can't fail visibly. */
 int cchc_db_begin (cchc_db_t *self);

@@ -65,7 +65,7 @@ struct cchc_ingest_t {
 
     /*  WAL checkpoints, off the writer's thread. */
     cchc_db_t *checkpointer;
-    atomic_int wal_pages;
+    cchc_db_wal_t wal; /* shared by the writer and the checkpointer */
     pthread_t checkpoint_thread;
     bool checkpoint_init; /* its mutex and condition made */
     bool checkpoint_started;
@@ -518,13 +518,13 @@ s_checkpoint_run (void *arg)
         pthread_cond_timedwait (&self->checkpoint_wake, &self->checkpoint_lock, &until);
         if (self->checkpoint_stop)
             break;
-        if (atomic_load_explicit (&self->wal_pages, memory_order_relaxed) < CHECKPOINT_PAGES)
+        if (atomic_load_explicit (&self->wal.pages, memory_order_relaxed) < CHECKPOINT_PAGES)
             continue;
         pthread_mutex_unlock (&self->checkpoint_lock);
-        if (cchc_db_checkpoint (self->checkpointer))
+        if (cchc_db_checkpoint (self->checkpointer, &self->wal))
             cchc_log_limited (&s_rl_internal, CCHC_LOG_WARN, "checkpoint failed: %s",
                               cchc_db_errmsg (self->checkpointer));
-        atomic_store_explicit (&self->wal_pages, 0, memory_order_relaxed);
+        atomic_store_explicit (&self->wal.pages, 0, memory_order_relaxed);
         pthread_mutex_lock (&self->checkpoint_lock);
     }
     pthread_mutex_unlock (&self->checkpoint_lock);
@@ -741,7 +741,7 @@ s_open_databases (cchc_ingest_t *self, const char *db_path, char *err, size_t er
         return -1;
     if (cchc_db_tune (self->writer.store, strcmp (self->conf->synchronous, "full") == 0,
                       self->conf->busy_timeout_ms, self->conf->max_pages)
-        || cchc_db_ingest_mode (self->writer.store, &self->wal_pages)) {
+        || cchc_db_ingest_mode (self->writer.store, &self->wal)) {
         snprintf (err, errlen, "%s: %s", db_path, cchc_db_errmsg (self->writer.store));
         return -1;
     }

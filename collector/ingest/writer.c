@@ -628,6 +628,7 @@ cchc_writer_run (void *arg)
                 if (cchc_job_pass (self->outbox, &batch [i]))
                     cchc_job_destroy (&batch [i]);
             n = 0;
+            cchc_db_wal_catch_up (self->store); /* after the acks are on their way */
         }
         if (now >= rows.month_next
             || (rows.delta && cchc_rollup_delta_size (rows.delta) >= S_MONTH_NOTES_MAX))
