@@ -3,7 +3,8 @@
     The keeper: period states and stored rows are read in rows.c, snapshots
     of locked figures written and restored in snapshot.c (its head has the
     format), the schedule in schedule.c; here the figures people see,
-    storing, locking and reopening.
+    storing, locking and reopening.  Every statement on the period tables
+    is collector/db/periods.h's: this file says what to store, db/ how.
 
     Concurrency: the schedule (a collector thread) and cchcctl write the same
     rows.  Figures are computed in a read transaction that also reads the
@@ -13,6 +14,7 @@
 #include "collector/periods/periods.h"
 #include "collector/periods/periods_impl.h"
 #include "collector/db/db.h"
+#include "collector/db/periods.h"
 #include "collector/figures/rollup_json.h"
 
 #include "common/clock.h"
@@ -33,18 +35,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static int
-s_exec (sqlite3 *db, const char *sql, char *err, size_t errlen)
-{
-    char *msg = NULL;
-    if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        cchc_errf (err, errlen, "%s", msg ? msg : sqlite3_errmsg (db));
-        sqlite3_free (msg);
-        return -1;
-    }
-    return 0;
-}
-
 /*  UTC ms at which the window's last local day ends. */
 int64_t
 cchc_periods_close_ms (const cchc_rollup_window_t *w)
@@ -58,37 +48,11 @@ cchc_periods_close_ms (const cchc_rollup_window_t *w)
 int
 cchc_periods_managed (sqlite3 *db)
 {
-    int64_t n = 0;
-    if (cchc_db_int64 (db,
-                       "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                       " AND name IN ('period_result', 'period_event')",
-                       &n)
-        != 0)
-        return -1;
-    return n == 2 ? 1 : 0;
+    return cchc_db_periods_kept (db);
 }
 
 /* ------------------------------------------------------------------------ */
 /*  Figures as people see them */
-
-/*  The snapshot text of a locked period (malloc'ed), or NULL (none / error). */
-static char *
-s_snapshot_text (sqlite3 *db, const char *id)
-{
-    sqlite3_stmt *st = NULL;
-    char *text = NULL;
-    if (sqlite3_prepare_v2 (db,
-                            "SELECT snapshot FROM period_result WHERE period = ?1"
-                            " AND state = 'locked'",
-                            -1, &st, NULL)
-        == SQLITE_OK) {
-        sqlite3_bind_text (st, 1, id, -1, SQLITE_STATIC);
-        if (sqlite3_step (st) == SQLITE_ROW && sqlite3_column_text (st, 0))
-            text = strdup ((const char *) sqlite3_column_text (st, 0));
-    }
-    sqlite3_finalize (st);
-    return text;
-}
 
 void
 cchc_figures_destroy (cchc_figures_t **self_p)
@@ -114,7 +78,8 @@ cchc_figures_load (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t 
     }
     char id [CCHC_PERIOD_ID_MAX];
     cchc_period_format (period, id, sizeof id);
-    if (s_exec (db, "SAVEPOINT cchc_figures", err, errlen) != 0) {
+    if (cchc_db_read_begin (db) != 0) {
+        cchc_errf (err, errlen, "%s", sqlite3_errmsg (db));
         free (f);
         return NULL;
     }
@@ -139,7 +104,7 @@ cchc_figures_load (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t 
     cchc_rollup_window (cat, period, now, &w);
     bool locked = f->has_row && f->row.state == CCHC_PSTATE_LOCKED;
     if (locked && f->row.has_snapshot && !(flags & CCHC_FIGURES_LIVE)) {
-        char *text = s_snapshot_text (db, id);
+        char *text = cchc_db_period_result_snapshot (db, id);
         if (!text) {
             cchc_errf (err, errlen, "%s: the locked result cannot be read: %s", id,
                        sqlite3_errmsg (db));
@@ -158,7 +123,7 @@ cchc_figures_load (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t 
         cchc_period_prev (period, &p0);
         char id0 [CCHC_PERIOD_ID_MAX];
         cchc_period_format (&p0, id0, sizeof id0);
-        char *text0 = f->managed ? s_snapshot_text (db, id0) : NULL;
+        char *text0 = f->managed ? cchc_db_period_result_snapshot (db, id0) : NULL;
         if (text0) {
             cchc_criteria_t *cat0 = NULL;
             cchc_rollup_t *r0 = cchc_periods_restore (text0, &cat0, err, errlen);
@@ -185,7 +150,7 @@ cchc_figures_load (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t 
         f->state = CCHC_PSTATE_CLOSED; /* live figures of a locked period */
     ok = true;
 done:
-    sqlite3_exec (db, "RELEASE cchc_figures", NULL, NULL, NULL);
+    cchc_db_read_end (db);
     if (!ok)
         cchc_figures_destroy (&f);
     return f;
@@ -234,15 +199,12 @@ cchc_periods_new (const cchc_periods_config_t *conf, char *err, size_t errlen)
     }
     sqlite3_busy_timeout (self->db, (int) self->conf.busy_timeout_ms);
     sqlite3_extended_result_codes (self->db, 1);
-    int64_t tables = 0;
-    if (cchc_db_int64 (self->db,
-                       "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                       " AND name IN ('unit', 'agent', 'journal', 'observation')",
-                       &tables)) {
+    int tables = cchc_db_collector_tables (self->db);
+    if (tables < 0) {
         cchc_errf (err, errlen, "%s: %s", self->db_path, sqlite3_errmsg (self->db));
         goto fail;
     }
-    if (tables != 4) {
+    if (tables == 0) {
         cchc_errf (err, errlen,
                    "%s: not a collector database (collector/db/schema.h tables missing)",
                    self->db_path);
@@ -340,46 +302,24 @@ s_store_row (sqlite3 *db, const s_write_t *wr, const char *result)
 {
     const cchc_rollup_t *r = wr->fig->rollup;
     bool locking = wr->state == CCHC_PSTATE_LOCKED;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (
-            db,
-            "INSERT INTO period_result (period, state, computed_at, journal_pos,"
-            " journal_max, data_version, units, result, snapshot, locked_at, locked_by,"
-            " reopened_at, manual)"
-            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, max (?14, 0))"
-            " ON CONFLICT (period) DO UPDATE SET state = excluded.state,"
-            " computed_at = excluded.computed_at, journal_pos = excluded.journal_pos,"
-            " journal_max = excluded.journal_max, data_version = excluded.data_version,"
-            " units = excluded.units, result = excluded.result,"
-            " snapshot = excluded.snapshot, locked_at = excluded.locked_at,"
-            " locked_by = excluded.locked_by,"
-            " reopened_at = CASE WHEN ?13 THEN excluded.reopened_at ELSE reopened_at END,"
-            " manual = CASE WHEN ?14 >= 0 THEN ?14 ELSE manual END,"
-            " revision = revision + 1",
-            -1, &st, NULL)
-        != SQLITE_OK)
-        return -1;
-    sqlite3_bind_text (st, 1, wr->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text (st, 2, cchc_pstate_code (wr->state), -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (st, 3, r->window.as_of_ms);
-    sqlite3_bind_int64 (st, 4, wr->fig->journal_pos);
-    sqlite3_bind_int64 (st, 5, r->journal_max);
-    sqlite3_bind_int64 (st, 6, wr->version);
-    sqlite3_bind_int64 (st, 7, (sqlite3_int64) r->unit_count);
-    sqlite3_bind_text (st, 8, result, -1, SQLITE_STATIC);
-    if (locking) {
-        sqlite3_bind_text (st, 9, wr->snapshot, -1, SQLITE_STATIC);
-        sqlite3_bind_int64 (st, 10, wr->at);
-        sqlite3_bind_text (st, 11, wr->who, -1, SQLITE_STATIC);
-    }
-    if (wr->event == S_EVENT_REOPENED)
-        sqlite3_bind_int64 (st, 12, wr->at);
     /* a lock clears reopened_at, a reopen sets it, a refresh keeps it */
-    sqlite3_bind_int (st, 13, wr->event != S_EVENT_NONE);
-    sqlite3_bind_int (st, 14, wr->manual);
-    int rc = sqlite3_step (st) == SQLITE_DONE ? 0 : -1;
-    sqlite3_finalize (st);
-    return rc;
+    cchc_db_period_result_put_t put = { .period = wr->id,
+                                        .state = cchc_pstate_code (wr->state),
+                                        .computed_at = r->window.as_of_ms,
+                                        .journal_pos = wr->fig->journal_pos,
+                                        .journal_max = r->journal_max,
+                                        .data_version = wr->version,
+                                        .units = (int64_t) r->unit_count,
+                                        .result = result,
+                                        .locked = locking,
+                                        .snapshot = locking ? wr->snapshot : NULL,
+                                        .locked_at = locking ? wr->at : 0,
+                                        .locked_by = locking ? wr->who : NULL,
+                                        .event = wr->event != S_EVENT_NONE,
+                                        .reopened_at =
+                                            wr->event == S_EVENT_REOPENED ? wr->at : 0,
+                                        .manual = wr->manual };
+    return cchc_db_period_result_put (db, &put);
 }
 
 /*  Step 3 of s_store: the event of a lock or a reopen (old_pos, old_at,
@@ -388,29 +328,16 @@ static int
 s_store_event (sqlite3 *db, const s_write_t *wr, int64_t old_pos, int64_t old_at,
                const char *old_result)
 {
-    const cchc_rollup_t *r = wr->fig->rollup;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db,
-                            "INSERT INTO period_event (period, event, at, who,"
-                            " reason, journal_pos, computed_at, result)"
-                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                            -1, &st, NULL)
-        != SQLITE_OK)
-        return -1;
     bool reopen = wr->event == S_EVENT_REOPENED;
-    sqlite3_bind_text (st, 1, wr->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text (st, 2, reopen ? "reopened" : "locked", -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (st, 3, wr->at);
-    sqlite3_bind_text (st, 4, wr->who ? wr->who : "?", -1, SQLITE_STATIC);
-    if (wr->reason && *wr->reason)
-        sqlite3_bind_text (st, 5, wr->reason, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (st, 6, reopen ? old_pos : wr->fig->journal_pos);
-    sqlite3_bind_int64 (st, 7, reopen ? old_at : r->window.as_of_ms);
-    if (reopen && old_result)
-        sqlite3_bind_text (st, 8, old_result, -1, SQLITE_STATIC);
-    int rc = sqlite3_step (st) == SQLITE_DONE ? 0 : -1;
-    sqlite3_finalize (st);
-    return rc;
+    cchc_db_period_event_t e = { .period = wr->id,
+                                 .event = reopen ? "reopened" : "locked",
+                                 .at = wr->at,
+                                 .who = wr->who ? wr->who : "?",
+                                 .reason = wr->reason && *wr->reason ? wr->reason : NULL,
+                                 .journal_pos = reopen ? old_pos : wr->fig->journal_pos,
+                                 .computed_at =
+                                     reopen ? old_at : wr->fig->rollup->window.as_of_ms };
+    return cchc_db_period_event_add (db, &e, reopen ? old_result : NULL);
 }
 
 /*  Store in one short write transaction.  0 stored, 1 deferred (the row
@@ -426,10 +353,10 @@ s_store (cchc_periods_t *self, const s_write_t *wr, char *err, size_t errlen)
     }
     sqlite3 *db = self->db;
     int status = -1;
-    sqlite3_stmt *st = NULL;
-    if (s_exec (db, "BEGIN IMMEDIATE", err, errlen) != 0) {
+    if (cchc_db_write_begin (db) != 0) {
         /* the collector's writer kept its lock for the whole busy timeout
            (a heavy backfill): try again at the next pass */
+        cchc_errf (err, errlen, "%s", sqlite3_errmsg (db));
         int code = sqlite3_errcode (db) & 0xff;
         free (result);
         return code == SQLITE_BUSY || code == SQLITE_LOCKED ? 1 : -1;
@@ -437,25 +364,10 @@ s_store (cchc_periods_t *self, const s_write_t *wr, char *err, size_t errlen)
     /* 1. the row must be the one the figures were computed against */
     int64_t revision = 0, old_pos = 0, old_at = 0;
     char *old_result = NULL;
-    if (sqlite3_prepare_v2 (db,
-                            "SELECT revision, journal_pos, computed_at, result"
-                            " FROM period_result WHERE period = ?1",
-                            -1, &st, NULL)
-        != SQLITE_OK)
+    if (cchc_db_period_result_revision (db, wr->id, &revision, &old_pos, &old_at,
+                                        wr->event == S_EVENT_REOPENED ? &old_result : NULL)
+        != 0)
         goto sql_error;
-    sqlite3_bind_text (st, 1, wr->id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step (st);
-    if (rc == SQLITE_ROW) {
-        revision = sqlite3_column_int64 (st, 0);
-        old_pos = sqlite3_column_int64 (st, 1);
-        old_at = sqlite3_column_int64 (st, 2);
-        if (wr->event == S_EVENT_REOPENED && sqlite3_column_text (st, 3))
-            old_result = strdup ((const char *) sqlite3_column_text (st, 3));
-    }
-    else if (rc != SQLITE_DONE)
-        goto sql_error;
-    sqlite3_finalize (st);
-    st = NULL;
     if (revision != (wr->fig->has_row ? wr->fig->row.revision : 0)) {
         status = 1;
         goto rollback;
@@ -465,8 +377,10 @@ s_store (cchc_periods_t *self, const s_write_t *wr, char *err, size_t errlen)
         || (wr->event != S_EVENT_NONE
             && s_store_event (db, wr, old_pos, old_at, old_result) != 0))
         goto sql_error;
-    if (s_exec (db, "COMMIT", err, errlen) != 0)
+    if (cchc_db_write_commit (db) != 0) {
+        cchc_errf (err, errlen, "%s", sqlite3_errmsg (db));
         goto rollback;
+    }
     free (result);
     free (old_result);
     return 0;
@@ -474,8 +388,7 @@ s_store (cchc_periods_t *self, const s_write_t *wr, char *err, size_t errlen)
 sql_error:
     cchc_errf (err, errlen, "%s: %s", wr->id, sqlite3_errmsg (db));
 rollback:
-    sqlite3_finalize (st);
-    sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+    cchc_db_write_rollback (db);
     free (result);
     free (old_result);
     return status;
@@ -723,12 +636,8 @@ s_month_add (int32_t month, int64_t max, void *arg)
 int
 cchc_periods_load_months (cchc_periods_t *self)
 {
-    int64_t has = 0;
-    if (cchc_db_int64 (self->db,
-                       "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                       " AND name = 'observation_month'",
-                       &has)
-        != 0)
+    int has = cchc_db_month_kept (self->db);
+    if (has < 0)
         return -1;
     self->month_count = 0;
     if (!has)

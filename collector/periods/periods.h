@@ -61,6 +61,7 @@
 #ifndef CCHC_PERIODS_H
 #define CCHC_PERIODS_H
 
+#include "collector/db/periods.h"
 #include "collector/figures/criteria.h"
 #include "collector/figures/rollup.h"
 #include "common/period.h"
@@ -122,16 +123,10 @@ int cchc_periods_row (sqlite3 *db, const char *period, cchc_period_row_t *row, c
 int cchc_periods_rows (sqlite3 *db, cchc_period_row_t **rows, size_t *count, char *err,
                        size_t errlen);
 
-typedef struct {
-    int64_t id;
-    const char *period;
-    const char *event; /* "locked" | "reopened" */
-    int64_t at;        /* UTC ms */
-    const char *who;
-    const char *reason; /* may be NULL */
-    int64_t journal_pos;
-    int64_t computed_at;
-} cchc_period_event_t;
+/*  One event (collector/db/periods.h: id, period, event "locked" |
+    "reopened", at (UTC ms), who, reason (may be NULL), journal_pos,
+    computed_at). */
+typedef cchc_db_period_event_t cchc_period_event_t;
 
 typedef int (cchc_period_event_fn) (const cchc_period_event_t *event, void *arg);
 

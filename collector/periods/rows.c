@@ -1,9 +1,11 @@
 /*  rows.c — period states and the stored rows of the period tables
-    (periods.h): state codes and names, reading period_result and
-    period_event rows, the state of a period at an instant.
+    (periods.h): state codes and names, the period_result and period_event
+    rows (read through collector/db/periods.h) as the keeper's types, the
+    state of a period at an instant.
 */
 #include "collector/periods/periods.h"
 #include "collector/db/db.h"
+#include "collector/db/periods.h"
 #include "collector/figures/rollup_json.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -65,50 +67,34 @@ s_pstate_parse (const char *text)
     return CCHC_PSTATE_NONE;
 }
 
-#define S_ROW_COLUMNS                                                    \
-    "period, state, computed_at, journal_pos, journal_max,"              \
-    " data_version, units, ifnull(locked_at, 0), ifnull(locked_by, '')," \
-    " ifnull(reopened_at, 0), revision, snapshot IS NOT NULL, manual"
-
 static void
-s_row_read (sqlite3_stmt *st, cchc_period_row_t *row)
+s_row_from (const cchc_db_period_result_t *db_row, cchc_period_row_t *row)
 {
     memset (row, 0, sizeof *row);
-    const char *id = (const char *) sqlite3_column_text (st, 0);
-    cchc_strlcpy (row->period, id ? id : "", sizeof row->period);
-    row->state = s_pstate_parse ((const char *) sqlite3_column_text (st, 1));
-    row->computed_at = sqlite3_column_int64 (st, 2);
-    row->journal_pos = sqlite3_column_int64 (st, 3);
-    row->journal_max = sqlite3_column_int64 (st, 4);
-    row->data_version = sqlite3_column_int64 (st, 5);
-    row->units = sqlite3_column_int64 (st, 6);
-    row->locked_at = sqlite3_column_int64 (st, 7);
-    const char *by = (const char *) sqlite3_column_text (st, 8);
-    cchc_strlcpy (row->locked_by, by ? by : "", sizeof row->locked_by);
-    row->reopened_at = sqlite3_column_int64 (st, 9);
-    row->revision = sqlite3_column_int64 (st, 10);
-    row->has_snapshot = sqlite3_column_int (st, 11) != 0;
-    row->manual = sqlite3_column_int (st, 12) != 0;
+    cchc_strlcpy (row->period, db_row->period, sizeof row->period);
+    row->state = s_pstate_parse (db_row->state);
+    row->computed_at = db_row->computed_at;
+    row->journal_pos = db_row->journal_pos;
+    row->journal_max = db_row->journal_max;
+    row->data_version = db_row->data_version;
+    row->units = db_row->units;
+    cchc_strlcpy (row->locked_by, db_row->locked_by, sizeof row->locked_by);
+    row->locked_at = db_row->locked_at;
+    row->reopened_at = db_row->reopened_at;
+    row->revision = db_row->revision;
+    row->has_snapshot = db_row->has_snapshot;
+    row->manual = db_row->manual;
 }
 
-/*  The statement `sql` on table `what` when the database keeps periods:
-    1 with *st, 0 when it does not (no period tables), -1 with err. */
+/*  1 when the database keeps periods, 0 when it does not (no period
+    tables), -1 with err. */
 static int
-s_prepare (sqlite3 *db, const char *sql, const char *what, sqlite3_stmt **st, char *err,
-           size_t errlen)
+s_managed (sqlite3 *db, char *err, size_t errlen)
 {
-    *st = NULL;
     int managed = cchc_periods_managed (db);
-    if (managed <= 0) {
-        if (managed < 0)
-            cchc_errf (err, errlen, "%s", sqlite3_errmsg (db));
-        return managed;
-    }
-    if (sqlite3_prepare_v2 (db, sql, -1, st, NULL) != SQLITE_OK) {
-        cchc_errf (err, errlen, "%s: %s", what, sqlite3_errmsg (db));
-        return -1;
-    }
-    return 1;
+    if (managed < 0)
+        cchc_errf (err, errlen, "%s", sqlite3_errmsg (db));
+    return managed;
 }
 
 int
@@ -117,19 +103,16 @@ cchc_periods_row (sqlite3 *db, const char *period, cchc_period_row_t *row, char 
 {
     assert (db && period && row);
     memset (row, 0, sizeof *row);
-    sqlite3_stmt *st;
-    int ready = s_prepare (db, "SELECT " S_ROW_COLUMNS " FROM period_result WHERE period = ?1",
-                           "period_result", &st, err, errlen);
-    if (ready <= 0)
-        return ready;
-    sqlite3_bind_text (st, 1, period, -1, SQLITE_STATIC);
-    int rc = sqlite3_step (st);
-    if (rc == SQLITE_ROW)
-        s_row_read (st, row);
-    else if (rc != SQLITE_DONE)
+    int managed = s_managed (db, err, errlen);
+    if (managed <= 0)
+        return managed;
+    cchc_db_period_result_t db_row;
+    int rc = cchc_db_period_result_get (db, period, &db_row);
+    if (rc == 1)
+        s_row_from (&db_row, row);
+    else if (rc < 0)
         cchc_errf (err, errlen, "period_result: %s", sqlite3_errmsg (db));
-    sqlite3_finalize (st);
-    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+    return rc;
 }
 
 /*  By kind (months first), then by window. */
@@ -145,6 +128,30 @@ s_row_cmp (const void *a, const void *b)
     return cchc_period_cmp (&p, &q);
 }
 
+typedef struct {
+    cchc_period_row_t *rows;
+    size_t count, alloc;
+    bool oom;
+} s_rows_t;
+
+static int
+s_rows_add (const cchc_db_period_result_t *db_row, void *arg)
+{
+    s_rows_t *r = arg;
+    if (r->count == r->alloc) {
+        size_t want = r->alloc ? r->alloc * 2 : 32;
+        cchc_period_row_t *p = realloc (r->rows, want * sizeof *p);
+        if (!p) {
+            r->oom = true;
+            return -1;
+        }
+        r->rows = p;
+        r->alloc = want;
+    }
+    s_row_from (db_row, &r->rows [r->count++]);
+    return 0;
+}
+
 int
 cchc_periods_rows (sqlite3 *db, cchc_period_row_t **rows, size_t *count, char *err,
                    size_t errlen)
@@ -152,35 +159,18 @@ cchc_periods_rows (sqlite3 *db, cchc_period_row_t **rows, size_t *count, char *e
     assert (db && rows && count);
     *rows = NULL;
     *count = 0;
-    sqlite3_stmt *st;
-    int ready = s_prepare (db, "SELECT " S_ROW_COLUMNS " FROM period_result", "period_result",
-                           &st, err, errlen);
-    if (ready <= 0)
-        return ready;
-    size_t alloc = 0;
-    int rc;
-    while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
-        if (*count == alloc) {
-            size_t want = alloc ? alloc * 2 : 32;
-            cchc_period_row_t *p = realloc (*rows, want * sizeof *p);
-            if (!p) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            *rows = p;
-            alloc = want;
-        }
-        s_row_read (st, &(*rows) [(*count)++]);
-    }
-    sqlite3_finalize (st);
-    if (rc != SQLITE_DONE) {
+    int managed = s_managed (db, err, errlen);
+    if (managed <= 0)
+        return managed;
+    s_rows_t r = { 0 };
+    if (cchc_db_period_result_each (db, s_rows_add, &r) != 0) {
         cchc_errf (err, errlen, "period_result: %s",
-                   rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg (db));
-        free (*rows);
-        *rows = NULL;
-        *count = 0;
+                   r.oom ? "out of memory" : sqlite3_errmsg (db));
+        free (r.rows);
         return -1;
     }
+    *rows = r.rows;
+    *count = r.count;
     if (*count > 1)
         qsort (*rows, *count, sizeof **rows, s_row_cmp);
     /* locked rows: the units whose data in the window changed after the lock
@@ -202,41 +192,37 @@ cchc_periods_rows (sqlite3 *db, cchc_period_row_t **rows, size_t *count, char *e
     return 0;
 }
 
+typedef struct {
+    cchc_period_event_fn *fn;
+    void *arg;
+    bool stopped;
+} s_events_t;
+
+static int
+s_event (const cchc_period_event_t *e, void *arg)
+{
+    s_events_t *ev = arg;
+    ev->stopped = ev->fn (e, ev->arg) != 0;
+    return ev->stopped ? -1 : 0;
+}
+
 int
 cchc_periods_events (sqlite3 *db, const char *period, cchc_period_event_fn *fn, void *arg,
                      char *err, size_t errlen)
 {
     assert (db && fn);
-    sqlite3_stmt *st;
-    int ready = s_prepare (db,
-                           "SELECT id, period, event, at, who, reason, journal_pos,"
-                           " computed_at FROM period_event"
-                           " WHERE ?1 IS NULL OR period = ?1 ORDER BY id",
-                           "period_event", &st, err, errlen);
-    if (ready <= 0)
-        return ready;
-    if (period)
-        sqlite3_bind_text (st, 1, period, -1, SQLITE_STATIC);
-    int rc;
-    while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
-        cchc_period_event_t e = { .id = sqlite3_column_int64 (st, 0),
-                                  .period = (const char *) sqlite3_column_text (st, 1),
-                                  .event = (const char *) sqlite3_column_text (st, 2),
-                                  .at = sqlite3_column_int64 (st, 3),
-                                  .who = (const char *) sqlite3_column_text (st, 4),
-                                  .reason = (const char *) sqlite3_column_text (st, 5),
-                                  .journal_pos = sqlite3_column_int64 (st, 6),
-                                  .computed_at = sqlite3_column_int64 (st, 7) };
-        if (fn (&e, arg) != 0) {
-            sqlite3_finalize (st);
+    int managed = s_managed (db, err, errlen);
+    if (managed <= 0)
+        return managed;
+    s_events_t ev = { fn, arg, false };
+    if (cchc_db_period_event_each (db, period, s_event, &ev) != 0) {
+        if (ev.stopped)
             cchc_errf (err, errlen, "stopped");
-            return -1;
-        }
+        else
+            cchc_errf (err, errlen, "period_event: %s", sqlite3_errmsg (db));
+        return -1;
     }
-    if (rc != SQLITE_DONE)
-        cchc_errf (err, errlen, "period_event: %s", sqlite3_errmsg (db));
-    sqlite3_finalize (st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return 0;
 }
 
 cchc_pstate_t

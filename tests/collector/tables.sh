@@ -6,7 +6,7 @@
 set -euo pipefail
 SRC=$1
 STILL="collector/figures/rollup.c collector/figures/month.c collector/http/cache.c
-collector/http/handlers.c collector/periods/periods.c collector/periods/rows.c
+collector/http/handlers.c
 collector/ctl/audit.c collector/ctl/cchcctl.c collector/present/reports.c
 collector/national/ctl.c collector/national/national.c collector/national/prove.c
 collector/upstream/upstream.c"
