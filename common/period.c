@@ -407,3 +407,13 @@ cchc_period_format (const cchc_period_t *period, char *buf, size_t size)
         case CCHC_PERIOD_YEAR: snprintf (buf, size, "%04d", period->year); break;
     }
 }
+
+int32_t
+cchc_period_month_of (int32_t d)
+{
+    if (d % 100 < 15)
+        return d / 100;
+    if (d / 100 % 100 == 12)
+        return (d / 10000 + 1) * 100 + 1;
+    return d / 100 + 1;
+}

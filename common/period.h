@@ -96,6 +96,10 @@ void cchc_period_next (const cchc_period_t *period, cchc_period_t *next);
 /*  Compare by (first day, kind).  Negative, 0, positive. */
 int cchc_period_cmp (const cchc_period_t *a, const cchc_period_t *b);
 
+/*  The reporting month (yyyymm) a day (yyyymmdd) falls in: a Decree
+    09/2019 month runs from the 15th of the previous month to the 14th. */
+int32_t cchc_period_month_of (int32_t yyyymmdd);
+
 /*  The day `day_of_month` (1..28) of the window's last month: the due day
     (default 18) or the lock day (default 22). */
 cchc_date_t cchc_period_deadline (const cchc_period_t *period, int day_of_month);

@@ -25,6 +25,7 @@
       --no-daily  skip step 2 (minutes at full size)
 */
 #include "collector/db/db.h"
+#include "collector/db/delta.h"
 #include "collector/figures/rollup.h"
 #include "collector/db/schema.h"
 #include "common/clock.h"
@@ -283,7 +284,7 @@ s_has_month_table (sqlite3 *db)
     fresh database (0) without the roll-up's table, (1) with it kept by the
     triggers (any other writer's way), (2) with it kept by the writer's way
     (triggers off in the connection, insert or read-and-replace, changes
-    summed in a cchc_rollup_delta_t and applied per batch). */
+    summed in a cchc_db_delta_t and applied per batch). */
 static int
 s_trigger_cost (void)
 {
@@ -295,7 +296,7 @@ s_trigger_cost (void)
         remove (path);
         sqlite3 *db = NULL;
         sqlite3_stmt *put = NULL, *get = NULL, *set = NULL;
-        cchc_rollup_delta_t *delta = mode == 2 ? cchc_rollup_delta_new () : NULL;
+        cchc_db_delta_t *delta = mode == 2 ? cchc_db_delta_new () : NULL;
         int off = 1;
         if (sqlite3_open (path, &db) != SQLITE_OK
             || s_exec (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
@@ -335,7 +336,7 @@ s_trigger_cost (void)
             sqlite3_finalize (get);
             sqlite3_finalize (set);
             sqlite3_close (db);
-            cchc_rollup_delta_destroy (&delta);
+            cchc_db_delta_destroy (&delta);
             remove (path);
             return 1;
         }
@@ -356,13 +357,13 @@ s_trigger_cost (void)
                 fprintf (stderr, "trigger cost: %s\n", sqlite3_errmsg (db));
             sqlite3_reset (put);
             if (mode == 2) {
-                cchc_rollup_obs_t row = { .agent = 1,
-                                          .metric = metric,
-                                          .unit = "U",
-                                          .day = day,
-                                          .ival = i % 97,
-                                          .journal = 1 };
-                cchc_rollup_obs_t old = row;
+                cchc_db_delta_row_t row = { .agent = 1,
+                                            .metric = metric,
+                                            .unit = "U",
+                                            .day = day,
+                                            .ival = i % 97,
+                                            .journal = 1 };
+                cchc_db_delta_row_t old = row;
                 bool added = sqlite3_changes (db) == 1;
                 if (!added) { /* (a second year: each row replaced) */
                     sqlite3_bind_text (get, 1, metric, -1, SQLITE_TRANSIENT);
@@ -377,10 +378,10 @@ s_trigger_cost (void)
                     sqlite3_step (set);
                     sqlite3_reset (set);
                 }
-                cchc_rollup_delta_note (delta, added ? NULL : &old, &row);
+                cchc_db_delta_note (delta, added ? NULL : &old, &row);
             }
             if (i % batch == batch - 1) {
-                if (delta && cchc_rollup_delta_apply (delta, db, err, sizeof err) != 0)
+                if (delta && cchc_db_delta_apply (delta, db, err, sizeof err) != 0)
                     fprintf (stderr, "trigger cost: %s\n", err);
                 s_exec (db, "COMMIT");
             }
@@ -390,7 +391,7 @@ s_trigger_cost (void)
         sqlite3_finalize (get);
         sqlite3_finalize (set);
         sqlite3_close (db);
-        cchc_rollup_delta_destroy (&delta);
+        cchc_db_delta_destroy (&delta);
         remove (path);
         char wal [80];
         snprintf (wal, sizeof wal, "%s-wal", path);

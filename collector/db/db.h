@@ -233,10 +233,6 @@ int cchc_db_month_journal_each (sqlite3 *db, cchc_db_month_journal_fn *fn, void 
 int cchc_db_month_units_after (sqlite3 *db, int32_t month_first, int32_t month_last,
                                int64_t journal, int64_t *units);
 
-/*  Reporting month (yyyymm) of a day (yyyymmdd): 15/(M-1) .. 14/M is M
-    (CCHC_DB_MONTH in SQL). */
-int32_t cchc_db_month_of (int32_t yyyymmdd);
-
 /* ---------------------------------------------------------- data version */
 
 /*  What computed figures depend on, read in the caller's read transaction:
@@ -275,7 +271,7 @@ int cchc_db_agents_key (sqlite3 *db, uint64_t key [5]);
 
 /*  Fire triggers (the default) or not, in this connection.  The collector's
     writer turns them off and keeps the roll-up's observation_month current
-    itself (collector/figures/rollup.h, cchc_rollup_delta_t); its writes never
+    itself (collector/db/delta.h, cchc_db_delta_t); its writes never
     touch what the other triggers watch (agent's pubkey, unit, name,
     revoked_at).  0 or -1. */
 int cchc_db_triggers (cchc_db_t *self, bool on);

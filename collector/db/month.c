@@ -50,16 +50,6 @@ typedef struct {
     size_t size, used;
 } s_folds_t;
 
-int32_t
-cchc_db_month_of (int32_t d)
-{
-    if (d % 100 < 15)
-        return d / 100;
-    if (d / 100 % 100 == 12)
-        return (d / 10000 + 1) * 100 + 1;
-    return d / 100 + 1;
-}
-
 static int32_t
 s_month_first (int32_t m)
 {
@@ -131,8 +121,8 @@ s_tail (sqlite3 *db, int64_t from, int64_t limit, s_keys_t *keys, int64_t *last,
         int32_t first = sqlite3_column_int (st, 2), last_day = sqlite3_column_int (st, 3);
         if (first < CCHC_DB_DAY_MIN || last_day > CCHC_DB_DAY_MAX || first > last_day)
             continue; /* not written by cchc_db_journal_add */
-        int32_t end = cchc_db_month_of (last_day);
-        for (int32_t m = cchc_db_month_of (first); m <= end; m = s_month_next (m))
+        int32_t end = cchc_period_month_of (last_day);
+        for (int32_t m = cchc_period_month_of (first); m <= end; m = s_month_next (m))
             if (s_keys_add (keys, agent, m)) {
                 sqlite3_finalize (st);
                 return SQLITE_NOMEM;

@@ -174,13 +174,13 @@
     "ALTER TABLE observation_v2 RENAME TO observation;\n"                          \
     "CREATE INDEX IF NOT EXISTS observation_by_day ON observation (day);\n"
 
-/*  observation_month — the roll-up's summary of the daily rows (rollup.h
-    says how the roll-up reads it): per (agent, month, metric, unit), the
+/*  observation_month — the roll-up's summary of the daily rows (delta.h
+    says what it holds and how it is kept): per (agent, month, metric, unit), the
     sum and count of the observation rows, their first and last day, the
     value and journal id of the last day's row, and the newest journal id.
     A month here is a Decree 09/2019 reporting month (15th to 14th):
     yyyymm of the month the day reports in, CCHC_DB_MONTH(x) in SQL,
-    cchc_rollup_month_of in C.  Kept equal to the observation rows by the
+    cchc_period_month_of in C.  Kept equal to the observation rows by the
     triggers below for any connection that writes observation, and by the
     collector's writer (trigger-less) from the changes it summed itself. */
 /*  The same in SQL, of an expression x (yyyymmdd). */

@@ -12,7 +12,7 @@
 
     The roll-up's observation_month is not in these transactions (this
     connection runs without triggers): the changes of committed batches are
-    summed in C (rollup.h, cchc_rollup_delta_t) and applied every
+    summed in C (collector/db/delta.h, cchc_db_delta_t) and applied every
     S_MONTH_INTERVAL_MS in a transaction of their own, which also moves the
     summary's position (db.h, "the summary"); readers compute what is past
     the position from the rows, so no reader sees the summary lag.  At start
@@ -28,7 +28,7 @@
 #define _GNU_SOURCE /* pthread_setname_np */
 #include "collector/ingest/writer.h"
 #include "collector/ingest/job.h"
-#include "collector/figures/rollup.h"
+#include "collector/db/delta.h"
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -167,10 +167,10 @@ struct s_batch_t {
     size_t nrows, rows_alloc;
     s_note_t *notes;
     size_t nnotes, notes_alloc;
-    cchc_rollup_delta_t *delta; /* the summary's changes since its position */
-    s_metrics_t *metrics;       /* the rows' sort order */
-    bool month_known;           /* delta holds all of them (else: rebuild) */
-    int64_t month_next;         /* monotonic ms of the next s_month_apply */
+    cchc_db_delta_t *delta; /* the summary's changes since its position */
+    s_metrics_t *metrics;   /* the rows' sort order */
+    bool month_known;       /* delta holds all of them (else: rebuild) */
+    int64_t month_next;     /* monotonic ms of the next s_month_apply */
 };
 
 /*  The summed changes are no longer all the changes since the position (a
@@ -180,7 +180,7 @@ static void
 s_month_forget (s_batch_t *batch)
 {
     if (batch->delta)
-        cchc_rollup_delta_clear (batch->delta);
+        cchc_db_delta_clear (batch->delta);
     batch->month_known = false;
     batch->month_next = 0;
 }
@@ -195,7 +195,7 @@ s_month_apply (cchc_writer_t *self, s_batch_t *batch)
     if (!batch->month_known) {
         bool left = false;
         if (cchc_db_month_follow (self->store, -1, &left) == 0) {
-            cchc_rollup_delta_clear (batch->delta);
+            cchc_db_delta_clear (batch->delta);
             batch->month_known = batch->delta != NULL;
         }
         else
@@ -205,13 +205,12 @@ s_month_apply (cchc_writer_t *self, s_batch_t *batch)
                               cchc_db_errmsg (self->store));
         return;
     }
-    if (cchc_rollup_delta_size (batch->delta) == 0)
+    if (cchc_db_delta_size (batch->delta) == 0)
         return;
     char err [256] = "";
     int rc = cchc_db_begin (self->store);
     if (rc == 0
-        && cchc_rollup_delta_apply (batch->delta, cchc_db_handle (self->store), err,
-                                    sizeof err)) {
+        && cchc_db_delta_apply (batch->delta, cchc_db_handle (self->store), err, sizeof err)) {
         cchc_db_take_error (self->store);
         rc = -1;
     }
@@ -303,23 +302,22 @@ s_rows_write (cchc_writer_t *self, s_batch_t *batch)
             continue;
         const cchc_db_row_t *row = &batch->rows [i];
         const cchc_db_old_t *old = &batch->old [i];
-        cchc_rollup_obs_t now = { .agent = row->agent,
-                                  .metric = row->obs->metric,
-                                  .unit = row->unit,
-                                  .day = row->day,
-                                  .is_float = row->obs->is_float,
-                                  .ival = row->obs->ival,
-                                  .fval = row->obs->fval,
-                                  .journal = row->journal };
-        cchc_rollup_obs_t before = now; /* old[i] is set only when replaced */
+        cchc_db_delta_row_t now = { .agent = row->agent,
+                                    .metric = row->obs->metric,
+                                    .unit = row->unit,
+                                    .day = row->day,
+                                    .is_float = row->obs->is_float,
+                                    .ival = row->obs->ival,
+                                    .fval = row->obs->fval,
+                                    .journal = row->journal };
+        cchc_db_delta_row_t before = now; /* old[i] is set only when replaced */
         if (batch->result [i] == 2) {
             before.unit = old->unit;
             before.is_float = old->is_float;
             before.ival = old->ival;
             before.fval = old->fval;
         }
-        if (cchc_rollup_delta_note (batch->delta, batch->result [i] == 2 ? &before : NULL,
-                                    &now))
+        if (cchc_db_delta_note (batch->delta, batch->result [i] == 2 ? &before : NULL, &now))
             s_month_forget (batch);
     }
     batch->nrows = 0;
@@ -580,9 +578,9 @@ cchc_writer_run (void *arg)
     if (cchc_db_stats_clear (self->store))
         cchc_warn ("cannot clear the stats table: %s", cchc_db_errmsg (self->store));
     /*  observation_month is kept by this thread between batches, not by
-        per-row triggers (rollup.h); if triggers cannot be turned off, they
+        per-row triggers (collector/db/delta.h); if triggers cannot be turned off, they
         keep it in the batches too (and the follower again: the same). */
-    s_batch_t rows = { .delta = cchc_rollup_delta_new (),
+    s_batch_t rows = { .delta = cchc_db_delta_new (),
                        .metrics = calloc (1, sizeof (s_metrics_t)) };
     if (!rows.metrics) {
         cchc_error ("writer: out of memory");
@@ -601,7 +599,7 @@ cchc_writer_run (void *arg)
     while (running) {
         int64_t now = cchc_clock_mono_ms ();
         int64_t wait = (n ? deadline : next_stats) - now;
-        bool month_due = !rows.month_known || cchc_rollup_delta_size (rows.delta) > 0;
+        bool month_due = !rows.month_known || cchc_db_delta_size (rows.delta) > 0;
         if (!n && month_due && rows.month_next - now < wait)
             wait = rows.month_next - now;
         if (wait < 0)
@@ -631,7 +629,7 @@ cchc_writer_run (void *arg)
             cchc_db_wal_catch_up (self->store); /* after the acks are on their way */
         }
         if (now >= rows.month_next
-            || (rows.delta && cchc_rollup_delta_size (rows.delta) >= S_MONTH_NOTES_MAX))
+            || (rows.delta && cchc_db_delta_size (rows.delta) >= S_MONTH_NOTES_MAX))
             s_month_apply (self, &rows);
         if (now >= next_stats) {
             if (cchc_stats_save (self->stats, self->store, cchc_clock_now_ms ()))
@@ -645,7 +643,7 @@ cchc_writer_run (void *arg)
     free (batch);
     s_month_apply (self, &rows); /* a clean stop leaves it settled */
     cchc_db_triggers (self->store, true);
-    cchc_rollup_delta_destroy (&rows.delta);
+    cchc_db_delta_destroy (&rows.delta);
     s_metrics_clear (rows.metrics);
     free (rows.metrics);
     free (rows.rows);

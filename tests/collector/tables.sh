@@ -5,7 +5,7 @@
 #   usage: bash tables.sh SOURCE_DIR
 set -euo pipefail
 SRC=$1
-STILL="collector/figures/rollup.c collector/figures/month.c collector/http/cache.c
+STILL="collector/figures/rollup.c collector/http/cache.c
 collector/http/handlers.c
 collector/ctl/audit.c collector/ctl/cchcctl.c collector/present/reports.c
 collector/national/ctl.c collector/national/national.c collector/national/prove.c

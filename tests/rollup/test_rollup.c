@@ -8,6 +8,7 @@
 */
 #include "tests/rollup/fixture.h"
 #include "collector/db/db.h"
+#include "collector/db/delta.h"
 #include "collector/db/schema.h"
 #include "tests/test.h"
 
@@ -1204,7 +1205,7 @@ test_month_triggers (void)
 }
 
 /*  The collector's writer keeps observation_month without triggers
-    (cchc_rollup_delta_t): the same writes through the triggers in one
+    (cchc_db_delta_t): the same writes through the triggers in one
     database and through the delta in another give identical tables. */
 static void
 s_month_same (sqlite3 *a, sqlite3 *b)
@@ -1245,8 +1246,7 @@ s_month_same (sqlite3 *a, sqlite3 *b)
 
 /*  The writer's way: read the row, insert or replace it, note the change. */
 static void
-s_delta_put (sqlite3 *db, cchc_rollup_delta_t *delta, const cchc_rollup_obs_t *row,
-             int64_t seq)
+s_delta_put (sqlite3 *db, cchc_db_delta_t *delta, const cchc_db_delta_row_t *row, int64_t seq)
 {
     sqlite3_stmt *get = NULL, *put = NULL;
     CHECK (sqlite3_prepare_v2 (db,
@@ -1259,7 +1259,7 @@ s_delta_put (sqlite3 *db, cchc_rollup_delta_t *delta, const cchc_rollup_obs_t *r
     sqlite3_bind_text (get, 3, row->metric, -1, SQLITE_STATIC);
     int rc = sqlite3_step (get);
     char unit [16] = "";
-    cchc_rollup_obs_t old = *row;
+    cchc_db_delta_row_t old = *row;
     bool exists = rc == SQLITE_ROW;
     if (exists) {
         snprintf (unit, sizeof unit, "%s", (const char *) sqlite3_column_text (get, 1));
@@ -1294,7 +1294,7 @@ s_delta_put (sqlite3 *db, cchc_rollup_delta_t *delta, const cchc_rollup_obs_t *r
     sqlite3_bind_int64 (put, 7, row->journal);
     CHECK (sqlite3_step (put) == SQLITE_DONE);
     sqlite3_finalize (put);
-    CHECK (cchc_rollup_delta_note (delta, exists ? &old : NULL, row) == 0);
+    CHECK (cchc_db_delta_note (delta, exists ? &old : NULL, row) == 0);
 }
 
 static void
@@ -1319,7 +1319,7 @@ test_month_delta (void)
     int off = -1;
     CHECK (sqlite3_db_config (db [1], SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, &off) == SQLITE_OK);
     CHECK_EQ_INT (off, 0);
-    cchc_rollup_delta_t *delta = cchc_rollup_delta_new ();
+    cchc_db_delta_t *delta = cchc_db_delta_new ();
     CHECK (delta);
     sqlite3_stmt *put = NULL, *journal [2] = { NULL, NULL };
     CHECK (sqlite3_prepare_v2 (
@@ -1353,7 +1353,7 @@ test_month_delta (void)
             journal_id++;
             /* now and then an older message arriving late */
             int64_t seq = (r >> 25) % 9 == 0 && journal_id > 5 ? journal_id - 5 : journal_id;
-            cchc_rollup_obs_t row = {
+            cchc_db_delta_row_t row = {
                 .agent = 1 + (r >> 5) % 3,
                 .metric = metrics [(r >> 8) % 8],
                 .unit = units [(r >> 11) % 7 == 0],
@@ -1383,19 +1383,19 @@ test_month_delta (void)
             s_delta_put (db [1], delta, &row, seq);
             /* several applies in one transaction, as with the writer's chunks */
             if (k == ops / 2 && round % 2)
-                CHECK (cchc_rollup_delta_apply (delta, db [1], err, sizeof err) == 0);
+                CHECK (cchc_db_delta_apply (delta, db [1], err, sizeof err) == 0);
         }
         if (undo) {
-            cchc_rollup_delta_clear (delta);
-            CHECK_EQ_INT (cchc_rollup_delta_size (delta), 0);
+            cchc_db_delta_clear (delta);
+            CHECK_EQ_INT (cchc_db_delta_size (delta), 0);
             for (int i = 0; i < 2; i++)
                 CHECK (fx_exec (db [i], "ROLLBACK") == 0);
             journal_id -= ops;
         }
         else {
-            CHECK (cchc_rollup_delta_size (delta) > 0 || round % 2);
-            CHECK (cchc_rollup_delta_apply (delta, db [1], err, sizeof err) == 0);
-            CHECK_EQ_INT (cchc_rollup_delta_size (delta), 0);
+            CHECK (cchc_db_delta_size (delta) > 0 || round % 2);
+            CHECK (cchc_db_delta_apply (delta, db [1], err, sizeof err) == 0);
+            CHECK_EQ_INT (cchc_db_delta_size (delta), 0);
             for (int i = 0; i < 2; i++)
                 CHECK (fx_exec (db [i], "COMMIT") == 0);
         }
@@ -1408,16 +1408,16 @@ test_month_delta (void)
     }
     /* a total past 2^63 turns real, as SQLite's own arithmetic does */
     CHECK (fx_exec (db [1], "BEGIN") == 0);
-    cchc_rollup_obs_t big = { .agent = 2,
-                              .metric = "big",
-                              .unit = "B",
-                              .day = 20210301,
-                              .ival = INT64_MAX - 5,
-                              .journal = 1 };
+    cchc_db_delta_row_t big = { .agent = 2,
+                                .metric = "big",
+                                .unit = "B",
+                                .day = 20210301,
+                                .ival = INT64_MAX - 5,
+                                .journal = 1 };
     s_delta_put (db [1], delta, &big, 1000000);
     big.day = 20210302;
     s_delta_put (db [1], delta, &big, 1000000);
-    CHECK (cchc_rollup_delta_apply (delta, db [1], err, sizeof err) == 0);
+    CHECK (cchc_db_delta_apply (delta, db [1], err, sizeof err) == 0);
     CHECK (fx_exec (db [1], "COMMIT") == 0);
     sqlite3_stmt *st = NULL;
     CHECK (sqlite3_prepare_v2 (db [1],
@@ -1431,14 +1431,14 @@ test_month_delta (void)
     CHECK_EQ_INT (sqlite3_column_int (st, 2), 2);
     sqlite3_finalize (st);
     /* codes longer than the table's limits are refused, not truncated */
-    cchc_rollup_obs_t bad = big;
+    cchc_db_delta_row_t bad = big;
     bad.unit = "UNIT_CODE_MUCH_TOO_LONG";
-    CHECK (cchc_rollup_delta_note (delta, NULL, &bad) == -1);
-    cchc_rollup_delta_clear (delta);
+    CHECK (cchc_db_delta_note (delta, NULL, &bad) == -1);
+    cchc_db_delta_clear (delta);
     /* (its statements first: then the connection closes) */
-    cchc_rollup_delta_destroy (&delta);
+    cchc_db_delta_destroy (&delta);
     CHECK (delta == NULL);
-    cchc_rollup_delta_destroy (&delta);
+    cchc_db_delta_destroy (&delta);
     sqlite3_finalize (put);
     for (int i = 0; i < 2; i++) {
         sqlite3_finalize (journal [i]);

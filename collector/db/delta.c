@@ -1,10 +1,9 @@
-/*  month.c — observation_month bookkeeping (rollup.h): the reporting
-    month of a day and the changes the collector's writer sums per batch
-    (cchc_rollup_delta_*), applied inside its transaction.
+/*  delta.c — the changes to observation_month the collector's writer sums
+    over its batches and applies between its ingest transactions (delta.h).
 */
-#include "collector/figures/rollup.h"
-#include "collector/db/db.h"
+#include "collector/db/delta.h"
 #include "collector/db/schema.h"
+#include "common/period.h"
 #include "common/text.h"
 
 #include <assert.h>
@@ -15,20 +14,7 @@
 #include <string.h>
 
 /* ------------------------------------------------------------------------ */
-/*  observation_month: schema, triggers, backfill (rollup.h) */
-
-int32_t
-cchc_rollup_month_of (int32_t d)
-{
-    if (d % 100 < 15)
-        return d / 100;
-    if (d / 100 % 100 == 12)
-        return (d / 10000 + 1) * 100 + 1;
-    return d / 100 + 1;
-}
-
-/* ------------------------------------------------------------------------ */
-/*  observation_month changes summed by the collector's writer (rollup.h) */
+/*  observation_month changes summed by the collector's writer (delta.h) */
 
 /*  What the noted rows change in one (agent, month, metric, unit). */
 typedef struct {
@@ -54,7 +40,7 @@ typedef struct {
 /*  Summary rows per upsert statement. */
 #define S_DELTA_PER_UPSERT 32
 
-struct cchc_rollup_delta_t {
+struct cchc_db_delta_t {
     s_delta_entry_t *entries;
     size_t count, alloc;
     sqlite3 *db;                                   /* the statements' connection */
@@ -92,14 +78,14 @@ static const char *s_delta_edges_sql =
     " last_journal = (SELECT o.journal" S_DELTA_ROWS
     " ORDER BY o.day DESC LIMIT 1)" S_DELTA_KEY;
 
-cchc_rollup_delta_t *
-cchc_rollup_delta_new (void)
+cchc_db_delta_t *
+cchc_db_delta_new (void)
 {
-    return calloc (1, sizeof (cchc_rollup_delta_t));
+    return calloc (1, sizeof (cchc_db_delta_t));
 }
 
 static void
-s_delta_finalize (cchc_rollup_delta_t *self)
+s_delta_finalize (cchc_db_delta_t *self)
 {
     for (int i = 0; i <= S_DELTA_PER_UPSERT; i++) {
         sqlite3_finalize (self->upsert [i]);
@@ -112,10 +98,10 @@ s_delta_finalize (cchc_rollup_delta_t *self)
 }
 
 void
-cchc_rollup_delta_destroy (cchc_rollup_delta_t **self_p)
+cchc_db_delta_destroy (cchc_db_delta_t **self_p)
 {
     assert (self_p);
-    cchc_rollup_delta_t *self = *self_p;
+    cchc_db_delta_t *self = *self_p;
     if (!self)
         return;
     s_delta_finalize (self);
@@ -125,14 +111,14 @@ cchc_rollup_delta_destroy (cchc_rollup_delta_t **self_p)
 }
 
 size_t
-cchc_rollup_delta_size (const cchc_rollup_delta_t *self)
+cchc_db_delta_size (const cchc_db_delta_t *self)
 {
     assert (self);
     return self->count;
 }
 
 void
-cchc_rollup_delta_clear (cchc_rollup_delta_t *self)
+cchc_db_delta_clear (cchc_db_delta_t *self)
 {
     assert (self);
     self->count = 0;
@@ -161,7 +147,7 @@ s_delta_total_add (s_delta_entry_t *e, bool is_float, int64_t ival, double fval,
 }
 
 static s_delta_entry_t *
-s_delta_entry (cchc_rollup_delta_t *self, const cchc_rollup_obs_t *row)
+s_delta_entry (cchc_db_delta_t *self, const cchc_db_delta_row_t *row)
 {
     if (strlen (row->metric) > CCHC_METRIC_MAX || strlen (row->unit) > CCHC_UNIT_MAX)
         return NULL;
@@ -177,7 +163,7 @@ s_delta_entry (cchc_rollup_delta_t *self, const cchc_rollup_obs_t *row)
     memset (e, 0, sizeof *e);
     e->order = self->count++;
     e->agent = row->agent;
-    e->month = cchc_rollup_month_of (row->day);
+    e->month = cchc_period_month_of (row->day);
     strcpy (e->metric, row->metric);
     strcpy (e->unit, row->unit);
     e->day_first = INT32_MAX;
@@ -186,7 +172,7 @@ s_delta_entry (cchc_rollup_delta_t *self, const cchc_rollup_obs_t *row)
 
 /*  `row` is in its month now (added, or replacing a row of the same day). */
 static void
-s_delta_set_row (s_delta_entry_t *e, const cchc_rollup_obs_t *row)
+s_delta_set_row (s_delta_entry_t *e, const cchc_db_delta_row_t *row)
 {
     e->day_first = row->day;
     e->day_last = row->day;
@@ -198,8 +184,8 @@ s_delta_set_row (s_delta_entry_t *e, const cchc_rollup_obs_t *row)
 }
 
 int
-cchc_rollup_delta_note (cchc_rollup_delta_t *self, const cchc_rollup_obs_t *old,
-                        const cchc_rollup_obs_t *row)
+cchc_db_delta_note (cchc_db_delta_t *self, const cchc_db_delta_row_t *old,
+                    const cchc_db_delta_row_t *row)
 {
     assert (self && row && row->metric && row->unit);
     assert (!old
@@ -274,7 +260,7 @@ s_delta_merge (s_delta_entry_t *a, const s_delta_entry_t *b)
 
 /*  The statements of `db`: drop and edges now, upserts on first use. */
 static int
-s_delta_prepare (cchc_rollup_delta_t *self, sqlite3 *db)
+s_delta_prepare (cchc_db_delta_t *self, sqlite3 *db)
 {
     if (self->db == db)
         return 0;
@@ -293,7 +279,7 @@ s_delta_prepare (cchc_rollup_delta_t *self, sqlite3 *db)
 }
 
 static sqlite3_stmt *
-s_delta_upsert (cchc_rollup_delta_t *self, size_t n)
+s_delta_upsert (cchc_db_delta_t *self, size_t n)
 {
     assert (n >= 1 && n <= S_DELTA_PER_UPSERT);
     if (self->upsert [n])
@@ -347,7 +333,7 @@ s_bind_value (sqlite3_stmt *st, int i, bool real, double f, int64_t v)
 }
 
 static int
-s_delta_write (cchc_rollup_delta_t *self, const s_delta_entry_t *entries, size_t n)
+s_delta_write (cchc_db_delta_t *self, const s_delta_entry_t *entries, size_t n)
 {
     sqlite3_stmt *st = s_delta_upsert (self, n);
     if (!st)
@@ -382,7 +368,7 @@ s_delta_write (cchc_rollup_delta_t *self, const s_delta_entry_t *entries, size_t
 }
 
 int
-cchc_rollup_delta_apply (cchc_rollup_delta_t *self, sqlite3 *db, char *err, size_t errlen)
+cchc_db_delta_apply (cchc_db_delta_t *self, sqlite3 *db, char *err, size_t errlen)
 {
     assert (self && db);
     if (self->count == 0)
