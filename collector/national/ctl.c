@@ -21,6 +21,7 @@
 #include "collector/national/national.h"
 #include "collector/national/prove.h"
 #include "collector/db/db.h"
+#include "collector/db/national.h"
 #include "collector/present/national.h"
 #include "collector/upstream/upstream.h"
 #include "collector/figures/criteria.h"
@@ -120,21 +121,6 @@ s_db (const cchc_collector_conf_t *conf, bool write)
     }
     sqlite3_busy_timeout (db, 5000);
     return db;
-}
-
-/*  1 when the database holds provinces' figures (every database has the
-    national tables, schema 5; a province's are empty; an older one's may
-    lack them: read-only here, so not national either). */
-static int
-s_is_national (sqlite3 *db)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2 (db, "SELECT 1 FROM national_message LIMIT 1", -1, &st, NULL)
-        != SQLITE_OK)
-        return 0;
-    int rc = sqlite3_step (st) == SQLITE_ROW;
-    sqlite3_finalize (st);
-    return rc;
 }
 
 static int
@@ -390,6 +376,17 @@ s_province (const cchc_collector_conf_t *conf, int argc, char **argv)
     return 0;
 }
 
+/*  One line of `national versions`. */
+static int
+s_version_print (const cchc_db_national_version_t *v, void *arg)
+{
+    (void) arg;
+    printf ("%s %s %lld %lld/%lld %s %lld %lld\n", v->province, v->period,
+            (long long) v->version, (long long) v->parts_in, (long long) v->parts,
+            v->complete ? "yes" : "no", (long long) v->journal, (long long) v->units_total);
+    return 0;
+}
+
 static int
 s_versions (const cchc_collector_conf_t *conf, int argc, char **argv)
 {
@@ -400,32 +397,12 @@ s_versions (const cchc_collector_conf_t *conf, int argc, char **argv)
     sqlite3 *db = s_db (conf, true);
     if (!db)
         return 1;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2 (
-            db,
-            "SELECT province, period, version, parts_in, parts, "
-            "complete_at IS NOT NULL, journal, units_total FROM national_version "
-            "WHERE ?1 IS NULL OR period = ?1 ORDER BY period, province, version",
-            -1, &st, NULL)
-        != SQLITE_OK) {
-        fprintf (stderr, "cchcctl: %s\n", sqlite3_errmsg (db));
-        sqlite3_close (db);
-        return 1;
-    }
-    if (period)
-        sqlite3_bind_text (st, 1, period, -1, SQLITE_STATIC);
     printf ("province period version parts complete journal units\n");
-    while (sqlite3_step (st) == SQLITE_ROW)
-        printf ("%s %s %lld %lld/%lld %s %lld %lld\n", sqlite3_column_text (st, 0),
-                sqlite3_column_text (st, 1), (long long) sqlite3_column_int64 (st, 2),
-                (long long) sqlite3_column_int64 (st, 3),
-                (long long) sqlite3_column_int64 (st, 4),
-                sqlite3_column_int (st, 5) ? "yes" : "no",
-                (long long) sqlite3_column_int64 (st, 6),
-                (long long) sqlite3_column_int64 (st, 7));
-    sqlite3_finalize (st);
+    int rc = cchc_db_national_versions_each (db, period, s_version_print, NULL);
+    if (rc != 0)
+        fprintf (stderr, "cchcctl: %s\n", sqlite3_errmsg (db));
     sqlite3_close (db);
-    return 0;
+    return rc != 0 ? 1 : 0;
 }
 
 int
@@ -434,7 +411,7 @@ cchc_national_ctl_audit (const cchc_collector_conf_t *conf)
     sqlite3 *db = s_db (conf, false);
     if (!db)
         return 1;
-    if (!s_is_national (db)) {
+    if (!cchc_db_national_held (db)) {
         sqlite3_close (db);
         return 0;
     }

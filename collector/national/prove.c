@@ -18,6 +18,7 @@
 #include "collector/national/national.h"
 #include "collector/figures/rollup.h"
 #include "collector/db/db.h"
+#include "collector/db/national.h"
 #include "collector/upstream/upstream.h"
 
 #include "common/text.h"
@@ -45,77 +46,59 @@ s_refused (const char *refused, uint32_t index)
     return false;
 }
 
-/*  Replay the journal of the attached database `p` up to `journal`. */
+/*  What the replay walks with: the scratch database, the error. */
+typedef struct {
+    cchc_db_t *scratch;
+    char *err;
+    size_t errlen;
+} s_replay_t;
+
+/*  One journal row replayed: its observations not refused at ingest
+    written with the collector's rule (cchc_db_observation_put).  0, or -1
+    with err. */
 static int
-s_replay (sqlite3 *db, int64_t journal, char *err, size_t errlen)
+s_replay_row (const cchc_db_national_journal_t *row, void *arg)
 {
-    char *msg = NULL;
-    char sql [512];
-    snprintf (sql, sizeof sql,
-              "INSERT INTO unit SELECT * FROM p.unit;"
-              "INSERT INTO agent SELECT * FROM p.agent;"
-              "INSERT INTO journal SELECT * FROM p.journal WHERE id <= %lld;",
-              (long long) journal);
-    if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        cchc_errf (err, errlen, "copying the province's tables: %s", msg ? msg : "");
-        sqlite3_free (msg);
-        return -1;
-    }
-    sqlite3_stmt *rd = NULL, *wr = NULL;
-    if (sqlite3_prepare_v2 (db,
-                            "SELECT j.id, j.agent, j.seq, j.body, j.refused, a.unit "
-                            "FROM journal j JOIN agent a ON a.id = j.agent ORDER BY j.id",
-                            -1, &rd, NULL)
-            != SQLITE_OK
-        || sqlite3_prepare_v2 (
-               db,
-               "INSERT INTO observation (agent, unit, metric, day, value, "
-               "seq, journal) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (agent, day, metric) "
-               "DO UPDATE SET unit = excluded.unit, value = excluded.value, seq = "
-               "excluded.seq, "
-               "journal = excluded.journal WHERE excluded.seq > observation.seq",
-               -1, &wr, NULL)
-               != SQLITE_OK) {
-        cchc_errf (err, errlen, "replay: %s", sqlite3_errmsg (db));
-        sqlite3_finalize (rd);
+    s_replay_t *rp = arg;
+    cchc_report_t r;
+    int reason = cchc_report_decode (row->body, row->body_len, &r);
+    if (reason != CCHC_REASON_NONE) {
+        cchc_errf (rp->err, rp->errlen, "journal %lld does not decode: %s",
+                   (long long) row->id, cchc_reason_name (reason));
         return -1;
     }
     int rc = 0;
-    while (rc == 0 && sqlite3_step (rd) == SQLITE_ROW) {
-        cchc_report_t r;
-        const uint8_t *body = sqlite3_column_blob (rd, 3);
-        int reason = cchc_report_decode (body, (size_t) sqlite3_column_bytes (rd, 3), &r);
-        if (reason != CCHC_REASON_NONE) {
-            cchc_errf (err, errlen, "journal %lld does not decode: %s",
-                       (long long) sqlite3_column_int64 (rd, 0), cchc_reason_name (reason));
+    for (uint32_t i = 0; i < r.nobs && rc == 0; i++) {
+        if (s_refused (row->refused, i))
+            continue;
+        if (cchc_db_observation_put (rp->scratch, row->agent, row->unit, &r.obs [i],
+                                     (uint64_t) row->seq, row->id)
+            != 0) {
+            cchc_errf (rp->err, rp->errlen, "replay: %s", cchc_db_errmsg (rp->scratch));
             rc = -1;
-            break;
         }
-        const char *refused = (const char *) sqlite3_column_text (rd, 4);
-        for (uint32_t i = 0; i < r.nobs && rc == 0; i++) {
-            if (s_refused (refused, i))
-                continue;
-            sqlite3_reset (wr);
-            sqlite3_bind_int64 (wr, 1, sqlite3_column_int64 (rd, 1));
-            sqlite3_bind_text (wr, 2, (const char *) sqlite3_column_text (rd, 5), -1,
-                               SQLITE_TRANSIENT);
-            sqlite3_bind_text (wr, 3, r.obs [i].metric, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int64 (wr, 4, cchc_date_to_yyyymmdd (r.obs [i].date));
-            if (r.obs [i].is_float)
-                sqlite3_bind_double (wr, 5, r.obs [i].fval);
-            else
-                sqlite3_bind_int64 (wr, 5, r.obs [i].ival);
-            sqlite3_bind_int64 (wr, 6, sqlite3_column_int64 (rd, 2));
-            sqlite3_bind_int64 (wr, 7, sqlite3_column_int64 (rd, 0));
-            if (sqlite3_step (wr) != SQLITE_DONE) {
-                cchc_errf (err, errlen, "replay: %s", sqlite3_errmsg (db));
-                rc = -1;
-            }
-        }
-        cchc_report_clear (&r);
     }
-    sqlite3_finalize (rd);
-    sqlite3_finalize (wr);
+    cchc_report_clear (&r);
+    return rc;
+}
+
+/*  Replay the scratch database's journal (in one transaction). */
+static int
+s_replay (cchc_db_t *scratch, char *err, size_t errlen)
+{
+    s_replay_t rp = { scratch, err, errlen };
+    *err = 0;
+    if (cchc_db_begin (scratch) != 0) {
+        cchc_errf (err, errlen, "replay: %s", cchc_db_errmsg (scratch));
+        return -1;
+    }
+    int rc = cchc_db_national_journal_each (cchc_db_handle (scratch), s_replay_row, &rp);
+    if (rc != 0 && !*err)
+        cchc_errf (err, errlen, "replay: %s", sqlite3_errmsg (cchc_db_handle (scratch)));
+    if (cchc_db_commit (scratch) != 0 && rc == 0) {
+        cchc_errf (err, errlen, "replay: %s", cchc_db_errmsg (scratch));
+        rc = -1;
+    }
     return rc;
 }
 
@@ -150,24 +133,15 @@ s_catalogue_check (sqlite3 *national, const char *province, const char *period,
                    int64_t version, const char *path, const char *text, size_t len, char *err,
                    size_t errlen)
 {
-    uint8_t hash [32], want [32];
+    uint8_t hash [32];
     cchc_upstream_catalogue_hash (text, len, hash);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2 (national,
-                            "SELECT catalogue FROM national_version WHERE "
-                            "province = ? AND period = ? AND version = ?",
-                            -1, &st, NULL)
-        != SQLITE_OK) {
+    cchc_db_national_version_t v;
+    int found = cchc_db_national_version_get (national, province, period, version, &v, NULL);
+    if (found < 0) {
         cchc_errf (err, errlen, "%s", sqlite3_errmsg (national));
         return -1;
     }
-    sqlite3_bind_text (st, 1, province, -1, SQLITE_STATIC);
-    sqlite3_bind_text (st, 2, period, -1, SQLITE_STATIC);
-    sqlite3_bind_int64 (st, 3, version);
-    bool same =
-        sqlite3_step (st) == SQLITE_ROW && sqlite3_column_bytes (st, 0) == 32
-        && (memcpy (want, sqlite3_column_blob (st, 0), 32), memcmp (want, hash, 32) == 0);
-    sqlite3_finalize (st);
+    bool same = found == 1 && memcmp (v.catalogue, hash, 32) == 0;
     if (!same) {
         cchc_errf (err, errlen,
                    "%s is not the catalogue the figures were computed with "
@@ -188,22 +162,8 @@ s_scratch_open (const char *path, const char *province_db, int64_t journal, char
     cchc_db_t *scratch = cchc_db_open (path, true, err, errlen);
     if (!scratch)
         return NULL;
-    sqlite3 *db = cchc_db_handle (scratch);
-    char *uri = sqlite3_mprintf ("ATTACH 'file:%q?mode=ro' AS p", province_db);
-    char *msg = NULL;
-    if (sqlite3_exec (db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL) != SQLITE_OK
-        || sqlite3_exec (db, uri, NULL, NULL, &msg) != SQLITE_OK) {
-        cchc_errf (err, errlen, "%s: %s", province_db, msg ? msg : sqlite3_errmsg (db));
-        sqlite3_free (msg);
-        sqlite3_free (uri);
-        cchc_db_destroy (&scratch);
-        return NULL;
-    }
-    sqlite3_free (uri);
-    sqlite3_exec (db, "BEGIN", NULL, NULL, NULL);
-    int replayed = s_replay (db, journal, err, errlen);
-    sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
-    if (replayed != 0)
+    if (cchc_db_national_scratch_fill (scratch, province_db, journal, err, errlen) != 0
+        || s_replay (scratch, err, errlen) != 0)
         cchc_db_destroy (&scratch);
     return scratch;
 }
@@ -323,79 +283,77 @@ done:
 /* ------------------------------------------------------------------------ */
 /*  Audit                                                                    */
 
+/*  What the audit walks with: the database, where problems are told, the
+    counts. */
+typedef struct {
+    sqlite3 *db;
+    FILE *out;
+    int64_t *messages, *problems;
+} s_audit_t;
+
+/*  The stored rows of a verified message's units against its body. */
+static void
+s_audit_units (s_audit_t *a, int64_t id, const cchc_provfig_t *f)
+{
+    for (uint32_t i = 0; i < f->nunits; i++) {
+        double index = 0;
+        int64_t flags = 0, rank = 0;
+        if (cchc_db_national_unit_find (a->db, f->code, f->period, (int64_t) f->version,
+                                        f->units [i].code, &index, &flags, &rank)
+                != 1
+            || index != f->units [i].index || flags != f->units [i].flags
+            || rank != f->units [i].rank) {
+            fprintf (a->out,
+                     "message %lld (%s %s v%llu): unit %s differs from the signed "
+                     "body\n",
+                     (long long) id, f->code, f->period, (unsigned long long) f->version,
+                     f->units [i].code);
+            (*a->problems)++;
+        }
+    }
+}
+
+/*  One stored message verified again and compared with its rows. */
+static int
+s_audit_message (const cchc_db_national_message_t *m, void *arg)
+{
+    s_audit_t *a = arg;
+    (*a->messages)++;
+    if (!m->pubkey || !m->sig || !m->body) {
+        fprintf (a->out, "message %lld: no enrolled key or damaged row\n", (long long) m->id);
+        (*a->problems)++;
+        return 0;
+    }
+    cchc_provfig_t f;
+    int rc = cchc_provfig_open (m->pubkey, m->body, m->body_len, m->sig, &f);
+    if (rc != CCHC_REASON_NONE) {
+        fprintf (a->out, "message %lld (%s %s): does not verify: %s\n", (long long) m->id,
+                 m->province, m->period, cchc_reason_name (rc));
+        (*a->problems)++;
+        return 0;
+    }
+    if ((int64_t) f.seq != m->seq || strcmp (f.code, m->province) != 0
+        || strcmp (f.period, m->period) != 0 || (int64_t) f.version != m->version
+        || (int64_t) f.part != m->part) {
+        fprintf (a->out, "message %lld: its columns differ from the signed body\n",
+                 (long long) m->id);
+        (*a->problems)++;
+    }
+    s_audit_units (a, m->id, &f);
+    cchc_provfig_clear (&f);
+    return 0;
+}
+
 int
 cchc_national_audit (sqlite3 *db, FILE *out, int64_t *messages, int64_t *problems, char *err,
                      size_t errlen)
 {
     *messages = 0;
     *problems = 0;
-    sqlite3_stmt *st, *ust;
-    if (sqlite3_prepare_v2 (db,
-                            "SELECT m.id, a.pubkey, a.unit, m.seq, m.province, m.period, "
-                            "m.version, m.part, m.body, m.sig FROM national_message m "
-                            "LEFT JOIN agent a ON a.id = m.agent ORDER BY m.id",
-                            -1, &st, NULL)
-            != SQLITE_OK
-        || sqlite3_prepare_v2 (db,
-                               "SELECT idx, flags, rank FROM national_unit WHERE "
-                               "province = ? AND period = ? AND version = ? AND code = ?",
-                               -1, &ust, NULL)
-               != SQLITE_OK) {
+    s_audit_t a = { db, out, messages, problems };
+    if (cchc_db_national_messages_each (db, s_audit_message, &a) != 0) {
         cchc_errf (err, errlen, "national tables: %s", sqlite3_errmsg (db));
         return -1;
     }
-    while (sqlite3_step (st) == SQLITE_ROW) {
-        (*messages)++;
-        int64_t id = sqlite3_column_int64 (st, 0);
-        const uint8_t *pk = sqlite3_column_blob (st, 1);
-        const uint8_t *body = sqlite3_column_blob (st, 8);
-        const uint8_t *sig = sqlite3_column_blob (st, 9);
-        size_t len = (size_t) sqlite3_column_bytes (st, 8);
-        const char *prov = (const char *) sqlite3_column_text (st, 4);
-        const char *period = (const char *) sqlite3_column_text (st, 5);
-        if (!pk || sqlite3_column_bytes (st, 1) != 32 || !sig
-            || sqlite3_column_bytes (st, 9) != 64 || !body) {
-            fprintf (out, "message %lld: no enrolled key or damaged row\n", (long long) id);
-            (*problems)++;
-            continue;
-        }
-        cchc_provfig_t f;
-        int rc = cchc_provfig_open (pk, body, len, sig, &f);
-        if (rc != CCHC_REASON_NONE) {
-            fprintf (out, "message %lld (%s %s): does not verify: %s\n", (long long) id, prov,
-                     period, cchc_reason_name (rc));
-            (*problems)++;
-            continue;
-        }
-        if ((int64_t) f.seq != sqlite3_column_int64 (st, 3) || strcmp (f.code, prov) != 0
-            || strcmp (f.period, period) != 0
-            || (int64_t) f.version != sqlite3_column_int64 (st, 6)
-            || (int64_t) f.part != sqlite3_column_int64 (st, 7)) {
-            fprintf (out, "message %lld: its columns differ from the signed body\n",
-                     (long long) id);
-            (*problems)++;
-        }
-        for (uint32_t i = 0; i < f.nunits; i++) {
-            sqlite3_reset (ust);
-            sqlite3_bind_text (ust, 1, f.code, -1, SQLITE_STATIC);
-            sqlite3_bind_text (ust, 2, f.period, -1, SQLITE_STATIC);
-            sqlite3_bind_int64 (ust, 3, (int64_t) f.version);
-            sqlite3_bind_text (ust, 4, f.units [i].code, -1, SQLITE_STATIC);
-            if (sqlite3_step (ust) != SQLITE_ROW
-                || sqlite3_column_double (ust, 0) != f.units [i].index
-                || sqlite3_column_int64 (ust, 1) != f.units [i].flags
-                || sqlite3_column_int64 (ust, 2) != f.units [i].rank) {
-                fprintf (out,
-                         "message %lld (%s %s v%llu): unit %s differs from the signed "
-                         "body\n",
-                         (long long) id, f.code, f.period, (unsigned long long) f.version,
-                         f.units [i].code);
-                (*problems)++;
-            }
-        }
-        cchc_provfig_clear (&f);
-    }
-    sqlite3_finalize (st);
-    sqlite3_finalize (ust);
     return 0;
 }

@@ -8,7 +8,6 @@ SRC=$1
 STILL="collector/figures/rollup.c collector/http/cache.c
 collector/http/handlers.c
 collector/ctl/audit.c collector/ctl/cchcctl.c collector/present/reports.c
-collector/national/ctl.c collector/national/prove.c
 collector/upstream/upstream.c"
 TABLES=$(sed -n 's/.*CREATE TABLE IF NOT EXISTS \([a-z_]*\).*/\1/p' "$SRC"/collector/db/schema.h \
          | sort -u | paste -sd'|')
