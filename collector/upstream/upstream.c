@@ -5,6 +5,8 @@
 #include "collector/upstream/upstream.h"
 
 #include "agent/sender.h"
+#include "collector/db/national.h"
+#include "collector/db/periods.h"
 #include "collector/periods/periods.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -237,29 +239,18 @@ s_build_cb (void *arg, size_t index, uint64_t seq, uint8_t **body, size_t *len,
 /* ------------------------------------------------------------------------ */
 /*  The scan                                                                 */
 
+/*  The code of the province (the newest unit of level tinh). */
 static int
 s_province_code (sqlite3 *db, char *code, size_t size, char *err, size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db,
-                            "SELECT code FROM unit WHERE level = 'tinh' "
-                            "ORDER BY valid_from DESC LIMIT 1",
-                            -1, &st, NULL)
-        != SQLITE_OK) {
+    int found = cchc_db_province_find (db, 0, code, size, NULL, 0);
+    if (found < 0)
         cchc_errf (err, errlen, "unit table: %s", sqlite3_errmsg (db));
-        return -1;
-    }
-    int rc = -1;
-    if (sqlite3_step (st) == SQLITE_ROW) {
-        cchc_strlcpy (code, (const char *) sqlite3_column_text (st, 0), size);
-        rc = 0;
-    }
-    else
+    else if (found == 0)
         cchc_errf (err, errlen,
                    "no province (level tinh) in the unit table: set "
                    "upstream.province");
-    sqlite3_finalize (st);
-    return rc;
+    return found == 1 ? 0 : -1;
 }
 
 /*  Queue one locked period's version. */
@@ -320,6 +311,45 @@ done:
     return rc;
 }
 
+/*  What the scan walks with. */
+typedef struct {
+    cchc_outbox_t *outbox;
+    const cchc_key_t *key;
+    const char *province;
+    int64_t now_ms;
+    size_t *versions, *messages;
+    char *err;
+    size_t errlen;
+    bool failed; /* err says why */
+} s_scan_t;
+
+/*  One locked period: queued unless the outbox has its version already. */
+static int
+s_scan_one (const cchc_db_upstream_locked_t *row, void *arg)
+{
+    s_scan_t *scan = arg;
+    int64_t version = row->locks < 1 ? 1 : row->locks;
+    char key_name [64], have [32];
+    snprintf (key_name, sizeof key_name, "figures:%s", row->period);
+    int got = cchc_outbox_state_get (scan->outbox, key_name, have, sizeof have);
+    if (got < 0) {
+        cchc_errf (scan->err, scan->errlen, "outbox state");
+        scan->failed = true;
+        return -1;
+    }
+    if (got == 1 && atoll (have) >= version)
+        return 0;
+    if (s_queue_one (scan->outbox, scan->key, scan->province, row->period, version,
+                     row->locked_at, row->journal_pos, row->snapshot, scan->now_ms,
+                     scan->messages, scan->err, scan->errlen)
+        != 0) {
+        scan->failed = true;
+        return -1;
+    }
+    (*scan->versions)++;
+    return 0;
+}
+
 int
 cchc_upstream_queue (sqlite3 *db, cchc_outbox_t *outbox, const cchc_key_t *key,
                      const char *code, int64_t now_ms, size_t *versions, size_t *messages,
@@ -339,46 +369,13 @@ cchc_upstream_queue (sqlite3 *db, cchc_outbox_t *outbox, const cchc_key_t *key,
         cchc_errf (err, errlen, "province code '%s' is not a unit code", province);
         return -1;
     }
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (
-            db,
-            "SELECT r.period, r.locked_at, r.journal_pos, r.snapshot,"
-            " (SELECT count(*) FROM period_event e WHERE e.period = r.period"
-            "  AND e.event = 'locked')"
-            " FROM period_result r WHERE r.state = 'locked' AND r.snapshot IS NOT NULL"
-            " ORDER BY r.locked_at, r.period",
-            -1, &st, NULL)
-        != SQLITE_OK) {
-        cchc_errf (err, errlen, "period_result: %s", sqlite3_errmsg (db));
+    s_scan_t scan = { outbox, key, province, now_ms, versions, messages, err, errlen, false };
+    if (cchc_db_upstream_locked_each (db, s_scan_one, &scan) != 0) {
+        if (!scan.failed)
+            cchc_errf (err, errlen, "period_result: %s", sqlite3_errmsg (db));
         return -1;
     }
-    int rc = 0, step;
-    while (rc == 0 && (step = sqlite3_step (st)) == SQLITE_ROW) {
-        const char *period = (const char *) sqlite3_column_text (st, 0);
-        int64_t version = sqlite3_column_int64 (st, 4);
-        if (version < 1)
-            version = 1;
-        char key_name [64], have [32];
-        snprintf (key_name, sizeof key_name, "figures:%s", period);
-        int got = cchc_outbox_state_get (outbox, key_name, have, sizeof have);
-        if (got < 0) {
-            cchc_errf (err, errlen, "outbox state");
-            rc = -1;
-            break;
-        }
-        if (got == 1 && atoll (have) >= version)
-            continue;
-        if (s_queue_one (outbox, key, province, period, version, sqlite3_column_int64 (st, 1),
-                         sqlite3_column_int64 (st, 2),
-                         (const char *) sqlite3_column_text (st, 3), now_ms, messages, err,
-                         errlen)
-            != 0)
-            rc = -1;
-        else
-            (*versions)++;
-    }
-    sqlite3_finalize (st);
-    return rc;
+    return 0;
 }
 
 /* ------------------------------------------------------------------------ */
