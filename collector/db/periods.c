@@ -42,6 +42,15 @@ s_run (sqlite3_stmt *st)
     return rc;
 }
 
+/*  The end of a walk whose last step returned rc (SQLITE_ROW: the callback
+    stopped it): finalize; 0 done, 1 stopped, -1 error. */
+static int
+s_walked (sqlite3_stmt *st, int rc)
+{
+    sqlite3_finalize (st);
+    return rc == SQLITE_DONE ? 0 : rc == SQLITE_ROW ? 1 : -1;
+}
+
 /*  Text of column i, "" for NULL. */
 static const char *
 s_text (sqlite3_stmt *st, int i)
@@ -183,8 +192,7 @@ cchc_db_period_result_each (sqlite3 *db, cchc_db_period_result_fn *fn, void *arg
         if (fn (&row, arg) != 0)
             break;
     }
-    sqlite3_finalize (st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return s_walked (st, rc);
 }
 
 char *
@@ -319,8 +327,7 @@ cchc_db_period_event_each (sqlite3 *db, const char *period, cchc_db_period_event
         if (fn (&e, arg) != 0)
             break;
     }
-    sqlite3_finalize (st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return s_walked (st, rc);
 }
 
 int
@@ -414,8 +421,7 @@ cchc_db_agent_status_each (sqlite3 *db, cchc_db_agent_status_fn *fn, void *arg)
         if (fn (&a, arg) != 0)
             break;
     }
-    sqlite3_finalize (st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return s_walked (st, rc);
 }
 
 int
@@ -439,6 +445,5 @@ cchc_db_stats_each (sqlite3 *db, cchc_db_stat_fn *fn, void *arg)
         if (fn (&s, arg) != 0)
             break;
     }
-    sqlite3_finalize (st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return s_walked (st, rc);
 }

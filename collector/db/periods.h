@@ -68,8 +68,8 @@ typedef struct {
 /*  The row of `period` (an id).  1 found, 0 none, -1 error. */
 int cchc_db_period_result_get (sqlite3 *db, const char *period, cchc_db_period_result_t *row);
 
-/*  Call fn for every row (in no particular order).  fn returns non-zero to
-    stop (then -1, with nothing on the connection).  0 or -1. */
+/*  Call fn for every row (in no particular order).  0 when done, 1 when fn
+    returned non-zero (it stops the walk), -1 on error. */
 typedef int (cchc_db_period_result_fn) (const cchc_db_period_result_t *row, void *arg);
 int cchc_db_period_result_each (sqlite3 *db, cchc_db_period_result_fn *fn, void *arg);
 
@@ -130,8 +130,8 @@ int cchc_db_period_event_add (sqlite3 *db, const cchc_db_period_event_t *event,
                               const char *result);
 
 /*  Call fn for every event of `period` (every period when NULL), oldest
-    first.  fn returns non-zero to stop (then -1, with nothing on the
-    connection).  0 or -1. */
+    first.  0 when done, 1 when fn returned non-zero (it stops the walk),
+    -1 on error. */
 typedef int (cchc_db_period_event_fn) (const cchc_db_period_event_t *event, void *arg);
 int cchc_db_period_event_each (sqlite3 *db, const char *period, cchc_db_period_event_fn *fn,
                                void *arg);
@@ -161,9 +161,8 @@ typedef struct {
     int64_t clock_skew, clock_ahead, clock_at;
 } cchc_db_agent_status_t;
 
-/*  Call fn for every agent (revoked ones too), by unit then id.  fn
-    returns non-zero to stop (then -1, with nothing on the connection).
-    0 or -1. */
+/*  Call fn for every agent (revoked ones too), by unit then id.  0 when
+    done, 1 when fn returned non-zero (it stops the walk), -1 on error. */
 typedef int (cchc_db_agent_status_fn) (const cchc_db_agent_status_t *agent, void *arg);
 int cchc_db_agent_status_each (sqlite3 *db, cchc_db_agent_status_fn *fn, void *arg);
 
@@ -176,8 +175,8 @@ typedef struct {
     int64_t updated_at; /* UTC ms */
 } cchc_db_stat_t;
 
-/*  Call fn for every stats row, by name.  fn returns non-zero to stop
-    (then -1).  0 or -1. */
+/*  Call fn for every stats row, by name.  0 when done, 1 when fn returned
+    non-zero (it stops the walk), -1 on error. */
 typedef int (cchc_db_stat_fn) (const cchc_db_stat_t *stat, void *arg);
 int cchc_db_stats_each (sqlite3 *db, cchc_db_stat_fn *fn, void *arg);
 

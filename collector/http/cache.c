@@ -1,9 +1,11 @@
 /*  cache.c — the API's cache (api_impl.h): blobs, the agents snapshot, computed
     entries and cached slots, the read-only connection pool, period states,
     the worker thread that polls the database and recomputes, and the
-    request side that waits for a period's first computation.
+    request side that waits for a period's first computation.  It reads
+    the database through collector/db/ (db.h, periods.h): no SQL here.
 */
 #include "collector/http/api_impl.h"
+#include "collector/db/periods.h"
 
 /* ------------------------------------------------------------------------ */
 /*  Small helpers */
@@ -185,25 +187,14 @@ cchc_api_open (const char *path, sqlite3 **db, char *err, size_t errlen)
     sqlite3_busy_timeout (*db, 5000);
     sqlite3_extended_result_codes (*db, 1);
     /* the schema must be there: the collector (collector/db/) creates it */
-    sqlite3_stmt *st = NULL;
-    int tables = 0;
-    if (sqlite3_prepare_v2 (*db,
-                            "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                            " AND name IN ('unit','agent','journal','observation',"
-                            "'enrolment','stats')",
-                            -1, &st, NULL)
-            == SQLITE_OK
-        && sqlite3_step (st) == SQLITE_ROW)
-        tables = sqlite3_column_int (st, 0);
-    else {
+    int tables = cchc_db_collector_tables (*db);
+    if (tables < 0) {
         cchc_errf (err, errlen, "%s: %s", path, sqlite3_errmsg (*db));
-        sqlite3_finalize (st);
         sqlite3_close (*db);
         *db = NULL;
         return -1;
     }
-    sqlite3_finalize (st);
-    if (tables != 6) {
+    if (tables == 0) {
         cchc_errf (err, errlen,
                    "%s: not a collector database (collector/db/schema.h tables missing)",
                    path);
@@ -392,6 +383,47 @@ s_read_version (sqlite3 *db, cchc_api_version_t *v, uint64_t agents_key [5],
     return 0;
 }
 
+/*  The snapshot being loaded: a->count of `alloc` agents. */
+typedef struct {
+    cchc_api_agents_t *a;
+    size_t alloc;
+} s_agents_load_t;
+
+/*  One agent into the snapshot: 0, or -1 when out of memory. */
+static int
+s_agent_add (const cchc_db_agent_status_t *row, void *arg)
+{
+    s_agents_load_t *l = arg;
+    cchc_api_agents_t *a = l->a;
+    if (a->count == l->alloc) {
+        size_t want = l->alloc ? l->alloc * 2 : 256;
+        cchc_api_agent_t *p = realloc (a->agents, want * sizeof *p);
+        if (!p)
+            return -1;
+        a->agents = p;
+        l->alloc = want;
+    }
+    cchc_api_agent_t *g = &a->agents [a->count++];
+    *g = (cchc_api_agent_t){ .id = row->id,
+                             .unit = strdup (row->unit),
+                             .name = strdup (row->name),
+                             .unit_name = row->unit_name ? strdup (row->unit_name) : NULL,
+                             .enrolled_at = row->enrolled_at,
+                             .revoked_at = row->revoked_at,
+                             .last_seen = row->last_seen,
+                             .last_seq = row->last_seq,
+                             .accepted = row->accepted,
+                             .duplicates = row->duplicates,
+                             .rejected = row->rejected,
+                             .has_clock = row->has_clock,
+                             .clock_skew = row->clock_skew,
+                             .clock_ahead = row->clock_ahead,
+                             .clock_at = row->clock_at };
+    if (row->pubkey)
+        cchc_hex_encode (g->key, row->pubkey, 32);
+    return !g->unit || !g->name || (row->unit_name && !g->unit_name) ? -1 : 0;
+}
+
 static cchc_api_agents_t *
 s_load_agents (sqlite3 *db, char *err, size_t errlen)
 {
@@ -399,65 +431,10 @@ s_load_agents (sqlite3 *db, char *err, size_t errlen)
     if (!a)
         return NULL;
     atomic_init (&a->refs, 1);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (
-            db,
-            "SELECT a.id, a.unit, a.name, a.pubkey, a.enrolled_at, a.revoked_at,"
-            "       a.last_seen, a.last_seq, a.accepted, a.duplicates, a.rejected,"
-            "       (SELECT u.name FROM unit AS u WHERE u.code = a.unit"
-            "         ORDER BY u.valid_from DESC LIMIT 1),"
-            "       a.clock_skew, a.clock_ahead, a.clock_at"
-            "  FROM agent AS a ORDER BY a.unit, a.id",
-            -1, &st, NULL)
-        != SQLITE_OK) {
-        cchc_errf (err, errlen, "agents: %s", sqlite3_errmsg (db));
-        free (a);
-        return NULL;
-    }
-    size_t alloc = 0;
-    int rc;
-    while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
-        if (a->count == alloc) {
-            size_t want = alloc ? alloc * 2 : 256;
-            cchc_api_agent_t *p = realloc (a->agents, want * sizeof *p);
-            if (!p)
-                break;
-            a->agents = p;
-            alloc = want;
-        }
-        cchc_api_agent_t *g = &a->agents [a->count];
-        memset (g, 0, sizeof *g);
-        g->id = sqlite3_column_int64 (st, 0);
-        const char *unit = (const char *) sqlite3_column_text (st, 1);
-        const char *name = (const char *) sqlite3_column_text (st, 2);
-        const char *uname = (const char *) sqlite3_column_text (st, 11);
-        g->unit = strdup (unit ? unit : "");
-        g->name = strdup (name ? name : "");
-        g->unit_name = uname ? strdup (uname) : NULL;
-        a->count++;
-        if (!g->unit || !g->name || (uname && !g->unit_name)) {
-            rc = SQLITE_NOMEM;
-            break;
-        }
-        if (sqlite3_column_bytes (st, 3) == 32)
-            cchc_hex_encode (g->key, sqlite3_column_blob (st, 3), 32);
-        g->enrolled_at = sqlite3_column_int64 (st, 4);
-        g->revoked_at = sqlite3_column_int64 (st, 5);
-        g->last_seen = sqlite3_column_int64 (st, 6);
-        g->last_seq = sqlite3_column_int64 (st, 7);
-        g->accepted = sqlite3_column_int64 (st, 8);
-        g->duplicates = sqlite3_column_int64 (st, 9);
-        g->rejected = sqlite3_column_int64 (st, 10);
-        g->has_clock = sqlite3_column_type (st, 12) != SQLITE_NULL;
-        g->clock_skew = sqlite3_column_int64 (st, 12);
-        g->clock_ahead = sqlite3_column_int64 (st, 13);
-        g->clock_at = sqlite3_column_int64 (st, 14);
-    }
-    sqlite3_finalize (st);
-    if (rc != SQLITE_DONE) {
-        cchc_errf (err, errlen, "agents: %s",
-                   rc == SQLITE_NOMEM || rc == SQLITE_ROW ? "out of memory"
-                                                          : sqlite3_errmsg (db));
+    s_agents_load_t l = { a, 0 };
+    int rc = cchc_db_agent_status_each (db, s_agent_add, &l);
+    if (rc != 0) {
+        cchc_errf (err, errlen, "agents: %s", rc > 0 ? "out of memory" : sqlite3_errmsg (db));
         cchc_api_agents_unref (&a);
         return NULL;
     }
@@ -584,25 +561,17 @@ cchc_api_poll (cchc_api_t *self)
     pthread_mutex_unlock (&self->mutex);
 
     /* the province (level tinh) for the dashboard's title */
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (self->wdb,
-                            "SELECT code, name FROM unit WHERE level = 'tinh'"
-                            " ORDER BY valid_to DESC, valid_from DESC LIMIT 1",
-                            -1, &st, NULL)
-            == SQLITE_OK
-        && sqlite3_step (st) == SQLITE_ROW) {
-        const char *code = (const char *) sqlite3_column_text (st, 0);
-        const char *name = (const char *) sqlite3_column_text (st, 1);
-        char *dup = name ? strdup (name) : NULL;
+    char code [sizeof self->province_code], name [256];
+    if (cchc_db_province_find (self->wdb, 0, code, sizeof code, name, sizeof name) == 1) {
+        char *dup = strdup (name);
         pthread_mutex_lock (&self->mutex);
-        cchc_strlcpy (self->province_code, code ? code : "", sizeof self->province_code);
+        cchc_strlcpy (self->province_code, code, sizeof self->province_code);
         if (dup) {
             free (self->province_name);
             self->province_name = dup;
         }
         pthread_mutex_unlock (&self->mutex);
     }
-    sqlite3_finalize (st);
 
     if (!agents_changed)
         return;

@@ -1,7 +1,9 @@
 /*  handlers.c — the endpoint handlers of the API (api_impl.h, docs/api.md):
     periods, one unit, agents, health, trend, explain and the exports.
+    What they read of the database comes through collector/db/.
 */
 #include "collector/http/api_impl.h"
+#include "collector/db/periods.h"
 
 /* ------------------------------------------------------------------------ */
 /*  Handlers */
@@ -317,6 +319,24 @@ s_health_cache (cchc_api_t *self)
     return cache;
 }
 
+/*  The stats rows of /api/v1/health, and when the newest was written. */
+typedef struct {
+    json_t *values;
+    int64_t updated;
+} s_stats_t;
+
+static int
+s_stat_add (const cchc_db_stat_t *stat, void *arg)
+{
+    s_stats_t *s = arg;
+    json_object_set_new (s->values, stat->name,
+                         stat->is_integer ? json_integer (stat->ival)
+                                          : cchc_rollup_json_real (stat->real));
+    if (stat->updated_at > s->updated)
+        s->updated = stat->updated_at;
+    return 0;
+}
+
 void
 cchc_api_get_health (cchc_api_t *self, cchc_api_reply_t *reply)
 {
@@ -334,26 +354,8 @@ cchc_api_get_health (cchc_api_t *self, cchc_api_reply_t *reply)
     json_object_set_new (root, "started_at", cchc_rollup_json_time (self->started_ms));
     json_object_set_new (root, "uptime_s", json_integer ((now - self->started_ms) / 1000));
 
-    json_t *stats = json_object ();
-    int64_t stats_updated = 0;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db, "SELECT name, value, updated_at FROM stats ORDER BY name", -1,
-                            &st, NULL)
-        == SQLITE_OK) {
-        while (sqlite3_step (st) == SQLITE_ROW) {
-            const char *name = (const char *) sqlite3_column_text (st, 0);
-            if (!name)
-                continue;
-            json_object_set_new (stats, name,
-                                 sqlite3_column_type (st, 1) == SQLITE_INTEGER
-                                     ? json_integer (sqlite3_column_int64 (st, 1))
-                                     : cchc_rollup_json_real (sqlite3_column_double (st, 1)));
-            int64_t at = sqlite3_column_int64 (st, 2);
-            if (at > stats_updated)
-                stats_updated = at;
-        }
-    }
-    sqlite3_finalize (st);
+    s_stats_t stats = { json_object (), 0 };
+    cchc_db_stats_each (db, s_stat_add, &stats);
     cchc_api_pool_put (self, db);
     /* the rest from the worker's latest poll and agents snapshot: no scan */
     json_t *db_o = json_object ();
@@ -380,9 +382,9 @@ cchc_api_get_health (cchc_api_t *self, cchc_api_reply_t *reply)
 
     json_t *collector = json_object ();
     json_object_set_new (collector, "running",
-                         json_boolean (stats_updated > 0 && now - stats_updated < 15000));
-    json_object_set_new (collector, "stats_updated_at", cchc_rollup_json_time (stats_updated));
-    json_object_set_new (collector, "stats", stats);
+                         json_boolean (stats.updated > 0 && now - stats.updated < 15000));
+    json_object_set_new (collector, "stats_updated_at", cchc_rollup_json_time (stats.updated));
+    json_object_set_new (collector, "stats", stats.values);
     json_object_set_new (root, "collector", collector);
     json_object_set_new (root, "database", db_o);
 

@@ -131,7 +131,6 @@ s_row_cmp (const void *a, const void *b)
 typedef struct {
     cchc_period_row_t *rows;
     size_t count, alloc;
-    bool oom;
 } s_rows_t;
 
 static int
@@ -141,10 +140,8 @@ s_rows_add (const cchc_db_period_result_t *db_row, void *arg)
     if (r->count == r->alloc) {
         size_t want = r->alloc ? r->alloc * 2 : 32;
         cchc_period_row_t *p = realloc (r->rows, want * sizeof *p);
-        if (!p) {
-            r->oom = true;
-            return -1;
-        }
+        if (!p)
+            return -1; /* out of memory */
         r->rows = p;
         r->alloc = want;
     }
@@ -163,9 +160,10 @@ cchc_periods_rows (sqlite3 *db, cchc_period_row_t **rows, size_t *count, char *e
     if (managed <= 0)
         return managed;
     s_rows_t r = { 0 };
-    if (cchc_db_period_result_each (db, s_rows_add, &r) != 0) {
+    int rc = cchc_db_period_result_each (db, s_rows_add, &r);
+    if (rc != 0) {
         cchc_errf (err, errlen, "period_result: %s",
-                   r.oom ? "out of memory" : sqlite3_errmsg (db));
+                   rc > 0 ? "out of memory" : sqlite3_errmsg (db));
         free (r.rows);
         return -1;
     }
@@ -192,20 +190,6 @@ cchc_periods_rows (sqlite3 *db, cchc_period_row_t **rows, size_t *count, char *e
     return 0;
 }
 
-typedef struct {
-    cchc_period_event_fn *fn;
-    void *arg;
-    bool stopped;
-} s_events_t;
-
-static int
-s_event (const cchc_period_event_t *e, void *arg)
-{
-    s_events_t *ev = arg;
-    ev->stopped = ev->fn (e, ev->arg) != 0;
-    return ev->stopped ? -1 : 0;
-}
-
 int
 cchc_periods_events (sqlite3 *db, const char *period, cchc_period_event_fn *fn, void *arg,
                      char *err, size_t errlen)
@@ -214,15 +198,12 @@ cchc_periods_events (sqlite3 *db, const char *period, cchc_period_event_fn *fn, 
     int managed = s_managed (db, err, errlen);
     if (managed <= 0)
         return managed;
-    s_events_t ev = { fn, arg, false };
-    if (cchc_db_period_event_each (db, period, s_event, &ev) != 0) {
-        if (ev.stopped)
-            cchc_errf (err, errlen, "stopped");
-        else
-            cchc_errf (err, errlen, "period_event: %s", sqlite3_errmsg (db));
-        return -1;
-    }
-    return 0;
+    int rc = cchc_db_period_event_each (db, period, fn, arg);
+    if (rc == 1)
+        cchc_errf (err, errlen, "stopped");
+    else if (rc < 0)
+        cchc_errf (err, errlen, "period_event: %s", sqlite3_errmsg (db));
+    return rc == 0 ? 0 : -1;
 }
 
 cchc_pstate_t
