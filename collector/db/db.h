@@ -206,9 +206,13 @@ int cchc_db_observation_any (sqlite3 *db, int32_t first, int32_t last, int64_t b
 int cchc_db_month_follow (cchc_db_t *self, int64_t max_messages, bool *left);
 
 /*  Inside the caller's write transaction, after it brought observation_month
-    up to date with every journal row itself (the writer's summed changes):
-    the position moves to the newest journal row.  0 or -1. */
-int cchc_db_month_settled (cchc_db_t *self);
+    up to date with every journal row up to id `journal` itself (the
+    writer's summed changes): the position moves there (never back).
+    0 or -1. */
+int cchc_db_month_settled (cchc_db_t *self, int64_t journal);
+
+/*  The newest journal id (0: none).  0 or -1. */
+int cchc_db_journal_newest (cchc_db_t *self, int64_t *journal);
 
 /*  For a reader, inside its read transaction (a SAVEPOINT or BEGIN the
     caller holds until it has read the summary): temp.cchc_month_pending

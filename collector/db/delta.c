@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,8 @@ struct cchc_db_delta_t {
     sqlite3 *db;                                   /* the statements' connection */
     sqlite3_stmt *upsert [S_DELTA_PER_UPSERT + 1]; /* [n]: of n rows */
     sqlite3_stmt *drop, *edges;
+    size_t folded;  /* > 0: entries [0, folded) sorted, one a key, being applied */
+    size_t applied; /* of those, written so far */
 };
 
 /*  Same effect as the insert trigger's S_ADD_NEW, for many rows at once:
@@ -121,7 +124,7 @@ void
 cchc_db_delta_clear (cchc_db_delta_t *self)
 {
     assert (self);
-    self->count = 0;
+    self->count = self->folded = self->applied = 0;
 }
 
 /*  total += sign × value, as SQLite's arithmetic would type it: integer
@@ -188,6 +191,7 @@ cchc_db_delta_note (cchc_db_delta_t *self, const cchc_db_delta_row_t *old,
                     const cchc_db_delta_row_t *row)
 {
     assert (self && row && row->metric && row->unit);
+    assert (self->folded == 0); /* not while being applied in slices */
     assert (!old
             || (old->agent == row->agent && old->day == row->day && old->unit
                 && strcmp (old->metric, row->metric) == 0));
@@ -367,17 +371,11 @@ s_delta_write (cchc_db_delta_t *self, const s_delta_entry_t *entries, size_t n)
     return rc;
 }
 
-int
-cchc_db_delta_apply (cchc_db_delta_t *self, sqlite3 *db, char *err, size_t errlen)
+/*  Sort the noted entries by key and merge those of one key (the first
+    slice of an apply). */
+static void
+s_delta_fold (cchc_db_delta_t *self)
 {
-    assert (self && db);
-    if (self->count == 0)
-        return 0;
-    if (s_delta_prepare (self, db) != 0) {
-        cchc_errf (err, errlen, "observation_month: %s", sqlite3_errmsg (db));
-        self->count = 0;
-        return -1;
-    }
     qsort (self->entries, self->count, sizeof *self->entries, s_delta_order_cmp);
     size_t n = 0;
     for (size_t i = 0; i < self->count; i++)
@@ -385,12 +383,43 @@ cchc_db_delta_apply (cchc_db_delta_t *self, sqlite3 *db, char *err, size_t errle
             s_delta_merge (&self->entries [n - 1], &self->entries [i]);
         else
             self->entries [n++] = self->entries [i];
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i += S_DELTA_PER_UPSERT)
-        rc = s_delta_write (self, &self->entries [i],
-                            n - i < S_DELTA_PER_UPSERT ? n - i : S_DELTA_PER_UPSERT);
-    if (rc != 0)
+    self->count = self->folded = n;
+    self->applied = 0;
+}
+
+int
+cchc_db_delta_apply_some (cchc_db_delta_t *self, sqlite3 *db, size_t max, char *err,
+                          size_t errlen)
+{
+    assert (self && db && max > 0);
+    if (self->count == 0)
+        return 0;
+    if (s_delta_prepare (self, db) != 0) {
         cchc_errf (err, errlen, "observation_month: %s", sqlite3_errmsg (db));
-    self->count = 0;
-    return rc;
+        cchc_db_delta_clear (self);
+        return -1;
+    }
+    if (self->folded == 0)
+        s_delta_fold (self);
+    size_t end = self->folded - self->applied > max ? self->applied + max : self->folded;
+    int rc = 0;
+    for (size_t i = self->applied; i < end && rc == 0; i += S_DELTA_PER_UPSERT)
+        rc = s_delta_write (self, &self->entries [i],
+                            end - i < S_DELTA_PER_UPSERT ? end - i : S_DELTA_PER_UPSERT);
+    if (rc != 0) {
+        cchc_errf (err, errlen, "observation_month: %s", sqlite3_errmsg (db));
+        cchc_db_delta_clear (self);
+        return -1;
+    }
+    self->applied = end;
+    if (end < self->folded)
+        return 1;
+    cchc_db_delta_clear (self);
+    return 0;
+}
+
+int
+cchc_db_delta_apply (cchc_db_delta_t *self, sqlite3 *db, char *err, size_t errlen)
+{
+    return cchc_db_delta_apply_some (self, db, SIZE_MAX, err, errlen);
 }

@@ -96,6 +96,17 @@ size_t cchc_db_delta_size (const cchc_db_delta_t *self);
     cleared too: roll the transaction back). */
 int cchc_db_delta_apply (cchc_db_delta_t *self, sqlite3 *db, char *err, size_t errlen);
 
+/*  The same in slices of at most `max` summary rows, so that one apply of
+    many changes does not hold the database for long (each slice in a
+    transaction of the caller's; a reader does not see a partly applied
+    summary: the months past the summary's position are computed from the
+    rows, db.h "the summary").  The first call freezes what was noted: no
+    note may be added until the last slice.  1: slices remain, 0: all
+    applied (the delta is empty), -1 with err (the delta is cleared: roll
+    back and rebuild from the rows). */
+int cchc_db_delta_apply_some (cchc_db_delta_t *self, sqlite3 *db, size_t max, char *err,
+                              size_t errlen);
+
 /*  Forget the noted changes (the transaction was rolled back). */
 void cchc_db_delta_clear (cchc_db_delta_t *self);
 

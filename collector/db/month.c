@@ -384,16 +384,32 @@ cchc_db_month_follow (cchc_db_t *self, int64_t max_messages, bool *left)
 }
 
 int
-cchc_db_month_settled (cchc_db_t *self)
+cchc_db_month_settled (cchc_db_t *self, int64_t journal)
 {
     assert (self);
-    char *msg = NULL;
-    int rc = sqlite3_exec (cchc_db_handle (self),
-                           "UPDATE month_position SET journal ="
-                           " (SELECT coalesce (max (id), 0) FROM journal) WHERE id = 1",
-                           NULL, NULL, &msg);
-    sqlite3_free (msg);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2 (cchc_db_handle (self),
+                                 "UPDATE month_position SET journal = ?1"
+                                 " WHERE id = 1 AND journal < ?1",
+                                 -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64 (st, 1, journal);
+        rc = sqlite3_step (st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    }
+    sqlite3_finalize (st);
     if (rc != SQLITE_OK) {
+        cchc_db_take_error (self);
+        return -1;
+    }
+    return 0;
+}
+
+int
+cchc_db_journal_newest (cchc_db_t *self, int64_t *journal)
+{
+    assert (self && journal);
+    if (cchc_db_int64 (cchc_db_handle (self), "SELECT ifnull (max (id), 0) FROM journal",
+                       journal)) {
         cchc_db_take_error (self);
         return -1;
     }

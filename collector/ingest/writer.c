@@ -13,7 +13,8 @@
     The roll-up's observation_month is not in these transactions (this
     connection runs without triggers): the changes of committed batches are
     summed in C (collector/db/delta.h, cchc_db_delta_t) and applied every
-    S_MONTH_INTERVAL_MS in a transaction of their own, which also moves the
+    S_MONTH_INTERVAL_MS in transactions of their own, S_MONTH_SLICE summary
+    rows each with batches in between, the last of which moves the
     summary's position (db.h, "the summary"); readers compute what is past
     the position from the rows, so no reader sees the summary lag.  At start
     and after a failed batch the sum is not known: the follower rebuilds the
@@ -55,6 +56,11 @@
     ~5 % more writer CPU than one apply a second (fewer changes folded). */
 #define S_MONTH_INTERVAL_MS 200
 #define S_MONTH_NOTES_MAX 200000
+/*  Summary rows written per apply transaction: an apply of more is done in
+    slices with the batches in between, so one large apply (a burst, or
+    reports spread over many months) does not hold back every ack for its
+    whole length (~2 us a row: a slice holds the writer ~4 ms). */
+#define S_MONTH_SLICE 2000
 
 typedef struct s_batch_t s_batch_t;
 
@@ -167,10 +173,12 @@ struct s_batch_t {
     size_t nrows, rows_alloc;
     s_note_t *notes;
     size_t nnotes, notes_alloc;
-    cchc_db_delta_t *delta; /* the summary's changes since its position */
-    s_metrics_t *metrics;   /* the rows' sort order */
-    bool month_known;       /* delta holds all of them (else: rebuild) */
-    int64_t month_next;     /* monotonic ms of the next s_month_apply */
+    cchc_db_delta_t *delta;    /* the summary's changes since its position */
+    cchc_db_delta_t *applying; /* frozen: being applied in slices */
+    int64_t applying_upto;     /* the newest journal id its changes cover */
+    s_metrics_t *metrics;      /* the rows' sort order */
+    bool month_known;          /* delta holds all of them (else: rebuild) */
+    int64_t month_next;        /* monotonic ms of the next s_month_apply */
 };
 
 /*  The summed changes are no longer all the changes since the position (a
@@ -181,13 +189,26 @@ s_month_forget (s_batch_t *batch)
 {
     if (batch->delta)
         cchc_db_delta_clear (batch->delta);
+    if (batch->applying)
+        cchc_db_delta_clear (batch->applying);
     batch->month_known = false;
     batch->month_next = 0;
 }
 
-/*  Bring observation_month up to the newest committed batch, in a
-    transaction of its own: the summed changes with the position, or (not
-    known) the follower's rebuild of every month past the position. */
+/*  Whether s_month_apply has work: a rebuild, a slice left, changes noted. */
+static bool
+s_month_due (const s_batch_t *batch)
+{
+    return !batch->month_known || cchc_db_delta_size (batch->applying) > 0
+           || cchc_db_delta_size (batch->delta) > 0;
+}
+
+/*  Bring observation_month up to the newest committed batch, in
+    transactions of their own: the summed changes, frozen with the newest
+    journal id they cover and applied S_MONTH_SLICE rows at a time (the
+    position moves with the last slice; meanwhile the batches go on noting
+    into a fresh delta), or (not known) the follower's rebuild of every
+    month past the position.  When slices remain, the next is due at once. */
 static void
 s_month_apply (cchc_writer_t *self, s_batch_t *batch)
 {
@@ -196,7 +217,8 @@ s_month_apply (cchc_writer_t *self, s_batch_t *batch)
         bool left = false;
         if (cchc_db_month_follow (self->store, -1, &left) == 0) {
             cchc_db_delta_clear (batch->delta);
-            batch->month_known = batch->delta != NULL;
+            cchc_db_delta_clear (batch->applying);
+            batch->month_known = true;
         }
         else
             cchc_log_limited (&s_rl_store, CCHC_LOG_WARN,
@@ -205,17 +227,30 @@ s_month_apply (cchc_writer_t *self, s_batch_t *batch)
                               cchc_db_errmsg (self->store));
         return;
     }
-    if (cchc_db_delta_size (batch->delta) == 0)
-        return;
-    char err [256] = "";
-    int rc = cchc_db_begin (self->store);
-    if (rc == 0
-        && cchc_db_delta_apply (batch->delta, cchc_db_handle (self->store), err, sizeof err)) {
-        cchc_db_take_error (self->store);
-        rc = -1;
+    if (cchc_db_delta_size (batch->applying) == 0) {
+        if (cchc_db_delta_size (batch->delta) == 0)
+            return;
+        if (cchc_db_journal_newest (self->store, &batch->applying_upto)) {
+            s_month_forget (batch);
+            return;
+        }
+        cchc_db_delta_t *frozen = batch->delta;
+        batch->delta = batch->applying;
+        batch->applying = frozen;
     }
-    if (rc == 0)
-        rc = cchc_db_month_settled (self->store);
+    char err [256] = "";
+    int more = 0;
+    int rc = cchc_db_begin (self->store);
+    if (rc == 0) {
+        more = cchc_db_delta_apply_some (batch->applying, cchc_db_handle (self->store),
+                                         S_MONTH_SLICE, err, sizeof err);
+        if (more < 0) {
+            cchc_db_take_error (self->store);
+            rc = -1;
+        }
+    }
+    if (rc == 0 && more == 0)
+        rc = cchc_db_month_settled (self->store, batch->applying_upto);
     if (rc == 0)
         rc = cchc_db_commit (self->store);
     if (rc) {
@@ -226,6 +261,8 @@ s_month_apply (cchc_writer_t *self, s_batch_t *batch)
         cchc_db_rollback (self->store);
         s_month_forget (batch);
     }
+    else if (more)
+        batch->month_next = 0;
 }
 
 static int
@@ -581,8 +618,9 @@ cchc_writer_run (void *arg)
         per-row triggers (collector/db/delta.h); if triggers cannot be turned off, they
         keep it in the batches too (and the follower again: the same). */
     s_batch_t rows = { .delta = cchc_db_delta_new (),
+                       .applying = cchc_db_delta_new (),
                        .metrics = calloc (1, sizeof (s_metrics_t)) };
-    if (!rows.metrics) {
+    if (!rows.metrics || !rows.delta || !rows.applying) {
         cchc_error ("writer: out of memory");
         abort ();
     }
@@ -599,8 +637,7 @@ cchc_writer_run (void *arg)
     while (running) {
         int64_t now = cchc_clock_mono_ms ();
         int64_t wait = (n ? deadline : next_stats) - now;
-        bool month_due = !rows.month_known || cchc_db_delta_size (rows.delta) > 0;
-        if (!n && month_due && rows.month_next - now < wait)
+        if (!n && s_month_due (&rows) && rows.month_next - now < wait)
             wait = rows.month_next - now;
         if (wait < 0)
             wait = 0;
@@ -641,9 +678,17 @@ cchc_writer_run (void *arg)
     for (size_t i = 0; i < n; i++)
         cchc_job_destroy (&batch [i]);
     free (batch);
-    s_month_apply (self, &rows); /* a clean stop leaves it settled */
+    /*  A clean stop leaves it settled (each pass applies a slice, or
+        rebuilds after a failure). */
+    for (int pass = 0; pass < 1000000 && s_month_due (&rows); pass++) {
+        bool rebuild = !rows.month_known;
+        s_month_apply (self, &rows);
+        if (rebuild && !rows.month_known)
+            break; /* the follower failed: the next start rebuilds */
+    }
     cchc_db_triggers (self->store, true);
     cchc_db_delta_destroy (&rows.delta);
+    cchc_db_delta_destroy (&rows.applying);
     s_metrics_clear (rows.metrics);
     free (rows.metrics);
     free (rows.rows);

@@ -358,7 +358,7 @@ test_month_follower (void)
     cchc_obs_t five [1] = { s_obs ("d", 2021, 5, 1, 1) };
     int64_t j5 = s_store (store, agent, 5, "SNV", five, 1);
     CHECK (j5 > 0);
-    CHECK (cchc_db_begin (store) == 0 && cchc_db_month_settled (store) == 0
+    CHECK (cchc_db_begin (store) == 0 && cchc_db_month_settled (store, j5) == 0
            && cchc_db_commit (store) == 0);
     CHECK_EQ_INT (s_int (store, "SELECT journal FROM month_position"), j5);
     CHECK_EQ_INT (s_month_wrong (store, "observation_month"), 0);
