@@ -1,30 +1,26 @@
-/*  rollup.c — the roll-up's SQLite loader and explanations (rollup.h has the
-    definitions).  The pure core that folds, scores, ranks and sums
-    (cchc_rollup_compute) is in compute.c and works on arrays in memory; the
-    writer's observation_month bookkeeping is in month.c.  The loader
-    (cchc_rollup_load) does the heavy folding from observation_month (one
-    row per agent, reporting month, metric and unit), in two statements that
-    walk it by seeks, one agent at a time, so a quarter costs the quarter's
-    months whatever the size of the history:
-
-      counters  the window's months of each agent (primary key (agent,
-                month, ...)), folded per (agent, metric, unit) here;
-      gauges    per (agent, metric), the latest month <= the window's end
-                (a MAX(month) sub-query answered by one backward seek in
-                the (agent, metric, month) index) and its last day's value.
-
-    Then one lookup per distinct journal id gives arrival times.
+/*  rollup.c — the roll-up's loader and explanations (rollup.h has the
+    definitions), reading through collector/db/figures.h (the explanations'
+    statements are still here).  The
+    pure core that folds, scores, ranks and sums (cchc_rollup_compute) is
+    in compute.c and works on arrays in memory.  The loader
+    (cchc_rollup_load) folds the rows of observation_month (one row per
+    agent, reporting month, metric and unit; db/figures.c walks it by
+    seeks, one agent at a time, so a quarter costs the quarter's months
+    whatever the size of the history) per (agent, metric, unit), takes the
+    gauges' latest values, then the arrival time of every distinct journal
+    id.
 
     The summary is settled by a follower (collector/db/db.h, "the
     summary"): the months it has not reached yet in this snapshot are
-    computed from the rows first (cchc_db_month_settle).  Their agents
-    ("pending") are then read one agent at a time through the view
-    temp.cchc_month_now (settled months and fresh ones); every other agent
-    by the two statements above.  With nothing pending (a quiet database)
-    the statements are exactly the plain ones.
+    computed from the rows first (cchc_db_month_settle); their agents
+    ("pending") are read one at a time after the others.  Without
+    observation_month (an older database) the same figures come from the
+    daily rows.
 */
 #include "collector/figures/rollup.h"
 #include "collector/db/db.h"
+#include "collector/db/figures.h"
+#include "collector/db/periods.h"
 #include "collector/db/schema.h"
 #include "common/text.h"
 
@@ -46,7 +42,8 @@ typedef struct {
     /* units (sorted by code) */
     cchc_rollup_unit_t *units;
     char **strings; /* owned copies behind units */
-    size_t unit_count;
+    size_t unit_count, unit_alloc;
+    bool out_of_memory; /* what stopped a reader's callback */
     /* parts */
     cchc_rollup_part_t *parts;
     size_t part_count, part_alloc;
@@ -64,18 +61,6 @@ s_sql_fail (s_loader_t *l, const char *what)
     return -1;
 }
 
-static int
-s_exec (s_loader_t *l, const char *sql)
-{
-    char *msg = NULL;
-    if (sqlite3_exec (l->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        cchc_errf (l->err, l->errlen, "%s", msg ? msg : sqlite3_errmsg (l->db));
-        sqlite3_free (msg);
-        return -1;
-    }
-    return 0;
-}
-
 static void
 s_loader_reset (s_loader_t *l)
 {
@@ -87,66 +72,58 @@ s_loader_reset (s_loader_t *l)
     l->strings = NULL;
     l->units = NULL;
     l->parts = NULL;
-    l->unit_count = l->part_count = l->part_alloc = l->parts_ignored = 0;
+    l->unit_count = l->unit_alloc = l->part_count = l->part_alloc = l->parts_ignored = 0;
+}
+
+/*  One unit row, kept (a cchc_db_unit_row_fn).  0 or -1 (out of memory). */
+static int
+s_unit_row (const cchc_db_unit_row_t *row, void *arg)
+{
+    s_loader_t *l = arg;
+    if (l->unit_count > 0 && strcmp (l->units [l->unit_count - 1].code, row->code) == 0)
+        return 0; /* overlapping validity: keep the latest row */
+    if (l->unit_count == l->unit_alloc) {
+        size_t alloc = l->unit_alloc ? l->unit_alloc * 2 : 256;
+        cchc_rollup_unit_t *u = realloc (l->units, alloc * sizeof *u);
+        char **s = u ? realloc (l->strings, alloc * 3 * sizeof *s) : NULL;
+        if (u)
+            l->units = u;
+        if (s)
+            l->strings = s;
+        if (!u || !s) {
+            l->out_of_memory = true;
+            return -1;
+        }
+        l->unit_alloc = alloc;
+    }
+    cchc_rollup_unit_t *u = &l->units [l->unit_count];
+    char **s = &l->strings [l->unit_count * 3];
+    s [0] = strdup (row->code);
+    s [1] = strdup (row->name);
+    s [2] = row->parent ? strdup (row->parent) : NULL;
+    l->unit_count++;
+    u->code = s [0];
+    u->name = s [1];
+    u->parent = s [2];
+    if (!s [0] || !s [1] || (row->parent && !s [2])) {
+        l->out_of_memory = true;
+        return -1;
+    }
+    cchc_level_parse (row->level, &u->level);
+    return 0;
 }
 
 static int
 s_load_units (s_loader_t *l, const cchc_rollup_window_t *w)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (l->db,
-                            "SELECT code, name, level, parent FROM unit"
-                            " WHERE valid_from <= ?1 AND valid_to >= ?1"
-                            " AND level IN ('so','huyen','xa') ORDER BY code, valid_from DESC",
-                            -1, &st, NULL)
-        != SQLITE_OK)
-        return s_sql_fail (l, "units");
-    sqlite3_bind_int (st, 1, w->last_day);
-    size_t alloc = 0;
-    int rc;
-    while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
-        const char *code = (const char *) sqlite3_column_text (st, 0);
-        const char *name = (const char *) sqlite3_column_text (st, 1);
-        const char *level = (const char *) sqlite3_column_text (st, 2);
-        const char *parent = (const char *) sqlite3_column_text (st, 3);
-        if (!code || !name || !level)
-            continue;
-        if (l->unit_count > 0 && strcmp (l->units [l->unit_count - 1].code, code) == 0)
-            continue; /* overlapping validity: keep the latest row */
-        if (l->unit_count == alloc) {
-            alloc = alloc ? alloc * 2 : 256;
-            cchc_rollup_unit_t *u = realloc (l->units, alloc * sizeof *u);
-            char **s = u ? realloc (l->strings, alloc * 3 * sizeof *s) : NULL;
-            if (u)
-                l->units = u;
-            if (s)
-                l->strings = s;
-            if (!u || !s) {
-                sqlite3_finalize (st);
-                cchc_errf (l->err, l->errlen, "out of memory");
-                return -1;
-            }
-        }
-        cchc_rollup_unit_t *u = &l->units [l->unit_count];
-        char **s = &l->strings [l->unit_count * 3];
-        s [0] = strdup (code);
-        s [1] = strdup (name);
-        s [2] = parent ? strdup (parent) : NULL;
-        l->unit_count++;
-        u->code = s [0];
-        u->name = s [1];
-        u->parent = s [2];
-        if (!s [0] || !s [1] || (parent && !s [2])) {
-            sqlite3_finalize (st);
-            cchc_errf (l->err, l->errlen, "out of memory");
-            return -1;
-        }
-        cchc_level_parse (level, &u->level);
+    l->out_of_memory = false;
+    if (cchc_db_units_at (l->db, w->last_day, s_unit_row, l) == 0)
+        return 0;
+    if (l->out_of_memory) {
+        cchc_errf (l->err, l->errlen, "out of memory");
+        return -1;
     }
-    sqlite3_finalize (st);
-    if (rc != SQLITE_DONE)
-        return s_sql_fail (l, "units");
-    return 0;
+    return s_sql_fail (l, "units");
 }
 
 static int
@@ -182,56 +159,33 @@ s_part_add (s_loader_t *l)
     return p;
 }
 
-/*  The metric catalogue as a temp table the folding queries join. */
+/*  The metric catalogue as the temp table the folding reads join. */
 static int
 s_load_metric_table (s_loader_t *l)
 {
-    if (s_exec (l, "CREATE TEMP TABLE IF NOT EXISTS cchc_rollup_metric ("
-                   " code TEXT PRIMARY KEY, kind INTEGER NOT NULL,"
-                   " idx INTEGER NOT NULL) WITHOUT ROWID;"
-                   "DELETE FROM temp.cchc_rollup_metric;")
-        != 0)
-        return -1;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (l->db,
-                            "INSERT INTO temp.cchc_rollup_metric"
-                            " VALUES (?1, ?2, ?3)",
-                            -1, &st, NULL)
-        != SQLITE_OK)
-        return s_sql_fail (l, "metric table");
     size_t nm = cchc_criteria_metric_count (l->cat);
+    cchc_db_rollup_metric_t *metrics = malloc ((nm ? nm : 1) * sizeof *metrics);
+    if (!metrics) {
+        cchc_errf (l->err, l->errlen, "out of memory");
+        return -1;
+    }
     for (size_t m = 0; m < nm; m++) {
         const cchc_metric_t *metric = cchc_criteria_metric (l->cat, m);
-        sqlite3_bind_text (st, 1, metric->code, -1, SQLITE_STATIC);
-        sqlite3_bind_int (st, 2, (int) metric->kind);
-        sqlite3_bind_int64 (st, 3, (sqlite3_int64) m);
-        if (sqlite3_step (st) != SQLITE_DONE) {
-            sqlite3_finalize (st);
-            return s_sql_fail (l, "metric table");
-        }
-        sqlite3_reset (st);
+        metrics [m].code = metric->code;
+        metrics [m].gauge = metric->kind == CCHC_METRIC_GAUGE;
     }
-    sqlite3_finalize (st);
-    return 0;
+    int rc = cchc_db_rollup_metrics_set (l->db, metrics, nm);
+    free (metrics);
+    return rc == 0 ? 0 : s_sql_fail (l, "metric table");
 }
 
 /*  Whether the database has observation_month (cchc_db_month_apply). */
 static int
 s_has_month_table (s_loader_t *l, bool *has)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (l->db,
-                            "SELECT 1 FROM sqlite_master WHERE type = 'table'"
-                            " AND name = 'observation_month'",
-                            -1, &st, NULL)
-        != SQLITE_OK)
-        return s_sql_fail (l, "schema");
-    int rc = sqlite3_step (st);
-    *has = rc == SQLITE_ROW;
-    sqlite3_finalize (st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return s_sql_fail (l, "schema");
-    return 0;
+    int kept = cchc_db_month_kept (l->db);
+    *has = kept == 1;
+    return kept < 0 ? s_sql_fail (l, "schema") : 0;
 }
 
 static int
@@ -258,73 +212,6 @@ s_add_part (s_loader_t *l, const char *unit, int64_t agent, size_t metric, doubl
     p->journal_max = journal;
     return 0;
 }
-
-/*  Counters from the monthly sums: the window's months of each agent, by
-    primary-key seeks, in (month, metric, unit) order; s_load_counters folds
-    each (agent, metric, unit) over the months. */
-#define S_SQL_MONTH_COUNTERS                                                   \
-    "SELECT o.agent, m.idx, o.unit, o.total, o.rows, o.day_first, o.day_last," \
-    "       o.journal_max"                                                     \
-    "  FROM agent AS a CROSS JOIN observation_month AS o"                      \
-    "       CROSS JOIN temp.cchc_rollup_metric AS m"                           \
-    " WHERE o.agent = a.id AND o.month BETWEEN ?1 AND ?2"                      \
-    "   AND m.code = o.metric AND m.kind = 1"
-static const char *s_sql_month_counters = S_SQL_MONTH_COUNTERS;
-/*  The same without the pending agents, and for one pending agent ?3. */
-static const char *s_sql_settled_counters =
-    S_SQL_MONTH_COUNTERS "   AND a.id NOT IN (SELECT agent FROM temp.cchc_month_pending)";
-static const char *s_sql_pending_counters =
-    "SELECT o.agent, m.idx, o.unit, o.total, o.rows, o.day_first, o.day_last,"
-    "       o.journal_max"
-    "  FROM temp.cchc_month_now AS o CROSS JOIN temp.cchc_rollup_metric AS m"
-    " WHERE o.agent = ?3 AND o.month BETWEEN ?1 AND ?2"
-    "   AND m.code = o.metric AND m.kind = 1";
-
-/*  Gauges from the monthly sums: per (agent, metric) the latest month <= the
-    window's last (index (agent, metric, month)) and its latest day — one row
-    per unit the agent reported for in that month.  (An agent moved to
-    another unit in an earlier month leaves its old unit no carried gauge;
-    the daily fallback and the core keep one per unit.  Agents are rarely
-    moved.) */
-#define S_SQL_MONTH_GAUGES                                                 \
-    "SELECT o.agent, m.idx, o.unit, o.day_last, o.day_last, o.last_value," \
-    "       o.last_journal"                                                \
-    "  FROM agent AS a CROSS JOIN temp.cchc_rollup_metric AS m"            \
-    "       CROSS JOIN observation_month AS o"                             \
-    " WHERE m.kind = 2 AND o.agent = a.id"                                 \
-    "   AND o.month = (SELECT max (x.month) FROM observation_month AS x"   \
-    "                   WHERE x.agent = a.id AND x.metric = m.code"        \
-    "                     AND x.month <= ?2)"                              \
-    "   AND o.metric = m.code"
-static const char *s_sql_month_gauges = S_SQL_MONTH_GAUGES;
-static const char *s_sql_settled_gauges =
-    S_SQL_MONTH_GAUGES "   AND a.id NOT IN (SELECT agent FROM temp.cchc_month_pending)";
-/*  (the agent's latest month per metric read once: a MAX() sub-query per
-    row would read the view's months again for each) */
-static const char *s_sql_pending_gauges =
-    "SELECT o.agent, m.idx, o.unit, o.day_last, o.day_last, o.last_value,"
-    "       o.last_journal"
-    "  FROM (SELECT x.metric AS metric, max (x.month) AS month"
-    "          FROM temp.cchc_month_now AS x WHERE x.agent = ?3 AND x.month <= ?2"
-    "         GROUP BY x.metric) AS t"
-    "       JOIN temp.cchc_rollup_metric AS m ON m.code = t.metric AND m.kind = 2"
-    "       JOIN temp.cchc_month_now AS o ON o.agent = ?3 AND o.month = t.month"
-    "        AND o.metric = t.metric";
-
-/*  The same from the daily rows (no observation_month: slower, same result). */
-static const char *s_sql_day_counters =
-    "SELECT o.agent, m.idx, o.unit, total (o.value), count (*), min (o.day),"
-    "       max (o.day), max (o.journal)"
-    "  FROM observation AS o JOIN temp.cchc_rollup_metric AS m ON m.code = o.metric"
-    " WHERE m.kind = 1 AND o.day BETWEEN ?1 AND ?2"
-    " GROUP BY o.agent, m.idx, o.unit";
-
-/*  (a single max() makes the other columns come from its row) */
-static const char *s_sql_day_gauges =
-    "SELECT o.agent, m.idx, o.unit, max (o.day), o.day, o.value, o.journal"
-    "  FROM observation AS o JOIN temp.cchc_rollup_metric AS m ON m.code = o.metric"
-    " WHERE m.kind = 2 AND o.day <= ?2"
-    " GROUP BY o.agent, m.idx, o.unit";
 
 /*  One (metric, unit) of the agent being folded. */
 typedef struct {
@@ -373,16 +260,18 @@ s_fold_flush (s_loader_t *l, s_folder_t *f, int64_t agent)
     return rc;
 }
 
-/*  Fold the counter rows of `st` (agent, idx, unit, total, rows, day_first,
-    day_last, journal; an agent's rows consecutive) into f; *agent is the
-    agent being folded, flushed when the rows move on.  0 or -1. */
+/*  Fold the counter rows of `rows` (an agent's rows consecutive) into f;
+    *agent is the agent being folded, flushed when the rows move on.  0 or
+    -1. */
 static int
-s_fold_rows (s_loader_t *l, s_folder_t *f, sqlite3_stmt *st, size_t nm, int64_t *agent)
+s_fold_rows (s_loader_t *l, s_folder_t *f, cchc_db_rollup_rows_t *rows, size_t nm,
+             int64_t *agent)
 {
+    const cchc_db_rollup_row_t *row;
     int rc;
-    while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
-        int64_t a = sqlite3_column_int64 (st, 0), m = sqlite3_column_int64 (st, 1);
-        const char *u = (const char *) sqlite3_column_text (st, 2);
+    while ((rc = cchc_db_rollup_rows_next (rows, &row)) == 1) {
+        int64_t a = row->agent, m = row->metric;
+        const char *u = row->unit;
         if (m < 0 || (size_t) m >= nm || !u)
             continue;
         if (a != *agent) {
@@ -415,69 +304,39 @@ s_fold_rows (s_loader_t *l, s_folder_t *f, sqlite3_stmt *st, size_t nm, int64_t 
             f->head [m] = i;
         }
         s_fold_t *e = &f->entries [i];
-        e->total += sqlite3_column_double (st, 3);
-        e->rows += sqlite3_column_int64 (st, 4);
-        int32_t first = sqlite3_column_int (st, 5), last = sqlite3_column_int (st, 6);
-        int64_t j = sqlite3_column_int64 (st, 7);
-        e->first = first < e->first ? first : e->first;
-        e->last = last > e->last ? last : e->last;
-        e->journal = j > e->journal ? j : e->journal;
+        e->total += row->value;
+        e->rows += row->rows;
+        e->first = row->day_first < e->first ? row->day_first : e->first;
+        e->last = row->day_last > e->last ? row->day_last : e->last;
+        e->journal = row->journal > e->journal ? row->journal : e->journal;
     }
-    sqlite3_reset (st);
-    return rc == SQLITE_DONE ? 0 : s_sql_fail (l, "counters");
+    return rc == 0 ? 0 : s_sql_fail (l, "counters");
 }
 
-/*  The rows of one statement, handed to the loader. */
-typedef int (s_rows_fn) (s_loader_t *l, sqlite3_stmt *st, void *arg);
-
-/*  Runs `sql` over the window's days or months (?1 first, ?2 last) through
-    rows; when `split`, then `pending` once for each pending agent (?3).
-    `what` names the figures in a failure's message.  0 or -1. */
-static int
-s_load_split (s_loader_t *l, const char *sql, const char *pending, bool split, int first,
-              int last, s_rows_fn *rows, void *arg, const char *what)
+/*  A reader of the window's counters or gauges, from the monthly sums (the
+    settled agents, then each pending one) or the daily rows.  NULL on
+    failure (in err). */
+static cchc_db_rollup_rows_t *
+s_rows_new (s_loader_t *l, const cchc_rollup_window_t *w, bool monthly, bool gauges)
 {
-    sqlite3_stmt *st = NULL, *one = NULL;
-    int rc = -1;
-    if (sqlite3_prepare_v2 (l->db, sql, -1, &st, NULL) != SQLITE_OK
-        || (split && sqlite3_prepare_v2 (l->db, pending, -1, &one, NULL) != SQLITE_OK)) {
-        s_sql_fail (l, what);
-        goto done;
-    }
-    sqlite3_bind_int (st, 1, first);
-    sqlite3_bind_int (st, 2, last);
-    if (rows (l, st, arg) != 0)
-        goto done;
-    for (size_t i = 0; split && i < l->pending_count; i++) {
-        sqlite3_bind_int (one, 1, first);
-        sqlite3_bind_int (one, 2, last);
-        sqlite3_bind_int64 (one, 3, l->pending [i]);
-        if (rows (l, one, arg) != 0)
-            goto done;
-    }
-    rc = 0;
-done:
-    sqlite3_finalize (st);
-    sqlite3_finalize (one);
-    return rc;
+    int32_t last = monthly ? cchc_rollup_month_of (w->last_day) : w->last_day;
+    cchc_db_rollup_query_t q = {
+        .gauges = gauges,
+        .monthly = monthly,
+        .first = gauges    ? last
+                 : monthly ? cchc_rollup_month_of (w->first_day)
+                           : w->first_day,
+        .last = last,
+        .pending = l->pending,
+        .pending_count = l->pending_count,
+    };
+    cchc_db_rollup_rows_t *rows = cchc_db_rollup_rows_new (l->db, &q);
+    if (!rows)
+        s_sql_fail (l, gauges ? "gauges" : "counters");
+    return rows;
 }
 
-/*  s_fold_rows as an s_rows_fn */
-typedef struct {
-    s_folder_t *f;
-    size_t nm;
-    int64_t agent;
-} s_fold_arg_t;
-
-static int
-s_fold_rows_cb (s_loader_t *l, sqlite3_stmt *st, void *arg)
-{
-    s_fold_arg_t *a = arg;
-    return s_fold_rows (l, a->f, st, a->nm, &a->agent);
-}
-
-/*  Counters, folded per (agent, metric, unit): from the monthly sums (the
-    settled agents, then each pending one), or from the daily rows. */
+/*  Counters, folded per (agent, metric, unit). */
 static int
 s_load_counters (s_loader_t *l, const cchc_rollup_window_t *w, bool monthly)
 {
@@ -489,61 +348,40 @@ s_load_counters (s_loader_t *l, const cchc_rollup_window_t *w, bool monthly)
     }
     for (size_t m = 0; m < nm; m++)
         f.head [m] = -1;
-    bool split = monthly && l->pending_count > 0;
-    const char *sql = !monthly ? s_sql_day_counters
-                      : split  ? s_sql_settled_counters
-                               : s_sql_month_counters;
-    int first = monthly ? cchc_rollup_month_of (w->first_day) : w->first_day;
-    int last = monthly ? cchc_rollup_month_of (w->last_day) : w->last_day;
-    s_fold_arg_t a = { &f, nm, 0 };
-    int rc = s_load_split (l, sql, s_sql_pending_counters, split, first, last, s_fold_rows_cb,
-                           &a, "counters");
+    cchc_db_rollup_rows_t *rows = s_rows_new (l, w, monthly, false);
+    int64_t agent = 0;
+    int rc = rows ? s_fold_rows (l, &f, rows, nm, &agent) : -1;
     if (rc == 0)
-        rc = s_fold_flush (l, &f, a.agent);
+        rc = s_fold_flush (l, &f, agent);
+    cchc_db_rollup_rows_destroy (&rows);
     free (f.head);
     free (f.entries);
     return rc;
 }
 
-/*  The gauge rows of `st`: agent, idx, unit, day, day, value, journal — one
-    part each (per unit, the cells keep the latest day over its agents).
-    0 or -1 (an s_rows_fn). */
-static int
-s_gauge_rows (s_loader_t *l, sqlite3_stmt *st, void *unused)
-{
-    (void) unused;
-    size_t nm = cchc_criteria_metric_count (l->cat);
-    int rc;
-    while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
-        int64_t m = sqlite3_column_int64 (st, 1);
-        int32_t day = sqlite3_column_int (st, 4);
-        if (m < 0 || (size_t) m >= nm)
-            continue;
-        if (s_add_part (l, (const char *) sqlite3_column_text (st, 2),
-                        sqlite3_column_int64 (st, 0), (size_t) m,
-                        sqlite3_column_double (st, 5), 1, day, day,
-                        sqlite3_column_int64 (st, 6))
-            != 0) {
-            sqlite3_reset (st);
-            return -1;
-        }
-    }
-    sqlite3_reset (st);
-    return rc == SQLITE_DONE ? 0 : s_sql_fail (l, "gauges");
-}
-
-/*  Gauges: from the monthly sums (settled agents, then each pending one),
-    or from the daily rows (their statements read ?2 and ?3 only). */
+/*  Gauges: one part per row (per unit, the cells keep the latest day over
+    its agents).  0 or -1. */
 static int
 s_load_gauges (s_loader_t *l, const cchc_rollup_window_t *w, bool monthly)
 {
-    bool split = monthly && l->pending_count > 0;
-    const char *sql = !monthly ? s_sql_day_gauges
-                      : split  ? s_sql_settled_gauges
-                               : s_sql_month_gauges;
-    int last = monthly ? cchc_rollup_month_of (w->last_day) : w->last_day;
-    return s_load_split (l, sql, s_sql_pending_gauges, split, last, last, s_gauge_rows, NULL,
-                         "gauges");
+    cchc_db_rollup_rows_t *rows = s_rows_new (l, w, monthly, true);
+    if (!rows)
+        return -1;
+    size_t nm = cchc_criteria_metric_count (l->cat);
+    const cchc_db_rollup_row_t *row;
+    int rc;
+    while ((rc = cchc_db_rollup_rows_next (rows, &row)) == 1) {
+        if (row->metric < 0 || (size_t) row->metric >= nm)
+            continue;
+        if (s_add_part (l, row->unit, row->agent, (size_t) row->metric, row->value, 1,
+                        row->day_last, row->day_last, row->journal)
+            != 0) {
+            cchc_db_rollup_rows_destroy (&rows);
+            return -1;
+        }
+    }
+    cchc_db_rollup_rows_destroy (&rows);
+    return rc == 0 ? 0 : s_sql_fail (l, "gauges");
 }
 
 /*  Once per load (one snapshot): the summary's months the follower has not
@@ -559,31 +397,9 @@ s_load_pending (s_loader_t *l)
     l->settled = true;
     if (months == 0)
         return 0;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (l->db,
-                            "SELECT DISTINCT p.agent FROM temp.cchc_month_pending"
-                            " AS p JOIN agent AS a ON a.id = p.agent ORDER BY p.agent",
-                            -1, &st, NULL)
-        != SQLITE_OK)
-        return s_sql_fail (l, "observation_month");
-    size_t alloc = 0;
-    int rc;
-    while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
-        if (l->pending_count == alloc) {
-            size_t want = alloc ? alloc * 2 : 64;
-            int64_t *p = realloc (l->pending, want * sizeof *p);
-            if (!p) {
-                sqlite3_finalize (st);
-                cchc_errf (l->err, l->errlen, "out of memory");
-                return -1;
-            }
-            l->pending = p;
-            alloc = want;
-        }
-        l->pending [l->pending_count++] = sqlite3_column_int64 (st, 0);
-    }
-    sqlite3_finalize (st);
-    return rc == SQLITE_DONE ? 0 : s_sql_fail (l, "observation_month");
+    return cchc_db_rollup_pending (l->db, &l->pending, &l->pending_count) == 0
+               ? 0
+               : s_sql_fail (l, "observation_month");
 }
 
 static int
@@ -615,29 +431,11 @@ s_load_arrivals (s_loader_t *l)
     for (size_t i = 0; i < l->part_count; i++)
         if (n == 0 || ids [n - 1] != ids [i])
             ids [n++] = ids [i];
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (l->db, "SELECT received_at FROM journal WHERE id = ?1", -1, &st,
-                            NULL)
-        != SQLITE_OK) {
+    if (cchc_db_journal_received (l->db, ids, n, times) != 0) {
         free (ids);
         free (times);
         return s_sql_fail (l, "journal");
     }
-    for (size_t i = 0; i < n; i++) {
-        sqlite3_bind_int64 (st, 1, ids [i]);
-        int rc = sqlite3_step (st);
-        /* a row without its journal entry (should not happen): treat as
-           arriving never, i.e. late */
-        times [i] = rc == SQLITE_ROW ? sqlite3_column_int64 (st, 0) : INT64_MAX;
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-            sqlite3_finalize (st);
-            free (ids);
-            free (times);
-            return s_sql_fail (l, "journal");
-        }
-        sqlite3_reset (st);
-    }
-    sqlite3_finalize (st);
     for (size_t i = 0; i < l->part_count; i++) {
         int64_t *hit = bsearch (&l->parts [i].journal_max, ids, n, sizeof *ids, s_int64_cmp);
         assert (hit);
@@ -676,8 +474,10 @@ cchc_rollup_load (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t *
     s_loader_t l = { .db = db, .cat = cat, .err = err, .errlen = errlen };
     /* one read snapshot for both periods; a savepoint also nests in a
        transaction the caller may have open */
-    if (s_exec (&l, "SAVEPOINT cchc_rollup_load") != 0)
+    if (cchc_db_read_begin (db) != 0) {
+        s_sql_fail (&l, "read");
         return NULL;
+    }
     cchc_rollup_t *prev = NULL, *r = NULL;
     if (s_load_metric_table (&l) != 0)
         goto done;
@@ -689,7 +489,7 @@ cchc_rollup_load (sqlite3 *db, const cchc_criteria_t *cat, const cchc_period_t *
     }
     r = s_load_one (&l, period, as_of_ms, prev);
 done:
-    sqlite3_exec (db, "RELEASE cchc_rollup_load", NULL, NULL, NULL);
+    cchc_db_read_end (db);
     cchc_rollup_destroy (&prev);
     free (l.pending);
     return r;
