@@ -1,9 +1,11 @@
 /*  reports.c — the report files of a period (reports.h): the printable
     report drawn by pdf.c from report.c's print composition, the Markdown
     draft, and the dashboard's ranking and summary exports (export.c).
+    The province's name and the lock count come through collector/db/.
 */
 #include "collector/present/reports.h"
 
+#include "collector/db/periods.h"
 #include "collector/present/export.h"
 #include "collector/present/pdf.h"
 #include "collector/periods/periods.h"
@@ -52,25 +54,6 @@ s_table (void *arg, size_t ncols, const double *widths, const char *align,
     cchc_pdf_table (arg, ncols, widths, align, cells, rows);
 }
 
-/*  The province's name (the unit of level tinh valid on `day`), or "". */
-static void
-s_province (sqlite3 *db, int32_t day, char *buf, size_t size)
-{
-    buf [0] = 0;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db,
-                            "SELECT name FROM unit WHERE level = 'tinh'"
-                            " AND valid_from <= ?1 AND (valid_to IS NULL OR valid_to >= ?1)"
-                            " ORDER BY valid_from DESC LIMIT 1",
-                            -1, &st, NULL)
-        == SQLITE_OK) {
-        sqlite3_bind_int (st, 1, day);
-        if (sqlite3_step (st) == SQLITE_ROW && sqlite3_column_text (st, 0))
-            cchc_strlcpy (buf, (const char *) sqlite3_column_text (st, 0), size);
-    }
-    sqlite3_finalize (st);
-}
-
 int
 cchc_reports_pdf_compose (const char *path, cchc_reports_compose_fn *compose, void *arg,
                           char *err, size_t errlen)
@@ -106,7 +89,9 @@ static int
 s_pdf_of (sqlite3 *db, const cchc_figures_t *fig, const char *path, char *err, size_t errlen)
 {
     char province [256];
-    s_province (db, fig->rollup->window.last_day, province, sizeof province);
+    /* the province's name on the window's last day, or "" */
+    cchc_db_province_find (db, fig->rollup->window.last_day, NULL, 0, province,
+                           sizeof province);
     s_province_report_t p = { fig->rollup, province, fig->stored };
     return cchc_reports_pdf_compose (path, s_province_compose, &p, err, errlen);
 }
@@ -160,19 +145,10 @@ s_write_file (const char *path, const char *data, size_t size, char *err, size_t
 static int
 s_version (sqlite3 *db, const char *id)
 {
-    int v = 0;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db,
-                            "SELECT count(*) FROM period_event WHERE period = ?1"
-                            " AND event = 'locked'",
-                            -1, &st, NULL)
-        == SQLITE_OK) {
-        sqlite3_bind_text (st, 1, id, -1, SQLITE_STATIC);
-        if (sqlite3_step (st) == SQLITE_ROW)
-            v = sqlite3_column_int (st, 0);
-    }
-    sqlite3_finalize (st);
-    return v < 1 ? 1 : v;
+    int64_t v = 0;
+    if (cchc_db_period_event_count (db, id, "locked", &v) != 0)
+        v = 0;
+    return v < 1 ? 1 : (int) v;
 }
 
 int
