@@ -1,11 +1,13 @@
 /*  audit.c — cchcctl audit: re-verify the whole journal against the enrolled
     keys and check that the observation table is exactly what the journal
     implies (highest seq wins per (agent, metric, day), refused observations
-    left out), and that the roll-up's observation_month holds the sums of
-    the observation rows.  The expected tables are built in TEMP tables and
-    compared in both directions with SQL.
+    left out), that the agents' counters are what the journal holds, and
+    that the roll-up's observation_month holds the sums of the observation
+    rows.  The rows come from collector/db/audit.h, in one read
+    transaction; what is a mismatch, and what is said of it, is here.
 */
 #include "collector/ctl/admin.h"
+#include "collector/db/audit.h"
 
 #include "common/text.h"
 #include "proto/proto.h"
@@ -21,6 +23,7 @@
 typedef struct {
     FILE *out;
     cchc_audit_result_t *result;
+    cchc_db_audit_t *audit;
 } s_audit_t;
 
 static void
@@ -60,316 +63,226 @@ s_refused (const char *refused, uint32_t index)
 }
 
 static void
-s_value_text (sqlite3_stmt *stmt, int col, char *buf, size_t size)
+s_value_text (const cchc_db_audit_value_t *value, char *buf, size_t size)
 {
-    if (sqlite3_column_type (stmt, col) == SQLITE_INTEGER)
-        snprintf (buf, size, "%lld", (long long) sqlite3_column_int64 (stmt, col));
-    else if (sqlite3_column_type (stmt, col) == SQLITE_FLOAT)
-        snprintf (buf, size, "%.17g", sqlite3_column_double (stmt, col));
-    else if (sqlite3_column_type (stmt, col) == SQLITE_NULL)
-        snprintf (buf, size, "(none)");
+    switch (value->type) {
+        case CCHC_DB_AUDIT_INTEGER:
+            snprintf (buf, size, "%lld", (long long) value->ival);
+            break;
+        case CCHC_DB_AUDIT_REAL: snprintf (buf, size, "%.17g", value->fval); break;
+        case CCHC_DB_AUDIT_NULL: snprintf (buf, size, "(none)"); break;
+        default: snprintf (buf, size, "'%s'", value->text ? value->text : ""); break;
+    }
+}
+
+/*  The same number of the same type, to the bit (an observation row holds
+    what its message said). */
+static bool
+s_value_same (const cchc_db_audit_value_t *a, const cchc_db_audit_value_t *b)
+{
+    if (a->type != b->type)
+        return false;
+    if (a->type == CCHC_DB_AUDIT_INTEGER)
+        return a->ival == b->ival;
+    return a->type == CCHC_DB_AUDIT_REAL && memcmp (&a->fval, &b->fval, sizeof a->fval) == 0;
+}
+
+/*  Different types, or different values of one type (a summary's last
+    value against its row's). */
+static bool
+s_value_differs (const cchc_db_audit_value_t *a, const cchc_db_audit_value_t *b)
+{
+    if (a->type != b->type)
+        return true;
+    switch (a->type) {
+        case CCHC_DB_AUDIT_INTEGER: return a->ival != b->ival;
+        case CCHC_DB_AUDIT_REAL: return a->fval != b->fval;
+        case CCHC_DB_AUDIT_TEXT:
+            return strcmp (a->text ? a->text : "", b->text ? b->text : "") != 0;
+        default: return false;
+    }
+}
+
+/*  A sum as a number; false when it is none. */
+static bool
+s_value_number (const cchc_db_audit_value_t *value, double *number)
+{
+    if (value->type == CCHC_DB_AUDIT_INTEGER)
+        *number = (double) value->ival;
+    else if (value->type == CCHC_DB_AUDIT_REAL)
+        *number = value->fval;
     else
-        snprintf (buf, size, "'%s'", (const char *) sqlite3_column_text (stmt, col));
+        return false;
+    return true;
 }
 
-/*  A check's handler of one row of its query. */
-typedef void (s_audit_row_fn) (s_audit_t *self, sqlite3_stmt *row);
+/*  Step 5: does a summary row differ from the sums of its observation
+    rows?  Totals are allowed rounding (they are summed in another order);
+    journal_max must be at least the newest row's journal (a row that left
+    keeps its journal id there). */
+static bool
+s_sums_differ (const cchc_db_audit_sums_t *m, const cchc_db_audit_sums_t *e)
+{
+    double total, want;
+    if (!s_value_number (&m->total, &total) || !s_value_number (&e->total, &want))
+        return true;
+    double off = total > want ? total - want : want - total;
+    if (off > 1e-9 * (want > 1.0 ? want : want < -1.0 ? -want : 1.0))
+        return true;
+    return m->rows != e->rows || m->day_first != e->day_first || m->day_last != e->day_last
+           || s_value_differs (&m->last, &e->last) || m->last_journal != e->last_journal
+           || m->journal_max < e->journal_max;
+}
 
-/*  Runs a check's query and hands each row to `fn`.  0, or -1 on a database
-    error. */
+/*  Step 5, one (agent, month, metric, unit) of the summary or of the
+    observation rows. */
 static int
-s_audit_query (s_audit_t *self, sqlite3 *db, const char *sql, s_audit_row_fn *fn)
+s_audit_month_row (const cchc_db_audit_month_t *row, void *arg)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    int rc;
-    while ((rc = sqlite3_step (st)) == SQLITE_ROW)
-        fn (self, st);
-    sqlite3_finalize (st);
-    return rc == SQLITE_DONE ? 0 : -1;
-}
-
-/*  Reporting month (yyyymm) of column `day`: the days 15/(M-1)..14/M
-    (collector/figures/rollup.h, cchc_rollup_month_of). */
-#define S_MONTH_OF_DAY                         \
-    "(CASE WHEN day % 100 < 15 THEN day / 100" \
-    " WHEN day / 100 % 100 = 12 THEN (day / 10000 + 1) * 100 + 1 ELSE day / 100 + 1 END)"
-
-/*  The summary rows that differ from the observations, or lack them
-    (column 4: 1 missing summary, 2 summary of no observation). */
-#define S_AUDIT_MONTHS_SQL                                                              \
-    "SELECT e.agent, e.month, e.metric, e.unit, m.agent IS NULL,"                       \
-    "       m.total, m.rows, m.day_first, m.day_last, m.last_value, m.last_journal,"    \
-    "       m.journal_max, e.total, e.rows, e.day_first, e.day_last, o.value,"          \
-    "       o.journal, e.journal_top"                                                   \
-    "  FROM temp.audit_month e"                                                         \
-    "       LEFT JOIN temp.cchc_month_now m ON m.agent = e.agent AND m.month = e.month" \
-    "            AND m.metric = e.metric AND m.unit = e.unit"                           \
-    "       LEFT JOIN observation o ON o.agent = e.agent AND o.day = e.day_last"        \
-    "            AND o.metric = e.metric"                                               \
-    " WHERE m.agent IS NULL OR m.rows != e.rows OR m.day_first != e.day_first"          \
-    "    OR m.day_last != e.day_last OR m.last_value != o.value"                        \
-    "    OR typeof (m.last_value) != typeof (o.value)"                                  \
-    "    OR m.last_journal != o.journal OR m.journal_max < e.journal_top"               \
-    "    OR abs (m.total - e.total) > 1e-9 * max (1.0, abs (e.total))"                  \
-    " UNION ALL "                                                                       \
-    "SELECT m.agent, m.month, m.metric, m.unit, 2, m.total, m.rows, m.day_first,"       \
-    "       m.day_last, m.last_value, m.last_journal, m.journal_max,"                   \
-    "       0, 0, 0, 0, 0, 0, 0"                                                        \
-    "  FROM temp.cchc_month_now m WHERE NOT EXISTS (SELECT 1 FROM temp.audit_month e"   \
-    "   WHERE e.agent = m.agent AND e.month = m.month AND e.metric = m.metric"          \
-    "     AND e.unit = m.unit)"
-
-/*  Step 5, one differing observation_month row. */
-static void
-s_audit_month_row (s_audit_t *self, sqlite3_stmt *st)
-{
-    int64_t agent = sqlite3_column_int64 (st, 0);
-    int month = sqlite3_column_int (st, 1);
-    const char *metric = (const char *) sqlite3_column_text (st, 2);
-    const char *unit = (const char *) sqlite3_column_text (st, 3);
-    int absent = sqlite3_column_int (st, 4);
+    s_audit_t *self = arg;
+    const cchc_db_audit_sums_t *m = &row->summary, *e = &row->rows;
+    if (row->summarised && row->observed && !s_sums_differ (m, e))
+        return 0;
     char total [64], last [64], want_total [64], want_last [64];
-    s_value_text (st, 5, total, sizeof total);
-    s_value_text (st, 9, last, sizeof last);
-    s_value_text (st, 12, want_total, sizeof want_total);
-    s_value_text (st, 16, want_last, sizeof want_last);
-    if (absent == 1)
+    s_value_text (&m->total, total, sizeof total);
+    s_value_text (&m->last, last, sizeof last);
+    s_value_text (&e->total, want_total, sizeof want_total);
+    s_value_text (&e->last, want_last, sizeof want_last);
+    if (!row->summarised)
         s_mismatch (self,
                     "observation_month agent %" PRId64 " %d %s %s is missing: "
                     "the observations sum to %s over %lld rows",
-                    agent, month, metric, unit, want_total,
-                    (long long) sqlite3_column_int64 (st, 13));
-    else if (absent == 2)
+                    row->agent, row->month, row->metric, row->unit, want_total,
+                    (long long) e->rows);
+    else if (!row->observed)
         s_mismatch (self,
                     "observation_month agent %" PRId64 " %d %s %s = %s over "
                     "%lld rows: no observation row is behind it",
-                    agent, month, metric, unit, total,
-                    (long long) sqlite3_column_int64 (st, 6));
+                    row->agent, row->month, row->metric, row->unit, total,
+                    (long long) m->rows);
     else
-        s_mismatch (
-            self,
-            "observation_month agent %" PRId64 " %d %s %s: total %s, "
-            "%lld rows, days %d..%d, last %s (journal %lld), journal max "
-            "%lld; the observations say total %s, %lld rows, days %d..%d, "
-            "last %s (journal %lld), newest journal %lld",
-            agent, month, metric, unit, total, (long long) sqlite3_column_int64 (st, 6),
-            sqlite3_column_int (st, 7), sqlite3_column_int (st, 8), last,
-            (long long) sqlite3_column_int64 (st, 10),
-            (long long) sqlite3_column_int64 (st, 11), want_total,
-            (long long) sqlite3_column_int64 (st, 13), sqlite3_column_int (st, 14),
-            sqlite3_column_int (st, 15), want_last, (long long) sqlite3_column_int64 (st, 17),
-            (long long) sqlite3_column_int64 (st, 18));
+        s_mismatch (self,
+                    "observation_month agent %" PRId64 " %d %s %s: total %s, "
+                    "%lld rows, days %d..%d, last %s (journal %lld), journal max "
+                    "%lld; the observations say total %s, %lld rows, days %d..%d, "
+                    "last %s (journal %lld), newest journal %lld",
+                    row->agent, row->month, row->metric, row->unit, total, (long long) m->rows,
+                    (int) m->day_first, (int) m->day_last, last, (long long) m->last_journal,
+                    (long long) m->journal_max, want_total, (long long) e->rows,
+                    (int) e->day_first, (int) e->day_last, want_last,
+                    (long long) e->last_journal, (long long) e->journal_max);
+    return 0;
 }
 
-/*  observation_month (when the roll-up made it) must hold, per (agent, month,
-    metric, unit), the sums of the observation rows: count, total, first and
-    last day, the last day's value and journal row, and a journal_max at least
-    the newest of them (a row that left keeps its journal id there).  0, or
-    -1 on a database error. */
+/*  Step 1, one journal row: signature, decoding, seq; its values noted as
+    expected.  0, or -1 on a database error. */
 static int
-s_audit_months (s_audit_t *self, sqlite3 *db)
+s_audit_row (const cchc_db_audit_journal_t *row, void *arg)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db,
-                            "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                            " AND name = 'observation_month'",
-                            -1, &st, NULL)
-        != SQLITE_OK)
-        return -1;
-    bool has = sqlite3_step (st) == SQLITE_ROW && sqlite3_column_int (st, 0) > 0;
-    sqlite3_finalize (st);
-    if (!has)
-        return 0;
-    /*  The summary as of this snapshot: months the follower has not reached
-        yet are computed from the rows (db.h, cchc_db_month_settle); the
-        settled rest is what is checked. */
-    int64_t pending = 0;
-    if (cchc_db_month_settle (db, &pending) != 0)
-        return -1;
-    /*  total(), not sum(): it cannot fail with "integer overflow" on hostile
-        values (collector/db/schema.h, CCHC_DB_MONTH_BACKFILL_SQL, says why
-        it is exact enough); the comparison below allows for rounding. */
-    if (sqlite3_exec (db,
-                      "DROP TABLE IF EXISTS temp.audit_month;"
-                      "CREATE TEMP TABLE audit_month AS"
-                      " SELECT agent, " S_MONTH_OF_DAY
-                      " AS month, metric, unit, total(value) AS total,"
-                      " count(*) AS rows, min(day) AS day_first, max(day) AS day_last,"
-                      " max(journal) AS journal_top FROM observation GROUP BY 1, 2, 3, 4;",
-                      NULL, NULL, NULL)
-        != SQLITE_OK)
-        return -1;
-    int rc = s_audit_query (self, db, S_AUDIT_MONTHS_SQL, s_audit_month_row);
-    sqlite3_exec (db, "DROP TABLE IF EXISTS temp.audit_month;", NULL, NULL, NULL);
-    return rc;
-}
-
-/*  Step 1, one journal row: signature, decoding, seq; its values put into
-    temp.audit_expected (`put`).  0, or -1 on a database error. */
-static int
-s_audit_row (s_audit_t *self, sqlite3_stmt *journal, sqlite3_stmt *put)
-{
-    int64_t id = sqlite3_column_int64 (journal, 0);
-    int64_t agent = sqlite3_column_int64 (journal, 1);
-    int64_t seq = sqlite3_column_int64 (journal, 2);
-    const uint8_t *body = sqlite3_column_blob (journal, 3);
-    size_t len = (size_t) sqlite3_column_bytes (journal, 3);
-    const uint8_t *sig = sqlite3_column_blob (journal, 4);
-    int siglen = sqlite3_column_bytes (journal, 4);
-    const char *refused = (const char *) sqlite3_column_text (journal, 5);
-    const uint8_t *pk = sqlite3_column_blob (journal, 6);
-    int pklen = sqlite3_column_bytes (journal, 6);
-    if (!pk || pklen != 32) {
-        s_mismatch (self, "journal %" PRId64 ": agent %" PRId64 " is not enrolled", id, agent);
+    s_audit_t *self = arg;
+    self->result->journal_rows++;
+    if (!row->pubkey || row->pklen != 32) {
+        s_mismatch (self, "journal %" PRId64 ": agent %" PRId64 " is not enrolled", row->id,
+                    row->agent);
         return 0;
     }
-    if (!body || !sig || siglen != 64) {
-        s_mismatch (self, "journal %" PRId64 ": body or signature missing", id);
+    if (!row->body || !row->sig || row->siglen != 64) {
+        s_mismatch (self, "journal %" PRId64 ": body or signature missing", row->id);
         return 0;
     }
     cchc_report_t report;
-    int reason = cchc_report_open (pk, body, len, sig, &report);
+    int reason = cchc_report_open (row->pubkey, row->body, row->len, row->sig, &report);
     if (reason) {
         s_mismatch (self,
                     "journal %" PRId64 " (agent %" PRId64 ", seq %" PRId64 "): "
                     "%s with the enrolled key",
-                    id, agent, seq,
+                    row->id, row->agent, row->seq,
                     reason == CCHC_REASON_BAD_SIGNATURE ? "signature does not verify"
                                                         : cchc_reason_name (reason));
         return 0;
     }
-    if (report.seq != (uint64_t) seq)
+    int rc = 0;
+    if (report.seq != (uint64_t) row->seq)
         s_mismatch (self,
                     "journal %" PRId64 ": row says seq %" PRId64
                     ", the signed message says %" PRIu64,
-                    id, seq, report.seq);
+                    row->id, row->seq, report.seq);
     else
-        for (uint32_t i = 0; i < report.nobs; i++) {
-            if (s_refused (refused, i))
-                continue;
-            const cchc_obs_t *obs = &report.obs [i];
-            sqlite3_bind_int64 (put, 1, agent);
-            sqlite3_bind_text (put, 2, obs->metric, -1, SQLITE_STATIC);
-            sqlite3_bind_int (put, 3, cchc_db_day_ymd (obs->date));
-            if (obs->is_float)
-                sqlite3_bind_double (put, 4, obs->fval);
-            else
-                sqlite3_bind_int64 (put, 4, obs->ival);
-            sqlite3_bind_int64 (put, 5, seq);
-            sqlite3_bind_int64 (put, 6, id);
-            int step = sqlite3_step (put);
-            sqlite3_reset (put);
-            if (step != SQLITE_DONE) {
-                cchc_report_clear (&report);
-                return -1;
-            }
-        }
+        for (uint32_t i = 0; i < report.nobs && rc == 0; i++)
+            if (!s_refused (row->refused, i))
+                rc = cchc_db_audit_expect (self->audit, row->agent, &report.obs [i], row->seq,
+                                           row->id);
     cchc_report_clear (&report);
-    return 0;
+    return rc;
 }
 
 /*  Step 2, one stored observation row against the journal's value. */
-static void
-s_audit_stored_row (s_audit_t *self, sqlite3_stmt *row)
+static int
+s_audit_stored_row (const cchc_db_audit_observation_t *row, void *arg)
 {
+    s_audit_t *self = arg;
     self->result->observations++;
-    int64_t agent = sqlite3_column_int64 (row, 0);
-    const char *metric = (const char *) sqlite3_column_text (row, 1);
-    int day = sqlite3_column_int (row, 2);
     char stored [64], expected [64];
-    s_value_text (row, 3, stored, sizeof stored);
-    s_value_text (row, 6, expected, sizeof expected);
-    if (sqlite3_column_int (row, 9)) {
+    s_value_text (&row->value, stored, sizeof stored);
+    s_value_text (&row->want, expected, sizeof expected);
+    if (!row->expected)
         s_mismatch (self,
                     "observation agent %" PRId64 " %s %d = %s: no journal "
                     "row holds it",
-                    agent, metric, day, stored);
-        return;
-    }
-    bool same_type = sqlite3_column_type (row, 3) == sqlite3_column_type (row, 6);
-    bool same_value =
-        same_type
-        && (sqlite3_column_type (row, 3) == SQLITE_INTEGER
-                ? sqlite3_column_int64 (row, 3) == sqlite3_column_int64 (row, 6)
-                : sqlite3_column_type (row, 3) == SQLITE_FLOAT
-                      && memcmp (&(double){ sqlite3_column_double (row, 3) },
-                                 &(double){ sqlite3_column_double (row, 6) }, sizeof (double))
-                             == 0);
-    if (!same_value || sqlite3_column_int64 (row, 4) != sqlite3_column_int64 (row, 7)
-        || sqlite3_column_int64 (row, 5) != sqlite3_column_int64 (row, 8))
+                    row->agent, row->metric, (int) row->day, stored);
+    else if (!s_value_same (&row->value, &row->want) || row->seq != row->want_seq
+             || row->journal != row->want_journal)
         s_mismatch (self,
                     "observation agent %" PRId64 " %s %d = %s (seq %lld, "
                     "journal %lld), but the journal says %s (seq %lld, journal %lld)",
-                    agent, metric, day, stored, (long long) sqlite3_column_int64 (row, 4),
-                    (long long) sqlite3_column_int64 (row, 5), expected,
-                    (long long) sqlite3_column_int64 (row, 7),
-                    (long long) sqlite3_column_int64 (row, 8));
-}
-
-/*  Step 2: stored rows that differ from, or are absent in, the journal.
-    0, or -1 on a database error. */
-static int
-s_audit_stored (s_audit_t *self, sqlite3 *db)
-{
-    return s_audit_query (self, db,
-                          "SELECT o.agent, o.metric, o.day, o.value, o.seq, o.journal,"
-                          "       e.value, e.seq, e.journal, e.agent IS NULL"
-                          " FROM observation o LEFT JOIN temp.audit_expected e"
-                          "   ON e.agent = o.agent AND e.metric = o.metric AND e.day = o.day",
-                          s_audit_stored_row);
+                    row->agent, row->metric, (int) row->day, stored, (long long) row->seq,
+                    (long long) row->journal, expected, (long long) row->want_seq,
+                    (long long) row->want_journal);
+    return 0;
 }
 
 /*  Step 3, one journal value with no observation row. */
-static void
-s_audit_missing_row (s_audit_t *self, sqlite3_stmt *row)
+static int
+s_audit_missing_row (const cchc_db_audit_observation_t *row, void *arg)
 {
     char expected [64];
-    s_value_text (row, 3, expected, sizeof expected);
-    s_mismatch (self,
+    s_value_text (&row->want, expected, sizeof expected);
+    s_mismatch (arg,
                 "observation agent %lld %s %d is missing: the journal "
                 "says %s (seq %lld)",
-                (long long) sqlite3_column_int64 (row, 0),
-                (const char *) sqlite3_column_text (row, 1), sqlite3_column_int (row, 2),
-                expected, (long long) sqlite3_column_int64 (row, 4));
+                (long long) row->agent, row->metric, (int) row->day, expected,
+                (long long) row->want_seq);
+    return 0;
 }
 
-/*  Step 3: journal values with no observation row.  0, or -1. */
+/*  Step 4, one agent's counters against the journal. */
 static int
-s_audit_missing (s_audit_t *self, sqlite3 *db)
+s_audit_agent_row (const cchc_db_audit_agent_t *row, void *arg)
 {
-    return s_audit_query (
-        self, db,
-        "SELECT e.agent, e.metric, e.day, e.value, e.seq FROM temp.audit_expected e"
-        " WHERE NOT EXISTS (SELECT 1 FROM observation o WHERE o.agent = e.agent"
-        "   AND o.metric = e.metric AND o.day = e.day)",
-        s_audit_missing_row);
+    if (row->accepted != row->messages || row->last_seq != row->seq_max)
+        s_mismatch (arg,
+                    "agent %lld: accepted %lld, last seq %lld, but the journal "
+                    "holds %lld messages up to seq %lld",
+                    (long long) row->agent, (long long) row->accepted,
+                    (long long) row->last_seq, (long long) row->messages,
+                    (long long) row->seq_max);
+    return 0;
 }
 
-/*  Step 4, one agent whose counters disagree with the journal. */
-static void
-s_audit_agent_row (s_audit_t *self, sqlite3_stmt *row)
-{
-    s_mismatch (
-        self,
-        "agent %lld: accepted %lld, last seq %lld, but the journal "
-        "holds %lld messages up to seq %lld",
-        (long long) sqlite3_column_int64 (row, 0), (long long) sqlite3_column_int64 (row, 1),
-        (long long) sqlite3_column_int64 (row, 2), (long long) sqlite3_column_int64 (row, 3),
-        (long long) sqlite3_column_int64 (row, 4));
-}
-
-/*  Step 4: agent counters against the journal.  0, or -1. */
+/*  1. Every journal row: signature, decoding, seq; expected values.
+    2-4. Stored rows, missing rows, agent counters; 5. the roll-up's
+    monthly summary against the observation rows.  0, or -1 on a database
+    error. */
 static int
-s_audit_agents (s_audit_t *self, sqlite3 *db)
+s_audit_steps (s_audit_t *self)
 {
-    return s_audit_query (
-        self, db,
-        "SELECT a.id, a.accepted, a.last_seq, count(j.id), coalesce(max(j.seq), 0)"
-        " FROM agent a LEFT JOIN journal j ON j.agent = a.id GROUP BY a.id"
-        " HAVING a.accepted != count(j.id) OR a.last_seq != coalesce(max(j.seq), 0)",
-        s_audit_agent_row);
+    cchc_db_audit_t *audit = self->audit;
+    if (cchc_db_audit_journal_each (audit, s_audit_row, self) != 0
+        || cchc_db_audit_observations_each (audit, s_audit_stored_row, self) != 0
+        || cchc_db_audit_missing_each (audit, s_audit_missing_row, self) != 0
+        || cchc_db_audit_agents_each (audit, s_audit_agent_row, self) != 0)
+        return -1;
+    return cchc_db_audit_months_each (audit, s_audit_month_row, self);
 }
 
 int
@@ -378,60 +291,11 @@ cchc_audit_run (cchc_db_t *store, FILE *out, cchc_audit_result_t *result, char *
 {
     assert (store && out && result);
     memset (result, 0, sizeof *result);
-    s_audit_t self = { out, result };
-    sqlite3 *db = cchc_db_handle (store);
-    sqlite3_stmt *journal = NULL, *put = NULL;
-    int status = -1;
-
-    if (sqlite3_exec (
-            db,
-            "DROP TABLE IF EXISTS temp.audit_expected;"
-            "CREATE TEMP TABLE audit_expected (agent INTEGER, metric TEXT, day INTEGER,"
-            " value, seq INTEGER, journal INTEGER, PRIMARY KEY (agent, metric, day))"
-            " WITHOUT ROWID;"
-            "BEGIN;",
-            NULL, NULL, NULL)
-        != SQLITE_OK)
-        goto dberror;
-    if (sqlite3_prepare_v2 (db,
-                            "SELECT j.id, j.agent, j.seq, j.body, j.sig, j.refused, a.pubkey"
-                            " FROM journal j LEFT JOIN agent a ON a.id = j.agent"
-                            " ORDER BY j.agent, j.seq",
-                            -1, &journal, NULL)
-            != SQLITE_OK
-        || sqlite3_prepare_v2 (
-               db,
-               "INSERT INTO temp.audit_expected VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-               " ON CONFLICT (agent, metric, day) DO UPDATE SET value = excluded.value,"
-               " seq = excluded.seq, journal = excluded.journal WHERE excluded.seq > seq",
-               -1, &put, NULL)
-               != SQLITE_OK)
-        goto dberror;
-
-    /*  1. Every journal row: signature, decoding, seq; expected values. */
-    int rc;
-    while ((rc = sqlite3_step (journal)) == SQLITE_ROW) {
-        result->journal_rows++;
-        if (s_audit_row (&self, journal, put) != 0)
-            goto dberror;
-    }
-    if (rc != SQLITE_DONE)
-        goto dberror;
-    /*  2-4. Stored rows, missing rows, agent counters; 5. the roll-up's
-        monthly summary against the observation rows. */
-    if (s_audit_stored (&self, db) != 0 || s_audit_missing (&self, db) != 0
-        || s_audit_agents (&self, db) != 0 || s_audit_months (&self, db) != 0)
-        goto dberror;
-    status = 0;
-    goto done;
-
-dberror:
-    snprintf (err, errlen, "database: %s", sqlite3_errmsg (db));
-done:
-    sqlite3_finalize (journal);
-    sqlite3_finalize (put);
-    sqlite3_exec (db, "COMMIT;", NULL, NULL, NULL);
-    sqlite3_exec (db, "DROP TABLE IF EXISTS temp.audit_expected;", NULL, NULL, NULL);
+    s_audit_t self = { out, result, cchc_db_audit_new (store) };
+    int status = self.audit ? s_audit_steps (&self) : -1;
+    if (status)
+        snprintf (err, errlen, "database: %s", cchc_db_errmsg (store));
+    cchc_db_audit_destroy (&self.audit);
     if (result->mismatches > AUDIT_PRINT_MAX)
         fprintf (out, "... %zu mismatches in all\n", result->mismatches);
     return status;

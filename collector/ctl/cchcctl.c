@@ -46,7 +46,9 @@
 #include "collector/present/report.h"
 #include "collector/present/reports.h"
 #include "collector/national/ctl.h"
+#include "collector/db/audit.h"
 #include "collector/db/db.h"
+#include "collector/db/periods.h"
 
 #include "common/clock.h"
 #include "common/key.h"
@@ -358,6 +360,18 @@ s_units_import (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
 }
 
 static int
+s_unit_row_print (const cchc_db_unit_row_t *row, void *arg)
+{
+    char from [16], to [16];
+    s_format_ymd (row->valid_from, from);
+    s_format_ymd (row->valid_to, to);
+    printf ("%-16s %-6s %-8s %-10s %-10s %s\n", row->code, row->level, row->parent, from, to,
+            row->name);
+    (*(size_t *) arg)++;
+    return 0;
+}
+
+static int
 s_units_list (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
 {
     cchc_db_t *store = ctx->store;
@@ -365,39 +379,11 @@ s_units_list (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
     int32_t on = cchc_db_day_ymd (cchc_date_from_utc_ms (cchc_clock_now_ms ()));
     if (s_day_opt (a, "--on", &on))
         return 2;
-    sqlite3 *db = cchc_db_handle (store);
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2 (
-            db,
-            "SELECT code, level, coalesce(parent, ''), valid_from, valid_to, kind, name"
-            " FROM unit WHERE ?1 OR (valid_from <= ?2 AND valid_to >= ?2)"
-            " ORDER BY CASE level WHEN 'tinh' THEN 0 WHEN 'so' THEN 1 WHEN 'huyen' THEN 2"
-            " ELSE 3 END, code, valid_from",
-            -1, &stmt, NULL)
-        != SQLITE_OK) {
-        fprintf (stderr, "cchcctl: %s\n", sqlite3_errmsg (db));
-        return 1;
-    }
-    sqlite3_bind_int (stmt, 1, all);
-    sqlite3_bind_int (stmt, 2, on);
     printf ("%-16s %-6s %-8s %-10s %-10s %s\n", "code", "level", "parent", "from", "to",
             "name");
     size_t n = 0;
-    int rc;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        char from [16], to [16];
-        s_format_ymd (sqlite3_column_int (stmt, 3), from);
-        s_format_ymd (sqlite3_column_int (stmt, 4), to);
-        printf ("%-16s %-6s %-8s %-10s %-10s %s\n",
-                (const char *) sqlite3_column_text (stmt, 0),
-                (const char *) sqlite3_column_text (stmt, 1),
-                (const char *) sqlite3_column_text (stmt, 2), from, to,
-                (const char *) sqlite3_column_text (stmt, 6));
-        n++;
-    }
-    sqlite3_finalize (stmt);
-    if (rc != SQLITE_DONE) {
-        fprintf (stderr, "cchcctl: %s\n", sqlite3_errmsg (db));
+    if (cchc_db_unit_rows_each (store, all, on, s_unit_row_print, &n) != 0) {
+        fprintf (stderr, "cchcctl: %s\n", cchc_db_errmsg (store));
         return 1;
     }
     printf ("%zu units\n", n);
@@ -473,14 +459,15 @@ s_agent_revoke (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
     return 0;
 }
 
+/*  A UTC ms instant to the second, "-" for none (0). */
 static void
-s_time_text (sqlite3_stmt *stmt, int col, char *buf, size_t size)
+s_time_text (int64_t ms, char *buf, size_t size)
 {
-    if (sqlite3_column_type (stmt, col) == SQLITE_NULL)
+    if (!ms)
         snprintf (buf, size, "-");
     else {
         char iso [32];
-        cchc_clock_format_iso (sqlite3_column_int64 (stmt, col), iso, sizeof iso);
+        cchc_clock_format_iso (ms, iso, sizeof iso);
         iso [19] = 'Z'; /* to the second */
         iso [20] = 0;
         iso [10] = ' ';
@@ -489,21 +476,30 @@ s_time_text (sqlite3_stmt *stmt, int col, char *buf, size_t size)
 }
 
 static int
+s_agent_print (const cchc_db_agent_status_t *agent, void *arg)
+{
+    char hex [65] = "?", seen [32], revoked [32];
+    if (agent->pubkey)
+        cchc_hex_encode (hex, agent->pubkey, 32);
+    s_time_text (agent->last_seen, seen, sizeof seen);
+    s_time_text (agent->revoked_at, revoked, sizeof revoked);
+    char skew [24] = "-";
+    if (agent->has_clock)
+        snprintf (skew, sizeof skew, "%+.1f", agent->clock_skew / 1000.0);
+    printf ("%-4lld %-10s %-64s %-20s %10lld %9lld %6lld %8lld %8s %8.1f %-20s %s\n",
+            (long long) agent->id, agent->unit, hex, seen, (long long) agent->last_seq,
+            (long long) agent->accepted, (long long) agent->duplicates,
+            (long long) agent->rejected, skew, agent->clock_ahead / 1000.0, revoked,
+            agent->name);
+    (*(size_t *) arg)++;
+    return 0;
+}
+
+static int
 s_agent_list (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
 {
     (void) a;
-    cchc_db_t *store = ctx->store;
-    sqlite3 *db = cchc_db_handle (store);
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2 (
-            db,
-            "SELECT id, unit, name, pubkey, last_seen, last_seq, accepted, duplicates,"
-            " rejected, revoked_at, clock_skew, clock_ahead FROM agent ORDER BY unit, id",
-            -1, &stmt, NULL)
-        != SQLITE_OK) {
-        fprintf (stderr, "cchcctl: %s\n", sqlite3_errmsg (db));
-        return 1;
-    }
+    sqlite3 *db = cchc_db_handle (ctx->store);
     /*  clock: its newest report's `created` minus our receive time, s (> 0:
         its clock ahead; < 0: behind, or the report waited in its outbox);
         ahead: the most it was ever found ahead (schema.h: agent.clock_*). */
@@ -511,29 +507,7 @@ s_agent_list (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
             "last seen (UTC)", "last seq", "accepted", "dupl.", "rejected", "clock s",
             "ahead s", "revoked", "name");
     size_t n = 0;
-    int rc;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        char hex [65] = "?", seen [32], revoked [32];
-        if (sqlite3_column_bytes (stmt, 3) == 32)
-            cchc_hex_encode (hex, sqlite3_column_blob (stmt, 3), 32);
-        s_time_text (stmt, 4, seen, sizeof seen);
-        s_time_text (stmt, 9, revoked, sizeof revoked);
-        char skew [24] = "-";
-        if (sqlite3_column_type (stmt, 10) != SQLITE_NULL)
-            snprintf (skew, sizeof skew, "%+.1f", sqlite3_column_int64 (stmt, 10) / 1000.0);
-        printf ("%-4lld %-10s %-64s %-20s %10lld %9lld %6lld %8lld %8s %8.1f %-20s %s\n",
-                (long long) sqlite3_column_int64 (stmt, 0),
-                (const char *) sqlite3_column_text (stmt, 1), hex, seen,
-                (long long) sqlite3_column_int64 (stmt, 5),
-                (long long) sqlite3_column_int64 (stmt, 6),
-                (long long) sqlite3_column_int64 (stmt, 7),
-                (long long) sqlite3_column_int64 (stmt, 8), skew,
-                sqlite3_column_int64 (stmt, 11) / 1000.0, revoked,
-                (const char *) sqlite3_column_text (stmt, 2));
-        n++;
-    }
-    sqlite3_finalize (stmt);
-    if (rc != SQLITE_DONE) {
+    if (cchc_db_agent_status_each (db, s_agent_print, &n) != 0) {
         fprintf (stderr, "cchcctl: %s\n", sqlite3_errmsg (db));
         return 1;
     }
@@ -562,42 +536,42 @@ s_audit (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
     return result.mismatches || national ? 1 : 0;
 }
 
+/*  What s_stats prints of the counters: how many, the newest update. */
+typedef struct {
+    size_t n;
+    int64_t updated;
+} s_stats_seen_t;
+
+static int
+s_stat_print (const cchc_db_stat_t *stat, void *arg)
+{
+    s_stats_seen_t *seen = arg;
+    if (stat->is_integer)
+        printf ("%-32s %lld\n", stat->name, (long long) stat->ival);
+    else
+        printf ("%-32s %.1f\n", stat->name, stat->real);
+    if (stat->updated_at > seen->updated)
+        seen->updated = stat->updated_at;
+    seen->n++;
+    return 0;
+}
+
 static int
 s_stats (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
 {
     (void) a;
-    cchc_db_t *store = ctx->store;
-    sqlite3 *db = cchc_db_handle (store);
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2 (db, "SELECT name, value, updated_at FROM stats ORDER BY name", -1,
-                            &stmt, NULL)
-        != SQLITE_OK) {
+    sqlite3 *db = cchc_db_handle (ctx->store);
+    int64_t now = cchc_clock_now_ms ();
+    s_stats_seen_t seen = { 0, 0 };
+    if (cchc_db_stats_each (db, s_stat_print, &seen) != 0) {
         fprintf (stderr, "cchcctl: %s\n", sqlite3_errmsg (db));
         return 1;
     }
-    int64_t updated = 0, now = cchc_clock_now_ms ();
-    size_t n = 0;
-    int rc;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        const char *name = (const char *) sqlite3_column_text (stmt, 0);
-        if (sqlite3_column_type (stmt, 1) == SQLITE_FLOAT)
-            printf ("%-32s %.1f\n", name, sqlite3_column_double (stmt, 1));
-        else
-            printf ("%-32s %lld\n", name, (long long) sqlite3_column_int64 (stmt, 1));
-        int64_t at = sqlite3_column_int64 (stmt, 2);
-        if (at > updated)
-            updated = at;
-        n++;
-    }
-    sqlite3_finalize (stmt);
-    if (rc != SQLITE_DONE) {
-        fprintf (stderr, "cchcctl: %s\n", sqlite3_errmsg (db));
-        return 1;
-    }
-    if (!n) {
+    if (!seen.n) {
         printf ("no counters: the collector has not run on this database\n");
         return 0;
     }
+    int64_t updated = seen.updated;
     char iso [32];
     cchc_clock_format_iso (updated, iso, sizeof iso);
     printf ("updated %s (%.1f s ago)%s\n", iso, (double) (now - updated) / 1000.0,
