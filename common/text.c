@@ -246,3 +246,12 @@ cchc_digits (const char *s, int n)
     }
     return value;
 }
+
+uint32_t
+cchc_str_hash (const char *s)
+{
+    uint32_t hash = 2166136261u;
+    for (const unsigned char *c = (const unsigned char *) s; *c; c++)
+        hash = (hash ^ *c) * 16777619u;
+    return hash;
+}

@@ -1,6 +1,6 @@
 /*  text.h — small, careful string helpers shared by every module:
     hex, UTF-8 validation, code syntax checks, bounded copies, number parsing,
-    CSV fields.  All functions validate their whole input; none allocates. */
+    CSV fields, a string hash.  All functions validate their whole input; none allocates. */
 #ifndef CCHC_TEXT_H
 #define CCHC_TEXT_H
 
@@ -58,5 +58,9 @@ void cchc_csv_field (FILE *out, const char *text, bool text_cell);
     a long message is cut.  Can't fail. */
 void cchc_errf (char *err, size_t errlen, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
+
+/*  FNV-1a hash of a NUL-terminated string (for open-addressing tables of
+    codes; not for anything an adversary could aim at).  Can't fail. */
+uint32_t cchc_str_hash (const char *s);
 
 #endif

@@ -3,6 +3,7 @@
 */
 #include "collector/db/delta.h"
 #include "collector/db/schema.h"
+#include "common/mem.h"
 #include "common/period.h"
 #include "common/text.h"
 
@@ -154,14 +155,8 @@ s_delta_entry (cchc_db_delta_t *self, const cchc_db_delta_row_t *row)
 {
     if (strlen (row->metric) > CCHC_METRIC_MAX || strlen (row->unit) > CCHC_UNIT_MAX)
         return NULL;
-    if (self->count == self->alloc) {
-        size_t want = self->alloc ? self->alloc * 2 : 1024;
-        s_delta_entry_t *e = realloc (self->entries, want * sizeof *e);
-        if (!e)
-            return NULL;
-        self->entries = e;
-        self->alloc = want;
-    }
+    if (cchc_grow (&self->entries, &self->alloc, self->count, sizeof *self->entries, 1024))
+        return NULL;
     s_delta_entry_t *e = &self->entries [self->count];
     memset (e, 0, sizeof *e);
     e->order = self->count++;

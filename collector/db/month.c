@@ -11,6 +11,7 @@
     whose days the journal rows after month_position carry.
 */
 #include "collector/db/db.h"
+#include "common/mem.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -77,14 +78,8 @@ s_keys_add (s_keys_t *keys, int64_t agent, int32_t month)
     if (keys->count && keys->keys [keys->count - 1].agent == agent
         && keys->keys [keys->count - 1].month == month)
         return 0;
-    if (keys->count == keys->alloc) {
-        size_t want = keys->alloc ? keys->alloc * 2 : 256;
-        s_key_t *k = realloc (keys->keys, want * sizeof *k);
-        if (!k)
-            return -1;
-        keys->keys = k;
-        keys->alloc = want;
-    }
+    if (cchc_grow (&keys->keys, &keys->alloc, keys->count, sizeof *keys->keys, 256))
+        return -1;
     keys->keys [keys->count++] = (s_key_t){ agent, month };
     return 0;
 }

@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/period.h"
+#include "common/text.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -157,15 +158,6 @@ s_peer (const cchc_job_t *job)
     through an open-addressing table of its codes (borrowed from the
     catalogue, which outlives the pipeline) instead of the catalogue's
     linear search, ~5 % of a verifier's time with 30 observations. */
-static uint32_t
-s_metric_hash (const char *code)
-{
-    uint32_t hash = 2166136261u; /* FNV-1a */
-    for (const unsigned char *c = (const unsigned char *) code; *c; c++)
-        hash = (hash ^ *c) * 16777619u;
-    return hash;
-}
-
 /*  The table of the catalogue's codes.  0 or -1 (out of memory). */
 static int
 s_metrics_index (struct cchc_ingest_t *self)
@@ -179,7 +171,7 @@ s_metrics_index (struct cchc_ingest_t *self)
     self->metrics_mask = slots - 1;
     for (size_t i = 0; i < count; i++) {
         const char *code = cchc_criteria_metric (self->criteria, i)->code;
-        size_t at = s_metric_hash (code) & self->metrics_mask;
+        size_t at = cchc_str_hash (code) & self->metrics_mask;
         while (self->metrics [at] && strcmp (self->metrics [at], code) != 0)
             at = (at + 1) & self->metrics_mask;
         self->metrics [at] = code;
@@ -191,7 +183,7 @@ s_metrics_index (struct cchc_ingest_t *self)
 static bool
 s_metric_known (const struct cchc_ingest_t *self, const char *code)
 {
-    for (size_t at = s_metric_hash (code) & self->metrics_mask; self->metrics [at];
+    for (size_t at = cchc_str_hash (code) & self->metrics_mask; self->metrics [at];
          at = (at + 1) & self->metrics_mask)
         if (strcmp (self->metrics [at], code) == 0)
             return true;

@@ -32,6 +32,8 @@
 #include "collector/db/delta.h"
 
 #include "common/clock.h"
+#include "common/mem.h"
+#include "common/text.h"
 #include "common/log.h"
 
 #include <assert.h>
@@ -87,21 +89,12 @@ typedef struct {
     uint32_t count;
 } s_metrics_t;
 
-static uint32_t
-s_metric_hash (const char *code)
-{
-    uint32_t hash = 2166136261u; /* FNV-1a */
-    for (const unsigned char *c = (const unsigned char *) code; *c; c++)
-        hash = (hash ^ *c) * 16777619u;
-    return hash;
-}
-
 /*  The number of `code`, given one if new.  S_METRIC_OTHER when the table is
     full (or out of memory): the sort then compares the code. */
 static uint32_t
 s_metric_number (s_metrics_t *self, const char *code)
 {
-    uint32_t hash = s_metric_hash (code);
+    uint32_t hash = cchc_str_hash (code);
     for (uint32_t i = hash & (S_METRIC_SLOTS - 1);; i = (i + 1) & (S_METRIC_SLOTS - 1)) {
         s_metric_t *slot = &self->slot [i];
         if (!slot->code) {
@@ -420,14 +413,9 @@ s_note (s_batch_t *batch, const cchc_job_t *job, int accepted, int duplicates, i
         if (batch->notes [i].agent == agent)
             note = &batch->notes [i];
     if (!note) {
-        if (batch->nnotes == batch->notes_alloc) {
-            size_t want = batch->notes_alloc ? batch->notes_alloc * 2 : 64;
-            s_note_t *notes = realloc (batch->notes, want * sizeof *notes);
-            if (!notes)
-                return -1;
-            batch->notes = notes;
-            batch->notes_alloc = want;
-        }
+        if (cchc_grow (&batch->notes, &batch->notes_alloc, batch->nnotes, sizeof *batch->notes,
+                       64))
+            return -1;
         note = &batch->notes [batch->nnotes++];
         memset (note, 0, sizeof *note);
         note->agent = agent;
