@@ -3,6 +3,7 @@
     prepared once per connection and reset after each use.
 */
 #include "collector/db/db.h"
+#include "collector/db/periods.h"
 #include "collector/db/db_err.h"
 
 #include "common/clock.h"
@@ -907,7 +908,7 @@ cchc_db_journal_extent (sqlite3 *db, int64_t *rows, int64_t *max_id)
 {
     assert (rows && max_id);
     return cchc_db_int64 (db, "SELECT count(*) FROM journal", rows) == 0
-                   && cchc_db_int64 (db, "SELECT ifnull(max(id), 0) FROM journal", max_id) == 0
+                   && cchc_db_journal_position (db, max_id) == 0
                ? 0
                : -1;
 }
@@ -927,9 +928,7 @@ cchc_db_data_version (sqlite3 *db, cchc_db_data_version_t *v)
         "       (SELECT ifnull(sum(length(code) * 7 + length(name) * 131 + valid_from"
         "                          + valid_to * 3 + length(ifnull(parent, ''))), 0)"
         "               + count(*) * 1000003 FROM unit),"
-        "       (SELECT count(DISTINCT code) FROM unit),"
-        "       (SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-        "          AND name IN ('period_result', 'period_event'))",
+        "       (SELECT count(DISTINCT code) FROM unit)",
         -1, &st, NULL);
     if (rc != SQLITE_OK || sqlite3_step (st) != SQLITE_ROW) {
         sqlite3_finalize (st);
@@ -939,8 +938,10 @@ cchc_db_data_version (sqlite3 *db, cchc_db_data_version_t *v)
     v->enrolment = sqlite3_column_int64 (st, 1);
     v->units_sum = sqlite3_column_int64 (st, 2);
     v->units = sqlite3_column_int64 (st, 3);
-    bool managed = sqlite3_column_int (st, 4) == 2;
     sqlite3_finalize (st);
+    int managed = cchc_db_periods_kept (db);
+    if (managed < 0)
+        return -1;
     v->periods = -1;
     if (managed) {
         if (sqlite3_prepare_v2 (db, "SELECT ifnull(max(id), 0) FROM period_event", -1, &st,
@@ -960,14 +961,7 @@ int
 cchc_db_journal_position (sqlite3 *db, int64_t *position)
 {
     assert (db && position);
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2 (db, "SELECT ifnull(max(id), 0) FROM journal", -1, &st, NULL);
-    if (rc == SQLITE_OK && (rc = sqlite3_step (st)) == SQLITE_ROW) {
-        *position = sqlite3_column_int64 (st, 0);
-        rc = SQLITE_OK;
-    }
-    sqlite3_finalize (st);
-    return rc == SQLITE_OK ? 0 : -1;
+    return cchc_db_int64 (db, "SELECT ifnull(max(id), 0) FROM journal", position);
 }
 
 int

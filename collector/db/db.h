@@ -211,9 +211,6 @@ int cchc_db_month_follow (cchc_db_t *self, int64_t max_messages, bool *left);
     0 or -1. */
 int cchc_db_month_settled (cchc_db_t *self, int64_t journal);
 
-/*  The newest journal id (0: none).  0 or -1. */
-int cchc_db_journal_newest (cchc_db_t *self, int64_t *journal);
-
 /*  For a reader, inside its read transaction (a SAVEPOINT or BEGIN the
     caller holds until it has read the summary): temp.cchc_month_pending
     (agent, month) gets the months not settled for this snapshot,

@@ -399,18 +399,6 @@ cchc_db_month_settled (cchc_db_t *self, int64_t journal)
     return 0;
 }
 
-int
-cchc_db_journal_newest (cchc_db_t *self, int64_t *journal)
-{
-    assert (self && journal);
-    if (cchc_db_int64 (cchc_db_handle (self), "SELECT ifnull (max (id), 0) FROM journal",
-                       journal)) {
-        cchc_db_take_error (self);
-        return -1;
-    }
-    return 0;
-}
-
 /*  The reader's temporary tables and view (db.h, cchc_db_month_settle). */
 static const char *s_settle_sql =
     "CREATE TEMP TABLE IF NOT EXISTS cchc_month_pending ("

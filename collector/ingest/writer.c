@@ -223,7 +223,7 @@ s_month_apply (cchc_writer_t *self, s_batch_t *batch)
     if (cchc_db_delta_size (batch->applying) == 0) {
         if (cchc_db_delta_size (batch->delta) == 0)
             return;
-        if (cchc_db_journal_newest (self->store, &batch->applying_upto)) {
+        if (cchc_db_journal_position (cchc_db_handle (self->store), &batch->applying_upto)) {
             s_month_forget (batch);
             return;
         }

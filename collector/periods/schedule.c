@@ -112,10 +112,8 @@ static int
 s_pass_read (cchc_periods_t *self, s_pass_t *ps, char *err, size_t errlen)
 {
     sqlite3 *db = self->db;
-    char *msg = NULL;
-    if (sqlite3_exec (db, "BEGIN", NULL, NULL, &msg) != SQLITE_OK) {
-        cchc_errf (err, errlen, "%s", msg ? msg : sqlite3_errmsg (db));
-        sqlite3_free (msg);
+    if (cchc_db_read_begin (db)) {
+        cchc_errf (err, errlen, "%s", sqlite3_errmsg (db));
         return -1;
     }
     cchc_db_data_version_t seen;
@@ -132,7 +130,7 @@ s_pass_read (cchc_periods_t *self, s_pass_t *ps, char *err, size_t errlen)
         cchc_errf (err, errlen, "%s", sqlite3_errmsg (db));
     if (rc == 0)
         rc = cchc_periods_rows (db, &ps->rows, &ps->row_count, err, errlen);
-    sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+    cchc_db_read_end (db);
     return rc != 0 ? -1 : 0;
 }
 
