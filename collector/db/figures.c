@@ -2,8 +2,8 @@
     day, the metric temp table, the folding readers over observation_month
     (two statements that walk it by seeks, one agent at a time, so a
     quarter costs the quarter's months whatever the size of the history)
-    and over the daily rows, the summary's pending agents and arrival
-    times.
+    and over the daily rows, the summary's pending agents, arrival times
+    and the explanations' rows.
 
       counters  the window's months of each agent (primary key (agent,
                 month, ...)), one row per (agent, month, metric, unit);
@@ -17,8 +17,11 @@
     nothing pending they are exactly the plain ones.
 */
 #include "collector/db/figures.h"
+#include "collector/db/periods.h"
+#include "common/mem.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /* ------------------------------------------------------------------ units */
@@ -102,15 +105,9 @@ cchc_db_rollup_pending (sqlite3 *db, int64_t **agents, size_t *count)
     size_t alloc = 0;
     int rc;
     while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
-        if (*count == alloc) {
-            size_t want = alloc ? alloc * 2 : 64;
-            int64_t *p = realloc (*agents, want * sizeof *p);
-            if (!p) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            *agents = p;
-            alloc = want;
+        if (cchc_grow (agents, &alloc, *count, sizeof **agents, 64) != 0) {
+            rc = SQLITE_NOMEM;
+            break;
         }
         (*agents) [(*count)++] = sqlite3_column_int64 (st, 0);
     }
@@ -303,4 +300,99 @@ cchc_db_journal_received (sqlite3 *db, const int64_t *ids, size_t count, int64_t
     }
     sqlite3_finalize (st);
     return 0;
+}
+
+/* ---------------------------------------------------------------- explain */
+
+/*  The agents that may have rows of (metric ?1, unit ?2) up to month ?3:
+    from observation_month when it exists (with the agents of every
+    message past the summary's position: their months may not be in it
+    yet), else every agent. */
+#define S_EXPLAIN_AGENTS_MONTH                         \
+    "SELECT DISTINCT agent FROM observation_month"     \
+    " WHERE metric = ?1 AND unit = ?2 AND month <= ?3" \
+    " UNION SELECT agent FROM journal"                 \
+    " WHERE id > coalesce ((SELECT journal FROM month_position), 0)"
+#define S_EXPLAIN_AGENTS_ALL                    \
+    "SELECT id FROM agent WHERE ?1 IS NOT NULL" \
+    " AND ?2 IS NOT NULL AND ?3 IS NOT NULL"
+
+/*  `format` (one %s: the agents' sub-query) bound: ?1 the metric, ?2 the
+    unit, ?3 the window's last month, ?4 from and ?5 to (days; a statement
+    without ?5 ignores it).  NULL on an SQL failure. */
+static sqlite3_stmt *
+s_explain_prepare (sqlite3 *db, const char *format, const char *unit, const char *metric,
+                   int32_t month_last, int32_t from, int32_t to)
+{
+    int monthly = cchc_db_month_kept (db);
+    if (monthly < 0)
+        return NULL;
+    char sql [1024];
+    snprintf (sql, sizeof sql, format,
+              monthly ? S_EXPLAIN_AGENTS_MONTH : S_EXPLAIN_AGENTS_ALL);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_text (st, 1, metric, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 2, unit, -1, SQLITE_STATIC);
+    sqlite3_bind_int (st, 3, month_last);
+    sqlite3_bind_int (st, 4, from);
+    sqlite3_bind_int (st, 5, to);
+    return st;
+}
+
+int
+cchc_db_explain_last_day (sqlite3 *db, const char *unit, const char *metric,
+                          int32_t month_last, int32_t day_last, int32_t *day)
+{
+    assert (db && unit && metric && day);
+    sqlite3_stmt *st = s_explain_prepare (db,
+                                          "SELECT max (o.day) FROM observation AS o"
+                                          " WHERE o.agent IN (%s) AND o.metric = ?1"
+                                          " AND o.unit = ?2 AND o.day <= ?4",
+                                          unit, metric, month_last, day_last, day_last);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step (st);
+    int found = rc == SQLITE_ROW ? sqlite3_column_type (st, 0) != SQLITE_NULL : -1;
+    if (found == 1)
+        *day = sqlite3_column_int (st, 0);
+    sqlite3_finalize (st);
+    return found;
+}
+
+int
+cchc_db_explain_rows (sqlite3 *db, const char *unit, const char *metric, int32_t month_last,
+                      int32_t from, int32_t to, cchc_db_source_row_fn *fn, void *arg)
+{
+    assert (db && unit && metric && fn);
+    sqlite3_stmt *st = s_explain_prepare (
+        db,
+        "SELECT o.agent, a.name, o.day, o.value, o.seq, o.journal, j.received_at"
+        "  FROM observation AS o LEFT JOIN agent AS a ON a.id = o.agent"
+        "       LEFT JOIN journal AS j ON j.id = o.journal"
+        " WHERE o.agent IN (%s) AND o.metric = ?1 AND o.unit = ?2"
+        "   AND o.day BETWEEN ?4 AND ?5"
+        " ORDER BY o.day, o.agent",
+        unit, metric, month_last, from, to);
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
+        cchc_db_source_row_t row = {
+            .agent = sqlite3_column_int64 (st, 0),
+            .agent_name = (const char *) sqlite3_column_text (st, 1),
+            .day = sqlite3_column_int (st, 2),
+            .value = sqlite3_column_double (st, 3),
+            .is_integer = sqlite3_column_type (st, 3) == SQLITE_INTEGER,
+            .ivalue = sqlite3_column_int64 (st, 3),
+            .seq = sqlite3_column_int64 (st, 4),
+            .journal = sqlite3_column_int64 (st, 5),
+            .received_at = sqlite3_column_int64 (st, 6),
+        };
+        if (fn (&row, arg) != 0)
+            break;
+    }
+    sqlite3_finalize (st);
+    return rc == SQLITE_DONE ? 0 : -1;
 }

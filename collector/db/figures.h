@@ -2,8 +2,9 @@
     (collector/figures/rollup.c): the units valid on a day, the metric
     catalogue as the temp table the folding joins
     (temp.cchc_rollup_metric), the folded rows of counters and gauges from
-    observation_month or the daily rows, the summary's pending agents and the
-    journal's arrival times, behind functions named for what they mean.  The tables: schema.h.
+    observation_month or the daily rows, the summary's pending agents, the
+    journal's arrival times and the rows behind a figure (explain), behind
+    functions named for what they mean.  The tables: schema.h.
 
     Every function works on a raw connection and returns 0 (1 / 0 for
     found / not found where said) or -1, with the error on the connection
@@ -88,5 +89,38 @@ void cchc_db_rollup_rows_destroy (cchc_db_rollup_rows_t **self_p);
 /*  received_at of journal entries ids [0 .. count) into times (INT64_MAX
     for an id without its entry).  0 or -1. */
 int cchc_db_journal_received (sqlite3 *db, const int64_t *ids, size_t count, int64_t *times);
+
+/* ---------------------------------------------------------------- explain */
+
+/*  The rows behind a figure of (unit, metric): ?month_last is the window's
+    last reporting month (the agents looked at are those of
+    observation_month up to it, with every agent of the messages past the
+    summary's position; all agents without observation_month). */
+
+/*  The unit's latest day <= day_last with a row of metric.  1 (*day), 0
+    none, -1 error. */
+int cchc_db_explain_last_day (sqlite3 *db, const char *unit, const char *metric,
+                              int32_t month_last, int32_t day_last, int32_t *day);
+
+/*  One observation row. */
+typedef struct {
+    int64_t agent;
+    const char *agent_name; /* NULL when the agent is gone */
+    int32_t day;            /* yyyymmdd */
+    double value;
+    bool is_integer; /* stored as an integer: then ivalue is exact */
+    int64_t ivalue;
+    int64_t seq, journal, received_at;
+} cchc_db_source_row_t;
+
+/*  Called per row; non-zero stops (then -1, with nothing on the
+    connection). */
+typedef int (cchc_db_source_row_fn) (const cchc_db_source_row_t *row, void *arg);
+
+/*  The unit's rows of metric dated from .. to, by day, then agent.  0 or
+    -1. */
+int cchc_db_explain_rows (sqlite3 *db, const char *unit, const char *metric,
+                          int32_t month_last, int32_t from, int32_t to,
+                          cchc_db_source_row_fn *fn, void *arg);
 
 #endif

@@ -1,6 +1,5 @@
 /*  rollup.c — the roll-up's loader and explanations (rollup.h has the
-    definitions), reading through collector/db/figures.h (the explanations'
-    statements are still here).  The
+    definitions), reading through collector/db/figures.h: no SQL here.  The
     pure core that folds, scores, ranks and sums (cchc_rollup_compute) is
     in compute.c and works on arrays in memory.  The loader
     (cchc_rollup_load) folds the rows of observation_month (one row per
@@ -498,35 +497,33 @@ done:
 /* ------------------------------------------------------------------------ */
 /*  Explanations */
 
-/*  The agents that may have rows of (unit, metric) up to month ?3: from
-    observation_month when it exists (with the agents of every message past
-    the summary's position: their months may not be in it yet), else every
-    agent. */
-#define S_EXPLAIN_AGENTS_MONTH                         \
-    "SELECT DISTINCT agent FROM observation_month"     \
-    " WHERE metric = ?1 AND unit = ?2 AND month <= ?3" \
-    " UNION SELECT agent FROM journal"                 \
-    " WHERE id > coalesce ((SELECT journal FROM month_position), 0)"
-#define S_EXPLAIN_AGENTS_ALL                    \
-    "SELECT id FROM agent WHERE ?1 IS NOT NULL" \
-    " AND ?2 IS NOT NULL AND ?3 IS NOT NULL"
+/*  The caller's callback behind a cchc_db_source_row_fn. */
+typedef struct {
+    const char *unit, *metric;
+    cchc_rollup_source_fn *fn;
+    void *arg;
+    bool stopped;
+} s_explain_t;
 
-/*  `sql` bound: ?1 the metric, ?2 the unit, ?3 the window's last month, ?4
-    from and ?5 to (days; a statement without ?5 ignores it).  NULL on an
-    SQL failure (sqlite3_errmsg). */
-static sqlite3_stmt *
-s_explain_prepare (sqlite3 *db, const char *sql, const cchc_rollup_window_t *w,
-                   const char *unit, const cchc_metric_t *metric, int32_t from, int32_t to)
+static int
+s_explain_row (const cchc_db_source_row_t *row, void *arg)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) != SQLITE_OK)
-        return NULL;
-    sqlite3_bind_text (st, 1, metric->code, -1, SQLITE_STATIC);
-    sqlite3_bind_text (st, 2, unit, -1, SQLITE_STATIC);
-    sqlite3_bind_int (st, 3, cchc_rollup_month_of (w->last_day));
-    sqlite3_bind_int (st, 4, from);
-    sqlite3_bind_int (st, 5, to);
-    return st;
+    s_explain_t *x = arg;
+    cchc_rollup_source_t source = {
+        .unit = x->unit,
+        .metric = x->metric,
+        .agent = row->agent,
+        .agent_name = row->agent_name,
+        .day = row->day,
+        .value = row->value,
+        .is_integer = row->is_integer,
+        .ivalue = row->ivalue,
+        .seq = row->seq,
+        .journal = row->journal,
+        .received_at = row->received_at,
+    };
+    x->stopped = x->fn (&source, x->arg) != 0;
+    return x->stopped ? -1 : 0;
 }
 
 static int
@@ -534,76 +531,27 @@ s_explain_metric (sqlite3 *db, const cchc_rollup_window_t *w, const char *unit,
                   const cchc_metric_t *metric, cchc_rollup_source_fn *fn, void *arg, char *err,
                   size_t errlen)
 {
-    bool gauge = metric->kind == CCHC_METRIC_GAUGE;
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2 (db,
-                                 "SELECT 1 FROM sqlite_master WHERE type = 'table'"
-                                 " AND name = 'observation_month'",
-                                 -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        goto sql_fail;
-    bool monthly = sqlite3_step (st) == SQLITE_ROW;
-    sqlite3_finalize (st);
-    st = NULL;
-    const char *agents = monthly ? S_EXPLAIN_AGENTS_MONTH : S_EXPLAIN_AGENTS_ALL;
+    int32_t month = cchc_rollup_month_of (w->last_day);
     int32_t from = w->first_day, to = w->last_day;
-    char sql [1024];
-    if (gauge) {
+    if (metric->kind == CCHC_METRIC_GAUGE) {
         /* the unit's latest day <= the end, over all its agents */
-        snprintf (sql, sizeof sql,
-                  "SELECT max (o.day) FROM observation AS o"
-                  " WHERE o.agent IN (%s) AND o.metric = ?1 AND o.unit = ?2"
-                  " AND o.day <= ?4",
-                  agents);
-        if (!(st = s_explain_prepare (db, sql, w, unit, metric, w->last_day, w->last_day)))
+        int found =
+            cchc_db_explain_last_day (db, unit, metric->code, month, w->last_day, &from);
+        if (found < 0)
             goto sql_fail;
-        if ((rc = sqlite3_step (st)) != SQLITE_ROW)
-            goto sql_fail;
-        if (sqlite3_column_type (st, 0) == SQLITE_NULL) {
-            sqlite3_finalize (st);
+        if (found == 0)
             return 0; /* no value at all */
-        }
-        from = to = sqlite3_column_int (st, 0);
-        sqlite3_finalize (st);
-        st = NULL;
+        to = from;
     }
-    snprintf (sql, sizeof sql,
-              "SELECT o.agent, a.name, o.day, o.value, o.seq, o.journal, j.received_at"
-              "  FROM observation AS o LEFT JOIN agent AS a ON a.id = o.agent"
-              "       LEFT JOIN journal AS j ON j.id = o.journal"
-              " WHERE o.agent IN (%s) AND o.metric = ?1 AND o.unit = ?2"
-              "   AND o.day BETWEEN ?4 AND ?5"
-              " ORDER BY o.day, o.agent",
-              agents);
-    if (!(st = s_explain_prepare (db, sql, w, unit, metric, from, to)))
-        goto sql_fail;
-    while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
-        cchc_rollup_source_t row = {
-            .unit = unit,
-            .metric = metric->code,
-            .agent = sqlite3_column_int64 (st, 0),
-            .agent_name = (const char *) sqlite3_column_text (st, 1),
-            .day = sqlite3_column_int (st, 2),
-            .value = sqlite3_column_double (st, 3),
-            .is_integer = sqlite3_column_type (st, 3) == SQLITE_INTEGER,
-            .ivalue = sqlite3_column_int64 (st, 3),
-            .seq = sqlite3_column_int64 (st, 4),
-            .journal = sqlite3_column_int64 (st, 5),
-            .received_at = sqlite3_column_int64 (st, 6),
-        };
-        if (fn (&row, arg) != 0) {
-            sqlite3_finalize (st);
-            cchc_errf (err, errlen, "stopped");
-            return -1;
-        }
+    s_explain_t x = { .unit = unit, .metric = metric->code, .fn = fn, .arg = arg };
+    if (cchc_db_explain_rows (db, unit, metric->code, month, from, to, s_explain_row, &x) == 0)
+        return 0;
+    if (x.stopped) {
+        cchc_errf (err, errlen, "stopped");
+        return -1;
     }
-    if (rc != SQLITE_DONE)
-        goto sql_fail;
-    sqlite3_finalize (st);
-    return 0;
 sql_fail:
     cchc_errf (err, errlen, "explain: %s", sqlite3_errmsg (db));
-    sqlite3_finalize (st);
     return -1;
 }
 

@@ -6,10 +6,11 @@
         (per agent and metric, already folded over the window) in memory →
         a cchc_rollup_t result.  No database; tests drive it directly, and
         cchc_rollup_fold() folds raw observation rows into parts.
-      - a SQLite loader, cchc_rollup_load(), that reads collector/db/schema.h
-        tables, folds them in SQL and calls the core, and
-        cchc_rollup_explain(), which lists the observation rows (with journal
-        ids, i.e. the signed messages) behind a unit's metric or indicator.
+      - a loader, cchc_rollup_load(), that reads the tables through
+        collector/db/figures.h (which owns the statements), folds the rows
+        and calls the core, and cchc_rollup_explain(), which lists the
+        observation rows (with journal ids, i.e. the signed messages) behind
+        a unit's metric or indicator.
 
     Definitions (DOMAIN.md, "How indices are scored"):
 
