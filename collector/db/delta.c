@@ -36,7 +36,6 @@ typedef struct {
     int64_t last_journal;
     int64_t journal_max;
     bool removed; /* a row left: drop if empty, recompute edges */
-    size_t order; /* notes of one key merge in the order noted */
 } s_delta_entry_t;
 
 /*  Summary rows per upsert statement. */
@@ -48,8 +47,14 @@ struct cchc_db_delta_t {
     sqlite3 *db;                                   /* the statements' connection */
     sqlite3_stmt *upsert [S_DELTA_PER_UPSERT + 1]; /* [n]: of n rows */
     sqlite3_stmt *drop, *edges;
-    size_t folded;  /* > 0: entries [0, folded) sorted, one a key, being applied */
+    size_t folded;  /* > 0: entries [0, folded) sorted, being applied */
     size_t applied; /* of those, written so far */
+    /*  The entries by key: an open-addressing table of entry index + 1 (0:
+        free), a power of two at least twice the count: a note of a key
+        already there merges into its entry, so the entries are one a key
+        and the apply only sorts them. */
+    uint32_t *slots;
+    size_t nslots;
 };
 
 /*  Same effect as the insert trigger's S_ADD_NEW, for many rows at once:
@@ -110,6 +115,7 @@ cchc_db_delta_destroy (cchc_db_delta_t **self_p)
         return;
     s_delta_finalize (self);
     free (self->entries);
+    free (self->slots);
     free (self);
     *self_p = NULL;
 }
@@ -125,6 +131,8 @@ void
 cchc_db_delta_clear (cchc_db_delta_t *self)
 {
     assert (self);
+    if (self->count && self->slots)
+        memset (self->slots, 0, self->nslots * sizeof *self->slots);
     self->count = self->folded = self->applied = 0;
 }
 
@@ -150,22 +158,81 @@ s_delta_total_add (s_delta_entry_t *e, bool is_float, int64_t ival, double fval,
     e->ftotal += sign > 0 ? v : -v;
 }
 
-static s_delta_entry_t *
-s_delta_entry (cchc_db_delta_t *self, const cchc_db_delta_row_t *row)
+/*  A note about `row`'s (agent, month, metric, unit), nothing changed yet.
+    -1 if a code is too long for the table. */
+static int
+s_delta_make (s_delta_entry_t *e, const cchc_db_delta_row_t *row)
 {
     if (strlen (row->metric) > CCHC_METRIC_MAX || strlen (row->unit) > CCHC_UNIT_MAX)
-        return NULL;
-    if (cchc_grow (&self->entries, &self->alloc, self->count, sizeof *self->entries, 1024))
-        return NULL;
-    s_delta_entry_t *e = &self->entries [self->count];
+        return -1;
     memset (e, 0, sizeof *e);
-    e->order = self->count++;
     e->agent = row->agent;
     e->month = cchc_period_month_of (row->day);
     strcpy (e->metric, row->metric);
     strcpy (e->unit, row->unit);
     e->day_first = INT32_MAX;
-    return e;
+    return 0;
+}
+
+static uint32_t
+s_delta_hash (const s_delta_entry_t *e)
+{
+    uint64_t h = (uint64_t) e->agent * 0x9E3779B97F4A7C15ull ^ (uint64_t) e->month;
+    h ^= (uint64_t) cchc_str_hash (e->metric) << 16 ^ cchc_str_hash (e->unit);
+    h *= 0xff51afd7ed558ccdull;
+    return (uint32_t) (h >> 32);
+}
+
+static int s_delta_cmp (const void *a, const void *b);
+
+/*  The slot of e's key: the one holding it, or the free one it would take. */
+static uint32_t *
+s_delta_slot (cchc_db_delta_t *self, const s_delta_entry_t *e)
+{
+    size_t mask = self->nslots - 1;
+    for (size_t i = s_delta_hash (e) & mask;; i = (i + 1) & mask)
+        if (!self->slots [i] || s_delta_cmp (&self->entries [self->slots [i] - 1], e) == 0)
+            return &self->slots [i];
+}
+
+/*  Room for one more entry, the table kept at most half full.  0 or -1. */
+static int
+s_delta_room (cchc_db_delta_t *self)
+{
+    if (cchc_grow (&self->entries, &self->alloc, self->count, sizeof *self->entries, 1024))
+        return -1;
+    if (self->count + 1 <= self->nslots / 2)
+        return 0;
+    size_t want = self->nslots ? self->nslots * 2 : 2048;
+    if (want > UINT32_MAX)
+        return -1;
+    uint32_t *slots = calloc (want, sizeof *slots);
+    if (!slots)
+        return -1;
+    free (self->slots);
+    self->slots = slots;
+    self->nslots = want;
+    for (size_t i = 0; i < self->count; i++)
+        *s_delta_slot (self, &self->entries [i]) = (uint32_t) i + 1;
+    return 0;
+}
+
+static void s_delta_merge (s_delta_entry_t *a, const s_delta_entry_t *b);
+
+/*  Fold a note into the entry of its key (a new one if none).  0 or -1. */
+static int
+s_delta_add (cchc_db_delta_t *self, const s_delta_entry_t *note)
+{
+    if (s_delta_room (self))
+        return -1;
+    uint32_t *slot = s_delta_slot (self, note);
+    if (*slot) {
+        s_delta_merge (&self->entries [*slot - 1], note);
+        return 0;
+    }
+    self->entries [self->count] = *note;
+    *slot = (uint32_t) ++self->count;
+    return 0;
 }
 
 /*  `row` is in its month now (added, or replacing a row of the same day). */
@@ -190,26 +257,27 @@ cchc_db_delta_note (cchc_db_delta_t *self, const cchc_db_delta_row_t *old,
     assert (!old
             || (old->agent == row->agent && old->day == row->day && old->unit
                 && strcmp (old->metric, row->metric) == 0));
+    s_delta_entry_t e;
     if (old && strcmp (old->unit, row->unit) != 0) {
         /*  The row moved to another unit: out of the old unit's month. */
-        s_delta_entry_t *e = s_delta_entry (self, old);
-        if (!e)
+        if (s_delta_make (&e, old))
             return -1;
-        s_delta_total_add (e, old->is_float, old->ival, old->fval, -1);
-        e->rows = -1;
-        e->removed = true;
+        s_delta_total_add (&e, old->is_float, old->ival, old->fval, -1);
+        e.rows = -1;
+        e.removed = true;
+        if (s_delta_add (self, &e))
+            return -1;
         old = NULL;
     }
-    s_delta_entry_t *e = s_delta_entry (self, row);
-    if (!e)
+    if (s_delta_make (&e, row))
         return -1;
-    s_delta_total_add (e, row->is_float, row->ival, row->fval, +1);
+    s_delta_total_add (&e, row->is_float, row->ival, row->fval, +1);
     if (old)
-        s_delta_total_add (e, old->is_float, old->ival, old->fval, -1);
+        s_delta_total_add (&e, old->is_float, old->ival, old->fval, -1);
     else
-        e->rows = 1;
-    s_delta_set_row (e, row);
-    return 0;
+        e.rows = 1;
+    s_delta_set_row (&e, row);
+    return s_delta_add (self, &e);
 }
 
 static int
@@ -222,16 +290,6 @@ s_delta_cmp (const void *a, const void *b)
         return x->month < y->month ? -1 : 1;
     int c = strcmp (x->metric, y->metric);
     return c ? c : strcmp (x->unit, y->unit);
-}
-
-static int
-s_delta_order_cmp (const void *a, const void *b)
-{
-    int c = s_delta_cmp (a, b);
-    if (c)
-        return c;
-    const s_delta_entry_t *x = a, *y = b;
-    return x->order < y->order ? -1 : x->order > y->order;
 }
 
 /*  Fold entry b (same key, noted later) into a. */
@@ -366,22 +424,16 @@ s_delta_write (cchc_db_delta_t *self, const s_delta_entry_t *entries, size_t n)
     return rc;
 }
 
-/*  Sort the noted entries by key and merge those of one key (the first
-    slice of an apply). */
+/*  Sort the entries (one a key) by key: the first slice of an apply. */
 static void
 s_delta_fold (cchc_db_delta_t *self)
 {
-    qsort (self->entries, self->count, sizeof *self->entries, s_delta_order_cmp);
-    size_t n = 0;
-    for (size_t i = 0; i < self->count; i++)
-        if (n > 0 && s_delta_cmp (&self->entries [n - 1], &self->entries [i]) == 0)
-            s_delta_merge (&self->entries [n - 1], &self->entries [i]);
-        else
-            self->entries [n++] = self->entries [i];
-    self->count = self->folded = n;
+    qsort (self->entries, self->count, sizeof *self->entries, s_delta_cmp);
+    if (self->slots)
+        memset (self->slots, 0, self->nslots * sizeof *self->slots);
+    self->folded = self->count;
     self->applied = 0;
 }
-
 int
 cchc_db_delta_apply_some (cchc_db_delta_t *self, sqlite3 *db, size_t max, char *err,
                           size_t errlen)
