@@ -8,6 +8,7 @@
 #include "collector/periods/periods.h"
 #include "collector/present/report.h"
 #include "collector/db/db.h"
+#include "collector/db/periods.h"
 #include "common/clock.h"
 #include "common/key.h"
 #include "common/log.h"
@@ -95,28 +96,20 @@ static int
 s_check_copy (sqlite3 *dst, const char *tmp, int64_t journal_rows, int64_t journal_max)
 {
     int64_t copied = -1, copied_max = -1;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_exec (dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK
-        || sqlite3_prepare_v2 (dst, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK) {
+    char problem [512];
+    if (cchc_db_leave_wal (dst)) {
         fprintf (stderr, "cchcctl: %s: %s\n", tmp, sqlite3_errmsg (dst));
         return -1;
     }
-    bool ok = true;
-    int rc;
-    while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
-        const char *line = (const char *) sqlite3_column_text (st, 0);
-        if (!line || strcmp (line, "ok") != 0) {
-            fprintf (stderr, "cchcctl: integrity_check of the copy: %s\n", line ? line : "?");
-            ok = false;
-        }
-    }
-    sqlite3_finalize (st);
-    if (rc != SQLITE_DONE || !ok || cchc_db_journal_extent (dst, &copied, &copied_max)
-        || copied != journal_rows || copied_max != journal_max) {
+    int ok = cchc_db_integrity (dst, problem, sizeof problem);
+    if (ok == 0)
+        fprintf (stderr, "cchcctl: integrity_check of the copy: %s\n", problem);
+    if (ok != 1 || cchc_db_journal_extent (dst, &copied, &copied_max) || copied != journal_rows
+        || copied_max != journal_max) {
         fprintf (stderr, "cchcctl: the copy does not check out (%s)\n",
-                 rc != SQLITE_DONE ? sqlite3_errmsg (dst)
-                 : !ok             ? "integrity_check"
-                                   : "journal extent differs");
+                 ok < 0    ? sqlite3_errmsg (dst)
+                 : ok == 0 ? "integrity_check"
+                           : "journal extent differs");
         return -1;
     }
     return 0;
@@ -197,7 +190,7 @@ cchc_ctl_backup (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
     /*  One read transaction on the source for the whole copy: every step
         reads the same snapshot, so the copy is consistent and the collector's
         commits (WAL) neither wait for it nor restart it. */
-    if (sqlite3_exec (src, "BEGIN", NULL, NULL, NULL) != SQLITE_OK
+    if (cchc_db_read_begin (src)
         || cchc_db_journal_extent (src, &journal_rows, &journal_max)) {
         fprintf (stderr, "cchcctl: %s\n", sqlite3_errmsg (src));
         goto done;
@@ -212,7 +205,7 @@ cchc_ctl_backup (const cchc_ctl_ctx_t *ctx, const cchc_ctl_args_t *a)
         goto done;
     }
     int rc = s_copy_steps (&bk, step);
-    sqlite3_exec (src, "COMMIT", NULL, NULL, NULL);
+    cchc_db_read_end (src);
     if (rc != SQLITE_OK) {
         fprintf (stderr, "cchcctl: backup: %s\n", sqlite3_errmsg (dst));
         goto done;

@@ -262,6 +262,15 @@ int cchc_db_int64 (sqlite3 *db, const char *sql, int64_t *out);
     when empty).  0, or -1 with the error on the connection. */
 int cchc_db_journal_extent (sqlite3 *db, int64_t *rows, int64_t *max_id);
 
+/*  SQLite's integrity_check of the database on `db`: 1 when it answers
+    "ok", 0 when it finds problems (the first in `problem`), -1 on error
+    (the connection's).  Can take long on a large database. */
+int cchc_db_integrity (sqlite3 *db, char *problem, size_t len);
+
+/*  Leave WAL mode (journal_mode DELETE): the file stands alone, no -wal
+    beside it (a backup copy).  0 or -1 (the connection's error). */
+int cchc_db_leave_wal (sqlite3 *db);
+
 /*  max(journal.id), 0 when empty.  0 or -1. */
 int cchc_db_journal_position (sqlite3 *db, int64_t *position);
 

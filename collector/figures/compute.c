@@ -698,9 +698,3 @@ cchc_rollup_figure (const cchc_rollup_t *self, size_t indicator, int level)
             return &self->figures [i];
     return NULL;
 }
-
-int32_t
-cchc_rollup_month_of (int32_t yyyymmdd)
-{
-    return cchc_period_month_of (yyyymmdd);
-}

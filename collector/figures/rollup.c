@@ -318,12 +318,12 @@ s_fold_rows (s_loader_t *l, s_folder_t *f, cchc_db_rollup_rows_t *rows, size_t n
 static cchc_db_rollup_rows_t *
 s_rows_new (s_loader_t *l, const cchc_rollup_window_t *w, bool monthly, bool gauges)
 {
-    int32_t last = monthly ? cchc_rollup_month_of (w->last_day) : w->last_day;
+    int32_t last = monthly ? cchc_period_month_of (w->last_day) : w->last_day;
     cchc_db_rollup_query_t q = {
         .gauges = gauges,
         .monthly = monthly,
         .first = gauges    ? last
-                 : monthly ? cchc_rollup_month_of (w->first_day)
+                 : monthly ? cchc_period_month_of (w->first_day)
                            : w->first_day,
         .last = last,
         .pending = l->pending,
@@ -531,7 +531,7 @@ s_explain_metric (sqlite3 *db, const cchc_rollup_window_t *w, const char *unit,
                   const cchc_metric_t *metric, cchc_rollup_source_fn *fn, void *arg, char *err,
                   size_t errlen)
 {
-    int32_t month = cchc_rollup_month_of (w->last_day);
+    int32_t month = cchc_period_month_of (w->last_day);
     int32_t from = w->first_day, to = w->last_day;
     if (metric->kind == CCHC_METRIC_GAUGE) {
         /* the unit's latest day <= the end, over all its agents */

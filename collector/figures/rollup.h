@@ -274,12 +274,9 @@ const cchc_rollup_figure_t *cchc_rollup_figure (const cchc_rollup_t *self, size_
                                                 int level);
 
 /* ------------------------------------------------------------------------ */
-/*  The reporting month of a day (common/period.h, cchc_period_month_of).
+/*  The reporting month of a day is common/period.h's cchc_period_month_of;
     observation_month, the summary the loader reads, is collector/db/'s
     (collector/db/delta.h says what it holds and how it is kept). */
-
-/*  Reporting month (yyyymm) of a day (yyyymmdd). */
-int32_t cchc_rollup_month_of (int32_t yyyymmdd);
 
 /* ------------------------------------------------------------------------ */
 /*  SQLite loader (tables of collector/db/schema.h; read-only use of `db`) */

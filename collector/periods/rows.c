@@ -181,8 +181,8 @@ cchc_periods_rows (sqlite3 *db, cchc_period_row_t **rows, size_t *count, char *e
             continue;
         cchc_period_window (&period, &first, &last);
         if (cchc_db_month_units_after (db,
-                                       cchc_rollup_month_of (cchc_date_to_yyyymmdd (first)),
-                                       cchc_rollup_month_of (cchc_date_to_yyyymmdd (last)),
+                                       cchc_period_month_of (cchc_date_to_yyyymmdd (first)),
+                                       cchc_period_month_of (cchc_date_to_yyyymmdd (last)),
                                        row->journal_pos, &row->after_lock_units)
             != 0)
             row->after_lock_units = 0; /* an older database: not known */

@@ -186,7 +186,7 @@ s_pass_locks (cchc_periods_t *self, s_pass_t *ps, int64_t now, cchc_periods_pass
 static int64_t
 s_data_version (const cchc_periods_t *self, const s_pass_t *ps, const cchc_rollup_window_t *w)
 {
-    int64_t data = self->month_count ? s_month_max (self, cchc_rollup_month_of (w->last_day))
+    int64_t data = self->month_count ? s_month_max (self, cchc_period_month_of (w->last_day))
                                      : ps->journal;
     return (int64_t) (s_mix (s_mix (s_mix (0, (uint64_t) data), (uint64_t) ps->enrolment),
                              (uint64_t) ps->units_sum)

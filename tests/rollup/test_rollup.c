@@ -1050,7 +1050,7 @@ s_check_month_table (sqlite3 *db)
         const char *metric = (const char *) sqlite3_column_text (st, 1);
         const char *unit = (const char *) sqlite3_column_text (st, 2);
         int32_t day = sqlite3_column_int (st, 3);
-        int32_t month = cchc_rollup_month_of (day);
+        int32_t month = cchc_period_month_of (day);
         double value = sqlite3_column_double (st, 4);
         int64_t journal = sqlite3_column_int64 (st, 5);
         s_month_t *m = nw ? &want [nw - 1] : NULL;
