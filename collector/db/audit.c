@@ -5,6 +5,7 @@
     observation table are the four S_OBSERVATION_* below.
 */
 #include "collector/db/audit.h"
+#include "collector/db/db_impl.h"
 #include "collector/db/periods.h"
 #include "collector/db/schema.h"
 
@@ -82,7 +83,7 @@ s_prepare (cchc_db_t *store, const char *sql)
 
 /*  The end of a walk: `rc` the last step's, `stopped` fn's.  0 or -1. */
 static int
-s_walked (cchc_db_t *store, sqlite3_stmt *st, int rc, int stopped)
+s_walk_end (cchc_db_t *store, sqlite3_stmt *st, int rc, int stopped)
 {
     int status = stopped ? -1 : rc == SQLITE_DONE ? 0 : -1;
     if (!stopped && rc != SQLITE_DONE)
@@ -120,13 +121,6 @@ s_value (sqlite3_stmt *st, int col)
             break;
     }
     return value;
-}
-
-static const char *
-s_text (sqlite3_stmt *st, int col)
-{
-    const char *text = (const char *) sqlite3_column_text (st, col);
-    return text ? text : "";
 }
 
 /* ------------------------------------------------------------- the audit */
@@ -196,7 +190,7 @@ cchc_db_audit_journal_each (cchc_db_audit_t *self, cchc_db_audit_journal_fn *fn,
         };
         stopped = fn (&row, arg);
     }
-    return s_walked (self->store, st, rc, stopped);
+    return s_walk_end (self->store, st, rc, stopped);
 }
 
 int
@@ -252,7 +246,7 @@ s_observations_each (cchc_db_audit_t *self, bool stored, cchc_db_audit_observati
         }
         stopped = fn (&row, arg);
     }
-    return s_walked (self->store, st, rc, stopped);
+    return s_walk_end (self->store, st, rc, stopped);
 }
 
 int
@@ -287,7 +281,7 @@ cchc_db_audit_agents_each (cchc_db_audit_t *self, cchc_db_audit_agent_fn *fn, vo
                                       .seq_max = sqlite3_column_int64 (st, 4) };
         stopped = fn (&row, arg);
     }
-    return s_walked (self->store, st, rc, stopped);
+    return s_walk_end (self->store, st, rc, stopped);
 }
 
 /* ------------------------------------------------------------ the summary */
@@ -324,7 +318,7 @@ s_months_walk (cchc_db_audit_t *self, cchc_db_audit_month_fn *fn, void *arg)
                                       .rows = s_sums (st, 13) };
         stopped = fn (&row, arg);
     }
-    return s_walked (self->store, st, rc, stopped);
+    return s_walk_end (self->store, st, rc, stopped);
 }
 
 int
@@ -378,5 +372,5 @@ cchc_db_unit_rows_each (cchc_db_t *store, bool all, int32_t on, cchc_db_unit_row
                                    .name = s_text (st, 6) };
         stopped = fn (&row, arg);
     }
-    return s_walked (store, st, rc, stopped);
+    return s_walk_end (store, st, rc, stopped);
 }

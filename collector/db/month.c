@@ -285,6 +285,39 @@ s_rebuild (sqlite3_stmt *read, sqlite3_stmt *write, s_folds_t *f, int64_t agent,
 static const char *s_read_sql = "SELECT metric, unit, day, value, journal FROM observation"
                                 " WHERE agent = ?1 AND day BETWEEN ?2 AND ?3";
 
+/*  Rebuild the months of `keys` through `write_sql` (its 11 parameters:
+    s_rebuild's), each after one step of `first_sql` with the key's agent
+    and month bound to ?1 and ?2: the follower's DELETE of the stored
+    month, the reader's mark of it as pending.  SQLITE_OK or a code. */
+static int
+s_rebuild_keys (sqlite3 *db, const s_keys_t *keys, const char *first_sql,
+                const char *write_sql)
+{
+    sqlite3_stmt *read = NULL, *first = NULL, *write = NULL;
+    s_folds_t folds = { 0 };
+    int rc = s_folds_grow (&folds) ? SQLITE_NOMEM : SQLITE_OK;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2 (db, s_read_sql, -1, &read, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2 (db, first_sql, -1, &first, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2 (db, write_sql, -1, &write, NULL);
+    for (size_t i = 0; i < keys->count && rc == SQLITE_OK; i++) {
+        sqlite3_bind_int64 (first, 1, keys->keys [i].agent);
+        sqlite3_bind_int (first, 2, keys->keys [i].month);
+        rc = sqlite3_step (first);
+        sqlite3_reset (first);
+        rc = rc == SQLITE_DONE
+                 ? s_rebuild (read, write, &folds, keys->keys [i].agent, keys->keys [i].month)
+                 : rc;
+    }
+    sqlite3_finalize (read);
+    sqlite3_finalize (first);
+    sqlite3_finalize (write);
+    free (folds.slots);
+    return rc;
+}
+
 /*  The follower's position, or -1 when the database has none (no
     month_position table: a database of an older release, or one built
     without the summary).  SQLITE_OK or a code. */
@@ -311,45 +344,23 @@ s_position (sqlite3 *db, int64_t *position)
 static int
 s_follow_apply (sqlite3 *db, const s_keys_t *keys, int64_t last)
 {
-    sqlite3_stmt *read = NULL, *drop = NULL, *write = NULL, *move = NULL;
-    s_folds_t folds = { 0 };
-    int rc = s_folds_grow (&folds) ? SQLITE_NOMEM : SQLITE_OK;
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2 (db, s_read_sql, -1, &read, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2 (db,
-                                 "DELETE FROM observation_month"
-                                 " WHERE agent = ?1 AND month = ?2",
-                                 -1, &drop, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2 (db,
-                                 "INSERT INTO observation_month (agent, metric, month,"
-                                 " unit, total, rows, day_first, day_last, last_value,"
-                                 " last_journal, journal_max) VALUES (?1, ?2, ?3, ?4, ?5,"
-                                 " ?6, ?7, ?8, ?9, ?10, ?11)",
-                                 -1, &write, NULL);
+    int rc = s_rebuild_keys (db, keys,
+                             "DELETE FROM observation_month"
+                             " WHERE agent = ?1 AND month = ?2",
+                             "INSERT INTO observation_month (agent, metric, month,"
+                             " unit, total, rows, day_first, day_last, last_value,"
+                             " last_journal, journal_max) VALUES (?1, ?2, ?3, ?4, ?5,"
+                             " ?6, ?7, ?8, ?9, ?10, ?11)");
+    sqlite3_stmt *move = NULL;
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v2 (db, "UPDATE month_position SET journal = ?1 WHERE id = 1", -1,
                                  &move, NULL);
-    for (size_t i = 0; i < keys->count && rc == SQLITE_OK; i++) {
-        sqlite3_bind_int64 (drop, 1, keys->keys [i].agent);
-        sqlite3_bind_int (drop, 2, keys->keys [i].month);
-        rc = sqlite3_step (drop);
-        sqlite3_reset (drop);
-        rc = rc == SQLITE_DONE
-                 ? s_rebuild (read, write, &folds, keys->keys [i].agent, keys->keys [i].month)
-                 : rc;
-    }
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64 (move, 1, last);
         rc = sqlite3_step (move);
         rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
     }
-    sqlite3_finalize (read);
-    sqlite3_finalize (drop);
-    sqlite3_finalize (write);
     sqlite3_finalize (move);
-    free (folds.slots);
     return rc;
 }
 
@@ -436,34 +447,11 @@ cchc_db_month_settle (sqlite3 *db, int64_t *pending)
         free (keys.keys);
         return rc == SQLITE_OK ? 0 : -1;
     }
-    sqlite3_stmt *read = NULL, *mark = NULL, *write = NULL;
-    s_folds_t folds = { 0 };
-    rc = s_folds_grow (&folds) ? SQLITE_NOMEM : SQLITE_OK;
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2 (db, s_read_sql, -1, &read, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2 (db,
-                                 "INSERT INTO temp.cchc_month_pending (agent, month)"
-                                 " VALUES (?1, ?2)",
-                                 -1, &mark, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2 (db,
-                                 "INSERT INTO temp.cchc_month_fresh VALUES (?1, ?2,"
-                                 " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                                 -1, &write, NULL);
-    for (size_t i = 0; i < keys.count && rc == SQLITE_OK; i++) {
-        sqlite3_bind_int64 (mark, 1, keys.keys [i].agent);
-        sqlite3_bind_int (mark, 2, keys.keys [i].month);
-        rc = sqlite3_step (mark);
-        sqlite3_reset (mark);
-        rc = rc == SQLITE_DONE
-                 ? s_rebuild (read, write, &folds, keys.keys [i].agent, keys.keys [i].month)
-                 : rc;
-    }
-    sqlite3_finalize (read);
-    sqlite3_finalize (mark);
-    sqlite3_finalize (write);
-    free (folds.slots);
+    rc = s_rebuild_keys (db, &keys,
+                         "INSERT INTO temp.cchc_month_pending (agent, month)"
+                         " VALUES (?1, ?2)",
+                         "INSERT INTO temp.cchc_month_fresh VALUES (?1, ?2,"
+                         " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
     *pending = rc == SQLITE_OK ? (int64_t) keys.count : 0;
     free (keys.keys);
     return rc == SQLITE_OK ? 0 : -1;

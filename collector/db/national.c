@@ -4,6 +4,7 @@
     database, and the locked periods a province sends upstream.
 */
 #include "collector/db/national.h"
+#include "collector/db/db_impl.h"
 
 #include "common/text.h"
 
@@ -19,13 +20,8 @@ static sqlite3_stmt *
 s_prepare (sqlite3 *db, const char *sql, const char *province, const char *period,
            int64_t version)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) != SQLITE_OK) {
-        sqlite3_finalize (st);
-        return NULL;
-    }
-    if (province) {
-        sqlite3_bind_text (st, 1, province, -1, SQLITE_STATIC);
+    sqlite3_stmt *st = s_prepare_text (db, sql, province);
+    if (st && province) {
         sqlite3_bind_text (st, 2, period, -1, SQLITE_STATIC);
         sqlite3_bind_int64 (st, 3, version);
     }
@@ -39,32 +35,6 @@ s_prepare_version (sqlite3 *db, const char *sql, const cchc_provfig_t *f)
     return s_prepare (db, sql, f->code, f->period, (int64_t) f->version);
 }
 
-/*  Step a statement that returns no row and finalize it: 0 done, -1 error. */
-static int
-s_step_done (sqlite3_stmt *st)
-{
-    int step = sqlite3_step (st);
-    sqlite3_finalize (st);
-    return step == SQLITE_DONE ? 0 : -1;
-}
-
-/*  Step a statement for one row, finalize it: 1 a row, 0 none, -1 error. */
-static int
-s_exists (sqlite3_stmt *st)
-{
-    int step = sqlite3_step (st);
-    sqlite3_finalize (st);
-    return step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : -1;
-}
-
-/*  Text of column i, "" for NULL. */
-static const char *
-s_text (sqlite3_stmt *st, int i)
-{
-    const char *text = (const char *) sqlite3_column_text (st, i);
-    return text ? text : "";
-}
-
 /*  Column i as a hash of 32 bytes (zeros when it is not 32 bytes long). */
 static void
 s_hash (sqlite3_stmt *st, int i, uint8_t out [32])
@@ -74,15 +44,6 @@ s_hash (sqlite3_stmt *st, int i, uint8_t out [32])
         memcpy (out, blob, 32);
     else
         memset (out, 0, 32);
-}
-
-/*  The end of a walk: finalize; 0 when it ran to its end, -1 when fn
-    stopped it or a step failed. */
-static int
-s_walk_end (sqlite3_stmt *st, int step, int stopped)
-{
-    sqlite3_finalize (st);
-    return stopped || step != SQLITE_DONE ? -1 : 0;
 }
 
 /* ------------------------------------------------------------- receiving */
@@ -104,8 +65,7 @@ cchc_db_national_agent_find (sqlite3 *db, const uint8_t pubkey [32], cchc_db_age
         cchc_strlcpy (agent->unit, s_text (st, 1), sizeof agent->unit);
         agent->revoked = sqlite3_column_int (st, 2) != 0;
     }
-    sqlite3_finalize (st);
-    return step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : -1;
+    return s_found (st, step);
 }
 
 /*  1 when the message is held already (same agent and seq, or same part of
@@ -163,7 +123,7 @@ s_version_insert (sqlite3 *db, const cchc_provfig_t *f, int64_t now)
     sqlite3_bind_blob (st, 10, f->structure, 32, SQLITE_STATIC);
     sqlite3_bind_int64 (st, 11, f->units_total);
     sqlite3_bind_text (st, 12, inds, -1, SQLITE_TRANSIENT);
-    int rc = s_step_done (st);
+    int rc = s_run (st);
     free (inds);
     return rc;
 }
@@ -212,7 +172,7 @@ s_version_count_part (sqlite3 *db, const cchc_provfig_t *f, int64_t now)
     if (!st)
         return -1;
     sqlite3_bind_int64 (st, 4, now);
-    return s_step_done (st);
+    return s_run (st);
 }
 
 /*  Keeps the signed message itself, for the audit.  0 or -1. */
@@ -234,7 +194,7 @@ s_message_insert (sqlite3 *db, int64_t agent, const cchc_provfig_t *f, const uin
     sqlite3_bind_int64 (st, 7, f->part);
     sqlite3_bind_blob (st, 8, body, (int) len, SQLITE_STATIC);
     sqlite3_bind_blob (st, 9, sig, 64, SQLITE_STATIC);
-    return s_step_done (st);
+    return s_run (st);
 }
 
 /*  A unit's scores as stored: JSON [[state, value, points, max], ...]. */
@@ -432,7 +392,7 @@ cchc_db_national_versions_each (sqlite3 *db, const char *period,
         s_version_row (st, &row);
         stopped = fn (&row, arg);
     }
-    return s_walk_end (st, step, stopped);
+    return s_walked (st, step) ? -1 : 0; /* stopped or failed */
 }
 
 int
@@ -573,7 +533,7 @@ cchc_db_national_plan_each (sqlite3 *db, const char *province, const char *perio
                                          sqlite3_column_double (st, 3) };
         stopped = fn (&plan, arg);
     }
-    return s_walk_end (st, step, stopped);
+    return s_walked (st, step) ? -1 : 0; /* stopped or failed */
 }
 
 /* ----------------------------------------------------------------- units */
@@ -608,7 +568,7 @@ cchc_db_national_units_each (sqlite3 *db, const char *province, const char *peri
         };
         stopped = fn (&u, arg);
     }
-    return s_walk_end (st, step, stopped);
+    return s_walked (st, step) ? -1 : 0; /* stopped or failed */
 }
 
 int
@@ -630,8 +590,7 @@ cchc_db_national_unit_find (sqlite3 *db, const char *province, const char *perio
         *flags = sqlite3_column_int64 (st, 1);
         *rank = sqlite3_column_int64 (st, 2);
     }
-    sqlite3_finalize (st);
-    return step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : -1;
+    return s_found (st, step);
 }
 
 /* ------------------------------------------------------------- the audit */
@@ -665,7 +624,7 @@ cchc_db_national_messages_each (sqlite3 *db, cchc_db_national_message_fn *fn, vo
         };
         stopped = fn (&m, arg);
     }
-    return s_walk_end (st, step, stopped);
+    return s_walked (st, step) ? -1 : 0; /* stopped or failed */
 }
 
 /* ---------------------------------------------------------------- proofs */
@@ -724,7 +683,7 @@ cchc_db_national_journal_each (sqlite3 *db, cchc_db_national_journal_fn *fn, voi
         };
         stopped = fn (&row, arg);
     }
-    return s_walk_end (st, step, stopped);
+    return s_walked (st, step) ? -1 : 0; /* stopped or failed */
 }
 
 /* -------------------------------------------------------------- upstream */
@@ -754,5 +713,5 @@ cchc_db_upstream_locked_each (sqlite3 *db, cchc_db_upstream_locked_fn *fn, void 
         };
         stopped = fn (&row, arg);
     }
-    return s_walk_end (st, step, stopped);
+    return s_walked (st, step) ? -1 : 0; /* stopped or failed */
 }

@@ -5,6 +5,7 @@
 */
 #include "collector/db/periods.h"
 #include "collector/db/db.h"
+#include "collector/db/db_impl.h"
 
 #include "common/text.h"
 
@@ -16,47 +17,6 @@ static int
 s_exec (sqlite3 *db, const char *sql)
 {
     return sqlite3_exec (db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
-}
-
-/*  The statement `sql` with `text` bound to ?1 (NULL: left NULL).  NULL on
-    error. */
-static sqlite3_stmt *
-s_prepare (sqlite3 *db, const char *sql, const char *text)
-{
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) != SQLITE_OK) {
-        sqlite3_finalize (st);
-        return NULL;
-    }
-    if (text)
-        sqlite3_bind_text (st, 1, text, -1, SQLITE_STATIC);
-    return st;
-}
-
-/*  Run a statement that returns no rows and finalize it.  0 or -1. */
-static int
-s_run (sqlite3_stmt *st)
-{
-    int rc = sqlite3_step (st) == SQLITE_DONE ? 0 : -1;
-    sqlite3_finalize (st);
-    return rc;
-}
-
-/*  The end of a walk whose last step returned rc (SQLITE_ROW: the callback
-    stopped it): finalize; 0 done, 1 stopped, -1 error. */
-static int
-s_walked (sqlite3_stmt *st, int rc)
-{
-    sqlite3_finalize (st);
-    return rc == SQLITE_DONE ? 0 : rc == SQLITE_ROW ? 1 : -1;
-}
-
-/*  Text of column i, "" for NULL. */
-static const char *
-s_text (sqlite3_stmt *st, int i)
-{
-    const char *text = (const char *) sqlite3_column_text (st, i);
-    return text ? text : "";
 }
 
 /* ---------------------------------------------------------- transactions */
@@ -167,22 +127,22 @@ cchc_db_period_result_get (sqlite3 *db, const char *period, cchc_db_period_resul
 {
     assert (db && period && row);
     memset (row, 0, sizeof *row);
-    sqlite3_stmt *st = s_prepare (
+    sqlite3_stmt *st = s_prepare_text (
         db, "SELECT " S_RESULT_COLUMNS " FROM period_result WHERE period = ?1", period);
     if (!st)
         return -1;
     int rc = sqlite3_step (st);
     if (rc == SQLITE_ROW)
         s_result_read (st, row);
-    sqlite3_finalize (st);
-    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+    return s_found (st, rc);
 }
 
 int
 cchc_db_period_result_each (sqlite3 *db, cchc_db_period_result_fn *fn, void *arg)
 {
     assert (db && fn);
-    sqlite3_stmt *st = s_prepare (db, "SELECT " S_RESULT_COLUMNS " FROM period_result", NULL);
+    sqlite3_stmt *st =
+        s_prepare_text (db, "SELECT " S_RESULT_COLUMNS " FROM period_result", NULL);
     if (!st)
         return -1;
     int rc;
@@ -199,10 +159,10 @@ char *
 cchc_db_period_result_snapshot (sqlite3 *db, const char *period)
 {
     assert (db && period);
-    sqlite3_stmt *st = s_prepare (db,
-                                  "SELECT snapshot FROM period_result WHERE period = ?1"
-                                  " AND state = 'locked'",
-                                  period);
+    sqlite3_stmt *st = s_prepare_text (db,
+                                       "SELECT snapshot FROM period_result WHERE period = ?1"
+                                       " AND state = 'locked'",
+                                       period);
     char *text = NULL;
     if (st && sqlite3_step (st) == SQLITE_ROW && sqlite3_column_text (st, 0))
         text = strdup ((const char *) sqlite3_column_text (st, 0));
@@ -218,10 +178,10 @@ cchc_db_period_result_revision (sqlite3 *db, const char *period, int64_t *revisi
     *revision = *journal_pos = *computed_at = 0;
     if (result)
         *result = NULL;
-    sqlite3_stmt *st = s_prepare (db,
-                                  "SELECT revision, journal_pos, computed_at, result"
-                                  " FROM period_result WHERE period = ?1",
-                                  period);
+    sqlite3_stmt *st = s_prepare_text (db,
+                                       "SELECT revision, journal_pos, computed_at, result"
+                                       " FROM period_result WHERE period = ?1",
+                                       period);
     if (!st)
         return -1;
     int rc = sqlite3_step (st);
@@ -240,7 +200,7 @@ int
 cchc_db_period_result_put (sqlite3 *db, const cchc_db_period_result_put_t *put)
 {
     assert (db && put && put->period && put->state && put->result);
-    sqlite3_stmt *st = s_prepare (
+    sqlite3_stmt *st = s_prepare_text (
         db,
         "INSERT INTO period_result (period, state, computed_at, journal_pos,"
         " journal_max, data_version, units, result, snapshot, locked_at, locked_by,"
@@ -283,11 +243,11 @@ int
 cchc_db_period_event_add (sqlite3 *db, const cchc_db_period_event_t *e, const char *result)
 {
     assert (db && e && e->period && e->event && e->who);
-    sqlite3_stmt *st = s_prepare (db,
-                                  "INSERT INTO period_event (period, event, at, who,"
-                                  " reason, journal_pos, computed_at, result)"
-                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                                  e->period);
+    sqlite3_stmt *st = s_prepare_text (db,
+                                       "INSERT INTO period_event (period, event, at, who,"
+                                       " reason, journal_pos, computed_at, result)"
+                                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                       e->period);
     if (!st)
         return -1;
     sqlite3_bind_text (st, 2, e->event, -1, SQLITE_STATIC);
@@ -307,11 +267,12 @@ cchc_db_period_event_each (sqlite3 *db, const char *period, cchc_db_period_event
                            void *arg)
 {
     assert (db && fn);
-    sqlite3_stmt *st = s_prepare (db,
-                                  "SELECT id, period, event, at, who, reason, journal_pos,"
-                                  " computed_at FROM period_event"
-                                  " WHERE ?1 IS NULL OR period = ?1 ORDER BY id",
-                                  period);
+    sqlite3_stmt *st =
+        s_prepare_text (db,
+                        "SELECT id, period, event, at, who, reason, journal_pos,"
+                        " computed_at FROM period_event"
+                        " WHERE ?1 IS NULL OR period = ?1 ORDER BY id",
+                        period);
     if (!st)
         return -1;
     int rc;
@@ -335,10 +296,10 @@ cchc_db_period_event_count (sqlite3 *db, const char *period, const char *event, 
 {
     assert (db && period && event && count);
     *count = 0;
-    sqlite3_stmt *st = s_prepare (db,
-                                  "SELECT count(*) FROM period_event WHERE period = ?1"
-                                  " AND event = ?2",
-                                  period);
+    sqlite3_stmt *st = s_prepare_text (db,
+                                       "SELECT count(*) FROM period_event WHERE period = ?1"
+                                       " AND event = ?2",
+                                       period);
     if (!st)
         return -1;
     sqlite3_bind_text (st, 2, event, -1, SQLITE_STATIC);
@@ -361,13 +322,13 @@ cchc_db_province_find (sqlite3 *db, int32_t day, char *code, size_t code_size, c
     if (name && name_size)
         *name = 0;
     sqlite3_stmt *st =
-        s_prepare (db,
-                   day ? "SELECT code, name FROM unit WHERE level = 'tinh'"
-                         " AND valid_from <= ?1 AND (valid_to IS NULL OR valid_to >= ?1)"
-                         " ORDER BY valid_from DESC LIMIT 1"
-                       : "SELECT code, name FROM unit WHERE level = 'tinh'"
-                         " ORDER BY valid_to DESC, valid_from DESC LIMIT 1",
-                   NULL);
+        s_prepare_text (db,
+                        day ? "SELECT code, name FROM unit WHERE level = 'tinh'"
+                              " AND valid_from <= ?1 AND (valid_to IS NULL OR valid_to >= ?1)"
+                              " ORDER BY valid_from DESC LIMIT 1"
+                            : "SELECT code, name FROM unit WHERE level = 'tinh'"
+                              " ORDER BY valid_to DESC, valid_from DESC LIMIT 1",
+                        NULL);
     if (!st)
         return -1;
     if (day)
@@ -379,8 +340,7 @@ cchc_db_province_find (sqlite3 *db, int32_t day, char *code, size_t code_size, c
         if (name && name_size)
             cchc_strlcpy (name, s_text (st, 1), name_size);
     }
-    sqlite3_finalize (st);
-    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+    return s_found (st, rc);
 }
 
 int
@@ -388,14 +348,14 @@ cchc_db_agent_status_each (sqlite3 *db, cchc_db_agent_status_fn *fn, void *arg)
 {
     assert (db && fn);
     sqlite3_stmt *st =
-        s_prepare (db,
-                   "SELECT a.id, a.unit, a.name, a.pubkey, a.enrolled_at, a.revoked_at,"
-                   "       a.last_seen, a.last_seq, a.accepted, a.duplicates, a.rejected,"
-                   "       (SELECT u.name FROM unit AS u WHERE u.code = a.unit"
-                   "         ORDER BY u.valid_from DESC LIMIT 1),"
-                   "       a.clock_skew, a.clock_ahead, a.clock_at"
-                   "  FROM agent AS a ORDER BY a.unit, a.id",
-                   NULL);
+        s_prepare_text (db,
+                        "SELECT a.id, a.unit, a.name, a.pubkey, a.enrolled_at, a.revoked_at,"
+                        "       a.last_seen, a.last_seq, a.accepted, a.duplicates, a.rejected,"
+                        "       (SELECT u.name FROM unit AS u WHERE u.code = a.unit"
+                        "         ORDER BY u.valid_from DESC LIMIT 1),"
+                        "       a.clock_skew, a.clock_ahead, a.clock_at"
+                        "  FROM agent AS a ORDER BY a.unit, a.id",
+                        NULL);
     if (!st)
         return -1;
     int rc;
@@ -429,7 +389,7 @@ cchc_db_stats_each (sqlite3 *db, cchc_db_stat_fn *fn, void *arg)
 {
     assert (db && fn);
     sqlite3_stmt *st =
-        s_prepare (db, "SELECT name, value, updated_at FROM stats ORDER BY name", NULL);
+        s_prepare_text (db, "SELECT name, value, updated_at FROM stats ORDER BY name", NULL);
     if (!st)
         return -1;
     int rc;
