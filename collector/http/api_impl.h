@@ -98,6 +98,7 @@ typedef struct {
     uint64_t generation;
     cchc_api_agent_t *agents; /* sorted by unit, then id */
     size_t count;
+    size_t alloc; /* room in agents, while it loads */
 } cchc_api_agents_t;
 /* ------------------------------------------------------------------------ */
 /*  Entries (computed periods) and slots (cached periods) */

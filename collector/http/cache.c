@@ -6,6 +6,7 @@
 */
 #include "collector/http/api_impl.h"
 #include "collector/db/periods.h"
+#include "common/mem.h"
 
 /* ------------------------------------------------------------------------ */
 /*  Small helpers */
@@ -383,26 +384,13 @@ s_read_version (sqlite3 *db, cchc_api_version_t *v, uint64_t agents_key [5],
     return 0;
 }
 
-/*  The snapshot being loaded: a->count of `alloc` agents. */
-typedef struct {
-    cchc_api_agents_t *a;
-    size_t alloc;
-} s_agents_load_t;
-
-/*  One agent into the snapshot: 0, or -1 when out of memory. */
+/*  One agent into the snapshot `arg`: 0, or -1 when out of memory. */
 static int
 s_agent_add (const cchc_db_agent_status_t *row, void *arg)
 {
-    s_agents_load_t *l = arg;
-    cchc_api_agents_t *a = l->a;
-    if (a->count == l->alloc) {
-        size_t want = l->alloc ? l->alloc * 2 : 256;
-        cchc_api_agent_t *p = realloc (a->agents, want * sizeof *p);
-        if (!p)
-            return -1;
-        a->agents = p;
-        l->alloc = want;
-    }
+    cchc_api_agents_t *a = arg;
+    if (cchc_grow (&a->agents, &a->alloc, a->count, sizeof *a->agents, 256))
+        return -1;
     cchc_api_agent_t *g = &a->agents [a->count++];
     *g = (cchc_api_agent_t){ .id = row->id,
                              .unit = strdup (row->unit),
@@ -431,8 +419,7 @@ s_load_agents (sqlite3 *db, char *err, size_t errlen)
     if (!a)
         return NULL;
     atomic_init (&a->refs, 1);
-    s_agents_load_t l = { a, 0 };
-    int rc = cchc_db_agent_status_each (db, s_agent_add, &l);
+    int rc = cchc_db_agent_status_each (db, s_agent_add, a);
     if (rc != 0) {
         cchc_errf (err, errlen, "agents: %s", rc > 0 ? "out of memory" : sqlite3_errmsg (db));
         cchc_api_agents_unref (&a);

@@ -19,6 +19,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/mem.h"
 #include "common/text.h"
 
 #include <assert.h>
@@ -616,14 +617,9 @@ static int
 s_month_add (int32_t month, int64_t max, void *arg)
 {
     cchc_periods_t *self = arg;
-    if (self->month_count == self->month_alloc) {
-        size_t want = self->month_alloc ? self->month_alloc * 2 : 64;
-        cchc_periods_month_t *p = realloc (self->months, want * sizeof *p);
-        if (!p)
-            return -1;
-        self->months = p;
-        self->month_alloc = want;
-    }
+    if (cchc_grow (&self->months, &self->month_alloc, self->month_count, sizeof *self->months,
+                   64))
+        return -1;
     int64_t running = self->month_count ? self->months [self->month_count - 1].max : 0;
     self->months [self->month_count].month = month;
     self->months [self->month_count].max = max > running ? max : running;
