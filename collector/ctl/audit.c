@@ -62,17 +62,29 @@ s_refused (const char *refused, uint32_t index)
     return false;
 }
 
-static void
-s_value_text (const cchc_db_audit_value_t *value, char *buf, size_t size)
+/*  A value as the audit's messages show it, in a buffer that lives to the
+    end of the caller's full expression (`s_shown (&v).text`). */
+typedef struct {
+    char text [64];
+} s_shown_t;
+
+static s_shown_t
+s_shown (const cchc_db_audit_value_t *value)
 {
+    s_shown_t shown;
     switch (value->type) {
         case CCHC_DB_AUDIT_INTEGER:
-            snprintf (buf, size, "%lld", (long long) value->ival);
+            snprintf (shown.text, sizeof shown.text, "%lld", (long long) value->ival);
             break;
-        case CCHC_DB_AUDIT_REAL: snprintf (buf, size, "%.17g", value->fval); break;
-        case CCHC_DB_AUDIT_NULL: snprintf (buf, size, "(none)"); break;
-        default: snprintf (buf, size, "'%s'", value->text ? value->text : ""); break;
+        case CCHC_DB_AUDIT_REAL:
+            snprintf (shown.text, sizeof shown.text, "%.17g", value->fval);
+            break;
+        case CCHC_DB_AUDIT_NULL: snprintf (shown.text, sizeof shown.text, "(none)"); break;
+        default:
+            snprintf (shown.text, sizeof shown.text, "'%s'", value->text ? value->text : "");
+            break;
     }
+    return shown;
 }
 
 /*  The same number of the same type, to the bit (an observation row holds
@@ -143,22 +155,17 @@ s_audit_month_row (const cchc_db_audit_month_t *row, void *arg)
     const cchc_db_audit_sums_t *m = &row->summary, *e = &row->rows;
     if (row->summarised && row->observed && !s_sums_differ (m, e))
         return 0;
-    char total [64], last [64], want_total [64], want_last [64];
-    s_value_text (&m->total, total, sizeof total);
-    s_value_text (&m->last, last, sizeof last);
-    s_value_text (&e->total, want_total, sizeof want_total);
-    s_value_text (&e->last, want_last, sizeof want_last);
     if (!row->summarised)
         s_mismatch (self,
                     "observation_month agent %" PRId64 " %d %s %s is missing: "
                     "the observations sum to %s over %lld rows",
-                    row->agent, row->month, row->metric, row->unit, want_total,
+                    row->agent, row->month, row->metric, row->unit, s_shown (&e->total).text,
                     (long long) e->rows);
     else if (!row->observed)
         s_mismatch (self,
                     "observation_month agent %" PRId64 " %d %s %s = %s over "
                     "%lld rows: no observation row is behind it",
-                    row->agent, row->month, row->metric, row->unit, total,
+                    row->agent, row->month, row->metric, row->unit, s_shown (&m->total).text,
                     (long long) m->rows);
     else
         s_mismatch (self,
@@ -166,10 +173,11 @@ s_audit_month_row (const cchc_db_audit_month_t *row, void *arg)
                     "%lld rows, days %d..%d, last %s (journal %lld), journal max "
                     "%lld; the observations say total %s, %lld rows, days %d..%d, "
                     "last %s (journal %lld), newest journal %lld",
-                    row->agent, row->month, row->metric, row->unit, total, (long long) m->rows,
-                    (int) m->day_first, (int) m->day_last, last, (long long) m->last_journal,
-                    (long long) m->journal_max, want_total, (long long) e->rows,
-                    (int) e->day_first, (int) e->day_last, want_last,
+                    row->agent, row->month, row->metric, row->unit, s_shown (&m->total).text,
+                    (long long) m->rows, (int) m->day_first, (int) m->day_last,
+                    s_shown (&m->last).text, (long long) m->last_journal,
+                    (long long) m->journal_max, s_shown (&e->total).text, (long long) e->rows,
+                    (int) e->day_first, (int) e->day_last, s_shown (&e->last).text,
                     (long long) e->last_journal, (long long) e->journal_max);
     return 0;
 }
@@ -222,22 +230,19 @@ s_audit_stored_row (const cchc_db_audit_observation_t *row, void *arg)
 {
     s_audit_t *self = arg;
     self->result->observations++;
-    char stored [64], expected [64];
-    s_value_text (&row->value, stored, sizeof stored);
-    s_value_text (&row->want, expected, sizeof expected);
     if (!row->expected)
         s_mismatch (self,
                     "observation agent %" PRId64 " %s %d = %s: no journal "
                     "row holds it",
-                    row->agent, row->metric, (int) row->day, stored);
+                    row->agent, row->metric, (int) row->day, s_shown (&row->value).text);
     else if (!s_value_same (&row->value, &row->want) || row->seq != row->want_seq
              || row->journal != row->want_journal)
         s_mismatch (self,
                     "observation agent %" PRId64 " %s %d = %s (seq %lld, "
                     "journal %lld), but the journal says %s (seq %lld, journal %lld)",
-                    row->agent, row->metric, (int) row->day, stored, (long long) row->seq,
-                    (long long) row->journal, expected, (long long) row->want_seq,
-                    (long long) row->want_journal);
+                    row->agent, row->metric, (int) row->day, s_shown (&row->value).text,
+                    (long long) row->seq, (long long) row->journal, s_shown (&row->want).text,
+                    (long long) row->want_seq, (long long) row->want_journal);
     return 0;
 }
 
@@ -245,12 +250,10 @@ s_audit_stored_row (const cchc_db_audit_observation_t *row, void *arg)
 static int
 s_audit_missing_row (const cchc_db_audit_observation_t *row, void *arg)
 {
-    char expected [64];
-    s_value_text (&row->want, expected, sizeof expected);
     s_mismatch (arg,
                 "observation agent %lld %s %d is missing: the journal "
                 "says %s (seq %lld)",
-                (long long) row->agent, row->metric, (int) row->day, expected,
+                (long long) row->agent, row->metric, (int) row->day, s_shown (&row->want).text,
                 (long long) row->want_seq);
     return 0;
 }
