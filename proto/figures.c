@@ -13,8 +13,6 @@
 
 #include <sodium.h>
 
-static const char s_prefix [] = "cchc/v1/figures"; /* + its NUL: 16 bytes */
-
 static const char *const s_keys [] = { "v",       "province",  "code",        "seq",
                                        "created", "period",    "version",     "locked",
                                        "journal", "catalogue", "cat_year",    "structure",
@@ -175,14 +173,7 @@ cchc_provfig_encode (const cchc_provfig_t *f, uint8_t **body, size_t *len)
         return rc;
     msgpack_sbuffer sbuf;
     msgpack_packer pk;
-    msgpack_sbuffer_init (&sbuf);
-    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
-    int err = 0;
-    err |= msgpack_pack_map (&pk, F_COUNT);
-    cchc_mp_pack_cstr (&pk, "v", &err);
-    err |= msgpack_pack_uint64 (&pk, CCHC_PROTO_VERSION);
-    cchc_mp_pack_cstr (&pk, "province", &err);
-    err |= msgpack_pack_bin_with_body (&pk, f->province, CCHC_KEY_PUBLIC_BYTES);
+    int err = cchc_mp_begin (&sbuf, &pk, F_COUNT, "province", f->province);
     cchc_mp_pack_cstr (&pk, "code", &err);
     cchc_mp_pack_cstr (&pk, f->code, &err);
     cchc_mp_pack_cstr (&pk, "seq", &err);
@@ -459,52 +450,41 @@ s_fill (const msgpack_object *root, void *out_)
     if ((rc = s_header_fill (f, out)))
         return rc;
     const msgpack_object *ind = f [F_INDICATORS];
-    if (ind->type != MSGPACK_OBJECT_ARRAY)
-        return CCHC_REASON_BAD_TYPE;
-    if (ind->via.array.size == 0 || ind->via.array.size > CCHC_PROVFIG_INDICATORS_MAX)
-        return CCHC_REASON_BAD_COUNT;
-    out->indicators = calloc (ind->via.array.size, sizeof *out->indicators);
-    if (!out->indicators)
-        return CCHC_REASON_BUSY;
-    out->nindicators = ind->via.array.size;
+    out->indicators = cchc_mp_array (ind, 1, CCHC_PROVFIG_INDICATORS_MAX,
+                                     sizeof *out->indicators, &out->nindicators, &rc);
+    if (rc)
+        return rc;
     for (uint32_t i = 0; i < out->nindicators; i++)
         if ((rc = s_strfield (&ind->via.array.ptr [i], out->indicators [i], CCHC_METRIC_MAX, 2,
                               false)))
             return rc;
 
+    /*  The figures go in part 0 only. */
     const msgpack_object *fig = f [F_FIGURES];
-    if (fig->type != MSGPACK_OBJECT_ARRAY)
-        return CCHC_REASON_BAD_TYPE;
-    if (fig->via.array.size > CCHC_PROVFIG_FIGURES_MAX
-        || (out->part > 0 && fig->via.array.size > 0))
-        return CCHC_REASON_BAD_COUNT;
-    if (fig->via.array.size) {
-        out->figures = calloc (fig->via.array.size, sizeof *out->figures);
-        if (!out->figures)
-            return CCHC_REASON_BUSY;
-    }
-    out->nfigures = fig->via.array.size;
+    out->figures = cchc_mp_array (fig, 0, out->part > 0 ? 0 : CCHC_PROVFIG_FIGURES_MAX,
+                                  sizeof *out->figures, &out->nfigures, &rc);
+    if (rc)
+        return rc;
     for (uint32_t i = 0; i < out->nfigures; i++)
         if ((rc = s_figure_decode (&fig->via.array.ptr [i], out->nindicators,
                                    &out->figures [i])))
             return rc;
 
     const msgpack_object *un = f [F_UNITS];
-    if (un->type != MSGPACK_OBJECT_ARRAY)
-        return CCHC_REASON_BAD_TYPE;
-    if (un->via.array.size > CCHC_PROVFIG_UNITS_MAX || un->via.array.size > out->units_total)
-        return CCHC_REASON_BAD_COUNT;
-    if (un->via.array.size) {
-        out->units = calloc (un->via.array.size, sizeof *out->units);
+    uint32_t units_max =
+        out->units_total < CCHC_PROVFIG_UNITS_MAX ? out->units_total : CCHC_PROVFIG_UNITS_MAX;
+    out->units = cchc_mp_array (un, 0, units_max, sizeof *out->units, &out->nunits, &rc);
+    if (rc)
+        return rc;
+    if (out->nunits) {
         cchc_provfig_score_t *scores =
-            calloc ((size_t) un->via.array.size * out->nindicators, sizeof *scores);
+            calloc ((size_t) out->nunits * out->nindicators, sizeof *scores);
         out->mem_ = scores;
-        if (!out->units || !scores)
+        if (!scores)
             return CCHC_REASON_BUSY;
-        for (uint32_t i = 0; i < un->via.array.size; i++)
+        for (uint32_t i = 0; i < out->nunits; i++)
             out->units [i].scores = scores + (size_t) i * out->nindicators;
     }
-    out->nunits = un->via.array.size;
     for (uint32_t i = 0; i < out->nunits; i++)
         if ((rc = s_unit_decode (&un->via.array.ptr [i], out->nindicators, &out->units [i])))
             return rc;
@@ -537,42 +517,17 @@ cchc_provfig_clear (cchc_provfig_t *fig)
 /* ------------------------------------------------------------------------ */
 /*  Signatures and opening                                                   */
 
-static size_t
-s_signed_input (const uint8_t *body, size_t len, uint8_t *buf)
-{
-    memcpy (buf, s_prefix, sizeof s_prefix); /* with its NUL */
-    if (len)
-        memcpy (buf + sizeof s_prefix, body, len);
-    return sizeof s_prefix + len;
-}
-
 void
 cchc_provfig_sign (const cchc_key_t *key, const uint8_t *body, size_t len, uint8_t sig [64])
 {
-    assert (key && sig && (body || len == 0) && len <= CCHC_PROTO_BODY_MAX);
-    uint8_t *buf = malloc (sizeof s_prefix + CCHC_PROTO_BODY_MAX);
-    assert (buf);
-    size_t n = s_signed_input (body, len, buf);
-    cchc_key_sign (key, sig, buf, n);
-    free (buf);
+    cchc_proto_sign (CCHC_KIND_FIGURES, key, body, len, sig);
 }
 
 int
 cchc_provfig_verify (const uint8_t pk [32], const uint8_t *body, size_t len,
                      const uint8_t sig [64])
 {
-    assert (pk && sig);
-    if ((!body && len) || len > CCHC_PROTO_BODY_MAX)
-        return -1;
-    if (sodium_init () < 0)
-        return -1;
-    uint8_t *buf = malloc (sizeof s_prefix + CCHC_PROTO_BODY_MAX);
-    if (!buf)
-        return -1;
-    size_t n = s_signed_input (body, len, buf);
-    int rc = crypto_sign_verify_detached (sig, buf, n, pk) == 0 ? 0 : -1;
-    free (buf);
-    return rc;
+    return cchc_proto_verify (CCHC_KIND_FIGURES, pk, body, len, sig);
 }
 
 int
@@ -581,14 +536,8 @@ cchc_provfig_open (const uint8_t pk [32], const uint8_t *body, size_t len,
 {
     assert (pk && sig && out);
     memset (out, 0, sizeof *out);
-    if (len == 0)
-        return CCHC_REASON_BAD_FRAMES;
-    if (len > CCHC_PROTO_BODY_MAX)
-        return CCHC_REASON_TOO_LARGE;
-    if (cchc_provfig_verify (pk, body, len, sig))
-        return CCHC_REASON_BAD_SIGNATURE;
-    int rc = cchc_provfig_decode (body, len, out);
-    if (rc)
+    int rc = cchc_proto_check (CCHC_KIND_FIGURES, pk, body, len, sig);
+    if (rc || (rc = cchc_provfig_decode (body, len, out)))
         return rc;
     if (memcmp (out->province, pk, CCHC_KEY_PUBLIC_BYTES) != 0) {
         cchc_provfig_clear (out);

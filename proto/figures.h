@@ -59,7 +59,6 @@
 
 #include "proto/proto.h"
 
-#define CCHC_KIND_FIGURES 3 /* beside cchc_kind_t's 1, 2 */
 #define CCHC_PROVFIG_PARTS_MAX 64
 #define CCHC_PROVFIG_UNITS_MAX 1000 /* per part */
 #define CCHC_PROVFIG_INDICATORS_MAX 64

@@ -5,7 +5,9 @@
 #include "proto/mp.h"
 #include "proto/proto.h"
 
+#include <assert.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 /*  Containers nested deeper than this are malformed (the top-level map is
@@ -250,6 +252,30 @@ cchc_mp_str (const msgpack_object *obj, const char **ptr, size_t *len)
 }
 
 /*  Step 1 and 2: scan, then unpack.  On success *result must be destroyed. */
+void *
+cchc_mp_array (const msgpack_object *obj, uint32_t min, uint32_t max, size_t item_size,
+               uint32_t *count, int *reason)
+{
+    assert (obj && count && reason && item_size);
+    *reason = CCHC_REASON_NONE;
+    if (obj->type != MSGPACK_OBJECT_ARRAY) {
+        *reason = CCHC_REASON_BAD_TYPE;
+        return NULL;
+    }
+    uint32_t size = obj->via.array.size;
+    if (size < min || size > max) {
+        *reason = CCHC_REASON_BAD_COUNT;
+        return NULL;
+    }
+    void *items = size ? calloc (size, item_size) : NULL;
+    if (size && !items) {
+        *reason = CCHC_REASON_BUSY;
+        return NULL;
+    }
+    *count = size;
+    return items;
+}
+
 int
 cchc_mp_unpack (const uint8_t *body, size_t len, msgpack_unpacked *result)
 {
@@ -285,6 +311,20 @@ cchc_mp_decode (const uint8_t *body, size_t len, cchc_mp_fill_fn *fill, void *ou
 
 /* ------------------------------------------------------------------------ */
 /*  Writing                                                                  */
+
+int
+cchc_mp_begin (msgpack_sbuffer *sbuf, msgpack_packer *pk, uint32_t count, const char *key_name,
+               const uint8_t key [CCHC_KEY_PUBLIC_BYTES])
+{
+    msgpack_sbuffer_init (sbuf);
+    msgpack_packer_init (pk, sbuf, msgpack_sbuffer_write);
+    int err = msgpack_pack_map (pk, count);
+    cchc_mp_pack_cstr (pk, "v", &err);
+    err |= msgpack_pack_uint64 (pk, CCHC_PROTO_VERSION);
+    cchc_mp_pack_cstr (pk, key_name, &err);
+    err |= msgpack_pack_bin_with_body (pk, key, CCHC_KEY_PUBLIC_BYTES);
+    return err;
+}
 
 void
 cchc_mp_pack_cstr (msgpack_packer *pk, const char *s, int *err)

@@ -42,11 +42,25 @@ int cchc_mp_uint (const msgpack_object *obj, uint64_t *out);
 /*  A UTF-8 str; its bytes (bad_type, bad_utf8). */
 int cchc_mp_str (const msgpack_object *obj, const char **ptr, size_t *len);
 
+/*  An array of min .. max elements (bad_type, bad_count): returns as many
+    zeroed items of item_size bytes to decode them into (NULL when it has
+    none; NULL with busy when out of memory), *count its size.  *reason:
+    CCHC_REASON_NONE or the reason (then *count is left alone). */
+void *cchc_mp_array (const msgpack_object *obj, uint32_t min, uint32_t max, size_t item_size,
+                     uint32_t *count, int *reason);
+
 /*  A bin of exactly 32 bytes (bad_type, bad_value). */
 int cchc_mp_key (const msgpack_object *obj, uint8_t key [CCHC_KEY_PUBLIC_BYTES]);
 
 /*  Packs the C string s as a str; a failure is or-ed into *err. */
 void cchc_mp_pack_cstr (msgpack_packer *pk, const char *s, int *err);
+
+/*  Starts an encoding into sbuf (initialised here; cchc_mp_finish ends
+    it): the body map of `count` keys, its "v" (CCHC_PROTO_VERSION), then
+    the signer's key under `key_name` ("agent", "province").  Returns the
+    pack calls' failures or-ed (0: none), for *err of what follows. */
+int cchc_mp_begin (msgpack_sbuffer *sbuf, msgpack_packer *pk, uint32_t count,
+                   const char *key_name, const uint8_t key [CCHC_KEY_PUBLIC_BYTES]);
 
 /*  Ends an encoding into sbuf: on success hands its bytes to *body (the
     caller frees them) and *len and returns CCHC_REASON_NONE; else destroys

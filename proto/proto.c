@@ -25,8 +25,17 @@
 #include <msgpack.h>
 #include <sodium.h>
 
-static const char s_report_prefix [] = "cchc/v1/report"; /* + its NUL: 15 bytes */
-static const char s_ack_prefix [] = "cchc/v1/ack";       /* + its NUL: 12 bytes */
+/*  The signed input's prefix of each kind, with its NUL (PROTOCOL.md §7,
+    §15): 15, 12 and 16 bytes. */
+#define S_PREFIX_MAX 16
+static const char *
+s_prefix (cchc_kind_t kind)
+{
+    assert (kind == CCHC_KIND_REPORT || kind == CCHC_KIND_ACK || kind == CCHC_KIND_FIGURES);
+    return kind == CCHC_KIND_REPORT ? "cchc/v1/report"
+           : kind == CCHC_KIND_ACK  ? "cchc/v1/ack"
+                                    : "cchc/v1/figures";
+}
 
 /* ------------------------------------------------------------------------ */
 /*  Names                                                                   */
@@ -220,14 +229,7 @@ cchc_report_encode (const cchc_report_t *report, uint8_t **body, size_t *len)
 
     msgpack_sbuffer sbuf;
     msgpack_packer pk;
-    msgpack_sbuffer_init (&sbuf);
-    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
-    int err = 0;
-    err |= msgpack_pack_map (&pk, report->caps ? 7 : 6);
-    cchc_mp_pack_cstr (&pk, "v", &err);
-    err |= msgpack_pack_uint64 (&pk, CCHC_PROTO_VERSION);
-    cchc_mp_pack_cstr (&pk, "agent", &err);
-    err |= msgpack_pack_bin_with_body (&pk, report->agent, CCHC_KEY_PUBLIC_BYTES);
+    int err = cchc_mp_begin (&sbuf, &pk, report->caps ? 7 : 6, "agent", report->agent);
     cchc_mp_pack_cstr (&pk, "unit", &err);
     cchc_mp_pack_cstr (&pk, report->unit, &err);
     cchc_mp_pack_cstr (&pk, "seq", &err);
@@ -283,14 +285,7 @@ cchc_ack_encode (const cchc_ack_t *ack, uint8_t **body, size_t *len)
 
     msgpack_sbuffer sbuf;
     msgpack_packer pk;
-    msgpack_sbuffer_init (&sbuf);
-    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
-    int err = 0;
-    err |= msgpack_pack_map (&pk, ack->has_high ? 8 : 7);
-    cchc_mp_pack_cstr (&pk, "v", &err);
-    err |= msgpack_pack_uint64 (&pk, CCHC_PROTO_VERSION);
-    cchc_mp_pack_cstr (&pk, "agent", &err);
-    err |= msgpack_pack_bin_with_body (&pk, ack->agent, CCHC_KEY_PUBLIC_BYTES);
+    int err = cchc_mp_begin (&sbuf, &pk, ack->has_high ? 8 : 7, "agent", ack->agent);
     cchc_mp_pack_cstr (&pk, "seq", &err);
     err |= msgpack_pack_uint64 (&pk, ack->seq);
     cchc_mp_pack_cstr (&pk, "status", &err);
@@ -361,14 +356,9 @@ s_report_fill (const msgpack_object *root, void *out_)
         return CCHC_REASON_BAD_VALUE;
 
     const msgpack_object *obs = f [R_OBS];
-    if (obs->type != MSGPACK_OBJECT_ARRAY)
-        return CCHC_REASON_BAD_TYPE;
-    if (obs->via.array.size == 0 || obs->via.array.size > CCHC_PROTO_OBS_MAX)
-        return CCHC_REASON_BAD_COUNT;
-    out->obs = calloc (obs->via.array.size, sizeof *out->obs);
-    if (!out->obs)
-        return CCHC_REASON_BUSY;
-    out->nobs = obs->via.array.size;
+    out->obs = cchc_mp_array (obs, 1, CCHC_PROTO_OBS_MAX, sizeof *out->obs, &out->nobs, &rc);
+    if (rc)
+        return rc;
     for (uint32_t i = 0; i < out->nobs; i++)
         if ((rc = s_obs_decode (&obs->via.array.ptr [i], &out->obs [i])))
             return rc;
@@ -440,16 +430,10 @@ s_ack_fill (const msgpack_object *root, void *out_)
     out->reason = (uint32_t) u;
 
     const msgpack_object *rej = f [A_REJECTED];
-    if (rej->type != MSGPACK_OBJECT_ARRAY)
-        return CCHC_REASON_BAD_TYPE;
-    if (rej->via.array.size > CCHC_PROTO_OBS_MAX)
-        return CCHC_REASON_BAD_COUNT;
-    if (rej->via.array.size > 0) {
-        out->rejected = calloc (rej->via.array.size, sizeof *out->rejected);
-        if (!out->rejected)
-            return CCHC_REASON_BUSY;
-    }
-    out->nrejected = rej->via.array.size;
+    out->rejected = cchc_mp_array (rej, 0, CCHC_PROTO_OBS_MAX, sizeof *out->rejected,
+                                   &out->nrejected, &rc);
+    if (rc)
+        return rc;
     for (uint32_t i = 0; i < out->nrejected; i++) {
         const msgpack_object *e = &rej->via.array.ptr [i];
         if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 2)
@@ -516,10 +500,12 @@ cchc_ack_clear (cchc_ack_t *ack)
 
 /*  prefix(kind) || body into buf; returns the length. */
 static size_t
-s_signed_input (cchc_kind_t kind, const uint8_t *body, size_t len, uint8_t *buf)
+s_signed_input (cchc_kind_t kind, const uint8_t *body, size_t len,
+                uint8_t buf [S_PREFIX_MAX + CCHC_PROTO_BODY_MAX])
 {
-    const char *prefix = kind == CCHC_KIND_REPORT ? s_report_prefix : s_ack_prefix;
+    const char *prefix = s_prefix (kind);
     size_t plen = strlen (prefix) + 1; /* with its NUL */
+    assert (plen <= S_PREFIX_MAX);
     memcpy (buf, prefix, plen);
     if (len)
         memcpy (buf + plen, body, len);
@@ -530,11 +516,10 @@ void
 cchc_proto_sign (cchc_kind_t kind, const cchc_key_t *key, const uint8_t *body, size_t len,
                  uint8_t sig [64])
 {
-    assert (kind == CCHC_KIND_REPORT || kind == CCHC_KIND_ACK);
     assert (key && sig);
     assert (body || len == 0);
     assert (len <= CCHC_PROTO_BODY_MAX);
-    uint8_t buf [sizeof s_report_prefix + CCHC_PROTO_BODY_MAX];
+    uint8_t buf [S_PREFIX_MAX + CCHC_PROTO_BODY_MAX];
     size_t n = s_signed_input (kind, body, len, buf);
     cchc_key_sign (key, sig, buf, n);
 }
@@ -543,13 +528,12 @@ int
 cchc_proto_verify (cchc_kind_t kind, const uint8_t pk [32], const uint8_t *body, size_t len,
                    const uint8_t sig [64])
 {
-    assert (kind == CCHC_KIND_REPORT || kind == CCHC_KIND_ACK);
     assert (pk && sig);
     if ((!body && len) || len > CCHC_PROTO_BODY_MAX)
         return -1;
     if (sodium_init () < 0)
         return -1;
-    uint8_t buf [sizeof s_report_prefix + CCHC_PROTO_BODY_MAX];
+    uint8_t buf [S_PREFIX_MAX + CCHC_PROTO_BODY_MAX];
     size_t n = s_signed_input (kind, body, len, buf);
     return crypto_sign_verify_detached (sig, buf, n, pk) == 0 ? 0 : -1;
 }
@@ -557,13 +541,16 @@ cchc_proto_verify (cchc_kind_t kind, const uint8_t pk [32], const uint8_t *body,
 /* ------------------------------------------------------------------------ */
 /*  The receiver's whole check                                               */
 
-static int
-s_size (size_t len)
+int
+cchc_proto_check (cchc_kind_t kind, const uint8_t pk [32], const uint8_t *body, size_t len,
+                  const uint8_t sig [64])
 {
     if (len == 0)
         return CCHC_REASON_BAD_FRAMES;
     if (len > CCHC_PROTO_BODY_MAX)
         return CCHC_REASON_TOO_LARGE;
+    if (cchc_proto_verify (kind, pk, body, len, sig))
+        return CCHC_REASON_BAD_SIGNATURE;
     return CCHC_REASON_NONE;
 }
 
@@ -573,12 +560,8 @@ cchc_report_open (const uint8_t pk [32], const uint8_t *body, size_t len,
 {
     assert (pk && sig && out);
     memset (out, 0, sizeof *out);
-    int rc = s_size (len);
-    if (rc)
-        return rc;
-    if (cchc_proto_verify (CCHC_KIND_REPORT, pk, body, len, sig))
-        return CCHC_REASON_BAD_SIGNATURE;
-    if ((rc = cchc_report_decode (body, len, out)))
+    int rc = cchc_proto_check (CCHC_KIND_REPORT, pk, body, len, sig);
+    if (rc || (rc = cchc_report_decode (body, len, out)))
         return rc;
     if (memcmp (out->agent, pk, CCHC_KEY_PUBLIC_BYTES) != 0) {
         cchc_report_clear (out);
@@ -593,10 +576,6 @@ cchc_ack_open (const uint8_t pk [32], const uint8_t *body, size_t len, const uin
 {
     assert (pk && sig && out);
     memset (out, 0, sizeof *out);
-    int rc = s_size (len);
-    if (rc)
-        return rc;
-    if (cchc_proto_verify (CCHC_KIND_ACK, pk, body, len, sig))
-        return CCHC_REASON_BAD_SIGNATURE;
-    return cchc_ack_decode (body, len, out);
+    int rc = cchc_proto_check (CCHC_KIND_ACK, pk, body, len, sig);
+    return rc ? rc : cchc_ack_decode (body, len, out);
 }

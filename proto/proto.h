@@ -72,7 +72,9 @@
     understands in the ack.  CCHC_CAP_HIGH: the ack may carry "high". */
 #define CCHC_CAP_HIGH 1u
 
-typedef enum { CCHC_KIND_REPORT = 1, CCHC_KIND_ACK = 2 } cchc_kind_t;
+/*  What a signature is over: each kind has its prefix (PROTOCOL.md §7;
+    figures: §15, proto/figures.h). */
+typedef enum { CCHC_KIND_REPORT = 1, CCHC_KIND_ACK = 2, CCHC_KIND_FIGURES = 3 } cchc_kind_t;
 
 typedef enum {
     CCHC_STATUS_ACCEPTED = 0,   /* stored and committed: delete from outbox */
@@ -179,7 +181,8 @@ int cchc_ack_decode (const uint8_t *body, size_t len, cchc_ack_t *out);
 void cchc_report_clear (cchc_report_t *report);
 void cchc_ack_clear (cchc_ack_t *ack);
 
-/*  Sign / verify prefix(kind) || body.  verify returns 0 or -1 only. */
+/*  Sign / verify prefix(kind) || body (at most CCHC_PROTO_BODY_MAX bytes).
+    verify returns 0 or -1 only; neither can fail otherwise. */
 void cchc_proto_sign (cchc_kind_t kind, const cchc_key_t *key, const uint8_t *body, size_t len,
                       uint8_t sig [64]);
 int cchc_proto_verify (cchc_kind_t kind, const uint8_t pk [32], const uint8_t *body,
@@ -196,5 +199,11 @@ int cchc_report_open (const uint8_t pk [32], const uint8_t *body, size_t len,
 int cchc_ack_open (const uint8_t pk [32], const uint8_t *body, size_t len,
                    const uint8_t sig [64], cchc_ack_t *out)
     __attribute__ ((warn_unused_result));
+
+/*  The first two steps of every kind's open: the size of the body (1 ..
+    CCHC_PROTO_BODY_MAX bytes: bad_frames, too_large), then its signature
+    with `pk` (bad_signature).  CCHC_REASON_NONE or the reason. */
+int cchc_proto_check (cchc_kind_t kind, const uint8_t pk [32], const uint8_t *body, size_t len,
+                      const uint8_t sig [64]) __attribute__ ((warn_unused_result));
 
 #endif
