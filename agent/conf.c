@@ -642,21 +642,12 @@ cchc_agent_conf_clock (cchc_agent_conf_t *self, char *err, size_t errlen)
     assert (self);
     if (!self->clock_demo [0])
         return 0;
-    cchc_clock_demo_t demo;
-    if (cchc_clock_demo_parse (self->clock_demo, &demo, err, errlen) != 0)
-        return -1;
     if (s_endpoints_parse (self, err, errlen) != 0)
         return -1;
     const char *endpoints [CCHC_AGENT_ENDPOINTS_MAX + 1] = { NULL };
     for (size_t i = 0; i < self->nendpoints; i++)
         endpoints [i] = self->endpoints [i];
-    const char *why = cchc_clock_demo_refused (self->curve, endpoints);
-    if (why) {
-        snprintf (err, errlen, "clock.demo refused: %s", why);
-        return -1;
-    }
-    cchc_clock_demo_apply (&demo);
-    return 0;
+    return cchc_clock_demo_start (self->clock_demo, self->curve, endpoints, err, errlen);
 }
 
 /*  "30s", "5m", "1500ms": the largest unit that divides exactly. */

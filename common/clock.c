@@ -233,6 +233,25 @@ cchc_clock_demo_refused (bool curve, const char *const *endpoints)
     return NULL;
 }
 
+int
+cchc_clock_demo_start (const char *text, bool curve, const char *const *endpoints, char *err,
+                       unsigned long errlen)
+{
+    assert (text);
+    if (!*text)
+        return 0;
+    cchc_clock_demo_t demo;
+    if (cchc_clock_demo_parse (text, &demo, err, errlen) != 0)
+        return -1;
+    const char *why = cchc_clock_demo_refused (curve, endpoints);
+    if (why) {
+        cchc_errf (err, errlen, "clock.demo refused: %s", why);
+        return -1;
+    }
+    cchc_clock_demo_apply (&demo);
+    return 0;
+}
+
 void
 cchc_clock_demo_apply (const cchc_clock_demo_t *demo)
 {

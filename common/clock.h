@@ -78,6 +78,13 @@ const char *cchc_clock_demo_refused (bool curve, const char *const *endpoints);
 /*  Run cchc_clock_now_ms() on the demonstration clock from now on. */
 void cchc_clock_demo_apply (const cchc_clock_demo_t *demo);
 
+/*  A program's `clock.demo` setting, whole: parse `text` (empty: nothing
+    to do), refuse it where it may not run (cchc_clock_demo_refused, with
+    the program's `curve` and `endpoints`), else apply it.  0, or -1 with
+    the reason in err ("clock.demo refused: ...") and the real clock kept. */
+int cchc_clock_demo_start (const char *text, bool curve, const char *const *endpoints,
+                           char *err, unsigned long errlen);
+
 /*  True while the demonstration clock runs (the dashboard says so). */
 bool cchc_clock_is_demo (void);
 

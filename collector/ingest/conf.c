@@ -173,21 +173,12 @@ cchc_collector_conf_clock (const cchc_collector_conf_t *conf, char *err, size_t 
     assert (conf);
     if (!*conf->clock_demo)
         return 0;
-    cchc_clock_demo_t demo;
-    if (cchc_clock_demo_parse (conf->clock_demo, &demo, err, errlen) != 0)
-        return -1;
     char http [96];
     snprintf (http, sizeof http, "tcp://%s%s%s:%d",
               strchr (conf->http_address, ':') ? "[" : "", conf->http_address,
               strchr (conf->http_address, ':') ? "]" : "", (int) conf->http_port);
     const char *endpoints [] = { conf->bind, conf->http_enabled ? http : NULL, NULL };
-    const char *why = cchc_clock_demo_refused (conf->curve, endpoints);
-    if (why) {
-        cchc_errf (err, errlen, "clock.demo refused: %s", why);
-        return -1;
-    }
-    cchc_clock_demo_apply (&demo);
-    return 0;
+    return cchc_clock_demo_start (conf->clock_demo, conf->curve, endpoints, err, errlen);
 }
 
 static int
