@@ -174,18 +174,11 @@ s_open (cchc_sender_t *self)
         s_set_error (self, "zmq_socket: %s", zmq_strerror (errno));
         return -1;
     }
-    int zero = 0, one = 1;
-    int hwm = 1000;
     int ivl = 1000, ivl_max = 10000;
     int hb = 10000, hb_timeout = 30000;
-    int64_t maxmsg = 4 * CCHC_PROTO_BODY_MAX;
-    zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero);
-    zmq_setsockopt (s, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt (s, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    cchc_wire_socket_limits (s, 0, 1000, 1000, 4 * CCHC_PROTO_BODY_MAX);
     zmq_setsockopt (s, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
     zmq_setsockopt (s, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
-    zmq_setsockopt (s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
-    zmq_setsockopt (s, ZMQ_TCP_KEEPALIVE, &one, sizeof one);
     zmq_setsockopt (s, ZMQ_HEARTBEAT_IVL, &hb, sizeof hb);
     zmq_setsockopt (s, ZMQ_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout);
     if (self->conf.curve) {

@@ -16,6 +16,18 @@
 
 #include <zmq.h>
 
+void
+cchc_wire_socket_limits (void *socket, int linger_ms, int sndhwm, int rcvhwm, int64_t maxmsg)
+{
+    assert (socket);
+    int keepalive = 1;
+    zmq_setsockopt (socket, ZMQ_LINGER, &linger_ms, sizeof linger_ms);
+    zmq_setsockopt (socket, ZMQ_SNDHWM, &sndhwm, sizeof sndhwm);
+    zmq_setsockopt (socket, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
+    zmq_setsockopt (socket, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    zmq_setsockopt (socket, ZMQ_TCP_KEEPALIVE, &keepalive, sizeof keepalive);
+}
+
 /*  zmq_msg_recv for the parts after the first: they are already queued
     (multipart delivery is atomic), so only EINTR is retried. */
 static int

@@ -24,6 +24,15 @@ typedef struct {
                                                    e.g. 10.0.0.7), "" if unknown */
 } cchc_wire_msg_t;
 
+/*  The limits every socket of cchc is opened with: how long a closing
+    socket keeps its unsent messages (linger, ms), its send and receive
+    queues (high-water marks, in messages), the largest message it reads
+    (bytes; a larger one drops the connection), and TCP keepalive on (a
+    silent dead peer is found).  Set before bind or connect; cannot fail on
+    an open socket. */
+void cchc_wire_socket_limits (void *socket, int linger_ms, int sndhwm, int rcvhwm,
+                              int64_t maxmsg);
+
 /*  Receive one whole message (all its parts, always, so the socket stays in
     step).  `router` says whether a routing-id frame comes first.
     Returns 0 (ok), a positive reason (CCHC_REASON_BAD_FRAMES, _TOO_LARGE: the

@@ -38,6 +38,7 @@
 #include "common/key.h"
 #include "common/log.h"
 #include "proto/proto.h"
+#include "proto/wire.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -124,15 +125,11 @@ s_router (void *ctx, const cchc_collector_conf_t *conf, const cchc_key_t *key, c
         snprintf (err, errlen, "ROUTER: %s", zmq_strerror (errno));
         return NULL;
     }
-    int64_t maxmsg = CCHC_PROTO_BODY_MAX + 4096; /* TOO_LARGE gets an ack */
-    int rcvhwm = 128, sndhwm = 1000, linger = 2000, keepalive = 1;
     int handshake = (int) conf->handshake_ms;
     zmq_setsockopt (router, ZMQ_HANDSHAKE_IVL, &handshake, sizeof handshake);
-    zmq_setsockopt (router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
-    zmq_setsockopt (router, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
-    zmq_setsockopt (router, ZMQ_SNDHWM, &sndhwm, sizeof sndhwm);
-    zmq_setsockopt (router, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt (router, ZMQ_TCP_KEEPALIVE, &keepalive, sizeof keepalive);
+    /*  linger 2 s, 1000 out, 128 in; a body up to 4 KiB too large still
+        gets its TOO_LARGE ack. */
+    cchc_wire_socket_limits (router, 2000, 1000, 128, CCHC_PROTO_BODY_MAX + 4096);
     if (conf->curve) {
         char secret [41];
         int server = 1;
