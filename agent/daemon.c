@@ -20,6 +20,7 @@
 #include "common/clock.h"
 #include "common/key.h"
 #include "common/log.h"
+#include "common/signals.h"
 #include "common/text.h"
 
 #define S_TICK_MS 1000
@@ -62,6 +63,8 @@ typedef struct {
     cchc_sender_info_t written; /* sender state as last written */
 } s_daemon_t;
 
+/*  SIGTERM, SIGINT: stop; SIGHUP: read the configuration again. */
+static const int s_signals [] = { SIGTERM, SIGINT, SIGHUP };
 static int s_sigpipe [2] = { -1, -1 };
 static volatile sig_atomic_t s_stop = 0;
 static volatile sig_atomic_t s_reload = 0;
@@ -91,27 +94,15 @@ s_signals_install (void)
         fcntl (s_sigpipe [i], F_SETFD, FD_CLOEXEC);
         fcntl (s_sigpipe [i], F_SETFL, fcntl (s_sigpipe [i], F_GETFL) | O_NONBLOCK);
     }
-    struct sigaction sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigemptyset (&sa.sa_mask);
-    sigaction (SIGTERM, &sa, NULL);
-    sigaction (SIGINT, &sa, NULL);
-    sigaction (SIGHUP, &sa, NULL);
-    sa.sa_handler = SIG_IGN;
-    sigaction (SIGPIPE, &sa, NULL);
+    cchc_signals_catch (s_on_signal, s_signals, 3);
+    cchc_signals_catch (SIG_IGN, &(const int){ SIGPIPE }, 1);
     return 0;
 }
 
 static void
 s_signals_remove (void)
 {
-    struct sigaction sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = SIG_DFL;
-    sigaction (SIGTERM, &sa, NULL);
-    sigaction (SIGINT, &sa, NULL);
-    sigaction (SIGHUP, &sa, NULL);
+    cchc_signals_catch (SIG_DFL, s_signals, 3);
     for (int i = 0; i < 2; i++)
         if (s_sigpipe [i] >= 0) {
             close (s_sigpipe [i]);

@@ -37,6 +37,7 @@
 #include "common/clock.h"
 #include "common/key.h"
 #include "common/log.h"
+#include "common/signals.h"
 #include "proto/proto.h"
 #include "proto/wire.h"
 
@@ -392,12 +393,7 @@ s_signals_block (sigset_t *old)
 static void
 s_signals_handle (const sigset_t *old)
 {
-    struct sigaction action;
-    memset (&action, 0, sizeof action);
-    action.sa_handler = s_on_signal;
-    sigemptyset (&action.sa_mask);
-    sigaction (SIGTERM, &action, NULL);
-    sigaction (SIGINT, &action, NULL);
+    cchc_signals_catch (s_on_signal, (const int []){ SIGTERM, SIGINT }, 2);
     pthread_sigmask (SIG_SETMASK, old, NULL);
 }
 
