@@ -4,6 +4,7 @@
 */
 #include "collector/ctl/admin.h"
 
+#include "common/mem.h"
 #include "common/text.h"
 
 #include <assert.h>
@@ -133,15 +134,9 @@ s_on_record (int terminator, void *arg)
         || !s_copy (self, row.parent, sizeof row.parent, 4, "parent"))
         return;
     snprintf (row.where, sizeof row.where, "%s:%zu", self->path, self->line);
-    if (self->count == self->cap) {
-        size_t cap = self->cap ? self->cap * 2 : 256;
-        cchc_db_unit_t *bigger = realloc (self->rows, cap * sizeof *bigger);
-        if (!bigger) {
-            self->nomem = true;
-            return;
-        }
-        self->rows = bigger;
-        self->cap = cap;
+    if (cchc_grow (&self->rows, &self->cap, self->count, sizeof *self->rows, 256)) {
+        self->nomem = true;
+        return;
     }
     self->rows [self->count++] = row;
 }

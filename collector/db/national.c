@@ -6,6 +6,7 @@
 #include "collector/db/national.h"
 #include "collector/db/db_impl.h"
 
+#include "common/mem.h"
 #include "common/text.h"
 
 #include <assert.h>
@@ -452,16 +453,11 @@ s_provinces_list (sqlite3 *db, int32_t day, cchc_db_national_province_t **out, s
     size_t cap = 0;
     cchc_db_national_province_t *p = NULL;
     while (sqlite3_step (st) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            cchc_db_national_province_t *q = realloc (p, cap * sizeof *p);
-            if (!q) {
-                free (p);
-                sqlite3_finalize (st);
-                *n = 0;
-                return -1;
-            }
-            p = q;
+        if (cchc_grow (&p, &cap, *n, sizeof *p, 64)) {
+            free (p);
+            sqlite3_finalize (st);
+            *n = 0;
+            return -1;
         }
         cchc_db_national_province_t *x = &p [(*n)++];
         memset (x, 0, sizeof *x);

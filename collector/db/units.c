@@ -6,6 +6,7 @@
 #include "collector/db/db_err.h"
 
 #include "common/clock.h"
+#include "common/mem.h"
 #include "common/text.h"
 
 #include <assert.h>
@@ -351,16 +352,11 @@ s_import_not_imported (sqlite3 *db, const char **codes, size_t count, int32_t da
         const char *code = (const char *) sqlite3_column_text (stmt, 0);
         if (code && bsearch (&code, codes, count, sizeof *codes, s_code_cmp))
             continue;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            s_close_t *bigger = realloc (close, cap * sizeof *close);
-            if (!bigger) {
-                free (close);
-                sqlite3_finalize (stmt);
-                s_seterr (err, errlen, "out of memory");
-                return -2;
-            }
-            close = bigger;
+        if (cchc_grow (&close, &cap, *n, sizeof *close, 64)) {
+            free (close);
+            sqlite3_finalize (stmt);
+            s_seterr (err, errlen, "out of memory");
+            return -2;
         }
         cchc_strlcpy (close [*n].code, code ? code : "", sizeof close [*n].code);
         close [*n].from = sqlite3_column_int (stmt, 1);

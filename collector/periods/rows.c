@@ -9,6 +9,7 @@
 #include "collector/figures/rollup_json.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/mem.h"
 #include "common/text.h"
 
 #include <assert.h>
@@ -137,14 +138,8 @@ static int
 s_rows_add (const cchc_db_period_result_t *db_row, void *arg)
 {
     s_rows_t *r = arg;
-    if (r->count == r->alloc) {
-        size_t want = r->alloc ? r->alloc * 2 : 32;
-        cchc_period_row_t *p = realloc (r->rows, want * sizeof *p);
-        if (!p)
-            return -1; /* out of memory */
-        r->rows = p;
-        r->alloc = want;
-    }
+    if (cchc_grow (&r->rows, &r->alloc, r->count, sizeof *r->rows, 32))
+        return -1; /* out of memory */
     s_row_from (db_row, &r->rows [r->count++]);
     return 0;
 }
