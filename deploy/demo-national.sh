@@ -65,24 +65,8 @@ done
 rm -rf "$state"; mkdir -p "$state/keys" "$state/log"
 state=$(cd "$state" && pwd)
 nat=$state/national tq=$state/tuyen-quang
-pids=()
-stop_all () {
-  trap - INT TERM EXIT
-  echo; echo "demo: đang dừng..."
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for _ in $(seq 100); do
-    alive=0
-    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-    [ $alive = 0 ] && break
-    sleep 0.2
-  done
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  echo "demo: đã dừng"
-}
-trap 'stop_all; exit 130' INT
-trap 'stop_all; exit 143' TERM
-trap 'stop_all' EXIT
+. "$top/deploy/demo/procs.sh"
+demo_procs_trap 100 "đang dừng..." "đã dừng"
 
 # 1. The national side: provinces, keys, the expected catalogue.
 cat="$top/data/criteria/default.ini"

@@ -67,24 +67,8 @@ done
 rm -rf "$state"; mkdir -p "$state/agents" "$state/log"
 state=$(cd "$state" && pwd)
 shown_state=${state#"$top"/}
-pids=()
-stop_all () {
-  trap - INT TERM EXIT
-  echo; echo "demo: stopping ${#pids[@]} processes..."
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for _ in $(seq 50); do
-    alive=0
-    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-    [ $alive = 0 ] && break
-    sleep 0.2
-  done
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  echo "demo: stopped"
-}
-trap 'stop_all; exit 130' INT
-trap 'stop_all; exit 143' TERM
-trap 'stop_all' EXIT
+. "$top/deploy/demo/procs.sh"
+demo_procs_trap 50 "stopping the processes..." "stopped"
 
 # The collector's configuration: written once, used by the collector and by
 # every cchcctl command below (the demonstration clock is added to it before
