@@ -1,7 +1,9 @@
 /*  schema.h — the collector database: the one commented definition of every
     table, owned by collector/db/ (db.h).  SQLite, WAL mode, foreign keys on.
-    Nothing outside collector/db/ names a table: the ingest writer, the
-    roll-up, the API, the period keeper and cchcctl go through db.h.
+    Nothing outside collector/db/ names a table or runs a statement
+    (tests/collector/tables.sh): the ingest writer, the roll-up, the API,
+    the period keeper, the national role and cchcctl go through db/'s
+    headers (db.h, delta.h, figures.h, periods.h, national.h, audit.h).
 
     Conventions: times are UTC milliseconds since the Unix epoch (INTEGER);
     local days (Asia/Ho_Chi_Minh) are INTEGER yyyymmdd (20210314), so they sort
