@@ -58,11 +58,18 @@ check () {   # check "description" command...
 }
 
 free_port () {
-    # Bind port 0 and let the kernel choose; the port is free right after.
-    local p
-    for _ in 1 2 3 4 5 6 7 8 9 10; do
-        p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-        if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
+    # A port below the kernel's ephemeral range (ip_local_port_range: no
+    # outgoing connection of another process can be holding it, which a
+    # listener check cannot see) that binds now; the collector binds it next.
+    local lo hi p
+    read -r lo hi < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || lo=32768
+    [ "$lo" -gt 21000 ] || lo=32768
+    for _ in $(seq 50); do
+        p=$(( 20000 + (RANDOM * 32768 + RANDOM) % (lo - 20000) ))
+        if python3 -c 'import socket, sys
+s = socket.socket ()
+s.setsockopt (socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind (("127.0.0.1", int (sys.argv [1])))' "$p" 2>/dev/null; then
             echo "$p"
             return
         fi
@@ -119,7 +126,8 @@ start_collector () {
         "$@" >> "$T/collector.log" 2>&1 &
     COLLECTOR_PID=$!
     PIDS="$PIDS $COLLECTOR_PID"
-    wait_for 10 "collector listening on $port" port_open "$port"
+    wait_for 10 "collector listening on $port" "port_open $port || ! kill -0 $COLLECTOR_PID 2>/dev/null"
+    kill -0 "$COLLECTOR_PID" 2>/dev/null || fail "the collector exited instead of listening on $port"
 }
 
 port_open () { (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null; }
