@@ -66,15 +66,16 @@ int cchc_db_tune (cchc_db_t *self, bool sync_full, int64_t busy_timeout_ms, int6
 /*  The WAL as the ingest writer and its checkpointer share it.  A PASSIVE
     checkpoint never blocks the writer, but while the writer keeps
     committing it never copies the frames added during its own pass, so the
-    WAL never starts over: it grew to ~180 MB in a 20,000-report benchmark
-    (of a 64 MB database), every commit writing into new file pages.  So
-    the checkpointer says when its pass left frames behind, and the writer,
-    between its transactions (no frame can be added meanwhile), copies the
-    few that are left (cchc_db_wal_catch_up); the next write transaction
-    then starts the WAL over from its beginning. */
+    WAL never starts over: it grew to ~210 MB in a 20,000-report benchmark
+    (of a 64.7 MB database), every commit writing into new file pages.  So
+    the checkpointer says after every pass that it may have left frames
+    (it cannot see a write transaction still open when it ends), and the
+    writer, between its transactions (no frame can be added meanwhile),
+    copies the few that are left (cchc_db_wal_catch_up); the next write
+    transaction then starts the WAL over from its beginning. */
 typedef struct {
     atomic_int pages;   /* the WAL's size in pages after the writer's last commit */
-    atomic_bool behind; /* the checkpointer's last pass left frames to copy */
+    atomic_bool behind; /* a checkpointer's pass ended since the last catch-up */
 } cchc_db_wal_t;
 
 /*  Make this connection the ingest writer's: temporary storage in memory,
@@ -89,12 +90,12 @@ int cchc_db_ingest_mode (cchc_db_t *self, cchc_db_wal_t *wal);
 
 /*  PRAGMA wal_checkpoint(PASSIVE): copy what it can of the WAL into the
     database without blocking the writer; with `wal` (the writer's), note
-    whether frames were left behind.  0 or -1. */
+    that a pass ended (wal->behind).  0 or -1. */
 int cchc_db_checkpoint (cchc_db_t *self, cchc_db_wal_t *wal);
 
-/*  On the writer's connection, outside a transaction: if the checkpointer's
-    last pass left frames behind, copy them (a PASSIVE checkpoint of what
-    the writer added during that pass), so the WAL can start over.  A
+/*  On the writer's connection, outside a transaction: if a checkpointer's
+    pass ended since the last call, copy what it left (a PASSIVE checkpoint
+    of what the writer added during that pass), so the WAL can start over.  A
     failure is left for the checkpointer's next pass.  Does nothing on a
     connection not in ingest mode. */
 void cchc_db_wal_catch_up (cchc_db_t *self);
