@@ -845,14 +845,10 @@ cchc_db_observation_days (sqlite3 *db, int32_t *first, int32_t *last)
     assert (db && first && last);
     *first = *last = 0;
     sqlite3_stmt *st = NULL;
-    int rc =
-        sqlite3_prepare_v2 (db,
-                            "SELECT ifnull (min ((SELECT min (o.day) FROM observation AS o"
-                            "                      WHERE o.agent = a.id)), 0),"
-                            "       ifnull (max ((SELECT max (o.day) FROM observation AS o"
-                            "                      WHERE o.agent = a.id)), 0)"
-                            "  FROM agent AS a",
-                            -1, &st, NULL);
+    int rc = sqlite3_prepare_v2 (db,
+                                 "SELECT ifnull ((SELECT min (day) FROM observation), 0),"
+                                 "       ifnull ((SELECT max (day) FROM observation), 0)",
+                                 -1, &st, NULL);
     if (rc == SQLITE_OK && (rc = sqlite3_step (st)) == SQLITE_ROW) {
         *first = sqlite3_column_int (st, 0);
         *last = sqlite3_column_int (st, 1);

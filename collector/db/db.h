@@ -178,8 +178,8 @@ typedef struct {
 int cchc_db_observations_write (cchc_db_t *self, const cchc_db_row_t *rows, size_t count,
                                 int *result, cchc_db_old_t *old);
 
-/*  Observation reads that need no index but the key (agent, day, metric):
-    one seek per agent. */
+/*  Observation reads that need no index but the key (day, agent, metric):
+    along the key from the first day asked. */
 
 /*  The first and last day of any observation (0 and 0 when none). */
 int cchc_db_observation_days (sqlite3 *db, int32_t *first, int32_t *last);

@@ -71,20 +71,22 @@ static const char *s_delta_upsert_sql =
     " journal_max = max (journal_max, excluded.journal_max)";
 
 #define S_DELTA_KEY " WHERE agent = ?1 AND month = ?2 AND metric = ?3 AND unit = ?4"
-#define S_DELTA_ROWS                                                     \
-    " FROM observation AS o WHERE o.agent = ?1"                          \
-    " AND o.day BETWEEN " CCHC_DB_MONTH_FIRST " AND " CCHC_DB_MONTH_LAST \
-    " AND o.metric = ?3 AND o.unit = ?4"
+/*  (month ?2's days, a seek per (day, agent ?1)) */
+#define S_DELTA_DAYS \
+    "(" CCHC_DB_DAYS (CCHC_DB_MONTH_FIRST_OF ("?2"), CCHC_DB_MONTH_LAST_OF ("?2")) "SELECT"
+#define S_DELTA_ROWS                                                \
+    " FROM days CROSS JOIN observation AS o WHERE o.day = days.day" \
+    " AND o.agent = ?1 AND o.metric = ?3 AND o.unit = ?4"
 
 /*  Same effect as the trigger's S_REMOVE_OLD after the sums changed. */
 static const char *s_delta_drop_sql =
     "DELETE FROM observation_month" S_DELTA_KEY " AND rows <= 0";
 static const char *s_delta_edges_sql =
     "UPDATE observation_month SET"
-    " day_first = (SELECT min (o.day)" S_DELTA_ROWS "),"
-    " day_last = (SELECT max (o.day)" S_DELTA_ROWS "),"
-    " last_value = (SELECT o.value" S_DELTA_ROWS " ORDER BY o.day DESC LIMIT 1),"
-    " last_journal = (SELECT o.journal" S_DELTA_ROWS
+    " day_first = " S_DELTA_DAYS " min (o.day)" S_DELTA_ROWS "),"
+    " day_last = " S_DELTA_DAYS " max (o.day)" S_DELTA_ROWS "),"
+    " last_value = " S_DELTA_DAYS " o.value" S_DELTA_ROWS " ORDER BY o.day DESC LIMIT 1),"
+    " last_journal = " S_DELTA_DAYS " o.journal" S_DELTA_ROWS
     " ORDER BY o.day DESC LIMIT 1)" S_DELTA_KEY;
 
 cchc_db_delta_t *

@@ -18,6 +18,7 @@
 */
 #include "collector/db/figures.h"
 #include "collector/db/periods.h"
+#include "collector/db/schema.h"
 #include "common/mem.h"
 
 #include <assert.h>
@@ -347,9 +348,10 @@ cchc_db_explain_last_day (sqlite3 *db, const char *unit, const char *metric,
 {
     assert (db && unit && metric && day);
     sqlite3_stmt *st = s_explain_prepare (db,
-                                          "SELECT max (o.day) FROM observation AS o"
-                                          " WHERE o.agent IN (%s) AND o.metric = ?1"
-                                          " AND o.unit = ?2 AND o.day <= ?4",
+                                          "SELECT o.day FROM observation AS o"
+                                          " WHERE o.day <= ?4 AND o.agent IN (%s)"
+                                          " AND o.metric = ?1 AND o.unit = ?2"
+                                          " ORDER BY o.day DESC LIMIT 1",
                                           unit, metric, month_last, day_last, day_last);
     if (!st)
         return -1;
@@ -368,12 +370,14 @@ cchc_db_explain_rows (sqlite3 *db, const char *unit, const char *metric, int32_t
     assert (db && unit && metric && fn);
     sqlite3_stmt *st = s_explain_prepare (
         db,
-        "SELECT o.agent, a.name, o.day, o.value, o.seq, o.journal, j.received_at"
-        "  FROM observation AS o LEFT JOIN agent AS a ON a.id = o.agent"
-        "       LEFT JOIN journal AS j ON j.id = o.journal"
-        " WHERE o.agent IN (%s) AND o.metric = ?1 AND o.unit = ?2"
-        "   AND o.day BETWEEN ?4 AND ?5"
-        " ORDER BY o.day, o.agent",
+        CCHC_DB_DAYS ("?4", "?5") "SELECT o.agent, a.name, o.day, o.value, o.seq, o.journal,"
+                                  "       j.received_at"
+                                  "  FROM days CROSS JOIN observation AS o"
+                                  "       LEFT JOIN agent AS a ON a.id = o.agent"
+                                  "       LEFT JOIN journal AS j ON j.id = o.journal"
+                                  " WHERE o.day = days.day AND o.day <= ?5"
+                                  "   AND o.agent IN (%s) AND o.metric = ?1 AND o.unit = ?2"
+                                  " ORDER BY o.day, o.agent",
         unit, metric, month_last, from, to);
     if (!st)
         return -1;

@@ -7,6 +7,7 @@
 #include "collector/db/db.h"
 #include "collector/db/schema.h"
 
+#include "common/log.h"
 #include "common/text.h"
 
 #include <assert.h>
@@ -118,6 +119,8 @@ static const s_step_t s_steps [] = {
     { 5, "national tables in the schema", CCHC_DB_NATIONAL_SQL, NULL },
     { 6, "agent clock columns", NULL, s_agent_clock },
     { 7, "observation_month kept by a follower", CCHC_DB_MIGRATE_6_7, NULL },
+    { 8, "observation keyed (day, agent, metric); minutes for tens of millions of rows",
+      CCHC_DB_MIGRATE_7_8, NULL },
 };
 #define STEPS (sizeof s_steps / sizeof s_steps [0])
 
@@ -167,6 +170,8 @@ cchc_db_schema_apply (sqlite3 *db, char *err, size_t errlen)
             if (step->version <= version)
                 continue;
             char why [256] = "";
+            cchc_log (CCHC_LOG_INFO, "database: migrating to schema %d (%s)", step->version,
+                      step->what);
             if ((step->sql && s_exec (db, step->sql, why, sizeof why))
                 || (step->fn && step->fn (db, why, sizeof why))) {
                 cchc_errf (err, errlen, "migration to schema %d (%s): %s", step->version,

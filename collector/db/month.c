@@ -11,6 +11,7 @@
     whose days the journal rows after month_position carry.
 */
 #include "collector/db/db.h"
+#include "collector/db/schema.h"
 #include "common/mem.h"
 
 #include <assert.h>
@@ -282,8 +283,13 @@ s_rebuild (sqlite3_stmt *read, sqlite3_stmt *write, s_folds_t *f, int64_t agent,
     return SQLITE_OK;
 }
 
-static const char *s_read_sql = "SELECT metric, unit, day, value, journal FROM observation"
-                                " WHERE agent = ?1 AND day BETWEEN ?2 AND ?3";
+/*  (a seek per (day, agent): observation is keyed by day first) */
+static const char *s_read_sql =
+    CCHC_DB_DAYS ("?2", "?3") "SELECT o.metric, o.unit, o.day,"
+                              " o.value, o.journal"
+                              " FROM days CROSS JOIN observation AS o"
+                              " WHERE o.day = days.day"
+                              " AND o.agent = ?1";
 
 /*  Rebuild the months of `keys` through `write_sql` (its 11 parameters:
     s_rebuild's), each after one step of `first_sql` with the key's agent

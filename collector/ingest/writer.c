@@ -4,7 +4,7 @@
     One transaction per batch.  Inside it, per STORE job in arrival order:
     the journal row (its UNIQUE (agent, seq) makes a re-sent message a
     duplicate that changes nothing; journal ids keep the arrival order).
-    Then the batch's observations, sorted by (agent, day, metric number:
+    Then the batch's observations, sorted by (day, agent, metric number:
     s_metrics_t) so that they land side by side, one write per key (of several in the
     batch only the highest seq can win, and it replaces the stored row only
     if that holds an older seq), in multi-row INSERTs; last one counter
@@ -262,10 +262,10 @@ static int
 s_row_cmp (const void *a, const void *b)
 {
     const cchc_db_row_t *x = a, *y = b;
-    if (x->agent != y->agent)
-        return x->agent < y->agent ? -1 : 1;
     if (x->day != y->day)
         return x->day < y->day ? -1 : 1;
+    if (x->agent != y->agent)
+        return x->agent < y->agent ? -1 : 1;
     if (x->order != y->order)
         return x->order < y->order ? -1 : 1;
     if (x->order == S_METRIC_OTHER) {
@@ -307,7 +307,7 @@ s_row_same_key (const cchc_db_row_t *x, const cchc_db_row_t *y)
 }
 
 /*  Write the collected rows in key order (neighbours in the B-tree), one
-    write per (agent, day, metric): of several in the batch only the highest
+    write per (day, agent, metric): of several in the batch only the highest
     seq can win, and it wins over the stored row only if that is older.
     Every change goes into the summary's sum (s_month_apply).  0 or -1. */
 static int

@@ -397,7 +397,7 @@ s_schema (cchc_db_t *store)
 }
 
 /*  A version 1 database (key (agent, metric, day)) walks the migration
-    chain on open: rebuilt with the key (agent, day, metric), its rows
+    chain on open: rebuilt with the key (day, agent, metric), its rows
     unchanged, the roll-up's summary made from them, and the schema that of
     a new database. */
 static void
@@ -458,6 +458,9 @@ test_migration_1_2 (void)
     /*  the new key order, no day index, the old trigger gone */
     CHECK_EQ_INT (s_int (store, "SELECT pk FROM pragma_table_info ('observation')"
                                 " WHERE name = 'day'"),
+                  1);
+    CHECK_EQ_INT (s_int (store, "SELECT pk FROM pragma_table_info ('observation')"
+                                " WHERE name = 'agent'"),
                   2);
     CHECK_EQ_INT (s_int (store, "SELECT pk FROM pragma_table_info ('observation')"
                                 " WHERE name = 'metric'"),
