@@ -258,6 +258,7 @@ cchc_db_ingest_mode (cchc_db_t *self, cchc_db_wal_t *wal)
 {
     assert (self);
     if (s_exec (self, "PRAGMA foreign_keys = OFF;")
+        || s_exec (self, "PRAGMA ignore_check_constraints = ON;")
         || s_exec (self, "PRAGMA temp_store = MEMORY;"))
         return -1;
     self->wal = wal;

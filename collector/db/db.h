@@ -79,11 +79,14 @@ typedef struct {
 } cchc_db_wal_t;
 
 /*  Make this connection the ingest writer's: temporary storage in memory,
-    foreign keys are not
-    re-checked (the writer's references hold by construction: agent ids
-    come from the enrolment table, journal ids from the row it just
-    inserted; cchcctl audit checks them all), and WAL checkpoints are left to
-    another connection (cchc_db_checkpoint): `wal`, if not NULL, is kept up
+    foreign keys and CHECK constraints are not re-checked (what they say
+    holds by construction: agent ids come from the enrolment table, journal
+    ids from the row it just inserted, a value is bound as an integer or a
+    real, a signature is 64 bytes; cchcctl audit checks them all, and every
+    other connection checks them as it writes; PRAGMA
+    ignore_check_constraints saves a ninth of the observation rows'
+    insert), and WAL checkpoints are left to another connection
+    (cchc_db_checkpoint): `wal`, if not NULL, is kept up
     to date after every commit and read by cchc_db_wal_catch_up (NULL: this
     connection checkpoints by itself as SQLite does by default).  0 or -1. */
 int cchc_db_ingest_mode (cchc_db_t *self, cchc_db_wal_t *wal);
