@@ -185,7 +185,7 @@ s_generate (const char *path, const cchc_criteria_t *cat, int units,
                 goto step_fail;
             sqlite3_reset (journal);
         }
-        /* observations in primary-key order: (agent, day, metric) */
+        /* observations agent by agent (the key is (day, agent, metric)) */
         for (int d = 0; d < S_DAYS; d++) {
             for (size_t k = 0; k < nm; k++) {
                 const cchc_metric_t *metric = cchc_criteria_metric (cat, order [k]);
