@@ -373,6 +373,49 @@ test_month_follower (void)
     cchc_db_destroy (&store);
 }
 
+/*  One agent's month is read by a seek per day (CCHC_DB_DAYS, observation
+    keyed by day first): the readers' view and the follower's rebuild hold
+    every day of reporting months that cross a month's 31st, a year's end
+    and a leap day, and none of the neighbouring months'. */
+static void
+test_month_days (void)
+{
+    cchc_db_t *store = s_fresh ();
+    CHECK (store);
+    uint8_t pk [32] = { 9 };
+    char err [256];
+    int64_t agent = cchc_db_agent_enroll (store, pk, "SNV", "a", 1, err, sizeof err);
+    CHECK (agent > 0 && cchc_db_triggers (store, false) == 0);
+    static const int days [][3] = { { 2021, 12, 14 }, { 2021, 12, 15 }, { 2021, 12, 31 },
+                                    { 2022, 1, 1 },   { 2022, 1, 14 },  { 2022, 1, 15 },
+                                    { 2021, 3, 31 },  { 2021, 4, 14 },  { 2020, 2, 29 },
+                                    { 2020, 3, 14 } };
+    cchc_obs_t obs [10];
+    for (int i = 0; i < 10; i++)
+        obs [i] = s_obs ("a", days [i][0], days [i][1], days [i][2], 1 + i);
+    CHECK (s_store (store, agent, 1, "SNV", obs, 10) > 0);
+    /*  pending: every month of the journal row's days, 202003..202202 */
+    CHECK_EQ_INT (s_settle (store), 24 * 1000);
+    bool left = true;
+    CHECK (cchc_db_month_follow (store, -1, &left) == 0 && !left);
+    CHECK_EQ_INT (s_month_wrong (store, "observation_month"), 0);
+    CHECK_EQ_INT (s_int (store, "SELECT rows * 100 + total FROM observation_month"
+                                " WHERE month = 202201"),
+                  4 * 100 + 2 + 3 + 4 + 5);
+    CHECK_EQ_INT (s_int (store, "SELECT rows FROM observation_month WHERE month = 202104"), 2);
+    CHECK_EQ_INT (s_int (store, "SELECT rows FROM observation_month WHERE month = 202003"), 2);
+    /*  the year's last day moved to another unit: rebuilt from the rows */
+    cchc_obs_t moved [1] = { s_obs ("a", 2021, 12, 31, 30) };
+    CHECK (s_store (store, agent, 2, "STP", moved, 1) > 0);
+    CHECK_EQ_INT (s_settle (store), 1000);
+    CHECK (cchc_db_month_follow (store, -1, &left) == 0 && !left);
+    CHECK_EQ_INT (s_month_wrong (store, "observation_month"), 0);
+    CHECK_EQ_INT (s_int (store, "SELECT rows * 100 + total FROM observation_month"
+                                " WHERE month = 202201 AND unit = 'STP'"),
+                  100 + 30);
+    cchc_db_destroy (&store);
+}
+
 /*  What a schema has: every table, index and trigger by name, and the
     columns of the tables the collector's figures come from. */
 static char *
@@ -738,6 +781,7 @@ main (void)
     CCHC_TEST_RUN (test_observation_last_writer_wins);
     CCHC_TEST_RUN (test_observations_write);
     CCHC_TEST_RUN (test_month_follower);
+    CCHC_TEST_RUN (test_month_days);
     CCHC_TEST_RUN (test_migration_1_2);
     CCHC_TEST_RUN (test_migration_4_5);
     CCHC_TEST_RUN (test_agent_counters_and_enrolment);
