@@ -170,7 +170,7 @@ cchc_db_schema_apply (sqlite3 *db, char *err, size_t errlen)
             if (step->version <= version)
                 continue;
             char why [256] = "";
-            cchc_log (CCHC_LOG_INFO, "database: migrating to schema %d (%s)", step->version,
+            cchc_log (CCHC_LOG_NOTICE, "database: migrating to schema %d (%s)", step->version,
                       step->what);
             if ((step->sql && s_exec (db, step->sql, why, sizeof why))
                 || (step->fn && step->fn (db, why, sizeof why))) {
