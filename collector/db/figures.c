@@ -356,7 +356,7 @@ cchc_db_explain_last_day (sqlite3 *db, const char *unit, const char *metric,
     if (!st)
         return -1;
     int rc = sqlite3_step (st);
-    int found = rc == SQLITE_ROW ? sqlite3_column_type (st, 0) != SQLITE_NULL : -1;
+    int found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1; /* no row: no value */
     if (found == 1)
         *day = sqlite3_column_int (st, 0);
     sqlite3_finalize (st);

@@ -289,7 +289,7 @@ static const char *s_read_sql =
                               " o.value, o.journal"
                               " FROM days CROSS JOIN observation AS o"
                               " WHERE o.day = days.day"
-                              " AND o.agent = ?1";
+                              " AND o.agent = ?1 AND o.day BETWEEN ?2 AND ?3";
 
 /*  Rebuild the months of `keys` through `write_sql` (its 11 parameters:
     s_rebuild's), each after one step of `first_sql` with the key's agent

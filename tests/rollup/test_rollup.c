@@ -593,6 +593,10 @@ s_explain (void)
     CHECK (cchc_rollup_explain (db, s_cat, &w, "X4", "wf", s_collect, &seen, err, sizeof err)
            == 0);
     CHECK_EQ_INT (seen.count, 0);
+    CHECK (
+        cchc_rollup_explain (db, s_cat, &w, "X4", "procs", s_collect, &seen, err, sizeof err)
+        == 0); /* a gauge with no value at all */
+    CHECK_EQ_INT (seen.count, 0);
     CHECK (cchc_rollup_explain (db, s_cat, &w, "S1", "nope", s_collect, &seen, err, sizeof err)
            == -1);
     CHECK (strstr (err, "neither a metric nor an indicator"));
