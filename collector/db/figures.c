@@ -328,9 +328,11 @@ s_explain_prepare (sqlite3 *db, const char *format, const char *unit, const char
     int monthly = cchc_db_month_kept (db);
     if (monthly < 0)
         return NULL;
-    char sql [1024];
-    snprintf (sql, sizeof sql, format,
-              monthly ? S_EXPLAIN_AGENTS_MONTH : S_EXPLAIN_AGENTS_ALL);
+    char sql [2048];
+    int len = snprintf (sql, sizeof sql, format,
+                        monthly ? S_EXPLAIN_AGENTS_MONTH : S_EXPLAIN_AGENTS_ALL);
+    if (len < 0 || (size_t) len >= sizeof sql)
+        return NULL;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) != SQLITE_OK)
         return NULL;
@@ -347,12 +349,18 @@ cchc_db_explain_last_day (sqlite3 *db, const char *unit, const char *metric,
                           int32_t month_last, int32_t day_last, int32_t *day)
 {
     assert (db && unit && metric && day);
-    sqlite3_stmt *st = s_explain_prepare (db,
-                                          "SELECT o.day FROM observation AS o"
-                                          " WHERE o.day <= ?4 AND o.agent IN (%s)"
-                                          " AND o.metric = ?1 AND o.unit = ?2"
-                                          " ORDER BY o.day DESC LIMIT 1",
-                                          unit, metric, month_last, day_last, day_last);
+    sqlite3_stmt *st =
+        s_explain_prepare (db,
+                           CCHC_DB_DAYS_BACK ("(SELECT ifnull (min (day), ?4)"
+                                              " FROM observation)",
+                                              "?4") "SELECT back.day FROM back"
+                                                    " WHERE EXISTS (SELECT 1"
+                                                    " FROM observation AS o"
+                                                    " WHERE o.day = back.day"
+                                                    " AND o.agent IN (%s)"
+                                                    " AND o.metric = ?1 AND o.unit = ?2)"
+                                                    " LIMIT 1",
+                           unit, metric, month_last, day_last, day_last);
     if (!st)
         return -1;
     int rc = sqlite3_step (st);

@@ -209,6 +209,15 @@
     " WHEN day / 100 % 100 < 12 THEN (day / 100 + 1) * 100 + 1"        \
     " ELSE (day / 10000 + 1) * 10000 + 101 END FROM days WHERE day < " b ") "
 
+/*  The same backwards: the days from b down to a (b >= a), latest first, as
+    the rows of back (day); read lazily, so a LIMIT stops it at the first
+    day that has what the query asks. */
+#define CCHC_DB_DAYS_BACK(a, b)                                        \
+    "WITH RECURSIVE back (day) AS (SELECT " b " UNION ALL SELECT CASE" \
+    " WHEN day % 100 > 1 THEN day - 1"                                 \
+    " WHEN day / 100 % 100 > 1 THEN day - 100 + 30"                    \
+    " ELSE (day / 10000 - 1) * 10000 + 1231 END FROM back WHERE day > " a ") "
+
 /*  observation_month — the roll-up's summary of the daily rows (delta.h
     says what it holds and how it is kept): per (agent, month, metric, unit), the
     sum and count of the observation rows, their first and last day, the
