@@ -24,6 +24,7 @@
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* ------------------------------------------------------------------ units */
 
@@ -318,20 +319,25 @@ cchc_db_journal_received (sqlite3 *db, const int64_t *ids, size_t count, int64_t
     "SELECT id FROM agent WHERE ?1 IS NOT NULL" \
     " AND ?2 IS NOT NULL AND ?3 IS NOT NULL"
 
-/*  `format` (one %s: the agents' sub-query) bound: ?1 the metric, ?2 the
-    unit, ?3 the window's last month, ?4 from and ?5 to (days; a statement
-    without ?5 ignores it).  NULL on an SQL failure. */
+/*  `with` (a WITH clause, as it is) then `format` (one %s: the agents'
+    sub-query; SQL with a % of its own goes in `with`) bound: ?1 the
+    metric, ?2 the unit, ?3 the window's last month, ?4 from and ?5 to
+    (days; a statement without ?5 ignores it).  NULL on an SQL failure. */
 static sqlite3_stmt *
-s_explain_prepare (sqlite3 *db, const char *format, const char *unit, const char *metric,
-                   int32_t month_last, int32_t from, int32_t to)
+s_explain_prepare (sqlite3 *db, const char *with, const char *format, const char *unit,
+                   const char *metric, int32_t month_last, int32_t from, int32_t to)
 {
     int monthly = cchc_db_month_kept (db);
     if (monthly < 0)
         return NULL;
     char sql [2048];
-    int len = snprintf (sql, sizeof sql, format,
+    size_t used = strlen (with);
+    if (used >= sizeof sql)
+        return NULL;
+    memcpy (sql, with, used);
+    int len = snprintf (sql + used, sizeof sql - used, format,
                         monthly ? S_EXPLAIN_AGENTS_MONTH : S_EXPLAIN_AGENTS_ALL);
-    if (len < 0 || (size_t) len >= sizeof sql)
+    if (len < 0 || (size_t) len >= sizeof sql - used)
         return NULL;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -353,13 +359,10 @@ cchc_db_explain_last_day (sqlite3 *db, const char *unit, const char *metric,
         s_explain_prepare (db,
                            CCHC_DB_DAYS_BACK ("(SELECT ifnull (min (day), ?4)"
                                               " FROM observation)",
-                                              "?4") "SELECT back.day FROM back"
-                                                    " WHERE EXISTS (SELECT 1"
-                                                    " FROM observation AS o"
-                                                    " WHERE o.day = back.day"
-                                                    " AND o.agent IN (%s)"
-                                                    " AND o.metric = ?1 AND o.unit = ?2)"
-                                                    " LIMIT 1",
+                                              "?4"),
+                           "SELECT back.day FROM back WHERE EXISTS (SELECT 1"
+                           " FROM observation AS o WHERE o.day = back.day AND o.agent IN (%s)"
+                           " AND o.metric = ?1 AND o.unit = ?2) LIMIT 1",
                            unit, metric, month_last, day_last, day_last);
     if (!st)
         return -1;
@@ -376,17 +379,17 @@ cchc_db_explain_rows (sqlite3 *db, const char *unit, const char *metric, int32_t
                       int32_t from, int32_t to, cchc_db_source_row_fn *fn, void *arg)
 {
     assert (db && unit && metric && fn);
-    sqlite3_stmt *st = s_explain_prepare (
-        db,
-        CCHC_DB_DAYS ("?4", "?5") "SELECT o.agent, a.name, o.day, o.value, o.seq, o.journal,"
-                                  "       j.received_at"
-                                  "  FROM days CROSS JOIN observation AS o"
-                                  "       LEFT JOIN agent AS a ON a.id = o.agent"
-                                  "       LEFT JOIN journal AS j ON j.id = o.journal"
-                                  " WHERE o.day = days.day AND o.day <= ?5"
-                                  "   AND o.agent IN (%s) AND o.metric = ?1 AND o.unit = ?2"
-                                  " ORDER BY o.day, o.agent",
-        unit, metric, month_last, from, to);
+    sqlite3_stmt *st =
+        s_explain_prepare (db, CCHC_DB_DAYS ("?4", "?5"),
+                           "SELECT o.agent, a.name, o.day, o.value, o.seq, o.journal,"
+                           "       j.received_at"
+                           "  FROM days CROSS JOIN observation AS o"
+                           "       LEFT JOIN agent AS a ON a.id = o.agent"
+                           "       LEFT JOIN journal AS j ON j.id = o.journal"
+                           " WHERE o.day = days.day AND o.day <= ?5"
+                           "   AND o.agent IN (%s) AND o.metric = ?1 AND o.unit = ?2"
+                           " ORDER BY o.day, o.agent",
+                           unit, metric, month_last, from, to);
     if (!st)
         return -1;
     int rc;

@@ -186,7 +186,11 @@ static cchc_ratelimit_t s_rl_refused = CCHC_RATELIMIT_INIT (60000, 10);
 static cchc_ratelimit_t s_rl_cut = CCHC_RATELIMIT_INIT (60000, 10);
 
 /*  MHD's accept policy: refuse a connection past the limits, naming the
-    peer (MHD's own limits, a margin above, only back this up). */
+    peer (MHD's own limits, a margin above, only back this up).  A
+    connection counts once it has started (s_notify), so accepts on the
+    pool's threads at the same instant may each let one more in: a peer can
+    hold up to max_per_peer + threads - 1, and MHD's per-address limit
+    (max_per_peer + 4) is the hard bound. */
 static enum MHD_Result
 s_accept (void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
