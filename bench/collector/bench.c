@@ -19,7 +19,13 @@
     check the signature) and ingest / single-thread verify rate.
 
     --obs N: observations per report (1..128: metric k % 32 of the list
-    below, day s * 4 + k / 32 of report s).  --rate N: the timed reports are
+    below, day s * 4 + k / 32 of report s).  --days N: each agent's reports
+    go round N days instead (day (s % N) * 4 + k / 32): from the (N+1)th
+    report on, each replaces the values an older report of the agent stored
+    (a higher seq wins), the way a running agent re-sends today's figures
+    all day long (--days 1) — what a province's collector mostly sees,
+    where the default measures new figures only (a backlog after an
+    outage).  --rate N: the timed reports are
     sent at N reports/s in all (open loop: a report is due every 1/N s, to
     the next agent with room in its window), not as fast as the acks come
     back; the ack latencies then say what a sender sees at that load (run
@@ -28,7 +34,7 @@
     agent's the X25519 form of its signing key, enrolled).
 
     Usage: cchc-bench-collector [--agents N] [--messages N] [--window N]
-                                [--obs N] [--rate N] [--verifiers N] [--batch N]
+                                [--obs N] [--days N] [--rate N] [--verifiers N] [--batch N]
                                 [--synchronous full|normal] [--collector PATH]
                                 [--curve] [--keep]
 */
@@ -294,7 +300,7 @@ s_wal_sample (const char *path, off_t *max)
 int
 main (int argc, char **argv)
 {
-    size_t nagents = 100, nmessages = 40000, window = 8, nobs = 30;
+    size_t nagents = 100, nmessages = 40000, window = 8, nobs = 30, ndays = 0;
     double pace = 0;
     int verifiers = 2, batch = 256;
     const char *collector = CCHC_COLLECTOR_BIN, *synchronous = "full";
@@ -320,6 +326,8 @@ main (int argc, char **argv)
             window = strtoul (val, NULL, 10);
         else if (strcmp (argv [i - 1], "--obs") == 0)
             nobs = strtoul (val, NULL, 10);
+        else if (strcmp (argv [i - 1], "--days") == 0)
+            ndays = strtoul (val, NULL, 10);
         else if (strcmp (argv [i - 1], "--rate") == 0)
             pace = strtod (val, NULL);
         else if (strcmp (argv [i - 1], "--verifiers") == 0)
@@ -334,7 +342,7 @@ main (int argc, char **argv)
             s_die ("unknown option");
     }
     if (!nagents || nagents > 999 || nmessages < nagents || !window || !nobs
-        || nobs > 4 * METRICS_COUNT || pace < 0 || pace > 1e6)
+        || nobs > 4 * METRICS_COUNT || ndays > 100000 || pace < 0 || pace > 1e6)
         s_die ("bad numbers: 1..999 agents, messages >= agents, 1..128 observations, "
                "rate 0..1000000");
     if (sodium_init () < 0)
@@ -394,7 +402,8 @@ main (int argc, char **argv)
             for (size_t k = 0; k < nobs; k++) {
                 cchc_strlcpy (report.obs [k].metric, s_metrics [k % METRICS_COUNT],
                               CCHC_METRIC_MAX + 1);
-                report.obs [k].date = base + (cchc_date_t) (s * 4 + k / METRICS_COUNT);
+                size_t day = ndays ? s % ndays : s;
+                report.obs [k].date = base + (cchc_date_t) (day * 4 + k / METRICS_COUNT);
                 report.obs [k].ival = (int64_t) randombytes_uniform (100000);
             }
             if (cchc_report_encode (&report, &agent->msgs [s].body, &agent->msgs [s].len))
@@ -631,6 +640,10 @@ main (int argc, char **argv)
             "synchronous=%s, %ld cores\n",
             nagents, nmessages, nobs, avg_len, window, verifiers, batch, synchronous,
             sysconf (_SC_NPROCESSORS_ONLN));
+    if (ndays)
+        printf ("days:        each agent's reports go round %zu days: most replace stored "
+                "values (--days)\n",
+                ndays);
     printf ("ingest:      %.0f messages/s, %.0f observations/s (%zu timed reports in "
             "%.2f s; acks after commit)\n",
             rate, rate * (double) nobs, timed, elapsed);
