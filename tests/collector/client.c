@@ -21,9 +21,10 @@
     send:    --unit U --seq N [--created MS|now|now+MS] [--obs "m,date,v;..."]
              [--tamper BYTE] [--garbage N] [--oversize N] [--timeout MS]
     stream:  --unit U --count N [--window W] [--timeout MS] [--obs-per K]
-             [--ack-log FILE] [--deadline MS] [--rate PER_SECOND]
+             [--ack-log FILE] [--deadline MS] [--rate PER_SECOND] [--days D]
     In stream, report seq s carries K observations: metric k of the list below,
-    date 2010-01-01 + s days, value s * 1000 + k.
+    date 2010-01-01 + s days (--days D: + s % D days, so the reports replace
+    each other's values, the highest seq winning), value s * 1000 + k.
 */
 #include "common/clock.h"
 #include "common/key.h"
@@ -55,7 +56,7 @@ typedef struct {
     bool curve;
     uint64_t seq, count;
     long tamper, garbage, oversize;
-    long timeout_ms, window, obs_per, deadline_ms, rate;
+    long timeout_ms, window, obs_per, deadline_ms, rate, days;
     cchc_key_t *key;
     uint8_t server [32];
     bool have_server;
@@ -275,6 +276,8 @@ s_cmd_stream (void *ctx, s_args_t *args)
     size_t per = (size_t) args->obs_per;
     if (per < 1 || per > METRICS_COUNT)
         s_die ("%s", "--obs-per out of range");
+    if (args->days < 0 || args->days > 100000)
+        s_die ("%s", "--days out of range");
     for (size_t s = 1; s <= n; s++) {
         cchc_report_t report;
         memset (&report, 0, sizeof report);
@@ -286,7 +289,8 @@ s_cmd_stream (void *ctx, s_args_t *args)
         report.nobs = (uint32_t) per;
         for (size_t k = 0; k < per; k++) {
             cchc_strlcpy (report.obs [k].metric, s_metrics [k], CCHC_METRIC_MAX + 1);
-            report.obs [k].date = base + (cchc_date_t) s;
+            report.obs [k].date =
+                base + (cchc_date_t) (args->days ? s % (size_t) args->days : s);
             report.obs [k].ival = (int64_t) (s * 1000 + k);
         }
         if (cchc_report_encode (&report, &msgs [s].body, &msgs [s].len))
@@ -496,6 +500,8 @@ main (int argc, char **argv)
             args.window = atol (val);
         else if (strcmp (opt, "--obs-per") == 0)
             args.obs_per = atol (val);
+        else if (strcmp (opt, "--days") == 0)
+            args.days = atol (val);
         else if (strcmp (opt, "--ack-log") == 0)
             args.ack_log = val;
         else if (strcmp (opt, "--deadline") == 0)

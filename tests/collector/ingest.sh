@@ -181,6 +181,26 @@ expect month_later.duplicate "status=duplicate reason=none seq=1 rejected=" \
 expect month_later.unchanged "$before" "$(sql "SELECT count(*), sum(value), sum(seq) FROM observation")"
 stop_collector
 
+# one agent's reports going round the same 2 days, 16 in flight through two
+# verifiers (so they reach the writer out of order, mostly inside a batch):
+# each (metric, day) holds the value of the highest seq that carried it
+# (report s: day 2010-01-01 + s % 2, values s * 1000 + k), and every report
+# is in the journal once.  (A batch sorted lowest seq first fails here; a
+# late older seq across batches is the late.* case above.)
+"$CTL" --state "$ST" agent enroll --unit SXD --name "Sở Xây dựng" --key-file "$T/keys/a6.key.pub" >/dev/null
+AID=$(sql "SELECT max(id) FROM agent")
+start_collector --set collector.verifiers=2
+"$CLIENT" stream --endpoint "$EP" --key "$T/keys/a6.key" --server "$ST/collector.key.pub" \
+    --unit SXD --count 1500 --window 16 --timeout 5000 --obs-per 4 --days 2 >"$T/lww.out" 2>&1 \
+  && rc=0 || rc=$?
+expect lww.stream "0" "$rc"
+expect lww.journal "1500|1500" "$(sql "SELECT count(*), count(DISTINCT seq) FROM journal WHERE agent = $AID")"
+expect lww.rows "8" "$(sql "SELECT count(*) FROM observation WHERE agent = $AID")"
+expect lww.highest_seq_wins "0" "$(sql "SELECT count(*) FROM observation WHERE agent = $AID
+  AND (day NOT BETWEEN 20100101 AND 20100102 OR seq <> 1500 - (1500 - (day - 20100101)) % 2
+       OR value / 1000 <> seq OR value % 1000 >= 4)")"
+stop_collector
+
 # the collector's database is consistent with its journal
 expect audit.clean "audit: * 0 mismatches" "$("$CTL" --state "$ST" audit | tail -1)"
 
