@@ -19,7 +19,7 @@ enum {
     S_JOURNAL_ADD,
     S_JOURNAL_GET,
     S_OBS_PUT,
-    S_OBS_GET,
+    S_OBS_DAY,
     S_OBS_SET,
     S_AGENT_NOTE,
     S_AGENT_HIGH,
@@ -38,10 +38,10 @@ static const char *s_sql [S_COUNT] = {
                   " ON CONFLICT (agent, metric, day) DO UPDATE SET unit = excluded.unit,"
                   " value = excluded.value, seq = excluded.seq, journal = excluded.journal"
                   " WHERE excluded.seq > observation.seq",
-    [S_OBS_GET] = "SELECT seq, unit, value, journal FROM observation"
-                  " WHERE agent = ?1 AND day = ?2 AND metric = ?3",
-    [S_OBS_SET] = "UPDATE observation SET unit = ?4, value = ?5, seq = ?6, journal = ?7"
-                  " WHERE agent = ?1 AND day = ?2 AND metric = ?3",
+    [S_OBS_DAY] = "SELECT metric, seq, unit, value, journal FROM observation"
+                  " WHERE day = ?1 AND agent = ?2",
+    [S_OBS_SET] = "UPDATE observation SET unit = ?2, value = ?5, seq = ?6, journal = ?7"
+                  " WHERE day = ?4 AND agent = ?1 AND metric = ?3 AND seq < ?6",
     [S_AGENT_NOTE] =
         "UPDATE agent SET last_seen = max(coalesce(last_seen, 0), ?2),"
         " accepted = accepted + ?3, duplicates = duplicates + ?4,"
@@ -60,6 +60,8 @@ struct cchc_db_t {
     sqlite3_stmt *stmt [S_COUNT];
     /*  [n]: INSERT of n observation rows (1..CCHC_DB_ROWS_PER_INSERT). */
     sqlite3_stmt *obs_insert [CCHC_DB_ROWS_PER_INSERT + 1];
+    /*  The last observation rows written met stored ones: read first. */
+    bool obs_replacing;
     cchc_db_wal_t *wal; /* ingest mode: shared with the checkpointer */
     int errcode;
     char errmsg [256];
@@ -406,7 +408,7 @@ s_bind_value (sqlite3_stmt *stmt, int index, const cchc_obs_t *obs)
         sqlite3_bind_int64 (stmt, index, obs->ival);
 }
 
-/*  The INSERT of n rows, prepared on first use. */
+/*  The INSERT OR IGNORE of n rows, prepared on first use. */
 static sqlite3_stmt *
 s_obs_insert (cchc_db_t *self, size_t n)
 {
@@ -433,50 +435,174 @@ s_obs_insert (cchc_db_t *self, size_t n)
     return self->obs_insert [n];
 }
 
-/*  After an INSERT that met existing rows: what became of `row`.  1, 2 (old
-    filled), 0, or -1. */
-static int
-s_obs_resolve (cchc_db_t *self, const cchc_db_row_t *row, cchc_db_old_t *old)
+static int32_t
+s_row_day (const cchc_db_row_t *row)
 {
-    int32_t day = row->day ? row->day : cchc_db_day_ymd (row->obs->date);
-    sqlite3_stmt *stmt = s_stmt (self, S_OBS_GET);
-    if (!stmt)
+    return row->day ? row->day : cchc_db_day_ymd (row->obs->date);
+}
+
+/*  Bind row's 7 values from parameter p + 1 on, in the INSERT's order. */
+static void
+s_obs_bind (sqlite3_stmt *stmt, int p, const cchc_db_row_t *row)
+{
+    sqlite3_bind_int64 (stmt, p + 1, row->agent);
+    sqlite3_bind_text (stmt, p + 2, row->unit, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, p + 3, row->obs->metric, -1, SQLITE_STATIC);
+    sqlite3_bind_int (stmt, p + 4, s_row_day (row));
+    s_bind_value (stmt, p + 5, row->obs);
+    sqlite3_bind_int64 (stmt, p + 6, (sqlite3_int64) row->seq);
+    sqlite3_bind_int64 (stmt, p + 7, row->journal);
+}
+
+static int
+s_obs_internal (cchc_db_t *self, const char *what)
+{
+    s_fail (self, SQLITE_INTERNAL);
+    snprintf (self->errmsg, sizeof self->errmsg, "observation write: %s", what);
+    return -1;
+}
+
+/*  What the stored rows of rows[0..n) say, each (day, agent) read once
+    along the key (a report's rows are one or two such runs) instead of a
+    seek per row: result[i] -1 none stored, 1 stored by this row (its
+    INSERT), 0 a row of this seq or a higher one is stored (left alone), 2
+    an older one is (old[i] describes it: to replace).  0 or -1. */
+static int
+s_obs_read (cchc_db_t *self, const cchc_db_row_t *rows, size_t n, int *result,
+            cchc_db_old_t *old)
+{
+    sqlite3_stmt *st = s_stmt (self, S_OBS_DAY);
+    if (!st)
         return -1;
-    sqlite3_bind_int64 (stmt, 1, row->agent);
-    sqlite3_bind_int (stmt, 2, day);
-    sqlite3_bind_text (stmt, 3, row->obs->metric, -1, SQLITE_STATIC);
-    int rc = sqlite3_step (stmt);
-    if (rc != SQLITE_ROW) {
-        s_fail (self, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc);
-        sqlite3_reset (stmt);
-        return -1;
+    for (size_t i = 0; i < n; i++)
+        result [i] = -1;
+    for (size_t g = 0; g < n;) {
+        int32_t day = s_row_day (&rows [g]);
+        size_t end = g + 1;
+        while (end < n && rows [end].agent == rows [g].agent && s_row_day (&rows [end]) == day)
+            end++;
+        sqlite3_bind_int (st, 1, day);
+        sqlite3_bind_int64 (st, 2, rows [g].agent);
+        int rc;
+        while ((rc = sqlite3_step (st)) == SQLITE_ROW) {
+            const char *metric = (const char *) sqlite3_column_text (st, 0);
+            size_t i = g;
+            while (i < end
+                   && (result [i] != -1 || !metric || strcmp (rows [i].obs->metric, metric)))
+                i++;
+            if (i == end)
+                continue; /* a metric these rows do not carry */
+            int64_t seq = sqlite3_column_int64 (st, 1);
+            if (seq == (int64_t) rows [i].seq
+                && sqlite3_column_int64 (st, 4) == rows [i].journal) {
+                result [i] = 1;
+                continue;
+            }
+            const char *unit = (const char *) sqlite3_column_text (st, 2);
+            cchc_strlcpy (old [i].unit, unit ? unit : "", sizeof old [i].unit);
+            old [i].is_float = sqlite3_column_type (st, 3) == SQLITE_FLOAT;
+            old [i].ival = old [i].is_float ? 0 : sqlite3_column_int64 (st, 3);
+            old [i].fval = old [i].is_float ? sqlite3_column_double (st, 3) : 0;
+            result [i] = seq >= (int64_t) rows [i].seq ? 0 : 2;
+        }
+        sqlite3_reset (st);
+        if (rc != SQLITE_DONE) {
+            s_fail (self, rc);
+            return -1;
+        }
+        g = end;
     }
-    int64_t old_seq = sqlite3_column_int64 (stmt, 0);
-    if (old_seq == (int64_t) row->seq && sqlite3_column_int64 (stmt, 3) == row->journal) {
-        sqlite3_reset (stmt);
-        return 1; /* the INSERT added it */
-    }
-    const char *old_unit = (const char *) sqlite3_column_text (stmt, 1);
-    cchc_strlcpy (old->unit, old_unit ? old_unit : "", sizeof old->unit);
-    old->is_float = sqlite3_column_type (stmt, 2) == SQLITE_FLOAT;
-    old->ival = old->is_float ? 0 : sqlite3_column_int64 (stmt, 2);
-    old->fval = old->is_float ? sqlite3_column_double (stmt, 2) : 0;
-    sqlite3_reset (stmt);
-    if (old_seq >= (int64_t) row->seq)
+    return 0;
+}
+
+/*  INSERT OR IGNORE of the rows whose `pick` is set (all of them when pick
+    is NULL), n at most CCHC_DB_ROWS_PER_INSERT; *added: rows inserted.  0
+    or -1. */
+static int
+s_obs_add (cchc_db_t *self, const cchc_db_row_t *rows, size_t n, const int *pick,
+           size_t *added)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += !pick || pick [i] == -1;
+    *added = 0;
+    if (k == 0)
         return 0;
-    stmt = s_stmt (self, S_OBS_SET);
+    sqlite3_stmt *stmt = s_obs_insert (self, k);
     if (!stmt)
         return -1;
-    sqlite3_bind_int64 (stmt, 1, row->agent);
-    sqlite3_bind_int (stmt, 2, day);
-    sqlite3_bind_text (stmt, 3, row->obs->metric, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 4, row->unit, -1, SQLITE_STATIC);
-    s_bind_value (stmt, 5, row->obs);
-    sqlite3_bind_int64 (stmt, 6, (sqlite3_int64) row->seq);
-    sqlite3_bind_int64 (stmt, 7, row->journal);
+    k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!pick || pick [i] == -1)
+            s_obs_bind (stmt, (int) k++ * 7, &rows [i]);
     if (s_done (self, stmt))
         return -1;
-    return 2;
+    *added = (size_t) sqlite3_changes (self->db);
+    return 0;
+}
+
+/*  The rows of result 2 written over the older stored ones (one UPDATE
+    each: as cheap as a multi-row upsert, measured, and simpler).  0 or -1. */
+static int
+s_obs_replace (cchc_db_t *self, const cchc_db_row_t *rows, size_t n, const int *result)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (result [i] != 2)
+            continue;
+        sqlite3_stmt *stmt = s_stmt (self, S_OBS_SET);
+        if (!stmt)
+            return -1;
+        s_obs_bind (stmt, 0, &rows [i]);
+        if (s_done (self, stmt))
+            return -1;
+        if (sqlite3_changes (self->db) != 1)
+            return s_obs_internal (self, "a row to replace not found");
+    }
+    return 0;
+}
+
+/*  One statement's worth of rows (see db.h).  New rows (a backlog, a new
+    day) are inserted first and read back only if the INSERT met stored
+    rows; once rows met stored ones (a running agent re-sending today's
+    figures: most reports), the next are read first, so that the INSERT
+    does not try every row in vain. */
+static int
+s_obs_write (cchc_db_t *self, const cchc_db_row_t *rows, size_t n, int *result,
+             cchc_db_old_t *old)
+{
+    size_t added = 0, absent = 0;
+    if (!self->obs_replacing) {
+        if (s_obs_add (self, rows, n, NULL, &added))
+            return -1;
+        if (added == n) {
+            for (size_t i = 0; i < n; i++)
+                result [i] = 1;
+            return 0;
+        }
+        if (s_obs_read (self, rows, n, result, old))
+            return -1;
+    }
+    else {
+        if (s_obs_read (self, rows, n, result, old))
+            return -1;
+        for (size_t i = 0; i < n; i++)
+            absent += result [i] == -1;
+        if (s_obs_add (self, rows, n, result, &added))
+            return -1;
+        if (added != absent)
+            return s_obs_internal (self, "a row read as absent not inserted");
+        for (size_t i = 0; i < n; i++)
+            if (result [i] == -1)
+                result [i] = 1;
+    }
+    size_t stored = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (result [i] == -1)
+            return s_obs_internal (self, "a row neither inserted nor stored before");
+        stored += result [i] != 1;
+    }
+    self->obs_replacing = stored > 0;
+    return s_obs_replace (self, rows, n, result);
 }
 
 int
@@ -488,33 +614,8 @@ cchc_db_observations_write (cchc_db_t *self, const cchc_db_row_t *rows, size_t c
         size_t n = count - done;
         if (n > CCHC_DB_ROWS_PER_INSERT)
             n = CCHC_DB_ROWS_PER_INSERT;
-        sqlite3_stmt *stmt = s_obs_insert (self, n);
-        if (!stmt)
+        if (s_obs_write (self, &rows [done], n, &result [done], &old [done]))
             return -1;
-        for (size_t i = 0; i < n; i++) {
-            const cchc_db_row_t *row = &rows [done + i];
-            int p = (int) i * 7;
-            sqlite3_bind_int64 (stmt, p + 1, row->agent);
-            sqlite3_bind_text (stmt, p + 2, row->unit, -1, SQLITE_STATIC);
-            sqlite3_bind_text (stmt, p + 3, row->obs->metric, -1, SQLITE_STATIC);
-            sqlite3_bind_int (stmt, p + 4,
-                              row->day ? row->day : cchc_db_day_ymd (row->obs->date));
-            s_bind_value (stmt, p + 5, row->obs);
-            sqlite3_bind_int64 (stmt, p + 6, (sqlite3_int64) row->seq);
-            sqlite3_bind_int64 (stmt, p + 7, row->journal);
-        }
-        if (s_done (self, stmt))
-            return -1;
-        if ((size_t) sqlite3_changes (self->db) == n)
-            for (size_t i = 0; i < n; i++)
-                result [done + i] = 1;
-        else
-            for (size_t i = 0; i < n; i++) {
-                int rc = s_obs_resolve (self, &rows [done + i], &old [done + i]);
-                if (rc < 0)
-                    return -1;
-                result [done + i] = rc;
-            }
         done += n;
     }
     return 0;

@@ -171,13 +171,14 @@ typedef struct {
 
 /*  cchc_db_observation_write for many rows with distinct (agent, day,
     metric) (best in key order): multi-row INSERT OR IGNOREs of the new
-    rows; only where a statement met an existing row are the rows read one
-    by one (a row holding this row's journal id was just inserted by it) and
-    replaced when older.  OR IGNORE (not ON CONFLICT ... ABORT) so the
-    statement needs no statement journal: the values are built to satisfy
-    the table's NOT NULL / CHECK constraints, and a row skipped anyway would
-    be found missing by that read, which fails the write (SQLITE_INTERNAL).  Sets result[i] (1 added, 2 replaced with old[i]
-    described, 0 left alone).  0 or -1. */
+    rows; only where a statement met stored rows are its (day, agent)s read
+    back along the key, once each (a row holding this row's journal id was
+    just inserted by it), and the older ones replaced by one multi-row
+    upsert.  OR IGNORE (not ON CONFLICT ... ABORT) so the statement needs no
+    statement journal: the values are built to satisfy the table's NOT NULL
+    / CHECK constraints, and a row skipped anyway would be found missing by
+    that read, which fails the write (SQLITE_INTERNAL).  Sets result[i] (1
+    added, 2 replaced with old[i] described, 0 left alone).  0 or -1. */
 int cchc_db_observations_write (cchc_db_t *self, const cchc_db_row_t *rows, size_t count,
                                 int *result, cchc_db_old_t *old);
 
