@@ -158,6 +158,7 @@ typedef struct {
     sqlite3_stmt *set;    /* rows: one row's UPDATE; JSON: the day row's */
     sqlite3_stmt *cells;  /* JSON: a day row's cells, parsed */
     sqlite3_stmt *read;   /* one (day, agent)'s values */
+    bool replacing;       /* rows: the last report met stored rows */
 } s_ctx_t;
 
 static void
@@ -171,10 +172,9 @@ s_bind_value (sqlite3_stmt *st, int i, int64_t seq, int k)
         sqlite3_bind_int64 (st, i, iv);
 }
 
-/*  The writer's way: a multi-row INSERT OR IGNORE of S_METRICS rows, then
-    (rows met) each met row's seq read and, when older, the row updated. */
+/*  The multi-row INSERT OR IGNORE of the report's S_METRICS rows. */
 static void
-s_rows_write (s_ctx_t *c, int agent, int day, int64_t seq, int64_t journal)
+s_rows_insert_all (s_ctx_t *c, int agent, int day, int64_t seq, int64_t journal)
 {
     sqlite3_stmt *st = c->insert;
     for (int k = 0; k < S_METRICS; k++) {
@@ -188,17 +188,42 @@ s_rows_write (s_ctx_t *c, int agent, int day, int64_t seq, int64_t journal)
         sqlite3_bind_int64 (st, p + 7, journal);
     }
     s_step (c->db, st);
-    if (sqlite3_changes (c->db) == S_METRICS)
+}
+
+/*  The writer's way (collector/db/db.c, s_obs_write): new rows inserted
+    first and read back only if the INSERT met stored rows; once rows met
+    stored ones, the next report's are read first (one read of the
+    (day, agent) along the key); every stored row of a lower seq updated. */
+static void
+s_rows_write (s_ctx_t *c, int agent, int day, int64_t seq, int64_t journal)
+{
+    if (!c->replacing) {
+        s_rows_insert_all (c, agent, day, seq, journal);
+        if (sqlite3_changes (c->db) == S_METRICS)
+            return;
+    }
+    int64_t stored [S_METRICS];
+    int found = 0;
+    sqlite3_bind_int (c->get, 1, day);
+    sqlite3_bind_int (c->get, 2, agent);
+    while (sqlite3_step (c->get) == SQLITE_ROW) {
+        int k =
+            atoi ((const char *) sqlite3_column_text (c->get, 0) + strlen ("metric_code_"));
+        if (k >= 0 && k < S_METRICS) {
+            stored [k] = sqlite3_column_int64 (c->get, 1);
+            found++;
+        }
+    }
+    sqlite3_reset (c->get);
+    c->replacing = found > 0;
+    if (found < S_METRICS) {
+        if (found)
+            s_die (NULL, "a report's rows partly stored");
+        s_rows_insert_all (c, agent, day, seq, journal);
         return;
+    }
     for (int k = 0; k < S_METRICS; k++) {
-        sqlite3_bind_int (c->get, 1, day);
-        sqlite3_bind_int (c->get, 2, agent);
-        sqlite3_bind_text (c->get, 3, s_metric (k), -1, SQLITE_STATIC);
-        if (sqlite3_step (c->get) != SQLITE_ROW)
-            s_die (c->db, "row read");
-        int64_t old = sqlite3_column_int64 (c->get, 0);
-        sqlite3_reset (c->get);
-        if (old >= seq)
+        if (stored [k] >= seq)
             continue;
         sqlite3_bind_int (c->set, 1, day);
         sqlite3_bind_int (c->set, 2, agent);
@@ -335,8 +360,8 @@ s_run (const char *dir, size_t which, int reports, int days, double *read_us)
     }
     else {
         c.insert = s_rows_insert (c.db);
-        c.get = s_prepare (c.db, "SELECT seq FROM observation WHERE day = ?1 AND agent = ?2"
-                                 " AND metric = ?3");
+        c.get = s_prepare (c.db, "SELECT metric, seq FROM observation WHERE day = ?1"
+                                 " AND agent = ?2");
         c.set = s_prepare (c.db, "UPDATE observation SET value = ?4, seq = ?5, journal = ?6"
                                  " WHERE day = ?1 AND agent = ?2 AND metric = ?3");
         c.read = s_prepare (c.db, "SELECT metric, value, seq FROM observation"
