@@ -198,8 +198,8 @@ s_meta_set (cchc_outbox_t *self, const char *key, int64_t value, char *err, size
     return rc;
 }
 
-/*  What our reports announce (PROTOCOL.md §13, revision 1.2): "caps" with
-    CCHC_CAP_HIGH, unless a collector older than 1.2 refused the key
+/*  What our reports announce (PROTOCOL.md §13, revisions 1.2 and 1.3):
+    "caps" with CCHC_CAP_HIGH and CCHC_CAP_BATCH, unless a collector older than 1.2 refused the key
     (cchc_outbox_caps_refused) less than S_CAPS_PROBE_MS ago: then none,
     and the announcement is tried again after that. */
 #define S_CAPS_PROBE_MS (24 * 3600 * 1000LL)
@@ -210,7 +210,7 @@ s_caps (cchc_outbox_t *self, int64_t now_ms)
     int64_t at = s_meta_get (self, "caps_refused_at", 0);
     if (caps == 0 && now_ms - at >= S_CAPS_PROBE_MS)
         caps = CCHC_CAP_HIGH;
-    return caps == CCHC_CAP_HIGH ? CCHC_CAP_HIGH : 0;
+    return caps != 0 ? CCHC_CAP_HIGH | CCHC_CAP_BATCH : 0;
 }
 
 /*  PRAGMA quick_check: the b-trees and pages are sound (a few ms for an

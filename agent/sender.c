@@ -280,8 +280,8 @@ s_trust_ack (cchc_sender_t *self, cchc_wire_msg_t *msg, cchc_ack_t *ack)
             "ignored an ack signed by a key that is not the pinned collector key");
         return 0;
     }
-    int reason =
-        cchc_ack_open (self->conf.collector_pk, msg->body, msg->body_len, msg->sig, ack);
+    int reason = cchc_ack_open_proof (self->conf.collector_pk, msg->body, msg->body_len,
+                                      msg->sig, msg->proof, msg->nproof, ack);
     if (reason != CCHC_REASON_NONE) {
         self->info.ignored++;
         cchc_log_limited (&self->rl_ignored, CCHC_LOG_WARN, "ignored an invalid ack: %s",

@@ -26,14 +26,16 @@
 #include <sodium.h>
 
 /*  The signed input's prefix of each kind, with its NUL (PROTOCOL.md §7,
-    §15): 15, 12 and 16 bytes. */
+    §7.1, §15): 15, 12, 16 and 13 bytes. */
 #define S_PREFIX_MAX 16
 static const char *
 s_prefix (cchc_kind_t kind)
 {
-    assert (kind == CCHC_KIND_REPORT || kind == CCHC_KIND_ACK || kind == CCHC_KIND_FIGURES);
+    assert (kind == CCHC_KIND_REPORT || kind == CCHC_KIND_ACK || kind == CCHC_KIND_FIGURES
+            || kind == CCHC_KIND_ACKS);
     return kind == CCHC_KIND_REPORT ? "cchc/v1/report"
            : kind == CCHC_KIND_ACK  ? "cchc/v1/ack"
+           : kind == CCHC_KIND_ACKS ? "cchc/v1/acks"
                                     : "cchc/v1/figures";
 }
 
@@ -578,4 +580,120 @@ cchc_ack_open (const uint8_t pk [32], const uint8_t *body, size_t len, const uin
     memset (out, 0, sizeof *out);
     int rc = cchc_proto_check (CCHC_KIND_ACK, pk, body, len, sig);
     return rc ? rc : cchc_ack_decode (body, len, out);
+}
+
+/* ------------------------------------------------------------------------ */
+/*  Batch-signed acks (revision 1.3)                                         */
+
+void
+cchc_ack_leaf (const uint8_t *body, size_t len, uint8_t leaf [CCHC_PROTO_HASH_BYTES])
+{
+    assert (body || len == 0);
+    static const uint8_t tag = 0x00;
+    crypto_generichash_state st;
+    crypto_generichash_init (&st, NULL, 0, CCHC_PROTO_HASH_BYTES);
+    crypto_generichash_update (&st, &tag, 1);
+    if (len)
+        crypto_generichash_update (&st, body, len);
+    crypto_generichash_final (&st, leaf, CCHC_PROTO_HASH_BYTES);
+}
+
+/*  node = H (0x01 || min (a, b) || max (a, b)) into out (may alias a). */
+static void
+s_node (const uint8_t *a, const uint8_t *b, uint8_t *out)
+{
+    uint8_t in [1 + 2 * CCHC_PROTO_HASH_BYTES];
+    bool swap = memcmp (a, b, CCHC_PROTO_HASH_BYTES) > 0;
+    in [0] = 0x01;
+    memcpy (in + 1, swap ? b : a, CCHC_PROTO_HASH_BYTES);
+    memcpy (in + 1 + CCHC_PROTO_HASH_BYTES, swap ? a : b, CCHC_PROTO_HASH_BYTES);
+    crypto_generichash (out, CCHC_PROTO_HASH_BYTES, in, sizeof in, NULL, 0);
+}
+
+int
+cchc_ack_tree_depth (size_t n)
+{
+    if (n < 2)
+        return -1;
+    int depth = 0;
+    for (size_t m = n; m > 1; m = (m + 1) / 2)
+        depth++;
+    return depth <= CCHC_PROTO_PROOF_MAX ? depth : -1;
+}
+
+int
+cchc_ack_tree (const uint8_t (*leaves) [CCHC_PROTO_HASH_BYTES], size_t n,
+               uint8_t root [CCHC_PROTO_HASH_BYTES], uint8_t *proofs, uint8_t *nproof)
+{
+    assert (leaves && root && proofs && nproof);
+    int depth = cchc_ack_tree_depth (n);
+    if (depth < 0)
+        return -1;
+    /*  Every level, leaves first: each level above holds at most half of
+        the one below plus one, so fewer than 2n + depth nodes in all. */
+    uint8_t (*nodes) [CCHC_PROTO_HASH_BYTES] =
+        malloc ((2 * n + (size_t) depth) * sizeof *nodes);
+    if (!nodes)
+        return -1;
+    memcpy (nodes, leaves, n * sizeof *nodes);
+    size_t start [CCHC_PROTO_PROOF_MAX + 1], count [CCHC_PROTO_PROOF_MAX + 1];
+    start [0] = 0;
+    count [0] = n;
+    for (int l = 0; l < depth; l++) {
+        size_t up = (count [l] + 1) / 2;
+        start [l + 1] = start [l] + count [l];
+        count [l + 1] = up;
+        for (size_t j = 0; j < up; j++) {
+            const uint8_t *a = nodes [start [l] + 2 * j];
+            uint8_t *out = nodes [start [l + 1] + j];
+            if (2 * j + 1 < count [l])
+                s_node (a, nodes [start [l] + 2 * j + 1], out);
+            else
+                memcpy (out, a, CCHC_PROTO_HASH_BYTES);
+        }
+    }
+    memcpy (root, nodes [start [depth]], CCHC_PROTO_HASH_BYTES);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *proof = proofs + i * (size_t) depth * CCHC_PROTO_HASH_BYTES;
+        size_t k = 0, at = i;
+        for (int l = 0; l < depth; l++, at /= 2) {
+            size_t sibling = at ^ 1;
+            if (sibling < count [l])
+                memcpy (proof + CCHC_PROTO_HASH_BYTES * k++, nodes [start [l] + sibling],
+                        CCHC_PROTO_HASH_BYTES);
+        }
+        nproof [i] = (uint8_t) k;
+    }
+    free (nodes);
+    return 0;
+}
+
+void
+cchc_ack_root (const uint8_t *body, size_t len, const uint8_t *proof, size_t nproof,
+               uint8_t root [CCHC_PROTO_HASH_BYTES])
+{
+    assert (proof || nproof == 0);
+    cchc_ack_leaf (body, len, root);
+    for (size_t k = 0; k < nproof; k++)
+        s_node (root, proof + k * CCHC_PROTO_HASH_BYTES, root);
+}
+
+int
+cchc_ack_open_proof (const uint8_t pk [32], const uint8_t *body, size_t len,
+                     const uint8_t sig [64], const uint8_t *proof, size_t nproof,
+                     cchc_ack_t *out)
+{
+    assert (pk && sig && out);
+    if (nproof == 0)
+        return cchc_ack_open (pk, body, len, sig, out);
+    memset (out, 0, sizeof *out);
+    if (!proof || nproof > CCHC_PROTO_PROOF_MAX || len == 0)
+        return CCHC_REASON_BAD_FRAMES;
+    if (len > CCHC_PROTO_BODY_MAX)
+        return CCHC_REASON_TOO_LARGE;
+    uint8_t root [CCHC_PROTO_HASH_BYTES];
+    cchc_ack_root (body, len, proof, nproof, root);
+    if (cchc_proto_verify (CCHC_KIND_ACKS, pk, root, sizeof root, sig))
+        return CCHC_REASON_BAD_SIGNATURE;
+    return cchc_ack_decode (body, len, out);
 }

@@ -71,10 +71,22 @@
 /*  Report "caps" bits (revision 1.2, PROTOCOL.md §13): what the agent
     understands in the ack.  CCHC_CAP_HIGH: the ack may carry "high". */
 #define CCHC_CAP_HIGH 1u
+/*  CCHC_CAP_BATCH (revision 1.3, PROTOCOL.md §7.1): the ack may be signed
+    as one leaf of a batch — frame 2 is then the signature of the batch's
+    root followed by the ack's proof, 1 .. CCHC_PROTO_PROOF_MAX sibling
+    hashes of CCHC_PROTO_HASH_BYTES. */
+#define CCHC_CAP_BATCH 2u
+#define CCHC_PROTO_HASH_BYTES 32
+#define CCHC_PROTO_PROOF_MAX 32
 
 /*  What a signature is over: each kind has its prefix (PROTOCOL.md §7;
     figures: §15, proto/figures.h). */
-typedef enum { CCHC_KIND_REPORT = 1, CCHC_KIND_ACK = 2, CCHC_KIND_FIGURES = 3 } cchc_kind_t;
+typedef enum {
+    CCHC_KIND_REPORT = 1,
+    CCHC_KIND_ACK = 2,
+    CCHC_KIND_FIGURES = 3,
+    CCHC_KIND_ACKS = 4 /* the root of a batch of acks (revision 1.3) */
+} cchc_kind_t;
 
 typedef enum {
     CCHC_STATUS_ACCEPTED = 0,   /* stored and committed: delete from outbox */
@@ -199,6 +211,39 @@ int cchc_report_open (const uint8_t pk [32], const uint8_t *body, size_t len,
 int cchc_ack_open (const uint8_t pk [32], const uint8_t *body, size_t len,
                    const uint8_t sig [64], cchc_ack_t *out)
     __attribute__ ((warn_unused_result));
+
+/*  Batch-signed acks (revision 1.3, PROTOCOL.md §7.1): a Merkle tree over
+    the acks of one commit, its root signed once (CCHC_KIND_ACKS), each ack
+    sent with the sibling hashes that lead from its leaf to the root.
+      leaf = BLAKE2b-256 (0x00 || body)
+      node = BLAKE2b-256 (0x01 || min (a, b) || max (a, b))   (bytewise)
+    A level's last node without a sibling moves up unchanged (no hash in
+    the proof for that level).  The proof's order is leaf to root. */
+void cchc_ack_leaf (const uint8_t *body, size_t len, uint8_t leaf [CCHC_PROTO_HASH_BYTES]);
+
+/*  Depth of a tree of n leaves (n >= 2): the most hashes a proof holds,
+    ceil (log2 n); -1 when n < 2 or the depth would exceed
+    CCHC_PROTO_PROOF_MAX. */
+int cchc_ack_tree_depth (size_t n);
+
+/*  Build the tree of `n` leaves (n >= 2): its root, and per leaf i its
+    proof at proofs + i * depth * 32 (depth = cchc_ack_tree_depth (n)),
+    nproof [i] hashes long (1 .. depth).  0, or -1 when n is out of range
+    or out of memory. */
+int cchc_ack_tree (const uint8_t (*leaves) [CCHC_PROTO_HASH_BYTES], size_t n,
+                   uint8_t root [CCHC_PROTO_HASH_BYTES], uint8_t *proofs, uint8_t *nproof);
+
+/*  The root that `proof` (nproof hashes) leads to from the leaf of body. */
+void cchc_ack_root (const uint8_t *body, size_t len, const uint8_t *proof, size_t nproof,
+                    uint8_t root [CCHC_PROTO_HASH_BYTES]);
+
+/*  cchc_ack_open for an ack received with a proof: size, then the
+    signature `sig` over the root the proof leads to (bad_signature), then
+    the strict decode.  nproof 0 is cchc_ack_open; more than
+    CCHC_PROTO_PROOF_MAX is bad_frames.  On success *out must be cleared. */
+int cchc_ack_open_proof (const uint8_t pk [32], const uint8_t *body, size_t len,
+                         const uint8_t sig [64], const uint8_t *proof, size_t nproof,
+                         cchc_ack_t *out) __attribute__ ((warn_unused_result));
 
 /*  The first two steps of every kind's open: the size of the body (1 ..
     CCHC_PROTO_BODY_MAX bytes: bad_frames, too_large), then its signature

@@ -50,6 +50,18 @@ s_copy_peer (char out [CCHC_WIRE_PEER_MAX], const char *peer)
     out [i] = 0;
 }
 
+/*  Whether a frame 2 of `size` bytes is a signature and a proof of 1 ..
+    CCHC_PROTO_PROOF_MAX hashes. */
+static bool
+s_proof_size (size_t size)
+{
+    if (size <= CCHC_KEY_SIGNATURE_BYTES)
+        return false;
+    size_t rest = size - CCHC_KEY_SIGNATURE_BYTES;
+    return rest % CCHC_PROTO_HASH_BYTES == 0
+           && rest / CCHC_PROTO_HASH_BYTES <= CCHC_PROTO_PROOF_MAX;
+}
+
 int
 cchc_wire_recv (void *socket, bool router, int flags, cchc_wire_msg_t *msg)
 {
@@ -63,6 +75,7 @@ cchc_wire_recv (void *socket, bool router, int flags, cchc_wire_msg_t *msg)
     bool more = true;
     bool first = true;
     bool routing_too_long = false;
+    bool sig_ok = false; /* frame 2 a signature and a proof */
     int result = 0;
 
     while (more) {
@@ -113,13 +126,26 @@ cchc_wire_recv (void *socket, bool router, int flags, cchc_wire_msg_t *msg)
             }
             else if (nparts == 2 && size == CCHC_KEY_SIGNATURE_BYTES)
                 memcpy (msg->sig, data, size);
+            else if (nparts == 2 && !router && s_proof_size (size)) {
+                memcpy (msg->sig, data, CCHC_KEY_SIGNATURE_BYTES);
+                msg->nproof = (size - CCHC_KEY_SIGNATURE_BYTES) / CCHC_PROTO_HASH_BYTES;
+                msg->proof = malloc (size - CCHC_KEY_SIGNATURE_BYTES);
+                if (msg->proof)
+                    memcpy (msg->proof, data + CCHC_KEY_SIGNATURE_BYTES,
+                            size - CCHC_KEY_SIGNATURE_BYTES);
+                else {
+                    msg->nproof = 0;
+                    result = CCHC_REASON_BUSY;
+                }
+                sig_ok = true;
+            }
             nparts++;
         }
         zmq_msg_close (&part);
     }
 
     if (routing_too_long || nparts != 3 || sizes [0] != CCHC_KEY_PUBLIC_BYTES
-        || sizes [2] != CCHC_KEY_SIGNATURE_BYTES || sizes [1] == 0)
+        || (sizes [2] != CCHC_KEY_SIGNATURE_BYTES && !sig_ok) || sizes [1] == 0)
         result = CCHC_REASON_BAD_FRAMES;
     else if (sizes [1] > CCHC_PROTO_BODY_MAX)
         result = CCHC_REASON_TOO_LARGE;
@@ -129,6 +155,9 @@ cchc_wire_recv (void *socket, bool router, int flags, cchc_wire_msg_t *msg)
         msg->body = NULL;
         msg->body_len = 0;
         memset (msg->sig, 0, sizeof msg->sig);
+        free (msg->proof);
+        msg->proof = NULL;
+        msg->nproof = 0;
     }
     return result;
 }
@@ -139,6 +168,7 @@ cchc_wire_msg_clear (cchc_wire_msg_t *msg)
     if (!msg)
         return;
     free (msg->body);
+    free (msg->proof);
     memset (msg, 0, sizeof *msg);
 }
 
@@ -147,7 +177,17 @@ cchc_wire_send (void *socket, const uint8_t *routing, size_t routing_len,
                 const uint8_t key [32], const uint8_t *body, size_t len,
                 const uint8_t sig [64], int flags)
 {
+    return cchc_wire_send_proof (socket, routing, routing_len, key, body, len, sig, NULL, 0,
+                                 flags);
+}
+
+int
+cchc_wire_send_proof (void *socket, const uint8_t *routing, size_t routing_len,
+                      const uint8_t key [32], const uint8_t *body, size_t len,
+                      const uint8_t sig [64], const uint8_t *proof, size_t nproof, int flags)
+{
     assert (socket && key && body && sig);
+    assert (nproof <= CCHC_PROTO_PROOF_MAX && (proof || nproof == 0));
     assert (routing || routing_len == 0);
     assert (len >= 1 && len <= CCHC_PROTO_BODY_MAX);
     flags &= ~ZMQ_SNDMORE;
@@ -157,7 +197,13 @@ cchc_wire_send (void *socket, const uint8_t *routing, size_t routing_len,
         return -1;
     if (zmq_send (socket, body, len, flags | ZMQ_SNDMORE) == -1)
         return -1;
-    if (zmq_send (socket, sig, CCHC_KEY_SIGNATURE_BYTES, flags) == -1)
+    uint8_t frame [CCHC_KEY_SIGNATURE_BYTES + CCHC_PROTO_PROOF_MAX * CCHC_PROTO_HASH_BYTES];
+    memcpy (frame, sig, CCHC_KEY_SIGNATURE_BYTES);
+    if (nproof)
+        memcpy (frame + CCHC_KEY_SIGNATURE_BYTES, proof, nproof * CCHC_PROTO_HASH_BYTES);
+    if (zmq_send (socket, frame, CCHC_KEY_SIGNATURE_BYTES + nproof * CCHC_PROTO_HASH_BYTES,
+                  flags)
+        == -1)
         return -1;
     return 0;
 }

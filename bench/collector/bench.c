@@ -31,12 +31,16 @@
     back; the ack latencies then say what a sender sees at that load (run
     once without it to find the maximum, then at half of it).  --curve: CurveZMQ on the
     agents' connections (the collector's transport key made in advance, each
-    agent's the X25519 form of its signing key, enrolled).
+    agent's the X25519 form of its signing key, enrolled).  --caps N: the
+    reports' "caps" (default 3, what cchc-agent announces: "high" and
+    batch-signed acks, PROTOCOL.md §7.1; 1: every ack signed alone).  The
+    warm-up's acks are verified with the collector key, through their
+    proofs when batch-signed.
 
     Usage: cchc-bench-collector [--agents N] [--messages N] [--window N]
                                 [--obs N] [--days N] [--rate N] [--verifiers N] [--batch N]
                                 [--synchronous full|normal] [--collector PATH]
-                                [--curve] [--keep]
+                                [--caps N] [--curve] [--keep]
 */
 #include "collector/db/db.h"
 
@@ -301,6 +305,7 @@ int
 main (int argc, char **argv)
 {
     size_t nagents = 100, nmessages = 40000, window = 8, nobs = 30, ndays = 0;
+    uint32_t caps = CCHC_CAP_HIGH | CCHC_CAP_BATCH;
     double pace = 0;
     int verifiers = 2, batch = 256;
     const char *collector = CCHC_COLLECTOR_BIN, *synchronous = "full";
@@ -338,6 +343,8 @@ main (int argc, char **argv)
             synchronous = val;
         else if (strcmp (argv [i - 1], "--collector") == 0)
             collector = val;
+        else if (strcmp (argv [i - 1], "--caps") == 0)
+            caps = (uint32_t) strtoul (val, NULL, 10);
         else
             s_die ("unknown option");
     }
@@ -395,6 +402,7 @@ main (int argc, char **argv)
         memcpy (report.agent, cchc_key_public (agent->key), 32);
         memcpy (report.unit, agent->unit, sizeof report.unit);
         report.created_ms = (uint64_t) now_ms;
+        report.caps = caps;
         report.nobs = (uint32_t) nobs;
         report.obs = calloc (nobs, sizeof *report.obs);
         for (size_t s = 0; s < agent->count; s++) {
@@ -474,7 +482,7 @@ main (int argc, char **argv)
     size_t nlatency = 0;
     for (size_t a = 0; a < nagents; a++)
         s_send (&agents [a], agents [a].next++);
-    size_t warm = 0;
+    size_t warm = 0, warm_batched = 0;
     double give_up = s_now () + 30;
     while (warm < nagents) {
         if (s_now () > give_up)
@@ -487,11 +495,15 @@ main (int argc, char **argv)
             cchc_wire_msg_t msg;
             while (cchc_wire_recv (agents [a].socket, false, ZMQ_DONTWAIT, &msg) == 0) {
                 cchc_ack_t ack;
-                if (cchc_ack_decode (msg.body, msg.body_len, &ack) == 0) {
+                if (cchc_ack_open_proof (cchc_key_public (server), msg.body, msg.body_len,
+                                         msg.sig, msg.proof, msg.nproof, &ack))
+                    s_die ("a warm-up ack does not verify");
+                else {
                     if (ack.status != CCHC_STATUS_ACCEPTED)
                         s_die ("warm-up report not accepted");
                     agents [a].acked++;
                     warm++;
+                    warm_batched += msg.nproof > 0;
                     cchc_ack_clear (&ack);
                 }
                 cchc_wire_msg_clear (&msg);
@@ -644,6 +656,8 @@ main (int argc, char **argv)
         printf ("days:        each agent's reports go round %zu days: most replace stored "
                 "values (--days)\n",
                 ndays);
+    printf ("acks:        caps %u; warm-up acks verified: %zu, %zu of them batch-signed\n",
+            caps, warm, warm_batched);
     printf ("ingest:      %.0f messages/s, %.0f observations/s (%zu timed reports in "
             "%.2f s; acks after commit)\n",
             rate, rate * (double) nobs, timed, elapsed);

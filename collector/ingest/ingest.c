@@ -6,6 +6,7 @@
 #define _GNU_SOURCE /* pthread_setname_np */
 #include "collector/ingest/failpoint.h"
 #include "collector/ingest/ingest.h"
+#include "collector/ingest/acks.h"
 #include "collector/ingest/job.h"
 #include "collector/figures/rollup.h"
 #include "collector/ingest/writer.h"
@@ -101,6 +102,7 @@ cchc_job_destroy (cchc_job_t **self_p)
     cchc_report_clear (&self->report);
     free (self->rejected);
     free (self->ack_body);
+    free (self->ack_proof);
     free (self);
     *self_p = NULL;
 }
@@ -386,52 +388,6 @@ s_verify (struct cchc_ingest_t *self, cchc_job_t *job)
     job->kind = CCHC_JOB_STORE;
 }
 
-static int
-s_reject_cmp (const void *a, const void *b)
-{
-    const cchc_obs_reject_t *x = a, *y = b;
-    return x->index < y->index ? -1 : x->index > y->index;
-}
-
-/*  Encode and sign the ack of a job whose verdict is final. */
-static void
-s_sign (struct cchc_ingest_t *self, cchc_job_t *job)
-{
-    if (job->unanswered)
-        return;
-    cchc_ack_t ack;
-    memset (&ack, 0, sizeof ack);
-    memcpy (ack.agent, job->msg.key, sizeof ack.agent);
-    ack.seq = job->seq;
-    ack.status = job->status;
-    ack.reason = job->reason;
-    bool listed = job->status == CCHC_STATUS_ACCEPTED || job->status == CCHC_STATUS_REJECTED;
-    ack.nrejected = listed ? job->nrejected : 0;
-    ack.rejected = listed ? job->rejected : NULL;
-    /*  The writer appends superseded observations after the policy ones:
-        the wire wants the indexes ascending. */
-    if (ack.nrejected > 1)
-        qsort (ack.rejected, ack.nrejected, sizeof *ack.rejected, s_reject_cmp);
-    ack.time_ms = (uint64_t) cchc_clock_now_ms ();
-    /*  Only stored or duplicate answers carry it (never retry_later: the
-        writer's transaction may have been rolled back). */
-    ack.has_high =
-        job->has_high
-        && (job->status == CCHC_STATUS_ACCEPTED || job->status == CCHC_STATUS_DUPLICATE);
-    ack.high = job->high;
-    int rc = cchc_ack_encode (&ack, &job->ack_body, &job->ack_len);
-    if (rc) {
-        cchc_log_limited (&s_rl_internal, CCHC_LOG_ERROR,
-                          "cannot encode an ack "
-                          "(%s)",
-                          rc == -1 ? "out of memory" : cchc_reason_name (rc));
-        job->ack_body = NULL;
-        job->ack_len = 0;
-        return;
-    }
-    cchc_proto_sign (CCHC_KIND_ACK, self->key, job->ack_body, job->ack_len, job->ack_sig);
-}
-
 static void *
 s_worker_run (void *arg)
 {
@@ -451,7 +407,7 @@ s_worker_run (void *arg)
         /*  Committed work first: it finishes jobs and frees memory. */
         cchc_job_t *job;
         while ((job = cchc_job_take (worker->sign, ZMQ_DONTWAIT))) {
-            s_sign (self, job);
+            cchc_acks_sign (job, self->key);
             if (cchc_job_pass (worker->ack, &job)) {
                 cchc_job_destroy (&job);
                 goto done;
@@ -463,7 +419,7 @@ s_worker_run (void *arg)
             s_verify (self, job);
             void *next = worker->ack;
             if (job->kind == CCHC_JOB_ACK)
-                s_sign (self, job);
+                cchc_acks_sign (job, self->key);
             else {
                 atomic_fetch_add_explicit (&self->stats->write_queue, 1, memory_order_relaxed);
                 next = worker->write;
@@ -556,9 +512,10 @@ s_answer (struct cchc_ingest_t *self, void *router, cchc_job_t *job)
     if (job->unanswered)
         ; /* counted in s_unauth_answer */
     else if (job->ack_body) {
-        int rc = cchc_wire_send (router, job->msg.routing_id, job->msg.routing_len,
-                                 cchc_key_public (self->key), job->ack_body, job->ack_len,
-                                 job->ack_sig, ZMQ_DONTWAIT);
+        int rc =
+            cchc_wire_send_proof (router, job->msg.routing_id, job->msg.routing_len,
+                                  cchc_key_public (self->key), job->ack_body, job->ack_len,
+                                  job->ack_sig, job->ack_proof, job->ack_nproof, ZMQ_DONTWAIT);
         if (rc)
             atomic_fetch_add_explicit (&stats->acks_lost, 1, memory_order_relaxed);
     }
@@ -769,7 +726,9 @@ s_open_sockets (cchc_ingest_t *self, char *err, size_t errlen)
     self->ack = s_socket (self->ctx, ZMQ_PULL, EP_ACK, true, hwm);
     self->writer.inbox = s_socket (self->ctx, ZMQ_PULL, EP_WRITE, true, hwm);
     self->writer.outbox = s_socket (self->ctx, ZMQ_PUSH, EP_SIGN, true, hwm);
-    if (!self->verify || !self->ack || !self->writer.inbox || !self->writer.outbox) {
+    self->writer.answers = s_socket (self->ctx, ZMQ_PUSH, EP_ACK, false, hwm);
+    if (!self->verify || !self->ack || !self->writer.inbox || !self->writer.outbox
+        || !self->writer.answers) {
         snprintf (err, errlen, "inproc sockets: %s", zmq_strerror (errno));
         return -1;
     }
@@ -804,6 +763,7 @@ s_start_threads (cchc_ingest_t *self, char *err, size_t errlen)
 {
     self->writer.conf = self->conf;
     self->writer.stats = self->stats;
+    self->writer.key = self->key;
     if (pthread_create (&self->writer_thread, NULL, cchc_writer_run, &self->writer)) {
         snprintf (err, errlen, "cannot start the writer thread");
         return -1;
@@ -914,6 +874,8 @@ cchc_ingest_destroy (cchc_ingest_t **self_p)
             zmq_close (self->writer.inbox);
         if (self->writer.outbox)
             zmq_close (self->writer.outbox);
+        if (self->writer.answers)
+            zmq_close (self->writer.answers);
     }
     if (self->checkpoint_started) {
         pthread_mutex_lock (&self->checkpoint_lock);

@@ -7,7 +7,9 @@
                     bad signature: kind ACK) → sign the ack ──ack──▶ main,
                     or ──write──▶ writer (kind STORE, or COUNT for an
                     authenticated rejection that only updates counters)
-      writer        group commit; after COMMIT ──sign──▶ worker
+      writer        group commit; after COMMIT the acks of reports that
+                    announced CCHC_CAP_BATCH signed as one batch (acks.h)
+                    ──ack──▶ main, the others ──sign──▶ worker
       worker        sign the ack ──ack──▶ main
       main thread   send the ack on the ROUTER, free the job (inflight - 1)
 
@@ -67,7 +69,9 @@ typedef struct {
                                    or sent (ingest.c) */
     uint8_t *ack_body; /* signed ack, ready to send */
     size_t ack_len;
-    uint8_t ack_sig [64];
+    uint8_t ack_sig [64]; /* of the body, or of its batch's root */
+    uint8_t *ack_proof;   /* batch-signed: the leaf's proof, malloc'd */
+    uint8_t ack_nproof;   /* hashes in ack_proof (0: signed alone) */
 } cchc_job_t;
 
 /*  Free a job and everything it holds.  Accepts NULL. */

@@ -28,6 +28,7 @@
 */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include "collector/ingest/writer.h"
+#include "collector/ingest/acks.h"
 #include "collector/ingest/job.h"
 #include "collector/db/delta.h"
 
@@ -588,6 +589,19 @@ s_commit (cchc_writer_t *self, s_batch_t *batch, cchc_job_t **jobs, size_t n)
     cchc_stats_max (&stats->commit_us_max, (uint64_t) took);
 }
 
+/*  Commit the batch, then sign as one the acks of the reports that
+    announced CCHC_CAP_BATCH (they go straight to main) and pass the
+    others on to a worker to be signed. */
+static void
+s_commit_answer (cchc_writer_t *self, s_batch_t *rows, cchc_job_t **batch, size_t n)
+{
+    s_commit (self, rows, batch, n);
+    cchc_acks_sign_batch (batch, n, self->key);
+    for (size_t i = 0; i < n; i++)
+        if (cchc_job_pass (batch [i]->ack_body ? self->answers : self->outbox, &batch [i]))
+            cchc_job_destroy (&batch [i]);
+}
+
 void *
 cchc_writer_run (void *arg)
 {
@@ -646,10 +660,7 @@ cchc_writer_run (void *arg)
         }
         now = cchc_clock_mono_ms ();
         if (n && (n >= cap || now >= deadline || !running)) {
-            s_commit (self, &rows, batch, n);
-            for (size_t i = 0; i < n; i++)
-                if (cchc_job_pass (self->outbox, &batch [i]))
-                    cchc_job_destroy (&batch [i]);
+            s_commit_answer (self, &rows, batch, n);
             n = 0;
             cchc_db_wal_catch_up (self->store); /* after the acks are on their way */
         }
@@ -686,6 +697,7 @@ cchc_writer_run (void *arg)
     cchc_stats_save (self->stats, self->store, cchc_clock_now_ms ());
     zmq_close (self->inbox);
     zmq_close (self->outbox);
+    zmq_close (self->answers);
     self->inbox = self->outbox = NULL;
     return NULL;
 }

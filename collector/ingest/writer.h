@@ -1,7 +1,9 @@
 /*  writer.h — the collector's one writer thread (private to the pipeline):
     takes verified jobs, stores them with group commit (collector.batch_max
     messages or collector.batch_wait, whichever comes first), and after the
-    COMMIT passes every job on to be signed and answered.  Also rewrites the
+    COMMIT signs the acks of the reports that announced CCHC_CAP_BATCH as
+    one batch (acks.h) and passes them to be answered, every other job on
+    to be signed and answered.  Also rewrites the
     stats table every collector.stats_interval.  See job.h.
 
     The thread turns triggers off in its connection (db.h,
@@ -15,11 +17,14 @@
 #include "collector/ingest/conf.h"
 #include "collector/ingest/stats.h"
 #include "collector/db/db.h"
+#include "common/key.h"
 
 typedef struct {
-    void *inbox;      /* PULL: jobs from the workers */
-    void *outbox;     /* PUSH: committed jobs to sign */
-    cchc_db_t *store; /* the writer's own connection */
+    void *inbox;           /* PULL: jobs from the workers */
+    void *outbox;          /* PUSH: committed jobs to sign */
+    void *answers;         /* PUSH: committed jobs signed as a batch, to main */
+    const cchc_key_t *key; /* the collector's signing key (batch acks) */
+    cchc_db_t *store;      /* the writer's own connection */
     const cchc_collector_conf_t *conf;
     cchc_stats_t *stats;
 } cchc_writer_t;

@@ -22,6 +22,9 @@
              [--tamper BYTE] [--garbage N] [--oversize N] [--timeout MS]
     stream:  --unit U --count N [--window W] [--timeout MS] [--obs-per K]
              [--ack-log FILE] [--deadline MS] [--rate PER_SECOND] [--days D]
+    send, stream: [--caps N] the reports' "caps" (default: send 0, stream
+             CCHC_CAP_BATCH, so the stream's acks come batch-signed and are
+             verified through their proofs with --server)
     In stream, report seq s carries K observations: metric k of the list below,
     date 2010-01-01 + s days (--days D: + s % D days, so the reports replace
     each other's values, the highest seq winning), value s * 1000 + k.
@@ -57,6 +60,7 @@ typedef struct {
     uint64_t seq, count;
     long tamper, garbage, oversize;
     long timeout_ms, window, obs_per, deadline_ms, rate, days;
+    long caps; /* the reports' "caps"; -1: the command's default */
     cchc_key_t *key;
     uint8_t server [32];
     bool have_server;
@@ -130,12 +134,12 @@ s_recv_ack (void *socket, const s_args_t *args, long timeout_ms, cchc_ack_t *out
             cchc_wire_msg_clear (&msg);
             continue;
         }
-        int reason =
-            args->have_server
-                ? (memcmp (msg.key, args->server, 32)
-                       ? CCHC_REASON_KEY_MISMATCH
-                       : cchc_ack_open (args->server, msg.body, msg.body_len, msg.sig, out))
-                : cchc_ack_decode (msg.body, msg.body_len, out);
+        int reason = args->have_server
+                         ? (memcmp (msg.key, args->server, 32)
+                                ? CCHC_REASON_KEY_MISMATCH
+                                : cchc_ack_open_proof (args->server, msg.body, msg.body_len,
+                                                       msg.sig, msg.proof, msg.nproof, out))
+                         : cchc_ack_decode (msg.body, msg.body_len, out);
         cchc_wire_msg_clear (&msg);
         if (reason) {
             if (print)
@@ -229,6 +233,7 @@ s_cmd_send (void *ctx, s_args_t *args)
         cchc_strlcpy (report.unit, args->unit, sizeof report.unit);
         report.seq = args->seq;
         report.created_ms = s_created (args->created_text);
+        report.caps = args->caps < 0 ? 0 : (uint32_t) args->caps;
         s_parse_obs (args->obs_text ? args->obs_text : "tthc_received,2021-03-01,5", &report);
         int rc = cchc_report_encode (&report, &body, &len);
         free (report.obs);
@@ -285,6 +290,7 @@ s_cmd_stream (void *ctx, s_args_t *args)
         cchc_strlcpy (report.unit, args->unit, sizeof report.unit);
         report.seq = s;
         report.created_ms = (uint64_t) cchc_clock_now_ms ();
+        report.caps = args->caps < 0 ? CCHC_CAP_BATCH : (uint32_t) args->caps;
         report.obs = calloc (per, sizeof *report.obs);
         report.nobs = (uint32_t) per;
         for (size_t k = 0; k < per; k++) {
@@ -459,6 +465,7 @@ main (int argc, char **argv)
     args.obs_per = 30;
     args.deadline_ms = 120000;
     args.seq = 1;
+    args.caps = -1;
     const char *kind = NULL;
     for (int i = 2; i < argc; i++) {
         const char *opt = argv [i];
@@ -510,6 +517,8 @@ main (int argc, char **argv)
             args.rate = atol (val);
         else if (strcmp (opt, "--kind") == 0)
             kind = val;
+        else if (strcmp (opt, "--caps") == 0)
+            args.caps = atol (val);
         else
             s_die ("unknown option %s", opt);
     }
