@@ -378,7 +378,7 @@ test_high_water (void)
     CHECK (cchc_outbox_observe (ob, obs, 2, 1000, NULL, err, sizeof err) == 0);
     uint64_t seq;
     CHECK_EQ_INT (cchc_outbox_freeze (ob, key, "SNV", 100, 1000, &seq, err, sizeof err), 1);
-    CHECK_EQ_INT (s_msg_caps (ob, seq), CCHC_CAP_HIGH);
+    CHECK_EQ_INT (s_msg_caps (ob, seq), CCHC_CAP_HIGH | CCHC_CAP_BATCH);
     cchc_obs_reject_t rej = { 0, CCHC_REASON_SUPERSEDED };
     cchc_ack_t ack;
     memset (&ack, 0, sizeof ack);
@@ -470,7 +470,7 @@ test_caps_refused (void)
     CHECK_EQ_INT (cchc_outbox_freeze (ob, key, "SNV", 100, 7000 + 24 * 3600 * 1000LL, &later,
                                       err, sizeof err),
                   1);
-    CHECK_EQ_INT (s_msg_caps (ob, later), CCHC_CAP_HIGH);
+    CHECK_EQ_INT (s_msg_caps (ob, later), CCHC_CAP_HIGH | CCHC_CAP_BATCH);
     cchc_outbox_destroy (&ob);
     cchc_key_destroy (&key);
 }
