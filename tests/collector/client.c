@@ -111,9 +111,11 @@ s_connect (void *ctx, const s_args_t *args)
     return socket;
 }
 
-/*  Wait for one ack; print it; fill *out.  0, or -1 on timeout. */
+/*  Wait for one ack; print it; fill *out (and *batched: whether it came
+    batch-signed, with a proof).  0, or -1 on timeout. */
 static int
-s_recv_ack (void *socket, const s_args_t *args, long timeout_ms, cchc_ack_t *out, bool print)
+s_recv_ack (void *socket, const s_args_t *args, long timeout_ms, cchc_ack_t *out, bool print,
+            bool *batched)
 {
     zmq_pollitem_t item = { socket, 0, ZMQ_POLLIN, 0 };
     int64_t deadline = cchc_clock_mono_ms () + timeout_ms;
@@ -140,6 +142,8 @@ s_recv_ack (void *socket, const s_args_t *args, long timeout_ms, cchc_ack_t *out
                                 : cchc_ack_open_proof (args->server, msg.body, msg.body_len,
                                                        msg.sig, msg.proof, msg.nproof, out))
                          : cchc_ack_decode (msg.body, msg.body_len, out);
+        if (batched)
+            *batched = msg.nproof > 0;
         cchc_wire_msg_clear (&msg);
         if (reason) {
             if (print)
@@ -251,7 +255,7 @@ s_cmd_send (void *ctx, s_args_t *args)
     s_send_raw (socket, cchc_key_public (args->key), body, len, sig);
     free (body);
     cchc_ack_t ack;
-    int rc = s_recv_ack (socket, args, args->timeout_ms, &ack, true);
+    int rc = s_recv_ack (socket, args, args->timeout_ms, &ack, true, NULL);
     if (rc == 0)
         cchc_ack_clear (&ack);
     else
@@ -308,7 +312,7 @@ s_cmd_stream (void *ctx, s_args_t *args)
     FILE *log = args->ack_log ? fopen (args->ack_log, "a") : NULL;
     void *socket = s_connect (ctx, args);
     size_t done = 0, next = 1, inflight = 0;
-    uint64_t accepted = 0, duplicate = 0, retry = 0, resent = 0, other = 0;
+    uint64_t accepted = 0, duplicate = 0, retry = 0, resent = 0, other = 0, batched = 0;
     int64_t deadline = cchc_clock_mono_ms () + args->deadline_ms;
     double next_at = (double) cchc_clock_mono_ms ();
     while (done < n && cchc_clock_mono_ms () < deadline) {
@@ -336,9 +340,11 @@ s_cmd_stream (void *ctx, s_args_t *args)
         if (args->rate && next <= n && inflight < (size_t) args->window)
             wait = next_at > now ? (long) (next_at - now) + 1 : 0;
         cchc_ack_t ack;
-        if (s_recv_ack (socket, args, wait, &ack, false))
+        bool proof = false;
+        if (s_recv_ack (socket, args, wait, &ack, false, &proof))
             continue;
         uint64_t s = ack.seq;
+        batched += proof;
         if (s >= 1 && s <= n && !msgs [s].done) {
             if (ack.status == CCHC_STATUS_ACCEPTED || ack.status == CCHC_STATUS_DUPLICATE) {
                 msgs [s].done = true;
@@ -367,8 +373,8 @@ s_cmd_stream (void *ctx, s_args_t *args)
     if (log)
         fclose (log);
     printf ("acked=%zu of %zu accepted=%" PRIu64 " duplicate=%" PRIu64 " retry_later=%" PRIu64
-            " resent=%" PRIu64 " other=%" PRIu64 "\n",
-            done, n, accepted, duplicate, retry, resent, other);
+            " resent=%" PRIu64 " other=%" PRIu64 " batched=%" PRIu64 "\n",
+            done, n, accepted, duplicate, retry, resent, other, batched);
     for (size_t s = 1; s <= n; s++)
         free (msgs [s].body);
     free (msgs);

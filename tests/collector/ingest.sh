@@ -194,11 +194,24 @@ start_collector --set collector.verifiers=2
     --unit SXD --count 1500 --window 16 --timeout 5000 --obs-per 4 --days 2 >"$T/lww.out" 2>&1 \
   && rc=0 || rc=$?
 expect lww.stream "0" "$rc"
+# its acks came batch-signed (it announced CCHC_CAP_BATCH), each verified
+# through its proof with the collector key by the client
+expect lww.batch_signed "1" "$(sed -n 's/.* batched=\([0-9]*\)$/\1/p' "$T/lww.out" | awk '{print ($1 > 0)}')"
 expect lww.journal "1500|1500" "$(sql "SELECT count(*), count(DISTINCT seq) FROM journal WHERE agent = $AID")"
 expect lww.rows "8" "$(sql "SELECT count(*) FROM observation WHERE agent = $AID")"
 expect lww.highest_seq_wins "0" "$(sql "SELECT count(*) FROM observation WHERE agent = $AID
   AND (day NOT BETWEEN 20100101 AND 20100102 OR seq <> 1500 - (1500 - (day - 20100101)) % 2
        OR value / 1000 <> seq OR value % 1000 >= 4)")"
+stop_collector
+
+# a stream that does not announce CCHC_CAP_BATCH gets every ack signed
+# alone, and each verifies (PROTOCOL.md §7.1: never sent unasked)
+"$CTL" --state "$ST" agent enroll --unit SXD --name "Sở Xây dựng" --key-file "$T/keys/a7.key.pub" >/dev/null
+start_collector --set collector.verifiers=2
+"$CLIENT" stream --endpoint "$EP" --key "$T/keys/a7.key" --server "$ST/collector.key.pub" \
+    --unit SXD --count 300 --window 16 --timeout 5000 --obs-per 4 --caps 1 >"$T/plain.out" 2>&1 \
+  && rc=0 || rc=$?
+expect plain_acks.stream "0:acked=300 of 300 accepted=300 * batched=0" "$rc:$(cat "$T/plain.out")"
 stop_collector
 
 # the collector's database is consistent with its journal

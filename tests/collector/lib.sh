@@ -47,7 +47,7 @@ finish () {
 setup_state () {
   mkdir -p "$T/keys"
   "$CTL" --state "$ST" units import "$SRC"/data/units/*.csv >/dev/null
-  for a in a1 a2 a3 a4 a5 a6; do "$CTL" keygen --out "$T/keys/$a.key" >/dev/null 2>&1; done
+  for a in a1 a2 a3 a4 a5 a6 a7; do "$CTL" keygen --out "$T/keys/$a.key" >/dev/null 2>&1; done
   "$CTL" --state "$ST" agent enroll --unit SNV --name "Sở Nội vụ" --key-file "$T/keys/a1.key.pub" >/dev/null
   "$CTL" --state "$ST" agent enroll --unit STP --name "Sở Tư pháp" --key-file "$T/keys/a2.key.pub" >/dev/null
 }
