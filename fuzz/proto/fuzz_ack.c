@@ -7,6 +7,8 @@
       present and 0 when absent), or fails with a reason and leaves the struct cleared;
     - a decoded ack re-encodes, decodes again to the same fields, and the
       canonical bytes are a fixed point of decode+encode;
+    - the same bytes as a batch's leaf (revision 1.3) open through
+      cchc_ack_open_proof with the root's signature only;
     - the same bytes, signed with the fixed key, go through cchc_ack_open to
       the same outcome as decode; with a wrong signature, or as a report,
       they are never accepted.
@@ -80,6 +82,23 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         cchc_report_t r;
         if (cchc_report_open (pk, data, size, sig, &r) != CCHC_REASON_BAD_SIGNATURE)
             abort ();
+        /*  Revision 1.3: the same bytes as one leaf of a batch, the proof
+            taken from the input's first bytes (1 .. 4 hashes): the root's
+            signature opens it with the decoder's answer, and the ack's own
+            signature never passes as the root's. */
+        uint8_t proof [4 * CCHC_PROTO_HASH_BYTES] = { 0 }, root [CCHC_PROTO_HASH_BYTES];
+        size_t nproof = 1 + size % 4;
+        memcpy (proof, data, size < sizeof proof ? size : sizeof proof);
+        cchc_ack_root (data, size, proof, nproof, root);
+        if (cchc_ack_open_proof (pk, data, size, sig, proof, nproof, &o)
+            != CCHC_REASON_BAD_SIGNATURE)
+            abort ();
+        cchc_proto_sign (CCHC_KIND_ACKS, key, root, sizeof root, sig);
+        orc = cchc_ack_open_proof (pk, data, size, sig, proof, nproof, &o);
+        if (orc != rc)
+            abort ();
+        if (orc == CCHC_REASON_NONE)
+            cchc_ack_clear (&o);
     }
     return 0;
 }
